@@ -1,0 +1,144 @@
+/**
+ * Error names the state machine matches in Retry and Catch. Literal strings survive minification,
+ * so every error class sets `name` from here and the infra imports the same constants.
+ */
+export const ErrorName = {
+  /** ORDS answered 5xx or 429, refused the connection, reset it or timed out: retried with back-off. */
+  OrdsUnavailable: 'OrdsUnavailableError',
+  /** ORDS answered 401 or 403: never retried, the database account locks after repeated failures. */
+  OrdsAuth: 'OrdsAuthError',
+  /** ORDS rejected the request (400, 404 on a route, 405, …): retrying the same request cannot help. */
+  OrdsRequest: 'OrdsRequestError',
+  /** ORDS answered something this project cannot read: invalid JSON, an unknown state, missing links. */
+  OrdsResponse: 'OrdsResponseError',
+  /** A link in an ORDS response points outside the configured ORDS URL: refused, no credentials sent. */
+  UnsafeLink: 'UnsafeLinkError',
+  /** The secret is missing, unreadable or not in one of the documented shapes. */
+  Secret: 'SecretError',
+  /** The execution input (or a task payload) does not match the documented shape. */
+  InvalidInput: 'InvalidInputError',
+  /** An export of this database started by an earlier run is still running (overlap guard). */
+  ExportAlreadyRunning: 'ExportAlreadyRunningError',
+  /** The Data Pump job disappeared (404) before its log could be read. */
+  JobNotFound: 'JobNotFoundError',
+  /** The export ran longer than the database's timeout. */
+  ExportTimedOut: 'ExportTimedOutError',
+  /** The Data Pump log says the job stopped (fatal error or user request), or there is no log. */
+  ExportFailed: 'ExportFailedError',
+  /** The Data Pump log says "completed with N error(s)" and the configuration does not accept it. */
+  ExportCompletedWithErrors: 'ExportCompletedWithErrorsError',
+  /** A download ended early or delivered other bytes than announced: retried, the copy resumes. */
+  TransferIncomplete: 'TransferIncompleteError',
+  /** S3 answered 5xx / SlowDown or could not be reached: retried with back-off. */
+  StorageUnavailable: 'StorageUnavailableError',
+  /** S3 refused the request (access denied, no such bucket, …): not retried. */
+  StorageRejected: 'StorageRejectedError',
+} as const;
+
+export type ErrorNameValue = (typeof ErrorName)[keyof typeof ErrorName];
+
+/** Errors the state machine retries with back-off: transient by nature. */
+export const RETRYABLE_ERRORS: readonly ErrorNameValue[] = [
+  ErrorName.OrdsUnavailable,
+  ErrorName.TransferIncomplete,
+  ErrorName.StorageUnavailable,
+];
+
+/** Base class: every error this project throws carries one of the names above. */
+export class BackupError extends Error {
+  constructor(name: ErrorNameValue, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = name;
+  }
+}
+
+/** 5xx, 429, network failures and timeouts talking to ORDS. */
+export class OrdsUnavailableError extends BackupError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(ErrorName.OrdsUnavailable, message, options);
+  }
+}
+
+/** 401 and 403 from ORDS. */
+export class OrdsAuthError extends BackupError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(ErrorName.OrdsAuth, message, options);
+  }
+}
+
+/** Other 4xx answers from ORDS. */
+export class OrdsRequestError extends BackupError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(ErrorName.OrdsRequest, message, options);
+  }
+}
+
+/** An ORDS answer this project cannot interpret. */
+export class OrdsResponseError extends BackupError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(ErrorName.OrdsResponse, message, options);
+  }
+}
+
+/** A link that leaves the configured ORDS URL. */
+export class UnsafeLinkError extends BackupError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(ErrorName.UnsafeLink, message, options);
+  }
+}
+
+/** The ORDS secret cannot be used. The message names the secret, never its value. */
+export class SecretError extends BackupError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(ErrorName.Secret, message, options);
+  }
+}
+
+/** A payload that does not match its schema. */
+export class InvalidInputError extends BackupError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(ErrorName.InvalidInput, message, options);
+  }
+}
+
+/** Overlap guard: an earlier run's export is still running. */
+export class ExportAlreadyRunningError extends BackupError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(ErrorName.ExportAlreadyRunning, message, options);
+  }
+}
+
+/** The job vanished before a verdict was read. */
+export class JobNotFoundError extends BackupError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(ErrorName.JobNotFound, message, options);
+  }
+}
+
+/** The export exceeded the configured timeout. */
+export class ExportTimedOutError extends BackupError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(ErrorName.ExportTimedOut, message, options);
+  }
+}
+
+/** Bytes missing or different from what the server announced. */
+export class TransferIncompleteError extends BackupError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(ErrorName.TransferIncomplete, message, options);
+  }
+}
+
+/** Transient S3 failure. */
+export class StorageUnavailableError extends BackupError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(ErrorName.StorageUnavailable, message, options);
+  }
+}
+
+/** S3 refused the request for good. */
+export class StorageRejectedError extends BackupError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(ErrorName.StorageRejected, message, options);
+  }
+}

@@ -1,0 +1,130 @@
+import { createHash } from 'node:crypto';
+import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { StorageRejectedError } from './errors.js';
+import { backupFolder, manifestKey } from './naming.js';
+import type { Logger } from './ords/ords-api.js';
+import type { BackupSummary, StoredFile, Verdict, WriteManifestPayload } from './payloads.js';
+import { toStorageError } from './storage-errors.js';
+
+/** Bumped when a field changes meaning; readers check it. */
+export const MANIFEST_VERSION = 1;
+
+/** The manifest: written last, its presence marks a complete, verified backup. */
+export interface Manifest {
+  readonly manifestVersion: typeof MANIFEST_VERSION;
+  readonly database: string;
+  readonly jobName: string;
+  readonly owner: string;
+  readonly jobMode: string;
+  readonly runId: string;
+  readonly verdict: Verdict;
+  /** The Data Pump log's final line. */
+  readonly summary: string;
+  /** ORA- lines from the log (completed-with-errors runs). */
+  readonly errors: readonly string[];
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly bucket: string;
+  readonly files: readonly StoredFile[];
+  readonly totalBytes: number;
+}
+
+/** What `writeManifest` needs. */
+export interface WriteManifestDeps {
+  readonly s3: S3Client;
+  readonly bucket: string;
+  readonly logger: Logger;
+  readonly now: () => Date;
+}
+
+/**
+ * Checks that every file is in the bucket with the size the copy counted, then writes
+ * `manifest.json` beside them. Writing it twice writes the same files list again: harmless.
+ * Returns the summary the execution shows as its output.
+ */
+export async function writeManifest(
+  deps: WriteManifestDeps,
+  payload: WriteManifestPayload,
+): Promise<BackupSummary> {
+  const { s3, bucket, logger } = deps;
+  const { job, verdict, stored } = payload;
+  const folder = backupFolder(payload.prefix, payload.database, job.startedAt, job.jobName);
+  const expected = new Set(verdict.files.map((file) => file.key));
+  const storedKeys = new Set(stored.map((file) => file.key));
+  const notStored = [...expected].filter((key) => !storedKeys.has(key));
+  if (notStored.length > 0) {
+    throw new StorageRejectedError(`Not writing the manifest: ${notStored.join(', ')} was not stored`);
+  }
+  for (const file of stored) await verifyStored(s3, bucket, file);
+
+  const finishedAt = deps.now();
+  const manifest: Manifest = {
+    manifestVersion: MANIFEST_VERSION,
+    database: payload.database,
+    jobName: job.jobName,
+    owner: job.owner,
+    jobMode: job.jobMode,
+    runId: job.runId,
+    verdict: verdict.verdict,
+    summary: verdict.summary,
+    errors: verdict.errors,
+    startedAt: job.startedAt,
+    finishedAt: finishedAt.toISOString(),
+    bucket,
+    files: stored,
+    totalBytes: stored.reduce((sum, file) => sum + file.bytes, 0),
+  };
+  const key = manifestKey(folder);
+  const body = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
+  try {
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        Body: body,
+        ContentType: 'application/json',
+        // A precomputed checksum: S3 verifies it, and Object Lock buckets require one.
+        ChecksumSHA256: createHash('sha256').update(body).digest('base64'),
+      }),
+    );
+  } catch (error) {
+    throw toStorageError(error, bucket, key);
+  }
+  logger.info('Manifest written', { key, files: stored.length, totalBytes: manifest.totalBytes });
+  return summarize(manifest, key, verdict.checkedAt);
+}
+
+async function verifyStored(s3: S3Client, bucket: string, file: StoredFile): Promise<void> {
+  let length: number | undefined;
+  try {
+    length = (await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: file.key }))).ContentLength;
+  } catch (error) {
+    throw toStorageError(error, bucket, file.key);
+  }
+  if (length !== file.bytes) {
+    throw new StorageRejectedError(
+      `Not writing the manifest: s3://${bucket}/${file.key} holds ${length} bytes, the copy counted ${file.bytes}`,
+    );
+  }
+}
+
+/** The execution's output: what a user reads in the Step Functions console. */
+export function summarize(manifest: Manifest, key: string, copyStartedAt: string): BackupSummary {
+  const started = new Date(manifest.startedAt).getTime();
+  const finished = new Date(manifest.finishedAt).getTime();
+  const copySeconds = Math.max((finished - new Date(copyStartedAt).getTime()) / 1000, 0.001);
+  return {
+    database: manifest.database,
+    verdict: manifest.verdict,
+    jobName: manifest.jobName,
+    manifest: `s3://${manifest.bucket}/${key}`,
+    files: manifest.files.map((file) => ({
+      name: file.name,
+      bytes: file.bytes,
+      uri: `s3://${manifest.bucket}/${file.key}`,
+    })),
+    totalBytes: manifest.totalBytes,
+    durationSeconds: Math.round((finished - started) / 1000),
+    throughputMiBps: Math.round((manifest.totalBytes / 1024 / 1024 / copySeconds) * 10) / 10,
+  };
+}

@@ -1,0 +1,62 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * How a run names its dump files and where it stores them. Dump file names carry the database id
+ * and the run id, so runs never collide with older files on the database server and a later run
+ * (or a retry of the same one) can recognise them in a job's links.
+ */
+
+/**
+ * A run id: the execution's start time (UTC, to the second) and four hex digits of its name's hash,
+ * e.g. `20261123T020000Z-1A2B`. Stable across retries of "Start export" in one execution.
+ */
+export function makeRunId(executionStartTime: string, executionName: string): string {
+  const started = new Date(executionStartTime);
+  if (Number.isNaN(started.getTime())) {
+    throw new Error(`execution start time "${executionStartTime}" is not an ISO date`);
+  }
+  const stamp = started
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z')
+    .replace(/[-:]/g, '');
+  const suffix = createHash('sha256').update(executionName).digest('hex').slice(0, 4).toUpperCase();
+  return `${stamp}-${suffix}`;
+}
+
+/** The prefix every dump file of this database starts with, e.g. `ORDERS-`. */
+export function fileNamePrefix(database: string): string {
+  return `${database.toUpperCase()}-`;
+}
+
+/** The `file_name` template sent to ORDS: `ORDERS-20261123T020000Z-1A2B-%U.DMP`. */
+export function dumpFileTemplate(database: string, runId: string): string {
+  return `${fileNamePrefix(database)}${runId}-%U.DMP`;
+}
+
+/**
+ * The run id a file of this database belongs to, or null when the file was not written by this
+ * project for this database. Accepts dump files (`…-01.DMP`) and logs whatever ORDS appends.
+ */
+export function runIdOfFile(database: string, fileName: string): string | null {
+  const prefix = fileNamePrefix(database);
+  if (!fileName.toUpperCase().startsWith(prefix)) return null;
+  const match = /^(\d{8}T\d{6}Z-[0-9A-F]{4})(?:[-_.]|$)/i.exec(fileName.slice(prefix.length));
+  return match?.[1]?.toUpperCase() ?? null;
+}
+
+/**
+ * The S3 folder of one backup: `<prefix><database>/<YYYY>/<MM>/<DD>/<job name>/`, dated by the
+ * run's start (UTC).
+ */
+export function backupFolder(prefix: string, database: string, startedAt: string, jobName: string): string {
+  const date = new Date(startedAt);
+  const yyyy = String(date.getUTCFullYear()).padStart(4, '0');
+  const mm = String(date.getUTCMonth() + 1).padStart(2, '0');
+  const dd = String(date.getUTCDate()).padStart(2, '0');
+  return `${prefix}${database}/${yyyy}/${mm}/${dd}/${jobName}/`;
+}
+
+/** The manifest's key in a backup folder. Written last: its presence marks a complete backup. */
+export function manifestKey(folder: string): string {
+  return `${folder}manifest.json`;
+}

@@ -1,0 +1,97 @@
+import type { Readable } from 'node:stream';
+import type { ExportRequestBody } from '../export-spec.js';
+
+/**
+ * The ORDS Database API's Data Pump routes as the rest of the core uses them. `OrdsClient`
+ * implements it over HTTP; unit tests pass small fakes.
+ */
+
+/** A file of a Data Pump job, picked from the job's links by its extension (`.DMP`, `.LOG`). */
+export interface JobFile {
+  /** File name as the link names it, e.g. `ORDERS-20261123T020000Z-1A2B-01.DMP`. */
+  readonly name: string;
+  readonly kind: 'dump' | 'log';
+  /** Absolute URL under the configured ORDS URL (foreign origins rebased or refused). */
+  readonly url: string;
+}
+
+/**
+ * A Data Pump job as ORDS describes it: every string trimmed; operation, jobMode, state and jobState
+ * also upper-cased (owner and jobName keep their case: they go back into URLs).
+ */
+export interface DataPumpJob {
+  readonly owner: string;
+  readonly jobName: string;
+  /** `EXPORT` or `IMPORT`. */
+  readonly operation: string;
+  readonly jobMode: string;
+  /** `state` from DBA_DATAPUMP_JOBS: EXECUTING, COMPLETING, NOT RUNNING, … */
+  readonly state: string;
+  /** `job_state` when ORDS sends it (COMPLETED, STOPPED, …). */
+  readonly jobState?: string;
+  /** Dump and log files the job links, in link order. */
+  readonly files: readonly JobFile[];
+}
+
+/** One entry of the job list (no links there). */
+export interface JobListItem {
+  readonly owner: string;
+  readonly jobName: string;
+  readonly operation: string;
+  readonly jobMode: string;
+  readonly state: string;
+}
+
+/** An open download of a job file. The caller consumes or destroys `body`. */
+export interface FileDownload {
+  /** Offset in the file of the body's first byte: the requested offset on 206, 0 on 200. */
+  readonly start: number;
+  /** Whole-file size when known (`Content-Length` of a 200, total of a 206 `Content-Range`). */
+  readonly totalBytes: number | null;
+  /** Length of this body when announced (`Content-Length`), else null (chunked). */
+  readonly contentLength: number | null;
+  readonly body: Readable;
+}
+
+/** Data Pump operations on one ORDS URL with one set of credentials. */
+export interface OrdsApi {
+  /** The configured ORDS URL (normalized, ends with `/`), for messages. */
+  readonly baseUrl: string;
+  /** `POST …/database/datapump/export`: creates and starts the job (201). */
+  startExport(body: ExportRequestBody): Promise<DataPumpJob>;
+  /** `GET …/database/datapump/jobs/`, every page. */
+  listJobs(): Promise<JobListItem[]>;
+  /** `GET …/database/datapump/jobs/{owner},{job}/`; null when ORDS answers 404. */
+  getJob(owner: string, jobName: string): Promise<DataPumpJob | null>;
+  /**
+   * `GET …/database/datapump/jobs/{owner},{job}/{file}`, from `offset` (sent as `Range: bytes=offset-`
+   * when offset > 0). The server may answer 200 (whole file: `start` 0) or 206.
+   */
+  downloadFile(
+    owner: string,
+    jobName: string,
+    fileName: string,
+    options?: { readonly offset?: number; readonly signal?: AbortSignal },
+  ): Promise<FileDownload>;
+  /** Downloads a log file as text (at most `maxBytes`, keeping the end, where the verdict is). */
+  readLog(owner: string, jobName: string, fileName: string, maxBytes?: number): Promise<string>;
+}
+
+/** Structured logger (Powertools Logger fits). Never pass secrets. */
+export interface Logger {
+  debug(message: string, ...extra: Array<Record<string, unknown>>): void;
+  info(message: string, ...extra: Array<Record<string, unknown>>): void;
+  warn(message: string, ...extra: Array<Record<string, unknown>>): void;
+  error(message: string, ...extra: Array<Record<string, unknown>>): void;
+}
+
+/** Credentials from the database's secret. */
+export type OrdsCredentials =
+  | { readonly kind: 'basic'; readonly username: string; readonly password: string }
+  | { readonly kind: 'oauth2'; readonly clientId: string; readonly clientSecret: string };
+
+/** What a secret holds: credentials and, optionally, a PEM CA bundle for a private CA. */
+export interface OrdsSecret {
+  readonly credentials: OrdsCredentials;
+  readonly caBundle?: string;
+}

@@ -1,0 +1,209 @@
+import { z } from 'zod';
+import { InvalidInputError } from './errors.js';
+import { ExportSpecSchema } from './export-spec.js';
+
+/**
+ * The state machine's data contract: the execution input and what each task receives and returns.
+ * The CDK state machine builds the task payloads with these field names and the handlers parse them
+ * with these schemas, so both sides change together. Payloads carry ids, names, counts and keys:
+ * never bytes, never secrets.
+ */
+
+/** A database id: used in S3 keys, dump file names, schedule names and metric dimensions. */
+export const DATABASE_ID = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/;
+
+/** What to do when an export of this database started by an earlier run is still running. */
+export const ON_RUNNING_EXPORT = ['fail', 'adopt'] as const;
+
+/** An S3 key prefix: empty, or ending with `/`, without a leading `/`. */
+export const KEY_PREFIX = /^(?:[A-Za-z0-9!_.*'()-]+\/)*$/;
+
+/** The input of one execution: one database, its non-secret settings. */
+export const ExecutionInputSchema = z.strictObject({
+  database: z.string().regex(DATABASE_ID),
+  ordsUrl: z.string().min(1),
+  secretId: z.string().min(1),
+  export: ExportSpecSchema,
+  prefix: z.string().regex(KEY_PREFIX).default(''),
+  pollSeconds: z.number().int().min(1).max(3600),
+  timeoutSeconds: z.number().int().min(60),
+  acceptCompletedWithErrors: z.boolean().default(false),
+  onRunningExport: z.enum(ON_RUNNING_EXPORT).default('fail'),
+  /** When the schedule meant to run (EventBridge Scheduler's `<aws.scheduler.scheduled-time>`). */
+  scheduledTime: z.string().optional(),
+});
+export type ExecutionInput = z.output<typeof ExecutionInputSchema>;
+
+/** Where to reach ORDS for one database. */
+const OrdsTargetShape = {
+  database: z.string().regex(DATABASE_ID),
+  ordsUrl: z.string().min(1),
+  secretId: z.string().min(1),
+};
+
+/** The Data Pump job a run works on (the `$.job` of the state). */
+export const JobRefSchema = z.object({
+  owner: z.string().min(1),
+  jobName: z.string().min(1),
+  /** This run's id, part of every dump file name it creates. */
+  runId: z.string().min(1),
+  /** The `file_name` template sent to ORDS, with `%U`. */
+  fileName: z.string().min(1),
+  /** Data Pump job mode (FULL, SCHEMA, TABLE, TABLESPACE). */
+  jobMode: z.string().min(1),
+  /** ISO time the run started the export (or adopted it): the S3 folder's date and the timeout's origin. */
+  startedAt: z.string().datetime(),
+  /** True when this run adopted a job it did not start (after an ambiguous POST or by configuration). */
+  adopted: z.boolean(),
+});
+export type JobRef = z.output<typeof JobRefSchema>;
+
+/** Payload of "Start export". */
+export const StartExportPayloadSchema = z.object({
+  ...OrdsTargetShape,
+  export: ExportSpecSchema,
+  onRunningExport: z.enum(ON_RUNNING_EXPORT),
+  /** `$$.Execution.Name`: makes the run id unique and recognisable on a retry. */
+  executionName: z.string().min(1),
+  /** `$$.Execution.StartTime`. */
+  executionStartTime: z.string().datetime(),
+});
+export type StartExportPayload = z.output<typeof StartExportPayloadSchema>;
+
+/** Payload of "Read job". */
+export const ReadJobPayloadSchema = z.object({
+  ...OrdsTargetShape,
+  job: JobRefSchema,
+  timeoutSeconds: z.number().int().min(60),
+});
+export type ReadJobPayload = z.output<typeof ReadJobPayloadSchema>;
+
+/** Result of "Read job" (the `$.status` of the state). */
+export interface JobStatus {
+  /** True while Data Pump is still working: poll again. */
+  readonly running: boolean;
+  /** The job's `state` as ORDS reports it, trimmed and upper-cased; `GONE` after a 404. */
+  readonly state: string;
+}
+
+/** Payload of "Read log". */
+export const ReadLogPayloadSchema = z.object({
+  ...OrdsTargetShape,
+  job: JobRefSchema,
+  prefix: z.string().regex(KEY_PREFIX),
+});
+export type ReadLogPayload = z.output<typeof ReadLogPayloadSchema>;
+
+/** How a Data Pump export ended, according to its log. */
+export const VERDICTS = ['succeeded', 'completed-with-errors', 'failed'] as const;
+export type Verdict = (typeof VERDICTS)[number];
+
+/** A file of the job to copy to S3. */
+export const FileToCopySchema = z.object({
+  name: z.string().min(1),
+  kind: z.enum(['dump', 'log']),
+  /** The S3 key it is stored under. */
+  key: z.string().min(1),
+});
+export type FileToCopy = z.output<typeof FileToCopySchema>;
+
+/** Result of "Read log" (the `$.verdict` of the state). */
+export const VerdictResultSchema = z.object({
+  verdict: z.enum(VERDICTS),
+  /** The log's final `Job "OWNER"."JOB" …` line, or a sentence saying why there is none. */
+  summary: z.string(),
+  /** ORA- lines from the log (at most 20). */
+  errors: z.array(z.string()),
+  /** What the Fail state shows as cause: the summary and the ORA- lines. */
+  cause: z.string(),
+  /** Files to store: every dump file and the log, or only the log for a failed export. */
+  files: z.array(FileToCopySchema),
+  /** When the verdict was read: the copy phase starts here (for the throughput figure). */
+  checkedAt: z.string().datetime(),
+});
+export type VerdictResult = z.output<typeof VerdictResultSchema>;
+
+/** Where a file's copy stands between two invocations of "Copy file". */
+export const CopyProgressSchema = z.discriminatedUnion('done', [
+  z.object({
+    done: z.literal(false),
+    uploadId: z.string().min(1),
+    /** The next part number to upload (1-based). */
+    nextPartNumber: z.number().int().min(1).max(10_000),
+    /** Bytes already stored, i.e. where the next download starts. */
+    offset: z.number().int().min(0),
+    partSizeBytes: z.number().int().min(1),
+    /** The file's size when ORDS announced it, else null. */
+    totalBytes: z.number().int().min(0).nullable(),
+    /** Serialized SHA-256 state of the bytes stored so far (base64). */
+    hashState: z.string().min(1),
+    /** Invocations used so far. */
+    invocations: z.number().int().min(1),
+  }),
+  z.object({
+    done: z.literal(true),
+    file: z.object({
+      name: z.string(),
+      kind: z.enum(['dump', 'log']),
+      key: z.string(),
+      bytes: z.number().int().min(0),
+      sha256: z.string().regex(/^[0-9a-f]{64}$/),
+      invocations: z.number().int().min(1),
+    }),
+  }),
+]);
+export type CopyProgress = z.output<typeof CopyProgressSchema>;
+/** A file stored in S3, as the manifest lists it. */
+export type StoredFile = Extract<CopyProgress, { done: true }>['file'];
+
+/** Payload of "Copy file": one Map iteration's state. `progress` is absent on the first call. */
+export const CopyFilePayloadSchema = z.object({
+  ...OrdsTargetShape,
+  job: JobRefSchema,
+  file: FileToCopySchema,
+  progress: CopyProgressSchema.optional(),
+});
+export type CopyFilePayload = z.output<typeof CopyFilePayloadSchema>;
+
+/** Payload of "Write manifest". */
+export const WriteManifestPayloadSchema = z.object({
+  database: z.string().regex(DATABASE_ID),
+  prefix: z.string().regex(KEY_PREFIX),
+  job: JobRefSchema,
+  verdict: VerdictResultSchema,
+  stored: z.array(CopyProgressSchema.options[1].shape.file),
+  scheduledTime: z.string().optional(),
+});
+export type WriteManifestPayload = z.output<typeof WriteManifestPayloadSchema>;
+
+/** Result of "Write manifest": the execution's output, readable in the Step Functions console. */
+export interface BackupSummary {
+  readonly database: string;
+  readonly verdict: Verdict;
+  readonly jobName: string;
+  readonly manifest: string;
+  readonly files: ReadonlyArray<{ readonly name: string; readonly bytes: number; readonly uri: string }>;
+  readonly totalBytes: number;
+  readonly durationSeconds: number;
+  readonly throughputMiBps: number;
+}
+
+/**
+ * Parses a task payload, turning schema failures into an `InvalidInputError` that names each bad
+ * field and value. Never echoes fields called like secrets.
+ */
+export function parsePayload<S extends z.ZodType>(schema: S, payload: unknown, what: string): z.output<S> {
+  const parsed = schema.safeParse(payload);
+  if (parsed.success) return parsed.data;
+  throw new InvalidInputError(`${what} is invalid: ${describeIssues(parsed.error)}`);
+}
+
+/** One line per issue: `path: message (got value)`. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => {
+      const path = issue.path.length > 0 ? issue.path.join('.') : '(root)';
+      return `${path}: ${issue.message}`;
+    })
+    .join('; ');
+}

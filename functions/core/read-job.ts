@@ -1,0 +1,73 @@
+import { parseExportLog } from './datapump-log.js';
+import { ExportTimedOutError } from './errors.js';
+import type { DataPumpJob, Logger, OrdsApi } from './ords/ords-api.js';
+import { isOrdsNotFound } from './ords/ords-errors.js';
+import { isJobRunning } from './ords/ords-parse.js';
+import type { JobStatus, ReadJobPayload } from './payloads.js';
+
+/** What `readJob` needs. */
+export interface ReadJobDeps {
+  readonly ords: OrdsApi;
+  readonly logger: Logger;
+  readonly now: () => Date;
+}
+
+/**
+ * Data Pump shows NOT RUNNING for a moment while a job starts up, the same state a finished job
+ * shows. Within this window after the start, NOT RUNNING without a `job_state` counts as finished
+ * only once the log has its final `Job "…"."…"` line.
+ */
+export const STARTUP_GRACE_SECONDS = 180;
+
+/**
+ * Reads the job's state once. A job that answers 404 is reported as `GONE` (not running): the next
+ * step decides, from the log it can or cannot read, whether that is a failure. A job still running
+ * past the database's timeout fails the run.
+ */
+export async function readJob(deps: ReadJobDeps, payload: ReadJobPayload): Promise<JobStatus> {
+  const { owner, jobName, startedAt } = payload.job;
+  const job = await deps.ords.getJob(owner, jobName);
+  if (!job) {
+    deps.logger.warn('Data Pump job not found (404)', { jobName });
+    return { running: false, state: 'GONE' };
+  }
+  const elapsedSeconds = Math.round((deps.now().getTime() - new Date(startedAt).getTime()) / 1000);
+  const running = isJobRunning(job) || (await isStartingUp(deps.ords, job, elapsedSeconds));
+  deps.logger.info('Data Pump job read', {
+    jobName,
+    state: job.state,
+    jobState: job.jobState,
+    running,
+    elapsedSeconds,
+  });
+  if (running && elapsedSeconds > payload.timeoutSeconds) {
+    throw new ExportTimedOutError(
+      `Data Pump job ${owner}.${jobName} of database "${payload.database}" is still ${job.state} after ` +
+        `${formatDuration(elapsedSeconds)}, longer than the configured timeout of ` +
+        `${formatDuration(payload.timeoutSeconds)}. The job keeps running on the database: stop it there ` +
+        `(expdp ATTACH=${owner}.${jobName}, then KILL_JOB) or raise timeoutHours.`,
+    );
+  }
+  return { running, state: job.state };
+}
+
+/** A NOT RUNNING job early in its life whose log has no final line yet is still starting up. */
+async function isStartingUp(ords: OrdsApi, job: DataPumpJob, elapsedSeconds: number): Promise<boolean> {
+  if (job.jobState || elapsedSeconds > STARTUP_GRACE_SECONDS) return false;
+  const log = job.files.find((file) => file.kind === 'log');
+  if (!log) return true;
+  try {
+    return parseExportLog(await ords.readLog(job.owner, job.jobName, log.name)).verdict === null;
+  } catch (error) {
+    if (isOrdsNotFound(error)) return true;
+    throw error;
+  }
+}
+
+/** `3 h 05 min`, `12 min`, `45 s`. */
+export function formatDuration(seconds: number): string {
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes} min`;
+  return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
+}

@@ -1,0 +1,103 @@
+import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { ErrorName } from '../../../functions/core/errors.js';
+import { writeManifest } from '../../../functions/core/manifest.js';
+import type { WriteManifestPayload } from '../../../functions/core/payloads.js';
+import { recordingLogger } from '../../helpers/job-fakes.js';
+
+const JOB = 'DATAPUMP_REST_EXPORT_20261123020000';
+const FOLDER = `orders/2026/11/23/${JOB}/`;
+const dump = { name: 'A-01.DMP', kind: 'dump' as const, key: `${FOLDER}A-01.DMP` };
+const log = { name: 'A.LOG', kind: 'log' as const, key: `${FOLDER}A.LOG` };
+const payload: WriteManifestPayload = {
+  database: 'orders',
+  prefix: '',
+  job: {
+    owner: 'DBAPI_USER',
+    jobName: JOB,
+    runId: '20261123T020000Z-1A2B',
+    fileName: 'A-%U.DMP',
+    jobMode: 'SCHEMA',
+    startedAt: '2026-11-23T02:00:00.000Z',
+    adopted: false,
+  },
+  verdict: {
+    verdict: 'succeeded',
+    summary: 'Job … successfully completed',
+    errors: [],
+    cause: '',
+    files: [dump, log],
+    checkedAt: '2026-11-23T02:01:00.000Z',
+  },
+  stored: [
+    { ...dump, bytes: 10 * 1024 * 1024, sha256: 'a'.repeat(64), invocations: 2 },
+    { ...log, bytes: 100, sha256: 'b'.repeat(64), invocations: 1 },
+  ],
+};
+const s3 = mockClient(S3Client);
+const deps = () => ({
+  s3: new S3Client({ region: 'us-east-1' }),
+  bucket: 'backups',
+  logger: recordingLogger(),
+  now: () => new Date('2026-11-23T02:01:10Z'),
+});
+
+describe('writeManifest', () => {
+  beforeEach(() => s3.reset());
+
+  it('writes the manifest last, beside the files, and returns the console summary', async () => {
+    s3.on(HeadObjectCommand, { Key: dump.key }).resolves({ ContentLength: 10 * 1024 * 1024 });
+    s3.on(HeadObjectCommand, { Key: log.key }).resolves({ ContentLength: 100 });
+    s3.on(PutObjectCommand).resolves({});
+    const summary = await writeManifest(deps(), payload);
+
+    const put = s3.commandCalls(PutObjectCommand)[0]!.args[0].input;
+    expect(put.Key).toBe(`${FOLDER}manifest.json`);
+    const manifest = JSON.parse(String(put.Body));
+    expect(manifest).toMatchObject({
+      database: 'orders',
+      jobName: JOB,
+      owner: 'DBAPI_USER',
+      jobMode: 'SCHEMA',
+      verdict: 'succeeded',
+      bucket: 'backups',
+    });
+    expect(manifest.files).toEqual(payload.stored);
+    expect(put.ChecksumSHA256).toBeTruthy();
+    expect(summary).toMatchObject({
+      manifest: `s3://backups/${FOLDER}manifest.json`,
+      totalBytes: 10 * 1024 * 1024 + 100,
+      durationSeconds: 70,
+      throughputMiBps: 1,
+    });
+  });
+
+  it('fails without writing a manifest when a stored file has another size than counted', async () => {
+    s3.on(HeadObjectCommand).resolves({ ContentLength: 5 });
+    const error = await writeManifest(deps(), payload).catch((e: Error) => e);
+    expect(error).toMatchObject({ name: ErrorName.StorageRejected });
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
+  });
+
+  it('fails without writing a manifest when a listed file was not stored', async () => {
+    const error = await writeManifest(deps(), { ...payload, stored: payload.stored.slice(0, 1) }).catch(
+      (e: Error) => e,
+    );
+    expect((error as Error).message).toContain(log.key);
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
+  });
+
+  it('fails as retryable when S3 is slowing down', async () => {
+    s3.on(HeadObjectCommand).resolves({ ContentLength: 10 * 1024 * 1024 });
+    s3.on(HeadObjectCommand, { Key: log.key }).resolves({ ContentLength: 100 });
+    s3.on(PutObjectCommand).rejects(
+      Object.assign(new Error('Please reduce your request rate.'), {
+        name: 'SlowDown',
+        $metadata: { httpStatusCode: 503 },
+      }),
+    );
+    const error = await writeManifest(deps(), payload).catch((e: Error) => e);
+    expect(error).toMatchObject({ name: ErrorName.StorageUnavailable });
+  });
+});

@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { ErrorName } from '../../../functions/core/errors.js';
+import type { ReadJobPayload } from '../../../functions/core/payloads.js';
+import { readJob } from '../../../functions/core/read-job.js';
+import { FakeJobApi, job, recordingLogger } from '../../helpers/job-fakes.js';
+
+const ref = {
+  owner: 'DBAPI_USER',
+  jobName: 'DATAPUMP_REST_EXPORT_20261123020000',
+  runId: '20261123T020000Z-1A2B',
+  fileName: 'ORDERS-20261123T020000Z-1A2B-%U.DMP',
+  jobMode: 'SCHEMA',
+  startedAt: '2026-11-23T02:00:00.000Z',
+  adopted: false,
+};
+const payload: ReadJobPayload = {
+  database: 'orders',
+  ordsUrl: 'http://x/',
+  secretId: 's',
+  job: ref,
+  timeoutSeconds: 3600,
+};
+const at = (iso: string) => ({ logger: recordingLogger(), now: () => new Date(iso) });
+
+describe('readJob', () => {
+  it('reports a running job as running', async () => {
+    const ords = new FakeJobApi();
+    ords.jobs.set(ref.jobName, job({ state: 'EXECUTING' }));
+    await expect(readJob({ ords, ...at('2026-11-23T02:10:00Z') }, payload)).resolves.toEqual({
+      running: true,
+      state: 'EXECUTING',
+    });
+  });
+
+  it('reports a job that reads NOT RUNNING as finished', async () => {
+    const ords = new FakeJobApi();
+    ords.jobs.set(ref.jobName, job({ state: 'NOT RUNNING' }));
+    await expect(readJob({ ords, ...at('2026-11-23T02:10:00Z') }, payload)).resolves.toEqual({
+      running: false,
+      state: 'NOT RUNNING',
+    });
+  });
+
+  it('reports a job that answers 404 as gone, for the log step to judge', async () => {
+    const ords = new FakeJobApi();
+    await expect(readJob({ ords, ...at('2026-11-23T02:10:00Z') }, payload)).resolves.toEqual({
+      running: false,
+      state: 'GONE',
+    });
+  });
+
+  it('fails when the export runs past the timeout, saying how to stop it', async () => {
+    const ords = new FakeJobApi();
+    ords.jobs.set(ref.jobName, job({ state: 'EXECUTING' }));
+    const error = await readJob({ ords, ...at('2026-11-23T03:00:01Z') }, payload).catch((e: Error) => e);
+    expect(error).toMatchObject({ name: ErrorName.ExportTimedOut });
+    expect((error as Error).message).toMatch(/still EXECUTING after 1 h 00 min.*timeout of 1 h 00 min/);
+    expect((error as Error).message).toContain('KILL_JOB');
+  });
+});
+
+describe('readJob at start-up', () => {
+  const flicker = () => job({ state: 'NOT RUNNING', files: [{ name: 'ORDERS-20261123T020000Z-1A2B.LOG' }] });
+
+  it('keeps polling a job that shows NOT RUNNING while starting up and has no final log line', async () => {
+    const ords = new FakeJobApi();
+    ords.jobs.set(ref.jobName, flicker());
+    ords.logs.set('ORDERS-20261123T020000Z-1A2B.LOG', 'Starting "DBAPI_USER"."X":');
+    await expect(readJob({ ords, ...at('2026-11-23T02:00:10Z') }, payload)).resolves.toMatchObject({
+      running: true,
+    });
+  });
+
+  it('accepts NOT RUNNING at start-up once the log has its final line', async () => {
+    const ords = new FakeJobApi();
+    ords.jobs.set(ref.jobName, flicker());
+    ords.logs.set(
+      'ORDERS-20261123T020000Z-1A2B.LOG',
+      'Job "DBAPI_USER"."X" successfully completed at Mon Nov 23 02:00:05 2026',
+    );
+    await expect(readJob({ ords, ...at('2026-11-23T02:00:10Z') }, payload)).resolves.toMatchObject({
+      running: false,
+    });
+  });
+
+  it('accepts NOT RUNNING without a final log line after the start-up window', async () => {
+    const ords = new FakeJobApi();
+    ords.jobs.set(ref.jobName, flicker());
+    await expect(readJob({ ords, ...at('2026-11-23T02:10:00Z') }, payload)).resolves.toMatchObject({
+      running: false,
+    });
+  });
+});

@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import { ErrorName } from '../../../functions/core/errors.js';
+import type { ReadLogPayload } from '../../../functions/core/payloads.js';
+import { readLog } from '../../../functions/core/read-log.js';
+import { exportLog, FakeJobApi, job, recordingLogger } from '../../helpers/job-fakes.js';
+
+const JOB = 'DATAPUMP_REST_EXPORT_20261123020000';
+const ref = {
+  owner: 'DBAPI_USER',
+  jobName: JOB,
+  runId: '20261123T020000Z-1A2B',
+  fileName: 'ORDERS-20261123T020000Z-1A2B-%U.DMP',
+  jobMode: 'SCHEMA',
+  startedAt: '2026-11-23T02:00:00.000Z',
+  adopted: false,
+};
+const payload: ReadLogPayload = {
+  database: 'orders',
+  ordsUrl: 'http://x/',
+  secretId: 's',
+  job: ref,
+  prefix: 'b/',
+};
+const FOLDER = `b/orders/2026/11/23/${JOB}/`;
+const DUMPS = ['ORDERS-20261123T020000Z-1A2B-01.DMP', 'ORDERS-20261123T020000Z-1A2B-02.DMP'];
+const LOG = 'ORDERS-20261123T020000Z-1A2B.LOG';
+const deps = (ords: FakeJobApi) => ({
+  ords,
+  logger: recordingLogger(),
+  now: () => new Date('2026-11-23T02:30:00Z'),
+});
+
+function finishedJob(ending: string, dumps = DUMPS, linked = DUMPS) {
+  const ords = new FakeJobApi();
+  ords.jobs.set(
+    JOB,
+    job({ state: 'NOT RUNNING', files: [...linked.map((name) => ({ name })), { name: LOG }] }),
+  );
+  ords.logs.set(LOG, exportLog('DBAPI_USER', JOB, dumps, ending));
+  return ords;
+}
+
+describe('readLog', () => {
+  it('lists every dump file and the log of a successful export under the backup folder', async () => {
+    const ords = finishedJob(
+      `Job "DBAPI_USER"."${JOB}" successfully completed at Mon Nov 23 02:00:31 2026 elapsed 0 00:00:31`,
+    );
+    const result = await readLog(deps(ords), payload);
+    expect(result.verdict).toBe('succeeded');
+    expect(result.files).toEqual([
+      { name: DUMPS[0], kind: 'dump', key: `${FOLDER}${DUMPS[0]}` },
+      { name: DUMPS[1], kind: 'dump', key: `${FOLDER}${DUMPS[1]}` },
+      { name: LOG, kind: 'log', key: `${FOLDER}${LOG}` },
+    ]);
+  });
+
+  it('keeps the ORA- lines of an export that completed with errors, and stores its files', async () => {
+    const ords = finishedJob(
+      `ORA-39082: Object type VIEW:"HR"."V1" created with compilation warnings\nJob "DBAPI_USER"."${JOB}" completed with 1 error(s) at Mon Nov 23 02:00:31 2026 elapsed 0 00:00:31`,
+    );
+    const result = await readLog(deps(ords), payload);
+    expect(result.verdict).toBe('completed-with-errors');
+    expect(result.errors).toEqual([
+      'ORA-39082: Object type VIEW:"HR"."V1" created with compilation warnings',
+    ]);
+    expect(result.files).toHaveLength(3);
+    expect(result.cause).toContain('acceptCompletedWithErrors');
+  });
+
+  it('stores only the log of a failed export and explains the failure with its ORA- lines', async () => {
+    const ords = finishedJob(
+      `ORA-39126: Worker unexpected fatal error in KUPW$WORKER.MAIN\nORA-01555: snapshot too old\nJob "DBAPI_USER"."${JOB}" stopped due to fatal error at Mon Nov 23 02:00:31 2026 elapsed 0 00:00:31`,
+      [],
+      [],
+    );
+    const result = await readLog(deps(ords), payload);
+    expect(result.verdict).toBe('failed');
+    expect(result.files).toEqual([{ name: LOG, kind: 'log', key: `${FOLDER}${LOG}` }]);
+    expect(result.cause).toContain('stopped due to fatal error');
+    expect(result.cause).toContain('ORA-01555: snapshot too old');
+  });
+
+  it('judges an export without a log as failed', async () => {
+    const ords = new FakeJobApi();
+    ords.jobs.set(JOB, job({ state: 'NOT RUNNING', files: [] }));
+    const result = await readLog(deps(ords), payload);
+    expect(result).toMatchObject({ verdict: 'failed', files: [] });
+    expect(result.cause).toContain('no log file');
+  });
+
+  it('judges a log without a final Job line as failed', async () => {
+    const ords = finishedJob('ORA-39006: internal error');
+    const result = await readLog(deps(ords), payload);
+    expect(result.verdict).toBe('failed');
+    expect(result.summary).toContain('without a final');
+  });
+
+  it('fails when the job vanished before its log was read', async () => {
+    const error = await readLog(deps(new FakeJobApi()), payload).catch((e: Error) => e);
+    expect(error).toMatchObject({ name: ErrorName.JobNotFound });
+  });
+
+  it('fails when the log names a dump file that ORDS does not link', async () => {
+    const ords = finishedJob(
+      `Job "DBAPI_USER"."${JOB}" successfully completed at Mon Nov 23 02:00:31 2026`,
+      DUMPS,
+      [DUMPS[0]!],
+    );
+    const error = await readLog(deps(ords), payload).catch((e: Error) => e);
+    expect(error).toMatchObject({ name: ErrorName.OrdsResponse });
+    expect((error as Error).message).toContain(DUMPS[1]);
+  });
+});

@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    setupFiles: ['test/helpers/setup.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    // The default `forks` pool: `threads` breaks NodejsFunction bundling (../shared/local-tooling.md).
+    pool: 'forks',
+  },
+});
