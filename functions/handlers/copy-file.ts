@@ -1,0 +1,30 @@
+import { CopyFilePayloadSchema } from '../core/payloads.js';
+import { copyFile } from '../core/transfer/copy-file.js';
+import { s3Client } from '../shared/clients.js';
+import { numberEnv, requiredEnv } from '../shared/env.js';
+import { defineTask } from '../shared/handler.js';
+import { logger } from '../shared/logger.js';
+import { ordsFor } from '../shared/ords.js';
+
+const MiB = 1024 * 1024;
+
+/**
+ * "Copy file": copies one job file into S3 until the invocation's time budget is nearly spent,
+ * then returns where it stopped; the state machine calls it again until the file is stored.
+ */
+export const handler = defineTask('Copy file', CopyFilePayloadSchema, async (payload, context) =>
+  copyFile(
+    {
+      ords: await ordsFor(payload),
+      s3: s3Client(),
+      bucket: requiredEnv('BUCKET_NAME'),
+      logger,
+      remainingTimeMs: () => context.getRemainingTimeInMillis(),
+      safetyMarginMs: numberEnv('COPY_SAFETY_MARGIN_SECONDS', 60) * 1000,
+      partsInFlight: numberEnv('COPY_PARTS_IN_FLIGHT', 2),
+      minPartSizeBytes: numberEnv('COPY_MIN_PART_SIZE_BYTES', 8 * MiB),
+      maxFileBytes: numberEnv('COPY_MAX_FILE_BYTES', 1024 * 1024 * MiB),
+    },
+    payload,
+  ),
+);

@@ -1,0 +1,10 @@
+import { ReadJobPayloadSchema } from '../core/payloads.js';
+import { readJob } from '../core/read-job.js';
+import { defineTask } from '../shared/handler.js';
+import { logger } from '../shared/logger.js';
+import { ordsFor } from '../shared/ords.js';
+
+/** "Read job": reads the Data Pump job's state once per poll. */
+export const handler = defineTask('Read job', ReadJobPayloadSchema, async (payload) =>
+  readJob({ ords: await ordsFor(payload), logger, now: () => new Date() }, payload),
+);

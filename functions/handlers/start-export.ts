@@ -1,0 +1,10 @@
+import { StartExportPayloadSchema } from '../core/payloads.js';
+import { startExport } from '../core/start-export.js';
+import { defineTask } from '../shared/handler.js';
+import { logger } from '../shared/logger.js';
+import { ordsFor } from '../shared/ords.js';
+
+/** "Start export": starts (or adopts) this run's Data Pump export. */
+export const handler = defineTask('Start export', StartExportPayloadSchema, async (payload) =>
+  startExport({ ords: await ordsFor(payload), logger, now: () => new Date() }, payload),
+);

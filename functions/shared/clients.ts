@@ -1,0 +1,37 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+
+/**
+ * AWS SDK clients, built once per container. Endpoints come from the SDK's own settings
+ * (`AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL_SECRETS_MANAGER`), so the same code reaches AWS or a
+ * local server.
+ */
+let s3: S3Client | undefined;
+let secretsManager: SecretsManagerClient | undefined;
+
+/** The S3 client. */
+export function s3Client(): S3Client {
+  s3 ??= new S3Client({
+    // S3-compatible servers reached through a custom endpoint rarely support virtual-host addressing.
+    forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL),
+    // Every upload carries a checksum we computed ourselves (Buffers with precomputed values):
+    // the SDK's own streaming checksums corrupt uploads on some S3-compatible servers.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+  return s3;
+}
+
+/** The Secrets Manager client. */
+export function secretsManagerClient(): SecretsManagerClient {
+  secretsManager ??= new SecretsManagerClient({});
+  return secretsManager;
+}
+
+/** Forgets the clients (the local runner starts each run as a fresh container). */
+export function resetClients(): void {
+  s3?.destroy();
+  secretsManager?.destroy();
+  s3 = undefined;
+  secretsManager = undefined;
+}

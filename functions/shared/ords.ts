@@ -1,0 +1,69 @@
+import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { SecretError } from '../core/errors.js';
+import type { OrdsApi, OrdsSecret } from '../core/ords/ords-api.js';
+import { OrdsClient } from '../core/ords/ords-client.js';
+import { parseOrdsSecret } from '../core/ords/ords-secret.js';
+import { secretsManagerClient } from './clients.js';
+import { logger } from './logger.js';
+
+/**
+ * Secrets are cached briefly per container: ORDS is called every poll, and a rotated secret must
+ * still be picked up within minutes.
+ */
+const SECRET_TTL_MS = 5 * 60 * 1000;
+
+const secrets = new Map<string, { readonly secret: OrdsSecret; readonly expiresAt: number }>();
+const clients = new Map<string, { readonly secret: OrdsSecret; readonly client: OrdsClient }>();
+
+/**
+ * The ORDS client for one database, with credentials read from its secret. Clients are reused
+ * while the secret is unchanged, so an OAuth2 token is fetched once per container, not per call.
+ */
+export async function ordsFor(target: {
+  readonly ordsUrl: string;
+  readonly secretId: string;
+}): Promise<OrdsApi> {
+  const secret = await readSecret(target.secretId);
+  const key = `${target.ordsUrl}\n${target.secretId}`;
+  const cached = clients.get(key);
+  if (cached?.secret === secret) return cached.client;
+  const client = new OrdsClient({ baseUrl: target.ordsUrl, secret, secretId: target.secretId, logger });
+  clients.set(key, { secret, client });
+  return client;
+}
+
+async function readSecret(secretId: string): Promise<OrdsSecret> {
+  const cached = secrets.get(secretId);
+  if (cached && cached.expiresAt > Date.now()) return cached.secret;
+  let secretString: string | undefined;
+  try {
+    ({ SecretString: secretString } = await secretsManagerClient().send(
+      new GetSecretValueCommand({ SecretId: secretId }),
+    ));
+  } catch (error) {
+    throw new SecretError(describeSecretFailure(secretId, error), { cause: error });
+  }
+  const secret = parseOrdsSecret(secretId, secretString);
+  secrets.set(secretId, { secret, expiresAt: Date.now() + SECRET_TTL_MS });
+  return secret;
+}
+
+function describeSecretFailure(secretId: string, error: unknown): string {
+  const name = (error as { name?: string }).name ?? 'Error';
+  switch (name) {
+    case 'ResourceNotFoundException':
+      return `Secret "${secretId}" does not exist (or has no current version) in this account and region`;
+    case 'AccessDeniedException':
+      return `Not allowed to read secret "${secretId}": check the function's role and the secret's KMS key policy`;
+    case 'DecryptionFailure':
+      return `Secret "${secretId}" cannot be decrypted: check the KMS key policy`;
+    default:
+      return `Secret "${secretId}" could not be read (${name})`;
+  }
+}
+
+/** Forgets cached secrets and clients (the local runner starts each run as a fresh container). */
+export function resetOrdsCache(): void {
+  secrets.clear();
+  clients.clear();
+}

@@ -1,0 +1,437 @@
+import './polyfills.js';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { Context } from 'aws-lambda';
+import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
+import type { Manifest } from '../functions/core/manifest.js';
+import {
+  type BackupSummary,
+  type CopyProgress,
+  type ExecutionInput,
+  ExecutionInputSchema,
+  type FileToCopy,
+  type JobRef,
+  type JobStatus,
+  parsePayload,
+  type VerdictResult,
+} from '../functions/core/payloads.js';
+import { type LocalS3, startLocalS3 } from '../test/helpers/local-s3.js';
+import {
+  type OrdsSimulator,
+  type SimulatorOptions,
+  startOrdsSimulator,
+} from '../test/helpers/ords-simulator/index.js';
+import { synthesizeDefinition, type TemplateFunction } from './definition.js';
+import { formatBytes } from './format.js';
+import { startLocalSecretsServer } from './secrets-server.js';
+
+/** One event of a local execution (the library does not export the type). */
+export type EventLog =
+  ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
+
+/** The project root (this file lives in `local/`). */
+export const PROJECT_ROOT = resolve(import.meta.dirname, '..');
+
+/** Credentials of the embedded ORDS simulator's default user, in the secret's JSON shape. */
+export const SIMULATOR_SECRET = JSON.stringify({ username: 'DBAPI_USER', password: 'secret-password' });
+
+/** The handler module of each Task state: the same code the Lambda functions bundle. */
+const TASK_HANDLERS: Readonly<Record<string, string>> = {
+  'Start export': '../functions/handlers/start-export.js',
+  'Read job': '../functions/handlers/read-job.js',
+  'Read log': '../functions/handlers/read-log.js',
+  'Copy file': '../functions/handlers/copy-file.js',
+  'Write manifest': '../functions/handlers/write-manifest.js',
+};
+
+/** Options of one local run. Everything is optional: the defaults back up the embedded simulator. */
+export interface LocalRunOptions {
+  /** A real ORDS URL; omitted: the embedded simulator. */
+  readonly ordsUrl?: string;
+  /** The secret's JSON text (`{"username","password"}` or `{"clientId","clientSecret"}`). */
+  readonly secret?: string;
+  /** Any S3-compatible endpoint whose bucket exists; omitted: embedded s3rver. */
+  readonly s3Endpoint?: string;
+  /** @default 'ords-datapump-backup-local' */
+  readonly bucket?: string;
+  /** @default '' */
+  readonly prefix?: string;
+  /** @default 'local' */
+  readonly database?: string;
+  /** Export spec in the configuration's format. @default { jobMode: 'SCHEMA' } (the user's own schema) */
+  readonly exportSpec?: unknown;
+  /** @default 2 with the simulator, 30 otherwise */
+  readonly pollSeconds?: number;
+  /** The copy step's time budget per invocation. @default the function's timeout */
+  readonly maxInvocationSeconds?: number;
+  readonly acceptCompletedWithErrors?: boolean;
+  readonly onRunningExport?: 'fail' | 'adopt';
+  /** Switches of the embedded simulator. */
+  readonly simulator?: Partial<SimulatorOptions>;
+  /** Where embedded s3rver keeps its data. @default `.local/s3` */
+  readonly s3Directory?: string;
+  /** Milliseconds between retries instead of the state machine's back-off (tests). */
+  readonly retryIntervalMs?: number;
+  /** Handler log level (Powertools). @default 'WARN' */
+  readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+  /** Receives one line per step of the run. */
+  readonly onProgress?: (line: string) => void;
+  /** Called once the embedded servers run, before the execution starts (tests inject faults here). */
+  readonly onReady?: (servers: {
+    simulator?: OrdsSimulator;
+    s3: { endpoint: string; bucket: string };
+  }) => void;
+}
+
+/** How a local run ended. */
+export interface LocalRunResult {
+  readonly status: 'SUCCEEDED' | 'FAILED';
+  readonly input: ExecutionInput;
+  /** The execution's output (the summary) on success. */
+  readonly output?: unknown;
+  /** The manifest read back from S3 on success. */
+  readonly manifest?: Manifest;
+  /** Error name and readable cause on failure. */
+  readonly error?: string;
+  readonly cause?: string;
+  readonly bucket: string;
+  readonly durationSeconds: number;
+  /** Every state event, for tests and `--verbose`. */
+  readonly events: readonly EventLog[];
+}
+
+/**
+ * Runs one backup locally: the synthesized state machine executed by aws-local-stepfunctions, each
+ * Task bound to the real handler, the AWS SDK pointed at local (or given) endpoints.
+ */
+export async function runLocalBackup(options: LocalRunOptions = {}): Promise<LocalRunResult> {
+  const started = Date.now();
+  const say = options.onProgress ?? (() => {});
+  const stops: Array<() => Promise<void>> = [];
+  const outdir = mkdtempSync(join(tmpdir(), 'ords-backup-synth-'));
+  try {
+    const simulator = options.ordsUrl ? undefined : await startOrdsSimulator(options.simulator);
+    if (simulator) stops.push(() => simulator.stop());
+    const ordsUrl = options.ordsUrl ?? simulator!.url;
+
+    let s3: LocalS3 | undefined;
+    const bucket = options.bucket ?? 'ords-datapump-backup-local';
+    if (!options.s3Endpoint) {
+      const directory = options.s3Directory ?? join(PROJECT_ROOT, '.local', 's3');
+      mkdirSync(directory, { recursive: true });
+      s3 = await startLocalS3({ directory, bucket });
+      stops.push(() => s3!.stop());
+    }
+    const s3Endpoint = options.s3Endpoint ?? s3!.endpoint;
+
+    const secretId = 'local/ords';
+    const secrets = await startLocalSecretsServer({ [secretId]: options.secret ?? SIMULATOR_SECRET });
+    stops.push(() => secrets.stop());
+
+    say(
+      `ORDS ${simulator ? `simulator at ${ordsUrl}` : ordsUrl} · S3 ${s3 ? `s3rver at ${s3Endpoint}` : s3Endpoint} · bucket ${bucket}`,
+    );
+    const { definition, tasks } = await synthesizeDefinition(PROJECT_ROOT, outdir);
+    say('Synthesized the app; running its state machine locally');
+
+    const input = parsePayload(
+      ExecutionInputSchema,
+      {
+        database: options.database ?? 'local',
+        ordsUrl,
+        secretId,
+        export: options.exportSpec ?? { jobMode: 'SCHEMA' },
+        prefix: options.prefix ?? '',
+        pollSeconds: options.pollSeconds ?? (simulator ? 2 : 30),
+        timeoutSeconds: 12 * 3600,
+        acceptCompletedWithErrors: options.acceptCompletedWithErrors ?? false,
+        onRunningExport: options.onRunningExport ?? 'fail',
+        scheduledTime: new Date(started).toISOString(),
+      },
+      'The local run',
+    );
+
+    configureEnvironment({
+      functions: [...tasks.values()],
+      bucket,
+      s3Endpoint,
+      secretsEndpoint: secrets.endpoint,
+      embeddedS3: Boolean(s3),
+      maxInvocationSeconds: options.maxInvocationSeconds,
+      logLevel: options.logLevel ?? 'WARN',
+    });
+    const handlers = await bindHandlers(tasks, options.maxInvocationSeconds);
+    options.onReady?.({ simulator, s3: { endpoint: s3Endpoint, bucket } });
+
+    const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
+    const executionName = randomUUID();
+    const retryStates = [...tasks.keys(), 'Copy files'];
+    const execution = machine.run(input as never, {
+      overrides: {
+        taskResourceLocalHandlers: handlers as never,
+        ...(options.retryIntervalMs !== undefined
+          ? {
+              retryIntervalOverrides: Object.fromEntries(
+                retryStates.map((name) => [name, options.retryIntervalMs!]),
+              ),
+            }
+          : {}),
+      },
+      context: {
+        Execution: {
+          Id: `arn:aws:states:us-east-1:000000000000:execution:local:${executionName}`,
+          Name: executionName,
+          StartTime: new Date(started).toISOString(),
+          Input: input,
+          RoleArn: 'arn:aws:iam::000000000000:role/local',
+        },
+        StateMachine: { Id: 'arn:aws:states:us-east-1:000000000000:stateMachine:local', Name: 'local' },
+      } as never,
+    });
+
+    const events: EventLog[] = [];
+    const progress = (async () => {
+      for await (const event of execution.eventLogs) {
+        events.push(event);
+        const line = describeEvent(event);
+        if (line) say(line);
+      }
+    })();
+
+    let result: LocalRunResult;
+    try {
+      const output = await execution.result;
+      await progress;
+      const manifest = await readManifest(output, s3Endpoint, Boolean(s3));
+      result = {
+        status: 'SUCCEEDED',
+        input,
+        output,
+        manifest,
+        bucket,
+        durationSeconds: seconds(started),
+        events,
+      };
+    } catch (error) {
+      await progress.catch(() => {});
+      const { name, cause } = explainFailure(error);
+      result = {
+        status: 'FAILED',
+        input,
+        error: name,
+        cause,
+        bucket,
+        durationSeconds: seconds(started),
+        events,
+      };
+    }
+    return result;
+  } finally {
+    for (const stop of stops.reverse()) await stop().catch(() => {});
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+function seconds(since: number): number {
+  return Math.round((Date.now() - since) / 100) / 10;
+}
+
+interface EnvironmentSettings {
+  readonly functions: readonly TemplateFunction[];
+  readonly bucket: string;
+  readonly s3Endpoint: string;
+  readonly secretsEndpoint: string;
+  readonly embeddedS3: boolean;
+  readonly maxInvocationSeconds: number | undefined;
+  readonly logLevel: string;
+}
+
+/**
+ * The functions' environment as the template sets it (the bucket resolved to the local one), and the
+ * SDK's endpoint settings pointing at the local servers.
+ */
+function configureEnvironment(settings: EnvironmentSettings): void {
+  for (const fn of settings.functions) {
+    for (const [name, value] of Object.entries(fn.environment)) {
+      if (typeof value === 'string' || typeof value === 'number') process.env[name] = String(value);
+    }
+  }
+  process.env.BUCKET_NAME = settings.bucket;
+  process.env.AWS_ENDPOINT_URL_S3 = settings.s3Endpoint;
+  process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = settings.secretsEndpoint;
+  process.env.AWS_REGION ??= 'us-east-1';
+  process.env.POWERTOOLS_LOG_LEVEL = settings.logLevel;
+  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+  if (settings.embeddedS3) {
+    process.env.AWS_ACCESS_KEY_ID = 'S3RVER';
+    process.env.AWS_SECRET_ACCESS_KEY = 'S3RVER';
+    delete process.env.AWS_SESSION_TOKEN;
+  } else {
+    process.env.AWS_ACCESS_KEY_ID ??= 'local';
+    process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
+  }
+  if (settings.maxInvocationSeconds !== undefined) {
+    // Keep a fifth of a short local budget as the copy step's safety margin (60 s in AWS).
+    process.env.COPY_SAFETY_MARGIN_SECONDS = String(Math.max(0.5, settings.maxInvocationSeconds / 5));
+  }
+}
+
+type LocalHandler = (input: unknown) => Promise<unknown>;
+
+/**
+ * Binds every Task state to its real handler. Each call gets a Lambda context whose remaining time
+ * counts down from the function's timeout (or `maxInvocationSeconds`). A thrown error reaches the
+ * state machine as Lambda reports it: the error name, and a JSON cause with errorType and errorMessage.
+ */
+async function bindHandlers(
+  tasks: ReadonlyMap<string, TemplateFunction>,
+  maxInvocationSeconds: number | undefined,
+): Promise<Record<string, LocalHandler>> {
+  const { resetClients } = await import('../functions/shared/clients.js');
+  const { resetOrdsCache } = await import('../functions/shared/ords.js');
+  resetClients();
+  resetOrdsCache();
+  const bound: Record<string, LocalHandler> = {};
+  for (const [stateName, fn] of tasks) {
+    const modulePath = TASK_HANDLERS[stateName];
+    if (!modulePath)
+      throw new Error(`Task state "${stateName}" has no local handler: add it to TASK_HANDLERS`);
+    const { handler } = (await import(modulePath)) as {
+      handler: (event: unknown, context: Context) => Promise<unknown>;
+    };
+    const budgetSeconds = Math.min(fn.timeoutSeconds, maxInvocationSeconds ?? fn.timeoutSeconds);
+    bound[stateName] = async (input) => {
+      try {
+        return await handler(input, lambdaContext(fn.logicalId, budgetSeconds));
+      } catch (error) {
+        const err = error instanceof Error ? error : new Error(String(error));
+        const reported = new Error(
+          JSON.stringify({
+            errorType: err.name,
+            errorMessage: err.message,
+            trace: [`${err.name}: ${err.message}`],
+          }),
+        );
+        reported.name = err.name;
+        throw reported;
+      }
+    };
+  }
+  return bound;
+}
+
+function lambdaContext(functionName: string, budgetSeconds: number): Context {
+  const deadline = Date.now() + budgetSeconds * 1000;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
+    memoryLimitInMB: '1024',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(deadline - Date.now(), 0),
+    done: () => {},
+    fail: () => {},
+    succeed: () => {},
+  };
+}
+
+async function readManifest(
+  output: unknown,
+  endpoint: string,
+  embedded: boolean,
+): Promise<Manifest | undefined> {
+  const uri = (output as { manifest?: string } | null)?.manifest;
+  const match = uri ? /^s3:\/\/([^/]+)\/(.+)$/.exec(uri) : null;
+  if (!match) return undefined;
+  const client = new S3Client({
+    endpoint,
+    forcePathStyle: true,
+    region: process.env.AWS_REGION ?? 'us-east-1',
+    ...(embedded ? { credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } } : {}),
+  });
+  try {
+    const object = await client.send(new GetObjectCommand({ Bucket: match[1], Key: match[2] }));
+    return JSON.parse(await object.Body!.transformToString()) as Manifest;
+  } finally {
+    client.destroy();
+  }
+}
+
+/** The failing error's name and a readable cause (the errorMessage of a Lambda-style JSON cause). */
+export function explainFailure(error: unknown): { name: string; cause: string } {
+  const root =
+    error instanceof ExecutionError ? (error.cause as Error | undefined) : (error as Error | undefined);
+  const name = root?.name ?? 'Error';
+  const raw = root?.message ?? String(error);
+  return { name, cause: readableCause(raw) };
+}
+
+/** Lambda causes are JSON (`{"errorType","errorMessage","trace"}`); Fail states' causes are text. */
+export function readableCause(cause: string): string {
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
+    if (typeof parsed.errorMessage === 'string') return parsed.errorMessage;
+  } catch {
+    // Not JSON: already text.
+  }
+  return cause;
+}
+
+function describeEvent(event: EventLog): string | undefined {
+  switch (event.type) {
+    case 'StateEntered':
+      return event.state.type === 'Task' || event.state.type === 'Map' || event.state.type === 'Fail'
+        ? `→ ${event.state.name}`
+        : undefined;
+    case 'StateExited':
+      return describeOutput(event.state.name, event.state.output);
+    case 'StateRetried':
+      return `  ↻ ${event.state.name}: retry ${event.retry.attempt}`;
+    case 'StateFailed':
+      return `  ✗ ${event.state.name}: ${event.Error}: ${readableCause(String(event.Cause ?? ''))}`;
+    default:
+      return undefined;
+  }
+}
+
+/** The parts of the state a step adds (see functions/core/payloads.ts). */
+interface StateSnapshot {
+  readonly job?: JobRef;
+  readonly status?: JobStatus;
+  readonly verdict?: VerdictResult;
+  readonly file?: FileToCopy;
+  readonly progress?: CopyProgress;
+  readonly result?: BackupSummary;
+}
+
+function describeOutput(stateName: string, output: unknown): string | undefined {
+  const state = output as StateSnapshot | undefined;
+  switch (stateName) {
+    case 'Start export':
+      return `  job ${state?.job?.owner}.${state?.job?.jobName}${state?.job?.adopted ? ' (adopted)' : ''}`;
+    case 'Read job':
+      return `  state ${state?.status?.state}`;
+    case 'Read log':
+      return `  verdict ${state?.verdict?.verdict}: ${state?.verdict?.summary} · ${state?.verdict?.files?.length} file(s) to store`;
+    case 'Copy file': {
+      const progress = state?.progress;
+      if (!progress) return undefined;
+      if (progress.done) {
+        const { name, bytes, invocations } = progress.file;
+        return `  ${name}: stored ${formatBytes(bytes)} in ${invocations} invocation(s)`;
+      }
+      const total = progress.totalBytes === null ? '' : ` of ${formatBytes(progress.totalBytes)}`;
+      return `  ${state?.file?.name}: ${formatBytes(progress.offset)}${total} stored after invocation ${progress.invocations}`;
+    }
+    case 'Write manifest':
+      return `  manifest ${state?.result?.manifest}`;
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,29 @@
+/**
+ * The ORDS simulator: an HTTP server that behaves like the Data Pump routes of Oracle REST Data
+ * Services' Database API, with switches for every documented variant and fault. `npm start`, the
+ * end-to-end tests and the benchmark use it. See README.md in this folder.
+ */
+
+export { BLOCK_BYTES, CHUNK_BYTES, fileContent, fileSha256 } from './file-content.js';
+export {
+  defaultFileTemplate,
+  dumpFileNames,
+  JOB_MODES,
+  jobTimestamp,
+  logFileName,
+  type SimulatedFileView,
+  type SimulatedJobView,
+} from './job-store.js';
+export { finalLogLine, oracleElapsed, oracleLogTime } from './log-text.js';
+export { type OrdsSimulator, type RecordedRequest, startOrdsSimulator } from './ords-simulator.js';
+export {
+  defaultSimulatorOptions,
+  JOB_OUTCOMES,
+  type JobOutcome,
+  type LinkRels,
+  type OutcomeSetting,
+  type PostHang,
+  type RouteKind,
+  type SimulatorOptions,
+  type TransientFailures,
+} from './simulator-options.js';

@@ -1,0 +1,192 @@
+import type { JobOutcome } from './simulator-options.js';
+
+/**
+ * Data Pump log files as an Oracle 19c database writes them. The text of a job is fixed once the job
+ * has finished; while it runs the log holds only the lines written so far (no final `Job …` line).
+ */
+
+/** What a log is written about. */
+export interface LogSubject {
+  readonly owner: string;
+  readonly jobName: string;
+  readonly operation: 'EXPORT' | 'IMPORT';
+  readonly jobMode: string;
+  readonly outcome: JobOutcome;
+  /** Full paths of the dump files, for the `Dump file set` block. */
+  readonly dumpFilePaths: readonly string[];
+  readonly startedAt: Date;
+}
+
+const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+const two = (value: number) => String(value).padStart(2, '0');
+
+/** A time as Data Pump prints it, in UTC: `Mon Nov 23 02:00:31 2026`. */
+export function oracleLogTime(date: Date): string {
+  const time = `${two(date.getUTCHours())}:${two(date.getUTCMinutes())}:${two(date.getUTCSeconds())}`;
+  return `${DAYS[date.getUTCDay()]} ${MONTHS[date.getUTCMonth()]} ${date.getUTCDate()} ${time} ${date.getUTCFullYear()}`;
+}
+
+/** An elapsed time as Data Pump prints it: `0 00:00:31` (days, then hours:minutes:seconds). */
+export function oracleElapsed(milliseconds: number): string {
+  const seconds = Math.max(0, Math.floor(milliseconds / 1000));
+  const days = Math.floor(seconds / 86_400);
+  return `${days} ${two(Math.floor((seconds % 86_400) / 3600))}:${two(Math.floor((seconds % 3600) / 60))}:${two(seconds % 60)}`;
+}
+
+/** The log's last line, which says how the job ended. */
+export function finalLogLine(subject: LogSubject, finishedAt: Date): string {
+  const job = `Job "${subject.owner}"."${subject.jobName}"`;
+  const when = `at ${oracleLogTime(finishedAt)} elapsed ${oracleElapsed(finishedAt.getTime() - subject.startedAt.getTime())}`;
+  switch (subject.outcome) {
+    case 'success':
+      return `${job} successfully completed ${when}`;
+    case 'errors':
+      return `${job} completed with 2 error(s) ${when}`;
+    case 'stopped':
+      return `${job} stopped by user request ${when}`;
+    case 'fatal':
+    case 'no-log':
+      return `${job} stopped due to fatal error ${when}`;
+  }
+}
+
+function objectPaths(jobMode: string): string[] {
+  const prefix =
+    jobMode === 'FULL' ? 'DATABASE_EXPORT' : jobMode === 'SCHEMA' ? 'SCHEMA_EXPORT' : 'TABLE_EXPORT';
+  const schemaLevel = jobMode === 'FULL' || jobMode === 'SCHEMA';
+  return [
+    'TABLE/TABLE_DATA',
+    'TABLE/INDEX/STATISTICS/INDEX_STATISTICS',
+    'TABLE/STATISTICS/TABLE_STATISTICS',
+    'STATISTICS/MARKER',
+    ...(schemaLevel
+      ? [
+          'USER',
+          'SYSTEM_GRANT',
+          'ROLE_GRANT',
+          'DEFAULT_ROLE',
+          'TABLESPACE_QUOTA',
+          'PRE_SCHEMA/PROCACT_SCHEMA',
+          'SEQUENCE/SEQUENCE',
+        ]
+      : []),
+    'TABLE/TABLE',
+    'TABLE/COMMENT',
+    ...(schemaLevel ? ['PROCEDURE/PROCEDURE', 'PROCEDURE/ALTER_PROCEDURE', 'VIEW/VIEW'] : []),
+    'TABLE/INDEX/INDEX',
+    'TABLE/CONSTRAINT/CONSTRAINT',
+    'TABLE/CONSTRAINT/REF_CONSTRAINT',
+    'TABLE/TRIGGER',
+  ].map((path) => `Processing object type ${prefix}/${path}`);
+}
+
+const TABLES: ReadonlyArray<readonly [string, string, number]> = [
+  ['EMPLOYEES', '17.08 KB', 107],
+  ['LOCATIONS', '8.437 KB', 23],
+  ['JOB_HISTORY', '7.195 KB', 10],
+  ['JOBS', '7.109 KB', 19],
+  ['DEPARTMENTS', '7.125 KB', 27],
+  ['COUNTRIES', '6.367 KB', 25],
+  ['REGIONS', '5.546 KB', 4],
+];
+
+function tableLines(verb: 'exported' | 'imported'): string[] {
+  return TABLES.map(
+    ([table, size, rows]) =>
+      `. . ${verb} ${`"HR"."${table}"`.padEnd(40)}${size.padStart(10)}${String(rows).padStart(8)} rows`,
+  );
+}
+
+function banner(subject: LogSubject): string[] {
+  const tool = subject.operation === 'EXPORT' ? 'Export' : 'Import';
+  return [
+    `${tool}: Release 19.0.0.0.0 - Production on ${oracleLogTime(subject.startedAt)}`,
+    'Version 19.18.0.0.0',
+    '',
+    'Copyright (c) 1982, 2019, Oracle and/or its affiliates.  All rights reserved.',
+    '',
+    'Connected to: Oracle Database 19c Enterprise Edition Release 19.0.0.0.0 - Production',
+  ];
+}
+
+const STACK = [
+  'ORA-06512: at "SYS.DBMS_SYS_ERROR", line 105',
+  'ORA-06512: at "SYS.KUPW$WORKER", line 12098',
+  '',
+  '----- PL/SQL Call Stack -----',
+  '  object      line  object',
+  '  handle    number  name',
+  '0x7a3c8e28     33543  package body SYS.KUPW$WORKER.WRITE_ERROR_INFORMATION',
+  '0x7a3c8e28     12119  package body SYS.KUPW$WORKER.DETERMINE_FATAL_ERROR',
+  '0x7a3c8e28      4217  package body SYS.KUPW$WORKER.UNLOAD_METADATA',
+  '0x7a3c8e28      2391  package body SYS.KUPW$WORKER.MAIN',
+  '',
+];
+
+function exportBody(subject: LogSubject, finished: boolean): string[] {
+  const paths = objectPaths(subject.jobMode);
+  const half = Math.ceil(paths.length / 2);
+  if (!finished) return paths.slice(0, half);
+  const master = `Master table "${subject.owner}"."${subject.jobName}" successfully loaded/unloaded`;
+  const dumpSet = [
+    '******************************************************************************',
+    `Dump file set for ${subject.owner}.${subject.jobName} is:`,
+    ...subject.dumpFilePaths.map((path) => `  ${path}`),
+  ];
+  switch (subject.outcome) {
+    case 'success':
+      return [...paths, ...tableLines('exported'), master, ...dumpSet];
+    case 'errors': {
+      const procedure = paths.findIndex((line) => line.endsWith('/ALTER_PROCEDURE'));
+      const at = procedure >= 0 ? procedure + 1 : paths.length;
+      return [
+        ...paths.slice(0, at),
+        'ORA-39082: Object type ALTER_PROCEDURE:"HR"."ADD_JOB_HISTORY" created with compilation warnings',
+        ...paths.slice(at),
+        'ORA-31693: Table data object "HR"."EMP_AUDIT" failed to load/unload and is being skipped due to error:',
+        'ORA-02354: error in exporting/importing data',
+        'ORA-01555: snapshot too old: rollback segment number 9 with name "_SYSSMU9_1650573845$" too small',
+        ...tableLines('exported'),
+        master,
+        ...dumpSet,
+      ];
+    }
+    case 'stopped':
+      return [...paths, ...tableLines('exported').slice(0, 3)];
+    case 'fatal':
+    case 'no-log':
+      return [
+        ...paths.slice(0, half),
+        'ORA-39126: Worker unexpected fatal error in KUPW$WORKER.UNLOAD_METADATA [TABLE_DATA:"HR"."EMPLOYEES"]',
+        'ORA-01555: snapshot too old: rollback segment number 7 with name "_SYSSMU7_2070203016$" too small',
+        ...STACK,
+      ];
+  }
+}
+
+function importBody(subject: LogSubject, finished: boolean): string[] {
+  const master = `Master table "${subject.owner}"."${subject.jobName}" successfully loaded/unloaded`;
+  const paths = objectPaths(subject.jobMode);
+  if (!finished) return [master, `Starting "${subject.owner}"."${subject.jobName}":`, ...paths.slice(0, 2)];
+  return [master, `Starting "${subject.owner}"."${subject.jobName}":`, ...paths, ...tableLines('imported')];
+}
+
+/**
+ * The log text of a job: the lines written so far while it runs (`finishedAt` null), or the whole log
+ * ending with the final `Job "OWNER"."JOB" …` line.
+ */
+export function logText(subject: LogSubject, finishedAt: Date | null): string {
+  const finished = finishedAt !== null;
+  const lines =
+    subject.operation === 'EXPORT'
+      ? [
+          ...banner(subject),
+          `Starting "${subject.owner}"."${subject.jobName}":`,
+          ...exportBody(subject, finished),
+        ]
+      : [...banner(subject), ...importBody(subject, finished)];
+  if (finishedAt) lines.push(finalLogLine(subject, finishedAt));
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,221 @@
+/**
+ * The switches of the ORDS simulator. Every switch can be given to `startOrdsSimulator` and changed
+ * later with `configure`; changes apply to later requests and, where a switch describes a job, to jobs
+ * created afterwards. See README.md in this folder for the behaviour behind each one.
+ */
+
+/** How an export job ends: what its log's last `Job "OWNER"."JOB" …` line says. */
+export type JobOutcome = 'success' | 'errors' | 'fatal' | 'stopped' | 'no-log';
+
+/** Every outcome, in documentation order. */
+export const JOB_OUTCOMES: readonly JobOutcome[] = ['success', 'errors', 'fatal', 'stopped', 'no-log'];
+
+/**
+ * The kinds of request a fault can target: `post` (create a job), `job` (read one job), `list` (read the
+ * job list), `download` (read a file), `token` (OAuth2 token), `any` (every request, unknown URLs too).
+ */
+export type RouteKind = 'post' | 'job' | 'list' | 'download' | 'token' | 'any';
+
+/** Answer the next `count` requests of kind `route` with `status` instead of serving them. */
+export interface TransientFailures {
+  /** How many requests fail. */
+  readonly count: number;
+  /** Which requests count. @default 'any' */
+  readonly route?: RouteKind;
+  /** The status sent. @default 503 */
+  readonly status?: number;
+}
+
+/** Make POSTs create and start their job but never answer, like a POST that times out. */
+export interface PostHang {
+  /**
+   * Destroy the socket this many milliseconds after the job was created.
+   * @default - keep the socket open until `stop()` (or until the client gives up)
+   */
+  readonly destroyAfterMs?: number;
+  /** How many POSTs hang. @default - every POST while the switch is set */
+  readonly count?: number;
+}
+
+/** The `rel` values of file links in a job's `links`. */
+export interface LinkRels {
+  /** `rel` of each dump file link. @default 'enclosure' */
+  readonly dump?: string;
+  /** `rel` of the log file link. @default 'related' */
+  readonly log?: string;
+}
+
+/**
+ * Which outcome each new export job gets: one value for every job, a queue (each new export takes the
+ * next entry; once the queue is empty jobs succeed), or a function of the job's number (1 for the
+ * first export this simulator created, counted across `configure` calls).
+ */
+export type OutcomeSetting = JobOutcome | readonly JobOutcome[] | ((exportNumber: number) => JobOutcome);
+
+/** Switches of the ORDS simulator. Every field is optional; defaults are listed with `@default`. */
+export interface SimulatorOptions {
+  /** Interface to listen on (read at start only). @default '127.0.0.1' */
+  readonly host: string;
+  /** Port to listen on; 0 picks a free one (read at start only). @default 0 */
+  readonly port: number;
+  /**
+   * Path of "the ORDS URL" users configure, with leading and trailing `/`. The Database API lives under
+   * `<basePath>_/db-api/<stable|latest>/`, the OAuth2 token route at `<basePath>oauth/token`.
+   * @default '/ords/pdb1/dbapi_user/'
+   */
+  readonly basePath: string;
+  /** Database users accepted with Basic auth: user name (case-insensitive) → password. @default { DBAPI_USER: 'secret-password' } */
+  readonly users: Readonly<Record<string, string>>;
+  /** Users (or OAuth2 client ids) that authenticate but lack the role: answered 403. @default [] */
+  readonly forbiddenUsers: readonly string[];
+  /** OAuth2 clients accepted at the token route: client id → client secret. @default { 'backup-client': 'backup-client-secret' } */
+  readonly oauthClients: Readonly<Record<string, string>>;
+  /** Lifetime of issued bearer tokens, on the simulator clock. @default 3600 */
+  readonly tokenTtlSeconds: number;
+  /** Database user that owns jobs created with a bearer token. @default 'DBAPI_USER' */
+  readonly oauthOwner: string;
+  /** The simulator clock: job names, token expiry, log times and `msPerState` use it. @default () => new Date() */
+  readonly now: () => Date;
+  /** Directory objects the user may write to; any other `datapump_dir` fails with ORA-39087. @default ['DATA_PUMP_DIR'] */
+  readonly directories: readonly string[];
+  /** Operating-system path of every directory object, as logs and ORA- messages show it. @default '/u01/app/oracle/admin/ORCL/dpdump/' */
+  readonly directoryPath: string;
+  /** Running (not yet NOT RUNNING) jobs allowed at once; one more POST fails with ORA-39391. @default Infinity */
+  readonly maxConcurrentJobs: number;
+  /**
+   * Single-job GETs a job spends in each running state (EXECUTING, then COMPLETING or a stop state)
+   * before it shows NOT RUNNING. 0 finishes a job at its first GET. Ignored when `msPerState` is set.
+   * @default 1
+   */
+  readonly pollsPerState: number;
+  /** Advance jobs by the simulator clock instead of by polls: milliseconds per running state. @default undefined */
+  readonly msPerState: number | undefined;
+  /** The first single-job GET of each job shows NOT RUNNING (with job_state DEFINING), as Data Pump does at start-up. @default false */
+  readonly notRunningFlickerAtStart: boolean;
+  /** Send `job_state` (EXECUTING…, then COMPLETED or STOPPED). @default true */
+  readonly includeJobState: boolean;
+  /** Send `job_comment` (the log's final `Job … at … elapsed …` line) once a job has finished. @default false */
+  readonly includeJobComment: boolean;
+  /** Blank-pad `operation`, `job_mode` and `state` to 30 characters in the list and the single-job GET. @default false */
+  readonly padValues: boolean;
+  /** Dump files each export writes (1–99; a template without `%U` always gives one). @default 1 */
+  readonly dumpFiles: number;
+  /** Size of each dump file in bytes: one value, or one per file (the last repeats). @default 1048576 */
+  readonly dumpFileBytes: number | readonly number[];
+  /** Link dump files from the job GET while the job is still running. @default false */
+  readonly linkDumpFilesWhileRunning: boolean;
+  /** `rel` values of file links. @default { dump: 'enclosure', log: 'related' } */
+  readonly linkRels: LinkRels;
+  /** How export jobs end. @default 'success' */
+  readonly outcome: OutcomeSetting;
+  /**
+   * Origin (`scheme://host[:port]`) of every absolute URL the simulator generates (`Location`,
+   * `Content-Location`, `links[].href`), as behind a TLS proxy.
+   * @default - the request's `Host` header over http
+   */
+  readonly linkOrigin: string | undefined;
+  /** Origin of the `Location` header alone (Oracle's example: `Location` http, `Content-Location` https). @default - `linkOrigin` */
+  readonly locationOrigin: string | undefined;
+  /** Point file links (dump and log) at this foreign URL prefix instead, e.g. 'https://evil.example/steal/'. @default undefined */
+  readonly foreignFileLinks: string | undefined;
+  /** Send `Content-Length` on downloads; when false bodies are chunked. @default true */
+  readonly contentLength: boolean;
+  /** Honour `Range: bytes=…` on downloads (206, `Content-Range`); when false send 200 and the whole file. @default true */
+  readonly range: boolean;
+  /** Fail the next requests of a kind with 503 (problem+json, or HTML with `htmlErrors`). @default undefined */
+  readonly transientFailures: TransientFailures | undefined;
+  /** Destroy the socket of a download after this many body bytes. @default undefined */
+  readonly resetDownloadAfterBytes: number | undefined;
+  /** How many downloads `resetDownloadAfterBytes` applies to. @default 1 */
+  readonly resetCount: number;
+  /** End a download cleanly after this many body bytes although more were announced. @default undefined */
+  readonly truncateDownloadAfterBytes: number | undefined;
+  /** How many downloads `truncateDownloadAfterBytes` applies to. @default 1 */
+  readonly truncateCount: number;
+  /** POSTs create and start their job but do not answer. @default false */
+  readonly postHangAfterCreate: boolean | PostHang;
+  /** Delay before answering each request, in milliseconds. @default 0 */
+  readonly latencyMs: number;
+  /** Send error bodies as an HTML page (`text/html`) instead of `application/problem+json`. @default false */
+  readonly htmlErrors: boolean;
+  /** Answer single-job GETs with 200 and a cut-off JSON body. @default false */
+  readonly invalidJson: boolean;
+  /** Show this `state` (e.g. 'HIBERNATING') instead of every running state. @default undefined */
+  readonly unknownState: string | undefined;
+  /** Leave `links` out of job objects. @default false */
+  readonly missingLinks: boolean;
+}
+
+/** The defaults of every switch. */
+export function defaultSimulatorOptions(): SimulatorOptions {
+  return {
+    host: '127.0.0.1',
+    port: 0,
+    basePath: '/ords/pdb1/dbapi_user/',
+    users: { DBAPI_USER: 'secret-password' },
+    forbiddenUsers: [],
+    oauthClients: { 'backup-client': 'backup-client-secret' },
+    tokenTtlSeconds: 3600,
+    oauthOwner: 'DBAPI_USER',
+    now: () => new Date(),
+    directories: ['DATA_PUMP_DIR'],
+    directoryPath: '/u01/app/oracle/admin/ORCL/dpdump/',
+    maxConcurrentJobs: Number.POSITIVE_INFINITY,
+    pollsPerState: 1,
+    msPerState: undefined,
+    notRunningFlickerAtStart: false,
+    includeJobState: true,
+    includeJobComment: false,
+    padValues: false,
+    dumpFiles: 1,
+    dumpFileBytes: 1024 * 1024,
+    linkDumpFilesWhileRunning: false,
+    linkRels: { dump: 'enclosure', log: 'related' },
+    outcome: 'success',
+    linkOrigin: undefined,
+    locationOrigin: undefined,
+    foreignFileLinks: undefined,
+    contentLength: true,
+    range: true,
+    transientFailures: undefined,
+    resetDownloadAfterBytes: undefined,
+    resetCount: 1,
+    truncateDownloadAfterBytes: undefined,
+    truncateCount: 1,
+    postHangAfterCreate: false,
+    latencyMs: 0,
+    htmlErrors: false,
+    invalidJson: false,
+    unknownState: undefined,
+    missingLinks: false,
+  };
+}
+
+/** Checks switch values that would otherwise fail obscurely later; throws naming the switch and value. */
+export function validateSimulatorOptions(options: SimulatorOptions): void {
+  const fail = (name: string, value: unknown, allowed: string): never => {
+    throw new Error(`ORDS simulator: ${name} must be ${allowed}, got ${JSON.stringify(value)}`);
+  };
+  if (!/^\/(?:[^/]+\/)*$/.test(options.basePath)) {
+    fail('basePath', options.basePath, 'a path starting and ending with "/"');
+  }
+  if (!Number.isInteger(options.dumpFiles) || options.dumpFiles < 1 || options.dumpFiles > 99) {
+    fail('dumpFiles', options.dumpFiles, 'an integer from 1 to 99');
+  }
+  const sizes = typeof options.dumpFileBytes === 'number' ? [options.dumpFileBytes] : options.dumpFileBytes;
+  if (sizes.length === 0 || !sizes.every((size) => Number.isSafeInteger(size) && size >= 0)) {
+    fail('dumpFileBytes', options.dumpFileBytes, 'a byte count or a non-empty list of byte counts');
+  }
+  if (!Number.isInteger(options.pollsPerState) || options.pollsPerState < 0) {
+    fail('pollsPerState', options.pollsPerState, 'an integer ≥ 0');
+  }
+  if (options.msPerState !== undefined && !(options.msPerState > 0)) {
+    fail('msPerState', options.msPerState, 'a number > 0 or undefined');
+  }
+  for (const name of ['linkOrigin', 'locationOrigin'] as const) {
+    const value = options[name];
+    if (value !== undefined && !/^https?:\/\/[^/]+$/.test(value)) {
+      fail(name, value, 'an origin such as https://ords.proxy.example:8443 (no path, no trailing "/")');
+    }
+  }
+}
