@@ -24,9 +24,12 @@ import {
   type SimulatorOptions,
   startOrdsSimulator,
 } from '../test/helpers/ords-simulator/index.js';
-import { synthesizeDefinition, type TemplateFunction } from './definition.js';
+import { type LocalDefinition, synthesizeDefinition, type TemplateFunction } from './definition.js';
 import { formatBytes } from './format.js';
 import { startLocalSecretsServer } from './secrets-server.js';
+
+// Workstations may run Node.js 20, which the SDK warns about; the deployed functions run the newest runtime.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 /** One event of a local execution (the library does not export the type). */
 export type EventLog =
@@ -134,7 +137,7 @@ export async function runLocalBackup(options: LocalRunOptions = {}): Promise<Loc
     say(
       `ORDS ${simulator ? `simulator at ${ordsUrl}` : ordsUrl} · S3 ${s3 ? `s3rver at ${s3Endpoint}` : s3Endpoint} · bucket ${bucket}`,
     );
-    const { definition, tasks } = await synthesizeDefinition(PROJECT_ROOT, outdir);
+    const { definition, tasks } = await synthesized(outdir);
     say('Synthesized the app; running its state machine locally');
 
     const input = parsePayload(
@@ -233,6 +236,14 @@ export async function runLocalBackup(options: LocalRunOptions = {}): Promise<Loc
     for (const stop of stops.reverse()) await stop().catch(() => {});
     rmSync(outdir, { recursive: true, force: true });
   }
+}
+
+let synthesizedOnce: Promise<LocalDefinition> | undefined;
+
+/** The app is synthesized once per process: every run executes the same definition. */
+function synthesized(outdir: string): Promise<LocalDefinition> {
+  synthesizedOnce ??= synthesizeDefinition(PROJECT_ROOT, outdir);
+  return synthesizedOnce;
 }
 
 function seconds(since: number): number {

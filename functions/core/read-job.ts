@@ -2,7 +2,7 @@ import { parseExportLog } from './datapump-log.js';
 import { ExportTimedOutError } from './errors.js';
 import type { DataPumpJob, Logger, OrdsApi } from './ords/ords-api.js';
 import { isOrdsNotFound } from './ords/ords-errors.js';
-import { isJobRunning } from './ords/ords-parse.js';
+import { FINISHED_JOB_STATES, isJobRunning } from './ords/ords-parse.js';
 import type { JobStatus, ReadJobPayload } from './payloads.js';
 
 /** What `readJob` needs. */
@@ -14,8 +14,8 @@ export interface ReadJobDeps {
 
 /**
  * Data Pump shows NOT RUNNING for a moment while a job starts up, the same state a finished job
- * shows. Within this window after the start, NOT RUNNING without a `job_state` counts as finished
- * only once the log has its final `Job "…"."…"` line.
+ * shows. Within this window after the start, NOT RUNNING without a final `job_state` (COMPLETED,
+ * STOPPED) counts as finished only once the log has its final `Job "…"."…"` line.
  */
 export const STARTUP_GRACE_SECONDS = 180;
 
@@ -53,7 +53,8 @@ export async function readJob(deps: ReadJobDeps, payload: ReadJobPayload): Promi
 
 /** A NOT RUNNING job early in its life whose log has no final line yet is still starting up. */
 async function isStartingUp(ords: OrdsApi, job: DataPumpJob, elapsedSeconds: number): Promise<boolean> {
-  if (job.jobState || elapsedSeconds > STARTUP_GRACE_SECONDS) return false;
+  if (FINISHED_JOB_STATES.includes(job.jobState ?? '') || elapsedSeconds > STARTUP_GRACE_SECONDS)
+    return false;
   const log = job.files.find((file) => file.kind === 'log');
   if (!log) return true;
   try {

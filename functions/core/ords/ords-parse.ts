@@ -23,7 +23,7 @@ export const RUNNING_STATES: readonly string[] = [
 export const NOT_RUNNING = 'NOT RUNNING';
 
 /** `job_state` values some ORDS versions send once a job has ended. */
-const FINISHED_JOB_STATES: readonly string[] = ['COMPLETED', 'STOPPED'];
+export const FINISHED_JOB_STATES: readonly string[] = ['COMPLETED', 'STOPPED'];
 
 /**
  * True while Data Pump is still working on the job, false once it has ended. Throws
@@ -37,7 +37,8 @@ export function isJobRunning(job: {
 }): boolean {
   const state = normalize(job.state);
   const jobState = job.jobState === undefined ? '' : normalize(job.jobState);
-  if (jobState === 'EXECUTING' || RUNNING_STATES.includes(state)) return true;
+  // job_state can still read DEFINING while `state` flickers NOT RUNNING at start-up.
+  if (RUNNING_STATES.includes(jobState) || RUNNING_STATES.includes(state)) return true;
   if (state === NOT_RUNNING || FINISHED_JOB_STATES.includes(jobState)) return false;
   const which = job.owner && job.jobName ? ` of job ${job.owner}.${job.jobName}` : '';
   throw new OrdsResponseError(

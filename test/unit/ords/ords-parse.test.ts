@@ -134,6 +134,10 @@ describe('isJobRunning', () => {
     expect(isJobRunning({ state: 'NOT RUNNING', jobState: 'EXECUTING' })).toBe(true);
   });
 
+  it('says a job flickering NOT RUNNING while its job_state reads DEFINING is running', () => {
+    expect(isJobRunning({ state: 'NOT RUNNING', jobState: 'DEFINING' })).toBe(true);
+  });
+
   it.each(['COMPLETED', 'STOPPED'])('says an unknown state with job_state %s is finished', (jobState) => {
     expect(isJobRunning({ state: 'UNDEFINED', jobState })).toBe(false);
   });

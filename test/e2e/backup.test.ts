@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ErrorName } from '../../functions/core/errors.js';
+import { type Harness, startHarness } from './harness.js';
+
+const MiB = 1024 * 1024;
+
+describe('a nightly backup through the synthesized state machine', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(() => h.stop());
+  beforeEach(() => h.simulator.configure({ dumpFiles: 1, dumpFileBytes: 3 * MiB, outcome: 'success' }));
+
+  it('stores the dump file and the log byte for byte, then the manifest', async () => {
+    const result = await h.run();
+
+    expect(result.status).toBe('SUCCEEDED');
+    await h.expectStoredAsServed(result);
+    const manifest = result.manifest!;
+    expect(manifest).toMatchObject({
+      database: 'orders',
+      owner: 'DBAPI_USER',
+      jobMode: 'SCHEMA',
+      verdict: 'succeeded',
+      bucket: 'backups',
+    });
+    expect(manifest.files.map((file) => file.kind)).toEqual(['dump', 'log']);
+    const folder = manifest.files[0]!.key.replace(/[^/]+$/, '');
+    expect(folder).toMatch(new RegExp(`^orders/\\d{4}/\\d{2}/\\d{2}/${manifest.jobName}/$`));
+    expect(await h.keys()).toEqual(expect.arrayContaining([`${folder}manifest.json`]));
+  });
+
+  it('shows a short summary as the execution output', async () => {
+    const result = await h.run();
+
+    expect(result.output).toMatchObject({
+      database: 'orders',
+      verdict: 'succeeded',
+      manifest: expect.stringMatching(/^s3:\/\/backups\/orders\/.+\/manifest\.json$/),
+      totalBytes: result.manifest!.totalBytes,
+      files: [
+        {
+          name: expect.stringMatching(/^ORDERS-.+-01\.DMP$/),
+          bytes: 3 * MiB,
+          uri: expect.stringMatching(/^s3:\/\//),
+        },
+        {
+          name: expect.stringMatching(/\.LOG$/),
+          bytes: expect.any(Number),
+          uri: expect.stringMatching(/^s3:\/\//),
+        },
+      ],
+    });
+  });
+
+  it('stores every dump file of a %U set', async () => {
+    h.simulator.configure({ dumpFiles: 3, dumpFileBytes: [2 * MiB, 1 * MiB, 5000] });
+    const result = await h.run();
+
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.manifest!.files.map((file) => file.name.slice(-6))).toEqual([
+      '01.DMP',
+      '02.DMP',
+      '03.DMP',
+      expect.stringMatching(/\.LOG$/),
+    ]);
+    await h.expectStoredAsServed(result);
+  });
+
+  it('fails with the ORA- lines when the export stops on a fatal error, stores the log and writes no manifest', async () => {
+    h.simulator.configure({ outcome: 'fatal' });
+    const result = await h.run();
+
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe(ErrorName.ExportFailed);
+    expect(result.cause).toContain('stopped due to fatal error');
+    expect(result.cause).toMatch(/ORA-\d{5}/);
+    const jobName = h.simulator.jobs().at(-1)!.jobName;
+    const keys = (await h.keys()).filter((key) => key.includes(jobName));
+    expect(keys).toHaveLength(1);
+    expect(keys[0]).toMatch(/\.LOG$/);
+  });
+
+  it('fails on a wrong password after exactly one request, never retrying', async () => {
+    const before = h.simulator.requests.length;
+    const result = await h.run({ secret: JSON.stringify({ username: 'DBAPI_USER', password: 'wrong' }) });
+
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe(ErrorName.OrdsAuth);
+    expect(result.cause).toContain('DBAPI_USER');
+    expect(result.cause).toContain('local/ords');
+    const requests = h.simulator.requests.slice(before);
+    expect(requests.map((request) => request.status)).toEqual([401]);
+  });
+});
