@@ -1,0 +1,294 @@
+import { join, resolve } from 'node:path';
+import { Duration, Size, Token, Validations } from 'aws-cdk-lib';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { BucketGrants, type IBucket } from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { S3_MAX_OBJECT_BYTES, S3_MAX_PARTS } from '../../functions/core/transfer/part-size.js';
+import { acknowledgeWildcardResource } from './nag-findings.js';
+
+const MIB = 1024 * 1024;
+
+/** Lambda's largest memory size (MiB). */
+export const LAMBDA_MAX_MEMORY_MIB = 10_240;
+
+/** The repository root: handlers are bundled from `functions/handlers/`, with its lock file. */
+const PROJECT_ROOT = resolve(import.meta.dirname, '..', '..');
+
+/**
+ * Bundling of every handler: one minified ESM file with a source map, the AWS SDK included (the
+ * versions we test are the versions we run), built by the local esbuild (never Docker).
+ */
+const BUNDLING: BundlingOptions = {
+  format: OutputFormat.ESM,
+  minify: true,
+  sourceMap: true,
+  sourcesContent: false,
+  mainFields: ['module', 'main'],
+  externalModules: [],
+  // CommonJS dependencies bundled into ESM still call require() for Node built-ins.
+  banner:
+    "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+  forceDockerBundling: false,
+};
+
+/** Environment every function gets (Powertools settings, source-mapped stack traces). */
+const COMMON_ENVIRONMENT: Readonly<Record<string, string>> = {
+  POWERTOOLS_SERVICE_NAME: 'ords-datapump-backup',
+  POWERTOOLS_METRICS_NAMESPACE: 'OrdsDatapumpBackup',
+  NODE_OPTIONS: '--enable-source-maps',
+};
+
+/** Seconds the copy function keeps free at the end of an invocation to save its progress. */
+const COPY_SAFETY_MARGIN_SECONDS = 60;
+
+/** Memory the copy function needs besides its part buffers (runtime, SDK, hashing). */
+const COPY_BASE_MEMORY_BYTES = 256 * MIB;
+
+/** Inputs of the copy function's memory size. */
+export interface CopyMemoryInput {
+  readonly partsInFlight: number;
+  readonly minPartSizeBytes: number;
+  readonly maxFileBytes: number;
+}
+
+/**
+ * The largest part the copy function buffers: max(minPartSize, maxFileSize / 10,000 parts rounded
+ * up to a whole MiB).
+ */
+export function largestPartBytes(input: CopyMemoryInput): number {
+  const spread = Math.ceil(Math.ceil(input.maxFileBytes / S3_MAX_PARTS) / MIB) * MIB;
+  return Math.max(input.minPartSizeBytes, spread);
+}
+
+/**
+ * Memory of the copy function in MiB: `partsInFlight` parts uploading plus one filling, plus 256 MiB,
+ * rounded up to 64 MiB, at least 1024 MiB (more memory also means more CPU and network for Lambda).
+ * Not capped: the caller checks it against {@link LAMBDA_MAX_MEMORY_MIB}.
+ */
+export function copyMemoryMiB(input: CopyMemoryInput): number {
+  const needed = largestPartBytes(input) * (input.partsInFlight + 1) + COPY_BASE_MEMORY_BYTES;
+  return Math.max(1024, Math.ceil(needed / MIB / 64) * 64);
+}
+
+/** Properties of `BackupFunctions`. */
+export interface BackupFunctionsProps {
+  /** The bucket the copy and manifest functions store into. */
+  readonly bucket: IBucket;
+  /**
+   * Parts the copy function uploads at the same time while it downloads the next one.
+   * @default 2
+   */
+  readonly partsInFlight?: number;
+  /**
+   * Smallest multipart part size; at least 8 MiB (fewer requests than S3's 5 MiB minimum).
+   * @default Size.mebibytes(8)
+   */
+  readonly minPartSize?: Size;
+  /**
+   * Largest dump file the copy function accepts. Together with `minPartSize` and `partsInFlight` it
+   * fixes the copy function's memory:
+   * `partSizeMax = max(minPartSize, ceil(maxFileSize / 10,000) rounded up to 1 MiB)`,
+   * `memory = max(1024, roundUpTo64(partSizeMax × (partsInFlight + 1) + 256 MiB))` MiB,
+   * which must not exceed Lambda's 10,240 MiB (synth fails otherwise).
+   * @default Size.tebibytes(1)
+   */
+  readonly maxFileSize?: Size;
+  /**
+   * How long the functions' logs are kept.
+   * @default RetentionDays.THREE_MONTHS
+   */
+  readonly logRetention?: RetentionDays;
+}
+
+/** Settings of one function. */
+interface FunctionSpec {
+  readonly id: string;
+  readonly entry: string;
+  readonly description: string;
+  readonly memorySize: number;
+  readonly timeout: Duration;
+  readonly environment?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The five Lambda functions of a backup, one per Task state. Each has its own role holding only what
+ * it needs: the ORDS callers get secret access from whoever grants it (`ordsCallers`); the copy
+ * function writes the bucket's objects, the manifest function writes `manifest.json` files and reads
+ * object sizes; nothing else touches the bucket.
+ */
+export class BackupFunctions extends Construct {
+  /** "Start export": starts (or adopts) the Data Pump job. */
+  readonly startExport: NodejsFunction;
+  /** "Read job": reads the job's state. */
+  readonly readJob: NodejsFunction;
+  /** "Read log": reads the job's log and decides the verdict. */
+  readonly readLog: NodejsFunction;
+  /** "Copy file": copies one job file into S3, resumable across invocations. */
+  readonly copyFile: NodejsFunction;
+  /** "Write manifest": writes the backup's manifest. */
+  readonly writeManifest: NodejsFunction;
+  /** The functions that call ORDS, i.e. those that must read the databases' secrets. */
+  readonly ordsCallers: readonly NodejsFunction[];
+
+  constructor(scope: Construct, id: string, props: BackupFunctionsProps) {
+    super(scope, id);
+    const partsInFlight = props.partsInFlight ?? 2;
+    const minPartSize = props.minPartSize ?? Size.mebibytes(8);
+    const maxFileSize = props.maxFileSize ?? Size.tebibytes(1);
+    const logRetention = props.logRetention ?? RetentionDays.THREE_MONTHS;
+
+    const memoryInput: CopyMemoryInput = {
+      partsInFlight,
+      minPartSizeBytes: minPartSize.toBytes(),
+      maxFileBytes: maxFileSize.toBytes(),
+    };
+    const copyMemory = this.validate(memoryInput);
+
+    const bucketName = props.bucket.bucketName;
+    const create = (spec: FunctionSpec) => this.createFunction(spec, logRetention);
+    this.startExport = create({
+      id: 'StartExport',
+      entry: 'start-export.ts',
+      description: 'Starts (or adopts) the Data Pump export of one database through ORDS',
+      memorySize: 512,
+      timeout: Duration.minutes(2),
+    });
+    this.readJob = create({
+      id: 'ReadJob',
+      entry: 'read-job.ts',
+      description: 'Reads the state of a Data Pump job through ORDS',
+      memorySize: 512,
+      timeout: Duration.minutes(1),
+    });
+    this.readLog = create({
+      id: 'ReadLog',
+      entry: 'read-log.ts',
+      description: 'Reads the log of a finished Data Pump job and decides how it ended',
+      memorySize: 512,
+      timeout: Duration.minutes(2),
+    });
+    this.copyFile = create({
+      id: 'CopyFile',
+      entry: 'copy-file.ts',
+      description: 'Copies one Data Pump file from ORDS into S3, resuming where the last invocation stopped',
+      memorySize: copyMemory,
+      timeout: Duration.minutes(15),
+      environment: {
+        BUCKET_NAME: bucketName,
+        COPY_PARTS_IN_FLIGHT: String(partsInFlight),
+        COPY_MIN_PART_SIZE_BYTES: String(memoryInput.minPartSizeBytes),
+        COPY_MAX_FILE_BYTES: String(memoryInput.maxFileBytes),
+        COPY_SAFETY_MARGIN_SECONDS: String(COPY_SAFETY_MARGIN_SECONDS),
+      },
+    });
+    this.writeManifest = create({
+      id: 'WriteManifest',
+      entry: 'write-manifest.ts',
+      description: 'Checks the stored files and writes the manifest of one backup',
+      memorySize: 512,
+      timeout: Duration.minutes(1),
+      environment: { BUCKET_NAME: bucketName },
+    });
+    this.ordsCallers = [this.startExport, this.readJob, this.readLog, this.copyFile];
+
+    const grants = BucketGrants.fromBucket(props.bucket);
+    // Multipart upload (Create/UploadPart/Complete are s3:PutObject), resuming (ListParts), aborting,
+    // and the "already stored" check: HeadObject (s3:GetObject) and the marker tags.
+    grants.actionsOnObjectKeys(
+      this.copyFile,
+      '*',
+      's3:PutObject',
+      's3:AbortMultipartUpload',
+      's3:ListMultipartUploadParts',
+      's3:GetObject',
+      's3:GetObjectTagging',
+      's3:PutObjectTagging',
+      'kms:Decrypt',
+      'kms:GenerateDataKey*',
+    );
+    // The manifest is written last, as `<folder>manifest.json`; before that HeadObject checks each
+    // stored file's size, which needs s3:GetObject.
+    grants.actionsOnObjectKeys(this.writeManifest, '*/manifest.json', 's3:PutObject', 'kms:GenerateDataKey*');
+    grants.actionsOnObjectKeys(this.writeManifest, '*', 's3:GetObject', 'kms:Decrypt');
+
+    const objects = props.bucket.arnForObjects('*');
+    acknowledgeWildcardResource(
+      this.copyFile.role!,
+      objects,
+      'Copies go to keys that depend on each database prefix and job name, anywhere in the backup bucket.',
+    );
+    acknowledgeWildcardResource(
+      this.writeManifest.role!,
+      objects,
+      'Before writing the manifest, HeadObject checks each stored file, whose keys depend on prefix and job.',
+    );
+    acknowledgeWildcardResource(
+      this.writeManifest.role!,
+      props.bucket.arnForObjects('*/manifest.json'),
+      'Manifests are written as <prefix><database>/<date>/<job>/manifest.json: only such keys are writable.',
+    );
+  }
+
+  /** Checks the copy settings; returns the copy function's memory (MiB). */
+  private validate(input: CopyMemoryInput): number {
+    const path = this.node.path;
+    const { partsInFlight, minPartSizeBytes, maxFileBytes } = input;
+    if (!Number.isInteger(partsInFlight) || partsInFlight < 1) {
+      throw new Error(`${path}: partsInFlight must be a whole number of at least 1, got ${partsInFlight}`);
+    }
+    if (Token.isUnresolved(minPartSizeBytes) || Token.isUnresolved(maxFileBytes)) return 1024;
+    if (minPartSizeBytes < 8 * MIB) {
+      throw new Error(`${path}: minPartSize must be at least 8 MiB, got ${minPartSizeBytes} bytes`);
+    }
+    if (maxFileBytes < minPartSizeBytes || maxFileBytes > S3_MAX_OBJECT_BYTES) {
+      throw new Error(
+        `${path}: maxFileSize must be between minPartSize (${minPartSizeBytes} bytes) and S3's largest object ` +
+          `(${S3_MAX_OBJECT_BYTES} bytes), got ${maxFileBytes} bytes`,
+      );
+    }
+    const memory = copyMemoryMiB(input);
+    if (memory > LAMBDA_MAX_MEMORY_MIB) {
+      const partMiB = largestPartBytes(input) / MIB;
+      throw new Error(
+        `${path}: the copy function would need ${memory} MiB (parts of up to ${partMiB} MiB × (partsInFlight ` +
+          `${partsInFlight} + 1) + 256 MiB), more than Lambda's ${LAMBDA_MAX_MEMORY_MIB} MiB; ` +
+          'lower partsInFlight, minPartSize or maxFileSize',
+      );
+    }
+    return memory;
+  }
+
+  private createFunction(spec: FunctionSpec, logRetention: RetentionDays): NodejsFunction {
+    const logGroup = new LogGroup(this, `${spec.id}Logs`, { retention: logRetention });
+    // An own role instead of AWSLambdaBasicExecutionRole: writes to its own log group only.
+    const role = new Role(this, `${spec.id}Role`, {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `Role of the ${spec.id} function of ords-datapump-backup`,
+    });
+    logGroup.grantWrite(role);
+    const fn = new NodejsFunction(this, spec.id, {
+      entry: join(PROJECT_ROOT, 'functions', 'handlers', spec.entry),
+      handler: 'handler',
+      description: spec.description,
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize: spec.memorySize,
+      timeout: spec.timeout,
+      role,
+      logGroup,
+      tracing: Tracing.ACTIVE,
+      environment: { ...COMMON_ENVIRONMENT, ...spec.environment },
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+      bundling: BUNDLING,
+    });
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions.',
+    });
+    return fn;
+  }
+}

@@ -1,0 +1,308 @@
+import { Duration, Names, Token, Validations } from 'aws-cdk-lib';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import {
+  type Chain,
+  Choice,
+  Condition,
+  DefinitionBody,
+  Fail,
+  JitterType,
+  JsonPath,
+  LogLevel,
+  Map as MapState,
+  Pass,
+  StateMachine,
+  StateMachineType,
+  Succeed,
+  TaskInput,
+  Timeout,
+  Wait,
+  WaitTime,
+} from 'aws-cdk-lib/aws-stepfunctions';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { ErrorName, RETRYABLE_ERRORS } from '../../functions/core/errors.js';
+import { acknowledgeWildcardResource } from './nag-findings.js';
+
+/** Lambda service errors worth another attempt (https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html). */
+export const LAMBDA_SERVICE_ERRORS: readonly string[] = [
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+];
+
+/**
+ * Errors "Copy file" also retries: an invocation that was killed (task timeout, function timeout or
+ * crash, which Step Functions reports as `Lambda.Unknown`) resumes from its input's progress.
+ */
+export const COPY_INTERRUPTED_ERRORS: readonly string[] = [
+  'States.Timeout',
+  'Lambda.Unknown',
+  'Sandbox.Timedout',
+];
+
+/** Time a Task state waits for its function beyond the function's own timeout. */
+const TASK_TIMEOUT_MARGIN = Duration.seconds(30);
+
+/** The functions the Task states invoke; each Task waits 30 s longer than its function's timeout. */
+export interface BackupTaskFunctions {
+  readonly startExport: LambdaFunction;
+  readonly readJob: LambdaFunction;
+  readonly readLog: LambdaFunction;
+  readonly copyFile: LambdaFunction;
+  readonly writeManifest: LambdaFunction;
+}
+
+/** Properties of `BackupStateMachine`. */
+export interface BackupStateMachineProps {
+  /** The functions behind the Task states. */
+  readonly functions: BackupTaskFunctions;
+  /**
+   * Files of one export copied at the same time. ORDS serves each download from its small
+   * database connection pool, so keep this low.
+   * @default 2
+   */
+  readonly fileConcurrency?: number;
+  /**
+   * How long one execution may run in total (export, copies and retries).
+   * @default Duration.hours(24)
+   */
+  readonly timeout?: Duration;
+  /**
+   * How long the execution logs are kept.
+   * @default RetentionDays.THREE_MONTHS
+   */
+  readonly logRetention?: RetentionDays;
+}
+
+/**
+ * The one Standard state machine that backs up any database: start the export, poll the job, read
+ * the log, copy the files, write the manifest. JSONPath only (the local runner's engine ignores
+ * JSONata). The state names are the product's console UI.
+ */
+export class BackupStateMachine extends Construct {
+  /** The state machine. */
+  readonly stateMachine: StateMachine;
+  /** The execution timeout. */
+  readonly timeout: Duration;
+
+  constructor(scope: Construct, id: string, props: BackupStateMachineProps) {
+    super(scope, id);
+    const fileConcurrency = props.fileConcurrency ?? 2;
+    const timeout = props.timeout ?? Duration.hours(24);
+    const logRetention = props.logRetention ?? RetentionDays.THREE_MONTHS;
+
+    if (!Token.isUnresolved(fileConcurrency) && (!Number.isInteger(fileConcurrency) || fileConcurrency < 1)) {
+      throw new Error(
+        `${this.node.path}: fileConcurrency must be a whole number of at least 1, got ${fileConcurrency}`,
+      );
+    }
+    if (!Token.isUnresolved(timeout.toSeconds()) && timeout.toSeconds() < 3600) {
+      throw new Error(`${this.node.path}: timeout must be at least 1 hour, got ${timeout.toHumanString()}`);
+    }
+    this.timeout = timeout;
+
+    const { functions } = props;
+    const backupFailed = new Fail(this, 'Backup failed', {
+      comment: 'A step failed for good: the error and cause say which and why',
+      errorPath: '$.error.Error',
+      causePath: '$.error.Cause',
+    });
+    /** A Lambda Task; without `payload` the function receives the whole state (`$`). */
+    const task = (
+      name: string,
+      fn: keyof BackupTaskFunctions,
+      payload: TaskInput | undefined,
+      resultPath: string,
+    ) =>
+      new LambdaInvoke(this, name, {
+        lambdaFunction: functions[fn],
+        ...(payload ? { payload } : {}),
+        payloadResponseOnly: true,
+        // Our own retry below covers the Lambda service errors, with our back-off.
+        retryOnServiceExceptions: false,
+        resultPath,
+        // Lambda's default timeout is 3 s; without a Task timeout the local runner stops at 60 s.
+        taskTimeout: Timeout.duration(
+          (functions[fn].timeout ?? Duration.seconds(3)).plus(TASK_TIMEOUT_MARGIN),
+        ),
+      });
+    const retry = (state: LambdaInvoke | MapState, extraErrors: readonly string[] = []) =>
+      state.addRetry({
+        errors: [...RETRYABLE_ERRORS, ...LAMBDA_SERVICE_ERRORS, ...extraErrors],
+        interval: Duration.seconds(10),
+        backoffRate: 2,
+        maxAttempts: 5,
+        maxDelay: Duration.minutes(2),
+        jitterStrategy: JitterType.FULL,
+      });
+    const guarded = (state: LambdaInvoke) => {
+      retry(state);
+      return state.addCatch(backupFailed, { errors: ['States.ALL'], resultPath: '$.error' });
+    };
+
+    const target = {
+      database: JsonPath.stringAt('$.database'),
+      ordsUrl: JsonPath.stringAt('$.ordsUrl'),
+      secretId: JsonPath.stringAt('$.secretId'),
+    };
+
+    const startExport = guarded(
+      task(
+        'Start export',
+        'startExport',
+        TaskInput.fromObject({
+          ...target,
+          export: JsonPath.objectAt('$.export'),
+          onRunningExport: JsonPath.stringAt('$.onRunningExport'),
+          executionName: JsonPath.stringAt('$$.Execution.Name'),
+          executionStartTime: JsonPath.stringAt('$$.Execution.StartTime'),
+        }),
+        '$.job',
+      ),
+    );
+    const waitBeforePolling = new Wait(this, 'Wait before polling', {
+      time: WaitTime.secondsPath('$.pollSeconds'),
+    });
+    const readJob = guarded(
+      task(
+        'Read job',
+        'readJob',
+        TaskInput.fromObject({
+          ...target,
+          job: JsonPath.objectAt('$.job'),
+          timeoutSeconds: JsonPath.numberAt('$.timeoutSeconds'),
+        }),
+        '$.status',
+      ),
+    );
+    const readLog = guarded(
+      task(
+        'Read log',
+        'readLog',
+        TaskInput.fromObject({
+          ...target,
+          job: JsonPath.objectAt('$.job'),
+          prefix: JsonPath.stringAt('$.prefix'),
+        }),
+        '$.verdict',
+      ),
+    );
+
+    // The whole iteration state: the file, and from the second call on the progress to resume from.
+    const copyFile = task('Copy file', 'copyFile', undefined, '$.progress');
+    retry(copyFile, COPY_INTERRUPTED_ERRORS);
+    const fileCopied = new Choice(this, 'File copied?');
+    const fileStored = new Pass(this, 'File stored', { outputPath: '$.progress.file' });
+    const copyFiles = new MapState(this, 'Copy files', {
+      itemsPath: '$.verdict.files',
+      itemSelector: {
+        ...target,
+        job: JsonPath.objectAt('$.job'),
+        file: JsonPath.objectAt('$$.Map.Item.Value'),
+      },
+      maxConcurrency: fileConcurrency,
+      resultPath: '$.stored',
+    });
+    copyFiles.itemProcessor(
+      copyFile.next(
+        fileCopied.when(Condition.booleanEquals('$.progress.done', true), fileStored).otherwise(copyFile),
+      ),
+    );
+    copyFiles.addCatch(backupFailed, { errors: ['States.ALL'], resultPath: '$.error' });
+
+    const exportFailed = new Fail(this, 'Export failed', {
+      comment: 'The Data Pump log says the export failed; its log is stored for diagnosis',
+      error: ErrorName.ExportFailed,
+      causePath: '$.verdict.cause',
+    });
+    const writeManifest = guarded(
+      task(
+        'Write manifest',
+        'writeManifest',
+        TaskInput.fromObject({
+          database: JsonPath.stringAt('$.database'),
+          prefix: JsonPath.stringAt('$.prefix'),
+          job: JsonPath.objectAt('$.job'),
+          verdict: JsonPath.objectAt('$.verdict'),
+          stored: JsonPath.objectAt('$.stored'),
+        }),
+        '$.result',
+      ),
+    );
+    const completedWithErrors = new Fail(this, 'Export completed with errors', {
+      comment: 'The files and manifest are stored, but the configuration does not accept errors',
+      error: ErrorName.ExportCompletedWithErrors,
+      causePath: '$.verdict.cause',
+    });
+    const backupComplete = new Succeed(this, 'Backup complete', { outputPath: '$.result' });
+
+    const definition: Chain = startExport
+      .next(waitBeforePolling)
+      .next(readJob)
+      .next(
+        new Choice(this, 'Export finished?')
+          .when(Condition.booleanEquals('$.status.running', true), waitBeforePolling)
+          .otherwise(
+            readLog
+              .next(copyFiles)
+              .next(
+                new Choice(this, 'Export succeeded?')
+                  .when(Condition.stringEquals('$.verdict.verdict', 'failed'), exportFailed)
+                  .otherwise(
+                    writeManifest.next(
+                      new Choice(this, 'Errors accepted?')
+                        .when(
+                          Condition.and(
+                            Condition.stringEquals('$.verdict.verdict', 'completed-with-errors'),
+                            Condition.booleanEquals('$.acceptCompletedWithErrors', false),
+                          ),
+                          completedWithErrors,
+                        )
+                        .otherwise(backupComplete),
+                    ),
+                  ),
+              ),
+          ),
+      );
+
+    const logGroup = new LogGroup(this, 'Logs', {
+      // The /aws/vendedlogs/ prefix keeps CloudWatch Logs' resource policy from growing per log group.
+      logGroupName: `/aws/vendedlogs/states/${Names.uniqueResourceName(this, { maxLength: 200 })}`,
+      retention: logRetention,
+    });
+    this.stateMachine = new StateMachine(this, 'StateMachine', {
+      comment: 'Backs up one Oracle database: Data Pump export through ORDS, files copied into S3',
+      definitionBody: DefinitionBody.fromChainable(definition),
+      stateMachineType: StateMachineType.STANDARD,
+      timeout,
+      tracingEnabled: true,
+      // Payloads carry ids, names, keys and counts, never secrets (functions/core/payloads.ts): the
+      // execution data makes a failed night readable from the logs.
+      logs: { destination: logGroup, level: LogLevel.ALL, includeExecutionData: true },
+    });
+
+    const role = this.stateMachine.role;
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Log delivery (logs:*LogDelivery, DescribeResourcePolicies) and X-Ray support no resource-level permissions.',
+    });
+    const invoked = [
+      functions.startExport,
+      functions.readJob,
+      functions.readLog,
+      functions.copyFile,
+      functions.writeManifest,
+    ];
+    for (const fn of invoked) {
+      acknowledgeWildcardResource(
+        role,
+        `${fn.functionArn}:*`,
+        'LambdaInvoke grants the function and its versions; the Task invokes the unqualified ARN.',
+      );
+    }
+  }
+}

@@ -1,0 +1,224 @@
+import { Size, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { Bucket } from 'aws-cdk-lib/aws-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BackupFunctions, type BackupFunctionsProps } from '../../infra/constructs/backup-functions.js';
+import type { OrdsBackupStack } from '../../infra/ords-backup-stack.js';
+import {
+  actionsOf,
+  exampleConfig,
+  logicalIdOf,
+  newApp,
+  resourcesOf,
+  roleOfFunction,
+  type Synthesized,
+  statementsOfRole,
+  synthesize,
+} from './synth.js';
+
+const MIB = 1024 * 1024;
+
+/** The template of a stack holding only `BackupFunctions` with these copy settings. */
+function functionsTemplate(props: Omit<BackupFunctionsProps, 'bucket'>): Template {
+  const { app, cleanup } = newApp();
+  try {
+    const stack = new Stack(app, 'Test');
+    new BackupFunctions(stack, 'Functions', { bucket: new Bucket(stack, 'Bucket'), ...props });
+    return Template.fromStack(stack);
+  } finally {
+    cleanup();
+  }
+}
+
+function copyFunctionMemory(template: Template): number {
+  const copy = Object.values(template.findResources('AWS::Lambda::Function')).find(
+    (fn) => fn.Properties.Environment.Variables.COPY_PARTS_IN_FLIGHT !== undefined,
+  );
+  return copy!.Properties.MemorySize as number;
+}
+
+describe('BackupFunctions', () => {
+  let synthesized: Synthesized;
+  let stack: OrdsBackupStack;
+  beforeAll(() => {
+    synthesized = synthesize(exampleConfig());
+    stack = synthesized.built.main;
+  });
+  afterAll(() => synthesized.cleanup());
+
+  const allFunctions = () => {
+    const { functions } = stack;
+    return {
+      startExport: functions.startExport,
+      readJob: functions.readJob,
+      readLog: functions.readLog,
+      copyFile: functions.copyFile,
+      writeManifest: functions.writeManifest,
+    };
+  };
+
+  it('creates five ARM64 functions on the newest Node.js runtime with tracing on', () => {
+    synthesized.template.resourceCountIs('AWS::Lambda::Function', 5);
+    for (const fn of Object.values(synthesized.template.findResources('AWS::Lambda::Function'))) {
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        TracingConfig: { Mode: 'Active' },
+        Handler: 'index.handler',
+      });
+    }
+  });
+
+  it('gives every function explicit memory, a timeout and a log group kept three months', () => {
+    const { json } = synthesized;
+    for (const fn of Object.values(allFunctions())) {
+      const props = json.Resources[logicalIdOf(fn)]!.Properties;
+      const logGroupId = props.LoggingConfig.LogGroup.Ref as string;
+
+      expect(props.MemorySize).toBeGreaterThanOrEqual(512);
+      expect(props.Timeout).toBeGreaterThanOrEqual(60);
+      expect(json.Resources[logGroupId]!.Properties.RetentionInDays).toBe(90);
+    }
+  });
+
+  it('gives the copy function 15 minutes and the others at most 2', () => {
+    const { json } = synthesized;
+    const timeouts = Object.fromEntries(
+      Object.entries(allFunctions()).map(([name, fn]) => [
+        name,
+        json.Resources[logicalIdOf(fn)]!.Properties.Timeout,
+      ]),
+    );
+
+    expect(timeouts).toEqual({
+      startExport: 120,
+      readJob: 60,
+      readLog: 120,
+      copyFile: 900,
+      writeManifest: 60,
+    });
+  });
+
+  it('sets the Powertools settings everywhere and the bucket only where it is written', () => {
+    const { json } = synthesized;
+    for (const [name, fn] of Object.entries(allFunctions())) {
+      const variables = json.Resources[logicalIdOf(fn)]!.Properties.Environment.Variables;
+
+      expect(variables).toMatchObject({
+        POWERTOOLS_SERVICE_NAME: 'ords-datapump-backup',
+        POWERTOOLS_METRICS_NAMESPACE: 'OrdsDatapumpBackup',
+        NODE_OPTIONS: '--enable-source-maps',
+      });
+      expect('BUCKET_NAME' in variables).toBe(name === 'copyFile' || name === 'writeManifest');
+    }
+  });
+
+  it('configures the copy function with its part and file limits', () => {
+    const variables =
+      synthesized.json.Resources[logicalIdOf(stack.functions.copyFile)]!.Properties.Environment.Variables;
+
+    expect(variables).toMatchObject({
+      COPY_PARTS_IN_FLIGHT: '2',
+      COPY_MIN_PART_SIZE_BYTES: String(8 * MIB),
+      COPY_MAX_FILE_BYTES: String(1024 * 1024 * MIB),
+      COPY_SAFETY_MARGIN_SECONDS: '60',
+    });
+  });
+
+  it('lets only the copy and manifest functions write the bucket', () => {
+    const { json } = synthesized;
+    const writers = Object.entries(allFunctions())
+      .filter(([, fn]) =>
+        statementsOfRole(json, roleOfFunction(json, logicalIdOf(fn))).some((statement) =>
+          actionsOf(statement).some((action) => /^s3:(PutObject|\*)$/.test(action)),
+        ),
+      )
+      .map(([name]) => name);
+
+    expect(writers).toEqual(['copyFile', 'writeManifest']);
+  });
+
+  it('gives the read-log, start-export and read-job functions no S3 access at all', () => {
+    const { json } = synthesized;
+    for (const fn of [stack.functions.readLog, stack.functions.startExport, stack.functions.readJob]) {
+      const s3Actions = statementsOfRole(json, roleOfFunction(json, logicalIdOf(fn))).flatMap((statement) =>
+        actionsOf(statement).filter((action) => action.startsWith('s3:')),
+      );
+
+      expect(s3Actions).toEqual([]);
+    }
+  });
+
+  it('gives the copy function only the object actions of a resumable multipart upload', () => {
+    const { json } = synthesized;
+    const statements = statementsOfRole(
+      json,
+      roleOfFunction(json, logicalIdOf(stack.functions.copyFile)),
+    ).filter((statement) => actionsOf(statement).some((action) => action.startsWith('s3:')));
+    const bucketId = logicalIdOf(stack.bucket.bucket);
+
+    expect(statements).toHaveLength(1);
+    expect(actionsOf(statements[0]!).sort()).toEqual([
+      's3:AbortMultipartUpload',
+      's3:GetObject',
+      's3:GetObjectTagging',
+      's3:ListMultipartUploadParts',
+      's3:PutObject',
+      's3:PutObjectTagging',
+    ]);
+    expect(resourcesOf(statements[0]!)).toEqual([
+      { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*']] },
+    ]);
+  });
+
+  it('lets the manifest function put only manifest.json keys', () => {
+    const { json } = synthesized;
+    const puts = statementsOfRole(
+      json,
+      roleOfFunction(json, logicalIdOf(stack.functions.writeManifest)),
+    ).filter((statement) => actionsOf(statement).includes('s3:PutObject'));
+    const bucketId = logicalIdOf(stack.bucket.bucket);
+
+    expect(puts).toHaveLength(1);
+    expect(actionsOf(puts[0]!)).toEqual(['s3:PutObject']);
+    expect(resourcesOf(puts[0]!)).toEqual([
+      { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*/manifest.json']] },
+    ]);
+  });
+
+  it('sizes the copy function at 1024 MiB with the default limits', () => {
+    expect(copyFunctionMemory(functionsTemplate({}))).toBe(1024);
+  });
+
+  it('sizes the copy function by the formula for larger files and more parts in flight', () => {
+    // 5 TiB / 10,000 parts = 524.3 MiB → 525 MiB parts; 525 × (4 + 1) + 256 = 2881 → 2944 MiB.
+    expect(copyFunctionMemory(functionsTemplate({ partsInFlight: 4, maxFileSize: Size.tebibytes(5) }))).toBe(
+      2944,
+    );
+  });
+
+  it('sizes the copy function by the minimum part size when that is larger', () => {
+    // max(512 MiB, 105 MiB) × (3 + 1) + 256 = 2304 MiB, already a multiple of 64.
+    expect(
+      copyFunctionMemory(functionsTemplate({ partsInFlight: 3, minPartSize: Size.mebibytes(512) })),
+    ).toBe(2304);
+  });
+
+  it('fails when the copy function would need more than 10,240 MiB', () => {
+    expect(() => functionsTemplate({ partsInFlight: 20, maxFileSize: Size.tebibytes(5) })).toThrow(
+      /Test\/Functions: the copy function would need 11328 MiB \(parts of up to 525 MiB × \(partsInFlight 20 \+ 1\) \+ 256 MiB\), more than Lambda's 10240 MiB/,
+    );
+  });
+
+  it('fails with a minimum part size below 8 MiB', () => {
+    expect(() => functionsTemplate({ minPartSize: Size.mebibytes(5) })).toThrow(
+      'Test/Functions: minPartSize must be at least 8 MiB, got 5242880 bytes',
+    );
+  });
+
+  it('fails with parts in flight below 1', () => {
+    expect(() => functionsTemplate({ partsInFlight: 0 })).toThrow(
+      'Test/Functions: partsInFlight must be a whole number of at least 1, got 0',
+    );
+  });
+});

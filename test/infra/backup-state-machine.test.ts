@@ -1,0 +1,263 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { z } from 'zod';
+import { ErrorName, RETRYABLE_ERRORS } from '../../functions/core/errors.js';
+import {
+  CopyFilePayloadSchema,
+  ReadJobPayloadSchema,
+  ReadLogPayloadSchema,
+  StartExportPayloadSchema,
+  WriteManifestPayloadSchema,
+} from '../../functions/core/payloads.js';
+import {
+  exampleConfig,
+  type Json,
+  logicalIdOf,
+  type Synthesized,
+  stateMachineDefinition,
+  statesOf,
+  synthesize,
+} from './synth.js';
+
+/** Keys a payload must have (required by the schema) and may have (all of its keys). */
+function keysOf(schema: z.ZodObject): { required: string[]; allowed: string[] } {
+  const entries = Object.entries(schema.shape) as Array<[string, z.ZodType]>;
+  return {
+    required: entries.filter(([, field]) => !field.safeParse(undefined).success).map(([key]) => key),
+    allowed: entries.map(([key]) => key),
+  };
+}
+
+function parameterKeys(parameters: Record<string, unknown>): string[] {
+  return Object.keys(parameters).map((key) => key.replace(/\.\$$/, ''));
+}
+
+describe('BackupStateMachine', () => {
+  let synthesized: Synthesized;
+  let states: Map<string, Json>;
+  let definition: Json;
+  beforeAll(() => {
+    synthesized = synthesize(exampleConfig());
+    definition = stateMachineDefinition(synthesized.json);
+    states = statesOf(definition);
+  });
+  afterAll(() => synthesized.cleanup());
+
+  const tasks = () => [...states].filter(([, state]) => state.Type === 'Task');
+
+  it('creates one Standard state machine with tracing and full logging', () => {
+    synthesized.template.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
+    synthesized.template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineType: 'STANDARD',
+      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: true },
+    });
+  });
+
+  it('names the states as the console shows them', () => {
+    expect(definition.StartAt).toBe('Start export');
+    expect([...states.keys()].sort()).toEqual(
+      [
+        'Start export',
+        'Wait before polling',
+        'Read job',
+        'Export finished?',
+        'Read log',
+        'Copy files',
+        'Copy file',
+        'File copied?',
+        'File stored',
+        'Export succeeded?',
+        'Export failed',
+        'Write manifest',
+        'Errors accepted?',
+        'Export completed with errors',
+        'Backup complete',
+        'Backup failed',
+      ].sort(),
+    );
+  });
+
+  it('uses JSONPath only', () => {
+    const text = JSON.stringify(definition);
+
+    expect(definition.QueryLanguage ?? 'JSONPath').toBe('JSONPath');
+    expect(text).not.toMatch(/"(Arguments|Output|Assign|Condition)"/);
+  });
+
+  it('gives every Task state a timeout 30 seconds longer than its function', () => {
+    const { json } = synthesized;
+    const timeoutOf = new Map(
+      Object.entries(json.Resources)
+        .filter(([, resource]) => resource.Type === 'AWS::Lambda::Function')
+        .map(([id, resource]) => [`arn:${id}`, resource.Properties.Timeout as number]),
+    );
+
+    expect(tasks()).toHaveLength(5);
+    for (const [name, state] of tasks()) {
+      expect(state.TimeoutSeconds, name).toBe(timeoutOf.get(state.Resource)! + 30);
+    }
+  });
+
+  it('invokes each function directly and returns only its payload', () => {
+    const { functions } = synthesized.built.main;
+    const expected = {
+      'Start export': functions.startExport,
+      'Read job': functions.readJob,
+      'Read log': functions.readLog,
+      'Copy file': functions.copyFile,
+      'Write manifest': functions.writeManifest,
+    };
+
+    for (const [name, fn] of Object.entries(expected)) {
+      expect(states.get(name).Resource, name).toBe(`arn:${logicalIdOf(fn)}`);
+    }
+  });
+
+  it('builds each task payload with the field names of its payload schema', () => {
+    const payloads: Array<[string, z.ZodObject]> = [
+      ['Start export', StartExportPayloadSchema],
+      ['Read job', ReadJobPayloadSchema],
+      ['Read log', ReadLogPayloadSchema],
+      ['Write manifest', WriteManifestPayloadSchema],
+    ];
+    for (const [name, schema] of payloads) {
+      const keys = parameterKeys(states.get(name).Parameters);
+      const { required, allowed } = keysOf(schema);
+
+      expect(keys, name).toEqual(expect.arrayContaining(required));
+      expect(allowed, name).toEqual(expect.arrayContaining(keys));
+    }
+  });
+
+  it('passes each Map item the fields of the copy payload', () => {
+    const copyFiles = states.get('Copy files');
+    const { required, allowed } = keysOf(CopyFilePayloadSchema);
+
+    expect(copyFiles.ItemsPath).toBe('$.verdict.files');
+    expect(copyFiles.ItemSelector['file.$']).toBe('$$.Map.Item.Value');
+    expect(parameterKeys(copyFiles.ItemSelector)).toEqual(expect.arrayContaining(required));
+    expect(allowed).toEqual(expect.arrayContaining(parameterKeys(copyFiles.ItemSelector)));
+    expect(states.get('Copy file').Parameters).toBeUndefined();
+  });
+
+  it('takes the execution name and start time from the context object', () => {
+    expect(states.get('Start export').Parameters).toMatchObject({
+      'executionName.$': '$$.Execution.Name',
+      'executionStartTime.$': '$$.Execution.StartTime',
+    });
+  });
+
+  it('copies two files at a time and collects the stored files', () => {
+    expect(states.get('Copy files')).toMatchObject({ MaxConcurrency: 2, ResultPath: '$.stored' });
+    expect(states.get('File stored')).toMatchObject({ Type: 'Pass', OutputPath: '$.progress.file' });
+    expect(states.get('File copied?').Choices).toEqual([
+      { Variable: '$.progress.done', BooleanEquals: true, Next: 'File stored' },
+    ]);
+    expect(states.get('File copied?').Default).toBe('Copy file');
+  });
+
+  it('polls until the job is no longer running', () => {
+    expect(states.get('Wait before polling')).toMatchObject({
+      SecondsPath: '$.pollSeconds',
+      Next: 'Read job',
+    });
+    expect(states.get('Export finished?')).toEqual({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.status.running', BooleanEquals: true, Next: 'Wait before polling' }],
+      Default: 'Read log',
+    });
+  });
+
+  it('retries OrdsUnavailableError with back-off on every Task state', () => {
+    for (const [name, state] of tasks()) {
+      const [retrier] = state.Retry;
+
+      expect(retrier.ErrorEquals, name).toEqual(
+        expect.arrayContaining(['OrdsUnavailableError', ...RETRYABLE_ERRORS]),
+      );
+      expect(retrier.ErrorEquals, name).toEqual(
+        expect.arrayContaining(['Lambda.ServiceException', 'Lambda.TooManyRequestsException']),
+      );
+      expect(retrier, name).toMatchObject({
+        IntervalSeconds: 10,
+        BackoffRate: 2,
+        MaxAttempts: 5,
+        MaxDelaySeconds: 120,
+        JitterStrategy: 'FULL',
+      });
+    }
+  });
+
+  it('does not retry OrdsAuthError or any other error that retrying cannot fix', () => {
+    const neverRetried = Object.values(ErrorName).filter((name) => !RETRYABLE_ERRORS.includes(name));
+
+    expect(neverRetried).toContain('OrdsAuthError');
+    for (const [name, state] of states) {
+      const retried = (state.Retry ?? []).flatMap(
+        (retrier: { ErrorEquals: string[] }) => retrier.ErrorEquals,
+      );
+
+      expect(retried, name).not.toContain('States.ALL');
+      for (const error of neverRetried) expect(retried, name).not.toContain(error);
+    }
+  });
+
+  it('retries an interrupted copy, which resumes from its progress', () => {
+    const retried = states
+      .get('Copy file')
+      .Retry.flatMap((retrier: { ErrorEquals: string[] }) => retrier.ErrorEquals);
+
+    expect(retried).toContain('States.Timeout');
+    for (const name of ['Start export', 'Read job', 'Read log', 'Write manifest']) {
+      expect(JSON.stringify(states.get(name).Retry), name).not.toContain('States.Timeout');
+    }
+  });
+
+  it('catches every error of the top-level Task states and the Map into "Backup failed"', () => {
+    for (const name of ['Start export', 'Read job', 'Read log', 'Copy files', 'Write manifest']) {
+      expect(states.get(name).Catch, name).toEqual([
+        { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Backup failed' },
+      ]);
+    }
+    expect(states.get('Backup failed')).toMatchObject({
+      Type: 'Fail',
+      ErrorPath: '$.error.Error',
+      CausePath: '$.error.Cause',
+    });
+  });
+
+  it('fails with ExportFailedError when the log says the export failed', () => {
+    expect(states.get('Export succeeded?')).toEqual({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.verdict.verdict', StringEquals: 'failed', Next: 'Export failed' }],
+      Default: 'Write manifest',
+    });
+    expect(states.get('Export failed')).toMatchObject({
+      Type: 'Fail',
+      Error: 'ExportFailedError',
+      CausePath: '$.verdict.cause',
+    });
+  });
+
+  it('fails with ExportCompletedWithErrorsError unless errors are accepted', () => {
+    expect(states.get('Errors accepted?')).toEqual({
+      Type: 'Choice',
+      Choices: [
+        {
+          And: [
+            { Variable: '$.verdict.verdict', StringEquals: 'completed-with-errors' },
+            { Variable: '$.acceptCompletedWithErrors', BooleanEquals: false },
+          ],
+          Next: 'Export completed with errors',
+        },
+      ],
+      Default: 'Backup complete',
+    });
+    expect(states.get('Export completed with errors')).toMatchObject({
+      Type: 'Fail',
+      Error: 'ExportCompletedWithErrorsError',
+      CausePath: '$.verdict.cause',
+    });
+    expect(states.get('Backup complete')).toEqual({ Type: 'Succeed', OutputPath: '$.result' });
+  });
+});

@@ -1,0 +1,149 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ExecutionInputSchema } from '../../functions/core/payloads.js';
+import {
+  actionsOf,
+  configOf,
+  type Json,
+  logicalIdOf,
+  resourcesOf,
+  type Synthesized,
+  statementsOfRole,
+  synthesize,
+} from './synth.js';
+
+const DATABASES = [
+  {
+    id: 'orders',
+    ordsUrl: 'https://db.example.com:8443/ords/pdb1/dbapi_user',
+    secret: 'prod/ords/orders',
+    export: { jobMode: 'SCHEMA', schemas: ['HR'], threads: 2 },
+    prefix: 'oracle/',
+  },
+  {
+    id: 'warehouse',
+    ordsUrl: 'https://dwh.example.com/ords/dwh/backup/',
+    secret: 'arn:aws:secretsmanager:eu-central-1:123456789012:secret:prod/ords/warehouse-AbC123',
+    schedule: { cron: '30 1 ? * SUN *', timeZone: 'Europe/Berlin' },
+    export: { jobMode: 'FULL' },
+    pollIntervalSeconds: 120,
+    timeoutHours: 20,
+    acceptCompletedWithErrors: true,
+    onRunningExport: 'adopt',
+  },
+  { id: 'retired', ordsUrl: 'https://old.example.com/ords/x/', secret: 'prod/ords/retired', enabled: false },
+];
+
+describe('DatabaseSchedules', () => {
+  let synthesized: Synthesized;
+  let schedules: Array<{ id: string; properties: Json }>;
+  beforeAll(() => {
+    synthesized = synthesize(configOf({ databases: DATABASES }));
+    schedules = Object.entries(synthesized.template.findResources('AWS::Scheduler::Schedule')).map(
+      ([id, resource]) => ({
+        id,
+        properties: resource.Properties,
+      }),
+    );
+  });
+  afterAll(() => synthesized.cleanup());
+
+  const scheduleOf = (database: string) => {
+    const schedule = synthesized.built.main.schedules.schedules.get(database)!;
+    return schedules.find((found) => found.id === logicalIdOf(schedule))!.properties;
+  };
+
+  it('creates one schedule per enabled database and none for a disabled one', () => {
+    expect(schedules).toHaveLength(2);
+    expect([...synthesized.built.main.schedules.schedules.keys()]).toEqual(['orders', 'warehouse']);
+  });
+
+  it('runs nightly at 02:00 UTC by default', () => {
+    expect(scheduleOf('orders')).toMatchObject({
+      ScheduleExpression: 'cron(0 2 * * ? *)',
+      ScheduleExpressionTimezone: 'UTC',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      State: 'ENABLED',
+    });
+  });
+
+  it('uses the configured cron expression and time zone', () => {
+    expect(scheduleOf('warehouse')).toMatchObject({
+      ScheduleExpression: 'cron(30 1 ? * SUN *)',
+      ScheduleExpressionTimezone: 'Europe/Berlin',
+    });
+  });
+
+  it('retries starting an execution for at most an hour', () => {
+    for (const { properties } of schedules) {
+      expect(properties.Target.RetryPolicy).toEqual({
+        MaximumEventAgeInSeconds: 3600,
+        MaximumRetryAttempts: 10,
+      });
+    }
+  });
+
+  it("starts the state machine with the database's execution input", () => {
+    const input = JSON.parse(scheduleOf('orders').Target.Input);
+
+    expect(input).toEqual({
+      database: 'orders',
+      ordsUrl: 'https://db.example.com:8443/ords/pdb1/dbapi_user/',
+      secretId: 'prod/ords/orders',
+      export: { jobMode: 'SCHEMA', schemas: ['HR'], threads: 2, datapumpDir: 'DATA_PUMP_DIR' },
+      prefix: 'oracle/',
+      pollSeconds: 60,
+      timeoutSeconds: 43_200,
+      acceptCompletedWithErrors: false,
+      onRunningExport: 'fail',
+      scheduledTime: '<aws.scheduler.scheduled-time>',
+    });
+    expect(scheduleOf('orders').Target.Arn).toEqual({
+      Ref: logicalIdOf(synthesized.built.main.backup.stateMachine),
+    });
+  });
+
+  it('sends every configured setting in the input, in the shape the handlers parse', () => {
+    const input = JSON.parse(scheduleOf('warehouse').Target.Input);
+
+    expect(ExecutionInputSchema.safeParse(input).success).toBe(true);
+    expect(input).toMatchObject({
+      secretId: DATABASES[1]!.secret,
+      export: { jobMode: 'FULL' },
+      pollSeconds: 120,
+      timeoutSeconds: 72_000,
+      acceptCompletedWithErrors: true,
+      onRunningExport: 'adopt',
+    });
+  });
+
+  it('lets the scheduler role only start executions of this state machine', () => {
+    const { json, built } = synthesized;
+    const roleId = logicalIdOf(built.main.schedules.role);
+    const statements = statementsOfRole(json, roleId);
+
+    expect(statements.flatMap(actionsOf)).toEqual(['states:StartExecution']);
+    expect(statements.flatMap(resourcesOf)).toEqual([{ Ref: logicalIdOf(built.main.backup.stateMachine) }]);
+    for (const { properties } of schedules) {
+      expect(properties.Target.RoleArn).toEqual({ 'Fn::GetAtt': [roleId, 'Arn'] });
+    }
+  });
+
+  it('lets only EventBridge Scheduler of this account and schedule group assume the role', () => {
+    const { json, built } = synthesized;
+    const trust = json.Resources[logicalIdOf(built.main.schedules.role)]!.Properties.AssumeRolePolicyDocument;
+
+    expect(trust.Statement).toEqual([
+      {
+        Action: 'sts:AssumeRole',
+        Effect: 'Allow',
+        Principal: { Service: 'scheduler.amazonaws.com' },
+        Condition: {
+          StringEquals: {
+            'aws:SourceAccount': { Ref: 'AWS::AccountId' },
+            'aws:SourceArn': { 'Fn::GetAtt': [logicalIdOf(built.main.schedules.group), 'Arn'] },
+          },
+        },
+      },
+    ]);
+  });
+});

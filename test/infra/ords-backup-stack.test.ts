@@ -1,0 +1,153 @@
+import { Duration } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../infra/build-app.js';
+import { OrdsBackupStack } from '../../infra/ords-backup-stack.js';
+import {
+  actionsOf,
+  configOf,
+  exampleConfig,
+  logicalIdOf,
+  newApp,
+  resourcesOf,
+  roleOfFunction,
+  type Synthesized,
+  stateMachineDefinition,
+  statementsOfRole,
+  synthesize,
+  type TemplateJson,
+} from './synth.js';
+
+const ORDERS = { id: 'orders', ordsUrl: 'https://db.example.com/ords/hr/', secret: 'prod/ords/orders' };
+
+/** Every IAM role of the template with the secrets it may read. */
+function secretReaders(json: TemplateJson): Map<string, unknown[]> {
+  const readers = new Map<string, unknown[]>();
+  for (const [id, resource] of Object.entries(json.Resources)) {
+    if (resource.Type !== 'AWS::IAM::Role') continue;
+    const secrets = statementsOfRole(json, id)
+      .filter((statement) => actionsOf(statement).includes('secretsmanager:GetSecretValue'))
+      .flatMap(resourcesOf);
+    if (secrets.length > 0) readers.set(id, secrets);
+  }
+  return readers;
+}
+
+/** Violations cdk-nag's AwsSolutions pack reports for the app, as readable lines. */
+function nagViolations(synthesized: Synthesized): string[] {
+  const report = new AwsSolutionsChecks(synthesized.app).validateScope(synthesized.app);
+  return report.violations.flatMap((violation) =>
+    violation.violatingResources.map((resource) => `${violation.ruleName} at ${resource.constructPath}`),
+  );
+}
+
+describe('OrdsBackupStack', () => {
+  let synthesized: Synthesized;
+  beforeAll(() => {
+    synthesized = synthesize(exampleConfig());
+  });
+  afterAll(() => synthesized.cleanup());
+
+  it("lets only the four functions that call ORDS read the databases' secrets", () => {
+    const { json, built } = synthesized;
+    const { functions } = built.main;
+    const expectedRoles = [
+      functions.startExport,
+      functions.readJob,
+      functions.readLog,
+      functions.copyFile,
+    ].map((fn) => roleOfFunction(json, logicalIdOf(fn)));
+
+    expect([...secretReaders(json).keys()].sort()).toEqual(expectedRoles.sort());
+  });
+
+  it('grants each secret by its own ARN, by name with the 6-character suffix wildcard', () => {
+    const { json, built } = synthesized;
+    const secrets = secretReaders(json).get(roleOfFunction(json, logicalIdOf(built.main.functions.readJob)))!;
+
+    expect(secrets).toHaveLength(2);
+    expect(secrets).toContain(
+      'arn:aws:secretsmanager:eu-central-1:123456789012:secret:prod/ords/warehouse-oauth-AbC123',
+    );
+    expect(JSON.stringify(secrets)).toContain(':secret:prod/ords/orders-??????');
+  });
+
+  it("lets no role other than the copy and manifest functions' touch the bucket", () => {
+    const { json, built } = synthesized;
+    const allowed = [built.main.functions.copyFile, built.main.functions.writeManifest].map((fn) =>
+      roleOfFunction(json, logicalIdOf(fn)),
+    );
+    const s3Users = Object.entries(json.Resources)
+      .filter(([, resource]) => resource.Type === 'AWS::IAM::Role')
+      .filter(([id]) => statementsOfRole(json, id).some((s) => actionsOf(s).some((a) => a.startsWith('s3:'))))
+      .map(([id]) => id);
+
+    expect(s3Users.sort()).toEqual(allowed.sort());
+  });
+
+  it('gives the state machine a 24-hour timeout when no export needs longer', () => {
+    const config = configOf({ databases: [ORDERS] });
+    const { app, cleanup } = newApp();
+    try {
+      const { main } = buildApp(app, config);
+
+      expect(main.backup.timeout.toHours()).toBe(24);
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('lengthens the state machine timeout to the longest export plus 12 hours for copying', () => {
+    // The example's warehouse database may export for 20 hours.
+    expect(stateMachineDefinition(synthesized.json).TimeoutSeconds).toBe(32 * 3600);
+  });
+
+  it("fails when a database's timeoutHours does not fit in an explicit state machine timeout", () => {
+    const config = configOf({ databases: [{ ...ORDERS, timeoutHours: 20 }] });
+    const { app, cleanup } = newApp();
+    try {
+      expect(
+        () => new OrdsBackupStack(app, 'Test', { config, stateMachineTimeout: Duration.hours(24) }),
+      ).toThrow(
+        'Test: test.json: database "orders": timeoutHours is 20; allowed: at most 12 (the state machine times out after 1 day and copying gets 12 hours)',
+      );
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('has no unacknowledged cdk-nag AwsSolutions finding', () => {
+    expect(nagViolations(synthesized)).toEqual([]);
+  });
+
+  it('has no unacknowledged cdk-nag AwsSolutions finding with an existing bucket', () => {
+    const existing = synthesize(
+      configOf({ bucket: { existingBucketName: 'corp-oracle-backups' }, databases: [ORDERS] }),
+    );
+    try {
+      expect(nagViolations(existing)).toEqual([]);
+    } finally {
+      existing.cleanup();
+    }
+  });
+
+  it('fails the cdk-nag check when a wildcard grant is not acknowledged', () => {
+    // Proves the two checks above can fail.
+    const { app, cleanup } = newApp();
+    try {
+      const { main } = buildApp(app, configOf({ databases: [ORDERS] }));
+      main.bucket.bucket.grantRead(main.functions.readLog);
+      const report = new AwsSolutionsChecks(app).validateScope(app);
+
+      const violations = report.violations.flatMap((violation) =>
+        violation.violatingResources.map((resource) => `${violation.ruleName} at ${resource.constructPath}`),
+      );
+
+      expect(violations).toContain(
+        'AwsSolutions-IAM5[Action::s3:GetObject*] at OrdsDatapumpBackup/Functions/ReadLogRole/DefaultPolicy/Resource',
+      );
+    } finally {
+      cleanup();
+    }
+  });
+});

@@ -1,0 +1,136 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { App, type CfnResource, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
+import { type BackupApp, buildApp } from '../../infra/build-app.js';
+import { type BackupConfig, loadConfig, parseConfig } from '../../infra/config.js';
+
+/** Helpers shared by the infra tests: an App configured as `cdk synth` configures it, synthesized once. */
+
+export const PROJECT_ROOT = resolve(import.meta.dirname, '..', '..');
+
+const cdkJson = JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as {
+  context: Record<string, unknown>;
+};
+
+/** The example configuration shipped in config/. */
+export function exampleConfig(): BackupConfig {
+  return loadConfig(join(PROJECT_ROOT, 'config', 'example.json'));
+}
+
+/** A configuration from an inline document (parsed and validated like a file). */
+export function configOf(document: unknown): BackupConfig {
+  return parseConfig(document, 'test.json');
+}
+
+/** An App with cdk.json's context, writing to a temporary directory; bundling skipped unless asked. */
+export function newApp(options: { readonly bundle?: boolean } = {}): { app: App; cleanup: () => void } {
+  const outdir = mkdtempSync(join(tmpdir(), 'ords-backup-infra-'));
+  const context = { ...cdkJson.context, ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }) };
+  return {
+    app: new App({ context, outdir }),
+    cleanup: () => rmSync(outdir, { recursive: true, force: true }),
+  };
+}
+
+/** The result of building and synthesizing the whole app. */
+export interface Synthesized {
+  readonly app: App;
+  readonly built: BackupApp;
+  readonly template: Template;
+  /** The main stack's template as JSON. */
+  readonly json: TemplateJson;
+  readonly outdir: string;
+  readonly cleanup: () => void;
+}
+
+/** Template and definition JSON, navigated freely by the assertions (a wrong path fails the test). */
+// biome-ignore lint/suspicious/noExplicitAny: JSON read by assertions only
+export type Json = any;
+
+export type TemplateJson = {
+  Resources: Record<
+    string,
+    { Type: string; Properties?: Json; DeletionPolicy?: string; UpdateReplacePolicy?: string }
+  >;
+};
+
+/** Builds the app from `config` and synthesizes it once. */
+export function synthesize(config: BackupConfig, options: { readonly bundle?: boolean } = {}): Synthesized {
+  const { app, cleanup } = newApp(options);
+  const built = buildApp(app, config);
+  const assembly = app.synth();
+  const json = assembly.getStackByName(built.main.stackName).template as TemplateJson;
+  return { app, built, template: Template.fromJSON(json), json, outdir: assembly.directory, cleanup };
+}
+
+/** The logical id of a construct's CloudFormation resource. */
+export function logicalIdOf(construct: IConstruct): string {
+  const resource = (construct.node.defaultChild ?? construct) as CfnResource;
+  return Stack.of(construct).resolve(resource.logicalId) as string;
+}
+
+export interface Statement {
+  readonly Effect: string;
+  readonly Action: string | string[];
+  readonly Resource: unknown;
+}
+
+/** Every policy statement attached (inline, through AWS::IAM::Policy) to the role with this logical id. */
+export function statementsOfRole(json: TemplateJson, roleLogicalId: string): Statement[] {
+  return Object.values(json.Resources)
+    .filter((resource) => resource.Type === 'AWS::IAM::Policy')
+    .filter((policy) =>
+      (policy.Properties.Roles as Array<{ Ref?: string }>).some((role) => role.Ref === roleLogicalId),
+    )
+    .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[]);
+}
+
+/** The role logical id of the function with this logical id. */
+export function roleOfFunction(json: TemplateJson, functionLogicalId: string): string {
+  const role = json.Resources[functionLogicalId]?.Properties.Role as { 'Fn::GetAtt': [string, string] };
+  return role['Fn::GetAtt'][0];
+}
+
+/** The actions of a statement as a list. */
+export function actionsOf(statement: Statement): string[] {
+  return Array.isArray(statement.Action) ? statement.Action : [statement.Action];
+}
+
+/** The resources of a statement as a list. */
+export function resourcesOf(statement: Statement): unknown[] {
+  return Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
+}
+
+/**
+ * The state machine definition with its tokens replaced by placeholders: `Fn::GetAtt` → `arn:<id>`,
+ * `Ref` → `<name>`.
+ */
+export function stateMachineDefinition(json: TemplateJson): Json {
+  const machine = Object.values(json.Resources).find((r) => r.Type === 'AWS::StepFunctions::StateMachine');
+  const [, parts] = machine!.Properties.DefinitionString['Fn::Join'] as [string, unknown[]];
+  const text = parts
+    .map((part) => {
+      if (typeof part === 'string') return part;
+      const value = part as { 'Fn::GetAtt'?: [string, string]; Ref?: string };
+      if (value['Fn::GetAtt']) return `arn:${value['Fn::GetAtt'][0]}`;
+      return `<${value.Ref}>`;
+    })
+    .join('');
+  return JSON.parse(text);
+}
+
+/** Every state of a definition by name, including those of Map item processors. */
+export function statesOf(definition: Json): Map<string, Json> {
+  const found = new Map<string, Json>();
+  const visit = (machine: Json) => {
+    for (const [name, state] of Object.entries<Json>(machine.States ?? {})) {
+      found.set(name, state);
+      if (state.ItemProcessor) visit(state.ItemProcessor);
+    }
+  };
+  visit(definition);
+  return found;
+}
