@@ -18,17 +18,21 @@ export const ON_RUNNING_EXPORT = ['fail', 'adopt'] as const;
 /** An S3 key prefix: empty, or ending with `/`, without a leading `/`. */
 export const KEY_PREFIX = /^(?:[A-Za-z0-9!_.*'()-]+\/)*$/;
 
-/** The input of one execution: one database, its non-secret settings. */
+/**
+ * The input of one execution: one database, its non-secret settings. Every field the state machine
+ * reads by path is required (a JSONPath to a missing field fails the execution): the schedules send
+ * them all, and a run started by hand copies its schedule's input.
+ */
 export const ExecutionInputSchema = z.strictObject({
   database: z.string().regex(DATABASE_ID),
   ordsUrl: z.string().min(1),
   secretId: z.string().min(1),
   export: ExportSpecSchema,
-  prefix: z.string().regex(KEY_PREFIX).default(''),
+  prefix: z.string().regex(KEY_PREFIX),
   pollSeconds: z.number().int().min(1).max(3600),
   timeoutSeconds: z.number().int().min(60),
-  acceptCompletedWithErrors: z.boolean().default(false),
-  onRunningExport: z.enum(ON_RUNNING_EXPORT).default('fail'),
+  acceptCompletedWithErrors: z.boolean(),
+  onRunningExport: z.enum(ON_RUNNING_EXPORT),
   /** When the schedule meant to run (EventBridge Scheduler's `<aws.scheduler.scheduled-time>`). */
   scheduledTime: z.string().optional(),
 });
@@ -172,7 +176,6 @@ export const WriteManifestPayloadSchema = z.object({
   job: JobRefSchema,
   verdict: VerdictResultSchema,
   stored: z.array(CopyProgressSchema.options[1].shape.file),
-  scheduledTime: z.string().optional(),
 });
 export type WriteManifestPayload = z.output<typeof WriteManifestPayloadSchema>;
 

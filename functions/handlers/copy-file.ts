@@ -23,7 +23,7 @@ export const handler = defineTask('Copy file', CopyFilePayloadSchema, async (pay
       safetyMarginMs: numberEnv('COPY_SAFETY_MARGIN_SECONDS', 60) * 1000,
       partsInFlight: numberEnv('COPY_PARTS_IN_FLIGHT', 2),
       minPartSizeBytes: numberEnv('COPY_MIN_PART_SIZE_BYTES', 8 * MiB),
-      maxFileBytes: numberEnv('COPY_MAX_FILE_BYTES', 1024 * 1024 * MiB),
+      maxFileBytes: numberEnv('COPY_MAX_FILE_BYTES', 512 * 1024 * MiB),
     },
     payload,
   ),

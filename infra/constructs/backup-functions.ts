@@ -6,7 +6,10 @@ import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BucketGrants, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { S3_MAX_OBJECT_BYTES, S3_MAX_PARTS } from '../../functions/core/transfer/part-size.js';
+import {
+  largestPartBytes as largestPartOfPlan,
+  S3_MAX_OBJECT_BYTES,
+} from '../../functions/core/transfer/part-size.js';
 import { acknowledgeWildcardResource } from './nag-findings.js';
 
 const MIB = 1024 * 1024;
@@ -55,12 +58,11 @@ export interface CopyMemoryInput {
 }
 
 /**
- * The largest part the copy function buffers: max(minPartSize, maxFileSize / 10,000 parts rounded
- * up to a whole MiB).
+ * The largest part the copy function buffers for a file up to maxFileSize: the copy's own part plan
+ * decides (known length: maxFileSize / 10,000 parts; unknown length: parts that double every 1,000).
  */
 export function largestPartBytes(input: CopyMemoryInput): number {
-  const spread = Math.ceil(Math.ceil(input.maxFileBytes / S3_MAX_PARTS) / MIB) * MIB;
-  return Math.max(input.minPartSizeBytes, spread);
+  return largestPartOfPlan({ minPartSizeBytes: input.minPartSizeBytes, maxFileBytes: input.maxFileBytes });
 }
 
 /**
@@ -90,10 +92,13 @@ export interface BackupFunctionsProps {
   /**
    * Largest dump file the copy function accepts. Together with `minPartSize` and `partsInFlight` it
    * fixes the copy function's memory:
-   * `partSizeMax = max(minPartSize, ceil(maxFileSize / 10,000) rounded up to 1 MiB)`,
+   * `partSizeMax` = the largest part the copy's part plan needs for a file of maxFileSize — known
+   * length: `max(minPartSize, ceil(maxFileSize / 10,000))`; unknown length (chunked): parts start at
+   * minPartSize and double every 1,000 parts, so the tier that reaches maxFileSize decides
+   * (512 GiB → 512 MiB parts, 1 TiB → 1 GiB parts);
    * `memory = max(1024, roundUpTo64(partSizeMax × (partsInFlight + 1) + 256 MiB))` MiB,
-   * which must not exceed Lambda's 10,240 MiB (synth fails otherwise).
-   * @default Size.tebibytes(1)
+   * which must not exceed Lambda's 10,240 MiB (synth fails otherwise). Defaults give 1,792 MiB.
+   * @default Size.gibibytes(512)
    */
   readonly maxFileSize?: Size;
   /**
@@ -137,7 +142,7 @@ export class BackupFunctions extends Construct {
     super(scope, id);
     const partsInFlight = props.partsInFlight ?? 2;
     const minPartSize = props.minPartSize ?? Size.mebibytes(8);
-    const maxFileSize = props.maxFileSize ?? Size.tebibytes(1);
+    const maxFileSize = props.maxFileSize ?? Size.gibibytes(512);
     const logRetention = props.logRetention ?? RetentionDays.THREE_MONTHS;
 
     const memoryInput: CopyMemoryInput = {

@@ -120,7 +120,7 @@ describe('BackupFunctions', () => {
     expect(variables).toMatchObject({
       COPY_PARTS_IN_FLIGHT: '2',
       COPY_MIN_PART_SIZE_BYTES: String(8 * MIB),
-      COPY_MAX_FILE_BYTES: String(1024 * 1024 * MIB),
+      COPY_MAX_FILE_BYTES: String(512 * 1024 * MIB),
       COPY_SAFETY_MARGIN_SECONDS: '60',
     });
   });
@@ -186,27 +186,35 @@ describe('BackupFunctions', () => {
     ]);
   });
 
-  it('sizes the copy function at 1024 MiB with the default limits', () => {
-    expect(copyFunctionMemory(functionsTemplate({}))).toBe(1024);
+  it('sizes the copy function for the largest part of a 512 GiB file of unknown length by default', () => {
+    // Parts from 8 MiB double every 1,000 parts; the 7th tier (512 MiB parts) reaches 512 GiB:
+    // 512 × (2 + 1) + 256 = 1792 MiB.
+    expect(copyFunctionMemory(functionsTemplate({}))).toBe(1792);
   });
 
   it('sizes the copy function by the formula for larger files and more parts in flight', () => {
-    // 5 TiB / 10,000 parts = 524.3 MiB → 525 MiB parts; 525 × (4 + 1) + 256 = 2881 → 2944 MiB.
-    expect(copyFunctionMemory(functionsTemplate({ partsInFlight: 4, maxFileSize: Size.tebibytes(5) }))).toBe(
-      2944,
+    // 1 TiB is reached by the 8th tier (1 GiB parts): 1024 × (4 + 1) + 256 = 5376 MiB.
+    expect(copyFunctionMemory(functionsTemplate({ partsInFlight: 4, maxFileSize: Size.tebibytes(1) }))).toBe(
+      5376,
     );
   });
 
   it('sizes the copy function by the minimum part size when that is larger', () => {
-    // max(512 MiB, 105 MiB) × (3 + 1) + 256 = 2304 MiB, already a multiple of 64.
+    // 1,000 parts of 512 MiB already hold 100 GiB: 512 × (3 + 1) + 256 = 2304 MiB.
     expect(
-      copyFunctionMemory(functionsTemplate({ partsInFlight: 3, minPartSize: Size.mebibytes(512) })),
+      copyFunctionMemory(
+        functionsTemplate({
+          partsInFlight: 3,
+          minPartSize: Size.mebibytes(512),
+          maxFileSize: Size.gibibytes(100),
+        }),
+      ),
     ).toBe(2304);
   });
 
   it('fails when the copy function would need more than 10,240 MiB', () => {
     expect(() => functionsTemplate({ partsInFlight: 20, maxFileSize: Size.tebibytes(5) })).toThrow(
-      /Test\/Functions: the copy function would need 11328 MiB \(parts of up to 525 MiB × \(partsInFlight 20 \+ 1\) \+ 256 MiB\), more than Lambda's 10240 MiB/,
+      /Test\/Functions: the copy function would need 86272 MiB \(parts of up to 4096 MiB × \(partsInFlight 20 \+ 1\) \+ 256 MiB\), more than Lambda's 10240 MiB/,
     );
   });
 

@@ -101,3 +101,22 @@ export function capacityBytes(plan: PartPlan): number {
 function roundUpToMiB(bytes: number): number {
   return Math.ceil(bytes / MIB) * MIB;
 }
+
+/**
+ * The largest part an upload of a file up to `maxFileBytes` can need, known length or not: what the
+ * copy function's memory must hold per buffered part. Without a known length the parts grow, so the
+ * part that reaches `maxFileBytes` is the largest.
+ */
+export function largestPartBytes(input: Omit<PlanPartsInput, 'totalBytes'>): number {
+  const known = partSizeBytes(planParts({ ...input, totalBytes: input.maxFileBytes }), 1);
+  const growing = planParts({ ...input, totalBytes: null });
+  // Walk the doubling tiers until one ends at or past maxFileBytes: its parts are the largest needed.
+  let firstOfTier = 1;
+  while (
+    firstOfTier + PARTS_PER_DOUBLING <= S3_MAX_PARTS &&
+    partOffsetBytes(growing, firstOfTier + PARTS_PER_DOUBLING) < input.maxFileBytes
+  ) {
+    firstOfTier += PARTS_PER_DOUBLING;
+  }
+  return Math.max(known, partSizeBytes(growing, firstOfTier));
+}

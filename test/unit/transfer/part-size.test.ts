@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   capacityBytes,
   GIB,
+  largestPartBytes,
   MIB,
   PART_SIZE_FLOOR_BYTES,
   partOffsetBytes,
@@ -115,5 +116,17 @@ describe('partSizeBytes', () => {
       offset += partSizeBytes(plan, n);
     }
     expect(capacityBytes(plan)).toBe(offset);
+  });
+});
+
+describe('largestPartBytes', () => {
+  it('is the part of the growing tier that reaches the largest file', () => {
+    // 8 MiB parts doubling every 1,000 parts: tier 7 (512 MiB) is the first to reach 512 GiB.
+    expect(largestPartBytes({ minPartSizeBytes: 8 * MIB, maxFileBytes: 512 * GIB })).toBe(512 * MIB);
+    expect(largestPartBytes({ minPartSizeBytes: 8 * MIB, maxFileBytes: 1024 * GIB })).toBe(1024 * MIB);
+  });
+
+  it('is never smaller than the minimum part', () => {
+    expect(largestPartBytes({ minPartSizeBytes: 64 * MIB, maxFileBytes: GIB })).toBe(64 * MIB);
   });
 });
