@@ -38,8 +38,12 @@ export const ExecutionInputSchema = z.strictObject({
 });
 export type ExecutionInput = z.output<typeof ExecutionInputSchema>;
 
+/** `$$.Execution.Name`, sent to every task so each log line names its execution. */
+const executionName = z.string().min(1);
+
 /** Where to reach ORDS for one database. */
 const OrdsTargetShape = {
+  executionName,
   database: z.string().regex(DATABASE_ID),
   ordsUrl: z.string().min(1),
   secretId: z.string().min(1),
@@ -67,8 +71,6 @@ export const StartExportPayloadSchema = z.object({
   ...OrdsTargetShape,
   export: ExportSpecSchema,
   onRunningExport: z.enum(ON_RUNNING_EXPORT),
-  /** `$$.Execution.Name`: makes the run id unique and recognisable on a retry. */
-  executionName: z.string().min(1),
   /** `$$.Execution.StartTime`. */
   executionStartTime: z.string().datetime(),
 });
@@ -171,6 +173,7 @@ export type CopyFilePayload = z.output<typeof CopyFilePayloadSchema>;
 
 /** Payload of "Write manifest". */
 export const WriteManifestPayloadSchema = z.object({
+  executionName,
   database: z.string().regex(DATABASE_ID),
   prefix: z.string().regex(KEY_PREFIX),
   job: JobRefSchema,

@@ -143,7 +143,10 @@ export class BackupStateMachine extends Construct {
       return state.addCatch(backupFailed, { errors: ['States.ALL'], resultPath: '$.error' });
     };
 
+    // Every task gets the execution's name, so each log line says which execution wrote it.
+    const executionName = JsonPath.stringAt('$$.Execution.Name');
     const target = {
+      executionName,
       database: JsonPath.stringAt('$.database'),
       ordsUrl: JsonPath.stringAt('$.ordsUrl'),
       secretId: JsonPath.stringAt('$.secretId'),
@@ -157,7 +160,6 @@ export class BackupStateMachine extends Construct {
           ...target,
           export: JsonPath.objectAt('$.export'),
           onRunningExport: JsonPath.stringAt('$.onRunningExport'),
-          executionName: JsonPath.stringAt('$$.Execution.Name'),
           executionStartTime: JsonPath.stringAt('$$.Execution.StartTime'),
         }),
         '$.job',
@@ -223,6 +225,7 @@ export class BackupStateMachine extends Construct {
         'Write manifest',
         'writeManifest',
         TaskInput.fromObject({
+          executionName,
           database: JsonPath.stringAt('$.database'),
           prefix: JsonPath.stringAt('$.prefix'),
           job: JsonPath.objectAt('$.job'),

@@ -13,7 +13,6 @@ import {
   type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { createSHA256, type IHasher } from 'hash-wasm';
 import {
   BackupError,
   type ErrorNameValue,
@@ -34,6 +33,7 @@ import {
   S3_MAX_OBJECT_BYTES,
   S3_MAX_PARTS,
 } from './part-size.js';
+import { Sha256Worker } from './sha256-worker.js';
 import { markerTags, readMarker } from './stored-marker.js';
 
 /** What `copyFile` needs: small interfaces and settings, no environment. */
@@ -46,7 +46,10 @@ export interface CopyFileDeps {
   readonly remainingTimeMs: () => number;
   /** Time kept for completing the upload and returning: no new part starts inside it. */
   readonly safetyMarginMs: number;
-  /** Parts uploaded at the same time while the next one is read. Memory ≈ part size × (this + 1). */
+  /**
+   * Parts uploaded (and hashed, in a worker thread) at the same time while the next one is read.
+   * Memory ≈ part size × (this + 1).
+   */
   readonly partsInFlight: number;
   /** Smallest part size; raised to `partSizeFloorBytes` when smaller. */
   readonly minPartSizeBytes: number;
@@ -154,7 +157,7 @@ class FileCopy {
   private readonly limitBytes: number;
 
   private plan: PartPlan = { basePartSizeBytes: 1, totalBytes: null };
-  private hasher: IHasher | undefined;
+  private hasher: Sha256Worker | undefined;
   private uploadId: string | undefined;
   private nextPartNumber: number;
   /** File offset up to which bytes were handed to S3 as parts (all stored once none is in flight). */
@@ -211,7 +214,7 @@ class FileCopy {
       download.body.destroy();
       await this.drain();
       if (outcome.kind === 'stop') {
-        return this.continuation('The time budget is spent: continuing in the next invocation');
+        return await this.continuation('The time budget is spent: continuing in the next invocation');
       }
       if (this.partsStored > 0) {
         this.deps.logger.warn(
@@ -221,7 +224,7 @@ class FileCopy {
             error: describe(outcome.cause),
           },
         );
-        return this.continuation('Copy interrupted');
+        return await this.continuation('Copy interrupted');
       }
       throw new TransferIncompleteError(
         `${outcome.reason} before a part of ${file.name} could be stored (${this.submittedOffset} bytes stored so far)`,
@@ -232,12 +235,13 @@ class FileCopy {
       await this.settle();
       if (this.uploadId !== undefined && this.shouldAbort(error)) await this.abort(error);
       throw error;
+    } finally {
+      await this.hasher?.close();
     }
   }
 
-  private async restoreHasher(): Promise<IHasher> {
-    const hasher = await createSHA256();
-    if (this.resumed === undefined) return hasher.init();
+  private async restoreHasher(): Promise<Sha256Worker> {
+    if (this.resumed === undefined) return await Sha256Worker.start();
     const { partSizeBytes, totalBytes, nextPartNumber, offset, hashState } = this.resumed;
     this.plan = { basePartSizeBytes: partSizeBytes, totalBytes };
     if (partOffsetBytes(this.plan, nextPartNumber) !== offset) {
@@ -247,7 +251,7 @@ class FileCopy {
       );
     }
     try {
-      return hasher.load(Buffer.from(hashState, 'base64'));
+      return await Sha256Worker.start(Buffer.from(hashState, 'base64'));
     } catch (error) {
       throw new InvalidInputError('progress.hashState is not a saved SHA-256 state', { cause: error });
     }
@@ -373,7 +377,8 @@ class FileCopy {
     let size = partSizeBytes(this.plan, partNumber);
     if (expectedEnd !== null) size = Math.min(size, expectedEnd - this.submittedOffset);
     let buffer = this.freeBuffers.pop();
-    if (buffer === undefined || buffer.length < size) buffer = Buffer.allocUnsafeSlow(size);
+    // Shared memory: the hash worker reads the part where it is, while the upload sends it.
+    if (buffer === undefined || buffer.length < size) buffer = Buffer.from(new SharedArrayBuffer(size));
     this.part = buffer;
     this.partLimit = size;
     this.fill = 0;
@@ -382,13 +387,18 @@ class FileCopy {
     this.partsStarted += 1;
   }
 
-  /** Hashes the part in file order and starts its upload once a slot is free (the download waits meanwhile). */
+  /**
+   * Hands the part to the hash worker (in file order) and starts its upload once a slot is free (the
+   * download waits meanwhile). Its buffer is free again once it is both hashed and stored.
+   */
   private async submitPart(): Promise<void> {
     const buffer = this.part as Buffer;
     const data = buffer.subarray(0, this.fill);
     const partNumber = this.nextPartNumber;
     const startedAt = this.partStartedAt;
-    (this.hasher as IHasher).update(data);
+    const hashed = (this.hasher as Sha256Worker).update(data);
+    // Its failure is met in the part's promise below, unless this attempt fails before that anyway.
+    hashed.catch(() => {});
     const checksum = crc32Base64(data);
     this.part = undefined;
     this.fill = 0;
@@ -397,7 +407,7 @@ class FileCopy {
     if (this.uploadId === undefined) this.uploadId = await this.createUpload();
     while (this.inFlight.size >= this.deps.partsInFlight) await Promise.race(this.inFlight);
     if (this.failure !== undefined) throw this.failure;
-    const upload: Promise<void> = this.uploadPart(partNumber, data, checksum)
+    const upload: Promise<void> = Promise.all([this.uploadPart(partNumber, data, checksum), hashed])
       .then(
         () => {
           this.partsStored += 1;
@@ -464,7 +474,7 @@ class FileCopy {
     await Promise.all(this.inFlight);
   }
 
-  private continuation(message: string): Continuation {
+  private async continuation(message: string): Promise<Continuation> {
     const continuation: Continuation = {
       done: false,
       uploadId: this.uploadId as string,
@@ -472,7 +482,7 @@ class FileCopy {
       offset: this.submittedOffset,
       partSizeBytes: this.plan.basePartSizeBytes,
       totalBytes: this.plan.totalBytes,
-      hashState: Buffer.from((this.hasher as IHasher).save()).toString('base64'),
+      hashState: Buffer.from(await (this.hasher as Sha256Worker).save()).toString('base64'),
       invocations: this.invocations,
     };
     this.logDone(message, { nextPartNumber: continuation.nextPartNumber, partsStored: this.partsStored });
@@ -483,7 +493,7 @@ class FileCopy {
   private async finish(bytes: number): Promise<Done> {
     if (this.part !== undefined && this.fill > 0) await this.submitPart();
     await this.drain();
-    const sha256 = (this.hasher as IHasher).digest('hex');
+    const sha256 = await (this.hasher as Sha256Worker).digest();
     if (this.uploadId === undefined) {
       await this.s3('PutObject', () =>
         this.deps.s3.send(

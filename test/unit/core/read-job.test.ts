@@ -14,6 +14,7 @@ const ref = {
   adopted: false,
 };
 const payload: ReadJobPayload = {
+  executionName: 'exec-1',
   database: 'orders',
   ordsUrl: 'http://x/',
   secretId: 's',

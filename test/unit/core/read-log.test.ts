@@ -15,6 +15,7 @@ const ref = {
   adopted: false,
 };
 const payload: ReadLogPayload = {
+  executionName: 'exec-1',
   database: 'orders',
   ordsUrl: 'http://x/',
   secretId: 's',

@@ -41,6 +41,7 @@ export function copyPayload(
   progress?: CopyProgress,
 ): CopyFilePayload {
   return {
+    executionName: 'exec-1',
     database: 'orders',
     ordsUrl: 'https://ords.example.com/ords/pdb1/dbapi_user/',
     secretId: 'prod/ords/orders',
