@@ -1,0 +1,81 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../../local/local-run.js';
+import { type Harness, startHarness } from './harness.js';
+
+const run = promisify(execFile);
+const PASSWORD = 'cli-password-never-printed';
+
+/** `npm start -- …` as a user types it: the real CLI in its own process. */
+async function npmStart(args: string[], env: Record<string, string> = {}) {
+  const tsx = join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
+  return run(tsx, ['local/run.ts', ...args], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, ...env },
+    maxBuffer: 16 * 1024 * 1024,
+  }).then(
+    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+    (error: { code: number; stdout: string; stderr: string }) => ({
+      code: error.code,
+      stdout: error.stdout,
+      stderr: error.stderr,
+    }),
+  );
+}
+
+describe('npm start', () => {
+  let h: Harness;
+  let dir: string;
+  beforeAll(async () => {
+    h = await startHarness({ users: { DBAPI_USER: PASSWORD } });
+    dir = mkdtempSync(join(tmpdir(), 'ords-cli-'));
+    writeFileSync(join(dir, 'secret.json'), JSON.stringify({ username: 'DBAPI_USER', password: PASSWORD }));
+    writeFileSync(join(dir, 'export.json'), JSON.stringify({ jobMode: 'SCHEMA', schemas: ['HR'] }));
+  });
+  afterAll(async () => {
+    await h.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const target = () => [
+    '--ords-url',
+    h.simulator.url,
+    '--secret-file',
+    join(dir, 'secret.json'),
+    '--s3-endpoint',
+    h.s3.endpoint,
+    '--bucket',
+    h.s3.bucket,
+    '--export',
+    join(dir, 'export.json'),
+    '--poll-seconds',
+    '1',
+  ];
+  const s3Credentials = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' };
+
+  it('backs up a given ORDS into a given S3 endpoint and prints the manifest as the last JSON line', async () => {
+    const result = await npmStart([...target(), '--database', 'cli', '--json', '--verbose'], s3Credentials);
+
+    expect(result.code).toBe(0);
+    const manifest = JSON.parse(result.stdout.trim().split('\n').at(-1)!);
+    expect(manifest).toMatchObject({ database: 'cli', verdict: 'succeeded', bucket: h.s3.bucket });
+    await h.expectStoredAsServed({ manifest } as never);
+    expect(result.stdout + result.stderr).not.toContain(PASSWORD);
+  });
+
+  it('fails with a non-zero exit code and the error name and cause on stderr', async () => {
+    writeFileSync(join(dir, 'wrong.json'), JSON.stringify({ username: 'DBAPI_USER', password: 'wrong-one' }));
+    const args = target();
+    args[3] = join(dir, 'wrong.json');
+    const result = await npmStart([...args, '--database', 'cli-wrong'], s3Credentials);
+
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('OrdsAuthError');
+    expect(result.stderr).toContain('401');
+    expect(result.stdout + result.stderr).not.toContain('wrong-one');
+  });
+});
