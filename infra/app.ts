@@ -1,7 +1,8 @@
 import { App, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { buildApp } from './build-app.js';
 import { CONFIG_FILE_CONTEXT_KEY, ConfigError, DEFAULT_CONFIG_FILE, loadConfig } from './config.js';
+import { stackLimitProblems, templatesOf } from './stack-limits.js';
 
 /** The CDK app: `npx cdk synth -c ords-datapump-backup:configFile=config/prod.json`. */
 const app = new App();
@@ -17,4 +18,10 @@ try {
   }
   throw error;
 }
-Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
+
+const problems = stackLimitProblems(templatesOf(app.synth()));
+if (problems.length > 0) {
+  console.error(`The configuration does not fit CloudFormation's or IAM's limits:\n${problems.join('\n')}`);
+  process.exit(1);
+}

@@ -3,7 +3,13 @@ import { z } from 'zod';
 import { type ExportSpec, ExportSpecSchema } from '../functions/core/export-spec.js';
 import { parseOrdsUrl } from '../functions/core/ords/ords-url.js';
 import { DATABASE_ID, KEY_PREFIX, ON_RUNNING_EXPORT } from '../functions/core/payloads.js';
-import { CRON_FORMAT, cronProblem, TIME_ZONE_FORMAT, timeZoneProblem } from './schedule-checks.js';
+import {
+  CRON_FORMAT,
+  cronProblem,
+  longestScheduleGapHours,
+  TIME_ZONE_FORMAT,
+  timeZoneProblem,
+} from './schedule-checks.js';
 
 /**
  * The deployment's configuration: which databases to back up, when and how. Read from a JSON file
@@ -30,6 +36,40 @@ export const DEFAULT_TIMEOUT_HOURS = 12;
  * (Wait, Task, Choice) writes 9; the rest is left for starting, copying and retries.
  */
 export const MAX_POLLS_PER_EXECUTION = 2_500;
+
+/** Default hours without a successful backup before a database's stale-backup alarm goes off. */
+export const DEFAULT_STALE_AFTER_HOURS = 26;
+/**
+ * Longest `staleAfterHours`: the alarm evaluates hourly periods, and CloudWatch allows at most
+ * 604,800 seconds (7 days) of period × evaluation periods
+ * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html).
+ */
+export const MAX_STALE_AFTER_HOURS = 168;
+/**
+ * Hours `staleAfterHours` must exceed the longest time between two scheduled backups: one for a
+ * daylight-saving shift, one for a backup that takes longer than the one before.
+ */
+export const STALE_AFTER_MARGIN_HOURS = 2;
+
+/** Default number of databases whose schedules, alarms, dashboard rows and secret grants share one stack. */
+export const DEFAULT_DATABASES_PER_STACK = 100;
+/**
+ * Most databases one stack may hold. Each database adds 2 resources (schedule, stale-backup alarm)
+ * and, measured with the templates written without indentation, 3.8–4.2 KB (schedule input, alarm,
+ * four dashboard widgets, its secret ARN in a managed policy) to its stack; CloudFormation allows
+ * 500 resources and 1 MB per template. 150 databases make about 310 resources and 0.57–0.63 MB,
+ * which leaves a third of the template for long URLs, schema lists and secret names;
+ * `infra/stack-limits.ts` checks the real templates at every synth.
+ */
+export const MAX_DATABASES_PER_STACK = 150;
+
+/** Default days after which stored objects move to S3 Glacier Instant Retrieval (0: never). */
+export const DEFAULT_ARCHIVE_AFTER_DAYS = 30;
+/** Default days a replaced or deleted object version is kept before it is deleted (0: kept forever). */
+export const DEFAULT_NONCURRENT_VERSIONS_EXPIRE_AFTER_DAYS = 30;
+
+/** Most e-mail addresses subscribed to the alert topic by this stack (more: use a mailing list). */
+export const MAX_ALERT_EMAILS = 20;
 
 /** When a database is backed up. */
 export interface ScheduleConfig {
@@ -67,12 +107,48 @@ export interface DatabaseConfig {
   readonly onRunningExport: (typeof ON_RUNNING_EXPORT)[number];
   /** Whether the database is scheduled (and its secret readable by the functions). @default true */
   readonly enabled: boolean;
+  /**
+   * Hours without a successful backup after which the database's stale-backup alarm goes off,
+   * 1–168; 0 means no such alarm (failures still alert). @default 26
+   */
+  readonly staleAfterHours: number;
 }
 
-/** Where backups are stored. */
+/** Object Lock of a new bucket: every stored object version is protected for `retentionDays`. */
+export interface ObjectLockConfig {
+  /** GOVERNANCE: users with s3:BypassGovernanceRetention may still delete; COMPLIANCE: nobody can. */
+  readonly mode: 'GOVERNANCE' | 'COMPLIANCE';
+  /** Days each new object version is protected, 1–36500. */
+  readonly retentionDays: number;
+}
+
+/** Where backups are stored. The lifecycle, lock and key settings apply to a new bucket only. */
 export interface BucketConfig {
   /** Name of an existing bucket to store into. @default - a new bucket is created */
   readonly existingBucketName?: string;
+  /**
+   * Encryption of a new bucket: `s3` (S3-managed keys) or `kms` (a customer-managed KMS key,
+   * `kmsKeyArn` or a new one with rotation). @default 's3', or 'kms' with `kmsKeyArn`
+   */
+  readonly encryption: 's3' | 'kms';
+  /** ARN of an existing KMS key: a new bucket's key, or the key an existing bucket is encrypted with. */
+  readonly kmsKeyArn?: string;
+  /** Days after which objects move to S3 Glacier Instant Retrieval; 0: never. @default 30 */
+  readonly archiveAfterDays: number;
+  /** Days after which objects expire (a delete marker hides them); 0: never. @default 0 */
+  readonly expireAfterDays: number;
+  /** Days a replaced or expired version is kept before it is deleted; 0: forever. @default 30 */
+  readonly noncurrentVersionsExpireAfterDays: number;
+  /** Object Lock of a new bucket. @default - none */
+  readonly objectLock?: ObjectLockConfig;
+}
+
+/** Where failure and stale-backup alerts go. */
+export interface AlertsConfig {
+  /** ARN of an existing SNS standard topic to alert. @default - a new encrypted topic is created */
+  readonly existingTopicArn?: string;
+  /** E-mail addresses subscribed to the topic (each must confirm once). @default [] */
+  readonly emails: readonly string[];
 }
 
 /** The validated configuration. */
@@ -80,6 +156,12 @@ export interface BackupConfig {
   /** Where it was read from, for messages. */
   readonly sourceName: string;
   readonly bucket: BucketConfig;
+  readonly alerts: AlertsConfig;
+  /**
+   * Databases per stack of per-database resources (schedules, alarms, dashboards, secret grants),
+   * assigned by their position in `databases`. @default 100
+   */
+  readonly databasesPerStack: number;
   /** Every configured database, enabled or not, in file order. */
   readonly databases: readonly DatabaseConfig[];
 }
@@ -167,6 +249,8 @@ const SettingsShape = {
   acceptCompletedWithErrors: z.boolean(allowed('true or false')).optional(),
   onRunningExport: z.enum(ON_RUNNING_EXPORT).optional(),
   enabled: z.boolean(allowed('true or false')).optional(),
+  // CloudWatch alarms look back at most 7 days: see MAX_STALE_AFTER_HOURS.
+  staleAfterHours: wholeNumber(0, MAX_STALE_AFTER_HOURS, 'hours (0: no stale-backup alarm)').optional(),
 };
 
 const DefaultsSchema = z.strictObject(SettingsShape);
@@ -195,6 +279,8 @@ const DatabaseSchema = z.strictObject({
   ...SettingsShape,
 });
 
+const days = (what: string) => wholeNumber(0, 36_500, `days (${what})`);
+
 const BucketSchema = z.strictObject({
   existingBucketName: z
     .string()
@@ -203,12 +289,58 @@ const BucketSchema = z.strictObject({
       allowed('an S3 bucket name: 3 to 63 of a-z, 0-9, . and -'),
     )
     .optional(),
+  encryption: z.enum(['s3', 'kms']).optional(),
+  kmsKeyArn: z
+    .string()
+    .regex(
+      /^arn:aws[a-z-]*:kms:[a-z]{2}(-[a-z]+)+-\d:\d{12}:key\/(mrk-[0-9a-f]{32}|[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12})$/,
+      allowed('a KMS key ARN, arn:aws:kms:<region>:<account>:key/<key id> (not an alias)'),
+    )
+    .optional(),
+  archiveAfterDays: days('0: never').optional(),
+  expireAfterDays: days('0: never').optional(),
+  noncurrentVersionsExpireAfterDays: days('0: kept forever').optional(),
+  objectLock: z
+    .strictObject({
+      mode: z.enum(['GOVERNANCE', 'COMPLIANCE']),
+      retentionDays: wholeNumber(1, 36_500, 'days'),
+    })
+    .optional(),
+});
+
+const AlertsSchema = z.strictObject({
+  existingTopicArn: z
+    .string()
+    .regex(
+      /^arn:aws[a-z-]*:sns:[a-z]{2}(-[a-z]+)+-\d:\d{12}:[A-Za-z0-9_-]{1,256}$/,
+      allowed(
+        'an SNS standard topic ARN, arn:aws:sns:<region>:<account>:<name> (FIFO topics cannot take alarms)',
+      ),
+    )
+    .optional(),
+  emails: z
+    .array(
+      z
+        .string()
+        .regex(
+          /^[^\s@"<>,;]+@[^\s@"<>,;]+\.[A-Za-z]{2,}$/,
+          allowed('an e-mail address such as ops@example.com'),
+        ),
+      allowed('a list of e-mail addresses'),
+    )
+    .max(
+      MAX_ALERT_EMAILS,
+      allowed(`at most ${MAX_ALERT_EMAILS} addresses (subscribe a mailing list for more)`),
+    )
+    .optional(),
 });
 
 const DocumentSchema = z.strictObject({
   /** Parsed with DefaultsSchema below, so its problems are named `defaults.…`. */
   defaults: z.unknown().optional(),
   bucket: z.unknown().optional(),
+  alerts: z.unknown().optional(),
+  databasesPerStack: wholeNumber(1, MAX_DATABASES_PER_STACK, 'databases').optional(),
   databases: z.array(z.unknown(), allowed('a list of databases')).min(1, allowed('at least one database')),
 });
 
@@ -252,12 +384,22 @@ export function parseConfig(json: unknown, sourceName: string): BackupConfig {
     reportIssues(document.error, json, []);
     if (!isObject(json) || !Array.isArray(json.databases)) throw new ConfigError(problems);
   }
-  const raw = json as { defaults?: unknown; bucket?: unknown; databases: unknown[] };
+  const raw = json as {
+    defaults?: unknown;
+    bucket?: unknown;
+    alerts?: unknown;
+    databasesPerStack?: unknown;
+    databases: unknown[];
+  };
 
   const defaults = DefaultsSchema.safeParse(raw.defaults ?? {});
   if (!defaults.success) reportIssues(defaults.error, raw.defaults, ['defaults']);
-  const bucket = BucketSchema.safeParse(raw.bucket ?? {});
-  if (!bucket.success) reportIssues(bucket.error, raw.bucket, ['bucket']);
+  const bucketSettings = BucketSchema.safeParse(raw.bucket ?? {});
+  if (!bucketSettings.success) reportIssues(bucketSettings.error, raw.bucket, ['bucket']);
+  const bucket = bucketSettings.success ? resolveBucket(bucketSettings.data) : undefined;
+  if (bucket && !bucket.success) for (const problem of bucket.problems) report(problem);
+  const alerts = AlertsSchema.safeParse(raw.alerts ?? {});
+  if (!alerts.success) reportIssues(alerts.error, raw.alerts, ['alerts']);
 
   const databases: DatabaseConfig[] = [];
   const indexesById = new Map<string, number[]>();
@@ -292,8 +434,78 @@ export function parseConfig(json: unknown, sourceName: string): BackupConfig {
     }
   }
 
-  if (problems.length > 0) throw new ConfigError(problems);
-  return { sourceName, bucket: bucket.success ? bucket.data : {}, databases };
+  if (problems.length > 0 || !bucket?.success || !alerts.success) throw new ConfigError(problems);
+  return {
+    sourceName,
+    bucket: bucket.data,
+    alerts: {
+      ...(alerts.data.existingTopicArn ? { existingTopicArn: alerts.data.existingTopicArn } : {}),
+      emails: alerts.data.emails ?? [],
+    },
+    databasesPerStack:
+      typeof raw.databasesPerStack === 'number' ? raw.databasesPerStack : DEFAULT_DATABASES_PER_STACK,
+    databases,
+  };
+}
+
+type ResolvedBucket =
+  | { readonly success: true; readonly data: BucketConfig }
+  | { readonly success: false; readonly problems: readonly string[] };
+
+/** Applies the bucket defaults and checks the rules across its fields. */
+function resolveBucket(settings: z.output<typeof BucketSchema>): ResolvedBucket {
+  const problems: string[] = [];
+  const existing = settings.existingBucketName;
+  if (existing !== undefined) {
+    // An existing bucket is used as it is: its lifecycle, lock and encryption are its owner's.
+    const newBucketOnly = [
+      'archiveAfterDays',
+      'expireAfterDays',
+      'noncurrentVersionsExpireAfterDays',
+      'objectLock',
+    ] as const;
+    for (const key of newBucketOnly) {
+      if (settings[key] !== undefined) {
+        problems.push(
+          `bucket.${key} is ${show(settings[key])} with bucket.existingBucketName ${show(existing)}; ` +
+            `allowed: only for a new bucket (an existing bucket's ${key === 'objectLock' ? 'Object Lock' : 'lifecycle'} is its owner's)`,
+        );
+      }
+    }
+    if (settings.encryption === 'kms' && settings.kmsKeyArn === undefined) {
+      problems.push(
+        `bucket.encryption is "kms" with bucket.existingBucketName ${show(existing)}; allowed: a new key only for a ` +
+          "new bucket; give the existing bucket's key as bucket.kmsKeyArn instead",
+      );
+    }
+  }
+  if (settings.kmsKeyArn !== undefined && settings.encryption === 's3') {
+    problems.push(
+      `bucket.kmsKeyArn is ${show(settings.kmsKeyArn)} with bucket.encryption "s3"; allowed: kmsKeyArn only with encryption "kms" (or without encryption)`,
+    );
+  }
+  const archiveAfterDays = settings.archiveAfterDays ?? DEFAULT_ARCHIVE_AFTER_DAYS;
+  const expireAfterDays = settings.expireAfterDays ?? 0;
+  if (expireAfterDays > 0 && archiveAfterDays > 0 && expireAfterDays <= archiveAfterDays) {
+    problems.push(
+      `bucket.expireAfterDays is ${expireAfterDays} with bucket.archiveAfterDays ${archiveAfterDays}; ` +
+        'allowed: more days than archiveAfterDays (objects are archived first), or 0 to keep them',
+    );
+  }
+  if (problems.length > 0) return { success: false, problems };
+  return {
+    success: true,
+    data: {
+      ...(existing !== undefined ? { existingBucketName: existing } : {}),
+      encryption: settings.encryption ?? (settings.kmsKeyArn !== undefined ? 'kms' : 's3'),
+      ...(settings.kmsKeyArn !== undefined ? { kmsKeyArn: settings.kmsKeyArn } : {}),
+      archiveAfterDays,
+      expireAfterDays,
+      noncurrentVersionsExpireAfterDays:
+        settings.noncurrentVersionsExpireAfterDays ?? DEFAULT_NONCURRENT_VERSIONS_EXPIRE_AFTER_DAYS,
+      ...(settings.objectLock ? { objectLock: settings.objectLock } : {}),
+    },
+  };
 }
 
 type Resolved =
@@ -333,6 +545,7 @@ function resolveDatabase(
       acceptCompletedWithErrors: pick('acceptCompletedWithErrors') ?? false,
       onRunningExport: pick('onRunningExport') ?? 'fail',
       enabled: pick('enabled') ?? true,
+      staleAfterHours: pick('staleAfterHours') ?? DEFAULT_STALE_AFTER_HOURS,
     },
   };
 }
@@ -354,6 +567,8 @@ function checkDatabase(database: DatabaseConfig): string[] {
         '(ORDS 19c requires a filter unless jobMode is FULL)',
     );
   }
+  const staleProblem = staleAfterHoursProblem(database);
+  if (staleProblem) problems.push(staleProblem);
   const polls = Math.ceil((database.timeoutHours * 3600) / database.pollIntervalSeconds);
   if (polls > MAX_POLLS_PER_EXECUTION) {
     const minimum = Math.ceil((database.timeoutHours * 3600) / MAX_POLLS_PER_EXECUTION);
@@ -364,6 +579,25 @@ function checkDatabase(database: DatabaseConfig): string[] {
     );
   }
   return problems;
+}
+
+/**
+ * Why a database's stale-backup alarm would go off between two scheduled backups that both
+ * succeed, or null. Needs `staleAfterHours` ≥ the longest gap between two scheduled starts + 2.
+ */
+function staleAfterHoursProblem(database: DatabaseConfig): string | null {
+  const hours = database.staleAfterHours;
+  if (!database.enabled || hours === 0) return null;
+  const gap = longestScheduleGapHours(database.schedule.cron, new Date().getUTCFullYear());
+  if (gap === undefined || hours >= gap + STALE_AFTER_MARGIN_HOURS) return null;
+  const subject = `staleAfterHours is ${hours} with schedule.cron ${show(database.schedule.cron)}, which leaves up to ${gap} hours between two backups`;
+  if (gap + STALE_AFTER_MARGIN_HOURS > MAX_STALE_AFTER_HOURS) {
+    return (
+      `${subject}; allowed: 0 (no stale-backup alarm: CloudWatch alarms look back at most ` +
+      `${MAX_STALE_AFTER_HOURS} hours; failures still alert)`
+    );
+  }
+  return `${subject}; allowed: at least ${Math.ceil(gap + STALE_AFTER_MARGIN_HOURS)}, or 0 for no stale-backup alarm`;
 }
 
 /** One line per problem of a zod issue, e.g. `database "orders": export.jobMode is "FOOL"; allowed: …`. */
@@ -413,9 +647,11 @@ function knownKeys(basePath: Path, path: Path): string[] {
       ? DefaultsSchema
       : top === 'bucket'
         ? BucketSchema
-        : top === 'databases'
-          ? DatabaseSchema
-          : DocumentSchema;
+        : top === 'alerts'
+          ? AlertsSchema
+          : top === 'databases'
+            ? DatabaseSchema
+            : DocumentSchema;
   for (const segment of path) {
     schema = unwrap(schema);
     if (schema instanceof z.ZodObject) schema = schema.shape[String(segment)] as z.ZodType;

@@ -1,11 +1,13 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { BucketEncryption, ObjectLockRetention } from 'aws-cdk-lib/aws-s3';
+import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import type { BackupConfig } from './config.js';
-import { BackupBucket } from './constructs/backup-bucket.js';
+import type { BackupConfig, BucketConfig } from './config.js';
+import { BackupAlerts } from './constructs/backup-alerts.js';
+import { BackupBucket, type BackupBucketProps } from './constructs/backup-bucket.js';
 import { BackupFunctions } from './constructs/backup-functions.js';
 import { BackupStateMachine } from './constructs/backup-state-machine.js';
-import { DatabaseSchedules } from './constructs/database-schedules.js';
-import { DatabaseSecrets } from './constructs/database-secrets.js';
 
 /**
  * Time an execution keeps for copying the files and writing the manifest after the export's own
@@ -18,7 +20,7 @@ const MINIMUM_STATE_MACHINE_TIMEOUT = Duration.hours(24);
 
 /** Properties of `OrdsBackupStack`. */
 export interface OrdsBackupStackProps extends StackProps {
-  /** The validated configuration (databases, bucket). */
+  /** The validated configuration (databases, bucket, alerts). */
   readonly config: BackupConfig;
   /**
    * How long one backup execution may run. Must leave `COPY_ALLOWANCE` (12 h) after every enabled
@@ -29,15 +31,16 @@ export interface OrdsBackupStackProps extends StackProps {
 }
 
 /**
- * Everything one deployment needs: the bucket, the five functions, the state machine shared by all
- * databases, the secret grants and one schedule per enabled database.
+ * The resources every database shares: the bucket, the five functions, the state machine and the
+ * alerts (topic, failure rule, notifier). The per-database resources (schedules, alarms, dashboards,
+ * secret access) live in `DatabaseStack`s.
  */
 export class OrdsBackupStack extends Stack {
   readonly bucket: BackupBucket;
   readonly functions: BackupFunctions;
   readonly backup: BackupStateMachine;
-  readonly secrets: DatabaseSecrets;
-  readonly schedules: DatabaseSchedules;
+  /** The alert topic, the failure rule and its notifier function. */
+  readonly alerts: BackupAlerts;
 
   constructor(scope: Construct, id: string, props: OrdsBackupStackProps) {
     super(scope, id, {
@@ -64,19 +67,17 @@ export class OrdsBackupStack extends Stack {
       }
     }
 
-    this.bucket = new BackupBucket(this, 'Bucket', { existingBucketName: config.bucket.existingBucketName });
+    this.bucket = new BackupBucket(this, 'Bucket', this.bucketProps(config.bucket));
     this.functions = new BackupFunctions(this, 'Functions', { bucket: this.bucket.bucket });
     this.backup = new BackupStateMachine(this, 'Backup', {
       functions: this.functions,
       timeout: stateMachineTimeout,
     });
-    this.secrets = new DatabaseSecrets(this, 'Secrets', {
-      databases: config.databases,
-      readers: this.functions.ordsCallers,
-    });
-    this.schedules = new DatabaseSchedules(this, 'Schedules', {
+    const { existingTopicArn, emails } = config.alerts;
+    this.alerts = new BackupAlerts(this, 'Alerts', {
       stateMachine: this.backup.stateMachine,
-      databases: config.databases,
+      ...(existingTopicArn ? { topic: Topic.fromTopicArn(this, 'ExistingTopic', existingTopicArn) } : {}),
+      emails,
     });
 
     new CfnOutput(this, 'BucketName', {
@@ -87,5 +88,33 @@ export class OrdsBackupStack extends Stack {
       description: "Start an execution by hand with a database's input (see config/README.md)",
       value: this.backup.stateMachine.stateMachineArn,
     });
+    new CfnOutput(this, 'AlertTopicArn', {
+      description: 'Failed, timed-out and aborted backups and stale-backup alarms are published here',
+      value: this.alerts.topic.topicArn,
+    });
+  }
+
+  /** The bucket construct's props from the configuration (days become Durations). */
+  private bucketProps(bucket: BucketConfig): BackupBucketProps {
+    const key = bucket.kmsKeyArn ? Key.fromKeyArn(this, 'BucketKey', bucket.kmsKeyArn) : undefined;
+    if (bucket.existingBucketName !== undefined) {
+      return { existingBucketName: bucket.existingBucketName, ...(key ? { encryptionKey: key } : {}) };
+    }
+    const lock = bucket.objectLock;
+    return {
+      encryption: bucket.encryption === 'kms' ? BucketEncryption.KMS : BucketEncryption.S3_MANAGED,
+      ...(key ? { encryptionKey: key } : {}),
+      archiveAfter: Duration.days(bucket.archiveAfterDays),
+      expireAfter: Duration.days(bucket.expireAfterDays),
+      noncurrentVersionExpiration: Duration.days(bucket.noncurrentVersionsExpireAfterDays),
+      ...(lock
+        ? {
+            objectLockDefaultRetention:
+              lock.mode === 'COMPLIANCE'
+                ? ObjectLockRetention.compliance(Duration.days(lock.retentionDays))
+                : ObjectLockRetention.governance(Duration.days(lock.retentionDays)),
+          }
+        : {}),
+    };
   }
 }

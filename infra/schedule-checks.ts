@@ -105,3 +105,103 @@ export function timeZoneProblem(name: string): string | null {
     return 'it is not spelled as in the IANA database';
   return null;
 }
+
+/** Days looked at to find the longest gap between two scheduled starts: two years, leap day included. */
+const GAP_WINDOW_DAYS = 731;
+
+/**
+ * The longest time, in hours, between two consecutive starts of a valid EventBridge Scheduler cron
+ * expression over the two years from January 1st of `fromYear`, in the schedule's wall-clock time
+ * (a daylight-saving shift can add an hour). Undefined when it starts fewer than twice in that
+ * window (a schedule limited to past or far-future years).
+ */
+export function longestScheduleGapHours(expression: string, fromYear: number): number | undefined {
+  const [minutes, hours, dayOfMonth, month, dayOfWeek, year] = expression.trim().split(/\s+/) as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
+  const minuteSet = valuesOf(minutes, FIELDS[0]!);
+  const hourSet = valuesOf(hours, FIELDS[1]!);
+  const monthSet = valuesOf(month, FIELDS[3]!);
+  const yearSet = valuesOf(year, FIELDS[5]!);
+  const times = [...hourSet].flatMap((hour) => [...minuteSet].map((minute) => hour * 60 + minute));
+  times.sort((a, b) => a - b);
+
+  let previous: number | undefined;
+  let longest: number | undefined;
+  const start = Date.UTC(fromYear, 0, 1);
+  for (let day = 0; day < GAP_WINDOW_DAYS; day++) {
+    const date = new Date(start + day * 86_400_000);
+    if (!yearSet.has(date.getUTCFullYear()) || !monthSet.has(date.getUTCMonth() + 1)) continue;
+    const matches =
+      dayOfMonth === '?' ? dayOfWeekMatches(dayOfWeek, date) : dayOfMonthMatches(dayOfMonth, date);
+    if (!matches) continue;
+    for (const time of times) {
+      const minute = day * 1440 + time;
+      if (previous !== undefined) longest = Math.max(longest ?? 0, minute - previous);
+      previous = minute;
+    }
+  }
+  return longest === undefined ? undefined : longest / 60;
+}
+
+/** The numbers a list / range / step field allows (`*`, `5`, `1-5`, `*\/15`, `10/5`, names). */
+function valuesOf(value: string, field: CronField): Set<number> {
+  const values = new Set<number>();
+  for (const item of value.split(',')) {
+    const [range, stepText] = item.split('/') as [string, string | undefined];
+    const step = stepText === undefined ? 1 : Number(stepText);
+    let from = field.min;
+    let to = field.max;
+    if (range !== '*') {
+      const [low, high] = range.split('-') as [string, string | undefined];
+      from = toNumber(low, field) ?? field.min;
+      // `a/n` runs from a to the end of the field; `a` alone is just a.
+      to =
+        high !== undefined ? (toNumber(high, field) ?? field.max) : stepText !== undefined ? field.max : from;
+    }
+    for (let number = from; number <= to; number += step) values.add(number);
+  }
+  return values;
+}
+
+function daysInMonth(date: Date): number {
+  return new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 0)).getUTCDate();
+}
+
+/** The weekday (Monday to Friday) nearest to `day` within its month, as EventBridge's `W` picks it. */
+function nearestWeekday(date: Date, day: number): number {
+  const last = daysInMonth(date);
+  const target = Math.min(day, last);
+  const weekday = new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), target)).getUTCDay();
+  if (weekday === 6) return target === 1 ? 3 : target - 1;
+  if (weekday === 0) return target === last ? target - 2 : target + 1;
+  return target;
+}
+
+function dayOfMonthMatches(value: string, date: Date): boolean {
+  const day = date.getUTCDate();
+  const last = daysInMonth(date);
+  if (value === 'L') return day === last;
+  if (value === 'LW') return day === nearestWeekday(date, last);
+  const weekday = /^(\d+)W$/.exec(value);
+  if (weekday) return day === nearestWeekday(date, Number(weekday[1]));
+  return valuesOf(value, FIELDS[2]!).has(day);
+}
+
+function dayOfWeekMatches(value: string, date: Date): boolean {
+  const field = FIELDS[4]!;
+  // EventBridge numbers the days 1 (SUN) to 7 (SAT).
+  const weekday = date.getUTCDay() + 1;
+  const day = date.getUTCDate();
+  if (value.toUpperCase() === 'L') return weekday === 7;
+  const lastOf = /^(\w+)L$/i.exec(value);
+  if (lastOf) return weekday === toNumber(lastOf[1]!, field) && day + 7 > daysInMonth(date);
+  const nth = /^(\w+)#([1-5])$/.exec(value);
+  if (nth) return weekday === toNumber(nth[1]!, field) && Math.ceil(day / 7) === Number(nth[2]);
+  return valuesOf(value, field).has(weekday);
+}

@@ -179,6 +179,8 @@ export const WriteManifestPayloadSchema = z.object({
   job: JobRefSchema,
   verdict: VerdictResultSchema,
   stored: z.array(CopyProgressSchema.options[1].shape.file),
+  /** Whether a completed-with-errors export counts as a successful backup (for the metrics). */
+  acceptCompletedWithErrors: z.boolean(),
 });
 export type WriteManifestPayload = z.output<typeof WriteManifestPayloadSchema>;
 

@@ -1,13 +1,15 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SNSClient } from '@aws-sdk/client-sns';
 
 /**
  * AWS SDK clients, built once per container. Endpoints come from the SDK's own settings
- * (`AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL_SECRETS_MANAGER`), so the same code reaches AWS or a
+ * (`AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL_SECRETS_MANAGER`, `AWS_ENDPOINT_URL_SNS`), so the same code reaches AWS or a
  * local server.
  */
 let s3: S3Client | undefined;
 let secretsManager: SecretsManagerClient | undefined;
+let sns: SNSClient | undefined;
 
 /** The S3 client. */
 export function s3Client(): S3Client {
@@ -28,10 +30,18 @@ export function secretsManagerClient(): SecretsManagerClient {
   return secretsManager;
 }
 
+/** The SNS client (failure alerts). */
+export function snsClient(): SNSClient {
+  sns ??= new SNSClient({});
+  return sns;
+}
+
 /** Forgets the clients (the local runner starts each run as a fresh container). */
 export function resetClients(): void {
   s3?.destroy();
   secretsManager?.destroy();
+  sns?.destroy();
   s3 = undefined;
   secretsManager = undefined;
+  sns = undefined;
 }

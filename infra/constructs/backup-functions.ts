@@ -1,15 +1,17 @@
 import { join, resolve } from 'node:path';
 import { Duration, Size, Token, Validations } from 'aws-cdk-lib';
-import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { type IRole, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BucketGrants, type IBucket } from 'aws-cdk-lib/aws-s3';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
   largestPartBytes as largestPartOfPlan,
   S3_MAX_OBJECT_BYTES,
 } from '../../functions/core/transfer/part-size.js';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../../functions/shared/metrics.js';
 import { acknowledgeWildcardResource } from './nag-findings.js';
 
 const MIB = 1024 * 1024;
@@ -39,8 +41,8 @@ const BUNDLING: BundlingOptions = {
 
 /** Environment every function gets (Powertools settings, source-mapped stack traces). */
 const COMMON_ENVIRONMENT: Readonly<Record<string, string>> = {
-  POWERTOOLS_SERVICE_NAME: 'ords-datapump-backup',
-  POWERTOOLS_METRICS_NAMESPACE: 'OrdsDatapumpBackup',
+  POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+  POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
   NODE_OPTIONS: '--enable-source-maps',
 };
 
@@ -109,13 +111,58 @@ export interface BackupFunctionsProps {
 }
 
 /** Settings of one function. */
-interface FunctionSpec {
+export interface FunctionSpec {
+  /** Construct id of the function; its log group and role are `<id>Logs` and `<id>Role`. */
   readonly id: string;
+  /** The handler file in `functions/handlers/`. */
   readonly entry: string;
   readonly description: string;
   readonly memorySize: number;
   readonly timeout: Duration;
   readonly environment?: Readonly<Record<string, string>>;
+  /** Where failed asynchronous invocations go. @default - none (the function is invoked synchronously) */
+  readonly deadLetterQueue?: IQueue;
+}
+
+/**
+ * One function as every function of this project is built: the handler bundled by the local
+ * esbuild, ARM64, the newest Node.js runtime, active tracing, its own log group (kept
+ * `logRetention`) and its own role that may write only that log group.
+ */
+export function backupFunction(
+  scope: Construct,
+  spec: FunctionSpec,
+  logRetention: RetentionDays,
+): NodejsFunction {
+  const logGroup = new LogGroup(scope, `${spec.id}Logs`, { retention: logRetention });
+  // An own role instead of AWSLambdaBasicExecutionRole: writes to its own log group only.
+  const role = new Role(scope, `${spec.id}Role`, {
+    assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+    description: `Role of the ${spec.id} function of ords-datapump-backup`,
+  });
+  logGroup.grantWrite(role);
+  const fn = new NodejsFunction(scope, spec.id, {
+    entry: join(PROJECT_ROOT, 'functions', 'handlers', spec.entry),
+    handler: 'handler',
+    description: spec.description,
+    runtime: Runtime.NODEJS_24_X,
+    architecture: Architecture.ARM_64,
+    memorySize: spec.memorySize,
+    timeout: spec.timeout,
+    role,
+    logGroup,
+    tracing: Tracing.ACTIVE,
+    environment: { ...COMMON_ENVIRONMENT, ...spec.environment },
+    projectRoot: PROJECT_ROOT,
+    depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+    bundling: BUNDLING,
+    ...(spec.deadLetterQueue ? { deadLetterQueue: spec.deadLetterQueue } : {}),
+  });
+  Validations.of(role).acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason: 'X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions.',
+  });
+  return fn;
 }
 
 /**
@@ -137,6 +184,8 @@ export class BackupFunctions extends Construct {
   readonly writeManifest: NodejsFunction;
   /** The functions that call ORDS, i.e. those that must read the databases' secrets. */
   readonly ordsCallers: readonly NodejsFunction[];
+  /** The roles of `ordsCallers`, in the same order: the secret policies are attached to them. */
+  readonly ordsCallerRoles: readonly IRole[];
 
   constructor(scope: Construct, id: string, props: BackupFunctionsProps) {
     super(scope, id);
@@ -153,7 +202,15 @@ export class BackupFunctions extends Construct {
     const copyMemory = this.validate(memoryInput);
 
     const bucketName = props.bucket.bucketName;
-    const create = (spec: FunctionSpec) => this.createFunction(spec, logRetention);
+    const create = (spec: FunctionSpec) => {
+      const fn = backupFunction(this, spec, logRetention);
+      Validations.of(fn.node.defaultChild!).acknowledge({
+        id: 'Serverless-LambdaDLQ',
+        reason:
+          'Invoked synchronously by a Task state only: the state machine retries, catches and reports its errors.',
+      });
+      return fn;
+    };
     this.startExport = create({
       id: 'StartExport',
       entry: 'start-export.ts',
@@ -198,6 +255,7 @@ export class BackupFunctions extends Construct {
       environment: { BUCKET_NAME: bucketName },
     });
     this.ordsCallers = [this.startExport, this.readJob, this.readLog, this.copyFile];
+    this.ordsCallerRoles = this.ordsCallers.map((fn) => fn.role!);
 
     const grants = BucketGrants.fromBucket(props.bucket);
     // Multipart upload (Create/UploadPart/Complete are s3:PutObject), resuming (ListParts), aborting,
@@ -219,6 +277,15 @@ export class BackupFunctions extends Construct {
     grants.actionsOnObjectKeys(this.writeManifest, '*/manifest.json', 's3:PutObject', 'kms:GenerateDataKey*');
     grants.actionsOnObjectKeys(this.writeManifest, '*', 's3:GetObject', 'kms:Decrypt');
 
+    if (props.bucket.encryptionKey) {
+      for (const fn of [this.copyFile, this.writeManifest]) {
+        Validations.of(fn.role!).acknowledge({
+          id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+          reason:
+            "GenerateDataKey* on the bucket's own key only: what S3 needs to encrypt each stored object.",
+        });
+      }
+    }
     const objects = props.bucket.arnForObjects('*');
     acknowledgeWildcardResource(
       this.copyFile.role!,
@@ -264,36 +331,5 @@ export class BackupFunctions extends Construct {
       );
     }
     return memory;
-  }
-
-  private createFunction(spec: FunctionSpec, logRetention: RetentionDays): NodejsFunction {
-    const logGroup = new LogGroup(this, `${spec.id}Logs`, { retention: logRetention });
-    // An own role instead of AWSLambdaBasicExecutionRole: writes to its own log group only.
-    const role = new Role(this, `${spec.id}Role`, {
-      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
-      description: `Role of the ${spec.id} function of ords-datapump-backup`,
-    });
-    logGroup.grantWrite(role);
-    const fn = new NodejsFunction(this, spec.id, {
-      entry: join(PROJECT_ROOT, 'functions', 'handlers', spec.entry),
-      handler: 'handler',
-      description: spec.description,
-      runtime: Runtime.NODEJS_24_X,
-      architecture: Architecture.ARM_64,
-      memorySize: spec.memorySize,
-      timeout: spec.timeout,
-      role,
-      logGroup,
-      tracing: Tracing.ACTIVE,
-      environment: { ...COMMON_ENVIRONMENT, ...spec.environment },
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
-      bundling: BUNDLING,
-    });
-    Validations.of(role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions.',
-    });
-    return fn;
   }
 }

@@ -231,6 +231,8 @@ export class BackupStateMachine extends Construct {
           job: JsonPath.objectAt('$.job'),
           verdict: JsonPath.objectAt('$.verdict'),
           stored: JsonPath.objectAt('$.stored'),
+          // Whether a "completed with errors" export counts as a success in the metrics.
+          acceptCompletedWithErrors: JsonPath.stringAt('$.acceptCompletedWithErrors'),
         }),
         '$.result',
       ),

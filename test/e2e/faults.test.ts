@@ -118,6 +118,31 @@ describe('faults a real ORDS shows', () => {
     expect(result.cause).toContain('no log file');
   });
 
+  it('refuses to start a second export while an earlier run of the database is still exporting, or adopts it', async () => {
+    // GIVEN a run that started its export, then gave up polling because ORDS kept failing job reads
+    const failJobReads = (line: string) => {
+      if (line.startsWith('  job '))
+        h.simulator.configure({ transientFailures: { count: 1000, route: 'job' } });
+    };
+    const abandoned = await h.run({ database: 'overlap', onProgress: failJobReads });
+    expect(abandoned.error).toBe(ErrorName.OrdsUnavailable);
+    h.simulator.configure({ transientFailures: undefined });
+    const jobs = h.simulator.jobs().length;
+
+    // WHEN the next night's run starts, THEN it fails without a second export
+    const refused = await h.run({ database: 'overlap' });
+    expect(refused.error).toBe(ErrorName.ExportAlreadyRunning);
+    expect(refused.cause).toContain(h.simulator.jobs().at(-1)!.jobName);
+    expect(h.simulator.jobs()).toHaveLength(jobs);
+
+    // AND with onRunningExport "adopt" it backs up that export instead
+    const adopted = await h.run({ database: 'overlap', onRunningExport: 'adopt' });
+    expect(adopted.status).toBe('SUCCEEDED');
+    expect(adopted.manifest?.jobName).toBe(h.simulator.jobs().at(-1)!.jobName);
+    expect(h.simulator.jobs()).toHaveLength(jobs);
+    await h.expectStoredAsServed(adopted);
+  });
+
   it('fails on a missing secret, naming it', async () => {
     const result = await run({ secret: 'not json {' });
 

@@ -57,8 +57,8 @@ describe('BackupFunctions', () => {
     };
   };
 
-  it('creates five ARM64 functions on the newest Node.js runtime with tracing on', () => {
-    synthesized.template.resourceCountIs('AWS::Lambda::Function', 5);
+  it('creates six ARM64 functions (five tasks and the notifier) on the newest Node.js runtime with tracing on', () => {
+    synthesized.template.resourceCountIs('AWS::Lambda::Function', 6);
     for (const fn of Object.values(synthesized.template.findResources('AWS::Lambda::Function'))) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',

@@ -57,8 +57,16 @@ describe('configuration', () => {
       acceptCompletedWithErrors: false,
       onRunningExport: 'fail',
       enabled: true,
+      staleAfterHours: 26,
     });
-    expect(config.bucket).toEqual({});
+    expect(config.bucket).toEqual({
+      encryption: 's3',
+      archiveAfterDays: 30,
+      expireAfterDays: 0,
+      noncurrentVersionsExpireAfterDays: 30,
+    });
+    expect(config.alerts).toEqual({ emails: [] });
+    expect(config.databasesPerStack).toBe(100);
   });
 
   it('merges defaults under each database, key by key for schedule and export', () => {
@@ -115,7 +123,8 @@ describe('configuration', () => {
     '0 3 L * ? *',
     '0 4 ? * 6#3 2026-2030',
   ])('accepts the cron expression "%s"', (cron) => {
-    expect(problemsOf(withOrders({ schedule: { cron } }))).toEqual([]);
+    // staleAfterHours 0: the stale-backup check below is about the gap between runs, not the syntax.
+    expect(problemsOf(withOrders({ schedule: { cron }, staleAfterHours: 0 }))).toEqual([]);
   });
 
   it('fails on an unknown time zone', () => {
@@ -159,7 +168,8 @@ describe('configuration', () => {
   it('fails on an unknown key and lists the allowed keys', () => {
     expect(problemsOf(withOrders({ pollInterval: 30 }))).toEqual([
       'config/test.json: database "orders": pollInterval is not a known key; allowed: id, ordsUrl, secret, schedule, ' +
-        'export, pollIntervalSeconds, timeoutHours, prefix, acceptCompletedWithErrors, onRunningExport, enabled',
+        'export, pollIntervalSeconds, timeoutHours, prefix, acceptCompletedWithErrors, onRunningExport, enabled, ' +
+        'staleAfterHours',
     ]);
   });
 
@@ -172,9 +182,10 @@ describe('configuration', () => {
     });
 
     expect(problems).toEqual([
-      'config/test.json: defualts is not a known key; allowed: defaults, bucket, databases',
+      'config/test.json: defualts is not a known key; allowed: defaults, bucket, alerts, databasesPerStack, databases',
       'config/test.json: defaults.schedule.zone is not a known key; allowed: cron, timeZone',
-      'config/test.json: bucket.name is not a known key; allowed: existingBucketName',
+      'config/test.json: bucket.name is not a known key; allowed: existingBucketName, encryption, kmsKeyArn, ' +
+        'archiveAfterDays, expireAfterDays, noncurrentVersionsExpireAfterDays, objectLock',
       expect.stringMatching(
         /^config\/test\.json: database "orders": export\.parallel is not a known key; allowed: jobMode, /,
       ),
@@ -259,5 +270,219 @@ describe('configuration', () => {
     } finally {
       rmSync(directory, { recursive: true, force: true });
     }
+  });
+
+  describe('operations settings', () => {
+    const KEY_ARN = 'arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+
+    it('reads staleAfterHours from the database, then the defaults', () => {
+      const config = parseConfig(
+        {
+          defaults: { staleAfterHours: 30 },
+          databases: [ORDERS, { ...ORDERS, id: 'billing', staleAfterHours: 0 }],
+        },
+        'test.json',
+      );
+
+      expect(config.databases.map((database) => database.staleAfterHours)).toEqual([30, 0]);
+    });
+
+    it.each([
+      [169, 'staleAfterHours is 169; allowed: whole hours (0: no stale-backup alarm) from 0 to 168'],
+      [1.5, 'staleAfterHours is 1.5; allowed: whole hours (0: no stale-backup alarm) from 0 to 168'],
+      ['26', 'staleAfterHours is "26"; allowed: whole hours (0: no stale-backup alarm) from 0 to 168'],
+    ])('fails on staleAfterHours %j, naming the database and the CloudWatch limit', (value, expected) => {
+      expect(problemsOf(withOrders({ staleAfterHours: value }))).toEqual([
+        `config/test.json: database "orders": ${expected}`,
+      ]);
+    });
+
+    it('fails on a staleAfterHours default out of range, naming defaults', () => {
+      expect(problemsOf({ defaults: { staleAfterHours: -1 }, databases: [ORDERS] })).toEqual([
+        'config/test.json: defaults.staleAfterHours is -1; allowed: whole hours (0: no stale-backup alarm) from 0 to 168',
+      ]);
+    });
+
+    it('accepts the default staleAfterHours of 26 for a nightly schedule', () => {
+      expect(problemsOf(withOrders({ schedule: { cron: '0 2 * * ? *' } }))).toEqual([]);
+    });
+
+    it('fails when staleAfterHours is not 2 hours longer than the longest gap between two scheduled backups', () => {
+      expect(problemsOf(withOrders({ schedule: { cron: '0 2 ? * MON-FRI *' } }))).toEqual([
+        'config/test.json: database "orders": staleAfterHours is 26 with schedule.cron "0 2 ? * MON-FRI *", which ' +
+          'leaves up to 72 hours between two backups; allowed: at least 74, or 0 for no stale-backup alarm',
+      ]);
+      expect(
+        problemsOf(withOrders({ schedule: { cron: '0 2 ? * MON-FRI *' }, staleAfterHours: 74 })),
+      ).toEqual([]);
+    });
+
+    it('fails on a stale-backup alarm for a weekly schedule, which CloudWatch cannot look back far enough for', () => {
+      expect(problemsOf(withOrders({ schedule: { cron: '30 1 ? * SUN *' }, staleAfterHours: 168 }))).toEqual([
+        'config/test.json: database "orders": staleAfterHours is 168 with schedule.cron "30 1 ? * SUN *", which ' +
+          'leaves up to 168 hours between two backups; allowed: 0 (no stale-backup alarm: CloudWatch alarms look ' +
+          'back at most 168 hours; failures still alert)',
+      ]);
+    });
+
+    it('does not check the stale-backup alarm of a disabled database', () => {
+      expect(problemsOf(withOrders({ schedule: { cron: '30 1 ? * SUN *' }, enabled: false }))).toEqual([]);
+    });
+
+    it('reads the alert settings', () => {
+      const config = parseConfig(
+        {
+          alerts: {
+            existingTopicArn: 'arn:aws:sns:eu-central-1:123456789012:dba-alerts',
+            emails: ['dba-oncall@example.com'],
+          },
+          databases: [ORDERS],
+        },
+        'test.json',
+      );
+
+      expect(config.alerts).toEqual({
+        existingTopicArn: 'arn:aws:sns:eu-central-1:123456789012:dba-alerts',
+        emails: ['dba-oncall@example.com'],
+      });
+    });
+
+    it('fails on an e-mail address that is not one, naming its position', () => {
+      expect(
+        problemsOf({ alerts: { emails: ['ops@example.com', 'dba-oncall'] }, databases: [ORDERS] }),
+      ).toEqual([
+        'config/test.json: alerts.emails[1] is "dba-oncall"; allowed: an e-mail address such as ops@example.com',
+      ]);
+    });
+
+    it('fails on more than 20 e-mail addresses', () => {
+      const emails = Array.from({ length: 21 }, (_, index) => `dba${index}@example.com`);
+      const [problem] = problemsOf({ alerts: { emails }, databases: [ORDERS] });
+
+      expect(problem).toMatch(/^config\/test\.json: alerts\.emails is \[.*; allowed: at most 20 addresses/);
+    });
+
+    it.each([
+      'arn:aws:sns:eu-central-1:123456789012:dba-alerts.fifo',
+      'arn:aws:sqs:eu-central-1:123456789012:dba-alerts',
+      'dba-alerts',
+    ])('fails on the topic ARN "%s"', (arn) => {
+      expect(problemsOf({ alerts: { existingTopicArn: arn }, databases: [ORDERS] })).toEqual([
+        `config/test.json: alerts.existingTopicArn is "${arn}"; allowed: an SNS standard topic ARN, ` +
+          'arn:aws:sns:<region>:<account>:<name> (FIFO topics cannot take alarms)',
+      ]);
+    });
+
+    it('reads databasesPerStack', () => {
+      expect(
+        parseConfig({ databasesPerStack: 150, databases: [ORDERS] }, 'test.json').databasesPerStack,
+      ).toBe(150);
+    });
+
+    it.each([0, 151, 2.5])('fails on databasesPerStack %j, naming the largest safe value', (value) => {
+      expect(problemsOf({ databasesPerStack: value, databases: [ORDERS] })).toEqual([
+        `config/test.json: databasesPerStack is ${value}; allowed: whole databases from 1 to 150`,
+      ]);
+    });
+
+    it('reads the bucket lifecycle, lock and key settings', () => {
+      const config = parseConfig(
+        {
+          bucket: {
+            kmsKeyArn: KEY_ARN,
+            archiveAfterDays: 60,
+            expireAfterDays: 400,
+            noncurrentVersionsExpireAfterDays: 7,
+            objectLock: { mode: 'GOVERNANCE', retentionDays: 35 },
+          },
+          databases: [ORDERS],
+        },
+        'test.json',
+      );
+
+      expect(config.bucket).toEqual({
+        encryption: 'kms',
+        kmsKeyArn: KEY_ARN,
+        archiveAfterDays: 60,
+        expireAfterDays: 400,
+        noncurrentVersionsExpireAfterDays: 7,
+        objectLock: { mode: 'GOVERNANCE', retentionDays: 35 },
+      });
+    });
+
+    it('fails when objects would expire before they are archived', () => {
+      expect(problemsOf({ bucket: { expireAfterDays: 20 }, databases: [ORDERS] })).toEqual([
+        'config/test.json: bucket.expireAfterDays is 20 with bucket.archiveAfterDays 30; allowed: more days than ' +
+          'archiveAfterDays (objects are archived first), or 0 to keep them',
+      ]);
+    });
+
+    it('fails on Object Lock with an existing bucket', () => {
+      expect(
+        problemsOf({
+          bucket: {
+            existingBucketName: 'corp-oracle-backups',
+            objectLock: { mode: 'COMPLIANCE', retentionDays: 30 },
+          },
+          databases: [ORDERS],
+        }),
+      ).toEqual([
+        'config/test.json: bucket.objectLock is {"mode":"COMPLIANCE","retentionDays":30} with ' +
+          'bucket.existingBucketName "corp-oracle-backups"; allowed: only for a new bucket (an existing ' +
+          "bucket's Object Lock is its owner's)",
+      ]);
+    });
+
+    it('fails on lifecycle settings with an existing bucket', () => {
+      expect(
+        problemsOf({
+          bucket: { existingBucketName: 'corp-oracle-backups', archiveAfterDays: 90 },
+          databases: [ORDERS],
+        }),
+      ).toEqual([
+        'config/test.json: bucket.archiveAfterDays is 90 with bucket.existingBucketName "corp-oracle-backups"; ' +
+          "allowed: only for a new bucket (an existing bucket's lifecycle is its owner's)",
+      ]);
+    });
+
+    it('fails on a new key for an existing bucket, pointing to kmsKeyArn', () => {
+      const [problem] = problemsOf({
+        bucket: { existingBucketName: 'corp-oracle-backups', encryption: 'kms' },
+        databases: [ORDERS],
+      });
+
+      expect(problem).toContain(
+        'bucket.encryption is "kms" with bucket.existingBucketName "corp-oracle-backups"',
+      );
+      expect(problem).toContain('bucket.kmsKeyArn');
+    });
+
+    it('fails on kmsKeyArn with S3-managed encryption', () => {
+      expect(problemsOf({ bucket: { encryption: 's3', kmsKeyArn: KEY_ARN }, databases: [ORDERS] })).toEqual([
+        `config/test.json: bucket.kmsKeyArn is "${KEY_ARN}" with bucket.encryption "s3"; allowed: kmsKeyArn ` +
+          'only with encryption "kms" (or without encryption)',
+      ]);
+    });
+
+    it.each([
+      [
+        { objectLock: { mode: 'LEGAL_HOLD', retentionDays: 30 } },
+        'bucket.objectLock.mode is "LEGAL_HOLD"; allowed: GOVERNANCE, COMPLIANCE',
+      ],
+      [
+        { objectLock: { mode: 'GOVERNANCE', retentionDays: 0 } },
+        'bucket.objectLock.retentionDays is 0; allowed: whole days from 1 to 36500',
+      ],
+      [
+        { archiveAfterDays: -1 },
+        'bucket.archiveAfterDays is -1; allowed: whole days (0: never) from 0 to 36500',
+      ],
+      [{ encryption: 'aes' }, 'bucket.encryption is "aes"; allowed: s3, kms'],
+      [{ kmsKeyArn: 'alias/backups' }, 'bucket.kmsKeyArn is "alias/backups"; allowed: a KMS key ARN'],
+    ])('fails on the bucket setting %j, naming field and value', (bucket, expected) => {
+      const [problem] = problemsOf({ bucket, databases: [ORDERS] });
+
+      expect(problem).toContain(`config/test.json: ${expected}`);
+    });
   });
 });

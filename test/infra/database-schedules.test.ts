@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExecutionInputSchema } from '../../functions/core/payloads.js';
+import type { DatabaseStack } from '../../infra/database-stack.js';
 import {
   actionsOf,
   configOf,
+  crossStackReferenceTo,
   type Json,
   logicalIdOf,
   resourcesOf,
@@ -29,16 +31,19 @@ const DATABASES = [
     timeoutHours: 20,
     acceptCompletedWithErrors: true,
     onRunningExport: 'adopt',
+    staleAfterHours: 0,
   },
   { id: 'retired', ordsUrl: 'https://old.example.com/ords/x/', secret: 'prod/ords/retired', enabled: false },
 ];
 
 describe('DatabaseSchedules', () => {
   let synthesized: Synthesized;
+  let stack: DatabaseStack;
   let schedules: Array<{ id: string; properties: Json }>;
   beforeAll(() => {
     synthesized = synthesize(configOf({ databases: DATABASES }));
-    schedules = Object.entries(synthesized.template.findResources('AWS::Scheduler::Schedule')).map(
+    stack = synthesized.built.databaseStacks[0]!;
+    schedules = Object.entries(synthesized.templateOf(stack).findResources('AWS::Scheduler::Schedule')).map(
       ([id, resource]) => ({
         id,
         properties: resource.Properties,
@@ -48,13 +53,13 @@ describe('DatabaseSchedules', () => {
   afterAll(() => synthesized.cleanup());
 
   const scheduleOf = (database: string) => {
-    const schedule = synthesized.built.main.schedules.schedules.get(database)!;
+    const schedule = stack.schedules.schedules.get(database)!;
     return schedules.find((found) => found.id === logicalIdOf(schedule))!.properties;
   };
 
   it('creates one schedule per enabled database and none for a disabled one', () => {
     expect(schedules).toHaveLength(2);
-    expect([...synthesized.built.main.schedules.schedules.keys()]).toEqual(['orders', 'warehouse']);
+    expect([...stack.schedules.schedules.keys()]).toEqual(['orders', 'warehouse']);
   });
 
   it('runs nightly at 02:00 UTC by default', () => {
@@ -97,9 +102,9 @@ describe('DatabaseSchedules', () => {
       onRunningExport: 'fail',
       scheduledTime: '<aws.scheduler.scheduled-time>',
     });
-    expect(scheduleOf('orders').Target.Arn).toEqual({
-      Ref: logicalIdOf(synthesized.built.main.backup.stateMachine),
-    });
+    expect(scheduleOf('orders').Target.Arn).toEqual(
+      crossStackReferenceTo(synthesized.built.main.backup.stateMachine),
+    );
   });
 
   it('sends every configured setting in the input, in the shape the handlers parse', () => {
@@ -117,20 +122,20 @@ describe('DatabaseSchedules', () => {
   });
 
   it('lets the scheduler role only start executions of this state machine', () => {
-    const { json, built } = synthesized;
-    const roleId = logicalIdOf(built.main.schedules.role);
-    const statements = statementsOfRole(json, roleId);
+    const { built } = synthesized;
+    const roleId = logicalIdOf(stack.schedules.role);
+    const statements = statementsOfRole(synthesized.jsonOf(stack), roleId);
 
     expect(statements.flatMap(actionsOf)).toEqual(['states:StartExecution']);
-    expect(statements.flatMap(resourcesOf)).toEqual([{ Ref: logicalIdOf(built.main.backup.stateMachine) }]);
+    expect(statements.flatMap(resourcesOf)).toEqual([crossStackReferenceTo(built.main.backup.stateMachine)]);
     for (const { properties } of schedules) {
       expect(properties.Target.RoleArn).toEqual({ 'Fn::GetAtt': [roleId, 'Arn'] });
     }
   });
 
   it('lets only EventBridge Scheduler of this account and schedule group assume the role', () => {
-    const { json, built } = synthesized;
-    const trust = json.Resources[logicalIdOf(built.main.schedules.role)]!.Properties.AssumeRolePolicyDocument;
+    const json = synthesized.jsonOf(stack);
+    const trust = json.Resources[logicalIdOf(stack.schedules.role)]!.Properties.AssumeRolePolicyDocument;
 
     expect(trust.Statement).toEqual([
       {
@@ -140,7 +145,7 @@ describe('DatabaseSchedules', () => {
         Condition: {
           StringEquals: {
             'aws:SourceAccount': { Ref: 'AWS::AccountId' },
-            'aws:SourceArn': { 'Fn::GetAtt': [logicalIdOf(built.main.schedules.group), 'Arn'] },
+            'aws:SourceArn': { 'Fn::GetAtt': [logicalIdOf(stack.schedules.group), 'Arn'] },
           },
         },
       },

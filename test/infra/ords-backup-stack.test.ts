@@ -1,16 +1,22 @@
+import { join } from 'node:path';
 import { Duration } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/build-app.js';
 import { OrdsBackupStack } from '../../infra/ords-backup-stack.js';
 import {
   actionsOf,
   configOf,
+  crossStackReferenceTo,
   exampleConfig,
   logicalIdOf,
   newApp,
+  PROJECT_ROOT,
   resourcesOf,
   roleOfFunction,
+  type Statement,
   type Synthesized,
   stateMachineDefinition,
   statementsOfRole,
@@ -33,12 +39,28 @@ function secretReaders(json: TemplateJson): Map<string, unknown[]> {
   return readers;
 }
 
-/** Violations cdk-nag's AwsSolutions pack reports for the app, as readable lines. */
+/** Violations cdk-nag's AwsSolutions and Serverless packs report for the app, as readable lines. */
 function nagViolations(synthesized: Synthesized): string[] {
-  const report = new AwsSolutionsChecks(synthesized.app).validateScope(synthesized.app);
-  return report.violations.flatMap((violation) =>
-    violation.violatingResources.map((resource) => `${violation.ruleName} at ${resource.constructPath}`),
+  const { app } = synthesized;
+  return [new AwsSolutionsChecks(app), new ServerlessChecks(app)].flatMap((pack) =>
+    pack
+      .validateScope(app)
+      .violations.flatMap((violation) =>
+        violation.violatingResources.map((resource) => `${violation.ruleName} at ${resource.constructPath}`),
+      ),
   );
+}
+
+/** The secret-reading managed policies of a template: their roles and the secrets they allow. */
+function secretPolicies(json: TemplateJson): Array<{ roles: unknown[]; secrets: unknown[] }> {
+  return Object.values(json.Resources)
+    .filter((resource) => resource.Type === 'AWS::IAM::ManagedPolicy')
+    .map((policy) => ({
+      roles: policy.Properties.Roles,
+      secrets: (policy.Properties.PolicyDocument.Statement as Statement[])
+        .filter((statement) => actionsOf(statement).includes('secretsmanager:GetSecretValue'))
+        .flatMap(resourcesOf),
+    }));
 }
 
 describe('OrdsBackupStack', () => {
@@ -49,21 +71,24 @@ describe('OrdsBackupStack', () => {
   afterAll(() => synthesized.cleanup());
 
   it("lets only the four functions that call ORDS read the databases' secrets", () => {
-    const { json, built } = synthesized;
+    const { json, built, jsonOf } = synthesized;
     const { functions } = built.main;
     const expectedRoles = [
       functions.startExport,
       functions.readJob,
       functions.readLog,
       functions.copyFile,
-    ].map((fn) => roleOfFunction(json, logicalIdOf(fn)));
+    ].map((fn) => crossStackReferenceTo(fn.role!));
+    const policies = secretPolicies(jsonOf(built.databaseStacks[0]!));
 
-    expect([...secretReaders(json).keys()].sort()).toEqual(expectedRoles.sort());
+    expect(secretReaders(json).size).toBe(0);
+    expect(policies).toHaveLength(1);
+    expect(policies[0]!.roles).toEqual(expectedRoles);
   });
 
   it('grants each secret by its own ARN, by name with the 6-character suffix wildcard', () => {
-    const { json, built } = synthesized;
-    const secrets = secretReaders(json).get(roleOfFunction(json, logicalIdOf(built.main.functions.readJob)))!;
+    const { built, jsonOf } = synthesized;
+    const { secrets } = secretPolicies(jsonOf(built.databaseStacks[0]!))[0]!;
 
     expect(secrets).toHaveLength(2);
     expect(secrets).toContain(
@@ -116,19 +141,54 @@ describe('OrdsBackupStack', () => {
     }
   });
 
-  it('has no unacknowledged cdk-nag AwsSolutions finding', () => {
+  it('has no unacknowledged cdk-nag AwsSolutions or Serverless finding', () => {
     expect(nagViolations(synthesized)).toEqual([]);
   });
 
-  it('has no unacknowledged cdk-nag AwsSolutions finding with an existing bucket', () => {
+  it('has no unacknowledged cdk-nag finding with an existing bucket and an existing topic', () => {
     const existing = synthesize(
-      configOf({ bucket: { existingBucketName: 'corp-oracle-backups' }, databases: [ORDERS] }),
+      configOf({
+        bucket: { existingBucketName: 'corp-oracle-backups' },
+        alerts: { existingTopicArn: 'arn:aws:sns:eu-central-1:123456789012:dba-alerts' },
+        databases: [ORDERS],
+      }),
     );
     try {
       expect(nagViolations(existing)).toEqual([]);
     } finally {
       existing.cleanup();
     }
+  });
+
+  it('has no unacknowledged cdk-nag finding with a KMS-encrypted, locked bucket and e-mail alerts', () => {
+    const locked = synthesize(
+      configOf({
+        bucket: {
+          encryption: 'kms',
+          objectLock: { mode: 'COMPLIANCE', retentionDays: 35 },
+          expireAfterDays: 400,
+        },
+        alerts: { emails: ['dba-oncall@example.com'] },
+        databases: [ORDERS],
+      }),
+    );
+    try {
+      expect(nagViolations(locked)).toEqual([]);
+    } finally {
+      locked.cleanup();
+    }
+  });
+
+  it('puts the per-database resources in a stack of their own', () => {
+    const { built, templateOf, template } = synthesized;
+    const databases = templateOf(built.databaseStacks[0]!);
+
+    expect(built.databaseStacks.map((stack) => stack.stackName)).toEqual(['OrdsDatapumpBackup-Databases-1']);
+    for (const type of ['AWS::Scheduler::Schedule', 'AWS::CloudWatch::Alarm', 'AWS::CloudWatch::Dashboard']) {
+      expect(Object.keys(databases.findResources(type)).length, type).toBeGreaterThan(0);
+    }
+    template.resourceCountIs('AWS::Scheduler::Schedule', 0);
+    template.resourceCountIs('AWS::IAM::ManagedPolicy', 0);
   });
 
   it('fails the cdk-nag check when a wildcard grant is not acknowledged', () => {
@@ -146,6 +206,24 @@ describe('OrdsBackupStack', () => {
       expect(violations).toContain(
         'AwsSolutions-IAM5[Action::s3:GetObject*] at OrdsDatapumpBackup/Functions/ReadLogRole/DefaultPolicy/Resource',
       );
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('fails the cdk-nag Serverless check when a function has no dead-letter queue and no acknowledgement', () => {
+    const { app, cleanup } = newApp();
+    try {
+      const { main } = buildApp(app, configOf({ databases: [ORDERS] }));
+      new NodejsFunction(main, 'Unchecked', {
+        entry: join(PROJECT_ROOT, 'functions', 'handlers', 'read-job.ts'),
+        runtime: Runtime.NODEJS_24_X,
+        memorySize: 256,
+        timeout: Duration.seconds(10),
+      });
+      const report = new ServerlessChecks(app).validateScope(app);
+
+      expect(report.violations.map((violation) => violation.ruleName)).toContain('Serverless-LambdaDLQ');
     } finally {
       cleanup();
     }

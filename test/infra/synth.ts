@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { App, type CfnResource, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
+import { expect } from 'vitest';
 import { type BackupApp, buildApp } from '../../infra/build-app.js';
 import { type BackupConfig, loadConfig, parseConfig } from '../../infra/config.js';
 
@@ -42,6 +43,12 @@ export interface Synthesized {
   readonly template: Template;
   /** The main stack's template as JSON. */
   readonly json: TemplateJson;
+  /** Every stack's template as JSON, by stack name. */
+  readonly jsons: ReadonlyMap<string, TemplateJson>;
+  /** The template of one stack of the app. */
+  readonly templateOf: (stack: Stack) => Template;
+  /** The template JSON of one stack of the app. */
+  readonly jsonOf: (stack: Stack) => TemplateJson;
   readonly outdir: string;
   readonly cleanup: () => void;
 }
@@ -55,6 +62,7 @@ export type TemplateJson = {
     string,
     { Type: string; Properties?: Json; DeletionPolicy?: string; UpdateReplacePolicy?: string }
   >;
+  Outputs?: Record<string, Json>;
 };
 
 /** Builds the app from `config` and synthesizes it once. */
@@ -62,8 +70,34 @@ export function synthesize(config: BackupConfig, options: { readonly bundle?: bo
   const { app, cleanup } = newApp(options);
   const built = buildApp(app, config);
   const assembly = app.synth();
-  const json = assembly.getStackByName(built.main.stackName).template as TemplateJson;
-  return { app, built, template: Template.fromJSON(json), json, outdir: assembly.directory, cleanup };
+  const jsons = new Map(assembly.stacks.map((stack) => [stack.stackName, stack.template as TemplateJson]));
+  const jsonOf = (stack: Stack) => jsons.get(stack.stackName)!;
+  const json = jsonOf(built.main);
+  return {
+    app,
+    built,
+    template: Template.fromJSON(json),
+    json,
+    jsons,
+    jsonOf,
+    templateOf: (stack) => Template.fromJSON(jsonOf(stack)),
+    outdir: assembly.directory,
+    cleanup,
+  };
+}
+
+/**
+ * Matches a reference from another stack to `construct` (its `Ref`, or with `attribute` its
+ * `Fn::GetAtt`): the weak cross-stack reference (`Fn::GetStackOutput`) of the construct's stack
+ * output, whose name carries the construct's logical id.
+ */
+export function crossStackReferenceTo(construct: IConstruct): unknown {
+  return {
+    'Fn::GetStackOutput': expect.objectContaining({
+      StackName: Stack.of(construct).stackName,
+      OutputName: expect.stringContaining(logicalIdOf(construct)),
+    }),
+  };
 }
 
 /** The logical id of a construct's CloudFormation resource. */

@@ -11,6 +11,7 @@ const FOLDER = `orders/2026/11/23/${JOB}/`;
 const dump = { name: 'A-01.DMP', kind: 'dump' as const, key: `${FOLDER}A-01.DMP` };
 const log = { name: 'A.LOG', kind: 'log' as const, key: `${FOLDER}A.LOG` };
 const payload: WriteManifestPayload = {
+  acceptCompletedWithErrors: false,
   executionName: 'exec-1',
   database: 'orders',
   prefix: '',

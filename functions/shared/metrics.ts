@@ -1,0 +1,77 @@
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { BackupSummary } from '../core/payloads.js';
+
+/**
+ * The backup metrics, emitted as CloudWatch embedded metric format (EMF) log lines by Powertools
+ * Metrics. The names below are the contract with the alarms and dashboards in infra/, which import
+ * them from here. Handlers only.
+ */
+
+/** CloudWatch namespace (the functions get it as POWERTOOLS_METRICS_NAMESPACE). */
+export const METRICS_NAMESPACE = 'OrdsDatapumpBackup';
+
+/** Service name: Powertools adds it to every metric as the dimension `service`. */
+export const SERVICE_NAME = 'ords-datapump-backup';
+
+/** The dimensions of every backup metric. */
+export const MetricDimension = { Service: 'service', Database: 'Database' } as const;
+
+/** The metric names. */
+export const BackupMetric = {
+  /** 1 for a backup that counts as a success, 0 for a failed, timed-out or aborted execution. */
+  Succeeded: 'BackupSucceeded',
+  /** Bytes of all files stored by the backup (Bytes). */
+  BytesStored: 'BytesStored',
+  /** From starting the export to writing the manifest (Seconds). */
+  DurationSeconds: 'DurationSeconds',
+  /** Bytes copied per second of the copy phase (Megabytes/Second, 10^6 bytes). */
+  CopyThroughput: 'CopyThroughput',
+  /** Files stored: dump files and the log (Count). */
+  FilesStored: 'FilesStored',
+} as const;
+
+const BYTES_PER_MIB = 1024 * 1024;
+const BYTES_PER_MB = 1_000_000;
+
+let metrics: Metrics | undefined;
+
+/**
+ * The Metrics instance, created on first use so that the environment (POWERTOOLS_METRICS_DISABLED,
+ * set by the local runner) is read when the first metric is recorded.
+ */
+function backupMetrics(): Metrics {
+  metrics ??= new Metrics({
+    namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE,
+    serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? SERVICE_NAME,
+  });
+  return metrics;
+}
+
+/**
+ * Records a stored backup. `succeeded` says whether it counts as a success (an export that
+ * completed with errors counts only when the configuration accepts that).
+ */
+export function recordBackupStored(summary: BackupSummary, succeeded: boolean): void {
+  const m = backupMetrics();
+  m.addDimension(MetricDimension.Database, summary.database);
+  m.addMetric(BackupMetric.Succeeded, MetricUnit.Count, succeeded ? 1 : 0);
+  m.addMetric(BackupMetric.BytesStored, MetricUnit.Bytes, summary.totalBytes);
+  m.addMetric(BackupMetric.DurationSeconds, MetricUnit.Seconds, summary.durationSeconds);
+  // The summary says MiB/s (as the console shows it); CloudWatch's unit is megabytes (10^6 bytes).
+  const megabytesPerSecond = (summary.throughputMiBps * BYTES_PER_MIB) / BYTES_PER_MB;
+  m.addMetric(
+    BackupMetric.CopyThroughput,
+    MetricUnit.MegabytesPerSecond,
+    Math.round(megabytesPerSecond * 10) / 10,
+  );
+  m.addMetric(BackupMetric.FilesStored, MetricUnit.Count, summary.files.length);
+  m.publishStoredMetrics();
+}
+
+/** Records a backup that failed, timed out or was aborted. */
+export function recordBackupFailed(database: string): void {
+  const m = backupMetrics();
+  m.addDimension(MetricDimension.Database, database);
+  m.addMetric(BackupMetric.Succeeded, MetricUnit.Count, 0);
+  m.publishStoredMetrics();
+}

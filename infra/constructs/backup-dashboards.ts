@@ -1,0 +1,137 @@
+import { Aws, Duration, Stack } from 'aws-cdk-lib';
+import {
+  Dashboard,
+  GraphWidget,
+  type IWidget,
+  SingleValueWidget,
+  Stats,
+  TextWidget,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { Construct } from 'constructs';
+import { BackupMetric } from '../../functions/shared/metrics.js';
+import type { DatabaseConfig } from '../config.js';
+import { backupMetric } from './backup-metrics.js';
+
+/**
+ * Widgets of one database's row: last result, duration, bytes stored, throughput. With the header
+ * text widget a dashboard holds `1 + 4 × databasesPerDashboard` widgets and `4 ×
+ * databasesPerDashboard` metrics; CloudWatch allows 500 widgets per dashboard (and, in its older
+ * quotas, 500 metrics per dashboard): https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_limits.html
+ */
+export const WIDGETS_PER_DATABASE = 4;
+
+/** Most widgets CloudWatch accepts on one dashboard. */
+export const MAX_WIDGETS_PER_DASHBOARD = 500;
+
+/** Most databases one dashboard may show: 124 rows of 4 widgets and the header fit in 500. */
+export const MAX_DATABASES_PER_DASHBOARD = Math.floor((MAX_WIDGETS_PER_DASHBOARD - 1) / WIDGETS_PER_DATABASE);
+
+/** Properties of `BackupDashboards`. */
+export interface BackupDashboardsProps {
+  /** The databases, in configuration order; each enabled one gets a row. */
+  readonly databases: readonly DatabaseConfig[];
+  /**
+   * Rows per dashboard: the enabled databases fill dashboards of this many rows, in order.
+   * At most 124 (CloudWatch's 500 widgets per dashboard).
+   * @default 50
+   */
+  readonly databasesPerDashboard?: number;
+  /**
+   * Time range the dashboards open with.
+   * @default Duration.days(35)
+   */
+  readonly defaultInterval?: Duration;
+}
+
+/**
+ * CloudWatch dashboards with one row per enabled database: the last result (BackupSucceeded, 1 or
+ * 0), the duration, the bytes stored and the copy throughput of its backups. The rows are split
+ * into dashboards of `databasesPerDashboard` in configuration order, named
+ * `<stack name>-<region>-<n>` (dashboards are global to the account, so the region is part of the
+ * name).
+ */
+export class BackupDashboards extends Construct {
+  /** The dashboards, in order. */
+  readonly dashboards: readonly Dashboard[];
+
+  constructor(scope: Construct, id: string, props: BackupDashboardsProps) {
+    super(scope, id);
+    const perDashboard = props.databasesPerDashboard ?? 50;
+    const defaultInterval = props.defaultInterval ?? Duration.days(35);
+
+    if (!Number.isInteger(perDashboard) || perDashboard < 1 || perDashboard > MAX_DATABASES_PER_DASHBOARD) {
+      throw new Error(
+        `${this.node.path}: databasesPerDashboard must be a whole number from 1 to ${MAX_DATABASES_PER_DASHBOARD} ` +
+          `(CloudWatch allows ${MAX_WIDGETS_PER_DASHBOARD} widgets per dashboard), got ${perDashboard}`,
+      );
+    }
+
+    const enabled = props.databases.filter((database) => database.enabled);
+    const dashboards: Dashboard[] = [];
+    const stackName = Stack.of(this).stackName;
+    for (let start = 0; start < enabled.length; start += perDashboard) {
+      const rows = enabled.slice(start, start + perDashboard);
+      const number = dashboards.length + 1;
+      const dashboard = new Dashboard(this, `Dashboard${number}`, {
+        dashboardName: `${stackName}-${Aws.REGION}-${number}`,
+        defaultInterval,
+        widgets: [
+          [
+            new TextWidget({
+              markdown:
+                `# ords-datapump-backup: ${rows.map((database) => database.id).join(', ')}\n` +
+                'One row per database: the last result (1 = succeeded, 0 = failed, timed out or aborted), ' +
+                'how long each backup took, the bytes it stored and its copy throughput.',
+              width: 24,
+              height: 2,
+            }),
+          ],
+          ...rows.map(databaseRow),
+        ],
+      });
+      dashboards.push(dashboard);
+    }
+    this.dashboards = dashboards;
+  }
+}
+
+/** The four widgets of one database. */
+function databaseRow(database: DatabaseConfig): IWidget[] {
+  const id = database.id;
+  const daily = { period: Duration.days(1) };
+  return [
+    new SingleValueWidget({
+      title: `${id}: last result`,
+      metrics: [
+        backupMetric(BackupMetric.Succeeded, id, {
+          statistic: Stats.MAXIMUM,
+          period: Duration.hours(1),
+          label: '1 = succeeded',
+        }),
+      ],
+      width: 6,
+      height: 5,
+    }),
+    new GraphWidget({
+      title: `${id}: duration (s)`,
+      left: [backupMetric(BackupMetric.DurationSeconds, id, { statistic: Stats.MAXIMUM, ...daily })],
+      leftYAxis: { min: 0, showUnits: false },
+      width: 6,
+      height: 5,
+    }),
+    new GraphWidget({
+      title: `${id}: bytes stored`,
+      left: [backupMetric(BackupMetric.BytesStored, id, { statistic: Stats.MAXIMUM, ...daily })],
+      leftYAxis: { min: 0 },
+      width: 6,
+      height: 5,
+    }),
+    new GraphWidget({
+      title: `${id}: copy throughput (MB/s)`,
+      left: [backupMetric(BackupMetric.CopyThroughput, id, { statistic: Stats.AVERAGE, ...daily })],
+      leftYAxis: { min: 0, showUnits: false },
+      width: 6,
+      height: 5,
+    }),
+  ];
+}

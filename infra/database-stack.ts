@@ -1,0 +1,67 @@
+import { Stack, type StackProps } from 'aws-cdk-lib';
+import type { IRole } from 'aws-cdk-lib/aws-iam';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct } from 'constructs';
+import type { DatabaseConfig } from './config.js';
+import { BackupDashboards } from './constructs/backup-dashboards.js';
+import { DatabaseSchedules } from './constructs/database-schedules.js';
+import { DatabaseSecrets } from './constructs/database-secrets.js';
+import { StaleBackupAlarms } from './constructs/stale-backup-alarms.js';
+
+/** Properties of `DatabaseStack`. */
+export interface DatabaseStackProps extends StackProps {
+  /** This stack's databases, in configuration order (disabled ones get nothing). */
+  readonly databases: readonly DatabaseConfig[];
+  /** The backup state machine the schedules start (of the main stack). */
+  readonly stateMachine: IStateMachine;
+  /** The roles of the functions that call ORDS (of the main stack): they get the secret policies. */
+  readonly secretReaders: readonly IRole[];
+  /** The alert topic the stale-backup alarms notify (of the main stack, or an existing one). */
+  readonly alertTopic: ITopic;
+}
+
+/**
+ * The per-database resources of a slice of the configured databases: one schedule, one
+ * stale-backup alarm and one dashboard row per enabled database, and the policies that let the
+ * functions read their secrets. Splitting them into several such stacks keeps every stack under
+ * CloudFormation's 500 resources and 1 MB per template, and every policy under IAM's size limits,
+ * whatever the number of databases.
+ */
+export class DatabaseStack extends Stack {
+  /** One EventBridge Scheduler schedule per enabled database. */
+  readonly schedules: DatabaseSchedules;
+  /** The managed policies that let the ORDS-calling functions read the secrets. */
+  readonly secrets: DatabaseSecrets;
+  /** One stale-backup alarm per enabled database with `staleAfterHours` above 0. */
+  readonly alarms: StaleBackupAlarms;
+  /** The dashboards, one row per enabled database. */
+  readonly dashboards: BackupDashboards;
+  /** The ids of this stack's databases, enabled or not, in configuration order. */
+  readonly databaseIds: readonly string[];
+
+  constructor(scope: Construct, id: string, props: DatabaseStackProps) {
+    const first = props.databases[0]?.id;
+    const last = props.databases.at(-1)?.id;
+    super(scope, id, {
+      description: `ords-datapump-backup: schedules, alarms, dashboards and secret access of databases ${first} to ${last}`,
+      // Hundreds of similar resources: indentation alone would take a quarter of the 1 MB limit.
+      suppressTemplateIndentation: true,
+      ...props,
+    });
+    this.databaseIds = props.databases.map((database) => database.id);
+    this.schedules = new DatabaseSchedules(this, 'Schedules', {
+      stateMachine: props.stateMachine,
+      databases: props.databases,
+    });
+    this.secrets = new DatabaseSecrets(this, 'Secrets', {
+      databases: props.databases,
+      readers: props.secretReaders,
+    });
+    this.alarms = new StaleBackupAlarms(this, 'StaleBackupAlarms', {
+      databases: props.databases,
+      topic: props.alertTopic,
+    });
+    this.dashboards = new BackupDashboards(this, 'Dashboards', { databases: props.databases });
+  }
+}

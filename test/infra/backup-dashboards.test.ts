@@ -1,0 +1,101 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BackupDashboards } from '../../infra/constructs/backup-dashboards.js';
+import type { DatabaseStack } from '../../infra/database-stack.js';
+import { configOf, type Json, logicalIdOf, type Synthesized, synthesize } from './synth.js';
+
+const DATABASES = Array.from({ length: 120 }, (_, index) => ({
+  id: `db-${String(index + 1).padStart(3, '0')}`,
+  ordsUrl: `https://db${index + 1}.example.com/ords/hr/`,
+  secret: `prod/ords/db-${index + 1}`,
+  ...(index === 1 ? { enabled: false } : {}),
+}));
+
+/** A dashboard's body with the region reference replaced, parsed. */
+function bodyOf(resource: Json): { widgets: Json[] } {
+  const [, parts] = resource.Properties.DashboardBody['Fn::Join'] as [string, unknown[]];
+  return JSON.parse(parts.map((part) => (typeof part === 'string' ? part : 'eu-central-1')).join(''));
+}
+
+/** The database each metric widget shows. */
+function databasesOf(widgets: Json[]): string[] {
+  return [
+    ...new Set(
+      widgets
+        .filter((widget) => widget.type === 'metric')
+        .map((widget) => widget.properties.metrics[0][3] as string),
+    ),
+  ];
+}
+
+describe('BackupDashboards', () => {
+  let synthesized: Synthesized;
+  let stack: DatabaseStack;
+  let dashboards: Array<{ name: Json; widgets: Json[] }>;
+  beforeAll(() => {
+    synthesized = synthesize(configOf({ databasesPerStack: 150, databases: DATABASES }));
+    stack = synthesized.built.databaseStacks[0]!;
+    dashboards = stack.dashboards.dashboards.map((dashboard) => {
+      const resource = synthesized.jsonOf(stack).Resources[logicalIdOf(dashboard)]!;
+      return { name: resource.Properties.DashboardName, widgets: bodyOf(resource).widgets };
+    });
+  });
+  afterAll(() => synthesized.cleanup());
+
+  it('splits the enabled databases into dashboards of 50 rows, in configuration order', () => {
+    const enabled = DATABASES.filter((database) => database.enabled !== false).map((database) => database.id);
+
+    expect(dashboards.map(({ widgets }) => databasesOf(widgets).length)).toEqual([50, 50, 19]);
+    expect(dashboards.flatMap(({ widgets }) => databasesOf(widgets))).toEqual(enabled);
+  });
+
+  it('stays within the 500 widgets CloudWatch allows per dashboard', () => {
+    for (const { widgets } of dashboards) expect(widgets.length).toBeLessThanOrEqual(500);
+  });
+
+  it('shows one row per database: last result, duration, bytes stored and throughput', () => {
+    const row = dashboards[0]!.widgets.filter(
+      (widget) => widget.type === 'metric' && widget.properties.metrics[0][3] === 'db-001',
+    );
+
+    expect(row.map((widget) => [widget.properties.view, widget.properties.metrics[0][1]])).toEqual([
+      ['singleValue', 'BackupSucceeded'],
+      ['timeSeries', 'DurationSeconds'],
+      ['timeSeries', 'BytesStored'],
+      ['timeSeries', 'CopyThroughput'],
+    ]);
+    expect(new Set(row.map((widget) => widget.y)).size).toBe(1);
+    expect(row.reduce((sum, widget) => sum + widget.width, 0)).toBe(24);
+    expect(row[0].properties.metrics[0]).toEqual([
+      'OrdsDatapumpBackup',
+      'BackupSucceeded',
+      'Database',
+      'db-001',
+      'service',
+      'ords-datapump-backup',
+      expect.objectContaining({ stat: 'Maximum', period: 3600 }),
+    ]);
+  });
+
+  it('names each dashboard after its stack, region and number', () => {
+    expect(dashboards.map(({ name }) => name)).toEqual(
+      [1, 2, 3].map((n) => ({
+        'Fn::Join': ['', ['OrdsDatapumpBackup-Databases-1-', { Ref: 'AWS::Region' }, `-${n}`]],
+      })),
+    );
+  });
+
+  it('fails with more rows per dashboard than 500 widgets hold', () => {
+    const scope = new Stack(new App(), 'Test');
+
+    expect(
+      () =>
+        new BackupDashboards(scope, 'Dashboards', {
+          databases: configOf({ databases: DATABASES.slice(0, 1) }).databases,
+          databasesPerDashboard: 125,
+        }),
+    ).toThrow(
+      'Test/Dashboards: databasesPerDashboard must be a whole number from 1 to 124 (CloudWatch allows 500 widgets per dashboard), got 125',
+    );
+  });
+});

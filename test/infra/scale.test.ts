@@ -1,0 +1,205 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../infra/build-app.js';
+import { ConfigError, MAX_DATABASES_PER_STACK } from '../../infra/config.js';
+import {
+  MANAGED_POLICIES_PER_ROLE,
+  MANAGED_POLICY_MAX_CHARS,
+  policyLength,
+  ROLE_INLINE_POLICIES_MAX_CHARS,
+} from '../../infra/policy-size.js';
+import {
+  MAX_RESOURCES_PER_STACK,
+  MAX_TEMPLATE_BYTES,
+  type StackTemplate,
+  stackLimitProblems,
+  templatesOf,
+} from '../../infra/stack-limits.js';
+import { configOf, crossStackReferenceTo, newApp, type Synthesized, synthesize } from './synth.js';
+
+/**
+ * 300 databases with longer-than-usual values: ids, host names, schema lists and secret names.
+ * Every tenth is disabled, every seventh names its secret by complete ARN.
+ */
+function manyDatabases(count: number, secretName = (n: number) => `production/oracle/ords/backup-db-${n}`) {
+  return Array.from({ length: count }, (_, index) => {
+    const n = index + 1;
+    const id = `customer-db-${String(n).padStart(3, '0')}-prod`;
+    const name = secretName(n);
+    return {
+      id,
+      ordsUrl: `https://oracle-${n}.databases.corp.example.com:8443/ords/pdb${n}/backup_user/`,
+      secret: n % 7 === 0 ? `arn:aws:secretsmanager:eu-central-1:123456789012:secret:${name}-AbC123` : name,
+      export: { jobMode: 'SCHEMA', schemas: ['HR', 'SALES', 'FINANCE', 'INVENTORY'], threads: 2 },
+      ...(n % 10 === 0 ? { enabled: false } : {}),
+    };
+  });
+}
+
+/** Every managed policy of the app with its stack, size and roles. */
+function managedPolicies(templates: readonly StackTemplate[]) {
+  return templates.flatMap(({ stackName, template }) =>
+    Object.entries(template.Resources ?? {})
+      .filter(([, resource]) => resource.Type === 'AWS::IAM::ManagedPolicy')
+      .map(([id, resource]) => ({
+        stackName,
+        id,
+        length: policyLength(resource.Properties!.PolicyDocument),
+        roles: resource.Properties!.Roles as unknown[],
+        secrets: (
+          resource.Properties!.PolicyDocument as { Statement: Array<{ Resource: unknown }> }
+        ).Statement.flatMap((statement) =>
+          Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource],
+        ),
+      })),
+  );
+}
+
+/** Characters of each role's inline policies, per stack and role reference. */
+function inlinePolicyLengths(templates: readonly StackTemplate[]): number[] {
+  const byRole = new Map<string, number>();
+  for (const { stackName, template } of templates) {
+    for (const resource of Object.values(template.Resources ?? {})) {
+      if (resource.Type !== 'AWS::IAM::Policy') continue;
+      const length = policyLength(resource.Properties!.PolicyDocument);
+      for (const role of resource.Properties!.Roles as unknown[]) {
+        const key = `${stackName} ${JSON.stringify(role)}`;
+        byRole.set(key, (byRole.get(key) ?? 0) + length);
+      }
+    }
+  }
+  return [...byRole.values()];
+}
+
+describe.each([
+  ['the default of 100', undefined, 3],
+  [`the largest allowed ${MAX_DATABASES_PER_STACK}`, MAX_DATABASES_PER_STACK, 2],
+])('300 databases with databasesPerStack %s', (_, databasesPerStack, stackCount) => {
+  const databases = manyDatabases(300);
+  let synthesized: Synthesized;
+  let templates: StackTemplate[];
+  beforeAll(() => {
+    synthesized = synthesize(configOf({ ...(databasesPerStack ? { databasesPerStack } : {}), databases }));
+    templates = templatesOf(synthesized.app.synth());
+  });
+  afterAll(() => synthesized.cleanup());
+
+  it('splits the databases into stacks in configuration order', () => {
+    const { built } = synthesized;
+    const perStack = databasesPerStack ?? 100;
+
+    expect(built.databaseStacks.map((stack) => stack.stackName)).toEqual(
+      Array.from({ length: stackCount }, (_, index) => `OrdsDatapumpBackup-Databases-${index + 1}`),
+    );
+    expect(built.databaseStacks.flatMap((stack) => stack.databaseIds)).toEqual(databases.map((d) => d.id));
+    expect(built.databaseStackOf(databases[perStack]!.id)).toBe(built.databaseStacks[1]);
+  });
+
+  it('keeps every stack under 500 resources and 1 MB of template', () => {
+    for (const { stackName, template, bytes } of templates) {
+      expect(Object.keys(template.Resources ?? {}).length, stackName).toBeLessThan(MAX_RESOURCES_PER_STACK);
+      expect(bytes, stackName).toBeLessThan(MAX_TEMPLATE_BYTES);
+    }
+    expect(stackLimitProblems(templates)).toEqual([]);
+  });
+
+  it("keeps every managed policy under 6,144 characters and every role's inline policies under 10,240", () => {
+    const policies = managedPolicies(templates);
+
+    expect(policies.length).toBeGreaterThan(0);
+    for (const policy of policies) {
+      expect(policy.length, `${policy.stackName} ${policy.id}`).toBeLessThanOrEqual(MANAGED_POLICY_MAX_CHARS);
+    }
+    for (const length of inlinePolicyLengths(templates)) {
+      expect(length).toBeLessThanOrEqual(ROLE_INLINE_POLICIES_MAX_CHARS);
+    }
+  });
+
+  it('attaches at most 10 managed policies to each function role that calls ORDS', () => {
+    const { functions } = synthesized.built.main;
+    const policies = managedPolicies(templates);
+    for (const fn of [functions.startExport, functions.readJob, functions.readLog, functions.copyFile]) {
+      const attached = policies.filter((policy) =>
+        policy.roles.some((role) =>
+          expect.objectContaining(crossStackReferenceTo(fn.role!)).asymmetricMatch(role),
+        ),
+      );
+
+      expect(attached.length).toBe(policies.length);
+      expect(attached.length).toBeLessThanOrEqual(MANAGED_POLICIES_PER_ROLE);
+    }
+  });
+
+  it("grants each enabled database's secret once and no disabled database's", () => {
+    const granted = JSON.stringify(managedPolicies(templates).flatMap((policy) => policy.secrets));
+    for (const database of databases) {
+      // A name is granted with the wildcard for its suffix, a complete ARN as it is.
+      const grantedAs = database.secret.startsWith('arn:')
+        ? `${database.secret}"`
+        : `:secret:${database.secret}-??????"`;
+      const occurrences = granted.split(grantedAs).length - 1;
+
+      expect(occurrences, database.id).toBe(database.enabled === false ? 0 : 1);
+    }
+  });
+});
+
+describe('scale limits', () => {
+  it('fails at synth when the secret policies would need more than 10 managed policies per role', () => {
+    const databases = manyDatabases(300, (n) => `${'very-long-secret-path/'.repeat(18)}database-${n}`);
+    const { app, cleanup } = newApp();
+    try {
+      let error: unknown;
+      try {
+        buildApp(app, configOf({ databases }));
+      } catch (caught) {
+        error = caught;
+      }
+
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).message).toMatch(
+        /^test\.json: the secrets of the 270 enabled databases need \d+ IAM managed policies on each function role that calls ORDS \(OrdsDatapumpBackup-Databases-1: \d+, .*\); allowed: at most 10 managed policies per role/,
+      );
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('fails the limit check for a stack of 500 resources or a template over 1 MB', () => {
+    const resources = Object.fromEntries(
+      Array.from({ length: 500 }, (_, index) => [`Alarm${index}`, { Type: 'AWS::CloudWatch::Alarm' }]),
+    );
+
+    expect(
+      stackLimitProblems([{ stackName: 'Big', template: { Resources: resources }, bytes: 1_200_000 }]),
+    ).toEqual([
+      'stack Big has 500 resources; CloudFormation allows fewer than 500: lower databasesPerStack in the configuration',
+      'stack Big has a template of 1200000 bytes; CloudFormation allows 1000000: lower databasesPerStack in the configuration',
+    ]);
+  });
+
+  it('fails the limit check for a managed policy over 6,144 characters', () => {
+    const resource = Array.from(
+      { length: 100 },
+      (_, index) => `arn:aws:secretsmanager:eu-central-1:123456789012:secret:db-${index}-??????`,
+    );
+    const template = {
+      Resources: {
+        Secrets: {
+          Type: 'AWS::IAM::ManagedPolicy',
+          Properties: {
+            PolicyDocument: {
+              Version: '2012-10-17',
+              Statement: [{ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: resource }],
+            },
+          },
+        },
+      },
+    };
+
+    expect(stackLimitProblems([{ stackName: 'Policies', template, bytes: 1_000 }])).toEqual([
+      expect.stringMatching(
+        /^stack Policies: managed policy Secrets has up to \d+ characters; IAM allows 6144$/,
+      ),
+    ]);
+  });
+});
