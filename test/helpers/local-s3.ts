@@ -185,13 +185,12 @@ async function uploadPart(ctx: KoaContext, next: () => Promise<void>, uploadDir:
   if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > 10_000) {
     return fail(ctx, 400, 'InvalidArgument', 'Part number must be an integer between 1 and 10000, inclusive');
   }
-  await next();
-  if (ctx.status >= 300) return;
-  const partPath = path.join(uploadDir, String(partNumber));
+  // The checksum is computed from the request body itself: s3rver answers once the body has passed
+  // through, before its part file is complete on disk, so reading the file back races with the write.
+  const body = await readBody(ctx.req);
   const expected = ctx.get('x-amz-checksum-crc32');
-  const actual = crc32Base64(await readFile(partPath));
+  const actual = crc32Base64(body);
   if (expected !== '' && expected !== actual) {
-    await rm(partPath, { force: true });
     return fail(
       ctx,
       400,
@@ -199,6 +198,10 @@ async function uploadPart(ctx: KoaContext, next: () => Promise<void>, uploadDir:
       `The CRC32 you specified (${expected}) did not match the calculated checksum.`,
     );
   }
+  ctx.req = Object.assign(Readable.from([body]), { headers: ctx.req.headers }) as unknown as IncomingMessage;
+  await next();
+  if (ctx.status >= 300) return;
+  const partPath = path.join(uploadDir, String(partNumber));
   await writeFile(`${partPath}.crc32`, actual);
   ctx.set('x-amz-checksum-crc32', actual);
 }

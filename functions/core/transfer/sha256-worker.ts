@@ -17,11 +17,18 @@ export class Sha256Worker {
   #failure: Error | undefined;
 
   private constructor() {
-    this.#worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { wasmBase64: SHA256_WASM_BASE64 } });
-    // A worker left open by a failing caller must not keep the process (or a test run) alive.
+    this.#worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { wasmBase64: SHA256_WASM_BASE64 },
+      // Plain CommonJS needs no option of the parent's (`--input-type=module` would even break it).
+      execArgv: [],
+    });
+    // Held only while a call waits: an idle worker left open must not keep the process alive, a
+    // busy one must (its answer may be all the event loop waits for).
     this.#worker.unref();
     this.#worker.on('message', (reply: Reply) => {
       const next = this.#pending.shift();
+      if (this.#pending.length === 0) this.#worker.unref();
       if (reply.op === 'error') next?.reject(new Error(reply.message));
       else next?.resolve(reply);
     });
@@ -79,6 +86,7 @@ export class Sha256Worker {
   #call(request: Request, transfer: ArrayBuffer[] = []): Promise<Reply> {
     if (this.#failure !== undefined) return Promise.reject(this.#failure);
     return new Promise((resolve, reject) => {
+      if (this.#pending.length === 0) this.#worker.ref();
       this.#pending.push({ resolve, reject });
       this.#worker.postMessage(request, transfer);
     });
@@ -86,6 +94,7 @@ export class Sha256Worker {
 
   #fail(error: Error): void {
     this.#failure ??= error;
+    this.#worker.unref();
     for (const pending of this.#pending.splice(0)) pending.reject(this.#failure);
   }
 }

@@ -1,0 +1,434 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { fileSha256 } from '../test/helpers/ords-simulator/index.js';
+import {
+  type BenchFile,
+  type OrdsTarget,
+  SCENARIOS,
+  type ScenarioFailed,
+  type ScenarioInput,
+  type ScenarioName,
+  type ScenarioResult,
+  type ServerReady,
+  type ServerRole,
+  type ServerStopped,
+} from './bench-messages.js';
+import type { SinkStats } from './discard-sinks.js';
+
+/**
+ * `npm run bench`: copies generated dump files from the ORDS simulator and measures, side by side,
+ *
+ * - `raw`: an undici GET streamed straight into an HTTP PUT to a discard sink (the fastest copy here);
+ * - `sink`: `copyFile` (the real `OrdsClient`, invocation after invocation) into an S3 discard sink
+ *   that verifies every part's CRC-32 and stores nothing;
+ * - `s3rver`: `copyFile` into s3rver (`startLocalS3`).
+ *
+ * Each scenario runs in its own process, the simulator and each sink in others, so CPU and peak RSS
+ * belong to the copying side alone. Run `npm run bench -- --help` for the options.
+ */
+
+const MIB = 1024 ** 2;
+const GIB = 1024 ** 3;
+const UNITS: Readonly<Record<string, number>> = { b: 1, kib: 1024, mib: MIB, gib: GIB, tib: 1024 ** 4 };
+
+const USAGE = `Usage: npm run bench -- [options]
+
+  --sizes LIST               dump file sizes, e.g. 256MiB,1GiB (units B, KiB, MiB, GiB)  [1GiB,8GiB]
+  --scenarios LIST           any of ${SCENARIOS.join(', ')}                                  [all]
+  --invocation-seconds N     time budget of one copyFile invocation                          [20]
+  --parts-in-flight N        COPY_PARTS_IN_FLIGHT                                             [2]
+  --min-part-size SIZE       COPY_MIN_PART_SIZE_BYTES                                         [8MiB]
+  --ords-mibps N             pace ORDS responses to N MiB/s, like a WAN link               [no limit]
+  --repeat N                 runs per scenario and size; the median (by MiB/s) is reported    [1]
+  --json FILE                also write every run as JSON to FILE
+  --cpu-prof DIR             write a V8 CPU profile of each scenario process into DIR
+  --help`;
+
+/** Goals from the issue "Dumps of any size". */
+const GOALS = { throughputVsRaw: 0.9, maxRssBytes: 256 * MIB, rssSpread: 0.1, cpuVsRaw: 1.2 } as const;
+
+interface Options {
+  readonly sizes: number[];
+  readonly scenarios: ScenarioName[];
+  readonly invocationSeconds: number;
+  readonly partsInFlight: number;
+  readonly minPartSizeBytes: number;
+  readonly repeat: number;
+  /** Bandwidth of the ORDS side in bytes per second; 0: loopback speed. */
+  readonly ordsBytesPerSecond: number;
+  readonly json: string | undefined;
+  readonly cpuProfileDir: string | undefined;
+}
+
+/** One measured run, with what the parent checked. */
+interface Row extends ScenarioResult {
+  readonly size: number;
+  readonly sha256Ok: boolean | null;
+  readonly sink?: SinkStats;
+  readonly loadAverage: number;
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  if (options === null) {
+    console.log(USAGE);
+    return;
+  }
+  printMachine(options);
+  const ords = await startServer('ords', [JSON.stringify(options.sizes), String(options.ordsBytesPerSecond)]);
+  const rows: Row[] = [];
+  const failures: string[] = [];
+  try {
+    const info = ords.ready.ords;
+    if (info === undefined) throw new Error('the ORDS process sent no job');
+    const target: OrdsTarget = { url: ords.ready.endpoint, ...info };
+    for (const [index, size] of options.sizes.entries()) {
+      const file = info.files[index];
+      if (file === undefined || file.bytes !== size) throw new Error(`no dump file of ${size} bytes`);
+      progress(`${formatSize(size)}: computing the expected SHA-256 of ${file.name}`);
+      const expected = await fileSha256(info.jobName, file.name, size);
+      for (const scenario of options.scenarios) {
+        const runs: Row[] = [];
+        for (let run = 1; run <= options.repeat; run += 1) {
+          const name = `${formatSize(size)} ${scenario} #${run}`;
+          try {
+            const row = await measure(options, scenario, target, file, expected);
+            runs.push(row);
+            progress(`${name}: ${describeRow(row)}`);
+          } catch (error) {
+            // One failed run must not throw away the others of a long benchmark.
+            const message = error instanceof Error ? error.message : String(error);
+            failures.push(`${name}: ${message.split('\n')[0]}`);
+            progress(`${name} FAILED: ${message}`);
+          }
+        }
+        if (runs.length > 0) rows.push(median(runs));
+      }
+    }
+  } finally {
+    await stopServer(ords);
+  }
+  console.log('');
+  console.log(table(rows, options));
+  console.log('');
+  console.log(goals(rows).join('\n'));
+  if (options.json !== undefined) {
+    writeFileSync(options.json, `${JSON.stringify({ machine: machine(), options, rows }, null, 2)}\n`);
+  }
+  for (const row of rows) {
+    if (row.sha256Ok === false) failures.push(`${formatSize(row.size)} ${row.scenario}: wrong SHA-256`);
+    if ((row.sink?.refused ?? 0) > 0)
+      failures.push(`${formatSize(row.size)} ${row.scenario}: the sink refused requests`);
+  }
+  if (failures.length > 0) {
+    console.error(`\nFAILED:\n${failures.join('\n')}`);
+    process.exitCode = 1;
+  }
+}
+
+/** Runs one scenario in a new process, with its sink in another. */
+async function measure(
+  options: Options,
+  scenario: ScenarioName,
+  ords: OrdsTarget,
+  file: BenchFile,
+  expected: string,
+): Promise<Row> {
+  const role: ServerRole = scenario === 'raw' ? 'discard' : scenario === 'sink' ? 's3-discard' : 's3rver';
+  const sink = await startServer(role, []);
+  let result: ScenarioResult;
+  let stopped: ServerStopped;
+  const loadAverage = loadavg()[0] ?? 0;
+  try {
+    const profile =
+      options.cpuProfileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir];
+    const child = fork(script('copy-scenario.ts'), [], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      env: CHILD_ENV,
+      execArgv: [...process.execArgv, ...profile],
+    });
+    const input: ScenarioInput = {
+      type: 'run',
+      scenario,
+      ords,
+      file,
+      target: { endpoint: sink.ready.endpoint, bucket: sink.ready.bucket ?? 'bench-bucket' },
+      invocationSeconds: options.invocationSeconds,
+      partsInFlight: options.partsInFlight,
+      minPartSizeBytes: options.minPartSizeBytes,
+    };
+    child.send(input);
+    const message = await firstMessage<ScenarioResult | ScenarioFailed>(child, `scenario ${scenario}`);
+    await exited(child);
+    if (message.type === 'error') throw new Error(`scenario ${scenario} failed: ${message.message}`);
+    result = message;
+  } finally {
+    stopped = await stopServer(sink);
+  }
+  return {
+    ...result,
+    size: file.bytes,
+    sha256Ok: result.sha256 === null ? null : result.sha256 === expected && result.bytes === file.bytes,
+    ...(stopped.stats ? { sink: stopped.stats } : {}),
+    loadAverage,
+  };
+}
+
+interface Server {
+  readonly child: ChildProcess;
+  readonly ready: ServerReady;
+}
+
+async function startServer(role: ServerRole, args: string[]): Promise<Server> {
+  const child = fork(script('bench-server.ts'), [role, ...args], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: CHILD_ENV,
+  });
+  const ready = await firstMessage<ServerReady>(child, `server ${role}`);
+  return { child, ready };
+}
+
+async function stopServer(server: Server): Promise<ServerStopped> {
+  server.child.send({ type: 'stop' });
+  const stopped = await firstMessage<ServerStopped>(server.child, 'server stop');
+  await exited(server.child);
+  return stopped;
+}
+
+function firstMessage<T>(child: ChildProcess, what: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onExit = (code: number | null) =>
+      reject(new Error(`${what} exited with code ${code} before answering`));
+    child.once('exit', onExit);
+    child.once('message', (message) => {
+      child.off('exit', onExit);
+      resolve(message as T);
+    });
+  });
+}
+
+async function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode === null && child.signalCode === null) await once(child, 'exit');
+}
+
+/** The children's environment: the AWS SDK's Node.js 20 deprecation notice silenced, as in vitest.config.ts. */
+const CHILD_ENV = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+
+function script(name: string): string {
+  return fileURLToPath(new URL(name, import.meta.url));
+}
+
+function parseOptions(argv: string[]): Options | null {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      sizes: { type: 'string', default: '1GiB,8GiB' },
+      scenarios: { type: 'string', default: SCENARIOS.join(',') },
+      'invocation-seconds': { type: 'string', default: '20' },
+      'parts-in-flight': { type: 'string', default: '2' },
+      'min-part-size': { type: 'string', default: '8MiB' },
+      repeat: { type: 'string', default: '1' },
+      'ords-mibps': { type: 'string' },
+      json: { type: 'string' },
+      'cpu-prof': { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) return null;
+  const scenarios = values.scenarios.split(',').map((name) => name.trim());
+  for (const name of scenarios) {
+    if (!(SCENARIOS as readonly string[]).includes(name)) {
+      throw new Error(`--scenarios: unknown scenario "${name}", expected some of ${SCENARIOS.join(', ')}`);
+    }
+  }
+  const positive = (name: string, text: string, integer: boolean): number => {
+    const value = Number(text);
+    if (!(value > 0) || (integer && !Number.isInteger(value))) {
+      throw new Error(`--${name} must be a positive ${integer ? 'integer' : 'number'}, got "${text}"`);
+    }
+    return value;
+  };
+  return {
+    sizes: values.sizes.split(',').map((text) => parseSize('--sizes', text)),
+    // The table compares every scenario with the raw pipe: run it first.
+    scenarios: SCENARIOS.filter((name) => scenarios.includes(name)),
+    invocationSeconds: positive('invocation-seconds', values['invocation-seconds'], false),
+    partsInFlight: positive('parts-in-flight', values['parts-in-flight'], true),
+    minPartSizeBytes: parseSize('--min-part-size', values['min-part-size']),
+    repeat: positive('repeat', values.repeat, true),
+    ordsBytesPerSecond:
+      values['ords-mibps'] === undefined ? 0 : positive('ords-mibps', values['ords-mibps'], false) * MIB,
+    json: values.json,
+    cpuProfileDir: values['cpu-prof'],
+  };
+}
+
+/** `1GiB`, `256 MiB`, `1.5GiB`, `1048576` → bytes. */
+function parseSize(option: string, text: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([KMGT]?i?B)?\s*$/i.exec(text);
+  const unit = (match?.[2] ?? 'b').toLowerCase().replace(/^([kmgt])b$/, '$1ib');
+  const factor = UNITS[unit];
+  const bytes = match && factor !== undefined ? Math.round(Number(match[1]) * factor) : Number.NaN;
+  if (!(Number.isSafeInteger(bytes) && bytes > 0)) {
+    throw new Error(`${option}: "${text}" is not a size such as 256MiB or 1GiB`);
+  }
+  return bytes;
+}
+
+/** The run with the median throughput. */
+function median(runs: Row[]): Row {
+  const sorted = [...runs].sort((a, b) => mibps(a) - mibps(b));
+  return sorted[Math.floor((sorted.length - 1) / 2)] as Row;
+}
+
+function mibps(row: ScenarioResult): number {
+  return row.bytes / MIB / row.wallSeconds;
+}
+
+function cpuPerGiB(row: ScenarioResult): number {
+  return row.cpuSeconds / (row.bytes / GIB);
+}
+
+function rawOf(rows: Row[], size: number): Row | undefined {
+  return rows.find((row) => row.scenario === 'raw' && row.size === size);
+}
+
+function table(rows: Row[], options: Options): string {
+  const header = [
+    'size',
+    'scenario',
+    'MiB/s',
+    '× raw',
+    'peak RSS MiB',
+    'RSS before MiB',
+    'CPU s/GiB',
+    'CPU × raw',
+    'main-thread CPU s/GiB',
+    'invocations',
+    'SHA-256',
+  ];
+  const lines = rows.map((row) => {
+    const raw = rawOf(rows, row.size);
+    return [
+      formatSize(row.size),
+      row.scenario,
+      mibps(row).toFixed(0),
+      raw ? (mibps(row) / mibps(raw)).toFixed(2) : '–',
+      (row.maxRssBytes / MIB).toFixed(0),
+      (row.rssBeforeBytes / MIB).toFixed(0),
+      cpuPerGiB(row).toFixed(2),
+      raw ? (cpuPerGiB(row) / cpuPerGiB(raw)).toFixed(2) : '–',
+      row.mainThreadCpuSeconds === null ? '–' : (row.mainThreadCpuSeconds / (row.bytes / GIB)).toFixed(2),
+      String(row.invocations),
+      row.sha256Ok === null ? 'n/a' : row.sha256Ok ? 'ok' : 'WRONG',
+    ];
+  });
+  const separator = header.map(() => '---');
+  const render = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  return [
+    `Invocation budget ${options.invocationSeconds} s, ${options.partsInFlight} parts in flight, ` +
+      `min part ${formatSize(options.minPartSizeBytes)}, median of ${options.repeat} run(s)` +
+      (options.ordsBytesPerSecond > 0 ? `, ORDS paced to ${options.ordsBytesPerSecond / MIB} MiB/s.` : '.'),
+    '',
+    render(header),
+    render(separator),
+    ...lines.map(render),
+  ].join('\n');
+}
+
+/** One line per goal: met or not, with the figures. */
+function goals(rows: Row[]): string[] {
+  const lines: string[] = [];
+  const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
+  const ours = rows.filter((row) => row.scenario !== 'raw');
+  for (const row of rows.filter((r) => r.scenario === 'sink')) {
+    const raw = rawOf(rows, row.size);
+    if (raw === undefined) continue;
+    const ratio = mibps(row) / mibps(raw);
+    lines.push(
+      `throughput ${formatSize(row.size)} sink ≥ ${GOALS.throughputVsRaw}× raw: ${verdict(ratio >= GOALS.throughputVsRaw)} (${ratio.toFixed(2)}×)`,
+    );
+    const cpu = cpuPerGiB(row) / cpuPerGiB(raw);
+    lines.push(
+      `CPU/GiB ${formatSize(row.size)} sink ≤ ${GOALS.cpuVsRaw}× raw: ${verdict(cpu <= GOALS.cpuVsRaw)} (${cpu.toFixed(2)}×)`,
+    );
+  }
+  for (const row of ours) {
+    const mib = row.maxRssBytes / MIB;
+    lines.push(
+      `peak RSS ${formatSize(row.size)} ${row.scenario} ≤ 256 MiB: ${verdict(row.maxRssBytes <= GOALS.maxRssBytes)} (${mib.toFixed(0)} MiB)`,
+    );
+  }
+  for (const scenario of ['sink', 's3rver'] as const) {
+    const mine = rows.filter((row) => row.scenario === scenario).sort((a, b) => a.size - b.size);
+    const smallest = mine[0];
+    const largest = mine.at(-1);
+    if (smallest === undefined || largest === undefined || smallest === largest) continue;
+    const spread = largest.maxRssBytes / smallest.maxRssBytes - 1;
+    lines.push(
+      `peak RSS ${scenario} ${formatSize(largest.size)} within 10% of ${formatSize(smallest.size)}: ` +
+        `${verdict(Math.abs(spread) <= GOALS.rssSpread)} (${(spread * 100).toFixed(1)}%)`,
+    );
+  }
+  for (const row of ours) {
+    if (row.sink !== undefined) {
+      lines.push(
+        `sink ${formatSize(row.size)}: ${row.sink.partsVerified} parts verified (size + CRC-32), ${row.sink.refused} refused, ${row.sink.completed} completed`,
+      );
+    }
+    for (const warning of row.warnings)
+      lines.push(`${row.scenario} ${formatSize(row.size)} logged ${warning}`);
+  }
+  return lines;
+}
+
+function describeRow(row: Row): string {
+  const sha = row.sha256Ok === null ? '' : row.sha256Ok ? ', SHA-256 ok' : ', SHA-256 WRONG';
+  return (
+    `${mibps(row).toFixed(0)} MiB/s, ${cpuPerGiB(row).toFixed(2)} CPU s/GiB ` +
+    `(main thread ${row.mainThreadCpuSeconds === null ? '–' : (row.mainThreadCpuSeconds / (row.bytes / GIB)).toFixed(2)}), peak RSS ${(row.maxRssBytes / MIB).toFixed(0)} MiB, ` +
+    `${row.invocations} invocation(s)${sha}, load ${row.loadAverage.toFixed(2)}`
+  );
+}
+
+function machine(): Record<string, string | number> {
+  const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
+  return {
+    cpus: availableParallelism(),
+    cpuModel: /^model name\s*:\s*(.*)$/m.exec(cpuinfo)?.[1] ?? 'unknown',
+    memoryGiB: Math.round((totalmem() / GIB) * 10) / 10,
+    node: process.version,
+    loadAverage: loadavg()[0] ?? 0,
+  };
+}
+
+function printMachine(options: Options): void {
+  const info = machine();
+  progress(
+    `${info.cpus} CPUs (${info.cpuModel}), ${info.memoryGiB} GiB, Node ${info.node}, load ${Number(info.loadAverage).toFixed(2)}; ` +
+      `sizes ${options.sizes.map(formatSize).join(', ')}; scenarios ${options.scenarios.join(', ')}`,
+  );
+}
+
+function formatSize(bytes: number): string {
+  for (const [unit, factor] of [
+    ['GiB', GIB],
+    ['MiB', MIB],
+  ] as const) {
+    if (bytes >= factor && bytes % (factor / 16) === 0) return `${bytes / factor} ${unit}`;
+  }
+  return `${bytes} B`;
+}
+
+function progress(line: string): void {
+  process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

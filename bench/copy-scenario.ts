@@ -1,0 +1,173 @@
+import { readFileSync } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { request } from 'undici';
+import type { Logger } from '../functions/core/ords/ords-api.js';
+import { OrdsClient } from '../functions/core/ords/ords-client.js';
+import { type CopyFilePayload, type CopyProgress, CopyProgressSchema } from '../functions/core/payloads.js';
+import { copyFile } from '../functions/core/transfer/copy-file.js';
+import { localS3Client } from '../test/helpers/local-s3.js';
+import type { ScenarioFailed, ScenarioInput, ScenarioResult } from './bench-messages.js';
+
+/**
+ * One measured copy in its own process (started by `copy-bench.ts`): waits for a `ScenarioInput`,
+ * copies, and sends back a `ScenarioResult` measured on this process alone (CPU of every thread,
+ * peak RSS). The servers it talks to run in other processes.
+ */
+
+/** Largest file accepted, as the deployed function's default (`COPY_MAX_FILE_BYTES`). */
+const MAX_FILE_BYTES = 1024 ** 4;
+
+process.once('message', (input: ScenarioInput) => {
+  run(input).then(
+    (result) => process.send?.(result, () => process.exit(0)),
+    (error: unknown) => {
+      const failed: ScenarioFailed = {
+        type: 'error',
+        message: error instanceof Error ? (error.stack ?? error.message) : String(error),
+      };
+      process.send?.(failed, () => process.exit(1));
+    },
+  );
+});
+
+async function run(input: ScenarioInput): Promise<ScenarioResult> {
+  const rssBeforeBytes = process.memoryUsage().rss;
+  const cpuBefore = process.cpuUsage();
+  const mainBefore = mainThreadCpuSeconds();
+  const startedAt = performance.now();
+  const outcome =
+    input.scenario === 'raw'
+      ? { ...(await rawPipe(input)), sha256: null, warnings: [] }
+      : await copyLoop(input);
+  const wallSeconds = (performance.now() - startedAt) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  const mainAfter = mainThreadCpuSeconds();
+  return {
+    type: 'result',
+    scenario: input.scenario,
+    bytes: outcome.bytes,
+    wallSeconds,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    mainThreadCpuSeconds: mainBefore === null || mainAfter === null ? null : mainAfter - mainBefore,
+    maxRssBytes: process.resourceUsage().maxRSS * 1024,
+    rssBeforeBytes,
+    invocations: outcome.invocations,
+    sha256: outcome.sha256,
+    warnings: outcome.warnings,
+  };
+}
+
+/** undici GET from the simulator streamed straight into an undici PUT to the discard sink. */
+async function rawPipe(input: ScenarioInput): Promise<{ bytes: number; invocations: number }> {
+  const { ords, file, target } = input;
+  const url = `${ords.url}_/db-api/stable/database/datapump/jobs/${ords.owner},${ords.jobName}/${file.name}`;
+  const authorization = `Basic ${Buffer.from(`${ords.username}:${ords.password}`).toString('base64')}`;
+  const download = await request(url, { headers: { authorization, 'accept-encoding': 'identity' } });
+  if (download.statusCode !== 200) throw new Error(`the simulator answered ${download.statusCode}`);
+  const bytes = Number(download.headers['content-length']);
+  const upload = await request(`${target.endpoint}/${target.bucket}/${file.name}`, {
+    method: 'PUT',
+    body: download.body as unknown as Readable,
+    headers: { 'content-length': String(bytes) },
+  });
+  await upload.body.text();
+  if (upload.statusCode !== 200) throw new Error(`the discard sink answered ${upload.statusCode}`);
+  return { bytes, invocations: 1 };
+}
+
+/**
+ * Calls `copyFile` as the state machine does: one invocation after another, each with its own time
+ * budget, the continuation passed through JSON and the payload schema. The ORDS and S3 clients live
+ * as long as the process, as in a warm Lambda container.
+ */
+async function copyLoop(
+  input: ScenarioInput,
+): Promise<{ bytes: number; invocations: number; sha256: string; warnings: string[] }> {
+  const { ords: target, file } = input;
+  const warnings: string[] = [];
+  const logger = quietLogger(warnings);
+  const ords = new OrdsClient({
+    baseUrl: target.url,
+    secret: { credentials: { kind: 'basic', username: target.username, password: target.password } },
+    logger,
+  });
+  const s3 = localS3Client(input.target.endpoint);
+  let deadline = 0;
+  const deps = {
+    ords,
+    s3,
+    bucket: input.target.bucket,
+    logger,
+    remainingTimeMs: () => deadline - Date.now(),
+    safetyMarginMs: 0,
+    partsInFlight: input.partsInFlight,
+    minPartSizeBytes: input.minPartSizeBytes,
+    maxFileBytes: MAX_FILE_BYTES,
+  };
+  const payload: CopyFilePayload = {
+    executionName: 'bench',
+    database: 'bench',
+    ordsUrl: target.url,
+    secretId: 'bench/ords',
+    job: {
+      owner: target.owner,
+      jobName: target.jobName,
+      runId: 'bench',
+      fileName: 'BENCH-%U.DMP',
+      jobMode: 'SCHEMA',
+      startedAt: new Date().toISOString(),
+      adopted: false,
+    },
+    file: { name: file.name, kind: 'dump', key: `bench/${file.name}` },
+  };
+  let progress: CopyProgress | undefined;
+  try {
+    for (;;) {
+      deadline = Date.now() + input.invocationSeconds * 1000;
+      const result: CopyProgress = CopyProgressSchema.parse(
+        JSON.parse(JSON.stringify(await copyFile(deps, progress ? { ...payload, progress } : payload))),
+      );
+      if (result.done) {
+        return {
+          bytes: result.file.bytes,
+          invocations: result.file.invocations,
+          sha256: result.file.sha256,
+          warnings,
+        };
+      }
+      progress = result;
+    }
+  } finally {
+    await ords.close();
+    s3.destroy();
+  }
+}
+
+/**
+ * CPU time of the main thread alone (user + system), from Linux's `/proc/self/task/<pid>/stat` in
+ * clock ticks of 10 ms; null elsewhere. The rest of `cpuSeconds` ran on other threads: the SHA-256
+ * worker, V8's garbage collector and compiler threads, libuv's pool.
+ */
+function mainThreadCpuSeconds(): number | null {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    // Fields after the command name, which is in parentheses: state is field 3, utime 14, stime 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return null;
+  }
+}
+
+/** `getconf CLK_TCK` on Linux. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** Keeps warnings and errors for the report; drops the rest. */
+function quietLogger(warnings: string[]): Logger {
+  const keep =
+    (level: string) =>
+    (message: string, ...extra: Array<Record<string, unknown>>) => {
+      warnings.push(`${level}: ${message} ${extra.length > 0 ? JSON.stringify(extra) : ''}`.trim());
+    };
+  return { debug: () => {}, info: () => {}, warn: keep('warn'), error: keep('error') };
+}
