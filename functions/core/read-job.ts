@@ -1,16 +1,9 @@
 import { parseExportLog } from './datapump-log.js';
 import { ExportTimedOutError } from './errors.js';
-import type { DataPumpJob, Logger, OrdsApi } from './ords/ords-api.js';
+import type { DataPumpJob, JobTaskDeps, OrdsApi } from './ords/ords-api.js';
 import { isOrdsNotFound } from './ords/ords-errors.js';
 import { FINISHED_JOB_STATES, isJobRunning } from './ords/ords-parse.js';
 import type { JobStatus, ReadJobPayload } from './payloads.js';
-
-/** What `readJob` needs. */
-export interface ReadJobDeps {
-  readonly ords: OrdsApi;
-  readonly logger: Logger;
-  readonly now: () => Date;
-}
 
 /**
  * Data Pump shows NOT RUNNING for a moment while a job starts up, the same state a finished job
@@ -24,7 +17,7 @@ export const STARTUP_GRACE_SECONDS = 180;
  * step decides, from the log it can or cannot read, whether that is a failure. A job still running
  * past the database's timeout fails the run.
  */
-export async function readJob(deps: ReadJobDeps, payload: ReadJobPayload): Promise<JobStatus> {
+export async function readJob(deps: JobTaskDeps, payload: ReadJobPayload): Promise<JobStatus> {
   const { owner, jobName, startedAt } = payload.job;
   const job = await deps.ords.getJob(owner, jobName);
   if (!job) {

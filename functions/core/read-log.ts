@@ -1,16 +1,9 @@
 import { parseExportLog } from './datapump-log.js';
 import { JobNotFoundError, OrdsResponseError } from './errors.js';
 import { backupFolder } from './naming.js';
-import type { JobFile, Logger, OrdsApi } from './ords/ords-api.js';
+import type { JobFile, JobTaskDeps, OrdsApi } from './ords/ords-api.js';
 import { isOrdsNotFound } from './ords/ords-errors.js';
 import type { FileToCopy, ReadLogPayload, VerdictResult } from './payloads.js';
-
-/** What `readLog` needs. */
-export interface ReadLogDeps {
-  readonly ords: OrdsApi;
-  readonly logger: Logger;
-  readonly now: () => Date;
-}
 
 /** ORA- lines shown in the console's cause: enough to diagnose, short enough to read. */
 const MAX_ERRORS_IN_CAUSE = 10;
@@ -21,7 +14,7 @@ const MAX_ERRORS_IN_CAUSE = 10;
  * every dump file and the log; only the log when the export failed, so the DBA can read why. Checks
  * that every dump file the log names is linked by ORDS: a backup must never miss a file silently.
  */
-export async function readLog(deps: ReadLogDeps, payload: ReadLogPayload): Promise<VerdictResult> {
+export async function readLog(deps: JobTaskDeps, payload: ReadLogPayload): Promise<VerdictResult> {
   const { ords, logger } = deps;
   const { owner, jobName } = payload.job;
   const exportName = `Data Pump export ${owner}.${jobName} of database "${payload.database}"`;

@@ -1,16 +1,9 @@
 import { ExportAlreadyRunningError } from './errors.js';
 import { toExportRequestBody } from './export-spec.js';
 import { dumpFileTemplate, makeRunId, runIdOfFile } from './naming.js';
-import type { DataPumpJob, Logger, OrdsApi } from './ords/ords-api.js';
+import type { DataPumpJob, JobTaskDeps, OrdsApi } from './ords/ords-api.js';
 import { isJobRunning } from './ords/ords-parse.js';
 import type { JobRef, StartExportPayload } from './payloads.js';
-
-/** What `startExport` needs. */
-export interface StartExportDeps {
-  readonly ords: OrdsApi;
-  readonly logger: Logger;
-  readonly now: () => Date;
-}
 
 /**
  * Finished jobs looked at when searching for this run's own job. The job list keeps every job whose
@@ -26,7 +19,7 @@ const RECENT_FINISHED_JOBS_TO_CHECK = 5;
  *    database's configuration says `onRunningExport: "adopt"`;
  * 3. otherwise POST the export with a `file_name` unique to this run.
  */
-export async function startExport(deps: StartExportDeps, payload: StartExportPayload): Promise<JobRef> {
+export async function startExport(deps: JobTaskDeps, payload: StartExportPayload): Promise<JobRef> {
   const { ords, logger } = deps;
   const runId = makeRunId(payload.executionStartTime, payload.executionName);
   const fileName = dumpFileTemplate(payload.database, runId);

@@ -85,6 +85,13 @@ export interface Logger {
   error(message: string, ...extra: Array<Record<string, unknown>>): void;
 }
 
+/** What the job lifecycle steps (start, poll, read the log) need: ORDS, a logger and a clock. */
+export interface JobTaskDeps {
+  readonly ords: OrdsApi;
+  readonly logger: Logger;
+  readonly now: () => Date;
+}
+
 /** Credentials from the database's secret. */
 export type OrdsCredentials =
   | { readonly kind: 'basic'; readonly username: string; readonly password: string }
