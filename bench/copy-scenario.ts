@@ -107,8 +107,6 @@ async function copyLoop(
   const payload: CopyFilePayload = {
     executionName: 'bench',
     database: 'bench',
-    ordsUrl: target.url,
-    secretId: 'bench/ords',
     job: {
       owner: target.owner,
       jobName: target.jobName,

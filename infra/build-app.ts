@@ -44,6 +44,7 @@ export function buildApp(app: App, config: BackupConfig): BackupApp {
         stateMachine: main.backup.stateMachine,
         secretReaders: main.functions.ordsCallerRoles,
         alertTopic: main.alerts.topic,
+        bindingParameterPath: main.bindingParameterPath,
       }),
   );
 

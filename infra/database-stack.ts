@@ -5,9 +5,11 @@ import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { DatabaseConfig } from './config.js';
 import { BackupDashboards } from './constructs/backup-dashboards.js';
+import { DatabaseBindings } from './constructs/database-bindings.js';
 import { DatabaseSchedules } from './constructs/database-schedules.js';
 import { DatabaseSecrets } from './constructs/database-secrets.js';
 import { StaleBackupAlarms } from './constructs/stale-backup-alarms.js';
+import { bindingOf } from './execution-input.js';
 
 /** Properties of `DatabaseStack`. */
 export interface DatabaseStackProps extends StackProps {
@@ -19,10 +21,12 @@ export interface DatabaseStackProps extends StackProps {
   readonly secretReaders: readonly IRole[];
   /** The alert topic the stale-backup alarms notify (of the main stack, or an existing one). */
   readonly alertTopic: ITopic;
+  /** Where the databases' bindings go (the path the main stack's functions read). */
+  readonly bindingParameterPath: string;
 }
 
 /**
- * The per-database resources of a slice of the configured databases: one schedule, one
+ * The per-database resources of a slice of the configured databases: one binding, one schedule, one
  * stale-backup alarm and one dashboard row per enabled database, and the policies that let the
  * functions read their secrets. Splitting them into several such stacks keeps every stack under
  * CloudFormation's 500 resources and 1 MB per template, and every policy under IAM's size limits,
@@ -31,6 +35,8 @@ export interface DatabaseStackProps extends StackProps {
 export class DatabaseStack extends Stack {
   /** One EventBridge Scheduler schedule per enabled database. */
   readonly schedules: DatabaseSchedules;
+  /** One SSM parameter per enabled database: its ORDS URL, secret, prefix and settings. */
+  readonly bindings: DatabaseBindings;
   /** The managed policies that let the ORDS-calling functions read the secrets. */
   readonly secrets: DatabaseSecrets;
   /** One stale-backup alarm per enabled database with `staleAfterHours` above 0. */
@@ -50,6 +56,10 @@ export class DatabaseStack extends Stack {
       ...props,
     });
     this.databaseIds = props.databases.map((database) => database.id);
+    this.bindings = new DatabaseBindings(this, 'Bindings', {
+      parameterPath: props.bindingParameterPath,
+      bindings: props.databases.filter((database) => database.enabled).map(bindingOf),
+    });
     this.schedules = new DatabaseSchedules(this, 'Schedules', {
       stateMachine: props.stateMachine,
       databases: props.databases,

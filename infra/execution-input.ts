@@ -1,29 +1,38 @@
-import { describeIssues, type ExecutionInput, ExecutionInputSchema } from '../functions/core/payloads.js';
+import { type DatabaseBindingInput, DatabaseBindingSchema } from '../functions/core/binding.js';
+import { describeIssues, type ExecutionInput } from '../functions/core/payloads.js';
 import type { DatabaseConfig } from './config.js';
 
 /**
- * The execution input of one database's backup, as its schedule sends it. `scheduledTime` is
- * EventBridge Scheduler's context attribute (or any ISO time for a run started by hand). Checked
- * against `ExecutionInputSchema`, the contract the handlers parse, so synth fails rather than a run.
+ * The execution input of one database's backup, as its schedule sends it: the database and the
+ * scheduled time (EventBridge Scheduler's context attribute), nothing a caller could redirect.
+ * It matches `ExecutionInputSchema`, the contract the handlers parse (tested).
  */
 export function executionInputFor(database: DatabaseConfig, scheduledTime: string): ExecutionInput {
-  const input: ExecutionInput = {
+  return { database: database.id, scheduledTime };
+}
+
+/**
+ * The deploy-time binding of one database: its ORDS URL, secret, key prefix and run settings, as
+ * the functions read it from its parameter. Checked against `DatabaseBindingSchema`, so synth fails
+ * rather than a run.
+ */
+export function bindingOf(database: DatabaseConfig): DatabaseBindingInput {
+  const binding: DatabaseBindingInput = {
     database: database.id,
     ordsUrl: database.ordsUrl,
     secretId: database.secret,
-    export: database.export,
     prefix: database.prefix,
+    export: database.export,
     pollSeconds: database.pollIntervalSeconds,
     timeoutSeconds: database.timeoutHours * 3600,
     acceptCompletedWithErrors: database.acceptCompletedWithErrors,
     onRunningExport: database.onRunningExport,
-    scheduledTime,
   };
-  const checked = ExecutionInputSchema.safeParse(input);
+  const checked = DatabaseBindingSchema.safeParse(binding);
   if (!checked.success) {
     throw new Error(
-      `The execution input of database "${database.id}" does not match ExecutionInputSchema: ${describeIssues(checked.error)}`,
+      `The binding of database "${database.id}" does not match DatabaseBindingSchema: ${describeIssues(checked.error)}`,
     );
   }
-  return input;
+  return binding;
 }

@@ -3,6 +3,7 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { BucketEncryption, ObjectLockRetention } from 'aws-cdk-lib/aws-s3';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
+import { DEFAULT_BINDING_PATH } from '../functions/core/binding.js';
 import type { BackupConfig, BucketConfig } from './config.js';
 import { BackupAlerts } from './constructs/backup-alerts.js';
 import { BackupBucket, type BackupBucketProps } from './constructs/backup-bucket.js';
@@ -28,6 +29,12 @@ export interface OrdsBackupStackProps extends StackProps {
    * @default - 24 hours, or the longest `timeoutHours` plus 12 hours when that is longer
    */
   readonly stateMachineTimeout?: Duration;
+  /**
+   * The SSM parameter path of the databases' bindings (`<path>/<database>`), which the functions
+   * read. Two deployments in one account and region need two paths.
+   * @default '/ords-datapump-backup/databases'
+   */
+  readonly bindingParameterPath?: string;
 }
 
 /**
@@ -41,6 +48,8 @@ export class OrdsBackupStack extends Stack {
   readonly backup: BackupStateMachine;
   /** The alert topic, the failure rule and its notifier function. */
   readonly alerts: BackupAlerts;
+  /** Where the database stacks put the bindings the functions read. */
+  readonly bindingParameterPath: string;
 
   constructor(scope: Construct, id: string, props: OrdsBackupStackProps) {
     super(scope, id, {
@@ -68,11 +77,16 @@ export class OrdsBackupStack extends Stack {
     }
 
     this.bucket = new BackupBucket(this, 'Bucket', this.bucketProps(config.bucket));
-    this.functions = new BackupFunctions(this, 'Functions', { bucket: this.bucket.bucket });
+    this.bindingParameterPath = props.bindingParameterPath ?? DEFAULT_BINDING_PATH;
+    this.functions = new BackupFunctions(this, 'Functions', {
+      bucket: this.bucket.bucket,
+      bindingParameterPath: this.bindingParameterPath,
+    });
     this.backup = new BackupStateMachine(this, 'Backup', {
       functions: this.functions,
       timeout: stateMachineTimeout,
     });
+    this.functions.allowRunLocks(this.backup.stateMachine);
     const { existingTopicArn, emails } = config.alerts;
     this.alerts = new BackupAlerts(this, 'Alerts', {
       stateMachine: this.backup.stateMachine,

@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
 import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
+import { bindingParameterName, type DatabaseBindingInput } from '../functions/core/binding.js';
 import type { Manifest } from '../functions/core/manifest.js';
 import {
   type BackupSummary,
@@ -13,9 +14,9 @@ import {
   type ExecutionInput,
   ExecutionInputSchema,
   type FileToCopy,
-  type JobRef,
   type JobStatus,
   parsePayload,
+  type StartedRun,
   type VerdictResult,
 } from '../functions/core/payloads.js';
 import { type LocalS3, startLocalS3 } from '../test/helpers/local-s3.js';
@@ -24,9 +25,9 @@ import {
   type SimulatorOptions,
   startOrdsSimulator,
 } from '../test/helpers/ords-simulator/index.js';
+import { type LocalAwsServer, startLocalAwsServer } from './aws-server.js';
 import { type LocalDefinition, synthesizeDefinition, type TemplateFunction } from './definition.js';
 import { formatBytes } from './format.js';
-import { startLocalSecretsServer } from './secrets-server.js';
 
 // Workstations may run Node.js 20, which the SDK warns about; the deployed functions run the newest runtime.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -72,6 +73,13 @@ export interface LocalRunOptions {
   readonly maxInvocationSeconds?: number;
   readonly acceptCompletedWithErrors?: boolean;
   readonly onRunningExport?: 'fail' | 'adopt';
+  /** The execution's name. @default `<database>_local-<start time>-<random>` */
+  readonly executionName?: string;
+  /**
+   * The local AWS endpoint (secrets, bindings, executions) to use; runs that share one can run at
+   * the same time in one process. @default a new one for this run
+   */
+  readonly aws?: LocalAwsServer;
   /** Switches of the embedded simulator. */
   readonly simulator?: Partial<SimulatorOptions>;
   /** Where embedded s3rver keeps its data. @default `.local/s3` */
@@ -130,9 +138,11 @@ export async function runLocalBackup(options: LocalRunOptions = {}): Promise<Loc
     }
     const s3Endpoint = options.s3Endpoint ?? s3!.endpoint;
 
-    const secretId = 'local/ords';
-    const secrets = await startLocalSecretsServer({ [secretId]: options.secret ?? SIMULATOR_SECRET });
-    stops.push(() => secrets.stop());
+    const aws = options.aws ?? (await startLocalAwsServer());
+    if (!options.aws) stops.push(() => aws.stop());
+    const database = options.database ?? 'local';
+    const secretId = `local/ords/${database}`;
+    aws.putSecret(secretId, options.secret ?? SIMULATOR_SECRET);
 
     say(
       `ORDS ${simulator ? `simulator at ${ordsUrl}` : ordsUrl} · S3 ${s3 ? `s3rver at ${s3Endpoint}` : s3Endpoint} · bucket ${bucket}`,
@@ -140,37 +150,44 @@ export async function runLocalBackup(options: LocalRunOptions = {}): Promise<Loc
     const { definition, tasks } = await synthesized(outdir);
     say('Synthesized the app; running its state machine locally');
 
+    // The flags build this database's binding, as a deployment writes it into SSM.
+    const binding: DatabaseBindingInput = {
+      database,
+      ordsUrl,
+      secretId,
+      export: (options.exportSpec ?? { jobMode: 'SCHEMA' }) as DatabaseBindingInput['export'],
+      prefix: options.prefix ?? '',
+      pollSeconds: options.pollSeconds ?? (simulator ? 2 : 30),
+      timeoutSeconds: 12 * 3600,
+      acceptCompletedWithErrors: options.acceptCompletedWithErrors ?? false,
+      onRunningExport: options.onRunningExport ?? 'fail',
+    };
     const input = parsePayload(
       ExecutionInputSchema,
-      {
-        database: options.database ?? 'local',
-        ordsUrl,
-        secretId,
-        export: options.exportSpec ?? { jobMode: 'SCHEMA' },
-        prefix: options.prefix ?? '',
-        pollSeconds: options.pollSeconds ?? (simulator ? 2 : 30),
-        timeoutSeconds: 12 * 3600,
-        acceptCompletedWithErrors: options.acceptCompletedWithErrors ?? false,
-        onRunningExport: options.onRunningExport ?? 'fail',
-        scheduledTime: new Date(started).toISOString(),
-      },
+      { database, scheduledTime: new Date(started).toISOString() },
       'The local run',
     );
 
-    configureEnvironment({
+    const changed = configureEnvironment({
       functions: [...tasks.values()],
       bucket,
       s3Endpoint,
-      secretsEndpoint: secrets.endpoint,
+      awsEndpoint: aws.endpoint,
       embeddedS3: Boolean(s3),
       maxInvocationSeconds: options.maxInvocationSeconds,
       logLevel: options.logLevel ?? 'WARN',
     });
-    const handlers = await bindHandlers(tasks, options.maxInvocationSeconds);
+    aws.putParameter(
+      bindingParameterName(requiredVariable('DATABASE_PARAMETER_PATH'), database),
+      JSON.stringify(binding),
+    );
+    const handlers = await bindHandlers(tasks, options.maxInvocationSeconds, changed);
     options.onReady?.({ simulator, s3: { endpoint: s3Endpoint, bucket } });
 
     const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
-    const executionName = randomUUID();
+    const executionName = options.executionName ?? localExecutionName(database, started);
+    const executionArn = `arn:aws:states:us-east-1:000000000000:execution:local:${executionName}`;
+    aws.putExecution(executionArn, 'RUNNING');
     const retryStates = [...tasks.keys(), 'Copy files'];
     const execution = machine.run(input as never, {
       overrides: {
@@ -185,7 +202,7 @@ export async function runLocalBackup(options: LocalRunOptions = {}): Promise<Loc
       },
       context: {
         Execution: {
-          Id: `arn:aws:states:us-east-1:000000000000:execution:local:${executionName}`,
+          Id: executionArn,
           Name: executionName,
           StartTime: new Date(started).toISOString(),
           Input: input,
@@ -207,6 +224,7 @@ export async function runLocalBackup(options: LocalRunOptions = {}): Promise<Loc
     let result: LocalRunResult;
     try {
       const output = await execution.result;
+      aws.putExecution(executionArn, 'SUCCEEDED');
       await progress;
       const manifest = await readManifest(output, s3Endpoint, Boolean(s3));
       result = {
@@ -219,6 +237,7 @@ export async function runLocalBackup(options: LocalRunOptions = {}): Promise<Loc
         events,
       };
     } catch (error) {
+      aws.putExecution(executionArn, 'FAILED');
       await progress.catch(() => {});
       const { name, cause } = explainFailure(error);
       result = {
@@ -254,17 +273,22 @@ interface EnvironmentSettings {
   readonly functions: readonly TemplateFunction[];
   readonly bucket: string;
   readonly s3Endpoint: string;
-  readonly secretsEndpoint: string;
+  readonly awsEndpoint: string;
   readonly embeddedS3: boolean;
   readonly maxInvocationSeconds: number | undefined;
   readonly logLevel: string;
 }
 
+/** The endpoints the last run's clients were built for. */
+let lastEndpoints = '';
+
 /**
  * The functions' environment as the template sets it (the bucket resolved to the local one), and the
- * SDK's endpoint settings pointing at the local servers.
+ * SDK's endpoint settings pointing at the local servers. True when the endpoints changed since the
+ * last run, so clients built for the old ones must go (runs sharing endpoints share clients, and may
+ * run at the same time).
  */
-function configureEnvironment(settings: EnvironmentSettings): void {
+function configureEnvironment(settings: EnvironmentSettings): boolean {
   for (const fn of settings.functions) {
     for (const [name, value] of Object.entries(fn.environment)) {
       if (typeof value === 'string' || typeof value === 'number') process.env[name] = String(value);
@@ -272,7 +296,9 @@ function configureEnvironment(settings: EnvironmentSettings): void {
   }
   process.env.BUCKET_NAME = settings.bucket;
   process.env.AWS_ENDPOINT_URL_S3 = settings.s3Endpoint;
-  process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = settings.secretsEndpoint;
+  process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = settings.awsEndpoint;
+  process.env.AWS_ENDPOINT_URL_SSM = settings.awsEndpoint;
+  process.env.AWS_ENDPOINT_URL_SFN = settings.awsEndpoint;
   process.env.AWS_REGION ??= 'us-east-1';
   process.env.POWERTOOLS_LOG_LEVEL = settings.logLevel;
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
@@ -288,6 +314,25 @@ function configureEnvironment(settings: EnvironmentSettings): void {
     // Keep a fifth of a short local budget as the copy step's safety margin (60 s in AWS).
     process.env.COPY_SAFETY_MARGIN_SECONDS = String(Math.max(0.5, settings.maxInvocationSeconds / 5));
   }
+  const endpoints = `${settings.s3Endpoint} ${settings.awsEndpoint} ${process.env.AWS_ACCESS_KEY_ID}`;
+  const changed = endpoints !== lastEndpoints;
+  lastEndpoints = endpoints;
+  return changed;
+}
+
+function requiredVariable(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`The synthesized functions set no ${name}: the local runner is out of date`);
+  return value;
+}
+
+/** `orders_local-20261201T101500Z-1a2b`: the database and the start time, like a scheduled run's. */
+function localExecutionName(database: string, started: number): string {
+  const stamp = new Date(started)
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z')
+    .replace(/[-:]/g, '');
+  return `${database}_local-${stamp}-${randomUUID().slice(0, 4)}`;
 }
 
 type LocalHandler = (input: unknown) => Promise<unknown>;
@@ -300,11 +345,14 @@ type LocalHandler = (input: unknown) => Promise<unknown>;
 async function bindHandlers(
   tasks: ReadonlyMap<string, TemplateFunction>,
   maxInvocationSeconds: number | undefined,
+  endpointsChanged: boolean,
 ): Promise<Record<string, LocalHandler>> {
   const { resetClients } = await import('../functions/shared/clients.js');
   const { resetOrdsCache } = await import('../functions/shared/ords.js');
-  resetClients();
+  const { resetBindingCache } = await import('../functions/shared/bindings.js');
+  if (endpointsChanged) resetClients();
   resetOrdsCache();
+  resetBindingCache();
   const bound: Record<string, LocalHandler> = {};
   for (const [stateName, fn] of tasks) {
     const modulePath = TASK_HANDLERS[stateName];
@@ -413,7 +461,7 @@ function describeEvent(event: EventLog): string | undefined {
 
 /** The parts of the state a step adds (see functions/core/payloads.ts). */
 interface StateSnapshot {
-  readonly job?: JobRef;
+  readonly run?: StartedRun;
   readonly status?: JobStatus;
   readonly verdict?: VerdictResult;
   readonly file?: FileToCopy;
@@ -425,7 +473,7 @@ function describeOutput(stateName: string, output: unknown): string | undefined 
   const state = output as StateSnapshot | undefined;
   switch (stateName) {
     case 'Start export':
-      return `  job ${state?.job?.owner}.${state?.job?.jobName}${state?.job?.adopted ? ' (adopted)' : ''}`;
+      return `  job ${state?.run?.job.owner}.${state?.run?.job.jobName}${state?.run?.job.adopted ? ' (adopted)' : ''}`;
     case 'Read job':
       return `  state ${state?.status?.state}`;
     case 'Read log':

@@ -33,6 +33,14 @@ export const ErrorName = {
   StorageUnavailable: 'StorageUnavailableError',
   /** S3 refused the request (access denied, no such bucket, …): not retried. */
   StorageRejected: 'StorageRejectedError',
+  /** SSM, Secrets Manager or Step Functions answered 5xx, throttled or could not be reached: retried. */
+  AwsUnavailable: 'AwsUnavailableError',
+  /** The database has no binding in this deployment (or an unusable one): not retried. */
+  UnknownDatabase: 'UnknownDatabaseError',
+  /** Another execution holds this database's run lock: not retried, no export is started. */
+  DatabaseBusy: 'DatabaseBusyError',
+  /** A different manifest already exists where this run's would go: never overwritten. */
+  ManifestExists: 'ManifestExistsError',
 } as const;
 
 export type ErrorNameValue = (typeof ErrorName)[keyof typeof ErrorName];
@@ -42,6 +50,7 @@ export const RETRYABLE_ERRORS: readonly ErrorNameValue[] = [
   ErrorName.OrdsUnavailable,
   ErrorName.TransferIncomplete,
   ErrorName.StorageUnavailable,
+  ErrorName.AwsUnavailable,
 ];
 
 /** Base class: every error this project throws carries one of the names above. */
@@ -140,5 +149,33 @@ export class StorageUnavailableError extends BackupError {
 export class StorageRejectedError extends BackupError {
   constructor(message: string, options?: ErrorOptions) {
     super(ErrorName.StorageRejected, message, options);
+  }
+}
+
+/** Transient failure of an AWS service other than S3 (SSM, Secrets Manager, Step Functions). */
+export class AwsUnavailableError extends BackupError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(ErrorName.AwsUnavailable, message, options);
+  }
+}
+
+/** The database is not bound in this deployment. */
+export class UnknownDatabaseError extends BackupError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(ErrorName.UnknownDatabase, message, options);
+  }
+}
+
+/** Another execution is backing up this database. */
+export class DatabaseBusyError extends BackupError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(ErrorName.DatabaseBusy, message, options);
+  }
+}
+
+/** A manifest with other content exists at this run's manifest key. */
+export class ManifestExistsError extends BackupError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(ErrorName.ManifestExists, message, options);
   }
 }

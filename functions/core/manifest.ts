@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { StorageRejectedError } from './errors.js';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { ManifestExistsError, StorageRejectedError } from './errors.js';
 import { backupFolder, manifestKey } from './naming.js';
 import type { Logger } from './ords/ords-api.js';
 import type { BackupSummary, StoredFile, Verdict, WriteManifestPayload } from './payloads.js';
@@ -37,14 +37,18 @@ export interface WriteManifestDeps {
   readonly now: () => Date;
 }
 
+/** What `writeManifest` needs: the payload and the database's key prefix (from its binding). */
+export type WriteManifestInput = WriteManifestPayload & { readonly prefix: string };
+
 /**
  * Checks that every file is in the bucket with the size the copy counted, then writes
- * `manifest.json` beside them. Writing it twice writes the same files list again: harmless.
- * Returns the summary the execution shows as its output.
+ * `manifest.json` beside them, only if none is there (`If-None-Match: *`): an existing manifest is
+ * never overwritten. A retry whose earlier attempt already wrote this run's manifest succeeds with
+ * it; any other manifest at that key fails the run. Returns the summary the execution shows.
  */
 export async function writeManifest(
   deps: WriteManifestDeps,
-  payload: WriteManifestPayload,
+  payload: WriteManifestInput,
 ): Promise<BackupSummary> {
   const { s3, bucket, logger } = deps;
   const { job, verdict, stored } = payload;
@@ -85,13 +89,46 @@ export async function writeManifest(
         ContentType: 'application/json',
         // A precomputed checksum: S3 verifies it, and Object Lock buckets require one.
         ChecksumSHA256: createHash('sha256').update(body).digest('base64'),
+        IfNoneMatch: '*',
       }),
     );
   } catch (error) {
-    throw toStorageError(error, bucket, key);
+    if (!isPreconditionFailed(error)) throw toStorageError(error, bucket, key);
+    const existing = await readExisting(s3, bucket, key);
+    if (!sameBackup(existing, manifest)) {
+      throw new ManifestExistsError(
+        `Not overwriting s3://${bucket}/${key}: it already holds the manifest of another run ` +
+          `(run ${existing?.runId ?? 'unknown'}, ${existing?.files.length ?? '?'} files). ` +
+          'Nothing was changed; look for a second backup of the same job.',
+        { cause: error },
+      );
+    }
+    logger.info('Manifest already written by an earlier attempt of this run', { key });
+    return summarize(existing!, key, verdict.checkedAt);
   }
   logger.info('Manifest written', { key, files: stored.length, totalBytes: manifest.totalBytes });
   return summarize(manifest, key, verdict.checkedAt);
+}
+
+function isPreconditionFailed(error: unknown): boolean {
+  const err = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return err.$metadata?.httpStatusCode === 412 || err.name === 'PreconditionFailed';
+}
+
+async function readExisting(s3: S3Client, bucket: string, key: string): Promise<Manifest | null> {
+  try {
+    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    return JSON.parse(await object.Body!.transformToString()) as Manifest;
+  } catch (error) {
+    if (error instanceof SyntaxError) return null;
+    throw toStorageError(error, bucket, key);
+  }
+}
+
+/** The same run's manifest: same job, run and files (its finishedAt may differ). */
+function sameBackup(existing: Manifest | null, manifest: Manifest): boolean {
+  if (!existing || existing.runId !== manifest.runId || existing.jobName !== manifest.jobName) return false;
+  return JSON.stringify(existing.files) === JSON.stringify(manifest.files);
 }
 
 async function verifyStored(s3: S3Client, bucket: string, file: StoredFile): Promise<void> {

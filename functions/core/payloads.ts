@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { InvalidInputError } from './errors.js';
-import { ExportSpecSchema } from './export-spec.js';
 
 /**
  * The state machine's data contract: the execution input and what each task receives and returns.
@@ -14,39 +13,45 @@ export const DATABASE_ID = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/;
 
 /** What to do when an export of this database started by an earlier run is still running. */
 export const ON_RUNNING_EXPORT = ['fail', 'adopt'] as const;
+export type OnRunningExport = (typeof ON_RUNNING_EXPORT)[number];
 
 /** An S3 key prefix: empty, or ending with `/`, without a leading `/`. */
 export const KEY_PREFIX = /^(?:[A-Za-z0-9!_.*'()-]+\/)*$/;
 
 /**
- * The input of one execution: one database, its non-secret settings. Every field the state machine
- * reads by path is required (a JSONPath to a missing field fails the execution): the schedules send
- * them all, and a run started by hand copies its schedule's input.
+ * The input of one execution: the database to back up and, from its schedule, the time the run was
+ * meant for. Nothing in it can redirect a run: the database's ORDS URL, secret, S3 prefix and
+ * settings are bound at deploy time (`functions/core/binding.ts`), and an input that tries to name
+ * them is refused. A run started by hand needs only `{"database":"orders"}`.
  */
 export const ExecutionInputSchema = z.strictObject({
   database: z.string().regex(DATABASE_ID),
-  ordsUrl: z.string().min(1),
-  secretId: z.string().min(1),
-  export: ExportSpecSchema,
-  prefix: z.string().regex(KEY_PREFIX),
-  pollSeconds: z.number().int().min(1).max(3600),
-  timeoutSeconds: z.number().int().min(60),
-  acceptCompletedWithErrors: z.boolean(),
-  onRunningExport: z.enum(ON_RUNNING_EXPORT),
   /** When the schedule meant to run (EventBridge Scheduler's `<aws.scheduler.scheduled-time>`). */
-  scheduledTime: z.string().optional(),
+  scheduledTime: z.iso.datetime({ offset: true }).optional(),
+  /** Per-run override of the database's poll interval: changes how often, never where. */
+  pollSeconds: z.number().int().min(1).max(3600).optional(),
 });
 export type ExecutionInput = z.output<typeof ExecutionInputSchema>;
+
+/** Fields an execution input may not carry, because the deployment binds them to the database. */
+export const BOUND_FIELDS = [
+  'ordsUrl',
+  'secretId',
+  'secret',
+  'prefix',
+  'export',
+  'timeoutSeconds',
+  'acceptCompletedWithErrors',
+  'onRunningExport',
+] as const;
 
 /** `$$.Execution.Name`, sent to every task so each log line names its execution. */
 const executionName = z.string().min(1);
 
-/** Where to reach ORDS for one database. */
-const OrdsTargetShape = {
+/** Which database a task works for: its binding says where its ORDS and secret are. */
+const TaskTargetShape = {
   executionName,
   database: z.string().regex(DATABASE_ID),
-  ordsUrl: z.string().min(1),
-  secretId: z.string().min(1),
 };
 
 /** The Data Pump job a run works on (the `$.job` of the state). */
@@ -66,21 +71,31 @@ export const JobRefSchema = z.object({
 });
 export type JobRef = z.output<typeof JobRefSchema>;
 
-/** Payload of "Start export". */
+/** Payload of "Start export": the execution's own identity and its raw input, checked here. */
 export const StartExportPayloadSchema = z.object({
-  ...OrdsTargetShape,
-  export: ExportSpecSchema,
-  onRunningExport: z.enum(ON_RUNNING_EXPORT),
+  executionName,
+  /** `$$.Execution.Id`: the run lock names the execution that holds a database. */
+  executionArn: z.string().min(1),
   /** `$$.Execution.StartTime`. */
   executionStartTime: z.string().datetime(),
+  /** `$$.Execution.Input`, parsed with `ExecutionInputSchema`. */
+  input: z.unknown(),
 });
 export type StartExportPayload = z.output<typeof StartExportPayloadSchema>;
 
+/** Result of "Start export" (the `$.run` of the state): the job and the settings the loop reads. */
+export interface StartedRun {
+  readonly job: JobRef;
+  /** Seconds between two job reads (the binding's, or the input's override). */
+  readonly pollSeconds: number;
+  /** Whether "completed with N error(s)" counts as a successful backup. */
+  readonly acceptCompletedWithErrors: boolean;
+}
+
 /** Payload of "Read job". */
 export const ReadJobPayloadSchema = z.object({
-  ...OrdsTargetShape,
+  ...TaskTargetShape,
   job: JobRefSchema,
-  timeoutSeconds: z.number().int().min(60),
 });
 export type ReadJobPayload = z.output<typeof ReadJobPayloadSchema>;
 
@@ -94,9 +109,8 @@ export interface JobStatus {
 
 /** Payload of "Read log". */
 export const ReadLogPayloadSchema = z.object({
-  ...OrdsTargetShape,
+  ...TaskTargetShape,
   job: JobRefSchema,
-  prefix: z.string().regex(KEY_PREFIX),
 });
 export type ReadLogPayload = z.output<typeof ReadLogPayloadSchema>;
 
@@ -164,7 +178,7 @@ export type StoredFile = Extract<CopyProgress, { done: true }>['file'];
 
 /** Payload of "Copy file": one Map iteration's state. `progress` is absent on the first call. */
 export const CopyFilePayloadSchema = z.object({
-  ...OrdsTargetShape,
+  ...TaskTargetShape,
   job: JobRefSchema,
   file: FileToCopySchema,
   progress: CopyProgressSchema.optional(),
@@ -173,14 +187,10 @@ export type CopyFilePayload = z.output<typeof CopyFilePayloadSchema>;
 
 /** Payload of "Write manifest". */
 export const WriteManifestPayloadSchema = z.object({
-  executionName,
-  database: z.string().regex(DATABASE_ID),
-  prefix: z.string().regex(KEY_PREFIX),
+  ...TaskTargetShape,
   job: JobRefSchema,
   verdict: VerdictResultSchema,
   stored: z.array(CopyProgressSchema.options[1].shape.file),
-  /** Whether a completed-with-errors export counts as a successful backup (for the metrics). */
-  acceptCompletedWithErrors: z.boolean(),
 });
 export type WriteManifestPayload = z.output<typeof WriteManifestPayloadSchema>;
 

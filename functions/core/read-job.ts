@@ -1,5 +1,5 @@
 import { parseExportLog } from './datapump-log.js';
-import { ExportTimedOutError } from './errors.js';
+import { ErrorName, ExportTimedOutError } from './errors.js';
 import type { DataPumpJob, JobTaskDeps, OrdsApi } from './ords/ords-api.js';
 import { isOrdsNotFound } from './ords/ords-errors.js';
 import { FINISHED_JOB_STATES, isJobRunning } from './ords/ords-parse.js';
@@ -12,19 +12,58 @@ import type { JobStatus, ReadJobPayload } from './payloads.js';
  */
 export const STARTUP_GRACE_SECONDS = 180;
 
+/** What `readJob` needs: the payload and the database's export timeout (from its binding). */
+export type ReadJobInput = ReadJobPayload & { readonly timeoutSeconds: number };
+
+/** The state reported while ORDS or the database cannot be reached: the export may well go on. */
+export const UNREACHABLE_STATE = 'UNREACHABLE';
+
 /**
  * Reads the job's state once. A job that answers 404 is reported as `GONE` (not running): the next
  * step decides, from the log it can or cannot read, whether that is a failure. A job still running
  * past the database's timeout fails the run.
+ *
+ * An ORDS or database outage (5xx, refused connections, timeouts) does not stop the export on the
+ * database, so it does not fail the run either: the job counts as running, state `UNREACHABLE`,
+ * and the loop keeps polling until the export's own timeout runs out.
  */
-export async function readJob(deps: JobTaskDeps, payload: ReadJobPayload): Promise<JobStatus> {
+export async function readJob(deps: JobTaskDeps, payload: ReadJobInput): Promise<JobStatus> {
+  try {
+    return await readJobOnce(deps, payload);
+  } catch (error) {
+    if ((error as Error).name !== ErrorName.OrdsUnavailable) throw error;
+    const elapsedSeconds = secondsSince(deps, payload.job.startedAt);
+    const { owner, jobName } = payload.job;
+    if (elapsedSeconds > payload.timeoutSeconds) {
+      throw new ExportTimedOutError(
+        `Data Pump job ${owner}.${jobName} of database "${payload.database}": ORDS still cannot be reached ` +
+          `after ${formatDuration(elapsedSeconds)}, longer than the configured timeout of ` +
+          `${formatDuration(payload.timeoutSeconds)} (${(error as Error).message}). Check ORDS and the ` +
+          'database; the job may still be running there.',
+        { cause: error },
+      );
+    }
+    deps.logger.warn('ORDS cannot be reached; the export counts as running until its timeout', {
+      jobName,
+      elapsedSeconds,
+      error: (error as Error).message,
+    });
+    return { running: true, state: UNREACHABLE_STATE };
+  }
+}
+
+function secondsSince(deps: JobTaskDeps, startedAt: string): number {
+  return Math.round((deps.now().getTime() - new Date(startedAt).getTime()) / 1000);
+}
+
+async function readJobOnce(deps: JobTaskDeps, payload: ReadJobInput): Promise<JobStatus> {
   const { owner, jobName, startedAt } = payload.job;
   const job = await deps.ords.getJob(owner, jobName);
   if (!job) {
     deps.logger.warn('Data Pump job not found (404)', { jobName });
     return { running: false, state: 'GONE' };
   }
-  const elapsedSeconds = Math.round((deps.now().getTime() - new Date(startedAt).getTime()) / 1000);
+  const elapsedSeconds = secondsSince(deps, startedAt);
   const running = isJobRunning(job) || (await isStartingUp(deps.ords, job, elapsedSeconds));
   deps.logger.info('Data Pump job read', {
     jobName,

@@ -8,13 +8,16 @@ import type { FileToCopy, ReadLogPayload, VerdictResult } from './payloads.js';
 /** ORA- lines shown in the console's cause: enough to diagnose, short enough to read. */
 const MAX_ERRORS_IN_CAUSE = 10;
 
+/** What `readLog` needs: the payload and the database's key prefix (from its binding). */
+export type ReadLogInput = ReadLogPayload & { readonly prefix: string };
+
 /**
  * Reads the finished job's log and decides the verdict from its final `Job "…"."…"` line (the job's
  * `state` reads NOT RUNNING whether it succeeded, failed or was stopped). Lists the files to store:
  * every dump file and the log; only the log when the export failed, so the DBA can read why. Checks
  * that every dump file the log names is linked by ORDS: a backup must never miss a file silently.
  */
-export async function readLog(deps: JobTaskDeps, payload: ReadLogPayload): Promise<VerdictResult> {
+export async function readLog(deps: JobTaskDeps, payload: ReadLogInput): Promise<VerdictResult> {
   const { ords, logger } = deps;
   const { owner, jobName } = payload.job;
   const exportName = `Data Pump export ${owner}.${jobName} of database "${payload.database}"`;

@@ -1,15 +1,25 @@
 import { ExportAlreadyRunningError } from './errors.js';
+import type { ExportSpec } from './export-spec.js';
 import { toExportRequestBody } from './export-spec.js';
 import { dumpFileTemplate, makeRunId, runIdOfFile } from './naming.js';
 import type { DataPumpJob, JobTaskDeps, OrdsApi } from './ords/ords-api.js';
 import { isJobRunning } from './ords/ords-parse.js';
-import type { JobRef, StartExportPayload } from './payloads.js';
+import type { JobRef, OnRunningExport } from './payloads.js';
 
 /**
  * Finished jobs looked at when searching for this run's own job. The job list keeps every job whose
  * control table was kept, so it grows without bound; this run's job, if any, is among the newest.
  */
 const RECENT_FINISHED_JOBS_TO_CHECK = 5;
+
+/** What `startExport` needs to know about the run and its database (from the binding). */
+export interface StartExportInput {
+  readonly executionName: string;
+  readonly executionStartTime: string;
+  readonly database: string;
+  readonly export: ExportSpec;
+  readonly onRunningExport: OnRunningExport;
+}
 
 /**
  * Starts this run's Data Pump export, safely re-runnable:
@@ -19,7 +29,7 @@ const RECENT_FINISHED_JOBS_TO_CHECK = 5;
  *    database's configuration says `onRunningExport: "adopt"`;
  * 3. otherwise POST the export with a `file_name` unique to this run.
  */
-export async function startExport(deps: JobTaskDeps, payload: StartExportPayload): Promise<JobRef> {
+export async function startExport(deps: JobTaskDeps, payload: StartExportInput): Promise<JobRef> {
   const { ords, logger } = deps;
   const runId = makeRunId(payload.executionStartTime, payload.executionName);
   const fileName = dumpFileTemplate(payload.database, runId);

@@ -1,5 +1,7 @@
+import { assertKeyOfJob } from '../core/binding.js';
 import { CopyFilePayloadSchema } from '../core/payloads.js';
 import { copyFile } from '../core/transfer/copy-file.js';
+import { bindingFor } from '../shared/bindings.js';
 import { s3Client } from '../shared/clients.js';
 import { numberEnv, requiredEnv } from '../shared/env.js';
 import { defineTask } from '../shared/handler.js';
@@ -12,10 +14,12 @@ const MiB = 1024 * 1024;
  * "Copy file": copies one job file into S3 until the invocation's time budget is nearly spent,
  * then returns where it stopped; the state machine calls it again until the file is stored.
  */
-export const handler = defineTask('Copy file', CopyFilePayloadSchema, async (payload, context) =>
-  copyFile(
+export const handler = defineTask('Copy file', CopyFilePayloadSchema, async (payload, context) => {
+  const binding = await bindingFor(payload.database);
+  assertKeyOfJob(binding, payload.job, payload.file.name, payload.file.key);
+  return copyFile(
     {
-      ords: await ordsFor(payload),
+      ords: await ordsFor(binding),
       s3: s3Client(),
       bucket: requiredEnv('BUCKET_NAME'),
       logger,
@@ -26,5 +30,5 @@ export const handler = defineTask('Copy file', CopyFilePayloadSchema, async (pay
       maxFileBytes: numberEnv('COPY_MAX_FILE_BYTES', 512 * 1024 * MiB),
     },
     payload,
-  ),
-);
+  );
+});

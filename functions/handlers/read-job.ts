@@ -1,10 +1,15 @@
 import { ReadJobPayloadSchema } from '../core/payloads.js';
 import { readJob } from '../core/read-job.js';
+import { bindingFor } from '../shared/bindings.js';
 import { defineTask } from '../shared/handler.js';
 import { logger } from '../shared/logger.js';
 import { ordsFor } from '../shared/ords.js';
 
 /** "Read job": reads the Data Pump job's state once per poll. */
-export const handler = defineTask('Read job', ReadJobPayloadSchema, async (payload) =>
-  readJob({ ords: await ordsFor(payload), logger, now: () => new Date() }, payload),
-);
+export const handler = defineTask('Read job', ReadJobPayloadSchema, async (payload) => {
+  const binding = await bindingFor(payload.database);
+  return readJob(
+    { ords: await ordsFor(binding), logger, now: () => new Date() },
+    { ...payload, timeoutSeconds: binding.timeoutSeconds },
+  );
+});

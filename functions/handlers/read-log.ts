@@ -1,10 +1,15 @@
 import { ReadLogPayloadSchema } from '../core/payloads.js';
 import { readLog } from '../core/read-log.js';
+import { bindingFor } from '../shared/bindings.js';
 import { defineTask } from '../shared/handler.js';
 import { logger } from '../shared/logger.js';
 import { ordsFor } from '../shared/ords.js';
 
 /** "Read log": reads the finished job's log, decides the verdict and lists the files to store. */
-export const handler = defineTask('Read log', ReadLogPayloadSchema, async (payload) =>
-  readLog({ ords: await ordsFor(payload), logger, now: () => new Date() }, payload),
-);
+export const handler = defineTask('Read log', ReadLogPayloadSchema, async (payload) => {
+  const binding = await bindingFor(payload.database);
+  return readLog(
+    { ords: await ordsFor(binding), logger, now: () => new Date() },
+    { ...payload, prefix: binding.prefix },
+  );
+});

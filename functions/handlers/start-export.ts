@@ -1,10 +1,28 @@
+import { beginRun } from '../core/begin-run.js';
 import { StartExportPayloadSchema } from '../core/payloads.js';
-import { startExport } from '../core/start-export.js';
+import { acquireRunLock } from '../core/run-lock.js';
+import { bindingFor } from '../shared/bindings.js';
+import { s3Client } from '../shared/clients.js';
+import { requiredEnv } from '../shared/env.js';
+import { executionStatus } from '../shared/executions.js';
 import { defineTask } from '../shared/handler.js';
 import { logger } from '../shared/logger.js';
 import { ordsFor } from '../shared/ords.js';
 
-/** "Start export": starts (or adopts) this run's Data Pump export. */
+/** "Start export": checks the input, takes the database's run lock, starts (or adopts) the export. */
 export const handler = defineTask('Start export', StartExportPayloadSchema, async (payload) =>
-  startExport({ ords: await ordsFor(payload), logger, now: () => new Date() }, payload),
+  beginRun(
+    {
+      binding: bindingFor,
+      lock: (request) =>
+        acquireRunLock(
+          { s3: s3Client(), bucket: requiredEnv('BUCKET_NAME'), logger, executionStatus },
+          request,
+        ),
+      ords: ordsFor,
+      logger,
+      now: () => new Date(),
+    },
+    payload,
+  ),
 );

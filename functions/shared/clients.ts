@@ -1,15 +1,25 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { SSMClient } from '@aws-sdk/client-ssm';
 
 /**
  * AWS SDK clients, built once per container. Endpoints come from the SDK's own settings
- * (`AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL_SECRETS_MANAGER`, `AWS_ENDPOINT_URL_SNS`), so the same code reaches AWS or a
+ * (`AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL_SECRETS_MANAGER`, `AWS_ENDPOINT_URL_SSM`, `AWS_ENDPOINT_URL_SFN`, …), so the same code reaches AWS or a
  * local server.
  */
+/**
+ * Small control-plane calls: a hung connection must fail fast enough for the SDK's retries and the
+ * state machine's to fit in the function's time, instead of the SDK's default of no timeout.
+ */
+const FAST_FAIL = { connectionTimeout: 3_000, requestTimeout: 10_000 } as const;
+
 let s3: S3Client | undefined;
 let secretsManager: SecretsManagerClient | undefined;
 let sns: SNSClient | undefined;
+let ssm: SSMClient | undefined;
+let sfn: SFNClient | undefined;
 
 /** The S3 client. */
 export function s3Client(): S3Client {
@@ -26,7 +36,7 @@ export function s3Client(): S3Client {
 
 /** The Secrets Manager client. */
 export function secretsManagerClient(): SecretsManagerClient {
-  secretsManager ??= new SecretsManagerClient({});
+  secretsManager ??= new SecretsManagerClient({ requestHandler: FAST_FAIL });
   return secretsManager;
 }
 
@@ -36,12 +46,28 @@ export function snsClient(): SNSClient {
   return sns;
 }
 
+/** The SSM client (database bindings). */
+export function ssmClient(): SSMClient {
+  ssm ??= new SSMClient({ requestHandler: FAST_FAIL });
+  return ssm;
+}
+
+/** The Step Functions client (run locks). */
+export function sfnClient(): SFNClient {
+  sfn ??= new SFNClient({ requestHandler: FAST_FAIL });
+  return sfn;
+}
+
 /** Forgets the clients (the local runner starts each run as a fresh container). */
 export function resetClients(): void {
   s3?.destroy();
   secretsManager?.destroy();
   sns?.destroy();
+  ssm?.destroy();
+  sfn?.destroy();
   s3 = undefined;
+  ssm = undefined;
+  sfn = undefined;
   secretsManager = undefined;
   sns = undefined;
 }

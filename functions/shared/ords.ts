@@ -1,5 +1,6 @@
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { SecretError } from '../core/errors.js';
+import { describeAwsError, isTransientAwsError } from '../core/aws-errors.js';
+import { AwsUnavailableError, SecretError } from '../core/errors.js';
 import type { OrdsApi, OrdsSecret } from '../core/ords/ords-api.js';
 import { OrdsClient } from '../core/ords/ords-client.js';
 import { parseOrdsSecret } from '../core/ords/ords-secret.js';
@@ -41,6 +42,12 @@ async function readSecret(secretId: string): Promise<OrdsSecret> {
       new GetSecretValueCommand({ SecretId: secretId }),
     ));
   } catch (error) {
+    if (isTransientAwsError(error)) {
+      // Throttling or a Secrets Manager hiccup: the state machine tries again after a back-off.
+      throw new AwsUnavailableError(`Secret "${secretId}" could not be read: ${describeAwsError(error)}`, {
+        cause: error,
+      });
+    }
     throw new SecretError(describeSecretFailure(secretId, error), { cause: error });
   }
   const secret = parseOrdsSecret(secretId, secretString);

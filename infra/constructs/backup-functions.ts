@@ -1,12 +1,14 @@
 import { join, resolve } from 'node:path';
-import { Duration, Size, Token, Validations } from 'aws-cdk-lib';
-import { type IRole, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { ArnFormat, Duration, Size, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Effect, type IRole, Policy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BucketGrants, type IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { runLockKey } from '../../functions/core/run-lock.js';
 import {
   largestPartBytes as largestPartOfPlan,
   S3_MAX_OBJECT_BYTES,
@@ -81,6 +83,8 @@ export function copyMemoryMiB(input: CopyMemoryInput): number {
 export interface BackupFunctionsProps {
   /** The bucket the copy and manifest functions store into. */
   readonly bucket: IBucket;
+  /** The SSM parameter path under which each database's binding is kept (`<path>/<database>`). */
+  readonly bindingParameterPath: string;
   /**
    * Parts the copy function uploads at the same time while it downloads the next one.
    * @default 2
@@ -202,8 +206,14 @@ export class BackupFunctions extends Construct {
     const copyMemory = this.validate(memoryInput);
 
     const bucketName = props.bucket.bucketName;
+    // Every task function resolves its database's binding (ORDS URL, secret, prefix) from SSM.
+    const bindingEnvironment = { DATABASE_PARAMETER_PATH: props.bindingParameterPath };
     const create = (spec: FunctionSpec) => {
-      const fn = backupFunction(this, spec, logRetention);
+      const fn = backupFunction(
+        this,
+        { ...spec, environment: { ...bindingEnvironment, ...spec.environment } },
+        logRetention,
+      );
       Validations.of(fn.node.defaultChild!).acknowledge({
         id: 'Serverless-LambdaDLQ',
         reason:
@@ -216,21 +226,24 @@ export class BackupFunctions extends Construct {
       entry: 'start-export.ts',
       description: 'Starts (or adopts) the Data Pump export of one database through ORDS',
       memorySize: 512,
-      timeout: Duration.minutes(2),
+      // Listing and reading jobs to adopt one after an ambiguous POST can take several ORDS round trips.
+      timeout: Duration.minutes(5),
+      environment: { BUCKET_NAME: bucketName },
     });
     this.readJob = create({
       id: 'ReadJob',
       entry: 'read-job.ts',
       description: 'Reads the state of a Data Pump job through ORDS',
       memorySize: 512,
-      timeout: Duration.minutes(1),
+      // Longer than the ORDS client's own request timeouts (60 s for headers, 120 s between chunks).
+      timeout: Duration.minutes(3),
     });
     this.readLog = create({
       id: 'ReadLog',
       entry: 'read-log.ts',
       description: 'Reads the log of a finished Data Pump job and decides how it ended',
       memorySize: 512,
-      timeout: Duration.minutes(2),
+      timeout: Duration.minutes(3),
     });
     this.copyFile = create({
       id: 'CopyFile',
@@ -257,6 +270,20 @@ export class BackupFunctions extends Construct {
     this.ordsCallers = [this.startExport, this.readJob, this.readLog, this.copyFile];
     this.ordsCallerRoles = this.ordsCallers.map((fn) => fn.role!);
 
+    const bindings = Stack.of(this).formatArn({
+      service: 'ssm',
+      resource: 'parameter',
+      resourceName: `${props.bindingParameterPath.replace(/^\//, '')}/*`,
+    });
+    for (const fn of [...this.ordsCallers, this.writeManifest]) {
+      fn.addToRolePolicy(new PolicyStatement({ actions: ['ssm:GetParameter'], resources: [bindings] }));
+      acknowledgeWildcardResource(
+        fn.role!,
+        bindings,
+        'Reads the binding of whichever database its run backs up.',
+      );
+    }
+
     const grants = BucketGrants.fromBucket(props.bucket);
     // Multipart upload (Create/UploadPart/Complete are s3:PutObject), resuming (ListParts), aborting,
     // and the "already stored" check: HeadObject (s3:GetObject) and the marker tags.
@@ -274,11 +301,32 @@ export class BackupFunctions extends Construct {
     );
     // The manifest is written last, as `<folder>manifest.json`; before that HeadObject checks each
     // stored file's size, which needs s3:GetObject.
+    // Only the manifest step writes manifests: the copy step may write any backup file, never those,
+    // nor the run locks.
+    this.copyFile.addToRolePolicy(
+      new PolicyStatement({
+        effect: Effect.DENY,
+        actions: ['s3:PutObject'],
+        resources: [
+          props.bucket.arnForObjects('*manifest.json'),
+          props.bucket.arnForObjects(runLockKey('*')),
+        ],
+      }),
+    );
     grants.actionsOnObjectKeys(this.writeManifest, '*/manifest.json', 's3:PutObject', 'kms:GenerateDataKey*');
+    // The run lock: created or taken over by "Start export", read back with HeadObject.
+    grants.actionsOnObjectKeys(
+      this.startExport,
+      runLockKey('*'),
+      's3:PutObject',
+      's3:GetObject',
+      'kms:Decrypt',
+      'kms:GenerateDataKey*',
+    );
     grants.actionsOnObjectKeys(this.writeManifest, '*', 's3:GetObject', 'kms:Decrypt');
 
     if (props.bucket.encryptionKey) {
-      for (const fn of [this.copyFile, this.writeManifest]) {
+      for (const fn of [this.copyFile, this.writeManifest, this.startExport]) {
         Validations.of(fn.role!).acknowledge({
           id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
           reason:
@@ -286,6 +334,11 @@ export class BackupFunctions extends Construct {
         });
       }
     }
+    acknowledgeWildcardResource(
+      this.startExport.role!,
+      props.bucket.arnForObjects(runLockKey('*')),
+      'One run lock object per database, _locks/<database>.json: only those keys.',
+    );
     const objects = props.bucket.arnForObjects('*');
     acknowledgeWildcardResource(
       this.copyFile.role!,
@@ -301,6 +354,29 @@ export class BackupFunctions extends Construct {
       this.writeManifest.role!,
       props.bucket.arnForObjects('*/manifest.json'),
       'Manifests are written as <prefix><database>/<date>/<job>/manifest.json: only such keys are writable.',
+    );
+  }
+
+  /**
+   * Lets "Start export" ask Step Functions whether the execution holding a run lock still runs.
+   * A policy of its own, not the role's default policy: the state machine depends on the function,
+   * so the function must not depend on a policy that names the state machine.
+   */
+  allowRunLocks(stateMachine: StateMachine): void {
+    const executions = Stack.of(this).formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${stateMachine.stateMachineName}:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    const policy = new Policy(this, 'RunLockPolicy', {
+      roles: [this.startExport.role!],
+      statements: [new PolicyStatement({ actions: ['states:DescribeExecution'], resources: [executions] })],
+    });
+    acknowledgeWildcardResource(
+      policy,
+      executions,
+      "Describes the execution named in a database's run lock, whichever execution of this state machine it is.",
     );
   }
 

@@ -34,14 +34,12 @@ export const LAMBDA_SERVICE_ERRORS: readonly string[] = [
 ];
 
 /**
- * Errors "Copy file" also retries: an invocation that was killed (task timeout, function timeout or
- * crash, which Step Functions reports as `Lambda.Unknown`) resumes from its input's progress.
+ * An invocation that was killed (task timeout, function timeout or crash, which Step Functions
+ * reports as `Lambda.Unknown`): retried by every task that is safe to run again. "Copy file" resumes
+ * from its input's progress; "Start export" finds its own lock and adopts its own job; "Read job" and
+ * "Read log" only read.
  */
-export const COPY_INTERRUPTED_ERRORS: readonly string[] = [
-  'States.Timeout',
-  'Lambda.Unknown',
-  'Sandbox.Timedout',
-];
+export const INTERRUPTED_ERRORS: readonly string[] = ['States.Timeout', 'Lambda.Unknown', 'Sandbox.Timedout'];
 
 /** Time a Task state waits for its function beyond the function's own timeout. */
 const TASK_TIMEOUT_MARGIN = Duration.seconds(30);
@@ -129,80 +127,64 @@ export class BackupStateMachine extends Construct {
           (functions[fn].timeout ?? Duration.seconds(3)).plus(TASK_TIMEOUT_MARGIN),
         ),
       });
+    // 10 s, 20 s, 40 s, 80 s, then every 2 min: about 13 minutes of an outage ridden out per task.
     const retry = (state: LambdaInvoke | MapState, extraErrors: readonly string[] = []) =>
       state.addRetry({
         errors: [...RETRYABLE_ERRORS, ...LAMBDA_SERVICE_ERRORS, ...extraErrors],
         interval: Duration.seconds(10),
         backoffRate: 2,
-        maxAttempts: 5,
+        maxAttempts: 9,
         maxDelay: Duration.minutes(2),
         jitterStrategy: JitterType.FULL,
       });
-    const guarded = (state: LambdaInvoke) => {
-      retry(state);
+    const guarded = (state: LambdaInvoke, extraErrors: readonly string[] = []) => {
+      retry(state, extraErrors);
       return state.addCatch(backupFailed, { errors: ['States.ALL'], resultPath: '$.error' });
     };
 
     // Every task gets the execution's name, so each log line says which execution wrote it.
     const executionName = JsonPath.stringAt('$$.Execution.Name');
-    const target = {
-      executionName,
-      database: JsonPath.stringAt('$.database'),
-      ordsUrl: JsonPath.stringAt('$.ordsUrl'),
-      secretId: JsonPath.stringAt('$.secretId'),
-    };
+    // Tasks name only the database: each function reads the database's ORDS URL, secret and prefix
+    // from its deploy-time binding, never from the state.
+    const target = { executionName, database: JsonPath.stringAt('$.database') };
+    const job = JsonPath.objectAt('$.run.job');
 
     const startExport = guarded(
       task(
         'Start export',
         'startExport',
         TaskInput.fromObject({
-          ...target,
-          export: JsonPath.objectAt('$.export'),
-          onRunningExport: JsonPath.stringAt('$.onRunningExport'),
+          executionName,
+          executionArn: JsonPath.stringAt('$$.Execution.Id'),
           executionStartTime: JsonPath.stringAt('$$.Execution.StartTime'),
+          input: JsonPath.objectAt('$$.Execution.Input'),
         }),
-        '$.job',
+        '$.run',
       ),
+      INTERRUPTED_ERRORS,
     );
     const waitBeforePolling = new Wait(this, 'Wait before polling', {
-      time: WaitTime.secondsPath('$.pollSeconds'),
+      time: WaitTime.secondsPath('$.run.pollSeconds'),
     });
     const readJob = guarded(
-      task(
-        'Read job',
-        'readJob',
-        TaskInput.fromObject({
-          ...target,
-          job: JsonPath.objectAt('$.job'),
-          timeoutSeconds: JsonPath.numberAt('$.timeoutSeconds'),
-        }),
-        '$.status',
-      ),
+      task('Read job', 'readJob', TaskInput.fromObject({ ...target, job }), '$.status'),
+      INTERRUPTED_ERRORS,
     );
     const readLog = guarded(
-      task(
-        'Read log',
-        'readLog',
-        TaskInput.fromObject({
-          ...target,
-          job: JsonPath.objectAt('$.job'),
-          prefix: JsonPath.stringAt('$.prefix'),
-        }),
-        '$.verdict',
-      ),
+      task('Read log', 'readLog', TaskInput.fromObject({ ...target, job }), '$.verdict'),
+      INTERRUPTED_ERRORS,
     );
 
     // The whole iteration state: the file, and from the second call on the progress to resume from.
     const copyFile = task('Copy file', 'copyFile', undefined, '$.progress');
-    retry(copyFile, COPY_INTERRUPTED_ERRORS);
+    retry(copyFile, INTERRUPTED_ERRORS);
     const fileCopied = new Choice(this, 'File copied?');
     const fileStored = new Pass(this, 'File stored', { outputPath: '$.progress.file' });
     const copyFiles = new MapState(this, 'Copy files', {
       itemsPath: '$.verdict.files',
       itemSelector: {
         ...target,
-        job: JsonPath.objectAt('$.job'),
+        job,
         file: JsonPath.objectAt('$$.Map.Item.Value'),
       },
       maxConcurrency: fileConcurrency,
@@ -225,17 +207,14 @@ export class BackupStateMachine extends Construct {
         'Write manifest',
         'writeManifest',
         TaskInput.fromObject({
-          executionName,
-          database: JsonPath.stringAt('$.database'),
-          prefix: JsonPath.stringAt('$.prefix'),
-          job: JsonPath.objectAt('$.job'),
+          ...target,
+          job,
           verdict: JsonPath.objectAt('$.verdict'),
           stored: JsonPath.objectAt('$.stored'),
-          // Whether a "completed with errors" export counts as a success in the metrics.
-          acceptCompletedWithErrors: JsonPath.stringAt('$.acceptCompletedWithErrors'),
         }),
         '$.result',
       ),
+      INTERRUPTED_ERRORS,
     );
     const completedWithErrors = new Fail(this, 'Export completed with errors', {
       comment: 'The files and manifest are stored, but the configuration does not accept errors',
@@ -262,7 +241,7 @@ export class BackupStateMachine extends Construct {
                         .when(
                           Condition.and(
                             Condition.stringEquals('$.verdict.verdict', 'completed-with-errors'),
-                            Condition.booleanEquals('$.acceptCompletedWithErrors', false),
+                            Condition.booleanEquals('$.run.acceptCompletedWithErrors', false),
                           ),
                           completedWithErrors,
                         )

@@ -119,13 +119,14 @@ describe('faults a real ORDS shows', () => {
   });
 
   it('refuses to start a second export while an earlier run of the database is still exporting, or adopts it', async () => {
-    // GIVEN a run that started its export, then gave up polling because ORDS kept failing job reads
+    // GIVEN a run that started its export, then failed because ORDS refused its job reads (an
+    // outage would not do: the poll loop rides those out until the export's timeout)
     const failJobReads = (line: string) => {
       if (line.startsWith('  job '))
-        h.simulator.configure({ transientFailures: { count: 1000, route: 'job' } });
+        h.simulator.configure({ transientFailures: { count: 1000, route: 'job', status: 403 } });
     };
     const abandoned = await h.run({ database: 'overlap', onProgress: failJobReads });
-    expect(abandoned.error).toBe(ErrorName.OrdsUnavailable);
+    expect(abandoned.error).toBe(ErrorName.OrdsAuth);
     h.simulator.configure({ transientFailures: undefined });
     const jobs = h.simulator.jobs().length;
 

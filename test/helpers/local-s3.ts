@@ -16,7 +16,9 @@ import { S3Client } from '@aws-sdk/client-s3';
  * - `x-amz-checksum-crc32` of a part verified (BadDigest), stored and listed; completions checked
  *   for part order, ETags, checksums and `x-amz-mp-object-size`;
  * - aws-chunked bodies refused (501): s3rver would store the chunk framing inside the object;
- * - tags dropped when an object is replaced or deleted, as on S3 (s3rver keeps them).
+ * - tags dropped when an object is replaced or deleted, as on S3 (s3rver keeps them);
+ * - conditional writes: PutObject with `If-None-Match: *` or `If-Match: <etag>` answers 412
+ *   PreconditionFailed when the condition fails, one writer at a time per key, as on S3.
  */
 
 /** What `startLocalS3` returns. */
@@ -62,6 +64,7 @@ interface S3rverInstance {
   store: {
     getResourcePath(bucket: string, key: string | undefined, resource: string): string;
     deleteSubresource(bucket: string, key: string, resourceType: string): Promise<void>;
+    getMetadata(bucket: string, key: string): Promise<{ etag: string }>;
   };
   run(): Promise<{ address: string; port: number }>;
   close(): Promise<void>;
@@ -131,12 +134,27 @@ function multipartExtension(server: S3rverInstance): Middleware {
     }
     const uploadId = typeof ctx.query.uploadId === 'string' ? ctx.query.uploadId : undefined;
     if (uploadId === undefined) {
-      await next();
       const replaced =
         ctx.method === 'PUT' &&
         !('tagging' in ctx.query) &&
         !('acl' in ctx.query) &&
         !ctx.get('x-amz-copy-source');
+      const conditional = replaced && (ctx.get('if-none-match') !== '' || ctx.get('if-match') !== '');
+      if (conditional) {
+        const release = await writeSlots.take(`${bucket}/${key}`);
+        try {
+          const problem = await checkWriteCondition(server, bucket, key, ctx);
+          if (problem) {
+            await readBody(ctx.req);
+            return fail(ctx, problem.status, problem.code, problem.message);
+          }
+          await next();
+        } finally {
+          release();
+        }
+      } else {
+        await next();
+      }
       if ((replaced || ctx.method === 'DELETE') && ctx.status < 300) {
         await server.store.deleteSubresource(bucket, key, 'tagging');
       }
@@ -178,6 +196,61 @@ function multipartExtension(server: S3rverInstance): Middleware {
         return next();
     }
   };
+}
+
+/** One conditional write per key at a time: S3 grants a condition to exactly one of two writers. */
+const writeSlots = {
+  busy: new Map<string, Promise<void>>(),
+  async take(key: string): Promise<() => void> {
+    for (let held = this.busy.get(key); held; held = this.busy.get(key)) await held;
+    let release!: () => void;
+    this.busy.set(
+      key,
+      new Promise<void>((resolve) => {
+        release = resolve;
+      }),
+    );
+    return () => {
+      this.busy.delete(key);
+      release();
+    };
+  },
+};
+
+/** S3's answer to a PutObject whose `If-None-Match: *` or `If-Match` does not hold, else null. */
+async function checkWriteCondition(
+  server: S3rverInstance,
+  bucket: string,
+  key: string,
+  ctx: KoaContext,
+): Promise<{ status: number; code: string; message: string } | null> {
+  const etag = await server.store.getMetadata(bucket, key).then(
+    (metadata) => metadata.etag,
+    () => null,
+  );
+  const noneMatch = ctx.get('if-none-match');
+  if (noneMatch !== '' && noneMatch !== '*') {
+    return { status: 501, code: 'NotImplemented', message: 'If-None-Match on PutObject takes only *' };
+  }
+  if (noneMatch === '*' && etag !== null) {
+    return {
+      status: 412,
+      code: 'PreconditionFailed',
+      message: 'At least one of the pre-conditions you specified did not hold',
+    };
+  }
+  const match = ctx.get('if-match');
+  if (match !== '' && etag === null) {
+    return { status: 404, code: 'NoSuchKey', message: 'The specified key does not exist.' };
+  }
+  if (match !== '' && match !== etag) {
+    return {
+      status: 412,
+      code: 'PreconditionFailed',
+      message: 'At least one of the pre-conditions you specified did not hold',
+    };
+  }
+  return null;
 }
 
 async function uploadPart(ctx: KoaContext, next: () => Promise<void>, uploadDir: string): Promise<void> {

@@ -19,11 +19,15 @@ import {
 const MIB = 1024 * 1024;
 
 /** The template of a stack holding only `BackupFunctions` with these copy settings. */
-function functionsTemplate(props: Omit<BackupFunctionsProps, 'bucket'>): Template {
+function functionsTemplate(props: Omit<BackupFunctionsProps, 'bucket' | 'bindingParameterPath'>): Template {
   const { app, cleanup } = newApp();
   try {
     const stack = new Stack(app, 'Test');
-    new BackupFunctions(stack, 'Functions', { bucket: new Bucket(stack, 'Bucket'), ...props });
+    new BackupFunctions(stack, 'Functions', {
+      bucket: new Bucket(stack, 'Bucket'),
+      bindingParameterPath: '/test/databases',
+      ...props,
+    });
     return Template.fromStack(stack);
   } finally {
     cleanup();
@@ -81,7 +85,7 @@ describe('BackupFunctions', () => {
     }
   });
 
-  it('gives the copy function 15 minutes and the others at most 2', () => {
+  it('gives the copy function 15 minutes and the ORDS readers more than the ORDS client waits for an answer', () => {
     const { json } = synthesized;
     const timeouts = Object.fromEntries(
       Object.entries(allFunctions()).map(([name, fn]) => [
@@ -91,15 +95,15 @@ describe('BackupFunctions', () => {
     );
 
     expect(timeouts).toEqual({
-      startExport: 120,
-      readJob: 60,
-      readLog: 120,
+      startExport: 300,
+      readJob: 180,
+      readLog: 180,
       copyFile: 900,
       writeManifest: 60,
     });
   });
 
-  it('sets the Powertools settings everywhere and the bucket only where it is written', () => {
+  it('sets the Powertools settings and the binding path everywhere, the bucket only where it is written', () => {
     const { json } = synthesized;
     for (const [name, fn] of Object.entries(allFunctions())) {
       const variables = json.Resources[logicalIdOf(fn)]!.Properties.Environment.Variables;
@@ -108,8 +112,9 @@ describe('BackupFunctions', () => {
         POWERTOOLS_SERVICE_NAME: 'ords-datapump-backup',
         POWERTOOLS_METRICS_NAMESPACE: 'OrdsDatapumpBackup',
         NODE_OPTIONS: '--enable-source-maps',
+        DATABASE_PARAMETER_PATH: '/ords-datapump-backup/databases',
       });
-      expect('BUCKET_NAME' in variables).toBe(name === 'copyFile' || name === 'writeManifest');
+      expect('BUCKET_NAME' in variables).toBe(['copyFile', 'writeManifest', 'startExport'].includes(name));
     }
   });
 
@@ -125,22 +130,24 @@ describe('BackupFunctions', () => {
     });
   });
 
-  it('lets only the copy and manifest functions write the bucket', () => {
+  it('lets only the copy, manifest and start-export (run lock) functions write the bucket', () => {
     const { json } = synthesized;
     const writers = Object.entries(allFunctions())
       .filter(([, fn]) =>
-        statementsOfRole(json, roleOfFunction(json, logicalIdOf(fn))).some((statement) =>
-          actionsOf(statement).some((action) => /^s3:(PutObject|\*)$/.test(action)),
+        statementsOfRole(json, roleOfFunction(json, logicalIdOf(fn))).some(
+          (statement) =>
+            statement.Effect === 'Allow' &&
+            actionsOf(statement).some((action) => /^s3:(PutObject|\*)$/.test(action)),
         ),
       )
       .map(([name]) => name);
 
-    expect(writers).toEqual(['copyFile', 'writeManifest']);
+    expect(writers).toEqual(['startExport', 'copyFile', 'writeManifest']);
   });
 
-  it('gives the read-log, start-export and read-job functions no S3 access at all', () => {
+  it('gives the read-log and read-job functions no S3 access at all', () => {
     const { json } = synthesized;
-    for (const fn of [stack.functions.readLog, stack.functions.startExport, stack.functions.readJob]) {
+    for (const fn of [stack.functions.readLog, stack.functions.readJob]) {
       const s3Actions = statementsOfRole(json, roleOfFunction(json, logicalIdOf(fn))).flatMap((statement) =>
         actionsOf(statement).filter((action) => action.startsWith('s3:')),
       );
@@ -154,7 +161,10 @@ describe('BackupFunctions', () => {
     const statements = statementsOfRole(
       json,
       roleOfFunction(json, logicalIdOf(stack.functions.copyFile)),
-    ).filter((statement) => actionsOf(statement).some((action) => action.startsWith('s3:')));
+    ).filter(
+      (statement) =>
+        statement.Effect === 'Allow' && actionsOf(statement).some((action) => action.startsWith('s3:')),
+    );
     const bucketId = logicalIdOf(stack.bucket.bucket);
 
     expect(statements).toHaveLength(1);
@@ -169,6 +179,35 @@ describe('BackupFunctions', () => {
     expect(resourcesOf(statements[0]!)).toEqual([
       { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*']] },
     ]);
+  });
+
+  it('denies the copy function any write of a manifest or a run lock', () => {
+    const { json } = synthesized;
+    const denied = statementsOfRole(json, roleOfFunction(json, logicalIdOf(stack.functions.copyFile))).filter(
+      (statement) => statement.Effect === 'Deny',
+    );
+    const bucketId = logicalIdOf(stack.bucket.bucket);
+
+    expect(denied).toHaveLength(1);
+    expect(actionsOf(denied[0]!)).toEqual(['s3:PutObject']);
+    expect(resourcesOf(denied[0]!)).toEqual([
+      { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*manifest.json']] },
+      { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/_locks/*.json']] },
+    ]);
+  });
+
+  it('lets every task function read only the bindings under the deployment path', () => {
+    const { json } = synthesized;
+    for (const fn of Object.values(allFunctions())) {
+      const reads = statementsOfRole(json, roleOfFunction(json, logicalIdOf(fn))).filter((statement) =>
+        actionsOf(statement).some((action) => action.startsWith('ssm:')),
+      );
+
+      expect(reads.flatMap(actionsOf)).toEqual(['ssm:GetParameter']);
+      expect(JSON.stringify(reads.flatMap(resourcesOf))).toContain(
+        ':parameter/ords-datapump-backup/databases/*',
+      );
+    }
   });
 
   it('lets the manifest function put only manifest.json keys', () => {

@@ -140,11 +140,21 @@ describe('BackupStateMachine', () => {
     expect(states.get('Copy file').Parameters).toBeUndefined();
   });
 
-  it('takes the execution name and start time from the context object', () => {
-    expect(states.get('Start export').Parameters).toMatchObject({
+  it('takes the execution name, id, start time and input from the context object', () => {
+    expect(states.get('Start export').Parameters).toEqual({
       'executionName.$': '$$.Execution.Name',
+      'executionArn.$': '$$.Execution.Id',
       'executionStartTime.$': '$$.Execution.StartTime',
+      'input.$': '$$.Execution.Input',
     });
+  });
+
+  it('sends no task an ORDS URL, a secret or a key prefix: the functions read them from the binding', () => {
+    for (const [name, state] of states) {
+      const text = JSON.stringify([state.Parameters ?? {}, state.ItemSelector ?? {}]);
+
+      expect(text, name).not.toMatch(/ordsUrl|secretId|prefix/);
+    }
   });
 
   it('copies two files at a time and collects the stored files', () => {
@@ -158,7 +168,7 @@ describe('BackupStateMachine', () => {
 
   it('polls until the job is no longer running', () => {
     expect(states.get('Wait before polling')).toMatchObject({
-      SecondsPath: '$.pollSeconds',
+      SecondsPath: '$.run.pollSeconds',
       Next: 'Read job',
     });
     expect(states.get('Export finished?')).toEqual({
@@ -181,7 +191,7 @@ describe('BackupStateMachine', () => {
       expect(retrier, name).toMatchObject({
         IntervalSeconds: 10,
         BackoffRate: 2,
-        MaxAttempts: 5,
+        MaxAttempts: 9,
         MaxDelaySeconds: 120,
         JitterStrategy: 'FULL',
       });
@@ -202,14 +212,15 @@ describe('BackupStateMachine', () => {
     }
   });
 
-  it('retries an interrupted copy, which resumes from its progress', () => {
-    const retried = states
-      .get('Copy file')
-      .Retry.flatMap((retrier: { ErrorEquals: string[] }) => retrier.ErrorEquals);
+  it('retries an interrupted invocation of every task, each safe to run again', () => {
+    for (const name of ['Start export', 'Read job', 'Read log', 'Copy file', 'Write manifest']) {
+      const retried = states
+        .get(name)
+        .Retry.flatMap((retrier: { ErrorEquals: string[] }) => retrier.ErrorEquals);
 
-    expect(retried).toContain('States.Timeout');
-    for (const name of ['Start export', 'Read job', 'Read log', 'Write manifest']) {
-      expect(JSON.stringify(states.get(name).Retry), name).not.toContain('States.Timeout');
+      expect(retried, name).toEqual(
+        expect.arrayContaining(['States.Timeout', 'Lambda.Unknown', 'Sandbox.Timedout']),
+      );
     }
   });
 
@@ -246,7 +257,7 @@ describe('BackupStateMachine', () => {
         {
           And: [
             { Variable: '$.verdict.verdict', StringEquals: 'completed-with-errors' },
-            { Variable: '$.acceptCompletedWithErrors', BooleanEquals: false },
+            { Variable: '$.run.acceptCompletedWithErrors', BooleanEquals: false },
           ],
           Next: 'Export completed with errors',
         },

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseBinding } from '../../functions/core/binding.js';
 import { ExecutionInputSchema } from '../../functions/core/payloads.js';
 import type { DatabaseStack } from '../../infra/database-stack.js';
 import {
@@ -90,27 +91,42 @@ describe('DatabaseSchedules', () => {
   it("starts the state machine with the database's execution input", () => {
     const input = JSON.parse(scheduleOf('orders').Target.Input);
 
-    expect(input).toEqual({
-      database: 'orders',
-      ordsUrl: 'https://db.example.com:8443/ords/pdb1/dbapi_user/',
-      secretId: 'prod/ords/orders',
-      export: { jobMode: 'SCHEMA', schemas: ['HR'], threads: 2, datapumpDir: 'DATA_PUMP_DIR' },
-      prefix: 'oracle/',
-      pollSeconds: 60,
-      timeoutSeconds: 43_200,
-      acceptCompletedWithErrors: false,
-      onRunningExport: 'fail',
-      scheduledTime: '<aws.scheduler.scheduled-time>',
-    });
+    expect(input).toEqual({ database: 'orders', scheduledTime: '<aws.scheduler.scheduled-time>' });
+    expect(ExecutionInputSchema.safeParse({ ...input, scheduledTime: '2026-12-01T02:00:00Z' }).success).toBe(
+      true,
+    );
     expect(scheduleOf('orders').Target.Arn).toEqual(
       crossStackReferenceTo(synthesized.built.main.backup.stateMachine),
     );
   });
 
-  it('sends every configured setting in the input, in the shape the handlers parse', () => {
-    const input = JSON.parse(scheduleOf('warehouse').Target.Input);
+  it('puts no URL, secret or prefix in any schedule input', () => {
+    for (const { properties } of schedules) {
+      expect(properties.Target.Input).not.toMatch(/ordsUrl|secret|prefix|https?:/);
+    }
+  });
 
-    expect(ExecutionInputSchema.safeParse(input).success).toBe(true);
+  it("binds each enabled database's URL, secret, prefix and settings in its parameter, in the shape the handlers parse", () => {
+    const parameters = synthesized.templateOf(stack).findResources('AWS::SSM::Parameter');
+    const byName = new Map(
+      Object.values(parameters).map((resource) => [resource.Properties.Name, resource.Properties]),
+    );
+
+    expect([...byName.keys()].sort()).toEqual([
+      '/ords-datapump-backup/databases/orders',
+      '/ords-datapump-backup/databases/warehouse',
+    ]);
+    const orders = JSON.parse(byName.get('/ords-datapump-backup/databases/orders')!.Value);
+    expect(parseBinding('orders', 'p', JSON.stringify(orders))).toMatchObject({
+      ordsUrl: 'https://db.example.com:8443/ords/pdb1/dbapi_user/',
+      secretId: 'prod/ords/orders',
+      prefix: 'oracle/',
+      export: { jobMode: 'SCHEMA', schemas: ['HR'], threads: 2, datapumpDir: 'DATA_PUMP_DIR' },
+      pollSeconds: 60,
+      timeoutSeconds: 43_200,
+    });
+    const input = JSON.parse(byName.get('/ords-datapump-backup/databases/warehouse')!.Value);
+    expect(byName.get('/ords-datapump-backup/databases/warehouse')!.Type).toBe('String');
     expect(input).toMatchObject({
       secretId: DATABASES[1]!.secret,
       export: { jobMode: 'FULL' },

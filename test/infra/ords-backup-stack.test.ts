@@ -97,17 +97,27 @@ describe('OrdsBackupStack', () => {
     expect(JSON.stringify(secrets)).toContain(':secret:prod/ords/orders-??????');
   });
 
-  it("lets no role other than the copy and manifest functions' touch the bucket", () => {
+  it("lets no role other than the copy, manifest and start-export functions' touch the bucket", () => {
     const { json, built } = synthesized;
-    const allowed = [built.main.functions.copyFile, built.main.functions.writeManifest].map((fn) =>
-      roleOfFunction(json, logicalIdOf(fn)),
-    );
+    const { copyFile, writeManifest, startExport } = built.main.functions;
+    const allowed = [copyFile, writeManifest, startExport].map((fn) => roleOfFunction(json, logicalIdOf(fn)));
     const s3Users = Object.entries(json.Resources)
       .filter(([, resource]) => resource.Type === 'AWS::IAM::Role')
       .filter(([id]) => statementsOfRole(json, id).some((s) => actionsOf(s).some((a) => a.startsWith('s3:'))))
       .map(([id]) => id);
 
     expect(s3Users.sort()).toEqual(allowed.sort());
+  });
+
+  it('lets the start-export function touch only the run lock objects', () => {
+    const { json, built } = synthesized;
+    const role = roleOfFunction(json, logicalIdOf(built.main.functions.startExport));
+    const s3Resources = statementsOfRole(json, role)
+      .filter((s) => actionsOf(s).some((a) => a.startsWith('s3:')))
+      .flatMap((s) => resourcesOf(s));
+
+    expect(s3Resources.length).toBeGreaterThan(0);
+    for (const resource of s3Resources) expect(JSON.stringify(resource)).toContain('/_locks/*.json');
   });
 
   it('gives the state machine a 24-hour timeout when no export needs longer', () => {

@@ -2,16 +2,14 @@ import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ErrorName } from '../../../functions/core/errors.js';
-import { writeManifest } from '../../../functions/core/manifest.js';
-import type { WriteManifestPayload } from '../../../functions/core/payloads.js';
+import { type WriteManifestInput, writeManifest } from '../../../functions/core/manifest.js';
 import { recordingLogger } from '../../helpers/job-fakes.js';
 
 const JOB = 'DATAPUMP_REST_EXPORT_20261123020000';
 const FOLDER = `orders/2026/11/23/${JOB}/`;
 const dump = { name: 'A-01.DMP', kind: 'dump' as const, key: `${FOLDER}A-01.DMP` };
 const log = { name: 'A.LOG', kind: 'log' as const, key: `${FOLDER}A.LOG` };
-const payload: WriteManifestPayload = {
-  acceptCompletedWithErrors: false,
+const payload: WriteManifestInput = {
   executionName: 'exec-1',
   database: 'orders',
   prefix: '',

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorName } from '../../../functions/core/errors.js';
-import type { ReadJobPayload } from '../../../functions/core/payloads.js';
-import { readJob } from '../../../functions/core/read-job.js';
+import { type ReadJobInput, readJob } from '../../../functions/core/read-job.js';
 import { FakeJobApi, job, recordingLogger } from '../../helpers/job-fakes.js';
 
 const ref = {
@@ -13,11 +12,9 @@ const ref = {
   startedAt: '2026-11-23T02:00:00.000Z',
   adopted: false,
 };
-const payload: ReadJobPayload = {
+const payload: ReadJobInput = {
   executionName: 'exec-1',
   database: 'orders',
-  ordsUrl: 'http://x/',
-  secretId: 's',
   job: ref,
   timeoutSeconds: 3600,
 };

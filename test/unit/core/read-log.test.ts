@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorName } from '../../../functions/core/errors.js';
-import type { ReadLogPayload } from '../../../functions/core/payloads.js';
-import { readLog } from '../../../functions/core/read-log.js';
+
+import { type ReadLogInput, readLog } from '../../../functions/core/read-log.js';
 import { exportLog, FakeJobApi, job, recordingLogger } from '../../helpers/job-fakes.js';
 
 const JOB = 'DATAPUMP_REST_EXPORT_20261123020000';
@@ -14,11 +14,9 @@ const ref = {
   startedAt: '2026-11-23T02:00:00.000Z',
   adopted: false,
 };
-const payload: ReadLogPayload = {
+const payload: ReadLogInput = {
   executionName: 'exec-1',
   database: 'orders',
-  ordsUrl: 'http://x/',
-  secretId: 's',
   job: ref,
   prefix: 'b/',
 };

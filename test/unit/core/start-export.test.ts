@@ -2,14 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { ErrorName } from '../../../functions/core/errors.js';
 import { ExportSpecSchema } from '../../../functions/core/export-spec.js';
 import { makeRunId } from '../../../functions/core/naming.js';
-import type { StartExportPayload } from '../../../functions/core/payloads.js';
-import { startExport } from '../../../functions/core/start-export.js';
+import { type StartExportInput, startExport } from '../../../functions/core/start-export.js';
 import { FakeJobApi, job, recordingLogger } from '../../helpers/job-fakes.js';
 
-const payload: StartExportPayload = {
+const payload: StartExportInput = {
   database: 'orders',
-  ordsUrl: 'http://127.0.0.1/ords/x/',
-  secretId: 'prod/ords/orders',
   export: ExportSpecSchema.parse({ schemas: ['HR'] }),
   onRunningExport: 'fail',
   executionName: 'exec-1',

@@ -1,5 +1,6 @@
 import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
@@ -14,6 +15,8 @@ import {
   vi,
 } from 'vitest';
 import type { ExecutionStatusEvent } from '../../../functions/core/notify-failure.js';
+import { resetBindingCache } from '../../../functions/shared/bindings.js';
+import { TEST_BINDING_PATH, testBinding } from '../../helpers/bindings.js';
 
 /**
  * The metrics the handlers emit, read as CloudWatch reads them: the embedded metric format (EMF)
@@ -27,12 +30,10 @@ const log = { name: 'A.LOG', kind: 'log' as const, key: `${FOLDER}A.LOG` };
 const DUMP_BYTES = 300 * 1024 * 1024;
 
 /** The "Write manifest" payload as the state machine sends it. */
-function writeManifestPayload(verdict: 'succeeded' | 'completed-with-errors', accept: boolean) {
+function writeManifestPayload(verdict: 'succeeded' | 'completed-with-errors') {
   return {
     executionName: 'orders-20261123T020000Z',
     database: 'orders',
-    prefix: '',
-    acceptCompletedWithErrors: accept,
     job: {
       owner: 'DBAPI_USER',
       jobName: JOB,
@@ -81,6 +82,14 @@ async function emfOf(
 describe('handler metrics', () => {
   const s3 = mockClient(S3Client);
   const sns = mockClient(SNSClient);
+  const ssm = mockClient(SSMClient);
+  /** The database's binding says whether "completed with errors" counts as a success. */
+  const bind = (acceptCompletedWithErrors: boolean) => {
+    resetBindingCache();
+    ssm.on(GetParameterCommand).resolves({
+      Parameter: { Value: JSON.stringify(testBinding({ acceptCompletedWithErrors })) },
+    });
+  };
   const savedEnv = { ...process.env };
   let stdout: MockInstance;
 
@@ -92,6 +101,7 @@ describe('handler metrics', () => {
     process.env.POWERTOOLS_SERVICE_NAME = 'ords-datapump-backup';
     process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
     process.env.BUCKET_NAME = 'backups';
+    process.env.DATABASE_PARAMETER_PATH = TEST_BINDING_PATH;
     process.env.TOPIC_ARN = 'arn:aws:sns:eu-central-1:123456789012:alerts';
     process.env.AWS_REGION = 'eu-central-1';
     vi.useFakeTimers({ now: new Date('2026-11-23T02:11:40Z'), toFake: ['Date'] });
@@ -103,6 +113,8 @@ describe('handler metrics', () => {
   beforeEach(() => {
     s3.reset();
     sns.reset();
+    ssm.reset();
+    bind(false);
     s3.on(HeadObjectCommand, { Key: dump.key }).resolves({ ContentLength: DUMP_BYTES });
     s3.on(HeadObjectCommand, { Key: log.key }).resolves({ ContentLength: 100 });
     s3.on(PutObjectCommand).resolves({});
@@ -114,7 +126,7 @@ describe('handler metrics', () => {
   it('records success, bytes, duration, throughput and files for a stored backup', async () => {
     const { handler } = await import('../../../functions/handlers/write-manifest.js');
 
-    const emf = await emfOf(stdout, () => handler(writeManifestPayload('succeeded', false), context));
+    const emf = await emfOf(stdout, () => handler(writeManifestPayload('succeeded'), context));
 
     expect(emf).toHaveLength(1);
     const [document] = emf;
@@ -145,14 +157,16 @@ describe('handler metrics', () => {
     });
   });
 
-  it('records an export that completed with errors as a success only when the configuration accepts it', async () => {
+  it("records an export that completed with errors as a success only when the database's binding accepts it", async () => {
     const { handler } = await import('../../../functions/handlers/write-manifest.js');
 
+    bind(true);
     const accepted = await emfOf(stdout, () =>
-      handler(writeManifestPayload('completed-with-errors', true), context),
+      handler(writeManifestPayload('completed-with-errors'), context),
     );
+    bind(false);
     const refused = await emfOf(stdout, () =>
-      handler(writeManifestPayload('completed-with-errors', false), context),
+      handler(writeManifestPayload('completed-with-errors'), context),
     );
 
     expect(accepted[0]).toMatchObject({ Database: 'orders', BackupSucceeded: 1 });

@@ -1,7 +1,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ErrorName } from '../../../functions/core/errors.js';
+import { ErrorName, RETRYABLE_ERRORS } from '../../../functions/core/errors.js';
 import { resetClients } from '../../../functions/shared/clients.js';
 import { ordsFor, resetOrdsCache } from '../../../functions/shared/ords.js';
 
@@ -46,5 +46,28 @@ describe('reading the ORDS secret', () => {
 
     expect(second).toBe(first);
     expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(1);
+  });
+});
+
+describe('reading the ORDS secret while Secrets Manager is unwell', () => {
+  beforeEach(() => {
+    secrets.reset();
+    resetClients();
+    resetOrdsCache();
+    process.env.AWS_REGION = 'eu-central-1';
+  });
+
+  it.each([
+    ['ThrottlingException', 400],
+    ['InternalServiceError', 500],
+  ])('fails with a retried AwsUnavailableError when Secrets Manager answers %s', async (name, status) => {
+    secrets
+      .on(GetSecretValueCommand)
+      .rejects(Object.assign(new Error('raw AWS message'), { name, $metadata: { httpStatusCode: status } }));
+    const error = await ordsFor(target).catch((e: Error) => e);
+
+    expect(error).toMatchObject({ name: ErrorName.AwsUnavailable });
+    expect(RETRYABLE_ERRORS).toContain((error as Error).name);
+    expect((error as Error).message).toContain('"prod/ords/orders"');
   });
 });

@@ -43,8 +43,6 @@ export function copyPayload(
   return {
     executionName: 'exec-1',
     database: 'orders',
-    ordsUrl: 'https://ords.example.com/ords/pdb1/dbapi_user/',
-    secretId: 'prod/ords/orders',
     job: {
       owner: 'DBAPI_USER',
       jobName: 'DATAPUMP_REST_EXPORT_20261123020000',

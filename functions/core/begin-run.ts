@@ -1,0 +1,72 @@
+import type { DatabaseBinding } from './binding.js';
+import { InvalidInputError } from './errors.js';
+import type { Logger, OrdsApi } from './ords/ords-api.js';
+import {
+  BOUND_FIELDS,
+  type ExecutionInput,
+  ExecutionInputSchema,
+  parsePayload,
+  type StartExportPayload,
+  type StartedRun,
+} from './payloads.js';
+import type { LockRequest } from './run-lock.js';
+import { startExport } from './start-export.js';
+
+/** What `beginRun` needs: the binding, the run lock and ORDS, each resolved for the database. */
+export interface BeginRunDeps {
+  readonly binding: (database: string) => Promise<DatabaseBinding>;
+  readonly lock: (request: LockRequest) => Promise<void>;
+  readonly ords: (binding: DatabaseBinding) => Promise<OrdsApi>;
+  readonly logger: Logger;
+  readonly now: () => Date;
+}
+
+/**
+ * The first step of every run: checks the execution input, resolves the database's deploy-time
+ * binding, takes the database's run lock, then starts (or adopts) the export with the binding's
+ * ORDS URL, secret and export spec. Nothing reaches ORDS before the input and the lock are settled.
+ */
+export async function beginRun(deps: BeginRunDeps, payload: StartExportPayload): Promise<StartedRun> {
+  const input = parseExecutionInput(payload.input);
+  const binding = await deps.binding(input.database);
+  await deps.lock({
+    database: binding.database,
+    executionArn: payload.executionArn,
+    executionName: payload.executionName,
+    executionStartTime: payload.executionStartTime,
+  });
+  const job = await startExport(
+    { ords: await deps.ords(binding), logger: deps.logger, now: deps.now },
+    {
+      executionName: payload.executionName,
+      executionStartTime: payload.executionStartTime,
+      database: binding.database,
+      export: binding.export,
+      onRunningExport: binding.onRunningExport,
+    },
+  );
+  return {
+    job,
+    pollSeconds: input.pollSeconds ?? binding.pollSeconds,
+    acceptCompletedWithErrors: binding.acceptCompletedWithErrors,
+  };
+}
+
+/**
+ * Parses the execution input. Fields the deployment binds to the database are refused by name, with
+ * the input a run needs, so an old runbook or a tampered schedule fails with a sentence that says why.
+ */
+export function parseExecutionInput(raw: unknown): ExecutionInput {
+  if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
+    const bound = BOUND_FIELDS.filter((field) => Object.hasOwn(raw, field));
+    if (bound.length > 0) {
+      const database = (raw as { database?: unknown }).database;
+      const name = typeof database === 'string' ? database : '<id>';
+      throw new InvalidInputError(
+        `The execution input may not set ${bound.join(', ')}: a database's ORDS URL, secret, S3 prefix ` +
+          `and settings are fixed at deploy time. Start a run with {"database":"${name}"}`,
+      );
+    }
+  }
+  return parsePayload(ExecutionInputSchema, raw, 'The execution input');
+}

@@ -1,0 +1,57 @@
+import { GetParameterCommand } from '@aws-sdk/client-ssm';
+import { describeAwsError, isTransientAwsError } from '../core/aws-errors.js';
+import { bindingParameterName, type DatabaseBinding, parseBinding } from '../core/binding.js';
+import { AwsUnavailableError, UnknownDatabaseError } from '../core/errors.js';
+import { ssmClient } from './clients.js';
+import { requiredEnv } from './env.js';
+
+/**
+ * Bindings are cached briefly per container: every poll needs one, and a redeployed binding must
+ * still be picked up within minutes.
+ */
+const BINDING_TTL_MS = 5 * 60 * 1000;
+
+const cache = new Map<string, { readonly binding: DatabaseBinding; readonly expiresAt: number }>();
+
+/**
+ * The deploy-time binding of a database (ORDS URL, secret, prefix, settings), read from its SSM
+ * parameter under `DATABASE_PARAMETER_PATH`. A database without one is not part of this deployment.
+ */
+export async function bindingFor(database: string): Promise<DatabaseBinding> {
+  const cached = cache.get(database);
+  if (cached && cached.expiresAt > Date.now()) return cached.binding;
+  const name = bindingParameterName(requiredEnv('DATABASE_PARAMETER_PATH'), database);
+  let value: string | undefined;
+  try {
+    const { Parameter } = await ssmClient().send(new GetParameterCommand({ Name: name }));
+    value = Parameter?.Value;
+  } catch (error) {
+    if ((error as { name?: string }).name === 'ParameterNotFound') {
+      throw new UnknownDatabaseError(
+        `Database "${database}" is not configured in this deployment (no parameter ${name}): ` +
+          'check the database id, or add the database to the configuration and deploy',
+        { cause: error },
+      );
+    }
+    if (isTransientAwsError(error)) {
+      throw new AwsUnavailableError(
+        `The binding of database "${database}" could not be read: ${describeAwsError(error)}`,
+        {
+          cause: error,
+        },
+      );
+    }
+    throw new UnknownDatabaseError(
+      `The binding of database "${database}" (parameter ${name}) could not be read: ${describeAwsError(error)}`,
+      { cause: error },
+    );
+  }
+  const binding = parseBinding(database, name, value);
+  cache.set(database, { binding, expiresAt: Date.now() + BINDING_TTL_MS });
+  return binding;
+}
+
+/** Forgets cached bindings (the local runner starts each run as a fresh container). */
+export function resetBindingCache(): void {
+  cache.clear();
+}
