@@ -16,7 +16,7 @@ export interface LocalAwsServer {
   putParameter(name: string, value: string): void;
   /** Records an execution's status (`RUNNING`, `SUCCEEDED`, `FAILED`, …). */
   putExecution(executionArn: string, status: string): void;
-  /** Requests answered so far, by `X-Amz-Target`. */
+  /** Requests answered so far: `X-Amz-Target` and the secret, parameter or execution asked for. */
   readonly calls: readonly string[];
   stop(): Promise<void>;
 }
@@ -38,7 +38,6 @@ export async function startLocalAwsServer(): Promise<LocalAwsServer> {
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const target = String(req.headers['x-amz-target'] ?? '');
-      calls.push(target);
       const reply = replier(req, res);
       let body: Record<string, unknown>;
       try {
@@ -47,6 +46,8 @@ export async function startLocalAwsServer(): Promise<LocalAwsServer> {
         reply(400, { __type: 'ValidationException', message: 'invalid JSON' }, 'ValidationException');
         return;
       }
+      const subject = body.SecretId ?? body.Name ?? body.Path ?? body.executionArn;
+      calls.push(subject === undefined ? target : `${target} ${String(subject)}`);
       const handle = HANDLERS[target];
       if (!handle) {
         reply(400, { __type: 'UnknownOperationException', message: `${target} is not served locally` });

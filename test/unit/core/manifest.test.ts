@@ -1,4 +1,4 @@
-import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ErrorName } from '../../../functions/core/errors.js';
@@ -99,5 +99,76 @@ describe('writeManifest', () => {
     );
     const error = await writeManifest(deps(), payload).catch((e: Error) => e);
     expect(error).toMatchObject({ name: ErrorName.StorageUnavailable });
+  });
+
+  describe('when a manifest already exists at the key', () => {
+    const existing = (files: unknown, runId = payload.job.runId) =>
+      JSON.stringify({
+        manifestVersion: 1,
+        runId,
+        jobName: JOB,
+        files,
+        finishedAt: '2026-11-23T02:01:00.000Z',
+      });
+    beforeEach(() => {
+      s3.on(HeadObjectCommand, { Key: dump.key }).resolves({ ContentLength: 10 * 1024 * 1024 });
+      s3.on(HeadObjectCommand, { Key: log.key }).resolves({ ContentLength: 100 });
+      s3.on(PutObjectCommand).rejects(
+        Object.assign(new Error('At least one of the pre-conditions you specified did not hold'), {
+          name: 'PreconditionFailed',
+          $metadata: { httpStatusCode: 412 },
+        }),
+      );
+    });
+    const answer = (body: string) =>
+      s3.on(GetObjectCommand).resolves({
+        Body: { transformToString: async () => body } as never,
+      });
+
+    it('writes only if none exists (If-None-Match: *)', async () => {
+      answer(existing(payload.stored));
+      await writeManifest(deps(), payload);
+
+      expect(s3.commandCalls(PutObjectCommand)[0]!.args[0].input.IfNoneMatch).toBe('*');
+    });
+
+    it("succeeds with the earlier attempt's manifest of the same run", async () => {
+      // GIVEN the manifest a first attempt wrote before its invocation was cut off
+      s3.reset();
+      s3.on(HeadObjectCommand, { Key: dump.key }).resolves({ ContentLength: 10 * 1024 * 1024 });
+      s3.on(HeadObjectCommand, { Key: log.key }).resolves({ ContentLength: 100 });
+      s3.on(PutObjectCommand).resolves({});
+      await writeManifest(deps(), payload);
+      const written = String(s3.commandCalls(PutObjectCommand)[0]!.args[0].input.Body);
+      s3.on(PutObjectCommand).rejects(
+        Object.assign(new Error('pre-condition'), {
+          name: 'PreconditionFailed',
+          $metadata: { httpStatusCode: 412 },
+        }),
+      );
+      answer(written);
+
+      // WHEN the retry writes it again, THEN it succeeds with that manifest
+      const summary = await writeManifest(deps(), payload);
+      expect(summary).toMatchObject({ manifest: `s3://backups/${FOLDER}manifest.json`, files: [{}, {}] });
+    });
+
+    it('fails with ManifestExistsError, never overwriting, when it lists other files', async () => {
+      answer(existing([{ ...payload.stored[0], bytes: 1 }]));
+      const error = await writeManifest(deps(), payload).catch((e: Error) => e);
+
+      expect(error).toMatchObject({ name: ErrorName.ManifestExists });
+      expect(s3.commandCalls(PutObjectCommand)).toHaveLength(1);
+    });
+
+    it('fails with ManifestExistsError when it belongs to another run', async () => {
+      answer(existing(payload.stored, '20261122T020000Z-FFFF'));
+      await expect(writeManifest(deps(), payload)).rejects.toMatchObject({ name: ErrorName.ManifestExists });
+    });
+
+    it('fails with ManifestExistsError when it is not JSON', async () => {
+      answer('garbage');
+      await expect(writeManifest(deps(), payload)).rejects.toMatchObject({ name: ErrorName.ManifestExists });
+    });
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ErrorName } from '../../../functions/core/errors.js';
+import { ErrorName, OrdsAuthError, OrdsUnavailableError } from '../../../functions/core/errors.js';
 import { type ReadJobInput, readJob } from '../../../functions/core/read-job.js';
 import { FakeJobApi, job, recordingLogger } from '../../helpers/job-fakes.js';
 
@@ -86,6 +86,43 @@ describe('readJob at start-up', () => {
     ords.jobs.set(ref.jobName, flicker());
     await expect(readJob({ ords, ...at('2026-11-23T02:10:00Z') }, payload)).resolves.toMatchObject({
       running: false,
+    });
+  });
+
+  describe('while ORDS cannot be reached', () => {
+    const unreachable = () => {
+      const ords = new FakeJobApi();
+      ords.getJob = async () => {
+        throw new OrdsUnavailableError('ORDS answered 503 Service Unavailable');
+      };
+      return ords;
+    };
+
+    it('counts the export as running, state UNREACHABLE, within its timeout', async () => {
+      const status = await readJob({ ords: unreachable(), ...at('2026-11-23T02:30:00Z') }, payload);
+
+      expect(status).toEqual({ running: true, state: 'UNREACHABLE' });
+    });
+
+    it('fails with ExportTimedOutError naming the outage once the timeout has passed', async () => {
+      const error = await readJob({ ords: unreachable(), ...at('2026-11-23T03:00:01Z') }, payload).catch(
+        (e: Error) => e,
+      );
+
+      expect(error).toMatchObject({ name: ErrorName.ExportTimedOut });
+      expect((error as Error).message).toContain('still cannot be reached');
+      expect((error as Error).message).toContain('503');
+    });
+
+    it('still fails at once on an authentication error', async () => {
+      const ords = new FakeJobApi();
+      ords.getJob = async () => {
+        throw new OrdsAuthError('ORDS answered 401');
+      };
+
+      await expect(readJob({ ords, ...at('2026-11-23T02:30:00Z') }, payload)).rejects.toMatchObject({
+        name: ErrorName.OrdsAuth,
+      });
     });
   });
 });
