@@ -28,6 +28,7 @@ import {
 import { type LocalAwsServer, startLocalAwsServer } from './aws-server.js';
 import { type LocalDefinition, synthesizeDefinition, type TemplateFunction } from './definition.js';
 import { formatBytes } from './format.js';
+import { startOutageProxy } from './outage-proxy.js';
 
 // Workstations may run Node.js 20, which the SDK warns about; the deployed functions run the newest runtime.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -80,6 +81,11 @@ export interface LocalRunOptions {
    * the same time in one process. @default a new one for this run
    */
   readonly aws?: LocalAwsServer;
+  /**
+   * An ORDS outage once the export has started: `seconds` in all, the first half answered 503, the
+   * second half with refused connections (a proxy between the functions and ORDS plays it).
+   */
+  readonly ordsOutage?: { readonly seconds: number };
   /** Switches of the embedded simulator. */
   readonly simulator?: Partial<SimulatorOptions>;
   /** Where embedded s3rver keeps its data. @default `.local/s3` */
@@ -112,6 +118,8 @@ export interface LocalRunResult {
   readonly durationSeconds: number;
   /** Every state event, for tests and `--verbose`. */
   readonly events: readonly EventLog[];
+  /** ORDS requests the outage proxy answered 503 (with `ordsOutage`). */
+  readonly outageFaults?: number;
 }
 
 /**
@@ -126,7 +134,10 @@ export async function runLocalBackup(options: LocalRunOptions = {}): Promise<Loc
   try {
     const simulator = options.ordsUrl ? undefined : await startOrdsSimulator(options.simulator);
     if (simulator) stops.push(() => simulator.stop());
-    const ordsUrl = options.ordsUrl ?? simulator!.url;
+    const directUrl = options.ordsUrl ?? simulator!.url;
+    const proxy = options.ordsOutage ? await startOutageProxy(new URL(directUrl).origin) : undefined;
+    if (proxy) stops.push(() => proxy.stop());
+    const ordsUrl = proxy ? `${proxy.origin}${new URL(directUrl).pathname}` : directUrl;
 
     let s3: LocalS3 | undefined;
     const bucket = options.bucket ?? 'ords-datapump-backup-local';
@@ -213,9 +224,15 @@ export async function runLocalBackup(options: LocalRunOptions = {}): Promise<Loc
     });
 
     const events: EventLog[] = [];
+    let outage: Promise<void> | undefined;
     const progress = (async () => {
       for await (const event of execution.eventLogs) {
         events.push(event);
+        if (proxy && !outage && event.type === 'StateExited' && event.state.name === 'Start export') {
+          const halfMs = (options.ordsOutage!.seconds * 1000) / 2;
+          say(`  ORDS outage for ${options.ordsOutage!.seconds} s: 503s, then refused connections`);
+          outage = proxy.outage(halfMs, halfMs).then(() => say('  ORDS outage over'));
+        }
         const line = describeEvent(event);
         if (line) say(line);
       }
@@ -226,6 +243,7 @@ export async function runLocalBackup(options: LocalRunOptions = {}): Promise<Loc
       const output = await execution.result;
       aws.putExecution(executionArn, 'SUCCEEDED');
       await progress;
+      await outage;
       const manifest = await readManifest(output, s3Endpoint, Boolean(s3));
       result = {
         status: 'SUCCEEDED',
@@ -235,10 +253,12 @@ export async function runLocalBackup(options: LocalRunOptions = {}): Promise<Loc
         bucket,
         durationSeconds: seconds(started),
         events,
+        ...(proxy ? { outageFaults: proxy.faults.unavailable } : {}),
       };
     } catch (error) {
       aws.putExecution(executionArn, 'FAILED');
       await progress.catch(() => {});
+      await outage;
       const { name, cause } = explainFailure(error);
       result = {
         status: 'FAILED',
@@ -248,6 +268,7 @@ export async function runLocalBackup(options: LocalRunOptions = {}): Promise<Loc
         bucket,
         durationSeconds: seconds(started),
         events,
+        ...(proxy ? { outageFaults: proxy.faults.unavailable } : {}),
       };
     }
     return result;

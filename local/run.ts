@@ -21,6 +21,8 @@ const USAGE = `Usage: npm start -- [options]
   --poll-seconds N            seconds between two job reads (default 2 with the simulator, 30 otherwise)
   --max-invocation-seconds N  the copy step's time budget per invocation (default: the function's timeout)
   --accept-completed-with-errors   count "completed with N error(s)" as success
+  --ords-outage-seconds N     once the export has started, play an ORDS outage of N seconds
+                              (503s, then refused connections) through a local proxy
   --json                      print the manifest as one JSON line, last on stdout
   --verbose                   show the functions' log lines (JSON)
   Embedded simulator only:
@@ -45,6 +47,7 @@ async function main(): Promise<number> {
       'poll-seconds': { type: 'string' },
       'max-invocation-seconds': { type: 'string' },
       'accept-completed-with-errors': { type: 'boolean' },
+      'ords-outage-seconds': { type: 'string' },
       json: { type: 'boolean' },
       verbose: { type: 'boolean' },
       'sim-dump-files': { type: 'string' },
@@ -76,6 +79,9 @@ async function main(): Promise<number> {
     pollSeconds: optionalNumber('--poll-seconds', values['poll-seconds']),
     maxInvocationSeconds: optionalNumber('--max-invocation-seconds', values['max-invocation-seconds']),
     acceptCompletedWithErrors: values['accept-completed-with-errors'],
+    ...(values['ords-outage-seconds'] !== undefined
+      ? { ordsOutage: { seconds: optionalNumber('--ords-outage-seconds', values['ords-outage-seconds'])! } }
+      : {}),
     logLevel: values.verbose ? 'INFO' : 'WARN',
     simulator: simulatorOptions(values),
     onProgress: say,

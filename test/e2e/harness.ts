@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { type LocalAwsServer, startLocalAwsServer } from '../../local/aws-server.js';
 import { type LocalRunOptions, type LocalRunResult, runLocalBackup } from '../../local/local-run.js';
 import { type LocalS3, startLocalS3 } from '../helpers/local-s3.js';
 import {
@@ -20,6 +21,8 @@ export const SECRET = JSON.stringify({ username: 'DBAPI_USER', password: PASSWOR
 export interface Harness {
   readonly simulator: OrdsSimulator;
   readonly s3: LocalS3;
+  /** The local AWS endpoint (secrets, bindings, executions) every run shares: runs may overlap. */
+  readonly aws: LocalAwsServer;
   /** Runs the synthesized state machine against both, with fast polls and retries. */
   run(options?: LocalRunOptions): Promise<LocalRunResult>;
   /** Every key in the bucket. */
@@ -37,6 +40,7 @@ export interface Harness {
 export async function startHarness(simulatorOptions: Partial<SimulatorOptions> = {}): Promise<Harness> {
   const simulator = await startOrdsSimulator(simulatorOptions);
   const s3 = await startLocalS3({ bucket: 'backups' });
+  const aws = await startLocalAwsServer();
   process.env.AWS_ACCESS_KEY_ID = 'S3RVER';
   process.env.AWS_SECRET_ACCESS_KEY = 'S3RVER';
   const read = async (key: string) => {
@@ -56,8 +60,10 @@ export async function startHarness(simulatorOptions: Partial<SimulatorOptions> =
   return {
     simulator,
     s3,
+    aws,
     run: (options = {}) =>
       runLocalBackup({
+        aws,
         ordsUrl: simulator.url,
         secret: SECRET,
         s3Endpoint: s3.endpoint,
@@ -100,6 +106,7 @@ export async function startHarness(simulatorOptions: Partial<SimulatorOptions> =
     async stop() {
       await simulator.stop();
       await s3.stop();
+      await aws.stop();
     },
   };
 }
