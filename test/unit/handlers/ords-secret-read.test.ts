@@ -47,15 +47,6 @@ describe('reading the ORDS secret', () => {
     expect(second).toBe(first);
     expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(1);
   });
-});
-
-describe('reading the ORDS secret while Secrets Manager is unwell', () => {
-  beforeEach(() => {
-    secrets.reset();
-    resetClients();
-    resetOrdsCache();
-    process.env.AWS_REGION = 'eu-central-1';
-  });
 
   it.each([
     ['ThrottlingException', 400],
