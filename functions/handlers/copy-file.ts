@@ -19,7 +19,7 @@ export const handler = defineTask('Copy file', CopyFilePayloadSchema, async (pay
   assertKeyOfJob(binding, payload.job, payload.file.name, payload.file.key);
   return copyFile(
     {
-      ords: await ordsFor(binding),
+      ords: await ordsFor(binding, context),
       s3: s3Client(),
       bucket: requiredEnv('BUCKET_NAME'),
       logger,

@@ -6,10 +6,10 @@ import { logger } from '../shared/logger.js';
 import { ordsFor } from '../shared/ords.js';
 
 /** "Read log": reads the finished job's log, decides the verdict and lists the files to store. */
-export const handler = defineTask('Read log', ReadLogPayloadSchema, async (payload) => {
+export const handler = defineTask('Read log', ReadLogPayloadSchema, async (payload, context) => {
   const binding = await bindingFor(payload.database);
   return readLog(
-    { ords: await ordsFor(binding), logger, now: () => new Date() },
+    { ords: await ordsFor(binding, context), logger, now: () => new Date() },
     { ...payload, prefix: binding.prefix },
   );
 });

@@ -10,7 +10,7 @@ import { logger } from '../shared/logger.js';
 import { ordsFor } from '../shared/ords.js';
 
 /** "Start export": checks the input, takes the database's run lock, starts (or adopts) the export. */
-export const handler = defineTask('Start export', StartExportPayloadSchema, async (payload) =>
+export const handler = defineTask('Start export', StartExportPayloadSchema, async (payload, context) =>
   beginRun(
     {
       binding: bindingFor,
@@ -19,7 +19,7 @@ export const handler = defineTask('Start export', StartExportPayloadSchema, asyn
           { s3: s3Client(), bucket: requiredEnv('BUCKET_NAME'), logger, executionStatus },
           request,
         ),
-      ords: ordsFor,
+      ords: (binding) => ordsFor(binding, context),
       logger,
       now: () => new Date(),
     },

@@ -20,16 +20,20 @@ const clients = new Map<string, { readonly secret: OrdsSecret; readonly client: 
  * The ORDS client for one database, with credentials read from its secret. Clients are reused
  * while the secret is unchanged, so an OAuth2 token is fetched once per container, not per call.
  */
-export async function ordsFor(target: {
-  readonly ordsUrl: string;
-  readonly secretId: string;
-}): Promise<OrdsApi> {
+export async function ordsFor(
+  target: { readonly ordsUrl: string; readonly secretId: string },
+  invocation?: { getRemainingTimeInMillis(): number },
+): Promise<OrdsApi> {
   const secret = await readSecret(target.secretId);
   const key = `${target.ordsUrl}\n${target.secretId}`;
   const cached = clients.get(key);
-  if (cached?.secret === secret) return cached.client;
-  const client = new OrdsClient({ baseUrl: target.ordsUrl, secret, secretId: target.secretId, logger });
+  const client =
+    cached?.secret === secret
+      ? cached.client
+      : new OrdsClient({ baseUrl: target.ordsUrl, secret, secretId: target.secretId, logger });
   clients.set(key, { secret, client });
+  // Every request of this invocation must be answered before the function's time runs out.
+  if (invocation) client.setRemainingTime(() => invocation.getRemainingTimeInMillis());
   return client;
 }
 

@@ -61,6 +61,13 @@ export interface OrdsClientOptions {
   readonly maxListPages?: number;
 }
 
+/**
+ * Time kept free at the end of an invocation (at most; half of a shorter one): a request whose
+ * answer would come later is cut short and reported as ORDS unavailable (retried), instead of the
+ * function being killed mid-request.
+ */
+export const DEADLINE_MARGIN_MS = 5_000;
+
 /** Largest JSON answer read into memory. */
 const MAX_JSON_BYTES = 16 * 1024 * 1024;
 /** Largest part of an error body read for the message (the rest is discarded). */
@@ -119,6 +126,7 @@ export class OrdsClient implements OrdsApi {
   readonly #timeouts: Required<OrdsTimeouts>;
   readonly #userAgent: string;
   readonly #maxListPages: number;
+  #remainingTimeMs: (() => number) | undefined;
 
   constructor(options: OrdsClientOptions) {
     this.#base = parseOrdsUrl(options.baseUrl);
@@ -131,6 +139,14 @@ export class OrdsClient implements OrdsApi {
     this.#ownAgent = options.dispatcher ? null : createOrdsAgent(options.secret, this.#timeouts);
     this.#dispatcher = options.dispatcher ?? (this.#ownAgent as Agent);
     this.#auth = new OrdsAuth(options.secret.credentials, () => this.#fetchToken(), options.now ?? Date.now);
+  }
+
+  /**
+   * Bounds every later request by the time the current invocation has left (Lambda's
+   * `getRemainingTimeInMillis`); a client outlives invocations, so each one sets its own.
+   */
+  setRemainingTime(remainingTimeMs: () => number): void {
+    this.#remainingTimeMs = remainingTimeMs;
   }
 
   async startExport(body: ExportRequestBody): Promise<DataPumpJob> {
@@ -357,6 +373,15 @@ export class OrdsClient implements OrdsApi {
       throw new UnsafeLinkError(`Refusing to send credentials to ${url.href}: not under ${this.#base.href}`);
     }
     const startedAt = Date.now();
+    const remainingMs = this.#remainingTimeMs?.() ?? Number.POSITIVE_INFINITY;
+    // Half of a short budget (local runs with seconds per invocation), else 5 s: undici's timers
+    // for timeouts over a second fire up to a second late.
+    const leftMs = remainingMs - Math.min(DEADLINE_MARGIN_MS, remainingMs / 2);
+    if (leftMs <= 0) {
+      throw new OrdsUnavailableError(
+        `No time left in this invocation for ${method} ${url.href}: the step is tried again`,
+      );
+    }
     let response: Response;
     try {
       response = await request(url, {
@@ -364,8 +389,9 @@ export class OrdsClient implements OrdsApi {
         headers: { ...exchange.headers, authorization, 'user-agent': this.#userAgent },
         body: exchange.body ?? null,
         dispatcher: this.#dispatcher,
-        headersTimeout: this.#timeouts.headersMs,
-        bodyTimeout: this.#timeouts.bodyMs,
+        // Never wait for an answer past the invocation's end (Lambda would kill the function).
+        headersTimeout: Math.min(this.#timeouts.headersMs, leftMs),
+        bodyTimeout: Math.min(this.#timeouts.bodyMs, leftMs),
         signal: exchange.signal ?? null,
       });
     } catch (error) {

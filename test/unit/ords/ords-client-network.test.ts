@@ -48,6 +48,38 @@ const answerJob: RequestListener = (_request, response) => {
   response.writeHead(200, { 'content-type': 'application/json' }).end(fixtureText('job-created.json'));
 };
 
+describe("OrdsClient within an invocation's time", () => {
+  it('stops waiting for a silent ORDS before the invocation ends, as ORDS unavailable', async () => {
+    // GIVEN an ORDS that never answers, and an invocation with 4 s left
+    const port = await listen(createHttpServer(() => {}));
+    const ords = client(`http://127.0.0.1:${port}/ords/dbapi_user/`);
+    const deadline = Date.now() + 4_000;
+    ords.setRemainingTime(() => deadline - Date.now());
+
+    // WHEN a job is read, THEN it fails in time, retryable, well before the 60 s header timeout
+    const started = Date.now();
+    const error = await ords.getJob('DBAPI_USER', 'J1').catch((e: Error) => e);
+    expect(error).toBeInstanceOf(OrdsUnavailableError);
+    expect(Date.now()).toBeLessThan(deadline);
+    expect(Date.now() - started).toBeGreaterThan(1_000);
+  });
+
+  it('sends nothing when the invocation has no time left', async () => {
+    let requests = 0;
+    const port = await listen(
+      createHttpServer((_request, response) => {
+        requests++;
+        answerJob(_request, response);
+      }),
+    );
+    const ords = client(`http://127.0.0.1:${port}/ords/dbapi_user/`);
+    ords.setRemainingTime(() => 0);
+
+    await expect(ords.getJob('DBAPI_USER', 'J1')).rejects.toBeInstanceOf(OrdsUnavailableError);
+    expect(requests).toBe(0);
+  });
+});
+
 describe('OrdsClient over loopback HTTP', () => {
   it('reads a job through its own connection pool', async () => {
     const port = await listen(createHttpServer(answerJob));
