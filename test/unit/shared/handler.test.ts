@@ -1,0 +1,126 @@
+import type { Context } from 'aws-lambda';
+import {
+  afterAll,
+  afterEach,
+  beforeAll,
+  beforeEach,
+  describe,
+  expect,
+  it,
+  type MockInstance,
+  vi,
+} from 'vitest';
+import { z } from 'zod';
+import { SecretError, StorageUnavailableError } from '../../../functions/core/errors.js';
+
+/** What `defineTask` logs when a task fails, read as CloudWatch Logs would store it. */
+
+const context = {
+  functionName: 'ReadJob',
+  awsRequestId: 'req-1',
+  getRemainingTimeInMillis: () => 60_000,
+} as unknown as Context;
+
+const Schema = z.object({ database: z.string(), executionName: z.string() });
+const PAYLOAD = { database: 'orders', executionName: 'orders_20261201T020000Z' };
+
+/** The JSON log lines written (Powertools writes errors to stderr). */
+function logLines(stream: MockInstance): Array<Record<string, unknown>> {
+  return stream.mock.calls
+    .map(([chunk]) => String(chunk))
+    .flatMap((text) => text.split('\n'))
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+describe('defineTask', () => {
+  const savedEnv = { ...process.env };
+  let stderr: MockInstance;
+  beforeAll(() => {
+    delete process.env.POWERTOOLS_DEV;
+    process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
+  });
+  afterAll(() => {
+    process.env = savedEnv;
+  });
+  beforeEach(() => {
+    stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  });
+  afterEach(() => stderr.mockRestore());
+
+  it('logs a failed task with its name, message, stack and cause chain', async () => {
+    // GIVEN a task that fails with an error caused by another error
+    const { defineTask } = await import('../../../functions/shared/handler.js');
+    const root = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+    const sdk = Object.assign(new Error('We encountered an internal error'), {
+      name: 'InternalError',
+      cause: root,
+    });
+    const handler = defineTask('Copy file', Schema, async () => {
+      throw new StorageUnavailableError('S3 is unavailable for s3://backups/orders/A-01.DMP: InternalError', {
+        cause: sdk,
+      });
+    });
+
+    // WHEN it runs
+    await handler(PAYLOAD, context).catch(() => undefined);
+
+    // THEN one error line holds the whole error, with the correlation keys
+    const [line] = logLines(stderr).filter((entry) => entry.level === 'ERROR');
+    expect(line).toMatchObject({
+      message: 'Copy file failed',
+      database: 'orders',
+      execution: 'orders_20261201T020000Z',
+      error: {
+        name: 'StorageUnavailableError',
+        message: 'S3 is unavailable for s3://backups/orders/A-01.DMP: InternalError',
+        stack: expect.stringContaining('handler.test.ts'),
+        cause: {
+          name: 'InternalError',
+          message: 'We encountered an internal error',
+          stack: expect.stringContaining('at '),
+          cause: { name: 'Error', message: 'socket hang up', code: 'ECONNRESET' },
+        },
+      },
+    });
+  });
+
+  it('rethrows the error with its name and a stack cut to one sentence', async () => {
+    // GIVEN a task that fails with a SecretError caused by a Secrets Manager error
+    const { defineTask } = await import('../../../functions/shared/handler.js');
+    const handler = defineTask('Read job', Schema, async () => {
+      throw new SecretError('Secret "prod/ords/orders" could not be read (ThrottlingException)', {
+        cause: Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }),
+      });
+    });
+
+    // WHEN it runs
+    const error = (await handler(PAYLOAD, context).catch((e: unknown) => e)) as Error;
+
+    // THEN Step Functions sees the name, and a cause that reads as a sentence
+    expect(error.name).toBe('SecretError');
+    expect(error.stack).toBe(
+      'SecretError: Secret "prod/ords/orders" could not be read (ThrottlingException)',
+    );
+  });
+
+  it('fails a payload that does not match the schema and logs the InvalidInputError whole', async () => {
+    // GIVEN a payload without its database
+    const { defineTask } = await import('../../../functions/shared/handler.js');
+    const handler = defineTask('Read job', Schema, async () => 'never');
+
+    // WHEN it runs
+    const error = (await handler({ executionName: 'x' }, context).catch((e: unknown) => e)) as Error;
+
+    // THEN it fails with the schema problem, and the log line carries the stack as well
+    expect(error.name).toBe('InvalidInputError');
+    const [line] = logLines(stderr).filter((entry) => entry.level === 'ERROR');
+    expect(line).toMatchObject({
+      error: {
+        name: 'InvalidInputError',
+        message: expect.stringContaining('database'),
+        stack: expect.stringContaining('\n'),
+      },
+    });
+  });
+});
