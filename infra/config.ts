@@ -177,11 +177,16 @@ export class ConfigError extends Error {
   }
 }
 
-/** How a secret is referenced: by name, or by full or partial ARN (without the 6-character suffix). */
+/**
+ * How a secret is referenced: by name, by partial ARN (without Secrets Manager's 6-character
+ * suffix), or by an ARN that ends in `-` and 6 letters or digits. That last form is ambiguous: it is
+ * either a complete ARN (`…:secret:prod/ords/orders-AbC123`) or a partial ARN of a secret whose name
+ * happens to end that way (`…:secret:prod/ords/orders-reader`); the ARN alone cannot tell.
+ */
 export type SecretReference =
   | { readonly kind: 'name'; readonly name: string }
-  | { readonly kind: 'complete-arn'; readonly arn: string }
-  | { readonly kind: 'partial-arn'; readonly arn: string };
+  | { readonly kind: 'partial-arn'; readonly arn: string }
+  | { readonly kind: 'suffixed-arn'; readonly arn: string };
 
 const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
 const SECRET_ARN =
@@ -191,14 +196,15 @@ const SECRET_FORMAT =
   '(arn:aws:secretsmanager:<region>:<account>:secret:<name>)';
 
 /**
- * Classifies a secret reference. An ARN whose name ends in `-` and 6 letters or digits is taken as
- * complete (Secrets Manager's suffix); otherwise as partial. Throws on anything else.
+ * Classifies a secret reference. An ARN whose name ends in `-` and 6 letters or digits is
+ * `suffixed-arn` (complete, or partial for a name ending that way: both forms must be granted);
+ * any other ARN is partial. Throws on anything else.
  */
 export function parseSecretReference(value: string): SecretReference {
   const arn = SECRET_ARN.exec(value);
   if (arn) {
     return /-[A-Za-z0-9]{6}$/.test(arn[2]!)
-      ? { kind: 'complete-arn', arn: value }
+      ? { kind: 'suffixed-arn', arn: value }
       : { kind: 'partial-arn', arn: value };
   }
   if (value.startsWith('arn:'))

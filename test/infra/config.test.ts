@@ -248,7 +248,8 @@ describe('configuration', () => {
 
   it.each([
     ['prod/ords/orders', 'name'],
-    ['arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/ords/b-Ab12Cd', 'complete-arn'],
+    ['arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/ords/b-Ab12Cd', 'suffixed-arn'],
+    ['arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/ords/orders-reader', 'suffixed-arn'],
     ['arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/ords/c', 'partial-arn'],
   ])('classifies the secret reference %s as %s', (value, kind) => {
     expect(parseSecretReference(value).kind).toBe(kind);
