@@ -1,6 +1,8 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { SSMClient } from '@aws-sdk/client-ssm';
 
 /**
  * AWS SDK clients, built once per container. Endpoints come from the SDK's own settings
@@ -10,6 +12,8 @@ import { SNSClient } from '@aws-sdk/client-sns';
 let s3: S3Client | undefined;
 let secretsManager: SecretsManagerClient | undefined;
 let sns: SNSClient | undefined;
+let sfn: SFNClient | undefined;
+let ssm: SSMClient | undefined;
 
 /** The S3 client. */
 export function s3Client(): S3Client {
@@ -36,12 +40,28 @@ export function snsClient(): SNSClient {
   return sns;
 }
 
+/** The Step Functions client (the launcher starts executions). */
+export function sfnClient(): SFNClient {
+  sfn ??= new SFNClient({});
+  return sfn;
+}
+
+/** The SSM client (the backup-age check reads the database bindings). */
+export function ssmClient(): SSMClient {
+  ssm ??= new SSMClient({});
+  return ssm;
+}
+
 /** Forgets the clients (the local runner starts each run as a fresh container). */
 export function resetClients(): void {
   s3?.destroy();
   secretsManager?.destroy();
   sns?.destroy();
+  sfn?.destroy();
+  ssm?.destroy();
   s3 = undefined;
   secretsManager = undefined;
   sns = undefined;
+  sfn = undefined;
+  ssm = undefined;
 }
