@@ -1,7 +1,8 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { IRole } from 'aws-cdk-lib/aws-iam';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
-import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { DatabaseConfig } from './config.js';
 import { BackupDashboards } from './constructs/backup-dashboards.js';
@@ -13,11 +14,13 @@ import { StaleBackupAlarms } from './constructs/stale-backup-alarms.js';
 export interface DatabaseStackProps extends StackProps {
   /** This stack's databases, in configuration order (disabled ones get nothing). */
   readonly databases: readonly DatabaseConfig[];
-  /** The backup state machine the schedules start (of the main stack). */
-  readonly stateMachine: IStateMachine;
+  /** The "Start run" launcher the schedules invoke (of the main stack). */
+  readonly launcher: IFunction;
+  /** The missed-runs queue: the schedules' dead-letter queue (of the main stack). */
+  readonly missedRuns: IQueue;
   /** The roles of the functions that call ORDS (of the main stack): they get the secret policies. */
   readonly secretReaders: readonly IRole[];
-  /** The alert topic the stale-backup alarms notify (of the main stack, or an existing one). */
+  /** The alert topic the stale-backup and Scheduler alarms notify (of the main stack, or an existing one). */
   readonly alertTopic: ITopic;
 }
 
@@ -51,8 +54,12 @@ export class DatabaseStack extends Stack {
     });
     this.databaseIds = props.databases.map((database) => database.id);
     this.schedules = new DatabaseSchedules(this, 'Schedules', {
-      stateMachine: props.stateMachine,
-      databases: props.databases,
+      launcher: props.launcher,
+      deadLetterQueue: props.missedRuns,
+      alarmTopic: props.alertTopic,
+      schedules: props.databases
+        .filter((database) => database.enabled)
+        .map((database) => ({ id: database.id, ...database.schedule })),
     });
     this.secrets = new DatabaseSecrets(this, 'Secrets', {
       databases: props.databases,

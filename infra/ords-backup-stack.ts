@@ -8,6 +8,7 @@ import { BackupAlerts } from './constructs/backup-alerts.js';
 import { BackupBucket, type BackupBucketProps } from './constructs/backup-bucket.js';
 import { BackupFunctions } from './constructs/backup-functions.js';
 import { BackupStateMachine } from './constructs/backup-state-machine.js';
+import { RunLauncher } from './constructs/run-launcher.js';
 
 /**
  * Time an execution keeps for copying the files and writing the manifest after the export's own
@@ -31,8 +32,9 @@ export interface OrdsBackupStackProps extends StackProps {
 }
 
 /**
- * The resources every database shares: the bucket, the five functions, the state machine and the
- * alerts (topic, failure rule, notifier). The per-database resources (schedules, alarms, dashboards,
+ * The resources every database shares: the bucket, the five functions, the state machine, the
+ * alerts (topic, failure rule, notifier) and the launcher the schedules invoke (with its
+ * missed-runs queue). The per-database resources (schedules, alarms, dashboards,
  * secret access) live in `DatabaseStack`s.
  */
 export class OrdsBackupStack extends Stack {
@@ -41,6 +43,8 @@ export class OrdsBackupStack extends Stack {
   readonly backup: BackupStateMachine;
   /** The alert topic, the failure rule and its notifier function. */
   readonly alerts: BackupAlerts;
+  /** The "Start run" function the schedules invoke and the missed-runs queue with its alarm. */
+  readonly launcher: RunLauncher;
 
   constructor(scope: Construct, id: string, props: OrdsBackupStackProps) {
     super(scope, id, {
@@ -79,13 +83,17 @@ export class OrdsBackupStack extends Stack {
       ...(existingTopicArn ? { topic: Topic.fromTopicArn(this, 'ExistingTopic', existingTopicArn) } : {}),
       emails,
     });
+    this.launcher = new RunLauncher(this, 'Launcher', {
+      stateMachine: this.backup.stateMachine,
+      topic: this.alerts.topic,
+    });
 
     new CfnOutput(this, 'BucketName', {
       description: 'Where backups are stored',
       value: this.bucket.bucket.bucketName,
     });
     new CfnOutput(this, 'StateMachineArn', {
-      description: "Start an execution by hand with a database's input (see config/README.md)",
+      description: 'Start an execution by hand with the input {"database":"<id>"} (see the README runbook)',
       value: this.backup.stateMachine.stateMachineArn,
     });
     new CfnOutput(this, 'AlertTopicArn', {

@@ -122,6 +122,10 @@ export interface FunctionSpec {
   readonly environment?: Readonly<Record<string, string>>;
   /** Where failed asynchronous invocations go. @default - none (the function is invoked synchronously) */
   readonly deadLetterQueue?: IQueue;
+  /** Retries of a failed asynchronous invocation. @default - Lambda's default (2) */
+  readonly retryAttempts?: number;
+  /** How long an asynchronous invocation may wait to run. @default - Lambda's default (6 hours) */
+  readonly maxEventAge?: Duration;
 }
 
 /**
@@ -157,6 +161,8 @@ export function backupFunction(
     depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
     bundling: BUNDLING,
     ...(spec.deadLetterQueue ? { deadLetterQueue: spec.deadLetterQueue } : {}),
+    ...(spec.retryAttempts !== undefined ? { retryAttempts: spec.retryAttempts } : {}),
+    ...(spec.maxEventAge ? { maxEventAge: spec.maxEventAge } : {}),
   });
   Validations.of(role).acknowledge({
     id: 'AwsSolutions-IAM5[Resource::*]',

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ExecutionInputSchema } from '../../functions/core/payloads.js';
 import type { DatabaseStack } from '../../infra/database-stack.js';
 import {
   actionsOf,
@@ -78,58 +77,71 @@ describe('DatabaseSchedules', () => {
     });
   });
 
-  it('retries starting an execution for at most an hour', () => {
+  it('retries invoking the launcher for at most an hour, then sends the run to the missed-runs queue', () => {
+    const queue = crossStackReferenceTo(synthesized.built.main.launcher.deadLetterQueue);
     for (const { properties } of schedules) {
       expect(properties.Target.RetryPolicy).toEqual({
         MaximumEventAgeInSeconds: 3600,
         MaximumRetryAttempts: 10,
       });
+      expect(properties.Target.DeadLetterConfig).toEqual({ Arn: queue });
     }
   });
 
-  it("starts the state machine with the database's execution input", () => {
-    const input = JSON.parse(scheduleOf('orders').Target.Input);
+  it('invokes the launcher with only the database and the scheduled time', () => {
+    // GIVEN the schedule of orders; THEN no URL, secret, prefix or setting travels in its input
+    const target = scheduleOf('orders').Target;
 
-    expect(input).toEqual({
+    expect(JSON.parse(target.Input)).toEqual({
       database: 'orders',
-      ordsUrl: 'https://db.example.com:8443/ords/pdb1/dbapi_user/',
-      secretId: 'prod/ords/orders',
-      export: { jobMode: 'SCHEMA', schemas: ['HR'], threads: 2, datapumpDir: 'DATA_PUMP_DIR' },
-      prefix: 'oracle/',
-      pollSeconds: 60,
-      timeoutSeconds: 43_200,
-      acceptCompletedWithErrors: false,
-      onRunningExport: 'fail',
       scheduledTime: '<aws.scheduler.scheduled-time>',
     });
-    expect(scheduleOf('orders').Target.Arn).toEqual(
-      crossStackReferenceTo(synthesized.built.main.backup.stateMachine),
-    );
+    expect(target.Arn).toEqual(crossStackReferenceTo(synthesized.built.main.launcher.function));
   });
 
-  it('sends every configured setting in the input, in the shape the handlers parse', () => {
-    const input = JSON.parse(scheduleOf('warehouse').Target.Input);
+  it('puts no URL and no secret id in any schedule input', () => {
+    for (const { properties } of schedules) {
+      const input = JSON.parse(properties.Target.Input);
 
-    expect(ExecutionInputSchema.safeParse(input).success).toBe(true);
-    expect(input).toMatchObject({
-      secretId: DATABASES[1]!.secret,
-      export: { jobMode: 'FULL' },
-      pollSeconds: 120,
-      timeoutSeconds: 72_000,
-      acceptCompletedWithErrors: true,
-      onRunningExport: 'adopt',
-    });
+      expect(Object.keys(input).sort()).toEqual(['database', 'scheduledTime']);
+      expect(properties.Target.Input).not.toMatch(/https?:|secret|prod\/ords/);
+    }
   });
 
-  it('lets the scheduler role only start executions of this state machine', () => {
+  it('lets the scheduler role only invoke the launcher and send to the missed-runs queue', () => {
     const { built } = synthesized;
     const roleId = logicalIdOf(stack.schedules.role);
     const statements = statementsOfRole(synthesized.jsonOf(stack), roleId);
 
-    expect(statements.flatMap(actionsOf)).toEqual(['states:StartExecution']);
-    expect(statements.flatMap(resourcesOf)).toEqual([crossStackReferenceTo(built.main.backup.stateMachine)]);
+    expect(statements.flatMap(actionsOf).sort()).toEqual(['lambda:InvokeFunction', 'sqs:SendMessage']);
+    const invoke = statements.filter((statement) => actionsOf(statement).includes('lambda:InvokeFunction'));
+    expect(JSON.stringify(invoke.flatMap(resourcesOf))).toContain(logicalIdOf(built.main.launcher.function));
+    const send = statements.filter((statement) => actionsOf(statement).includes('sqs:SendMessage'));
+    expect(send.flatMap(resourcesOf)).toEqual([crossStackReferenceTo(built.main.launcher.deadLetterQueue)]);
     for (const { properties } of schedules) {
       expect(properties.Target.RoleArn).toEqual({ 'Fn::GetAtt': [roleId, 'Arn'] });
+    }
+  });
+
+  it("alarms on the schedule group's dropped invocations and those the dead-letter queue did not take", () => {
+    const json = synthesized.jsonOf(stack);
+    const groupName = json.Resources[logicalIdOf(stack.schedules.group)]!.Properties.Name;
+    const alarms = stack.schedules.alarms.map((alarm) => json.Resources[logicalIdOf(alarm)]!.Properties);
+    const topic = crossStackReferenceTo(synthesized.built.main.alerts.topic);
+
+    expect(alarms.map((alarm) => alarm.MetricName).sort()).toEqual([
+      'InvocationDroppedCount',
+      'InvocationsFailedToBeSentToDeadLetterCount',
+    ]);
+    for (const alarm of alarms) {
+      expect(alarm).toMatchObject({
+        Namespace: 'AWS/Scheduler',
+        Dimensions: [{ Name: 'ScheduleGroup', Value: groupName }],
+        Statistic: 'Sum',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        AlarmActions: [topic],
+      });
     }
   });
 
