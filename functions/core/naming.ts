@@ -106,5 +106,8 @@ export function executionName(database: string, scheduledTime: string): string {
  * overwritten after every verified manifest, read hourly to publish the backup's age.
  */
 export function lastBackupKey(prefix: string, database: string): string {
-  return `${prefix}${database}/last-backup.json`;
+  return `${prefix}${database}/${LAST_BACKUP_FILE}`;
 }
+
+/** The file name of the last-backup record (the IAM grants match `*\/last-backup.json`). */
+export const LAST_BACKUP_FILE = 'last-backup.json';

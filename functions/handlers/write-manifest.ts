@@ -1,3 +1,4 @@
+import { countsAsSuccess, recordLastBackup } from '../core/last-backup.js';
 import { writeManifest } from '../core/manifest.js';
 import { WriteManifestPayloadSchema } from '../core/payloads.js';
 import { s3Client } from '../shared/clients.js';
@@ -6,15 +7,15 @@ import { defineTask } from '../shared/handler.js';
 import { logger } from '../shared/logger.js';
 import { recordBackupStored } from '../shared/metrics.js';
 
-/** "Write manifest": verifies the stored files, writes manifest.json, last, and records the metrics. */
+/**
+ * "Write manifest": verifies the stored files, writes manifest.json, last, records the metrics and,
+ * for a backup that counts as a success, the database's last-backup record.
+ */
 export const handler = defineTask('Write manifest', WriteManifestPayloadSchema, async (payload) => {
-  const summary = await writeManifest(
-    { s3: s3Client(), bucket: requiredEnv('BUCKET_NAME'), logger, now: () => new Date() },
-    payload,
-  );
-  const succeeded =
-    summary.verdict === 'succeeded' ||
-    (summary.verdict === 'completed-with-errors' && payload.acceptCompletedWithErrors);
+  const deps = { s3: s3Client(), bucket: requiredEnv('BUCKET_NAME'), logger, now: () => new Date() };
+  const summary = await writeManifest(deps, payload);
+  const succeeded = countsAsSuccess(summary.verdict, payload.acceptCompletedWithErrors);
+  if (succeeded) await recordLastBackup(deps, { prefix: payload.prefix, summary });
   recordBackupStored(summary, succeeded);
   return summary;
 });

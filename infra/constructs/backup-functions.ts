@@ -7,6 +7,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BucketGrants, type IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { LAST_BACKUP_FILE } from '../../functions/core/naming.js';
 import {
   largestPartBytes as largestPartOfPlan,
   S3_MAX_OBJECT_BYTES,
@@ -174,8 +175,9 @@ export function backupFunction(
 /**
  * The five Lambda functions of a backup, one per Task state. Each has its own role holding only what
  * it needs: the ORDS callers get secret access from whoever grants it (`ordsCallers`); the copy
- * function writes the bucket's objects, the manifest function writes `manifest.json` files and reads
- * object sizes; nothing else touches the bucket.
+ * function writes the bucket's objects, the manifest function writes `manifest.json` and
+ * `last-backup.json` files and reads object sizes; of the backup functions nothing else touches the
+ * bucket.
  */
 export class BackupFunctions extends Construct {
   /** "Start export": starts (or adopts) the Data Pump job. */
@@ -281,6 +283,13 @@ export class BackupFunctions extends Construct {
     // The manifest is written last, as `<folder>manifest.json`; before that HeadObject checks each
     // stored file's size, which needs s3:GetObject.
     grants.actionsOnObjectKeys(this.writeManifest, '*/manifest.json', 's3:PutObject', 'kms:GenerateDataKey*');
+    // After a verified manifest, `<prefix><database>/last-backup.json`: what the backup-age check reads.
+    grants.actionsOnObjectKeys(
+      this.writeManifest,
+      `*/${LAST_BACKUP_FILE}`,
+      's3:PutObject',
+      'kms:GenerateDataKey*',
+    );
     grants.actionsOnObjectKeys(this.writeManifest, '*', 's3:GetObject', 'kms:Decrypt');
 
     if (props.bucket.encryptionKey) {
@@ -307,6 +316,11 @@ export class BackupFunctions extends Construct {
       this.writeManifest.role!,
       props.bucket.arnForObjects('*/manifest.json'),
       'Manifests are written as <prefix><database>/<date>/<job>/manifest.json: only such keys are writable.',
+    );
+    acknowledgeWildcardResource(
+      this.writeManifest.role!,
+      props.bucket.arnForObjects(`*/${LAST_BACKUP_FILE}`),
+      'The last-backup record is written as <prefix><database>/last-backup.json: only such keys are writable.',
     );
   }
 

@@ -171,7 +171,7 @@ describe('BackupFunctions', () => {
     ]);
   });
 
-  it('lets the manifest function put only manifest.json keys', () => {
+  it('lets the manifest function put only manifest.json and last-backup.json keys', () => {
     const { json } = synthesized;
     const puts = statementsOfRole(
       json,
@@ -179,11 +179,15 @@ describe('BackupFunctions', () => {
     ).filter((statement) => actionsOf(statement).includes('s3:PutObject'));
     const bucketId = logicalIdOf(stack.bucket.bucket);
 
-    expect(puts).toHaveLength(1);
-    expect(actionsOf(puts[0]!)).toEqual(['s3:PutObject']);
-    expect(resourcesOf(puts[0]!)).toEqual([
-      { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*/manifest.json']] },
-    ]);
+    expect(new Set(puts.flatMap(actionsOf))).toEqual(new Set(['s3:PutObject']));
+    const resources = puts.flatMap(resourcesOf);
+    expect(resources).toHaveLength(2);
+    expect(resources).toEqual(
+      expect.arrayContaining([
+        { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*/manifest.json']] },
+        { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*/last-backup.json']] },
+      ]),
+    );
   });
 
   it('sizes the copy function for the largest part of a 512 GiB file of unknown length by default', () => {
