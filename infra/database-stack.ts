@@ -1,4 +1,4 @@
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { IRole } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
@@ -36,7 +36,7 @@ export class DatabaseStack extends Stack {
   readonly schedules: DatabaseSchedules;
   /** The managed policies that let the ORDS-calling functions read the secrets. */
   readonly secrets: DatabaseSecrets;
-  /** One stale-backup alarm per enabled database with `staleAfterHours` above 0. */
+  /** One stale-backup alarm per enabled database. */
   readonly alarms: StaleBackupAlarms;
   /** The dashboards, one row per enabled database. */
   readonly dashboards: BackupDashboards;
@@ -53,20 +53,22 @@ export class DatabaseStack extends Stack {
       ...props,
     });
     this.databaseIds = props.databases.map((database) => database.id);
+    const enabled = props.databases.filter((database) => database.enabled);
     this.schedules = new DatabaseSchedules(this, 'Schedules', {
       launcher: props.launcher,
       deadLetterQueue: props.missedRuns,
       alarmTopic: props.alertTopic,
-      schedules: props.databases
-        .filter((database) => database.enabled)
-        .map((database) => ({ id: database.id, ...database.schedule })),
+      schedules: enabled.map((database) => ({ id: database.id, ...database.schedule })),
     });
     this.secrets = new DatabaseSecrets(this, 'Secrets', {
       databases: props.databases,
       readers: props.secretReaders,
     });
     this.alarms = new StaleBackupAlarms(this, 'StaleBackupAlarms', {
-      databases: props.databases,
+      limits: enabled.map((database) => ({
+        id: database.id,
+        staleAfter: Duration.hours(database.staleAfterHours),
+      })),
       topic: props.alertTopic,
     });
     this.dashboards = new BackupDashboards(this, 'Dashboards', { databases: props.databases });

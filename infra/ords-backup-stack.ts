@@ -4,6 +4,7 @@ import { BucketEncryption, ObjectLockRetention } from 'aws-cdk-lib/aws-s3';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { BackupConfig, BucketConfig } from './config.js';
+import { BackupAgeCheck } from './constructs/backup-age-check.js';
 import { BackupAlerts } from './constructs/backup-alerts.js';
 import { BackupBucket, type BackupBucketProps } from './constructs/backup-bucket.js';
 import { BackupFunctions } from './constructs/backup-functions.js';
@@ -33,8 +34,8 @@ export interface OrdsBackupStackProps extends StackProps {
 
 /**
  * The resources every database shares: the bucket, the five functions, the state machine, the
- * alerts (topic, failure rule, notifier) and the launcher the schedules invoke (with its
- * missed-runs queue). The per-database resources (schedules, alarms, dashboards,
+ * alerts (topic, failure rule, notifier), the launcher the schedules invoke (with its missed-runs
+ * queue) and the hourly backup-age check. The per-database resources (schedules, alarms, dashboards,
  * secret access) live in `DatabaseStack`s.
  */
 export class OrdsBackupStack extends Stack {
@@ -45,6 +46,8 @@ export class OrdsBackupStack extends Stack {
   readonly alerts: BackupAlerts;
   /** The "Start run" function the schedules invoke and the missed-runs queue with its alarm. */
   readonly launcher: RunLauncher;
+  /** The hourly check publishing HoursSinceLastBackup, which the stale-backup alarms watch. */
+  readonly backupAge: BackupAgeCheck;
 
   constructor(scope: Construct, id: string, props: OrdsBackupStackProps) {
     super(scope, id, {
@@ -87,6 +90,7 @@ export class OrdsBackupStack extends Stack {
       stateMachine: this.backup.stateMachine,
       topic: this.alerts.topic,
     });
+    this.backupAge = new BackupAgeCheck(this, 'BackupAge', { bucket: this.bucket.bucket });
 
     new CfnOutput(this, 'BucketName', {
       description: 'Where backups are stored',

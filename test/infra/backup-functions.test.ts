@@ -57,8 +57,8 @@ describe('BackupFunctions', () => {
     };
   };
 
-  it('creates seven ARM64 functions (five tasks, the notifier and the launcher) on the newest Node.js runtime with tracing on', () => {
-    synthesized.template.resourceCountIs('AWS::Lambda::Function', 7);
+  it('creates eight ARM64 functions (five tasks, the notifier, the launcher and the age check) on the newest Node.js runtime with tracing on', () => {
+    synthesized.template.resourceCountIs('AWS::Lambda::Function', 8);
     for (const fn of Object.values(synthesized.template.findResources('AWS::Lambda::Function'))) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',

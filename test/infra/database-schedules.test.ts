@@ -30,7 +30,6 @@ const DATABASES = [
     timeoutHours: 20,
     acceptCompletedWithErrors: true,
     onRunningExport: 'adopt',
-    staleAfterHours: 0,
   },
   { id: 'retired', ordsUrl: 'https://old.example.com/ords/x/', secret: 'prod/ords/retired', enabled: false },
 ];

@@ -98,17 +98,34 @@ describe('OrdsBackupStack', () => {
     expect(JSON.stringify(secrets)).toContain(':secret:prod/ords/orders-??????');
   });
 
-  it("lets no role other than the copy and manifest functions' touch the bucket", () => {
+  it("lets no role other than the copy, manifest and backup-age functions' touch the bucket", () => {
     const { json, built } = synthesized;
-    const allowed = [built.main.functions.copyFile, built.main.functions.writeManifest].map((fn) =>
-      roleOfFunction(json, logicalIdOf(fn)),
-    );
+    const allowed = [
+      built.main.functions.copyFile,
+      built.main.functions.writeManifest,
+      built.main.backupAge.function,
+    ].map((fn) => roleOfFunction(json, logicalIdOf(fn)));
     const s3Users = Object.entries(json.Resources)
       .filter(([, resource]) => resource.Type === 'AWS::IAM::Role')
       .filter(([id]) => statementsOfRole(json, id).some((s) => actionsOf(s).some((a) => a.startsWith('s3:'))))
       .map(([id]) => id);
 
     expect(s3Users.sort()).toEqual(allowed.sort());
+  });
+
+  it('lets the backup-age check only read last-backup.json records and list the bucket', () => {
+    const { json, built } = synthesized;
+    const role = roleOfFunction(json, logicalIdOf(built.main.backupAge.function));
+    const s3Statements = statementsOfRole(json, role).filter((s) =>
+      actionsOf(s).some((a) => a.startsWith('s3:')),
+    );
+    const bucketArn = { 'Fn::GetAtt': [logicalIdOf(built.main.bucket.bucket), 'Arn'] };
+
+    expect(new Set(s3Statements.flatMap(actionsOf))).toEqual(new Set(['s3:GetObject', 's3:ListBucket']));
+    expect(s3Statements.flatMap(resourcesOf)).toEqual(
+      expect.arrayContaining([bucketArn, { 'Fn::Join': ['', [bucketArn, '/*/last-backup.json']] }]),
+    );
+    expect(s3Statements.flatMap(resourcesOf)).toHaveLength(2);
   });
 
   it('gives the state machine a 24-hour timeout when no export needs longer', () => {
