@@ -1,4 +1,6 @@
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
 import {
   afterAll,
   afterEach,
@@ -122,5 +124,51 @@ describe('defineTask', () => {
         stack: expect.stringContaining('\n'),
       },
     });
+  });
+
+  it.each([
+    ['a secret with a misspelt key', '{"username":"DBAPI_USER","pasword":"s3cr3t-Pa55-value"}'],
+    ['a secret that is not JSON', 'username=DBAPI_USER password=s3cr3t-Pa55-value'],
+  ])('logs the whole error of %s without the secret value', async (_, secretString) => {
+    // GIVEN "Read job" reads a secret that fails, whose text holds the password
+    const secrets = mockClient(SecretsManagerClient);
+    process.env.AWS_REGION = 'eu-central-1';
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: secretString });
+    const { resetOrdsCache } = await import('../../../functions/shared/ords.js');
+    resetOrdsCache();
+    const { handler } = await import('../../../functions/handlers/read-job.js');
+    const payload = {
+      executionName: 'orders_20261201T020000Z',
+      database: 'orders',
+      ordsUrl: 'https://db.example.com/ords/pdb1/dbapi_user/',
+      secretId: 'prod/ords/orders',
+      timeoutSeconds: 3600,
+      job: {
+        owner: 'DBAPI_USER',
+        jobName: 'DATAPUMP_REST_EXPORT_20261201020004',
+        runId: '20261201T020000Z-1A2B',
+        fileName: 'ORDERS-20261201T020000Z-1A2B-%U.DMP',
+        jobMode: 'SCHEMA',
+        startedAt: '2026-12-01T02:00:05.000Z',
+        adopted: false,
+      },
+    };
+
+    // WHEN it runs
+    const error = (await handler(payload, context).catch((e: unknown) => e)) as Error;
+    secrets.restore();
+
+    // THEN the SecretError is logged whole (stack included) and names the secret, never its value
+    expect(error.name).toBe('SecretError');
+    const text = stderr.mock.calls.map(([chunk]) => String(chunk)).join('');
+    const [line] = logLines(stderr).filter((entry) => entry.level === 'ERROR');
+    expect(line).toMatchObject({
+      error: {
+        name: 'SecretError',
+        message: expect.stringContaining('"prod/ords/orders"'),
+        stack: expect.any(String),
+      },
+    });
+    expect(text).not.toContain('s3cr3t-Pa55-value');
   });
 });
