@@ -2,25 +2,16 @@ import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-s
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { startRun } from '../../../functions/core/start-run.js';
+import { recordingLogger } from '../../helpers/job-fakes.js';
 
 const STATE_MACHINE = 'arn:aws:states:eu-central-1:123456789012:stateMachine:Backup';
 const EXECUTION = 'arn:aws:states:eu-central-1:123456789012:execution:Backup:orders_20261201T020000Z';
-
-/** A logger that remembers its lines. */
-function recordingLogger() {
-  const lines: Array<{ level: string; message: string; extra: Record<string, unknown> }> = [];
-  const at =
-    (level: string) =>
-    (message: string, ...extra: Array<Record<string, unknown>>) =>
-      lines.push({ level, message, extra: Object.assign({}, ...extra) });
-  return { lines, logger: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') } };
-}
 
 describe('startRun', () => {
   const sfn = mockClient(SFNClient);
   beforeEach(() => sfn.reset());
 
-  const deps = (logger = recordingLogger().logger) => ({
+  const deps = (logger = recordingLogger()) => ({
     sfn: new SFNClient({ region: 'eu-central-1' }),
     stateMachineArn: STATE_MACHINE,
     logger,
@@ -55,7 +46,7 @@ describe('startRun', () => {
       .rejects(
         new ExecutionAlreadyExists({ message: `Execution Already Exists: '${EXECUTION}'`, $metadata: {} }),
       );
-    const { lines, logger } = recordingLogger();
+    const logger = recordingLogger();
 
     // WHEN the launcher runs
     const result = await startRun(deps(logger), {
@@ -69,7 +60,7 @@ describe('startRun', () => {
       executionArn: EXECUTION,
       started: false,
     });
-    expect(lines).toEqual([
+    expect(logger.lines).toEqual([
       expect.objectContaining({
         level: 'warn',
         extra: { executionName: 'orders_20261201T020000Z', executionArn: EXECUTION },
