@@ -41,7 +41,8 @@ export function buildApp(app: App, config: BackupConfig): BackupApp {
     (databases, index) =>
       new DatabaseStack(app, databaseStackId(index + 1), {
         databases,
-        stateMachine: main.backup.stateMachine,
+        launcher: main.launcher.function,
+        missedRuns: main.launcher.deadLetterQueue,
         secretReaders: main.functions.ordsCallerRoles,
         alertTopic: main.alerts.topic,
         bindingParameterPath: main.bindingParameterPath,

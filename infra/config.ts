@@ -37,19 +37,29 @@ export const DEFAULT_TIMEOUT_HOURS = 12;
  */
 export const MAX_POLLS_PER_EXECUTION = 2_500;
 
-/** Default hours without a successful backup before a database's stale-backup alarm goes off. */
-export const DEFAULT_STALE_AFTER_HOURS = 26;
 /**
- * Longest `staleAfterHours`: the alarm evaluates hourly periods, and CloudWatch allows at most
- * 604,800 seconds (7 days) of period × evaluation periods
- * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html).
+ * Longest `staleAfterHours`: a little over a year, enough for a yearly schedule with the longest
+ * export. The stale-backup alarm compares an hourly gauge (HoursSinceLastBackup) with it, so no
+ * CloudWatch evaluation window limits it.
  */
-export const MAX_STALE_AFTER_HOURS = 168;
+export const MAX_STALE_AFTER_HOURS = 9_000;
 /**
  * Hours `staleAfterHours` must exceed the longest time between two scheduled backups: one for a
  * daylight-saving shift, one for a backup that takes longer than the one before.
  */
 export const STALE_AFTER_MARGIN_HOURS = 2;
+
+/**
+ * The `staleAfterHours` of a database that sets none: the longest gap between two scheduled starts,
+ * plus the export's `timeoutHours` (the record is written when the backup finishes), plus
+ * {@link STALE_AFTER_MARGIN_HOURS}, rounded up. 38 for the nightly default with 12 hours, 190 for a
+ * weekly schedule with 20. A schedule that starts fewer than twice in two years gets the longest.
+ */
+export function defaultStaleAfterHours(cron: string, timeoutHours: number, fromYear: number): number {
+  const gap = longestScheduleGapHours(cron, fromYear);
+  if (gap === undefined) return MAX_STALE_AFTER_HOURS;
+  return Math.min(MAX_STALE_AFTER_HOURS, Math.ceil(gap + timeoutHours + STALE_AFTER_MARGIN_HOURS));
+}
 
 /** Default number of databases whose schedules, alarms, dashboard rows and secret grants share one stack. */
 export const DEFAULT_DATABASES_PER_STACK = 100;
@@ -108,8 +118,9 @@ export interface DatabaseConfig {
   /** Whether the database is scheduled (and its secret readable by the functions). @default true */
   readonly enabled: boolean;
   /**
-   * Hours without a successful backup after which the database's stale-backup alarm goes off,
-   * 1–168; 0 means no such alarm (failures still alert). @default 26
+   * Hours since the last verified backup after which the database's stale-backup alarm goes off,
+   * 1–9000. @default - the longest gap between two scheduled starts + timeoutHours + 2, see
+   * {@link defaultStaleAfterHours}
    */
   readonly staleAfterHours: number;
 }
@@ -177,11 +188,16 @@ export class ConfigError extends Error {
   }
 }
 
-/** How a secret is referenced: by name, or by full or partial ARN (without the 6-character suffix). */
+/**
+ * How a secret is referenced: by name, by partial ARN (without Secrets Manager's 6-character
+ * suffix), or by an ARN that ends in `-` and 6 letters or digits. That last form is ambiguous: it is
+ * either a complete ARN (`…:secret:prod/ords/orders-AbC123`) or a partial ARN of a secret whose name
+ * happens to end that way (`…:secret:prod/ords/orders-reader`); the ARN alone cannot tell.
+ */
 export type SecretReference =
   | { readonly kind: 'name'; readonly name: string }
-  | { readonly kind: 'complete-arn'; readonly arn: string }
-  | { readonly kind: 'partial-arn'; readonly arn: string };
+  | { readonly kind: 'partial-arn'; readonly arn: string }
+  | { readonly kind: 'suffixed-arn'; readonly arn: string };
 
 const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
 const SECRET_ARN =
@@ -191,14 +207,15 @@ const SECRET_FORMAT =
   '(arn:aws:secretsmanager:<region>:<account>:secret:<name>)';
 
 /**
- * Classifies a secret reference. An ARN whose name ends in `-` and 6 letters or digits is taken as
- * complete (Secrets Manager's suffix); otherwise as partial. Throws on anything else.
+ * Classifies a secret reference. An ARN whose name ends in `-` and 6 letters or digits is
+ * `suffixed-arn` (complete, or partial for a name ending that way: both forms must be granted);
+ * any other ARN is partial. Throws on anything else.
  */
 export function parseSecretReference(value: string): SecretReference {
   const arn = SECRET_ARN.exec(value);
   if (arn) {
     return /-[A-Za-z0-9]{6}$/.test(arn[2]!)
-      ? { kind: 'complete-arn', arn: value }
+      ? { kind: 'suffixed-arn', arn: value }
       : { kind: 'partial-arn', arn: value };
   }
   if (value.startsWith('arn:'))
@@ -249,8 +266,7 @@ const SettingsShape = {
   acceptCompletedWithErrors: z.boolean(allowed('true or false')).optional(),
   onRunningExport: z.enum(ON_RUNNING_EXPORT).optional(),
   enabled: z.boolean(allowed('true or false')).optional(),
-  // CloudWatch alarms look back at most 7 days: see MAX_STALE_AFTER_HOURS.
-  staleAfterHours: wholeNumber(0, MAX_STALE_AFTER_HOURS, 'hours (0: no stale-backup alarm)').optional(),
+  staleAfterHours: wholeNumber(1, MAX_STALE_AFTER_HOURS, 'hours').optional(),
 };
 
 const DefaultsSchema = z.strictObject(SettingsShape);
@@ -528,6 +544,8 @@ function resolveDatabase(
     return { success: false, error: exportSpec.error, input: { ...database, export: mergedExport } };
   }
   const pick = <K extends keyof Settings>(key: K) => database[key] ?? defaults[key];
+  const cron = database.schedule?.cron ?? defaults.schedule?.cron ?? DEFAULT_SCHEDULE.cron;
+  const timeoutHours = pick('timeoutHours') ?? DEFAULT_TIMEOUT_HOURS;
   return {
     success: true,
     data: {
@@ -535,17 +553,18 @@ function resolveDatabase(
       ordsUrl: parseOrdsUrl(database.ordsUrl).href,
       secret: database.secret,
       schedule: {
-        cron: database.schedule?.cron ?? defaults.schedule?.cron ?? DEFAULT_SCHEDULE.cron,
+        cron,
         timeZone: database.schedule?.timeZone ?? defaults.schedule?.timeZone ?? DEFAULT_SCHEDULE.timeZone,
       },
       export: exportSpec.data,
       pollIntervalSeconds: pick('pollIntervalSeconds') ?? DEFAULT_POLL_INTERVAL_SECONDS,
-      timeoutHours: pick('timeoutHours') ?? DEFAULT_TIMEOUT_HOURS,
+      timeoutHours,
       prefix: pick('prefix') ?? '',
       acceptCompletedWithErrors: pick('acceptCompletedWithErrors') ?? false,
       onRunningExport: pick('onRunningExport') ?? 'fail',
       enabled: pick('enabled') ?? true,
-      staleAfterHours: pick('staleAfterHours') ?? DEFAULT_STALE_AFTER_HOURS,
+      staleAfterHours:
+        pick('staleAfterHours') ?? defaultStaleAfterHours(cron, timeoutHours, new Date().getUTCFullYear()),
     },
   };
 }
@@ -587,17 +606,15 @@ function checkDatabase(database: DatabaseConfig): string[] {
  */
 function staleAfterHoursProblem(database: DatabaseConfig): string | null {
   const hours = database.staleAfterHours;
-  if (!database.enabled || hours === 0) return null;
+  if (!database.enabled) return null;
   const gap = longestScheduleGapHours(database.schedule.cron, new Date().getUTCFullYear());
   if (gap === undefined || hours >= gap + STALE_AFTER_MARGIN_HOURS) return null;
+  const needed = Math.ceil(gap + STALE_AFTER_MARGIN_HOURS);
   const subject = `staleAfterHours is ${hours} with schedule.cron ${show(database.schedule.cron)}, which leaves up to ${gap} hours between two backups`;
-  if (gap + STALE_AFTER_MARGIN_HOURS > MAX_STALE_AFTER_HOURS) {
-    return (
-      `${subject}; allowed: 0 (no stale-backup alarm: CloudWatch alarms look back at most ` +
-      `${MAX_STALE_AFTER_HOURS} hours; failures still alert)`
-    );
+  if (needed > MAX_STALE_AFTER_HOURS) {
+    return `${subject}; allowed: a schedule that runs at least every ${MAX_STALE_AFTER_HOURS - STALE_AFTER_MARGIN_HOURS} hours`;
   }
-  return `${subject}; allowed: at least ${Math.ceil(gap + STALE_AFTER_MARGIN_HOURS)}, or 0 for no stale-backup alarm`;
+  return `${subject}; allowed: at least ${needed}, or leave it unset for ${defaultStaleAfterHours(database.schedule.cron, database.timeoutHours, new Date().getUTCFullYear())} (the gap + timeoutHours + 2)`;
 }
 
 /** One line per problem of a zod issue, e.g. `database "orders": export.jobMode is "FOOL"; allowed: …`. */

@@ -1,7 +1,8 @@
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { IRole } from 'aws-cdk-lib/aws-iam';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
-import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { DatabaseConfig } from './config.js';
 import { BackupDashboards } from './constructs/backup-dashboards.js';
@@ -9,17 +10,19 @@ import { DatabaseBindings } from './constructs/database-bindings.js';
 import { DatabaseSchedules } from './constructs/database-schedules.js';
 import { DatabaseSecrets } from './constructs/database-secrets.js';
 import { StaleBackupAlarms } from './constructs/stale-backup-alarms.js';
-import { bindingOf } from './execution-input.js';
+import { bindingOf } from './database-binding.js';
 
 /** Properties of `DatabaseStack`. */
 export interface DatabaseStackProps extends StackProps {
   /** This stack's databases, in configuration order (disabled ones get nothing). */
   readonly databases: readonly DatabaseConfig[];
-  /** The backup state machine the schedules start (of the main stack). */
-  readonly stateMachine: IStateMachine;
+  /** The "Start run" launcher the schedules invoke (of the main stack). */
+  readonly launcher: IFunction;
+  /** The missed-runs queue: the schedules' dead-letter queue (of the main stack). */
+  readonly missedRuns: IQueue;
   /** The roles of the functions that call ORDS (of the main stack): they get the secret policies. */
   readonly secretReaders: readonly IRole[];
-  /** The alert topic the stale-backup alarms notify (of the main stack, or an existing one). */
+  /** The alert topic the stale-backup and Scheduler alarms notify (of the main stack, or an existing one). */
   readonly alertTopic: ITopic;
   /** Where the databases' bindings go (the path the main stack's functions read). */
   readonly bindingParameterPath: string;
@@ -39,7 +42,7 @@ export class DatabaseStack extends Stack {
   readonly bindings: DatabaseBindings;
   /** The managed policies that let the ORDS-calling functions read the secrets. */
   readonly secrets: DatabaseSecrets;
-  /** One stale-backup alarm per enabled database with `staleAfterHours` above 0. */
+  /** One stale-backup alarm per enabled database. */
   readonly alarms: StaleBackupAlarms;
   /** The dashboards, one row per enabled database. */
   readonly dashboards: BackupDashboards;
@@ -56,20 +59,26 @@ export class DatabaseStack extends Stack {
       ...props,
     });
     this.databaseIds = props.databases.map((database) => database.id);
+    const enabled = props.databases.filter((database) => database.enabled);
     this.bindings = new DatabaseBindings(this, 'Bindings', {
       parameterPath: props.bindingParameterPath,
-      bindings: props.databases.filter((database) => database.enabled).map(bindingOf),
+      bindings: enabled.map(bindingOf),
     });
     this.schedules = new DatabaseSchedules(this, 'Schedules', {
-      stateMachine: props.stateMachine,
-      databases: props.databases,
+      launcher: props.launcher,
+      deadLetterQueue: props.missedRuns,
+      alarmTopic: props.alertTopic,
+      schedules: enabled.map((database) => ({ id: database.id, ...database.schedule })),
     });
     this.secrets = new DatabaseSecrets(this, 'Secrets', {
       databases: props.databases,
       readers: props.secretReaders,
     });
     this.alarms = new StaleBackupAlarms(this, 'StaleBackupAlarms', {
-      databases: props.databases,
+      limits: enabled.map((database) => ({
+        id: database.id,
+        staleAfter: Duration.hours(database.staleAfterHours),
+      })),
       topic: props.alertTopic,
     });
     this.dashboards = new BackupDashboards(this, 'Dashboards', { databases: props.databases });

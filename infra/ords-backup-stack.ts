@@ -5,10 +5,12 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { DEFAULT_BINDING_PATH } from '../functions/core/binding.js';
 import type { BackupConfig, BucketConfig } from './config.js';
+import { BackupAgeCheck } from './constructs/backup-age-check.js';
 import { BackupAlerts } from './constructs/backup-alerts.js';
 import { BackupBucket, type BackupBucketProps } from './constructs/backup-bucket.js';
 import { BackupFunctions } from './constructs/backup-functions.js';
 import { BackupStateMachine } from './constructs/backup-state-machine.js';
+import { RunLauncher } from './constructs/run-launcher.js';
 
 /**
  * Time an execution keeps for copying the files and writing the manifest after the export's own
@@ -38,8 +40,9 @@ export interface OrdsBackupStackProps extends StackProps {
 }
 
 /**
- * The resources every database shares: the bucket, the five functions, the state machine and the
- * alerts (topic, failure rule, notifier). The per-database resources (schedules, alarms, dashboards,
+ * The resources every database shares: the bucket, the five functions, the state machine, the
+ * alerts (topic, failure rule, notifier), the launcher the schedules invoke (with its missed-runs
+ * queue) and the hourly backup-age check. The per-database resources (schedules, alarms, dashboards,
  * secret access) live in `DatabaseStack`s.
  */
 export class OrdsBackupStack extends Stack {
@@ -50,6 +53,10 @@ export class OrdsBackupStack extends Stack {
   readonly alerts: BackupAlerts;
   /** Where the database stacks put the bindings the functions read. */
   readonly bindingParameterPath: string;
+  /** The "Start run" function the schedules invoke and the missed-runs queue with its alarm. */
+  readonly launcher: RunLauncher;
+  /** The hourly check publishing HoursSinceLastBackup, which the stale-backup alarms watch. */
+  readonly backupAge: BackupAgeCheck;
 
   constructor(scope: Construct, id: string, props: OrdsBackupStackProps) {
     super(scope, id, {
@@ -93,13 +100,21 @@ export class OrdsBackupStack extends Stack {
       ...(existingTopicArn ? { topic: Topic.fromTopicArn(this, 'ExistingTopic', existingTopicArn) } : {}),
       emails,
     });
+    this.launcher = new RunLauncher(this, 'Launcher', {
+      stateMachine: this.backup.stateMachine,
+      topic: this.alerts.topic,
+    });
+    this.backupAge = new BackupAgeCheck(this, 'BackupAge', {
+      bucket: this.bucket.bucket,
+      parameterPath: this.bindingParameterPath,
+    });
 
     new CfnOutput(this, 'BucketName', {
       description: 'Where backups are stored',
       value: this.bucket.bucket.bucketName,
     });
     new CfnOutput(this, 'StateMachineArn', {
-      description: "Start an execution by hand with a database's input (see config/README.md)",
+      description: 'Start an execution by hand with the input {"database":"<id>"} (see the README runbook)',
       value: this.backup.stateMachine.stateMachineArn,
     });
     new CfnOutput(this, 'AlertTopicArn', {

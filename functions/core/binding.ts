@@ -28,6 +28,11 @@ export type DatabaseBindingInput = z.input<typeof DatabaseBindingSchema>;
 /** The parameter path of the bindings unless the deployment names another. */
 export const DEFAULT_BINDING_PATH = '/ords-datapump-backup/databases';
 
+/** Whether a parameter path is usable for bindings: `/a/b`, slash-separated SSM name characters. */
+export function isBindingPath(path: string): boolean {
+  return /^(\/[A-Za-z0-9_.-]+)+$/.test(path);
+}
+
 /** Where a binding is kept: `<path>/<database>`, e.g. `/ords-datapump-backup/databases/orders`. */
 export function bindingParameterName(path: string, database: string): string {
   return `${path.replace(/\/+$/, '')}/${database}`;

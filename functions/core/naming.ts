@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { InvalidInputError } from './errors.js';
+import { DATABASE_ID } from './payloads.js';
 
 /**
  * How a run names its dump files and where it stores them. Dump file names carry the database id
@@ -60,3 +62,52 @@ export function backupFolder(prefix: string, database: string, startedAt: string
 export function manifestKey(folder: string): string {
   return `${folder}manifest.json`;
 }
+
+/**
+ * Longest Step Functions execution name (https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html).
+ */
+export const MAX_EXECUTION_NAME_LENGTH = 80;
+
+/** An ISO-8601 time with a date, hours and minutes and a zone (`Z` or `±hh:mm`). */
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/**
+ * The execution name of one scheduled run: the database id and the scheduled time in UTC to the
+ * second, e.g. `orders_20261201T020000Z`. Deterministic, so a second delivery of the same schedule
+ * is refused by Step Functions itself (names are unique per state machine for 90 days). Execution
+ * names allow neither `:` nor `/`; database ids are `a-z 0-9 -`, so `_` separates the two parts.
+ */
+export function executionName(database: string, scheduledTime: string): string {
+  if (!DATABASE_ID.test(database)) {
+    throw new InvalidInputError(
+      `database "${database}" is not a database id; allowed: 2 to 32 of a-z, 0-9 and -, starting with a letter`,
+    );
+  }
+  const time = new Date(scheduledTime);
+  if (!ISO_TIME.test(scheduledTime) || Number.isNaN(time.getTime())) {
+    throw new InvalidInputError(
+      `scheduledTime "${scheduledTime}" is not an ISO-8601 time with a zone; allowed: e.g. 2026-12-01T02:00:00Z`,
+    );
+  }
+  const stamp = time
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z')
+    .replace(/[-:]/g, '');
+  const name = `${database}_${stamp}`;
+  // 32 + 1 + 16 characters at most: the check guards the assumption, not a reachable case.
+  if (name.length > MAX_EXECUTION_NAME_LENGTH || !/^[A-Za-z0-9_-]+$/.test(name)) {
+    throw new InvalidInputError(`execution name "${name}" is not a valid Step Functions execution name`);
+  }
+  return name;
+}
+
+/**
+ * The key of a database's "last verified backup" record, `<prefix><database>/last-backup.json`:
+ * overwritten after every verified manifest, read hourly to publish the backup's age.
+ */
+export function lastBackupKey(prefix: string, database: string): string {
+  return `${prefix}${database}/${LAST_BACKUP_FILE}`;
+}
+
+/** The file name of the last-backup record (the IAM grants match `*\/last-backup.json`). */
+export const LAST_BACKUP_FILE = 'last-backup.json';

@@ -1,3 +1,4 @@
+import { countsAsSuccess, recordLastBackup } from '../core/last-backup.js';
 import { writeManifest } from '../core/manifest.js';
 import { WriteManifestPayloadSchema } from '../core/payloads.js';
 import { bindingFor } from '../shared/bindings.js';
@@ -7,16 +8,16 @@ import { defineTask } from '../shared/handler.js';
 import { logger } from '../shared/logger.js';
 import { recordBackupStored } from '../shared/metrics.js';
 
-/** "Write manifest": verifies the stored files, writes manifest.json, last, and records the metrics. */
+/**
+ * "Write manifest": verifies the stored files, writes manifest.json, last, records the metrics and,
+ * for a backup that counts as a success, the database's last-backup record.
+ */
 export const handler = defineTask('Write manifest', WriteManifestPayloadSchema, async (payload) => {
   const binding = await bindingFor(payload.database);
-  const summary = await writeManifest(
-    { s3: s3Client(), bucket: requiredEnv('BUCKET_NAME'), logger, now: () => new Date() },
-    { ...payload, prefix: binding.prefix },
-  );
-  const succeeded =
-    summary.verdict === 'succeeded' ||
-    (summary.verdict === 'completed-with-errors' && binding.acceptCompletedWithErrors);
+  const deps = { s3: s3Client(), bucket: requiredEnv('BUCKET_NAME'), logger, now: () => new Date() };
+  const summary = await writeManifest(deps, { ...payload, prefix: binding.prefix });
+  const succeeded = countsAsSuccess(summary.verdict, binding.acceptCompletedWithErrors);
+  if (succeeded) await recordLastBackup(deps, { prefix: binding.prefix, summary });
   recordBackupStored(summary, succeeded);
   return summary;
 });

@@ -8,9 +8,10 @@ export type TaskHandler<R> = (event: unknown, context: Context) => Promise<R>;
 
 /**
  * Wraps a task: parses the payload with its schema, adds the correlation keys to every log line,
- * runs the core function, and logs a failure before rethrowing it. The error's name is what the
- * state machine retries or catches; its stack is cut to the message so the console's cause reads
- * as a sentence, not a trace.
+ * runs the core function, and logs a failure whole (name, message, stack and `cause` chain, as
+ * Powertools writes an error) before rethrowing it. The error's name is what the state machine
+ * retries or catches; the rethrown error's stack is cut to the message, after logging, so the
+ * console's cause reads as a sentence, not a trace.
  */
 export function defineTask<S extends z.ZodType, R>(
   task: string,
@@ -26,7 +27,7 @@ export function defineTask<S extends z.ZodType, R>(
       return await run(payload, context);
     } catch (error) {
       const err = error instanceof Error ? error : new Error(String(error));
-      logger.error(`${task} failed`, { errorName: err.name, errorMessage: err.message });
+      logger.error(`${task} failed`, err);
       err.stack = `${err.name}: ${err.message}`;
       throw err;
     }

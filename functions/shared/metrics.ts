@@ -28,6 +28,11 @@ export const BackupMetric = {
   CopyThroughput: 'CopyThroughput',
   /** Files stored: dump files and the log (Count). */
   FilesStored: 'FilesStored',
+  /**
+   * Hours since the database's last verified backup (or since its binding, when none ran yet),
+   * published hourly by the backup-age check (no unit: CloudWatch has none for hours).
+   */
+  HoursSinceLastBackup: 'HoursSinceLastBackup',
 } as const;
 
 const BYTES_PER_MIB = 1024 * 1024;
@@ -73,5 +78,13 @@ export function recordBackupFailed(database: string): void {
   const m = backupMetrics();
   m.addDimension(MetricDimension.Database, database);
   m.addMetric(BackupMetric.Succeeded, MetricUnit.Count, 0);
+  m.publishStoredMetrics();
+}
+
+/** Records how many hours ago the database's last verified backup finished. */
+export function recordBackupAge(database: string, hours: number): void {
+  const m = backupMetrics();
+  m.addDimension(MetricDimension.Database, database);
+  m.addMetric(BackupMetric.HoursSinceLastBackup, MetricUnit.NoUnit, hours);
   m.publishStoredMetrics();
 }

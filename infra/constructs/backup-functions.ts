@@ -8,6 +8,7 @@ import { BucketGrants, type IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { LAST_BACKUP_FILE } from '../../functions/core/naming.js';
 import { runLockKey } from '../../functions/core/run-lock.js';
 import {
   largestPartBytes as largestPartOfPlan,
@@ -126,6 +127,10 @@ export interface FunctionSpec {
   readonly environment?: Readonly<Record<string, string>>;
   /** Where failed asynchronous invocations go. @default - none (the function is invoked synchronously) */
   readonly deadLetterQueue?: IQueue;
+  /** Retries of a failed asynchronous invocation. @default - Lambda's default (2) */
+  readonly retryAttempts?: number;
+  /** How long an asynchronous invocation may wait to run. @default - Lambda's default (6 hours) */
+  readonly maxEventAge?: Duration;
 }
 
 /**
@@ -161,6 +166,8 @@ export function backupFunction(
     depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
     bundling: BUNDLING,
     ...(spec.deadLetterQueue ? { deadLetterQueue: spec.deadLetterQueue } : {}),
+    ...(spec.retryAttempts !== undefined ? { retryAttempts: spec.retryAttempts } : {}),
+    ...(spec.maxEventAge ? { maxEventAge: spec.maxEventAge } : {}),
   });
   Validations.of(role).acknowledge({
     id: 'AwsSolutions-IAM5[Resource::*]',
@@ -172,8 +179,9 @@ export function backupFunction(
 /**
  * The five Lambda functions of a backup, one per Task state. Each has its own role holding only what
  * it needs: the ORDS callers get secret access from whoever grants it (`ordsCallers`); the copy
- * function writes the bucket's objects, the manifest function writes `manifest.json` files and reads
- * object sizes; nothing else touches the bucket.
+ * function writes the bucket's objects, the manifest function writes `manifest.json` and
+ * `last-backup.json` files and reads object sizes; of the backup functions nothing else touches the
+ * bucket.
  */
 export class BackupFunctions extends Construct {
   /** "Start export": starts (or adopts) the Data Pump job. */
@@ -299,20 +307,21 @@ export class BackupFunctions extends Construct {
       'kms:Decrypt',
       'kms:GenerateDataKey*',
     );
-    // The manifest is written last, as `<folder>manifest.json`; before that HeadObject checks each
-    // stored file's size, which needs s3:GetObject.
-    // Only the manifest step writes manifests: the copy step may write any backup file, never those,
-    // nor the run locks.
+    // Only the manifest step writes manifests and last-backup records: the copy step may write any
+    // backup file, never those, nor the run locks.
     this.copyFile.addToRolePolicy(
       new PolicyStatement({
         effect: Effect.DENY,
         actions: ['s3:PutObject'],
         resources: [
           props.bucket.arnForObjects('*manifest.json'),
+          props.bucket.arnForObjects(`*${LAST_BACKUP_FILE}`),
           props.bucket.arnForObjects(runLockKey('*')),
         ],
       }),
     );
+    // The manifest is written last, as `<folder>manifest.json`; before that HeadObject checks each
+    // stored file's size, which needs s3:GetObject.
     grants.actionsOnObjectKeys(this.writeManifest, '*/manifest.json', 's3:PutObject', 'kms:GenerateDataKey*');
     // The run lock: created or taken over by "Start export", read back with HeadObject.
     grants.actionsOnObjectKeys(
@@ -321,6 +330,13 @@ export class BackupFunctions extends Construct {
       's3:PutObject',
       's3:GetObject',
       'kms:Decrypt',
+      'kms:GenerateDataKey*',
+    );
+    // After a verified manifest, `<prefix><database>/last-backup.json`: what the backup-age check reads.
+    grants.actionsOnObjectKeys(
+      this.writeManifest,
+      `*/${LAST_BACKUP_FILE}`,
+      's3:PutObject',
       'kms:GenerateDataKey*',
     );
     grants.actionsOnObjectKeys(this.writeManifest, '*', 's3:GetObject', 'kms:Decrypt');
@@ -354,6 +370,11 @@ export class BackupFunctions extends Construct {
       this.writeManifest.role!,
       props.bucket.arnForObjects('*/manifest.json'),
       'Manifests are written as <prefix><database>/<date>/<job>/manifest.json: only such keys are writable.',
+    );
+    acknowledgeWildcardResource(
+      this.writeManifest.role!,
+      props.bucket.arnForObjects(`*/${LAST_BACKUP_FILE}`),
+      'The last-backup record is written as <prefix><database>/last-backup.json: only such keys are writable.',
     );
   }
 

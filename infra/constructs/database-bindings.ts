@@ -1,6 +1,10 @@
 import { ParameterTier, StringParameter } from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
-import { bindingParameterName, type DatabaseBindingInput } from '../../functions/core/binding.js';
+import {
+  bindingParameterName,
+  type DatabaseBindingInput,
+  isBindingPath,
+} from '../../functions/core/binding.js';
 
 /** SSM's largest value for a standard parameter, and for an advanced one (characters). */
 const STANDARD_MAX_CHARS = 4096;
@@ -26,7 +30,7 @@ export class DatabaseBindings extends Construct {
 
   constructor(scope: Construct, id: string, props: DatabaseBindingsProps) {
     super(scope, id);
-    if (!/^(\/[A-Za-z0-9_.-]+)+$/.test(props.parameterPath)) {
+    if (!isBindingPath(props.parameterPath)) {
       throw new Error(
         `${this.node.path}: parameterPath must look like /ords-datapump-backup/databases ` +
           `(slash-separated letters, digits, _ . -), got "${props.parameterPath}"`,

@@ -1,33 +1,52 @@
 import { Aws, Duration, TimeZone } from 'aws-cdk-lib';
-import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Alarm, ComparisonOperator, type Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { type IRole, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import {
   ContextAttribute,
+  type ISchedule,
   Schedule,
   ScheduleExpression,
   ScheduleGroup,
+  type ScheduleTargetConfig,
   ScheduleTargetInput,
   TimeWindow,
 } from 'aws-cdk-lib/aws-scheduler';
-import { StepFunctionsStartExecution } from 'aws-cdk-lib/aws-scheduler-targets';
-import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import { ScheduleTargetBase, type ScheduleTargetBaseProps } from 'aws-cdk-lib/aws-scheduler-targets';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { DatabaseConfig } from '../config.js';
-import { executionInputFor } from '../execution-input.js';
+import type { StartRunInput } from '../../functions/core/start-run.js';
+
+/** When and where one database is backed up. */
+export interface DatabaseSchedule {
+  /** The database id: the schedule's construct id and the launcher's `database`. */
+  readonly id: string;
+  /** EventBridge Scheduler cron expression, the six fields only. */
+  readonly cron: string;
+  /** IANA time zone the cron expression is read in. */
+  readonly timeZone: string;
+}
 
 /** Properties of `DatabaseSchedules`. */
 export interface DatabaseSchedulesProps {
-  /** The state machine each schedule starts. */
-  readonly stateMachine: IStateMachine;
-  /** The databases; each enabled one gets a schedule, disabled ones get none. */
-  readonly databases: readonly DatabaseConfig[];
+  /** The "Start run" function each schedule invokes with `{database, scheduledTime}`. */
+  readonly launcher: IFunction;
+  /** Where a run goes that the Scheduler could not hand to the launcher. */
+  readonly deadLetterQueue: IQueue;
+  /** Where the alarms on the Scheduler's own failures notify. */
+  readonly alarmTopic: ITopic;
+  /** The schedules, one per enabled database. */
+  readonly schedules: readonly DatabaseSchedule[];
   /**
-   * How often EventBridge Scheduler retries starting an execution that failed to start (throttling,
-   * service errors). A started execution is never retried by the scheduler.
+   * How often EventBridge Scheduler retries invoking the launcher when the invocation fails
+   * (throttling, service errors).
    * @default 10
    */
   readonly retryAttempts?: number;
   /**
-   * How late an execution may still be started after its scheduled time, retries included.
+   * How late the launcher may still be invoked after its scheduled time, retries included.
    * @default Duration.hours(1)
    */
   readonly maxEventAge?: Duration;
@@ -35,17 +54,21 @@ export interface DatabaseSchedulesProps {
 
 /**
  * One EventBridge Scheduler schedule per enabled database, in their own schedule group, each
- * starting the backup state machine with that database's execution input. One role, allowed only
- * to start executions of this state machine, serves all of them. Each schedule is a child with the
- * database id as construct id, so a subset of databases can later live in another stack.
+ * invoking the "Start run" launcher with `{database, scheduledTime}` only: the launcher names the
+ * execution after both, and the functions bind everything else to the database at deploy time. A
+ * run the Scheduler gives up on goes to the dead-letter queue; two alarms watch the group for
+ * invocations dropped without a dead-letter queue and for those the queue did not accept. One
+ * role, allowed only to invoke the launcher and send to that queue, serves all schedules.
  */
 export class DatabaseSchedules extends Construct {
   /** The schedule group holding the schedules. */
   readonly group: ScheduleGroup;
-  /** The role EventBridge Scheduler assumes to start executions. */
+  /** The role EventBridge Scheduler assumes to invoke the launcher. */
   readonly role: Role;
   /** The schedules, by database id. */
   readonly schedules: ReadonlyMap<string, Schedule>;
+  /** The alarms on the group's failure metrics (dropped, failed to reach the dead-letter queue). */
+  readonly alarms: readonly Alarm[];
 
   constructor(scope: Construct, id: string, props: DatabaseSchedulesProps) {
     super(scope, id);
@@ -66,7 +89,7 @@ export class DatabaseSchedules extends Construct {
 
     this.group = new ScheduleGroup(this, 'Group');
     this.role = new Role(this, 'Role', {
-      description: 'Lets EventBridge Scheduler start ords-datapump-backup executions',
+      description: 'Lets EventBridge Scheduler invoke the ords-datapump-backup launcher',
       assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
         conditions: {
           StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID, 'aws:SourceArn': this.group.scheduleGroupArn },
@@ -75,26 +98,78 @@ export class DatabaseSchedules extends Construct {
     });
 
     const schedules = new Map<string, Schedule>();
-    for (const database of props.databases) {
-      if (!database.enabled) continue;
-      const input = executionInputFor(database, ContextAttribute.scheduledTime);
-      const schedule = new Schedule(this, database.id, {
-        description: `Backs up database "${database.id}" (${database.schedule.cron}, ${database.schedule.timeZone})`,
-        scheduleGroup: this.group,
-        schedule: ScheduleExpression.expression(
-          `cron(${database.schedule.cron})`,
-          TimeZone.of(database.schedule.timeZone),
-        ),
-        timeWindow: TimeWindow.off(),
-        target: new StepFunctionsStartExecution(props.stateMachine, {
-          role: this.role,
-          input: ScheduleTargetInput.fromObject(input),
-          retryAttempts,
-          maxEventAge,
+    for (const schedule of props.schedules) {
+      const input: StartRunInput = { database: schedule.id, scheduledTime: ContextAttribute.scheduledTime };
+      schedules.set(
+        schedule.id,
+        new Schedule(this, schedule.id, {
+          description: `Backs up database "${schedule.id}" (${schedule.cron}, ${schedule.timeZone})`,
+          scheduleGroup: this.group,
+          schedule: ScheduleExpression.expression(`cron(${schedule.cron})`, TimeZone.of(schedule.timeZone)),
+          timeWindow: TimeWindow.off(),
+          target: new InvokeLauncher(props.launcher, {
+            role: this.role,
+            input: ScheduleTargetInput.fromObject(input),
+            retryAttempts,
+            maxEventAge,
+            deadLetterQueue: props.deadLetterQueue,
+          }),
         }),
-      });
-      schedules.set(database.id, schedule);
+      );
     }
     this.schedules = schedules;
+
+    const action = new SnsAction(props.alarmTopic);
+    const period = { period: Duration.minutes(5), statistic: 'Sum' };
+    const alarmOn = (alarmId: string, metric: Metric, what: string) => {
+      const alarm = new Alarm(this, alarmId, {
+        alarmDescription:
+          `ords-datapump-backup: EventBridge Scheduler ${what} in schedule group ${this.group.scheduleGroupName}; ` +
+          'a scheduled backup did not start: check the Scheduler role and the missed-runs queue, then start it by hand',
+        metric,
+        threshold: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        // The Scheduler only sends these metrics when something happened.
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+      alarm.addAlarmAction(action);
+      return alarm;
+    };
+    this.alarms =
+      props.schedules.length === 0
+        ? []
+        : [
+            alarmOn('DroppedAlarm', this.group.metricDropped(period), 'dropped an invocation'),
+            alarmOn(
+              'DeadLetterFailedAlarm',
+              this.group.metricFailedToBeSentToDLQ(undefined, period),
+              'could not send a failed invocation to the dead-letter queue',
+            ),
+          ];
+  }
+}
+
+/**
+ * The `LambdaInvoke` target, granting only what a schedule invokes: the unqualified function.
+ * `LambdaInvoke` grants through `grantInvoke`, which adds every version and alias (`<arn>:*`) — a
+ * wildcard no schedule here needs.
+ */
+class InvokeLauncher extends ScheduleTargetBase {
+  constructor(
+    private readonly launcher: IFunction,
+    props: ScheduleTargetBaseProps,
+  ) {
+    super(props, launcher.functionArn);
+  }
+
+  protected addTargetActionToRole(role: IRole): void {
+    role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.launcher.functionArn] }),
+    );
+  }
+
+  override bind(schedule: ISchedule): ScheduleTargetConfig {
+    return this.bindBaseTargetConfig(schedule);
   }
 }

@@ -37,7 +37,10 @@ export interface DatabaseSecretsProps {
  * hundred secrets. Managed policies of 6,144 characters each (about 70 typical secret ARNs) are
  * filled in configuration order, as many as needed; IAM allows 10 per role by default, which the
  * app checks across all stacks. The statements are still the secrets' own `grantRead` statements
- * (GetSecretValue and DescribeSecret on the secret's ARN; `-??????` appended to names).
+ * (GetSecretValue and DescribeSecret on the secret's ARN; `-??????` appended to names and partial
+ * ARNs). An ARN that ends in `-` and 6 letters or digits may be complete or partial
+ * (`…:secret:prod/ords/orders-reader`), so both forms are granted: the ARN as written and the ARN
+ * followed by `-??????`. Either way the function reads exactly the secret the configuration names.
  */
 export class DatabaseSecrets extends Construct {
   /** The imported secrets, by database id. */
@@ -64,10 +67,10 @@ export class DatabaseSecrets extends Construct {
 
     for (const database of props.databases) {
       if (!database.enabled) continue;
-      const secret = importSecret(this, database.id, database.secret);
       const collector = new StatementCollector(stack.account);
-      secret.grantRead(collector);
-      secrets.set(database.id, secret);
+      const imported = importSecret(this, database.id, database.secret);
+      for (const secret of imported) secret.grantRead(collector);
+      secrets.set(database.id, imported[0]!);
 
       if (lengthOf(collector.statements) > maxLength) {
         throw new Error(
@@ -124,14 +127,21 @@ class StatementCollector extends PrincipalBase {
   }
 }
 
-function importSecret(scope: Construct, id: string, reference: string): ISecret {
+/**
+ * The secret as CDK imports it, first the form functions read it by; for an ambiguous suffixed ARN,
+ * also the partial form, so that granting both covers a secret whose name ends like a suffix.
+ */
+function importSecret(scope: Construct, id: string, reference: string): ISecret[] {
   const parsed = parseSecretReference(reference);
   switch (parsed.kind) {
     case 'name':
-      return Secret.fromSecretNameV2(scope, id, parsed.name);
-    case 'complete-arn':
-      return Secret.fromSecretCompleteArn(scope, id, parsed.arn);
+      return [Secret.fromSecretNameV2(scope, id, parsed.name)];
     case 'partial-arn':
-      return Secret.fromSecretPartialArn(scope, id, parsed.arn);
+      return [Secret.fromSecretPartialArn(scope, id, parsed.arn)];
+    case 'suffixed-arn':
+      return [
+        Secret.fromSecretCompleteArn(scope, id, parsed.arn),
+        Secret.fromSecretPartialArn(scope, `${id}AsPartialArn`, parsed.arn),
+      ];
   }
 }

@@ -1,29 +1,39 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Token } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Stats, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { BackupMetric } from '../../functions/shared/metrics.js';
-import { type DatabaseConfig, MAX_STALE_AFTER_HOURS } from '../config.js';
 import { backupMetric } from './backup-metrics.js';
+
+/** How stale one database's backup may get. */
+export interface StaleBackupLimit {
+  /** The database id: the alarm's construct id and its metric's `Database` dimension. */
+  readonly id: string;
+  /** Time since the last verified backup after which the alarm goes off; whole hours, at least 1. */
+  readonly staleAfter: Duration;
+}
 
 /** Properties of `StaleBackupAlarms`. */
 export interface StaleBackupAlarmsProps {
-  /**
-   * The databases. Each enabled one with a `staleAfterHours` above 0 gets an alarm; disabled ones
-   * and those with 0 get none.
-   */
-  readonly databases: readonly DatabaseConfig[];
+  /** One alarm per entry: every enabled database. */
+  readonly limits: readonly StaleBackupLimit[];
   /** Where the alarms notify, when they go off and when they recover. */
   readonly topic: ITopic;
 }
 
 /**
- * One alarm per database that goes off when no successful backup was recorded for its
- * `staleAfterHours`: the hourly Sum of BackupSucceeded stayed below 1 for that many hours, missing
- * data counting as breaching — a backup that never ran at all (a deleted schedule, a stuck
- * execution, a function that never got to record anything) alarms too. Each alarm is a child with
- * the database id as construct id.
+ * Consecutive hourly data points above the limit (or missing) before an alarm goes off: 2, so that
+ * one check whose data point lands in the next hour does not alarm.
+ */
+const DATAPOINTS_TO_ALARM = 2;
+
+/**
+ * One alarm per database that goes off when its last verified backup is older than its limit: the
+ * hourly Maximum of HoursSinceLastBackup (published by the backup-age check) is above `staleAfter`.
+ * The gauge ages for any cadence, so weekly and monthly schedules are covered like nightly ones.
+ * Missing data counts as breaching: a check that stopped running alarms every database. Each alarm
+ * is a child with the database id as construct id.
  */
 export class StaleBackupAlarms extends Construct {
   /** The alarms, by database id. */
@@ -33,32 +43,31 @@ export class StaleBackupAlarms extends Construct {
     super(scope, id);
     const action = new SnsAction(props.topic);
     const alarms = new Map<string, Alarm>();
-    for (const database of props.databases) {
-      const hours = database.staleAfterHours;
-      if (!Number.isInteger(hours) || hours < 0 || hours > MAX_STALE_AFTER_HOURS) {
+    for (const limit of props.limits) {
+      const hours = limit.staleAfter.toHours({ integral: false });
+      if (!Token.isUnresolved(hours) && (!Number.isInteger(hours) || hours < 1)) {
         throw new Error(
-          `${this.node.path}: database "${database.id}": staleAfterHours must be a whole number from 0 to ` +
-            `${MAX_STALE_AFTER_HOURS} (CloudWatch evaluates at most 7 days), got ${hours}`,
+          `${this.node.path}: database "${limit.id}": staleAfter must be whole hours, at least 1, got ${limit.staleAfter.toHumanString()}`,
         );
       }
-      if (!database.enabled || hours === 0) continue;
-      const alarm = new Alarm(this, database.id, {
+      const alarm = new Alarm(this, limit.id, {
         alarmDescription:
-          `ords-datapump-backup: no successful backup of database "${database.id}" was recorded for ` +
-          `${hours} hours. Check its latest executions of the backup state machine and the failure alerts.`,
-        metric: backupMetric(BackupMetric.Succeeded, database.id, {
-          statistic: Stats.SUM,
+          `ords-datapump-backup: the last verified backup of database "${limit.id}" is more than ${hours} ` +
+          'hours old, or its age is not being published. Check its latest executions, its schedule, the ' +
+          'missed-runs queue and the backup-age check.',
+        metric: backupMetric(BackupMetric.HoursSinceLastBackup, limit.id, {
+          statistic: Stats.MAXIMUM,
           period: Duration.hours(1),
         }),
-        threshold: 1,
-        comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
-        evaluationPeriods: hours,
-        datapointsToAlarm: hours,
+        threshold: hours,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: DATAPOINTS_TO_ALARM,
+        datapointsToAlarm: DATAPOINTS_TO_ALARM,
         treatMissingData: TreatMissingData.BREACHING,
       });
       alarm.addAlarmAction(action);
       alarm.addOkAction(action);
-      alarms.set(database.id, alarm);
+      alarms.set(limit.id, alarm);
     }
     this.alarms = alarms;
   }

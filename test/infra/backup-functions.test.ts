@@ -61,8 +61,8 @@ describe('BackupFunctions', () => {
     };
   };
 
-  it('creates six ARM64 functions (five tasks and the notifier) on the newest Node.js runtime with tracing on', () => {
-    synthesized.template.resourceCountIs('AWS::Lambda::Function', 6);
+  it('creates eight ARM64 functions (five tasks, the notifier, the launcher and the age check) on the newest Node.js runtime with tracing on', () => {
+    synthesized.template.resourceCountIs('AWS::Lambda::Function', 8);
     for (const fn of Object.values(synthesized.template.findResources('AWS::Lambda::Function'))) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
@@ -181,7 +181,7 @@ describe('BackupFunctions', () => {
     ]);
   });
 
-  it('denies the copy function any write of a manifest or a run lock', () => {
+  it('denies the copy function any write of a manifest, a last-backup record or a run lock', () => {
     const { json } = synthesized;
     const denied = statementsOfRole(json, roleOfFunction(json, logicalIdOf(stack.functions.copyFile))).filter(
       (statement) => statement.Effect === 'Deny',
@@ -190,10 +190,13 @@ describe('BackupFunctions', () => {
 
     expect(denied).toHaveLength(1);
     expect(actionsOf(denied[0]!)).toEqual(['s3:PutObject']);
-    expect(resourcesOf(denied[0]!)).toEqual([
-      { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*manifest.json']] },
-      { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/_locks/*.json']] },
-    ]);
+    expect(resourcesOf(denied[0]!)).toEqual(
+      expect.arrayContaining([
+        { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*manifest.json']] },
+        { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*last-backup.json']] },
+        { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/_locks/*.json']] },
+      ]),
+    );
   });
 
   it('lets every task function read only the bindings under the deployment path', () => {
@@ -210,7 +213,7 @@ describe('BackupFunctions', () => {
     }
   });
 
-  it('lets the manifest function put only manifest.json keys', () => {
+  it('lets the manifest function put only manifest.json and last-backup.json keys', () => {
     const { json } = synthesized;
     const puts = statementsOfRole(
       json,
@@ -218,11 +221,15 @@ describe('BackupFunctions', () => {
     ).filter((statement) => actionsOf(statement).includes('s3:PutObject'));
     const bucketId = logicalIdOf(stack.bucket.bucket);
 
-    expect(puts).toHaveLength(1);
-    expect(actionsOf(puts[0]!)).toEqual(['s3:PutObject']);
-    expect(resourcesOf(puts[0]!)).toEqual([
-      { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*/manifest.json']] },
-    ]);
+    expect(new Set(puts.flatMap(actionsOf))).toEqual(new Set(['s3:PutObject']));
+    const resources = puts.flatMap(resourcesOf);
+    expect(resources).toHaveLength(2);
+    expect(resources).toEqual(
+      expect.arrayContaining([
+        { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*/manifest.json']] },
+        { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*/last-backup.json']] },
+      ]),
+    );
   });
 
   it('sizes the copy function for the largest part of a 512 GiB file of unknown length by default', () => {

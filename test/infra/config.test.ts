@@ -57,7 +57,8 @@ describe('configuration', () => {
       acceptCompletedWithErrors: false,
       onRunningExport: 'fail',
       enabled: true,
-      staleAfterHours: 26,
+      // The default: 24 hours between two nightly runs + timeoutHours 12 + 2.
+      staleAfterHours: 38,
     });
     expect(config.bucket).toEqual({
       encryption: 's3',
@@ -123,8 +124,8 @@ describe('configuration', () => {
     '0 3 L * ? *',
     '0 4 ? * 6#3 2026-2030',
   ])('accepts the cron expression "%s"', (cron) => {
-    // staleAfterHours 0: the stale-backup check below is about the gap between runs, not the syntax.
-    expect(problemsOf(withOrders({ schedule: { cron }, staleAfterHours: 0 }))).toEqual([]);
+    // The default staleAfterHours follows the cadence: no cron needs a setting of its own.
+    expect(problemsOf(withOrders({ schedule: { cron } }))).toEqual([]);
   });
 
   it('fails on an unknown time zone', () => {
@@ -248,7 +249,8 @@ describe('configuration', () => {
 
   it.each([
     ['prod/ords/orders', 'name'],
-    ['arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/ords/b-Ab12Cd', 'complete-arn'],
+    ['arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/ords/b-Ab12Cd', 'suffixed-arn'],
+    ['arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/ords/orders-reader', 'suffixed-arn'],
     ['arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/ords/c', 'partial-arn'],
   ])('classifies the secret reference %s as %s', (value, kind) => {
     expect(parseSecretReference(value).kind).toBe(kind);
@@ -279,19 +281,20 @@ describe('configuration', () => {
       const config = parseConfig(
         {
           defaults: { staleAfterHours: 30 },
-          databases: [ORDERS, { ...ORDERS, id: 'billing', staleAfterHours: 0 }],
+          databases: [ORDERS, { ...ORDERS, id: 'billing', staleAfterHours: 400 }],
         },
         'test.json',
       );
 
-      expect(config.databases.map((database) => database.staleAfterHours)).toEqual([30, 0]);
+      expect(config.databases.map((database) => database.staleAfterHours)).toEqual([30, 400]);
     });
 
     it.each([
-      [169, 'staleAfterHours is 169; allowed: whole hours (0: no stale-backup alarm) from 0 to 168'],
-      [1.5, 'staleAfterHours is 1.5; allowed: whole hours (0: no stale-backup alarm) from 0 to 168'],
-      ['26', 'staleAfterHours is "26"; allowed: whole hours (0: no stale-backup alarm) from 0 to 168'],
-    ])('fails on staleAfterHours %j, naming the database and the CloudWatch limit', (value, expected) => {
+      [0, 'staleAfterHours is 0; allowed: whole hours from 1 to 9000'],
+      [9001, 'staleAfterHours is 9001; allowed: whole hours from 1 to 9000'],
+      [1.5, 'staleAfterHours is 1.5; allowed: whole hours from 1 to 9000'],
+      ['26', 'staleAfterHours is "26"; allowed: whole hours from 1 to 9000'],
+    ])('fails on staleAfterHours %j, naming the database and the limits', (value, expected) => {
       expect(problemsOf(withOrders({ staleAfterHours: value }))).toEqual([
         `config/test.json: database "orders": ${expected}`,
       ]);
@@ -299,34 +302,56 @@ describe('configuration', () => {
 
     it('fails on a staleAfterHours default out of range, naming defaults', () => {
       expect(problemsOf({ defaults: { staleAfterHours: -1 }, databases: [ORDERS] })).toEqual([
-        'config/test.json: defaults.staleAfterHours is -1; allowed: whole hours (0: no stale-backup alarm) from 0 to 168',
+        'config/test.json: defaults.staleAfterHours is -1; allowed: whole hours from 1 to 9000',
       ]);
     });
 
-    it('accepts the default staleAfterHours of 26 for a nightly schedule', () => {
-      expect(problemsOf(withOrders({ schedule: { cron: '0 2 * * ? *' } }))).toEqual([]);
-    });
+    it.each([
+      ['0 2 * * ? *', 12, 38],
+      ['30 1 ? * SUN *', 20, 190],
+      ['0 3 1 * ? *', 12, 31 * 24 + 14],
+      ['0 3 ? * 1#1 *', 12, 35 * 24 + 14],
+      ['0 2 ? * MON-FRI *', 4, 78],
+    ])(
+      'derives staleAfterHours for "%s" with timeoutHours %i: the longest gap + timeoutHours + 2',
+      (cron, timeoutHours, hours) => {
+        const config = parseConfig(
+          { databases: [{ ...ORDERS, schedule: { cron }, timeoutHours }] },
+          'test.json',
+        );
+
+        expect(config.databases[0]!.staleAfterHours).toBe(hours);
+      },
+    );
 
     it('fails when staleAfterHours is not 2 hours longer than the longest gap between two scheduled backups', () => {
-      expect(problemsOf(withOrders({ schedule: { cron: '0 2 ? * MON-FRI *' } }))).toEqual([
+      expect(
+        problemsOf(withOrders({ schedule: { cron: '0 2 ? * MON-FRI *' }, staleAfterHours: 26 })),
+      ).toEqual([
         'config/test.json: database "orders": staleAfterHours is 26 with schedule.cron "0 2 ? * MON-FRI *", which ' +
-          'leaves up to 72 hours between two backups; allowed: at least 74, or 0 for no stale-backup alarm',
+          'leaves up to 72 hours between two backups; allowed: at least 74, or leave it unset for 86 (the gap + timeoutHours + 2)',
       ]);
       expect(
         problemsOf(withOrders({ schedule: { cron: '0 2 ? * MON-FRI *' }, staleAfterHours: 74 })),
       ).toEqual([]);
     });
 
-    it('fails on a stale-backup alarm for a weekly schedule, which CloudWatch cannot look back far enough for', () => {
-      expect(problemsOf(withOrders({ schedule: { cron: '30 1 ? * SUN *' }, staleAfterHours: 168 }))).toEqual([
-        'config/test.json: database "orders": staleAfterHours is 168 with schedule.cron "30 1 ? * SUN *", which ' +
-          'leaves up to 168 hours between two backups; allowed: 0 (no stale-backup alarm: CloudWatch alarms look ' +
-          'back at most 168 hours; failures still alert)',
+    it('fails on a nightly default staleAfterHours inherited by a weekly database', () => {
+      expect(
+        problemsOf({
+          defaults: { staleAfterHours: 26 },
+          databases: [{ ...ORDERS, schedule: { cron: '30 1 ? * SUN *' } }],
+        }),
+      ).toEqual([
+        'config/test.json: database "orders": staleAfterHours is 26 with schedule.cron "30 1 ? * SUN *", which ' +
+          'leaves up to 168 hours between two backups; allowed: at least 170, or leave it unset for 182 (the gap + timeoutHours + 2)',
       ]);
     });
 
     it('does not check the stale-backup alarm of a disabled database', () => {
-      expect(problemsOf(withOrders({ schedule: { cron: '30 1 ? * SUN *' }, enabled: false }))).toEqual([]);
+      expect(
+        problemsOf(withOrders({ schedule: { cron: '30 1 ? * SUN *' }, staleAfterHours: 26, enabled: false })),
+      ).toEqual([]);
     });
 
     it('reads the alert settings', () => {

@@ -32,7 +32,6 @@ const DATABASES = [
     timeoutHours: 20,
     acceptCompletedWithErrors: true,
     onRunningExport: 'adopt',
-    staleAfterHours: 0,
   },
   { id: 'retired', ordsUrl: 'https://old.example.com/ords/x/', secret: 'prod/ords/retired', enabled: false },
 ];
@@ -79,31 +78,29 @@ describe('DatabaseSchedules', () => {
     });
   });
 
-  it('retries starting an execution for at most an hour', () => {
+  it('retries invoking the launcher for at most an hour, then sends the run to the missed-runs queue', () => {
+    const queue = crossStackReferenceTo(synthesized.built.main.launcher.deadLetterQueue);
     for (const { properties } of schedules) {
       expect(properties.Target.RetryPolicy).toEqual({
         MaximumEventAgeInSeconds: 3600,
         MaximumRetryAttempts: 10,
       });
+      expect(properties.Target.DeadLetterConfig).toEqual({ Arn: queue });
     }
   });
 
-  it("starts the state machine with the database's execution input", () => {
-    const input = JSON.parse(scheduleOf('orders').Target.Input);
+  it('invokes the launcher with only the database and the scheduled time', () => {
+    // GIVEN the schedule of orders; THEN no URL, secret, prefix or setting travels in its input
+    const target = scheduleOf('orders').Target;
 
-    expect(input).toEqual({ database: 'orders', scheduledTime: '<aws.scheduler.scheduled-time>' });
-    expect(ExecutionInputSchema.safeParse({ ...input, scheduledTime: '2026-12-01T02:00:00Z' }).success).toBe(
-      true,
-    );
-    expect(scheduleOf('orders').Target.Arn).toEqual(
-      crossStackReferenceTo(synthesized.built.main.backup.stateMachine),
-    );
-  });
-
-  it('puts no URL, secret or prefix in any schedule input', () => {
-    for (const { properties } of schedules) {
-      expect(properties.Target.Input).not.toMatch(/ordsUrl|secret|prefix|https?:/);
-    }
+    expect(JSON.parse(target.Input)).toEqual({
+      database: 'orders',
+      scheduledTime: '<aws.scheduler.scheduled-time>',
+    });
+    expect(target.Arn).toEqual(crossStackReferenceTo(synthesized.built.main.launcher.function));
+    expect(
+      ExecutionInputSchema.safeParse({ database: 'orders', scheduledTime: '2026-12-01T02:00:00Z' }).success,
+    ).toBe(true);
   });
 
   it("binds each enabled database's URL, secret, prefix and settings in its parameter, in the shape the handlers parse", () => {
@@ -137,15 +134,49 @@ describe('DatabaseSchedules', () => {
     });
   });
 
-  it('lets the scheduler role only start executions of this state machine', () => {
+  it('puts no URL and no secret id in any schedule input', () => {
+    for (const { properties } of schedules) {
+      const input = JSON.parse(properties.Target.Input);
+
+      expect(Object.keys(input).sort()).toEqual(['database', 'scheduledTime']);
+      expect(properties.Target.Input).not.toMatch(/https?:|secret|prod\/ords/);
+    }
+  });
+
+  it('lets the scheduler role only invoke the launcher and send to the missed-runs queue', () => {
     const { built } = synthesized;
     const roleId = logicalIdOf(stack.schedules.role);
     const statements = statementsOfRole(synthesized.jsonOf(stack), roleId);
 
-    expect(statements.flatMap(actionsOf)).toEqual(['states:StartExecution']);
-    expect(statements.flatMap(resourcesOf)).toEqual([crossStackReferenceTo(built.main.backup.stateMachine)]);
+    expect(statements.flatMap(actionsOf).sort()).toEqual(['lambda:InvokeFunction', 'sqs:SendMessage']);
+    const invoke = statements.filter((statement) => actionsOf(statement).includes('lambda:InvokeFunction'));
+    expect(JSON.stringify(invoke.flatMap(resourcesOf))).toContain(logicalIdOf(built.main.launcher.function));
+    const send = statements.filter((statement) => actionsOf(statement).includes('sqs:SendMessage'));
+    expect(send.flatMap(resourcesOf)).toEqual([crossStackReferenceTo(built.main.launcher.deadLetterQueue)]);
     for (const { properties } of schedules) {
       expect(properties.Target.RoleArn).toEqual({ 'Fn::GetAtt': [roleId, 'Arn'] });
+    }
+  });
+
+  it("alarms on the schedule group's dropped invocations and those the dead-letter queue did not take", () => {
+    const json = synthesized.jsonOf(stack);
+    const groupName = json.Resources[logicalIdOf(stack.schedules.group)]!.Properties.Name;
+    const alarms = stack.schedules.alarms.map((alarm) => json.Resources[logicalIdOf(alarm)]!.Properties);
+    const topic = crossStackReferenceTo(synthesized.built.main.alerts.topic);
+
+    expect(alarms.map((alarm) => alarm.MetricName).sort()).toEqual([
+      'InvocationDroppedCount',
+      'InvocationsFailedToBeSentToDeadLetterCount',
+    ]);
+    for (const alarm of alarms) {
+      expect(alarm).toMatchObject({
+        Namespace: 'AWS/Scheduler',
+        Dimensions: [{ Name: 'ScheduleGroup', Value: groupName }],
+        Statistic: 'Sum',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        AlarmActions: [topic],
+      });
     }
   });
 

@@ -90,17 +90,20 @@ describe('OrdsBackupStack', () => {
     const { built, jsonOf } = synthesized;
     const { secrets } = secretPolicies(jsonOf(built.databaseStacks[0]!))[0]!;
 
-    expect(secrets).toHaveLength(2);
+    // The warehouse ARN ends like a suffix: granted as written and as a partial ARN.
+    expect(secrets).toHaveLength(3);
     expect(secrets).toContain(
       'arn:aws:secretsmanager:eu-central-1:123456789012:secret:prod/ords/warehouse-oauth-AbC123',
     );
     expect(JSON.stringify(secrets)).toContain(':secret:prod/ords/orders-??????');
   });
 
-  it("lets no role other than the copy, manifest and start-export functions' touch the bucket", () => {
+  it("lets no role other than the copy, manifest, start-export and backup-age functions' touch the bucket", () => {
     const { json, built } = synthesized;
     const { copyFile, writeManifest, startExport } = built.main.functions;
-    const allowed = [copyFile, writeManifest, startExport].map((fn) => roleOfFunction(json, logicalIdOf(fn)));
+    const allowed = [copyFile, writeManifest, startExport, built.main.backupAge.function].map((fn) =>
+      roleOfFunction(json, logicalIdOf(fn)),
+    );
     const s3Users = Object.entries(json.Resources)
       .filter(([, resource]) => resource.Type === 'AWS::IAM::Role')
       .filter(([id]) => statementsOfRole(json, id).some((s) => actionsOf(s).some((a) => a.startsWith('s3:'))))
@@ -118,6 +121,21 @@ describe('OrdsBackupStack', () => {
 
     expect(s3Resources.length).toBeGreaterThan(0);
     for (const resource of s3Resources) expect(JSON.stringify(resource)).toContain('/_locks/*.json');
+  });
+
+  it('lets the backup-age check only read last-backup.json records and list the bucket', () => {
+    const { json, built } = synthesized;
+    const role = roleOfFunction(json, logicalIdOf(built.main.backupAge.function));
+    const s3Statements = statementsOfRole(json, role).filter((s) =>
+      actionsOf(s).some((a) => a.startsWith('s3:')),
+    );
+    const bucketArn = { 'Fn::GetAtt': [logicalIdOf(built.main.bucket.bucket), 'Arn'] };
+
+    expect(new Set(s3Statements.flatMap(actionsOf))).toEqual(new Set(['s3:GetObject', 's3:ListBucket']));
+    expect(s3Statements.flatMap(resourcesOf)).toEqual(
+      expect.arrayContaining([bucketArn, { 'Fn::Join': ['', [bucketArn, '/*/last-backup.json']] }]),
+    );
+    expect(s3Statements.flatMap(resourcesOf)).toHaveLength(2);
   });
 
   it('gives the state machine a 24-hour timeout when no export needs longer', () => {

@@ -1,11 +1,12 @@
+import { Duration } from 'aws-cdk-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/build-app.js';
-import type { DatabaseConfig } from '../../infra/config.js';
 import { StaleBackupAlarms } from '../../infra/constructs/stale-backup-alarms.js';
 import type { DatabaseStack } from '../../infra/database-stack.js';
 import {
   configOf,
   crossStackReferenceTo,
+  exampleConfig,
   type Json,
   logicalIdOf,
   newApp,
@@ -26,12 +27,13 @@ describe('StaleBackupAlarms', () => {
   beforeAll(() => {
     synthesized = synthesize(
       configOf({
-        defaults: { staleAfterHours: 30 },
         databases: [
           database('orders'),
           database('billing', { staleAfterHours: 50 }),
           database('retired', { enabled: false }),
-          database('weekly', { schedule: { cron: '0 3 ? * SUN *' }, staleAfterHours: 0 }),
+          database('weekly', { schedule: { cron: '0 3 ? * SUN *' } }),
+          database('monthly', { schedule: { cron: '0 3 1 * ? *' }, timeoutHours: 6 }),
+          database('first-sunday', { schedule: { cron: '0 3 ? * 1#1 *' } }),
         ],
       }),
     );
@@ -42,23 +44,35 @@ describe('StaleBackupAlarms', () => {
   const alarmOf = (id: string): Json =>
     synthesized.jsonOf(stack).Resources[logicalIdOf(stack.alarms.alarms.get(id)!)]!.Properties;
 
-  it('creates one alarm per enabled database, none for a disabled one or one with staleAfterHours 0', () => {
-    expect([...stack.alarms.alarms.keys()]).toEqual(['orders', 'billing']);
-    synthesized.templateOf(stack).resourceCountIs('AWS::CloudWatch::Alarm', 2);
+  it('creates one alarm per enabled database, whatever its cadence, and none for a disabled one', () => {
+    expect([...stack.alarms.alarms.keys()]).toEqual([
+      'orders',
+      'billing',
+      'weekly',
+      'monthly',
+      'first-sunday',
+    ]);
   });
 
-  it('alarms when the hourly sum of BackupSucceeded stayed below 1 for staleAfterHours hours', () => {
-    expect(alarmOf('orders')).toMatchObject({
+  it('alarms when the hourly maximum of HoursSinceLastBackup is above staleAfterHours twice in a row', () => {
+    expect(alarmOf('billing')).toMatchObject({
       Namespace: 'OrdsDatapumpBackup',
-      MetricName: 'BackupSucceeded',
-      Statistic: 'Sum',
+      MetricName: 'HoursSinceLastBackup',
+      Statistic: 'Maximum',
       Period: 3600,
-      EvaluationPeriods: 30,
-      DatapointsToAlarm: 30,
-      Threshold: 1,
-      ComparisonOperator: 'LessThanThreshold',
+      EvaluationPeriods: 2,
+      DatapointsToAlarm: 2,
+      Threshold: 50,
+      ComparisonOperator: 'GreaterThanThreshold',
     });
-    expect(alarmOf('billing')).toMatchObject({ EvaluationPeriods: 50, DatapointsToAlarm: 50 });
+  });
+
+  it('derives the default limit from the cadence plus the export timeout plus 2 hours', () => {
+    // Nightly: 24 + 12 + 2; weekly: 168 + 12 + 2; monthly: 31 days + 6 + 2; 1st Sunday: 5 weeks + 12 + 2.
+    expect(alarmOf('orders').Threshold).toBe(38);
+    expect(alarmOf('weekly').Threshold).toBe(182);
+    expect(alarmOf('monthly').Threshold).toBe(31 * 24 + 8);
+    expect(alarmOf('first-sunday').Threshold).toBe(35 * 24 + 14);
   });
 
   it('reads the metric with the dimensions Powertools Metrics writes: service and Database', () => {
@@ -71,8 +85,8 @@ describe('StaleBackupAlarms', () => {
     expect(alarmOf('orders').Dimensions).toHaveLength(2);
   });
 
-  it('treats missing data as breaching, so a backup that never ran alarms too', () => {
-    expect(alarmOf('orders').TreatMissingData).toBe('breaching');
+  it('treats missing data as breaching, so a stopped age check or a backup that never ran alarms too', () => {
+    for (const id of stack.alarms.alarms.keys()) expect(alarmOf(id).TreatMissingData, id).toBe('breaching');
   });
 
   it('notifies the alert topic when it goes off and when it recovers', () => {
@@ -80,29 +94,49 @@ describe('StaleBackupAlarms', () => {
 
     expect(alarmOf('orders').AlarmActions).toEqual([topic]);
     expect(alarmOf('orders').OKActions).toEqual([topic]);
-    expect(alarmOf('orders').AlarmDescription).toContain('no successful backup of database "orders"');
+    expect(alarmOf('orders').AlarmDescription).toContain('last verified backup of database "orders"');
   });
 
-  it('fails when staleAfterHours exceeds the 7 days CloudWatch evaluates', () => {
+  it('fails with a limit that is not whole hours', () => {
     const { app, cleanup } = newApp();
     try {
       const { main } = buildApp(app, configOf({ databases: [database('orders')] }));
-      const tooLong = {
-        ...configOf({ databases: [database('orders')] }).databases[0]!,
-        staleAfterHours: 169,
-      };
 
       expect(
         () =>
           new StaleBackupAlarms(main, 'Alarms', {
-            databases: [tooLong as DatabaseConfig],
+            limits: [{ id: 'orders', staleAfter: Duration.minutes(90) }],
             topic: main.alerts.topic,
           }),
       ).toThrow(
-        'OrdsDatapumpBackup/Alarms: database "orders": staleAfterHours must be a whole number from 0 to 168 (CloudWatch evaluates at most 7 days), got 169',
+        'OrdsDatapumpBackup/Alarms: database "orders": staleAfter must be whole hours, at least 1, got 1 hour 30 minutes',
       );
     } finally {
       cleanup();
     }
+  });
+});
+
+describe('stale-backup alarms of config/example.json', () => {
+  let synthesized: Synthesized;
+  beforeAll(() => {
+    synthesized = synthesize(exampleConfig());
+  });
+  afterAll(() => synthesized.cleanup());
+
+  it('gives every enabled database, weekly warehouse included, an alarm that treats missing data as breaching', () => {
+    const enabled = exampleConfig().databases.filter((db) => db.enabled);
+    for (const db of enabled) {
+      const stack = synthesized.built.databaseStackOf(db.id)!;
+      const alarm = stack.alarms.alarms.get(db.id);
+
+      expect(alarm, db.id).toBeDefined();
+      const properties = synthesized.jsonOf(stack).Resources[logicalIdOf(alarm!)]!.Properties;
+      expect(properties, db.id).toMatchObject({
+        MetricName: 'HoursSinceLastBackup',
+        TreatMissingData: 'breaching',
+      });
+    }
+    expect(enabled.map((db) => db.id)).toContain('warehouse');
   });
 });

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import {
   backupFolder,
   dumpFileTemplate,
+  executionName,
+  lastBackupKey,
   makeRunId,
   manifestKey,
   runIdOfFile,
@@ -30,5 +32,34 @@ describe('naming', () => {
     const folder = backupFolder('backups/', 'orders', '2026-11-23T23:30:00.000Z', 'DATAPUMP_REST_EXPORT_1');
     expect(folder).toBe('backups/orders/2026/11/23/DATAPUMP_REST_EXPORT_1/');
     expect(manifestKey(folder)).toBe('backups/orders/2026/11/23/DATAPUMP_REST_EXPORT_1/manifest.json');
+  });
+
+  it('names a scheduled execution after the database and the scheduled time in UTC', () => {
+    expect(executionName('orders', '2026-12-01T02:00:00Z')).toBe('orders_20261201T020000Z');
+    expect(executionName('orders', '2026-12-01T03:00:00+01:00')).toBe('orders_20261201T020000Z');
+    expect(executionName('orders', '2026-12-01T02:00:00.999Z')).toBe('orders_20261201T020000Z');
+  });
+
+  it('gives names Step Functions accepts: at most 80 of letters, digits, _ and -', () => {
+    const name = executionName(`a${'b-'.repeat(15)}c`, '2026-12-01T02:00:00Z');
+
+    expect(name.length).toBeLessThanOrEqual(80);
+    expect(name).toMatch(/^[A-Za-z0-9_-]+$/);
+  });
+
+  it.each([
+    ['Orders', '2026-12-01T02:00:00Z', 'database "Orders"'],
+    ['orders/x', '2026-12-01T02:00:00Z', 'database "orders/x"'],
+    ['orders', '2026-12-01 02:00', 'scheduledTime "2026-12-01 02:00"'],
+    ['orders', '2026-12-01T02:00:00', 'scheduledTime "2026-12-01T02:00:00"'],
+    ['orders', '2026-13-01T02:00:00Z', 'scheduledTime "2026-13-01T02:00:00Z"'],
+    ['orders', '<aws.scheduler.scheduled-time>', 'scheduledTime "<aws.scheduler.scheduled-time>"'],
+  ])('fails to name an execution of %s at %s, naming the bad value', (database, time, named) => {
+    expect(() => executionName(database, time)).toThrow(named);
+  });
+
+  it("keeps a database's last-backup record beside its backup folders", () => {
+    expect(lastBackupKey('oracle/', 'orders')).toBe('oracle/orders/last-backup.json');
+    expect(lastBackupKey('', 'orders')).toBe('orders/last-backup.json');
   });
 });

@@ -173,6 +173,24 @@ describe('handler metrics', () => {
     expect(refused[0]).toMatchObject({ Database: 'orders', BackupSucceeded: 0 });
   });
 
+  it('writes the last-backup record after the manifest of a backup that counts as a success', async () => {
+    const { handler } = await import('../../../functions/handlers/write-manifest.js');
+
+    await handler(writeManifestPayload('succeeded'), context);
+
+    const keys = s3.commandCalls(PutObjectCommand).map((call) => call.args[0].input.Key);
+    expect(keys).toEqual([`${FOLDER}manifest.json`, 'orders/last-backup.json']);
+  });
+
+  it("writes no last-backup record for a completed-with-errors backup the database's binding refuses", async () => {
+    const { handler } = await import('../../../functions/handlers/write-manifest.js');
+
+    await handler(writeManifestPayload('completed-with-errors'), context);
+
+    const keys = s3.commandCalls(PutObjectCommand).map((call) => call.args[0].input.Key);
+    expect(keys).toEqual([`${FOLDER}manifest.json`]);
+  });
+
   it('records BackupSucceeded = 0 for a failed execution and publishes the alert', async () => {
     const { handler } = await import('../../../functions/handlers/notify-failure.js');
     const event: ExecutionStatusEvent = {

@@ -1,15 +1,6 @@
 import { type DatabaseBindingInput, DatabaseBindingSchema } from '../functions/core/binding.js';
-import { describeIssues, type ExecutionInput } from '../functions/core/payloads.js';
+import { describeIssues } from '../functions/core/payloads.js';
 import type { DatabaseConfig } from './config.js';
-
-/**
- * The execution input of one database's backup, as its schedule sends it: the database and the
- * scheduled time (EventBridge Scheduler's context attribute), nothing a caller could redirect.
- * It matches `ExecutionInputSchema`, the contract the handlers parse (tested).
- */
-export function executionInputFor(database: DatabaseConfig, scheduledTime: string): ExecutionInput {
-  return { database: database.id, scheduledTime };
-}
 
 /**
  * The deploy-time binding of one database: its ORDS URL, secret, key prefix and run settings, as
