@@ -63,6 +63,11 @@ export const JobRefSchema = z.object({
   startedAt: z.string().datetime(),
   /** True when this run adopted a job it did not start (after an ambiguous POST or by configuration). */
   adopted: z.boolean(),
+  /**
+   * The log file name the job linked when this run started or adopted it: read by name should ORDS
+   * later answer 404 for the job (an ORDS that ignores keep_master drops it on success).
+   */
+  logFileName: z.string().min(1).optional(),
 });
 export type JobRef = z.output<typeof JobRefSchema>;
 

@@ -4,7 +4,10 @@ import { defineTask } from '../shared/handler.js';
 import { logger } from '../shared/logger.js';
 import { ordsFor } from '../shared/ords.js';
 
+/** Unknown Data Pump states this container has warned about (once each, not at every poll). */
+const warnedStates = new Set<string>();
+
 /** "Read job": reads the Data Pump job's state once per poll. */
 export const handler = defineTask('Read job', ReadJobPayloadSchema, async (payload) =>
-  readJob({ ords: await ordsFor(payload), logger, now: () => new Date() }, payload),
+  readJob({ ords: await ordsFor(payload), logger, now: () => new Date(), warnedStates }, payload),
 );

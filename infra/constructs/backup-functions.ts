@@ -216,7 +216,8 @@ export class BackupFunctions extends Construct {
       entry: 'start-export.ts',
       description: 'Starts (or adopts) the Data Pump export of one database through ORDS',
       memorySize: 512,
-      timeout: Duration.minutes(2),
+      // A POST whose answer is lost (60 s headers timeout) is followed by about a minute of job lists.
+      timeout: Duration.minutes(4),
     });
     this.readJob = create({
       id: 'ReadJob',

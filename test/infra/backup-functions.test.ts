@@ -91,7 +91,7 @@ describe('BackupFunctions', () => {
     );
 
     expect(timeouts).toEqual({
-      startExport: 120,
+      startExport: 240,
       readJob: 60,
       readLog: 120,
       copyFile: 900,
