@@ -14,10 +14,15 @@ import type { JobRef, JobStatus, ReadJobPayload } from './payloads.js';
  */
 export const STARTUP_GRACE_SECONDS = 180;
 
-/** What "Read job" needs: the lifecycle deps and the states already warned about in this container. */
+/** What "Read job" needs: the lifecycle deps and what this container remembers between polls. */
 export interface ReadJobDeps extends JobTaskDeps {
   /** Unknown states already logged, so each new one is warned about once. @default - warn every poll */
   readonly warnedStates?: Set<string>;
+  /**
+   * Jobs (`OWNER,JOB`) a poll in this container has seen: a 404 after that means the job was dropped,
+   * not that it is still starting up. @default - only the start-up window tells
+   */
+  readonly seenJobs?: Set<string>;
 }
 
 /**
@@ -30,14 +35,19 @@ export async function readJob(deps: ReadJobDeps, payload: ReadJobPayload): Promi
   const { owner, jobName, startedAt } = payload.job;
   const elapsedSeconds = Math.round((deps.now().getTime() - new Date(startedAt).getTime()) / 1000);
   const job = await deps.ords.getJob(owner, jobName);
+  const key = `${owner},${jobName}`;
   if (!job) {
-    const starting = elapsedSeconds <= STARTUP_GRACE_SECONDS && !(await goneLogIsFinal(deps, payload.job));
+    const starting =
+      !deps.seenJobs?.has(key) &&
+      elapsedSeconds <= STARTUP_GRACE_SECONDS &&
+      !(await goneLogIsFinal(deps, payload.job));
     deps.logger.warn(
       starting ? 'Data Pump job not visible yet (404): still starting up' : 'Data Pump job not found (404)',
       { jobName, elapsedSeconds },
     );
     return starting ? { running: true, state: 'NOT VISIBLE' } : { running: false, state: 'GONE' };
   }
+  deps.seenJobs?.add(key);
   const activity = jobActivity(job);
   if (activity === 'unknown') warnUnknownState(deps, job);
   const running = activity !== 'finished' || (await isStartingUp(deps.ords, job, elapsedSeconds));

@@ -93,6 +93,15 @@ describe('readJob', () => {
     });
   });
 
+  it('reports a job seen by an earlier poll that now answers 404 as gone at once', async () => {
+    const ords = new FakeJobApi();
+    const deps = { ords, ...at('2026-11-23T02:00:10Z'), seenJobs: new Set<string>() };
+    ords.jobs.set(ref.jobName, job({ state: 'EXECUTING' }));
+    await readJob(deps, payload);
+    ords.jobs.clear();
+    await expect(readJob(deps, payload)).resolves.toEqual({ running: false, state: 'GONE' });
+  });
+
   it('reports a job that answers 404 as gone, for the log step to judge', async () => {
     const ords = new FakeJobApi();
     await expect(readJob({ ords, ...at('2026-11-23T02:10:00Z') }, payload)).resolves.toEqual({
