@@ -32,7 +32,8 @@ const USAGE = `Usage: npm start -- [options]
   --sim-outcome OUTCOME       success | errors | fatal | stopped | no-log (default success)
   --sim-link-base-path PATH   links carry this path instead of the ORDS URL's (a path-rewriting gateway)
   --sim-log-language LANG     en | ja | unknown: the language of the Data Pump log (default en)
-  --sim-end-state-in-state    finished jobs show COMPLETED / STOPPED in state instead of NOT RUNNING
+  --sim-end-state-in-state always|transient  finished jobs show COMPLETED / STOPPED in state instead
+                              of NOT RUNNING (transient: only at the first poll after the end)
   --sim-list-noise N          N other owners' jobs, N BIN$ rows and N orphan jobs in the job list
   --sim-page-limit N          job list page size (default 25)
   --sim-job-appears-after-ms N  a new job is invisible for N ms after its POST
@@ -64,7 +65,7 @@ async function main(): Promise<number> {
       'sim-outcome': { type: 'string' },
       'sim-link-base-path': { type: 'string' },
       'sim-log-language': { type: 'string' },
-      'sim-end-state-in-state': { type: 'boolean' },
+      'sim-end-state-in-state': { type: 'string' },
       'sim-list-noise': { type: 'string' },
       'sim-page-limit': { type: 'string' },
       'sim-job-appears-after-ms': { type: 'string' },
@@ -145,7 +146,7 @@ function simulatorOptions(values: Record<string, string | boolean | undefined>) 
     ...(text('sim-outcome') ? { outcome: text('sim-outcome') as never } : {}),
     ...(text('sim-link-base-path') ? { linkBasePath: text('sim-link-base-path') } : {}),
     ...(text('sim-log-language') ? { logLanguage: text('sim-log-language') as never } : {}),
-    ...(values['sim-end-state-in-state'] ? { endStateInState: true } : {}),
+    ...(text('sim-end-state-in-state') ? { endStateInState: endState(text('sim-end-state-in-state')!) } : {}),
     ...(text('sim-list-noise') ? { listNoise: listNoise(text('sim-list-noise')!) } : {}),
     ...(text('sim-page-limit')
       ? { pageLimit: optionalNumber('--sim-page-limit', text('sim-page-limit')) }
@@ -157,6 +158,12 @@ function simulatorOptions(values: Record<string, string | boolean | undefined>) 
     ...(values['sim-ignore-keep-master'] ? { ignoreKeepMaster: true } : {}),
     ...(values['sim-serve-dropped-files'] ? { servesDroppedJobFiles: true } : {}),
   };
+}
+
+function endState(value: string): true | 'transient' {
+  if (value === 'always') return true;
+  if (value === 'transient') return 'transient';
+  throw new Error(`--sim-end-state-in-state must be always or transient, got "${value}"`);
 }
 
 function listNoise(value: string) {

@@ -78,7 +78,9 @@ export interface SimulatedJob {
   readonly appearsAt: Date;
   readonly language: LogLanguage;
   /** Show COMPLETED / STOPPED in `state` once finished (`endStateInState`). */
-  readonly endStateInState: boolean;
+  readonly endStateInState: boolean | 'transient';
+  /** Single-job GETs answered since the job finished. */
+  pollsFinished: number;
   readonly requestBody: Readonly<Record<string, unknown>>;
   polls: number;
   finishedAt: Date | null;
@@ -285,6 +287,7 @@ export class JobStore {
       appearsAt: new Date(now.getTime() + options.jobAppearsAfterMs),
       language: options.logLanguage,
       endStateInState: options.endStateInState,
+      pollsFinished: 0,
       requestBody: body,
       polls: 0,
       finishedAt: null,
@@ -302,7 +305,10 @@ export class JobStore {
    * dropped.
    */
   observe(job: SimulatedJob, poll: boolean): JobPhase {
-    if (job.finishedAt !== null) return 'finished';
+    if (job.finishedAt !== null) {
+      if (poll) job.pollsFinished += 1;
+      return 'finished';
+    }
     const options = this.options();
     if (poll) {
       job.polls += 1;
@@ -318,6 +324,7 @@ export class JobStore {
       stage = options.pollsPerState === 0 ? 2 : Math.floor((runningPolls - 1) / options.pollsPerState);
     }
     if (stage < 2) return stage === 0 ? 'first' : 'second';
+    if (poll) job.pollsFinished = 1;
     job.finishedAt =
       options.msPerState !== undefined
         ? new Date(job.createdAt.getTime() + 2 * options.msPerState)
@@ -407,7 +414,10 @@ function fail(message: string): CreateJobResult {
 
 /** `state` (DBA_DATAPUMP_JOBS) in a phase. */
 export function stateOf(job: SimulatedJob, phase: JobPhase): string {
-  if (phase === 'finished' && job.endStateInState) return jobStateOf(job, phase);
+  // The control process's own end state shows for good, or ('transient') at the first poll after the end.
+  const endState =
+    job.endStateInState === true || (job.endStateInState === 'transient' && job.pollsFinished <= 1);
+  if (phase === 'finished' && endState) return jobStateOf(job, phase);
   if (phase === 'flicker' || phase === 'finished') return 'NOT RUNNING';
   if (phase === 'first') return 'EXECUTING';
   if (job.outcome === 'stopped') return 'STOP PENDING';

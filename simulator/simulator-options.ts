@@ -172,8 +172,12 @@ export interface SimulatorOptions {
   readonly linkBasePath: string | undefined;
   /** Language of the logs: 'en', 'ja', or 'unknown' (a synthetic language no client knows). @default 'en' */
   readonly logLanguage: LogLanguage;
-  /** Finished jobs show COMPLETED / STOPPED in `state` itself instead of NOT RUNNING. @default false */
-  readonly endStateInState: boolean;
+  /**
+   * Finished jobs show COMPLETED / STOPPED in `state` itself instead of NOT RUNNING: for good (true),
+   * or only at the first poll after the end ('transient'), as the control process does for a moment.
+   * @default false
+   */
+  readonly endStateInState: boolean | 'transient';
   /** Extra job list rows: other owners' jobs, `BIN$` rows, orphans. @default {} */
   readonly listNoise: ListNoise;
   /** Page size of the job list when the request sends no `limit`. @default 25 */

@@ -93,7 +93,10 @@ export type ReadJobPayload = z.output<typeof ReadJobPayloadSchema>;
 export interface JobStatus {
   /** True while Data Pump is still working: poll again. */
   readonly running: boolean;
-  /** The job's `state` as ORDS reports it, trimmed and upper-cased; `GONE` after a 404. */
+  /**
+   * The job's `state` as ORDS reports it, trimmed and upper-cased; after a 404 `NOT VISIBLE` while the
+   * job may still be starting up, else `GONE`.
+   */
   readonly state: string;
 }
 

@@ -26,7 +26,7 @@ export async function readLog(deps: JobTaskDeps, payload: ReadLogPayload): Promi
   });
   const checkedAt = deps.now().toISOString();
   const job = await ords.getJob(owner, jobName);
-  if (!job) return readLogOfDroppedJob(deps, payload, exportName, toCopy);
+  if (!job) return readLogOfDroppedJob(deps, payload, exportName, folder, toCopy);
   const logFile = job.files.find((file) => file.kind === 'log');
   const dumpFiles = job.files.filter((file) => file.kind === 'dump');
 
@@ -75,6 +75,7 @@ async function readLogOfDroppedJob(
   deps: JobTaskDeps,
   payload: ReadLogPayload,
   exportName: string,
+  folder: string,
   toCopy: (file: Pick<JobFile, 'name' | 'kind'>) => FileToCopy,
 ): Promise<VerdictResult> {
   const { owner, jobName } = payload.job;
@@ -106,7 +107,7 @@ async function readLogOfDroppedJob(
     verdict: log.verdict,
     summary,
     errors: log.errors,
-    cause: describe(headlineOf(log, exportName, logFile.key.slice(0, -logName.length)), summary, log.errors),
+    cause: describe(headlineOf(log, exportName, folder), summary, log.errors),
     files: [...log.dumpFiles.map((name) => toCopy({ name, kind: 'dump' })), logFile],
     checkedAt,
   };
@@ -130,7 +131,7 @@ function readVerdict(
   });
   if (log.unknownLine !== null) {
     throw new LogLanguageUnknownError(
-      `${exportName}: the last line of its log ${logName} that names the job is in a language this ` +
+      `${exportName}: the last line of its log ${logName} that names the job is in a language (or a form) this ` +
         `project cannot read: "${sanitizeSnippet(log.unknownLine, 300)}". English and Japanese logs are ` +
         'read. Data Pump writes the log in the language of the ORDS JVM: run ORDS with ' +
         '-Duser.language=en -Duser.region=US (for example in JAVA_OPTIONS) for English logs.',

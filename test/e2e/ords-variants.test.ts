@@ -14,6 +14,7 @@ const PLAIN = {
   servesDroppedJobFiles: false,
   postHangAfterCreate: false,
   unknownState: undefined,
+  includeJobState: true,
 } as const;
 
 describe('ORDS variants seen in the field, through the synthesized state machine', () => {
@@ -37,6 +38,14 @@ describe('ORDS variants seen in the field, through the synthesized state machine
 
   it('completes when state itself reads COMPLETED at the end', async () => {
     h.simulator.configure({ endStateInState: true });
+    const result = await run();
+
+    expect(result.status).toBe('SUCCEEDED');
+    await h.expectStoredAsServed(result);
+  });
+
+  it('completes when state reads COMPLETED for one poll before NOT RUNNING', async () => {
+    h.simulator.configure({ endStateInState: 'transient', includeJobState: false });
     const result = await run();
 
     expect(result.status).toBe('SUCCEEDED');

@@ -53,6 +53,14 @@ describe('simulator variants of real ORDS servers', () => {
     expect((await call(jobUrl())).json()).toMatchObject({ state: 'COMPLETED', job_state: 'COMPLETED' });
   });
 
+  it('shows COMPLETED only at the first poll after the end with endStateInState transient', async () => {
+    sim.configure({ endStateInState: 'transient' });
+    await postExport(sim, { file_name: TEMPLATE });
+
+    expect((await call(jobUrl())).json()).toMatchObject({ state: 'COMPLETED' });
+    expect((await call(jobUrl())).json()).toMatchObject({ state: 'NOT RUNNING', job_state: 'COMPLETED' });
+  });
+
   it('lists other owners, BIN$ rows and orphans in pages of pageLimit, answering their GETs as ORDS does', async () => {
     sim.configure({ listNoise: { foreignOwnerJobs: 1, recycleBinRows: 1, orphanJobs: 2 }, pageLimit: 2 });
     await postExport(sim, { file_name: TEMPLATE });
