@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { fileSha256 } from '../test/helpers/ords-simulator/index.js';
+import { fileSha256 } from '../simulator/index.js';
 import {
   type BenchFile,
   type OrdsTarget,

@@ -19,12 +19,8 @@ import {
   type StartedRun,
   type VerdictResult,
 } from '../functions/core/payloads.js';
+import { type OrdsSimulator, type SimulatorOptions, startOrdsSimulator } from '../simulator/index.js';
 import { type LocalS3, startLocalS3 } from '../test/helpers/local-s3.js';
-import {
-  type OrdsSimulator,
-  type SimulatorOptions,
-  startOrdsSimulator,
-} from '../test/helpers/ords-simulator/index.js';
 import { type LocalAwsServer, startLocalAwsServer } from './aws-server.js';
 import { type LocalDefinition, synthesizeDefinition, type TemplateFunction } from './definition.js';
 import { formatBytes } from './format.js';

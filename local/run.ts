@@ -32,6 +32,16 @@ const USAGE = `Usage: npm start -- [options]
   --sim-chunked               the simulator sends no Content-Length
   --sim-reset-after-bytes SIZE  the first download is reset after that many bytes
   --sim-outcome OUTCOME       success | errors | fatal | stopped | no-log (default success)
+  --sim-link-base-path PATH   links carry this path instead of the ORDS URL's (a path-rewriting gateway)
+  --sim-log-language LANG     en | ja | unknown: the language of the Data Pump log (default en)
+  --sim-end-state-in-state always|transient  finished jobs show COMPLETED / STOPPED in state instead
+                              of NOT RUNNING (transient: only at the first poll after the end)
+  --sim-list-noise N          N other owners' jobs, N BIN$ rows and N orphan jobs in the job list
+  --sim-page-limit N          job list page size (default 25)
+  --sim-job-appears-after-ms N  a new job is invisible for N ms after its POST
+  --sim-post-answer-lost      the first POST creates its job, then its connection is dropped
+  --sim-ignore-keep-master    drop a successful job when it ends, as ORDS before 25.x may
+  --sim-serve-dropped-files   serve a dropped job's files by name (with --sim-ignore-keep-master)
   -h, --help`;
 
 async function main(): Promise<number> {
@@ -56,6 +66,15 @@ async function main(): Promise<number> {
       'sim-chunked': { type: 'boolean' },
       'sim-reset-after-bytes': { type: 'string' },
       'sim-outcome': { type: 'string' },
+      'sim-link-base-path': { type: 'string' },
+      'sim-log-language': { type: 'string' },
+      'sim-end-state-in-state': { type: 'string' },
+      'sim-list-noise': { type: 'string' },
+      'sim-page-limit': { type: 'string' },
+      'sim-job-appears-after-ms': { type: 'string' },
+      'sim-post-answer-lost': { type: 'boolean' },
+      'sim-ignore-keep-master': { type: 'boolean' },
+      'sim-serve-dropped-files': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -131,7 +150,31 @@ function simulatorOptions(values: Record<string, string | boolean | undefined>) 
       ? { resetDownloadAfterBytes: parseBytes(text('sim-reset-after-bytes')!) }
       : {}),
     ...(text('sim-outcome') ? { outcome: text('sim-outcome') as never } : {}),
+    ...(text('sim-link-base-path') ? { linkBasePath: text('sim-link-base-path') } : {}),
+    ...(text('sim-log-language') ? { logLanguage: text('sim-log-language') as never } : {}),
+    ...(text('sim-end-state-in-state') ? { endStateInState: endState(text('sim-end-state-in-state')!) } : {}),
+    ...(text('sim-list-noise') ? { listNoise: listNoise(text('sim-list-noise')!) } : {}),
+    ...(text('sim-page-limit')
+      ? { pageLimit: optionalNumber('--sim-page-limit', text('sim-page-limit')) }
+      : {}),
+    ...(text('sim-job-appears-after-ms')
+      ? { jobAppearsAfterMs: optionalNumber('--sim-job-appears-after-ms', text('sim-job-appears-after-ms')) }
+      : {}),
+    ...(values['sim-post-answer-lost'] ? { postHangAfterCreate: { destroyAfterMs: 100, count: 1 } } : {}),
+    ...(values['sim-ignore-keep-master'] ? { ignoreKeepMaster: true } : {}),
+    ...(values['sim-serve-dropped-files'] ? { servesDroppedJobFiles: true } : {}),
   };
+}
+
+function endState(value: string): true | 'transient' {
+  if (value === 'always') return true;
+  if (value === 'transient') return 'transient';
+  throw new Error(`--sim-end-state-in-state must be always or transient, got "${value}"`);
+}
+
+function listNoise(value: string) {
+  const count = optionalNumber('--sim-list-noise', value);
+  return { foreignOwnerJobs: count, recycleBinRows: count, orphanJobs: count };
 }
 
 main().then(

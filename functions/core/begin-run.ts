@@ -19,6 +19,8 @@ export interface BeginRunDeps {
   readonly ords: (binding: DatabaseBinding) => Promise<OrdsApi>;
   readonly logger: Logger;
   readonly now: () => Date;
+  /** Waits between job list reads while looking for a job a lost POST may have created. */
+  readonly sleep: (milliseconds: number) => Promise<void>;
 }
 
 /**
@@ -36,7 +38,7 @@ export async function beginRun(deps: BeginRunDeps, payload: StartExportPayload):
     executionStartTime: payload.executionStartTime,
   });
   const job = await startExport(
-    { ords: await deps.ords(binding), logger: deps.logger, now: deps.now },
+    { ords: await deps.ords(binding), logger: deps.logger, now: deps.now, sleep: deps.sleep },
     {
       executionName: payload.executionName,
       executionStartTime: payload.executionStartTime,

@@ -25,6 +25,8 @@ export const ErrorName = {
   ExportTimedOut: 'ExportTimedOutError',
   /** The Data Pump log says the job stopped (fatal error or user request), or there is no log. */
   ExportFailed: 'ExportFailedError',
+  /** The log's final line is in a language this project cannot read: no verdict, never retried. */
+  LogLanguageUnknown: 'LogLanguageUnknownError',
   /** The Data Pump log says "completed with N error(s)" and the configuration does not accept it. */
   ExportCompletedWithErrors: 'ExportCompletedWithErrorsError',
   /** A download ended early or delivered other bytes than announced: retried, the copy resumes. */
@@ -128,6 +130,13 @@ export class JobNotFoundError extends BackupError {
 export class ExportTimedOutError extends BackupError {
   constructor(message: string, options?: ErrorOptions) {
     super(ErrorName.ExportTimedOut, message, options);
+  }
+}
+
+/** The final line of a Data Pump log is in a language without wording here. */
+export class LogLanguageUnknownError extends BackupError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(ErrorName.LogLanguageUnknown, message, options);
   }
 }
 

@@ -66,8 +66,16 @@ export const ExportSpecSchema = z
     schemaExpressions: expressions.optional(),
     /** `tablespace_expressions`: which tablespaces to include. */
     tablespaceExpressions: expressions.optional(),
-    /** Maximum Data Pump worker processes (`threads`, Data Pump PARALLEL). */
-    threads: z.number().int().min(1).max(128).optional(),
+    /**
+     * Maximum Data Pump worker processes (`threads`, Data Pump PARALLEL). At most 99: the dump file
+     * template's `%U` expands to 01–99, one file per worker.
+     */
+    threads: z
+      .number()
+      .int()
+      .min(1)
+      .max(99, 'must be at most 99: the dump file template %U numbers files 01 to 99, one per worker')
+      .optional(),
     /** Directory object the dump files are written to. */
     datapumpDir: identifier('directory object').default('DATA_PUMP_DIR'),
   })

@@ -30,9 +30,29 @@ export function fileNamePrefix(database: string): string {
   return `${database.toUpperCase()}-`;
 }
 
-/** The `file_name` template sent to ORDS: `ORDERS-20261123T020000Z-1A2B-%U.DMP`. */
-export function dumpFileTemplate(database: string, runId: string): string {
-  return `${fileNamePrefix(database)}${runId}-%U.DMP`;
+/**
+ * The `file_name` template sent to ORDS: `ORDERS-20261123T020000Z-1A2B-%U.DMP`, or with an attempt tag
+ * `ORDERS-20261123T020000Z-1A2B-A020005-%U.DMP`. Every POST of a run carries its own tag, so a
+ * second POST can never collide with the files of a first one that may still be running (Data Pump
+ * refuses an existing dump file with ORA-31641 and overwrites an existing log).
+ */
+export function dumpFileTemplate(database: string, runId: string, attempt?: string): string {
+  return `${fileNamePrefix(database)}${runId}-${attempt ? `${attempt}-` : ''}%U.DMP`;
+}
+
+/** The attempt tag of a POST sent at `at`: `A` and the UTC time, e.g. `A020005`. */
+export function attemptTag(at: Date): string {
+  return `A${at.toISOString().slice(11, 19).replaceAll(':', '')}`;
+}
+
+/**
+ * The log file name Data Pump gives a `file_name` template, as in Oracle's examples
+ * (`EXPDAT%U-2020-10-01-12_26_31.DMP` → `EXPDAT-2020-10-01-12_26_31.LOG`): `%U` goes with the
+ * separator before it, `.DMP` becomes `.LOG`.
+ */
+export function logFileNameOf(template: string): string {
+  const withoutU = template.replace(/[-_.]?%U/i, '');
+  return /\.dmp$/i.test(withoutU) ? withoutU.replace(/\.dmp$/i, '.LOG') : `${withoutU}.LOG`;
 }
 
 /**

@@ -68,6 +68,11 @@ export const JobRefSchema = z.object({
   startedAt: z.string().datetime(),
   /** True when this run adopted a job it did not start (after an ambiguous POST or by configuration). */
   adopted: z.boolean(),
+  /**
+   * The log file name the job linked when this run started or adopted it: read by name should ORDS
+   * later answer 404 for the job (an ORDS that ignores keep_master drops it on success).
+   */
+  logFileName: z.string().min(1).optional(),
 });
 export type JobRef = z.output<typeof JobRefSchema>;
 
@@ -103,7 +108,10 @@ export type ReadJobPayload = z.output<typeof ReadJobPayloadSchema>;
 export interface JobStatus {
   /** True while Data Pump is still working: poll again. */
   readonly running: boolean;
-  /** The job's `state` as ORDS reports it, trimmed and upper-cased; `GONE` after a 404. */
+  /**
+   * The job's `state` as ORDS reports it, trimmed and upper-cased; after a 404 `NOT VISIBLE` while the
+   * job may still be starting up, else `GONE`.
+   */
   readonly state: string;
 }
 

@@ -1,16 +1,29 @@
 import { parseExportLog } from './datapump-log.js';
 import { ErrorName, ExportTimedOutError } from './errors.js';
+import { logFileNameOf } from './naming.js';
 import type { DataPumpJob, JobTaskDeps, OrdsApi } from './ords/ords-api.js';
 import { isOrdsNotFound } from './ords/ords-errors.js';
-import { FINISHED_JOB_STATES, isJobRunning } from './ords/ords-parse.js';
-import type { JobStatus, ReadJobPayload } from './payloads.js';
+import { FINISHED_STATES, jobActivity } from './ords/ords-parse.js';
+import type { JobRef, JobStatus, ReadJobPayload } from './payloads.js';
 
 /**
  * Data Pump shows NOT RUNNING for a moment while a job starts up, the same state a finished job
- * shows. Within this window after the start, NOT RUNNING without a final `job_state` (COMPLETED,
- * STOPPED) counts as finished only once the log has its final `Job "…"."…"` line.
+ * shows, and a job may not be visible at all right after its POST. Within this window after the
+ * start, NOT RUNNING without a final `job_state` (COMPLETED, STOPPED), or a 404, counts as finished
+ * only once the log has its final line.
  */
 export const STARTUP_GRACE_SECONDS = 180;
+
+/** What "Read job" needs: the lifecycle deps and what this container remembers between polls. */
+export interface ReadJobDeps extends JobTaskDeps {
+  /** Unknown states already logged, so each new one is warned about once. @default - warn every poll */
+  readonly warnedStates?: Set<string>;
+  /**
+   * Jobs (`OWNER,JOB`) a poll in this container has seen: a 404 after that means the job was dropped,
+   * not that it is still starting up. @default - only the start-up window tells
+   */
+  readonly seenJobs?: Set<string>;
+}
 
 /** What `readJob` needs: the payload and the database's export timeout (from its binding). */
 export type ReadJobInput = ReadJobPayload & { readonly timeoutSeconds: number };
@@ -19,15 +32,13 @@ export type ReadJobInput = ReadJobPayload & { readonly timeoutSeconds: number };
 export const UNREACHABLE_STATE = 'UNREACHABLE';
 
 /**
- * Reads the job's state once. A job that answers 404 is reported as `GONE` (not running): the next
- * step decides, from the log it can or cannot read, whether that is a failure. A job still running
- * past the database's timeout fails the run.
+ * Reads the job's state once (see `readJobOnce`).
  *
  * An ORDS or database outage (5xx, refused connections, timeouts) does not stop the export on the
  * database, so it does not fail the run either: the job counts as running, state `UNREACHABLE`,
  * and the loop keeps polling until the export's own timeout runs out.
  */
-export async function readJob(deps: JobTaskDeps, payload: ReadJobInput): Promise<JobStatus> {
+export async function readJob(deps: ReadJobDeps, payload: ReadJobInput): Promise<JobStatus> {
   try {
     return await readJobOnce(deps, payload);
   } catch (error) {
@@ -56,15 +67,32 @@ function secondsSince(deps: JobTaskDeps, startedAt: string): number {
   return Math.round((deps.now().getTime() - new Date(startedAt).getTime()) / 1000);
 }
 
-async function readJobOnce(deps: JobTaskDeps, payload: ReadJobInput): Promise<JobStatus> {
+/**
+ * One read of the job's state. A state this project does not know counts as running (until the
+ * timeout) with one warning per new state. A job that answers 404 is reported as `GONE` (not
+ * running) unless it is still starting up: the next step decides, from the log it can or cannot
+ * read, whether that is a failure. A job still running past the database's timeout fails the run.
+ */
+async function readJobOnce(deps: ReadJobDeps, payload: ReadJobInput): Promise<JobStatus> {
   const { owner, jobName, startedAt } = payload.job;
-  const job = await deps.ords.getJob(owner, jobName);
-  if (!job) {
-    deps.logger.warn('Data Pump job not found (404)', { jobName });
-    return { running: false, state: 'GONE' };
-  }
   const elapsedSeconds = secondsSince(deps, startedAt);
-  const running = isJobRunning(job) || (await isStartingUp(deps.ords, job, elapsedSeconds));
+  const job = await deps.ords.getJob(owner, jobName);
+  const key = `${owner},${jobName}`;
+  if (!job) {
+    const starting =
+      !deps.seenJobs?.has(key) &&
+      elapsedSeconds <= STARTUP_GRACE_SECONDS &&
+      !(await goneLogIsFinal(deps, payload.job));
+    deps.logger.warn(
+      starting ? 'Data Pump job not visible yet (404): still starting up' : 'Data Pump job not found (404)',
+      { jobName, elapsedSeconds },
+    );
+    return starting ? { running: true, state: 'NOT VISIBLE' } : { running: false, state: 'GONE' };
+  }
+  deps.seenJobs?.add(key);
+  const activity = jobActivity(job);
+  if (activity === 'unknown') warnUnknownState(deps, job);
+  const running = activity !== 'finished' || (await isStartingUp(deps.ords, job, elapsedSeconds));
   deps.logger.info('Data Pump job read', {
     jobName,
     state: job.state,
@@ -83,16 +111,42 @@ async function readJobOnce(deps: JobTaskDeps, payload: ReadJobInput): Promise<Jo
   return { running, state: job.state };
 }
 
+function warnUnknownState(deps: ReadJobDeps, job: DataPumpJob): void {
+  const key = `${job.state}/${job.jobState ?? ''}`;
+  if (deps.warnedStates?.has(key)) return;
+  deps.warnedStates?.add(key);
+  deps.logger.warn('Unknown Data Pump state: treating the job as running until it ends or times out', {
+    jobName: job.jobName,
+    state: job.state,
+    jobState: job.jobState,
+  });
+}
+
 /** A NOT RUNNING job early in its life whose log has no final line yet is still starting up. */
 async function isStartingUp(ords: OrdsApi, job: DataPumpJob, elapsedSeconds: number): Promise<boolean> {
-  if (FINISHED_JOB_STATES.includes(job.jobState ?? '') || elapsedSeconds > STARTUP_GRACE_SECONDS)
-    return false;
+  const ended = FINISHED_STATES.includes(job.state) || FINISHED_STATES.includes(job.jobState ?? '');
+  if (ended || elapsedSeconds > STARTUP_GRACE_SECONDS) return false;
   const log = job.files.find((file) => file.kind === 'log');
   if (!log) return true;
+  return !(await logIsFinal(ords, job, log.name));
+}
+
+/** Whether the log of a job that answers 404 (dropped on success by an old ORDS?) has its final line. */
+async function goneLogIsFinal(deps: JobTaskDeps, ref: JobRef): Promise<boolean> {
+  return logIsFinal(deps.ords, ref, ref.logFileName ?? logFileNameOf(ref.fileName));
+}
+
+async function logIsFinal(
+  ords: OrdsApi,
+  job: { readonly owner: string; readonly jobName: string },
+  fileName: string,
+): Promise<boolean> {
   try {
-    return parseExportLog(await ords.readLog(job.owner, job.jobName, log.name)).verdict === null;
+    const log = parseExportLog(await ords.readLog(job.owner, job.jobName, fileName), job);
+    // A line in an unknown language is final for all we know: the log step reports it.
+    return log.verdict !== null || log.unknownLine !== null;
   } catch (error) {
-    if (isOrdsNotFound(error)) return true;
+    if (isOrdsNotFound(error)) return false;
     throw error;
   }
 }

@@ -1,8 +1,8 @@
-import { parseExportLog } from './datapump-log.js';
-import { JobNotFoundError, OrdsResponseError } from './errors.js';
-import { backupFolder } from './naming.js';
+import { type ExportLog, parseExportLog } from './datapump-log.js';
+import { JobNotFoundError, LogLanguageUnknownError, OrdsResponseError } from './errors.js';
+import { backupFolder, logFileNameOf } from './naming.js';
 import type { JobFile, JobTaskDeps, OrdsApi } from './ords/ords-api.js';
-import { isOrdsNotFound } from './ords/ords-errors.js';
+import { isOrdsNotFound, sanitizeSnippet } from './ords/ords-errors.js';
 import type { FileToCopy, ReadLogPayload, VerdictResult } from './payloads.js';
 
 /** ORA- lines shown in the console's cause: enough to diagnose, short enough to read. */
@@ -21,22 +21,17 @@ export async function readLog(deps: JobTaskDeps, payload: ReadLogInput): Promise
   const { ords, logger } = deps;
   const { owner, jobName } = payload.job;
   const exportName = `Data Pump export ${owner}.${jobName} of database "${payload.database}"`;
-  const job = await ords.getJob(owner, jobName);
-  if (!job) {
-    throw new JobNotFoundError(
-      `${exportName} disappeared (ORDS answers 404) before its log could be read: its control table was ` +
-        'dropped, so its files are gone too. Check that nothing else removes Data Pump jobs on this database.',
-    );
-  }
   const folder = backupFolder(payload.prefix, payload.database, payload.job.startedAt, jobName);
-  const toCopy = (file: JobFile): FileToCopy => ({
+  const toCopy = (file: Pick<JobFile, 'name' | 'kind'>): FileToCopy => ({
     name: file.name,
     kind: file.kind,
     key: `${folder}${file.name}`,
   });
+  const checkedAt = deps.now().toISOString();
+  const job = await ords.getJob(owner, jobName);
+  if (!job) return readLogOfDroppedJob(deps, payload, exportName, folder, toCopy);
   const logFile = job.files.find((file) => file.kind === 'log');
   const dumpFiles = job.files.filter((file) => file.kind === 'dump');
-  const checkedAt = deps.now().toISOString();
 
   if (!logFile) {
     const summary = `${exportName} has no log file: Data Pump failed before it could open one`;
@@ -47,23 +42,9 @@ export async function readLog(deps: JobTaskDeps, payload: ReadLogInput): Promise
     const summary = `${exportName} links the log ${logFile.name} but ORDS answers 404 for it`;
     return { verdict: 'failed', summary, errors: [], cause: `${summary}.`, files: [], checkedAt };
   }
-  const log = parseExportLog(text);
-  logger.info('Data Pump log read', {
-    jobName,
-    verdict: log.verdict,
-    summary: log.summary,
-    errors: log.errors.length,
-  });
-
-  if (log.verdict === null || log.verdict === 'failed') {
-    const summary = log.summary ?? `${exportName} ended without a final "Job … completed" line in its log`;
-    const cause = describe(
-      `${exportName} failed; its log is stored at ${toCopy(logFile).key}.`,
-      summary,
-      log.errors,
-    );
-    return { verdict: 'failed', summary, errors: log.errors, cause, files: [toCopy(logFile)], checkedAt };
-  }
+  const log = readVerdict(text, payload, exportName, logFile.name, logger);
+  if (log.verdict === null || log.verdict === 'failed')
+    return failedResult(log, exportName, toCopy(logFile), checkedAt);
 
   const linked = new Set(dumpFiles.map((file) => file.name.toUpperCase()));
   const missing = log.dumpFiles.filter((name) => !linked.has(name.toUpperCase()));
@@ -77,19 +58,120 @@ export async function readLog(deps: JobTaskDeps, payload: ReadLogInput): Promise
     throw new OrdsResponseError(`${exportName} reports "${log.summary}" but ORDS links no dump file`);
   }
   const summary = log.summary ?? '';
-  const headline =
-    log.verdict === 'succeeded'
-      ? `${exportName} succeeded.`
-      : `${exportName} completed with errors; its files, log and manifest are stored in ${folder}. ` +
-        'Set "acceptCompletedWithErrors": true for this database to count such runs as successful.';
   return {
     verdict: log.verdict,
     summary,
     errors: log.errors,
-    cause: describe(headline, summary, log.errors),
+    cause: describe(headlineOf(log, exportName, folder), summary, log.errors),
     files: [...dumpFiles.map(toCopy), toCopy(logFile)],
     checkedAt,
   };
+}
+
+/**
+ * The log step of a job that answers 404: an ORDS that ignores `keep_master` (before 25.x) lets Data
+ * Pump drop a successful job's control table. The log is read by the name the job linked when this
+ * run started it, the dump files are taken from its dump file set and checked by name. Only when
+ * those routes answer 404 too does the run fail, explaining keep_master.
+ */
+async function readLogOfDroppedJob(
+  deps: JobTaskDeps,
+  payload: ReadLogPayload,
+  exportName: string,
+  folder: string,
+  toCopy: (file: Pick<JobFile, 'name' | 'kind'>) => FileToCopy,
+): Promise<VerdictResult> {
+  const { owner, jobName } = payload.job;
+  const logName = payload.job.logFileName ?? logFileNameOf(payload.job.fileName);
+  const gone = (what: string) =>
+    new JobNotFoundError(
+      `${exportName} answers 404 and so does ${what}: its control table was dropped when the job ended, ` +
+        'and ORDS no longer serves its files. This project sends keep_master=1 to keep it; ORDS documents ' +
+        'keep_master from version 25.x, older versions ignore it and Data Pump then drops the control ' +
+        'table of a successful job. Upgrade ORDS to 25.x or later, and check that nothing else removes ' +
+        'Data Pump jobs on this database.',
+    );
+  const text = await readLogText(deps.ords, owner, jobName, logName);
+  if (text === null) throw gone(`its log ${logName}`);
+  deps.logger.warn('Data Pump job answers 404: reading its files by name', { jobName, logName });
+  const log = readVerdict(text, payload, exportName, logName, deps.logger);
+  const checkedAt = deps.now().toISOString();
+  const logFile = toCopy({ name: logName, kind: 'log' });
+  if (log.verdict === null || log.verdict === 'failed')
+    return failedResult(log, exportName, logFile, checkedAt);
+  if (log.dumpFiles.length === 0) {
+    throw new OrdsResponseError(`${exportName} reports "${log.summary}" but its log lists no dump file`);
+  }
+  for (const name of log.dumpFiles) {
+    if (!(await fileExists(deps.ords, owner, jobName, name))) throw gone(`its dump file ${name}`);
+  }
+  const summary = log.summary ?? '';
+  return {
+    verdict: log.verdict,
+    summary,
+    errors: log.errors,
+    cause: describe(headlineOf(log, exportName, folder), summary, log.errors),
+    files: [...log.dumpFiles.map((name) => toCopy({ name, kind: 'dump' })), logFile],
+    checkedAt,
+  };
+}
+
+/** Parses the log; a final line in a language without wording here fails with the way out. */
+function readVerdict(
+  text: string,
+  payload: ReadLogPayload,
+  exportName: string,
+  logName: string,
+  logger: JobTaskDeps['logger'],
+): ExportLog {
+  const log = parseExportLog(text, payload.job);
+  logger.info('Data Pump log read', {
+    jobName: payload.job.jobName,
+    verdict: log.verdict,
+    language: log.language,
+    summary: log.summary,
+    errors: log.errors.length,
+  });
+  if (log.unknownLine !== null) {
+    throw new LogLanguageUnknownError(
+      `${exportName}: the last line of its log ${logName} that names the job is in a language (or a form) this ` +
+        `project cannot read: "${sanitizeSnippet(log.unknownLine, 300)}". English and Japanese logs are ` +
+        'read. Data Pump writes the log in the language of the ORDS JVM: run ORDS with ' +
+        '-Duser.language=en -Duser.region=US (for example in JAVA_OPTIONS) for English logs.',
+    );
+  }
+  return log;
+}
+
+function failedResult(
+  log: ExportLog,
+  exportName: string,
+  logFile: FileToCopy,
+  checkedAt: string,
+): VerdictResult {
+  // Quote the log's own final line: never claim a cause (such as a fatal error) the log does not state.
+  const summary = log.summary ?? `${exportName} ended without a final line about the job in its log`;
+  const cause = describe(`${exportName} failed; its log is stored at ${logFile.key}.`, summary, log.errors);
+  return { verdict: 'failed', summary, errors: log.errors, cause, files: [logFile], checkedAt };
+}
+
+function headlineOf(log: ExportLog, exportName: string, folder: string): string {
+  return log.verdict === 'succeeded'
+    ? `${exportName} succeeded.`
+    : `${exportName} completed with errors; its files, log and manifest are stored in ${folder}. ` +
+        'Set "acceptCompletedWithErrors": true for this database to count such runs as successful.';
+}
+
+/** True when ORDS serves the file (the opened download is closed at once), false on 404. */
+async function fileExists(ords: OrdsApi, owner: string, jobName: string, fileName: string): Promise<boolean> {
+  try {
+    const download = await ords.downloadFile(owner, jobName, fileName);
+    download.body.destroy();
+    return true;
+  } catch (error) {
+    if (isOrdsNotFound(error)) return false;
+    throw error;
+  }
 }
 
 async function readLogText(

@@ -1,16 +1,11 @@
-import { ExportAlreadyRunningError } from './errors.js';
+import { type AdoptionDeps, awaitOwnExport, surveyExports } from './adopt-job.js';
+import { ExportAlreadyRunningError, OrdsUnavailableError } from './errors.js';
 import type { ExportSpec } from './export-spec.js';
 import { toExportRequestBody } from './export-spec.js';
-import { dumpFileTemplate, makeRunId, runIdOfFile } from './naming.js';
-import type { DataPumpJob, JobTaskDeps, OrdsApi } from './ords/ords-api.js';
-import { isJobRunning } from './ords/ords-parse.js';
+import { attemptTag, dumpFileTemplate, makeRunId } from './naming.js';
+import type { DataPumpJob } from './ords/ords-api.js';
+import { mayHaveCreatedJob } from './ords/ords-errors.js';
 import type { JobRef, OnRunningExport } from './payloads.js';
-
-/**
- * Finished jobs looked at when searching for this run's own job. The job list keeps every job whose
- * control table was kept, so it grows without bound; this run's job, if any, is among the newest.
- */
-const RECENT_FINISHED_JOBS_TO_CHECK = 5;
 
 /** What `startExport` needs to know about the run and its database (from the binding). */
 export interface StartExportInput {
@@ -27,21 +22,32 @@ export interface StartExportInput {
  *    ORDS created the job) → adopt it, never start a second export;
  * 2. an export of this database started by another run is still running → fail, or adopt it when the
  *    database's configuration says `onRunningExport: "adopt"`;
- * 3. otherwise POST the export with a `file_name` unique to this run.
+ * 3. otherwise POST the export with a `file_name` unique to this run and this attempt. When the POST's
+ *    answer is lost, look for the job it may have created (about a minute) before giving up.
  */
-export async function startExport(deps: JobTaskDeps, payload: StartExportInput): Promise<JobRef> {
+export async function startExport(deps: AdoptionDeps, payload: StartExportInput): Promise<JobRef> {
   const { ords, logger } = deps;
   const runId = makeRunId(payload.executionStartTime, payload.executionName);
-  const fileName = dumpFileTemplate(payload.database, runId);
-  const body = toExportRequestBody(payload.export, fileName);
+  const target = {
+    database: payload.database,
+    runId,
+    runStartedAt: new Date(payload.executionStartTime),
+  };
 
-  const existing = await findOwnExports(ords, payload.database);
-  const mine = existing.find((found) => found.runId === runId);
-  if (mine) {
-    logger.warn('Adopting this run’s export created by an earlier attempt', { jobName: mine.job.jobName });
-    return toJobRef(mine.job, runId, fileName, deps.now(), true);
+  const existing = await surveyExports(deps, target);
+  if (existing.own) {
+    logger.warn('Adopting this run’s export created by an earlier attempt', {
+      jobName: existing.own.job.jobName,
+    });
+    return toJobRef(
+      existing.own.job,
+      runId,
+      templateOf(existing.own.job, payload.database, runId),
+      deps.now(),
+      true,
+    );
   }
-  const running = existing.find((found) => isJobRunning(found.job));
+  const running = existing.running;
   if (running) {
     const what =
       `export ${running.job.owner}.${running.job.jobName} of database "${payload.database}" ` +
@@ -56,44 +62,39 @@ export async function startExport(deps: JobTaskDeps, payload: StartExportInput):
     return toJobRef(
       running.job,
       running.runId,
-      dumpFileTemplate(payload.database, running.runId),
+      templateOf(running.job, payload.database, running.runId),
       deps.now(),
       true,
     );
   }
 
+  const fileName = dumpFileTemplate(payload.database, runId, attemptTag(deps.now()));
+  const body = toExportRequestBody(payload.export, fileName);
   logger.info('Starting Data Pump export', { fileName, jobMode: body.job_mode, filter: body.filter });
-  const job = await ords.startExport(body);
+  let job: DataPumpJob;
+  try {
+    job = await ords.startExport(body);
+  } catch (error) {
+    if (!mayHaveCreatedJob(error)) throw error;
+    logger.warn('The export POST got no answer: looking for the job it may have created', { fileName });
+    const found = await awaitOwnExport(deps, target);
+    if (!found) {
+      throw new OrdsUnavailableError(
+        `The export POST for run ${runId} of database "${payload.database}" got no answer and no job of ` +
+          'this run appeared in the job list within about a minute: nothing was created. The retry POSTs ' +
+          'again with a new file name.',
+        { cause: error },
+      );
+    }
+    logger.warn('Adopting the job of the POST whose answer was lost', { jobName: found.job.jobName });
+    return toJobRef(found.job, runId, templateOf(found.job, payload.database, runId), deps.now(), true);
+  }
   logger.info('Data Pump export started', { jobName: job.jobName, owner: job.owner, state: job.state });
   return toJobRef(job, runId, fileName, deps.now(), false);
 }
 
-interface OwnExport {
-  readonly job: DataPumpJob;
-  readonly runId: string;
-}
-
-/**
- * Exports of this database written by this project: running exports and the newest finished ones,
- * recognised by the database prefix and run id in their linked file names.
- */
-async function findOwnExports(ords: OrdsApi, database: string): Promise<OwnExport[]> {
-  const exports = (await ords.listJobs()).filter((item) => item.operation === 'EXPORT');
-  const running = exports.filter((item) => item.state !== 'NOT RUNNING');
-  const finished = exports
-    .filter((item) => item.state === 'NOT RUNNING')
-    .sort((a, b) => b.jobName.localeCompare(a.jobName))
-    .slice(0, RECENT_FINISHED_JOBS_TO_CHECK);
-  const found: OwnExport[] = [];
-  for (const item of [...running, ...finished]) {
-    const job = await ords.getJob(item.owner, item.jobName);
-    const runId = job?.files.map((file) => runIdOfFile(database, file.name)).find((id) => id !== null);
-    if (job && runId) found.push({ job, runId });
-  }
-  return found;
-}
-
 function toJobRef(job: DataPumpJob, runId: string, fileName: string, now: Date, adopted: boolean): JobRef {
+  const logFile = job.files.find((file) => file.kind === 'log');
   return {
     owner: job.owner,
     jobName: job.jobName,
@@ -102,5 +103,14 @@ function toJobRef(job: DataPumpJob, runId: string, fileName: string, now: Date, 
     jobMode: job.jobMode,
     startedAt: now.toISOString(),
     adopted,
+    ...(logFile ? { logFileName: logFile.name } : {}),
   };
+}
+
+/** The `file_name` template an adopted job's files were named from, as far as its links tell. */
+function templateOf(job: DataPumpJob, database: string, runId: string): string {
+  const dump = job.files.find((file) => file.kind === 'dump');
+  if (dump) return dump.name.replace(/\d{2}(\.dmp)$/i, '%U$1');
+  const log = job.files.find((file) => file.kind === 'log');
+  return log ? log.name.replace(/\.log$/i, '-%U.DMP') : dumpFileTemplate(database, runId);
 }

@@ -5,11 +5,16 @@ import { defineTask } from '../shared/handler.js';
 import { logger } from '../shared/logger.js';
 import { ordsFor } from '../shared/ords.js';
 
+/** Unknown Data Pump states this container has warned about (once each, not at every poll). */
+const warnedStates = new Set<string>();
+/** Jobs a poll in this container has seen, so a later 404 reads as dropped at once. */
+const seenJobs = new Set<string>();
+
 /** "Read job": reads the Data Pump job's state once per poll. */
 export const handler = defineTask('Read job', ReadJobPayloadSchema, async (payload, context) => {
   const binding = await bindingFor(payload.database);
   return readJob(
-    { ords: await ordsFor(binding, context), logger, now: () => new Date() },
+    { ords: await ordsFor(binding, context), logger, now: () => new Date(), warnedStates, seenJobs },
     { ...payload, timeoutSeconds: binding.timeoutSeconds },
   );
 });

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { beginRun } from '../core/begin-run.js';
 import { StartExportPayloadSchema } from '../core/payloads.js';
 import { acquireRunLock } from '../core/run-lock.js';
@@ -22,6 +23,7 @@ export const handler = defineTask('Start export', StartExportPayloadSchema, asyn
       ords: (binding) => ordsFor(binding, context),
       logger,
       now: () => new Date(),
+      sleep,
     },
     payload,
   ),

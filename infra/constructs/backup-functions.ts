@@ -234,7 +234,8 @@ export class BackupFunctions extends Construct {
       entry: 'start-export.ts',
       description: 'Starts (or adopts) the Data Pump export of one database through ORDS',
       memorySize: 512,
-      // Listing and reading jobs to adopt one after an ambiguous POST can take several ORDS round trips.
+      // A POST whose answer is lost (60 s headers timeout) is followed by about a minute of job lists,
+      // after the run lock and the binding are settled.
       timeout: Duration.minutes(5),
       environment: { BUCKET_NAME: bucketName },
     });

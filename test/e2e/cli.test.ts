@@ -67,6 +67,30 @@ describe('npm start', () => {
     expect(result.stdout + result.stderr).not.toContain(PASSWORD);
   });
 
+  it('completes byte-identical against an ORDS whose links carry another path, whose state reads COMPLETED and whose job list is noisy and paged', async () => {
+    h.simulator.configure({
+      linkBasePath: '/gateway/ORDS/PDB1/DBAPI_USER/',
+      endStateInState: true,
+      listNoise: { foreignOwnerJobs: 2, recycleBinRows: 2, orphanJobs: 2 },
+      pageLimit: 2,
+    });
+    try {
+      const result = await npmStart([...target(), '--database', 'cli-variant', '--json'], s3Credentials);
+
+      expect(result.code).toBe(0);
+      const manifest = JSON.parse(result.stdout.trim().split('\n').at(-1)!);
+      expect(manifest).toMatchObject({ database: 'cli-variant', verdict: 'succeeded' });
+      await h.expectStoredAsServed({ manifest } as never);
+    } finally {
+      h.simulator.configure({
+        linkBasePath: undefined,
+        endStateInState: false,
+        listNoise: {},
+        pageLimit: 25,
+      });
+    }
+  });
+
   it('fails with a non-zero exit code and the error name and cause on stderr', async () => {
     writeFileSync(join(dir, 'wrong.json'), JSON.stringify({ username: 'DBAPI_USER', password: 'wrong-one' }));
     const args = target();

@@ -2,13 +2,13 @@ import { createHash } from 'node:crypto';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { type LocalAwsServer, startLocalAwsServer } from '../../local/aws-server.js';
 import { type LocalRunOptions, type LocalRunResult, runLocalBackup } from '../../local/local-run.js';
-import { type LocalS3, startLocalS3 } from '../helpers/local-s3.js';
 import {
   fileSha256,
   type OrdsSimulator,
   type SimulatorOptions,
   startOrdsSimulator,
-} from '../helpers/ords-simulator/index.js';
+} from '../../simulator/index.js';
+import { type LocalS3, startLocalS3 } from '../helpers/local-s3.js';
 
 /** The simulator's default credentials, as the secret holds them. */
 export const PASSWORD = 'secret-password';

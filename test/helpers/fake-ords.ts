@@ -43,6 +43,7 @@ export interface FakeDownloadRecord {
 
 export class FakeOrds implements OrdsApi {
   readonly baseUrl = 'https://ords.example.com/ords/pdb1/dbapi_user/';
+  readonly jobOwner: string | null = 'DBAPI_USER';
   readonly files = new Map<string, Buffer>();
   readonly downloads: FakeDownloadRecord[] = [];
   /** Behaviour of downloads with nothing queued by `next`. */

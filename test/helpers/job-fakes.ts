@@ -45,17 +45,44 @@ export function job(
 /** An in-memory `OrdsApi` for lifecycle tests: jobs by name, logs by file name. */
 export class FakeJobApi implements OrdsApi {
   readonly baseUrl = 'http://127.0.0.1/ords/x/';
+  readonly jobOwner: string | null = 'DBAPI_USER';
   readonly started: ExportRequestBody[] = [];
   jobs = new Map<string, DataPumpJob>();
   logs = new Map<string, string>();
   nextJob: DataPumpJob = job();
+  /** Jobs whose GET throws this error (a 403 on another owner's job, a 500). */
+  failingGets = new Map<string, Error>();
+  /** Job names read with GET, in order. */
+  readonly gets: string[] = [];
+  /** Thrown by the next POST after it created `nextJob` (the answer is lost). */
+  lostAnswer: Error | undefined;
+  /** Thrown by the next POST instead of creating a job. */
+  refusal: Error | undefined;
+  /** Job lists read before a job created by a POST shows (in the list and to GET). */
+  listsBeforeVisible = 0;
+  listCalls = 0;
+  readonly #pending: Array<{ job: DataPumpJob; visibleAfter: number }> = [];
 
   async startExport(body: ExportRequestBody): Promise<DataPumpJob> {
+    if (this.refusal) throw this.refusal;
     this.started.push(body);
-    this.jobs.set(this.nextJob.jobName, this.nextJob);
-    return this.nextJob;
+    const created = this.nextJob;
+    if (this.listsBeforeVisible > 0) {
+      this.#pending.push({ job: created, visibleAfter: this.listCalls + this.listsBeforeVisible });
+    } else {
+      this.jobs.set(created.jobName, created);
+    }
+    const lost = this.lostAnswer;
+    this.lostAnswer = undefined;
+    if (lost) throw lost;
+    return created;
   }
   async listJobs(): Promise<JobListItem[]> {
+    this.listCalls += 1;
+    for (const pending of this.#pending.splice(0)) {
+      if (this.listCalls > pending.visibleAfter) this.jobs.set(pending.job.jobName, pending.job);
+      else this.#pending.push(pending);
+    }
     return [...this.jobs.values()].map(({ owner, jobName, operation, jobMode, state }) => ({
       owner,
       jobName,
@@ -65,11 +92,17 @@ export class FakeJobApi implements OrdsApi {
     }));
   }
   async getJob(_owner: string, jobName: string): Promise<DataPumpJob | null> {
+    this.gets.push(jobName);
+    const failure = this.failingGets.get(jobName);
+    if (failure) throw failure;
     return this.jobs.get(jobName) ?? null;
   }
-  async downloadFile(): Promise<FileDownload> {
+  async downloadFile(_owner: string, _jobName: string, fileName: string): Promise<FileDownload> {
+    if (!this.files.has(fileName)) throw new OrdsHttpRequestError(`ORDS answered 404 for ${fileName}`, 404);
     return { start: 0, totalBytes: 0, contentLength: 0, body: Readable.from([]) };
   }
+  /** Files `downloadFile` serves by name (others answer 404). */
+  files = new Set<string>();
   async readLog(_owner: string, _jobName: string, fileName: string): Promise<string> {
     const text = this.logs.get(fileName);
     if (text === undefined) throw new OrdsHttpRequestError(`ORDS answered 404 for ${fileName}`, 404);

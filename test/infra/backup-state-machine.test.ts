@@ -202,6 +202,7 @@ describe('BackupStateMachine', () => {
     const neverRetried = Object.values(ErrorName).filter((name) => !RETRYABLE_ERRORS.includes(name));
 
     expect(neverRetried).toContain('OrdsAuthError');
+    expect(neverRetried).toContain('LogLanguageUnknownError');
     for (const [name, state] of states) {
       const retried = (state.Retry ?? []).flatMap(
         (retrier: { ErrorEquals: string[] }) => retrier.ErrorEquals,

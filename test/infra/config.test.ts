@@ -96,6 +96,16 @@ describe('configuration', () => {
     ]);
   });
 
+  it('fails on more than 99 threads, which the %U file template cannot number', () => {
+    expect(problemsOf(withOrders({ export: { jobMode: 'FULL', threads: 100 } }))).toEqual([
+      'config/test.json: database "orders": export.threads is 100; must be at most 99: the dump file template %U numbers files 01 to 99, one per worker',
+    ]);
+  });
+
+  it('accepts 99 threads', () => {
+    expect(problemsOf(withOrders({ export: { jobMode: 'FULL', threads: 99 } }))).toEqual([]);
+  });
+
   it('fails on a cron expression with five fields', () => {
     const [problem] = problemsOf(withOrders({ schedule: { cron: '0 2 * * *' } }));
 

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { parseExportLog } from '../../functions/core/datapump-log.js';
+import { parseExportLog as parse } from '../../functions/core/datapump-log.js';
 
+const ID = { owner: 'DBAPI_USER', jobName: 'DATAPUMP_REST_EXPORT_20261123020001' };
 const JOB = 'Job "DBAPI_USER"."DATAPUMP_REST_EXPORT_20261123020001"';
+const parseExportLog = (text: string) => parse(text, ID);
 const WHEN = 'at Mon Nov 23 02:14:31 2026 elapsed 0 00:14:30';
 
 function log(...tail: string[]): string {
@@ -28,6 +30,8 @@ describe('parseExportLog', () => {
     expect(result).toEqual({
       verdict: 'succeeded',
       summary: `${JOB} successfully completed ${WHEN}`,
+      language: 'en',
+      unknownLine: null,
       errors: [],
       dumpFiles: ['ORDERS-20261123T020000Z-1A2B-01.DMP', 'ORDERS-20261123T020000Z-1A2B-02.DMP'],
     });
@@ -51,6 +55,8 @@ describe('parseExportLog', () => {
     ).toEqual({
       verdict: 'failed',
       summary: `${JOB} stopped due to fatal error ${WHEN}`,
+      language: 'en',
+      unknownLine: null,
       errors: ['ORA-39126: Worker unexpected fatal error'],
       dumpFiles: [],
     });
@@ -60,8 +66,9 @@ describe('parseExportLog', () => {
     expect(parseExportLog(`${JOB} stopped by user request ${WHEN}`).verdict).toBe('failed');
   });
 
-  it('says failed for any other final Job line', () => {
-    expect(parseExportLog(`${JOB} has been reopened ${WHEN}`).verdict).toBe('failed');
+  it('reports an English Job line in no known form as unknown, never as a failure it does not state', () => {
+    const line = `${JOB} ended in a way nobody has seen ${WHEN}`;
+    expect(parseExportLog(line)).toMatchObject({ verdict: null, summary: null, unknownLine: line });
   });
 
   it('decides by the last Job line', () => {
@@ -71,14 +78,22 @@ describe('parseExportLog', () => {
 
   it('returns no verdict and no summary without a final Job line', () => {
     const result = parseExportLog(
-      'Starting "DBAPI_USER"."J1":\nProcessing object type SCHEMA_EXPORT/TABLE/TABLE_DATA\n',
+      'Starting "DBAPI_USER"."DATAPUMP_REST_EXPORT_20261123020001":\nProcessing object type SCHEMA_EXPORT/TABLE/TABLE_DATA\n',
     );
     expect(result.verdict).toBeNull();
     expect(result.summary).toBeNull();
+    expect(result.unknownLine).toBeNull();
   });
 
   it('returns no verdict for an empty log', () => {
-    expect(parseExportLog('')).toEqual({ verdict: null, summary: null, errors: [], dumpFiles: [] });
+    expect(parseExportLog('')).toEqual({
+      verdict: null,
+      summary: null,
+      language: null,
+      unknownLine: null,
+      errors: [],
+      dumpFiles: [],
+    });
   });
 
   it('handles CRLF line ends, trailing spaces and a BOM', () => {
@@ -139,5 +154,78 @@ describe('parseExportLog', () => {
     const { errors } = parseExportLog(text);
     expect(errors).toHaveLength(20);
     expect(errors[19]).toBe('ORA-31019: error 19');
+  });
+
+  it('finds the final line by the quoted owner and job, not by the word Job', () => {
+    const other = 'Job "SYSTEM"."SYS_EXPORT_FULL_01" stopped due to fatal error at Mon Nov 23 02:20:00 2026';
+    const result = parseExportLog(log(`${JOB} successfully completed ${WHEN}`, other));
+    expect(result).toMatchObject({ verdict: 'succeeded', summary: `${JOB} successfully completed ${WHEN}` });
+  });
+
+  it("does not take another job's final line for its own", () => {
+    const other = 'Job "SYSTEM"."SYS_EXPORT_FULL_01" successfully completed at Mon Nov 23 02:20:00 2026';
+    expect(
+      parseExportLog(`Starting "DBAPI_USER"."DATAPUMP_REST_EXPORT_20261123020001":\n${other}`).verdict,
+    ).toBeNull();
+  });
+
+  it('fails to recognise a line in an unknown language and returns it as unknown', () => {
+    const line = 'Le travail "DBAPI_USER"."DATAPUMP_REST_EXPORT_20261123020001" a été exécuté avec succès';
+    expect(parseExportLog(log(line))).toMatchObject({ verdict: null, summary: null, unknownLine: line });
+  });
+});
+
+describe('parseExportLog in Japanese', () => {
+  const JA = { owner: 'SYS', jobName: 'SYS_EXPORT_FULL_01' };
+  const jaLog = (...tail: string[]) =>
+    [
+      '"SYS"."SYS_EXPORT_FULL_01"を起動しています:  "/******** AS SYSDBA" directory=DATA_PUMP_DIR full=y',
+      '処理オブジェクト型DATABASE_EXPORT/SCHEMA/TABLE/TABLE_DATA',
+      'マスター表"SYS"."SYS_EXPORT_FULL_01"は正常にロード/アンロードされました',
+      '******************************************************************************',
+      'SYS.SYS_EXPORT_FULL_01に設定されたダンプ・ファイルは次のとおりです :',
+      '  /u01/app/oracle/admin/ORCL/dpdump/FULL-01.DMP',
+      '  /u01/app/oracle/admin/ORCL/dpdump/FULL-02.DMP',
+      ...tail,
+    ].join('\n');
+
+  it('says succeeded for 正常に完了しました and reads the dump file set', () => {
+    const line =
+      'ジョブ"SYS"."SYS_EXPORT_FULL_01"が水 12月 11 10:31:41 2024 elapsed 0 00:00:47で正常に完了しました';
+    expect(parse(jaLog(line), JA)).toEqual({
+      verdict: 'succeeded',
+      summary: line,
+      language: 'ja',
+      unknownLine: null,
+      errors: [],
+      dumpFiles: ['FULL-01.DMP', 'FULL-02.DMP'],
+    });
+  });
+
+  it('says failed for 致命的なエラーのため…で停止しました', () => {
+    const line =
+      'ジョブ"SYS"."SYS_EXPORT_FULL_01"は致命的なエラーのため水 12月 11 10:31:41 2024 elapsed 0 00:00:02で停止しました';
+    expect(parse(`ORA-39126: ワーカーで予期しない致命的エラーが発生しました\n${line}`, JA)).toMatchObject({
+      verdict: 'failed',
+      summary: line,
+      language: 'ja',
+      errors: ['ORA-39126: ワーカーで予期しない致命的エラーが発生しました'],
+    });
+  });
+
+  it('says completed-with-errors for N個のエラー…完了しました', () => {
+    const line =
+      'ジョブ"SYS"."SYS_EXPORT_FULL_01"が2個のエラーで水 12月 11 10:31:41 2024 elapsed 0 00:00:47で完了しました';
+    expect(parse(jaLog(line), JA)).toMatchObject({ verdict: 'completed-with-errors', language: 'ja' });
+  });
+
+  it('returns no verdict while the job has only started', () => {
+    expect(parse(jaLog(), JA)).toMatchObject({ verdict: null, unknownLine: null });
+  });
+
+  it('reads LOGTIME timestamps with Japanese month names', () => {
+    const text =
+      '11-12月-24 10:31:41.123: ジョブ"SYS"."SYS_EXPORT_FULL_01"が水 12月 11 10:31:41 2024 elapsed 0 00:00:47で正常に完了しました';
+    expect(parse(text, JA).verdict).toBe('succeeded');
   });
 });

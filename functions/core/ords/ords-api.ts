@@ -8,10 +8,10 @@ import type { ExportRequestBody } from '../export-spec.js';
 
 /** A file of a Data Pump job, picked from the job's links by its extension (`.DMP`, `.LOG`). */
 export interface JobFile {
-  /** File name as the link names it, e.g. `ORDERS-20261123T020000Z-1A2B-01.DMP`. */
+  /** File name: the last path segment of the job's link, e.g. `ORDERS-20261123T020000Z-1A2B-01.DMP`. */
   readonly name: string;
   readonly kind: 'dump' | 'log';
-  /** Absolute URL under the configured ORDS URL (foreign origins rebased or refused). */
+  /** Its download URL, built from the configured ORDS URL (never the link's own host or path). */
   readonly url: string;
 }
 
@@ -57,9 +57,14 @@ export interface FileDownload {
 export interface OrdsApi {
   /** The configured ORDS URL (normalized, ends with `/`), for messages. */
   readonly baseUrl: string;
+  /**
+   * The owner of the jobs this client creates: the Basic user, upper-cased (ORDS runs Data Pump as that
+   * database user); null with OAuth2, whose client maps to a database user this side does not know.
+   */
+  readonly jobOwner: string | null;
   /** `POST …/database/datapump/export`: creates and starts the job (201). */
   startExport(body: ExportRequestBody): Promise<DataPumpJob>;
-  /** `GET …/database/datapump/jobs/`, every page. */
+  /** `GET …/database/datapump/jobs/`, every page (paged by offset), without `BIN$…` rows. */
   listJobs(): Promise<JobListItem[]>;
   /** `GET …/database/datapump/jobs/{owner},{job}/`; null when ORDS answers 404. */
   getJob(owner: string, jobName: string): Promise<DataPumpJob | null>;

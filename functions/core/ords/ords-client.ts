@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Readable } from 'node:stream';
 import { rootCertificates } from 'node:tls';
+import { TextDecoder } from 'node:util';
 import { Agent, type Dispatcher, request } from 'undici';
 import { OrdsAuthError, OrdsResponseError, OrdsUnavailableError, UnsafeLinkError } from '../errors.js';
 import type { ExportRequestBody } from '../export-spec.js';
@@ -11,19 +12,12 @@ import {
   isAbort,
   networkError,
   OrdsHttpRequestError,
+  OrdsHttpUnavailableError,
+  refusedExportField,
   sanitizeSnippet,
 } from './ords-errors.js';
-import { parseJob, parseJobList } from './ords-parse.js';
-import {
-  exportUrl,
-  isUnderBase,
-  jobFileUrl,
-  jobsUrl,
-  jobUrl,
-  parseOrdsUrl,
-  resolveOrdsLink,
-  tokenUrl,
-} from './ords-url.js';
+import { type LinkWarning, parseJob, parseJobList } from './ords-parse.js';
+import { exportUrl, isUnderBase, jobFileUrl, jobsUrl, jobUrl, parseOrdsUrl, tokenUrl } from './ords-url.js';
 
 /** Timeouts of ORDS requests, in milliseconds. */
 export interface OrdsTimeouts {
@@ -111,12 +105,13 @@ type Response = Dispatcher.ResponseData;
 
 /**
  * The ORDS Database API's Data Pump routes over HTTP(S) with undici. Never follows redirects and
- * only requests URLs built from the configured ORDS URL or accepted by `resolveOrdsLink`, so the
+ * only requests URLs built from the configured ORDS URL (links give file names only), so the
  * credentials never reach another origin. On a 401 to a cached OAuth token it fetches one new token
  * and retries that request once; a Basic 401 is never retried (the database account would lock).
  */
 export class OrdsClient implements OrdsApi {
   readonly baseUrl: string;
+  readonly jobOwner: string | null;
   readonly #base: URL;
   readonly #auth: OrdsAuth;
   readonly #secretId: string | undefined;
@@ -131,6 +126,8 @@ export class OrdsClient implements OrdsApi {
   constructor(options: OrdsClientOptions) {
     this.#base = parseOrdsUrl(options.baseUrl);
     this.baseUrl = this.#base.href;
+    const { credentials } = options.secret;
+    this.jobOwner = credentials.kind === 'basic' ? credentials.username.toUpperCase() : null;
     this.#secretId = options.secretId;
     this.#logger = options.logger;
     this.#timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
@@ -158,13 +155,21 @@ export class OrdsClient implements OrdsApi {
       headers: { accept: 'application/json', 'content-type': 'application/json' },
       body: JSON.stringify(body),
       expect: [201, 200],
+    }).catch((error: unknown) => {
+      if (!(error instanceof OrdsHttpRequestError) || error.status !== 400) throw error;
+      const refused = refusedExportField(error.said);
+      if (refused === null) throw error;
+      throw new OrdsHttpRequestError(`${refused.advice}. ${error.message}`, 400, error.said, {
+        cause: error,
+      });
     });
-    return parseJob(await this.#readJson(response, 'POST', url), this.#base);
+    return parseJob(await this.#readJson(response, 'POST', url), this.#base, this.#linkWarning);
   }
 
   async listJobs(): Promise<JobListItem[]> {
     const items = new Map<string, JobListItem>();
-    let url = jobsUrl(this.#base);
+    let offset = 0;
+    let limit: number | null = null;
     for (let page = 1; ; page++) {
       if (page > this.#maxListPages) {
         throw new OrdsResponseError(
@@ -173,11 +178,21 @@ export class OrdsClient implements OrdsApi {
             'control tables on the database.',
         );
       }
+      // Paged by offset on the configured URL: a `next` link's path may not be ours to follow.
+      const url = jobsUrl(this.#base);
+      if (offset > 0) url.searchParams.set('offset', String(offset));
+      if (limit !== null) url.searchParams.set('limit', String(limit));
       const list = parseJobList(await this.#getJson(url));
       // A job started while paging can shift a page: keep each job once.
       for (const item of list.items) items.set(`${item.owner},${item.jobName}`, item);
       if (!list.hasMore) return [...items.values()];
-      url = this.#nextPage(url, list);
+      if (list.pageCount === 0) {
+        throw new OrdsResponseError(
+          `ORDS says the job list at ${url.href} has more pages but sent an empty page at offset ${offset}`,
+        );
+      }
+      offset = (list.offset ?? offset) + list.pageCount;
+      limit = list.limit;
     }
   }
 
@@ -193,7 +208,7 @@ export class OrdsClient implements OrdsApi {
       await discard(response);
       return null;
     }
-    return parseJob(await this.#readJson(response, 'GET', url), this.#base);
+    return parseJob(await this.#readJson(response, 'GET', url), this.#base, this.#linkWarning);
   }
 
   async downloadFile(
@@ -283,12 +298,18 @@ export class OrdsClient implements OrdsApi {
     } catch (error) {
       throw this.#bodyError(error, 'GET', url);
     }
+    const decoder = logDecoder(header(response, 'content-type'), url);
     let bytes = Buffer.concat(chunks);
     if (bytes.length > maxBytes) {
       bytes = bytes.subarray(bytes.length - maxBytes);
-      // Do not start in the middle of a UTF-8 sequence.
       let skip = 0;
-      while (skip < 3 && skip < bytes.length && ((bytes[skip] ?? 0) & 0xc0) === 0x80) skip++;
+      if (decoder.encoding === 'utf-8') {
+        // Do not start in the middle of a UTF-8 sequence.
+        while (skip < 3 && skip < bytes.length && ((bytes[skip] ?? 0) & 0xc0) === 0x80) skip++;
+      } else {
+        // Other charsets cannot be resynchronised mid-character: start at the next line.
+        skip = bytes.indexOf(0x0a) + 1;
+      }
       bytes = bytes.subarray(skip);
       this.#logger?.warn('Data Pump log is larger than the limit: keeping its end', {
         fileName,
@@ -296,27 +317,14 @@ export class OrdsClient implements OrdsApi {
         keptBytes: bytes.length,
       });
     }
-    return new TextDecoder('utf-8').decode(bytes);
+    return decoder.decode(bytes);
   }
+
+  readonly #linkWarning: LinkWarning = (message, detail) => this.#logger?.warn(message, detail);
 
   /** Closes the client's own connection pool (not a dispatcher passed in). */
   async close(): Promise<void> {
     await this.#ownAgent?.close();
-  }
-
-  #nextPage(current: URL, list: ReturnType<typeof parseJobList>): URL {
-    if (list.nextHref !== null) return resolveOrdsLink(this.#base, list.nextHref);
-    const step = list.limit !== null && list.limit > 0 ? list.limit : list.items.length;
-    if (list.offset === null || step === 0) {
-      throw new OrdsResponseError(
-        `ORDS says the job list at ${current.href} has more pages but sent neither a "next" link nor ` +
-          'offset and limit',
-      );
-    }
-    const next = jobsUrl(this.#base);
-    next.searchParams.set('offset', String(list.offset + step));
-    if (list.limit !== null) next.searchParams.set('limit', String(list.limit));
-    return next;
   }
 
   async #getJson(url: URL): Promise<unknown> {
@@ -438,8 +446,9 @@ export class OrdsClient implements OrdsApi {
     if (status === 429 || status >= 500) {
       const retryAfter = header(response, 'retry-after');
       const hint = retryAfter ? `, Retry-After: ${sanitizeSnippet(retryAfter, 40)}` : '';
-      throw new OrdsUnavailableError(
+      throw new OrdsHttpUnavailableError(
         `ORDS answered ${status}${statusText} to ${method} ${url.href}${hint}${suffix}`,
+        status,
       );
     }
     if (status >= 300 && status < 400) {
@@ -449,12 +458,14 @@ export class OrdsClient implements OrdsApi {
           `${location ? ` redirecting to ${sanitizeSnippet(location, 200)}` : ''}: redirects are not followed ` +
           `— configure the final https ORDS URL${suffix}`,
         status,
+        said,
       );
     }
     if (status >= 400) {
       throw new OrdsHttpRequestError(
         `ORDS answered ${status}${statusText} to ${method} ${url.href}${suffix}`,
         status,
+        said,
       );
     }
     throw new OrdsResponseError(
@@ -496,6 +507,22 @@ export class OrdsClient implements OrdsApi {
 
   #bodyError(error: unknown, method: string, url: URL): unknown {
     return isAbort(error) ? error : networkError(error, method, url);
+  }
+}
+
+/**
+ * The decoder of a log: Data Pump writes logs in the database character set, which ORDS names in
+ * `Content-Type` (`text/plain; charset=Shift_JIS`). UTF-8 when no charset is given.
+ */
+export function logDecoder(contentType: string | undefined, url: URL): TextDecoder {
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(contentType ?? '')?.[1] ?? 'utf-8';
+  try {
+    return new TextDecoder(charset);
+  } catch {
+    throw new OrdsResponseError(
+      `ORDS sent the log ${url.href} in charset "${sanitizeSnippet(charset, 60)}", which Node.js cannot ` +
+        'decode (supported: UTF-8, Shift_JIS, EUC-JP, ISO-8859-x, windows-125x and the other WHATWG encodings)',
+    );
   }
 }
 

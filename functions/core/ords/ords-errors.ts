@@ -14,11 +14,67 @@ export const MAX_SNIPPET_CHARS = 500;
  */
 export class OrdsHttpRequestError extends OrdsRequestError {
   readonly status: number;
+  /** What ORDS said in the error body (sanitized, one line), empty when nothing. */
+  readonly said: string;
+
+  constructor(message: string, status: number, said = '', options?: ErrorOptions) {
+    super(message, options);
+    this.status = status;
+    this.said = said;
+  }
+}
+
+/** Export fields that older ORDS versions do not know, with the versions that accept them. */
+const VERSIONED_EXPORT_FIELDS: ReadonlyArray<{ readonly field: string; readonly accepted: string }> = [
+  {
+    field: 'file_name',
+    accepted:
+      'ORDS 22.3 and later document file_name for exports (19c–22.2 do not); upgrade ORDS — this project ' +
+      "needs file_name to name each run's dump files",
+  },
+  {
+    field: 'keep_master',
+    accepted:
+      'ORDS 25.x and later document keep_master; upgrade ORDS — without it Data Pump drops a successful ' +
+      "job's control table and ORDS may answer 404 for the job before its files are copied",
+  },
+];
+
+/**
+ * The advice for a 400 answer to the export POST that names a field older ORDS versions refuse
+ * (`file_name`, `keep_master`), or null when ORDS named neither.
+ */
+export function refusedExportField(said: string): { readonly field: string; readonly advice: string } | null {
+  const found = VERSIONED_EXPORT_FIELDS.find(({ field }) => new RegExp(`\\b${field}\\b`, 'i').test(said));
+  return found
+    ? {
+        field: found.field,
+        advice: `ORDS refused the export field "${found.field}": ${found.accepted}`,
+      }
+    : null;
+}
+
+/**
+ * An `OrdsUnavailableError` for an HTTP answer (5xx, 429), with its status. Network failures (no
+ * answer at all) stay plain `OrdsUnavailableError`s. Its `name` stays `OrdsUnavailableError`.
+ */
+export class OrdsHttpUnavailableError extends OrdsUnavailableError {
+  readonly status: number;
 
   constructor(message: string, status: number, options?: ErrorOptions) {
     super(message, options);
     this.status = status;
   }
+}
+
+/**
+ * True when a failed POST may still have created its job: no answer arrived (a reset, a timeout) or a
+ * gateway answered in ORDS's place (500, 502, 504). A 503 or 429 is ORDS refusing before it ran the
+ * request (its pool was exhausted), and a 4xx creates no job.
+ */
+export function mayHaveCreatedJob(error: unknown): boolean {
+  if (!(error instanceof OrdsUnavailableError)) return false;
+  return !(error instanceof OrdsHttpUnavailableError) || [500, 502, 504].includes(error.status);
 }
 
 /** True when `error` says ORDS answered 404 (no such job, file or route). */

@@ -1,7 +1,7 @@
 import { OrdsResponseError } from '../errors.js';
 import type { DataPumpJob, JobFile, JobListItem } from './ords-api.js';
 import { sanitizeSnippet } from './ords-errors.js';
-import { resolveOrdsLink } from './ords-url.js';
+import { jobFileUrl } from './ords-url.js';
 
 /**
  * Reading ORDS Data Pump JSON (pure functions, tested against recorded bodies). ORDS pads some
@@ -22,71 +22,83 @@ export const RUNNING_STATES: readonly string[] = [
 /** The `state` of a job that has ended (succeeded, failed or stopped: the log tells which). */
 export const NOT_RUNNING = 'NOT RUNNING';
 
-/** `job_state` values some ORDS versions send once a job has ended. */
-export const FINISHED_JOB_STATES: readonly string[] = ['COMPLETED', 'STOPPED'];
+/**
+ * End states of the control process. They show in `job_state` once a job has ended and, for a moment
+ * before NOT RUNNING, in `state` itself.
+ */
+export const FINISHED_STATES: readonly string[] = ['COMPLETED', 'STOPPED'];
 
 /**
- * True while Data Pump is still working on the job, false once it has ended. Throws
- * `OrdsResponseError` for a state this project does not know, rather than guessing.
+ * Where a job stands: `running`, `finished`, or `unknown` for a state this project has never seen
+ * (the caller keeps polling until the export timeout rather than guessing an end).
  */
-export function isJobRunning(job: {
-  readonly state: string;
-  readonly jobState?: string;
-  readonly owner?: string;
-  readonly jobName?: string;
-}): boolean {
+export type JobActivity = 'running' | 'finished' | 'unknown';
+
+/** Reads `state` and `job_state` (trimmed, upper-cased) into a `JobActivity`. */
+export function jobActivity(job: { readonly state: string; readonly jobState?: string }): JobActivity {
   const state = normalize(job.state);
   const jobState = job.jobState === undefined ? '' : normalize(job.jobState);
+  if (FINISHED_STATES.includes(state) || FINISHED_STATES.includes(jobState)) return 'finished';
   // job_state can still read DEFINING while `state` flickers NOT RUNNING at start-up.
-  if (RUNNING_STATES.includes(jobState) || RUNNING_STATES.includes(state)) return true;
-  if (state === NOT_RUNNING || FINISHED_JOB_STATES.includes(jobState)) return false;
-  const which = job.owner && job.jobName ? ` of job ${job.owner}.${job.jobName}` : '';
-  throw new OrdsResponseError(
-    `unknown Data Pump state "${state}"${jobState ? ` (job_state "${jobState}")` : ''}${which}: ` +
-      `expected one of ${[...RUNNING_STATES, NOT_RUNNING].join(', ')}`,
-  );
+  if (RUNNING_STATES.includes(jobState) || RUNNING_STATES.includes(state)) return 'running';
+  if (state === NOT_RUNNING) return 'finished';
+  return 'unknown';
 }
 
+/** Called for a job link that cannot be read (the link is skipped). */
+export type LinkWarning = (message: string, detail: Record<string, unknown>) => void;
+
 /**
- * Parses a job object (the 201 answer of a POST, or a job GET) into a `DataPumpJob`. File links are
- * picked by extension (`.DMP` → dump, `.LOG` → log), deduplicated, and resolved with
- * `resolveOrdsLink` (a foreign link throws `UnsafeLinkError`).
+ * Parses a job object (the 201 answer of a POST, or a job GET) into a `DataPumpJob`. Only the file
+ * name of a link counts: its last path segment, picked by extension (`.DMP` → dump, `.LOG` → log)
+ * and deduplicated. A link's scheme, host and path are never used: behind a path-rewriting gateway
+ * they can be anything, and every request is built from the configured ORDS URL. Links whose file
+ * name cannot be read are skipped and reported to `onWarning`.
  */
-export function parseJob(json: unknown, base: URL): DataPumpJob {
+export function parseJob(json: unknown, base: URL, onWarning: LinkWarning = () => {}): DataPumpJob {
   const object = asObject(json, 'job');
   const fields = jobFields(object, 'job');
   const jobState = optionalString(object, 'job_state', 'job');
   return {
     ...fields,
     ...(jobState ? { jobState } : {}),
-    files: jobFiles(object.links, base),
+    files: jobFiles(object.links, base, fields, onWarning),
   };
 }
 
 /** One page of the job list, as ORDS pages collections. */
 export interface JobListPage {
+  /** The page's jobs, without `BIN$…` rows (control tables in the recycle bin, not jobs). */
   readonly items: JobListItem[];
+  /** Items the page held, `BIN$…` rows included: where the next page starts. */
+  readonly pageCount: number;
   readonly hasMore: boolean;
-  /** The `next` link's href as sent (not yet resolved), when there is one. */
-  readonly nextHref: string | null;
   readonly offset: number | null;
   readonly limit: number | null;
 }
 
-/** Parses one page of `GET …/database/datapump/jobs/`. */
+/** A job list row for a dropped control table in the recycle bin (`BIN$…==$0`). */
+export function isRecycleBinRow(item: { readonly jobName: string }): boolean {
+  return item.jobName.toUpperCase().startsWith('BIN$');
+}
+
+/**
+ * Parses one page of `GET …/database/datapump/jobs/`. Paging links are not returned: the client
+ * pages with `?offset=&limit=` on the configured URL, never along a link.
+ */
 export function parseJobList(json: unknown): JobListPage {
   const object = asObject(json, 'job list');
   const items = object.items;
   if (!Array.isArray(items)) {
     throw new OrdsResponseError(`ORDS sent a job list without an "items" array: ${snippetOf(json)}`);
   }
-  const next = linksOf(object.links).find((link) => normalize(link.rel) === 'NEXT');
+  const rows = items.map((item, index) =>
+    jobFields(asObject(item, `job list item ${index}`), `job list item ${index}`),
+  );
   return {
-    items: items.map((item, index) =>
-      jobFields(asObject(item, `job list item ${index}`), `job list item ${index}`),
-    ),
+    items: rows.filter((row) => !isRecycleBinRow(row)),
+    pageCount: rows.length,
     hasMore: object.hasMore === true || object.hasMore === 'true',
-    nextHref: next?.href ?? null,
     offset: optionalCount(object.offset),
     limit: optionalCount(object.limit),
   };
@@ -110,39 +122,64 @@ function jobFields(object: JsonObject, what: string): JobListItem {
   };
 }
 
-function jobFiles(links: unknown, base: URL): JobFile[] {
+function jobFiles(
+  links: unknown,
+  base: URL,
+  job: { readonly owner: string; readonly jobName: string },
+  onWarning: LinkWarning,
+): JobFile[] {
   const files: JobFile[] = [];
   const seen = new Set<string>();
   for (const link of linksOf(links)) {
-    const file = fileOfHref(link.href, base);
-    if (file === null) continue;
-    const url = resolveOrdsLink(base, link.href);
-    const key = `${file.kind}:${file.name}`;
+    const name = fileNameOfHref(link.href);
+    if (name === null) {
+      onWarning('Skipping a job link whose file name cannot be read', {
+        jobName: job.jobName,
+        href: sanitizeSnippet(link.href, 200),
+      });
+      continue;
+    }
+    const kind = /\.dmp$/i.test(name) ? 'dump' : /\.log$/i.test(name) ? 'log' : null;
+    if (kind === null) continue;
+    const key = `${kind}:${name}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    files.push({ ...file, url: url.href });
+    files.push({ name, kind, url: jobFileUrl(base, job.owner, job.jobName, name).href });
   }
   return files;
 }
 
-/** The file a link names (by its last path segment's extension), or null for any other link. */
-function fileOfHref(href: string, base: URL): Omit<JobFile, 'url'> | null {
+/**
+ * The file name a link carries: its last path segment, percent-decoded where the encoding is valid
+ * (a raw `%`, as in a `%U` template, stays as it is). An empty string for a link ending in `/`;
+ * null when the href is not a URL or the name holds control characters or path separators.
+ */
+export function fileNameOfHref(href: string): string | null {
   let pathname: string;
   try {
-    pathname = new URL(href, base).pathname;
+    pathname = new URL(href, 'http://link.invalid/').pathname;
   } catch {
     return null;
   }
-  const segment = pathname.slice(pathname.lastIndexOf('/') + 1);
-  let name: string;
+  const name = safeDecode(pathname.slice(pathname.lastIndexOf('/') + 1)).trim();
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters make a name unusable
+  if (/[\u0000-\u001f\u007f/\\]/.test(name) || name === '.' || name === '..') return null;
+  return name;
+}
+
+/** Decodes valid `%XX` UTF-8 sequences and leaves anything else (a lone `%`) as it is. */
+function safeDecode(segment: string): string {
   try {
-    name = decodeURIComponent(segment).trim();
+    return decodeURIComponent(segment);
   } catch {
-    throw new OrdsResponseError(`ORDS sent a file link with an invalid encoding: "${href.slice(0, 200)}"`);
+    return segment.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => {
+      try {
+        return decodeURIComponent(run);
+      } catch {
+        return run;
+      }
+    });
   }
-  if (/\.dmp$/i.test(name)) return { name, kind: 'dump' };
-  if (/\.log$/i.test(name)) return { name, kind: 'log' };
-  return null;
 }
 
 function linksOf(links: unknown): Array<{ rel: string; href: string }> {

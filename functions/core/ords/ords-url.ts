@@ -1,8 +1,6 @@
-import { OrdsResponseError, UnsafeLinkError } from '../errors.js';
-
 /**
  * The configured ORDS URL and every URL built from it. The client only ever requests URLs built
- * here or accepted by `resolveOrdsLink`, so credentials never reach another origin.
+ * here: links in ORDS answers give file names only, so credentials never reach another origin.
  */
 
 const EXPECTED = 'expected https://host[:port]/ords/[db/]schema-alias/';
@@ -92,35 +90,6 @@ export function tokenUrl(base: URL): URL {
 
 function jobId(owner: string, jobName: string): string {
   return `${encodeURIComponent(owner)},${encodeURIComponent(jobName)}`;
-}
-
-/**
- * Resolves a link from an ORDS response, allowing only URLs under the configured ORDS URL:
- * - a relative href resolves against `base`;
- * - an absolute href on base's origin must have a path under base's path;
- * - an absolute href on another scheme/host/port whose path is under base's path (ORDS behind a
- *   TLS proxy or load balancer generates such links) is rebased onto base's origin;
- * - anything else throws `UnsafeLinkError` naming the link and the configured URL.
- * The fragment is dropped, the query kept (paging links carry `?offset=`).
- */
-export function resolveOrdsLink(base: URL, href: string): URL {
-  let url: URL;
-  try {
-    url = new URL(href, base);
-  } catch {
-    throw new OrdsResponseError(`ORDS sent a link that is not a URL: "${href.slice(0, 200)}"`);
-  }
-  const refuse = (why: string) =>
-    new UnsafeLinkError(
-      `Refusing the link "${href.slice(0, 500)}" from ORDS: ${why}. Only links under the configured ` +
-        `ORDS URL ${base.href} are followed (credentials are never sent elsewhere).`,
-    );
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw refuse(`scheme ${url.protocol}`);
-  if (url.username !== '' || url.password !== '') throw refuse('it contains user information');
-  if (!url.pathname.startsWith(base.pathname)) throw refuse('its path is not under the ORDS URL');
-  const resolved = url.origin === base.origin ? url : new URL(`${url.pathname}${url.search}`, base.origin);
-  resolved.hash = '';
-  return resolved;
 }
 
 /** True when `url` is on base's origin and under its path: the client's last check before sending. */

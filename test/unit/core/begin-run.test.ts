@@ -34,6 +34,7 @@ function fakes(options: { busy?: boolean } = {}) {
     },
     logger: recordingLogger(),
     now: () => new Date('2026-12-01T02:00:05Z'),
+    sleep: async () => {},
   };
   return { deps, ords, bindingsRead, locks, ordsFor };
 }

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
+  attemptTag,
   backupFolder,
   dumpFileTemplate,
   executionName,
   lastBackupKey,
+  logFileNameOf,
   makeRunId,
   manifestKey,
   runIdOfFile,
@@ -19,6 +21,24 @@ describe('naming', () => {
 
   it('names dump files after the database and the run, with %U', () => {
     expect(dumpFileTemplate('orders', '20261123T020000Z-1A2B')).toBe('ORDERS-20261123T020000Z-1A2B-%U.DMP');
+  });
+
+  it('tags each POST of a run with its time, so a second POST never reuses a file name', () => {
+    const tag = attemptTag(new Date('2026-11-23T02:00:05.900Z'));
+    expect(tag).toBe('A020005');
+    expect(dumpFileTemplate('orders', '20261123T020000Z-1A2B', tag)).toBe(
+      'ORDERS-20261123T020000Z-1A2B-A020005-%U.DMP',
+    );
+    expect(runIdOfFile('orders', 'ORDERS-20261123T020000Z-1A2B-A020005-01.DMP')).toBe(
+      '20261123T020000Z-1A2B',
+    );
+  });
+
+  it('derives the log name of a template as Oracle names it', () => {
+    expect(logFileNameOf('ORDERS-20261123T020000Z-1A2B-A020005-%U.DMP')).toBe(
+      'ORDERS-20261123T020000Z-1A2B-A020005.LOG',
+    );
+    expect(logFileNameOf('EXPDAT%U-2020-10-01-12_26_31.DMP')).toBe('EXPDAT-2020-10-01-12_26_31.LOG');
   });
 
   it('recognises the run of its own dump and log files, not those of other databases', () => {

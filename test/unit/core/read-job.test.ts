@@ -39,6 +39,66 @@ describe('readJob', () => {
     });
   });
 
+  it('reports a job whose state itself reads COMPLETED as finished', async () => {
+    const ords = new FakeJobApi();
+    ords.jobs.set(ref.jobName, job({ state: 'COMPLETED' }));
+    await expect(readJob({ ords, ...at('2026-11-23T02:00:10Z') }, payload)).resolves.toEqual({
+      running: false,
+      state: 'COMPLETED',
+    });
+  });
+
+  it('treats an unknown state as running and warns once per new state', async () => {
+    const ords = new FakeJobApi();
+    const deps = { ords, ...at('2026-11-23T02:10:00Z'), warnedStates: new Set<string>() };
+    ords.jobs.set(ref.jobName, job({ state: 'HIBERNATING' }));
+    await expect(readJob(deps, payload)).resolves.toEqual({ running: true, state: 'HIBERNATING' });
+    await readJob(deps, payload);
+    ords.jobs.set(ref.jobName, job({ state: 'SLEEPWALKING' }));
+    await readJob(deps, payload);
+    const warnings = deps.logger.lines.filter((line) => line.level === 'warn');
+    expect(warnings.map((line) => (line.extra as { state: string }).state)).toEqual([
+      'HIBERNATING',
+      'SLEEPWALKING',
+    ]);
+  });
+
+  it('fails for an unknown state past the timeout', async () => {
+    const ords = new FakeJobApi();
+    ords.jobs.set(ref.jobName, job({ state: 'HIBERNATING' }));
+    const error = await readJob({ ords, ...at('2026-11-23T03:00:01Z') }, payload).catch((e: Error) => e);
+    expect(error).toMatchObject({ name: ErrorName.ExportTimedOut });
+  });
+
+  it('keeps polling a job that is not visible yet right after its start', async () => {
+    const ords = new FakeJobApi();
+    await expect(readJob({ ords, ...at('2026-11-23T02:00:10Z') }, payload)).resolves.toEqual({
+      running: true,
+      state: 'NOT VISIBLE',
+    });
+  });
+
+  it('reports a job that answers 404 at start-up as gone once its log, read by name, has its final line', async () => {
+    const ords = new FakeJobApi();
+    ords.logs.set(
+      'ORDERS-20261123T020000Z-1A2B.LOG',
+      `Job "DBAPI_USER"."${ref.jobName}" successfully completed at Mon Nov 23 02:00:05 2026`,
+    );
+    await expect(readJob({ ords, ...at('2026-11-23T02:00:10Z') }, payload)).resolves.toEqual({
+      running: false,
+      state: 'GONE',
+    });
+  });
+
+  it('reports a job seen by an earlier poll that now answers 404 as gone at once', async () => {
+    const ords = new FakeJobApi();
+    const deps = { ords, ...at('2026-11-23T02:00:10Z'), seenJobs: new Set<string>() };
+    ords.jobs.set(ref.jobName, job({ state: 'EXECUTING' }));
+    await readJob(deps, payload);
+    ords.jobs.clear();
+    await expect(readJob(deps, payload)).resolves.toEqual({ running: false, state: 'GONE' });
+  });
+
   it('reports a job that answers 404 as gone, for the log step to judge', async () => {
     const ords = new FakeJobApi();
     await expect(readJob({ ords, ...at('2026-11-23T02:10:00Z') }, payload)).resolves.toEqual({
@@ -74,7 +134,7 @@ describe('readJob at start-up', () => {
     ords.jobs.set(ref.jobName, flicker());
     ords.logs.set(
       'ORDERS-20261123T020000Z-1A2B.LOG',
-      'Job "DBAPI_USER"."X" successfully completed at Mon Nov 23 02:00:05 2026',
+      `Job "DBAPI_USER"."${ref.jobName}" successfully completed at Mon Nov 23 02:00:05 2026`,
     );
     await expect(readJob({ ords, ...at('2026-11-23T02:00:10Z') }, payload)).resolves.toMatchObject({
       running: false,

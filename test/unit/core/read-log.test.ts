@@ -94,11 +94,6 @@ describe('readLog', () => {
     expect(result.summary).toContain('without a final');
   });
 
-  it('fails when the job vanished before its log was read', async () => {
-    const error = await readLog(deps(new FakeJobApi()), payload).catch((e: Error) => e);
-    expect(error).toMatchObject({ name: ErrorName.JobNotFound });
-  });
-
   it('fails when the log names a dump file that ORDS does not link', async () => {
     const ords = finishedJob(
       `Job "DBAPI_USER"."${JOB}" successfully completed at Mon Nov 23 02:00:31 2026`,
@@ -108,5 +103,87 @@ describe('readLog', () => {
     const error = await readLog(deps(ords), payload).catch((e: Error) => e);
     expect(error).toMatchObject({ name: ErrorName.OrdsResponse });
     expect((error as Error).message).toContain(DUMPS[1]);
+  });
+
+  it('says succeeded for a Japanese success log and reads its dump file set', async () => {
+    const ords = new FakeJobApi();
+    ords.jobs.set(
+      JOB,
+      job({ state: 'NOT RUNNING', files: [...DUMPS.map((name) => ({ name })), { name: LOG }] }),
+    );
+    ords.logs.set(
+      LOG,
+      [
+        `"DBAPI_USER"."${JOB}"を起動しています:`,
+        `DBAPI_USER.${JOB}に設定されたダンプ・ファイルは次のとおりです :`,
+        ...DUMPS.map((name) => `  /u01/app/oracle/admin/ORCL/dpdump/${name}`),
+        `ジョブ"DBAPI_USER"."${JOB}"が月 11月 23 02:00:31 2026 elapsed 0 00:00:31で正常に完了しました`,
+      ].join('\n'),
+    );
+    const result = await readLog(deps(ords), payload);
+    expect(result.verdict).toBe('succeeded');
+    expect(result.files.map((file) => file.name)).toEqual([...DUMPS, LOG]);
+  });
+
+  it('fails with LogLanguageUnknownError quoting the line and saying how to get English logs', async () => {
+    const line = `Le travail "DBAPI_USER"."${JOB}" a été exécuté avec succès le lun. nov. 23 02:00:31 2026`;
+    const ords = finishedJob(line);
+    const error = await readLog(deps(ords), payload).catch((e: Error) => e);
+    expect(error).toMatchObject({ name: ErrorName.LogLanguageUnknown });
+    expect((error as Error).message).toContain(`"${line}"`);
+    expect((error as Error).message).toContain('-Duser.language=en -Duser.region=US');
+  });
+
+  it('quotes a user stop as the log states it and never calls it a fatal error', async () => {
+    const ords = finishedJob(
+      `Job "DBAPI_USER"."${JOB}" stopped by user request at Mon Nov 23 02:00:31 2026`,
+      [],
+      [],
+    );
+    const result = await readLog(deps(ords), payload);
+    expect(result.verdict).toBe('failed');
+    expect(result.cause).toContain('stopped by user request');
+    expect(result.cause).not.toMatch(/fatal/i);
+  });
+});
+
+describe('readLog of a job that answers 404 (keep_master ignored)', () => {
+  const SUCCESS = `Job "DBAPI_USER"."${JOB}" successfully completed at Mon Nov 23 02:00:31 2026 elapsed 0 00:00:31`;
+  const gone = (ending = SUCCESS) => {
+    const ords = new FakeJobApi();
+    ords.logs.set(LOG, exportLog('DBAPI_USER', JOB, DUMPS, ending));
+    for (const name of DUMPS) ords.files.add(name);
+    return ords;
+  };
+
+  it('reads the log by the name seen at the start and takes the dump files from its dump file set', async () => {
+    const result = await readLog(deps(gone()), { ...payload, job: { ...ref, logFileName: LOG } });
+    expect(result.verdict).toBe('succeeded');
+    expect(result.files).toEqual([
+      { name: DUMPS[0], kind: 'dump', key: `${FOLDER}${DUMPS[0]}` },
+      { name: DUMPS[1], kind: 'dump', key: `${FOLDER}${DUMPS[1]}` },
+      { name: LOG, kind: 'log', key: `${FOLDER}${LOG}` },
+    ]);
+  });
+
+  it('derives the log name from the file name template when none was seen', async () => {
+    const result = await readLog(deps(gone()), payload);
+    expect(result.files.at(-1)?.name).toBe(LOG);
+  });
+
+  it('fails explaining keep_master and the ORDS version when the log answers 404 too', async () => {
+    const error = await readLog(deps(new FakeJobApi()), payload).catch((e: Error) => e);
+    expect(error).toMatchObject({ name: ErrorName.JobNotFound });
+    expect((error as Error).message).toContain(`its log ${LOG}`);
+    expect((error as Error).message).toMatch(/keep_master.*25\.x/);
+  });
+
+  it('fails explaining keep_master when a dump file answers 404', async () => {
+    const ords = gone();
+    ords.files.delete(DUMPS[1]!);
+    const error = await readLog(deps(ords), payload).catch((e: Error) => e);
+    expect(error).toMatchObject({ name: ErrorName.JobNotFound });
+    expect((error as Error).message).toContain(`its dump file ${DUMPS[1]}`);
+    expect((error as Error).message).toContain('keep_master');
   });
 });

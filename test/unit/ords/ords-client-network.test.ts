@@ -137,7 +137,7 @@ describe('OrdsClient over loopback HTTP', () => {
     expect(error.message).toContain('UND_ERR_BODY_TIMEOUT');
   });
 
-  it('sends a rebased proxied link to the configured origin', async () => {
+  it('pages a proxied job list on the configured origin, whatever host its links name', async () => {
     const paths: string[] = [];
     const port = await listen(
       createHttpServer((request, response) => {
@@ -153,7 +153,7 @@ describe('OrdsClient over loopback HTTP', () => {
     expect(jobs).toHaveLength(4);
     expect(paths).toEqual([
       '/ords/pdb1/dbapi_user/_/db-api/stable/database/datapump/jobs/',
-      '/ords/pdb1/dbapi_user/_/db-api/stable/database/datapump/jobs/?offset=2',
+      '/ords/pdb1/dbapi_user/_/db-api/stable/database/datapump/jobs/?offset=2&limit=2',
     ]);
   });
 });

@@ -6,7 +6,6 @@ import {
   OrdsRequestError,
   OrdsResponseError,
   OrdsUnavailableError,
-  UnsafeLinkError,
 } from '../../../functions/core/errors.js';
 import type { OrdsSecret } from '../../../functions/core/ords/ords-api.js';
 import { OrdsClient, type OrdsClientOptions } from '../../../functions/core/ords/ords-client.js';
@@ -392,12 +391,12 @@ describe('OrdsClient jobs', () => {
     expect(await client.getJob('DBAPI_USER', JOB)).toBeNull();
   });
 
-  it('follows the next link of a proxied job list on the configured origin', async () => {
+  it('pages by offset on the configured URL and never along the next link of a proxied list', async () => {
     const { ords, client, calls } = setup();
     const internal = agent.get('http://ords-internal:8080');
     internal.intercept({ path: /.*/ }).reply(500, 'must not be called').persist();
     ords.intercept({ path: `${API}/jobs/` }).reply(200, fixtureText('job-list-page-1.json'));
-    ords.intercept({ path: `${API}/jobs/?offset=2` }).reply(200, fixtureText('job-list-page-2.json'));
+    ords.intercept({ path: `${API}/jobs/?offset=2&limit=2` }).reply(200, fixtureText('job-list-page-2.json'));
 
     const jobs = await client.listJobs();
 
@@ -409,7 +408,7 @@ describe('OrdsClient jobs', () => {
     ]);
     expect(calls().map((call) => call.fullUrl)).toEqual([
       `${ORIGIN}${API}/jobs/`,
-      `${ORIGIN}${API}/jobs/?offset=2`,
+      `${ORIGIN}${API}/jobs/?offset=2&limit=2`,
     ]);
   });
 
@@ -432,15 +431,31 @@ describe('OrdsClient jobs', () => {
     expect((await client.listJobs()).map((job) => job.jobName)).toEqual(['J1', 'J2', 'J3']);
   });
 
+  it('leaves out BIN$ rows and still counts them for the next offset', async () => {
+    const { ords, client, calls } = setup();
+    ords.intercept({ path: `${API}/jobs/` }).reply(200, fixtureText('job-list-noise.json'));
+    ords.intercept({ path: `${API}/jobs/?offset=6&limit=3` }).reply(200, { items: [], hasMore: false });
+
+    const jobs = await client.listJobs();
+
+    expect(jobs.map((job) => job.jobName)).toEqual(['SYS_EXPORT_FULL_01', JOB]);
+    expect(calls()).toHaveLength(2);
+  });
+
   it('fails after the page cap when ORDS always says there is more', async () => {
     const { ords, client, calls } = setup(BASIC, { maxListPages: 3 });
+    let page = 0;
     ords
       .intercept({ path: /\/jobs\// })
-      .reply(200, {
-        items: [],
-        hasMore: true,
-        links: [{ rel: 'next', href: `${ORIGIN}${API}/jobs/?offset=0` }],
-      })
+      .reply(() => ({
+        statusCode: 200,
+        data: {
+          items: [
+            { owner_name: 'A', job_name: `J${page++}`, operation: 'EXPORT', job_mode: 'FULL', state: 'X' },
+          ],
+          hasMore: true,
+        },
+      }))
       .persist();
 
     const error = await caught(client.listJobs());
@@ -450,28 +465,78 @@ describe('OrdsClient jobs', () => {
     expect(calls()).toHaveLength(3);
   });
 
-  it('fails for a foreign next link and the foreign host receives nothing', async () => {
+  it('fails when ORDS says there is more after an empty page, naming the offset', async () => {
+    const { ords, client } = setup();
+    ords.intercept({ path: `${API}/jobs/` }).reply(200, { items: [], hasMore: true });
+
+    expect((await caught(client.listJobs())).message).toMatch(/empty page at offset 0/);
+  });
+
+  it('never sends a request to a foreign next link', async () => {
     const { ords, client, calls } = setup();
     const evil = agent.get('https://evil.example.net');
     evil.intercept({ path: /.*/ }).reply(200, { items: [], hasMore: false }).persist();
+    const item = { owner_name: 'A', job_name: 'J1', operation: 'EXPORT', job_mode: 'FULL', state: 'X' };
     ords.intercept({ path: `${API}/jobs/` }).reply(200, {
-      items: [],
+      items: [item],
       hasMore: true,
       links: [{ rel: 'next', href: 'https://evil.example.net/jobs/?offset=25' }],
     });
+    ords.intercept({ path: `${API}/jobs/?offset=1` }).reply(200, { items: [], hasMore: false });
 
-    const error = await caught(client.listJobs());
+    await client.listJobs();
 
-    expect(error).toBeInstanceOf(UnsafeLinkError);
-    expect(calls().map((call) => call.origin)).toEqual([ORIGIN]);
+    expect(calls().map((call) => call.origin)).toEqual([ORIGIN, ORIGIN]);
   });
 
-  it('refuses a job whose file link points to a foreign host', async () => {
+  it('reads only the file name of a file link to a foreign host and downloads it from the configured URL', async () => {
     const { ords, client } = setup();
     ords.intercept({ path: JOB_PATH }).reply(200, fixtureText('job-foreign-link.json'));
 
-    expect(await caught(client.getJob('DBAPI_USER', JOB))).toBeInstanceOf(UnsafeLinkError);
+    const job = await client.getJob('DBAPI_USER', JOB);
+
+    expect(job?.files.map((file) => file.url)).toEqual([
+      `${ORIGIN}${JOB_PATH}ORDERS-20261123T020000Z-1A2B-01.DMP`,
+    ]);
   });
+
+  it('warns about a malformed file link and skips it', async () => {
+    const lines: string[] = [];
+    const logger = { debug() {}, info() {}, error() {}, warn: (message: string) => lines.push(message) };
+    const { ords, client } = setup(BASIC, { logger });
+    ords.intercept({ path: JOB_PATH }).reply(200, fixtureText('job-gateway-links.json'));
+
+    const job = await client.getJob('DBAPI_USER', JOB);
+
+    expect(job?.files).toHaveLength(3);
+    expect(lines).toEqual(['Skipping a job link whose file name cannot be read']);
+  });
+
+  it.each([
+    ['file_name', '22.3'],
+    ['keep_master', '25.x'],
+  ])(
+    'fails naming the field and the ORDS versions that accept it when ORDS refuses %s',
+    async (field, version) => {
+      const { ords, client } = setup();
+      ords
+        .intercept({ path: `${API}/export`, method: 'POST' })
+        .reply(
+          400,
+          { code: 'BadRequest', message: `Unrecognized field "${field}"` },
+          { headers: PROBLEM_HEADERS },
+        );
+
+      const error = await caught(
+        client.startExport({ job_mode: 'FULL', datapump_dir: 'D', file_name: 'X-%U.DMP', keep_master: 1 }),
+      );
+
+      expect(error).toBeInstanceOf(OrdsRequestError);
+      expect(error.message).toContain(`ORDS refused the export field "${field}"`);
+      expect(error.message).toContain(version);
+      expect(error.message).toContain(`Unrecognized field "${field}"`);
+    },
+  );
 });
 
 describe('OrdsClient downloads', () => {
@@ -611,6 +676,30 @@ describe('OrdsClient logs', () => {
     const log = await client.readLog('DBAPI_USER', JOB, LOG, 14);
 
     expect(log).toBe('é\nlast line\n');
+  });
+
+  it.each([
+    ['Shift_JIS', [0x83, 0x57, 0x83, 0x87, 0x83, 0x75]],
+    ['EUC-JP', [0xa5, 0xb8, 0xa5, 0xe7, 0xa5, 0xd6]],
+  ])('decodes a log in the charset %s that Content-Type names', async (charset, bytes) => {
+    const { ords, client } = setup();
+    ords.intercept({ path: LOG_PATH }).reply(200, Buffer.from([...bytes, 0x0a]), {
+      headers: { 'content-type': `text/plain; charset=${charset}` },
+    });
+
+    expect(await client.readLog('DBAPI_USER', JOB, LOG)).toBe('ジョブ\n');
+  });
+
+  it('fails for a log charset Node.js cannot decode and names it', async () => {
+    const { ords, client } = setup();
+    ords
+      .intercept({ path: LOG_PATH })
+      .reply(200, 'x', { headers: { 'content-type': 'text/plain; charset=x-klingon' } });
+
+    const error = await caught(client.readLog('DBAPI_USER', JOB, LOG));
+
+    expect(error).toBeInstanceOf(OrdsResponseError);
+    expect(error.message).toContain('"x-klingon"');
   });
 
   it('fails with a 404 OrdsRequestError callers can recognise as "no log"', async () => {

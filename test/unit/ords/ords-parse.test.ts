@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { OrdsResponseError, UnsafeLinkError } from '../../../functions/core/errors.js';
-import { isJobRunning, parseJob, parseJobList } from '../../../functions/core/ords/ords-parse.js';
+import { OrdsResponseError } from '../../../functions/core/errors.js';
+import {
+  fileNameOfHref,
+  jobActivity,
+  parseJob,
+  parseJobList,
+} from '../../../functions/core/ords/ords-parse.js';
 import { parseOrdsUrl } from '../../../functions/core/ords/ords-url.js';
 import { BASE, fixture } from './fixtures.js';
 
@@ -52,8 +57,36 @@ describe('parseJob', () => {
     expect(parseJob(withoutDump, base).files).toEqual([]);
   });
 
-  it('fails for a file link to a foreign host', () => {
-    expect(() => parseJob(fixture('job-foreign-link.json'), base)).toThrow(UnsafeLinkError);
+  it('takes only the file name of a link to a foreign host and builds its URL from the configured one', () => {
+    const job = parseJob(fixture('job-foreign-link.json'), base);
+    expect(job.files).toEqual([
+      {
+        name: 'ORDERS-20261123T020000Z-1A2B-01.DMP',
+        kind: 'dump',
+        url: `${JOBS}DBAPI_USER,DATAPUMP_REST_EXPORT_20261123020001/ORDERS-20261123T020000Z-1A2B-01.DMP`,
+      },
+    ]);
+  });
+
+  it('reads file names from links behind a gateway with another path prefix', () => {
+    const job = parseJob(fixture('job-gateway-links.json'), base);
+    expect(job.files.map((file) => [file.kind, file.name])).toEqual([
+      ['dump', 'ORDERS-20261123T020000Z-1A2B-A020005-01.DMP'],
+      ['dump', '100%_FULL-01.DMP'],
+      ['log', 'ORDERS-20261123T020000Z-1A2B-A020005.LOG'],
+    ]);
+    expect(job.files.every((file) => file.url.startsWith(JOBS))).toBe(true);
+  });
+
+  it('skips a malformed href with a warning that quotes it', () => {
+    const warnings: Array<[string, Record<string, unknown>]> = [];
+    parseJob(fixture('job-gateway-links.json'), base, (message, detail) => warnings.push([message, detail]));
+    expect(warnings).toEqual([
+      [
+        'Skipping a job link whose file name cannot be read',
+        { jobName: 'DATAPUMP_REST_EXPORT_20261123020001', href: 'http://[gateway/ORDERS-BROKEN-01.DMP' },
+      ],
+    ]);
   });
 
   it('leaves job_state out when ORDS does not send it', () => {
@@ -79,25 +112,18 @@ describe('parseJob', () => {
 });
 
 describe('parseJobList', () => {
-  it('reads a page with its next link', () => {
+  it('reads a page, its paging fields and no link to follow', () => {
     const page = parseJobList(fixture('job-list-page-1.json'));
     expect(page.items.map((item) => [item.jobName, item.operation, item.state])).toEqual([
       ['DATAPUMP_REST_EXPORT_20261121020003', 'EXPORT', 'NOT RUNNING'],
       ['DATAPUMP_REST_EXPORT_20261122020002', 'EXPORT', 'NOT RUNNING'],
     ]);
-    expect(page).toMatchObject({
-      hasMore: true,
-      offset: 0,
-      limit: 2,
-      nextHref:
-        'http://ords-internal:8080/ords/pdb1/dbapi_user/_/db-api/stable/database/datapump/jobs/?offset=2',
-    });
+    expect(page).toEqual({ items: page.items, pageCount: 2, hasMore: true, offset: 0, limit: 2 });
   });
 
   it('reads the last page', () => {
     const page = parseJobList(fixture('job-list-page-2.json'));
     expect(page.hasMore).toBe(false);
-    expect(page.nextHref).toBeNull();
     expect(page.items[1]).toEqual({
       owner: 'ADMIN',
       jobName: 'SYS_IMPORT_SCHEMA_01',
@@ -105,6 +131,15 @@ describe('parseJobList', () => {
       jobMode: 'SCHEMA',
       state: 'NOT RUNNING',
     });
+  });
+
+  it('leaves out BIN$ rows but counts them for the next offset', () => {
+    const page = parseJobList(fixture('job-list-noise.json'));
+    expect(page.items.map((item) => `${item.owner}.${item.jobName}`)).toEqual([
+      'SYSTEM.SYS_EXPORT_FULL_01',
+      'DBAPI_USER.DATAPUMP_REST_EXPORT_20261123020001',
+    ]);
+    expect(page).toMatchObject({ pageCount: 3, offset: 3, limit: 3, hasMore: true });
   });
 
   it('fails without an items array', () => {
@@ -118,33 +153,49 @@ describe('parseJobList', () => {
   });
 });
 
-describe('isJobRunning', () => {
+describe('fileNameOfHref', () => {
+  it('keeps a raw % instead of throwing', () => {
+    expect(fileNameOfHref('https://h/x/ORDERS-%U.DMP')).toBe('ORDERS-%U.DMP');
+  });
+
+  it('decodes valid percent-encoding', () => {
+    expect(fileNameOfHref('/x/EXPDAT%2D2026.LOG')).toBe('EXPDAT-2026.LOG');
+  });
+
+  it.each([['http://[bad/X.DMP'], ['/x/A%2FB.DMP'], ['/x/A%0AB.DMP']])('fails to read %s', (href) => {
+    expect(fileNameOfHref(href)).toBeNull();
+  });
+});
+
+describe('jobActivity', () => {
   it.each(['DEFINING', 'EXECUTING', 'COMPLETING', 'STOP PENDING', 'STOPPING', 'IDLING', 'executing   '])(
     'says %j is running',
     (state) => {
-      expect(isJobRunning({ state })).toBe(true);
+      expect(jobActivity({ state })).toBe('running');
     },
   );
 
   it('says NOT RUNNING is finished', () => {
-    expect(isJobRunning({ state: 'NOT RUNNING' })).toBe(false);
+    expect(jobActivity({ state: 'NOT RUNNING' })).toBe('finished');
+  });
+
+  it.each(['COMPLETED', 'STOPPED'])('says a job whose state itself reads %s is finished', (state) => {
+    expect(jobActivity({ state, jobState: 'EXECUTING' })).toBe('finished');
   });
 
   it('says a job whose job_state is EXECUTING is running', () => {
-    expect(isJobRunning({ state: 'NOT RUNNING', jobState: 'EXECUTING' })).toBe(true);
+    expect(jobActivity({ state: 'NOT RUNNING', jobState: 'EXECUTING' })).toBe('running');
   });
 
   it('says a job flickering NOT RUNNING while its job_state reads DEFINING is running', () => {
-    expect(isJobRunning({ state: 'NOT RUNNING', jobState: 'DEFINING' })).toBe(true);
+    expect(jobActivity({ state: 'NOT RUNNING', jobState: 'DEFINING' })).toBe('running');
   });
 
   it.each(['COMPLETED', 'STOPPED'])('says an unknown state with job_state %s is finished', (jobState) => {
-    expect(isJobRunning({ state: 'UNDEFINED', jobState })).toBe(false);
+    expect(jobActivity({ state: 'UNDEFINED', jobState })).toBe('finished');
   });
 
-  it('fails for an unknown state and names it', () => {
-    expect(() => isJobRunning({ state: 'SUSPENDED', owner: 'DBAPI_USER', jobName: 'J1' })).toThrow(
-      /unknown Data Pump state "SUSPENDED" of job DBAPI_USER\.J1/,
-    );
+  it('says an unknown state is unknown rather than guessing', () => {
+    expect(jobActivity({ state: 'SUSPENDED' })).toBe('unknown');
   });
 });

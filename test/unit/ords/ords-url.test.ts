@@ -1,12 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { UnsafeLinkError } from '../../../functions/core/errors.js';
 import {
   exportUrl,
   jobFileUrl,
   jobsUrl,
   jobUrl,
   parseOrdsUrl,
-  resolveOrdsLink,
   tokenUrl,
 } from '../../../functions/core/ords/ords-url.js';
 
@@ -92,59 +90,6 @@ describe('route building', () => {
   it('encodes the file name of a file route', () => {
     expect(jobFileUrl(base, 'DBAPI_USER', 'J1', 'A B#01.DMP').href).toBe(
       `${api}/jobs/DBAPI_USER,J1/A%20B%2301.DMP`,
-    );
-  });
-});
-
-describe('resolveOrdsLink', () => {
-  const base = parseOrdsUrl('https://db.example.com:8443/ords/pdb1/dbapi_user/');
-
-  it('resolves a relative href against the ORDS URL', () => {
-    expect(resolveOrdsLink(base, '_/db-api/stable/database/datapump/jobs/?offset=25').href).toBe(
-      'https://db.example.com:8443/ords/pdb1/dbapi_user/_/db-api/stable/database/datapump/jobs/?offset=25',
-    );
-  });
-
-  it('keeps an absolute href on the same origin under the ORDS path', () => {
-    const href = 'https://db.example.com:8443/ords/pdb1/dbapi_user/_/db-api/stable/database/datapump/jobs/';
-    expect(resolveOrdsLink(base, href).href).toBe(href);
-  });
-
-  it('rebases a link from behind a TLS proxy onto the configured origin', () => {
-    const url = resolveOrdsLink(base, 'http://ords-internal:8080/ords/pdb1/dbapi_user/_/x/A-01.DMP?p=1#frag');
-    expect(url.href).toBe('https://db.example.com:8443/ords/pdb1/dbapi_user/_/x/A-01.DMP?p=1');
-  });
-
-  it('fails for a foreign host outside the ORDS path and names both URLs', () => {
-    expect(() => resolveOrdsLink(base, 'https://evil.example.net/steal/A-01.DMP')).toThrow(UnsafeLinkError);
-    expect(() => resolveOrdsLink(base, 'https://evil.example.net/steal/A-01.DMP')).toThrow(
-      /"https:\/\/evil\.example\.net\/steal\/A-01\.DMP".*https:\/\/db\.example\.com:8443\/ords\/pdb1\/dbapi_user\//,
-    );
-  });
-
-  it('fails for a same-origin path outside the ORDS path', () => {
-    expect(() => resolveOrdsLink(base, 'https://db.example.com:8443/ords/pdb1/other_user/x')).toThrow(
-      UnsafeLinkError,
-    );
-  });
-
-  it('fails for a relative href that climbs out of the ORDS path', () => {
-    expect(() => resolveOrdsLink(base, '../other_user/_/db-api/')).toThrow(UnsafeLinkError);
-  });
-
-  it('fails for a sibling path sharing the prefix', () => {
-    expect(() => resolveOrdsLink(base, 'https://db.example.com:8443/ords/pdb1/dbapi_user_2/x')).toThrow(
-      UnsafeLinkError,
-    );
-  });
-
-  it('fails for another scheme', () => {
-    expect(() => resolveOrdsLink(base, 'file:///ords/pdb1/dbapi_user/x.DMP')).toThrow(UnsafeLinkError);
-  });
-
-  it('fails for user information in the link', () => {
-    expect(() => resolveOrdsLink(base, 'https://u:p@db.example.com:8443/ords/pdb1/dbapi_user/x')).toThrow(
-      UnsafeLinkError,
     );
   });
 });

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type OrdsSimulator, startOrdsSimulator } from '../../helpers/ords-simulator/index.js';
+import { type OrdsSimulator, startOrdsSimulator } from '../../../simulator/index.js';
 import { basic, call, datapump, postExport } from './http.js';
 
 let clock: Date;

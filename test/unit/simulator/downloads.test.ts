@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { fileContent, type OrdsSimulator, startOrdsSimulator } from '../../helpers/ords-simulator/index.js';
+import { fileContent, type OrdsSimulator, startOrdsSimulator } from '../../../simulator/index.js';
 import { call, postExport } from './http.js';
 
 const START = new Date('2026-11-23T02:00:00Z');

@@ -6,7 +6,7 @@ import {
   type JobOutcome,
   type OrdsSimulator,
   startOrdsSimulator,
-} from '../../helpers/ords-simulator/index.js';
+} from '../../../simulator/index.js';
 import { call, datapump, type Link, linksOf, pollUntilFinished, postExport } from './http.js';
 
 const START = new Date('2026-11-23T02:00:00Z');

@@ -1,5 +1,5 @@
 import { request } from 'undici';
-import type { OrdsSimulator } from '../../helpers/ords-simulator/index.js';
+import type { OrdsSimulator } from '../../../simulator/index.js';
 
 /** Small HTTP helpers for the simulator's tests: undici on loopback, bodies read whole. */
 

@@ -37,6 +37,26 @@ export interface PostHang {
   readonly count?: number;
 }
 
+/** Languages the simulator writes Data Pump logs in (the ORDS JVM's locale sets the session's). */
+export type LogLanguage = 'en' | 'ja' | 'unknown';
+
+/** Every log language, in documentation order. */
+export const LOG_LANGUAGES: readonly LogLanguage[] = ['en', 'ja', 'unknown'];
+
+/** Rows of a busy database's job list that are not this client's jobs. */
+export interface ListNoise {
+  /** Running full exports of `SYSTEM` (`SYS_EXPORT_FULL_NN`); their GET answers 403. @default 0 */
+  readonly foreignOwnerJobs?: number;
+  /** `BIN$…==$0` rows: dropped control tables in the recycle bin; their GET answers 404. @default 0 */
+  readonly recycleBinRows?: number;
+  /**
+   * Jobs of the authenticated owner left NOT RUNNING with their control table by an abnormal end
+   * (`SYS_EXPORT_SCHEMA_NN`, made with expdp, and older `DATAPUMP_REST_EXPORT_…` with default names).
+   * @default 0
+   */
+  readonly orphanJobs?: number;
+}
+
 /** The `rel` values of file links in a job's `links`. */
 export interface LinkRels {
   /** `rel` of each dump file link. @default 'enclosure' */
@@ -144,6 +164,33 @@ export interface SimulatorOptions {
   readonly unknownState: string | undefined;
   /** Leave `links` out of job objects. @default false */
   readonly missingLinks: boolean;
+  /**
+   * Path that generated links (`Location`, `Content-Location`, `links[].href`) carry instead of
+   * `basePath`, as behind a path-rewriting gateway, e.g. '/gateway/ORDS/PDB1/DBAPI_USER/'. Requests
+   * are still served under `basePath` only. @default - `basePath`
+   */
+  readonly linkBasePath: string | undefined;
+  /** Language of the logs: 'en', 'ja', or 'unknown' (a synthetic language no client knows). @default 'en' */
+  readonly logLanguage: LogLanguage;
+  /**
+   * Finished jobs show COMPLETED / STOPPED in `state` itself instead of NOT RUNNING: for good (true),
+   * or only at the first poll after the end ('transient'), as the control process does for a moment.
+   * @default false
+   */
+  readonly endStateInState: boolean | 'transient';
+  /** Extra job list rows: other owners' jobs, `BIN$` rows, orphans. @default {} */
+  readonly listNoise: ListNoise;
+  /** Page size of the job list when the request sends no `limit`. @default 25 */
+  readonly pageLimit: number;
+  /**
+   * A new job is invisible (absent from the list, 404 to its GET and downloads) for this many
+   * milliseconds of the simulator clock after its POST. @default 0
+   */
+  readonly jobAppearsAfterMs: number;
+  /** Ignore `keep_master`, as ORDS before 25.x may: a successful job is dropped when it ends. @default false */
+  readonly ignoreKeepMaster: boolean;
+  /** Serve the files of a dropped job by name (its GET still answers 404). @default false */
+  readonly servesDroppedJobFiles: boolean;
 }
 
 /** The defaults of every switch. */
@@ -188,6 +235,14 @@ export function defaultSimulatorOptions(): SimulatorOptions {
     invalidJson: false,
     unknownState: undefined,
     missingLinks: false,
+    linkBasePath: undefined,
+    logLanguage: 'en',
+    endStateInState: false,
+    listNoise: {},
+    pageLimit: 25,
+    jobAppearsAfterMs: 0,
+    ignoreKeepMaster: false,
+    servesDroppedJobFiles: false,
   };
 }
 
@@ -196,8 +251,23 @@ export function validateSimulatorOptions(options: SimulatorOptions): void {
   const fail = (name: string, value: unknown, allowed: string): never => {
     throw new Error(`ORDS simulator: ${name} must be ${allowed}, got ${JSON.stringify(value)}`);
   };
-  if (!/^\/(?:[^/]+\/)*$/.test(options.basePath)) {
-    fail('basePath', options.basePath, 'a path starting and ending with "/"');
+  for (const name of ['basePath', 'linkBasePath'] as const) {
+    const value = options[name];
+    if (value !== undefined && !/^\/(?:[^/]+\/)*$/.test(value)) {
+      fail(name, value, 'a path starting and ending with "/"');
+    }
+  }
+  if (!LOG_LANGUAGES.includes(options.logLanguage)) {
+    fail('logLanguage', options.logLanguage, `one of ${LOG_LANGUAGES.join(', ')}`);
+  }
+  if (!Number.isInteger(options.pageLimit) || options.pageLimit < 1) {
+    fail('pageLimit', options.pageLimit, 'an integer ≥ 1');
+  }
+  if (!(options.jobAppearsAfterMs >= 0)) fail('jobAppearsAfterMs', options.jobAppearsAfterMs, 'a number ≥ 0');
+  for (const [name, value] of Object.entries(options.listNoise)) {
+    if (!Number.isInteger(value) || value < 0 || value > 1000) {
+      fail(`listNoise.${name}`, value, 'an integer from 0 to 1000');
+    }
   }
   if (!Number.isInteger(options.dumpFiles) || options.dumpFiles < 1 || options.dumpFiles > 99) {
     fail('dumpFiles', options.dumpFiles, 'an integer from 1 to 99');

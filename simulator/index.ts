@@ -14,13 +14,16 @@ export {
   type SimulatedFileView,
   type SimulatedJobView,
 } from './job-store.js';
-export { finalLogLine, oracleElapsed, oracleLogTime } from './log-text.js';
+export { finalLogLine, oracleElapsed, oracleLogTime, oracleLogTimeJa } from './log-text.js';
 export { type OrdsSimulator, type RecordedRequest, startOrdsSimulator } from './ords-simulator.js';
 export {
   defaultSimulatorOptions,
   JOB_OUTCOMES,
   type JobOutcome,
   type LinkRels,
+  type ListNoise,
+  LOG_LANGUAGES,
+  type LogLanguage,
   type OutcomeSetting,
   type PostHang,
   type RouteKind,

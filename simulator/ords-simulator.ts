@@ -5,6 +5,7 @@ import { Authenticator, BASIC_CHALLENGE } from './authenticator.js';
 import { type ContentSource, contentSource } from './file-content.js';
 import { type ApiUrls, jobJson, jobUrl } from './job-json.js';
 import { JobStore, type SimulatedJob, type SimulatedJobView } from './job-store.js';
+import { noiseJobs } from './list-noise.js';
 import { errorBody, etagOf, sendJson, sendText } from './responses.js';
 import {
   defaultSimulatorOptions,
@@ -84,7 +85,6 @@ interface Cut {
 /** Bytes per `res.write` of a download: large enough for multi-GB/s on loopback. */
 const WRITE_BYTES = 256 * 1024;
 const MAX_BODY_BYTES = 1024 * 1024;
-const DEFAULT_PAGE_LIMIT = 25;
 const DATAPUMP = /^_\/db-api\/(stable|latest)\/database\/datapump\/(.*)$/;
 
 function redact(headers: IncomingMessage['headers']): Record<string, string | string[] | undefined> {
@@ -229,7 +229,8 @@ export async function startOrdsSimulator(initial: Partial<SimulatorOptions> = {}
   };
 
   const apiUrls = (origin: string, version: string): ApiUrls => {
-    const apiRoot = `${origin}${options.basePath}_/db-api/${version}/`;
+    // Behind a path-rewriting gateway links carry another path than the one requests use.
+    const apiRoot = `${origin}${options.linkBasePath ?? options.basePath}_/db-api/${version}/`;
     return { apiRoot, jobsUrl: `${apiRoot}database/datapump/jobs/` };
   };
 
@@ -295,7 +296,7 @@ export async function startOrdsSimulator(initial: Partial<SimulatorOptions> = {}
       case 'list':
         return listJobs(exchange, urls);
       case 'job':
-        return readJob(exchange, route.owner, route.jobName, urls);
+        return readJob(exchange, route.owner, route.jobName, urls, auth.owner);
       case 'download':
         return download(exchange, route.owner, route.jobName, route.fileName);
     }
@@ -378,9 +379,12 @@ export async function startOrdsSimulator(initial: Partial<SimulatorOptions> = {}
     const limitParam = Number(query.get('limit'));
     const offsetParam = Number(query.get('offset'));
     const limit =
-      query.has('limit') && Number.isInteger(limitParam) && limitParam > 0 ? limitParam : DEFAULT_PAGE_LIMIT;
+      query.has('limit') && Number.isInteger(limitParam) && limitParam > 0 ? limitParam : options.pageLimit;
     const offset = Number.isInteger(offsetParam) && offsetParam > 0 ? offsetParam : 0;
-    const all = store.list();
+    const all: Array<Record<string, unknown>> = [
+      ...noiseJobs(options.listNoise, options.oauthOwner, urls).map((noise) => noise.item),
+      ...store.list().map((job) => jobJson(job, store.observe(job, false), 'item', store, options, urls)),
+    ];
     const page = all.slice(offset, offset + limit);
     const hasMore = offset + limit < all.length;
     const pageUrl = (at: number) => {
@@ -397,11 +401,22 @@ export async function startOrdsSimulator(initial: Partial<SimulatorOptions> = {}
       ...(offset > 0 ? [{ rel: 'prev', href: pageUrl(Math.max(0, offset - limit)) }] : []),
       ...(hasMore ? [{ rel: 'next', href: pageUrl(offset + limit) }] : []),
     ];
-    const items = page.map((job) => jobJson(job, store.observe(job, false), 'item', store, options, urls));
-    sendOk(exchange, 200, { items, hasMore, limit, offset, count: items.length, links });
+    sendOk(exchange, 200, { items: page, hasMore, limit, offset, count: page.length, links });
   };
 
-  const readJob = (exchange: Exchange, owner: string, jobName: string, urls: ApiUrls) => {
+  const readJob = (exchange: Exchange, owner: string, jobName: string, urls: ApiUrls, caller: string) => {
+    const noise = noiseJobs(options.listNoise, options.oauthOwner, urls).find(
+      (row) => row.owner === owner && row.jobName === jobName,
+    );
+    if (noise?.get.status === 200) return sendOk(exchange, 200, noise.get.job);
+    if (noise?.get.status === 403 && owner !== caller) {
+      return sendError(
+        exchange,
+        403,
+        `User ${caller} is not allowed to read Data Pump job ${owner},${jobName}`,
+      );
+    }
+    if (noise) return sendError(exchange, 404, `Data Pump job ${owner},${jobName} not found`);
     const job = store.find(owner, jobName);
     const phase = job ? store.observe(job, true) : null;
     if (!job || !phase || job.dropped)
@@ -416,9 +431,10 @@ export async function startOrdsSimulator(initial: Partial<SimulatorOptions> = {}
   };
 
   const download = (exchange: Exchange, owner: string, jobName: string, fileName: string) => {
-    const job = store.find(owner, jobName);
+    const dropped = options.servesDroppedJobFiles ? store.findDropped(owner, jobName) : undefined;
+    const job = store.find(owner, jobName) ?? dropped;
     if (job) store.observe(job, false);
-    const file = job && !job.dropped ? fileOf(job, fileName) : null;
+    const file = job && (!job.dropped || options.servesDroppedJobFiles) ? fileOf(job, fileName) : null;
     if (!file)
       return sendError(exchange, 404, `File ${fileName} of Data Pump job ${owner},${jobName} not found`);
     const total = file.bytes;

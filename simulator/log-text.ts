@@ -1,8 +1,9 @@
-import type { JobOutcome } from './simulator-options.js';
+import type { JobOutcome, LogLanguage } from './simulator-options.js';
 
 /**
- * Data Pump log files as an Oracle 19c database writes them. The text of a job is fixed once the job
- * has finished; while it runs the log holds only the lines written so far (no final `Job …` line).
+ * Data Pump log files as an Oracle 19c database writes them, in English or Japanese (the session's
+ * `NLS_LANGUAGE`), or in a synthetic language no client knows. The text of a job is fixed once the
+ * job has finished; while it runs the log holds only the lines written so far (no final line).
  */
 
 /** What a log is written about. */
@@ -15,6 +16,7 @@ export interface LogSubject {
   /** Full paths of the dump files, for the `Dump file set` block. */
   readonly dumpFilePaths: readonly string[];
   readonly startedAt: Date;
+  readonly language: LogLanguage;
 }
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
@@ -28,6 +30,14 @@ export function oracleLogTime(date: Date): string {
   return `${DAYS[date.getUTCDay()]} ${MONTHS[date.getUTCMonth()]} ${date.getUTCDate()} ${time} ${date.getUTCFullYear()}`;
 }
 
+const JA_DAYS = ['日', '月', '火', '水', '木', '金', '土'];
+
+/** A time as Data Pump prints it in Japanese, in UTC: `水 12月 11 10:31:41 2024`. */
+export function oracleLogTimeJa(date: Date): string {
+  const time = `${two(date.getUTCHours())}:${two(date.getUTCMinutes())}:${two(date.getUTCSeconds())}`;
+  return `${JA_DAYS[date.getUTCDay()]} ${date.getUTCMonth() + 1}月 ${date.getUTCDate()} ${time} ${date.getUTCFullYear()}`;
+}
+
 /** An elapsed time as Data Pump prints it: `0 00:00:31` (days, then hours:minutes:seconds). */
 export function oracleElapsed(milliseconds: number): string {
   const seconds = Math.max(0, Math.floor(milliseconds / 1000));
@@ -35,10 +45,31 @@ export function oracleElapsed(milliseconds: number): string {
   return `${days} ${two(Math.floor((seconds % 86_400) / 3600))}:${two(Math.floor((seconds % 3600) / 60))}:${two(seconds % 60)}`;
 }
 
-/** The log's last line, which says how the job ended. */
+/**
+ * The log's last line, which says how the job ended. The Japanese success and fatal lines follow real
+ * transcripts (../shared/ords-datapump-api.md); the Japanese "errors" and "user request" lines are
+ * shaped like them.
+ */
 export function finalLogLine(subject: LogSubject, finishedAt: Date): string {
-  const job = `Job "${subject.owner}"."${subject.jobName}"`;
-  const when = `at ${oracleLogTime(finishedAt)} elapsed ${oracleElapsed(finishedAt.getTime() - subject.startedAt.getTime())}`;
+  const quoted = `"${subject.owner}"."${subject.jobName}"`;
+  const elapsed = oracleElapsed(finishedAt.getTime() - subject.startedAt.getTime());
+  if (subject.language === 'ja') {
+    const when = `${oracleLogTimeJa(finishedAt)} elapsed ${elapsed}`;
+    switch (subject.outcome) {
+      case 'success':
+        return `ジョブ${quoted}が${when}で正常に完了しました`;
+      case 'errors':
+        return `ジョブ${quoted}が2個のエラーで${when}で完了しました`;
+      case 'stopped':
+        return `ジョブ${quoted}はユーザーの要求により${when}で停止しました`;
+      case 'fatal':
+      case 'no-log':
+        return `ジョブ${quoted}は致命的なエラーのため${when}で停止しました`;
+    }
+  }
+  if (subject.language === 'unknown') return `⟦${subject.outcome}⟧ ${quoted} ⟦${finishedAt.toISOString()}⟧`;
+  const job = `Job ${quoted}`;
+  const when = `at ${oracleLogTime(finishedAt)} elapsed ${elapsed}`;
   switch (subject.outcome) {
     case 'success':
       return `${job} successfully completed ${when}`;
@@ -50,6 +81,24 @@ export function finalLogLine(subject: LogSubject, finishedAt: Date): string {
     case 'no-log':
       return `${job} stopped due to fatal error ${when}`;
   }
+}
+
+/** The lines that name the job before it ends, in the log's language. */
+function jobLines(subject: LogSubject): { starting: string; master: string; dumpFileSet: string } {
+  const quoted = `"${subject.owner}"."${subject.jobName}"`;
+  const id = `${subject.owner}.${subject.jobName}`;
+  if (subject.language === 'ja') {
+    return {
+      starting: `${quoted}を起動しています:`,
+      master: `マスター表${quoted}は正常にロード/アンロードされました`,
+      dumpFileSet: `${id}に設定されたダンプ・ファイルは次のとおりです :`,
+    };
+  }
+  return {
+    starting: `Starting ${quoted}:`,
+    master: `Master table ${quoted} successfully loaded/unloaded`,
+    dumpFileSet: `Dump file set for ${id} is:`,
+  };
 }
 
 function objectPaths(jobMode: string): string[] {
@@ -129,10 +178,10 @@ function exportBody(subject: LogSubject, finished: boolean): string[] {
   const paths = objectPaths(subject.jobMode);
   const half = Math.ceil(paths.length / 2);
   if (!finished) return paths.slice(0, half);
-  const master = `Master table "${subject.owner}"."${subject.jobName}" successfully loaded/unloaded`;
+  const { master, dumpFileSet } = jobLines(subject);
   const dumpSet = [
     '******************************************************************************',
-    `Dump file set for ${subject.owner}.${subject.jobName} is:`,
+    dumpFileSet,
     ...subject.dumpFilePaths.map((path) => `  ${path}`),
   ];
   switch (subject.outcome) {
@@ -167,10 +216,10 @@ function exportBody(subject: LogSubject, finished: boolean): string[] {
 }
 
 function importBody(subject: LogSubject, finished: boolean): string[] {
-  const master = `Master table "${subject.owner}"."${subject.jobName}" successfully loaded/unloaded`;
+  const { master, starting } = jobLines(subject);
   const paths = objectPaths(subject.jobMode);
-  if (!finished) return [master, `Starting "${subject.owner}"."${subject.jobName}":`, ...paths.slice(0, 2)];
-  return [master, `Starting "${subject.owner}"."${subject.jobName}":`, ...paths, ...tableLines('imported')];
+  if (!finished) return [master, starting, ...paths.slice(0, 2)];
+  return [master, starting, ...paths, ...tableLines('imported')];
 }
 
 /**
@@ -181,11 +230,7 @@ export function logText(subject: LogSubject, finishedAt: Date | null): string {
   const finished = finishedAt !== null;
   const lines =
     subject.operation === 'EXPORT'
-      ? [
-          ...banner(subject),
-          `Starting "${subject.owner}"."${subject.jobName}":`,
-          ...exportBody(subject, finished),
-        ]
+      ? [...banner(subject), jobLines(subject).starting, ...exportBody(subject, finished)]
       : [...banner(subject), ...importBody(subject, finished)];
   if (finishedAt) lines.push(finalLogLine(subject, finishedAt));
   return `${lines.join('\n')}\n`;

@@ -1,5 +1,5 @@
 import { finalLogLine, type LogSubject, logText } from './log-text.js';
-import type { JobOutcome, SimulatorOptions } from './simulator-options.js';
+import type { JobOutcome, LogLanguage, SimulatorOptions } from './simulator-options.js';
 
 /**
  * Data Pump jobs and the files they write, without HTTP: creation with Oracle's validation, state
@@ -74,6 +74,13 @@ export interface SimulatedJob {
   readonly dumpFiles: readonly DumpFile[];
   readonly logFileName: string | null;
   readonly createdAt: Date;
+  /** Before this time (simulator clock) the job is not visible (`jobAppearsAfterMs`). */
+  readonly appearsAt: Date;
+  readonly language: LogLanguage;
+  /** Show COMPLETED / STOPPED in `state` once finished (`endStateInState`). */
+  readonly endStateInState: boolean | 'transient';
+  /** Single-job GETs answered since the job finished. */
+  pollsFinished: number;
   readonly requestBody: Readonly<Record<string, unknown>>;
   polls: number;
   finishedAt: Date | null;
@@ -144,15 +151,25 @@ export class JobStore {
 
   constructor(private readonly options: () => SimulatorOptions) {}
 
-  /** A live (not dropped) job by owner and name. */
+  /** A live (not dropped) job by owner and name, once it is visible. */
   find(owner: string, jobName: string): SimulatedJob | undefined {
-    return this.live.get(`${owner},${jobName}`);
+    const job = this.live.get(`${owner},${jobName}`);
+    return job && this.visible(job) ? job : undefined;
   }
 
-  /** Live jobs in creation order, each brought up to date with the clock. */
+  /** A dropped job by owner and name (the newest of that name). */
+  findDropped(owner: string, jobName: string): SimulatedJob | undefined {
+    return this.all.findLast((job) => job.dropped && job.owner === owner && job.jobName === jobName);
+  }
+
+  /** Live, visible jobs in creation order, each brought up to date with the clock. */
   list(): SimulatedJob[] {
     this.refreshAll();
-    return [...this.live.values()];
+    return [...this.live.values()].filter((job) => this.visible(job));
+  }
+
+  private visible(job: SimulatedJob): boolean {
+    return this.options().now().getTime() >= job.appearsAt.getTime();
   }
 
   /**
@@ -196,8 +213,10 @@ export class JobStore {
         `ORA-39001: invalid argument value\nthreads ${JSON.stringify(threads)} is not a positive integer`,
       );
     }
-    const keepMaster = parseKeepMaster(body.keep_master);
-    if (keepMaster === undefined) {
+    const requestedKeepMaster = parseKeepMaster(body.keep_master);
+    // ORDS before 25.x does not know keep_master: Data Pump's default drops a successful job.
+    const keepMaster = options.ignoreKeepMaster ? false : requestedKeepMaster;
+    if (requestedKeepMaster === undefined || keepMaster === undefined) {
       return fail(
         `ORA-39001: invalid argument value\nkeep_master ${JSON.stringify(body.keep_master)} is not 0 or 1`,
       );
@@ -265,6 +284,10 @@ export class JobStore {
             ? logFileName(template)
             : `IMPDAT-${jobTimestamp(now)}.LOG`,
       createdAt: now,
+      appearsAt: new Date(now.getTime() + options.jobAppearsAfterMs),
+      language: options.logLanguage,
+      endStateInState: options.endStateInState,
+      pollsFinished: 0,
       requestBody: body,
       polls: 0,
       finishedAt: null,
@@ -282,7 +305,10 @@ export class JobStore {
    * dropped.
    */
   observe(job: SimulatedJob, poll: boolean): JobPhase {
-    if (job.finishedAt !== null) return 'finished';
+    if (job.finishedAt !== null) {
+      if (poll) job.pollsFinished += 1;
+      return 'finished';
+    }
     const options = this.options();
     if (poll) {
       job.polls += 1;
@@ -298,6 +324,7 @@ export class JobStore {
       stage = options.pollsPerState === 0 ? 2 : Math.floor((runningPolls - 1) / options.pollsPerState);
     }
     if (stage < 2) return stage === 0 ? 'first' : 'second';
+    if (poll) job.pollsFinished = 1;
     job.finishedAt =
       options.msPerState !== undefined
         ? new Date(job.createdAt.getTime() + 2 * options.msPerState)
@@ -376,6 +403,7 @@ export class JobStore {
       outcome: job.outcome,
       dumpFilePaths: job.dumpFiles.map((file) => `${this.options().directoryPath}${file.name}`),
       startedAt: job.createdAt,
+      language: job.language,
     };
   }
 }
@@ -386,6 +414,10 @@ function fail(message: string): CreateJobResult {
 
 /** `state` (DBA_DATAPUMP_JOBS) in a phase. */
 export function stateOf(job: SimulatedJob, phase: JobPhase): string {
+  // The control process's own end state shows for good, or ('transient') at the first poll after the end.
+  const endState =
+    job.endStateInState === true || (job.endStateInState === 'transient' && job.pollsFinished <= 1);
+  if (phase === 'finished' && endState) return jobStateOf(job, phase);
   if (phase === 'flicker' || phase === 'finished') return 'NOT RUNNING';
   if (phase === 'first') return 'EXECUTING';
   if (job.outcome === 'stopped') return 'STOP PENDING';

@@ -1,0 +1,130 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ErrorName } from '../../functions/core/errors.js';
+import { type Harness, startHarness } from './harness.js';
+
+/** Settings that every test starts from: an ORDS as this project's simulator reads the docs. */
+const PLAIN = {
+  linkBasePath: undefined,
+  logLanguage: 'en',
+  endStateInState: false,
+  listNoise: {},
+  pageLimit: 25,
+  jobAppearsAfterMs: 0,
+  ignoreKeepMaster: false,
+  servesDroppedJobFiles: false,
+  postHangAfterCreate: false,
+  unknownState: undefined,
+  includeJobState: true,
+} as const;
+
+describe('ORDS variants seen in the field, through the synthesized state machine', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ dumpFiles: 2, dumpFileBytes: 256 * 1024 });
+  });
+  afterAll(() => h.stop());
+  let database = 0;
+  const run = (options: Parameters<Harness['run']>[0] = {}) =>
+    h.run({ database: `variant${++database}`, ...options });
+  beforeEach(() => h.simulator.configure(PLAIN));
+
+  it('completes byte-identical when links carry another path prefix', async () => {
+    h.simulator.configure({ linkBasePath: '/gateway/ORDS/PDB1/DBAPI_USER/' });
+    const result = await run();
+
+    expect(result.status).toBe('SUCCEEDED');
+    await h.expectStoredAsServed(result);
+  });
+
+  it('completes when state itself reads COMPLETED at the end', async () => {
+    h.simulator.configure({ endStateInState: true });
+    const result = await run();
+
+    expect(result.status).toBe('SUCCEEDED');
+    await h.expectStoredAsServed(result);
+  });
+
+  it('completes when state reads COMPLETED for one poll before NOT RUNNING', async () => {
+    h.simulator.configure({ endStateInState: 'transient', includeJobState: false });
+    const result = await run();
+
+    expect(result.status).toBe('SUCCEEDED');
+    await h.expectStoredAsServed(result);
+  });
+
+  it('completes when the job list holds other owners, BIN$ rows, orphans and several pages', async () => {
+    h.simulator.configure({
+      listNoise: { foreignOwnerJobs: 2, recycleBinRows: 2, orphanJobs: 2 },
+      pageLimit: 2,
+    });
+    const before = h.simulator.jobs().length;
+    const result = await run();
+
+    expect(result.status).toBe('SUCCEEDED');
+    expect(h.simulator.jobs().length - before).toBe(1);
+    await h.expectStoredAsServed(result);
+  });
+
+  it('keeps polling through a state it does not know', async () => {
+    h.simulator.configure({ unknownState: 'HIBERNATING' });
+    const result = await run();
+
+    expect(result.status).toBe('SUCCEEDED');
+  });
+
+  it('gives verdict succeeded for a Japanese success log', async () => {
+    h.simulator.configure({ logLanguage: 'ja' });
+    const result = await run();
+
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.manifest?.verdict).toBe('succeeded');
+    expect(result.manifest?.summary).toMatch(/で正常に完了しました$/);
+    await h.expectStoredAsServed(result);
+  });
+
+  it('fails with LogLanguageUnknownError quoting the line and how to run ORDS for English logs', async () => {
+    h.simulator.configure({ logLanguage: 'unknown' });
+    const result = await run();
+
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe(ErrorName.LogLanguageUnknown);
+    expect(result.cause).toContain('⟦success⟧');
+    expect(result.cause).toContain('-Duser.language=en -Duser.region=US');
+  });
+
+  it('leads to exactly one export job when the POST answer is lost and the job is slow to appear', async () => {
+    h.simulator.configure({ postHangAfterCreate: { destroyAfterMs: 50, count: 1 }, jobAppearsAfterMs: 2000 });
+    const before = h.simulator.jobs().length;
+    const result = await run();
+
+    expect(result.status).toBe('SUCCEEDED');
+    expect(h.simulator.jobs().length - before).toBe(1);
+    await h.expectStoredAsServed(result);
+  });
+
+  it('keeps polling a job that is slow to appear after a POST that was answered', async () => {
+    h.simulator.configure({ jobAppearsAfterMs: 1500 });
+    const result = await run();
+
+    expect(result.status).toBe('SUCCEEDED');
+    await h.expectStoredAsServed(result);
+  });
+
+  it('reads the files by name when an ORDS that ignores keep_master drops the job on success', async () => {
+    h.simulator.configure({ ignoreKeepMaster: true, servesDroppedJobFiles: true });
+    const result = await run();
+
+    expect(result.status).toBe('SUCCEEDED');
+    expect(h.simulator.jobs().at(-1)?.dropped).toBe(true);
+    await h.expectStoredAsServed(result);
+  });
+
+  it("fails explaining keep_master when the dropped job's files answer 404 too", async () => {
+    h.simulator.configure({ ignoreKeepMaster: true });
+    const result = await run();
+
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe(ErrorName.JobNotFound);
+    expect(result.cause).toMatch(/keep_master.*25\.x/);
+  });
+});
