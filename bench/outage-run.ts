@@ -31,6 +31,7 @@ const result = await runLocalBackup({
 const unreachable = result.events.filter(
   (event) =>
     event.type === 'StateExited' &&
+    event.state.name === 'Read job' &&
     (event.state.output as { status?: { state?: string } } | undefined)?.status?.state === 'UNREACHABLE',
 ).length;
 console.log(
