@@ -1,4 +1,4 @@
-import { startLocalS3 } from '../test/helpers/local-s3.js';
+import { startLocalS3 } from '../local/s3/local-s3.js';
 import { startOrdsSimulator } from '../test/helpers/ords-simulator/index.js';
 import type { ServerReady, ServerRole, ServerStopped } from './bench-messages.js';
 import { type DiscardSink, type SinkStats, startDiscardSink, startS3DiscardSink } from './discard-sinks.js';

@@ -44,7 +44,7 @@ for (const variant of variants) {
     if (result.status !== 'SUCCEEDED' || !dump) throw new Error(`${result.error}: ${result.cause}`);
     await h.expectStoredAsServed(result);
     console.log(
-      `${variant.padEnd(9)} ${formatBytes(dump.bytes)} byte-identical, sha256 ${dump.sha256.slice(0, 16)}…, ` +
+      `${variant.padEnd(9)} ${formatBytes(dump.bytes)} byte-identical, CRC32 ${dump.checksum.value} (${dump.checksum.type}), ` +
         `${dump.invocations} invocations, ${seconds.toFixed(0)} s (${(dump.bytes / 2 ** 20 / seconds).toFixed(1)} MiB/s)`,
     );
   } catch (error) {

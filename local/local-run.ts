@@ -18,7 +18,6 @@ import {
   parsePayload,
   type VerdictResult,
 } from '../functions/core/payloads.js';
-import { type LocalS3, startLocalS3 } from '../test/helpers/local-s3.js';
 import {
   type OrdsSimulator,
   type SimulatorOptions,
@@ -26,6 +25,7 @@ import {
 } from '../test/helpers/ords-simulator/index.js';
 import { type LocalDefinition, synthesizeDefinition, type TemplateFunction } from './definition.js';
 import { formatBytes } from './format.js';
+import { type LocalS3, startLocalS3 } from './s3/local-s3.js';
 import { startLocalSecretsServer } from './secrets-server.js';
 
 // Workstations may run Node.js 20, which the SDK warns about; the deployed functions run the newest runtime.

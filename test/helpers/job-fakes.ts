@@ -68,7 +68,14 @@ export class FakeJobApi implements OrdsApi {
     return this.jobs.get(jobName) ?? null;
   }
   async downloadFile(): Promise<FileDownload> {
-    return { start: 0, totalBytes: 0, contentLength: 0, body: Readable.from([]) };
+    return {
+      start: 0,
+      totalBytes: 0,
+      contentLength: 0,
+      contentType: null,
+      validator: null,
+      body: Readable.from([]),
+    };
   }
   async readLog(_owner: string, _jobName: string, fileName: string): Promise<string> {
     const text = this.logs.get(fileName);

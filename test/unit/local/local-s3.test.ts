@@ -5,6 +5,7 @@ import {
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
   GetObjectTaggingCommand,
+  HeadObjectCommand,
   ListPartsCommand,
   PutObjectCommand,
   PutObjectTaggingCommand,
@@ -12,8 +13,8 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_S3_CREDENTIALS, type LocalS3, startLocalS3 } from '../../helpers/local-s3.js';
-import { readObject } from './transfer-fixtures.js';
+import { LOCAL_S3_CREDENTIALS, type LocalS3, startLocalS3 } from '../../../local/s3/local-s3.js';
+import { readObject } from '../transfer/transfer-fixtures.js';
 
 let s3: LocalS3;
 
@@ -31,12 +32,48 @@ function crc32(data: Uint8Array): string {
   return bytes.toString('base64');
 }
 
-async function createUpload(key: string): Promise<string> {
+async function createUpload(key: string, fullObject = false): Promise<string> {
   const { UploadId } = await s3.client.send(
-    new CreateMultipartUploadCommand({ Bucket: s3.bucket, Key: key, ChecksumAlgorithm: 'CRC32' }),
+    new CreateMultipartUploadCommand({
+      Bucket: s3.bucket,
+      Key: key,
+      ChecksumAlgorithm: 'CRC32',
+      ...(fullObject ? { ChecksumType: 'FULL_OBJECT' as const } : {}),
+    }),
   );
   return UploadId as string;
 }
+
+const MiB = 1024 * 1024;
+
+/** Uploads the bodies as parts 1…n of a FULL_OBJECT upload; returns the completion's parts. */
+async function fullObjectUpload(key: string, bodies: Buffer[]) {
+  const uploadId = await createUpload(key, true);
+  const parts: Array<{ PartNumber: number; ETag?: string; ChecksumCRC32: string }> = [];
+  for (const [index, body] of bodies.entries()) {
+    const { ETag } = await uploadPart(key, uploadId, index + 1, body);
+    parts.push({ PartNumber: index + 1, ETag, ChecksumCRC32: crc32(body) });
+  }
+  const complete = (wholeCrc: string) =>
+    s3.client.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: s3.bucket,
+        Key: key,
+        UploadId: uploadId,
+        MultipartUpload: { Parts: parts },
+        ChecksumCRC32: wholeCrc,
+        ChecksumType: 'FULL_OBJECT',
+        MpuObjectSize: bodies.reduce((sum, body) => sum + body.length, 0),
+      }),
+    );
+  return { uploadId, complete };
+}
+
+const head = (key: string) =>
+  s3.client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: key, ChecksumMode: 'ENABLED' }));
+
+const put = (key: string, body: string, extra: Partial<PutObjectCommand['input']> = {}) =>
+  s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: body, ...extra }));
 
 async function uploadPart(
   key: string,
@@ -108,6 +145,92 @@ describe('startLocalS3', () => {
     ).rejects.toMatchObject({
       name: 'BadDigest',
     });
+  });
+
+  it('fails a FULL_OBJECT completion whose whole-object CRC-32 is wrong with BadDigest, keeping the upload', async () => {
+    const bodies = [Buffer.alloc(5 * MiB, 1), Buffer.alloc(1000, 2)];
+    const { complete } = await fullObjectUpload('full/bad', bodies);
+
+    await expect(complete(crc32(bodies[0] as Buffer))).rejects.toMatchObject({ name: 'BadDigest' });
+    await complete(crc32(Buffer.concat(bodies)));
+    expect((await readObject(s3, 'full/bad')).equals(Buffer.concat(bodies))).toBe(true);
+  });
+
+  it('shows the FULL_OBJECT CRC-32 of a completed upload on HEAD and GET with checksum mode', async () => {
+    const bodies = [Buffer.alloc(5 * MiB, 3), Buffer.alloc(5 * MiB, 4), Buffer.from('tail')];
+    const whole = crc32(Buffer.concat(bodies));
+    await (await fullObjectUpload('full/good', bodies)).complete(whole);
+
+    expect(await head('full/good')).toMatchObject({
+      ChecksumCRC32: whole,
+      ChecksumType: 'FULL_OBJECT',
+      ContentLength: 10 * MiB + 4,
+    });
+    const plain = await s3.client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: 'full/good' }));
+    expect(plain.ChecksumCRC32).toBeUndefined();
+  });
+
+  it('fails a completion with a part under 5 MiB before the last with EntityTooSmall', async () => {
+    const bodies = [Buffer.alloc(5 * MiB - 1, 1), Buffer.alloc(10, 2)];
+    const { complete } = await fullObjectUpload('small/a', bodies);
+
+    await expect(complete(crc32(Buffer.concat(bodies)))).rejects.toMatchObject({ name: 'EntityTooSmall' });
+  });
+
+  it('verifies the CRC-32 of a PutObject and shows it as FULL_OBJECT', async () => {
+    await expect(put('put/a', 'data', { ChecksumCRC32: crc32(Buffer.from('other')) })).rejects.toMatchObject({
+      name: 'BadDigest',
+    });
+    await put('put/a', 'data', { ChecksumCRC32: crc32(Buffer.from('data')) });
+
+    expect(await head('put/a')).toMatchObject({
+      ChecksumCRC32: crc32(Buffer.from('data')),
+      ChecksumType: 'FULL_OBJECT',
+    });
+  });
+
+  it('answers 412 to PutObject with If-None-Match: * when the key exists, and writes it when absent', async () => {
+    await put('cond/new', 'first', { IfNoneMatch: '*' });
+
+    await expect(put('cond/new', 'second', { IfNoneMatch: '*' })).rejects.toMatchObject({
+      name: 'PreconditionFailed',
+      $metadata: { httpStatusCode: 412 },
+    });
+    expect((await readObject(s3, 'cond/new')).toString()).toBe('first');
+  });
+
+  it('answers 412 to PutObject with If-Match when the ETag differs, and writes it when it matches', async () => {
+    const { ETag } = await put('cond/match', 'first');
+
+    await expect(
+      put('cond/match', 'second', { IfMatch: '"0123456789abcdef0123456789abcdef"' }),
+    ).rejects.toMatchObject({
+      name: 'PreconditionFailed',
+      $metadata: { httpStatusCode: 412 },
+    });
+    await put('cond/match', 'third', { IfMatch: ETag });
+    expect((await readObject(s3, 'cond/match')).toString()).toBe('third');
+  });
+
+  it('fails a request signed with another secret key with SignatureDoesNotMatch', async () => {
+    const client = new S3Client({
+      endpoint: s3.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: LOCAL_S3_CREDENTIALS.accessKeyId, secretAccessKey: 'wrong' },
+      forcePathStyle: true,
+    });
+    try {
+      await expect(
+        client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: 'sig/a', Body: 'x' })),
+      ).rejects.toMatchObject({ name: 'SignatureDoesNotMatch', $metadata: { httpStatusCode: 403 } });
+      await expect(
+        client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: 'put/a' })),
+      ).rejects.toMatchObject({
+        $metadata: { httpStatusCode: 403 },
+      });
+    } finally {
+      client.destroy();
+    }
   });
 
   it('fails a completion that names a checksum or size other than the parts hold', async () => {

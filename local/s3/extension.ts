@@ -1,0 +1,101 @@
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { exists, fail, type Middleware, readBody, splitPath } from './koa.js';
+import { checkCompletion, listParts, uploadPart } from './multipart.js';
+import {
+  addChecksumHeaders,
+  type ObjectStore,
+  putObject,
+  refuseConditionalWrite,
+  saveChecksum,
+} from './objects.js';
+import { sigV4Problem } from './sigv4.js';
+
+/** s3rver's parts the extension reaches into. */
+export interface S3rverStore extends ObjectStore {
+  deleteSubresource(bucket: string, key: string, resourceType: string): Promise<void>;
+}
+
+export interface ExtensionOptions {
+  readonly store: S3rverStore;
+  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  readonly minPartBytes: number;
+}
+
+/**
+ * Runs before s3rver's own middleware and makes it answer as S3 does where this project depends on
+ * it: SigV4 signatures checked, aws-chunked bodies refused (s3rver would store the framing), the
+ * multipart checks of ./multipart.ts, object checksums and conditional writes of ./objects.ts, and
+ * tags dropped when an object is replaced or deleted (s3rver keeps them).
+ */
+export function s3Extension({ store, credentials, minPartBytes }: ExtensionOptions): Middleware {
+  return async (ctx, next) => {
+    const unsigned = await sigV4Problem(ctx, credentials);
+    if (unsigned !== undefined) {
+      await readBody(ctx.req);
+      return fail(ctx, 403, 'SignatureDoesNotMatch', `Refused: ${unsigned}`);
+    }
+    const [bucket, key] = splitPath(ctx.path);
+    if (bucket === undefined || key === undefined) return next();
+    if (
+      ctx.get('content-encoding').includes('aws-chunked') ||
+      ctx.get('x-amz-content-sha256').startsWith('STREAMING-')
+    ) {
+      await readBody(ctx.req);
+      return fail(
+        ctx,
+        501,
+        'NotImplemented',
+        'aws-chunked bodies are not supported here (s3rver stores the framing)',
+      );
+    }
+    const uploadId = typeof ctx.query.uploadId === 'string' ? ctx.query.uploadId : undefined;
+    if (uploadId === undefined) {
+      const subresource = 'tagging' in ctx.query || 'acl' in ctx.query || 'uploads' in ctx.query;
+      if (ctx.method === 'PUT' && !subresource && !ctx.get('x-amz-copy-source')) {
+        if (await refuseConditionalWrite(ctx, store, bucket, key)) return;
+        await putObject(ctx, next, store, bucket, key);
+        if (ctx.status < 300) await store.deleteSubresource(bucket, key, 'tagging');
+        return;
+      }
+      await next();
+      if (ctx.method === 'DELETE' && !subresource && ctx.status < 300) {
+        await store.deleteSubresource(bucket, key, 'tagging');
+        await saveChecksum(store, bucket, key, null);
+      }
+      if ((ctx.method === 'GET' || ctx.method === 'HEAD') && !subresource) {
+        await addChecksumHeaders(ctx, store, bucket, key);
+      }
+      return;
+    }
+    const uploadDir = path.join(store.getResourcePath(bucket, undefined, 'uploads'), uploadId);
+    if (!(await exists(path.join(uploadDir, 'key')))) {
+      // Read the body first: answering early would reset the connection under a large part.
+      await readBody(ctx.req);
+      return fail(ctx, 404, 'NoSuchUpload', 'The specified upload does not exist.');
+    }
+    switch (ctx.method) {
+      case 'GET':
+        return listParts(ctx, uploadDir, bucket, key, uploadId);
+      case 'DELETE':
+        await rm(uploadDir, { recursive: true, force: true });
+        ctx.status = 204;
+        ctx.body = null;
+        return;
+      case 'PUT':
+        return uploadPart(ctx, next, uploadDir);
+      case 'POST': {
+        const checked = await checkCompletion(ctx, uploadDir, minPartBytes);
+        if (checked === null) return;
+        await next();
+        if (ctx.status < 300) {
+          await store.deleteSubresource(bucket, key, 'tagging');
+          await saveChecksum(store, bucket, key, checked.checksum);
+        }
+        return;
+      }
+      default:
+        return next();
+    }
+  };
+}
