@@ -126,7 +126,7 @@ export function checkDownload(rules: Rules, download: FileDownload, logger: Logg
       skipBytes: offset - download.start,
     });
     const needBytes = fileEnd ?? offset + partSizeBytes(plan, resumed.nextPartNumber);
-    onSkip = skipBudget(rules, needBytes, fileEnd);
+    onSkip = skipBudget(rules, offset - download.start, needBytes, fileEnd);
   }
   return { plan, bodyEnd, fileEnd, limitBytes, contentType: download.contentType, onSkip };
 }
@@ -135,13 +135,22 @@ export function checkDownload(rules: Rules, download: FileDownload, logger: Logg
  * Fails fast when a range-less re-read cannot reach the end of the file within this invocation at
  * the rate measured while skipping: each resume starts at byte 0 again, so no retry could finish it.
  */
-function skipBudget(rules: Rules, needBytes: number, fileEnd: number | null): (skipped: number) => void {
+function skipBudget(
+  rules: Rules,
+  skipBytes: number,
+  needBytes: number,
+  fileEnd: number | null,
+): (skipped: number) => void {
   const { now, leftMs } = rules.budget;
   const startedAt = now();
+  let judged = false;
   return (skipped) => {
     const elapsedMs = now() - startedAt;
     const left = leftMs();
-    if (left > 0 && skipped < RATE_SAMPLE_BYTES && elapsedMs < RATE_SAMPLE_MS) return;
+    // Judged once, on a sample large enough or at the end of the skip; time running out, always.
+    const sampled = skipped >= RATE_SAMPLE_BYTES || elapsedMs >= RATE_SAMPLE_MS || skipped >= skipBytes;
+    if (left > 0 && (judged || !sampled)) return;
+    judged = true;
     const bytesPerMs = elapsedMs > 0 ? skipped / elapsedMs : Number.POSITIVE_INFINITY;
     if (left > 0 && (needBytes - skipped) / bytesPerMs <= left) return;
     const size = fileEnd === null ? `at least ${needBytes} bytes (size never announced)` : `${fileEnd} bytes`;
