@@ -110,8 +110,8 @@ async function verifyStored(s3: S3Client, bucket: string, file: StoredFile): Pro
       new HeadObjectCommand({
         Bucket: bucket,
         Key: file.key,
+        // The current version: VersionId would need s3:GetObjectVersion; this run's keys are its own.
         ChecksumMode: 'ENABLED',
-        ...(file.versionId === undefined ? {} : { VersionId: file.versionId }),
       }),
     );
   } catch (error) {

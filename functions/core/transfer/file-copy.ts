@@ -230,11 +230,11 @@ export class FileCopy {
       this.mustAbort = false;
     }
     const value = crc32ToBase64(this.crc);
-    const state = await checkStored(this.target, { crc32: value, bytes }, versionId);
+    const state = await checkStored(this.target, { crc32: value, bytes });
     versionId ??= state.versionId;
     const sha256 = this.hash?.digest('hex');
     const marker = { crc32: value, bytes, invocations: this.invocations, ...(sha256 ? { sha256 } : {}) };
-    await writeMarker(this.target, marker, versionId);
+    await writeMarker(this.target, marker);
     this.logDone('Copied the file', {
       crc32: value,
       sha256,

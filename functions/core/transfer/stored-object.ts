@@ -46,8 +46,11 @@ export async function putSmallObject(
   }
 }
 
-/** HeadObject with `ChecksumMode: ENABLED`: the size and the checksum S3 stores. */
-export async function headObject(target: S3Target, versionId?: string): Promise<ObjectState> {
+/**
+ * HeadObject with `ChecksumMode: ENABLED` of the current version: the size and the checksum S3 stores.
+ * (No VersionId: that would need s3:GetObjectVersion, and this run's keys are its own.)
+ */
+export async function headObject(target: S3Target): Promise<ObjectState> {
   const { s3, bucket, key } = target;
   try {
     const head = await s3.send(
@@ -55,7 +58,6 @@ export async function headObject(target: S3Target, versionId?: string): Promise<
         Bucket: bucket,
         Key: key,
         ChecksumMode: 'ENABLED',
-        ...(versionId === undefined ? {} : { VersionId: versionId }),
       }),
     );
     return {
@@ -76,9 +78,8 @@ export async function headObject(target: S3Target, versionId?: string): Promise<
 export async function checkStored(
   target: S3Target,
   expected: { readonly crc32: string; readonly bytes: number },
-  versionId?: string,
 ): Promise<ObjectState> {
-  const state = await headObject(target, versionId);
+  const state = await headObject(target);
   if (
     state.bytes !== expected.bytes ||
     state.crc32 !== expected.crc32 ||
@@ -93,15 +94,14 @@ export async function checkStored(
   return state;
 }
 
-/** Writes the marker tags that say the object is a complete, verified copy. */
-export async function writeMarker(target: S3Target, marker: StoredMarker, versionId?: string): Promise<void> {
+/** Writes the marker tags on the current version (VersionId would need s3:PutObjectVersionTagging). */
+export async function writeMarker(target: S3Target, marker: StoredMarker): Promise<void> {
   const { s3, bucket, key } = target;
   try {
     await s3.send(
       new PutObjectTaggingCommand({
         Bucket: bucket,
         Key: key,
-        ...(versionId === undefined ? {} : { VersionId: versionId }),
         Tagging: { TagSet: markerTags(marker) },
       }),
     );
@@ -127,7 +127,7 @@ export async function readStoredMarker(
   }
   const marker = readMarker(tagging.TagSet);
   if (marker === null) return null;
-  const state = await headObject(target, tagging.VersionId);
+  const state = await headObject(target);
   if (state.bytes !== marker.bytes || state.crc32 !== marker.crc32 || state.checksumType !== 'FULL_OBJECT') {
     return null;
   }
