@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { exists, fail, type Middleware, readBody, splitPath } from './koa.js';
+import { exists, fail, type Middleware, readBody, replaceBody, splitPath } from './koa.js';
 import { checkCompletion, listParts, uploadPart } from './multipart.js';
 import {
   addChecksumHeaders,
@@ -24,7 +25,7 @@ export interface ExtensionOptions {
 
 /**
  * Runs before s3rver's own middleware and makes it answer as S3 does where this project depends on
- * it: SigV4 signatures checked, aws-chunked bodies refused (s3rver would store the framing), the
+ * it: SigV4 signatures and signed payload hashes checked, aws-chunked bodies refused (s3rver would store the framing), the
  * multipart checks of ./multipart.ts, object checksums and conditional writes of ./objects.ts, and
  * tags dropped when an object is replaced or deleted (s3rver keeps them).
  */
@@ -34,6 +35,21 @@ export function s3Extension({ store, credentials, minPartBytes }: ExtensionOptio
     if (unsigned !== undefined) {
       await readBody(ctx.req);
       return fail(ctx, 403, 'SignatureDoesNotMatch', `Refused: ${unsigned}`);
+    }
+    // A signed payload hash must be the body's (S3: XAmzContentSHA256Mismatch); UNSIGNED-PAYLOAD is not hashed.
+    const payloadHash = ctx.get('x-amz-content-sha256');
+    if (/^[0-9a-f]{64}$/.test(payloadHash) && (ctx.method === 'PUT' || ctx.method === 'POST')) {
+      const body = await readBody(ctx.req);
+      const actual = createHash('sha256').update(body).digest('hex');
+      if (actual !== payloadHash) {
+        return fail(
+          ctx,
+          400,
+          'XAmzContentSHA256Mismatch',
+          `The provided x-amz-content-sha256 header does not match what was computed (${actual}).`,
+        );
+      }
+      replaceBody(ctx, body);
     }
     const [bucket, key] = splitPath(ctx.path);
     if (bucket === undefined || key === undefined) return next();

@@ -13,7 +13,12 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_S3_CREDENTIALS, type LocalS3, startLocalS3 } from '../../../local/s3/local-s3.js';
+import {
+  LOCAL_S3_CREDENTIALS,
+  type LocalS3,
+  localS3Client,
+  startLocalS3,
+} from '../../../local/s3/local-s3.js';
 import { readObject } from '../transfer/transfer-fixtures.js';
 
 let s3: LocalS3;
@@ -228,6 +233,25 @@ describe('startLocalS3', () => {
       ).rejects.toMatchObject({
         $metadata: { httpStatusCode: 403 },
       });
+    } finally {
+      client.destroy();
+    }
+  });
+
+  it('fails a body that does not match its signed x-amz-content-sha256 with XAmzContentSHA256Mismatch', async () => {
+    const client = localS3Client(s3.endpoint);
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        // After signing: the body changes, the signed hash of the original stays.
+        (args.request as { body: unknown }).body = 'tampered';
+        return next(args);
+      },
+      { step: 'finalizeRequest', name: 'tamperBody', priority: 'low' },
+    );
+    try {
+      await expect(
+        client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: 'sig/body', Body: 'original' })),
+      ).rejects.toMatchObject({ name: 'XAmzContentSHA256Mismatch' });
     } finally {
       client.destroy();
     }
