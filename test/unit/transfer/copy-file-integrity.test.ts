@@ -1,3 +1,4 @@
+import { PutObjectTaggingCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RETRYABLE_ERRORS } from '../../../functions/core/errors.js';
 import { CopyProgressSchema } from '../../../functions/core/payloads.js';
@@ -173,6 +174,28 @@ describe('copyFile integrity', () => {
     expect(file).toMatchObject({ checksum: fullObjectCrc32(FILE), invocations: 2 });
     expect(ords.downloads.map((d) => d.offset)).toEqual([0, 0]);
     expect(await pendingUploads(s3, 'holes/O-01.DMP')).toEqual([]);
+  });
+
+  it('copies the file again when its marker tags name another CRC-32 than S3 shows', async () => {
+    const ords = new FakeOrds({ 'M-01.DMP': FILE });
+    const { file } = await copyUntilDone(copyDeps(ords, s3), copyPayload('M-01.DMP', 'holes/M-01.DMP'));
+    await s3.client.send(
+      new PutObjectTaggingCommand({
+        Bucket: s3.bucket,
+        Key: 'holes/M-01.DMP',
+        Tagging: {
+          TagSet: [
+            { Key: 'crc32', Value: 'AAAAAA==' },
+            { Key: 'bytes', Value: String(FILE.length) },
+          ],
+        },
+      }),
+    );
+
+    const again = await copyFile(copyDeps(ords, s3), copyPayload('M-01.DMP', 'holes/M-01.DMP'));
+
+    expect(ords.downloads).toHaveLength(2);
+    expect(again).toEqual({ done: true, file });
   });
 
   it('fails with BadDigest from S3 when the whole-object CRC-32 sent at Complete is wrong', async () => {
