@@ -381,6 +381,42 @@ describe('copyFile', () => {
     expect(ords.downloads[0]?.body?.destroyed).toBe(true);
   });
 
+  it('stops computing the SHA-256 once the rate shows the file cannot end in this invocation', async () => {
+    let clock = 0;
+    // 64 KiB per 10 ms of the fake clock: 5.5 MiB take 880 ms, and 500 ms are left.
+    const ords = new FakeOrds({ 'W-01.DMP': FILE }, { onChunk: () => (clock += 10) });
+    const deps = copyDeps(ords, s3, {
+      now: () => clock,
+      remainingTimeMs: () => 500 - clock,
+      partsInFlight: 1,
+    });
+
+    const first = await copyFile(deps, copyPayload('W-01.DMP', 'sha/W-01.DMP'));
+    const { file } = await copyUntilDone(
+      copyDeps(ords, s3),
+      copyPayload('W-01.DMP', 'sha/W-01.DMP', 'dump', first),
+    );
+
+    expect(first.done).toBe(false);
+    expect(deps.logger.lines.map((line) => line.message)).toContain(
+      'The file will not be copied within this invocation: no SHA-256 for it',
+    );
+    expect(file).toMatchObject({ checksum: fullObjectCrc32(FILE), invocations: 2 });
+    expect(file.sha256).toBeUndefined();
+  });
+
+  it('keeps the SHA-256 of a file that ends within the invocation', async () => {
+    const ords = new FakeOrds({ 'X-01.DMP': FILE });
+    const deps = copyDeps(ords, s3);
+
+    const { file } = await copyUntilDone(deps, copyPayload('X-01.DMP', 'sha/X-01.DMP'));
+
+    expect(deps.logger.lines.map((line) => line.message)).not.toContain(
+      'The file will not be copied within this invocation: no SHA-256 for it',
+    );
+    expect(file.sha256).toBe(sha256(FILE));
+  });
+
   it('uploads at most partsInFlight parts at once and holds the download back meanwhile', async () => {
     const client = localS3Client(s3.endpoint);
     let release: () => void = () => {};
