@@ -68,7 +68,7 @@ export interface ScenarioResult {
   /** Resident set size once its modules were loaded, before the copy. */
   readonly rssBeforeBytes: number;
   readonly invocations: number;
-  /** The SHA-256 `copyFile` returned; null for the raw pipe. */
+  /** The SHA-256 `copyFile` returned; null for the raw pipe and copies over several invocations. */
   readonly sha256: string | null;
   readonly warnings: readonly string[];
 }

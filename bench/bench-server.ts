@@ -1,5 +1,5 @@
+import { startLocalS3 } from '../local/s3/local-s3.js';
 import { startOrdsSimulator } from '../simulator/index.js';
-import { startLocalS3 } from '../test/helpers/local-s3.js';
 import type { ServerReady, ServerRole, ServerStopped } from './bench-messages.js';
 import { type DiscardSink, type SinkStats, startDiscardSink, startS3DiscardSink } from './discard-sinks.js';
 import { startThrottleProxy } from './throttle-proxy.js';

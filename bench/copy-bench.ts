@@ -48,8 +48,8 @@ const USAGE = `Usage: npm run bench -- [options]
   --cpu-prof DIR             write a V8 CPU profile of each scenario process into DIR
   --help`;
 
-/** Goals from the issue "Dumps of any size". */
-const GOALS = { throughputVsRaw: 0.9, maxRssBytes: 256 * MIB, rssSpread: 0.1, cpuVsRaw: 1.2 } as const;
+/** Goals from the issues "Dumps of any size" and "Copy at wire speed" (issue 9). */
+const GOALS = { throughputVsRaw: 0.9, maxRssBytes: 256 * MIB, rssSpread: 0.1, cpuVsRaw: 1.3 } as const;
 
 interface Options {
   readonly sizes: number[];

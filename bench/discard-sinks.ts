@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import zlib from 'node:zlib';
+import { crc32Combine, crc32ToBase64 } from '../functions/core/transfer/crc32.js';
 
 /**
  * Sinks that receive uploads as fast as loopback allows and store nothing, so the benchmark measures
@@ -60,11 +61,15 @@ interface PartRecord {
 interface UploadRecord {
   readonly key: string;
   readonly parts: Map<number, PartRecord>;
+  /** `x-amz-checksum-type` of CreateMultipartUpload. */
+  readonly checksumType: string;
 }
 
 interface ObjectRecord {
   readonly size: number;
   readonly etag: string;
+  /** The FULL_OBJECT CRC-32 S3 would keep, if any. */
+  readonly crc32?: string;
   tags: Array<{ key: string; value: string }>;
 }
 
@@ -73,8 +78,9 @@ interface ObjectRecord {
  * CompleteMultipartUpload, AbortMultipartUpload, PutObject, HeadObject, Get/PutObjectTagging.
  * Each part is streamed through CRC-32 and must match its `x-amz-checksum-crc32` and Content-Length
  * (a part without a checksum is refused, as an Object Lock bucket does); completions are checked for
- * order, ETags, checksums, the 5 MiB minimum and `x-amz-mp-object-size`. It keeps part sizes and
- * checksums only. Signatures are not checked.
+ * order, ETags, checksums, the 5 MiB minimum, `x-amz-mp-object-size` and a FULL_OBJECT CRC-32
+ * (BadDigest), shown on HEAD with checksum mode. It keeps part sizes and checksums only. Signatures
+ * are not checked (the local S3 checks them).
  */
 export async function startS3DiscardSink(): Promise<DiscardSink> {
   const uploads = new Map<string, UploadRecord>();
@@ -104,7 +110,11 @@ export async function startS3DiscardSink(): Promise<DiscardSink> {
     if (method === 'POST' && query.has('uploads')) {
       await drain(req);
       const id = randomUUID();
-      uploads.set(id, { key, parts: new Map() });
+      uploads.set(id, {
+        key,
+        parts: new Map(),
+        checksumType: header(req, 'x-amz-checksum-type').toUpperCase() || 'COMPOSITE',
+      });
       return sendXml(
         res,
         200,
@@ -130,9 +140,23 @@ export async function startS3DiscardSink(): Promise<DiscardSink> {
         const body = (await readAll(req)).toString('utf8');
         const problem = checkCompletion(upload, body, header(req, 'x-amz-mp-object-size'));
         if (typeof problem === 'string') return refuse(res, 400, 'InvalidPart', problem);
+        const expected = header(req, 'x-amz-checksum-crc32');
+        if (problem.crc32 !== undefined && expected !== '' && expected !== problem.crc32) {
+          return refuse(
+            res,
+            400,
+            'BadDigest',
+            `The CRC32 you specified (${expected}) did not match (${problem.crc32}).`,
+          );
+        }
         uploads.delete(uploadId);
         const etag = `"${randomUUID().replaceAll('-', '')}-${upload.parts.size}"`;
-        objects.set(key, { size: problem.size, etag, tags: [] });
+        objects.set(key, {
+          size: problem.size,
+          etag,
+          ...(problem.crc32 ? { crc32: problem.crc32 } : {}),
+          tags: [],
+        });
         counters.completed += 1;
         return sendXml(
           res,
@@ -172,7 +196,11 @@ export async function startS3DiscardSink(): Promise<DiscardSink> {
         res.writeHead(404).end();
         return;
       }
-      res.writeHead(200, { 'content-length': object.size, etag: object.etag }).end();
+      const checksum =
+        object.crc32 !== undefined && header(req, 'x-amz-checksum-mode').toUpperCase() === 'ENABLED'
+          ? { 'x-amz-checksum-crc32': object.crc32, 'x-amz-checksum-type': 'FULL_OBJECT' }
+          : {};
+      res.writeHead(200, { 'content-length': object.size, etag: object.etag, ...checksum }).end();
       return;
     }
 
@@ -182,7 +210,7 @@ export async function startS3DiscardSink(): Promise<DiscardSink> {
       const expected = header(req, 'x-amz-checksum-crc32');
       if (expected !== '' && expected !== crc32) return refuse(res, 400, 'BadDigest', 'CRC32 mismatch');
       const etag = `"${crc32ToHex(crc32)}"`;
-      objects.set(key, { size, etag, tags: [] });
+      objects.set(key, { size, etag, ...(expected === '' ? {} : { crc32 }), tags: [] });
       res.writeHead(200, { etag }).end();
       return;
     }
@@ -262,8 +290,15 @@ function listParts(
   );
 }
 
-/** The object's size, or why S3 would refuse this CompleteMultipartUpload. */
-function checkCompletion(upload: UploadRecord, body: string, objectSize: string): { size: number } | string {
+/**
+ * The object's size (and its FULL_OBJECT CRC-32, combined from the parts' as S3 does: the sink keeps
+ * no bytes), or why S3 would refuse this CompleteMultipartUpload.
+ */
+function checkCompletion(
+  upload: UploadRecord,
+  body: string,
+  objectSize: string,
+): { size: number; crc32?: string } | string {
   const requested = [...body.matchAll(/<Part>([\s\S]*?)<\/Part>/g)].map(([, inner = '']) => ({
     number: Number(/<PartNumber>(\d+)<\/PartNumber>/.exec(inner)?.[1]),
     etag: unxml(/<ETag>([^<]*)<\/ETag>/.exec(inner)?.[1] ?? ''),
@@ -272,6 +307,7 @@ function checkCompletion(upload: UploadRecord, body: string, objectSize: string)
   if (requested.length === 0) return 'no parts in the request';
   let previous = 0;
   let size = 0;
+  let crc = 0;
   for (const [index, part] of requested.entries()) {
     if (!(part.number > previous)) return `part ${part.number} is out of order`;
     previous = part.number;
@@ -284,11 +320,12 @@ function checkCompletion(upload: UploadRecord, body: string, objectSize: string)
       return `part ${part.number} holds ${stored.size} bytes, less than 5 MiB`;
     }
     size += stored.size;
+    crc = crc32Combine(crc, Buffer.from(stored.crc32, 'base64').readUInt32BE(0), stored.size);
   }
   if (objectSize !== '' && Number(objectSize) !== size) {
     return `x-amz-mp-object-size is ${objectSize}, the parts hold ${size} bytes`;
   }
-  return { size };
+  return upload.checksumType === 'FULL_OBJECT' ? { size, crc32: crc32ToBase64(crc) } : { size };
 }
 
 async function listen(server: ReturnType<typeof createServer>, stats: () => SinkStats): Promise<DiscardSink> {

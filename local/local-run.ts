@@ -20,11 +20,11 @@ import {
   type VerdictResult,
 } from '../functions/core/payloads.js';
 import { type OrdsSimulator, type SimulatorOptions, startOrdsSimulator } from '../simulator/index.js';
-import { type LocalS3, startLocalS3 } from '../test/helpers/local-s3.js';
 import { type LocalAwsServer, startLocalAwsServer } from './aws-server.js';
 import { type LocalDefinition, synthesizeDefinition, type TemplateFunction } from './definition.js';
 import { formatBytes } from './format.js';
 import { startOutageProxy } from './outage-proxy.js';
+import { type LocalS3, startLocalS3 } from './s3/local-s3.js';
 
 // Workstations may run Node.js 20, which the SDK warns about; the deployed functions run the newest runtime.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';

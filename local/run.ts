@@ -121,7 +121,10 @@ async function main(): Promise<number> {
       say(
         `  ${file.kind.padEnd(4)}     ${formatBytes(file.bytes).padStart(10)}  s3://${manifest.bucket}/${file.key}`,
       );
-      say(`           sha256 ${file.sha256} · ${file.invocations} invocation(s)`);
+      const sha256 = file.sha256 === undefined ? '' : ` · sha256 ${file.sha256}`;
+      say(
+        `           ${file.checksum.algorithm} ${file.checksum.value} (${file.checksum.type})${sha256} · ${file.invocations} invocation(s)`,
+      );
     }
     say(`  total    ${formatBytes(manifest.totalBytes)}`);
   }

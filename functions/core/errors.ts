@@ -31,6 +31,11 @@ export const ErrorName = {
   ExportCompletedWithErrors: 'ExportCompletedWithErrorsError',
   /** A download ended early or delivered other bytes than announced: retried, the copy resumes. */
   TransferIncomplete: 'TransferIncompleteError',
+  /**
+   * ORDS ignores Range, so every resume re-reads the file from byte 0, and the file cannot be read
+   * within one invocation: not retried, no retry can finish it.
+   */
+  RangeNotSupported: 'RangeNotSupportedError',
   /** S3 answered 5xx / SlowDown or could not be reached: retried with back-off. */
   StorageUnavailable: 'StorageUnavailableError',
   /** S3 refused the request (access denied, no such bucket, …): not retried. */
@@ -144,6 +149,13 @@ export class LogLanguageUnknownError extends BackupError {
 export class TransferIncompleteError extends BackupError {
   constructor(message: string, options?: ErrorOptions) {
     super(ErrorName.TransferIncomplete, message, options);
+  }
+}
+
+/** A server that ignores Range serves a file too large to re-read within one invocation. */
+export class RangeNotSupportedError extends BackupError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(ErrorName.RangeNotSupported, message, options);
   }
 }
 

@@ -1,13 +1,22 @@
 import { createHash } from 'node:crypto';
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  type HeadObjectCommandOutput,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { ManifestExistsError, StorageRejectedError } from './errors.js';
 import { backupFolder, manifestKey } from './naming.js';
 import type { Logger } from './ords/ords-api.js';
 import type { BackupSummary, StoredFile, Verdict, WriteManifestPayload } from './payloads.js';
 import { toStorageError } from './storage-errors.js';
 
-/** Bumped when a field changes meaning; readers check it. */
-export const MANIFEST_VERSION = 1;
+/**
+ * Bumped when a field changes meaning; readers check it. 2: each file carries S3's FULL_OBJECT
+ * CRC-32 (`checksum`), `versionId` when versioned, and `sha256` only when copied in one invocation.
+ */
+export const MANIFEST_VERSION = 2;
 
 /** The manifest: written last, its presence marks a complete, verified backup. */
 export interface Manifest {
@@ -131,16 +140,26 @@ function sameBackup(existing: Manifest | null, manifest: Manifest): boolean {
   return JSON.stringify(existing.files) === JSON.stringify(manifest.files);
 }
 
+/** Fails unless S3 shows the file with the size and the FULL_OBJECT checksum the copy recorded. */
 async function verifyStored(s3: S3Client, bucket: string, file: StoredFile): Promise<void> {
-  let length: number | undefined;
+  let head: HeadObjectCommandOutput;
   try {
-    length = (await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: file.key }))).ContentLength;
+    head = await s3.send(
+      new HeadObjectCommand({
+        Bucket: bucket,
+        Key: file.key,
+        // The current version: VersionId would need s3:GetObjectVersion; this run's keys are its own.
+        ChecksumMode: 'ENABLED',
+      }),
+    );
   } catch (error) {
     throw toStorageError(error, bucket, file.key);
   }
-  if (length !== file.bytes) {
+  const { ContentLength: length, ChecksumCRC32: crc32, ChecksumType: type } = head;
+  if (length !== file.bytes || crc32 !== file.checksum.value || type !== file.checksum.type) {
     throw new StorageRejectedError(
-      `Not writing the manifest: s3://${bucket}/${file.key} holds ${length} bytes, the copy counted ${file.bytes}`,
+      `Not writing the manifest: s3://${bucket}/${file.key} holds ${length} bytes, CRC32 ${crc32 ?? 'none'} ` +
+        `(${type ?? 'no type'}); the copy recorded ${file.bytes} bytes, CRC32 ${file.checksum.value} (${file.checksum.type})`,
     );
   }
 }

@@ -151,6 +151,36 @@ export const VerdictResultSchema = z.object({
 });
 export type VerdictResult = z.output<typeof VerdictResultSchema>;
 
+/** A base64 `ChecksumCRC32` value: the big-endian CRC-32 of the bytes. */
+const CRC32_BASE64 = /^[A-Za-z0-9+/]{6}==$/;
+
+/** The whole-object checksum S3 computed, verified and stores with the object. */
+export const ObjectChecksumSchema = z.object({
+  algorithm: z.literal('CRC32'),
+  type: z.literal('FULL_OBJECT'),
+  /** Base64 of the big-endian CRC-32, as S3 shows it (`x-amz-checksum-crc32`). */
+  value: z.string().regex(CRC32_BASE64),
+});
+export type ObjectChecksum = z.output<typeof ObjectChecksumSchema>;
+
+/** A file stored in S3, as the manifest lists it. */
+export const StoredFileSchema = z.object({
+  name: z.string(),
+  kind: z.enum(['dump', 'log']),
+  key: z.string(),
+  bytes: z.number().int().min(0),
+  checksum: ObjectChecksumSchema,
+  /** The object's version when the bucket is versioned. */
+  versionId: z.string().min(1).optional(),
+  /** SHA-256 (hex) of the file, recorded when it was copied within one invocation. */
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
+  invocations: z.number().int().min(1),
+});
+export type StoredFile = z.output<typeof StoredFileSchema>;
+
 /** Where a file's copy stands between two invocations of "Copy file". */
 export const CopyProgressSchema = z.discriminatedUnion('done', [
   z.object({
@@ -163,26 +193,19 @@ export const CopyProgressSchema = z.discriminatedUnion('done', [
     partSizeBytes: z.number().int().min(1),
     /** The file's size when ORDS announced it, else null. */
     totalBytes: z.number().int().min(0).nullable(),
-    /** Serialized SHA-256 state of the bytes stored so far (base64). */
-    hashState: z.string().min(1),
+    /**
+     * CRC-32 of the bytes stored so far (parts 1 … nextPartNumber − 1, combined in order). Absent in
+     * continuations written before it replaced `hashState`: such a copy restarts from byte 0.
+     */
+    crc32: z.number().int().min(0).max(0xffff_ffff).optional(),
+    /** The file's ETag or Last-Modified at the first download, sent back as `If-Range`; null if none. */
+    validator: z.string().min(1).nullable().optional(),
     /** Invocations used so far. */
     invocations: z.number().int().min(1),
   }),
-  z.object({
-    done: z.literal(true),
-    file: z.object({
-      name: z.string(),
-      kind: z.enum(['dump', 'log']),
-      key: z.string(),
-      bytes: z.number().int().min(0),
-      sha256: z.string().regex(/^[0-9a-f]{64}$/),
-      invocations: z.number().int().min(1),
-    }),
-  }),
+  z.object({ done: z.literal(true), file: StoredFileSchema }),
 ]);
 export type CopyProgress = z.output<typeof CopyProgressSchema>;
-/** A file stored in S3, as the manifest lists it. */
-export type StoredFile = Extract<CopyProgress, { done: true }>['file'];
 
 /** Payload of "Copy file": one Map iteration's state. `progress` is absent on the first call. */
 export const CopyFilePayloadSchema = z.object({
@@ -198,7 +221,7 @@ export const WriteManifestPayloadSchema = z.object({
   ...TaskTargetShape,
   job: JobRefSchema,
   verdict: VerdictResultSchema,
-  stored: z.array(CopyProgressSchema.options[1].shape.file),
+  stored: z.array(StoredFileSchema),
 });
 export type WriteManifestPayload = z.output<typeof WriteManifestPayloadSchema>;
 

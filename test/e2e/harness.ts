@@ -1,14 +1,15 @@
 import { createHash } from 'node:crypto';
-import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import zlib from 'node:zlib';
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { type LocalAwsServer, startLocalAwsServer } from '../../local/aws-server.js';
 import { type LocalRunOptions, type LocalRunResult, runLocalBackup } from '../../local/local-run.js';
+import { type LocalS3, startLocalS3 } from '../../local/s3/local-s3.js';
 import {
   fileSha256,
   type OrdsSimulator,
   type SimulatorOptions,
   startOrdsSimulator,
 } from '../../simulator/index.js';
-import { type LocalS3, startLocalS3 } from '../helpers/local-s3.js';
 
 /** The simulator's default credentials, as the secret holds them. */
 export const PASSWORD = 'secret-password';
@@ -29,8 +30,8 @@ export interface Harness {
   keys(): Promise<string[]>;
   /** An object's bytes. */
   read(key: string): Promise<Buffer>;
-  /** SHA-256 (hex) and length of an object, streamed. */
-  digest(key: string): Promise<{ sha256: string; bytes: number }>;
+  /** SHA-256 (hex), CRC-32 (base64) and length of an object, streamed. */
+  digest(key: string): Promise<{ sha256: string; crc32: string; bytes: number }>;
   /** Asserts that each stored file of a successful run is exactly what the simulator served. */
   expectStoredAsServed(result: LocalRunResult): Promise<void>;
   stop(): Promise<void>;
@@ -50,12 +51,16 @@ export async function startHarness(simulatorOptions: Partial<SimulatorOptions> =
   const digest = async (key: string) => {
     const object = await s3.client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: key }));
     const hash = createHash('sha256');
+    let crc = 0;
     let bytes = 0;
     for await (const chunk of object.Body as AsyncIterable<Buffer>) {
       hash.update(chunk);
+      crc = zlib.crc32(chunk, crc);
       bytes += chunk.length;
     }
-    return { sha256: hash.digest('hex'), bytes };
+    const crc32 = Buffer.alloc(4);
+    crc32.writeUInt32BE(crc);
+    return { sha256: hash.digest('hex'), crc32: crc32.toString('base64'), bytes };
   };
   return {
     simulator,
@@ -96,9 +101,20 @@ export async function startHarness(simulatorOptions: Partial<SimulatorOptions> =
                 .update(job.logText ?? '')
                 .digest('hex')
             : await fileSha256(job.jobName, file.name, served.bytes);
-        if (stored.bytes !== served.bytes || stored.sha256 !== expected || file.sha256 !== expected) {
+        const head = await s3.client.send(
+          new HeadObjectCommand({ Bucket: s3.bucket, Key: file.key, ChecksumMode: 'ENABLED' }),
+        );
+        const checksumOk =
+          file.checksum.value === stored.crc32 &&
+          head.ChecksumCRC32 === stored.crc32 &&
+          head.ChecksumType === 'FULL_OBJECT' &&
+          file.checksum.type === 'FULL_OBJECT';
+        const sha256Ok = file.sha256 === undefined || file.sha256 === expected;
+        if (stored.bytes !== served.bytes || stored.sha256 !== expected || !checksumOk || !sha256Ok) {
           throw new Error(
-            `${file.key}: stored ${stored.bytes} bytes sha256 ${stored.sha256}, manifest ${file.bytes}/${file.sha256}, served ${served.bytes}/${expected}`,
+            `${file.key}: stored ${stored.bytes} bytes sha256 ${stored.sha256} crc32 ${stored.crc32}, ` +
+              `S3 shows ${head.ChecksumCRC32} (${head.ChecksumType}), manifest ${file.bytes}/${file.checksum.value}/` +
+              `${file.sha256 ?? 'no sha256'}, served ${served.bytes}/${expected}`,
           );
         }
       }

@@ -26,6 +26,15 @@ export interface FakeDownloadBehaviour {
   readonly reject?: Error;
   /** Called before each chunk is handed out (e.g. to advance a fake clock). */
   readonly onChunk?: (bytes: number) => void;
+  /** `Content-Type` of the answer. @default 'application/octet-stream' */
+  readonly contentType?: string;
+  /** `ETag` of the file; an `If-Range` with another value gets the whole file (200). @default none */
+  readonly validator?: string;
+  /**
+   * Answer a Range request with a legal `206 bytes <offset>-<at − 1>/*` that ends at file offset `at`
+   * (a proxy that cuts a body short and hides the total).
+   */
+  readonly endRangeAt?: number;
 }
 
 /** One download as the fake served it. */
@@ -35,6 +44,8 @@ export interface FakeDownloadRecord {
   readonly offset: number;
   /** Offset the body started at (0 when Range was ignored). */
   readonly start: number;
+  /** `If-Range` sent, if any. */
+  readonly ifRange?: string;
   /** Body bytes handed to the stream so far (it reads up to 64 KiB ahead of the caller). */
   bytesServed: number;
   /** The body handed out (`body.destroyed` says whether the caller let go of it). */
@@ -65,19 +76,40 @@ export class FakeOrds implements OrdsApi {
     _owner: string,
     _jobName: string,
     fileName: string,
-    options: { readonly offset?: number; readonly signal?: AbortSignal } = {},
+    options: { readonly offset?: number; readonly ifRange?: string; readonly signal?: AbortSignal } = {},
   ): Promise<FileDownload> {
     const behaviour = { ...this.behaviour, ...this.queued.shift() };
     if (behaviour.reject) throw behaviour.reject;
     const content = this.files.get(fileName);
     if (content === undefined) throw new Error(`FakeOrds has no file ${fileName}`);
     const offset = options.offset ?? 0;
-    const start = (behaviour.range ?? true) ? Math.min(offset, content.length) : 0;
-    const withLength = behaviour.contentLength ?? true;
-    const withTotal = behaviour.totalBytes ?? withLength;
-    const record: FakeDownloadRecord = { fileName, offset, start, bytesServed: 0 };
+    const validator = behaviour.validator ?? null;
+    const sameFile = options.ifRange === undefined || options.ifRange === validator;
+    const ranged = (behaviour.range ?? true) && offset > 0 && sameFile;
+    const about = { contentType: behaviour.contentType ?? 'application/octet-stream', validator };
+    const record: FakeDownloadRecord = {
+      fileName,
+      offset,
+      start: ranged ? offset : 0,
+      ...(options.ifRange === undefined ? {} : { ifRange: options.ifRange }),
+      bytesServed: 0,
+    };
     this.downloads.push(record);
-    const end = content.length - (behaviour.shortByBytes ?? 0);
+    if (ranged && offset >= content.length) {
+      // 416 Range Not Satisfiable, Content-Range: bytes */<size>.
+      return {
+        start: offset,
+        totalBytes: content.length,
+        contentLength: 0,
+        ...about,
+        body: Readable.from([]),
+      };
+    }
+    const start = ranged ? offset : 0;
+    const cutRange = ranged && behaviour.endRangeAt !== undefined && behaviour.endRangeAt < content.length;
+    const withLength = behaviour.contentLength ?? true;
+    const withTotal = (behaviour.totalBytes ?? withLength) && !cutRange;
+    const end = cutRange ? (behaviour.endRangeAt as number) : content.length - (behaviour.shortByBytes ?? 0);
     const body = Readable.from(serve(content, start, end, behaviour, record), {
       objectMode: false,
       highWaterMark: 64 * 1024,
@@ -87,7 +119,8 @@ export class FakeOrds implements OrdsApi {
     return {
       start,
       totalBytes: withTotal ? content.length : null,
-      contentLength: withLength ? content.length - start : null,
+      contentLength: cutRange ? end - start : withLength ? content.length - start : null,
+      ...about,
       body,
     };
   }

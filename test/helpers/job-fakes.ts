@@ -99,7 +99,14 @@ export class FakeJobApi implements OrdsApi {
   }
   async downloadFile(_owner: string, _jobName: string, fileName: string): Promise<FileDownload> {
     if (!this.files.has(fileName)) throw new OrdsHttpRequestError(`ORDS answered 404 for ${fileName}`, 404);
-    return { start: 0, totalBytes: 0, contentLength: 0, body: Readable.from([]) };
+    return {
+      start: 0,
+      totalBytes: 0,
+      contentLength: 0,
+      contentType: null,
+      validator: null,
+      body: Readable.from([]),
+    };
   }
   /** Files `downloadFile` serves by name (others answer 404). */
   files = new Set<string>();

@@ -50,6 +50,13 @@ export interface FileDownload {
   readonly totalBytes: number | null;
   /** Length of this body when announced (`Content-Length`), else null (chunked). */
   readonly contentLength: number | null;
+  /** `Content-Type` as sent, else null. */
+  readonly contentType: string | null;
+  /**
+   * What identifies this version of the file, for `If-Range` on a resume: the strong `ETag`, else
+   * `Last-Modified`; null when the server sends neither.
+   */
+  readonly validator: string | null;
   readonly body: Readable;
 }
 
@@ -70,13 +77,15 @@ export interface OrdsApi {
   getJob(owner: string, jobName: string): Promise<DataPumpJob | null>;
   /**
    * `GET …/database/datapump/jobs/{owner},{job}/{file}`, from `offset` (sent as `Range: bytes=offset-`
-   * when offset > 0). The server may answer 200 (whole file: `start` 0) or 206.
+   * when offset > 0, with `If-Range: ifRange` when given). The server may answer 200 (whole file:
+   * `start` 0) or 206. A 416 with `Content-Range: bytes *\/<size>` (the offset is at or past the end)
+   * is an empty download from `offset` whose `totalBytes` is that size: how the copy confirms an end.
    */
   downloadFile(
     owner: string,
     jobName: string,
     fileName: string,
-    options?: { readonly offset?: number; readonly signal?: AbortSignal },
+    options?: { readonly offset?: number; readonly ifRange?: string; readonly signal?: AbortSignal },
   ): Promise<FileDownload>;
   /** Downloads a log file as text (at most `maxBytes`, keeping the end, where the verdict is). */
   readLog(owner: string, jobName: string, fileName: string, maxBytes?: number): Promise<string>;

@@ -1,5 +1,5 @@
 import { STATUS_CODES } from 'node:http';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { rootCertificates } from 'node:tls';
 import { TextDecoder } from 'node:util';
 import { Agent, type Dispatcher, request } from 'undici';
@@ -215,7 +215,7 @@ export class OrdsClient implements OrdsApi {
     owner: string,
     jobName: string,
     fileName: string,
-    options: { readonly offset?: number; readonly signal?: AbortSignal } = {},
+    options: { readonly offset?: number; readonly ifRange?: string; readonly signal?: AbortSignal } = {},
   ): Promise<FileDownload> {
     const offset = options.offset ?? 0;
     if (!Number.isSafeInteger(offset) || offset < 0) {
@@ -230,9 +230,10 @@ export class OrdsClient implements OrdsApi {
         // Offsets and lengths must count the file's bytes, not a compressed form of them.
         'accept-encoding': 'identity',
         ...(offset > 0 ? { range: `bytes=${offset}-` } : {}),
+        ...(offset > 0 && options.ifRange ? { 'if-range': options.ifRange } : {}),
       },
       ...(options.signal ? { signal: options.signal } : {}),
-      expect: [200, 206],
+      expect: offset > 0 ? [200, 206, 416] : [200, 206],
       context: offset > 0 ? `requested Range: bytes=${offset}-` : undefined,
     });
     const refuse = (why: string): never => {
@@ -245,11 +246,30 @@ export class OrdsClient implements OrdsApi {
         `the body is encoded (Content-Encoding: ${sanitizeSnippet(encoding, 50)}), expected the file's bytes`,
       );
     }
+    const contentType = header(response, 'content-type') ?? null;
+    const etag = header(response, 'etag');
+    // If-Range takes a strong ETag only (RFC 9110 13.1.5); a weak one falls back to Last-Modified.
+    const validator =
+      (etag !== undefined && !etag.startsWith('W/') ? etag : header(response, 'last-modified')) ?? null;
+    const about = { contentType, validator };
+    const contentRange = header(response, 'content-range');
+    if (response.statusCode === 416) {
+      const size = /^\s*bytes\s+\*\/(\d+)\s*$/i.exec(contentRange ?? '');
+      await discard(response);
+      if (!size) refuse(`Content-Range "${sanitizeSnippet(contentRange ?? '', 100)}" is not bytes */<size>`);
+      const totalBytes = Number(size?.[1]);
+      return { start: offset, totalBytes, contentLength: 0, ...about, body: Readable.from([]) };
+    }
     const contentLength = parseLength(header(response, 'content-length'));
     if (response.statusCode === 200) {
-      return { start: 0, totalBytes: contentLength, contentLength, body: response.body as Readable };
+      return {
+        start: 0,
+        totalBytes: contentLength,
+        contentLength,
+        ...about,
+        body: response.body as Readable,
+      };
     }
-    const contentRange = header(response, 'content-range');
     const range = /^\s*bytes\s+(\d+)-(\d+)\/(\d+|\*)\s*$/i.exec(contentRange ?? '');
     if (!range)
       return refuse(
@@ -265,7 +285,7 @@ export class OrdsClient implements OrdsApi {
     if (contentLength !== null && contentLength !== end - start + 1) {
       return refuse(`Content-Length ${contentLength} does not match Content-Range "${contentRange}"`);
     }
-    return { start, totalBytes, contentLength: end - start + 1, body: response.body as Readable };
+    return { start, totalBytes, contentLength: end - start + 1, ...about, body: response.body as Readable };
   }
 
   async readLog(

@@ -9,6 +9,12 @@ const JOB = 'DATAPUMP_REST_EXPORT_20261123020000';
 const FOLDER = `orders/2026/11/23/${JOB}/`;
 const dump = { name: 'A-01.DMP', kind: 'dump' as const, key: `${FOLDER}A-01.DMP` };
 const log = { name: 'A.LOG', kind: 'log' as const, key: `${FOLDER}A.LOG` };
+const crc = (value: string) => ({ algorithm: 'CRC32' as const, type: 'FULL_OBJECT' as const, value });
+const stored = (bytes: number, value: string) => ({
+  ContentLength: bytes,
+  ChecksumCRC32: value,
+  ChecksumType: 'FULL_OBJECT' as const,
+});
 const payload: WriteManifestInput = {
   executionName: 'exec-1',
   database: 'orders',
@@ -31,8 +37,8 @@ const payload: WriteManifestInput = {
     checkedAt: '2026-11-23T02:01:00.000Z',
   },
   stored: [
-    { ...dump, bytes: 10 * 1024 * 1024, sha256: 'a'.repeat(64), invocations: 2 },
-    { ...log, bytes: 100, sha256: 'b'.repeat(64), invocations: 1 },
+    { ...dump, bytes: 10 * 1024 * 1024, checksum: crc('AAECAw=='), invocations: 2 },
+    { ...log, bytes: 100, checksum: crc('BAUGBw=='), sha256: 'b'.repeat(64), invocations: 1 },
   ],
 };
 const s3 = mockClient(S3Client);
@@ -47,8 +53,8 @@ describe('writeManifest', () => {
   beforeEach(() => s3.reset());
 
   it('writes the manifest last, beside the files, and returns the console summary', async () => {
-    s3.on(HeadObjectCommand, { Key: dump.key }).resolves({ ContentLength: 10 * 1024 * 1024 });
-    s3.on(HeadObjectCommand, { Key: log.key }).resolves({ ContentLength: 100 });
+    s3.on(HeadObjectCommand, { Key: dump.key }).resolves(stored(10 * 1024 * 1024, 'AAECAw=='));
+    s3.on(HeadObjectCommand, { Key: log.key }).resolves(stored(100, 'BAUGBw=='));
     s3.on(PutObjectCommand).resolves({});
     const summary = await writeManifest(deps(), payload);
 
@@ -64,6 +70,7 @@ describe('writeManifest', () => {
       bucket: 'backups',
     });
     expect(manifest.files).toEqual(payload.stored);
+    expect(s3.commandCalls(HeadObjectCommand)[0]!.args[0].input.ChecksumMode).toBe('ENABLED');
     expect(put.ChecksumSHA256).toBeTruthy();
     expect(summary).toMatchObject({
       manifest: `s3://backups/${FOLDER}manifest.json`,
@@ -80,6 +87,17 @@ describe('writeManifest', () => {
     expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
   });
 
+  it('fails without writing a manifest when S3 shows another checksum than the copy recorded', async () => {
+    s3.on(HeadObjectCommand, { Key: dump.key }).resolves(stored(10 * 1024 * 1024, 'AAAAAA=='));
+    s3.on(HeadObjectCommand, { Key: log.key }).resolves(stored(100, 'BAUGBw=='));
+    const error = await writeManifest(deps(), payload).catch((e: Error) => e);
+    expect(error).toMatchObject({
+      name: ErrorName.StorageRejected,
+      message: expect.stringContaining('CRC32 AAAAAA== (FULL_OBJECT); the copy recorded'),
+    });
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
+  });
+
   it('fails without writing a manifest when a listed file was not stored', async () => {
     const error = await writeManifest(deps(), { ...payload, stored: payload.stored.slice(0, 1) }).catch(
       (e: Error) => e,
@@ -89,8 +107,8 @@ describe('writeManifest', () => {
   });
 
   it('fails as retryable when S3 is slowing down', async () => {
-    s3.on(HeadObjectCommand).resolves({ ContentLength: 10 * 1024 * 1024 });
-    s3.on(HeadObjectCommand, { Key: log.key }).resolves({ ContentLength: 100 });
+    s3.on(HeadObjectCommand, { Key: dump.key }).resolves(stored(10 * 1024 * 1024, 'AAECAw=='));
+    s3.on(HeadObjectCommand, { Key: log.key }).resolves(stored(100, 'BAUGBw=='));
     s3.on(PutObjectCommand).rejects(
       Object.assign(new Error('Please reduce your request rate.'), {
         name: 'SlowDown',
@@ -111,8 +129,8 @@ describe('writeManifest', () => {
         finishedAt: '2026-11-23T02:01:00.000Z',
       });
     beforeEach(() => {
-      s3.on(HeadObjectCommand, { Key: dump.key }).resolves({ ContentLength: 10 * 1024 * 1024 });
-      s3.on(HeadObjectCommand, { Key: log.key }).resolves({ ContentLength: 100 });
+      s3.on(HeadObjectCommand, { Key: dump.key }).resolves(stored(10 * 1024 * 1024, 'AAECAw=='));
+      s3.on(HeadObjectCommand, { Key: log.key }).resolves(stored(100, 'BAUGBw=='));
       s3.on(PutObjectCommand).rejects(
         Object.assign(new Error('At least one of the pre-conditions you specified did not hold'), {
           name: 'PreconditionFailed',
@@ -135,8 +153,8 @@ describe('writeManifest', () => {
     it("succeeds with the earlier attempt's manifest of the same run", async () => {
       // GIVEN the manifest a first attempt wrote before its invocation was cut off
       s3.reset();
-      s3.on(HeadObjectCommand, { Key: dump.key }).resolves({ ContentLength: 10 * 1024 * 1024 });
-      s3.on(HeadObjectCommand, { Key: log.key }).resolves({ ContentLength: 100 });
+      s3.on(HeadObjectCommand, { Key: dump.key }).resolves(stored(10 * 1024 * 1024, 'AAECAw=='));
+      s3.on(HeadObjectCommand, { Key: log.key }).resolves(stored(100, 'BAUGBw=='));
       s3.on(PutObjectCommand).resolves({});
       await writeManifest(deps(), payload);
       const written = String(s3.commandCalls(PutObjectCommand)[0]!.args[0].input.Body);

@@ -2,8 +2,8 @@ import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorName } from '../../../functions/core/errors.js';
 import { acquireRunLock, type LockRequest, runLockKey } from '../../../functions/core/run-lock.js';
+import { type LocalS3, startLocalS3 } from '../../../local/s3/local-s3.js';
 import { recordingLogger } from '../../helpers/job-fakes.js';
-import { type LocalS3, startLocalS3 } from '../../helpers/local-s3.js';
 
 let s3: LocalS3;
 beforeAll(async () => {

@@ -18,6 +18,8 @@ import type { ExecutionStatusEvent } from '../../../functions/core/notify-failur
 import { resetBindingCache } from '../../../functions/shared/bindings.js';
 import { TEST_BINDING_PATH, testBinding } from '../../helpers/bindings.js';
 
+const CHECKSUM = { algorithm: 'CRC32', type: 'FULL_OBJECT', value: 'AAECAw==' } as const;
+
 /**
  * The metrics the handlers emit, read as CloudWatch reads them: the embedded metric format (EMF)
  * JSON lines Powertools Metrics prints to stdout.
@@ -53,8 +55,8 @@ function writeManifestPayload(verdict: 'succeeded' | 'completed-with-errors') {
       checkedAt: '2026-11-23T02:10:00.000Z',
     },
     stored: [
-      { ...dump, bytes: DUMP_BYTES, sha256: 'a'.repeat(64), invocations: 1 },
-      { ...log, bytes: 100, sha256: 'b'.repeat(64), invocations: 1 },
+      { ...dump, bytes: DUMP_BYTES, checksum: CHECKSUM, sha256: 'a'.repeat(64), invocations: 1 },
+      { ...log, bytes: 100, checksum: CHECKSUM, sha256: 'b'.repeat(64), invocations: 1 },
     ],
   };
 }
@@ -115,8 +117,9 @@ describe('handler metrics', () => {
     sns.reset();
     ssm.reset();
     bind(false);
-    s3.on(HeadObjectCommand, { Key: dump.key }).resolves({ ContentLength: DUMP_BYTES });
-    s3.on(HeadObjectCommand, { Key: log.key }).resolves({ ContentLength: 100 });
+    const verified = { ChecksumCRC32: CHECKSUM.value, ChecksumType: CHECKSUM.type };
+    s3.on(HeadObjectCommand, { Key: dump.key }).resolves({ ContentLength: DUMP_BYTES, ...verified });
+    s3.on(HeadObjectCommand, { Key: log.key }).resolves({ ContentLength: 100, ...verified });
     s3.on(PutObjectCommand).resolves({});
     sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
     stdout = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);

@@ -8,8 +8,8 @@ import { resetBindingCache } from '../../../functions/shared/bindings.js';
 import { resetClients } from '../../../functions/shared/clients.js';
 import { resetOrdsCache } from '../../../functions/shared/ords.js';
 import { type LocalAwsServer, startLocalAwsServer } from '../../../local/aws-server.js';
+import { type LocalS3, startLocalS3 } from '../../../local/s3/local-s3.js';
 import { TEST_BINDING_PATH, testBinding } from '../../helpers/bindings.js';
-import { type LocalS3, startLocalS3 } from '../../helpers/local-s3.js';
 
 /**
  * An attacker who may start executions (or edit a schedule, or a state) tries to make a function

@@ -638,15 +638,72 @@ describe('OrdsClient downloads', () => {
     expect(error.message).toContain('Content-Encoding: gzip');
   });
 
-  it('fails with OrdsRequestError for 416 and shows the range', async () => {
+  it('answers a 416 with bytes */<size> as an empty download that names the size', async () => {
     const { ords, client } = setup();
     ords.intercept({ path: FILE_PATH }).reply(416, '', { headers: { 'content-range': 'bytes */10' } });
 
+    const download = await client.downloadFile('DBAPI_USER', JOB, FILE, { offset: 10 });
+
+    expect(download).toMatchObject({ start: 10, totalBytes: 10, contentLength: 0 });
+    expect(await text(download.body)).toBe('');
+  });
+
+  it('fails for a 416 whose Content-Range names no size', async () => {
+    const { ords, client } = setup();
+    ords.intercept({ path: FILE_PATH }).reply(416, '', { headers: { 'content-range': 'bytes 0-1/2' } });
+
     const error = await caught(client.downloadFile('DBAPI_USER', JOB, FILE, { offset: 10 }));
+
+    expect(error).toBeInstanceOf(OrdsResponseError);
+    expect(error.message).toContain('is not bytes */<size>');
+  });
+
+  it('fails with OrdsRequestError for a 416 to a request from byte 0', async () => {
+    const { ords, client } = setup();
+    ords.intercept({ path: FILE_PATH }).reply(416, '', { headers: { 'content-range': 'bytes */0' } });
+
+    const error = await caught(client.downloadFile('DBAPI_USER', JOB, FILE));
 
     expect(error).toBeInstanceOf(OrdsRequestError);
     expect((error as OrdsHttpRequestError).status).toBe(416);
-    expect(error.message).toContain('requested Range: bytes=10-; Content-Range: bytes */10');
+  });
+
+  it('sends If-Range on a resume and reports the strong ETag and the content type', async () => {
+    const { ords, client } = setup();
+    let sent: unknown;
+    ords.intercept({ path: FILE_PATH }).reply(
+      206,
+      (options) => {
+        sent = (options.headers as Record<string, string>)['if-range'];
+        return Buffer.from('6789');
+      },
+      {
+        headers: {
+          'content-range': 'bytes 6-9/10',
+          etag: '"v1"',
+          'content-type': 'application/octet-stream',
+        },
+      },
+    );
+
+    const download = await client.downloadFile('DBAPI_USER', JOB, FILE, { offset: 6, ifRange: '"v1"' });
+
+    expect(sent).toBe('"v1"');
+    expect(download).toMatchObject({ validator: '"v1"', contentType: 'application/octet-stream' });
+    await text(download.body);
+  });
+
+  it('reports Last-Modified as the validator when the ETag is weak', async () => {
+    const { ords, client } = setup();
+    const lastModified = 'Mon, 23 Nov 2026 02:00:00 GMT';
+    ords
+      .intercept({ path: FILE_PATH })
+      .reply(200, Buffer.from('0123'), { headers: { etag: 'W/"v1"', 'last-modified': lastModified } });
+
+    const download = await client.downloadFile('DBAPI_USER', JOB, FILE);
+
+    expect(download.validator).toBe(lastModified);
+    await text(download.body);
   });
 
   it('fails for a negative offset', async () => {

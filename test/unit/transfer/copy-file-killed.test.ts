@@ -1,13 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CopyProgress } from '../../../functions/core/payloads.js';
 import { copyFile } from '../../../functions/core/transfer/copy-file.js';
+import { type LocalS3, startLocalS3 } from '../../../local/s3/local-s3.js';
 import { FakeOrds, fileBytes } from '../../helpers/fake-ords.js';
-import { type LocalS3, startLocalS3 } from '../../helpers/local-s3.js';
-import { copyDeps, copyPayload, copyUntilDone, MiB, readObject, sha256 } from './transfer-fixtures.js';
+import {
+  copyDeps,
+  copyPayload,
+  copyUntilDone,
+  fullObjectCrc32,
+  MiB,
+  readObject,
+} from './transfer-fixtures.js';
 
 let s3: LocalS3;
 beforeAll(async () => {
-  s3 = await startLocalS3();
+  s3 = await startLocalS3({ minPartBytes: MiB });
 });
 afterAll(() => s3.stop());
 
@@ -31,8 +38,8 @@ describe('copyFile after a killed invocation', () => {
     // WHEN Step Functions retries the killed invocation with the same input
     const { file: stored } = await copyUntilDone(copyDeps(ords, s3), { ...payload, progress: first });
 
-    // THEN the object is the file, byte for byte, and its SHA-256 is the whole file's
-    expect(stored.sha256).toBe(sha256(file));
+    // THEN the object is the file, byte for byte, and its CRC-32 is the whole file's
+    expect(stored.checksum).toEqual(fullObjectCrc32(file));
     expect(stored.bytes).toBe(file.length);
     expect((await readObject(s3, 'killed/K-01.DMP')).equals(file)).toBe(true);
   });

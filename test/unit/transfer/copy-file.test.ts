@@ -2,13 +2,15 @@ import { AbortMultipartUploadCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OrdsUnavailableError } from '../../../functions/core/errors.js';
 import { copyFile } from '../../../functions/core/transfer/copy-file.js';
+import { type LocalS3, localS3Client, startLocalS3 } from '../../../local/s3/local-s3.js';
 import { FakeOrds, fileBytes } from '../../helpers/fake-ords.js';
-import { type LocalS3, localS3Client, startLocalS3 } from '../../helpers/local-s3.js';
 import {
   copyDeps,
   copyPayload,
   copyUntilDone,
+  fullObjectCrc32,
   MiB,
+  objectChecksum,
   objectExists,
   objectTags,
   pendingUploads,
@@ -19,7 +21,7 @@ import {
 let s3: LocalS3;
 
 beforeAll(async () => {
-  s3 = await startLocalS3();
+  s3 = await startLocalS3({ minPartBytes: MiB });
 });
 
 afterAll(async () => {
@@ -30,7 +32,7 @@ afterAll(async () => {
 const FILE = fileBytes(5.5 * MiB, 7);
 
 describe('copyFile', () => {
-  it('copies a file in one invocation, byte for byte, and tags it with its SHA-256', async () => {
+  it('copies a file in one invocation, byte for byte, with the FULL_OBJECT CRC-32 S3 shows and a SHA-256', async () => {
     const ords = new FakeOrds({ 'A-01.DMP': FILE });
     const deps = copyDeps(ords, s3);
 
@@ -42,11 +44,18 @@ describe('copyFile', () => {
       kind: 'dump',
       key: 'one/A-01.DMP',
       bytes: FILE.length,
+      checksum: fullObjectCrc32(FILE),
       sha256: sha256(FILE),
       invocations: 1,
     });
     expect((await readObject(s3, 'one/A-01.DMP')).equals(FILE)).toBe(true);
+    expect(await objectChecksum(s3, 'one/A-01.DMP')).toEqual({
+      bytes: FILE.length,
+      value: fullObjectCrc32(FILE).value,
+      type: 'FULL_OBJECT',
+    });
     expect(await objectTags(s3, 'one/A-01.DMP')).toEqual({
+      crc32: fullObjectCrc32(FILE).value,
       sha256: sha256(FILE),
       bytes: String(FILE.length),
       invocations: '1',
@@ -69,8 +78,13 @@ describe('copyFile', () => {
     ]);
     expect(new Set(continuations.map((c) => c.uploadId)).size).toBe(1);
     expect(file.invocations).toBe(6);
-    expect(file.sha256).toBe(sha256(FILE));
+    expect(file.checksum).toEqual(fullObjectCrc32(FILE));
+    expect(file.sha256).toBeUndefined();
     expect((await readObject(s3, 'many/B-01.DMP')).equals(FILE)).toBe(true);
+    expect(await objectChecksum(s3, 'many/B-01.DMP')).toMatchObject({
+      value: file.checksum.value,
+      type: 'FULL_OBJECT',
+    });
   });
 
   it('resumes with a Range request from the stored offset', async () => {
@@ -84,25 +98,37 @@ describe('copyFile', () => {
     );
   });
 
-  it('resumes from a server that ignores Range by skipping the stored bytes without hashing them again', async () => {
+  it('resumes from a server that ignores Range by skipping the stored bytes when the whole file fits the budget', async () => {
     const ords = new FakeOrds({ 'D-01.DMP': FILE }, { range: false });
-    const deps = copyDeps(ords, s3, { remainingTimeMs: () => 0 });
+    const first = await copyFile(
+      copyDeps(ords, s3, { remainingTimeMs: () => 0 }),
+      copyPayload('D-01.DMP', 'norange/D-01.DMP'),
+    );
+    if (first.done) throw new Error('expected a continuation');
 
-    const { file } = await copyUntilDone(deps, copyPayload('D-01.DMP', 'norange/D-01.DMP'));
+    const { file } = await copyUntilDone(
+      copyDeps(ords, s3),
+      copyPayload('D-01.DMP', 'norange/D-01.DMP', 'dump', first),
+    );
 
-    expect(ords.downloads.map((d) => d.start)).toEqual([0, 0, 0, 0, 0, 0]);
-    expect(file.sha256).toBe(sha256(FILE));
+    expect(ords.downloads.map((d) => [d.offset, d.start])).toEqual([
+      [0, 0],
+      [MiB, 0],
+    ]);
+    expect(file).toMatchObject({ checksum: fullObjectCrc32(FILE), invocations: 2 });
     expect((await readObject(s3, 'norange/D-01.DMP')).equals(FILE)).toBe(true);
   });
 
-  it('copies a chunked body of unknown length over several invocations', async () => {
+  it('copies a chunked body of unknown length over several invocations, confirming its end with a 416', async () => {
     const ords = new FakeOrds({ 'E-01.DMP': FILE }, { contentLength: false });
     const deps = copyDeps(ords, s3, { remainingTimeMs: () => 0 });
 
     const { file, continuations } = await copyUntilDone(deps, copyPayload('E-01.DMP', 'chunked/E-01.DMP'));
 
     expect(continuations.every((c) => c.totalBytes === null && c.partSizeBytes === MiB)).toBe(true);
-    expect(file).toMatchObject({ bytes: FILE.length, sha256: sha256(FILE), invocations: 6 });
+    // Part 1 waits for part 2 (a file of one part is one PutObject): the first invocation stores two.
+    expect(file).toMatchObject({ bytes: FILE.length, checksum: fullObjectCrc32(FILE), invocations: 5 });
+    expect(ords.downloads.at(-1)).toMatchObject({ offset: FILE.length, start: FILE.length, bytesServed: 0 });
     expect((await readObject(s3, 'chunked/E-01.DMP')).equals(FILE)).toBe(true);
   });
 
@@ -115,7 +141,7 @@ describe('copyFile', () => {
     expect(continuations.map((c) => [c.nextPartNumber, c.offset])).toEqual([[3, 2 * MiB]]);
     expect(ords.downloads.map((d) => d.offset)).toEqual([0, 2 * MiB]);
     expect(deps.logger.lines.some((line) => line.level === 'warn' && /failed/.test(line.message))).toBe(true);
-    expect(file).toMatchObject({ bytes: FILE.length, sha256: sha256(FILE), invocations: 2 });
+    expect(file).toMatchObject({ bytes: FILE.length, checksum: fullObjectCrc32(FILE), invocations: 2 });
     expect((await readObject(s3, 'reset/F-01.DMP')).equals(FILE)).toBe(true);
   });
 
@@ -149,7 +175,7 @@ describe('copyFile', () => {
       copyDeps(ords, s3),
       copyPayload('H-01.DMP', 'retry/H-01.DMP', 'dump', first),
     );
-    expect(file).toMatchObject({ sha256: sha256(FILE), invocations: 2 });
+    expect(file).toMatchObject({ checksum: fullObjectCrc32(FILE), invocations: 2 });
     expect((await readObject(s3, 'retry/H-01.DMP')).equals(FILE)).toBe(true);
   });
 
@@ -228,7 +254,7 @@ describe('copyFile', () => {
     );
 
     expect(ords.downloads.map((d) => d.offset)).toEqual([0, MiB, 0]);
-    expect(file).toMatchObject({ bytes: FILE.length, sha256: sha256(FILE), invocations: 2 });
+    expect(file).toMatchObject({ bytes: FILE.length, checksum: fullObjectCrc32(FILE), invocations: 2 });
     expect((await readObject(s3, 'gone/M-01.DMP')).equals(FILE)).toBe(true);
   });
 
@@ -256,14 +282,38 @@ describe('copyFile', () => {
     expect(await pendingUploads(s3, 'killed/N-01.DMP')).toEqual([]);
   });
 
-  it('stores an empty file with PutObject', async () => {
-    const ords = new FakeOrds({ 'O-01.DMP': Buffer.alloc(0) });
+  it('stores an empty log file with PutObject', async () => {
+    const ords = new FakeOrds({ 'O.LOG': Buffer.alloc(0) });
 
-    const { file } = await copyUntilDone(copyDeps(ords, s3), copyPayload('O-01.DMP', 'empty/O-01.DMP'));
+    const { file } = await copyUntilDone(copyDeps(ords, s3), copyPayload('O.LOG', 'empty/O.LOG', 'log'));
 
-    expect(file).toMatchObject({ bytes: 0, sha256: sha256(Buffer.alloc(0)), invocations: 1 });
-    expect((await readObject(s3, 'empty/O-01.DMP')).length).toBe(0);
-    expect(await objectTags(s3, 'empty/O-01.DMP')).toMatchObject({ bytes: '0' });
+    expect(file).toMatchObject({
+      bytes: 0,
+      checksum: fullObjectCrc32(Buffer.alloc(0)),
+      sha256: sha256(Buffer.alloc(0)),
+      invocations: 1,
+    });
+    expect((await readObject(s3, 'empty/O.LOG')).length).toBe(0);
+    expect(await objectTags(s3, 'empty/O.LOG')).toMatchObject({ bytes: '0' });
+  });
+
+  it('stores a dump smaller than a part with one PutObject that S3 verifies', async () => {
+    const small = fileBytes(300_000, 4);
+    const ords = new FakeOrds({ 'O2-01.DMP': small });
+
+    const { file } = await copyUntilDone(copyDeps(ords, s3), copyPayload('O2-01.DMP', 'small/O2-01.DMP'));
+
+    expect(file).toMatchObject({
+      bytes: small.length,
+      checksum: fullObjectCrc32(small),
+      sha256: sha256(small),
+    });
+    expect(await objectChecksum(s3, 'small/O2-01.DMP')).toEqual({
+      bytes: small.length,
+      value: fullObjectCrc32(small).value,
+      type: 'FULL_OBJECT',
+    });
+    expect(await pendingUploads(s3, 'small/O2-01.DMP')).toEqual([]);
   });
 
   it('copies a log file in a single part sized to the file', async () => {
@@ -277,7 +327,12 @@ describe('copyFile', () => {
       copyPayload('P.LOG', 'log/P.LOG', 'log'),
     );
 
-    expect(file).toMatchObject({ kind: 'log', bytes: log.length, sha256: sha256(log) });
+    expect(file).toMatchObject({
+      kind: 'log',
+      bytes: log.length,
+      checksum: fullObjectCrc32(log),
+      sha256: sha256(log),
+    });
     expect((await readObject(s3, 'log/P.LOG')).equals(log)).toBe(true);
   });
 
@@ -326,6 +381,42 @@ describe('copyFile', () => {
     expect(ords.downloads[0]?.body?.destroyed).toBe(true);
   });
 
+  it('stops computing the SHA-256 once the rate shows the file cannot end in this invocation', async () => {
+    let clock = 0;
+    // 64 KiB per 10 ms of the fake clock: 5.5 MiB take 880 ms, and 500 ms are left.
+    const ords = new FakeOrds({ 'W-01.DMP': FILE }, { onChunk: () => (clock += 10) });
+    const deps = copyDeps(ords, s3, {
+      now: () => clock,
+      remainingTimeMs: () => 500 - clock,
+      partsInFlight: 1,
+    });
+
+    const first = await copyFile(deps, copyPayload('W-01.DMP', 'sha/W-01.DMP'));
+    const { file } = await copyUntilDone(
+      copyDeps(ords, s3),
+      copyPayload('W-01.DMP', 'sha/W-01.DMP', 'dump', first),
+    );
+
+    expect(first.done).toBe(false);
+    expect(deps.logger.lines.map((line) => line.message)).toContain(
+      'The file will not be copied within this invocation: no SHA-256 for it',
+    );
+    expect(file).toMatchObject({ checksum: fullObjectCrc32(FILE), invocations: 2 });
+    expect(file.sha256).toBeUndefined();
+  });
+
+  it('keeps the SHA-256 of a file that ends within the invocation', async () => {
+    const ords = new FakeOrds({ 'X-01.DMP': FILE });
+    const deps = copyDeps(ords, s3);
+
+    const { file } = await copyUntilDone(deps, copyPayload('X-01.DMP', 'sha/X-01.DMP'));
+
+    expect(deps.logger.lines.map((line) => line.message)).not.toContain(
+      'The file will not be copied within this invocation: no SHA-256 for it',
+    );
+    expect(file.sha256).toBe(sha256(FILE));
+  });
+
   it('uploads at most partsInFlight parts at once and holds the download back meanwhile', async () => {
     const client = localS3Client(s3.endpoint);
     let release: () => void = () => {};
@@ -361,7 +452,10 @@ describe('copyFile', () => {
     const result = await copying;
     client.destroy();
     expect(maxInFlight).toBe(2);
-    expect(result).toMatchObject({ done: true, file: { sha256: sha256(FILE) } });
+    expect(result).toMatchObject({
+      done: true,
+      file: { checksum: fullObjectCrc32(FILE), sha256: sha256(FILE) },
+    });
   });
 
   it('logs bytes, MiB/s and the time left every 10 seconds and at the end', async () => {
@@ -384,7 +478,7 @@ describe('copyFile', () => {
     expect(deps.logger.lines.at(-1)).toMatchObject({
       level: 'info',
       message: 'Copied the file',
-      extra: { bytes: FILE.length, invocations: 1, sha256: sha256(FILE) },
+      extra: { bytes: FILE.length, invocations: 1, crc32: fullObjectCrc32(FILE).value, sha256: sha256(FILE) },
     });
   });
 });

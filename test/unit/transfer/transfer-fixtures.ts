@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import {
   GetObjectCommand,
   GetObjectTaggingCommand,
@@ -15,8 +16,8 @@ import {
   type StoredFile,
 } from '../../../functions/core/payloads.js';
 import { type CopyFileDeps, copyFile } from '../../../functions/core/transfer/copy-file.js';
+import type { LocalS3 } from '../../../local/s3/local-s3.js';
 import type { FakeOrds } from '../../helpers/fake-ords.js';
-import type { LocalS3 } from '../../helpers/local-s3.js';
 
 /** Shared setup of the transfer tests: payloads, deps on a local S3, reading objects back. */
 
@@ -138,4 +139,19 @@ export async function pendingUploads(s3: LocalS3, key: string): Promise<string[]
 
 export function sha256(data: Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
+}
+
+/** The manifest's checksum of bytes, computed here with zlib alone (not with the code under test). */
+export function fullObjectCrc32(data: Uint8Array) {
+  const bytes = Buffer.alloc(4);
+  bytes.writeUInt32BE(zlib.crc32(data));
+  return { algorithm: 'CRC32', type: 'FULL_OBJECT', value: bytes.toString('base64') } as const;
+}
+
+/** What S3 shows of an object with `ChecksumMode: ENABLED`. */
+export async function objectChecksum(s3: { client: S3Client; bucket: string }, key: string) {
+  const head = await s3.client.send(
+    new HeadObjectCommand({ Bucket: s3.bucket, Key: key, ChecksumMode: 'ENABLED' }),
+  );
+  return { bytes: head.ContentLength, value: head.ChecksumCRC32, type: head.ChecksumType };
 }

@@ -1,0 +1,120 @@
+import { createHash } from 'node:crypto';
+import zlib from 'node:zlib';
+import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { type StoredFile, StoredFileSchema } from '../../functions/core/payloads.js';
+
+/**
+ * Checks a backup against S3: every file its manifest lists must be in the bucket with the size and
+ * the FULL_OBJECT CRC-32 recorded; with `download`, each object is also read whole and its CRC-32
+ * (and SHA-256, when recorded) computed again from the bytes received.
+ */
+
+export interface VerifyOptions {
+  readonly s3: S3Client;
+  /** `s3://bucket/key` of a manifest.json. */
+  readonly manifestUri: string;
+  readonly download: boolean;
+}
+
+/** The outcome for one listed file: `problems` empty when it matches. */
+export interface FileVerdict {
+  readonly key: string;
+  readonly bytes: number;
+  readonly problems: readonly string[];
+}
+
+export interface VerifyResult {
+  readonly bucket: string;
+  readonly files: readonly FileVerdict[];
+  readonly ok: boolean;
+}
+
+/** Splits `s3://bucket/key`; throws a RangeError naming the value otherwise. */
+export function parseS3Uri(uri: string): { bucket: string; key: string } {
+  const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
+  if (!match) throw new RangeError(`expected s3://<bucket>/<key>, got "${uri}"`);
+  return { bucket: match[1] as string, key: match[2] as string };
+}
+
+export async function verifyManifest(options: VerifyOptions): Promise<VerifyResult> {
+  const { s3 } = options;
+  const { bucket, key } = parseS3Uri(options.manifestUri);
+  const text = await readText(s3, bucket, key);
+  let files: StoredFile[];
+  try {
+    const manifest = JSON.parse(text) as { files?: unknown };
+    files = StoredFileSchema.array().parse(manifest.files);
+  } catch (error) {
+    throw new Error(`s3://${bucket}/${key} is not a manifest with a files list: ${(error as Error).message}`);
+  }
+  const verdicts: FileVerdict[] = [];
+  for (const file of files) verdicts.push(await verifyFile(s3, bucket, file, options.download));
+  return { bucket, files: verdicts, ok: verdicts.every((verdict) => verdict.problems.length === 0) };
+}
+
+async function verifyFile(
+  s3: S3Client,
+  bucket: string,
+  file: StoredFile,
+  download: boolean,
+): Promise<FileVerdict> {
+  const problems: string[] = [];
+  const version = file.versionId === undefined ? {} : { VersionId: file.versionId };
+  try {
+    const head = await s3.send(
+      new HeadObjectCommand({ Bucket: bucket, Key: file.key, ChecksumMode: 'ENABLED', ...version }),
+    );
+    if (head.ContentLength !== file.bytes)
+      problems.push(`S3 holds ${head.ContentLength} bytes, the manifest ${file.bytes}`);
+    if (head.ChecksumCRC32 !== file.checksum.value) {
+      problems.push(`S3 shows CRC32 ${head.ChecksumCRC32 ?? 'none'}, the manifest ${file.checksum.value}`);
+    }
+    if (head.ChecksumType !== file.checksum.type) {
+      problems.push(
+        `S3 shows checksum type ${head.ChecksumType ?? 'none'}, the manifest ${file.checksum.type}`,
+      );
+    }
+  } catch (error) {
+    problems.push(`HeadObject failed: ${(error as Error).name}: ${(error as Error).message}`);
+    return { key: file.key, bytes: file.bytes, problems };
+  }
+  if (download) problems.push(...(await recompute(s3, bucket, file, version)));
+  return { key: file.key, bytes: file.bytes, problems };
+}
+
+/** Streams the object and compares its size, CRC-32 and (when recorded) SHA-256 with the manifest. */
+async function recompute(
+  s3: S3Client,
+  bucket: string,
+  file: StoredFile,
+  version: { VersionId?: string },
+): Promise<string[]> {
+  const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: file.key, ...version }));
+  const sha256 = file.sha256 === undefined ? undefined : createHash('sha256');
+  let crc = 0;
+  let bytes = 0;
+  for await (const chunk of object.Body as AsyncIterable<Uint8Array>) {
+    crc = zlib.crc32(chunk, crc);
+    sha256?.update(chunk);
+    bytes += chunk.length;
+  }
+  const problems: string[] = [];
+  const value = Buffer.alloc(4);
+  value.writeUInt32BE(crc);
+  if (bytes !== file.bytes) problems.push(`downloaded ${bytes} bytes, the manifest lists ${file.bytes}`);
+  if (value.toString('base64') !== file.checksum.value) {
+    problems.push(
+      `the downloaded bytes have CRC32 ${value.toString('base64')}, the manifest ${file.checksum.value}`,
+    );
+  }
+  const digest = sha256?.digest('hex');
+  if (digest !== undefined && digest !== file.sha256) {
+    problems.push(`the downloaded bytes have SHA-256 ${digest}, the manifest ${file.sha256}`);
+  }
+  return problems;
+}
+
+async function readText(s3: S3Client, bucket: string, key: string): Promise<string> {
+  const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  return (await object.Body?.transformToString('utf8')) ?? '';
+}

@@ -1,0 +1,118 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StoredFile } from '../../../functions/core/payloads.js';
+import { LOCAL_S3_CREDENTIALS, type LocalS3, startLocalS3 } from '../../../local/s3/local-s3.js';
+import { parseS3Uri, verifyManifest } from '../../../local/verify/verify-manifest.js';
+import { FakeOrds, fileBytes } from '../../helpers/fake-ords.js';
+import { copyDeps, copyPayload, copyUntilDone, MiB } from '../transfer/transfer-fixtures.js';
+
+let s3: LocalS3;
+const DUMP = fileBytes(12 * MiB, 31);
+const LOG = Buffer.from('Job "DBAPI_USER"."EXPORT" successfully completed\n');
+let stored: StoredFile[];
+
+async function writeManifest(key: string, files: readonly StoredFile[]): Promise<string> {
+  await s3.client.send(
+    new PutObjectCommand({
+      Bucket: s3.bucket,
+      Key: key,
+      Body: JSON.stringify({ manifestVersion: 2, files }),
+    }),
+  );
+  return `s3://${s3.bucket}/${key}`;
+}
+
+beforeAll(async () => {
+  s3 = await startLocalS3();
+  const ords = new FakeOrds({ 'A-01.DMP': DUMP, 'A.LOG': LOG });
+  const deps = copyDeps(ords, s3, { minPartSizeBytes: 5 * MiB, partSizeFloorBytes: 5 * MiB });
+  const dump = await copyUntilDone(
+    { ...deps, remainingTimeMs: () => 0 },
+    copyPayload('A-01.DMP', 'verify/A-01.DMP'),
+  );
+  const log = await copyUntilDone(deps, copyPayload('A.LOG', 'verify/A.LOG', 'log'));
+  stored = [dump.file, log.file];
+});
+
+afterAll(async () => {
+  await s3.stop();
+});
+
+describe('verifyManifest', () => {
+  it('finds every listed file with the size and FULL_OBJECT CRC-32 recorded, and recomputes them on download', async () => {
+    const uri = await writeManifest('verify/good/manifest.json', stored);
+
+    const result = await verifyManifest({ s3: s3.client, manifestUri: uri, download: true });
+
+    expect(stored[0]?.invocations).toBeGreaterThan(1);
+    expect(result.ok).toBe(true);
+    expect(result.files.map((file) => [file.key, file.problems])).toEqual([
+      ['verify/A-01.DMP', []],
+      ['verify/A.LOG', []],
+    ]);
+  });
+
+  it('fails for a file whose checksum, size or SHA-256 differ from the manifest, naming both values', async () => {
+    const [dump, log] = stored as [StoredFile, StoredFile];
+    const uri = await writeManifest('verify/bad/manifest.json', [
+      { ...dump, bytes: dump.bytes + 1, checksum: { ...dump.checksum, value: 'AAAAAA==' } },
+      { ...log, sha256: '0'.repeat(64) },
+    ]);
+
+    const result = await verifyManifest({ s3: s3.client, manifestUri: uri, download: true });
+
+    expect(result.ok).toBe(false);
+    expect(result.files[0]?.problems).toEqual(
+      expect.arrayContaining([
+        `S3 holds ${dump.bytes} bytes, the manifest ${dump.bytes + 1}`,
+        `S3 shows CRC32 ${dump.checksum.value}, the manifest AAAAAA==`,
+      ]),
+    );
+    expect(result.files[1]?.problems).toEqual([expect.stringContaining(`the manifest ${'0'.repeat(64)}`)]);
+  });
+
+  it('fails when a listed object was replaced after the backup', async () => {
+    await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: 'verify/C.LOG', Body: 'one' }));
+    const [, log] = stored as [StoredFile, StoredFile];
+    const uri = await writeManifest('verify/replaced/manifest.json', [{ ...log, key: 'verify/C.LOG' }]);
+
+    const result = await verifyManifest({ s3: s3.client, manifestUri: uri, download: false });
+
+    expect(result.ok).toBe(false);
+    expect(result.files[0]?.problems).toContain('S3 shows checksum type none, the manifest FULL_OBJECT');
+  });
+
+  it('fails for an address that is not s3://bucket/key', () => {
+    expect(() => parseS3Uri('https://bucket/key')).toThrow(
+      'expected s3://<bucket>/<key>, got "https://bucket/key"',
+    );
+  });
+
+  it('exits 0 when all files match and 1 on a mismatch, from the command line', async () => {
+    const good = await writeManifest('verify/cli-good/manifest.json', stored);
+    const bad = await writeManifest('verify/cli-bad/manifest.json', [
+      {
+        ...(stored[1] as StoredFile),
+        checksum: { algorithm: 'CRC32', type: 'FULL_OBJECT', value: 'AAAAAA==' },
+      },
+    ]);
+    const run = (uri: string) =>
+      promisify(execFile)('npx', ['tsx', 'local/verify.ts', uri, '--s3-endpoint', s3.endpoint], {
+        env: {
+          ...process.env,
+          AWS_ACCESS_KEY_ID: LOCAL_S3_CREDENTIALS.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: LOCAL_S3_CREDENTIALS.secretAccessKey,
+        },
+      }).then(
+        ({ stdout }) => ({ code: 0, stdout }),
+        (error: { code: number; stdout: string }) => ({ code: error.code, stdout: error.stdout }),
+      );
+
+    const [ok, mismatch] = await Promise.all([run(good), run(bad)]);
+
+    expect(ok).toMatchObject({ code: 0, stdout: expect.stringContaining('All 2 files match.') });
+    expect(mismatch).toMatchObject({ code: 1, stdout: expect.stringContaining('MISMATCH s3://') });
+  }, 60_000);
+});
