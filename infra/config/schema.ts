@@ -147,6 +147,8 @@ export const AlertsSchema = z.strictObject({
  * their problems are named `defaults.…`, `bucket.…` or `database "<id>": …`.
  */
 export const DocumentSchema = z.strictObject({
+  /** The JSON Schema editors check the file with (`./schema.json`); not read otherwise. */
+  $schema: z.string(allowed('the path or URL of a JSON Schema, e.g. "./schema.json"')).optional(),
   defaults: z.unknown().optional(),
   bucket: z.unknown().optional(),
   alerts: z.unknown().optional(),

@@ -193,7 +193,7 @@ describe('configuration', () => {
     });
 
     expect(problems).toEqual([
-      'config/test.json: defualts is not a known key; allowed: defaults, bucket, alerts, databasesPerStack, databases',
+      'config/test.json: defualts is not a known key; allowed: $schema, defaults, bucket, alerts, databasesPerStack, databases',
       'config/test.json: defaults.schedule.zone is not a known key; allowed: cron, timeZone',
       'config/test.json: bucket.name is not a known key; allowed: existingBucketName, encryption, kmsKeyArn, ' +
         'archiveAfterDays, expireAfterDays, noncurrentVersionsExpireAfterDays, objectLock',
