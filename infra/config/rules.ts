@@ -1,3 +1,4 @@
+import { expiresBeforeArchived } from '../constructs/backup-bucket.js';
 import { longestScheduleGapHours } from '../schedule-checks.js';
 import { type DatabaseSettingsConfig, defaultStaleAfterHours } from './defaults.js';
 import {
@@ -72,7 +73,7 @@ export const BUCKET_RULES: readonly Rule<BucketSettings>[] = [
     problems: (bucket) => {
       const archiveAfterDays = bucket.archiveAfterDays ?? DEFAULT_ARCHIVE_AFTER_DAYS;
       const expireAfterDays = bucket.expireAfterDays ?? 0;
-      if (expireAfterDays === 0 || archiveAfterDays === 0 || expireAfterDays > archiveAfterDays) return [];
+      if (!expiresBeforeArchived(archiveAfterDays, expireAfterDays)) return [];
       return [
         `bucket.expireAfterDays is ${expireAfterDays} with bucket.archiveAfterDays ${archiveAfterDays}; ` +
           'allowed: more days than archiveAfterDays (objects are archived first), or 0 to keep them',

@@ -111,6 +111,22 @@ describe('configuration problems in one pass', () => {
     ]);
   });
 
+  it('fails on an export that is valid alone but not merged over the defaults, naming its field', () => {
+    // GIVEN schemas in the defaults and a filter in the database
+    const document = {
+      defaults: { export: { schemas: ['HR'] } },
+      databases: [{ ...ORDERS, export: { jobMode: 'SCHEMA', filter: 'SALES' } }],
+    };
+
+    // WHEN it is parsed
+    const problems = problemsOf(document);
+
+    // THEN the merged export is reported under export.schemas
+    expect(problems).toEqual([
+      'config/test.json: database "orders": export.schemas is ["HR"]; give either schemas or filter, not both',
+    ]);
+  });
+
   it('fails on the problems of the other sections when databases is missing', () => {
     // GIVEN no databases and a bad default
     const problems = problemsOf({ defaults: { timeoutHours: 0 } });
