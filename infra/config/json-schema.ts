@@ -9,10 +9,13 @@ export const CONFIG_JSON_SCHEMA_FILE = 'config/schema.json';
  * by one (see `DocumentSchema`) so that each problem is named after its section.
  */
 const ConfigFileSchema = DocumentSchema.extend({
-  defaults: DefaultsSchema.optional(),
-  bucket: BucketSchema.optional(),
-  alerts: AlertsSchema.optional(),
-  databases: z.array(DatabaseSchema).min(1),
+  defaults: DefaultsSchema.optional().describe('Settings every database inherits unless it gives its own'),
+  bucket: BucketSchema.optional().describe('Where backups are stored'),
+  alerts: AlertsSchema.optional().describe('Where failure and stale-backup alerts go'),
+  databases: z
+    .array(DatabaseSchema)
+    .min(1)
+    .describe('The databases to back up, in a stable order: append new ones'),
 });
 
 /**

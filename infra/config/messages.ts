@@ -92,6 +92,7 @@ function valueAt(root: unknown, path: Path): unknown {
   return current;
 }
 
+/** A path as written in messages: `databases[2].export.jobMode`. */
 export function joinPath(path: Path): string {
   return path
     .map((segment, i) =>

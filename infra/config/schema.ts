@@ -30,30 +30,58 @@ const ScheduleSchema = z.strictObject({
   cron: checkedString((value) => {
     const problem = cronProblem(value);
     return problem ? `${problem}; allowed: ${CRON_FORMAT}` : null;
-  }).optional(),
+  })
+    .optional()
+    .describe(
+      'EventBridge Scheduler cron, 6 fields: minutes hours day-of-month month day-of-week year. Default "0 2 * * ? *"',
+    ),
   timeZone: checkedString((value) => {
     const problem = timeZoneProblem(value);
     return problem ? `${problem}; allowed: ${TIME_ZONE_FORMAT}` : null;
-  }).optional(),
+  })
+    .optional()
+    .describe('IANA time zone the cron expression is read in, e.g. Europe/Berlin. Default "UTC"'),
 });
 
 /** Settings a database can give and `defaults` can give for all of them. Unresolved (all optional). */
 const SettingsShape = {
-  schedule: ScheduleSchema.optional(),
-  export: ExportSpecSchema.optional(),
-  pollIntervalSeconds: wholeNumber(10, 3600, 'seconds').optional(),
-  timeoutHours: wholeNumber(1, 72, 'hours').optional(),
+  schedule: ScheduleSchema.optional().describe('When the backup starts'),
+  export: ExportSpecSchema.optional().describe(
+    'What Data Pump exports: jobMode, schemas or filter, threads, datapumpDir',
+  ),
+  pollIntervalSeconds: wholeNumber(10, 3600, 'seconds')
+    .optional()
+    .describe('Seconds between two status reads of the running export. Default 60'),
+  timeoutHours: wholeNumber(1, 72, 'hours')
+    .optional()
+    .describe('Hours the export may run before the backup fails. Default 12'),
   prefix: z
     .string()
     .regex(
       KEY_PREFIX,
       allowed(`empty, or folder names of letters, digits and !_.*'()- each ending with /, e.g. "backups/"`),
     )
-    .optional(),
-  acceptCompletedWithErrors: z.boolean(allowed('true or false')).optional(),
-  onRunningExport: z.enum(ON_RUNNING_EXPORT).optional(),
-  enabled: z.boolean(allowed('true or false')).optional(),
-  staleAfterHours: wholeNumber(1, MAX_STALE_AFTER_HOURS, 'hours').optional(),
+    .optional()
+    .describe('S3 key prefix of the backups: empty or ending with /. Default ""'),
+  acceptCompletedWithErrors: z
+    .boolean(allowed('true or false'))
+    .optional()
+    .describe('Whether an export "completed with N error(s)" counts as a success. Default false'),
+  onRunningExport: z
+    .enum(ON_RUNNING_EXPORT)
+    .optional()
+    .describe(
+      'When an earlier run\'s export is still running: fail this run, or adopt that export. Default "fail"',
+    ),
+  enabled: z
+    .boolean(allowed('true or false'))
+    .optional()
+    .describe('Whether the database is scheduled and alarmed. Default true'),
+  staleAfterHours: wholeNumber(1, MAX_STALE_AFTER_HOURS, 'hours')
+    .optional()
+    .describe(
+      'Hours since the last verified backup before its alarm goes off. Default: longest schedule gap + timeoutHours + 2',
+    ),
 };
 
 /** `defaults`: the settings every database inherits unless it gives its own. */
@@ -63,7 +91,8 @@ export const DefaultsSchema = z.strictObject(SettingsShape);
 export const DatabaseSchema = z.strictObject({
   id: z
     .string(allowed('a string'))
-    .regex(DATABASE_ID, allowed('2 to 32 of a-z, 0-9 and -, starting with a letter, not ending with -')),
+    .regex(DATABASE_ID, allowed('2 to 32 of a-z, 0-9 and -, starting with a letter, not ending with -'))
+    .describe('Unique id: S3 folder, dump file names, schedule and metrics'),
   ordsUrl: checkedString((value) => {
     try {
       parseOrdsUrl(value);
@@ -72,7 +101,7 @@ export const DatabaseSchema = z.strictObject({
       // parseOrdsUrl's messages start with `ORDS URL "<value>"`: the value is already named.
       return `it ${(error as Error).message.replace(/^ORDS URL "[^"]*" /, '')}`;
     }
-  }),
+  }).describe('ORDS URL up to and including the schema alias: https://host[:port]/ords/[db/]alias/'),
   secret: checkedString((value) => {
     try {
       parseSecretReference(value);
@@ -80,7 +109,7 @@ export const DatabaseSchema = z.strictObject({
     } catch (error) {
       return (error as Error).message;
     }
-  }),
+  }).describe('Name or ARN of the existing Secrets Manager secret with the ORDS credentials'),
   ...SettingsShape,
 });
 
@@ -94,24 +123,36 @@ export const BucketSchema = z.strictObject({
       /^(?!xn--)(?!.*\.\.)(?!\d+\.\d+\.\d+\.\d+$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
       allowed('an S3 bucket name: 3 to 63 of a-z, 0-9, . and -'),
     )
-    .optional(),
-  encryption: z.enum(['s3', 'kms']).optional(),
+    .optional()
+    .describe('An existing bucket to store into, used as it is. Default: a new bucket'),
+  encryption: z
+    .enum(['s3', 'kms'])
+    .optional()
+    .describe('Encryption of a new bucket. Default "s3", or "kms" with kmsKeyArn'),
   kmsKeyArn: z
     .string()
     .regex(
       /^arn:aws[a-z-]*:kms:[a-z]{2}(-[a-z]+)+-\d:\d{12}:key\/(mrk-[0-9a-f]{32}|[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12})$/,
       allowed('a KMS key ARN, arn:aws:kms:<region>:<account>:key/<key id> (not an alias)'),
     )
-    .optional(),
-  archiveAfterDays: days('0: never').optional(),
-  expireAfterDays: days('0: never').optional(),
-  noncurrentVersionsExpireAfterDays: days('0: kept forever').optional(),
+    .optional()
+    .describe("A new bucket's KMS key, or the key an existing bucket is encrypted with"),
+  archiveAfterDays: days('0: never')
+    .optional()
+    .describe('Days until objects move to Glacier Instant Retrieval; 0: never. Default 30'),
+  expireAfterDays: days('0: never')
+    .optional()
+    .describe('Days until objects expire, more than archiveAfterDays; 0: never. Default 0'),
+  noncurrentVersionsExpireAfterDays: days('0: kept forever')
+    .optional()
+    .describe('Days a replaced or expired version is kept; 0: forever. Default 30'),
   objectLock: z
     .strictObject({
       mode: z.enum(['GOVERNANCE', 'COMPLIANCE']),
       retentionDays: wholeNumber(1, 36_500, 'days'),
     })
-    .optional(),
+    .optional()
+    .describe('Object Lock of a new bucket: every object version is protected for retentionDays'),
 });
 
 /** `alerts`: where failure and stale-backup alerts go. */
@@ -124,7 +165,8 @@ export const AlertsSchema = z.strictObject({
         'an SNS standard topic ARN, arn:aws:sns:<region>:<account>:<name> (FIFO topics cannot take alarms)',
       ),
     )
-    .optional(),
+    .optional()
+    .describe('An existing SNS standard topic to alert. Default: a new encrypted topic'),
   emails: z
     .array(
       z
@@ -139,7 +181,8 @@ export const AlertsSchema = z.strictObject({
       MAX_ALERT_EMAILS,
       allowed(`at most ${MAX_ALERT_EMAILS} addresses (subscribe a mailing list for more)`),
     )
-    .optional(),
+    .optional()
+    .describe('E-mail addresses subscribed to the alert topic (each confirms once)'),
 });
 
 /**
@@ -148,11 +191,16 @@ export const AlertsSchema = z.strictObject({
  */
 export const DocumentSchema = z.strictObject({
   /** The JSON Schema editors check the file with (`./schema.json`); not read otherwise. */
-  $schema: z.string(allowed('the path or URL of a JSON Schema, e.g. "./schema.json"')).optional(),
+  $schema: z
+    .string(allowed('the path or URL of a JSON Schema, e.g. "./schema.json"'))
+    .optional()
+    .describe('The JSON Schema editors check this file with: "./schema.json"'),
   defaults: z.unknown().optional(),
   bucket: z.unknown().optional(),
   alerts: z.unknown().optional(),
-  databasesPerStack: wholeNumber(1, MAX_DATABASES_PER_STACK, 'databases').optional(),
+  databasesPerStack: wholeNumber(1, MAX_DATABASES_PER_STACK, 'databases')
+    .optional()
+    .describe('Databases per stack of schedules, alarms, dashboards and secret grants. Default 100'),
   databases: z.array(z.unknown(), allowed('a list of databases')).min(1, allowed('at least one database')),
 });
 
