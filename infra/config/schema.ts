@@ -3,7 +3,16 @@ import { ExportSpecSchema } from '../../functions/core/export-spec.js';
 import { parseOrdsUrl } from '../../functions/core/ords/ords-url.js';
 import { DATABASE_ID, KEY_PREFIX, ON_RUNNING_EXPORT } from '../../functions/core/payloads.js';
 import { CRON_FORMAT, cronProblem, TIME_ZONE_FORMAT, timeZoneProblem } from '../schedule-checks.js';
-import { MAX_ALERT_EMAILS, MAX_DATABASES_PER_STACK, MAX_STALE_AFTER_HOURS } from './limits.js';
+import {
+  DEFAULT_ARCHIVE_AFTER_DAYS,
+  DEFAULT_DATABASES_PER_STACK,
+  DEFAULT_NONCURRENT_VERSIONS_EXPIRE_AFTER_DAYS,
+  DEFAULT_POLL_INTERVAL_SECONDS,
+  DEFAULT_TIMEOUT_HOURS,
+  MAX_ALERT_EMAILS,
+  MAX_DATABASES_PER_STACK,
+  MAX_STALE_AFTER_HOURS,
+} from './limits.js';
 import { parseSecretReference } from './secret-reference.js';
 
 /**
@@ -51,10 +60,12 @@ const SettingsShape = {
   ),
   pollIntervalSeconds: wholeNumber(10, 3600, 'seconds')
     .optional()
-    .describe('Seconds between two status reads of the running export. Default 60'),
+    .describe(
+      `Seconds between two status reads of the running export. Default ${DEFAULT_POLL_INTERVAL_SECONDS}`,
+    ),
   timeoutHours: wholeNumber(1, 72, 'hours')
     .optional()
-    .describe('Hours the export may run before the backup fails. Default 12'),
+    .describe(`Hours the export may run before the backup fails. Default ${DEFAULT_TIMEOUT_HOURS}`),
   prefix: z
     .string()
     .regex(
@@ -139,13 +150,17 @@ export const BucketSchema = z.strictObject({
     .describe("A new bucket's KMS key, or the key an existing bucket is encrypted with"),
   archiveAfterDays: days('0: never')
     .optional()
-    .describe('Days until objects move to Glacier Instant Retrieval; 0: never. Default 30'),
+    .describe(
+      `Days until objects move to Glacier Instant Retrieval; 0: never. Default ${DEFAULT_ARCHIVE_AFTER_DAYS}`,
+    ),
   expireAfterDays: days('0: never')
     .optional()
     .describe('Days until objects expire, more than archiveAfterDays; 0: never. Default 0'),
   noncurrentVersionsExpireAfterDays: days('0: kept forever')
     .optional()
-    .describe('Days a replaced or expired version is kept; 0: forever. Default 30'),
+    .describe(
+      `Days a replaced or expired version is kept; 0: forever. Default ${DEFAULT_NONCURRENT_VERSIONS_EXPIRE_AFTER_DAYS}`,
+    ),
   objectLock: z
     .strictObject({
       mode: z.enum(['GOVERNANCE', 'COMPLIANCE']),
@@ -200,7 +215,9 @@ export const DocumentSchema = z.strictObject({
   alerts: z.unknown().optional(),
   databasesPerStack: wholeNumber(1, MAX_DATABASES_PER_STACK, 'databases')
     .optional()
-    .describe('Databases per stack of schedules, alarms, dashboards and secret grants. Default 100'),
+    .describe(
+      `Databases per stack of schedules, alarms, dashboards and secret grants. Default ${DEFAULT_DATABASES_PER_STACK}`,
+    ),
   databases: z.array(z.unknown(), allowed('a list of databases')).min(1, allowed('at least one database')),
 });
 
