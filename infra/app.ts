@@ -1,7 +1,7 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { buildApp } from './build-app.js';
-import { CONFIG_FILE_CONTEXT_KEY, ConfigError, DEFAULT_CONFIG_FILE, loadConfig } from './config.js';
+import { CONFIG_FILE_CONTEXT_KEY, ConfigError, DEFAULT_CONFIG_FILE, loadConfig } from './config/index.js';
 import { stackLimitProblems, templatesOf } from './stack-limits.js';
 
 /** The CDK app: `npx cdk synth -c ords-datapump-backup:configFile=config/prod.json`. */

@@ -1,5 +1,5 @@
 import type { App, Stack } from 'aws-cdk-lib';
-import { type BackupConfig, ConfigError, type DatabaseConfig } from './config.js';
+import { type BackupConfig, ConfigError, type DatabaseConfig } from './config/index.js';
 import { DatabaseStack } from './database-stack.js';
 import { OrdsBackupStack } from './ords-backup-stack.js';
 import { MANAGED_POLICIES_PER_ROLE } from './policy-size.js';

@@ -1,6 +1,6 @@
 import { type DatabaseBindingInput, DatabaseBindingSchema } from '../functions/core/binding.js';
 import { describeIssues } from '../functions/core/payloads.js';
-import type { DatabaseConfig } from './config.js';
+import type { DatabaseConfig } from './config/index.js';
 
 /**
  * The deploy-time binding of one database: its ORDS URL, secret, key prefix and run settings, as

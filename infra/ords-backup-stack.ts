@@ -4,7 +4,7 @@ import { BucketEncryption, ObjectLockRetention } from 'aws-cdk-lib/aws-s3';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { DEFAULT_BINDING_PATH } from '../functions/core/binding.js';
-import type { BackupConfig, BucketConfig } from './config.js';
+import type { BackupConfig, BucketConfig } from './config/index.js';
 import { BackupAgeCheck } from './constructs/backup-age-check.js';
 import { BackupAlerts } from './constructs/backup-alerts.js';
 import { BackupBucket, type BackupBucketProps } from './constructs/backup-bucket.js';

@@ -35,7 +35,9 @@ export async function synthesizeDefinition(projectRoot: string, outdir: string):
     context?: Record<string, unknown>;
   };
   const { buildApp } = await import('../infra/build-app.js');
-  const { loadConfig, CONFIG_FILE_CONTEXT_KEY, DEFAULT_CONFIG_FILE } = await import('../infra/config.js');
+  const { loadConfig, CONFIG_FILE_CONTEXT_KEY, DEFAULT_CONFIG_FILE } = await import(
+    '../infra/config/index.js'
+  );
   const context: Record<string, unknown> = { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] };
   const app = new App({ context, outdir });
   const configFile = String(context[CONFIG_FILE_CONTEXT_KEY] ?? DEFAULT_CONFIG_FILE);

@@ -66,6 +66,14 @@ export interface BackupBucketProps {
 }
 
 /**
+ * Whether objects would expire before (or when) they are archived: both lifecycle steps are on
+ * (0 days turns one off) and expiry does not come later than the move to Glacier Instant Retrieval.
+ */
+export function expiresBeforeArchived(archiveDays: number, expireDays: number): boolean {
+  return expireDays > 0 && archiveDays > 0 && expireDays <= archiveDays;
+}
+
+/**
  * The bucket the dump files, logs and manifests are stored in: a new bucket that is encrypted,
  * private, TLS-only, versioned, retained when the stack is deleted and tiered by a lifecycle, or an
  * existing one.
@@ -107,7 +115,7 @@ export class BackupBucket extends Construct {
     if (props.encryptionKey && encryption !== BucketEncryption.KMS) {
       throw new Error(`${path}: encryptionKey needs encryption KMS, got ${encryption}`);
     }
-    if (expireDays > 0 && archiveDays > 0 && expireDays <= archiveDays) {
+    if (expiresBeforeArchived(archiveDays, expireDays)) {
       throw new Error(
         `${path}: expireAfter must be longer than archiveAfter (${archiveDays} days), got ${expireDays} days`,
       );

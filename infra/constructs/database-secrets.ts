@@ -11,7 +11,7 @@ import {
 } from 'aws-cdk-lib/aws-iam';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct, DependencyGroup } from 'constructs';
-import { type DatabaseConfig, parseSecretReference } from '../config.js';
+import { type DatabaseConfig, parseSecretReference } from '../config/index.js';
 import { MANAGED_POLICY_MAX_CHARS, policyLength } from '../policy-size.js';
 
 /** Properties of `DatabaseSecrets`. */

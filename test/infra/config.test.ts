@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, parseConfig, parseSecretReference } from '../../infra/config.js';
+import { ConfigError, loadConfig, parseConfig, parseSecretReference } from '../../infra/config/index.js';
 import { exampleConfig } from './synth.js';
 
 const ORDERS = {
@@ -193,7 +193,7 @@ describe('configuration', () => {
     });
 
     expect(problems).toEqual([
-      'config/test.json: defualts is not a known key; allowed: defaults, bucket, alerts, databasesPerStack, databases',
+      'config/test.json: defualts is not a known key; allowed: $schema, defaults, bucket, alerts, databasesPerStack, databases',
       'config/test.json: defaults.schedule.zone is not a known key; allowed: cron, timeZone',
       'config/test.json: bucket.name is not a known key; allowed: existingBucketName, encryption, kmsKeyArn, ' +
         'archiveAfterDays, expireAfterDays, noncurrentVersionsExpireAfterDays, objectLock',
@@ -278,7 +278,7 @@ describe('configuration', () => {
       const path = join(directory, 'broken.json');
       writeFileSync(path, '{ "databases": [ }');
 
-      expect(() => loadConfig(path)).toThrow(/broken\.json: is not valid JSON/);
+      expect(() => loadConfig(path)).toThrow(/broken\.json:1:18: is not valid JSON: Unexpected token '\}'$/);
     } finally {
       rmSync(directory, { recursive: true, force: true });
     }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/build-app.js';
-import { ConfigError, MAX_DATABASES_PER_STACK } from '../../infra/config.js';
+import { ConfigError, MAX_DATABASES_PER_STACK } from '../../infra/config/index.js';
 import {
   MANAGED_POLICIES_PER_ROLE,
   MANAGED_POLICY_MAX_CHARS,

@@ -6,7 +6,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { expect } from 'vitest';
 import { type BackupApp, buildApp } from '../../infra/build-app.js';
-import { type BackupConfig, loadConfig, parseConfig } from '../../infra/config.js';
+import { type BackupConfig, loadConfig, parseConfig } from '../../infra/config/index.js';
 
 /** Helpers shared by the infra tests: an App configured as `cdk synth` configures it, synthesized once. */
 

@@ -1,0 +1,45 @@
+/** Numeric limits and defaults of the configuration file, each with the reason for its value. */
+
+/** Default time between two status reads of a running export. */
+export const DEFAULT_POLL_INTERVAL_SECONDS = 60;
+/** Default time an export may run before the backup fails. */
+export const DEFAULT_TIMEOUT_HOURS = 12;
+
+/**
+ * Most status reads one execution can make. A Standard execution keeps at most 25,000 history
+ * events (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html) and one poll
+ * (Wait, Task, Choice) writes 9; the rest is left for starting, copying and retries.
+ */
+export const MAX_POLLS_PER_EXECUTION = 2_500;
+
+/**
+ * Longest `staleAfterHours`: a little over a year, enough for a yearly schedule with the longest
+ * export. The stale-backup alarm compares an hourly gauge (HoursSinceLastBackup) with it, so no
+ * CloudWatch evaluation window limits it.
+ */
+export const MAX_STALE_AFTER_HOURS = 9_000;
+/**
+ * Hours `staleAfterHours` must exceed the longest time between two scheduled backups: one for a
+ * daylight-saving shift, one for a backup that takes longer than the one before.
+ */
+export const STALE_AFTER_MARGIN_HOURS = 2;
+
+/** Default number of databases whose schedules, alarms, dashboard rows and secret grants share one stack. */
+export const DEFAULT_DATABASES_PER_STACK = 100;
+/**
+ * Most databases one stack may hold. Each database adds 2 resources (schedule, stale-backup alarm)
+ * and, measured with the templates written without indentation, 3.8–4.2 KB (schedule input, alarm,
+ * four dashboard widgets, its secret ARN in a managed policy) to its stack; CloudFormation allows
+ * 500 resources and 1 MB per template. 150 databases make about 310 resources and 0.57–0.63 MB,
+ * which leaves a third of the template for long URLs, schema lists and secret names;
+ * `infra/stack-limits.ts` checks the real templates at every synth.
+ */
+export const MAX_DATABASES_PER_STACK = 150;
+
+/** Default days after which stored objects move to S3 Glacier Instant Retrieval (0: never). */
+export const DEFAULT_ARCHIVE_AFTER_DAYS = 30;
+/** Default days a replaced or deleted object version is kept before it is deleted (0: kept forever). */
+export const DEFAULT_NONCURRENT_VERSIONS_EXPIRE_AFTER_DAYS = 30;
+
+/** Most e-mail addresses subscribed to the alert topic by this stack (more: use a mailing list). */
+export const MAX_ALERT_EMAILS = 20;

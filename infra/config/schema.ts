@@ -1,0 +1,229 @@
+import { z } from 'zod';
+import { ExportSpecSchema } from '../../functions/core/export-spec.js';
+import { parseOrdsUrl } from '../../functions/core/ords/ords-url.js';
+import { DATABASE_ID, KEY_PREFIX, ON_RUNNING_EXPORT } from '../../functions/core/payloads.js';
+import { CRON_FORMAT, cronProblem, TIME_ZONE_FORMAT, timeZoneProblem } from '../schedule-checks.js';
+import {
+  DEFAULT_ARCHIVE_AFTER_DAYS,
+  DEFAULT_DATABASES_PER_STACK,
+  DEFAULT_NONCURRENT_VERSIONS_EXPIRE_AFTER_DAYS,
+  DEFAULT_POLL_INTERVAL_SECONDS,
+  DEFAULT_TIMEOUT_HOURS,
+  MAX_ALERT_EMAILS,
+  MAX_DATABASES_PER_STACK,
+  MAX_STALE_AFTER_HOURS,
+} from './limits.js';
+import { parseSecretReference } from './secret-reference.js';
+
+/**
+ * The zod schema of the configuration file, one section at a time: the syntax and range of each
+ * field, with messages that list what is allowed. Rules across fields are in `rules.ts`.
+ */
+
+const allowed = (text: string) => ({ error: `allowed: ${text}` });
+
+function wholeNumber(min: number, max: number, unit: string) {
+  const error = allowed(`whole ${unit} from ${min} to ${max}`);
+  return z.number(error).int(error).min(min, error).max(max, error);
+}
+
+/** A string checked by a function returning a sentence (the problem) or null. */
+function checkedString(problem: (value: string) => string | null) {
+  return z.string().superRefine((value, ctx) => {
+    const found = problem(value);
+    if (found) ctx.addIssue({ code: 'custom', message: found });
+  });
+}
+
+const ScheduleSchema = z.strictObject({
+  cron: checkedString((value) => {
+    const problem = cronProblem(value);
+    return problem ? `${problem}; allowed: ${CRON_FORMAT}` : null;
+  })
+    .optional()
+    .describe(
+      'EventBridge Scheduler cron, 6 fields: minutes hours day-of-month month day-of-week year. Default "0 2 * * ? *"',
+    ),
+  timeZone: checkedString((value) => {
+    const problem = timeZoneProblem(value);
+    return problem ? `${problem}; allowed: ${TIME_ZONE_FORMAT}` : null;
+  })
+    .optional()
+    .describe('IANA time zone the cron expression is read in, e.g. Europe/Berlin. Default "UTC"'),
+});
+
+/** Settings a database can give and `defaults` can give for all of them. Unresolved (all optional). */
+const SettingsShape = {
+  schedule: ScheduleSchema.optional().describe('When the backup starts'),
+  export: ExportSpecSchema.optional().describe(
+    'What Data Pump exports: jobMode, schemas or filter, threads, datapumpDir',
+  ),
+  pollIntervalSeconds: wholeNumber(10, 3600, 'seconds')
+    .optional()
+    .describe(
+      `Seconds between two status reads of the running export. Default ${DEFAULT_POLL_INTERVAL_SECONDS}`,
+    ),
+  timeoutHours: wholeNumber(1, 72, 'hours')
+    .optional()
+    .describe(`Hours the export may run before the backup fails. Default ${DEFAULT_TIMEOUT_HOURS}`),
+  prefix: z
+    .string()
+    .regex(
+      KEY_PREFIX,
+      allowed(`empty, or folder names of letters, digits and !_.*'()- each ending with /, e.g. "backups/"`),
+    )
+    .optional()
+    .describe('S3 key prefix of the backups: empty or ending with /. Default ""'),
+  acceptCompletedWithErrors: z
+    .boolean(allowed('true or false'))
+    .optional()
+    .describe('Whether an export "completed with N error(s)" counts as a success. Default false'),
+  onRunningExport: z
+    .enum(ON_RUNNING_EXPORT)
+    .optional()
+    .describe(
+      'When an earlier run\'s export is still running: fail this run, or adopt that export. Default "fail"',
+    ),
+  enabled: z
+    .boolean(allowed('true or false'))
+    .optional()
+    .describe('Whether the database is scheduled and alarmed. Default true'),
+  staleAfterHours: wholeNumber(1, MAX_STALE_AFTER_HOURS, 'hours')
+    .optional()
+    .describe(
+      'Hours since the last verified backup before its alarm goes off. Default: longest schedule gap + timeoutHours + 2',
+    ),
+};
+
+/** `defaults`: the settings every database inherits unless it gives its own. */
+export const DefaultsSchema = z.strictObject(SettingsShape);
+
+/** One entry of `databases`, before `defaults` are applied. */
+export const DatabaseSchema = z.strictObject({
+  id: z
+    .string(allowed('a string'))
+    .regex(DATABASE_ID, allowed('2 to 32 of a-z, 0-9 and -, starting with a letter, not ending with -'))
+    .describe('Unique id: S3 folder, dump file names, schedule and metrics'),
+  ordsUrl: checkedString((value) => {
+    try {
+      parseOrdsUrl(value);
+      return null;
+    } catch (error) {
+      // parseOrdsUrl's messages start with `ORDS URL "<value>"`: the value is already named.
+      return `it ${(error as Error).message.replace(/^ORDS URL "[^"]*" /, '')}`;
+    }
+  }).describe('ORDS URL up to and including the schema alias: https://host[:port]/ords/[db/]alias/'),
+  secret: checkedString((value) => {
+    try {
+      parseSecretReference(value);
+      return null;
+    } catch (error) {
+      return (error as Error).message;
+    }
+  }).describe('Name or ARN of the existing Secrets Manager secret with the ORDS credentials'),
+  ...SettingsShape,
+});
+
+const days = (what: string) => wholeNumber(0, 36_500, `days (${what})`);
+
+/** `bucket`: where backups are stored. */
+export const BucketSchema = z.strictObject({
+  existingBucketName: z
+    .string()
+    .regex(
+      /^(?!xn--)(?!.*\.\.)(?!\d+\.\d+\.\d+\.\d+$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+      allowed('an S3 bucket name: 3 to 63 of a-z, 0-9, . and -'),
+    )
+    .optional()
+    .describe('An existing bucket to store into, used as it is. Default: a new bucket'),
+  encryption: z
+    .enum(['s3', 'kms'])
+    .optional()
+    .describe('Encryption of a new bucket. Default "s3", or "kms" with kmsKeyArn'),
+  kmsKeyArn: z
+    .string()
+    .regex(
+      /^arn:aws[a-z-]*:kms:[a-z]{2}(-[a-z]+)+-\d:\d{12}:key\/(mrk-[0-9a-f]{32}|[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12})$/,
+      allowed('a KMS key ARN, arn:aws:kms:<region>:<account>:key/<key id> (not an alias)'),
+    )
+    .optional()
+    .describe("A new bucket's KMS key, or the key an existing bucket is encrypted with"),
+  archiveAfterDays: days('0: never')
+    .optional()
+    .describe(
+      `Days until objects move to Glacier Instant Retrieval; 0: never. Default ${DEFAULT_ARCHIVE_AFTER_DAYS}`,
+    ),
+  expireAfterDays: days('0: never')
+    .optional()
+    .describe('Days until objects expire, more than archiveAfterDays; 0: never. Default 0'),
+  noncurrentVersionsExpireAfterDays: days('0: kept forever')
+    .optional()
+    .describe(
+      `Days a replaced or expired version is kept; 0: forever. Default ${DEFAULT_NONCURRENT_VERSIONS_EXPIRE_AFTER_DAYS}`,
+    ),
+  objectLock: z
+    .strictObject({
+      mode: z.enum(['GOVERNANCE', 'COMPLIANCE']),
+      retentionDays: wholeNumber(1, 36_500, 'days'),
+    })
+    .optional()
+    .describe('Object Lock of a new bucket: every object version is protected for retentionDays'),
+});
+
+/** `alerts`: where failure and stale-backup alerts go. */
+export const AlertsSchema = z.strictObject({
+  existingTopicArn: z
+    .string()
+    .regex(
+      /^arn:aws[a-z-]*:sns:[a-z]{2}(-[a-z]+)+-\d:\d{12}:[A-Za-z0-9_-]{1,256}$/,
+      allowed(
+        'an SNS standard topic ARN, arn:aws:sns:<region>:<account>:<name> (FIFO topics cannot take alarms)',
+      ),
+    )
+    .optional()
+    .describe('An existing SNS standard topic to alert. Default: a new encrypted topic'),
+  emails: z
+    .array(
+      z
+        .string()
+        .regex(
+          /^[^\s@"<>,;]+@[^\s@"<>,;]+\.[A-Za-z]{2,}$/,
+          allowed('an e-mail address such as ops@example.com'),
+        ),
+      allowed('a list of e-mail addresses'),
+    )
+    .max(
+      MAX_ALERT_EMAILS,
+      allowed(`at most ${MAX_ALERT_EMAILS} addresses (subscribe a mailing list for more)`),
+    )
+    .optional()
+    .describe('E-mail addresses subscribed to the alert topic (each confirms once)'),
+});
+
+/**
+ * The top level of the file. The sections are parsed one by one with their own schemas, so that
+ * their problems are named `defaults.…`, `bucket.…` or `database "<id>": …`.
+ */
+export const DocumentSchema = z.strictObject({
+  /** The JSON Schema editors check the file with (`./schema.json`); not read otherwise. */
+  $schema: z
+    .string(allowed('the path or URL of a JSON Schema, e.g. "./schema.json"'))
+    .optional()
+    .describe('The JSON Schema editors check this file with: "./schema.json"'),
+  defaults: z.unknown().optional(),
+  bucket: z.unknown().optional(),
+  alerts: z.unknown().optional(),
+  databasesPerStack: wholeNumber(1, MAX_DATABASES_PER_STACK, 'databases')
+    .optional()
+    .describe(
+      `Databases per stack of schedules, alarms, dashboards and secret grants. Default ${DEFAULT_DATABASES_PER_STACK}`,
+    ),
+  databases: z.array(z.unknown(), allowed('a list of databases')).min(1, allowed('at least one database')),
+});
+
+/** The `defaults` section as parsed (every setting optional). */
+export type Settings = z.output<typeof DefaultsSchema>;
+/** The bucket section as parsed, before its defaults are applied. */
+export type BucketSettings = z.output<typeof BucketSchema>;
+/** One database as parsed, before `defaults` are applied. */
+export type DatabaseSettings = z.output<typeof DatabaseSchema>;

@@ -1,0 +1,109 @@
+import type { ExportSpec } from '../../functions/core/export-spec.js';
+import type { ON_RUNNING_EXPORT } from '../../functions/core/payloads.js';
+
+/** When a database is backed up. */
+export interface ScheduleConfig {
+  /**
+   * EventBridge Scheduler cron expression, the six fields only (`minutes hours day-of-month month
+   * day-of-week year`), `?` in day-of-month or day-of-week.
+   * @default '0 2 * * ? *'
+   */
+  readonly cron: string;
+  /** IANA time zone the cron expression is read in (daylight saving time is followed). @default 'UTC' */
+  readonly timeZone: string;
+}
+
+/** One database to back up, with the defaults applied. */
+export interface DatabaseConfig {
+  /** Unique id: S3 folder, dump file names, metric dimension (`DATABASE_ID`: 2–32 of `a-z 0-9 -`). */
+  readonly id: string;
+  /** The ORDS URL up to and including the schema alias, normalized to end with `/`. */
+  readonly ordsUrl: string;
+  /** Name or ARN of the existing Secrets Manager secret holding the ORDS credentials. */
+  readonly secret: string;
+  /** When to run. @default DEFAULT_SCHEDULE */
+  readonly schedule: ScheduleConfig;
+  /** What to export (Data Pump job mode, schemas or filter, threads, directory). */
+  readonly export: ExportSpec;
+  /** Seconds between two status reads of the running export, 10–3600. @default 60 */
+  readonly pollIntervalSeconds: number;
+  /** Hours the export may run before the backup fails, 1–72. @default 12 */
+  readonly timeoutHours: number;
+  /** S3 key prefix of this database's backups: empty or ending with `/`. @default '' */
+  readonly prefix: string;
+  /** Whether an export the log reports "completed with N error(s)" counts as a success. @default false */
+  readonly acceptCompletedWithErrors: boolean;
+  /** What to do when an earlier run's export is still running: fail, or adopt it. @default 'fail' */
+  readonly onRunningExport: (typeof ON_RUNNING_EXPORT)[number];
+  /** Whether the database is scheduled (and its secret readable by the functions). @default true */
+  readonly enabled: boolean;
+  /**
+   * Hours since the last verified backup after which the database's stale-backup alarm goes off,
+   * 1–9000. @default - the longest gap between two scheduled starts + timeoutHours + 2, see
+   * `defaultStaleAfterHours`
+   */
+  readonly staleAfterHours: number;
+}
+
+/** Object Lock of a new bucket: every stored object version is protected for `retentionDays`. */
+export interface ObjectLockConfig {
+  /** GOVERNANCE: users with s3:BypassGovernanceRetention may still delete; COMPLIANCE: nobody can. */
+  readonly mode: 'GOVERNANCE' | 'COMPLIANCE';
+  /** Days each new object version is protected, 1–36500. */
+  readonly retentionDays: number;
+}
+
+/** Where backups are stored. The lifecycle, lock and key settings apply to a new bucket only. */
+export interface BucketConfig {
+  /** Name of an existing bucket to store into. @default - a new bucket is created */
+  readonly existingBucketName?: string;
+  /**
+   * Encryption of a new bucket: `s3` (S3-managed keys) or `kms` (a customer-managed KMS key,
+   * `kmsKeyArn` or a new one with rotation). @default 's3', or 'kms' with `kmsKeyArn`
+   */
+  readonly encryption: 's3' | 'kms';
+  /** ARN of an existing KMS key: a new bucket's key, or the key an existing bucket is encrypted with. */
+  readonly kmsKeyArn?: string;
+  /** Days after which objects move to S3 Glacier Instant Retrieval; 0: never. @default 30 */
+  readonly archiveAfterDays: number;
+  /** Days after which objects expire (a delete marker hides them); 0: never. @default 0 */
+  readonly expireAfterDays: number;
+  /** Days a replaced or expired version is kept before it is deleted; 0: forever. @default 30 */
+  readonly noncurrentVersionsExpireAfterDays: number;
+  /** Object Lock of a new bucket. @default - none */
+  readonly objectLock?: ObjectLockConfig;
+}
+
+/** Where failure and stale-backup alerts go. */
+export interface AlertsConfig {
+  /** ARN of an existing SNS standard topic to alert. @default - a new encrypted topic is created */
+  readonly existingTopicArn?: string;
+  /** E-mail addresses subscribed to the topic (each must confirm once). @default [] */
+  readonly emails: readonly string[];
+}
+
+/** The validated configuration. */
+export interface BackupConfig {
+  /** Where it was read from, for messages. */
+  readonly sourceName: string;
+  readonly bucket: BucketConfig;
+  readonly alerts: AlertsConfig;
+  /**
+   * Databases per stack of per-database resources (schedules, alarms, dashboards, secret grants),
+   * assigned by their position in `databases`. @default 100
+   */
+  readonly databasesPerStack: number;
+  /** Every configured database, enabled or not, in file order. */
+  readonly databases: readonly DatabaseConfig[];
+}
+
+/** A configuration that cannot be used; `problems` holds one line per problem. */
+export class ConfigError extends Error {
+  readonly problems: readonly string[];
+
+  constructor(problems: readonly string[]) {
+    super(problems.join('\n'));
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
