@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { type ExportSpec, ExportSpecSchema } from '../functions/core/export-spec.js';
 import { parseOrdsUrl } from '../functions/core/ords/ords-url.js';
-import { DATABASE_ID, KEY_PREFIX, ON_RUNNING_EXPORT } from '../functions/core/payloads.js';
+import { DATABASE_ID, KEY_PREFIX, ON_RUNNING_EXPORT, SERVER_CLEANUP } from '../functions/core/payloads.js';
 import {
   CRON_FORMAT,
   cronProblem,
@@ -123,6 +123,13 @@ export interface DatabaseConfig {
    * {@link defaultStaleAfterHours}
    */
   readonly staleAfterHours: number;
+  /**
+   * What a run removes from the database server once its backup is stored: 'off', its dump and log
+   * 'files', or 'files-and-control-table'. @default 'files-and-control-table'
+   */
+  readonly serverCleanup: (typeof SERVER_CLEANUP)[number];
+  /** Autonomous Database: remove files with DBMS_CLOUD.DELETE_FILE instead of UTL_FILE.FREMOVE. @default false */
+  readonly autonomousDatabase: boolean;
 }
 
 /** Object Lock of a new bucket: every stored object version is protected for `retentionDays`. */
@@ -267,6 +274,9 @@ const SettingsShape = {
   onRunningExport: z.enum(ON_RUNNING_EXPORT).optional(),
   enabled: z.boolean(allowed('true or false')).optional(),
   staleAfterHours: wholeNumber(1, MAX_STALE_AFTER_HOURS, 'hours').optional(),
+  // Server cleanup (issue 12).
+  serverCleanup: z.enum(SERVER_CLEANUP).optional(),
+  autonomousDatabase: z.boolean(allowed('true or false')).optional(),
 };
 
 const DefaultsSchema = z.strictObject(SettingsShape);
@@ -565,6 +575,8 @@ function resolveDatabase(
       enabled: pick('enabled') ?? true,
       staleAfterHours:
         pick('staleAfterHours') ?? defaultStaleAfterHours(cron, timeoutHours, new Date().getUTCFullYear()),
+      serverCleanup: pick('serverCleanup') ?? 'files-and-control-table',
+      autonomousDatabase: pick('autonomousDatabase') ?? false,
     },
   };
 }

@@ -46,6 +46,8 @@ const TASK_HANDLERS: Readonly<Record<string, string>> = {
   'Read log': '../functions/handlers/read-log.js',
   'Copy file': '../functions/handlers/copy-file.js',
   'Write manifest': '../functions/handlers/write-manifest.js',
+  'Clean up server': '../functions/handlers/clean-up-server.js',
+  'Remove dump files': '../functions/handlers/clean-up-server.js',
 };
 
 /** Options of one local run. Everything is optional: the defaults back up the embedded simulator. */
@@ -70,6 +72,8 @@ export interface LocalRunOptions {
   readonly maxInvocationSeconds?: number;
   readonly acceptCompletedWithErrors?: boolean;
   readonly onRunningExport?: 'fail' | 'adopt';
+  /** Leave this run's files and control table on the database server (`serverCleanup: off`). @default false */
+  readonly keepServerFiles?: boolean;
   /** The execution's name. @default `<database>_local-<start time>-<random>` */
   readonly executionName?: string;
   /**
@@ -168,6 +172,8 @@ export async function runLocalBackup(options: LocalRunOptions = {}): Promise<Loc
       timeoutSeconds: 12 * 3600,
       acceptCompletedWithErrors: options.acceptCompletedWithErrors ?? false,
       onRunningExport: options.onRunningExport ?? 'fail',
+      // As deployed: cleanup on unless asked to keep the files.
+      serverCleanup: options.keepServerFiles ? 'off' : 'files-and-control-table',
     };
     const input = parsePayload(
       ExecutionInputSchema,
