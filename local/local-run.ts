@@ -23,6 +23,7 @@ import { type OrdsSimulator, type SimulatorOptions, startOrdsSimulator } from '.
 import { type LocalS3, startLocalS3 } from '../test/helpers/local-s3.js';
 import { type LocalAwsServer, startLocalAwsServer } from './aws-server.js';
 import { type LocalDefinition, synthesizeDefinition, type TemplateFunction } from './definition.js';
+import { describeCleanup } from './describe-cleanup.js';
 import { formatBytes } from './format.js';
 import { startOutageProxy } from './outage-proxy.js';
 
@@ -513,6 +514,8 @@ function describeOutput(stateName: string, output: unknown): string | undefined 
     }
     case 'Write manifest':
       return `  manifest ${state?.result?.manifest}`;
+    case 'Remove dump files':
+      return describeCleanup(state).join('\n') || undefined;
     default:
       return undefined;
   }
