@@ -9,7 +9,6 @@ import { BackupDashboards } from './constructs/backup-dashboards.js';
 import { DatabaseBindings } from './constructs/database-bindings.js';
 import { DatabaseSchedules } from './constructs/database-schedules.js';
 import { DatabaseSecrets } from './constructs/database-secrets.js';
-import { ServerCleanupAlarms } from './constructs/server-cleanup-alarms.js';
 import { StaleBackupAlarms } from './constructs/stale-backup-alarms.js';
 import { bindingOf } from './database-binding.js';
 
@@ -31,7 +30,7 @@ export interface DatabaseStackProps extends StackProps {
 
 /**
  * The per-database resources of a slice of the configured databases: one binding, one schedule, one
- * stale-backup alarm, one server-cleanup alarm and one dashboard row per enabled database, and the policies that let the
+ * stale-backup alarm and one dashboard row per enabled database, and the policies that let the
  * functions read their secrets. Splitting them into several such stacks keeps every stack under
  * CloudFormation's 500 resources and 1 MB per template, and every policy under IAM's size limits,
  * whatever the number of databases.
@@ -45,8 +44,6 @@ export class DatabaseStack extends Stack {
   readonly secrets: DatabaseSecrets;
   /** One stale-backup alarm per enabled database. */
   readonly alarms: StaleBackupAlarms;
-  /** One server-cleanup alarm per enabled database whose serverCleanup is not off. */
-  readonly cleanupAlarms: ServerCleanupAlarms;
   /** The dashboards, one row per enabled database. */
   readonly dashboards: BackupDashboards;
   /** The ids of this stack's databases, enabled or not, in configuration order. */
@@ -82,12 +79,6 @@ export class DatabaseStack extends Stack {
         id: database.id,
         staleAfter: Duration.hours(database.staleAfterHours),
       })),
-      topic: props.alertTopic,
-    });
-    this.cleanupAlarms = new ServerCleanupAlarms(this, 'ServerCleanupAlarms', {
-      databases: enabled
-        .filter((database) => database.serverCleanup !== 'off')
-        .map((database) => database.id),
       topic: props.alertTopic,
     });
     this.dashboards = new BackupDashboards(this, 'Dashboards', { databases: props.databases });

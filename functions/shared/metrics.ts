@@ -91,10 +91,15 @@ export function recordBackupAge(database: string, hours: number): void {
   m.publishStoredMetrics();
 }
 
-/** Records whether a run's server cleanup failed (files or control table left on the server). */
+/**
+ * Records whether a run's server cleanup failed (files or control table left on the server): per
+ * database, and once more with the service dimension only, which the one cleanup alarm watches.
+ */
 export function recordServerCleanup(database: string, failed: boolean): void {
   const m = backupMetrics();
   m.addDimension(MetricDimension.Database, database);
+  m.addMetric(BackupMetric.ServerCleanupFailed, MetricUnit.Count, failed ? 1 : 0);
+  m.publishStoredMetrics();
   m.addMetric(BackupMetric.ServerCleanupFailed, MetricUnit.Count, failed ? 1 : 0);
   m.publishStoredMetrics();
 }
