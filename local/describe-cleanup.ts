@@ -15,7 +15,9 @@ export function describeCleanup(output: unknown): string[] {
     return ['  server   cleanup off: the files and the control table stay on the server'];
   const removed = cleanup.removedFiles ?? [];
   const lines = [
-    `  server   removed ${removed.length} file(s)${removed.length > 0 ? `: ${removed.join(', ')}` : ''}`,
+    removed.length > 0
+      ? `  server   removed ${removed.length} file(s): ${removed.join(', ')}`
+      : `  server   removed no file${cleanup.serverCleanup === 'done' ? ': nothing of this run was left' : ''}`,
     ...(cleanup.droppedControlTable
       ? [`           dropped control table ${cleanup.droppedControlTable}`]
       : []),
