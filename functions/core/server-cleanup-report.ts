@@ -63,7 +63,10 @@ export function statementFailure(
   return { serverCleanup: 'failed', removedFiles, droppedControlTable: null, reason };
 }
 
-/** Whether an object exists (HeadObject); S3 errors other than 404 throw as storage errors. */
+/**
+ * Whether an object exists (HeadObject). Without s3:ListBucket S3 answers a missing key with 403,
+ * so 403 counts as absent too; other S3 errors throw as storage errors.
+ */
 export async function objectExists(
   deps: { readonly s3: S3Client; readonly bucket: string },
   key: string,
@@ -73,7 +76,7 @@ export async function objectExists(
     return true;
   } catch (error) {
     const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-    if (status === 404 || (error as { name?: string }).name === 'NotFound') return false;
+    if (status === 404 || status === 403 || (error as { name?: string }).name === 'NotFound') return false;
     throw toStorageError(error, deps.bucket, key);
   }
 }

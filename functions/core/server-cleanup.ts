@@ -111,7 +111,9 @@ export async function cleanUpServer(
       serverCleanup: 'failed',
       removedFiles: [],
       droppedControlTable: null,
-      reason: `s3://${deps.bucket}/${manifestKey(folder)} does not exist: nothing is removed before the manifest is stored`,
+      reason:
+        `s3://${deps.bucket}/${manifestKey(folder)} does not exist (or cannot be read): nothing is removed ` +
+        'from the server before the manifest is stored',
     });
   }
   const remover: FileRemover = input.autonomousDatabase ? 'dbms-cloud' : 'utl-file';
