@@ -18,6 +18,8 @@ export function bindingOf(database: DatabaseConfig): DatabaseBindingInput {
     timeoutSeconds: database.timeoutHours * 3600,
     acceptCompletedWithErrors: database.acceptCompletedWithErrors,
     onRunningExport: database.onRunningExport,
+    serverCleanup: database.serverCleanup,
+    autonomousDatabase: database.autonomousDatabase,
   };
   const checked = DatabaseBindingSchema.safeParse(binding);
   if (!checked.success) {

@@ -11,6 +11,7 @@ import { BackupBucket, type BackupBucketProps } from './constructs/backup-bucket
 import { BackupFunctions } from './constructs/backup-functions.js';
 import { BackupStateMachine } from './constructs/backup-state-machine.js';
 import { RunLauncher } from './constructs/run-launcher.js';
+import { ServerCleanupAlarm } from './constructs/server-cleanup-alarm.js';
 
 /**
  * Time an execution keeps for copying the files and writing the manifest after the export's own
@@ -57,6 +58,8 @@ export class OrdsBackupStack extends Stack {
   readonly launcher: RunLauncher;
   /** The hourly check publishing HoursSinceLastBackup, which the stale-backup alarms watch. */
   readonly backupAge: BackupAgeCheck;
+  /** The alarm on failed server cleanups, when an enabled database cleans up its server. */
+  readonly serverCleanupAlarm: ServerCleanupAlarm | undefined;
 
   constructor(scope: Construct, id: string, props: OrdsBackupStackProps) {
     super(scope, id, {
@@ -108,6 +111,10 @@ export class OrdsBackupStack extends Stack {
       bucket: this.bucket.bucket,
       parameterPath: this.bindingParameterPath,
     });
+
+    this.serverCleanupAlarm = enabled.some((database) => database.serverCleanup !== 'off')
+      ? new ServerCleanupAlarm(this, 'ServerCleanupAlarm', { topic: this.alerts.topic })
+      : undefined;
 
     new CfnOutput(this, 'BucketName', {
       description: 'Where backups are stored',

@@ -22,6 +22,7 @@ import {
 import { type OrdsSimulator, type SimulatorOptions, startOrdsSimulator } from '../simulator/index.js';
 import { type LocalAwsServer, startLocalAwsServer } from './aws-server.js';
 import { type LocalDefinition, synthesizeDefinition, type TemplateFunction } from './definition.js';
+import { describeCleanup } from './describe-cleanup.js';
 import { formatBytes } from './format.js';
 import { startOutageProxy } from './outage-proxy.js';
 import { type LocalS3, startLocalS3 } from './s3/local-s3.js';
@@ -46,6 +47,8 @@ const TASK_HANDLERS: Readonly<Record<string, string>> = {
   'Read log': '../functions/handlers/read-log.js',
   'Copy file': '../functions/handlers/copy-file.js',
   'Write manifest': '../functions/handlers/write-manifest.js',
+  'Clean up server': '../functions/handlers/clean-up-server.js',
+  'Remove dump files': '../functions/handlers/clean-up-server.js',
 };
 
 /** Options of one local run. Everything is optional: the defaults back up the embedded simulator. */
@@ -70,6 +73,8 @@ export interface LocalRunOptions {
   readonly maxInvocationSeconds?: number;
   readonly acceptCompletedWithErrors?: boolean;
   readonly onRunningExport?: 'fail' | 'adopt';
+  /** Leave this run's files and control table on the database server (`serverCleanup: off`). @default false */
+  readonly keepServerFiles?: boolean;
   /** The execution's name. @default `<database>_local-<start time>-<random>` */
   readonly executionName?: string;
   /**
@@ -168,6 +173,8 @@ export async function runLocalBackup(options: LocalRunOptions = {}): Promise<Loc
       timeoutSeconds: 12 * 3600,
       acceptCompletedWithErrors: options.acceptCompletedWithErrors ?? false,
       onRunningExport: options.onRunningExport ?? 'fail',
+      // As deployed: cleanup on unless asked to keep the files.
+      serverCleanup: options.keepServerFiles ? 'off' : 'files-and-control-table',
     };
     const input = parsePayload(
       ExecutionInputSchema,
@@ -507,6 +514,8 @@ function describeOutput(stateName: string, output: unknown): string | undefined 
     }
     case 'Write manifest':
       return `  manifest ${state?.result?.manifest}`;
+    case 'Remove dump files':
+      return describeCleanup(state).join('\n') || undefined;
     default:
       return undefined;
   }

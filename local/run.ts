@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { describeCleanup } from './describe-cleanup.js';
 import { formatBytes, parseBytes } from './format.js';
 import { type LocalRunOptions, runLocalBackup } from './local-run.js';
 
@@ -21,6 +22,8 @@ const USAGE = `Usage: npm start -- [options]
   --poll-seconds N            seconds between two job reads (default 2 with the simulator, 30 otherwise)
   --max-invocation-seconds N  the copy step's time budget per invocation (default: the function's timeout)
   --accept-completed-with-errors   count "completed with N error(s)" as success
+  --keep-server-files         leave this run's dump and log files and its control table on the
+                              database server (default: removed through REST-enabled SQL, as deployed)
   --ords-outage-seconds N     once the export has started, play an ORDS outage of N seconds
                               (503s, then refused connections) through a local proxy
   --json                      print the manifest as one JSON line, last on stdout
@@ -42,6 +45,7 @@ const USAGE = `Usage: npm start -- [options]
   --sim-post-answer-lost      the first POST creates its job, then its connection is dropped
   --sim-ignore-keep-master    drop a successful job when it ends, as ORDS before 25.x may
   --sim-serve-dropped-files   serve a dropped job's files by name (with --sim-ignore-keep-master)
+  --sim-no-rest-sql           REST-enabled SQL is off (…/_/sql answers 404): cleanup cannot run
   -h, --help`;
 
 async function main(): Promise<number> {
@@ -57,6 +61,7 @@ async function main(): Promise<number> {
       'poll-seconds': { type: 'string' },
       'max-invocation-seconds': { type: 'string' },
       'accept-completed-with-errors': { type: 'boolean' },
+      'keep-server-files': { type: 'boolean' },
       'ords-outage-seconds': { type: 'string' },
       json: { type: 'boolean' },
       verbose: { type: 'boolean' },
@@ -75,6 +80,7 @@ async function main(): Promise<number> {
       'sim-post-answer-lost': { type: 'boolean' },
       'sim-ignore-keep-master': { type: 'boolean' },
       'sim-serve-dropped-files': { type: 'boolean' },
+      'sim-no-rest-sql': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -98,6 +104,7 @@ async function main(): Promise<number> {
     pollSeconds: optionalNumber('--poll-seconds', values['poll-seconds']),
     maxInvocationSeconds: optionalNumber('--max-invocation-seconds', values['max-invocation-seconds']),
     acceptCompletedWithErrors: values['accept-completed-with-errors'],
+    keepServerFiles: values['keep-server-files'],
     ...(values['ords-outage-seconds'] !== undefined
       ? { ordsOutage: { seconds: optionalNumber('--ords-outage-seconds', values['ords-outage-seconds'])! } }
       : {}),
@@ -128,6 +135,7 @@ async function main(): Promise<number> {
     }
     say(`  total    ${formatBytes(manifest.totalBytes)}`);
   }
+  for (const line of describeCleanup(result.output)) say(line);
   if (json) console.log(JSON.stringify(manifest));
   return 0;
 }
@@ -166,6 +174,7 @@ function simulatorOptions(values: Record<string, string | boolean | undefined>) 
     ...(values['sim-post-answer-lost'] ? { postHangAfterCreate: { destroyAfterMs: 100, count: 1 } } : {}),
     ...(values['sim-ignore-keep-master'] ? { ignoreKeepMaster: true } : {}),
     ...(values['sim-serve-dropped-files'] ? { servesDroppedJobFiles: true } : {}),
+    ...(values['sim-no-rest-sql'] ? { restSql: false } : {}),
   };
 }
 

@@ -16,6 +16,7 @@ export {
 } from './job-store.js';
 export { finalLogLine, oracleElapsed, oracleLogTime, oracleLogTimeJa } from './log-text.js';
 export { type OrdsSimulator, type RecordedRequest, startOrdsSimulator } from './ords-simulator.js';
+export { type InjectedSqlError, type SqlError, splitScript } from './rest-sql.js';
 export {
   defaultSimulatorOptions,
   JOB_OUTCOMES,

@@ -1,4 +1,5 @@
 import { finalLogLine, type LogSubject, logText } from './log-text.js';
+import type { SqlError } from './rest-sql.js';
 import type { JobOutcome, LogLanguage, SimulatorOptions } from './simulator-options.js';
 
 /**
@@ -148,8 +149,54 @@ export class JobStore {
   private readonly all: SimulatedJob[] = [];
   /** Dump files on the database server's disk, per directory object: they outlive dropped jobs. */
   private readonly disk = new Map<string, Set<string>>();
+  /** Files removed through REST-enabled SQL, as `DIRECTORY/name`: their downloads answer 404. */
+  private readonly removed = new Set<string>();
 
   constructor(private readonly options: () => SimulatorOptions) {}
+
+  /** Whether a file of a job was removed from its directory. */
+  isRemoved(job: SimulatedJob, fileName: string): boolean {
+    return this.removed.has(`${job.directory}/${fileName}`);
+  }
+
+  /** `UTL_FILE.FREMOVE`: removes a job's dump or log file from its directory (ORA-29283 when missing). */
+  removeFile(directory: string, fileName: string): SqlError | null {
+    if (!this.options().directories.includes(directory)) {
+      return { code: 29280, message: 'ORA-29280: invalid directory object' };
+    }
+    const exists = this.all.some(
+      (job) =>
+        job.directory === directory &&
+        (job.dumpFiles.some((file) => file.name === fileName) || job.logFileName === fileName),
+    );
+    if (!exists || this.removed.has(`${directory}/${fileName}`)) {
+      return {
+        code: 29283,
+        message:
+          'ORA-29283: invalid file operation: nonexistent file or path\nORA-06512: at "SYS.UTL_FILE", line 270',
+      };
+    }
+    this.removed.add(`${directory}/${fileName}`);
+    this.disk.get(directory)?.delete(fileName);
+    return null;
+  }
+
+  /** `DROP TABLE "OWNER"."JOB" PURGE`: drops a finished job's control table; the job then answers 404. */
+  dropTable(caller: string, owner: string, table: string): SqlError | null {
+    const job = this.live.get(`${owner},${table}`);
+    if (!job) return { code: 942, message: 'ORA-00942: table or view does not exist' };
+    if (caller !== owner) return { code: 1031, message: 'ORA-01031: insufficient privileges' };
+    this.observe(job, false);
+    if (job.finishedAt === null) {
+      return {
+        code: 54,
+        message: 'ORA-00054: resource busy and acquire with NOWAIT specified or timeout expired',
+      };
+    }
+    job.dropped = true;
+    this.live.delete(`${owner},${table}`);
+    return null;
+  }
 
   /** A live (not dropped) job by owner and name, once it is visible. */
   find(owner: string, jobName: string): SimulatedJob | undefined {

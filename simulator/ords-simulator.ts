@@ -7,6 +7,7 @@ import { type ApiUrls, jobJson, jobUrl } from './job-json.js';
 import { JobStore, type SimulatedJob, type SimulatedJobView } from './job-store.js';
 import { noiseJobs } from './list-noise.js';
 import { errorBody, etagOf, sendJson, sendText } from './responses.js';
+import { runScript } from './rest-sql.js';
 import {
   defaultSimulatorOptions,
   type JobOutcome,
@@ -55,6 +56,7 @@ type Route =
   | { readonly kind: 'token' }
   | { readonly kind: 'post'; readonly operation: 'EXPORT' | 'IMPORT' | null }
   | { readonly kind: 'list' }
+  | { readonly kind: 'sql' }
   | { readonly kind: 'job'; readonly owner: string; readonly jobName: string }
   | {
       readonly kind: 'download';
@@ -204,6 +206,9 @@ export async function startOrdsSimulator(initial: Partial<SimulatorOptions> = {}
     if (!url.pathname.startsWith(options.basePath)) return null;
     const rest = url.pathname.slice(options.basePath.length);
     const method = req.method ?? 'GET';
+    if (rest === '_/sql') {
+      return { route: method === 'POST' ? { kind: 'sql' } : null, urls: apiUrls(linkOrigin, 'stable') };
+    }
     if (rest === 'oauth/token') {
       return { route: method === 'POST' ? { kind: 'token' } : null, urls: apiUrls(linkOrigin, 'stable') };
     }
@@ -257,7 +262,7 @@ export async function startOrdsSimulator(initial: Partial<SimulatorOptions> = {}
       method: req.method ?? 'GET',
       path: req.url ?? '/',
       headers: redact(req.headers),
-      ...(kind === 'post' ? { body } : {}),
+      ...(kind === 'post' || kind === 'sql' ? { body } : {}),
       status: null,
       time: options.now(),
     };
@@ -280,6 +285,10 @@ export async function startOrdsSimulator(initial: Partial<SimulatorOptions> = {}
     if (!route) return sendError(exchange, 405, `Method ${record.method} is not allowed on ${record.path}`);
     if (size > MAX_BODY_BYTES) return sendError(exchange, 413, 'The request body is too large');
     if (route.kind === 'token') return token(exchange);
+    // A disabled REST-enabled SQL service is not mapped at all: ORDS answers 404 before any login.
+    if (route.kind === 'sql' && !options.restSql) {
+      return sendError(exchange, 404, `The request could not be mapped to any database: ${record.path}`);
+    }
 
     const auth = authenticator.authenticate(req.headers.authorization);
     if (!auth.ok) {
@@ -299,7 +308,32 @@ export async function startOrdsSimulator(initial: Partial<SimulatorOptions> = {}
         return readJob(exchange, route.owner, route.jobName, urls, auth.owner);
       case 'download':
         return download(exchange, route.owner, route.jobName, route.fileName);
+      case 'sql':
+        return restSql(exchange, auth.owner);
     }
+  };
+
+  const restSql = (exchange: Exchange, caller: string) => {
+    const type = String(exchange.req.headers['content-type'] ?? '').toLowerCase();
+    let script = exchange.body;
+    if (type.startsWith('application/json')) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(exchange.body);
+      } catch {
+        return sendError(exchange, 400, 'The request body is not valid JSON');
+      }
+      const text = (parsed as { statementText?: unknown } | null)?.statementText;
+      if (typeof text !== 'string') return sendError(exchange, 400, 'statementText is required');
+      script = text;
+    } else if (!type.startsWith('application/sql')) {
+      return sendError(
+        exchange,
+        415,
+        `Content-Type ${type || 'none'} is not supported: use application/sql or application/json`,
+      );
+    }
+    sendOk(exchange, 200, runScript(script, caller, store, options.restSqlError));
   };
 
   const token = (exchange: Exchange) => {
@@ -434,7 +468,10 @@ export async function startOrdsSimulator(initial: Partial<SimulatorOptions> = {}
     const dropped = options.servesDroppedJobFiles ? store.findDropped(owner, jobName) : undefined;
     const job = store.find(owner, jobName) ?? dropped;
     if (job) store.observe(job, false);
-    const file = job && (!job.dropped || options.servesDroppedJobFiles) ? fileOf(job, fileName) : null;
+    const file =
+      job && (!job.dropped || options.servesDroppedJobFiles) && !store.isRemoved(job, fileName)
+        ? fileOf(job, fileName)
+        : null;
     if (!file)
       return sendError(exchange, 404, `File ${fileName} of Data Pump job ${owner},${jobName} not found`);
     const total = file.bytes;

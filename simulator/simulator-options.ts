@@ -4,6 +4,8 @@
  * created afterwards. See README.md in this folder for the behaviour behind each one.
  */
 
+import type { InjectedSqlError } from './rest-sql.js';
+
 /** How an export job ends: what its log's last `Job "OWNER"."JOB" …` line says. */
 export type JobOutcome = 'success' | 'errors' | 'fatal' | 'stopped' | 'no-log';
 
@@ -14,7 +16,7 @@ export const JOB_OUTCOMES: readonly JobOutcome[] = ['success', 'errors', 'fatal'
  * The kinds of request a fault can target: `post` (create a job), `job` (read one job), `list` (read the
  * job list), `download` (read a file), `token` (OAuth2 token), `any` (every request, unknown URLs too).
  */
-export type RouteKind = 'post' | 'job' | 'list' | 'download' | 'token' | 'any';
+export type RouteKind = 'post' | 'job' | 'list' | 'download' | 'token' | 'sql' | 'any';
 
 /** Answer the next `count` requests of kind `route` with `status` instead of serving them. */
 export interface TransientFailures {
@@ -191,6 +193,14 @@ export interface SimulatorOptions {
   readonly ignoreKeepMaster: boolean;
   /** Serve the files of a dropped job by name (its GET still answers 404). @default false */
   readonly servesDroppedJobFiles: boolean;
+  /** Serve REST-enabled SQL at `…/_/sql`; false: 404, as with `restEnabledSql.active` off. @default true */
+  readonly restSql: boolean;
+  /**
+   * Answer every statement of one kind with this ORA- error inside the 200 answer (a missing grant,
+   * say: `{ statement: 'remove-file', code: 29289, message: 'ORA-29289: directory access denied' }`).
+   * @default undefined
+   */
+  readonly restSqlError: InjectedSqlError | undefined;
 }
 
 /** The defaults of every switch. */
@@ -243,6 +253,8 @@ export function defaultSimulatorOptions(): SimulatorOptions {
     jobAppearsAfterMs: 0,
     ignoreKeepMaster: false,
     servesDroppedJobFiles: false,
+    restSql: true,
+    restSqlError: undefined,
   };
 }
 

@@ -2,7 +2,14 @@ import { z } from 'zod';
 import { InvalidInputError, UnknownDatabaseError } from './errors.js';
 import { ExportSpecSchema } from './export-spec.js';
 import { backupFolder } from './naming.js';
-import { DATABASE_ID, describeIssues, type JobRef, KEY_PREFIX, ON_RUNNING_EXPORT } from './payloads.js';
+import {
+  DATABASE_ID,
+  describeIssues,
+  type JobRef,
+  KEY_PREFIX,
+  ON_RUNNING_EXPORT,
+  SERVER_CLEANUP,
+} from './payloads.js';
 
 /**
  * A database's binding: where its ORDS is, which secret holds its credentials, where its backups go
@@ -20,6 +27,11 @@ export const DatabaseBindingSchema = z.strictObject({
   timeoutSeconds: z.number().int().min(60),
   acceptCompletedWithErrors: z.boolean(),
   onRunningExport: z.enum(ON_RUNNING_EXPORT),
+  // Defaults as in the configuration, so a binding written before these fields existed still reads.
+  /** What "Clean up server" removes once the backup is stored. */
+  serverCleanup: z.enum(SERVER_CLEANUP).default('files-and-control-table'),
+  /** Autonomous Database: files are removed with DBMS_CLOUD.DELETE_FILE instead of UTL_FILE.FREMOVE. */
+  autonomousDatabase: z.boolean().default(false),
 });
 export type DatabaseBinding = z.output<typeof DatabaseBindingSchema>;
 /** What the deployment writes: the export spec in its configuration form (defaults not applied). */

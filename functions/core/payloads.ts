@@ -15,6 +15,13 @@ export const DATABASE_ID = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/;
 export const ON_RUNNING_EXPORT = ['fail', 'adopt'] as const;
 export type OnRunningExport = (typeof ON_RUNNING_EXPORT)[number];
 
+/**
+ * What a run removes from the database server once its files are safe: nothing, its dump and log
+ * files, or those and its Data Pump control table.
+ */
+export const SERVER_CLEANUP = ['off', 'files', 'files-and-control-table'] as const;
+export type ServerCleanup = (typeof SERVER_CLEANUP)[number];
+
 /** An S3 key prefix: empty, or ending with `/`, without a leading `/`. */
 export const KEY_PREFIX = /^(?:[A-Za-z0-9!_.*'()-]+\/)*$/;
 
@@ -43,6 +50,8 @@ export const BOUND_FIELDS = [
   'timeoutSeconds',
   'acceptCompletedWithErrors',
   'onRunningExport',
+  'serverCleanup',
+  'autonomousDatabase',
 ] as const;
 
 /** `$$.Execution.Name`, sent to every task so each log line names its execution. */
@@ -146,6 +155,11 @@ export const VerdictResultSchema = z.object({
   cause: z.string(),
   /** Files to store: every dump file and the log, or only the log for a failed export. */
   files: z.array(FileToCopySchema),
+  /**
+   * A failed export's dump files, which are not stored: the names its log lists and ORDS links,
+   * removed from the server by "Remove dump files".
+   */
+  dumpFilesLeft: z.array(z.string().min(1)).optional(),
   /** When the verdict was read: the copy phase starts here (for the throughput figure). */
   checkedAt: z.string().datetime(),
 });
@@ -235,6 +249,33 @@ export interface BackupSummary {
   readonly totalBytes: number;
   readonly durationSeconds: number;
   readonly throughputMiBps: number;
+}
+
+/** When "Clean up server" runs: after a stored backup, or after an export that failed. */
+export const CLEANUP_PHASES = ['after-backup', 'after-failure'] as const;
+export type CleanupPhase = (typeof CLEANUP_PHASES)[number];
+
+/** Payload of "Clean up server" and "Remove dump files". */
+export const CleanUpServerPayloadSchema = z.object({
+  ...TaskTargetShape,
+  job: JobRefSchema,
+  verdict: VerdictResultSchema,
+  phase: z.enum(CLEANUP_PHASES),
+});
+export type CleanUpServerPayload = z.output<typeof CleanUpServerPayloadSchema>;
+
+/** Result of a cleanup (`$.result.serverCleanup` of a complete backup): what was removed, or why not. */
+export interface ServerCleanupResult {
+  /** `done`: all removed; `failed`: something is left, `reason` says what and how to fix it; `off`: configured. */
+  readonly serverCleanup: 'done' | 'failed' | 'off';
+  /** Files removed from the job's directory (or already gone). */
+  readonly removedFiles: readonly string[];
+  /** `OWNER.JOB` of the dropped control table, or null. */
+  readonly droppedControlTable: string | null;
+  /** Why cleanup failed and how to fix it (failed only). */
+  readonly reason?: string;
+  /** `s3://…/server-cleanup.json` (after a stored backup only). */
+  readonly report?: string;
 }
 
 /**

@@ -43,8 +43,10 @@ export async function readLog(deps: JobTaskDeps, payload: ReadLogInput): Promise
     return { verdict: 'failed', summary, errors: [], cause: `${summary}.`, files: [], checkedAt };
   }
   const log = readVerdict(text, payload, exportName, logFile.name, logger);
-  if (log.verdict === null || log.verdict === 'failed')
-    return failedResult(log, exportName, toCopy(logFile), checkedAt);
+  if (log.verdict === null || log.verdict === 'failed') {
+    const left = [...dumpFiles.map((file) => file.name), ...log.dumpFiles];
+    return failedResult(log, exportName, toCopy(logFile), checkedAt, left);
+  }
 
   const linked = new Set(dumpFiles.map((file) => file.name.toUpperCase()));
   const missing = log.dumpFiles.filter((name) => !linked.has(name.toUpperCase()));
@@ -98,7 +100,7 @@ async function readLogOfDroppedJob(
   const checkedAt = deps.now().toISOString();
   const logFile = toCopy({ name: logName, kind: 'log' });
   if (log.verdict === null || log.verdict === 'failed')
-    return failedResult(log, exportName, logFile, checkedAt);
+    return failedResult(log, exportName, logFile, checkedAt, log.dumpFiles);
   if (log.dumpFiles.length === 0) {
     throw new OrdsResponseError(`${exportName} reports "${log.summary}" but its log lists no dump file`);
   }
@@ -148,11 +150,22 @@ function failedResult(
   exportName: string,
   logFile: FileToCopy,
   checkedAt: string,
+  dumpFilesLeft: readonly string[],
 ): VerdictResult {
   // Quote the log's own final line: never claim a cause (such as a fatal error) the log does not state.
   const summary = log.summary ?? `${exportName} ended without a final line about the job in its log`;
   const cause = describe(`${exportName} failed; its log is stored at ${logFile.key}.`, summary, log.errors);
-  return { verdict: 'failed', summary, errors: log.errors, cause, files: [logFile], checkedAt };
+  // Case-insensitively once each: the log and the links may name a file in different case.
+  const left = [...new Map(dumpFilesLeft.map((name) => [name.toUpperCase(), name])).values()];
+  return {
+    verdict: 'failed',
+    summary,
+    errors: log.errors,
+    cause,
+    files: [logFile],
+    ...(left.length > 0 ? { dumpFilesLeft: left } : {}),
+    checkedAt,
+  };
 }
 
 function headlineOf(log: ExportLog, exportName: string, folder: string): string {

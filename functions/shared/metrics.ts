@@ -33,6 +33,8 @@ export const BackupMetric = {
    * published hourly by the backup-age check (no unit: CloudWatch has none for hours).
    */
   HoursSinceLastBackup: 'HoursSinceLastBackup',
+  /** 1 when a run could not remove its files or control table from the database server, else 0 (Count). */
+  ServerCleanupFailed: 'ServerCleanupFailed',
 } as const;
 
 const BYTES_PER_MIB = 1024 * 1024;
@@ -86,5 +88,18 @@ export function recordBackupAge(database: string, hours: number): void {
   const m = backupMetrics();
   m.addDimension(MetricDimension.Database, database);
   m.addMetric(BackupMetric.HoursSinceLastBackup, MetricUnit.NoUnit, hours);
+  m.publishStoredMetrics();
+}
+
+/**
+ * Records whether a run's server cleanup failed (files or control table left on the server): per
+ * database, and once more with the service dimension only, which the one cleanup alarm watches.
+ */
+export function recordServerCleanup(database: string, failed: boolean): void {
+  const m = backupMetrics();
+  m.addDimension(MetricDimension.Database, database);
+  m.addMetric(BackupMetric.ServerCleanupFailed, MetricUnit.Count, failed ? 1 : 0);
+  m.publishStoredMetrics();
+  m.addMetric(BackupMetric.ServerCleanupFailed, MetricUnit.Count, failed ? 1 : 0);
   m.publishStoredMetrics();
 }

@@ -61,6 +61,8 @@ export function resolveSettings(
     enabled: pick('enabled') ?? true,
     staleAfterHours:
       pick('staleAfterHours') ?? defaultStaleAfterHours(cron, timeoutHours, new Date().getUTCFullYear()),
+    serverCleanup: pick('serverCleanup') ?? 'files-and-control-table',
+    autonomousDatabase: pick('autonomousDatabase') ?? false,
   };
 }
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ExportSpecSchema } from '../../functions/core/export-spec.js';
 import { parseOrdsUrl } from '../../functions/core/ords/ords-url.js';
-import { DATABASE_ID, KEY_PREFIX, ON_RUNNING_EXPORT } from '../../functions/core/payloads.js';
+import { DATABASE_ID, KEY_PREFIX, ON_RUNNING_EXPORT, SERVER_CLEANUP } from '../../functions/core/payloads.js';
 import { CRON_FORMAT, cronProblem, TIME_ZONE_FORMAT, timeZoneProblem } from '../schedule-checks.js';
 import {
   DEFAULT_ARCHIVE_AFTER_DAYS,
@@ -92,6 +92,18 @@ const SettingsShape = {
     .optional()
     .describe(
       'Hours since the last verified backup before its alarm goes off. Default: longest schedule gap + timeoutHours + 2',
+    ),
+  serverCleanup: z
+    .enum(SERVER_CLEANUP)
+    .optional()
+    .describe(
+      'What a run removes from the database server once its backup is stored: "off", its dump and log "files", or "files-and-control-table". Default "files-and-control-table"',
+    ),
+  autonomousDatabase: z
+    .boolean(allowed('true or false'))
+    .optional()
+    .describe(
+      'Autonomous Database: remove files with DBMS_CLOUD.DELETE_FILE instead of UTL_FILE.FREMOVE. Default false',
     ),
 };
 

@@ -1,5 +1,5 @@
 import type { ExportSpec } from '../../functions/core/export-spec.js';
-import type { ON_RUNNING_EXPORT } from '../../functions/core/payloads.js';
+import type { ON_RUNNING_EXPORT, SERVER_CLEANUP } from '../../functions/core/payloads.js';
 
 /** When a database is backed up. */
 export interface ScheduleConfig {
@@ -43,6 +43,13 @@ export interface DatabaseConfig {
    * `defaultStaleAfterHours`
    */
   readonly staleAfterHours: number;
+  /**
+   * What a run removes from the database server once its backup is stored: 'off', its dump and log
+   * 'files', or 'files-and-control-table'. @default 'files-and-control-table'
+   */
+  readonly serverCleanup: (typeof SERVER_CLEANUP)[number];
+  /** Autonomous Database: remove files with DBMS_CLOUD.DELETE_FILE instead of UTL_FILE.FREMOVE. @default false */
+  readonly autonomousDatabase: boolean;
 }
 
 /** Object Lock of a new bucket: every stored object version is protected for `retentionDays`. */

@@ -10,6 +10,7 @@ import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { LAST_BACKUP_FILE } from '../../functions/core/naming.js';
 import { runLockKey } from '../../functions/core/run-lock.js';
+import { SERVER_CLEANUP_FILE } from '../../functions/core/server-cleanup-report.js';
 import {
   largestPartBytes as largestPartOfPlan,
   S3_MAX_OBJECT_BYTES,
@@ -177,11 +178,11 @@ export function backupFunction(
 }
 
 /**
- * The five Lambda functions of a backup, one per Task state. Each has its own role holding only what
+ * The six Lambda functions of a backup, one per Task state. Each has its own role holding only what
  * it needs: the ORDS callers get secret access from whoever grants it (`ordsCallers`); the copy
  * function writes the bucket's objects, the manifest function writes `manifest.json` and
- * `last-backup.json` files and reads object sizes; of the backup functions nothing else touches the
- * bucket.
+ * `last-backup.json` files and reads object sizes, the cleanup function reads manifests and writes
+ * `server-cleanup.json` files; of the backup functions nothing else touches the bucket.
  */
 export class BackupFunctions extends Construct {
   /** "Start export": starts (or adopts) the Data Pump job. */
@@ -194,6 +195,8 @@ export class BackupFunctions extends Construct {
   readonly copyFile: NodejsFunction;
   /** "Write manifest": writes the backup's manifest. */
   readonly writeManifest: NodejsFunction;
+  /** "Clean up server" and "Remove dump files": removes the run's files and control table from the server. */
+  readonly cleanUpServer: NodejsFunction;
   /** The functions that call ORDS, i.e. those that must read the databases' secrets. */
   readonly ordsCallers: readonly NodejsFunction[];
   /** The roles of `ordsCallers`, in the same order: the secret policies are attached to them. */
@@ -276,7 +279,16 @@ export class BackupFunctions extends Construct {
       timeout: Duration.minutes(1),
       environment: { BUCKET_NAME: bucketName },
     });
-    this.ordsCallers = [this.startExport, this.readJob, this.readLog, this.copyFile];
+    this.cleanUpServer = create({
+      id: 'CleanUpServer',
+      entry: 'clean-up-server.ts',
+      description: "Removes a run's dump and log files and its control table from the database server",
+      memorySize: 512,
+      // Two REST-enabled SQL calls and one job read, each bounded by the ORDS client's timeouts.
+      timeout: Duration.minutes(5),
+      environment: { BUCKET_NAME: bucketName },
+    });
+    this.ordsCallers = [this.startExport, this.readJob, this.readLog, this.copyFile, this.cleanUpServer];
     this.ordsCallerRoles = this.ordsCallers.map((fn) => fn.role!);
 
     const bindings = Stack.of(this).formatArn({
@@ -318,6 +330,7 @@ export class BackupFunctions extends Construct {
           props.bucket.arnForObjects('*manifest.json'),
           props.bucket.arnForObjects(`*${LAST_BACKUP_FILE}`),
           props.bucket.arnForObjects(runLockKey('*')),
+          props.bucket.arnForObjects(`*${SERVER_CLEANUP_FILE}`),
         ],
       }),
     );
@@ -342,8 +355,27 @@ export class BackupFunctions extends Construct {
     );
     grants.actionsOnObjectKeys(this.writeManifest, '*', 's3:GetObject', 'kms:Decrypt');
 
+    // "Clean up server" checks that the manifest exists (HeadObject) and records the cleanup beside it.
+    grants.actionsOnObjectKeys(this.cleanUpServer, '*/manifest.json', 's3:GetObject', 'kms:Decrypt');
+    grants.actionsOnObjectKeys(
+      this.cleanUpServer,
+      `*/${SERVER_CLEANUP_FILE}`,
+      's3:PutObject',
+      'kms:GenerateDataKey*',
+    );
+    acknowledgeWildcardResource(
+      this.cleanUpServer.role!,
+      props.bucket.arnForObjects('*/manifest.json'),
+      'Nothing is removed from the server before <prefix><database>/<date>/<job>/manifest.json exists: reads only such keys.',
+    );
+    acknowledgeWildcardResource(
+      this.cleanUpServer.role!,
+      props.bucket.arnForObjects(`*/${SERVER_CLEANUP_FILE}`),
+      `The cleanup record is written as <prefix><database>/<date>/<job>/${SERVER_CLEANUP_FILE}: only such keys are writable.`,
+    );
+
     if (props.bucket.encryptionKey) {
-      for (const fn of [this.copyFile, this.writeManifest, this.startExport]) {
+      for (const fn of [this.copyFile, this.writeManifest, this.startExport, this.cleanUpServer]) {
         Validations.of(fn.role!).acknowledge({
           id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
           reason:

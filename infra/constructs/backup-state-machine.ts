@@ -23,6 +23,7 @@ import {
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { ErrorName, RETRYABLE_ERRORS } from '../../functions/core/errors.js';
+import type { CleanupPhase } from '../../functions/core/payloads.js';
 import { acknowledgeWildcardResource } from './nag-findings.js';
 
 /** Lambda service errors worth another attempt (https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html). */
@@ -51,6 +52,7 @@ export interface BackupTaskFunctions {
   readonly readLog: LambdaFunction;
   readonly copyFile: LambdaFunction;
   readonly writeManifest: LambdaFunction;
+  readonly cleanUpServer: LambdaFunction;
 }
 
 /** Properties of `BackupStateMachine`. */
@@ -77,7 +79,8 @@ export interface BackupStateMachineProps {
 
 /**
  * The one Standard state machine that backs up any database: start the export, poll the job, read
- * the log, copy the files, write the manifest. JSONPath only (the local runner's engine ignores
+ * the log, copy the files, write the manifest, then clean up the database server (after a failed
+ * export: remove its dump files, then fail as before). JSONPath only (the local runner's engine ignores
  * JSONata). The state names are the product's console UI.
  */
 export class BackupStateMachine extends Construct {
@@ -223,6 +226,30 @@ export class BackupStateMachine extends Construct {
     });
     const backupComplete = new Succeed(this, 'Backup complete', { outputPath: '$.result' });
 
+    // Server cleanup never changes how a run ends: a complete backup stays complete (the summary
+    // says what was removed, or why not), a failed export fails with its own error and cause.
+    const cleanupPayload = (phase: CleanupPhase) =>
+      TaskInput.fromObject({ ...target, job, verdict: JsonPath.objectAt('$.verdict'), phase });
+    const cleanUpServer = task(
+      'Clean up server',
+      'cleanUpServer',
+      cleanupPayload('after-backup'),
+      '$.result.serverCleanup',
+    );
+    retry(cleanUpServer, INTERRUPTED_ERRORS);
+    cleanUpServer.addCatch(backupComplete, { errors: ['States.ALL'], resultPath: '$.result.serverCleanup' });
+    const failedHow = new Choice(this, 'Export failed?')
+      .when(Condition.stringEquals('$.verdict.verdict', 'failed'), exportFailed)
+      .otherwise(completedWithErrors);
+    const removeDumpFiles = task(
+      'Remove dump files',
+      'cleanUpServer',
+      cleanupPayload('after-failure'),
+      '$.serverCleanup',
+    );
+    retry(removeDumpFiles, INTERRUPTED_ERRORS);
+    removeDumpFiles.addCatch(failedHow, { errors: ['States.ALL'], resultPath: '$.serverCleanup' });
+
     const definition: Chain = startExport
       .next(waitBeforePolling)
       .next(readJob)
@@ -234,7 +261,10 @@ export class BackupStateMachine extends Construct {
               .next(copyFiles)
               .next(
                 new Choice(this, 'Export succeeded?')
-                  .when(Condition.stringEquals('$.verdict.verdict', 'failed'), exportFailed)
+                  .when(
+                    Condition.stringEquals('$.verdict.verdict', 'failed'),
+                    removeDumpFiles.next(failedHow),
+                  )
                   .otherwise(
                     writeManifest.next(
                       new Choice(this, 'Errors accepted?')
@@ -243,9 +273,9 @@ export class BackupStateMachine extends Construct {
                             Condition.stringEquals('$.verdict.verdict', 'completed-with-errors'),
                             Condition.booleanEquals('$.run.acceptCompletedWithErrors', false),
                           ),
-                          completedWithErrors,
+                          removeDumpFiles,
                         )
-                        .otherwise(backupComplete),
+                        .otherwise(cleanUpServer.next(backupComplete)),
                     ),
                   ),
               ),
@@ -280,6 +310,7 @@ export class BackupStateMachine extends Construct {
       functions.readLog,
       functions.copyFile,
       functions.writeManifest,
+      functions.cleanUpServer,
     ];
     for (const fn of invoked) {
       acknowledgeWildcardResource(

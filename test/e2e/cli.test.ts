@@ -102,4 +102,25 @@ describe('npm start', () => {
     expect(result.stderr).toContain('401');
     expect(result.stdout + result.stderr).not.toContain('wrong-one');
   });
+
+  it('says on stderr which files it removed from the server, keeping the manifest the last stdout line', async () => {
+    const result = await npmStart([...target(), '--database', 'cli-clean', '--json'], s3Credentials);
+
+    expect(result.code).toBe(0);
+    const manifest = JSON.parse(result.stdout.trim().split('\n').at(-1)!);
+    expect(result.stderr).toContain(`removed ${manifest.files.length} file(s): ${manifest.files[0].name}`);
+    expect(result.stderr).toContain(`dropped control table DBAPI_USER.${manifest.jobName}`);
+  });
+
+  it('leaves the files on the server with --keep-server-files, and says so', async () => {
+    const result = await npmStart(
+      [...target(), '--database', 'cli-keep', '--keep-server-files', '--json'],
+      s3Credentials,
+    );
+
+    expect(result.code).toBe(0);
+    const manifest = JSON.parse(result.stdout.trim().split('\n').at(-1)!);
+    expect(result.stderr).toContain('cleanup off');
+    expect(h.simulator.jobs().find((job) => job.jobName === manifest.jobName)?.dropped).toBe(false);
+  });
 });

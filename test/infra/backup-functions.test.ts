@@ -61,8 +61,8 @@ describe('BackupFunctions', () => {
     };
   };
 
-  it('creates eight ARM64 functions (five tasks, the notifier, the launcher and the age check) on the newest Node.js runtime with tracing on', () => {
-    synthesized.template.resourceCountIs('AWS::Lambda::Function', 8);
+  it('creates nine ARM64 functions (six tasks, the notifier, the launcher and the age check) on the newest Node.js runtime with tracing on', () => {
+    synthesized.template.resourceCountIs('AWS::Lambda::Function', 9);
     for (const fn of Object.values(synthesized.template.findResources('AWS::Lambda::Function'))) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
@@ -181,7 +181,7 @@ describe('BackupFunctions', () => {
     ]);
   });
 
-  it('denies the copy function any write of a manifest, a last-backup record or a run lock', () => {
+  it('denies the copy function any write of a manifest, a last-backup record, a run lock or a cleanup record', () => {
     const { json } = synthesized;
     const denied = statementsOfRole(json, roleOfFunction(json, logicalIdOf(stack.functions.copyFile))).filter(
       (statement) => statement.Effect === 'Deny',
@@ -195,8 +195,28 @@ describe('BackupFunctions', () => {
         { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*manifest.json']] },
         { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*last-backup.json']] },
         { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/_locks/*.json']] },
+        { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*server-cleanup.json']] },
       ]),
     );
+  });
+
+  it('lets the cleanup function put only server-cleanup.json keys and read only manifests', () => {
+    const { json } = synthesized;
+    const s3 = statementsOfRole(
+      json,
+      roleOfFunction(json, logicalIdOf(stack.functions.cleanUpServer)),
+    ).filter((statement) => actionsOf(statement).some((action) => action.startsWith('s3:')));
+    const bucketId = logicalIdOf(stack.bucket.bucket);
+    const keysFor = (action: string) =>
+      s3.filter((statement) => actionsOf(statement).includes(action)).flatMap(resourcesOf);
+
+    expect(new Set(s3.flatMap(actionsOf))).toEqual(new Set(['s3:PutObject', 's3:GetObject']));
+    expect(keysFor('s3:PutObject')).toEqual([
+      { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*/server-cleanup.json']] },
+    ]);
+    expect(keysFor('s3:GetObject')).toEqual([
+      { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*/manifest.json']] },
+    ]);
   });
 
   it('lets every task function read only the bindings under the deployment path', () => {

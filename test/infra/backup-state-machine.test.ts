@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { ErrorName, RETRYABLE_ERRORS } from '../../functions/core/errors.js';
 import {
+  CleanUpServerPayloadSchema,
   CopyFilePayloadSchema,
   ReadJobPayloadSchema,
   ReadLogPayloadSchema,
@@ -71,6 +72,9 @@ describe('BackupStateMachine', () => {
         'Write manifest',
         'Errors accepted?',
         'Export completed with errors',
+        'Clean up server',
+        'Remove dump files',
+        'Export failed?',
         'Backup complete',
         'Backup failed',
       ].sort(),
@@ -92,7 +96,7 @@ describe('BackupStateMachine', () => {
         .map(([id, resource]) => [`arn:${id}`, resource.Properties.Timeout as number]),
     );
 
-    expect(tasks()).toHaveLength(5);
+    expect(tasks()).toHaveLength(7);
     for (const [name, state] of tasks()) {
       expect(state.TimeoutSeconds, name).toBe(timeoutOf.get(state.Resource)! + 30);
     }
@@ -106,6 +110,8 @@ describe('BackupStateMachine', () => {
       'Read log': functions.readLog,
       'Copy file': functions.copyFile,
       'Write manifest': functions.writeManifest,
+      'Clean up server': functions.cleanUpServer,
+      'Remove dump files': functions.cleanUpServer,
     };
 
     for (const [name, fn] of Object.entries(expected)) {
@@ -119,6 +125,8 @@ describe('BackupStateMachine', () => {
       ['Read job', ReadJobPayloadSchema],
       ['Read log', ReadLogPayloadSchema],
       ['Write manifest', WriteManifestPayloadSchema],
+      ['Clean up server', CleanUpServerPayloadSchema],
+      ['Remove dump files', CleanUpServerPayloadSchema],
     ];
     for (const [name, schema] of payloads) {
       const keys = parameterKeys(states.get(name).Parameters);
@@ -214,7 +222,15 @@ describe('BackupStateMachine', () => {
   });
 
   it('retries an interrupted invocation of every task, each safe to run again', () => {
-    for (const name of ['Start export', 'Read job', 'Read log', 'Copy file', 'Write manifest']) {
+    for (const name of [
+      'Start export',
+      'Read job',
+      'Read log',
+      'Copy file',
+      'Write manifest',
+      'Clean up server',
+      'Remove dump files',
+    ]) {
       const retried = states
         .get(name)
         .Retry.flatMap((retrier: { ErrorEquals: string[] }) => retrier.ErrorEquals);
@@ -241,8 +257,13 @@ describe('BackupStateMachine', () => {
   it('fails with ExportFailedError when the log says the export failed', () => {
     expect(states.get('Export succeeded?')).toEqual({
       Type: 'Choice',
-      Choices: [{ Variable: '$.verdict.verdict', StringEquals: 'failed', Next: 'Export failed' }],
+      Choices: [{ Variable: '$.verdict.verdict', StringEquals: 'failed', Next: 'Remove dump files' }],
       Default: 'Write manifest',
+    });
+    expect(states.get('Export failed?')).toEqual({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.verdict.verdict', StringEquals: 'failed', Next: 'Export failed' }],
+      Default: 'Export completed with errors',
     });
     expect(states.get('Export failed')).toMatchObject({
       Type: 'Fail',
@@ -260,10 +281,10 @@ describe('BackupStateMachine', () => {
             { Variable: '$.verdict.verdict', StringEquals: 'completed-with-errors' },
             { Variable: '$.run.acceptCompletedWithErrors', BooleanEquals: false },
           ],
-          Next: 'Export completed with errors',
+          Next: 'Remove dump files',
         },
       ],
-      Default: 'Backup complete',
+      Default: 'Clean up server',
     });
     expect(states.get('Export completed with errors')).toMatchObject({
       Type: 'Fail',
@@ -271,5 +292,31 @@ describe('BackupStateMachine', () => {
       CausePath: '$.verdict.cause',
     });
     expect(states.get('Backup complete')).toEqual({ Type: 'Succeed', OutputPath: '$.result' });
+  });
+
+  it('cleans up the server only after the manifest, and a complete backup stays complete', () => {
+    const cleanup = states.get('Clean up server');
+
+    expect(states.get('Write manifest').Next).toBe('Errors accepted?');
+    expect(states.get('Errors accepted?').Default).toBe('Clean up server');
+    expect(cleanup.Parameters.phase).toBe('after-backup');
+    expect(cleanup).toMatchObject({ ResultPath: '$.result.serverCleanup', Next: 'Backup complete' });
+    expect(cleanup.Catch).toEqual([
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.result.serverCleanup', Next: 'Backup complete' },
+    ]);
+    const reaching = [...states].filter(([, state]) =>
+      JSON.stringify([state.Next, state.Default, state.Choices, state.Catch]).includes('"Clean up server"'),
+    );
+    expect(reaching.map(([name]) => name)).toEqual(['Errors accepted?']);
+  });
+
+  it("removes a failed export's dump files, then fails with the export's own error and cause", () => {
+    const remove = states.get('Remove dump files');
+
+    expect(remove.Parameters.phase).toBe('after-failure');
+    expect(remove).toMatchObject({ ResultPath: '$.serverCleanup', Next: 'Export failed?' });
+    expect(remove.Catch).toEqual([
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.serverCleanup', Next: 'Export failed?' },
+    ]);
   });
 });

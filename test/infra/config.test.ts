@@ -59,6 +59,8 @@ describe('configuration', () => {
       enabled: true,
       // The default: 24 hours between two nightly runs + timeoutHours 12 + 2.
       staleAfterHours: 38,
+      serverCleanup: 'files-and-control-table',
+      autonomousDatabase: false,
     });
     expect(config.bucket).toEqual({
       encryption: 's3',
@@ -180,7 +182,7 @@ describe('configuration', () => {
     expect(problemsOf(withOrders({ pollInterval: 30 }))).toEqual([
       'config/test.json: database "orders": pollInterval is not a known key; allowed: id, ordsUrl, secret, schedule, ' +
         'export, pollIntervalSeconds, timeoutHours, prefix, acceptCompletedWithErrors, onRunningExport, enabled, ' +
-        'staleAfterHours',
+        'staleAfterHours, serverCleanup, autonomousDatabase',
     ]);
   });
 
@@ -519,5 +521,41 @@ describe('configuration', () => {
 
       expect(problem).toContain(`config/test.json: ${expected}`);
     });
+  });
+});
+
+describe('server cleanup settings', () => {
+  it('reads serverCleanup and autonomousDatabase from the database, then the defaults', () => {
+    // GIVEN defaults that keep files and a database that names its own settings
+    const document = {
+      defaults: { serverCleanup: 'off' },
+      databases: [ORDERS, { ...ORDERS, id: 'adb', serverCleanup: 'files', autonomousDatabase: true }],
+    };
+
+    // WHEN the configuration is parsed
+    const { databases } = parseConfig(document, 'test.json');
+
+    // THEN each database gets its own setting, else the default's
+    expect(
+      databases.map(({ serverCleanup, autonomousDatabase }) => [serverCleanup, autonomousDatabase]),
+    ).toEqual([
+      ['off', false],
+      ['files', true],
+    ]);
+  });
+
+  it('fails on an unknown serverCleanup value, naming the value and the allowed ones', () => {
+    const problems = problemsOf(withOrders({ serverCleanup: 'everything' }));
+
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain('database "orders": serverCleanup is "everything"');
+    expect(problems[0]).toContain('off');
+    expect(problems[0]).toContain('files-and-control-table');
+  });
+
+  it('fails on an autonomousDatabase that is not a boolean', () => {
+    expect(problemsOf(withOrders({ autonomousDatabase: 'yes' }))).toEqual([
+      'config/test.json: database "orders": autonomousDatabase is "yes"; allowed: true or false',
+    ]);
   });
 });

@@ -121,7 +121,10 @@ describe('DatabaseSchedules', () => {
       export: { jobMode: 'SCHEMA', schemas: ['HR'], threads: 2, datapumpDir: 'DATA_PUMP_DIR' },
       pollSeconds: 60,
       timeoutSeconds: 43_200,
+      serverCleanup: 'files-and-control-table',
+      autonomousDatabase: false,
     });
+    expect(orders).toMatchObject({ serverCleanup: 'files-and-control-table', autonomousDatabase: false });
     const input = JSON.parse(byName.get('/ords-datapump-backup/databases/warehouse')!.Value);
     expect(byName.get('/ords-datapump-backup/databases/warehouse')!.Type).toBe('String');
     expect(input).toMatchObject({

@@ -70,7 +70,7 @@ describe('OrdsBackupStack', () => {
   });
   afterAll(() => synthesized.cleanup());
 
-  it("lets only the four functions that call ORDS read the databases' secrets", () => {
+  it("lets only the five functions that call ORDS read the databases' secrets", () => {
     const { json, built, jsonOf } = synthesized;
     const { functions } = built.main;
     const expectedRoles = [
@@ -78,6 +78,7 @@ describe('OrdsBackupStack', () => {
       functions.readJob,
       functions.readLog,
       functions.copyFile,
+      functions.cleanUpServer,
     ].map((fn) => crossStackReferenceTo(fn.role!));
     const policies = secretPolicies(jsonOf(built.databaseStacks[0]!));
 
@@ -98,11 +99,11 @@ describe('OrdsBackupStack', () => {
     expect(JSON.stringify(secrets)).toContain(':secret:prod/ords/orders-??????');
   });
 
-  it("lets no role other than the copy, manifest, start-export and backup-age functions' touch the bucket", () => {
+  it("lets no role other than the copy, manifest, start-export, cleanup and backup-age functions' touch the bucket", () => {
     const { json, built } = synthesized;
-    const { copyFile, writeManifest, startExport } = built.main.functions;
-    const allowed = [copyFile, writeManifest, startExport, built.main.backupAge.function].map((fn) =>
-      roleOfFunction(json, logicalIdOf(fn)),
+    const { copyFile, writeManifest, startExport, cleanUpServer } = built.main.functions;
+    const allowed = [copyFile, writeManifest, startExport, cleanUpServer, built.main.backupAge.function].map(
+      (fn) => roleOfFunction(json, logicalIdOf(fn)),
     );
     const s3Users = Object.entries(json.Resources)
       .filter(([, resource]) => resource.Type === 'AWS::IAM::Role')

@@ -17,7 +17,17 @@ import {
   sanitizeSnippet,
 } from './ords-errors.js';
 import { type LinkWarning, parseJob, parseJobList } from './ords-parse.js';
-import { exportUrl, isUnderBase, jobFileUrl, jobsUrl, jobUrl, parseOrdsUrl, tokenUrl } from './ords-url.js';
+import {
+  exportUrl,
+  isUnderBase,
+  jobFileUrl,
+  jobsUrl,
+  jobUrl,
+  parseOrdsUrl,
+  sqlUrl,
+  tokenUrl,
+} from './ords-url.js';
+import { parseSqlResponse, type RestSqlApi, type SqlStatementResult, sqlScript } from './rest-sql.js';
 
 /** Timeouts of ORDS requests, in milliseconds. */
 export interface OrdsTimeouts {
@@ -109,7 +119,7 @@ type Response = Dispatcher.ResponseData;
  * credentials never reach another origin. On a 401 to a cached OAuth token it fetches one new token
  * and retries that request once; a Basic 401 is never retried (the database account would lock).
  */
-export class OrdsClient implements OrdsApi {
+export class OrdsClient implements OrdsApi, RestSqlApi {
   readonly baseUrl: string;
   readonly jobOwner: string | null;
   readonly #base: URL;
@@ -338,6 +348,19 @@ export class OrdsClient implements OrdsApi {
       });
     }
     return decoder.decode(bytes);
+  }
+
+  /** `POST …/_/sql` with the statements as one script; a 404 (service disabled) throws. */
+  async runSql(statements: readonly string[]): Promise<SqlStatementResult[]> {
+    const url = sqlUrl(this.#base);
+    const response = await this.#send({
+      method: 'POST',
+      url,
+      headers: { accept: 'application/json', 'content-type': 'application/json' },
+      body: JSON.stringify({ statementText: sqlScript(statements) }),
+      expect: [200],
+    });
+    return parseSqlResponse(await this.#readJson(response, 'POST', url), statements);
   }
 
   readonly #linkWarning: LinkWarning = (message, detail) => this.#logger?.warn(message, detail);

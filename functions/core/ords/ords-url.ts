@@ -88,6 +88,11 @@ export function tokenUrl(base: URL): URL {
   return new URL('oauth/token', base);
 }
 
+/** `…/_/sql`: REST-enabled SQL of the schema alias. */
+export function sqlUrl(base: URL): URL {
+  return new URL('_/sql', base);
+}
+
 function jobId(owner: string, jobName: string): string {
   return `${encodeURIComponent(owner)},${encodeURIComponent(jobName)}`;
 }

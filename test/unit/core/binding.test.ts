@@ -35,6 +35,23 @@ describe('database bindings', () => {
     });
   });
 
+  it('reads a binding written before server cleanup existed with cleanup on, files removed by UTL_FILE', () => {
+    // GIVEN a binding without the cleanup fields
+    const { serverCleanup: _cleanup, autonomousDatabase: _adb, ...older } = testBinding();
+
+    // WHEN it is parsed THEN the configuration's defaults apply
+    expect(parseBinding('orders', '/p/orders', JSON.stringify(older))).toMatchObject({
+      serverCleanup: 'files-and-control-table',
+      autonomousDatabase: false,
+    });
+  });
+
+  it('fails on a binding with an unknown serverCleanup, naming the field', () => {
+    const value = JSON.stringify({ ...testBinding(), serverCleanup: 'all' });
+
+    expect(() => parseBinding('orders', '/p/orders', value)).toThrow(/serverCleanup/);
+  });
+
   it('fails on a parameter that binds another database, naming both', () => {
     const error = (() => {
       try {

@@ -247,4 +247,24 @@ describe('handler metrics', () => {
 
     await expect(handler({ detail: { status: 'FAILED' } })).rejects.toThrow('denied');
   });
+
+  it('records ServerCleanupFailed per database and once service-wide, which the one alarm watches', async () => {
+    const { recordServerCleanup } = await import('../../../functions/shared/metrics.js');
+
+    const emf = await emfOf(stdout, async () => recordServerCleanup('orders', true));
+
+    expect(emf).toHaveLength(2);
+    expect(emf[0]).toMatchObject({
+      _aws: { CloudWatchMetrics: [{ Dimensions: [['service', 'Database']] }] },
+      Database: 'orders',
+      ServerCleanupFailed: 1,
+    });
+    expect(emf[1]).toMatchObject({
+      _aws: {
+        CloudWatchMetrics: [{ Dimensions: [['service']], Metrics: [{ Name: 'ServerCleanupFailed' }] }],
+      },
+      ServerCleanupFailed: 1,
+    });
+    expect(emf[1]).not.toHaveProperty('Database');
+  });
 });

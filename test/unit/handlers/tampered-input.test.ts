@@ -137,6 +137,7 @@ describe('a tampered execution input or state', () => {
     'read-job': () => import('../../../functions/handlers/read-job.js'),
     'read-log': () => import('../../../functions/handlers/read-log.js'),
     'copy-file': () => import('../../../functions/handlers/copy-file.js'),
+    'clean-up-server': () => import('../../../functions/handlers/clean-up-server.js'),
   };
   const call = async (module: string, event: unknown) => {
     const { handler } = await handlers[module]!();
@@ -175,6 +176,21 @@ describe('a tampered execution input or state', () => {
     [
       'copy-file',
       { file: { name: 'X-01.DMP', kind: 'dump', key: `orders/2026/12/01/${job.jobName}/X-01.DMP` } },
+    ],
+    [
+      'clean-up-server',
+      {
+        phase: 'after-failure',
+        verdict: {
+          verdict: 'failed',
+          summary: 'Job … stopped due to fatal error',
+          errors: [],
+          cause: '',
+          files: [],
+          dumpFilesLeft: [`ORDERS-${job.runId}-01.DMP`],
+          checkedAt: '2026-12-01T02:10:00.000Z',
+        },
+      },
     ],
   ])(
     'keeps %s on the bound ORDS and secret whatever URL and secret its state carries',

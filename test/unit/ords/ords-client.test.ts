@@ -772,3 +772,37 @@ describe('OrdsClient logs', () => {
     expect((error as OrdsHttpRequestError).status).toBe(404);
   });
 });
+
+describe('OrdsClient.runSql', () => {
+  const STATEMENT = 'DROP TABLE "DBAPI_USER"."DATAPUMP_REST_EXPORT_20261201020000" PURGE';
+
+  it('posts the script as statementText to _/sql under the configured URL, with the same credentials', async () => {
+    // GIVEN REST-enabled SQL that runs the statement
+    const { ords, client, calls } = setup();
+    ords
+      .intercept({ path: `${ALIAS}/_/sql`, method: 'POST' })
+      .reply(200, { items: [{ statementId: 1, result: 0 }] }, { headers: JSON_HEADERS });
+
+    // WHEN one statement is run
+    const results = await client.runSql([STATEMENT]);
+
+    // THEN it went to …/_/sql as JSON with Basic auth, and succeeded
+    expect(results).toEqual([{ ok: true, statement: STATEMENT }]);
+    const [call] = calls();
+    expect(call?.origin).toBe(ORIGIN);
+    expect(JSON.parse(String(call?.body))).toEqual({ statementText: `${STATEMENT};` });
+    expect(headerOf(call!, 'authorization')).toMatch(/^Basic /);
+    expect(headerOf(call!, 'content-type')).toBe('application/json');
+  });
+
+  it('fails with a 404 request error when REST-enabled SQL is disabled', async () => {
+    const { ords, client } = setup();
+    ords.intercept({ path: `${ALIAS}/_/sql`, method: 'POST' }).reply(404, 'Not Found');
+
+    const error = await caught(client.runSql([STATEMENT]));
+
+    expect(error).toBeInstanceOf(OrdsRequestError);
+    expect(isOrdsNotFound(error)).toBe(true);
+    expect(error.message).toContain('/_/sql');
+  });
+});

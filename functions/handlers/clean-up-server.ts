@@ -1,0 +1,36 @@
+import { CleanUpServerPayloadSchema } from '../core/payloads.js';
+import { cleanUpServer } from '../core/server-cleanup.js';
+import { bindingFor } from '../shared/bindings.js';
+import { s3Client } from '../shared/clients.js';
+import { requiredEnv } from '../shared/env.js';
+import { defineTask } from '../shared/handler.js';
+import { logger } from '../shared/logger.js';
+import { recordServerCleanup } from '../shared/metrics.js';
+import { ordsFor } from '../shared/ords.js';
+
+/**
+ * "Clean up server" and "Remove dump files": removes this run's files (and control table) from the
+ * database server through REST-enabled SQL, and records ServerCleanupFailed.
+ */
+export const handler = defineTask('Clean up server', CleanUpServerPayloadSchema, async (payload, context) => {
+  const binding = await bindingFor(payload.database);
+  const ords = await ordsFor(binding, context);
+  const deps = {
+    sql: ords,
+    ords,
+    s3: s3Client(),
+    bucket: requiredEnv('BUCKET_NAME'),
+    logger,
+    now: () => new Date(),
+  };
+  const result = await cleanUpServer(deps, {
+    ...payload,
+    prefix: binding.prefix,
+    serverCleanup: binding.serverCleanup,
+    autonomousDatabase: binding.autonomousDatabase,
+    directory: binding.export.datapumpDir,
+  });
+  if (result.serverCleanup !== 'off')
+    recordServerCleanup(payload.database, result.serverCleanup === 'failed');
+  return result;
+});

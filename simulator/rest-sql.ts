@@ -1,0 +1,127 @@
+/**
+ * REST-enabled SQL (`POST …/_/sql`) as ORDS answers it, for exactly the statements this project sends:
+ * remove a file from a directory object (`UTL_FILE.FREMOVE`, `DBMS_CLOUD.DELETE_FILE`) and drop a
+ * Data Pump control table (`DROP TABLE "OWNER"."JOB" PURGE`). Every other statement fails with
+ * ORA-00900. A failed statement does not fail the answer: it is 200, with `errorCode` and
+ * `errorDetails` in the statement's item.
+ */
+
+/** What a statement did to the simulated database: `null` when it succeeded, else the ORA- error. */
+export interface SqlError {
+  readonly code: number;
+  readonly message: string;
+}
+
+/** The simulated database the statements act on. */
+export interface SqlDatabase {
+  /** Removes a file of a directory object; an error when the directory or file does not exist. */
+  removeFile(directory: string, fileName: string): SqlError | null;
+  /** Drops a control table as `caller`; an error when it does not exist or belongs to another user. */
+  dropTable(caller: string, owner: string, table: string): SqlError | null;
+}
+
+/** An error the simulator answers for every statement of one kind (a missing grant, say). */
+export interface InjectedSqlError extends SqlError {
+  readonly statement: 'remove-file' | 'drop-table';
+}
+
+const FREMOVE = /^BEGIN\s+UTL_FILE\.FREMOVE\s*\(\s*'([^']*)'\s*,\s*'([^']*)'\s*\)\s*;\s*END\s*;$/i;
+const DELETE_FILE =
+  /^BEGIN\s+DBMS_CLOUD\.DELETE_FILE\s*\(\s*directory_name\s*=>\s*'([^']*)'\s*,\s*file_name\s*=>\s*'([^']*)'\s*\)\s*;\s*END\s*;$/i;
+const DROP_TABLE = /^DROP\s+TABLE\s+"([^"]+)"\."([^"]+)"\s+PURGE$/i;
+
+/** One statement of a script and the lines it spans (1-based). */
+interface ScriptStatement {
+  readonly text: string;
+  readonly startLine: number;
+  readonly endLine: number;
+}
+
+/**
+ * Splits a script as SQLcl does for these forms: a PL/SQL block (`BEGIN …`) ends with a line holding
+ * only `/` (or the script's end), a SQL statement with `;` at the end of a line.
+ */
+export function splitScript(script: string): ScriptStatement[] {
+  const statements: ScriptStatement[] = [];
+  let lines: string[] = [];
+  let startLine = 0;
+  const flush = (endLine: number, text: string) => {
+    if (text.trim() !== '') statements.push({ text: text.trim(), startLine, endLine });
+    lines = [];
+  };
+  for (const [index, line] of script.split(/\r?\n/).entries()) {
+    const number = index + 1;
+    if (lines.length === 0 && line.trim() === '') continue;
+    if (lines.length === 0) startLine = number;
+    const block = /^\s*(BEGIN|DECLARE)\b/i.test(lines[0] ?? line);
+    if (block && line.trim() === '/') {
+      flush(number, lines.join('\n'));
+      continue;
+    }
+    lines.push(line);
+    if (!block && /;\s*$/.test(line)) flush(number, lines.join('\n').replace(/;\s*$/, ''));
+  }
+  if (lines.length > 0) flush(startLine + lines.length - 1, lines.join('\n'));
+  return statements;
+}
+
+/** The 200 answer to a script, one item per statement. */
+export function runScript(
+  script: string,
+  caller: string,
+  database: SqlDatabase,
+  injected: InjectedSqlError | undefined,
+): Record<string, unknown> {
+  const items = splitScript(script).map((statement, index) => {
+    const base = {
+      statementId: index + 1,
+      statementPos: { startLine: statement.startLine, endLine: statement.endLine },
+      statementText: statement.text,
+    };
+    const { type, error, response } = execute(statement.text, caller, database, injected);
+    if (error) {
+      return {
+        ...base,
+        statementType: type,
+        errorCode: error.code,
+        errorLine: 1,
+        errorColumn: 1,
+        errorMessage: error.message.replace(/^ORA-\d{5}:\s*/, ''),
+        errorDetails: error.message,
+        result: 0,
+      };
+    }
+    return { ...base, statementType: type, response: [response], result: 0 };
+  });
+  return { env: { defaultTimeZone: 'UTC' }, items };
+}
+
+function execute(
+  text: string,
+  caller: string,
+  database: SqlDatabase,
+  injected: InjectedSqlError | undefined,
+): { type: string; error: SqlError | null; response: string } {
+  const remove = FREMOVE.exec(text) ?? DELETE_FILE.exec(text);
+  if (remove) {
+    const error =
+      injected?.statement === 'remove-file'
+        ? injected
+        : database.removeFile(remove[1] ?? '', remove[2] ?? '');
+    return { type: 'plsql', error, response: '\nPL/SQL procedure successfully completed.\n\n' };
+  }
+  const drop = DROP_TABLE.exec(text);
+  if (drop) {
+    const [, owner = '', table = ''] = drop;
+    const error = injected?.statement === 'drop-table' ? injected : database.dropTable(caller, owner, table);
+    return { type: 'ddl', error, response: `\nTable "${owner}"."${table}" dropped.\n\n` };
+  }
+  return {
+    type: 'sql',
+    error: {
+      code: 900,
+      message: 'ORA-00900: invalid SQL statement (the simulator runs only cleanup statements)',
+    },
+    response: '',
+  };
+}

@@ -1,0 +1,112 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ErrorName } from '../../functions/core/errors.js';
+import type { ServerCleanupResult } from '../../functions/core/payloads.js';
+import type { LocalRunResult } from '../../local/local-run.js';
+import { type Harness, PASSWORD, startHarness } from './harness.js';
+
+const AUTH = `Basic ${Buffer.from(`DBAPI_USER:${PASSWORD}`).toString('base64')}`;
+
+describe('server cleanup through the synthesized state machine', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(() => h.stop());
+  beforeEach(() =>
+    h.simulator.configure({ dumpFiles: 2, dumpFileBytes: 4096, outcome: 'success', restSql: true }),
+  );
+
+  /** The status ORDS answers for a job (`file` omitted) or one of its files. */
+  const statusOf = async (jobName: string, file = '') => {
+    const url = `${h.simulator.url}_/db-api/stable/database/datapump/jobs/DBAPI_USER,${jobName}/${file}`;
+    const answer = await fetch(url, { headers: { authorization: AUTH } });
+    await answer.arrayBuffer();
+    return answer.status;
+  };
+  const cleanupOf = (result: LocalRunResult) =>
+    (result.output as { serverCleanup: ServerCleanupResult }).serverCleanup;
+  const exitedAt = (result: LocalRunResult, state: string) =>
+    result.events.find((event) => event.type === 'StateExited' && event.state.name === state)?.timestamp;
+
+  it("removes exactly this run's files and control table after manifest.json is stored, and nothing of another run", async () => {
+    // GIVEN an earlier run that kept its files on the server
+    const earlier = await h.run({ keepServerFiles: true });
+    expect(cleanupOf(earlier).serverCleanup).toBe('off');
+    const kept = earlier.manifest!;
+
+    // WHEN the next run cleans up
+    const sqlBefore = h.simulator.requests.length;
+    const result = await h.run();
+
+    // THEN the backup is complete and its files are stored
+    expect(result.status).toBe('SUCCEEDED');
+    await h.expectStoredAsServed(result);
+    const manifest = result.manifest!;
+    const names = manifest.files.map((file) => file.name);
+    expect(cleanupOf(result)).toMatchObject({
+      serverCleanup: 'done',
+      removedFiles: names,
+      droppedControlTable: `DBAPI_USER.${manifest.jobName}`,
+    });
+    // AND on the server its files and job are gone, while the earlier run's are all still there
+    for (const name of names) expect(await statusOf(manifest.jobName, name), name).toBe(404);
+    expect(await statusOf(manifest.jobName)).toBe(404);
+    expect(await statusOf(kept.jobName)).toBe(200);
+    for (const file of kept.files) expect(await statusOf(kept.jobName, file.name), file.name).toBe(200);
+    // AND the first statement reached ORDS only after the manifest was written
+    const sql = h.simulator.requests.slice(sqlBefore).filter((request) => request.path.endsWith('/_/sql'));
+    expect(sql).toHaveLength(2);
+    expect(sql[0]!.time.getTime()).toBeGreaterThanOrEqual(exitedAt(result, 'Write manifest')!);
+    const folder = manifest.files[0]!.key.replace(/[^/]+$/, '');
+    expect(await h.keys()).toEqual(
+      expect.arrayContaining([`${folder}manifest.json`, `${folder}server-cleanup.json`]),
+    );
+  });
+
+  it('completes the backup and names the cleanup failure when REST-enabled SQL is disabled', async () => {
+    // GIVEN an ORDS without REST-enabled SQL
+    h.simulator.configure({ restSql: false });
+
+    // WHEN a backup runs
+    const result = await h.run();
+
+    // THEN it is complete, stored and verified, and its output says why nothing was removed
+    expect(result.status).toBe('SUCCEEDED');
+    await h.expectStoredAsServed(result);
+    const cleanup = cleanupOf(result);
+    expect(cleanup).toMatchObject({ serverCleanup: 'failed', removedFiles: [], droppedControlTable: null });
+    expect(cleanup.reason).toContain('restEnabledSql.active');
+    expect(cleanup.reason).toContain('"serverCleanup": "off"');
+    const manifest = result.manifest!;
+    expect(await statusOf(manifest.jobName, manifest.files[0]!.name)).toBe(200);
+    // AND the side file beside the manifest records it; the manifest itself says nothing about it
+    const folder = manifest.files[0]!.key.replace(/[^/]+$/, '');
+    const record = JSON.parse((await h.read(`${folder}server-cleanup.json`)).toString('utf8'));
+    expect(record).toMatchObject({ serverCleanup: 'failed', database: 'orders', jobName: manifest.jobName });
+    expect(manifest).not.toHaveProperty('serverCleanup');
+  });
+
+  it("removes a stopped export's dump files, keeps its log, and still fails with ExportFailedError", async () => {
+    // GIVEN an export that stops after writing its dump files
+    h.simulator.configure({ outcome: 'stopped' });
+
+    // WHEN the run ends
+    const result = await h.run();
+
+    // THEN it fails as before, with the export's own error
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe(ErrorName.ExportFailed);
+    const job = h.simulator.jobs().at(-1)!;
+    const dumps = job.files.filter((file) => file.kind === 'dump');
+    expect(dumps.length).toBeGreaterThan(0);
+    // AND its dump files are gone from the server, its log and job are kept for diagnosis
+    for (const file of dumps) expect(await statusOf(job.jobName, file.name), file.name).toBe(404);
+    const log = job.files.find((file) => file.kind === 'log')!;
+    expect(await statusOf(job.jobName, log.name)).toBe(200);
+    expect(await statusOf(job.jobName)).toBe(200);
+    const entered = result.events
+      .filter((event) => event.type === 'StateEntered')
+      .map((event) => event.state.name);
+    expect(entered.indexOf('Remove dump files')).toBeLessThan(entered.indexOf('Export failed'));
+  });
+});
