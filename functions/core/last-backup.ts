@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
+import { jsonObjectInput } from './json-object.js';
 import { lastBackupKey } from './naming.js';
 import type { Logger } from './ords/ords-api.js';
 import type { BackupSummary, Verdict } from './payloads.js';
@@ -60,18 +60,8 @@ export async function recordLastBackup(
     manifest: summary.manifest,
   };
   const key = lastBackupKey(input.prefix, summary.database);
-  const body = Buffer.from(`${JSON.stringify(record, null, 2)}\n`);
   try {
-    await deps.s3.send(
-      new PutObjectCommand({
-        Bucket: deps.bucket,
-        Key: key,
-        Body: body,
-        ContentType: 'application/json',
-        // A precomputed checksum: S3 verifies it, and Object Lock buckets require one.
-        ChecksumSHA256: createHash('sha256').update(body).digest('base64'),
-      }),
-    );
+    await deps.s3.send(new PutObjectCommand(jsonObjectInput(deps.bucket, key, record)));
   } catch (error) {
     throw toStorageError(error, deps.bucket, key);
   }

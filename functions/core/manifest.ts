@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import {
   GetObjectCommand,
   HeadObjectCommand,
@@ -7,6 +6,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { ManifestExistsError, StorageRejectedError } from './errors.js';
+import { jsonObjectInput } from './json-object.js';
 import { backupFolder, manifestKey } from './naming.js';
 import type { Logger } from './ords/ords-api.js';
 import type { BackupSummary, StoredFile, Verdict, WriteManifestPayload } from './payloads.js';
@@ -88,19 +88,9 @@ export async function writeManifest(
     totalBytes: stored.reduce((sum, file) => sum + file.bytes, 0),
   };
   const key = manifestKey(folder);
-  const body = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
   try {
-    await s3.send(
-      new PutObjectCommand({
-        Bucket: bucket,
-        Key: key,
-        Body: body,
-        ContentType: 'application/json',
-        // A precomputed checksum: S3 verifies it, and Object Lock buckets require one.
-        ChecksumSHA256: createHash('sha256').update(body).digest('base64'),
-        IfNoneMatch: '*',
-      }),
-    );
+    // Only if none is there: an existing manifest is never overwritten.
+    await s3.send(new PutObjectCommand(jsonObjectInput(bucket, key, manifest, { IfNoneMatch: '*' })));
   } catch (error) {
     if (!isPreconditionFailed(error)) throw toStorageError(error, bucket, key);
     const existing = await readExisting(s3, bucket, key);

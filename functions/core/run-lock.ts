@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DatabaseBusyError } from './errors.js';
+import { jsonObjectInput } from './json-object.js';
 import type { Logger } from './ords/ords-api.js';
 import { toStorageError } from './storage-errors.js';
 
@@ -102,31 +102,25 @@ async function tryWrite(
   request: LockRequest,
   replace?: string,
 ): Promise<boolean> {
-  const body = Buffer.from(
-    JSON.stringify({
-      database: request.database,
-      executionArn: request.executionArn,
-      executionName: request.executionName,
-      startedAt: request.executionStartTime,
-    }),
-  );
+  const holder = {
+    database: request.database,
+    executionArn: request.executionArn,
+    executionName: request.executionName,
+    startedAt: request.executionStartTime,
+  };
   try {
     await deps.s3.send(
-      new PutObjectCommand({
-        Bucket: deps.bucket,
-        Key: key,
-        Body: body,
-        ContentType: 'application/json',
-        // A precomputed checksum: S3 verifies it, and Object Lock buckets require one.
-        ChecksumSHA256: createHash('sha256').update(body).digest('base64'),
-        // The holder is read with HeadObject, which works whatever storage class the object has.
-        Metadata: {
-          'execution-arn': request.executionArn,
-          'execution-name': request.executionName,
-          'started-at': request.executionStartTime,
-        },
-        ...(replace === undefined ? { IfNoneMatch: '*' } : { IfMatch: replace }),
-      }),
+      new PutObjectCommand(
+        jsonObjectInput(deps.bucket, key, holder, {
+          // The holder is read with HeadObject, which works whatever storage class the object has.
+          Metadata: {
+            'execution-arn': request.executionArn,
+            'execution-name': request.executionName,
+            'started-at': request.executionStartTime,
+          },
+          ...(replace === undefined ? { IfNoneMatch: '*' } : { IfMatch: replace }),
+        }),
+      ),
     );
     return true;
   } catch (error) {

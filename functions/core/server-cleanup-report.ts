@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { jsonObjectInput } from './json-object.js';
 import { isOrdsNotFound } from './ords/ords-errors.js';
 import type { SqlStatementResult } from './ords/rest-sql.js';
 import type { ServerCleanupResult } from './payloads.js';
@@ -87,19 +87,11 @@ export async function writeCleanupReport(
   key: string,
   record: ServerCleanupResult & { readonly database: string; readonly jobName: string },
 ): Promise<void> {
-  const body = Buffer.from(
-    `${JSON.stringify({ ...record, writtenAt: deps.now().toISOString() }, null, 2)}\n`,
-  );
   try {
     await deps.s3.send(
-      new PutObjectCommand({
-        Bucket: deps.bucket,
-        Key: key,
-        Body: body,
-        ContentType: 'application/json',
-        // A precomputed checksum: S3 verifies it, and Object Lock buckets require one.
-        ChecksumSHA256: createHash('sha256').update(body).digest('base64'),
-      }),
+      new PutObjectCommand(
+        jsonObjectInput(deps.bucket, key, { ...record, writtenAt: deps.now().toISOString() }),
+      ),
     );
   } catch (error) {
     throw toStorageError(error, deps.bucket, key);
