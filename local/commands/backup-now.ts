@@ -2,7 +2,9 @@ import {
   DescribeExecutionCommand,
   type DescribeExecutionCommandOutput,
   GetExecutionHistoryCommand,
+  type GetExecutionHistoryCommandOutput,
   type HistoryEvent,
+  InvalidToken,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { DATABASE_ID } from '../../functions/core/payloads.js';
@@ -110,9 +112,17 @@ async function follow(
   let pageToken: string | undefined;
   let lastId = 0;
   for (;;) {
-    const page = await deps.sfn.send(
-      new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, nextToken: pageToken }),
-    );
+    let page: GetExecutionHistoryCommandOutput;
+    try {
+      page = await deps.sfn.send(
+        new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, nextToken: pageToken }),
+      );
+    } catch (error) {
+      // Tokens expire after 24 hours: read from the first page again, skipping what was seen.
+      if (!(error instanceof InvalidToken) || pageToken === undefined) throw error;
+      pageToken = undefined;
+      continue;
+    }
     const events: HistoryEvent[] = (page.events ?? []).filter((event) => (event.id ?? 0) > lastId);
     for (const event of events) {
       lastId = event.id ?? lastId;

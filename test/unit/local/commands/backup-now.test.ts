@@ -2,6 +2,7 @@ import {
   DescribeExecutionCommand,
   GetExecutionHistoryCommand,
   type HistoryEvent,
+  InvalidToken,
   SFNClient,
   StartExecutionCommand,
   StateMachineDoesNotExist,
@@ -142,6 +143,32 @@ describe('backupNow', () => {
       '  server   cleanup off: the files and the control table stay on the server',
     ]);
     expect(err).toEqual([]);
+  });
+
+  it('reads the next pages at once and only the last page again at the next poll', async () => {
+    // GIVEN a history of two pages, whose last page's token has expired by the third read
+    sfn
+      .on(GetExecutionHistoryCommand, { nextToken: undefined })
+      .resolvesOnce({ events: [entered(1, 'TaskStateEntered', 'Start export')], nextToken: 'page-2' })
+      .resolves({ events: [entered(1, 'TaskStateEntered', 'Start export')], nextToken: 'page-2' })
+      .on(GetExecutionHistoryCommand, { nextToken: 'page-2' })
+      .resolvesOnce({ events: [entered(2, 'TaskStateEntered', 'Read job')] })
+      .rejectsOnce(new InvalidToken({ message: 'Invalid token', $metadata: {} }))
+      .resolves({
+        events: [entered(2, 'TaskStateEntered', 'Read job'), event(3, 'ExecutionSucceeded')],
+      });
+    sfn.on(DescribeExecutionCommand).resolves({ status: 'SUCCEEDED', output: JSON.stringify(SUMMARY) });
+    const { deps, out, sleeps } = harness();
+
+    // WHEN backing up "orders" now
+    await backupNow(deps, { database: 'orders', machine: MACHINE, json: false });
+
+    // THEN page 2 is read right after page 1, the expired token sends the reader back to page 1,
+    // and no state is printed twice
+    const tokens = sfn.commandCalls(GetExecutionHistoryCommand).map((call) => call.args[0].input.nextToken);
+    expect(tokens).toEqual([undefined, 'page-2', 'page-2', undefined, 'page-2']);
+    expect(sleeps()).toBe(1);
+    expect(out.filter((line) => line.startsWith('→'))).toEqual(['→ Start export', '→ Read job']);
   });
 
   it('fails with exit code 1 and prints the error name and the sentence of a Lambda cause', async () => {
