@@ -25,6 +25,7 @@ import { type LocalDefinition, synthesizeDefinition, type TemplateFunction } fro
 import { describeCleanup } from './describe-cleanup.js';
 import { formatBytes } from './format.js';
 import { startOutageProxy } from './outage-proxy.js';
+import { readableCause } from './readable-cause.js';
 import { type LocalS3, startLocalS3 } from './s3/local-s3.js';
 
 // Workstations may run Node.js 20, which the SDK warns about; the deployed functions run the newest runtime.
@@ -453,17 +454,6 @@ export function explainFailure(error: unknown): { name: string; cause: string } 
   const name = root?.name ?? 'Error';
   const raw = root?.message ?? String(error);
   return { name, cause: readableCause(raw) };
-}
-
-/** Lambda causes are JSON (`{"errorType","errorMessage","trace"}`); Fail states' causes are text. */
-export function readableCause(cause: string): string {
-  try {
-    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
-    if (typeof parsed.errorMessage === 'string') return parsed.errorMessage;
-  } catch {
-    // Not JSON: already text.
-  }
-  return cause;
 }
 
 function describeEvent(event: EventLog): string | undefined {
