@@ -29,7 +29,7 @@ import { toStorageError } from './storage-errors.js';
 /**
  * Bumped when a field changes meaning; readers check it. 2: each file carries S3's FULL_OBJECT
  * CRC-32 (`checksum`), `versionId` when versioned, and `sha256` only when copied in one invocation.
- * 3: what a restore needs: `source`, `exportSpec`, `exported`, `toolVersion`, `scheduledTime`, `startedBy`.
+ * 3: what a restore needs: `dumpFile`, `source`, `exportSpec`, `exported`, `toolVersion`, `scheduledTime`, `startedBy`.
  */
 export const MANIFEST_VERSION = 3;
 
@@ -41,6 +41,8 @@ export interface Manifest {
   readonly owner: string;
   readonly jobMode: string;
   readonly runId: string;
+  /** The dump file template sent to Data Pump, with `%U`: impdp's `dumpfile=`. */
+  readonly dumpFile: string;
   readonly verdict: Verdict;
   /** The Data Pump log's final line. */
   readonly summary: string;
@@ -114,6 +116,7 @@ export async function writeManifest(
     owner: job.owner,
     jobMode: job.jobMode,
     runId: job.runId,
+    dumpFile: job.fileName,
     verdict: verdict.verdict,
     summary: verdict.summary,
     errors: verdict.errors,

@@ -29,6 +29,7 @@ describe('a nightly backup through the synthesized state machine', () => {
     const ordsUrl = new URL(h.simulator.url);
     expect(manifest).toMatchObject({
       manifestVersion: 3,
+      dumpFile: expect.stringMatching(/^ORDERS-.+-%U\.DMP$/),
       source: { database: 'orders', ordsHost: ordsUrl.host, ordsPath: ordsUrl.pathname },
       exported: { schemas: [{ schema: 'HR', tables: 7, rows: 215 }], truncated: false },
       toolVersion: expect.stringMatching(/^\d+\.\d+\.\d+/),

@@ -141,6 +141,7 @@ describe('writeManifest', () => {
       // THEN it carries everything an impdp needs, under manifest version 3
       expect(putManifest()).toMatchObject({
         manifestVersion: 3,
+        dumpFile: 'A-%U.DMP',
         source: { database: 'orders', ordsHost: 'db.example.com', ordsPath: '/ords/pdb1/dbapi_user/' },
         exportSpec: { jobMode: 'SCHEMA', schemas: ['HR'], datapumpDir: 'DATA_PUMP_DIR' },
         exported: { schemas: [{ schema: 'HR', tables: 7, rows: 215 }], tables: 7, rows: 215 },
