@@ -1,5 +1,6 @@
 import { InvalidInputError } from './errors.js';
 import type { ExportSpec } from './export-spec.js';
+import { parseOrdsUrl } from './ords/ords-url.js';
 
 /** Where a backup came from: the database id and the ORDS host and path its binding names. */
 export interface ManifestSource {
@@ -23,15 +24,19 @@ export type ManifestExportSpec = Pick<
 >;
 
 /**
- * The source of a backup from its binding's ORDS URL. Refuses a URL with a user or password, a query
- * or a fragment: the manifest is read by whoever restores, and must never carry a credential.
+ * The source of a backup from its binding's ORDS URL, checked again as the configuration checks it
+ * (no user:password@, no query, no fragment): the manifest is read by whoever restores, and must never
+ * carry a credential.
  */
 export function manifestSource(database: string, ordsUrl: string): ManifestSource {
-  const url = new URL(ordsUrl);
-  if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
+  let url: URL;
+  try {
+    url = parseOrdsUrl(ordsUrl);
+  } catch (error) {
+    // parseOrdsUrl's message names the URL without its user and password.
     throw new InvalidInputError(
-      `The ORDS URL of database "${database}" carries a user, password, query or fragment: ` +
-        'not writing it to the manifest. Bind a URL such as https://db.example.com/ords/pdb1/dbapi_user/',
+      `Not writing the manifest of database "${database}": ${(error as Error).message}`,
+      { cause: error },
     );
   }
   return { database, ordsHost: url.host, ordsPath: url.pathname };
