@@ -51,6 +51,9 @@ export async function beginRun(deps: BeginRunDeps, payload: StartExportPayload):
     job,
     pollSeconds: input.pollSeconds ?? binding.pollSeconds,
     acceptCompletedWithErrors: binding.acceptCompletedWithErrors,
+    // Always a string: a JSONPath to a missing field would fail the execution in "Write manifest".
+    scheduledTime: input.scheduledTime ?? payload.executionStartTime,
+    startedBy: input.scheduledTime === undefined ? 'hand' : 'schedule',
   };
 }
 

@@ -6,17 +6,32 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { ManifestExistsError, StorageRejectedError } from './errors.js';
+import type { ExportSpec } from './export-spec.js';
 import { jsonObjectInput } from './json-object.js';
+import {
+  type ManifestExportSpec,
+  type ManifestSource,
+  manifestExportSpec,
+  manifestSource,
+} from './manifest-source.js';
 import { backupFolder, manifestKey } from './naming.js';
 import type { Logger } from './ords/ords-api.js';
-import type { BackupSummary, StoredFile, Verdict, WriteManifestPayload } from './payloads.js';
+import type {
+  BackupSummary,
+  ExportedObjects,
+  StartedBy,
+  StoredFile,
+  Verdict,
+  WriteManifestPayload,
+} from './payloads.js';
 import { toStorageError } from './storage-errors.js';
 
 /**
  * Bumped when a field changes meaning; readers check it. 2: each file carries S3's FULL_OBJECT
  * CRC-32 (`checksum`), `versionId` when versioned, and `sha256` only when copied in one invocation.
+ * 3: what a restore needs: `dumpFile`, `source`, `exportSpec`, `exported`, `toolVersion`, `scheduledTime`, `startedBy`.
  */
-export const MANIFEST_VERSION = 2;
+export const MANIFEST_VERSION = 3;
 
 /** The manifest: written last, its presence marks a complete, verified backup. */
 export interface Manifest {
@@ -26,6 +41,8 @@ export interface Manifest {
   readonly owner: string;
   readonly jobMode: string;
   readonly runId: string;
+  /** The dump file template sent to Data Pump, with `%U`: impdp's `dumpfile=`. */
+  readonly dumpFile: string;
   readonly verdict: Verdict;
   /** The Data Pump log's final line. */
   readonly summary: string;
@@ -36,6 +53,18 @@ export interface Manifest {
   readonly bucket: string;
   readonly files: readonly StoredFile[];
   readonly totalBytes: number;
+  /** The database and the ORDS host and path it was exported through (never credentials). */
+  readonly source: ManifestSource;
+  /** What Data Pump was asked to export (job mode, directory, schemas, filter, expressions). */
+  readonly exportSpec: ManifestExportSpec;
+  /** What the log says was exported: schemas with table and row counts; null when not read. */
+  readonly exported: ExportedObjects | null;
+  /** Version of ords-datapump-backup that wrote the manifest. */
+  readonly toolVersion: string;
+  /** The schedule's time for the run; null for a run started by hand (or not known). */
+  readonly scheduledTime: string | null;
+  /** Who started the run; null when the execution predates the field. */
+  readonly startedBy: StartedBy | null;
 }
 
 /** What `writeManifest` needs. */
@@ -44,10 +73,19 @@ export interface WriteManifestDeps {
   readonly bucket: string;
   readonly logger: Logger;
   readonly now: () => Date;
+  /** Version of this project, recorded in the manifest. */
+  readonly toolVersion: string;
 }
 
-/** What `writeManifest` needs: the payload and the database's key prefix (from its binding). */
-export type WriteManifestInput = WriteManifestPayload & { readonly prefix: string };
+/**
+ * What `writeManifest` needs: the payload, and from the database's binding its key prefix, ORDS URL
+ * and export spec.
+ */
+export type WriteManifestInput = WriteManifestPayload & {
+  readonly prefix: string;
+  readonly ordsUrl: string;
+  readonly exportSpec: ExportSpec;
+};
 
 /**
  * Checks that every file is in the bucket with the size the copy counted, then writes
@@ -78,6 +116,7 @@ export async function writeManifest(
     owner: job.owner,
     jobMode: job.jobMode,
     runId: job.runId,
+    dumpFile: job.fileName,
     verdict: verdict.verdict,
     summary: verdict.summary,
     errors: verdict.errors,
@@ -86,6 +125,12 @@ export async function writeManifest(
     bucket,
     files: stored,
     totalBytes: stored.reduce((sum, file) => sum + file.bytes, 0),
+    source: manifestSource(payload.database, payload.ordsUrl),
+    exportSpec: manifestExportSpec(payload.exportSpec),
+    exported: verdict.exported ?? null,
+    toolVersion: deps.toolVersion,
+    scheduledTime: payload.startedBy === 'schedule' ? (payload.scheduledTime ?? null) : null,
+    startedBy: payload.startedBy ?? null,
   };
   const key = manifestKey(folder);
   try {

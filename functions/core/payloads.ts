@@ -104,7 +104,15 @@ export interface StartedRun {
   readonly pollSeconds: number;
   /** Whether "completed with N error(s)" counts as a successful backup. */
   readonly acceptCompletedWithErrors: boolean;
+  /** The schedule's time for the run, or the execution's start time for a run started by hand. */
+  readonly scheduledTime: string;
+  /** Whether a schedule started the run (its input carries `scheduledTime`) or a person did. */
+  readonly startedBy: StartedBy;
 }
+
+/** Who started a run. */
+export const STARTED_BY = ['schedule', 'hand'] as const;
+export type StartedBy = (typeof STARTED_BY)[number];
 
 /** Payload of "Read job". */
 export const ReadJobPayloadSchema = z.object({
@@ -144,6 +152,19 @@ export const FileToCopySchema = z.object({
 });
 export type FileToCopy = z.output<typeof FileToCopySchema>;
 
+/** What an export log says was exported: schema names and counts only, capped (`MAX_EXPORTED_SCHEMAS`). */
+export const ExportedObjectsSchema = z.object({
+  /** Each schema with table (or partition) data in the log, by name, with its counts. */
+  schemas: z.array(z.object({ schema: z.string().min(1), tables: z.number().int(), rows: z.number().int() })),
+  /** True when more schemas were seen than listed. */
+  truncated: z.boolean(),
+  /** Distinct tables with exported data, over all schemas. */
+  tables: z.number().int().min(0),
+  /** Rows exported, over all schemas. */
+  rows: z.number().int().min(0),
+});
+export type ExportedObjects = z.output<typeof ExportedObjectsSchema>;
+
 /** Result of "Read log" (the `$.verdict` of the state). */
 export const VerdictResultSchema = z.object({
   verdict: z.enum(VERDICTS),
@@ -160,6 +181,8 @@ export const VerdictResultSchema = z.object({
    * removed from the server by "Remove dump files".
    */
   dumpFilesLeft: z.array(z.string().min(1)).optional(),
+  /** What the log says was exported (a stored backup only; absent in states written before it). */
+  exported: ExportedObjectsSchema.optional(),
   /** When the verdict was read: the copy phase starts here (for the throughput figure). */
   checkedAt: z.string().datetime(),
 });
@@ -236,6 +259,10 @@ export const WriteManifestPayloadSchema = z.object({
   job: JobRefSchema,
   verdict: VerdictResultSchema,
   stored: z.array(StoredFileSchema),
+  /** `$.run.scheduledTime`; absent from executions started before it existed. */
+  scheduledTime: z.iso.datetime({ offset: true }).optional(),
+  /** `$.run.startedBy`; absent from executions started before it existed. */
+  startedBy: z.enum(STARTED_BY).optional(),
 });
 export type WriteManifestPayload = z.output<typeof WriteManifestPayloadSchema>;
 

@@ -1,3 +1,4 @@
+import { parseExportedObjects } from './datapump-exported.js';
 import { type ExportLog, parseExportLog } from './datapump-log.js';
 import { JobNotFoundError, LogLanguageUnknownError, OrdsResponseError } from './errors.js';
 import { backupFolder, logFileNameOf } from './naming.js';
@@ -66,6 +67,7 @@ export async function readLog(deps: JobTaskDeps, payload: ReadLogInput): Promise
     errors: log.errors,
     cause: describe(headlineOf(log, exportName, folder), summary, log.errors),
     files: [...dumpFiles.map(toCopy), toCopy(logFile)],
+    exported: parseExportedObjects(text),
     checkedAt,
   };
 }
@@ -114,6 +116,7 @@ async function readLogOfDroppedJob(
     errors: log.errors,
     cause: describe(headlineOf(log, exportName, folder), summary, log.errors),
     files: [...log.dumpFiles.map((name) => toCopy({ name, kind: 'dump' })), logFile],
+    exported: parseExportedObjects(text),
     checkedAt,
   };
 }

@@ -7,6 +7,7 @@ import { requiredEnv } from '../shared/env.js';
 import { defineTask } from '../shared/handler.js';
 import { logger } from '../shared/logger.js';
 import { recordBackupStored } from '../shared/metrics.js';
+import { TOOL_VERSION } from '../shared/tool-version.js';
 
 /**
  * "Write manifest": verifies the stored files, writes manifest.json, last, records the metrics and,
@@ -14,8 +15,19 @@ import { recordBackupStored } from '../shared/metrics.js';
  */
 export const handler = defineTask('Write manifest', WriteManifestPayloadSchema, async (payload) => {
   const binding = await bindingFor(payload.database);
-  const deps = { s3: s3Client(), bucket: requiredEnv('BUCKET_NAME'), logger, now: () => new Date() };
-  const summary = await writeManifest(deps, { ...payload, prefix: binding.prefix });
+  const deps = {
+    s3: s3Client(),
+    bucket: requiredEnv('BUCKET_NAME'),
+    logger,
+    now: () => new Date(),
+    toolVersion: TOOL_VERSION,
+  };
+  const summary = await writeManifest(deps, {
+    ...payload,
+    prefix: binding.prefix,
+    ordsUrl: binding.ordsUrl,
+    exportSpec: binding.export,
+  });
   const succeeded = countsAsSuccess(summary.verdict, binding.acceptCompletedWithErrors);
   if (succeeded) await recordLastBackup(deps, { prefix: binding.prefix, summary });
   recordBackupStored(summary, succeeded);

@@ -214,6 +214,9 @@ export class BackupStateMachine extends Construct {
           job,
           verdict: JsonPath.objectAt('$.verdict'),
           stored: JsonPath.objectAt('$.stored'),
+          // Always set by "Start export" (the execution's start time for a run by hand).
+          scheduledTime: JsonPath.stringAt('$.run.scheduledTime'),
+          startedBy: JsonPath.stringAt('$.run.startedBy'),
         }),
         '$.result',
       ),

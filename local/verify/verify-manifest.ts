@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import zlib from 'node:zlib';
 import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { MANIFEST_VERSION } from '../../functions/core/manifest.js';
 import { type StoredFile, StoredFileSchema } from '../../functions/core/payloads.js';
 
 /**
@@ -41,11 +42,20 @@ export async function verifyManifest(options: VerifyOptions): Promise<VerifyResu
   const { bucket, key } = parseS3Uri(options.manifestUri);
   const text = await readText(s3, bucket, key);
   let files: StoredFile[];
+  let version: unknown;
   try {
-    const manifest = JSON.parse(text) as { files?: unknown };
+    const manifest = JSON.parse(text) as { files?: unknown; manifestVersion?: unknown };
     files = StoredFileSchema.array().parse(manifest.files);
+    version = manifest.manifestVersion;
   } catch (error) {
     throw new Error(`s3://${bucket}/${key} is not a manifest with a files list: ${(error as Error).message}`);
+  }
+  // Version 2 introduced the FULL_OBJECT checksums checked here; a newer version may mean otherwise.
+  if (typeof version !== 'number' || version < 2 || version > MANIFEST_VERSION) {
+    throw new Error(
+      `s3://${bucket}/${key} has manifestVersion ${JSON.stringify(version)}; this verify reads versions 2 to ` +
+        `${MANIFEST_VERSION}. Update ords-datapump-backup to read a newer manifest.`,
+    );
   }
   const verdicts: FileVerdict[] = [];
   for (const file of files) verdicts.push(await verifyFile(s3, bucket, file, options.download));

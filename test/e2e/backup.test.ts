@@ -26,6 +26,16 @@ describe('a nightly backup through the synthesized state machine', () => {
       bucket: 'backups',
     });
     expect(manifest.files.map((file) => file.kind)).toEqual(['dump', 'log']);
+    const ordsUrl = new URL(h.simulator.url);
+    expect(manifest).toMatchObject({
+      manifestVersion: 3,
+      dumpFile: expect.stringMatching(/^ORDERS-.+-%U\.DMP$/),
+      source: { database: 'orders', ordsHost: ordsUrl.host, ordsPath: ordsUrl.pathname },
+      exported: { schemas: [{ schema: 'HR', tables: 7, rows: 215 }], truncated: false },
+      toolVersion: expect.stringMatching(/^\d+\.\d+\.\d+/),
+      scheduledTime: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
+      startedBy: 'schedule',
+    });
     const folder = manifest.files[0]!.key.replace(/[^/]+$/, '');
     expect(folder).toMatch(new RegExp(`^orders/\\d{4}/\\d{2}/\\d{2}/${manifest.jobName}/$`));
     expect(await h.keys()).toEqual(expect.arrayContaining([`${folder}manifest.json`]));

@@ -55,6 +55,26 @@ describe('beginRun', () => {
     expect(run).toMatchObject({ pollSeconds: 60, acceptCompletedWithErrors: false, job: { adopted: false } });
   });
 
+  it('returns the scheduled time of a run its schedule started', async () => {
+    // GIVEN an input from the schedule
+    const { deps } = fakes();
+    // WHEN the run begins
+    const run = await beginRun(deps, payload({ database: 'orders', scheduledTime: '2026-12-01T02:00:00Z' }));
+
+    // THEN the run carries the schedule's time
+    expect(run).toMatchObject({ scheduledTime: '2026-12-01T02:00:00Z', startedBy: 'schedule' });
+  });
+
+  it('returns the execution start time as the scheduled time of a run by hand', async () => {
+    // GIVEN an input without scheduledTime
+    const { deps } = fakes();
+    // WHEN the run begins
+    const run = await beginRun(deps, payload({ database: 'orders' }));
+
+    // THEN the field is still a string (a JSONPath to it must not fail) and says who started it
+    expect(run).toMatchObject({ scheduledTime: '2026-12-01T02:00:00.000Z', startedBy: 'hand' });
+  });
+
   it('takes a poll interval override from the input', async () => {
     const { deps } = fakes();
     const run = await beginRun(deps, payload({ database: 'orders', pollSeconds: 5 }));

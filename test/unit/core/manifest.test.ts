@@ -19,6 +19,10 @@ const payload: WriteManifestInput = {
   executionName: 'exec-1',
   database: 'orders',
   prefix: '',
+  ordsUrl: 'https://db.example.com/ords/pdb1/dbapi_user/',
+  exportSpec: { jobMode: 'SCHEMA', schemas: ['HR'], datapumpDir: 'DATA_PUMP_DIR' },
+  scheduledTime: '2026-11-23T02:00:00Z',
+  startedBy: 'schedule',
   job: {
     owner: 'DBAPI_USER',
     jobName: JOB,
@@ -34,6 +38,7 @@ const payload: WriteManifestInput = {
     errors: [],
     cause: '',
     files: [dump, log],
+    exported: { schemas: [{ schema: 'HR', tables: 7, rows: 215 }], truncated: false, tables: 7, rows: 215 },
     checkedAt: '2026-11-23T02:01:00.000Z',
   },
   stored: [
@@ -47,7 +52,9 @@ const deps = () => ({
   bucket: 'backups',
   logger: recordingLogger(),
   now: () => new Date('2026-11-23T02:01:10Z'),
+  toolVersion: '1.2.3',
 });
+const putManifest = () => JSON.parse(String(s3.commandCalls(PutObjectCommand)[0]!.args[0].input.Body));
 
 describe('writeManifest', () => {
   beforeEach(() => s3.reset());
@@ -117,6 +124,64 @@ describe('writeManifest', () => {
     );
     const error = await writeManifest(deps(), payload).catch((e: Error) => e);
     expect(error).toMatchObject({ name: ErrorName.StorageUnavailable });
+  });
+
+  describe('what a restore needs', () => {
+    beforeEach(() => {
+      s3.on(HeadObjectCommand, { Key: dump.key }).resolves(stored(10 * 1024 * 1024, 'AAECAw=='));
+      s3.on(HeadObjectCommand, { Key: log.key }).resolves(stored(100, 'BAUGBw=='));
+      s3.on(PutObjectCommand).resolves({});
+    });
+
+    it('records the source, export spec, exported schemas, tool version and scheduled time', async () => {
+      // GIVEN a scheduled run whose log listed HR's tables
+      // WHEN the manifest is written
+      await writeManifest(deps(), payload);
+
+      // THEN it carries everything an impdp needs, under manifest version 3
+      expect(putManifest()).toMatchObject({
+        manifestVersion: 3,
+        dumpFile: 'A-%U.DMP',
+        source: { database: 'orders', ordsHost: 'db.example.com', ordsPath: '/ords/pdb1/dbapi_user/' },
+        exportSpec: { jobMode: 'SCHEMA', schemas: ['HR'], datapumpDir: 'DATA_PUMP_DIR' },
+        exported: { schemas: [{ schema: 'HR', tables: 7, rows: 215 }], tables: 7, rows: 215 },
+        toolVersion: '1.2.3',
+        scheduledTime: '2026-11-23T02:00:00Z',
+        startedBy: 'schedule',
+      });
+    });
+
+    it('records no scheduled time for a run started by hand', async () => {
+      // GIVEN a run by hand, whose scheduledTime is the execution's start time
+      // WHEN the manifest is written
+      await writeManifest(deps(), { ...payload, startedBy: 'hand', scheduledTime: '2026-11-23T01:59:58Z' });
+
+      // THEN it says so and claims no schedule
+      expect(putManifest()).toMatchObject({ scheduledTime: null, startedBy: 'hand' });
+    });
+
+    it('records null for the fields an execution started before them does not send', async () => {
+      // GIVEN a payload from an older state machine: no scheduledTime, startedBy or exported
+      const { scheduledTime: _time, startedBy: _by, ...old } = payload;
+      const { exported: _exported, ...verdict } = payload.verdict;
+      // WHEN the manifest is written
+      await writeManifest(deps(), { ...old, verdict });
+
+      // THEN the fields read null rather than a guess
+      expect(putManifest()).toMatchObject({ scheduledTime: null, startedBy: null, exported: null });
+    });
+
+    it('fails when the ORDS URL carries a user and password, and writes nothing', async () => {
+      // GIVEN a binding whose ORDS URL was written with credentials in it
+      const ordsUrl = 'https://admin:hunter2@db.example.com/ords/pdb1/dbapi_user/';
+      // WHEN the manifest is written
+      const error = await writeManifest(deps(), { ...payload, ordsUrl }).catch((e: Error) => e);
+
+      // THEN it refuses, without quoting the password
+      expect(error).toMatchObject({ name: ErrorName.InvalidInput });
+      expect((error as Error).message).not.toContain('hunter2');
+      expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
+    });
   });
 
   describe('when a manifest already exists at the key', () => {

@@ -51,6 +51,12 @@ describe('readLog', () => {
       { name: DUMPS[1], kind: 'dump', key: `${FOLDER}${DUMPS[1]}` },
       { name: LOG, kind: 'log', key: `${FOLDER}${LOG}` },
     ]);
+    expect(result.exported).toEqual({
+      schemas: [{ schema: 'HR', tables: 1, rows: 107 }],
+      truncated: false,
+      tables: 1,
+      rows: 107,
+    });
   });
 
   it('keeps the ORA- lines of an export that completed with errors, and stores its files', async () => {

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MANIFEST_VERSION } from '../../../functions/core/manifest.js';
 import type { StoredFile } from '../../../functions/core/payloads.js';
 import { LOCAL_S3_CREDENTIALS, type LocalS3, startLocalS3 } from '../../../local/s3/local-s3.js';
 import { parseS3Uri, verifyManifest } from '../../../local/verify/verify-manifest.js';
@@ -13,12 +14,16 @@ const DUMP = fileBytes(12 * MiB, 31);
 const LOG = Buffer.from('Job "DBAPI_USER"."EXPORT" successfully completed\n');
 let stored: StoredFile[];
 
-async function writeManifest(key: string, files: readonly StoredFile[]): Promise<string> {
+async function writeManifest(
+  key: string,
+  files: readonly StoredFile[],
+  manifestVersion: number = MANIFEST_VERSION,
+): Promise<string> {
   await s3.client.send(
     new PutObjectCommand({
       Bucket: s3.bucket,
       Key: key,
-      Body: JSON.stringify({ manifestVersion: 2, files }),
+      Body: JSON.stringify({ manifestVersion, files }),
     }),
   );
   return `s3://${s3.bucket}/${key}`;
@@ -52,6 +57,28 @@ describe('verifyManifest', () => {
       ['verify/A-01.DMP', []],
       ['verify/A.LOG', []],
     ]);
+  });
+
+  it('reads a version-2 manifest, written before the restore fields', async () => {
+    // GIVEN a manifest an older deployment wrote
+    const uri = await writeManifest('verify/v2/manifest.json', stored, 2);
+    // WHEN it is verified
+    const result = await verifyManifest({ s3: s3.client, manifestUri: uri, download: false });
+    // THEN its files are checked as before
+    expect(result.ok).toBe(true);
+  });
+
+  it('fails for a manifest version newer than it reads, saying to update', async () => {
+    // GIVEN a manifest from a newer deployment
+    const uri = await writeManifest('verify/v-next/manifest.json', stored, MANIFEST_VERSION + 1);
+    // WHEN it is verified
+    const error = await verifyManifest({ s3: s3.client, manifestUri: uri, download: false }).catch(
+      (e: Error) => e,
+    );
+    // THEN it refuses rather than misread it
+    expect((error as Error).message).toMatch(
+      /manifestVersion \d+; this verify reads versions 2 to \d+\. Update/,
+    );
   });
 
   it('fails for a file whose checksum, size or SHA-256 differ from the manifest, naming both values', async () => {
