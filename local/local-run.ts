@@ -4,53 +4,29 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import type { Context } from 'aws-lambda';
 import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
 import { bindingParameterName, type DatabaseBindingInput } from '../functions/core/binding.js';
 import type { Manifest } from '../functions/core/manifest.js';
-import {
-  type BackupSummary,
-  type CopyProgress,
-  type ExecutionInput,
-  ExecutionInputSchema,
-  type FileToCopy,
-  type JobStatus,
-  parsePayload,
-  type StartedRun,
-  type VerdictResult,
-} from '../functions/core/payloads.js';
+import { type ExecutionInput, ExecutionInputSchema, parsePayload } from '../functions/core/payloads.js';
 import { type OrdsSimulator, type SimulatorOptions, startOrdsSimulator } from '../simulator/index.js';
 import { type LocalAwsServer, startLocalAwsServer } from './aws-server.js';
 import { type LocalDefinition, synthesizeDefinition, type TemplateFunction } from './definition.js';
-import { describeCleanup } from './describe-cleanup.js';
-import { formatBytes } from './format.js';
+import { bindHandlers } from './local-handlers.js';
 import { startOutageProxy } from './outage-proxy.js';
+import { describeEvent, type EventLog } from './progress-lines.js';
 import { readableCause } from './readable-cause.js';
 import { type LocalS3, startLocalS3 } from './s3/local-s3.js';
 
 // Workstations may run Node.js 20, which the SDK warns about; the deployed functions run the newest runtime.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-/** One event of a local execution (the library does not export the type). */
-export type EventLog =
-  ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
+export type { EventLog };
 
 /** The project root (this file lives in `local/`). */
 export const PROJECT_ROOT = resolve(import.meta.dirname, '..');
 
 /** Credentials of the embedded ORDS simulator's default user, in the secret's JSON shape. */
 export const SIMULATOR_SECRET = JSON.stringify({ username: 'DBAPI_USER', password: 'secret-password' });
-
-/** The handler module of each Task state: the same code the Lambda functions bundle. */
-const TASK_HANDLERS: Readonly<Record<string, string>> = {
-  'Start export': '../functions/handlers/start-export.js',
-  'Read job': '../functions/handlers/read-job.js',
-  'Read log': '../functions/handlers/read-log.js',
-  'Copy file': '../functions/handlers/copy-file.js',
-  'Write manifest': '../functions/handlers/write-manifest.js',
-  'Clean up server': '../functions/handlers/clean-up-server.js',
-  'Remove dump files': '../functions/handlers/clean-up-server.js',
-};
 
 /** Options of one local run. Everything is optional: the defaults back up the embedded simulator. */
 export interface LocalRunOptions {
@@ -360,71 +336,6 @@ function localExecutionName(database: string, started: number): string {
   return `${database}_local-${stamp}-${randomUUID().slice(0, 4)}`;
 }
 
-type LocalHandler = (input: unknown) => Promise<unknown>;
-
-/**
- * Binds every Task state to its real handler. Each call gets a Lambda context whose remaining time
- * counts down from the function's timeout (or `maxInvocationSeconds`). A thrown error reaches the
- * state machine as Lambda reports it: the error name, and a JSON cause with errorType and errorMessage.
- */
-async function bindHandlers(
-  tasks: ReadonlyMap<string, TemplateFunction>,
-  maxInvocationSeconds: number | undefined,
-  endpointsChanged: boolean,
-): Promise<Record<string, LocalHandler>> {
-  const { resetClients } = await import('../functions/shared/clients.js');
-  const { resetOrdsCache } = await import('../functions/shared/ords.js');
-  const { resetBindingCache } = await import('../functions/shared/bindings.js');
-  if (endpointsChanged) resetClients();
-  resetOrdsCache();
-  resetBindingCache();
-  const bound: Record<string, LocalHandler> = {};
-  for (const [stateName, fn] of tasks) {
-    const modulePath = TASK_HANDLERS[stateName];
-    if (!modulePath)
-      throw new Error(`Task state "${stateName}" has no local handler: add it to TASK_HANDLERS`);
-    const { handler } = (await import(modulePath)) as {
-      handler: (event: unknown, context: Context) => Promise<unknown>;
-    };
-    const budgetSeconds = Math.min(fn.timeoutSeconds, maxInvocationSeconds ?? fn.timeoutSeconds);
-    bound[stateName] = async (input) => {
-      try {
-        return await handler(input, lambdaContext(fn.logicalId, budgetSeconds));
-      } catch (error) {
-        const err = error instanceof Error ? error : new Error(String(error));
-        const reported = new Error(
-          JSON.stringify({
-            errorType: err.name,
-            errorMessage: err.message,
-            trace: [`${err.name}: ${err.message}`],
-          }),
-        );
-        reported.name = err.name;
-        throw reported;
-      }
-    };
-  }
-  return bound;
-}
-
-function lambdaContext(functionName: string, budgetSeconds: number): Context {
-  const deadline = Date.now() + budgetSeconds * 1000;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
-    memoryLimitInMB: '1024',
-    awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(deadline - Date.now(), 0),
-    done: () => {},
-    fail: () => {},
-    succeed: () => {},
-  };
-}
-
 async function readManifest(
   output: unknown,
   endpoint: string,
@@ -454,59 +365,4 @@ export function explainFailure(error: unknown): { name: string; cause: string } 
   const name = root?.name ?? 'Error';
   const raw = root?.message ?? String(error);
   return { name, cause: readableCause(raw) };
-}
-
-function describeEvent(event: EventLog): string | undefined {
-  switch (event.type) {
-    case 'StateEntered':
-      return event.state.type === 'Task' || event.state.type === 'Map' || event.state.type === 'Fail'
-        ? `→ ${event.state.name}`
-        : undefined;
-    case 'StateExited':
-      return describeOutput(event.state.name, event.state.output);
-    case 'StateRetried':
-      return `  ↻ ${event.state.name}: retry ${event.retry.attempt}`;
-    case 'StateFailed':
-      return `  ✗ ${event.state.name}: ${event.Error}: ${readableCause(String(event.Cause ?? ''))}`;
-    default:
-      return undefined;
-  }
-}
-
-/** The parts of the state a step adds (see functions/core/payloads.ts). */
-interface StateSnapshot {
-  readonly run?: StartedRun;
-  readonly status?: JobStatus;
-  readonly verdict?: VerdictResult;
-  readonly file?: FileToCopy;
-  readonly progress?: CopyProgress;
-  readonly result?: BackupSummary;
-}
-
-function describeOutput(stateName: string, output: unknown): string | undefined {
-  const state = output as StateSnapshot | undefined;
-  switch (stateName) {
-    case 'Start export':
-      return `  job ${state?.run?.job.owner}.${state?.run?.job.jobName}${state?.run?.job.adopted ? ' (adopted)' : ''}`;
-    case 'Read job':
-      return `  state ${state?.status?.state}`;
-    case 'Read log':
-      return `  verdict ${state?.verdict?.verdict}: ${state?.verdict?.summary} · ${state?.verdict?.files?.length} file(s) to store`;
-    case 'Copy file': {
-      const progress = state?.progress;
-      if (!progress) return undefined;
-      if (progress.done) {
-        const { name, bytes, invocations } = progress.file;
-        return `  ${name}: stored ${formatBytes(bytes)} in ${invocations} invocation(s)`;
-      }
-      const total = progress.totalBytes === null ? '' : ` of ${formatBytes(progress.totalBytes)}`;
-      return `  ${state?.file?.name}: ${formatBytes(progress.offset)}${total} stored after invocation ${progress.invocations}`;
-    }
-    case 'Write manifest':
-      return `  manifest ${state?.result?.manifest}`;
-    case 'Remove dump files':
-      return describeCleanup(state).join('\n') || undefined;
-    default:
-      return undefined;
-  }
 }
