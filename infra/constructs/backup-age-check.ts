@@ -8,7 +8,7 @@ import { BucketGrants, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { isBindingPath } from '../../functions/core/binding.js';
 import { LAST_BACKUP_FILE } from '../../functions/core/naming.js';
-import { backupFunction } from './backup-functions.js';
+import { backupFunction } from './backup-function.js';
 import { acknowledgeWildcardResource } from './nag-findings.js';
 
 /** Properties of `BackupAgeCheck`. */

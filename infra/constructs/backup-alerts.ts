@@ -13,7 +13,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { ALERTING_STATUSES, EXECUTION_STATUS_CHANGE } from '../../functions/core/notify-failure.js';
-import { backupFunction } from './backup-functions.js';
+import { backupFunction } from './backup-function.js';
 
 /** Properties of `BackupAlerts`. */
 export interface BackupAlertsProps {

@@ -1,85 +1,19 @@
-import { join, resolve } from 'node:path';
-import { ArnFormat, Duration, Size, Stack, Token, Validations } from 'aws-cdk-lib';
-import { Effect, type IRole, Policy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { ArnFormat, Duration, Size, Stack, Validations } from 'aws-cdk-lib';
+import { Effect, type IRole, Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BucketGrants, type IBucket } from 'aws-cdk-lib/aws-s3';
-import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { LAST_BACKUP_FILE } from '../../functions/core/naming.js';
 import { runLockKey } from '../../functions/core/run-lock.js';
 import { SERVER_CLEANUP_FILE } from '../../functions/core/server-cleanup-report.js';
-import {
-  largestPartBytes as largestPartOfPlan,
-  S3_MAX_OBJECT_BYTES,
-} from '../../functions/core/transfer/part-size.js';
-import { METRICS_NAMESPACE, SERVICE_NAME } from '../../functions/shared/metrics.js';
+import { backupFunction, type FunctionSpec } from './backup-function.js';
+import { type CopyMemoryInput, copyMemoryFor } from './copy-memory.js';
 import { acknowledgeWildcardResource } from './nag-findings.js';
-
-const MIB = 1024 * 1024;
-
-/** Lambda's largest memory size (MiB). */
-export const LAMBDA_MAX_MEMORY_MIB = 10_240;
-
-/** The repository root: handlers are bundled from `functions/handlers/`, with its lock file. */
-const PROJECT_ROOT = resolve(import.meta.dirname, '..', '..');
-
-/**
- * Bundling of every handler: one minified ESM file with a source map, the AWS SDK included (the
- * versions we test are the versions we run), built by the local esbuild (never Docker).
- */
-const BUNDLING: BundlingOptions = {
-  format: OutputFormat.ESM,
-  minify: true,
-  sourceMap: true,
-  sourcesContent: false,
-  mainFields: ['module', 'main'],
-  externalModules: [],
-  // CommonJS dependencies bundled into ESM still call require() for Node built-ins.
-  banner:
-    "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
-  forceDockerBundling: false,
-};
-
-/** Environment every function gets (Powertools settings, source-mapped stack traces). */
-const COMMON_ENVIRONMENT: Readonly<Record<string, string>> = {
-  POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
-  POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-  NODE_OPTIONS: '--enable-source-maps',
-};
 
 /** Seconds the copy function keeps free at the end of an invocation to save its progress. */
 const COPY_SAFETY_MARGIN_SECONDS = 60;
-
-/** Memory the copy function needs besides its part buffers (runtime, SDK, hashing). */
-const COPY_BASE_MEMORY_BYTES = 256 * MIB;
-
-/** Inputs of the copy function's memory size. */
-export interface CopyMemoryInput {
-  readonly partsInFlight: number;
-  readonly minPartSizeBytes: number;
-  readonly maxFileBytes: number;
-}
-
-/**
- * The largest part the copy function buffers for a file up to maxFileSize: the copy's own part plan
- * decides (known length: maxFileSize / 10,000 parts; unknown length: parts that double every 1,000).
- */
-export function largestPartBytes(input: CopyMemoryInput): number {
-  return largestPartOfPlan({ minPartSizeBytes: input.minPartSizeBytes, maxFileBytes: input.maxFileBytes });
-}
-
-/**
- * Memory of the copy function in MiB: `partsInFlight` parts uploading plus one filling, plus 256 MiB,
- * rounded up to 64 MiB, at least 1024 MiB (more memory also means more CPU and network for Lambda).
- * Not capped: the caller checks it against {@link LAMBDA_MAX_MEMORY_MIB}.
- */
-export function copyMemoryMiB(input: CopyMemoryInput): number {
-  const needed = largestPartBytes(input) * (input.partsInFlight + 1) + COPY_BASE_MEMORY_BYTES;
-  return Math.max(1024, Math.ceil(needed / MIB / 64) * 64);
-}
 
 /** Properties of `BackupFunctions`. */
 export interface BackupFunctionsProps {
@@ -114,67 +48,6 @@ export interface BackupFunctionsProps {
    * @default RetentionDays.THREE_MONTHS
    */
   readonly logRetention?: RetentionDays;
-}
-
-/** Settings of one function. */
-export interface FunctionSpec {
-  /** Construct id of the function; its log group and role are `<id>Logs` and `<id>Role`. */
-  readonly id: string;
-  /** The handler file in `functions/handlers/`. */
-  readonly entry: string;
-  readonly description: string;
-  readonly memorySize: number;
-  readonly timeout: Duration;
-  readonly environment?: Readonly<Record<string, string>>;
-  /** Where failed asynchronous invocations go. @default - none (the function is invoked synchronously) */
-  readonly deadLetterQueue?: IQueue;
-  /** Retries of a failed asynchronous invocation. @default - Lambda's default (2) */
-  readonly retryAttempts?: number;
-  /** How long an asynchronous invocation may wait to run. @default - Lambda's default (6 hours) */
-  readonly maxEventAge?: Duration;
-}
-
-/**
- * One function as every function of this project is built: the handler bundled by the local
- * esbuild, ARM64, the newest Node.js runtime, active tracing, its own log group (kept
- * `logRetention`) and its own role that may write only that log group.
- */
-export function backupFunction(
-  scope: Construct,
-  spec: FunctionSpec,
-  logRetention: RetentionDays,
-): NodejsFunction {
-  const logGroup = new LogGroup(scope, `${spec.id}Logs`, { retention: logRetention });
-  // An own role instead of AWSLambdaBasicExecutionRole: writes to its own log group only.
-  const role = new Role(scope, `${spec.id}Role`, {
-    assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
-    description: `Role of the ${spec.id} function of ords-datapump-backup`,
-  });
-  logGroup.grantWrite(role);
-  const fn = new NodejsFunction(scope, spec.id, {
-    entry: join(PROJECT_ROOT, 'functions', 'handlers', spec.entry),
-    handler: 'handler',
-    description: spec.description,
-    runtime: Runtime.NODEJS_24_X,
-    architecture: Architecture.ARM_64,
-    memorySize: spec.memorySize,
-    timeout: spec.timeout,
-    role,
-    logGroup,
-    tracing: Tracing.ACTIVE,
-    environment: { ...COMMON_ENVIRONMENT, ...spec.environment },
-    projectRoot: PROJECT_ROOT,
-    depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
-    bundling: BUNDLING,
-    ...(spec.deadLetterQueue ? { deadLetterQueue: spec.deadLetterQueue } : {}),
-    ...(spec.retryAttempts !== undefined ? { retryAttempts: spec.retryAttempts } : {}),
-    ...(spec.maxEventAge ? { maxEventAge: spec.maxEventAge } : {}),
-  });
-  Validations.of(role).acknowledge({
-    id: 'AwsSolutions-IAM5[Resource::*]',
-    reason: 'X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions.',
-  });
-  return fn;
 }
 
 /**
@@ -214,7 +87,7 @@ export class BackupFunctions extends Construct {
       minPartSizeBytes: minPartSize.toBytes(),
       maxFileBytes: maxFileSize.toBytes(),
     };
-    const copyMemory = this.validate(memoryInput);
+    const copyMemory = copyMemoryFor(this.node.path, memoryInput);
 
     const bucketName = props.bucket.bucketName;
     // Every task function resolves its database's binding (ORDS URL, secret, prefix) from SSM.
@@ -432,34 +305,5 @@ export class BackupFunctions extends Construct {
       executions,
       "Describes the execution named in a database's run lock, whichever execution of this state machine it is.",
     );
-  }
-
-  /** Checks the copy settings; returns the copy function's memory (MiB). */
-  private validate(input: CopyMemoryInput): number {
-    const path = this.node.path;
-    const { partsInFlight, minPartSizeBytes, maxFileBytes } = input;
-    if (!Number.isInteger(partsInFlight) || partsInFlight < 1) {
-      throw new Error(`${path}: partsInFlight must be a whole number of at least 1, got ${partsInFlight}`);
-    }
-    if (Token.isUnresolved(minPartSizeBytes) || Token.isUnresolved(maxFileBytes)) return 1024;
-    if (minPartSizeBytes < 8 * MIB) {
-      throw new Error(`${path}: minPartSize must be at least 8 MiB, got ${minPartSizeBytes} bytes`);
-    }
-    if (maxFileBytes < minPartSizeBytes || maxFileBytes > S3_MAX_OBJECT_BYTES) {
-      throw new Error(
-        `${path}: maxFileSize must be between minPartSize (${minPartSizeBytes} bytes) and S3's largest object ` +
-          `(${S3_MAX_OBJECT_BYTES} bytes), got ${maxFileBytes} bytes`,
-      );
-    }
-    const memory = copyMemoryMiB(input);
-    if (memory > LAMBDA_MAX_MEMORY_MIB) {
-      const partMiB = largestPartBytes(input) / MIB;
-      throw new Error(
-        `${path}: the copy function would need ${memory} MiB (parts of up to ${partMiB} MiB × (partsInFlight ` +
-          `${partsInFlight} + 1) + 256 MiB), more than Lambda's ${LAMBDA_MAX_MEMORY_MIB} MiB; ` +
-          'lower partsInFlight, minPartSize or maxFileSize',
-      );
-    }
-    return memory;
   }
 }

@@ -7,7 +7,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { backupFunction } from './backup-functions.js';
+import { backupFunction } from './backup-function.js';
 
 /** Properties of `RunLauncher`. */
 export interface RunLauncherProps {
