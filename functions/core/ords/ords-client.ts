@@ -1,22 +1,29 @@
-import { STATUS_CODES } from 'node:http';
 import { Readable } from 'node:stream';
-import { rootCertificates } from 'node:tls';
-import { TextDecoder } from 'node:util';
-import { Agent, type Dispatcher, request } from 'undici';
-import { OrdsAuthError, OrdsResponseError, OrdsUnavailableError, UnsafeLinkError } from '../errors.js';
+import { type Agent, type Dispatcher, request } from 'undici';
+import { OrdsResponseError, OrdsUnavailableError, UnsafeLinkError } from '../errors.js';
 import type { ExportRequestBody } from '../export-spec.js';
+import { createOrdsAgent, DEADLINE_MARGIN_MS, DEFAULT_TIMEOUTS, type OrdsTimeouts } from './ords-agent.js';
 import type { DataPumpJob, FileDownload, JobListItem, Logger, OrdsApi, OrdsSecret } from './ords-api.js';
 import { type AccessToken, OrdsAuth, parseTokenResponse } from './ords-auth.js';
 import {
-  describeErrorBody,
   isAbort,
   networkError,
   OrdsHttpRequestError,
-  OrdsHttpUnavailableError,
   refusedExportField,
   sanitizeSnippet,
 } from './ords-errors.js';
 import { type LinkWarning, parseJob, parseJobList } from './ords-parse.js';
+import {
+  discard,
+  type Exchange,
+  failWith,
+  header,
+  parseLength,
+  type Requester,
+  type Response,
+  readJson,
+  readLogTail,
+} from './ords-response.js';
 import {
   exportUrl,
   isUnderBase,
@@ -29,15 +36,7 @@ import {
 } from './ords-url.js';
 import { parseSqlResponse, type RestSqlApi, type SqlStatementResult, sqlScript } from './rest-sql.js';
 
-/** Timeouts of ORDS requests, in milliseconds. */
-export interface OrdsTimeouts {
-  /** To open the TCP/TLS connection. @default 10_000 */
-  readonly connectMs?: number;
-  /** From sending the request to the end of the response headers. @default 60_000 */
-  readonly headersMs?: number;
-  /** Longest pause between two chunks of a response body (downloads included). @default 120_000 */
-  readonly bodyMs?: number;
-}
+export type { OrdsTimeouts };
 
 /** Options of `OrdsClient`. */
 export interface OrdsClientOptions {
@@ -65,53 +64,8 @@ export interface OrdsClientOptions {
   readonly maxListPages?: number;
 }
 
-/**
- * Time kept free at the end of an invocation (at most; half of a shorter one): a request whose
- * answer would come later is cut short and reported as ORDS unavailable (retried), instead of the
- * function being killed mid-request.
- */
-export const DEADLINE_MARGIN_MS = 5_000;
-
-/** Largest JSON answer read into memory. */
-const MAX_JSON_BYTES = 16 * 1024 * 1024;
-/** Largest part of an error body read for the message (the rest is discarded). */
-const MAX_ERROR_BODY_BYTES = 64 * 1024;
 /** Default `maxBytes` of `readLog`. */
 const DEFAULT_LOG_MAX_BYTES = 16 * 1024 * 1024;
-
-const DEFAULT_TIMEOUTS: Required<OrdsTimeouts> = { connectMs: 10_000, headersMs: 60_000, bodyMs: 120_000 };
-
-/**
- * The undici `Agent` of an ORDS client: TLS verification always on, trusting Node's root
- * certificates plus the secret's `caBundle` when there is one.
- */
-export function createOrdsAgent(secret: OrdsSecret, timeouts: OrdsTimeouts = {}): Agent {
-  const { connectMs, headersMs, bodyMs } = { ...DEFAULT_TIMEOUTS, ...timeouts };
-  return new Agent({
-    connect: {
-      timeout: connectMs,
-      rejectUnauthorized: true,
-      ...(secret.caBundle ? { ca: [...rootCertificates, secret.caBundle] } : {}),
-    },
-    headersTimeout: headersMs,
-    bodyTimeout: bodyMs,
-  });
-}
-
-/** One HTTP exchange with ORDS. */
-interface Exchange {
-  readonly method: 'GET' | 'POST';
-  readonly url: URL;
-  readonly headers: Record<string, string>;
-  readonly body?: string;
-  readonly signal?: AbortSignal;
-  /** Statuses handed back to the caller; any other status throws. */
-  readonly expect: readonly number[];
-  /** Appended to error messages (e.g. the requested range). */
-  readonly context?: string;
-}
-
-type Response = Dispatcher.ResponseData;
 
 /**
  * The ORDS Database API's Data Pump routes over HTTP(S) with undici. Never follows redirects and
@@ -173,7 +127,7 @@ export class OrdsClient implements OrdsApi, RestSqlApi {
         cause: error,
       });
     });
-    return parseJob(await this.#readJson(response, 'POST', url), this.#base, this.#linkWarning);
+    return parseJob(await readJson(response, 'POST', url), this.#base, this.#linkWarning);
   }
 
   async listJobs(): Promise<JobListItem[]> {
@@ -218,7 +172,7 @@ export class OrdsClient implements OrdsApi, RestSqlApi {
       await discard(response);
       return null;
     }
-    return parseJob(await this.#readJson(response, 'GET', url), this.#base, this.#linkWarning);
+    return parseJob(await readJson(response, 'GET', url), this.#base, this.#linkWarning);
   }
 
   async downloadFile(
@@ -311,43 +265,15 @@ export class OrdsClient implements OrdsApi, RestSqlApi {
       headers: { accept: 'text/plain, */*', 'accept-encoding': 'identity' },
       expect: [200],
     });
-    const chunks: Buffer[] = [];
-    let held = 0;
-    let total = 0;
-    try {
-      for await (const chunk of response.body) {
-        const buffer = chunk as Buffer;
-        chunks.push(buffer);
-        held += buffer.length;
-        total += buffer.length;
-        // Keep only what can still be among the last maxBytes: the verdict is at the end.
-        while (chunks.length > 1 && held - (chunks[0]?.length ?? 0) >= maxBytes) {
-          held -= chunks.shift()?.length ?? 0;
-        }
-      }
-    } catch (error) {
-      throw this.#bodyError(error, 'GET', url);
-    }
-    const decoder = logDecoder(header(response, 'content-type'), url);
-    let bytes = Buffer.concat(chunks);
-    if (bytes.length > maxBytes) {
-      bytes = bytes.subarray(bytes.length - maxBytes);
-      let skip = 0;
-      if (decoder.encoding === 'utf-8') {
-        // Do not start in the middle of a UTF-8 sequence.
-        while (skip < 3 && skip < bytes.length && ((bytes[skip] ?? 0) & 0xc0) === 0x80) skip++;
-      } else {
-        // Other charsets cannot be resynchronised mid-character: start at the next line.
-        skip = bytes.indexOf(0x0a) + 1;
-      }
-      bytes = bytes.subarray(skip);
+    const { text, totalBytes, keptBytes } = await readLogTail(response, url, maxBytes);
+    if (keptBytes < totalBytes) {
       this.#logger?.warn('Data Pump log is larger than the limit: keeping its end', {
         fileName,
-        totalBytes: total,
-        keptBytes: bytes.length,
+        totalBytes,
+        keptBytes,
       });
     }
-    return decoder.decode(bytes);
+    return text;
   }
 
   /** `POST …/_/sql` with the statements as one script; a 404 (service disabled) throws. */
@@ -360,10 +286,15 @@ export class OrdsClient implements OrdsApi, RestSqlApi {
       body: JSON.stringify({ statementText: sqlScript(statements) }),
       expect: [200],
     });
-    return parseSqlResponse(await this.#readJson(response, 'POST', url), statements);
+    return parseSqlResponse(await readJson(response, 'POST', url), statements);
   }
 
   readonly #linkWarning: LinkWarning = (message, detail) => this.#logger?.warn(message, detail);
+
+  /** The user and secret named in 401/403 messages. */
+  get #requester(): Requester {
+    return { user: this.#auth.user, secretId: this.#secretId };
+  }
 
   /** Closes the client's own connection pool (not a dispatcher passed in). */
   async close(): Promise<void> {
@@ -377,7 +308,7 @@ export class OrdsClient implements OrdsApi, RestSqlApi {
       headers: { accept: 'application/json' },
       expect: [200],
     });
-    return this.#readJson(response, 'GET', url);
+    return readJson(response, 'GET', url);
   }
 
   /** POST …/oauth/token with the client credentials. Never retried: a 401 here is final. */
@@ -391,10 +322,10 @@ export class OrdsClient implements OrdsApi, RestSqlApi {
       expect: [200],
     };
     const response = await this.#dispatch(exchange, this.#auth.clientAuthorization());
-    if (response.statusCode !== 200) return this.#fail(exchange, response);
+    if (response.statusCode !== 200) return failWith(exchange, response, this.#requester);
     this.#logger?.debug('Fetched an OAuth token from ORDS', { url: url.href });
     // The answer holds the token: never quote it in a message.
-    return parseTokenResponse(await this.#readJson(response, 'POST', url, false));
+    return parseTokenResponse(await readJson(response, 'POST', url, false));
   }
 
   /** Sends an authenticated request; statuses outside `expect` throw (bodies consumed). */
@@ -413,7 +344,7 @@ export class OrdsClient implements OrdsApi, RestSqlApi {
       response = await this.#dispatch(exchange, authorization.header);
     }
     if (exchange.expect.includes(response.statusCode)) return response;
-    return this.#fail(exchange, response);
+    return failWith(exchange, response, this.#requester);
   }
 
   /** One HTTP request, network failures mapped to project errors. */
@@ -459,148 +390,4 @@ export class OrdsClient implements OrdsApi, RestSqlApi {
     });
     return response;
   }
-
-  /** Reads an unexpected answer's body (up to a limit) and throws the matching error. */
-  async #fail(exchange: Exchange, response: Response): Promise<never> {
-    const { method, url } = exchange;
-    const status = response.statusCode;
-    const said = describeErrorBody(header(response, 'content-type'), await readErrorBody(response));
-    const statusText = STATUS_CODES[status] ? ` ${STATUS_CODES[status]}` : '';
-    const contentRange = status === 416 ? header(response, 'content-range') : undefined;
-    const tail = [
-      said ? `ORDS said: ${said}` : '',
-      exchange.context ?? '',
-      contentRange ? `Content-Range: ${sanitizeSnippet(contentRange, 60)}` : '',
-    ]
-      .filter((part) => part !== '')
-      .join('; ');
-    const suffix = tail ? ` (${tail})` : '';
-    if (status === 401 || status === 403) {
-      const secret = this.#secretId ? `the secret "${this.#secretId}"` : 'the ORDS secret';
-      const advice =
-        status === 401
-          ? `check ${secret}`
-          : `the user is authenticated but not allowed: it needs the "SQL Administrator" role (ORDS ≥ 21.3: ` +
-            `"SQL Developer") and rights on the directory — check ${secret}`;
-      throw new OrdsAuthError(
-        `ORDS answered ${status}${statusText} for user ${this.#auth.user} at ${method} ${url.href} — ${advice}${suffix}`,
-      );
-    }
-    if (status === 429 || status >= 500) {
-      const retryAfter = header(response, 'retry-after');
-      const hint = retryAfter ? `, Retry-After: ${sanitizeSnippet(retryAfter, 40)}` : '';
-      throw new OrdsHttpUnavailableError(
-        `ORDS answered ${status}${statusText} to ${method} ${url.href}${hint}${suffix}`,
-        status,
-      );
-    }
-    if (status >= 300 && status < 400) {
-      const location = header(response, 'location');
-      throw new OrdsHttpRequestError(
-        `ORDS answered ${status}${statusText} to ${method} ${url.href}` +
-          `${location ? ` redirecting to ${sanitizeSnippet(location, 200)}` : ''}: redirects are not followed ` +
-          `— configure the final https ORDS URL${suffix}`,
-        status,
-        said,
-      );
-    }
-    if (status >= 400) {
-      throw new OrdsHttpRequestError(
-        `ORDS answered ${status}${statusText} to ${method} ${url.href}${suffix}`,
-        status,
-        said,
-      );
-    }
-    throw new OrdsResponseError(
-      `ORDS answered ${status}${statusText} to ${method} ${url.href}, expected ${exchange.expect.join(' or ')}${suffix}`,
-    );
-  }
-
-  /** Reads a JSON answer; invalid JSON throws `OrdsResponseError` quoting a snippet (unless `quote` is false). */
-  async #readJson(response: Response, method: string, url: URL, quote = true): Promise<unknown> {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    try {
-      for await (const chunk of response.body) {
-        size += (chunk as Buffer).length;
-        if (size > MAX_JSON_BYTES) {
-          response.body.destroy();
-          throw new OrdsResponseError(
-            `ORDS sent more than ${MAX_JSON_BYTES} bytes of JSON to ${method} ${url.href}`,
-          );
-        }
-        chunks.push(chunk as Buffer);
-      }
-    } catch (error) {
-      if (error instanceof OrdsResponseError) throw error;
-      throw this.#bodyError(error, method, url);
-    }
-    const text = Buffer.concat(chunks).toString('utf8');
-    try {
-      return JSON.parse(text);
-    } catch {
-      const type = header(response, 'content-type') ?? 'none';
-      const snippet = quote ? `: ${describeErrorBody(type, text) || '(empty body)'}` : '';
-      throw new OrdsResponseError(
-        `ORDS answered ${response.statusCode} to ${method} ${url.href} with a body that is not JSON ` +
-          `(Content-Type ${sanitizeSnippet(type, 100)})${snippet}`,
-      );
-    }
-  }
-
-  #bodyError(error: unknown, method: string, url: URL): unknown {
-    return isAbort(error) ? error : networkError(error, method, url);
-  }
-}
-
-/**
- * The decoder of a log: Data Pump writes logs in the database character set, which ORDS names in
- * `Content-Type` (`text/plain; charset=Shift_JIS`). UTF-8 when no charset is given.
- */
-export function logDecoder(contentType: string | undefined, url: URL): TextDecoder {
-  const charset = /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(contentType ?? '')?.[1] ?? 'utf-8';
-  try {
-    return new TextDecoder(charset);
-  } catch {
-    throw new OrdsResponseError(
-      `ORDS sent the log ${url.href} in charset "${sanitizeSnippet(charset, 60)}", which Node.js cannot ` +
-        'decode (supported: UTF-8, Shift_JIS, EUC-JP, ISO-8859-x, windows-125x and the other WHATWG encodings)',
-    );
-  }
-}
-
-/** The first value of a response header. */
-function header(response: Response, name: string): string | undefined {
-  const value = response.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
-function parseLength(value: string | undefined): number | null {
-  if (value === undefined || !/^\s*\d+\s*$/.test(value)) return null;
-  const length = Number(value);
-  return Number.isSafeInteger(length) ? length : null;
-}
-
-/** Reads at most `MAX_ERROR_BODY_BYTES` of an error body, then drops the rest; never throws. */
-async function readErrorBody(response: Response): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of response.body) {
-      chunks.push(chunk as Buffer);
-      size += (chunk as Buffer).length;
-      if (size >= MAX_ERROR_BODY_BYTES) {
-        response.body.destroy();
-        break;
-      }
-    }
-  } catch {
-    // A body that breaks off still leaves the status to report.
-  }
-  return Buffer.concat(chunks).subarray(0, MAX_ERROR_BODY_BYTES).toString('utf8');
-}
-
-/** Consumes a body that is not needed, so the connection can be reused. */
-async function discard(response: Response): Promise<void> {
-  await response.body.dump({ limit: MAX_ERROR_BODY_BYTES }).catch(() => undefined);
 }
