@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { DatabaseBinding } from './binding.js';
 import { checkOrds } from './doctor-ords.js';
 import { type Check, failed, ok, skipped } from './doctor-report.js';
@@ -5,6 +6,7 @@ import { AwsUnavailableError, SecretError } from './errors.js';
 import type { Logger, OrdsSecret } from './ords/ords-api.js';
 import type { OrdsConnection } from './ords/ords-connection.js';
 import { parseOrdsSecret } from './ords/ords-secret.js';
+import { DATABASE_ID } from './payloads.js';
 
 export type { Check, CheckStatus } from './doctor-report.js';
 
@@ -215,3 +217,6 @@ function secretReadFailure(secretId: string, error: unknown): Check {
       );
   }
 }
+
+/** The doctor function's input: `{"database":"orders"}`. */
+export const DoctorInputSchema = z.strictObject({ database: z.string().regex(DATABASE_ID) });
