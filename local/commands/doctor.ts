@@ -79,10 +79,15 @@ export async function runDoctorCommand(
       `The doctor function "${functionName}" answered something that is not a doctor report: ${text.slice(0, 200)}`,
     );
   }
-  if (options.json) {
-    deps.out(JSON.stringify(report));
+  return printReport(deps, report, options.json);
+}
+
+/** Prints the report (its lines, or one JSON line) and returns the exit code: 0 all passed, 1 a check failed. */
+export function printReport(output: Output, report: DoctorReport, json: boolean): ExitCode {
+  if (json) {
+    output.out(JSON.stringify(report));
   } else {
-    for (const line of describeReport(report)) deps.out(line);
+    for (const line of describeReport(report)) output.out(line);
   }
   return report.ok ? ExitCode.Ok : ExitCode.RunFailed;
 }
