@@ -12,6 +12,7 @@ import { BackupFunctions } from './constructs/backup-functions.js';
 import { BackupStateMachine } from './constructs/backup-state-machine.js';
 import { RunLauncher } from './constructs/run-launcher.js';
 import { ServerCleanupAlarm } from './constructs/server-cleanup-alarm.js';
+import { doctorFunctionName } from './doctor-name.js';
 
 /**
  * Time an execution keeps for copying the files and writing the manifest after the export's own
@@ -91,6 +92,7 @@ export class OrdsBackupStack extends Stack {
     this.functions = new BackupFunctions(this, 'Functions', {
       bucket: this.bucket.bucket,
       bindingParameterPath: this.bindingParameterPath,
+      doctorFunctionName: doctorFunctionName(),
     });
     this.backup = new BackupStateMachine(this, 'Backup', {
       functions: this.functions,
@@ -123,6 +125,10 @@ export class OrdsBackupStack extends Stack {
     new CfnOutput(this, 'StateMachineArn', {
       description: 'Start an execution by hand with the input {"database":"<id>"} (see the README runbook)',
       value: this.backup.stateMachine.stateMachineArn,
+    });
+    new CfnOutput(this, 'DoctorFunctionName', {
+      description: 'npm run doctor -- <database> invokes this function to check a database',
+      value: this.functions.doctor.functionName,
     });
     new CfnOutput(this, 'AlertTopicArn', {
       description: 'Failed, timed-out and aborted backups and stale-backup alarms are published here',

@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
 import { bindingParameterName, type DatabaseBindingInput } from '../functions/core/binding.js';
+import { readableCause } from '../functions/core/lambda-cause.js';
 import type { Manifest } from '../functions/core/manifest.js';
 import { type ExecutionInput, ExecutionInputSchema, parsePayload } from '../functions/core/payloads.js';
 import { type OrdsSimulator, type SimulatorOptions, startOrdsSimulator } from '../simulator/index.js';
@@ -14,7 +15,6 @@ import { type LocalDefinition, synthesizeDefinition, type TemplateFunction } fro
 import { bindHandlers } from './local-handlers.js';
 import { startOutageProxy } from './outage-proxy.js';
 import { describeEvent, type EventLog } from './progress-lines.js';
-import { readableCause } from './readable-cause.js';
 import { type LocalS3, startLocalS3 } from './s3/local-s3.js';
 
 // Workstations may run Node.js 20, which the SDK warns about; the deployed functions run the newest runtime.

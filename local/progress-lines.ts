@@ -1,4 +1,5 @@
 import type { StateMachine } from 'aws-local-stepfunctions';
+import { readableCause } from '../functions/core/lambda-cause.js';
 import type {
   BackupSummary,
   CopyProgress,
@@ -9,7 +10,6 @@ import type {
 } from '../functions/core/payloads.js';
 import { describeCleanup } from './describe-cleanup.js';
 import { formatBytes } from './format.js';
-import { readableCause } from './readable-cause.js';
 
 /** The progress lines of `npm start`: one per step of a local execution, from its state events. */
 

@@ -181,6 +181,11 @@ export class JobStore {
     return null;
   }
 
+  /** Whether a directory object is one the user may write to (`directories`). */
+  hasDirectory(directory: string): boolean {
+    return this.options().directories.includes(directory);
+  }
+
   /** `DROP TABLE "OWNER"."JOB" PURGE`: drops a finished job's control table; the job then answers 404. */
   dropTable(caller: string, owner: string, table: string): SqlError | null {
     const job = this.live.get(`${owner},${table}`);

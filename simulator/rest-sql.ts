@@ -1,7 +1,9 @@
 /**
  * REST-enabled SQL (`POST …/_/sql`) as ORDS answers it, for exactly the statements this project sends:
  * remove a file from a directory object (`UTL_FILE.FREMOVE`, `DBMS_CLOUD.DELETE_FILE`) and drop a
- * Data Pump control table (`DROP TABLE "OWNER"."JOB" PURGE`). Every other statement fails with
+ * Data Pump control table (`DROP TABLE "OWNER"."JOB" PURGE`), and the doctor's directory check (a
+ * block that counts the directory in ALL_DIRECTORIES and raises its error when it is not there).
+ * Every other statement fails with
  * ORA-00900. A failed statement does not fail the answer: it is 200, with `errorCode` and
  * `errorDetails` in the statement's item.
  */
@@ -18,6 +20,8 @@ export interface SqlDatabase {
   removeFile(directory: string, fileName: string): SqlError | null;
   /** Drops a control table as `caller`; an error when it does not exist or belongs to another user. */
   dropTable(caller: string, owner: string, table: string): SqlError | null;
+  /** Whether a directory object exists and the user may use it (is listed in ALL_DIRECTORIES). */
+  hasDirectory(directory: string): boolean;
 }
 
 /** An error the simulator answers for every statement of one kind (a missing grant, say). */
@@ -29,6 +33,9 @@ const FREMOVE = /^BEGIN\s+UTL_FILE\.FREMOVE\s*\(\s*'([^']*)'\s*,\s*'([^']*)'\s*\
 const DELETE_FILE =
   /^BEGIN\s+DBMS_CLOUD\.DELETE_FILE\s*\(\s*directory_name\s*=>\s*'([^']*)'\s*,\s*file_name\s*=>\s*'([^']*)'\s*\)\s*;\s*END\s*;$/i;
 const DROP_TABLE = /^DROP\s+TABLE\s+"([^"]+)"\."([^"]+)"\s+PURGE$/i;
+/** `DECLARE n …; BEGIN SELECT COUNT(*) INTO n FROM all_directories WHERE directory_name = 'D'; IF n = 0 THEN RAISE_APPLICATION_ERROR(-20001, '…'); END IF; END;` */
+const DIRECTORY_CHECK =
+  /^DECLARE\s+n\s+PLS_INTEGER;\s*BEGIN\s+SELECT\s+COUNT\(\*\)\s+INTO\s+n\s+FROM\s+all_directories\s+WHERE\s+directory_name\s*=\s*'([^']*)'\s*;\s*IF\s+n\s*=\s*0\s+THEN\s+RAISE_APPLICATION_ERROR\s*\(\s*-(20\d{3})\s*,\s*'([^']*)'\s*\)\s*;\s*END\s+IF\s*;\s*END\s*;$/i;
 
 /** One statement of a script and the lines it spans (1-based). */
 interface ScriptStatement {
@@ -108,6 +115,14 @@ function execute(
       injected?.statement === 'remove-file'
         ? injected
         : database.removeFile(remove[1] ?? '', remove[2] ?? '');
+    return { type: 'plsql', error, response: '\nPL/SQL procedure successfully completed.\n\n' };
+  }
+  const directoryCheck = DIRECTORY_CHECK.exec(text);
+  if (directoryCheck) {
+    const [, directory = '', code = '20001', message = ''] = directoryCheck;
+    const error = database.hasDirectory(directory)
+      ? null
+      : { code: Number(code), message: `ORA-${code}: ${message}\nORA-06512: at line 1` };
     return { type: 'plsql', error, response: '\nPL/SQL procedure successfully completed.\n\n' };
   }
   const drop = DROP_TABLE.exec(text);

@@ -1,3 +1,5 @@
+import { readableCause } from './lambda-cause.js';
+
 /**
  * Turns a Step Functions "Execution Status Change" event of a failed, timed-out or aborted backup
  * into the alert a person reads: a one-line subject and a plain-text message with the database, the
@@ -127,24 +129,11 @@ function readInput(input: string | null | undefined): InputFields {
   };
 }
 
-/**
- * The cause as a sentence. A Lambda error reaches Step Functions as the JSON
- * `{"errorType","errorMessage","trace"}`: only its message is shown.
- */
+/** The cause as a sentence (a Lambda error's `errorMessage`), cut to `MAX_CAUSE_LENGTH`. */
 function readCause(cause: string | null | undefined): string | undefined {
   const text = cause?.trim();
   if (!text) return undefined;
-  let shown = text;
-  if (text.startsWith('{')) {
-    try {
-      const parsed = JSON.parse(text) as { errorMessage?: unknown };
-      if (typeof parsed.errorMessage === 'string' && parsed.errorMessage.trim() !== '') {
-        shown = parsed.errorMessage.trim();
-      }
-    } catch {
-      // Not JSON after all: shown as it is.
-    }
-  }
+  const shown = readableCause(text).trim() || text;
   return shown.length > MAX_CAUSE_LENGTH ? `${shown.slice(0, MAX_CAUSE_LENGTH - 1)}…` : shown;
 }
 

@@ -39,6 +39,8 @@ const COMMON_ENVIRONMENT: Readonly<Record<string, string>> = {
 export interface FunctionSpec {
   /** Construct id of the function; its log group and role are `<id>Logs` and `<id>Role`. */
   readonly id: string;
+  /** The function's physical name. @default - a name CloudFormation generates */
+  readonly functionName?: string;
   /** The handler file in `functions/handlers/`. */
   readonly entry: string;
   readonly description: string;
@@ -73,6 +75,7 @@ export function backupFunction(
   const fn = new NodejsFunction(scope, spec.id, {
     entry: join(PROJECT_ROOT, 'functions', 'handlers', spec.entry),
     handler: 'handler',
+    ...(spec.functionName ? { functionName: spec.functionName } : {}),
     description: spec.description,
     runtime: Runtime.NODEJS_24_X,
     architecture: Architecture.ARM_64,

@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, Size, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Size, Stack, Token, Validations } from 'aws-cdk-lib';
 import { Effect, type IRole, Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -48,14 +48,19 @@ export interface BackupFunctionsProps {
    * @default RetentionDays.THREE_MONTHS
    */
   readonly logRetention?: RetentionDays;
+  /**
+   * The doctor function's name, which `npm run doctor` invokes: 1 to 64 of `A-Za-z0-9-_`.
+   * @default - a name CloudFormation generates
+   */
+  readonly doctorFunctionName?: string;
 }
 
 /**
- * The six Lambda functions of a backup, one per Task state. Each has its own role holding only what
- * it needs: the ORDS callers get secret access from whoever grants it (`ordsCallers`); the copy
+ * The six Lambda functions of a backup, one per Task state, and the doctor. Each has its own role
+ * holding only what it needs: the ORDS callers get secret access from whoever grants it (`ordsCallers`); the copy
  * function writes the bucket's objects, the manifest function writes `manifest.json` and
  * `last-backup.json` files and reads object sizes, the cleanup function reads manifests and writes
- * `server-cleanup.json` files; of the backup functions nothing else touches the bucket.
+ * `server-cleanup.json` files; nothing else touches the bucket (the doctor reads bindings and secrets only).
  */
 export class BackupFunctions extends Construct {
   /** "Start export": starts (or adopts) the Data Pump job. */
@@ -70,6 +75,8 @@ export class BackupFunctions extends Construct {
   readonly writeManifest: NodejsFunction;
   /** "Clean up server" and "Remove dump files": removes the run's files and control table from the server. */
   readonly cleanUpServer: NodejsFunction;
+  /** The doctor, invoked on demand: checks one database's binding, secret, ORDS, grants and directory. */
+  readonly doctor: NodejsFunction;
   /** The functions that call ORDS, i.e. those that must read the databases' secrets. */
   readonly ordsCallers: readonly NodejsFunction[];
   /** The roles of `ordsCallers`, in the same order: the secret policies are attached to them. */
@@ -81,6 +88,16 @@ export class BackupFunctions extends Construct {
     const minPartSize = props.minPartSize ?? Size.mebibytes(8);
     const maxFileSize = props.maxFileSize ?? Size.gibibytes(512);
     const logRetention = props.logRetention ?? RetentionDays.THREE_MONTHS;
+    const { doctorFunctionName } = props;
+    if (
+      doctorFunctionName !== undefined &&
+      !Token.isUnresolved(doctorFunctionName) &&
+      !/^[A-Za-z0-9_-]{1,64}$/.test(doctorFunctionName)
+    ) {
+      throw new Error(
+        `${this.node.path}: doctorFunctionName must be 1 to 64 of A-Za-z0-9-_, got "${doctorFunctionName}"`,
+      );
+    }
 
     const memoryInput: CopyMemoryInput = {
       partsInFlight,
@@ -161,7 +178,32 @@ export class BackupFunctions extends Construct {
       timeout: Duration.minutes(5),
       environment: { BUCKET_NAME: bucketName },
     });
-    this.ordsCallers = [this.startExport, this.readJob, this.readLog, this.copyFile, this.cleanUpServer];
+    this.doctor = backupFunction(
+      this,
+      {
+        id: 'Doctor',
+        ...(doctorFunctionName !== undefined ? { functionName: doctorFunctionName } : {}),
+        entry: 'doctor.ts',
+        description: "Checks one database's binding, secret, ORDS, credentials, grants and directory",
+        memorySize: 512,
+        // Five ORDS requests, each bounded by the doctor's own 20 s timeouts, and a paged job list.
+        timeout: Duration.minutes(3),
+        environment: bindingEnvironment,
+      },
+      logRetention,
+    );
+    Validations.of(this.doctor.node.defaultChild!).acknowledge({
+      id: 'Serverless-LambdaDLQ',
+      reason: 'Invoked synchronously on demand (npm run doctor): the caller reads its report or its error.',
+    });
+    this.ordsCallers = [
+      this.startExport,
+      this.readJob,
+      this.readLog,
+      this.copyFile,
+      this.cleanUpServer,
+      this.doctor,
+    ];
     this.ordsCallerRoles = this.ordsCallers.map((fn) => fn.role!);
 
     const bindings = Stack.of(this).formatArn({
@@ -177,6 +219,16 @@ export class BackupFunctions extends Construct {
         'Reads the binding of whichever database its run backs up.',
       );
     }
+
+    // The doctor names the deployed databases when asked for one that is not among them.
+    const bindingPath = Stack.of(this).formatArn({
+      service: 'ssm',
+      resource: 'parameter',
+      resourceName: props.bindingParameterPath.replace(/^\//, ''),
+    });
+    this.doctor.addToRolePolicy(
+      new PolicyStatement({ actions: ['ssm:GetParametersByPath'], resources: [bindingPath] }),
+    );
 
     const grants = BucketGrants.fromBucket(props.bucket);
     // Multipart upload (Create/UploadPart/Complete are s3:PutObject), resuming (ListParts), aborting,

@@ -23,6 +23,7 @@ import {
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { ErrorName, RETRYABLE_ERRORS } from '../../functions/core/errors.js';
+import { LAMBDA_CAUSE_PATTERN } from '../../functions/core/lambda-cause.js';
 import type { CleanupPhase } from '../../functions/core/payloads.js';
 import { acknowledgeWildcardResource } from './nag-findings.js';
 
@@ -111,6 +112,38 @@ export class BackupStateMachine extends Construct {
       errorPath: '$.error.Error',
       causePath: '$.error.Cause',
     });
+    // A function's error arrives as the JSON {"errorType","errorMessage","trace"}: the console and
+    // the alerts show its errorMessage instead. Other causes (States.Timeout, …) stay as they are.
+    const readErrorMessage = new Pass(this, 'Read error message', {
+      comment: "Parses the function's JSON error",
+      parameters: {
+        Error: JsonPath.stringAt('$.error.Error'),
+        Function: JsonPath.stringToJson(JsonPath.stringAt('$.error.Cause')),
+      },
+      resultPath: '$.error',
+    });
+    const keepErrorMessage = new Pass(this, 'Keep error message', {
+      comment: 'Keeps the error name and the sentence of the message',
+      parameters: {
+        Error: JsonPath.stringAt('$.error.Error'),
+        Cause: JsonPath.stringAt('$.error.Function.errorMessage'),
+      },
+      resultPath: '$.error',
+    });
+    // Without a cause "Backup failed" could not read one, and the run would end in States.Runtime.
+    const noCause = new Pass(this, 'No cause given', {
+      parameters: { Error: JsonPath.stringAt('$.error.Error'), Cause: 'Step Functions reported no cause' },
+      resultPath: '$.error',
+    });
+    const hasCause = [Condition.isPresent('$.error.Cause'), Condition.isString('$.error.Cause')];
+    const stepFailed = new Choice(this, 'Error from a function?')
+      .when(
+        // And stops at the first false rule: StringMatches never sees a missing or non-string cause.
+        Condition.and(...hasCause, Condition.stringMatches('$.error.Cause', LAMBDA_CAUSE_PATTERN)),
+        readErrorMessage.next(keepErrorMessage).next(backupFailed),
+      )
+      .when(Condition.and(...hasCause), backupFailed)
+      .otherwise(noCause.next(backupFailed));
     /** A Lambda Task; without `payload` the function receives the whole state (`$`). */
     const task = (
       name: string,
@@ -142,7 +175,7 @@ export class BackupStateMachine extends Construct {
       });
     const guarded = (state: LambdaInvoke, extraErrors: readonly string[] = []) => {
       retry(state, extraErrors);
-      return state.addCatch(backupFailed, { errors: ['States.ALL'], resultPath: '$.error' });
+      return state.addCatch(stepFailed, { errors: ['States.ALL'], resultPath: '$.error' });
     };
 
     // Every task gets the execution's name, so each log line says which execution wrote it.
@@ -198,7 +231,7 @@ export class BackupStateMachine extends Construct {
         fileCopied.when(Condition.booleanEquals('$.progress.done', true), fileStored).otherwise(copyFile),
       ),
     );
-    copyFiles.addCatch(backupFailed, { errors: ['States.ALL'], resultPath: '$.error' });
+    copyFiles.addCatch(stepFailed, { errors: ['States.ALL'], resultPath: '$.error' });
 
     const exportFailed = new Fail(this, 'Export failed', {
       comment: 'The Data Pump log says the export failed; its log is stored for diagnosis',

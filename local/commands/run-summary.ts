@@ -1,8 +1,8 @@
 import { ErrorName } from '../../functions/core/errors.js';
+import { readableCause } from '../../functions/core/lambda-cause.js';
 import type { BackupSummary } from '../../functions/core/payloads.js';
 import { describeCleanup } from '../describe-cleanup.js';
 import { formatBytes } from '../format.js';
-import { readableCause } from '../readable-cause.js';
 
 /** The summary of a succeeded execution, from its output, in the layout `npm start` prints. */
 export function describeSummary(

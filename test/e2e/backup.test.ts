@@ -103,4 +103,30 @@ describe('a nightly backup through the synthesized state machine', () => {
     const requests = h.simulator.requests.slice(before);
     expect(requests.map((request) => request.status)).toEqual([401]);
   });
+
+  it('fails "Backup failed" with the handler\'s sentence as its cause, not the Lambda error JSON', async () => {
+    // GIVEN a wrong password WHEN the run fails
+    const result = await h.run({ secret: JSON.stringify({ username: 'DBAPI_USER', password: 'wrong' }) });
+
+    // THEN the Fail state itself reports the error name and the plain message: what the console shows
+    const failed = result.events.find((event) => event.type === 'ExecutionFailed') as
+      | { Error?: string; Cause?: string }
+      | undefined;
+    expect(failed?.Error).toBe(ErrorName.OrdsAuth);
+    expect(failed?.Cause).toMatch(
+      /^ORDS answered 401 Unauthorized for user DBAPI_USER at GET .* check the secret "local\/ords\/orders"/,
+    );
+    expect(failed?.Cause).not.toContain('errorType');
+    expect(failed?.Cause).toBe(result.cause);
+    const path = result.events
+      .filter((event) => event.type === 'StateEntered')
+      .map((event) => (event as { state: { name: string } }).state.name)
+      .slice(-4);
+    expect(path).toEqual([
+      'Error from a function?',
+      'Read error message',
+      'Keep error message',
+      'Backup failed',
+    ]);
+  });
 });

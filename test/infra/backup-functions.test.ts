@@ -61,8 +61,8 @@ describe('BackupFunctions', () => {
     };
   };
 
-  it('creates nine ARM64 functions (six tasks, the notifier, the launcher and the age check) on the newest Node.js runtime with tracing on', () => {
-    synthesized.template.resourceCountIs('AWS::Lambda::Function', 9);
+  it('creates ten ARM64 functions (six tasks, the doctor, the notifier, the launcher and the age check) on the newest Node.js runtime with tracing on', () => {
+    synthesized.template.resourceCountIs('AWS::Lambda::Function', 10);
     for (const fn of Object.values(synthesized.template.findResources('AWS::Lambda::Function'))) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
@@ -249,6 +249,36 @@ describe('BackupFunctions', () => {
         { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*/manifest.json']] },
         { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*/last-backup.json']] },
       ]),
+    );
+  });
+
+  it('names the doctor function ords-datapump-backup-doctor and outputs the name for npm run doctor', () => {
+    const { json } = synthesized;
+    const doctor = json.Resources[logicalIdOf(stack.functions.doctor)]!.Properties;
+
+    expect(doctor.FunctionName).toBe('ords-datapump-backup-doctor');
+    expect(doctor.Environment.Variables.DATABASE_PARAMETER_PATH).toBe('/ords-datapump-backup/databases');
+    expect(json.Outputs!.DoctorFunctionName.Value).toEqual({ Ref: logicalIdOf(stack.functions.doctor) });
+  });
+
+  it('gives the doctor no S3 access, the bindings to read and list, and the secrets of every ORDS caller', () => {
+    const { json } = synthesized;
+    const statements = statementsOfRole(json, roleOfFunction(json, logicalIdOf(stack.functions.doctor)));
+    const actions = statements.flatMap(actionsOf);
+
+    expect(actions.filter((action) => action.startsWith('s3:') || action.startsWith('kms:'))).toEqual([]);
+    expect(actions.filter((action) => action.startsWith('ssm:')).sort()).toEqual([
+      'ssm:GetParameter',
+      'ssm:GetParametersByPath',
+    ]);
+    const list = statements.find((statement) => actionsOf(statement).includes('ssm:GetParametersByPath'))!;
+    expect(JSON.stringify(resourcesOf(list))).toMatch(/:parameter\/ords-datapump-backup\/databases"/);
+    expect(stack.functions.ordsCallerRoles).toContain(stack.functions.doctor.role);
+  });
+
+  it('fails at synth on a doctor function name Lambda refuses', () => {
+    expect(() => functionsTemplate({ doctorFunctionName: 'doctor name with spaces' })).toThrow(
+      /doctorFunctionName must be 1 to 64 of A-Za-z0-9-_, got "doctor name with spaces"/,
     );
   });
 

@@ -70,7 +70,7 @@ describe('OrdsBackupStack', () => {
   });
   afterAll(() => synthesized.cleanup());
 
-  it("lets only the five functions that call ORDS read the databases' secrets", () => {
+  it("lets only the six functions that call ORDS (five tasks and the doctor) read the databases' secrets", () => {
     const { json, built, jsonOf } = synthesized;
     const { functions } = built.main;
     const expectedRoles = [
@@ -79,6 +79,7 @@ describe('OrdsBackupStack', () => {
       functions.readLog,
       functions.copyFile,
       functions.cleanUpServer,
+      functions.doctor,
     ].map((fn) => crossStackReferenceTo(fn.role!));
     const policies = secretPolicies(jsonOf(built.databaseStacks[0]!));
 

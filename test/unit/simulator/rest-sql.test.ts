@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { directoryCheckSql } from '../../../functions/core/doctor-ords.js';
 import { type OrdsSimulator, splitScript, startOrdsSimulator } from '../../../simulator/index.js';
 import { call, pollUntilFinished, postExport } from './http.js';
 
@@ -74,6 +75,19 @@ describe('REST-enabled SQL', () => {
       errorCode: 942,
       errorDetails: 'ORA-00942: table or view does not exist',
     });
+  });
+
+  it("runs the doctor's directory check: silent for a known directory, ORA-20001 for another", async () => {
+    // GIVEN the simulator's one directory, DATA_PUMP_DIR / WHEN both are checked in one script
+    const answer = await runSql(
+      `${directoryCheckSql('DATA_PUMP_DIR')}\n/\n${directoryCheckSql('BACKUP_DIR')}\n/`,
+    );
+
+    // THEN the first passes and the second raises the check's own error
+    const [known, unknown] = answer.json<Items>().items;
+    expect(known).not.toHaveProperty('errorCode');
+    expect(unknown).toMatchObject({ errorCode: 20001 });
+    expect(unknown!.errorDetails).toMatch(/^ORA-20001: directory BACKUP_DIR is not visible to this user/);
   });
 
   it('answers ORA-00900 for any other statement', async () => {

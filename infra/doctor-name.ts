@@ -1,0 +1,12 @@
+/**
+ * The doctor function's name, in one place: the stack names the function with it and
+ * `npm run doctor` invokes it by it unless told another.
+ */
+
+/** The prefix of this deployment's named resources. */
+export const DEFAULT_NAME_PREFIX = 'ords-datapump-backup';
+
+/** `<prefix>-doctor`, e.g. `ords-datapump-backup-doctor`. */
+export function doctorFunctionName(prefix: string = DEFAULT_NAME_PREFIX): string {
+  return `${prefix}-doctor`;
+}

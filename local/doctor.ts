@@ -1,0 +1,84 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { doctorFunctionName } from '../infra/doctor-name.js';
+import { consoleOutput, runCommand } from './commands/cli.js';
+import { DOCTOR_FUNCTION_VARIABLE, printReport, runDoctorCommand } from './commands/doctor.js';
+import { runLocalDoctor } from './commands/doctor-local.js';
+import { UsageError } from './commands/state-machine.js';
+
+/** `npm run doctor -- <database>`: checks one database from inside the deployment. */
+const USAGE = `Usage: npm run doctor -- <database> [options]
+
+Invokes the deployed doctor function for <database>. From inside the deployment (its subnets, its
+roles) it checks, in order: the database's binding, that its secret can be read and parses, that ORDS
+answers, that it accepts the credentials, that the user can list Data Pump jobs, REST-enabled SQL,
+and that the Data Pump directory exists. It prints one line per check (✓ ok, ✗ failed, – skipped)
+and what to fix for each failure. After a refused login it sends nothing more (the account would lock).
+
+  --function-name NAME   the doctor function (default: $${DOCTOR_FUNCTION_VARIABLE}, else ${doctorFunctionName()})
+  --region REGION        the deployment's region (default: the SDK's, e.g. AWS_REGION or the profile's)
+  --json                 print the report as one JSON line on stdout
+  --local                run the checks in this process, without AWS: against the embedded ORDS
+                         simulator, or against --ords-url URL with --secret-file FILE (the secret's
+                         JSON), checking --directory DIR (default DATA_PUMP_DIR)
+  -h, --help
+
+AWS credentials come from the standard chain (AWS_PROFILE, environment, SSO, instance role); the
+caller needs lambda:InvokeFunction on the function.
+Exit codes: 0 every check passed, 1 a check failed, 2 bad arguments, AWS refused, or the function failed.`;
+
+async function main(): Promise<number> {
+  const { values, positionals } = parseArgs({
+    options: {
+      'function-name': { type: 'string' },
+      region: { type: 'string' },
+      json: { type: 'boolean' },
+      local: { type: 'boolean' },
+      'ords-url': { type: 'string' },
+      'secret-file': { type: 'string' },
+      directory: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (positionals.length !== 1) {
+    throw new UsageError(
+      `doctor takes one database id, got ${positionals.length === 0 ? 'none' : positionals.join(' ')}\n\n${USAGE}`,
+    );
+  }
+  if (values.local) {
+    const secretFile = values['secret-file'];
+    const report = await runLocalDoctor({
+      database: positionals[0]!,
+      ...(values['ords-url'] ? { ordsUrl: values['ords-url'] } : {}),
+      ...(secretFile ? { secret: { text: readSecretFile(secretFile), source: secretFile } } : {}),
+      ...(values.directory ? { directory: values.directory } : {}),
+    });
+    return printReport(consoleOutput, report, values.json ?? false);
+  }
+  for (const flag of ['ords-url', 'secret-file', 'directory'] as const) {
+    if (values[flag] !== undefined) throw new UsageError(`--${flag} needs --local\n\n${USAGE}`);
+  }
+  const fromEnv = process.env[DOCTOR_FUNCTION_VARIABLE]?.trim();
+  const functionName = values['function-name'] ?? (fromEnv ? fromEnv : doctorFunctionName());
+  return runDoctorCommand(
+    { ...consoleOutput, lambda: new LambdaClient(values.region ? { region: values.region } : {}) },
+    { database: positionals[0]!, functionName, json: values.json ?? false },
+  );
+}
+
+function readSecretFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`--secret-file ${path} cannot be read: ${(error as Error).message}`);
+  }
+}
+
+runCommand(main, USAGE);
