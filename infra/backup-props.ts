@@ -177,9 +177,9 @@ export interface OrdsDatapumpBackupProps {
   readonly alarmEmails?: readonly string[];
   /**
    * Name prefix of every named resource: the state machine (`<prefix>`), its log group, the
-   * schedule group (`<prefix>`), the alarms (`<prefix>-…`), the dashboards, the binding parameter
+   * schedule group (`<prefix>`) and schedules (`<prefix>-<database id>`), the alarms (`<prefix>-…`), the dashboards, the binding parameter
    * path (`/<prefix>/databases`) and the metrics' `service` dimension. Two instances in one account
-   * and region need two prefixes. 1 to 40 of letters, digits and `-`, starting with a letter.
+   * and region need two prefixes. 1 to 31 of letters, digits and `-`, starting with a letter.
    * @default 'ords-datapump-backup'
    */
   readonly namePrefix?: string;

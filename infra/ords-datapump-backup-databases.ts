@@ -67,6 +67,7 @@ export class OrdsDatapumpBackupDatabases extends Construct {
       launcher: props.launcher,
       deadLetterQueue: props.missedRuns,
       group: props.scheduleGroup,
+      namePrefix,
       schedules: enabled.map((database) => ({ id: database.id, ...database.schedule })),
     });
     this.secrets = new DatabaseSecrets(this, 'Secrets', {

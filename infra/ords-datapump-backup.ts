@@ -22,11 +22,12 @@ import { MANAGED_POLICIES_PER_ROLE } from './policy-size.js';
 export const DEFAULT_NAME_PREFIX = 'ords-datapump-backup';
 
 /**
- * A name prefix: 1 to 40 of letters, digits and `-`, starting with a letter, not ending with `-`.
- * The tightest names built from it: the state machine (80 of `A-Za-z0-9-_`), the schedule group
- * (64), the doctor function `<prefix>-doctor` (64) and the SSM path segment.
+ * A name prefix: 1 to 31 of letters, digits and `-`, starting with a letter, not ending with `-`.
+ * The tightest name built from it is a schedule's, `<prefix>-<database id>`: EventBridge Scheduler
+ * allows 64 characters and a database id has up to 32. The state machine (80 of `A-Za-z0-9-_`),
+ * the doctor function `<prefix>-doctor` (64) and the SSM path segment fit too.
  */
-export const NAME_PREFIX = /^[A-Za-z](?:[A-Za-z0-9-]{0,38}[A-Za-z0-9])?$/;
+export const NAME_PREFIX = /^[A-Za-z](?:[A-Za-z0-9-]{0,29}[A-Za-z0-9])?$/;
 
 /**
  * Time an execution keeps for copying the files and writing the manifest after the export's own
@@ -97,7 +98,7 @@ export class OrdsDatapumpBackup extends Construct {
     this.tags = props.tags ?? {};
     if (!Token.isUnresolved(namePrefix) && !NAME_PREFIX.test(namePrefix)) {
       throw new Error(
-        `${this.node.path}: namePrefix must be 1 to 40 of letters, digits and -, starting with a letter ` +
+        `${this.node.path}: namePrefix must be 1 to 31 of letters, digits and -, starting with a letter ` +
           `and not ending with -, got "${namePrefix}"`,
       );
     }

@@ -38,6 +38,8 @@ export interface DatabaseSchedulesProps {
   readonly deadLetterQueue: IQueue;
   /** The schedule group the schedules go into (named after the deployment). */
   readonly group: IScheduleGroup;
+  /** The deployment's name prefix: the schedules are named `<prefix>-<database id>`. */
+  readonly namePrefix: string;
   /** The schedules, one per enabled database. */
   readonly schedules: readonly DatabaseSchedule[];
   /**
@@ -54,7 +56,7 @@ export interface DatabaseSchedulesProps {
 }
 
 /**
- * One EventBridge Scheduler schedule per enabled database, named after the database in the
+ * One EventBridge Scheduler schedule per enabled database, `<prefix>-<database id>` in the
  * deployment's schedule group, each invoking the "Start run" launcher with `{database,
  * scheduledTime}` only: the launcher names the execution after both, and the functions bind
  * everything else to the database at deploy time. A run the Scheduler gives up on goes to the
@@ -102,7 +104,8 @@ export class DatabaseSchedules extends Construct {
       schedules.set(
         schedule.id,
         new Schedule(this, schedule.id, {
-          scheduleName: schedule.id,
+          // Unique in the account, not only in the group: CloudFormation identifies a schedule by name.
+          scheduleName: `${props.namePrefix}-${schedule.id}`,
           description: `Backs up database "${schedule.id}" (${schedule.cron}, ${schedule.timeZone})`,
           scheduleGroup: props.group,
           schedule: ScheduleExpression.expression(`cron(${schedule.cron})`, TimeZone.of(schedule.timeZone)),
