@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Annotations, Duration, Fn } from 'aws-cdk-lib';
 import { SecurityGroup, Subnet, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Bucket, BucketEncryption, ObjectLockRetention } from 'aws-cdk-lib/aws-s3';
@@ -69,18 +69,33 @@ function networkPropsOf(
 ): Pick<OrdsDatapumpBackupProps, 'vpc' | 'vpcSubnets' | 'securityGroups' | 'vpcEndpoints'> {
   const zones = network.availabilityZones;
   const routeTables = network.routeTableIds;
-  const subnets = network.subnetIds.map((subnetId, index) =>
-    Subnet.fromSubnetAttributes(scope, `Subnet${index + 1}`, {
+  const subnets = network.subnetIds.map((subnetId, index) => {
+    const subnet = Subnet.fromSubnetAttributes(scope, `Subnet${index + 1}`, {
       subnetId,
       ...(zones ? { availabilityZone: zones[index]! } : {}),
       ...(routeTables ? { routeTableId: routeTables[index]! } : {}),
-    }),
-  );
+    });
+    if (!routeTables) {
+      Annotations.of(subnet).acknowledgeWarning(
+        '@aws-cdk/aws-ec2:noSubnetRouteTableId',
+        'Only the S3 gateway endpoint reads route tables, and the configuration requires them for it.',
+      );
+    }
+    return subnet;
+  });
+  const vpc = Vpc.fromVpcAttributes(scope, 'Vpc', {
+    vpcId: network.vpcId,
+    // Unknown zones stay a token: the subnets are selected by id, never by zone.
+    availabilityZones: zones ? [...new Set(zones)] : Fn.getAzs(),
+  });
+  if (!zones) {
+    Annotations.of(vpc).acknowledgeWarning(
+      '@aws-cdk/aws-ec2:vpcAttributeIsListTokenavailabilityZones',
+      'The functions are given their subnets by id; nothing selects subnets of this VPC by zone.',
+    );
+  }
   return {
-    vpc: Vpc.fromVpcAttributes(scope, 'Vpc', {
-      vpcId: network.vpcId,
-      availabilityZones: zones ? [...new Set(zones)] : [],
-    }),
+    vpc,
     vpcSubnets: { subnets },
     ...(network.securityGroupIds
       ? {
