@@ -14,7 +14,4 @@ export {
   NAME_PREFIX,
   OrdsDatapumpBackup,
 } from './ords-datapump-backup.js';
-export {
-  OrdsDatapumpBackupDatabases,
-  type OrdsDatapumpBackupDatabasesProps,
-} from './ords-datapump-backup-databases.js';
+export { OrdsDatapumpBackupDatabases } from './ords-datapump-backup-databases.js';

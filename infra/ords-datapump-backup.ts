@@ -81,8 +81,6 @@ export class OrdsDatapumpBackup extends Construct {
   readonly network: BackupNetwork | undefined;
   /** The databases given in the props, when there are any. */
   readonly databases: OrdsDatapumpBackupDatabases | undefined;
-  /** The alarm on failed server cleanups, once a database cleans up its server. */
-  serverCleanupAlarm: ServerCleanupAlarm | undefined;
 
   private readonly explicitTimeout: Duration | undefined;
   private readonly tags: Readonly<Record<string, string>>;
@@ -90,6 +88,7 @@ export class OrdsDatapumpBackup extends Construct {
   private readonly slicesByDatabase = new Map<string, string>();
   private readonly slices: OrdsDatapumpBackupDatabases[] = [];
   private longestTimeoutHours = 0;
+  private cleanupAlarm: ServerCleanupAlarm | undefined;
 
   constructor(scope: Construct, id: string, props: OrdsDatapumpBackupProps = {}) {
     super(scope, id);
@@ -189,6 +188,11 @@ export class OrdsDatapumpBackup extends Construct {
         : undefined;
   }
 
+  /** The alarm on failed server cleanups, created once an enabled database cleans up its server. */
+  get serverCleanupAlarm(): ServerCleanupAlarm | undefined {
+    return this.cleanupAlarm;
+  }
+
   /**
    * Adds the per-database resources of `databases` in `scope`, which may be in another stack of the
    * same app and environment (a fleet too large for one stack is split into slices this way). Fails
@@ -229,8 +233,8 @@ export class OrdsDatapumpBackup extends Construct {
       this.network?.allowOrdsPort(ordsPort(database.ordsUrl));
     }
 
-    if (!this.serverCleanupAlarm && enabled.some((database) => database.serverCleanup !== 'off')) {
-      this.serverCleanupAlarm = new ServerCleanupAlarm(this, 'ServerCleanupAlarm', {
+    if (!this.cleanupAlarm && enabled.some((database) => database.serverCleanup !== 'off')) {
+      this.cleanupAlarm = new ServerCleanupAlarm(this, 'ServerCleanupAlarm', {
         topic: this.alarmTopic,
         namePrefix: this.namePrefix,
       });

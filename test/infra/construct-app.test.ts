@@ -1,4 +1,6 @@
 import { Stack } from 'aws-cdk-lib';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OrdsDatapumpBackup } from '../../infra/index.js';
@@ -167,6 +169,38 @@ describe('OrdsDatapumpBackup props', () => {
 
       expect(() => new OrdsDatapumpBackup(stack, 'Backup', { namePrefix: prefix })).toThrow(
         `Test/Backup: namePrefix must be 1 to 31 of letters, digits and -, starting with a letter and not ending with -, got "${prefix}"`,
+      );
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('fails on an imported bucket with a key of its own: the bucket is imported with its key', () => {
+    const { app, cleanup } = newApp();
+    try {
+      const stack = new Stack(app, 'Test');
+      const bucket = Bucket.fromBucketName(stack, 'Existing', 'corp-oracle-backups');
+      const encryptionKey = Key.fromKeyArn(
+        stack,
+        'Key',
+        'arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      );
+
+      expect(() => new OrdsDatapumpBackup(stack, 'Backup', { bucket, encryptionKey })).toThrow(
+        'Test/Backup: bucket is an existing bucket, used as it is: give no encryptionKey with it (import a KMS-encrypted bucket with its key)',
+      );
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('fails on subnets or security groups without a VPC', () => {
+    const { app, cleanup } = newApp();
+    try {
+      const stack = new Stack(app, 'Test');
+
+      expect(() => new OrdsDatapumpBackup(stack, 'Backup', { vpcEndpoints: true })).toThrow(
+        'Test/Backup: vpcSubnets, securityGroups and vpcEndpoints need a vpc',
       );
     } finally {
       cleanup();
