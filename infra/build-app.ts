@@ -1,8 +1,8 @@
-import type { App, Stack } from 'aws-cdk-lib';
-import { type BackupConfig, ConfigError, type DatabaseConfig } from './config/index.js';
-import { DatabaseStack } from './database-stack.js';
-import { OrdsBackupStack } from './ords-backup-stack.js';
-import { MANAGED_POLICIES_PER_ROLE } from './policy-size.js';
+import { type App, CfnOutput, Stack } from 'aws-cdk-lib';
+import type { BackupConfig, DatabaseConfig } from './config/index.js';
+import { backupPropsOf, databasePropsOf } from './config-to-props.js';
+import { OrdsDatapumpBackup } from './ords-datapump-backup.js';
+import type { OrdsDatapumpBackupDatabases } from './ords-datapump-backup-databases.js';
 
 /** The id (and CloudFormation name) of the main stack. */
 export const STACK_ID = 'OrdsDatapumpBackup';
@@ -12,22 +12,34 @@ export function databaseStackId(n: number): string {
   return `${STACK_ID}-Databases-${n}`;
 }
 
+/**
+ * Construct id of the construct in each stack. `Default` is left out of logical ids, so the
+ * resources keep the logical ids they had when the stacks built them directly: an upgrade does not
+ * replace the bucket.
+ */
+const IN_STACK = 'Default';
+
 /** What `buildApp` created. */
 export interface BackupApp {
-  /** The stack with the bucket, functions, state machine and alerts. */
-  readonly main: OrdsBackupStack;
+  /** The main stack, `OrdsDatapumpBackup`. */
+  readonly main: Stack;
+  /** The construct in the main stack: bucket, functions, state machine, alerts. */
+  readonly backup: OrdsDatapumpBackup;
   /** The stacks of per-database resources, `OrdsDatapumpBackup-Databases-1`, `-2`, … */
-  readonly databaseStacks: readonly DatabaseStack[];
+  readonly databaseStacks: readonly Stack[];
+  /** The database slices, one per database stack, in the same order. */
+  readonly databaseSlices: readonly OrdsDatapumpBackupDatabases[];
   /** Every stack of the app: `main`, then `databaseStacks`. */
   readonly stacks: readonly Stack[];
-  /** The database stack that holds a database's resources. */
-  databaseStackOf(databaseId: string): DatabaseStack | undefined;
+  /** The slice that holds a database's resources (its stack is `Stack.of(slice)`). */
+  databaseSliceOf(databaseId: string): OrdsDatapumpBackupDatabases | undefined;
 }
 
 /**
- * Builds the app's stacks from a validated configuration. Called by the CDK entry (`infra/app.ts`),
- * the infra tests and the local runner, so all three synthesize the same thing. Registers no
- * validation plugin: the entry adds cdk-nag.
+ * Builds the app's stacks from a validated configuration: the main stack with one
+ * `OrdsDatapumpBackup`, and the databases added in slices, one stack each. Called by the CDK entry
+ * (`infra/app.ts`), the infra tests and the local runner, so all three synthesize the same thing.
+ * Registers no validation plugin: the entry adds cdk-nag.
  *
  * The databases are assigned to database stacks by their position in the configuration: the first
  * `databasesPerStack` to `OrdsDatapumpBackup-Databases-1`, the next to `-2`, and so on. Disabled
@@ -36,41 +48,48 @@ export interface BackupApp {
  * and created in the other on the next deployment).
  */
 export function buildApp(app: App, config: BackupConfig): BackupApp {
-  const main = new OrdsBackupStack(app, STACK_ID, { config });
-  const databaseStacks = slices(config.databases, config.databasesPerStack).map(
-    (databases, index) =>
-      new DatabaseStack(app, databaseStackId(index + 1), {
-        databases,
-        launcher: main.launcher.function,
-        missedRuns: main.launcher.deadLetterQueue,
-        secretReaders: main.functions.ordsCallerRoles,
-        alertTopic: main.alerts.topic,
-        bindingParameterPath: main.bindingParameterPath,
-      }),
-  );
-
-  // Every database stack attaches its secret policies to the same four roles.
-  const policiesPerRole = databaseStacks.reduce((sum, stack) => sum + stack.secrets.policies.length, 0);
-  if (policiesPerRole > MANAGED_POLICIES_PER_ROLE) {
-    const enabled = config.databases.filter((database) => database.enabled).length;
-    throw new ConfigError([
-      `${config.sourceName}: the secrets of the ${enabled} enabled databases need ${policiesPerRole} IAM managed ` +
-        `policies on each function role that calls ORDS (${databaseStacks
-          .map((stack) => `${stack.stackName}: ${stack.secrets.policies.length}`)
-          .join(
-            ', ',
-          )}); allowed: at most ${MANAGED_POLICIES_PER_ROLE} managed policies per role (IAM's default quota). ` +
-        'Use shorter secret names, a larger databasesPerStack (fewer, fuller policies) or a second deployment',
-    ]);
+  const main = new Stack(app, STACK_ID, {
+    description: 'ords-datapump-backup: nightly Oracle Data Pump exports through ORDS into S3',
+  });
+  const backup = new OrdsDatapumpBackup(main, IN_STACK, backupPropsOf(main, config));
+  const databaseStacks: Stack[] = [];
+  const databaseSlices: OrdsDatapumpBackupDatabases[] = [];
+  for (const [index, databases] of slices(config.databases, config.databasesPerStack).entries()) {
+    const stack = new Stack(app, databaseStackId(index + 1), {
+      description: `ords-datapump-backup: schedules, alarms, dashboards and secret access of databases ${databases[0]?.id} to ${databases.at(-1)?.id}`,
+      // Hundreds of similar resources: indentation alone would take a quarter of the 1 MB limit.
+      suppressTemplateIndentation: true,
+    });
+    databaseStacks.push(stack);
+    databaseSlices.push(backup.addDatabases(stack, IN_STACK, databasePropsOf(stack, databases)));
   }
 
-  const byDatabase = new Map<string, DatabaseStack>();
-  for (const stack of databaseStacks) for (const id of stack.databaseIds) byDatabase.set(id, stack);
+  new CfnOutput(main, 'BucketName', {
+    description: 'Where backups are stored',
+    value: backup.bucket.bucketName,
+  });
+  new CfnOutput(main, 'StateMachineArn', {
+    description: 'Start an execution by hand with the input {"database":"<id>"} (see the README runbook)',
+    value: backup.stateMachine.stateMachineArn,
+  });
+  new CfnOutput(main, 'DoctorFunctionName', {
+    description: 'npm run doctor -- <database> invokes this function to check a database',
+    value: backup.functions.doctor.functionName,
+  });
+  new CfnOutput(main, 'AlertTopicArn', {
+    description: 'Failed, timed-out and aborted backups and stale-backup alarms are published here',
+    value: backup.alarmTopic.topicArn,
+  });
+
+  const byDatabase = new Map<string, OrdsDatapumpBackupDatabases>();
+  for (const slice of databaseSlices) for (const id of slice.databaseIds) byDatabase.set(id, slice);
   return {
     main,
+    backup,
     databaseStacks,
+    databaseSlices,
     stacks: [main, ...databaseStacks],
-    databaseStackOf: (databaseId) => byDatabase.get(databaseId),
+    databaseSliceOf: (databaseId) => byDatabase.get(databaseId),
   };
 }
 

@@ -1,21 +1,23 @@
+import { Token } from 'aws-cdk-lib';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { type DatabaseBindingInput, DatabaseBindingSchema } from '../functions/core/binding.js';
 import { describeIssues } from '../functions/core/payloads.js';
-import type { DatabaseConfig } from './config/index.js';
+import type { ResolvedDatabase } from './database-settings.js';
 
 /**
  * The deploy-time binding of one database: its ORDS URL, secret, key prefix and run settings, as
  * the functions read it from its parameter. Checked against `DatabaseBindingSchema`, so synth fails
- * rather than a run.
+ * rather than a run; `path` names the construct in the message.
  */
-export function bindingOf(database: DatabaseConfig): DatabaseBindingInput {
+export function bindingOf(path: string, database: ResolvedDatabase): DatabaseBindingInput {
   const binding: DatabaseBindingInput = {
     database: database.id,
     ordsUrl: database.ordsUrl,
-    secretId: database.secret,
+    secretId: secretIdOf(database.secret),
     prefix: database.prefix,
     export: database.export,
-    pollSeconds: database.pollIntervalSeconds,
-    timeoutSeconds: database.timeoutHours * 3600,
+    pollSeconds: database.pollInterval.toSeconds(),
+    timeoutSeconds: database.timeout.toSeconds(),
     acceptCompletedWithErrors: database.acceptCompletedWithErrors,
     onRunningExport: database.onRunningExport,
     serverCleanup: database.serverCleanup,
@@ -23,9 +25,18 @@ export function bindingOf(database: DatabaseConfig): DatabaseBindingInput {
   };
   const checked = DatabaseBindingSchema.safeParse(binding);
   if (!checked.success) {
-    throw new Error(
-      `The binding of database "${database.id}" does not match DatabaseBindingSchema: ${describeIssues(checked.error)}`,
-    );
+    throw new Error(`${path}: database "${database.id}" is not valid: ${describeIssues(checked.error)}`);
   }
   return binding;
+}
+
+/**
+ * The id the functions read a secret by: its complete ARN when known; its name when it was imported
+ * by name (its ARN is then only a partial ARN built from this account and region); else its ARN.
+ */
+export function secretIdOf(secret: ISecret): string {
+  if (secret.secretFullArn !== undefined) return secret.secretFullArn;
+  if (Token.isUnresolved(secret.secretArn) && !Token.isUnresolved(secret.secretName))
+    return secret.secretName;
+  return secret.secretArn;
 }

@@ -3,7 +3,7 @@
  * `npm run doctor` invokes it by it unless told another.
  */
 
-/** The prefix of this deployment's named resources. */
+/** The prefix of a deployment's named resources unless one is given. */
 export const DEFAULT_NAME_PREFIX = 'ords-datapump-backup';
 
 /** `<prefix>-doctor`, e.g. `ords-datapump-backup-doctor`. */

@@ -1,30 +1,18 @@
 import type { ExportSpec } from '../../functions/core/export-spec.js';
-import { longestScheduleGapHours } from '../schedule-checks.js';
+import { DATABASE_DEFAULTS, defaultStaleAfterHours } from '../database-settings.js';
 import {
   DEFAULT_ARCHIVE_AFTER_DAYS,
   DEFAULT_NONCURRENT_VERSIONS_EXPIRE_AFTER_DAYS,
   DEFAULT_POLL_INTERVAL_SECONDS,
   DEFAULT_TIMEOUT_HOURS,
-  MAX_STALE_AFTER_HOURS,
-  STALE_AFTER_MARGIN_HOURS,
 } from './limits.js';
-import type { BucketSettings, Settings } from './schema.js';
-import type { BucketConfig, DatabaseConfig, ScheduleConfig } from './types.js';
+import type { BucketSettings, NetworkSettings, Settings } from './schema.js';
+import type { BucketConfig, DatabaseConfig, NetworkConfig, ScheduleConfig } from './types.js';
 
 /** Default schedule: every night at 02:00 UTC. */
-export const DEFAULT_SCHEDULE: ScheduleConfig = { cron: '0 2 * * ? *', timeZone: 'UTC' };
+export const DEFAULT_SCHEDULE: ScheduleConfig = DATABASE_DEFAULTS.schedule;
 
-/**
- * The `staleAfterHours` of a database that sets none: the longest gap between two scheduled starts,
- * plus the export's `timeoutHours` (the record is written when the backup finishes), plus
- * {@link STALE_AFTER_MARGIN_HOURS}, rounded up. 38 for the nightly default with 12 hours, 190 for a
- * weekly schedule with 20. A schedule that starts fewer than twice in two years gets the longest.
- */
-export function defaultStaleAfterHours(cron: string, timeoutHours: number, fromYear: number): number {
-  const gap = longestScheduleGapHours(cron, fromYear);
-  if (gap === undefined) return MAX_STALE_AFTER_HOURS;
-  return Math.min(MAX_STALE_AFTER_HOURS, Math.ceil(gap + timeoutHours + STALE_AFTER_MARGIN_HOURS));
-}
+export { defaultStaleAfterHours };
 
 /** A database's settings with the defaults applied: a `DatabaseConfig` without its identity. */
 export type DatabaseSettingsConfig = Omit<DatabaseConfig, 'id' | 'ordsUrl' | 'secret'>;
@@ -55,14 +43,15 @@ export function resolveSettings(
     export: exportSpec,
     pollIntervalSeconds: pick('pollIntervalSeconds') ?? DEFAULT_POLL_INTERVAL_SECONDS,
     timeoutHours,
-    prefix: pick('prefix') ?? '',
-    acceptCompletedWithErrors: pick('acceptCompletedWithErrors') ?? false,
-    onRunningExport: pick('onRunningExport') ?? 'fail',
-    enabled: pick('enabled') ?? true,
+    prefix: pick('prefix') ?? DATABASE_DEFAULTS.prefix,
+    acceptCompletedWithErrors:
+      pick('acceptCompletedWithErrors') ?? DATABASE_DEFAULTS.acceptCompletedWithErrors,
+    onRunningExport: pick('onRunningExport') ?? DATABASE_DEFAULTS.onRunningExport,
+    enabled: pick('enabled') ?? DATABASE_DEFAULTS.enabled,
     staleAfterHours:
       pick('staleAfterHours') ?? defaultStaleAfterHours(cron, timeoutHours, new Date().getUTCFullYear()),
-    serverCleanup: pick('serverCleanup') ?? 'files-and-control-table',
-    autonomousDatabase: pick('autonomousDatabase') ?? false,
+    serverCleanup: pick('serverCleanup') ?? DATABASE_DEFAULTS.serverCleanup,
+    autonomousDatabase: pick('autonomousDatabase') ?? DATABASE_DEFAULTS.autonomousDatabase,
   };
 }
 
@@ -79,6 +68,11 @@ export function resolveBucket(settings: BucketSettings): BucketConfig {
       settings.noncurrentVersionsExpireAfterDays ?? DEFAULT_NONCURRENT_VERSIONS_EXPIRE_AFTER_DAYS,
     ...(settings.objectLock ? { objectLock: settings.objectLock } : {}),
   };
+}
+
+/** Applies the network defaults. */
+export function resolveNetwork(settings: NetworkSettings): NetworkConfig {
+  return { ...settings, createVpcEndpoints: settings.createVpcEndpoints ?? false };
 }
 
 /** `value` if it is a plain object, else an empty one. */

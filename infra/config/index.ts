@@ -3,13 +3,27 @@ import type { z } from 'zod';
 import { ExportSpecSchema } from '../../functions/core/export-spec.js';
 import { parseOrdsUrl } from '../../functions/core/ords/ords-url.js';
 import { DATABASE_ID } from '../../functions/core/payloads.js';
-import { asObject, isObject, mergeExport, resolveBucket, resolveSettings } from './defaults.js';
+import {
+  asObject,
+  isObject,
+  mergeExport,
+  resolveBucket,
+  resolveNetwork,
+  resolveSettings,
+} from './defaults.js';
 import { jsonSyntaxProblem } from './json-syntax.js';
 import { DEFAULT_DATABASES_PER_STACK } from './limits.js';
 import { describeIssue, type Path } from './messages.js';
 import { parseWhatParses } from './partial-parse.js';
-import { BUCKET_RULES, DATABASE_RULES, duplicateIdProblems, ruleProblems } from './rules.js';
-import { AlertsSchema, BucketSchema, DatabaseSchema, DefaultsSchema, DocumentSchema } from './schema.js';
+import { BUCKET_RULES, DATABASE_RULES, duplicateIdProblems, NETWORK_RULES, ruleProblems } from './rules.js';
+import {
+  AlertsSchema,
+  BucketSchema,
+  DatabaseSchema,
+  DefaultsSchema,
+  DocumentSchema,
+  NetworkSchema,
+} from './schema.js';
 import { type BackupConfig, ConfigError, type DatabaseConfig } from './types.js';
 
 /**
@@ -81,6 +95,13 @@ export function parseConfig(json: unknown, sourceName: string): BackupConfig {
   }
   const alerts = parseWhatParses(AlertsSchema, json.alerts ?? {});
   reportIssues(alerts.issues, json.alerts, ['alerts']);
+  const network = json.network === undefined ? undefined : parseWhatParses(NetworkSchema, json.network);
+  if (network) {
+    reportIssues(network.issues, json.network, ['network']);
+    if (network.data) {
+      for (const problem of ruleProblems(NETWORK_RULES, network.data, network.failed)) report(problem);
+    }
+  }
 
   const databases: DatabaseConfig[] = [];
   const indexesById = new Map<string, number[]>();
@@ -128,9 +149,14 @@ export function parseConfig(json: unknown, sourceName: string): BackupConfig {
   }
   for (const problem of duplicateIdProblems(indexesById)) report(problem);
 
-  if (problems.length > 0 || !bucketSettings.data || !alerts.data) throw new ConfigError(problems);
+  if (problems.length > 0 || !bucketSettings.data || !alerts.data || (network && !network.data)) {
+    throw new ConfigError(problems);
+  }
+  const namePrefix = document.data?.namePrefix;
   return {
     sourceName,
+    ...(namePrefix !== undefined ? { namePrefix } : {}),
+    ...(network?.data ? { network: resolveNetwork(network.data) } : {}),
     bucket: resolveBucket(bucketSettings.data),
     alerts: {
       ...(alerts.data.existingTopicArn ? { existingTopicArn: alerts.data.existingTopicArn } : {}),

@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { AlertsSchema, BucketSchema, DatabaseSchema, DefaultsSchema, DocumentSchema } from './schema.js';
+import {
+  AlertsSchema,
+  BucketSchema,
+  DatabaseSchema,
+  DefaultsSchema,
+  DocumentSchema,
+  NetworkSchema,
+} from './schema.js';
 
 /** Where the generated JSON Schema is committed, next to the example configurations that use it. */
 export const CONFIG_JSON_SCHEMA_FILE = 'config/schema.json';
@@ -12,6 +19,9 @@ const ConfigFileSchema = DocumentSchema.extend({
   defaults: DefaultsSchema.optional().describe('Settings every database inherits unless it gives its own'),
   bucket: BucketSchema.optional().describe('Where backups are stored'),
   alerts: AlertsSchema.optional().describe('Where failure and stale-backup alerts go'),
+  network: NetworkSchema.optional().describe(
+    'The VPC the functions that call ORDS run in. Default: no VPC (the functions reach ORDS over the internet)',
+  ),
   databases: z
     .array(DatabaseSchema)
     .min(1)

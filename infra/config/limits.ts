@@ -1,9 +1,13 @@
+import { DATABASE_DEFAULTS } from '../database-settings.js';
+
 /** Numeric limits and defaults of the configuration file, each with the reason for its value. */
 
-/** Default time between two status reads of a running export. */
-export const DEFAULT_POLL_INTERVAL_SECONDS = 60;
-/** Default time an export may run before the backup fails. */
-export const DEFAULT_TIMEOUT_HOURS = 12;
+export { MAX_STALE_AFTER_HOURS, STALE_AFTER_MARGIN_HOURS } from '../database-settings.js';
+
+/** Default time between two status reads of a running export (the construct's default). */
+export const DEFAULT_POLL_INTERVAL_SECONDS = DATABASE_DEFAULTS.pollIntervalSeconds;
+/** Default time an export may run before the backup fails (the construct's default). */
+export const DEFAULT_TIMEOUT_HOURS = DATABASE_DEFAULTS.timeoutHours;
 
 /**
  * Most status reads one execution can make. A Standard execution keeps at most 25,000 history
@@ -11,18 +15,6 @@ export const DEFAULT_TIMEOUT_HOURS = 12;
  * (Wait, Task, Choice) writes 9; the rest is left for starting, copying and retries.
  */
 export const MAX_POLLS_PER_EXECUTION = 2_500;
-
-/**
- * Longest `staleAfterHours`: a little over a year, enough for a yearly schedule with the longest
- * export. The stale-backup alarm compares an hourly gauge (HoursSinceLastBackup) with it, so no
- * CloudWatch evaluation window limits it.
- */
-export const MAX_STALE_AFTER_HOURS = 9_000;
-/**
- * Hours `staleAfterHours` must exceed the longest time between two scheduled backups: one for a
- * daylight-saving shift, one for a backup that takes longer than the one before.
- */
-export const STALE_AFTER_MARGIN_HOURS = 2;
 
 /** Default number of databases whose schedules, alarms, dashboard rows and secret grants share one stack. */
 export const DEFAULT_DATABASES_PER_STACK = 100;

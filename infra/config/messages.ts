@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { AlertsSchema, BucketSchema, DatabaseSchema, DefaultsSchema, DocumentSchema } from './schema.js';
+import {
+  AlertsSchema,
+  BucketSchema,
+  DatabaseSchema,
+  DefaultsSchema,
+  DocumentSchema,
+  NetworkSchema,
+} from './schema.js';
 
 /**
  * The user-facing lines of the configuration's problems: each names the field, quotes the value
@@ -63,9 +70,11 @@ function knownKeys(basePath: Path, path: Path): string[] {
         ? BucketSchema
         : top === 'alerts'
           ? AlertsSchema
-          : top === 'databases'
-            ? DatabaseSchema
-            : DocumentSchema;
+          : top === 'network'
+            ? NetworkSchema
+            : top === 'databases'
+              ? DatabaseSchema
+              : DocumentSchema;
   for (const segment of path) {
     schema = unwrap(schema);
     if (schema instanceof z.ZodObject) schema = schema.shape[String(segment)] as z.ZodType;

@@ -1,14 +1,8 @@
-import { expiresBeforeArchived } from '../constructs/backup-bucket.js';
 import { longestScheduleGapHours } from '../schedule-checks.js';
 import { type DatabaseSettingsConfig, defaultStaleAfterHours } from './defaults.js';
-import {
-  DEFAULT_ARCHIVE_AFTER_DAYS,
-  MAX_POLLS_PER_EXECUTION,
-  MAX_STALE_AFTER_HOURS,
-  STALE_AFTER_MARGIN_HOURS,
-} from './limits.js';
+import { MAX_POLLS_PER_EXECUTION, MAX_STALE_AFTER_HOURS, STALE_AFTER_MARGIN_HOURS } from './limits.js';
 import { show } from './messages.js';
-import type { BucketSettings } from './schema.js';
+import type { BucketSettings, NetworkSettings } from './schema.js';
 
 /** A rule across fields of one section: the fields it reads, and the problems it finds in them. */
 export interface Rule<T> {
@@ -59,27 +53,8 @@ export const BUCKET_RULES: readonly Rule<BucketSettings>[] = [
           ]
         : [],
   },
-  {
-    reads: ['encryption', 'kmsKeyArn'],
-    problems: (bucket) =>
-      bucket.kmsKeyArn !== undefined && bucket.encryption === 's3'
-        ? [
-            `bucket.kmsKeyArn is ${show(bucket.kmsKeyArn)} with bucket.encryption "s3"; allowed: kmsKeyArn only with encryption "kms" (or without encryption)`,
-          ]
-        : [],
-  },
-  {
-    reads: ['archiveAfterDays', 'expireAfterDays'],
-    problems: (bucket) => {
-      const archiveAfterDays = bucket.archiveAfterDays ?? DEFAULT_ARCHIVE_AFTER_DAYS;
-      const expireAfterDays = bucket.expireAfterDays ?? 0;
-      if (!expiresBeforeArchived(archiveAfterDays, expireAfterDays)) return [];
-      return [
-        `bucket.expireAfterDays is ${expireAfterDays} with bucket.archiveAfterDays ${archiveAfterDays}; ` +
-          'allowed: more days than archiveAfterDays (objects are archived first), or 0 to keep them',
-      ];
-    },
-  },
+  // Expiry after archiving and a key only with KMS encryption are the bucket's own invariants:
+  // `BackupBucket` checks them, for this file and for any other user of the construct.
 ];
 
 /** Rules across the fields of one database, read with the defaults applied. */
@@ -154,3 +129,31 @@ export function duplicateIdProblems(indexesById: ReadonlyMap<string, readonly nu
         `database "${id}": id is used by ${indexes.map((i) => `databases[${i}]`).join(', ')}; allowed: each id once`,
     );
 }
+
+/** Rules across the fields of `network`. */
+export const NETWORK_RULES: readonly Rule<NetworkSettings>[] = [
+  {
+    reads: ['subnetIds', 'availabilityZones', 'routeTableIds'],
+    problems: (network) =>
+      (['availabilityZones', 'routeTableIds'] as const)
+        .filter((key) => network[key] !== undefined && network[key].length !== network.subnetIds.length)
+        .map(
+          (key) =>
+            `network.${key} has ${network[key]!.length} entries for ${network.subnetIds.length} subnetIds; ` +
+            'allowed: one per subnet, in the same order',
+        ),
+  },
+  {
+    reads: ['createVpcEndpoints', 'availabilityZones', 'routeTableIds'],
+    problems: (network) =>
+      network.createVpcEndpoints
+        ? (['availabilityZones', 'routeTableIds'] as const)
+            .filter((key) => network[key] === undefined)
+            .map(
+              (key) =>
+                `network.${key} is missing with network.createVpcEndpoints true; allowed: the ${key === 'availabilityZones' ? 'zone' : 'route table'} ` +
+                `of each subnet (the ${key === 'availabilityZones' ? 'interface endpoints take one subnet per zone' : 'S3 gateway endpoint is a route in them'})`,
+            )
+        : [],
+  },
+];

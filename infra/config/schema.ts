@@ -212,6 +212,51 @@ export const AlertsSchema = z.strictObject({
     .describe('E-mail addresses subscribed to the alert topic (each confirms once)'),
 });
 
+const awsId = (prefix: string, what: string) =>
+  z
+    .string()
+    .regex(
+      new RegExp(`^${prefix}-[0-9a-f]{8}([0-9a-f]{9})?$`),
+      allowed(`a ${what} id, ${prefix}-<8 or 17 hex digits>`),
+    );
+
+/** `network`: the VPC the functions that call ORDS run in. */
+export const NetworkSchema = z.strictObject({
+  vpcId: awsId('vpc', 'VPC').describe('The VPC the functions that call ORDS run in'),
+  subnetIds: z
+    .array(awsId('subnet', 'subnet'), allowed('a list of subnet ids'))
+    .min(1, allowed('at least one subnet'))
+    .max(16, allowed('at most 16 subnets (Lambda)'))
+    .describe('Subnets with a route to ORDS and to S3, Secrets Manager, SSM and Step Functions'),
+  securityGroupIds: z
+    .array(awsId('sg', 'security group'), allowed('a list of security group ids'))
+    .min(1, allowed('at least one security group, or leave it out for a new one'))
+    .max(5, allowed('at most 5 security groups (Lambda)'))
+    .optional()
+    .describe(
+      'Security groups of the functions. Default: a new group, egress to the ORDS ports and 443 only',
+    ),
+  availabilityZones: z
+    .array(
+      z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, allowed('an availability zone such as eu-central-1a')),
+      allowed('a list of availability zones'),
+    )
+    .optional()
+    .describe(
+      'The availability zone of each subnet, in the order of subnetIds (needed for createVpcEndpoints)',
+    ),
+  routeTableIds: z
+    .array(awsId('rtb', 'route table'), allowed('a list of route table ids'))
+    .optional()
+    .describe('The route table of each subnet, in the order of subnetIds (needed for createVpcEndpoints)'),
+  createVpcEndpoints: z
+    .boolean(allowed('true or false'))
+    .optional()
+    .describe(
+      'Create the S3 gateway and the Secrets Manager, SSM and Step Functions interface endpoints. Default false',
+    ),
+});
+
 /**
  * The top level of the file. The sections are parsed one by one with their own schemas, so that
  * their problems are named `defaults.…`, `bucket.…` or `database "<id>": …`.
@@ -225,6 +270,13 @@ export const DocumentSchema = z.strictObject({
   defaults: z.unknown().optional(),
   bucket: z.unknown().optional(),
   alerts: z.unknown().optional(),
+  network: z.unknown().optional(),
+  namePrefix: z
+    .string(allowed('a string'))
+    .optional()
+    .describe(
+      'Prefix of the state machine, schedule group, alarm and dashboard names and the binding path; one per deployment in an account. Default "ords-datapump-backup"',
+    ),
   databasesPerStack: wholeNumber(1, MAX_DATABASES_PER_STACK, 'databases')
     .optional()
     .describe(
@@ -235,6 +287,8 @@ export const DocumentSchema = z.strictObject({
 
 /** The `defaults` section as parsed (every setting optional). */
 export type Settings = z.output<typeof DefaultsSchema>;
+/** The network section as parsed. */
+export type NetworkSettings = z.output<typeof NetworkSchema>;
 /** The bucket section as parsed, before its defaults are applied. */
 export type BucketSettings = z.output<typeof BucketSchema>;
 /** One database as parsed, before `defaults` are applied. */

@@ -89,10 +89,30 @@ export interface AlertsConfig {
   readonly emails: readonly string[];
 }
 
+/** The private network the functions that call ORDS run in. */
+export interface NetworkConfig {
+  /** The VPC id (`vpc-…`). */
+  readonly vpcId: string;
+  /** The subnets the functions run in (`subnet-…`), with a route to ORDS and to the AWS endpoints. */
+  readonly subnetIds: readonly string[];
+  /** The functions' security groups (`sg-…`). @default - a new group, egress to the ORDS ports and 443 only */
+  readonly securityGroupIds?: readonly string[];
+  /** The availability zone of each subnet, in the same order. @default - unknown (no endpoints can be created) */
+  readonly availabilityZones?: readonly string[];
+  /** The route table of each subnet, in the same order (for the S3 gateway endpoint). @default - unknown */
+  readonly routeTableIds?: readonly string[];
+  /** Whether to create the S3 gateway and the Secrets Manager, SSM and Step Functions interface endpoints. @default false */
+  readonly createVpcEndpoints: boolean;
+}
+
 /** The validated configuration. */
 export interface BackupConfig {
   /** Where it was read from, for messages. */
   readonly sourceName: string;
+  /** The prefix of the deployment's names. @default - the construct's default, 'ords-datapump-backup' */
+  readonly namePrefix?: string;
+  /** Where the functions that call ORDS run. @default - outside any VPC */
+  readonly network?: NetworkConfig;
   readonly bucket: BucketConfig;
   readonly alerts: AlertsConfig;
   /**

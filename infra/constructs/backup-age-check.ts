@@ -25,6 +25,8 @@ export interface BackupAgeCheckProps {
    * @default RetentionDays.THREE_MONTHS
    */
   readonly logRetention?: RetentionDays;
+  /** The function's service name (the metrics' `service` dimension). @default 'ords-datapump-backup' */
+  readonly serviceName?: string;
 }
 
 /**
@@ -58,7 +60,7 @@ export class BackupAgeCheck extends Construct {
         timeout: Duration.minutes(5),
         environment: { BUCKET_NAME: props.bucket.bucketName, DATABASE_PARAMETER_PATH: parameterPath },
       },
-      logRetention,
+      { logRetention, ...(props.serviceName ? { serviceName: props.serviceName } : {}) },
     );
     Validations.of(this.function.node.defaultChild!).acknowledge({
       id: 'Serverless-LambdaDLQ',

@@ -13,6 +13,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { ALERTING_STATUSES, EXECUTION_STATUS_CHANGE } from '../../functions/core/notify-failure.js';
+import { SERVICE_NAME } from '../../functions/shared/metrics.js';
 import { backupFunction } from './backup-function.js';
 
 /** Properties of `BackupAlerts`. */
@@ -35,6 +36,11 @@ export interface BackupAlertsProps {
    * @default RetentionDays.THREE_MONTHS
    */
   readonly logRetention?: RetentionDays;
+  /**
+   * Name prefix of the alarm (`<prefix>-undelivered-alerts`) and the notifier's service name.
+   * @default 'ords-datapump-backup'
+   */
+  readonly namePrefix?: string;
 }
 
 /**
@@ -58,6 +64,7 @@ export class BackupAlerts extends Construct {
     super(scope, id);
     const emails = props.emails ?? [];
     const logRetention = props.logRetention ?? RetentionDays.THREE_MONTHS;
+    const namePrefix = props.namePrefix ?? SERVICE_NAME;
 
     for (const email of emails) {
       if (!Token.isUnresolved(email) && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) {
@@ -65,7 +72,7 @@ export class BackupAlerts extends Construct {
       }
     }
 
-    this.topic = props.topic ?? this.createTopic();
+    this.topic = props.topic ?? this.createTopic(namePrefix);
 
     this.deadLetterQueue = new Queue(this, 'Undelivered', {
       encryption: QueueEncryption.SQS_MANAGED,
@@ -94,7 +101,7 @@ export class BackupAlerts extends Construct {
         environment: { TOPIC_ARN: this.topic.topicArn },
         deadLetterQueue: this.deadLetterQueue,
       },
-      logRetention,
+      { logRetention, serviceName: namePrefix },
     );
     this.topic.grantPublish(this.notifier);
     if (!props.topic) {
@@ -125,6 +132,7 @@ export class BackupAlerts extends Construct {
     });
 
     const undelivered = new Alarm(this, 'UndeliveredAlarm', {
+      alarmName: `${namePrefix}-undelivered-alerts`,
       alarmDescription:
         'ords-datapump-backup: an alert could not be delivered and waits in the dead-letter queue; ' +
         'read it there and check the notifier function and the topic',
@@ -144,7 +152,7 @@ export class BackupAlerts extends Construct {
    * A new topic encrypted with its own customer-managed key: the AWS managed key `alias/aws/sns`
    * cannot be used by CloudWatch alarms (its key policy cannot be changed), a key of our own can.
    */
-  private createTopic(): Topic {
+  private createTopic(namePrefix: string): Topic {
     const key = new Key(this, 'TopicKey', {
       description: 'Encrypts the ords-datapump-backup alert topic',
       enableKeyRotation: true,
@@ -153,7 +161,7 @@ export class BackupAlerts extends Construct {
       pendingWindow: Duration.days(7),
     });
     const topic = new Topic(this, 'Topic', {
-      displayName: 'ords-datapump-backup alerts',
+      displayName: `${namePrefix} alerts`,
       masterKey: key,
       enforceSSL: true,
     });

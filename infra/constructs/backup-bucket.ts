@@ -4,83 +4,42 @@ import {
   BlockPublicAccess,
   Bucket,
   BucketEncryption,
-  type IBucket,
   type LifecycleRule,
-  type ObjectLockRetention,
   StorageClass,
 } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import type { BucketOptions } from '../backup-props.js';
 
 /** Properties of a `BackupBucket`. */
-export interface BackupBucketProps {
+export interface BackupBucketProps extends BucketOptions {
   /**
-   * Name of an existing bucket to store the backups in. It is used as it is: its encryption,
-   * versioning, lifecycle, Object Lock and policies are the owner's business; none of the lifecycle,
-   * lock or encryption props below may be set with it, except `encryptionKey`.
-   * @default - a new bucket with secure defaults is created
-   */
-  readonly existingBucketName?: string;
-  /**
-   * Encryption of a new bucket: `S3_MANAGED`, or `KMS` with `encryptionKey` (or a new key with
-   * yearly rotation, retained when the stack is deleted).
-   * @default BucketEncryption.S3_MANAGED, or BucketEncryption.KMS when `encryptionKey` is given
-   */
-  readonly encryption?: BucketEncryption;
-  /**
-   * The customer-managed key a new bucket is encrypted with, or the key an existing bucket is
-   * encrypted with. The bucket grants of the functions then include this key.
+   * The customer-managed key the bucket is encrypted with. The bucket grants of the functions then
+   * include this key.
    * @default - a new key for BucketEncryption.KMS, none otherwise
    */
   readonly encryptionKey?: IKey;
   /**
-   * Days after which an unfinished multipart upload of a new bucket is aborted (a copy that never
-   * completed leaves its parts behind, billed until aborted).
-   * @default Duration.days(3)
+   * What happens to the bucket and its new key when they leave the stack.
+   * @default RemovalPolicy.RETAIN
    */
-  readonly abortIncompleteMultipartUploadAfter?: Duration;
-  /**
-   * Age at which objects of a new bucket move to S3 Glacier Instant Retrieval (cheaper storage,
-   * paid retrieval, billed for at least 90 days). `Duration.days(0)` keeps them in S3 Standard.
-   * @default Duration.days(30)
-   */
-  readonly archiveAfter?: Duration;
-  /**
-   * Age at which objects of a new bucket expire: a delete marker hides them and they become
-   * noncurrent versions. Must be longer than `archiveAfter` when both are on.
-   * @default - objects never expire
-   */
-  readonly expireAfter?: Duration;
-  /**
-   * Time a replaced or expired (noncurrent) version of a new bucket is kept before it is deleted.
-   * `Duration.days(0)` keeps noncurrent versions forever.
-   * @default Duration.days(30)
-   */
-  readonly noncurrentVersionExpiration?: Duration;
-  /**
-   * S3 Object Lock default retention of a new bucket: each new object version cannot be deleted or
-   * overwritten for this long (GOVERNANCE: except by users allowed to bypass it; COMPLIANCE: by
-   * nobody, the root user included). Requires a checksum on every upload, which the functions send.
-   * @default - no Object Lock
-   */
-  readonly objectLockDefaultRetention?: ObjectLockRetention;
+  readonly removalPolicy?: RemovalPolicy;
 }
 
 /**
  * Whether objects would expire before (or when) they are archived: both lifecycle steps are on
  * (0 days turns one off) and expiry does not come later than the move to Glacier Instant Retrieval.
  */
-export function expiresBeforeArchived(archiveDays: number, expireDays: number): boolean {
+function expiresBeforeArchived(archiveDays: number, expireDays: number): boolean {
   return expireDays > 0 && archiveDays > 0 && expireDays <= archiveDays;
 }
 
 /**
- * The bucket the dump files, logs and manifests are stored in: a new bucket that is encrypted,
- * private, TLS-only, versioned, retained when the stack is deleted and tiered by a lifecycle, or an
- * existing one.
+ * The bucket the dump files, logs and manifests are stored in: encrypted, private, TLS-only,
+ * versioned, retained when the stack is deleted and tiered by a lifecycle.
  */
 export class BackupBucket extends Construct {
   /** The bucket. */
-  readonly bucket: IBucket;
+  readonly bucket: Bucket;
   /** The customer-managed key of the bucket, if it has one. */
   readonly encryptionKey?: IKey;
 
@@ -93,6 +52,7 @@ export class BackupBucket extends Construct {
     const expireAfter = props.expireAfter ?? Duration.days(0);
     const noncurrentExpiration = props.noncurrentVersionExpiration ?? Duration.days(30);
     const lock = props.objectLockDefaultRetention;
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
 
     const path = this.node.path;
     const wholeDays = (name: string, value: Duration, min: number) => {
@@ -121,29 +81,6 @@ export class BackupBucket extends Construct {
       );
     }
 
-    if (props.existingBucketName !== undefined) {
-      const newBucketOnly = {
-        encryption: props.encryption !== undefined && props.encryptionKey === undefined,
-        archiveAfter: props.archiveAfter,
-        expireAfter: props.expireAfter,
-        noncurrentVersionExpiration: props.noncurrentVersionExpiration,
-        objectLockDefaultRetention: lock,
-      };
-      for (const [name, value] of Object.entries(newBucketOnly)) {
-        if (value) {
-          throw new Error(
-            `${path}: ${name} applies to a new bucket only, not to the existing bucket "${props.existingBucketName}"`,
-          );
-        }
-      }
-      this.bucket = Bucket.fromBucketAttributes(this, 'Bucket', {
-        bucketName: props.existingBucketName,
-        ...(props.encryptionKey ? { encryptionKey: props.encryptionKey } : {}),
-      });
-      if (props.encryptionKey) this.encryptionKey = props.encryptionKey;
-      return;
-    }
-
     const key =
       encryption === BucketEncryption.KMS
         ? (props.encryptionKey ??
@@ -151,7 +88,7 @@ export class BackupBucket extends Construct {
             description: 'Encrypts the ords-datapump-backup dump files, logs and manifests',
             enableKeyRotation: true,
             // The backups stay readable after the stack is gone: so must their key.
-            removalPolicy: RemovalPolicy.RETAIN,
+            removalPolicy,
           }))
         : undefined;
 
@@ -181,7 +118,7 @@ export class BackupBucket extends Construct {
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
       versioned: true,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy,
       lifecycleRules,
       ...(lock ? { objectLockEnabled: true, objectLockDefaultRetention: lock } : {}),
     });

@@ -1,4 +1,4 @@
-import { Aws, Duration, Stack } from 'aws-cdk-lib';
+import { Aws, Duration } from 'aws-cdk-lib';
 import {
   Dashboard,
   GraphWidget,
@@ -8,8 +8,7 @@ import {
   TextWidget,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
-import { BackupMetric } from '../../functions/shared/metrics.js';
-import type { DatabaseConfig } from '../config/index.js';
+import { BackupMetric, SERVICE_NAME } from '../../functions/shared/metrics.js';
 import { backupMetric } from './backup-metrics.js';
 
 /**
@@ -28,8 +27,14 @@ export const MAX_DATABASES_PER_DASHBOARD = Math.floor((MAX_WIDGETS_PER_DASHBOARD
 
 /** Properties of `BackupDashboards`. */
 export interface BackupDashboardsProps {
-  /** The databases, in configuration order; each enabled one gets a row. */
-  readonly databases: readonly DatabaseConfig[];
+  /** The ids of the databases that get a row, in order. */
+  readonly databaseIds: readonly string[];
+  /**
+   * Name prefix of the dashboards (`<prefix>-<region>-<first database>`) and the service name of
+   * their metrics.
+   * @default 'ords-datapump-backup'
+   */
+  readonly namePrefix?: string;
   /**
    * Rows per dashboard: the enabled databases fill dashboards of this many rows, in order.
    * At most 124 (CloudWatch's 500 widgets per dashboard).
@@ -44,11 +49,10 @@ export interface BackupDashboardsProps {
 }
 
 /**
- * CloudWatch dashboards with one row per enabled database: the last result (BackupSucceeded, 1 or
- * 0), the duration, the bytes stored and the copy throughput of its backups. The rows are split
- * into dashboards of `databasesPerDashboard` in configuration order, named
- * `<stack name>-<region>-<n>` (dashboards are global to the account, so the region is part of the
- * name).
+ * CloudWatch dashboards with one row per database: the last result (BackupSucceeded, 1 or 0), the
+ * duration, the bytes stored and the copy throughput of its backups. The rows are split into
+ * dashboards of `databasesPerDashboard` in order, named `<prefix>-<region>-<first database id>`
+ * (dashboards are global to the account, so the region is part of the name).
  */
 export class BackupDashboards extends Construct {
   /** The dashboards, in order. */
@@ -66,27 +70,27 @@ export class BackupDashboards extends Construct {
       );
     }
 
-    const enabled = props.databases.filter((database) => database.enabled);
+    const namePrefix = props.namePrefix ?? SERVICE_NAME;
+    const ids = props.databaseIds;
     const dashboards: Dashboard[] = [];
-    const stackName = Stack.of(this).stackName;
-    for (let start = 0; start < enabled.length; start += perDashboard) {
-      const rows = enabled.slice(start, start + perDashboard);
+    for (let start = 0; start < ids.length; start += perDashboard) {
+      const rows = ids.slice(start, start + perDashboard);
       const number = dashboards.length + 1;
       const dashboard = new Dashboard(this, `Dashboard${number}`, {
-        dashboardName: `${stackName}-${Aws.REGION}-${number}`,
+        dashboardName: `${namePrefix}-${Aws.REGION}-${rows[0]}`,
         defaultInterval,
         widgets: [
           [
             new TextWidget({
               markdown:
-                `# ords-datapump-backup: ${rows.map((database) => database.id).join(', ')}\n` +
+                `# ${namePrefix}: ${rows.join(', ')}\n` +
                 'One row per database: the last result (1 = succeeded, 0 = failed, timed out or aborted), ' +
                 'how long each backup took, the bytes it stored and its copy throughput.',
               width: 24,
               height: 2,
             }),
           ],
-          ...rows.map(databaseRow),
+          ...rows.map((row) => databaseRow(row, namePrefix)),
         ],
       });
       dashboards.push(dashboard);
@@ -96,9 +100,8 @@ export class BackupDashboards extends Construct {
 }
 
 /** The four widgets of one database. */
-function databaseRow(database: DatabaseConfig): IWidget[] {
-  const id = database.id;
-  const daily = { period: Duration.days(1) };
+function databaseRow(id: string, service: string): IWidget[] {
+  const daily = { period: Duration.days(1), service };
   return [
     new SingleValueWidget({
       title: `${id}: last result`,
@@ -107,6 +110,7 @@ function databaseRow(database: DatabaseConfig): IWidget[] {
           statistic: Stats.MAXIMUM,
           period: Duration.hours(1),
           label: '1 = succeeded',
+          service,
         }),
       ],
       width: 6,

@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path';
 import { type Duration, Validations } from 'aws-cdk-lib';
-import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
+import { ManagedPolicy, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -30,10 +31,33 @@ const BUNDLING: BundlingOptions = {
 
 /** Environment every function gets (Powertools settings, source-mapped stack traces). */
 const COMMON_ENVIRONMENT: Readonly<Record<string, string>> = {
-  POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
   POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
   NODE_OPTIONS: '--enable-source-maps',
 };
+
+/** Where the functions that call ORDS run. */
+export interface OrdsNetwork {
+  readonly vpc: IVpc;
+  /** @default - the VPC's private subnets */
+  readonly vpcSubnets?: SubnetSelection;
+  readonly securityGroups: readonly ISecurityGroup[];
+}
+
+/** What every function of one deployment shares. */
+export interface FunctionSettings {
+  /** How long the function's logs are kept. */
+  readonly logRetention: RetentionDays;
+  /**
+   * The Powertools service name: the `service` dimension of every metric and the logs' service.
+   * @default 'ords-datapump-backup'
+   */
+  readonly serviceName?: string;
+  /**
+   * Where the functions that call ORDS (`callsOrds`) run. The others always run outside a VPC.
+   * @default - outside any VPC
+   */
+  readonly ordsNetwork?: OrdsNetwork;
+}
 
 /** Settings of one function. */
 export interface FunctionSpec {
@@ -53,25 +77,42 @@ export interface FunctionSpec {
   readonly retryAttempts?: number;
   /** How long an asynchronous invocation may wait to run. @default - Lambda's default (6 hours) */
   readonly maxEventAge?: Duration;
+  /**
+   * Whether the function calls ORDS: it then runs in `FunctionSettings.ordsNetwork`, when given.
+   * @default false
+   */
+  readonly callsOrds?: boolean;
 }
 
 /**
  * One function as every function of this project is built: the handler bundled by the local
  * esbuild, ARM64, the newest Node.js runtime, active tracing, its own log group (kept
- * `logRetention`) and its own role that may write only that log group.
+ * `logRetention`) and its own role that may write only that log group. A function that calls ORDS
+ * runs in the ORDS network when there is one; its role then also gets the managed policy Lambda
+ * needs to attach it to the subnets.
  */
 export function backupFunction(
   scope: Construct,
   spec: FunctionSpec,
-  logRetention: RetentionDays,
+  settings: FunctionSettings,
 ): NodejsFunction {
-  const logGroup = new LogGroup(scope, `${spec.id}Logs`, { retention: logRetention });
+  const logGroup = new LogGroup(scope, `${spec.id}Logs`, { retention: settings.logRetention });
   // An own role instead of AWSLambdaBasicExecutionRole: writes to its own log group only.
   const role = new Role(scope, `${spec.id}Role`, {
     assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
     description: `Role of the ${spec.id} function of ords-datapump-backup`,
   });
   logGroup.grantWrite(role);
+  const network = spec.callsOrds ? settings.ordsNetwork : undefined;
+  if (network) {
+    role.addManagedPolicy(
+      ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaVPCAccessExecutionRole'),
+    );
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
+      reason: 'The network interface permissions Lambda needs to run the function in the given subnets.',
+    });
+  }
   const fn = new NodejsFunction(scope, spec.id, {
     entry: join(PROJECT_ROOT, 'functions', 'handlers', spec.entry),
     handler: 'handler',
@@ -84,7 +125,18 @@ export function backupFunction(
     role,
     logGroup,
     tracing: Tracing.ACTIVE,
-    environment: { ...COMMON_ENVIRONMENT, ...spec.environment },
+    environment: {
+      ...COMMON_ENVIRONMENT,
+      POWERTOOLS_SERVICE_NAME: settings.serviceName ?? SERVICE_NAME,
+      ...spec.environment,
+    },
+    ...(network
+      ? {
+          vpc: network.vpc,
+          ...(network.vpcSubnets ? { vpcSubnets: network.vpcSubnets } : {}),
+          securityGroups: [...network.securityGroups],
+        }
+      : {}),
     projectRoot: PROJECT_ROOT,
     depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
     bundling: BUNDLING,

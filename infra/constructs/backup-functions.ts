@@ -8,7 +8,12 @@ import { Construct } from 'constructs';
 import { LAST_BACKUP_FILE } from '../../functions/core/naming.js';
 import { runLockKey } from '../../functions/core/run-lock.js';
 import { SERVER_CLEANUP_FILE } from '../../functions/core/server-cleanup-report.js';
-import { backupFunction, type FunctionSpec } from './backup-function.js';
+import {
+  backupFunction,
+  type FunctionSettings,
+  type FunctionSpec,
+  type OrdsNetwork,
+} from './backup-function.js';
 import { type CopyMemoryInput, copyMemoryFor } from './copy-memory.js';
 import { acknowledgeWildcardResource } from './nag-findings.js';
 
@@ -53,6 +58,16 @@ export interface BackupFunctionsProps {
    * @default - a name CloudFormation generates
    */
   readonly doctorFunctionName?: string;
+  /**
+   * The functions' service name: the `service` dimension of their metrics.
+   * @default 'ords-datapump-backup'
+   */
+  readonly serviceName?: string;
+  /**
+   * Where the functions that call ORDS run (every function of `ordsCallers`).
+   * @default - outside any VPC
+   */
+  readonly ordsNetwork?: OrdsNetwork;
 }
 
 /**
@@ -81,6 +96,11 @@ export class BackupFunctions extends Construct {
   readonly ordsCallers: readonly NodejsFunction[];
   /** The roles of `ordsCallers`, in the same order: the secret policies are attached to them. */
   readonly ordsCallerRoles: readonly IRole[];
+  /**
+   * What every function of this deployment is built with (log retention, service name, ORDS
+   * network): pass it to `backupFunction` for a new function, with `callsOrds` if it calls ORDS.
+   */
+  readonly functionSettings: FunctionSettings;
 
   constructor(scope: Construct, id: string, props: BackupFunctionsProps) {
     super(scope, id);
@@ -109,11 +129,16 @@ export class BackupFunctions extends Construct {
     const bucketName = props.bucket.bucketName;
     // Every task function resolves its database's binding (ORDS URL, secret, prefix) from SSM.
     const bindingEnvironment = { DATABASE_PARAMETER_PATH: props.bindingParameterPath };
+    const settings = {
+      logRetention,
+      ...(props.serviceName ? { serviceName: props.serviceName } : {}),
+      ...(props.ordsNetwork ? { ordsNetwork: props.ordsNetwork } : {}),
+    };
     const create = (spec: FunctionSpec) => {
       const fn = backupFunction(
         this,
         { ...spec, environment: { ...bindingEnvironment, ...spec.environment } },
-        logRetention,
+        settings,
       );
       Validations.of(fn.node.defaultChild!).acknowledge({
         id: 'Serverless-LambdaDLQ',
@@ -124,6 +149,7 @@ export class BackupFunctions extends Construct {
     };
     this.startExport = create({
       id: 'StartExport',
+      callsOrds: true,
       entry: 'start-export.ts',
       description: 'Starts (or adopts) the Data Pump export of one database through ORDS',
       memorySize: 512,
@@ -134,6 +160,7 @@ export class BackupFunctions extends Construct {
     });
     this.readJob = create({
       id: 'ReadJob',
+      callsOrds: true,
       entry: 'read-job.ts',
       description: 'Reads the state of a Data Pump job through ORDS',
       memorySize: 512,
@@ -142,6 +169,7 @@ export class BackupFunctions extends Construct {
     });
     this.readLog = create({
       id: 'ReadLog',
+      callsOrds: true,
       entry: 'read-log.ts',
       description: 'Reads the log of a finished Data Pump job and decides how it ended',
       memorySize: 512,
@@ -149,6 +177,7 @@ export class BackupFunctions extends Construct {
     });
     this.copyFile = create({
       id: 'CopyFile',
+      callsOrds: true,
       entry: 'copy-file.ts',
       description: 'Copies one Data Pump file from ORDS into S3, resuming where the last invocation stopped',
       memorySize: copyMemory,
@@ -171,6 +200,7 @@ export class BackupFunctions extends Construct {
     });
     this.cleanUpServer = create({
       id: 'CleanUpServer',
+      callsOrds: true,
       entry: 'clean-up-server.ts',
       description: "Removes a run's dump and log files and its control table from the database server",
       memorySize: 512,
@@ -183,6 +213,7 @@ export class BackupFunctions extends Construct {
       {
         id: 'Doctor',
         ...(doctorFunctionName !== undefined ? { functionName: doctorFunctionName } : {}),
+        callsOrds: true,
         entry: 'doctor.ts',
         description: "Checks one database's binding, secret, ORDS, credentials, grants and directory",
         memorySize: 512,
@@ -190,7 +221,7 @@ export class BackupFunctions extends Construct {
         timeout: Duration.minutes(3),
         environment: bindingEnvironment,
       },
-      logRetention,
+      settings,
     );
     Validations.of(this.doctor.node.defaultChild!).acknowledge({
       id: 'Serverless-LambdaDLQ',
@@ -204,6 +235,7 @@ export class BackupFunctions extends Construct {
       this.cleanUpServer,
       this.doctor,
     ];
+    this.functionSettings = settings;
     this.ordsCallerRoles = this.ordsCallers.map((fn) => fn.role!);
 
     const bindings = Stack.of(this).formatArn({

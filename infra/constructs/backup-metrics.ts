@@ -17,6 +17,8 @@ export interface BackupMetricOptions {
   readonly period: Duration;
   /** Legend label. @default - the metric name */
   readonly label?: string;
+  /** The `service` dimension: the deployment's service name. @default 'ords-datapump-backup' */
+  readonly service?: string;
 }
 
 /**
@@ -27,7 +29,10 @@ export function backupMetric(name: BackupMetricName, database: string, options: 
   return new Metric({
     namespace: METRICS_NAMESPACE,
     metricName: name,
-    dimensionsMap: { [MetricDimension.Service]: SERVICE_NAME, [MetricDimension.Database]: database },
+    dimensionsMap: {
+      [MetricDimension.Service]: options.service ?? SERVICE_NAME,
+      [MetricDimension.Database]: database,
+    },
     statistic: options.statistic,
     period: options.period,
     ...(options.label ? { label: options.label } : {}),

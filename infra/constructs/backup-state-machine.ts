@@ -76,6 +76,11 @@ export interface BackupStateMachineProps {
    * @default RetentionDays.THREE_MONTHS
    */
   readonly logRetention?: RetentionDays;
+  /**
+   * The state machine's name; its log group is `/aws/vendedlogs/states/<name>`.
+   * @default - a name CloudFormation generates
+   */
+  readonly stateMachineName?: string;
 }
 
 /**
@@ -320,10 +325,11 @@ export class BackupStateMachine extends Construct {
 
     const logGroup = new LogGroup(this, 'Logs', {
       // The /aws/vendedlogs/ prefix keeps CloudWatch Logs' resource policy from growing per log group.
-      logGroupName: `/aws/vendedlogs/states/${Names.uniqueResourceName(this, { maxLength: 200 })}`,
+      logGroupName: `/aws/vendedlogs/states/${props.stateMachineName ?? Names.uniqueResourceName(this, { maxLength: 200 })}`,
       retention: logRetention,
     });
     this.stateMachine = new StateMachine(this, 'StateMachine', {
+      ...(props.stateMachineName ? { stateMachineName: props.stateMachineName } : {}),
       comment: 'Backs up one Oracle database: Data Pump export through ORDS, files copied into S3',
       definitionBody: DefinitionBody.fromChainable(definition),
       stateMachineType: StateMachineType.STANDARD,

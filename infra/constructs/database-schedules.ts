@@ -6,6 +6,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import {
   ContextAttribute,
   type ISchedule,
+  type IScheduleGroup,
   Schedule,
   ScheduleExpression,
   ScheduleGroup,
@@ -35,8 +36,10 @@ export interface DatabaseSchedulesProps {
   readonly launcher: IFunction;
   /** Where a run goes that the Scheduler could not hand to the launcher. */
   readonly deadLetterQueue: IQueue;
-  /** Where the alarms on the Scheduler's own failures notify. */
-  readonly alarmTopic: ITopic;
+  /** The schedule group the schedules go into (named after the deployment). */
+  readonly group: IScheduleGroup;
+  /** The deployment's name prefix: the schedules are named `<prefix>-<database id>`. */
+  readonly namePrefix: string;
   /** The schedules, one per enabled database. */
   readonly schedules: readonly DatabaseSchedule[];
   /**
@@ -53,22 +56,18 @@ export interface DatabaseSchedulesProps {
 }
 
 /**
- * One EventBridge Scheduler schedule per enabled database, in their own schedule group, each
- * invoking the "Start run" launcher with `{database, scheduledTime}` only: the launcher names the
- * execution after both, and the functions bind everything else to the database at deploy time. A
- * run the Scheduler gives up on goes to the dead-letter queue; two alarms watch the group for
- * invocations dropped without a dead-letter queue and for those the queue did not accept. One
- * role, allowed only to invoke the launcher and send to that queue, serves all schedules.
+ * One EventBridge Scheduler schedule per enabled database, `<prefix>-<database id>` in the
+ * deployment's schedule group, each invoking the "Start run" launcher with `{database,
+ * scheduledTime}` only: the launcher names the execution after both, and the functions bind
+ * everything else to the database at deploy time. A run the Scheduler gives up on goes to the
+ * dead-letter queue. One role, allowed only to invoke the launcher and send to that queue, serves
+ * all schedules of this construct.
  */
 export class DatabaseSchedules extends Construct {
-  /** The schedule group holding the schedules. */
-  readonly group: ScheduleGroup;
   /** The role EventBridge Scheduler assumes to invoke the launcher. */
   readonly role: Role;
   /** The schedules, by database id. */
   readonly schedules: ReadonlyMap<string, Schedule>;
-  /** The alarms on the group's failure metrics (dropped, failed to reach the dead-letter queue). */
-  readonly alarms: readonly Alarm[];
 
   constructor(scope: Construct, id: string, props: DatabaseSchedulesProps) {
     super(scope, id);
@@ -87,12 +86,14 @@ export class DatabaseSchedules extends Construct {
       );
     }
 
-    this.group = new ScheduleGroup(this, 'Group');
     this.role = new Role(this, 'Role', {
       description: 'Lets EventBridge Scheduler invoke the ords-datapump-backup launcher',
       assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
         conditions: {
-          StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID, 'aws:SourceArn': this.group.scheduleGroupArn },
+          StringEquals: {
+            'aws:SourceAccount': Aws.ACCOUNT_ID,
+            'aws:SourceArn': props.group.scheduleGroupArn,
+          },
         },
       }),
     });
@@ -103,8 +104,10 @@ export class DatabaseSchedules extends Construct {
       schedules.set(
         schedule.id,
         new Schedule(this, schedule.id, {
+          // Unique in the account, not only in the group: CloudFormation identifies a schedule by name.
+          scheduleName: `${props.namePrefix}-${schedule.id}`,
           description: `Backs up database "${schedule.id}" (${schedule.cron}, ${schedule.timeZone})`,
-          scheduleGroup: this.group,
+          scheduleGroup: props.group,
           schedule: ScheduleExpression.expression(`cron(${schedule.cron})`, TimeZone.of(schedule.timeZone)),
           timeWindow: TimeWindow.off(),
           target: new InvokeLauncher(props.launcher, {
@@ -118,13 +121,37 @@ export class DatabaseSchedules extends Construct {
       );
     }
     this.schedules = schedules;
+  }
+}
 
+/** Properties of `BackupScheduleGroup`. */
+export interface BackupScheduleGroupProps {
+  /** The group's name (the deployment's name prefix). */
+  readonly name: string;
+  /** Where the alarms on the Scheduler's own failures notify. */
+  readonly alarmTopic: ITopic;
+}
+
+/**
+ * The schedule group of a deployment, named after its prefix, and two alarms on its metrics: for
+ * invocations dropped without a dead-letter queue and for those the queue did not accept.
+ */
+export class BackupScheduleGroup extends Construct {
+  /** The schedule group. */
+  readonly group: ScheduleGroup;
+  /** The alarms on the group's failure metrics (dropped, failed to reach the dead-letter queue). */
+  readonly alarms: readonly Alarm[];
+
+  constructor(scope: Construct, id: string, props: BackupScheduleGroupProps) {
+    super(scope, id);
+    this.group = new ScheduleGroup(this, 'Group', { scheduleGroupName: props.name });
     const action = new SnsAction(props.alarmTopic);
     const period = { period: Duration.minutes(5), statistic: 'Sum' };
-    const alarmOn = (alarmId: string, metric: Metric, what: string) => {
+    const alarmOn = (alarmId: string, name: string, metric: Metric, what: string) => {
       const alarm = new Alarm(this, alarmId, {
+        alarmName: `${props.name}-${name}`,
         alarmDescription:
-          `ords-datapump-backup: EventBridge Scheduler ${what} in schedule group ${this.group.scheduleGroupName}; ` +
+          `ords-datapump-backup: EventBridge Scheduler ${what} in schedule group ${props.name}; ` +
           'a scheduled backup did not start: check the Scheduler role and the missed-runs queue, then start it by hand',
         metric,
         threshold: 1,
@@ -136,17 +163,15 @@ export class DatabaseSchedules extends Construct {
       alarm.addAlarmAction(action);
       return alarm;
     };
-    this.alarms =
-      props.schedules.length === 0
-        ? []
-        : [
-            alarmOn('DroppedAlarm', this.group.metricDropped(period), 'dropped an invocation'),
-            alarmOn(
-              'DeadLetterFailedAlarm',
-              this.group.metricFailedToBeSentToDLQ(undefined, period),
-              'could not send a failed invocation to the dead-letter queue',
-            ),
-          ];
+    this.alarms = [
+      alarmOn('DroppedAlarm', 'scheduler-dropped', this.group.metricDropped(period), 'dropped an invocation'),
+      alarmOn(
+        'DeadLetterFailedAlarm',
+        'scheduler-dead-letter-failed',
+        this.group.metricFailedToBeSentToDLQ(undefined, period),
+        'could not send a failed invocation to the dead-letter queue',
+      ),
+    ];
   }
 }
 

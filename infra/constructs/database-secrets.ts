@@ -1,4 +1,4 @@
-import { Stack } from 'aws-cdk-lib';
+import { Stack, Token } from 'aws-cdk-lib';
 import {
   AccountPrincipal,
   type AddToPrincipalPolicyResult,
@@ -11,13 +11,19 @@ import {
 } from 'aws-cdk-lib/aws-iam';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct, DependencyGroup } from 'constructs';
-import { type DatabaseConfig, parseSecretReference } from '../config/index.js';
 import { MANAGED_POLICY_MAX_CHARS, policyLength } from '../policy-size.js';
+
+/** The secret of one database. */
+export interface DatabaseSecret {
+  /** The database id, for messages and the `secrets` map. */
+  readonly id: string;
+  readonly secret: ISecret;
+}
 
 /** Properties of `DatabaseSecrets`. */
 export interface DatabaseSecretsProps {
-  /** The databases; the secrets of the enabled ones become readable. */
-  readonly databases: readonly DatabaseConfig[];
+  /** The secrets to make readable, in order: those of the enabled databases. */
+  readonly databases: readonly DatabaseSecret[];
   /** Who may read them: the roles of the functions that call ORDS (possibly of another stack). */
   readonly readers: readonly IRole[];
   /**
@@ -40,7 +46,7 @@ export interface DatabaseSecretsProps {
  * (GetSecretValue and DescribeSecret on the secret's ARN; `-??????` appended to names and partial
  * ARNs). An ARN that ends in `-` and 6 letters or digits may be complete or partial
  * (`…:secret:prod/ords/orders-reader`), so both forms are granted: the ARN as written and the ARN
- * followed by `-??????`. Either way the function reads exactly the secret the configuration names.
+ * followed by `-??????`. Either way the function reads exactly the secret the database names.
  */
 export class DatabaseSecrets extends Construct {
   /** The imported secrets, by database id. */
@@ -66,15 +72,13 @@ export class DatabaseSecrets extends Construct {
       policyLength(stack.resolve(new PolicyDocument({ minimize: true, statements })));
 
     for (const database of props.databases) {
-      if (!database.enabled) continue;
       const collector = new StatementCollector(stack.account);
-      const imported = importSecret(this, database.id, database.secret);
-      for (const secret of imported) secret.grantRead(collector);
-      secrets.set(database.id, imported[0]!);
+      for (const secret of [database.secret, ...asPartialArn(this, database)]) secret.grantRead(collector);
+      secrets.set(database.id, database.secret);
 
       if (lengthOf(collector.statements) > maxLength) {
         throw new Error(
-          `${this.node.path}: database "${database.id}": the policy for secret "${database.secret}" alone ` +
+          `${this.node.path}: database "${database.id}": the policy for secret "${database.secret.secretName}" alone ` +
             `has more than ${maxLength} characters`,
         );
       }
@@ -127,21 +131,15 @@ class StatementCollector extends PrincipalBase {
   }
 }
 
+/** A complete ARN whose end looks like Secrets Manager's 6-character suffix: `…:secret:<name>-AbC123`. */
+const SUFFIXED_ARN = /^arn:[^:]+:secretsmanager:[^:]*:[^:]*:secret:.+-[A-Za-z0-9]{6}$/;
+
 /**
- * The secret as CDK imports it, first the form functions read it by; for an ambiguous suffixed ARN,
- * also the partial form, so that granting both covers a secret whose name ends like a suffix.
+ * For a complete ARN that could also be a partial one (a name that ends like a suffix), the same
+ * ARN imported as partial, so that granting both covers either reading.
  */
-function importSecret(scope: Construct, id: string, reference: string): ISecret[] {
-  const parsed = parseSecretReference(reference);
-  switch (parsed.kind) {
-    case 'name':
-      return [Secret.fromSecretNameV2(scope, id, parsed.name)];
-    case 'partial-arn':
-      return [Secret.fromSecretPartialArn(scope, id, parsed.arn)];
-    case 'suffixed-arn':
-      return [
-        Secret.fromSecretCompleteArn(scope, id, parsed.arn),
-        Secret.fromSecretPartialArn(scope, `${id}AsPartialArn`, parsed.arn),
-      ];
-  }
+function asPartialArn(scope: Construct, database: DatabaseSecret): ISecret[] {
+  const arn = database.secret.secretFullArn;
+  if (arn === undefined || Token.isUnresolved(arn) || !SUFFIXED_ARN.test(arn)) return [];
+  return [Secret.fromSecretPartialArn(scope, `${database.id}AsPartialArn`, arn)];
 }

@@ -7,6 +7,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { SERVICE_NAME } from '../../functions/shared/metrics.js';
 import { backupFunction } from './backup-function.js';
 
 /** Properties of `RunLauncher`. */
@@ -31,6 +32,11 @@ export interface RunLauncherProps {
    * @default RetentionDays.THREE_MONTHS
    */
   readonly logRetention?: RetentionDays;
+  /**
+   * Name prefix of the alarm (`<prefix>-missed-runs`) and the launcher's service name.
+   * @default 'ords-datapump-backup'
+   */
+  readonly namePrefix?: string;
 }
 
 /**
@@ -53,6 +59,7 @@ export class RunLauncher extends Construct {
     const retryAttempts = props.retryAttempts ?? 2;
     const maxEventAge = props.maxEventAge ?? Duration.hours(1);
     const logRetention = props.logRetention ?? RetentionDays.THREE_MONTHS;
+    const namePrefix = props.namePrefix ?? SERVICE_NAME;
     if (!Number.isInteger(retryAttempts) || retryAttempts < 0 || retryAttempts > 2) {
       throw new Error(
         `${this.node.path}: retryAttempts must be 0, 1 or 2 (Lambda's limit), got ${retryAttempts}`,
@@ -92,7 +99,7 @@ export class RunLauncher extends Construct {
         retryAttempts,
         maxEventAge,
       },
-      logRetention,
+      { logRetention, serviceName: namePrefix },
     );
     props.stateMachine.grantStartExecution(this.function);
     const invokeConfig = this.function.node.tryFindChild('EventInvokeConfig');
@@ -105,6 +112,7 @@ export class RunLauncher extends Construct {
     }
 
     this.alarm = new Alarm(this, 'MissedRunsAlarm', {
+      alarmName: `${namePrefix}-missed-runs`,
       alarmDescription:
         'ords-datapump-backup: a scheduled backup could not be started and waits in the missed-runs queue; ' +
         'each message names the database and the scheduled time: start that run by hand (see the README runbook)',

@@ -19,6 +19,11 @@ export interface ServerCleanupAlarmProps {
    * @default Duration.hours(1)
    */
   readonly period?: Duration;
+  /**
+   * Name prefix of the alarm (`<prefix>-server-cleanup-failed`) and the service name of the metric.
+   * @default 'ords-datapump-backup'
+   */
+  readonly namePrefix?: string;
 }
 
 /**
@@ -36,8 +41,10 @@ export class ServerCleanupAlarm extends Construct {
   constructor(scope: Construct, id: string, props: ServerCleanupAlarmProps) {
     super(scope, id);
     const period = props.period ?? Duration.hours(1);
+    const namePrefix = props.namePrefix ?? SERVICE_NAME;
     const action = new SnsAction(props.topic);
     this.alarm = new Alarm(this, 'Alarm', {
+      alarmName: `${namePrefix}-server-cleanup-failed`,
       alarmDescription:
         'ords-datapump-backup: a backup could not clean up its database server, so its dump files, log or ' +
         'control table are left there and the directory fills up. The failed execution output ' +
@@ -47,7 +54,7 @@ export class ServerCleanupAlarm extends Construct {
       metric: new Metric({
         namespace: METRICS_NAMESPACE,
         metricName: BackupMetric.ServerCleanupFailed,
-        dimensionsMap: { [MetricDimension.Service]: SERVICE_NAME },
+        dimensionsMap: { [MetricDimension.Service]: namePrefix },
         statistic: Stats.MAXIMUM,
         period,
       }),

@@ -3,7 +3,7 @@ import { Alarm, ComparisonOperator, Stats, TreatMissingData } from 'aws-cdk-lib/
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { BackupMetric } from '../../functions/shared/metrics.js';
+import { BackupMetric, SERVICE_NAME } from '../../functions/shared/metrics.js';
 import { backupMetric } from './backup-metrics.js';
 
 /** How stale one database's backup may get. */
@@ -20,6 +20,11 @@ export interface StaleBackupAlarmsProps {
   readonly limits: readonly StaleBackupLimit[];
   /** Where the alarms notify, when they go off and when they recover. */
   readonly topic: ITopic;
+  /**
+   * Name prefix of the alarms (`<prefix>-<database>-stale-backup`) and the service name of their metric.
+   * @default 'ords-datapump-backup'
+   */
+  readonly namePrefix?: string;
 }
 
 /**
@@ -42,6 +47,7 @@ export class StaleBackupAlarms extends Construct {
   constructor(scope: Construct, id: string, props: StaleBackupAlarmsProps) {
     super(scope, id);
     const action = new SnsAction(props.topic);
+    const namePrefix = props.namePrefix ?? SERVICE_NAME;
     const alarms = new Map<string, Alarm>();
     for (const limit of props.limits) {
       const hours = limit.staleAfter.toHours({ integral: false });
@@ -51,6 +57,7 @@ export class StaleBackupAlarms extends Construct {
         );
       }
       const alarm = new Alarm(this, limit.id, {
+        alarmName: `${namePrefix}-${limit.id}-stale-backup`,
         alarmDescription:
           `ords-datapump-backup: the last verified backup of database "${limit.id}" is more than ${hours} ` +
           'hours old, or its age is not being published. Check its latest executions, its schedule, the ' +
@@ -58,6 +65,7 @@ export class StaleBackupAlarms extends Construct {
         metric: backupMetric(BackupMetric.HoursSinceLastBackup, limit.id, {
           statistic: Stats.MAXIMUM,
           period: Duration.hours(1),
+          service: namePrefix,
         }),
         threshold: hours,
         comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,

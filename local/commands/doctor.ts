@@ -11,7 +11,7 @@ import { awsProblem, ExitCode, type Output, UsageError } from './state-machine.j
 /** The environment variable that names the doctor function. */
 export const DOCTOR_FUNCTION_VARIABLE = 'ORDS_BACKUP_DOCTOR_FUNCTION';
 
-/** How to read the function's name from the deployed stack (the CfnOutput in infra/ords-backup-stack.ts). */
+/** How to read the function's name from the deployed stack (the CfnOutput in infra/build-app.ts). */
 export const HOW_TO_GET_THE_FUNCTION =
   'aws cloudformation describe-stacks --stack-name OrdsDatapumpBackup ' +
   `--query "Stacks[0].Outputs[?OutputKey=='DoctorFunctionName'].OutputValue" --output text`;

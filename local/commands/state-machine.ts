@@ -8,7 +8,7 @@ import type { SFNClient } from '@aws-sdk/client-sfn';
 /** The environment variable that names the deployed state machine. */
 export const STATE_MACHINE_ARN_VARIABLE = 'ORDS_BACKUP_STATE_MACHINE_ARN';
 
-/** How to read the ARN from the deployed stack (the CfnOutput in infra/ords-backup-stack.ts). */
+/** How to read the ARN from the deployed stack (the CfnOutput in infra/build-app.ts). */
 export const HOW_TO_GET_THE_ARN =
   'aws cloudformation describe-stacks --stack-name OrdsDatapumpBackup ' +
   `--query "Stacks[0].Outputs[?OutputKey=='StateMachineArn'].OutputValue" --output text`;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { OrdsBackupStack } from '../../infra/ords-backup-stack.js';
+import type { OrdsDatapumpBackup } from '../../infra/ords-datapump-backup.js';
 import {
   actionsOf,
   exampleConfig,
@@ -13,10 +13,10 @@ import {
 
 describe('BackupAgeCheck', () => {
   let synthesized: Synthesized;
-  let main: OrdsBackupStack;
+  let main: OrdsDatapumpBackup;
   beforeAll(() => {
     synthesized = synthesize(exampleConfig());
-    main = synthesized.built.main;
+    main = synthesized.built.backup;
   });
   afterAll(() => synthesized.cleanup());
 
@@ -38,7 +38,7 @@ describe('BackupAgeCheck', () => {
 
     expect(variables).toMatchObject({
       DATABASE_PARAMETER_PATH: '/ords-datapump-backup/databases',
-      BUCKET_NAME: { Ref: logicalIdOf(main.bucket.bucket) },
+      BUCKET_NAME: { Ref: logicalIdOf(main.bucket) },
     });
   });
 

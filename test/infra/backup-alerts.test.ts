@@ -30,12 +30,12 @@ describe('BackupAlerts', () => {
   afterAll(() => synthesized.cleanup());
 
   const ids = () => {
-    const { alerts, backup } = synthesized.built.main;
+    const { alerts, stateMachine } = synthesized.built.backup;
     return {
       topic: logicalIdOf(alerts.topic),
       notifier: logicalIdOf(alerts.notifier),
       queue: logicalIdOf(alerts.deadLetterQueue),
-      stateMachine: logicalIdOf(backup.stateMachine),
+      stateMachine: logicalIdOf(stateMachine),
     };
   };
 
@@ -154,7 +154,7 @@ describe('BackupAlerts', () => {
     );
     try {
       const { template, json, built } = existing;
-      const notifier = logicalIdOf(built.main.alerts.notifier);
+      const notifier = logicalIdOf(built.backup.alerts.notifier);
       const publish = statementsOfRole(json, roleOfFunction(json, notifier)).filter((statement) =>
         actionsOf(statement).includes('sns:Publish'),
       );

@@ -1,8 +1,9 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { BucketEncryption, ObjectLockRetention } from 'aws-cdk-lib/aws-s3';
+import { Bucket, BucketEncryption, ObjectLockRetention } from 'aws-cdk-lib/aws-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BackupBucket } from '../../infra/constructs/backup-bucket.js';
+import { OrdsDatapumpBackup } from '../../infra/ords-datapump-backup.js';
 import {
   actionsOf,
   configOf,
@@ -78,7 +79,7 @@ describe('BackupBucket', () => {
     try {
       existing.template.resourceCountIs('AWS::S3::Bucket', 0);
       existing.template.resourceCountIs('AWS::S3::BucketPolicy', 0);
-      expect(existing.built.main.bucket.bucket.bucketName).toBe('corp-oracle-backups');
+      expect(existing.built.backup.bucket.bucketName).toBe('corp-oracle-backups');
     } finally {
       existing.cleanup();
     }
@@ -131,7 +132,7 @@ function lifecycleRules(template: Template): Map<string, Record<string, unknown>
 /** Every statement of the copy and manifest functions' roles naming a KMS action, with its resources. */
 function keyGrants(synthesized: Synthesized): Array<{ actions: string[]; resources: unknown[] }> {
   const { json, built } = synthesized;
-  return [built.main.functions.copyFile, built.main.functions.writeManifest].flatMap((fn) =>
+  return [built.backup.functions.copyFile, built.backup.functions.writeManifest].flatMap((fn) =>
     statementsOfRole(json, roleOfFunction(json, logicalIdOf(fn)))
       .filter((statement) => actionsOf(statement).some((action) => action.startsWith('kms:')))
       .map((statement) => ({ actions: actionsOf(statement), resources: resourcesOf(statement) })),
@@ -214,13 +215,11 @@ describe('BackupBucket retention, immutability and keys', () => {
 
       expect(
         () =>
-          new BackupBucket(stack, 'Bucket', {
-            existingBucketName: 'corp-oracle-backups',
-            objectLockDefaultRetention: ObjectLockRetention.governance(Duration.days(30)),
+          new OrdsDatapumpBackup(stack, 'Backup', {
+            bucket: Bucket.fromBucketName(stack, 'Existing', 'corp-oracle-backups'),
+            bucketOptions: { objectLockDefaultRetention: ObjectLockRetention.governance(Duration.days(30)) },
           }),
-      ).toThrow(
-        'Test/Bucket: objectLockDefaultRetention applies to a new bucket only, not to the existing bucket "corp-oracle-backups"',
-      );
+      ).toThrow('Test/Backup: bucket is an existing bucket, used as it is: give no bucketOptions with it');
     } finally {
       cleanup();
     }
@@ -246,7 +245,7 @@ describe('BackupBucket retention, immutability and keys', () => {
   it('encrypts with a new rotating, retained key and grants the copy and manifest functions its use', () => {
     const kms = synthesize(configOf({ bucket: { encryption: 'kms' }, databases: [ORDERS] }));
     try {
-      const keyId = logicalIdOf(kms.built.main.bucket.encryptionKey!);
+      const keyId = logicalIdOf(kms.built.backup.encryptionKey!);
 
       expect(kms.json.Resources[keyId]).toMatchObject({
         Type: 'AWS::KMS::Key',

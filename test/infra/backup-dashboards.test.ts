@@ -1,7 +1,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BackupDashboards } from '../../infra/constructs/backup-dashboards.js';
-import type { DatabaseStack } from '../../infra/database-stack.js';
+import type { OrdsDatapumpBackupDatabases } from '../../infra/ords-datapump-backup-databases.js';
 import { configOf, type Json, logicalIdOf, type Synthesized, synthesize } from './synth.js';
 
 const DATABASES = Array.from({ length: 120 }, (_, index) => ({
@@ -30,11 +30,11 @@ function databasesOf(widgets: Json[]): string[] {
 
 describe('BackupDashboards', () => {
   let synthesized: Synthesized;
-  let stack: DatabaseStack;
+  let stack: OrdsDatapumpBackupDatabases;
   let dashboards: Array<{ name: Json; widgets: Json[] }>;
   beforeAll(() => {
     synthesized = synthesize(configOf({ databasesPerStack: 150, databases: DATABASES }));
-    stack = synthesized.built.databaseStacks[0]!;
+    stack = synthesized.built.databaseSlices[0]!;
     dashboards = stack.dashboards.dashboards.map((dashboard) => {
       const resource = synthesized.jsonOf(stack).Resources[logicalIdOf(dashboard)]!;
       return { name: resource.Properties.DashboardName, widgets: bodyOf(resource).widgets };
@@ -77,10 +77,12 @@ describe('BackupDashboards', () => {
     ]);
   });
 
-  it('names each dashboard after its stack, region and number', () => {
+  it('names each dashboard after the name prefix, the region and its first database', () => {
+    const enabled = DATABASES.filter((database) => database.enabled !== false).map((database) => database.id);
+
     expect(dashboards.map(({ name }) => name)).toEqual(
-      [1, 2, 3].map((n) => ({
-        'Fn::Join': ['', ['OrdsDatapumpBackup-Databases-1-', { Ref: 'AWS::Region' }, `-${n}`]],
+      [0, 50, 100].map((first) => ({
+        'Fn::Join': ['', ['ords-datapump-backup-', { Ref: 'AWS::Region' }, `-${enabled[first]}`]],
       })),
     );
   });
@@ -91,7 +93,7 @@ describe('BackupDashboards', () => {
     expect(
       () =>
         new BackupDashboards(scope, 'Dashboards', {
-          databases: configOf({ databases: DATABASES.slice(0, 1) }).databases,
+          databaseIds: ['orders'],
           databasesPerDashboard: 125,
         }),
     ).toThrow(

@@ -3,7 +3,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BackupFunctions, type BackupFunctionsProps } from '../../infra/constructs/backup-functions.js';
-import type { OrdsBackupStack } from '../../infra/ords-backup-stack.js';
+import type { OrdsDatapumpBackup } from '../../infra/ords-datapump-backup.js';
 import {
   actionsOf,
   exampleConfig,
@@ -43,10 +43,10 @@ function copyFunctionMemory(template: Template): number {
 
 describe('BackupFunctions', () => {
   let synthesized: Synthesized;
-  let stack: OrdsBackupStack;
+  let stack: OrdsDatapumpBackup;
   beforeAll(() => {
     synthesized = synthesize(exampleConfig());
-    stack = synthesized.built.main;
+    stack = synthesized.built.backup;
   });
   afterAll(() => synthesized.cleanup());
 
@@ -165,7 +165,7 @@ describe('BackupFunctions', () => {
       (statement) =>
         statement.Effect === 'Allow' && actionsOf(statement).some((action) => action.startsWith('s3:')),
     );
-    const bucketId = logicalIdOf(stack.bucket.bucket);
+    const bucketId = logicalIdOf(stack.bucket);
 
     expect(statements).toHaveLength(1);
     expect(actionsOf(statements[0]!).sort()).toEqual([
@@ -186,7 +186,7 @@ describe('BackupFunctions', () => {
     const denied = statementsOfRole(json, roleOfFunction(json, logicalIdOf(stack.functions.copyFile))).filter(
       (statement) => statement.Effect === 'Deny',
     );
-    const bucketId = logicalIdOf(stack.bucket.bucket);
+    const bucketId = logicalIdOf(stack.bucket);
 
     expect(denied).toHaveLength(1);
     expect(actionsOf(denied[0]!)).toEqual(['s3:PutObject']);
@@ -206,7 +206,7 @@ describe('BackupFunctions', () => {
       json,
       roleOfFunction(json, logicalIdOf(stack.functions.cleanUpServer)),
     ).filter((statement) => actionsOf(statement).some((action) => action.startsWith('s3:')));
-    const bucketId = logicalIdOf(stack.bucket.bucket);
+    const bucketId = logicalIdOf(stack.bucket);
     const keysFor = (action: string) =>
       s3.filter((statement) => actionsOf(statement).includes(action)).flatMap(resourcesOf);
 
@@ -239,7 +239,7 @@ describe('BackupFunctions', () => {
       json,
       roleOfFunction(json, logicalIdOf(stack.functions.writeManifest)),
     ).filter((statement) => actionsOf(statement).includes('s3:PutObject'));
-    const bucketId = logicalIdOf(stack.bucket.bucket);
+    const bucketId = logicalIdOf(stack.bucket);
 
     expect(new Set(puts.flatMap(actionsOf))).toEqual(new Set(['s3:PutObject']));
     const resources = puts.flatMap(resourcesOf);

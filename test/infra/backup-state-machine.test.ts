@@ -107,7 +107,7 @@ describe('BackupStateMachine', () => {
   });
 
   it('invokes each function directly and returns only its payload', () => {
-    const { functions } = synthesized.built.main;
+    const { functions } = synthesized.built.backup;
     const expected = {
       'Start export': functions.startExport,
       'Read job': functions.readJob,

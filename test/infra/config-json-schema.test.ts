@@ -36,6 +36,8 @@ describe('configuration JSON Schema', () => {
       'defaults',
       'bucket',
       'alerts',
+      'network',
+      'namePrefix',
       'databasesPerStack',
       'databases',
     ]);

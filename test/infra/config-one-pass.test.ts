@@ -55,8 +55,11 @@ describe('configuration problems in one pass', () => {
   });
 
   it('fails with a single-field and a cross-field problem of the bucket at once', () => {
-    // GIVEN an unknown encryption and objects that expire before they are archived
-    const document = { bucket: { encryption: 'aes', expireAfterDays: 20 }, databases: [ORDERS] };
+    // GIVEN an unknown encryption and a lifecycle for an existing bucket
+    const document = {
+      bucket: { encryption: 'aes', existingBucketName: 'corp-oracle-backups', archiveAfterDays: 90 },
+      databases: [ORDERS],
+    };
 
     // WHEN it is parsed
     const problems = problemsOf(document);
@@ -64,7 +67,9 @@ describe('configuration problems in one pass', () => {
     // THEN both are reported
     expect(problems).toEqual([
       'config/test.json: bucket.encryption is "aes"; allowed: s3, kms',
-      expect.stringContaining('bucket.expireAfterDays is 20 with bucket.archiveAfterDays 30'),
+      expect.stringContaining(
+        'bucket.archiveAfterDays is 90 with bucket.existingBucketName "corp-oracle-backups"',
+      ),
     ]);
   });
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseBinding } from '../../functions/core/binding.js';
 import { ExecutionInputSchema } from '../../functions/core/payloads.js';
-import type { DatabaseStack } from '../../infra/database-stack.js';
+import type { OrdsDatapumpBackupDatabases } from '../../infra/ords-datapump-backup-databases.js';
 import {
   actionsOf,
   configOf,
@@ -38,11 +38,11 @@ const DATABASES = [
 
 describe('DatabaseSchedules', () => {
   let synthesized: Synthesized;
-  let stack: DatabaseStack;
+  let stack: OrdsDatapumpBackupDatabases;
   let schedules: Array<{ id: string; properties: Json }>;
   beforeAll(() => {
     synthesized = synthesize(configOf({ databases: DATABASES }));
-    stack = synthesized.built.databaseStacks[0]!;
+    stack = synthesized.built.databaseSlices[0]!;
     schedules = Object.entries(synthesized.templateOf(stack).findResources('AWS::Scheduler::Schedule')).map(
       ([id, resource]) => ({
         id,
@@ -79,7 +79,7 @@ describe('DatabaseSchedules', () => {
   });
 
   it('retries invoking the launcher for at most an hour, then sends the run to the missed-runs queue', () => {
-    const queue = crossStackReferenceTo(synthesized.built.main.launcher.deadLetterQueue);
+    const queue = crossStackReferenceTo(synthesized.built.backup.launcher.deadLetterQueue);
     for (const { properties } of schedules) {
       expect(properties.Target.RetryPolicy).toEqual({
         MaximumEventAgeInSeconds: 3600,
@@ -97,7 +97,7 @@ describe('DatabaseSchedules', () => {
       database: 'orders',
       scheduledTime: '<aws.scheduler.scheduled-time>',
     });
-    expect(target.Arn).toEqual(crossStackReferenceTo(synthesized.built.main.launcher.function));
+    expect(target.Arn).toEqual(crossStackReferenceTo(synthesized.built.backup.launcher.function));
     expect(
       ExecutionInputSchema.safeParse({ database: 'orders', scheduledTime: '2026-12-01T02:00:00Z' }).success,
     ).toBe(true);
@@ -153,19 +153,22 @@ describe('DatabaseSchedules', () => {
 
     expect(statements.flatMap(actionsOf).sort()).toEqual(['lambda:InvokeFunction', 'sqs:SendMessage']);
     const invoke = statements.filter((statement) => actionsOf(statement).includes('lambda:InvokeFunction'));
-    expect(JSON.stringify(invoke.flatMap(resourcesOf))).toContain(logicalIdOf(built.main.launcher.function));
+    expect(JSON.stringify(invoke.flatMap(resourcesOf))).toContain(
+      logicalIdOf(built.backup.launcher.function),
+    );
     const send = statements.filter((statement) => actionsOf(statement).includes('sqs:SendMessage'));
-    expect(send.flatMap(resourcesOf)).toEqual([crossStackReferenceTo(built.main.launcher.deadLetterQueue)]);
+    expect(send.flatMap(resourcesOf)).toEqual([crossStackReferenceTo(built.backup.launcher.deadLetterQueue)]);
     for (const { properties } of schedules) {
       expect(properties.Target.RoleArn).toEqual({ 'Fn::GetAtt': [roleId, 'Arn'] });
     }
   });
 
   it("alarms on the schedule group's dropped invocations and those the dead-letter queue did not take", () => {
-    const json = synthesized.jsonOf(stack);
-    const groupName = json.Resources[logicalIdOf(stack.schedules.group)]!.Properties.Name;
-    const alarms = stack.schedules.alarms.map((alarm) => json.Resources[logicalIdOf(alarm)]!.Properties);
-    const topic = crossStackReferenceTo(synthesized.built.main.alerts.topic);
+    const { scheduleGroup } = synthesized.built.backup;
+    const json = synthesized.jsonOf(scheduleGroup);
+    const groupName = json.Resources[logicalIdOf(scheduleGroup.group)]!.Properties.Name;
+    const alarms = scheduleGroup.alarms.map((alarm) => json.Resources[logicalIdOf(alarm)]!.Properties);
+    const topic = { Ref: logicalIdOf(synthesized.built.backup.alerts.topic) };
 
     expect(alarms.map((alarm) => alarm.MetricName).sort()).toEqual([
       'InvocationDroppedCount',
@@ -195,7 +198,7 @@ describe('DatabaseSchedules', () => {
         Condition: {
           StringEquals: {
             'aws:SourceAccount': { Ref: 'AWS::AccountId' },
-            'aws:SourceArn': { 'Fn::GetAtt': [logicalIdOf(stack.schedules.group), 'Arn'] },
+            'aws:SourceArn': crossStackReferenceTo(synthesized.built.backup.scheduleGroup.group),
           },
         },
       },

@@ -22,7 +22,7 @@ describe('DatabaseSecrets', () => {
         ],
       }),
     );
-    const json = synthesized.jsonOf(synthesized.built.databaseStacks[0]!);
+    const json = synthesized.jsonOf(synthesized.built.databaseSlices[0]!);
     granted = Object.values(json.Resources)
       .filter((resource) => resource.Type === 'AWS::IAM::ManagedPolicy')
       .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Json[])

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/build-app.js';
 import { RunLauncher } from '../../infra/constructs/run-launcher.js';
-import type { OrdsBackupStack } from '../../infra/ords-backup-stack.js';
+import type { OrdsDatapumpBackup } from '../../infra/ords-datapump-backup.js';
 import {
   actionsOf,
   configOf,
@@ -17,10 +17,10 @@ import {
 
 describe('RunLauncher', () => {
   let synthesized: Synthesized;
-  let main: OrdsBackupStack;
+  let main: OrdsDatapumpBackup;
   beforeAll(() => {
     synthesized = synthesize(exampleConfig());
-    main = synthesized.built.main;
+    main = synthesized.built.backup;
   });
   afterAll(() => synthesized.cleanup());
 
@@ -28,7 +28,7 @@ describe('RunLauncher', () => {
 
   it('gives the launcher the state machine to start and nothing else to reach', () => {
     expect(launcherProps().Environment.Variables).toMatchObject({
-      STATE_MACHINE_ARN: { Ref: logicalIdOf(main.backup.stateMachine) },
+      STATE_MACHINE_ARN: { Ref: logicalIdOf(main.stateMachine) },
     });
     expect(launcherProps().Handler).toBe('index.handler');
   });
@@ -45,7 +45,7 @@ describe('RunLauncher', () => {
     );
 
     expect(byAction).toEqual({
-      'states:StartExecution': [{ Ref: logicalIdOf(main.backup.stateMachine) }],
+      'states:StartExecution': [{ Ref: logicalIdOf(main.stateMachine) }],
       'sqs:SendMessage': [{ 'Fn::GetAtt': [logicalIdOf(main.launcher.deadLetterQueue), 'Arn'] }],
     });
   });
@@ -110,8 +110,8 @@ describe('RunLauncher', () => {
       expect(
         () =>
           new RunLauncher(built.main, 'Other', {
-            stateMachine: built.main.backup.stateMachine,
-            topic: built.main.alerts.topic,
+            stateMachine: built.backup.stateMachine,
+            topic: built.backup.alerts.topic,
             retryAttempts: 3,
           }),
       ).toThrow("OrdsDatapumpBackup/Other: retryAttempts must be 0, 1 or 2 (Lambda's limit), got 3");

@@ -76,7 +76,7 @@ describe('ServerCleanupAlarm', () => {
   });
 
   it('binds each database with its cleanup settings', () => {
-    const stack = synthesized.built.databaseStacks[0]!;
+    const stack = synthesized.built.databaseSlices[0]!;
     const values = Object.values(synthesized.jsonOf(stack).Resources)
       .filter((resource) => resource.Type === 'AWS::SSM::Parameter')
       .map((resource) => JSON.parse(resource.Properties.Value));

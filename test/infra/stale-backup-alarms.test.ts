@@ -2,7 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/build-app.js';
 import { StaleBackupAlarms } from '../../infra/constructs/stale-backup-alarms.js';
-import type { DatabaseStack } from '../../infra/database-stack.js';
+import type { OrdsDatapumpBackupDatabases } from '../../infra/ords-datapump-backup-databases.js';
 import {
   configOf,
   crossStackReferenceTo,
@@ -23,7 +23,7 @@ const database = (id: string, settings: Record<string, unknown> = {}) => ({
 
 describe('StaleBackupAlarms', () => {
   let synthesized: Synthesized;
-  let stack: DatabaseStack;
+  let stack: OrdsDatapumpBackupDatabases;
   beforeAll(() => {
     synthesized = synthesize(
       configOf({
@@ -37,7 +37,7 @@ describe('StaleBackupAlarms', () => {
         ],
       }),
     );
-    stack = synthesized.built.databaseStacks[0]!;
+    stack = synthesized.built.databaseSlices[0]!;
   });
   afterAll(() => synthesized.cleanup());
 
@@ -90,7 +90,7 @@ describe('StaleBackupAlarms', () => {
   });
 
   it('notifies the alert topic when it goes off and when it recovers', () => {
-    const topic = crossStackReferenceTo(synthesized.built.main.alerts.topic);
+    const topic = crossStackReferenceTo(synthesized.built.backup.alerts.topic);
 
     expect(alarmOf('orders').AlarmActions).toEqual([topic]);
     expect(alarmOf('orders').OKActions).toEqual([topic]);
@@ -100,13 +100,13 @@ describe('StaleBackupAlarms', () => {
   it('fails with a limit that is not whole hours', () => {
     const { app, cleanup } = newApp();
     try {
-      const { main } = buildApp(app, configOf({ databases: [database('orders')] }));
+      const { main, backup } = buildApp(app, configOf({ databases: [database('orders')] }));
 
       expect(
         () =>
           new StaleBackupAlarms(main, 'Alarms', {
             limits: [{ id: 'orders', staleAfter: Duration.minutes(90) }],
-            topic: main.alerts.topic,
+            topic: backup.alerts.topic,
           }),
       ).toThrow(
         'OrdsDatapumpBackup/Alarms: database "orders": staleAfter must be whole hours, at least 1, got 1 hour 30 minutes',
@@ -127,7 +127,7 @@ describe('stale-backup alarms of config/example.json', () => {
   it('gives every enabled database, weekly warehouse included, an alarm that treats missing data as breaching', () => {
     const enabled = exampleConfig().databases.filter((db) => db.enabled);
     for (const db of enabled) {
-      const stack = synthesized.built.databaseStackOf(db.id)!;
+      const stack = synthesized.built.databaseSliceOf(db.id)!;
       const alarm = stack.alarms.alarms.get(db.id);
 
       expect(alarm, db.id).toBeDefined();

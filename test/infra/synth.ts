@@ -45,10 +45,10 @@ export interface Synthesized {
   readonly json: TemplateJson;
   /** Every stack's template as JSON, by stack name. */
   readonly jsons: ReadonlyMap<string, TemplateJson>;
-  /** The template of one stack of the app. */
-  readonly templateOf: (stack: Stack) => Template;
-  /** The template JSON of one stack of the app. */
-  readonly jsonOf: (stack: Stack) => TemplateJson;
+  /** The template of the stack of a construct of the app. */
+  readonly templateOf: (construct: IConstruct) => Template;
+  /** The template JSON of the stack of a construct of the app. */
+  readonly jsonOf: (construct: IConstruct) => TemplateJson;
   readonly outdir: string;
   readonly cleanup: () => void;
 }
@@ -71,7 +71,7 @@ export function synthesize(config: BackupConfig, options: { readonly bundle?: bo
   const built = buildApp(app, config);
   const assembly = app.synth();
   const jsons = new Map(assembly.stacks.map((stack) => [stack.stackName, stack.template as TemplateJson]));
-  const jsonOf = (stack: Stack) => jsons.get(stack.stackName)!;
+  const jsonOf = (construct: IConstruct) => jsons.get(Stack.of(construct).stackName)!;
   const json = jsonOf(built.main);
   return {
     app,
@@ -80,7 +80,7 @@ export function synthesize(config: BackupConfig, options: { readonly bundle?: bo
     json,
     jsons,
     jsonOf,
-    templateOf: (stack) => Template.fromJSON(jsonOf(stack)),
+    templateOf: (construct) => Template.fromJSON(jsonOf(construct)),
     outdir: assembly.directory,
     cleanup,
   };

@@ -1,11 +1,12 @@
 import { join } from 'node:path';
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/build-app.js';
-import { OrdsBackupStack } from '../../infra/ords-backup-stack.js';
+import { databasePropsOf } from '../../infra/config-to-props.js';
+import { OrdsDatapumpBackup } from '../../infra/ords-datapump-backup.js';
 import {
   actionsOf,
   configOf,
@@ -63,7 +64,7 @@ function secretPolicies(json: TemplateJson): Array<{ roles: unknown[]; secrets: 
     }));
 }
 
-describe('OrdsBackupStack', () => {
+describe('OrdsDatapumpBackup in the JSON app', () => {
   let synthesized: Synthesized;
   beforeAll(() => {
     synthesized = synthesize(exampleConfig());
@@ -72,7 +73,7 @@ describe('OrdsBackupStack', () => {
 
   it("lets only the six functions that call ORDS (five tasks and the doctor) read the databases' secrets", () => {
     const { json, built, jsonOf } = synthesized;
-    const { functions } = built.main;
+    const { functions } = built.backup;
     const expectedRoles = [
       functions.startExport,
       functions.readJob,
@@ -102,10 +103,14 @@ describe('OrdsBackupStack', () => {
 
   it("lets no role other than the copy, manifest, start-export, cleanup and backup-age functions' touch the bucket", () => {
     const { json, built } = synthesized;
-    const { copyFile, writeManifest, startExport, cleanUpServer } = built.main.functions;
-    const allowed = [copyFile, writeManifest, startExport, cleanUpServer, built.main.backupAge.function].map(
-      (fn) => roleOfFunction(json, logicalIdOf(fn)),
-    );
+    const { copyFile, writeManifest, startExport, cleanUpServer } = built.backup.functions;
+    const allowed = [
+      copyFile,
+      writeManifest,
+      startExport,
+      cleanUpServer,
+      built.backup.backupAge.function,
+    ].map((fn) => roleOfFunction(json, logicalIdOf(fn)));
     const s3Users = Object.entries(json.Resources)
       .filter(([, resource]) => resource.Type === 'AWS::IAM::Role')
       .filter(([id]) => statementsOfRole(json, id).some((s) => actionsOf(s).some((a) => a.startsWith('s3:'))))
@@ -116,7 +121,7 @@ describe('OrdsBackupStack', () => {
 
   it('lets the start-export function touch only the run lock objects', () => {
     const { json, built } = synthesized;
-    const role = roleOfFunction(json, logicalIdOf(built.main.functions.startExport));
+    const role = roleOfFunction(json, logicalIdOf(built.backup.functions.startExport));
     const s3Resources = statementsOfRole(json, role)
       .filter((s) => actionsOf(s).some((a) => a.startsWith('s3:')))
       .flatMap((s) => resourcesOf(s));
@@ -127,11 +132,11 @@ describe('OrdsBackupStack', () => {
 
   it('lets the backup-age check only read last-backup.json records and list the bucket', () => {
     const { json, built } = synthesized;
-    const role = roleOfFunction(json, logicalIdOf(built.main.backupAge.function));
+    const role = roleOfFunction(json, logicalIdOf(built.backup.backupAge.function));
     const s3Statements = statementsOfRole(json, role).filter((s) =>
       actionsOf(s).some((a) => a.startsWith('s3:')),
     );
-    const bucketArn = { 'Fn::GetAtt': [logicalIdOf(built.main.bucket.bucket), 'Arn'] };
+    const bucketArn = { 'Fn::GetAtt': [logicalIdOf(built.backup.bucket), 'Arn'] };
 
     expect(new Set(s3Statements.flatMap(actionsOf))).toEqual(new Set(['s3:GetObject', 's3:ListBucket']));
     expect(s3Statements.flatMap(resourcesOf)).toEqual(
@@ -145,8 +150,9 @@ describe('OrdsBackupStack', () => {
     const { app, cleanup } = newApp();
     try {
       const { main } = buildApp(app, config);
+      const json = app.synth().getStackByName(main.stackName).template;
 
-      expect(main.backup.timeout.toHours()).toBe(24);
+      expect(stateMachineDefinition(json).TimeoutSeconds).toBe(24 * 3600);
     } finally {
       cleanup();
     }
@@ -161,10 +167,14 @@ describe('OrdsBackupStack', () => {
     const config = configOf({ databases: [{ ...ORDERS, timeoutHours: 20 }] });
     const { app, cleanup } = newApp();
     try {
-      expect(
-        () => new OrdsBackupStack(app, 'Test', { config, stateMachineTimeout: Duration.hours(24) }),
-      ).toThrow(
-        'Test: test.json: database "orders": timeoutHours is 20; allowed: at most 12 (the state machine times out after 1 day and copying gets 12 hours)',
+      expect(() => {
+        const stack = new Stack(app, 'Test');
+        new OrdsDatapumpBackup(stack, 'Backup', {
+          stateMachineTimeout: Duration.hours(24),
+          databases: databasePropsOf(stack, config.databases),
+        });
+      }).toThrow(
+        'Test/Backup/Databases: database "orders": timeout is 20 hours; allowed: at most 12 hours (the state machine of Test/Backup times out after 1 day and copying gets 12 hours)',
       );
     } finally {
       cleanup();
@@ -225,8 +235,8 @@ describe('OrdsBackupStack', () => {
     // Proves the two checks above can fail.
     const { app, cleanup } = newApp();
     try {
-      const { main } = buildApp(app, configOf({ databases: [ORDERS] }));
-      main.bucket.bucket.grantRead(main.functions.readLog);
+      const { backup } = buildApp(app, configOf({ databases: [ORDERS] }));
+      backup.bucket.grantRead(backup.functions.readLog);
       const report = new AwsSolutionsChecks(app).validateScope(app);
 
       const violations = report.violations.flatMap((violation) =>
@@ -234,7 +244,7 @@ describe('OrdsBackupStack', () => {
       );
 
       expect(violations).toContain(
-        'AwsSolutions-IAM5[Action::s3:GetObject*] at OrdsDatapumpBackup/Functions/ReadLogRole/DefaultPolicy/Resource',
+        'AwsSolutions-IAM5[Action::s3:GetObject*] at OrdsDatapumpBackup/Default/Functions/ReadLogRole/DefaultPolicy/Resource',
       );
     } finally {
       cleanup();

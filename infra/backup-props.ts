@@ -1,0 +1,226 @@
+import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { BucketEncryption, IBucket, ObjectLockRetention } from 'aws-cdk-lib/aws-s3';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import type { ExportSpecInput } from '../functions/core/export-spec.js';
+import type { ON_RUNNING_EXPORT, SERVER_CLEANUP } from '../functions/core/payloads.js';
+
+/**
+ * The props of `OrdsDatapumpBackup` and of the databases it backs up. Typed CDK values (`ISecret`,
+ * `Duration`, `IBucket`, `IVpc`), never the JSON configuration's types: the JSON app maps its file
+ * onto these in `config-to-props.ts`.
+ */
+
+/** When a database is backed up. */
+export interface BackupSchedule {
+  /**
+   * EventBridge Scheduler cron expression, the six fields only (`minutes hours day-of-month month
+   * day-of-week year`), `?` in day-of-month or day-of-week, e.g. `'0 2 * * ? *'`.
+   */
+  readonly cron: string;
+  /**
+   * IANA time zone the cron expression is read in (daylight saving time is followed).
+   * @default 'UTC'
+   */
+  readonly timeZone?: string;
+}
+
+/** One Oracle database backed up through ORDS. */
+export interface DatabaseProps {
+  /**
+   * Unique id: the S3 folder, the dump file names, the schedule name and the metrics' `Database`
+   * dimension. 2 to 32 of `a-z 0-9 -`, starting with a letter, not ending with `-`.
+   */
+  readonly id: string;
+  /** The ORDS URL up to and including the schema alias: `https://host[:port]/ords/[db/]alias/`. */
+  readonly ordsUrl: string;
+  /**
+   * The Secrets Manager secret holding the ORDS credentials (`{"username": …, "password": …}`).
+   * The functions that call ORDS get read access to it, and read it by its complete ARN when known,
+   * else by its partial ARN, or by name when it was imported by name.
+   */
+  readonly secret: ISecret;
+  /**
+   * When the backup starts.
+   * @default { cron: '0 2 * * ? *', timeZone: 'UTC' } (every night at 02:00 UTC)
+   */
+  readonly schedule?: BackupSchedule;
+  /**
+   * What Data Pump exports: job mode, schemas or filter, threads, directory object.
+   * @default - a SCHEMA export of the ORDS user's own schema into DATA_PUMP_DIR
+   */
+  readonly export?: ExportSpecInput;
+  /**
+   * S3 key prefix of this database's backups: empty, or folder names each ending with `/`.
+   * @default '' (backups go to `<id>/…`)
+   */
+  readonly prefix?: string;
+  /**
+   * Time between two status reads of the running export; whole seconds from 10 seconds to 1 hour.
+   * @default Duration.minutes(1)
+   */
+  readonly pollInterval?: Duration;
+  /**
+   * How long the export may run before the backup fails; whole hours from 1 to 72.
+   * @default Duration.hours(12)
+   */
+  readonly timeout?: Duration;
+  /**
+   * Time since the last verified backup after which the database's stale-backup alarm goes off;
+   * whole hours.
+   * @default - the longest gap between two scheduled starts, plus `timeout`, plus 2 hours
+   */
+  readonly staleAfter?: Duration;
+  /**
+   * Whether an export the log reports "completed with N error(s)" counts as a success.
+   * @default false
+   */
+  readonly acceptCompletedWithErrors?: boolean;
+  /**
+   * What a run does when an earlier run's export of this database is still running: `fail`, or
+   * `adopt` that export.
+   * @default 'fail'
+   */
+  readonly onRunningExport?: (typeof ON_RUNNING_EXPORT)[number];
+  /**
+   * What a run removes from the database server once its backup is stored: `off`, its dump and
+   * log `files`, or `files-and-control-table` (through REST-enabled SQL).
+   * @default 'files-and-control-table'
+   */
+  readonly serverCleanup?: (typeof SERVER_CLEANUP)[number];
+  /**
+   * Autonomous Database: files are removed with DBMS_CLOUD.DELETE_FILE instead of UTL_FILE.FREMOVE.
+   * @default false
+   */
+  readonly autonomousDatabase?: boolean;
+  /**
+   * Whether the database is scheduled, alarmed and its secret readable. A disabled database gets
+   * no resources, and can be enabled later without renaming anything.
+   * @default true
+   */
+  readonly enabled?: boolean;
+}
+
+/** Settings of a bucket `OrdsDatapumpBackup` creates. */
+export interface BucketOptions {
+  /**
+   * Encryption: `S3_MANAGED`, or `KMS` with `encryptionKey` (or a new key with yearly rotation).
+   * `UNENCRYPTED` is refused.
+   * @default BucketEncryption.S3_MANAGED, or BucketEncryption.KMS when `encryptionKey` is given
+   */
+  readonly encryption?: BucketEncryption;
+  /**
+   * Time after which an unfinished multipart upload is aborted (its parts are billed until then).
+   * @default Duration.days(3)
+   */
+  readonly abortIncompleteMultipartUploadAfter?: Duration;
+  /**
+   * Age at which objects move to S3 Glacier Instant Retrieval; `Duration.days(0)`: never.
+   * @default Duration.days(30)
+   */
+  readonly archiveAfter?: Duration;
+  /**
+   * Age at which objects expire (a delete marker hides them); longer than `archiveAfter` when both
+   * are on.
+   * @default - objects never expire
+   */
+  readonly expireAfter?: Duration;
+  /**
+   * Time a replaced or expired version is kept before it is deleted; `Duration.days(0)`: forever.
+   * @default Duration.days(30)
+   */
+  readonly noncurrentVersionExpiration?: Duration;
+  /**
+   * S3 Object Lock default retention of every new object version (GOVERNANCE or COMPLIANCE).
+   * @default - no Object Lock
+   */
+  readonly objectLockDefaultRetention?: ObjectLockRetention;
+}
+
+/** Properties of `OrdsDatapumpBackup`. */
+export interface OrdsDatapumpBackupProps {
+  /**
+   * Databases whose per-database resources (binding, schedule, alarm, dashboard row, secret
+   * access) go into this construct's own scope. Use `addDatabases` to place more in other stacks.
+   * @default - none
+   */
+  readonly databases?: readonly DatabaseProps[];
+  /**
+   * An existing bucket to store into, used as it is (its encryption, lifecycle and policies are its
+   * owner's). Import a KMS-encrypted bucket with its key (`Bucket.fromBucketAttributes`). Not
+   * together with `bucketOptions` or `encryptionKey`.
+   * @default - a new bucket: encrypted, private, TLS only, versioned, tiered by `bucketOptions`
+   */
+  readonly bucket?: IBucket;
+  /**
+   * Settings of the bucket this construct creates.
+   * @default - see `BucketOptions`
+   */
+  readonly bucketOptions?: BucketOptions;
+  /**
+   * The customer-managed key the new bucket is encrypted with.
+   * @default - a new key when `bucketOptions.encryption` is KMS, none otherwise
+   */
+  readonly encryptionKey?: IKey;
+  /**
+   * An existing SNS standard topic that alerts and alarms publish to. Its owner lets CloudWatch
+   * alarms publish to it (and use its key, if it has one).
+   * @default - a new topic encrypted with a new customer-managed key
+   */
+  readonly alarmTopic?: ITopic;
+  /**
+   * E-mail addresses subscribed to the alert topic (each confirms once).
+   * @default - none
+   */
+  readonly alarmEmails?: readonly string[];
+  /**
+   * Name prefix of every named resource: the state machine (`<prefix>`), its log group, the
+   * schedule group (`<prefix>`) and schedules (`<prefix>-<database id>`), the alarms (`<prefix>-…`), the dashboards, the binding parameter
+   * path (`/<prefix>/databases`) and the metrics' `service` dimension. Two instances in one account
+   * and region need two prefixes. 1 to 31 of letters, digits and `-`, starting with a letter.
+   * @default 'ords-datapump-backup'
+   */
+  readonly namePrefix?: string;
+  /**
+   * How long one backup execution may run. Must leave 12 hours for copying after every database's
+   * `timeout`.
+   * @default - 24 hours, or the longest `timeout` of all databases (added later too) plus 12 hours
+   */
+  readonly stateMachineTimeout?: Duration;
+  /**
+   * What happens to the bucket and its key when they leave the stack.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Tags put on every resource of this construct (and of its database slices).
+   * @default - none
+   */
+  readonly tags?: Readonly<Record<string, string>>;
+  /**
+   * The VPC the functions that call ORDS run in. Without it every function runs outside any VPC.
+   * The subnets need a route to ORDS and to S3, Secrets Manager, SSM and Step Functions (a NAT
+   * gateway, or VPC endpoints: see `vpcEndpoints`).
+   * @default - no VPC
+   */
+  readonly vpc?: IVpc;
+  /**
+   * The subnets of `vpc` the functions that call ORDS run in.
+   * @default - the VPC's private subnets
+   */
+  readonly vpcSubnets?: SubnetSelection;
+  /**
+   * Security groups of the functions that call ORDS.
+   * @default - a new group whose egress allows only TCP to the databases' ORDS ports and 443
+   */
+  readonly securityGroups?: readonly ISecurityGroup[];
+  /**
+   * Whether to create the VPC endpoints the functions in `vpc` call: an S3 gateway endpoint and
+   * interface endpoints for Secrets Manager, SSM and Step Functions (private DNS on). Leave off when
+   * the VPC has them already, or reaches AWS through a NAT gateway.
+   * @default false
+   */
+  readonly vpcEndpoints?: boolean;
+}

@@ -1,0 +1,98 @@
+import { Duration, Token } from 'aws-cdk-lib';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { ExportSpecInput } from '../functions/core/export-spec.js';
+import type { ON_RUNNING_EXPORT, SERVER_CLEANUP } from '../functions/core/payloads.js';
+import type { DatabaseProps } from './backup-props.js';
+import { cronProblem, longestScheduleGapHours, timeZoneProblem } from './schedule-checks.js';
+
+/** The defaults of `DatabaseProps`, shared with the JSON configuration's defaults. */
+export const DATABASE_DEFAULTS = {
+  schedule: { cron: '0 2 * * ? *', timeZone: 'UTC' },
+  pollIntervalSeconds: 60,
+  timeoutHours: 12,
+  prefix: '',
+  acceptCompletedWithErrors: false,
+  onRunningExport: 'fail',
+  serverCleanup: 'files-and-control-table',
+  autonomousDatabase: false,
+  enabled: true,
+} as const;
+
+/**
+ * Longest `staleAfter` in hours: a little over a year, enough for a yearly schedule with the longest
+ * export. The stale-backup alarm compares an hourly gauge (HoursSinceLastBackup) with it, so no
+ * CloudWatch evaluation window limits it.
+ */
+export const MAX_STALE_AFTER_HOURS = 9_000;
+/**
+ * Hours `staleAfter` must exceed the longest time between two scheduled backups: one for a
+ * daylight-saving shift, one for a backup that takes longer than the one before.
+ */
+export const STALE_AFTER_MARGIN_HOURS = 2;
+
+/**
+ * The stale-backup limit of a database that sets none: the longest gap between two scheduled
+ * starts, plus the export's timeout (the record is written when the backup finishes), plus
+ * {@link STALE_AFTER_MARGIN_HOURS}, rounded up. 38 for the nightly default with 12 hours, 190 for a
+ * weekly schedule with 20. A schedule that starts fewer than twice in two years gets the longest.
+ */
+export function defaultStaleAfterHours(cron: string, timeoutHours: number, fromYear: number): number {
+  const gap = longestScheduleGapHours(cron, fromYear);
+  if (gap === undefined) return MAX_STALE_AFTER_HOURS;
+  return Math.min(MAX_STALE_AFTER_HOURS, Math.ceil(gap + timeoutHours + STALE_AFTER_MARGIN_HOURS));
+}
+
+/** A database with every default applied. */
+export interface ResolvedDatabase {
+  readonly id: string;
+  readonly ordsUrl: string;
+  readonly secret: ISecret;
+  readonly schedule: { readonly cron: string; readonly timeZone: string };
+  readonly export: ExportSpecInput;
+  readonly prefix: string;
+  readonly pollInterval: Duration;
+  readonly timeout: Duration;
+  readonly staleAfter: Duration;
+  readonly acceptCompletedWithErrors: boolean;
+  readonly onRunningExport: (typeof ON_RUNNING_EXPORT)[number];
+  readonly serverCleanup: (typeof SERVER_CLEANUP)[number];
+  readonly autonomousDatabase: boolean;
+  readonly enabled: boolean;
+}
+
+/**
+ * Applies the defaults to one database's props and checks its schedule, naming the construct at
+ * `path`. The rest (id, URL, prefix, export, poll and timeout) is checked against the binding
+ * schema the functions read it with (`database-binding.ts`).
+ */
+export function resolveDatabase(path: string, props: DatabaseProps): ResolvedDatabase {
+  const cron = props.schedule?.cron ?? DATABASE_DEFAULTS.schedule.cron;
+  const timeZone = props.schedule?.timeZone ?? DATABASE_DEFAULTS.schedule.timeZone;
+  const timeout = props.timeout ?? Duration.hours(DATABASE_DEFAULTS.timeoutHours);
+  const where = `${path}: database "${props.id}"`;
+  const cronIssue = Token.isUnresolved(cron) ? null : cronProblem(cron);
+  if (cronIssue) throw new Error(`${where}: schedule.cron "${cron}": ${cronIssue}`);
+  const zoneIssue = Token.isUnresolved(timeZone) ? null : timeZoneProblem(timeZone);
+  if (zoneIssue) throw new Error(`${where}: schedule.timeZone "${timeZone}": ${zoneIssue}`);
+  const staleAfter =
+    props.staleAfter ??
+    Duration.hours(
+      defaultStaleAfterHours(cron, timeout.toHours({ integral: false }), new Date().getUTCFullYear()),
+    );
+  return {
+    id: props.id,
+    ordsUrl: props.ordsUrl,
+    secret: props.secret,
+    schedule: { cron, timeZone },
+    export: props.export ?? {},
+    prefix: props.prefix ?? DATABASE_DEFAULTS.prefix,
+    pollInterval: props.pollInterval ?? Duration.seconds(DATABASE_DEFAULTS.pollIntervalSeconds),
+    timeout,
+    staleAfter,
+    acceptCompletedWithErrors: props.acceptCompletedWithErrors ?? DATABASE_DEFAULTS.acceptCompletedWithErrors,
+    onRunningExport: props.onRunningExport ?? DATABASE_DEFAULTS.onRunningExport,
+    serverCleanup: props.serverCleanup ?? DATABASE_DEFAULTS.serverCleanup,
+    autonomousDatabase: props.autonomousDatabase ?? DATABASE_DEFAULTS.autonomousDatabase,
+    enabled: props.enabled ?? DATABASE_DEFAULTS.enabled,
+  };
+}

@@ -1,0 +1,87 @@
+import type { IRole } from 'aws-cdk-lib/aws-iam';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { IScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { BackupDashboards } from './constructs/backup-dashboards.js';
+import { DatabaseBindings } from './constructs/database-bindings.js';
+import { DatabaseSchedules } from './constructs/database-schedules.js';
+import { DatabaseSecrets } from './constructs/database-secrets.js';
+import { StaleBackupAlarms } from './constructs/stale-backup-alarms.js';
+import { bindingOf } from './database-binding.js';
+import type { ResolvedDatabase } from './database-settings.js';
+
+/** Properties of `OrdsDatapumpBackupDatabases`: what it needs of its `OrdsDatapumpBackup`. */
+export interface OrdsDatapumpBackupDatabasesProps {
+  /** This slice's databases with their defaults applied, in order (disabled ones get nothing). */
+  readonly databases: readonly ResolvedDatabase[];
+  /** The "Start run" launcher the schedules invoke. */
+  readonly launcher: IFunction;
+  /** The missed-runs queue: the schedules' dead-letter queue. */
+  readonly missedRuns: IQueue;
+  /** The deployment's schedule group. */
+  readonly scheduleGroup: IScheduleGroup;
+  /** The roles of the functions that call ORDS: they get the secret policies. */
+  readonly secretReaders: readonly IRole[];
+  /** The alert topic the stale-backup alarms notify. */
+  readonly alarmTopic: ITopic;
+  /** Where the databases' bindings go (the path the functions read). */
+  readonly bindingParameterPath: string;
+  /** The deployment's name prefix (alarm and dashboard names, metrics' service). */
+  readonly namePrefix: string;
+}
+
+/**
+ * The per-database resources of a slice of the databases of one `OrdsDatapumpBackup`: one binding,
+ * one schedule, one stale-backup alarm and one dashboard row per enabled database, and the
+ * policies that let the functions read their secrets. Created by `OrdsDatapumpBackup.addDatabases`,
+ * which checks what needs every database (unique ids, the state machine timeout, IAM's managed
+ * policies per role). Slices in several stacks keep every stack under CloudFormation's 500
+ * resources and 1 MB per template, whatever the number of databases.
+ */
+export class OrdsDatapumpBackupDatabases extends Construct {
+  /** One EventBridge Scheduler schedule per enabled database. */
+  readonly schedules: DatabaseSchedules;
+  /** One SSM parameter per enabled database: its ORDS URL, secret, prefix and settings. */
+  readonly bindings: DatabaseBindings;
+  /** The managed policies that let the ORDS-calling functions read the secrets. */
+  readonly secrets: DatabaseSecrets;
+  /** One stale-backup alarm per enabled database. */
+  readonly alarms: StaleBackupAlarms;
+  /** The dashboards, one row per enabled database. */
+  readonly dashboards: BackupDashboards;
+  /** The ids of this slice's databases, enabled or not, in order. */
+  readonly databaseIds: readonly string[];
+
+  constructor(scope: Construct, id: string, props: OrdsDatapumpBackupDatabasesProps) {
+    super(scope, id);
+    const { namePrefix } = props;
+    this.databaseIds = props.databases.map((database) => database.id);
+    const enabled = props.databases.filter((database) => database.enabled);
+    this.bindings = new DatabaseBindings(this, 'Bindings', {
+      parameterPath: props.bindingParameterPath,
+      bindings: enabled.map((database) => bindingOf(this.node.path, database)),
+    });
+    this.schedules = new DatabaseSchedules(this, 'Schedules', {
+      launcher: props.launcher,
+      deadLetterQueue: props.missedRuns,
+      group: props.scheduleGroup,
+      namePrefix,
+      schedules: enabled.map((database) => ({ id: database.id, ...database.schedule })),
+    });
+    this.secrets = new DatabaseSecrets(this, 'Secrets', {
+      databases: enabled.map((database) => ({ id: database.id, secret: database.secret })),
+      readers: props.secretReaders,
+    });
+    this.alarms = new StaleBackupAlarms(this, 'StaleBackupAlarms', {
+      limits: enabled.map((database) => ({ id: database.id, staleAfter: database.staleAfter })),
+      topic: props.alarmTopic,
+      namePrefix,
+    });
+    this.dashboards = new BackupDashboards(this, 'Dashboards', {
+      databaseIds: enabled.map((database) => database.id),
+      namePrefix,
+    });
+  }
+}

@@ -1,0 +1,289 @@
+import { Duration, Lazy, Tags, Token } from 'aws-cdk-lib';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import type { DatabaseProps, OrdsDatapumpBackupProps } from './backup-props.js';
+import { BackupAgeCheck } from './constructs/backup-age-check.js';
+import { BackupAlerts } from './constructs/backup-alerts.js';
+import { BackupBucket } from './constructs/backup-bucket.js';
+import { BackupFunctions } from './constructs/backup-functions.js';
+import { BackupNetwork } from './constructs/backup-network.js';
+import { BackupStateMachine } from './constructs/backup-state-machine.js';
+import { BackupScheduleGroup } from './constructs/database-schedules.js';
+import { RunLauncher } from './constructs/run-launcher.js';
+import { ServerCleanupAlarm } from './constructs/server-cleanup-alarm.js';
+import { type ResolvedDatabase, resolveDatabase } from './database-settings.js';
+import { DEFAULT_NAME_PREFIX, doctorFunctionName } from './doctor-name.js';
+import { OrdsDatapumpBackupDatabases } from './ords-datapump-backup-databases.js';
+import { MANAGED_POLICIES_PER_ROLE } from './policy-size.js';
+
+export { DEFAULT_NAME_PREFIX };
+
+/**
+ * A name prefix: 1 to 31 of letters, digits and `-`, starting with a letter, not ending with `-`.
+ * The tightest name built from it is a schedule's, `<prefix>-<database id>`: EventBridge Scheduler
+ * allows 64 characters and a database id has up to 32. The state machine (80 of `A-Za-z0-9-_`),
+ * the doctor function `<prefix>-doctor` (64) and the SSM path segment fit too.
+ */
+export const NAME_PREFIX = /^[A-Za-z](?:[A-Za-z0-9-]{0,29}[A-Za-z0-9])?$/;
+
+/**
+ * Time an execution keeps for copying the files and writing the manifest after the export's own
+ * timeout has run out: the state machine's timeout must leave at least this much.
+ */
+export const COPY_ALLOWANCE = Duration.hours(12);
+
+/** The state machine timeout when no database needs more. */
+const MINIMUM_STATE_MACHINE_TIMEOUT = Duration.hours(24);
+
+/**
+ * Nightly Oracle Data Pump backups through ORDS into S3: the bucket, the functions, the state
+ * machine, the alerts, the launcher the schedules invoke, the hourly backup-age check and, for each
+ * database, its binding, schedule, stale-backup alarm, dashboard row and secret access.
+ *
+ * ```ts
+ * const backup = new OrdsDatapumpBackup(stack, 'Backup', {
+ *   namePrefix: 'prod-oracle-backup',
+ *   vpc, vpcSubnets: { subnets }, alarmEmails: ['dba-oncall@example.com'],
+ *   databases: [{ id: 'orders', ordsUrl: 'https://db.example.com/ords/hr/', secret }],
+ * });
+ * backup.addDatabases(otherStack, 'MoreDatabases', moreDatabases);
+ * ```
+ */
+export class OrdsDatapumpBackup extends Construct {
+  /** The prefix of every name (state machine, schedule group, alarms, dashboards, binding path). */
+  readonly namePrefix: string;
+  /** The bucket the backups are stored in. */
+  readonly bucket: IBucket;
+  /** The bucket's customer-managed key, if it has one this construct knows of. */
+  readonly encryptionKey: IKey | undefined;
+  /** The task functions of the state machine. */
+  readonly functions: BackupFunctions;
+  /** The state machine construct (its `stateMachine` and `timeout`). */
+  readonly workflow: BackupStateMachine;
+  /** The backup state machine, named `<namePrefix>`: start it with `{"database":"<id>"}`. */
+  readonly stateMachine: StateMachine;
+  /** The alert topic, the failure rule and its notifier function. */
+  readonly alerts: BackupAlerts;
+  /** The topic every alert and alarm publishes to. */
+  readonly alarmTopic: ITopic;
+  /** The SSM parameter path of the databases' bindings, `/<namePrefix>/databases`. */
+  readonly bindingParameterPath: string;
+  /** The "Start run" function the schedules invoke and the missed-runs queue with its alarm. */
+  readonly launcher: RunLauncher;
+  /** The schedule group, named `<namePrefix>`, with its alarms. */
+  readonly scheduleGroup: BackupScheduleGroup;
+  /** The hourly check publishing HoursSinceLastBackup, which the stale-backup alarms watch. */
+  readonly backupAge: BackupAgeCheck;
+  /** The network of the functions that call ORDS, when `vpc` is given. */
+  readonly network: BackupNetwork | undefined;
+  /** The databases given in the props, when there are any. */
+  readonly databases: OrdsDatapumpBackupDatabases | undefined;
+
+  private readonly explicitTimeout: Duration | undefined;
+  private readonly tags: Readonly<Record<string, string>>;
+  /** Every database of every slice, by id, with the path of its slice. */
+  private readonly slicesByDatabase = new Map<string, string>();
+  private readonly slices: OrdsDatapumpBackupDatabases[] = [];
+  private longestTimeoutHours = 0;
+  private cleanupAlarm: ServerCleanupAlarm | undefined;
+
+  constructor(scope: Construct, id: string, props: OrdsDatapumpBackupProps = {}) {
+    super(scope, id);
+    const namePrefix = props.namePrefix ?? DEFAULT_NAME_PREFIX;
+    this.explicitTimeout = props.stateMachineTimeout;
+    this.tags = props.tags ?? {};
+    if (!Token.isUnresolved(namePrefix) && !NAME_PREFIX.test(namePrefix)) {
+      throw new Error(
+        `${this.node.path}: namePrefix must be 1 to 31 of letters, digits and -, starting with a letter ` +
+          `and not ending with -, got "${namePrefix}"`,
+      );
+    }
+    if (props.bucket && (props.bucketOptions || props.encryptionKey)) {
+      throw new Error(
+        `${this.node.path}: bucket is an existing bucket, used as it is: give no ` +
+          `${props.bucketOptions ? 'bucketOptions' : 'encryptionKey'} with it (import a KMS-encrypted bucket with its key)`,
+      );
+    }
+    if (!props.vpc && (props.vpcSubnets || props.securityGroups || props.vpcEndpoints)) {
+      throw new Error(`${this.node.path}: vpcSubnets, securityGroups and vpcEndpoints need a vpc`);
+    }
+    this.namePrefix = namePrefix;
+    for (const [key, value] of Object.entries(this.tags)) Tags.of(this).add(key, value);
+
+    if (props.bucket) {
+      this.bucket = props.bucket;
+      this.encryptionKey = props.bucket.encryptionKey;
+    } else {
+      const created = new BackupBucket(this, 'Bucket', {
+        ...props.bucketOptions,
+        ...(props.encryptionKey ? { encryptionKey: props.encryptionKey } : {}),
+        ...(props.removalPolicy ? { removalPolicy: props.removalPolicy } : {}),
+      });
+      this.bucket = created.bucket;
+      this.encryptionKey = created.encryptionKey;
+    }
+
+    this.network = props.vpc
+      ? new BackupNetwork(this, 'Network', {
+          vpc: props.vpc,
+          ...(props.vpcSubnets ? { vpcSubnets: props.vpcSubnets } : {}),
+          ...(props.securityGroups ? { securityGroups: props.securityGroups } : {}),
+          ...(props.vpcEndpoints ? { vpcEndpoints: props.vpcEndpoints } : {}),
+        })
+      : undefined;
+    this.bindingParameterPath = `/${namePrefix}/databases`;
+    this.functions = new BackupFunctions(this, 'Functions', {
+      bucket: this.bucket,
+      bindingParameterPath: this.bindingParameterPath,
+      serviceName: namePrefix,
+      doctorFunctionName: doctorFunctionName(namePrefix),
+      ...(this.network ? { ordsNetwork: this.network.ordsNetwork } : {}),
+    });
+    // The default timeout grows with every database added, in any slice, before synth.
+    const timeout =
+      props.stateMachineTimeout ??
+      Duration.seconds(
+        Lazy.number({
+          produce: () =>
+            Math.max(
+              MINIMUM_STATE_MACHINE_TIMEOUT.toSeconds(),
+              (this.longestTimeoutHours + COPY_ALLOWANCE.toHours()) * 3600,
+            ),
+        }),
+      );
+    this.workflow = new BackupStateMachine(this, 'Backup', {
+      functions: this.functions,
+      timeout,
+      stateMachineName: namePrefix,
+    });
+    this.stateMachine = this.workflow.stateMachine;
+    this.functions.allowRunLocks(this.stateMachine);
+    this.alerts = new BackupAlerts(this, 'Alerts', {
+      stateMachine: this.stateMachine,
+      ...(props.alarmTopic ? { topic: props.alarmTopic } : {}),
+      ...(props.alarmEmails ? { emails: props.alarmEmails } : {}),
+      namePrefix,
+    });
+    this.alarmTopic = this.alerts.topic;
+    this.launcher = new RunLauncher(this, 'Launcher', {
+      stateMachine: this.stateMachine,
+      topic: this.alarmTopic,
+      namePrefix,
+    });
+    this.scheduleGroup = new BackupScheduleGroup(this, 'ScheduleGroup', {
+      name: namePrefix,
+      alarmTopic: this.alarmTopic,
+    });
+    this.backupAge = new BackupAgeCheck(this, 'BackupAge', {
+      bucket: this.bucket,
+      parameterPath: this.bindingParameterPath,
+      serviceName: namePrefix,
+    });
+
+    this.databases =
+      props.databases && props.databases.length > 0
+        ? this.addDatabases(this, 'Databases', props.databases)
+        : undefined;
+  }
+
+  /** The alarm on failed server cleanups, created once an enabled database cleans up its server. */
+  get serverCleanupAlarm(): ServerCleanupAlarm | undefined {
+    return this.cleanupAlarm;
+  }
+
+  /**
+   * Adds the per-database resources of `databases` in `scope`, which may be in another stack of the
+   * same app and environment (a fleet too large for one stack is split into slices this way). Fails
+   * for a database id already added, a database whose timeout does not fit an explicit
+   * `stateMachineTimeout`, and secrets that would need more managed policies per role than IAM's
+   * default quota.
+   */
+  addDatabases(
+    scope: Construct,
+    id: string,
+    databases: readonly DatabaseProps[],
+  ): OrdsDatapumpBackupDatabases {
+    const path = scope.node.path ? `${scope.node.path}/${id}` : id;
+    const resolved = databases.map((database) => resolveDatabase(path, database));
+    for (const database of resolved) this.checkDatabase(path, database);
+    for (const database of resolved) this.slicesByDatabase.set(database.id, path);
+    const slice = new OrdsDatapumpBackupDatabases(scope, id, {
+      databases: resolved,
+      launcher: this.launcher.function,
+      missedRuns: this.launcher.deadLetterQueue,
+      scheduleGroup: this.scheduleGroup.group,
+      secretReaders: this.functions.ordsCallerRoles,
+      alarmTopic: this.alarmTopic,
+      bindingParameterPath: this.bindingParameterPath,
+      namePrefix: this.namePrefix,
+    });
+    for (const [key, value] of Object.entries(this.tags)) Tags.of(slice).add(key, value);
+    this.slices.push(slice);
+    this.checkManagedPolicies();
+
+    // After the slice checked each binding, its URL included.
+    const enabled = resolved.filter((database) => database.enabled);
+    for (const database of enabled) {
+      this.longestTimeoutHours = Math.max(
+        this.longestTimeoutHours,
+        database.timeout.toHours({ integral: false }),
+      );
+      this.network?.allowOrdsPort(ordsPort(database.ordsUrl));
+    }
+
+    if (!this.cleanupAlarm && enabled.some((database) => database.serverCleanup !== 'off')) {
+      this.cleanupAlarm = new ServerCleanupAlarm(this, 'ServerCleanupAlarm', {
+        topic: this.alarmTopic,
+        namePrefix: this.namePrefix,
+      });
+    }
+    return slice;
+  }
+
+  /** Checks one database against those added before and against the state machine timeout. */
+  private checkDatabase(path: string, database: ResolvedDatabase): void {
+    const other = this.slicesByDatabase.get(database.id);
+    if (other !== undefined) {
+      throw new Error(
+        `${path}: database "${database.id}" is already backed up by ${other}; allowed: each id once per OrdsDatapumpBackup`,
+      );
+    }
+    const timeout = this.explicitTimeout;
+    if (!database.enabled || !timeout || Token.isUnresolved(timeout.toSeconds())) return;
+    const hours = database.timeout.toHours({ integral: false });
+    if ((hours + COPY_ALLOWANCE.toHours()) * 3600 > timeout.toSeconds()) {
+      throw new Error(
+        `${path}: database "${database.id}": timeout is ${database.timeout.toHumanString()}; allowed: at most ` +
+          `${Math.floor(timeout.toHours({ integral: false }) - COPY_ALLOWANCE.toHours())} hours (the state machine ` +
+          `of ${this.node.path} times out after ${timeout.toHumanString()} and copying gets ${COPY_ALLOWANCE.toHumanString()})`,
+      );
+    }
+  }
+
+  /** Every slice attaches its secret policies to the same roles: IAM allows 10 managed policies per role. */
+  private checkManagedPolicies(): void {
+    // In a VPC, each ORDS caller's role also carries AWSLambdaVPCAccessExecutionRole.
+    const allowed = MANAGED_POLICIES_PER_ROLE - (this.network ? 1 : 0);
+    const used = this.slices.reduce((sum, slice) => sum + slice.secrets.policies.length, 0);
+    if (used <= allowed) return;
+    const databases = this.slices.reduce((sum, slice) => sum + slice.secrets.secrets.size, 0);
+    throw new Error(
+      `${this.node.path}: the secrets of the ${databases} enabled databases need ${used} IAM managed ` +
+        `policies on each function role that calls ORDS (${this.slices
+          .map((slice) => `${slice.node.path}: ${slice.secrets.policies.length}`)
+          .join(', ')}); allowed: at most ${allowed} (IAM's default quota of ${MANAGED_POLICIES_PER_ROLE} ` +
+        `per role${this.network ? ', one taken by the VPC access policy' : ''}). Use shorter secret names, ` +
+        'more databases per slice (fewer, fuller policies; databasesPerStack in the JSON app) or a second deployment',
+    );
+  }
+}
+
+/** The TCP port of an ORDS URL: its own, else 443 for https and 80 for http. */
+function ordsPort(url: string): number {
+  const parsed = new URL(url);
+  if (parsed.port) return Number(parsed.port);
+  return parsed.protocol === 'http:' ? 80 : 443;
+}
