@@ -39,35 +39,8 @@ export async function uploadPart(
   replaceBody(ctx, body);
   await next();
   if (ctx.status >= 300) return;
-  const file = path.join(uploadDir, String(partNumber));
-  await partWritten(file, body.length);
-  await writeFile(`${file}.crc32`, actual);
+  await writeFile(`${path.join(uploadDir, String(partNumber))}.crc32`, actual);
   ctx.set('x-amz-checksum-crc32', actual);
-}
-
-/** How long a part's file may take to reach its full size on disk after s3rver answered. */
-const PART_WRITE_WAIT_MS = 30_000;
-
-/**
- * Waits until s3rver's part file holds all `bytes`: s3rver answers UploadPart before its write
- * stream has flushed, so a Complete right after (on a loaded machine) would otherwise read a short
- * part and report a false EntityTooSmall or BadDigest.
- */
-async function partWritten(file: string, bytes: number): Promise<void> {
-  const deadline = Date.now() + PART_WRITE_WAIT_MS;
-  for (;;) {
-    const size = await stat(file).then(
-      (stats) => stats.size,
-      () => -1,
-    );
-    if (size >= bytes) return;
-    if (Date.now() > deadline) {
-      throw new Error(
-        `local S3: part file ${file} holds ${size} of ${bytes} bytes after ${PART_WRITE_WAIT_MS} ms`,
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 interface StoredPart {
