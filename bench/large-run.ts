@@ -1,4 +1,3 @@
-import '../local/polyfills.js';
 import { parseArgs } from 'node:util';
 import { formatBytes, parseBytes } from '../local/format.js';
 import { startHarness } from '../test/e2e/harness.js';

@@ -1,4 +1,3 @@
-import '../local/polyfills.js';
 import { parseArgs } from 'node:util';
 import { runLocalBackup } from '../local/local-run.js';
 

@@ -1,4 +1,3 @@
-import './polyfills.js';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,12 +12,13 @@ import { type OrdsSimulator, type SimulatorOptions, startOrdsSimulator } from '.
 import { type LocalAwsServer, startLocalAwsServer } from './aws-server.js';
 import { type LocalDefinition, synthesizeDefinition, type TemplateFunction } from './definition.js';
 import { bindHandlers } from './local-handlers.js';
+import { assertSupportedNode } from './node-version.js';
 import { startOutageProxy } from './outage-proxy.js';
 import { describeEvent, type EventLog } from './progress-lines.js';
 import { type LocalS3, startLocalS3 } from './s3/local-s3.js';
 
-// Workstations may run Node.js 20, which the SDK warns about; the deployed functions run the newest runtime.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+// aws-local-stepfunctions fails every Task state on Node.js 20: say so before it does.
+assertSupportedNode(process.versions.node);
 
 export type { EventLog };
 
