@@ -20,6 +20,7 @@ export function bindingOf(database: DatabaseConfig): DatabaseBindingInput {
     onRunningExport: database.onRunningExport,
     serverCleanup: database.serverCleanup,
     autonomousDatabase: database.autonomousDatabase,
+    ...(database.restoreDrill ? { restoreDrill: database.restoreDrill } : {}),
   };
   const checked = DatabaseBindingSchema.safeParse(binding);
   if (!checked.success) {

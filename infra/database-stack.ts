@@ -9,8 +9,10 @@ import { BackupDashboards } from './constructs/backup-dashboards.js';
 import { DatabaseBindings } from './constructs/database-bindings.js';
 import { DatabaseSchedules } from './constructs/database-schedules.js';
 import { DatabaseSecrets } from './constructs/database-secrets.js';
+import { RestoreDrillAlarms } from './constructs/restore-drill-alarms.js';
 import { StaleBackupAlarms } from './constructs/stale-backup-alarms.js';
 import { bindingOf } from './database-binding.js';
+import { longestScheduleGapHours } from './schedule-checks.js';
 
 /** Properties of `DatabaseStack`. */
 export interface DatabaseStackProps extends StackProps {
@@ -46,6 +48,8 @@ export class DatabaseStack extends Stack {
   readonly alarms: StaleBackupAlarms;
   /** The dashboards, one row per enabled database. */
   readonly dashboards: BackupDashboards;
+  /** Two alarms per enabled database with a restore drill: a drill failed, none succeeded in time. */
+  readonly drillAlarms: RestoreDrillAlarms;
   /** The ids of this stack's databases, enabled or not, in configuration order. */
   readonly databaseIds: readonly string[];
 
@@ -82,5 +86,22 @@ export class DatabaseStack extends Stack {
       topic: props.alertTopic,
     });
     this.dashboards = new BackupDashboards(this, 'Dashboards', { databases: props.databases });
+    const year = new Date().getUTCFullYear();
+    this.drillAlarms = new RestoreDrillAlarms(this, 'RestoreDrillAlarms', {
+      drills: enabled.flatMap((database) =>
+        database.restoreDrill
+          ? [
+              {
+                id: database.id,
+                // A drill cron that starts fewer than twice in two years: a year between drills.
+                cadence: Duration.hours(
+                  longestScheduleGapHours(database.restoreDrill.schedule.cron, year) ?? 8784,
+                ),
+              },
+            ]
+          : [],
+      ),
+      topic: props.alertTopic,
+    });
   }
 }

@@ -13,6 +13,16 @@ export interface ScheduleConfig {
   readonly timeZone: string;
 }
 
+/** A database's restore drill, resolved. */
+export interface RestoreDrillConfig {
+  /** When drills are due: the first backup at or after each start of this schedule drills. */
+  readonly schedule: ScheduleConfig;
+  /** The new schema the dump is imported into, then dropped (upper case). */
+  readonly targetSchema: string;
+  /** The exported schema the drill imports (upper case). */
+  readonly schema: string;
+}
+
 /** One database to back up, with the defaults applied. */
 export interface DatabaseConfig {
   /** Unique id: S3 folder, dump file names, metric dimension (`DATABASE_ID`: 2–32 of `a-z 0-9 -`). */
@@ -50,6 +60,8 @@ export interface DatabaseConfig {
   readonly serverCleanup: (typeof SERVER_CLEANUP)[number];
   /** Autonomous Database: remove files with DBMS_CLOUD.DELETE_FILE instead of UTL_FILE.FREMOVE. @default false */
   readonly autonomousDatabase: boolean;
+  /** The opt-in restore drill. @default - none */
+  readonly restoreDrill?: RestoreDrillConfig;
 }
 
 /** Object Lock of a new bucket: every stored object version is protected for `retentionDays`. */

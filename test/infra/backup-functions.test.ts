@@ -61,8 +61,8 @@ describe('BackupFunctions', () => {
     };
   };
 
-  it('creates nine ARM64 functions (six tasks, the notifier, the launcher and the age check) on the newest Node.js runtime with tracing on', () => {
-    synthesized.template.resourceCountIs('AWS::Lambda::Function', 9);
+  it('creates eleven ARM64 functions (eight tasks, the notifier, the launcher and the age check) on the newest Node.js runtime with tracing on', () => {
+    synthesized.template.resourceCountIs('AWS::Lambda::Function', 11);
     for (const fn of Object.values(synthesized.template.findResources('AWS::Lambda::Function'))) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',

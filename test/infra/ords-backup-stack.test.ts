@@ -70,7 +70,7 @@ describe('OrdsBackupStack', () => {
   });
   afterAll(() => synthesized.cleanup());
 
-  it("lets only the five functions that call ORDS read the databases' secrets", () => {
+  it("lets only the six functions that call ORDS read the databases' secrets", () => {
     const { json, built, jsonOf } = synthesized;
     const { functions } = built.main;
     const expectedRoles = [
@@ -79,6 +79,7 @@ describe('OrdsBackupStack', () => {
       functions.readLog,
       functions.copyFile,
       functions.cleanUpServer,
+      functions.restoreDrill,
     ].map((fn) => crossStackReferenceTo(fn.role!));
     const policies = secretPolicies(jsonOf(built.databaseStacks[0]!));
 
@@ -99,12 +100,17 @@ describe('OrdsBackupStack', () => {
     expect(JSON.stringify(secrets)).toContain(':secret:prod/ords/orders-??????');
   });
 
-  it("lets no role other than the copy, manifest, start-export, cleanup and backup-age functions' touch the bucket", () => {
+  it("lets no role other than the copy, manifest, start-export, cleanup, drill record and backup-age functions' touch the bucket", () => {
     const { json, built } = synthesized;
-    const { copyFile, writeManifest, startExport, cleanUpServer } = built.main.functions;
-    const allowed = [copyFile, writeManifest, startExport, cleanUpServer, built.main.backupAge.function].map(
-      (fn) => roleOfFunction(json, logicalIdOf(fn)),
-    );
+    const { copyFile, writeManifest, startExport, cleanUpServer, recordRestoreDrill } = built.main.functions;
+    const allowed = [
+      copyFile,
+      writeManifest,
+      startExport,
+      cleanUpServer,
+      recordRestoreDrill,
+      built.main.backupAge.function,
+    ].map((fn) => roleOfFunction(json, logicalIdOf(fn)));
     const s3Users = Object.entries(json.Resources)
       .filter(([, resource]) => resource.Type === 'AWS::IAM::Role')
       .filter(([id]) => statementsOfRole(json, id).some((s) => actionsOf(s).some((a) => a.startsWith('s3:'))))
@@ -113,18 +119,22 @@ describe('OrdsBackupStack', () => {
     expect(s3Users.sort()).toEqual(allowed.sort());
   });
 
-  it('lets the start-export function touch only the run lock objects', () => {
+  it('lets the start-export function write only the run lock objects, and read the drill records', () => {
     const { json, built } = synthesized;
     const role = roleOfFunction(json, logicalIdOf(built.main.functions.startExport));
-    const s3Resources = statementsOfRole(json, role)
-      .filter((s) => actionsOf(s).some((a) => a.startsWith('s3:')))
-      .flatMap((s) => resourcesOf(s));
+    const s3Statements = statementsOfRole(json, role).filter((s) =>
+      actionsOf(s).some((a) => a.startsWith('s3:')),
+    );
+    const writing = s3Statements.filter((s) => actionsOf(s).includes('s3:PutObject')).flatMap(resourcesOf);
+    const reading = s3Statements.filter((s) => !actionsOf(s).includes('s3:PutObject')).flatMap(resourcesOf);
+    const bucketArn = { 'Fn::GetAtt': [logicalIdOf(built.main.bucket.bucket), 'Arn'] };
 
-    expect(s3Resources.length).toBeGreaterThan(0);
-    for (const resource of s3Resources) expect(JSON.stringify(resource)).toContain('/_locks/*.json');
+    expect(writing.length).toBeGreaterThan(0);
+    for (const resource of writing) expect(JSON.stringify(resource)).toContain('/_locks/*.json');
+    expect(reading).toEqual([bucketArn, { 'Fn::Join': ['', [bucketArn, '/*/last-restore-drill.json']] }]);
   });
 
-  it('lets the backup-age check only read last-backup.json records and list the bucket', () => {
+  it('lets the backup-age check only read last-backup.json and last-restore-drill.json records and list the bucket', () => {
     const { json, built } = synthesized;
     const role = roleOfFunction(json, logicalIdOf(built.main.backupAge.function));
     const s3Statements = statementsOfRole(json, role).filter((s) =>
@@ -134,9 +144,13 @@ describe('OrdsBackupStack', () => {
 
     expect(new Set(s3Statements.flatMap(actionsOf))).toEqual(new Set(['s3:GetObject', 's3:ListBucket']));
     expect(s3Statements.flatMap(resourcesOf)).toEqual(
-      expect.arrayContaining([bucketArn, { 'Fn::Join': ['', [bucketArn, '/*/last-backup.json']] }]),
+      expect.arrayContaining([
+        bucketArn,
+        { 'Fn::Join': ['', [bucketArn, '/*/last-backup.json']] },
+        { 'Fn::Join': ['', [bucketArn, '/*/last-restore-drill.json']] },
+      ]),
     );
-    expect(s3Statements.flatMap(resourcesOf)).toHaveLength(2);
+    expect(s3Statements.flatMap(resourcesOf)).toHaveLength(3);
   });
 
   it('gives the state machine a 24-hour timeout when no export needs longer', () => {

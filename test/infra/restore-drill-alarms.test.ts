@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DatabaseStack } from '../../infra/database-stack.js';
+import { configOf, type Json, logicalIdOf, type Synthesized, synthesize } from './synth.js';
+
+const database = (id: string, settings: Record<string, unknown> = {}) => ({
+  id,
+  ordsUrl: `https://${id}.example.com/ords/hr/`,
+  secret: `prod/ords/${id}`,
+  export: { jobMode: 'SCHEMA', schemas: ['HR'] },
+  ...settings,
+});
+const drill = { schedule: { cron: '0 2 ? * SUN *' }, targetSchema: 'HR_DRILL' };
+
+describe('RestoreDrillAlarms', () => {
+  let synthesized: Synthesized;
+  let stack: DatabaseStack;
+  beforeAll(() => {
+    synthesized = synthesize(
+      configOf({
+        databases: [
+          database('orders', { restoreDrill: drill }),
+          database('billing'),
+          database('retired', { enabled: false, restoreDrill: drill }),
+        ],
+      }),
+    );
+    stack = synthesized.built.databaseStacks[0]!;
+  });
+  afterAll(() => synthesized.cleanup());
+
+  const propertiesOf = (alarm: unknown): Json =>
+    synthesized.jsonOf(stack).Resources[logicalIdOf(alarm as never)]!.Properties;
+
+  it('gives a database with a restore drill both alarms, and one without none', () => {
+    expect([...stack.drillAlarms.failed.keys()]).toEqual(['orders']);
+    expect([...stack.drillAlarms.overdue.keys()]).toEqual(['orders']);
+  });
+
+  it('alarms when a drill failed: RestoreDrillSucceeded below 1', () => {
+    expect(propertiesOf(stack.drillAlarms.failed.get('orders'))).toMatchObject({
+      Namespace: 'OrdsDatapumpBackup',
+      MetricName: 'RestoreDrillSucceeded',
+      Dimensions: expect.arrayContaining([{ Name: 'Database', Value: 'orders' }]),
+      Statistic: 'Minimum',
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
+  it('alarms when no drill succeeded within twice the weekly cadence, missing data breaching', () => {
+    expect(propertiesOf(stack.drillAlarms.overdue.get('orders'))).toMatchObject({
+      MetricName: 'HoursSinceLastRestoreDrill',
+      Statistic: 'Maximum',
+      Threshold: 2 * 168,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'breaching',
+    });
+  });
+
+  it('notifies the alert topic when the alarms go off and when they recover', () => {
+    for (const alarm of [stack.drillAlarms.failed.get('orders'), stack.drillAlarms.overdue.get('orders')]) {
+      const properties = propertiesOf(alarm);
+      expect(properties.AlarmActions).toHaveLength(1);
+      expect(properties.OKActions).toEqual(properties.AlarmActions);
+    }
+  });
+});
