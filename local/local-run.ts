@@ -6,11 +6,13 @@ import { join, resolve } from 'node:path';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
 import { bindingParameterName, type DatabaseBindingInput } from '../functions/core/binding.js';
+import { ExportSpecSchema } from '../functions/core/export-spec.js';
 import type { Manifest } from '../functions/core/manifest.js';
 import { type ExecutionInput, ExecutionInputSchema, parsePayload } from '../functions/core/payloads.js';
 import { type OrdsSimulator, type SimulatorOptions, startOrdsSimulator } from '../simulator/index.js';
 import { type LocalAwsServer, startLocalAwsServer } from './aws-server.js';
 import { type LocalDefinition, synthesizeDefinition, type TemplateFunction } from './definition.js';
+import { localRestoreDrill } from './local-drill.js';
 import { bindHandlers } from './local-handlers.js';
 import { startOutageProxy } from './outage-proxy.js';
 import { describeEvent, type EventLog } from './progress-lines.js';
@@ -52,6 +54,10 @@ export interface LocalRunOptions {
   readonly onRunningExport?: 'fail' | 'adopt';
   /** Leave this run's files and control table on the database server (`serverCleanup: off`). @default false */
   readonly keepServerFiles?: boolean;
+  /**
+   * Run a restore drill in this run, into this new schema (dropped afterwards). @default - no drill
+   */
+  readonly restoreDrill?: string;
   /** The execution's name. @default `<database>_local-<start time>-<random>` */
   readonly executionName?: string;
   /**
@@ -140,11 +146,21 @@ export async function runLocalBackup(options: LocalRunOptions = {}): Promise<Loc
     say('Synthesized the app; running its state machine locally');
 
     // The flags build this database's binding, as a deployment writes it into SSM.
+    const exportSpec = ExportSpecSchema.parse(options.exportSpec ?? { jobMode: 'SCHEMA' });
+    const username = (JSON.parse(options.secret ?? SIMULATOR_SECRET) as { username?: string }).username;
     const binding: DatabaseBindingInput = {
       database,
       ordsUrl,
       secretId,
       export: (options.exportSpec ?? { jobMode: 'SCHEMA' }) as DatabaseBindingInput['export'],
+      ...(options.restoreDrill
+        ? {
+            restoreDrill: localRestoreDrill(options.restoreDrill, exportSpec, {
+              simulator: Boolean(simulator),
+              username,
+            }),
+          }
+        : {}),
       prefix: options.prefix ?? '',
       pollSeconds: options.pollSeconds ?? (simulator ? 2 : 30),
       timeoutSeconds: 12 * 3600,
@@ -155,7 +171,11 @@ export async function runLocalBackup(options: LocalRunOptions = {}): Promise<Loc
     };
     const input = parsePayload(
       ExecutionInputSchema,
-      { database, scheduledTime: new Date(started).toISOString() },
+      {
+        database,
+        scheduledTime: new Date(started).toISOString(),
+        ...(options.restoreDrill ? { restoreDrill: true } : {}),
+      },
       'The local run',
     );
 

@@ -59,7 +59,8 @@ export async function recordRestoreDrill(
     );
   }
   if (drillError) {
-    sentences.push(`${subject} failed: ${causeOf(drillError)}`);
+    const message = causeOf(drillError);
+    sentences.push(message.startsWith(subject) ? message : `${subject} failed: ${message}`);
     if (drill && !outcome) sentences.push(`${target} may be left on the database: check it and drop it.`);
   }
   if (!outcome && !drillError) sentences.push(`${subject} failed: it did not run.`);

@@ -55,7 +55,7 @@ async function queryDrillUser(
       throw new RestoreDrillFailedError(
         `The restore drill of database "${database}" needs REST-enabled SQL, which is not enabled at ` +
           `${deps.ords.baseUrl}_/sql (ORDS answered 404). Enable it in ORDS (restEnabledSql.active true) ` +
-          'or remove restoreDrill from the database. The backup itself is stored.',
+          'or remove restoreDrill from the database.',
         { cause: error },
       );
     }
