@@ -209,3 +209,11 @@ export class RestoreDrillFailedError extends BackupError {
     super(ErrorName.RestoreDrillFailed, message, options);
   }
 }
+
+/**
+ * Whether a failed execution's error means its backup failed. A failed restore drill does not: the
+ * backup is stored and counted (BackupSucceeded 1) before the drill runs.
+ */
+export function isBackupFailure(error: string | null | undefined): boolean {
+  return error?.trim() !== ErrorName.RestoreDrillFailed;
+}

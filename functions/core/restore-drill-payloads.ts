@@ -58,6 +58,8 @@ export const DrillOutcomeSchema = z.object({
   schemaDropped: z.boolean(),
   /** Why the schema was not dropped (schemaDropped false only). */
   dropReason: z.string().optional(),
+  /** The import's log or control table statements that failed (they stay on the server). */
+  importLeft: z.array(z.string()).optional(),
   finishedAt: z.string().datetime(),
 });
 export type DrillOutcome = z.output<typeof DrillOutcomeSchema>;

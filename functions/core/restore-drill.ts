@@ -4,7 +4,7 @@ import { RestoreDrillFailedError } from './errors.js';
 import type { Logger, OrdsApi } from './ords/ords-api.js';
 import { isOrdsNotFound, sanitizeSnippet } from './ords/ords-errors.js';
 import type { RestSqlApi } from './ords/rest-sql.js';
-import type { JobRef } from './payloads.js';
+import type { JobRef, ServerCleanup } from './payloads.js';
 import { type ImportApi, toImportRequestBody } from './restore-drill-import.js';
 import type { DrillOutcome, DrillStarted, RestoreDrillBinding } from './restore-drill-payloads.js';
 import {
@@ -14,9 +14,12 @@ import {
   dropDrillUserStatement,
   parseDrillUserRow,
 } from './restore-drill-sql.js';
+import { dropControlTableStatement, type FileRemover, removeFileStatement } from './server-cleanup-sql.js';
 
 /** ORA-01918 (user does not exist): the drill schema is already gone. */
 const USER_MISSING = 1918;
+/** ORA-29283 (no such file) and ORA-00942 (no such table): the import's log or job is already gone. */
+const ALREADY_GONE = [29283, 942];
 
 /** What the drill steps need: ORDS (Data Pump and REST-enabled SQL), a logger and a clock. */
 export interface RestoreDrillDeps {
@@ -156,16 +159,25 @@ async function readImportVerdict(
  */
 export async function dropDrillSchema(
   deps: RestoreDrillDeps,
-  input: { readonly database: string; readonly drill: DrillStarted },
+  input: {
+    readonly database: string;
+    readonly drill: DrillStarted;
+    /** What the database's server cleanup removes: the same for the import's log and control table. */
+    readonly serverCleanup: ServerCleanup;
+    readonly directory: string;
+    readonly remover: FileRemover;
+  },
 ): Promise<DrillOutcome> {
   const { drill, database } = input;
   const verdict = await readImportVerdict(deps, drill);
   const target = checkDrillTarget(drill.targetSchema, [drill.schema]);
-  const finish = (schemaDropped: boolean, dropReason?: string): DrillOutcome => {
+  const finish = async (schemaDropped: boolean, dropReason?: string): Promise<DrillOutcome> => {
+    const importLeft = await removeImportJob(deps, input);
     const outcome = {
       ...verdict,
       schemaDropped,
       ...(dropReason ? { dropReason } : {}),
+      ...(importLeft.length > 0 ? { importLeft } : {}),
       finishedAt: deps.now().toISOString(),
     };
     deps.logger.info('Restore drill finished', { ...outcome, errors: outcome.errors.length });
@@ -198,4 +210,35 @@ export async function dropDrillSchema(
     return finish(false, `DROP USER "${target}" CASCADE could not be sent: ${(error as Error).message}`);
   }
   return finish(true);
+}
+
+/**
+ * Removes the import's own log file and control table as the server cleanup would (by their names
+ * from this drill's job, never by pattern). What could not be removed is returned, not thrown: it is
+ * small, and the drill's verdict does not depend on it.
+ */
+async function removeImportJob(
+  deps: RestoreDrillDeps,
+  input: {
+    readonly drill: DrillStarted;
+    readonly serverCleanup: ServerCleanup;
+    readonly directory: string;
+    readonly remover: FileRemover;
+  },
+): Promise<string[]> {
+  const { owner, jobName, logFileName } = input.drill.job;
+  if (input.serverCleanup === 'off') return [];
+  const statements = [
+    ...(logFileName ? [removeFileStatement(input.directory, logFileName, input.remover)] : []),
+    ...(input.serverCleanup === 'files-and-control-table' ? [dropControlTableStatement(owner, jobName)] : []),
+  ];
+  if (statements.length === 0) return [];
+  try {
+    const results = await deps.sql.runSql(statements);
+    return results
+      .filter((result) => !result.ok && !ALREADY_GONE.includes(result.errorCode))
+      .map((result) => (result.ok ? result.statement : `${result.statement}: ${result.errorDetails}`));
+  } catch (error) {
+    return statements.map((statement) => `${statement}: ${(error as Error).message}`);
+  }
 }

@@ -26,7 +26,14 @@ export const handler = defineTask('Restore drill', PayloadSchema, async (payload
   }
   const ords = await ordsFor(binding, context);
   const deps = { ords, sql: ords, logger, now: () => new Date() };
-  if (payload.action === 'drop') return dropDrillSchema(deps, payload);
+  if (payload.action === 'drop') {
+    return dropDrillSchema(deps, {
+      ...payload,
+      serverCleanup: binding.serverCleanup,
+      directory: binding.export.datapumpDir,
+      remover: binding.autonomousDatabase ? 'dbms-cloud' : 'utl-file',
+    });
+  }
   return startRestoreDrill(deps, {
     database: payload.database,
     job: payload.job,

@@ -45,6 +45,8 @@ describe('restore drill through the synthesized state machine', () => {
     // AND the drill succeeded, its schema is gone, and it is recorded beside the manifest
     expect(drillOf(result)).toMatchObject({ succeeded: true, schemaDropped: true, tables: 7, rows: 215 });
     expect(users()).not.toContain('HR_DRILL');
+    // AND the import's own control table is dropped, as the cleanup drops the export's
+    expect(drillImport!.dropped).toBe(true);
     const folder = await newestFolder();
     expect(await readJson(`${folder}restore-drill.json`)).toMatchObject({
       succeeded: true,

@@ -156,3 +156,12 @@ describe('recordRestoreDrill', () => {
     });
   });
 });
+
+describe('isBackupFailure', () => {
+  it('counts every failed execution against its backup except a failed restore drill', async () => {
+    const { isBackupFailure } = await import('../../../functions/core/errors.js');
+    expect(isBackupFailure('ExportFailedError')).toBe(true);
+    expect(isBackupFailure(undefined)).toBe(true);
+    expect(isBackupFailure(ErrorName.RestoreDrillFailed)).toBe(false);
+  });
+});

@@ -104,6 +104,14 @@ const started: DrillStarted = {
   dbTimeAtStart: '2026-12-06T02:10:00',
 };
 
+const dropInput = (drill: DrillStarted, serverCleanup: 'off' | 'files-and-control-table' = 'off') => ({
+  database: 'orders',
+  drill,
+  serverCleanup,
+  directory: 'DATA_PUMP_DIR',
+  remover: 'utl-file' as const,
+});
+
 describe('startRestoreDrill', () => {
   it("imports this run's dump files with the drilled schema remapped to the drill schema", async () => {
     const { deps, imports } = fakes({});
@@ -154,7 +162,7 @@ describe('dropDrillSchema', () => {
   it('reads the verdict and counts with the export parser, then drops the schema the import created', async () => {
     const { deps, statements, users } = fakes({ users: { HR_DRILL: '2026-12-06T02:10:01' } });
 
-    const outcome = await dropDrillSchema(deps, { database: 'orders', drill: started });
+    const outcome = await dropDrillSchema(deps, dropInput(started));
 
     expect(outcome).toMatchObject({ verdict: 'succeeded', tables: 2, rows: 126, schemaDropped: true });
     expect(statements).toContain('DROP USER "HR_DRILL" CASCADE');
@@ -164,7 +172,7 @@ describe('dropDrillSchema', () => {
   it('never drops a schema created before the drill started', async () => {
     const { deps, statements, users } = fakes({ users: { HR_DRILL: '2026-12-06T02:09:59' } });
 
-    const outcome = await dropDrillSchema(deps, { database: 'orders', drill: started });
+    const outcome = await dropDrillSchema(deps, dropInput(started));
 
     expect(outcome.schemaDropped).toBe(false);
     expect(outcome.dropReason).toMatch(/before this drill started.*not the drill's own schema/);
@@ -177,7 +185,7 @@ describe('dropDrillSchema', () => {
       log: importLog('Job JOB stopped due to fatal error at Sun Dec 6 2026'),
     });
 
-    const outcome = await dropDrillSchema(deps, { database: 'orders', drill: started });
+    const outcome = await dropDrillSchema(deps, dropInput(started));
 
     expect(outcome).toMatchObject({ verdict: 'failed', schemaDropped: true });
     expect(statements.some((statement) => statement.startsWith('DROP'))).toBe(false);
@@ -189,7 +197,7 @@ describe('dropDrillSchema', () => {
     ]);
     const { deps } = fakes({ log, users: { HR_DRILL: '2026-12-06T02:10:01' } });
 
-    const outcome = await dropDrillSchema(deps, { database: 'orders', drill: started });
+    const outcome = await dropDrillSchema(deps, dropInput(started));
 
     expect(outcome.verdict).toBe('completed-with-errors');
     expect(outcome.errors).toEqual([expect.stringMatching(/^ORA-39083/)]);
@@ -204,7 +212,7 @@ describe('dropDrillSchema', () => {
     };
     const { deps } = fakes({ users: { HR_DRILL: '2026-12-06T02:10:01' }, dropError });
 
-    const outcome = await dropDrillSchema(deps, { database: 'orders', drill: started });
+    const outcome = await dropDrillSchema(deps, dropInput(started));
 
     expect(outcome).toMatchObject({ schemaDropped: false, dropReason: expect.stringMatching(/ORA-01031/) });
   });
@@ -212,8 +220,22 @@ describe('dropDrillSchema', () => {
   it('refuses a tampered drill schema name in the state', async () => {
     const { deps } = fakes({});
 
-    await expect(
-      dropDrillSchema(deps, { database: 'orders', drill: { ...started, targetSchema: 'SYS' } }),
-    ).rejects.toThrow(/Refusing "SYS"/);
+    await expect(dropDrillSchema(deps, dropInput({ ...started, targetSchema: 'SYS' }))).rejects.toThrow(
+      /Refusing "SYS"/,
+    );
+  });
+
+  it("removes the import's own log and control table as the server cleanup would", async () => {
+    const { deps, statements } = fakes({ users: { HR_DRILL: '2026-12-06T02:10:01' } });
+
+    const outcome = await dropDrillSchema(deps, dropInput(started, 'files-and-control-table'));
+
+    expect(outcome.importLeft).toBeUndefined();
+    expect(statements).toEqual(
+      expect.arrayContaining([
+        `BEGIN UTL_FILE.FREMOVE('DATA_PUMP_DIR', '${IMPORT_LOG}'); END;`,
+        `DROP TABLE "DBAPI_USER"."${IMPORT_JOB}" PURGE`,
+      ]),
+    );
   });
 });
