@@ -146,8 +146,6 @@ export async function runLocalBackup(options: LocalRunOptions = {}): Promise<Loc
     say('Synthesized the app; running its state machine locally');
 
     // The flags build this database's binding, as a deployment writes it into SSM.
-    const exportSpec = ExportSpecSchema.parse(options.exportSpec ?? { jobMode: 'SCHEMA' });
-    const username = (JSON.parse(options.secret ?? SIMULATOR_SECRET) as { username?: string }).username;
     const binding: DatabaseBindingInput = {
       database,
       ordsUrl,
@@ -155,10 +153,14 @@ export async function runLocalBackup(options: LocalRunOptions = {}): Promise<Loc
       export: (options.exportSpec ?? { jobMode: 'SCHEMA' }) as DatabaseBindingInput['export'],
       ...(options.restoreDrill
         ? {
-            restoreDrill: localRestoreDrill(options.restoreDrill, exportSpec, {
-              simulator: Boolean(simulator),
-              username,
-            }),
+            restoreDrill: localRestoreDrill(
+              options.restoreDrill,
+              ExportSpecSchema.parse(options.exportSpec ?? { jobMode: 'SCHEMA' }),
+              {
+                simulator: Boolean(simulator),
+                username: usernameOf(options.secret ?? SIMULATOR_SECRET),
+              },
+            ),
           }
         : {}),
       prefix: options.prefix ?? '',
@@ -375,6 +377,16 @@ async function readManifest(
     return JSON.parse(await object.Body!.transformToString()) as Manifest;
   } finally {
     client.destroy();
+  }
+}
+
+/** The Basic user of a secret's JSON text, or undefined (OAuth2, or not JSON: the run reports that). */
+function usernameOf(secret: string): string | undefined {
+  try {
+    const { username } = JSON.parse(secret) as { username?: unknown };
+    return typeof username === 'string' ? username : undefined;
+  } catch {
+    return undefined;
   }
 }
 

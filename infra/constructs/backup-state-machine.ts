@@ -251,7 +251,8 @@ export class BackupStateMachine extends Construct {
       causePath: '$.result.restoreDrill.cause',
     });
     const drillVerdict = new Choice(this, 'Restore drill succeeded?')
-      .when(Condition.isNotPresent('$.result.restoreDrill'), backupComplete)
+      // Not(IsPresent), not IsPresent false: the local engine reads IsPresent false as never true.
+      .when(Condition.not(Condition.isPresent('$.result.restoreDrill')), backupComplete)
       .when(Condition.booleanEquals('$.result.restoreDrill.succeeded', false), drillFailed)
       .otherwise(backupComplete);
     cleanUpServer.addCatch(drillVerdict, { errors: ['States.ALL'], resultPath: '$.result.serverCleanup' });

@@ -97,8 +97,9 @@ export function restoreDrillStates(scope: Construct, props: RestoreDrillStatesPr
 
   return (
     new Choice(scope, 'Restore drill?')
-      // Executions started before the field existed carry no restoreDrill.
-      .when(Condition.isNotPresent('$.run.restoreDrill'), next)
+      // Executions started before the field existed carry no restoreDrill. Not(IsPresent), not
+      // IsPresent false: the local engine reads IsPresent false as never true.
+      .when(Condition.not(Condition.isPresent('$.run.restoreDrill')), next)
       .when(Condition.booleanEquals('$.run.restoreDrill', true), start)
       .otherwise(next)
   );

@@ -31,7 +31,7 @@ describe('restore drill states', () => {
     expect(states.get('Restore drill?')).toEqual({
       Type: 'Choice',
       Choices: [
-        { Variable: '$.run.restoreDrill', IsPresent: false, Next: 'Clean up server' },
+        { Not: { Variable: '$.run.restoreDrill', IsPresent: true }, Next: 'Clean up server' },
         { Variable: '$.run.restoreDrill', BooleanEquals: true, Next: 'Start restore drill' },
       ],
       Default: 'Clean up server',
@@ -97,7 +97,7 @@ describe('restore drill states', () => {
     expect(states.get('Restore drill succeeded?')).toEqual({
       Type: 'Choice',
       Choices: [
-        { Variable: '$.result.restoreDrill', IsPresent: false, Next: 'Backup complete' },
+        { Not: { Variable: '$.result.restoreDrill', IsPresent: true }, Next: 'Backup complete' },
         { Variable: '$.result.restoreDrill.succeeded', BooleanEquals: false, Next: 'Restore drill failed' },
       ],
       Default: 'Backup complete',
