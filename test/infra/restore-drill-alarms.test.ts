@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseStack } from '../../infra/database-stack.js';
-import { configOf, type Json, logicalIdOf, type Synthesized, synthesize } from './synth.js';
+import { configOf, exampleConfig, type Json, logicalIdOf, type Synthesized, synthesize } from './synth.js';
 
 const database = (id: string, settings: Record<string, unknown> = {}) => ({
   id,
@@ -63,6 +63,17 @@ describe('RestoreDrillAlarms', () => {
       const properties = propertiesOf(alarm);
       expect(properties.AlarmActions).toHaveLength(1);
       expect(properties.OKActions).toEqual(properties.AlarmActions);
+    }
+  });
+
+  it('shows both alarms for the shipped example, whose orders database drills on Sundays', () => {
+    const example = synthesize(exampleConfig());
+    try {
+      const alarms = example.built.databaseStacks[0]!.drillAlarms;
+      expect([...alarms.failed.keys()]).toEqual(['orders']);
+      expect([...alarms.overdue.keys()]).toEqual(['orders']);
+    } finally {
+      example.cleanup();
     }
   });
 });
