@@ -6,6 +6,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { ExportSpecInput } from '../functions/core/export-spec.js';
 import type { ON_RUNNING_EXPORT, SERVER_CLEANUP } from '../functions/core/payloads.js';
+import type { RestoreDrillProps } from './restore-drill-settings.js';
 
 /**
  * The props of `OrdsDatapumpBackup` and of the databases it backs up. Typed CDK values (`ISecret`,
@@ -95,6 +96,12 @@ export interface DatabaseProps {
    * @default false
    */
   readonly autonomousDatabase?: boolean;
+  /**
+   * An opt-in restore drill: on its schedule, a backup imports its dump into a drill schema through
+   * ORDS, reads the import's verdict, then drops the drill schema (through REST-enabled SQL).
+   * @default - no drill
+   */
+  readonly restoreDrill?: RestoreDrillProps;
   /**
    * Whether the database is scheduled, alarmed and its secret readable. A disabled database gets
    * no resources, and can be enabled later without renaming anything.

@@ -22,6 +22,7 @@ export function bindingOf(path: string, database: ResolvedDatabase): DatabaseBin
     onRunningExport: database.onRunningExport,
     serverCleanup: database.serverCleanup,
     autonomousDatabase: database.autonomousDatabase,
+    ...(database.restoreDrill ? { restoreDrill: database.restoreDrill } : {}),
   };
   const checked = DatabaseBindingSchema.safeParse(binding);
   if (!checked.success) {

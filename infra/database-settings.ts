@@ -1,8 +1,9 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
-import type { ExportSpecInput } from '../functions/core/export-spec.js';
+import { type ExportSpecInput, ExportSpecSchema } from '../functions/core/export-spec.js';
 import type { ON_RUNNING_EXPORT, SERVER_CLEANUP } from '../functions/core/payloads.js';
 import type { DatabaseProps } from './backup-props.js';
+import { type ResolvedRestoreDrill, resolveRestoreDrill } from './restore-drill-settings.js';
 import { cronProblem, longestScheduleGapHours, timeZoneProblem } from './schedule-checks.js';
 
 /** The defaults of `DatabaseProps`, shared with the JSON configuration's defaults. */
@@ -57,6 +58,7 @@ export interface ResolvedDatabase {
   readonly onRunningExport: (typeof ON_RUNNING_EXPORT)[number];
   readonly serverCleanup: (typeof SERVER_CLEANUP)[number];
   readonly autonomousDatabase: boolean;
+  readonly restoreDrill?: ResolvedRestoreDrill;
   readonly enabled: boolean;
 }
 
@@ -79,6 +81,9 @@ export function resolveDatabase(path: string, props: DatabaseProps): ResolvedDat
     Duration.hours(
       defaultStaleAfterHours(cron, timeout.toHours({ integral: false }), new Date().getUTCFullYear()),
     );
+  const restoreDrill = props.restoreDrill
+    ? drillOf(where, props.restoreDrill, props.export ?? {})
+    : undefined;
   return {
     id: props.id,
     ordsUrl: props.ordsUrl,
@@ -93,6 +98,20 @@ export function resolveDatabase(path: string, props: DatabaseProps): ResolvedDat
     onRunningExport: props.onRunningExport ?? DATABASE_DEFAULTS.onRunningExport,
     serverCleanup: props.serverCleanup ?? DATABASE_DEFAULTS.serverCleanup,
     autonomousDatabase: props.autonomousDatabase ?? DATABASE_DEFAULTS.autonomousDatabase,
+    ...(restoreDrill ? { restoreDrill } : {}),
     enabled: props.enabled ?? DATABASE_DEFAULTS.enabled,
   };
+}
+
+/** The resolved drill, or an error naming the database; an invalid export is left to the binding check. */
+function drillOf(
+  where: string,
+  drill: NonNullable<DatabaseProps['restoreDrill']>,
+  exportSpec: ExportSpecInput,
+): ResolvedRestoreDrill | undefined {
+  const spec = ExportSpecSchema.safeParse(exportSpec);
+  if (!spec.success) return undefined;
+  const resolved = resolveRestoreDrill(drill, spec.data, DATABASE_DEFAULTS.schedule.timeZone);
+  if (resolved.problems.length > 0) throw new Error(`${where}: ${resolved.problems.join('; ')}`);
+  return resolved.drill;
 }

@@ -1,3 +1,4 @@
+import { Duration } from 'aws-cdk-lib';
 import type { IRole } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
@@ -8,9 +9,11 @@ import { BackupDashboards } from './constructs/backup-dashboards.js';
 import { DatabaseBindings } from './constructs/database-bindings.js';
 import { DatabaseSchedules } from './constructs/database-schedules.js';
 import { DatabaseSecrets } from './constructs/database-secrets.js';
+import { RestoreDrillAlarms } from './constructs/restore-drill-alarms.js';
 import { StaleBackupAlarms } from './constructs/stale-backup-alarms.js';
 import { bindingOf } from './database-binding.js';
 import type { ResolvedDatabase } from './database-settings.js';
+import { longestScheduleGapHours } from './schedule-checks.js';
 
 /** Properties of `OrdsDatapumpBackupDatabases`: what it needs of its `OrdsDatapumpBackup`. */
 export interface OrdsDatapumpBackupDatabasesProps {
@@ -51,6 +54,8 @@ export class OrdsDatapumpBackupDatabases extends Construct {
   readonly alarms: StaleBackupAlarms;
   /** The dashboards, one row per enabled database. */
   readonly dashboards: BackupDashboards;
+  /** Two alarms per enabled database with a restore drill: a drill failed, none succeeded in time. */
+  readonly drillAlarms: RestoreDrillAlarms;
   /** The ids of this slice's databases, enabled or not, in order. */
   readonly databaseIds: readonly string[];
 
@@ -81,6 +86,24 @@ export class OrdsDatapumpBackupDatabases extends Construct {
     });
     this.dashboards = new BackupDashboards(this, 'Dashboards', {
       databaseIds: enabled.map((database) => database.id),
+      namePrefix,
+    });
+    const year = new Date().getUTCFullYear();
+    this.drillAlarms = new RestoreDrillAlarms(this, 'RestoreDrillAlarms', {
+      drills: enabled.flatMap((database) =>
+        database.restoreDrill
+          ? [
+              {
+                id: database.id,
+                // A drill cron that starts fewer than twice in two years: a year between drills.
+                cadence: Duration.hours(
+                  longestScheduleGapHours(database.restoreDrill.schedule.cron, year) ?? 8784,
+                ),
+              },
+            ]
+          : [],
+      ),
+      topic: props.alarmTopic,
       namePrefix,
     });
   }

@@ -5,12 +5,14 @@ import { join, resolve } from 'node:path';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
 import { bindingParameterName, type DatabaseBindingInput } from '../functions/core/binding.js';
+import { ExportSpecSchema } from '../functions/core/export-spec.js';
 import { readableCause } from '../functions/core/lambda-cause.js';
 import type { Manifest } from '../functions/core/manifest.js';
 import { type ExecutionInput, ExecutionInputSchema, parsePayload } from '../functions/core/payloads.js';
 import { type OrdsSimulator, type SimulatorOptions, startOrdsSimulator } from '../simulator/index.js';
 import { type LocalAwsServer, startLocalAwsServer } from './aws-server.js';
 import { type LocalDefinition, synthesizeDefinition, type TemplateFunction } from './definition.js';
+import { localRestoreDrill } from './local-drill.js';
 import { bindHandlers } from './local-handlers.js';
 import { assertSupportedNode } from './node-version.js';
 import { startOutageProxy } from './outage-proxy.js';
@@ -52,6 +54,10 @@ export interface LocalRunOptions {
   readonly onRunningExport?: 'fail' | 'adopt';
   /** Leave this run's files and control table on the database server (`serverCleanup: off`). @default false */
   readonly keepServerFiles?: boolean;
+  /**
+   * Run a restore drill in this run, into this new schema (dropped afterwards). @default - no drill
+   */
+  readonly restoreDrill?: string;
   /** The execution's name. @default `<database>_local-<start time>-<random>` */
   readonly executionName?: string;
   /**
@@ -145,6 +151,18 @@ export async function runLocalBackup(options: LocalRunOptions = {}): Promise<Loc
       ordsUrl,
       secretId,
       export: (options.exportSpec ?? { jobMode: 'SCHEMA' }) as DatabaseBindingInput['export'],
+      ...(options.restoreDrill
+        ? {
+            restoreDrill: localRestoreDrill(
+              options.restoreDrill,
+              ExportSpecSchema.parse(options.exportSpec ?? { jobMode: 'SCHEMA' }),
+              {
+                simulator: Boolean(simulator),
+                username: usernameOf(options.secret ?? SIMULATOR_SECRET),
+              },
+            ),
+          }
+        : {}),
       prefix: options.prefix ?? '',
       pollSeconds: options.pollSeconds ?? (simulator ? 2 : 30),
       timeoutSeconds: 12 * 3600,
@@ -155,7 +173,11 @@ export async function runLocalBackup(options: LocalRunOptions = {}): Promise<Loc
     };
     const input = parsePayload(
       ExecutionInputSchema,
-      { database, scheduledTime: new Date(started).toISOString() },
+      {
+        database,
+        scheduledTime: new Date(started).toISOString(),
+        ...(options.restoreDrill ? { restoreDrill: true } : {}),
+      },
       'The local run',
     );
 
@@ -355,6 +377,16 @@ async function readManifest(
     return JSON.parse(await object.Body!.transformToString()) as Manifest;
   } finally {
     client.destroy();
+  }
+}
+
+/** The Basic user of a secret's JSON text, or undefined (OAuth2, or not JSON: the run reports that). */
+function usernameOf(secret: string): string | undefined {
+  try {
+    const { username } = JSON.parse(secret) as { username?: unknown };
+    return typeof username === 'string' ? username : undefined;
+  } catch {
+    return undefined;
   }
 }
 

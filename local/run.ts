@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { describeCleanup } from './describe-cleanup.js';
 import { formatBytes, parseBytes } from './format.js';
+import { describeRestoreDrill } from './local-drill.js';
 import { type LocalRunOptions, runLocalBackup } from './local-run.js';
 
 /**
@@ -24,6 +25,8 @@ const USAGE = `Usage: npm start -- [options]
   --accept-completed-with-errors   count "completed with N error(s)" as success
   --keep-server-files         leave this run's dump and log files and its control table on the
                               database server (default: removed through REST-enabled SQL, as deployed)
+  --restore-drill SCHEMA      after the manifest, import the dump into the new schema SCHEMA (remapped
+                              from the first exported schema), check the import log, then drop SCHEMA
   --ords-outage-seconds N     once the export has started, play an ORDS outage of N seconds
                               (503s, then refused connections) through a local proxy
   --json                      print the manifest as one JSON line, last on stdout
@@ -46,6 +49,7 @@ const USAGE = `Usage: npm start -- [options]
   --sim-ignore-keep-master    drop a successful job when it ends, as ORDS before 25.x may
   --sim-serve-dropped-files   serve a dropped job's files by name (with --sim-ignore-keep-master)
   --sim-no-rest-sql           REST-enabled SQL is off (…/_/sql answers 404): cleanup cannot run
+  --sim-import-outcome OUTCOME  how the drill's import ends: success | errors | fatal (default success)
   -h, --help`;
 
 async function main(): Promise<number> {
@@ -62,6 +66,7 @@ async function main(): Promise<number> {
       'max-invocation-seconds': { type: 'string' },
       'accept-completed-with-errors': { type: 'boolean' },
       'keep-server-files': { type: 'boolean' },
+      'restore-drill': { type: 'string' },
       'ords-outage-seconds': { type: 'string' },
       json: { type: 'boolean' },
       verbose: { type: 'boolean' },
@@ -81,6 +86,7 @@ async function main(): Promise<number> {
       'sim-ignore-keep-master': { type: 'boolean' },
       'sim-serve-dropped-files': { type: 'boolean' },
       'sim-no-rest-sql': { type: 'boolean' },
+      'sim-import-outcome': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -105,6 +111,7 @@ async function main(): Promise<number> {
     maxInvocationSeconds: optionalNumber('--max-invocation-seconds', values['max-invocation-seconds']),
     acceptCompletedWithErrors: values['accept-completed-with-errors'],
     keepServerFiles: values['keep-server-files'],
+    restoreDrill: values['restore-drill'],
     ...(values['ords-outage-seconds'] !== undefined
       ? { ordsOutage: { seconds: optionalNumber('--ords-outage-seconds', values['ords-outage-seconds'])! } }
       : {}),
@@ -114,6 +121,11 @@ async function main(): Promise<number> {
   };
   const result = await runLocalBackup(options);
 
+  if (result.status !== 'SUCCEEDED' && result.error === 'RestoreDrillFailedError') {
+    console.error(`\nBackup stored, but its restore drill FAILED after ${result.durationSeconds} s:`);
+    console.error(result.cause);
+    return 1;
+  }
   if (result.status !== 'SUCCEEDED') {
     console.error(`\nBackup FAILED after ${result.durationSeconds} s: ${result.error}`);
     console.error(result.cause);
@@ -135,8 +147,10 @@ async function main(): Promise<number> {
     }
     say(`  total    ${formatBytes(manifest.totalBytes)}`);
   }
+  for (const line of describeRestoreDrill(result.output)) say(line);
   for (const line of describeCleanup(result.output)) say(line);
-  if (json) console.log(JSON.stringify(manifest));
+  const drill = (result.output as { restoreDrill?: unknown } | undefined)?.restoreDrill;
+  if (json) console.log(JSON.stringify(drill ? { ...manifest, restoreDrill: drill } : manifest));
   return 0;
 }
 
@@ -175,6 +189,7 @@ function simulatorOptions(values: Record<string, string | boolean | undefined>) 
     ...(values['sim-ignore-keep-master'] ? { ignoreKeepMaster: true } : {}),
     ...(values['sim-serve-dropped-files'] ? { servesDroppedJobFiles: true } : {}),
     ...(values['sim-no-rest-sql'] ? { restSql: false } : {}),
+    ...(text('sim-import-outcome') ? { importOutcome: text('sim-import-outcome') as never } : {}),
   };
 }
 

@@ -4,6 +4,7 @@
  * end-to-end tests and the benchmark use it. See README.md in this folder.
  */
 
+export type { SimulatedUser } from './database-users.js';
 export { BLOCK_BYTES, CHUNK_BYTES, fileContent, fileSha256 } from './file-content.js';
 export {
   defaultFileTemplate,
@@ -14,7 +15,7 @@ export {
   type SimulatedFileView,
   type SimulatedJobView,
 } from './job-store.js';
-export { finalLogLine, oracleElapsed, oracleLogTime, oracleLogTimeJa } from './log-text.js';
+export { EXPORTED_SCHEMA, finalLogLine, oracleElapsed, oracleLogTime, oracleLogTimeJa } from './log-text.js';
 export { type OrdsSimulator, type RecordedRequest, startOrdsSimulator } from './ords-simulator.js';
 export { type InjectedSqlError, type SqlError, splitScript } from './rest-sql.js';
 export {

@@ -1,3 +1,5 @@
+import type { DatabaseUsers } from './database-users.js';
+import { type ImportedSchema, planImport } from './import-plan.js';
 import { finalLogLine, type LogSubject, logText } from './log-text.js';
 import type { SqlError } from './rest-sql.js';
 import type { JobOutcome, LogLanguage, SimulatorOptions } from './simulator-options.js';
@@ -83,6 +85,9 @@ export interface SimulatedJob {
   /** Single-job GETs answered since the job finished. */
   pollsFinished: number;
   readonly requestBody: Readonly<Record<string, unknown>>;
+  /** An import's schemas (source → target) and the ORA- lines its log carries. */
+  readonly imports?: readonly ImportedSchema[];
+  readonly notes?: readonly string[];
   polls: number;
   finishedAt: Date | null;
   dropped: boolean;
@@ -152,7 +157,10 @@ export class JobStore {
   /** Files removed through REST-enabled SQL, as `DIRECTORY/name`: their downloads answer 404. */
   private readonly removed = new Set<string>();
 
-  constructor(private readonly options: () => SimulatorOptions) {}
+  constructor(
+    private readonly options: () => SimulatorOptions,
+    private readonly users: DatabaseUsers,
+  ) {}
 
   /** Whether a file of a job was removed from its directory. */
   isRemoved(job: SimulatedJob, fileName: string): boolean {
@@ -292,6 +300,7 @@ export class JobStore {
 
     let outcome: JobOutcome = 'success';
     let dumpFiles: DumpFile[] = [];
+    let imported: { schemas: readonly ImportedSchema[]; notes: readonly string[] } | undefined;
     if (operation === 'EXPORT') {
       const first = dumpFileNames(template, 1)[0] ?? template;
       if (existing.length > 0) {
@@ -315,6 +324,11 @@ export class JobStore {
       return fail(
         `ORA-39001: invalid argument value\nORA-39000: bad dump file specification\nORA-31640: unable to open dump file "${path(first)}" for read\nORA-27037: unable to obtain file status`,
       );
+    } else {
+      const plan = planImport(body, options.importOutcome, this.users, now);
+      if (!plan.ok) return fail(plan.message);
+      outcome = plan.outcome;
+      imported = { schemas: plan.schemas, notes: plan.notes };
     }
 
     const job: SimulatedJob = {
@@ -341,6 +355,7 @@ export class JobStore {
       endStateInState: options.endStateInState,
       pollsFinished: 0,
       requestBody: body,
+      ...(imported ? { imports: imported.schemas, notes: imported.notes } : {}),
       polls: 0,
       finishedAt: null,
       dropped: false,
@@ -456,6 +471,8 @@ export class JobStore {
       dumpFilePaths: job.dumpFiles.map((file) => `${this.options().directoryPath}${file.name}`),
       startedAt: job.createdAt,
       language: job.language,
+      ...(job.imports ? { imports: job.imports } : {}),
+      ...(job.notes ? { notes: job.notes } : {}),
     };
   }
 }

@@ -17,7 +17,14 @@ export interface LogSubject {
   readonly dumpFilePaths: readonly string[];
   readonly startedAt: Date;
   readonly language: LogLanguage;
+  /** An import's schemas: the tables of each `source` are logged as imported into its `target`. */
+  readonly imports?: ReadonlyArray<{ readonly source: string; readonly target: string }>;
+  /** ORA- lines an import writes before its tables (a schema not in the dump, a user that exists). */
+  readonly notes?: readonly string[];
 }
+
+/** The schema whose tables every simulated export writes (and every import of its dump reads). */
+export const EXPORTED_SCHEMA = 'HR';
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -141,10 +148,10 @@ const TABLES: ReadonlyArray<readonly [string, string, number]> = [
   ['REGIONS', '5.546 KB', 4],
 ];
 
-function tableLines(verb: 'exported' | 'imported'): string[] {
+function tableLines(verb: 'exported' | 'imported', schema: string = EXPORTED_SCHEMA): string[] {
   return TABLES.map(
     ([table, size, rows]) =>
-      `. . ${verb} ${`"HR"."${table}"`.padEnd(40)}${size.padStart(10)}${String(rows).padStart(8)} rows`,
+      `. . ${verb} ${`"${schema}"."${table}"`.padEnd(40)}${size.padStart(10)}${String(rows).padStart(8)} rows`,
   );
 }
 
@@ -219,7 +226,40 @@ function importBody(subject: LogSubject, finished: boolean): string[] {
   const { master, starting } = jobLines(subject);
   const paths = objectPaths(subject.jobMode);
   if (!finished) return [master, starting, ...paths.slice(0, 2)];
-  return [master, starting, ...paths, ...tableLines('imported')];
+  const targets = subject.imports ?? [{ source: EXPORTED_SCHEMA, target: EXPORTED_SCHEMA }];
+  const imported = targets.flatMap(({ target }) => tableLines('imported', target));
+  const notes = subject.notes ?? [];
+  switch (subject.outcome) {
+    case 'success':
+      return [master, starting, ...notes, ...paths, ...imported];
+    case 'errors':
+      return [
+        master,
+        starting,
+        ...notes,
+        ...paths,
+        ...imported,
+        ...(notes.length > 0
+          ? []
+          : [
+              'ORA-39083: Object type PROCEDURE:"HR"."ADD_JOB_HISTORY" failed to create with error:',
+              'ORA-01031: insufficient privileges',
+            ]),
+      ];
+    case 'stopped':
+      return [master, starting, ...notes, ...paths, ...imported.slice(0, 3)];
+    case 'fatal':
+    case 'no-log':
+      return [
+        master,
+        starting,
+        ...notes,
+        ...paths.slice(0, Math.ceil(paths.length / 2)),
+        'ORA-39126: Worker unexpected fatal error in KUPW$WORKER.LOAD_METADATA [TABLE_DATA:"HR"."EMPLOYEES"]',
+        'ORA-01653: unable to extend table HR.EMPLOYEES by 128 in tablespace USERS',
+        ...STACK,
+      ];
+  }
 }
 
 /**

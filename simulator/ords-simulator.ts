@@ -2,12 +2,13 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Authenticator, BASIC_CHALLENGE } from './authenticator.js';
+import { DatabaseUsers, oracleIsoTime, type SimulatedUser } from './database-users.js';
 import { type ContentSource, contentSource } from './file-content.js';
 import { type ApiUrls, jobJson, jobUrl } from './job-json.js';
 import { JobStore, type SimulatedJob, type SimulatedJobView } from './job-store.js';
 import { noiseJobs } from './list-noise.js';
 import { errorBody, etagOf, sendJson, sendText } from './responses.js';
-import { runScript } from './rest-sql.js';
+import { runScript, type SqlDatabase } from './rest-sql.js';
 import {
   defaultSimulatorOptions,
   type JobOutcome,
@@ -48,6 +49,8 @@ export interface OrdsSimulator {
   readonly requests: RecordedRequest[];
   /** Every job created so far (dropped ones too), brought up to date with the clock. */
   jobs(): SimulatedJobView[];
+  /** The database's users now (ALL_USERS): `databaseUsers` plus the schemas imports created. */
+  users(): SimulatedUser[];
   /** Closes the server and every open connection (keep-alive, hanging POSTs, running downloads). */
   stop(): Promise<void>;
 }
@@ -139,7 +142,18 @@ export async function startOrdsSimulator(initial: Partial<SimulatorOptions> = {}
   let options: SimulatorOptions = { ...defaultSimulatorOptions(), ...initial };
   validateSimulatorOptions(options);
   const current = () => options;
-  const store = new JobStore(current);
+  const users = new DatabaseUsers(options.databaseUsers);
+  const store = new JobStore(current, users);
+  const database: SqlDatabase = {
+    removeFile: (directory, fileName) => store.removeFile(directory, fileName),
+    dropTable: (caller, owner, table) => store.dropTable(caller, owner, table),
+    hasDirectory: (directory) => store.hasDirectory(directory),
+    queryUser: (username) => {
+      const created = users.find(username)?.created;
+      return { dbTime: oracleIsoTime(options.now()), created: created ? oracleIsoTime(created) : null };
+    },
+    dropUser: (caller, username) => users.drop(caller, username),
+  };
   const requests: RequestRecord[] = [];
   const timers = new Set<NodeJS.Timeout>();
   let transientRemaining = 0;
@@ -333,7 +347,7 @@ export async function startOrdsSimulator(initial: Partial<SimulatorOptions> = {}
         `Content-Type ${type || 'none'} is not supported: use application/sql or application/json`,
       );
     }
-    sendOk(exchange, 200, runScript(script, caller, store, options.restSqlError));
+    sendOk(exchange, 200, runScript(script, caller, database, options.restSqlError));
   };
 
   const token = (exchange: Exchange) => {
@@ -568,6 +582,7 @@ export async function startOrdsSimulator(initial: Partial<SimulatorOptions> = {}
     },
     requests,
     jobs: () => store.views(),
+    users: () => users.list(),
     async stop() {
       for (const timer of timers) clearTimeout(timer);
       timers.clear();

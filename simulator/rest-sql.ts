@@ -1,10 +1,11 @@
 /**
  * REST-enabled SQL (`POST …/_/sql`) as ORDS answers it, for exactly the statements this project sends:
- * remove a file from a directory object (`UTL_FILE.FREMOVE`, `DBMS_CLOUD.DELETE_FILE`) and drop a
- * Data Pump control table (`DROP TABLE "OWNER"."JOB" PURGE`), and the doctor's directory check (a
- * block that counts the directory in ALL_DIRECTORIES and raises its error when it is not there).
- * Every other statement fails with
- * ORA-00900. A failed statement does not fail the answer: it is 200, with `errorCode` and
+ * remove a file from a directory object (`UTL_FILE.FREMOVE`, `DBMS_CLOUD.DELETE_FILE`), drop a
+ * Data Pump control table (`DROP TABLE "OWNER"."JOB" PURGE`), the doctor's directory check (a
+ * block that counts the directory in ALL_DIRECTORIES and raises its error when it is not there), and
+ * for restore drills read a user's creation time with the database clock (the query of
+ * `functions/core/restore-drill-sql.ts`) and drop a drill schema (`DROP USER "NAME" CASCADE`).
+ * Every other statement fails with ORA-00900. A failed statement does not fail the answer: it is 200, with `errorCode` and
  * `errorDetails` in the statement's item.
  */
 
@@ -22,11 +23,15 @@ export interface SqlDatabase {
   dropTable(caller: string, owner: string, table: string): SqlError | null;
   /** Whether a directory object exists and the user may use it (is listed in ALL_DIRECTORIES). */
   hasDirectory(directory: string): boolean;
+  /** The database clock and a user's creation time (`YYYY-MM-DDTHH24:MI:SS`), null when there is no such user. */
+  queryUser(username: string): { readonly dbTime: string; readonly created: string | null };
+  /** Drops a user and its objects as `caller`; an error when it does not exist. */
+  dropUser(caller: string, username: string): SqlError | null;
 }
 
 /** An error the simulator answers for every statement of one kind (a missing grant, say). */
 export interface InjectedSqlError extends SqlError {
-  readonly statement: 'remove-file' | 'drop-table';
+  readonly statement: 'remove-file' | 'drop-table' | 'query-user' | 'drop-user';
 }
 
 const FREMOVE = /^BEGIN\s+UTL_FILE\.FREMOVE\s*\(\s*'([^']*)'\s*,\s*'([^']*)'\s*\)\s*;\s*END\s*;$/i;
@@ -36,6 +41,12 @@ const DROP_TABLE = /^DROP\s+TABLE\s+"([^"]+)"\."([^"]+)"\s+PURGE$/i;
 /** `DECLARE n …; BEGIN SELECT COUNT(*) INTO n FROM all_directories WHERE directory_name = 'D'; IF n = 0 THEN RAISE_APPLICATION_ERROR(-20001, '…'); END IF; END;` */
 const DIRECTORY_CHECK =
   /^DECLARE\s+n\s+PLS_INTEGER;\s*BEGIN\s+SELECT\s+COUNT\(\*\)\s+INTO\s+n\s+FROM\s+all_directories\s+WHERE\s+directory_name\s*=\s*'([^']*)'\s*;\s*IF\s+n\s*=\s*0\s+THEN\s+RAISE_APPLICATION_ERROR\s*\(\s*-(20\d{3})\s*,\s*'([^']*)'\s*\)\s*;\s*END\s+IF\s*;\s*END\s*;$/i;
+const ISO = `'YYYY-MM-DD"T"HH24:MI:SS'`;
+const QUERY_USER = new RegExp(
+  `^SELECT\\s+TO_CHAR\\(\\s*SYSDATE\\s*,\\s*${ISO}\\s*\\)\\s+AS\\s+db_time\\s*,\\s*\\(\\s*SELECT\\s+TO_CHAR\\(\\s*created\\s*,\\s*${ISO}\\s*\\)\\s+FROM\\s+all_users\\s+WHERE\\s+username\\s*=\\s*'([^']*)'\\s*\\)\\s+AS\\s+created\\s+FROM\\s+dual$`,
+  'i',
+);
+const DROP_USER = /^DROP\s+USER\s+"([^"]+)"\s+CASCADE$/i;
 
 /** One statement of a script and the lines it spans (1-based). */
 interface ScriptStatement {
@@ -85,7 +96,7 @@ export function runScript(
       statementPos: { startLine: statement.startLine, endLine: statement.endLine },
       statementText: statement.text,
     };
-    const { type, error, response } = execute(statement.text, caller, database, injected);
+    const { type, error, response, rows } = execute(statement.text, caller, database, injected);
     if (error) {
       return {
         ...base,
@@ -98,6 +109,22 @@ export function runScript(
         result: 0,
       };
     }
+    if (rows) {
+      const metadata = Object.keys(rows[0] ?? {}).map((name) => ({
+        columnName: name.toUpperCase(),
+        jsonColumnName: name,
+        columnTypeName: 'VARCHAR2',
+      }));
+      const resultSet = {
+        metadata,
+        items: rows,
+        hasMore: false,
+        limit: 10_000,
+        offset: 0,
+        count: rows.length,
+      };
+      return { ...base, statementType: type, response: [], result: 0, resultSet };
+    }
     return { ...base, statementType: type, response: [response], result: 0 };
   });
   return { env: { defaultTimeZone: 'UTC' }, items };
@@ -108,7 +135,19 @@ function execute(
   caller: string,
   database: SqlDatabase,
   injected: InjectedSqlError | undefined,
-): { type: string; error: SqlError | null; response: string } {
+): { type: string; error: SqlError | null; response: string; rows?: Array<Record<string, unknown>> } {
+  const query = QUERY_USER.exec(text);
+  if (query) {
+    if (injected?.statement === 'query-user') return { type: 'query', error: injected, response: '' };
+    const { dbTime, created } = database.queryUser(query[1] ?? '');
+    return { type: 'query', error: null, response: '', rows: [{ db_time: dbTime, created }] };
+  }
+  const dropUser = DROP_USER.exec(text);
+  if (dropUser) {
+    const name = dropUser[1] ?? '';
+    const error = injected?.statement === 'drop-user' ? injected : database.dropUser(caller, name);
+    return { type: 'ddl', error, response: '\nUser dropped.\n\n' };
+  }
   const remove = FREMOVE.exec(text) ?? DELETE_FILE.exec(text);
   if (remove) {
     const error =

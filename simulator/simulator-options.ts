@@ -201,6 +201,17 @@ export interface SimulatorOptions {
    * @default undefined
    */
   readonly restSqlError: InjectedSqlError | undefined;
+  /**
+   * How every import job ends ('errors': completed with errors, 'fatal': stopped due to fatal error).
+   * An import into a user that exists already, or of a schema not in the dump, completes with errors
+   * anyway. @default 'success'
+   */
+  readonly importOutcome: JobOutcome;
+  /**
+   * The database's users before any import (ALL_USERS); an import creates its remapped targets, and
+   * `DROP USER … CASCADE` removes one. @default ['SYS', 'SYSTEM', 'HR', 'DBAPI_USER']
+   */
+  readonly databaseUsers: readonly string[];
 }
 
 /** The defaults of every switch. */
@@ -255,6 +266,8 @@ export function defaultSimulatorOptions(): SimulatorOptions {
     servesDroppedJobFiles: false,
     restSql: true,
     restSqlError: undefined,
+    importOutcome: 'success',
+    databaseUsers: ['SYS', 'SYSTEM', 'HR', 'DBAPI_USER'],
   };
 }
 

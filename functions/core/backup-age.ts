@@ -5,6 +5,7 @@ import { LastBackupSchema } from './last-backup.js';
 import { lastBackupKey } from './naming.js';
 import type { Logger } from './ords/ords-api.js';
 import { DATABASE_ID, KEY_PREFIX } from './payloads.js';
+import { restoreDrillAgeHours } from './restore-drill-age.js';
 
 /**
  * "Check backup age": for every database bound at deploy time, the hours since its last verified
@@ -27,6 +28,11 @@ export interface CheckBackupAgeDeps {
   readonly now: () => Date;
   /** Records the age of one database (the HoursSinceLastBackup metric). */
   readonly publish: (database: string, hours: number) => void;
+  /**
+   * Records the hours since a drilling database's last successful restore drill
+   * (HoursSinceLastRestoreDrill). @default - drill ages are not read
+   */
+  readonly publishDrillAge?: (database: string, hours: number) => void;
 }
 
 /** The age of one database's last verified backup. */
@@ -60,6 +66,10 @@ export async function checkBackupAge(deps: CheckBackupAgeDeps): Promise<BackupAg
       const age = await ageOf(deps, path, parameter);
       deps.publish(age.database, age.hoursSinceLastBackup);
       ages.push(age);
+      if (deps.publishDrillAge) {
+        const drillHours = await restoreDrillAgeHours(deps, age.database, parameter);
+        if (drillHours !== null) deps.publishDrillAge(age.database, drillHours);
+      }
     } catch (error) {
       const problem = (error as Error).message;
       deps.logger.error('Backup age not published', { parameter: parameter.Name }, { error: problem });

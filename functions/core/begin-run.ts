@@ -9,6 +9,7 @@ import {
   type StartExportPayload,
   type StartedRun,
 } from './payloads.js';
+import { isDrillDue, type LastRestoreDrill } from './restore-drill-record.js';
 import type { LockRequest } from './run-lock.js';
 import { startExport } from './start-export.js';
 
@@ -21,6 +22,11 @@ export interface BeginRunDeps {
   readonly now: () => Date;
   /** Waits between job list reads while looking for a job a lost POST may have created. */
   readonly sleep: (milliseconds: number) => Promise<void>;
+  /**
+   * The database's last restore drill record (`last-restore-drill.json`), read only for a database
+   * with a drill. @default - none is read: a drill is due
+   */
+  readonly lastRestoreDrill?: (binding: DatabaseBinding) => Promise<LastRestoreDrill | null>;
 }
 
 /**
@@ -31,6 +37,22 @@ export interface BeginRunDeps {
 export async function beginRun(deps: BeginRunDeps, payload: StartExportPayload): Promise<StartedRun> {
   const input = parseExecutionInput(payload.input);
   const binding = await deps.binding(input.database);
+  if (input.restoreDrill && !binding.restoreDrill) {
+    throw new InvalidInputError(
+      `The execution input asks for a restore drill, but database "${binding.database}" has none: ` +
+        'configure restoreDrill for it (its target schema is fixed at deploy time), or start the run ' +
+        `with {"database":"${binding.database}"}`,
+    );
+  }
+  const scheduledTime = input.scheduledTime ?? payload.executionStartTime;
+  const restoreDrill = binding.restoreDrill
+    ? isDrillDue(
+        binding.restoreDrill,
+        (await deps.lastRestoreDrill?.(binding)) ?? null,
+        new Date(scheduledTime),
+        input.restoreDrill === true,
+      )
+    : false;
   await deps.lock({
     database: binding.database,
     executionArn: payload.executionArn,
@@ -52,8 +74,9 @@ export async function beginRun(deps: BeginRunDeps, payload: StartExportPayload):
     pollSeconds: input.pollSeconds ?? binding.pollSeconds,
     acceptCompletedWithErrors: binding.acceptCompletedWithErrors,
     // Always a string: a JSONPath to a missing field would fail the execution in "Write manifest".
-    scheduledTime: input.scheduledTime ?? payload.executionStartTime,
+    scheduledTime,
     startedBy: input.scheduledTime === undefined ? 'hand' : 'schedule',
+    restoreDrill,
   };
 }
 

@@ -10,6 +10,7 @@ import {
   ON_RUNNING_EXPORT,
   SERVER_CLEANUP,
 } from './payloads.js';
+import { RestoreDrillBindingSchema } from './restore-drill-payloads.js';
 
 /**
  * A database's binding: where its ORDS is, which secret holds its credentials, where its backups go
@@ -32,6 +33,8 @@ export const DatabaseBindingSchema = z.strictObject({
   serverCleanup: z.enum(SERVER_CLEANUP).default('files-and-control-table'),
   /** Autonomous Database: files are removed with DBMS_CLOUD.DELETE_FILE instead of UTL_FILE.FREMOVE. */
   autonomousDatabase: z.boolean().default(false),
+  /** The database's restore drill, when it has one: when it is due, what it imports, into which schema. */
+  restoreDrill: RestoreDrillBindingSchema.optional(),
 });
 export type DatabaseBinding = z.output<typeof DatabaseBindingSchema>;
 /** What the deployment writes: the export spec in its configuration form (defaults not applied). */

@@ -2,7 +2,7 @@ import type { ExportedObjects } from './payloads.js';
 
 /**
  * Reading what a Data Pump export wrote, from the `. . exported "HR"."EMPLOYEES"  17.08 KB  107 rows`
- * lines of its log: the schemas seen, with counts of tables and rows. Only names and counts leave
+ * lines of its log (or what an import loaded, from its `. . imported …` lines): the schemas seen, with counts of tables and rows. Only names and counts leave
  * this function, capped, so the summary fits in a Step Functions payload (256 KiB for the whole state).
  */
 
@@ -15,7 +15,7 @@ export const MAX_EXPORTED_SCHEMAS = 100;
  * `:"P1"` after the table; the size unit may be B, KB, MB, GB or TB.
  */
 const EXPORTED_LINE =
-  /^\.\s+\.\s+(?:exported\s+)?"([^"]+)"\."([^"]+)"(?::"[^"]+")?\s+[\d.,]+\s*[KMGT]?B\s+(\d+)\s*(?:rows?\b|行)/i;
+  /^\.\s+\.\s+(?:(?:exported|imported)\s+)?"([^"]+)"\."([^"]+)"(?::"[^"]+")?\s+[\d.,]+\s*[KMGT]?B\s+(\d+)\s*(?:rows?\b|行)/i;
 
 /** The schemas, tables and rows an export log reports as exported. */
 export function parseExportedObjects(text: string): ExportedObjects {

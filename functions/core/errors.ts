@@ -48,6 +48,8 @@ export const ErrorName = {
   DatabaseBusy: 'DatabaseBusyError',
   /** A different manifest already exists where this run's would go: never overwritten. */
   ManifestExists: 'ManifestExistsError',
+  /** A restore drill could not import the dump, or could not drop its schema: the backup stays stored. */
+  RestoreDrillFailed: 'RestoreDrillFailedError',
 } as const;
 
 export type ErrorNameValue = (typeof ErrorName)[keyof typeof ErrorName];
@@ -199,4 +201,19 @@ export class ManifestExistsError extends BackupError {
   constructor(message: string, options?: ErrorOptions) {
     super(ErrorName.ManifestExists, message, options);
   }
+}
+
+/** A restore drill failed (refused to start, import failed, schema not dropped); the backup is kept. */
+export class RestoreDrillFailedError extends BackupError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(ErrorName.RestoreDrillFailed, message, options);
+  }
+}
+
+/**
+ * Whether a failed execution's error means its backup failed. A failed restore drill does not: the
+ * backup is stored and counted (BackupSucceeded 1) before the drill runs.
+ */
+export function isBackupFailure(error: string | null | undefined): boolean {
+  return error?.trim() !== ErrorName.RestoreDrillFailed;
 }

@@ -37,6 +37,8 @@ export const ExecutionInputSchema = z.strictObject({
   scheduledTime: z.iso.datetime({ offset: true }).optional(),
   /** Per-run override of the database's poll interval: changes how often, never where. */
   pollSeconds: z.number().int().min(1).max(3600).optional(),
+  /** Run the database's restore drill in this run even if none is due (only where one is configured). */
+  restoreDrill: z.literal(true).optional(),
 });
 export type ExecutionInput = z.output<typeof ExecutionInputSchema>;
 
@@ -108,6 +110,8 @@ export interface StartedRun {
   readonly scheduledTime: string;
   /** Whether a schedule started the run (its input carries `scheduledTime`) or a person did. */
   readonly startedBy: StartedBy;
+  /** Whether this run imports its dump into the database's drill schema after the manifest. */
+  readonly restoreDrill: boolean;
 }
 
 /** Who started a run. */

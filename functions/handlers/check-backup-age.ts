@@ -2,11 +2,12 @@ import { type BackupAgeReport, checkBackupAge } from '../core/backup-age.js';
 import { s3Client, ssmClient } from '../shared/clients.js';
 import { requiredEnv } from '../shared/env.js';
 import { logger } from '../shared/logger.js';
-import { recordBackupAge } from '../shared/metrics.js';
+import { recordBackupAge, recordRestoreDrillAge } from '../shared/metrics.js';
 
 /**
  * "Check backup age": invoked hourly by an EventBridge rule; publishes HoursSinceLastBackup for
- * every database bound under DATABASE_PARAMETER_PATH, which the stale-backup alarms watch.
+ * every database bound under DATABASE_PARAMETER_PATH, which the stale-backup alarms watch, and
+ * HoursSinceLastRestoreDrill for those with a restore drill.
  */
 export const handler = async (): Promise<{ readonly databases: number; readonly problems: number }> => {
   logger.resetKeys();
@@ -20,6 +21,7 @@ export const handler = async (): Promise<{ readonly databases: number; readonly 
       logger,
       now: () => new Date(),
       publish: recordBackupAge,
+      publishDrillAge: recordRestoreDrillAge,
     });
   } catch (error) {
     logger.error('Check backup age failed', error as Error);

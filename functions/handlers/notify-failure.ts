@@ -1,4 +1,5 @@
 import { PublishCommand } from '@aws-sdk/client-sns';
+import { isBackupFailure } from '../core/errors.js';
 import { describeFailure, type ExecutionStatusEvent } from '../core/notify-failure.js';
 import { snsClient } from '../shared/clients.js';
 import { requiredEnv } from '../shared/env.js';
@@ -18,7 +19,8 @@ export const handler = async (event: ExecutionStatusEvent): Promise<{ readonly m
     ...(notice.database ? { database: notice.database } : {}),
     ...(event.detail?.name ? { execution: event.detail.name } : {}),
   });
-  if (notice.database) recordBackupFailed(notice.database);
+  // A failed restore drill alerts like any failure, but its backup is stored: RestoreDrillSucceeded says it.
+  if (notice.database && isBackupFailure(event.detail?.error)) recordBackupFailed(notice.database);
   else logger.warn('No database in the execution input: no metric recorded', { status: notice.status });
 
   const { MessageId } = await snsClient().send(

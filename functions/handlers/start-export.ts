@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { beginRun } from '../core/begin-run.js';
 import { StartExportPayloadSchema } from '../core/payloads.js';
+import { readLastRestoreDrill } from '../core/restore-drill-record.js';
 import { acquireRunLock } from '../core/run-lock.js';
 import { bindingFor } from '../shared/bindings.js';
 import { s3Client } from '../shared/clients.js';
@@ -24,6 +25,12 @@ export const handler = defineTask('Start export', StartExportPayloadSchema, asyn
       logger,
       now: () => new Date(),
       sleep,
+      lastRestoreDrill: (binding) =>
+        readLastRestoreDrill(
+          { s3: s3Client(), bucket: requiredEnv('BUCKET_NAME') },
+          binding.prefix,
+          binding.database,
+        ),
     },
     payload,
   ),

@@ -35,6 +35,13 @@ export const BackupMetric = {
   HoursSinceLastBackup: 'HoursSinceLastBackup',
   /** 1 when a run could not remove its files or control table from the database server, else 0 (Count). */
   ServerCleanupFailed: 'ServerCleanupFailed',
+  /** 1 for a restore drill that imported the dump and dropped its schema, 0 for a failed one (Count). */
+  RestoreDrillSucceeded: 'RestoreDrillSucceeded',
+  /**
+   * Hours since the database's last successful restore drill (or since its binding, when none
+   * succeeded yet), published hourly for databases with a drill (no unit).
+   */
+  HoursSinceLastRestoreDrill: 'HoursSinceLastRestoreDrill',
 } as const;
 
 const BYTES_PER_MIB = 1024 * 1024;
@@ -101,5 +108,21 @@ export function recordServerCleanup(database: string, failed: boolean): void {
   m.addMetric(BackupMetric.ServerCleanupFailed, MetricUnit.Count, failed ? 1 : 0);
   m.publishStoredMetrics();
   m.addMetric(BackupMetric.ServerCleanupFailed, MetricUnit.Count, failed ? 1 : 0);
+  m.publishStoredMetrics();
+}
+
+/** Records how a restore drill ended. */
+export function recordRestoreDrillMetric(database: string, succeeded: boolean): void {
+  const m = backupMetrics();
+  m.addDimension(MetricDimension.Database, database);
+  m.addMetric(BackupMetric.RestoreDrillSucceeded, MetricUnit.Count, succeeded ? 1 : 0);
+  m.publishStoredMetrics();
+}
+
+/** Records how many hours ago the database's last restore drill succeeded. */
+export function recordRestoreDrillAge(database: string, hours: number): void {
+  const m = backupMetrics();
+  m.addDimension(MetricDimension.Database, database);
+  m.addMetric(BackupMetric.HoursSinceLastRestoreDrill, MetricUnit.NoUnit, hours);
   m.publishStoredMetrics();
 }

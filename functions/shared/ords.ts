@@ -5,6 +5,7 @@ import type { OrdsApi, OrdsSecret } from '../core/ords/ords-api.js';
 import { OrdsClient } from '../core/ords/ords-client.js';
 import { parseOrdsSecret } from '../core/ords/ords-secret.js';
 import type { RestSqlApi } from '../core/ords/rest-sql.js';
+import type { ImportApi } from '../core/restore-drill-import.js';
 import { secretsManagerClient } from './clients.js';
 import { logger } from './logger.js';
 
@@ -24,7 +25,7 @@ const clients = new Map<string, { readonly secret: OrdsSecret; readonly client: 
 export async function ordsFor(
   target: { readonly ordsUrl: string; readonly secretId: string },
   invocation?: { getRemainingTimeInMillis(): number },
-): Promise<OrdsApi & RestSqlApi> {
+): Promise<OrdsApi & RestSqlApi & ImportApi> {
   const secret = await readSecret(target.secretId);
   const key = `${target.ordsUrl}\n${target.secretId}`;
   const cached = clients.get(key);

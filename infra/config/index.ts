@@ -15,6 +15,7 @@ import { jsonSyntaxProblem } from './json-syntax.js';
 import { DEFAULT_DATABASES_PER_STACK } from './limits.js';
 import { describeIssue, type Path } from './messages.js';
 import { parseWhatParses } from './partial-parse.js';
+import { resolveRestoreDrill } from './restore-drill.js';
 import { BUCKET_RULES, DATABASE_RULES, duplicateIdProblems, NETWORK_RULES, ruleProblems } from './rules.js';
 import {
   AlertsSchema,
@@ -114,7 +115,7 @@ export function parseConfig(json: unknown, sourceName: string): BackupConfig {
     if (!parsed.success) reportIssues(parsed.error.issues, entry, ['databases', index], label);
 
     // The settings alone, so that the rules across them run even when the id, URL or secret is bad.
-    const { id: _id, ordsUrl: _url, secret: _secret, ...rawSettings } = asObject(entry);
+    const { id: _id, ordsUrl: _url, secret: _secret, restoreDrill: _drill, ...rawSettings } = asObject(entry);
     const settings = parseWhatParses(DefaultsSchema, rawSettings);
     if (!defaults.data || !settings.data) continue;
     const setHere = (path: string) => valueAtDotted(rawSettings, path) !== undefined;
@@ -138,12 +139,18 @@ export function parseConfig(json: unknown, sourceName: string): BackupConfig {
     const exportFailed = (path: string) => failed(path) || (path === 'export' && !exportSpec.success);
     for (const problem of ruleProblems(DATABASE_RULES, resolved, exportFailed))
       report(`${label}: ${problem}`);
+    const drill =
+      parsed.success && parsed.data.restoreDrill && exportSpec.success
+        ? resolveRestoreDrill(parsed.data.restoreDrill, exportSpec.data)
+        : undefined;
+    for (const problem of drill?.problems ?? []) report(`${label}: ${problem}`);
     if (parsed.success) {
       databases.push({
         id: parsed.data.id,
         ordsUrl: parseOrdsUrl(parsed.data.ordsUrl).href,
         secret: parsed.data.secret,
         ...resolved,
+        ...(drill?.drill ? { restoreDrill: drill.drill } : {}),
       });
     }
   }

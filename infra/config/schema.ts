@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ExportSpecSchema } from '../../functions/core/export-spec.js';
+import { ExportSpecSchema, ORACLE_IDENTIFIER } from '../../functions/core/export-spec.js';
 import { parseOrdsUrl } from '../../functions/core/ords/ords-url.js';
 import { DATABASE_ID, KEY_PREFIX, ON_RUNNING_EXPORT, SERVER_CLEANUP } from '../../functions/core/payloads.js';
 import { CRON_FORMAT, cronProblem, TIME_ZONE_FORMAT, timeZoneProblem } from '../schedule-checks.js';
@@ -50,6 +50,29 @@ const ScheduleSchema = z.strictObject({
   })
     .optional()
     .describe('IANA time zone the cron expression is read in, e.g. Europe/Berlin. Default "UTC"'),
+});
+
+/** `restoreDrill` of one database: when to drill, which schema, into which drill schema. */
+const RestoreDrillSchema = z.strictObject({
+  schedule: z
+    .strictObject({
+      cron: ScheduleSchema.shape.cron.unwrap(),
+      timeZone: ScheduleSchema.shape.timeZone,
+    })
+    .describe(
+      'When drills are due, e.g. {"cron": "0 2 ? * SUN *"}: the first backup at or after each start drills',
+    ),
+  targetSchema: z
+    .string(allowed('a string'))
+    .regex(ORACLE_IDENTIFIER, allowed('an unquoted Oracle identifier such as HR_DRILL'))
+    .describe(
+      'The schema the dump is imported into and then dropped: a new name, not an exported or Oracle schema',
+    ),
+  schema: z
+    .string(allowed('a string'))
+    .regex(ORACLE_IDENTIFIER, allowed('an unquoted Oracle identifier such as HR'))
+    .optional()
+    .describe('The exported schema to drill. Required for FULL exports; default: the first exported schema'),
 });
 
 /** Settings a database can give and `defaults` can give for all of them. Unresolved (all optional). */
@@ -134,6 +157,9 @@ export const DatabaseSchema = z.strictObject({
     }
   }).describe('Name or ARN of the existing Secrets Manager secret with the ORDS credentials'),
   ...SettingsShape,
+  restoreDrill: RestoreDrillSchema.optional().describe(
+    'Opt-in restore drill: on drill nights the backup is imported into targetSchema, checked, then dropped',
+  ),
 });
 
 const days = (what: string) => wholeNumber(0, 36_500, `days (${what})`);
@@ -291,5 +317,7 @@ export type Settings = z.output<typeof DefaultsSchema>;
 export type NetworkSettings = z.output<typeof NetworkSchema>;
 /** The bucket section as parsed, before its defaults are applied. */
 export type BucketSettings = z.output<typeof BucketSchema>;
+/** `restoreDrill` as parsed. */
+export type RestoreDrillSettings = z.output<typeof RestoreDrillSchema>;
 /** One database as parsed, before `defaults` are applied. */
 export type DatabaseSettings = z.output<typeof DatabaseSchema>;

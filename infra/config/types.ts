@@ -1,5 +1,6 @@
 import type { ExportSpec } from '../../functions/core/export-spec.js';
 import type { ON_RUNNING_EXPORT, SERVER_CLEANUP } from '../../functions/core/payloads.js';
+import type { ResolvedRestoreDrill } from '../restore-drill-settings.js';
 
 /** When a database is backed up. */
 export interface ScheduleConfig {
@@ -12,6 +13,9 @@ export interface ScheduleConfig {
   /** IANA time zone the cron expression is read in (daylight saving time is followed). @default 'UTC' */
   readonly timeZone: string;
 }
+
+/** A database's restore drill, resolved: names upper-cased, the time zone applied. */
+export type RestoreDrillConfig = ResolvedRestoreDrill;
 
 /** One database to back up, with the defaults applied. */
 export interface DatabaseConfig {
@@ -50,6 +54,8 @@ export interface DatabaseConfig {
   readonly serverCleanup: (typeof SERVER_CLEANUP)[number];
   /** Autonomous Database: remove files with DBMS_CLOUD.DELETE_FILE instead of UTL_FILE.FREMOVE. @default false */
   readonly autonomousDatabase: boolean;
+  /** The opt-in restore drill. @default - none */
+  readonly restoreDrill?: RestoreDrillConfig;
 }
 
 /** Object Lock of a new bucket: every stored object version is protected for `retentionDays`. */

@@ -8,6 +8,7 @@ import { BucketGrants, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { isBindingPath } from '../../functions/core/binding.js';
 import { LAST_BACKUP_FILE } from '../../functions/core/naming.js';
+import { LAST_RESTORE_DRILL_FILE } from '../../functions/core/restore-drill-record.js';
 import { backupFunction } from './backup-function.js';
 import { acknowledgeWildcardResource } from './nag-findings.js';
 
@@ -99,6 +100,17 @@ export class BackupAgeCheck extends Construct {
       this.function.role!,
       props.bucket.arnForObjects(`*/${LAST_BACKUP_FILE}`),
       'The last-backup records are <prefix><database>/last-backup.json: only such keys are readable.',
+    );
+    BucketGrants.fromBucket(props.bucket).actionsOnObjectKeys(
+      this.function,
+      `*/${LAST_RESTORE_DRILL_FILE}`,
+      's3:GetObject',
+      'kms:Decrypt',
+    );
+    acknowledgeWildcardResource(
+      this.function.role!,
+      props.bucket.arnForObjects(`*/${LAST_RESTORE_DRILL_FILE}`),
+      'The drill records are <prefix><database>/last-restore-drill.json: only such keys are readable.',
     );
 
     this.rule = new Rule(this, 'Hourly', {

@@ -6,6 +6,7 @@ import { BucketGrants, type IBucket } from 'aws-cdk-lib/aws-s3';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { LAST_BACKUP_FILE } from '../../functions/core/naming.js';
+import { LAST_RESTORE_DRILL_FILE, RESTORE_DRILL_FILE } from '../../functions/core/restore-drill-record.js';
 import { runLockKey } from '../../functions/core/run-lock.js';
 import { SERVER_CLEANUP_FILE } from '../../functions/core/server-cleanup-report.js';
 import {
@@ -71,11 +72,13 @@ export interface BackupFunctionsProps {
 }
 
 /**
- * The six Lambda functions of a backup, one per Task state, and the doctor. Each has its own role
+ * The eight Lambda functions of a backup's Task states, and the doctor. Each has its own role
  * holding only what it needs: the ORDS callers get secret access from whoever grants it (`ordsCallers`); the copy
  * function writes the bucket's objects, the manifest function writes `manifest.json` and
  * `last-backup.json` files and reads object sizes, the cleanup function reads manifests and writes
- * `server-cleanup.json` files; nothing else touches the bucket (the doctor reads bindings and secrets only).
+ * `server-cleanup.json` files, the drill recorder writes `restore-drill.json` and
+ * `last-restore-drill.json` files; nothing else touches the bucket (the doctor and the drill read
+ * bindings and secrets only).
  */
 export class BackupFunctions extends Construct {
   /** "Start export": starts (or adopts) the Data Pump job. */
@@ -92,6 +95,10 @@ export class BackupFunctions extends Construct {
   readonly cleanUpServer: NodejsFunction;
   /** The doctor, invoked on demand: checks one database's binding, secret, ORDS, grants and directory. */
   readonly doctor: NodejsFunction;
+  /** "Start restore drill" and "Drop drill schema": the drill's import and its schema, through ORDS. */
+  readonly restoreDrill: NodejsFunction;
+  /** "Record restore drill": writes restore-drill.json and last-restore-drill.json. */
+  readonly recordRestoreDrill: NodejsFunction;
   /** The functions that call ORDS, i.e. those that must read the databases' secrets. */
   readonly ordsCallers: readonly NodejsFunction[];
   /** The roles of `ordsCallers`, in the same order: the secret policies are attached to them. */
@@ -227,6 +234,23 @@ export class BackupFunctions extends Construct {
       id: 'Serverless-LambdaDLQ',
       reason: 'Invoked synchronously on demand (npm run doctor): the caller reads its report or its error.',
     });
+    this.restoreDrill = create({
+      id: 'RestoreDrill',
+      callsOrds: true,
+      entry: 'restore-drill.ts',
+      description: "Starts a restore drill's import, then reads its verdict and drops the drill schema",
+      memorySize: 512,
+      // A few REST-enabled SQL calls, one POST and one log read, each bounded by the client's timeouts.
+      timeout: Duration.minutes(5),
+    });
+    this.recordRestoreDrill = create({
+      id: 'RecordRestoreDrill',
+      entry: 'record-restore-drill.ts',
+      description: 'Records a restore drill beside the manifest and in the database drill record',
+      memorySize: 512,
+      timeout: Duration.minutes(1),
+      environment: { BUCKET_NAME: bucketName },
+    });
     this.ordsCallers = [
       this.startExport,
       this.readJob,
@@ -234,6 +258,7 @@ export class BackupFunctions extends Construct {
       this.copyFile,
       this.cleanUpServer,
       this.doctor,
+      this.restoreDrill,
     ];
     this.functionSettings = settings;
     this.ordsCallerRoles = this.ordsCallers.map((fn) => fn.role!);
@@ -243,7 +268,7 @@ export class BackupFunctions extends Construct {
       resource: 'parameter',
       resourceName: `${props.bindingParameterPath.replace(/^\//, '')}/*`,
     });
-    for (const fn of [...this.ordsCallers, this.writeManifest]) {
+    for (const fn of [...this.ordsCallers, this.writeManifest, this.recordRestoreDrill]) {
       fn.addToRolePolicy(new PolicyStatement({ actions: ['ssm:GetParameter'], resources: [bindings] }));
       acknowledgeWildcardResource(
         fn.role!,
@@ -288,6 +313,7 @@ export class BackupFunctions extends Construct {
           props.bucket.arnForObjects(`*${LAST_BACKUP_FILE}`),
           props.bucket.arnForObjects(runLockKey('*')),
           props.bucket.arnForObjects(`*${SERVER_CLEANUP_FILE}`),
+          props.bucket.arnForObjects(`*${RESTORE_DRILL_FILE}`),
         ],
       }),
     );
@@ -331,8 +357,45 @@ export class BackupFunctions extends Construct {
       `The cleanup record is written as <prefix><database>/<date>/<job>/${SERVER_CLEANUP_FILE}: only such keys are writable.`,
     );
 
+    // "Start export" reads the drill record to decide whether a drill is due; s3:ListBucket makes S3
+    // answer NoSuchKey, not AccessDenied, for a database that never drilled.
+    grants.actionsOnBucketAndObjectKeys(
+      this.startExport,
+      `*/${LAST_RESTORE_DRILL_FILE}`,
+      's3:GetObject',
+      's3:ListBucket',
+      'kms:Decrypt',
+    );
+    // "Record restore drill" writes restore-drill.json beside the manifest (read back on a retry's 412)
+    // and overwrites the database's last-restore-drill.json (read first for the last success).
+    for (const file of [RESTORE_DRILL_FILE, LAST_RESTORE_DRILL_FILE]) {
+      grants.actionsOnBucketAndObjectKeys(
+        this.recordRestoreDrill,
+        `*/${file}`,
+        's3:PutObject',
+        's3:GetObject',
+        's3:ListBucket',
+        'kms:Decrypt',
+        'kms:GenerateDataKey*',
+      );
+      const readers = file === LAST_RESTORE_DRILL_FILE ? [this.startExport] : [];
+      for (const fn of [this.recordRestoreDrill, ...readers]) {
+        acknowledgeWildcardResource(
+          fn.role!,
+          props.bucket.arnForObjects(`*/${file}`),
+          `Drill records are <prefix><database>/[<date>/<job>/]${file}: only such keys.`,
+        );
+      }
+    }
+
     if (props.bucket.encryptionKey) {
-      for (const fn of [this.copyFile, this.writeManifest, this.startExport, this.cleanUpServer]) {
+      for (const fn of [
+        this.copyFile,
+        this.writeManifest,
+        this.startExport,
+        this.cleanUpServer,
+        this.recordRestoreDrill,
+      ]) {
         Validations.of(fn.role!).acknowledge({
           id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
           reason:

@@ -26,6 +26,7 @@ import { ErrorName, RETRYABLE_ERRORS } from '../../functions/core/errors.js';
 import { LAMBDA_CAUSE_PATTERN } from '../../functions/core/lambda-cause.js';
 import type { CleanupPhase } from '../../functions/core/payloads.js';
 import { acknowledgeWildcardResource } from './nag-findings.js';
+import { restoreDrillStates } from './restore-drill-states.js';
 
 /** Lambda service errors worth another attempt (https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html). */
 export const LAMBDA_SERVICE_ERRORS: readonly string[] = [
@@ -54,6 +55,8 @@ export interface BackupTaskFunctions {
   readonly copyFile: LambdaFunction;
   readonly writeManifest: LambdaFunction;
   readonly cleanUpServer: LambdaFunction;
+  readonly restoreDrill: LambdaFunction;
+  readonly recordRestoreDrill: LambdaFunction;
 }
 
 /** Properties of `BackupStateMachine`. */
@@ -85,8 +88,9 @@ export interface BackupStateMachineProps {
 
 /**
  * The one Standard state machine that backs up any database: start the export, poll the job, read
- * the log, copy the files, write the manifest, then clean up the database server (after a failed
- * export: remove its dump files, then fail as before). JSONPath only (the local runner's engine ignores
+ * the log, copy the files, write the manifest, on drill nights run the restore drill, then clean up
+ * the database server (after a failed export: remove its dump files, then fail as before); a failed
+ * drill fails the execution after the cleanup. JSONPath only (the local runner's engine ignores
  * JSONata). The state names are the product's console UI.
  */
 export class BackupStateMachine extends Construct {
@@ -278,7 +282,25 @@ export class BackupStateMachine extends Construct {
       '$.result.serverCleanup',
     );
     retry(cleanUpServer, INTERRUPTED_ERRORS);
-    cleanUpServer.addCatch(backupComplete, { errors: ['States.ALL'], resultPath: '$.result.serverCleanup' });
+    // A failed restore drill fails the execution, loudly, once the cleanup ran; the backup stays stored.
+    const drillFailed = new Fail(this, 'Restore drill failed', {
+      comment: 'The backup is stored and verified, but its restore drill failed: the cause says why',
+      error: ErrorName.RestoreDrillFailed,
+      causePath: '$.result.restoreDrill.cause',
+    });
+    const drillVerdict = new Choice(this, 'Restore drill succeeded?')
+      // Not(IsPresent), not IsPresent false: the local engine reads IsPresent false as never true.
+      .when(Condition.not(Condition.isPresent('$.result.restoreDrill')), backupComplete)
+      .when(Condition.booleanEquals('$.result.restoreDrill.succeeded', false), drillFailed)
+      .otherwise(backupComplete);
+    cleanUpServer.addCatch(drillVerdict, { errors: ['States.ALL'], resultPath: '$.result.serverCleanup' });
+    const restoreDrill = restoreDrillStates(this, {
+      task,
+      retry,
+      interruptedErrors: INTERRUPTED_ERRORS,
+      target,
+      next: cleanUpServer,
+    });
     const failedHow = new Choice(this, 'Export failed?')
       .when(Condition.stringEquals('$.verdict.verdict', 'failed'), exportFailed)
       .otherwise(completedWithErrors);
@@ -291,6 +313,7 @@ export class BackupStateMachine extends Construct {
     retry(removeDumpFiles, INTERRUPTED_ERRORS);
     removeDumpFiles.addCatch(failedHow, { errors: ['States.ALL'], resultPath: '$.serverCleanup' });
 
+    cleanUpServer.next(drillVerdict);
     const definition: Chain = startExport
       .next(waitBeforePolling)
       .next(readJob)
@@ -316,7 +339,7 @@ export class BackupStateMachine extends Construct {
                           ),
                           removeDumpFiles,
                         )
-                        .otherwise(cleanUpServer.next(backupComplete)),
+                        .otherwise(restoreDrill),
                     ),
                   ),
               ),
@@ -353,6 +376,8 @@ export class BackupStateMachine extends Construct {
       functions.copyFile,
       functions.writeManifest,
       functions.cleanUpServer,
+      functions.restoreDrill,
+      functions.recordRestoreDrill,
     ];
     for (const fn of invoked) {
       acknowledgeWildcardResource(

@@ -123,4 +123,34 @@ describe('npm start', () => {
     expect(result.stderr).toContain('cleanup off');
     expect(h.simulator.jobs().find((job) => job.jobName === manifest.jobName)?.dropped).toBe(false);
   });
+
+  it('drills with --restore-drill: imports with the remap, reports the verdict, removes the drill schema', async () => {
+    writeFileSync(join(dir, 'export-hr.json'), JSON.stringify({ jobMode: 'SCHEMA', schemas: ['HR'] }));
+    const result = await npmStart(
+      [
+        ...target(),
+        '--database',
+        'cli-drill',
+        '--export',
+        join(dir, 'export-hr.json'),
+        '--restore-drill',
+        'HR_DRILL',
+        '--json',
+      ],
+      s3Credentials,
+    );
+
+    expect(result.code).toBe(0);
+    const output = JSON.parse(result.stdout.trim().split('\n').at(-1)!);
+    expect(output.restoreDrill).toMatchObject({
+      succeeded: true,
+      targetSchema: 'HR_DRILL',
+      schemaDropped: true,
+    });
+    expect(result.stderr).toMatch(/drill {4}succeeded: 7 table\(s\), 215 row\(s\) imported into HR_DRILL/);
+    expect(result.stderr).toContain('drill schema HR_DRILL removed');
+    const drillImport = h.simulator.jobs().find((job) => job.operation === 'IMPORT');
+    expect(drillImport?.requestBody).toMatchObject({ remap_schemas: [{ source: 'HR', target: 'HR_DRILL' }] });
+    expect(h.simulator.users().map((user) => user.username)).not.toContain('HR_DRILL');
+  });
 });

@@ -81,6 +81,16 @@ describe('BackupStateMachine', () => {
         'Keep error message',
         'No cause given',
         'Backup failed',
+        'Restore drill?',
+        'Start restore drill',
+        'Wait for restore drill',
+        'Read restore drill job',
+        'Restore drill finished?',
+        'Drop drill schema',
+        'Record restore drill',
+        'Restore drill not recorded',
+        'Restore drill succeeded?',
+        'Restore drill failed',
       ].sort(),
     );
   });
@@ -100,7 +110,7 @@ describe('BackupStateMachine', () => {
         .map(([id, resource]) => [`arn:${id}`, resource.Properties.Timeout as number]),
     );
 
-    expect(tasks()).toHaveLength(7);
+    expect(tasks()).toHaveLength(11);
     for (const [name, state] of tasks()) {
       expect(state.TimeoutSeconds, name).toBe(timeoutOf.get(state.Resource)! + 30);
     }
@@ -116,6 +126,10 @@ describe('BackupStateMachine', () => {
       'Write manifest': functions.writeManifest,
       'Clean up server': functions.cleanUpServer,
       'Remove dump files': functions.cleanUpServer,
+      'Start restore drill': functions.restoreDrill,
+      'Read restore drill job': functions.readJob,
+      'Drop drill schema': functions.restoreDrill,
+      'Record restore drill': functions.recordRestoreDrill,
     };
 
     for (const [name, fn] of Object.entries(expected)) {
@@ -290,7 +304,7 @@ describe('BackupStateMachine', () => {
           Next: 'Remove dump files',
         },
       ],
-      Default: 'Clean up server',
+      Default: 'Restore drill?',
     });
     expect(states.get('Export completed with errors')).toMatchObject({
       Type: 'Fail',
@@ -304,16 +318,19 @@ describe('BackupStateMachine', () => {
     const cleanup = states.get('Clean up server');
 
     expect(states.get('Write manifest').Next).toBe('Errors accepted?');
-    expect(states.get('Errors accepted?').Default).toBe('Clean up server');
+    expect(states.get('Errors accepted?').Default).toBe('Restore drill?');
     expect(cleanup.Parameters.phase).toBe('after-backup');
-    expect(cleanup).toMatchObject({ ResultPath: '$.result.serverCleanup', Next: 'Backup complete' });
+    expect(cleanup).toMatchObject({ ResultPath: '$.result.serverCleanup', Next: 'Restore drill succeeded?' });
     expect(cleanup.Catch).toEqual([
-      { ErrorEquals: ['States.ALL'], ResultPath: '$.result.serverCleanup', Next: 'Backup complete' },
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.result.serverCleanup', Next: 'Restore drill succeeded?' },
     ]);
     const reaching = [...states].filter(([, state]) =>
       JSON.stringify([state.Next, state.Default, state.Choices, state.Catch]).includes('"Clean up server"'),
     );
-    expect(reaching.map(([name]) => name)).toEqual(['Errors accepted?']);
+    // Only after the manifest: straight on, or through the drill, whichever way the drill ends.
+    expect(reaching.map(([name]) => name).sort()).toEqual(
+      ['Restore drill?', 'Record restore drill', 'Restore drill not recorded'].sort(),
+    );
   });
 
   it("removes a failed export's dump files, then fails with the export's own error and cause", () => {

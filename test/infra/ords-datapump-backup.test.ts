@@ -71,7 +71,7 @@ describe('OrdsDatapumpBackup in the JSON app', () => {
   });
   afterAll(() => synthesized.cleanup());
 
-  it("lets only the six functions that call ORDS (five tasks and the doctor) read the databases' secrets", () => {
+  it("lets only the seven functions that call ORDS (six tasks and the doctor) read the databases' secrets", () => {
     const { json, built, jsonOf } = synthesized;
     const { functions } = built.backup;
     const expectedRoles = [
@@ -81,6 +81,7 @@ describe('OrdsDatapumpBackup in the JSON app', () => {
       functions.copyFile,
       functions.cleanUpServer,
       functions.doctor,
+      functions.restoreDrill,
     ].map((fn) => crossStackReferenceTo(fn.role!));
     const policies = secretPolicies(jsonOf(built.databaseStacks[0]!));
 
@@ -101,14 +102,16 @@ describe('OrdsDatapumpBackup in the JSON app', () => {
     expect(JSON.stringify(secrets)).toContain(':secret:prod/ords/orders-??????');
   });
 
-  it("lets no role other than the copy, manifest, start-export, cleanup and backup-age functions' touch the bucket", () => {
+  it("lets no role other than the copy, manifest, start-export, cleanup, drill record and backup-age functions' touch the bucket", () => {
     const { json, built } = synthesized;
-    const { copyFile, writeManifest, startExport, cleanUpServer } = built.backup.functions;
+    const { copyFile, writeManifest, startExport, cleanUpServer, recordRestoreDrill } =
+      built.backup.functions;
     const allowed = [
       copyFile,
       writeManifest,
       startExport,
       cleanUpServer,
+      recordRestoreDrill,
       built.backup.backupAge.function,
     ].map((fn) => roleOfFunction(json, logicalIdOf(fn)));
     const s3Users = Object.entries(json.Resources)
@@ -119,18 +122,22 @@ describe('OrdsDatapumpBackup in the JSON app', () => {
     expect(s3Users.sort()).toEqual(allowed.sort());
   });
 
-  it('lets the start-export function touch only the run lock objects', () => {
+  it('lets the start-export function write only the run lock objects, and read the drill records', () => {
     const { json, built } = synthesized;
     const role = roleOfFunction(json, logicalIdOf(built.backup.functions.startExport));
-    const s3Resources = statementsOfRole(json, role)
-      .filter((s) => actionsOf(s).some((a) => a.startsWith('s3:')))
-      .flatMap((s) => resourcesOf(s));
+    const s3Statements = statementsOfRole(json, role).filter((s) =>
+      actionsOf(s).some((a) => a.startsWith('s3:')),
+    );
+    const writing = s3Statements.filter((s) => actionsOf(s).includes('s3:PutObject')).flatMap(resourcesOf);
+    const reading = s3Statements.filter((s) => !actionsOf(s).includes('s3:PutObject')).flatMap(resourcesOf);
+    const bucketArn = { 'Fn::GetAtt': [logicalIdOf(built.backup.bucket), 'Arn'] };
 
-    expect(s3Resources.length).toBeGreaterThan(0);
-    for (const resource of s3Resources) expect(JSON.stringify(resource)).toContain('/_locks/*.json');
+    expect(writing.length).toBeGreaterThan(0);
+    for (const resource of writing) expect(JSON.stringify(resource)).toContain('/_locks/*.json');
+    expect(reading).toEqual([bucketArn, { 'Fn::Join': ['', [bucketArn, '/*/last-restore-drill.json']] }]);
   });
 
-  it('lets the backup-age check only read last-backup.json records and list the bucket', () => {
+  it('lets the backup-age check only read last-backup.json and last-restore-drill.json records and list the bucket', () => {
     const { json, built } = synthesized;
     const role = roleOfFunction(json, logicalIdOf(built.backup.backupAge.function));
     const s3Statements = statementsOfRole(json, role).filter((s) =>
@@ -140,9 +147,13 @@ describe('OrdsDatapumpBackup in the JSON app', () => {
 
     expect(new Set(s3Statements.flatMap(actionsOf))).toEqual(new Set(['s3:GetObject', 's3:ListBucket']));
     expect(s3Statements.flatMap(resourcesOf)).toEqual(
-      expect.arrayContaining([bucketArn, { 'Fn::Join': ['', [bucketArn, '/*/last-backup.json']] }]),
+      expect.arrayContaining([
+        bucketArn,
+        { 'Fn::Join': ['', [bucketArn, '/*/last-backup.json']] },
+        { 'Fn::Join': ['', [bucketArn, '/*/last-restore-drill.json']] },
+      ]),
     );
-    expect(s3Statements.flatMap(resourcesOf)).toHaveLength(2);
+    expect(s3Statements.flatMap(resourcesOf)).toHaveLength(3);
   });
 
   it('gives the state machine a 24-hour timeout when no export needs longer', () => {

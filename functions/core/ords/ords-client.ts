@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { type Agent, type Dispatcher, request } from 'undici';
 import { OrdsResponseError, OrdsUnavailableError, UnsafeLinkError } from '../errors.js';
 import type { ExportRequestBody } from '../export-spec.js';
+import type { ImportApi, ImportRequestBody } from '../restore-drill-import.js';
 import { createOrdsAgent, DEADLINE_MARGIN_MS, DEFAULT_TIMEOUTS, type OrdsTimeouts } from './ords-agent.js';
 import type { DataPumpJob, FileDownload, JobListItem, Logger, OrdsApi, OrdsSecret } from './ords-api.js';
 import { type AccessToken, OrdsAuth, parseTokenResponse } from './ords-auth.js';
@@ -26,6 +27,7 @@ import {
 } from './ords-response.js';
 import {
   exportUrl,
+  importUrl,
   isUnderBase,
   jobFileUrl,
   jobsUrl,
@@ -73,7 +75,7 @@ const DEFAULT_LOG_MAX_BYTES = 16 * 1024 * 1024;
  * credentials never reach another origin. On a 401 to a cached OAuth token it fetches one new token
  * and retries that request once; a Basic 401 is never retried (the database account would lock).
  */
-export class OrdsClient implements OrdsApi, RestSqlApi {
+export class OrdsClient implements OrdsApi, RestSqlApi, ImportApi {
   readonly baseUrl: string;
   readonly jobOwner: string | null;
   readonly #base: URL;
@@ -126,6 +128,19 @@ export class OrdsClient implements OrdsApi, RestSqlApi {
       throw new OrdsHttpRequestError(`${refused.advice}. ${error.message}`, 400, error.said, {
         cause: error,
       });
+    });
+    return parseJob(await readJson(response, 'POST', url), this.#base, this.#linkWarning);
+  }
+
+  /** `POST …/database/datapump/import` (201, or 200 with the same job object). */
+  async startImport(body: ImportRequestBody): Promise<DataPumpJob> {
+    const url = importUrl(this.#base);
+    const response = await this.#send({
+      method: 'POST',
+      url,
+      headers: { accept: 'application/json', 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      expect: [201, 200],
     });
     return parseJob(await readJson(response, 'POST', url), this.#base, this.#linkWarning);
   }

@@ -68,6 +68,11 @@ export function exportUrl(base: URL): URL {
   return new URL(`${DATAPUMP}export`, base);
 }
 
+/** `…/database/datapump/import`: starts an import job (restore drills). */
+export function importUrl(base: URL): URL {
+  return new URL(`${DATAPUMP}import`, base);
+}
+
 /** `…/database/datapump/jobs/`: the job list. */
 export function jobsUrl(base: URL): URL {
   return new URL(`${DATAPUMP}jobs/`, base);

@@ -9,7 +9,12 @@ import { sanitizeSnippet } from './ords-errors.js';
 
 /** How one statement of a script ended. */
 export type SqlStatementResult =
-  | { readonly ok: true; readonly statement: string }
+  | {
+      readonly ok: true;
+      readonly statement: string;
+      /** A query's rows (`resultSet.items`: column names as ORDS sends them, lower case). */
+      readonly rows?: ReadonlyArray<Readonly<Record<string, unknown>>>;
+    }
   | {
       readonly ok: false;
       readonly statement: string;
@@ -53,8 +58,13 @@ export function parseSqlResponse(json: unknown, statements: readonly string[]): 
   }
   return items.map((item, index) => {
     const statement = statements[index] ?? '';
-    const value = (item ?? {}) as { errorCode?: unknown; errorDetails?: unknown };
-    if (value.errorCode === undefined || value.errorCode === null) return { ok: true, statement };
+    const value = (item ?? {}) as { errorCode?: unknown; errorDetails?: unknown; resultSet?: unknown };
+    if (value.errorCode === undefined || value.errorCode === null) {
+      const rows = (value.resultSet as { items?: unknown } | undefined)?.items;
+      return Array.isArray(rows)
+        ? { ok: true, statement, rows: rows.filter((row) => typeof row === 'object' && row !== null) }
+        : { ok: true, statement };
+    }
     const errorCode = Number(value.errorCode);
     const details = typeof value.errorDetails === 'string' ? value.errorDetails : '';
     const errorDetails = sanitizeSnippet(details.split('\n')[0] ?? '', 300) || `ORA-${errorCode}`;

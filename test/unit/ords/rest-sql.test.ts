@@ -50,6 +50,15 @@ describe('REST-enabled SQL answers', () => {
     );
   });
 
+  it("reads a query's rows from its resultSet", () => {
+    const query = 'SELECT 1 AS n FROM dual';
+    const answer = {
+      items: [{ statementType: 'query', resultSet: { metadata: [], items: [{ n: 1 }], hasMore: false } }],
+    };
+
+    expect(parseSqlResponse(answer, [query])).toEqual([{ ok: true, statement: query, rows: [{ n: 1 }] }]);
+  });
+
   it('ends PL/SQL blocks with a slash line and SQL statements with a semicolon', () => {
     expect(sqlScript([REMOVE_DUMP, DROP])).toBe(`${REMOVE_DUMP}\n/\n${DROP};`);
   });

@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { RestoreDrillFailedError } from '../core/errors.js';
+import { dropDrillSchema, startRestoreDrill } from '../core/restore-drill.js';
+import {
+  DropDrillSchemaPayloadSchema,
+  StartRestoreDrillPayloadSchema,
+} from '../core/restore-drill-payloads.js';
+import { bindingFor } from '../shared/bindings.js';
+import { defineTask } from '../shared/handler.js';
+import { logger } from '../shared/logger.js';
+import { ordsFor } from '../shared/ords.js';
+
+const PayloadSchema = z.discriminatedUnion('action', [
+  StartRestoreDrillPayloadSchema.extend({ action: z.literal('start') }),
+  DropDrillSchemaPayloadSchema.extend({ action: z.literal('drop') }),
+]);
+
+/**
+ * "Start restore drill" (`action: start`: import this run's dump into the drill schema) and "Drop
+ * drill schema" (`action: drop`: read the import's verdict, drop the drill's own schema).
+ */
+export const handler = defineTask('Restore drill', PayloadSchema, async (payload, context) => {
+  const binding = await bindingFor(payload.database);
+  if (!binding.restoreDrill) {
+    throw new RestoreDrillFailedError(`Database "${payload.database}" has no restore drill in its binding`);
+  }
+  const ords = await ordsFor(binding, context);
+  const deps = { ords, sql: ords, logger, now: () => new Date() };
+  if (payload.action === 'drop') {
+    return dropDrillSchema(deps, {
+      ...payload,
+      serverCleanup: binding.serverCleanup,
+      directory: binding.export.datapumpDir,
+      remover: binding.autonomousDatabase ? 'dbms-cloud' : 'utl-file',
+    });
+  }
+  return startRestoreDrill(deps, {
+    database: payload.database,
+    job: payload.job,
+    drill: binding.restoreDrill,
+    directory: binding.export.datapumpDir,
+    exportedSchemas: binding.export.schemas ?? [],
+  });
+});

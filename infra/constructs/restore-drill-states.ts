@@ -1,0 +1,106 @@
+import {
+  Choice,
+  Condition,
+  type IChainable,
+  JsonPath,
+  Pass,
+  TaskInput,
+  Wait,
+  WaitTime,
+} from 'aws-cdk-lib/aws-stepfunctions';
+import type { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import type { Construct } from 'constructs';
+
+/** What the drill states need from the state machine that holds them. */
+export interface RestoreDrillStatesProps {
+  /** Builds a Lambda Task (`$` as payload when `payload` is undefined). */
+  readonly task: (
+    name: string,
+    fn: 'restoreDrill' | 'recordRestoreDrill' | 'readJob',
+    payload: TaskInput | undefined,
+    resultPath: string,
+  ) => LambdaInvoke;
+  /** Adds the retry of the project's transient errors (and `extraErrors`). */
+  readonly retry: (state: LambdaInvoke, extraErrors?: readonly string[]) => void;
+  /** Errors of an interrupted invocation, retried by the tasks that are safe to run again. */
+  readonly interruptedErrors: readonly string[];
+  /** `{ executionName, database }` of every task payload. */
+  readonly target: Record<string, string>;
+  /** Where the drill goes next, done or not: the server cleanup. */
+  readonly next: IChainable;
+}
+
+/**
+ * The restore drill of a run, between the manifest and the server cleanup: "Restore drill?" (the
+ * run's `restoreDrill`, decided by "Start export"), the import, its polling with the export's own
+ * "Read job" code, "Drop drill schema" and "Record restore drill". A drill step that fails for good
+ * is caught and recorded as a failed drill; nothing here changes the stored backup, and every path
+ * goes on to the cleanup. Returns the "Restore drill?" choice.
+ */
+export function restoreDrillStates(scope: Construct, props: RestoreDrillStatesProps): Choice {
+  const { task, retry, target, next } = props;
+  const caught = { errors: ['States.ALL'], resultPath: '$.drillError' };
+
+  const record = task('Record restore drill', 'recordRestoreDrill', undefined, '$.result.restoreDrill');
+  retry(record, props.interruptedErrors);
+  const notRecorded = new Pass(scope, 'Restore drill not recorded', {
+    parameters: {
+      succeeded: false,
+      cause:
+        'The restore drill could not be recorded (see the "Record restore drill" step); the backup itself is stored.',
+      'error.$': '$.drillError',
+    },
+    resultPath: '$.result.restoreDrill',
+  });
+  record.addCatch(notRecorded, caught);
+  notRecorded.next(next);
+  record.next(next);
+
+  const drop = task(
+    'Drop drill schema',
+    'restoreDrill',
+    TaskInput.fromObject({ ...target, action: 'drop', drill: JsonPath.objectAt('$.drill') }),
+    '$.drillOutcome',
+  );
+  // Safe to run again: the verdict is read again, and a schema already dropped counts as dropped.
+  retry(drop, props.interruptedErrors);
+  drop.addCatch(record, caught);
+  drop.next(record);
+
+  const readDrillJob = task(
+    'Read restore drill job',
+    'readJob',
+    TaskInput.fromObject({ ...target, job: JsonPath.objectAt('$.drill.job') }),
+    '$.drillStatus',
+  );
+  retry(readDrillJob, props.interruptedErrors);
+  readDrillJob.addCatch(drop, caught);
+  const wait = new Wait(scope, 'Wait for restore drill', { time: WaitTime.secondsPath('$.run.pollSeconds') });
+  wait.next(readDrillJob);
+  readDrillJob.next(
+    new Choice(scope, 'Restore drill finished?')
+      .when(Condition.booleanEquals('$.drillStatus.running', true), wait)
+      .otherwise(drop),
+  );
+
+  const start = task(
+    'Start restore drill',
+    'restoreDrill',
+    TaskInput.fromObject({ ...target, action: 'start', job: JsonPath.objectAt('$.run.job') }),
+    '$.drill',
+  );
+  // Not retried after an interruption: an import may have started, and a second one would find
+  // the drill schema existing and refuse. The drill then fails loudly instead.
+  retry(start);
+  start.addCatch(record, caught);
+  start.next(wait);
+
+  return (
+    new Choice(scope, 'Restore drill?')
+      // Executions started before the field existed carry no restoreDrill. Not(IsPresent), not
+      // IsPresent false: the local engine reads IsPresent false as never true.
+      .when(Condition.not(Condition.isPresent('$.run.restoreDrill')), next)
+      .when(Condition.booleanEquals('$.run.restoreDrill', true), start)
+      .otherwise(next)
+  );
+}
