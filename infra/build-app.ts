@@ -4,12 +4,25 @@ import { backupPropsOf, databasePropsOf } from './config-to-props.js';
 import { OrdsDatapumpBackup } from './ords-datapump-backup.js';
 import type { OrdsDatapumpBackupDatabases } from './ords-datapump-backup-databases.js';
 
-/** The id (and CloudFormation name) of the main stack. */
+/** The id of the main stack, and its CloudFormation name unless the file sets `namePrefix`. */
 export const STACK_ID = 'OrdsDatapumpBackup';
 
-/** The id (and CloudFormation name) of the n-th (1-based) stack of per-database resources. */
+/** The id of the n-th (1-based) stack of per-database resources (its name: see `stackNamesOf`). */
 export function databaseStackId(n: number): string {
   return `${STACK_ID}-Databases-${n}`;
+}
+
+/**
+ * The CloudFormation names of the app's stacks: the ids without `namePrefix` in the file (what
+ * deployments made before it existed keep), else `<prefix>` and `<prefix>-databases-<n>`, so two
+ * files with two prefixes deploy side by side in one account and region.
+ */
+export function stackNamesOf(namePrefix: string | undefined): {
+  readonly main: string;
+  readonly databases: (n: number) => string;
+} {
+  if (namePrefix === undefined) return { main: STACK_ID, databases: databaseStackId };
+  return { main: namePrefix, databases: (n) => `${namePrefix}-databases-${n}` };
 }
 
 /**
@@ -48,7 +61,9 @@ export interface BackupApp {
  * and created in the other on the next deployment).
  */
 export function buildApp(app: App, config: BackupConfig): BackupApp {
+  const names = stackNamesOf(config.namePrefix);
   const main = new Stack(app, STACK_ID, {
+    stackName: names.main,
     description: 'ords-datapump-backup: nightly Oracle Data Pump exports through ORDS into S3',
   });
   const backup = new OrdsDatapumpBackup(main, IN_STACK, backupPropsOf(main, config));
@@ -56,6 +71,7 @@ export function buildApp(app: App, config: BackupConfig): BackupApp {
   const databaseSlices: OrdsDatapumpBackupDatabases[] = [];
   for (const [index, databases] of slices(config.databases, config.databasesPerStack).entries()) {
     const stack = new Stack(app, databaseStackId(index + 1), {
+      stackName: names.databases(index + 1),
       description: `ords-datapump-backup: schedules, alarms, dashboards and secret access of databases ${databases[0]?.id} to ${databases.at(-1)?.id}`,
       // Hundreds of similar resources: indentation alone would take a quarter of the 1 MB limit.
       suppressTemplateIndentation: true,

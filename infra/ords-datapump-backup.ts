@@ -15,19 +15,11 @@ import { BackupScheduleGroup } from './constructs/database-schedules.js';
 import { RunLauncher } from './constructs/run-launcher.js';
 import { ServerCleanupAlarm } from './constructs/server-cleanup-alarm.js';
 import { type ResolvedDatabase, resolveDatabase } from './database-settings.js';
-import { DEFAULT_NAME_PREFIX, doctorFunctionName } from './doctor-name.js';
+import { DEFAULT_NAME_PREFIX, doctorFunctionName, NAME_PREFIX } from './names.js';
 import { OrdsDatapumpBackupDatabases } from './ords-datapump-backup-databases.js';
 import { MANAGED_POLICIES_PER_ROLE } from './policy-size.js';
 
-export { DEFAULT_NAME_PREFIX };
-
-/**
- * A name prefix: 1 to 31 of letters, digits and `-`, starting with a letter, not ending with `-`.
- * The tightest name built from it is a schedule's, `<prefix>-<database id>`: EventBridge Scheduler
- * allows 64 characters and a database id has up to 32. The state machine (80 of `A-Za-z0-9-_`),
- * the doctor function `<prefix>-doctor` (64) and the SSM path segment fit too.
- */
-export const NAME_PREFIX = /^[A-Za-z](?:[A-Za-z0-9-]{0,29}[A-Za-z0-9])?$/;
+export { DEFAULT_NAME_PREFIX, NAME_PREFIX };
 
 /**
  * Time an execution keeps for copying the files and writing the manifest after the export's own

@@ -1,9 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { doctorFunctionName } from '../infra/doctor-name.js';
+import { DEFAULT_NAME_PREFIX } from '../infra/names.js';
 import { consoleOutput, runCommand } from './commands/cli.js';
-import { DOCTOR_FUNCTION_VARIABLE, printReport, runDoctorCommand } from './commands/doctor.js';
+import {
+  DOCTOR_FUNCTION_VARIABLE,
+  doctorFunctionOf,
+  printReport,
+  runDoctorCommand,
+} from './commands/doctor.js';
 import { runLocalDoctor } from './commands/doctor-local.js';
 import { UsageError } from './commands/state-machine.js';
 
@@ -16,7 +21,8 @@ answers, that it accepts the credentials, that the user can list Data Pump jobs,
 and that the Data Pump directory exists. It prints one line per check (✓ ok, ✗ failed, – skipped)
 and what to fix for each failure. After a refused login it sends nothing more (the account would lock).
 
-  --function-name NAME   the doctor function (default: $${DOCTOR_FUNCTION_VARIABLE}, else ${doctorFunctionName()})
+  --prefix PREFIX        the deployment's namePrefix: invokes <PREFIX>-doctor (default ${DEFAULT_NAME_PREFIX})
+  --function-name NAME   the doctor function (default: $${DOCTOR_FUNCTION_VARIABLE}, else <prefix>-doctor)
   --region REGION        the deployment's region (default: the SDK's, e.g. AWS_REGION or the profile's)
   --json                 print the report as one JSON line on stdout
   --local                run the checks in this process, without AWS: against the embedded ORDS
@@ -32,6 +38,7 @@ async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
     options: {
       'function-name': { type: 'string' },
+      prefix: { type: 'string' },
       region: { type: 'string' },
       json: { type: 'boolean' },
       local: { type: 'boolean' },
@@ -65,8 +72,10 @@ async function main(): Promise<number> {
   for (const flag of ['ords-url', 'secret-file', 'directory'] as const) {
     if (values[flag] !== undefined) throw new UsageError(`--${flag} needs --local\n\n${USAGE}`);
   }
-  const fromEnv = process.env[DOCTOR_FUNCTION_VARIABLE]?.trim();
-  const functionName = values['function-name'] ?? (fromEnv ? fromEnv : doctorFunctionName());
+  const functionName = doctorFunctionOf(
+    { functionName: values['function-name'], prefix: values.prefix },
+    process.env[DOCTOR_FUNCTION_VARIABLE],
+  );
   return runDoctorCommand(
     { ...consoleOutput, lambda: new LambdaClient(values.region ? { region: values.region } : {}) },
     { database: positionals[0]!, functionName, json: values.json ?? false },

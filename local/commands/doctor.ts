@@ -1,6 +1,7 @@
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import type { Check, DoctorReport } from '../../functions/core/doctor.js';
 import { DATABASE_ID } from '../../functions/core/payloads.js';
+import { doctorFunctionName, NAME_PREFIX } from '../../infra/names.js';
 import { awsProblem, ExitCode, type Output, UsageError } from './state-machine.js';
 
 /**
@@ -17,6 +18,32 @@ export const HOW_TO_GET_THE_FUNCTION =
   `--query "Stacks[0].Outputs[?OutputKey=='DoctorFunctionName'].OutputValue" --output text`;
 
 /** What the command needs: Lambda, and where to write. */
+/**
+ * The doctor function to invoke: `--function-name`, else `<--prefix>-doctor`, else the
+ * environment variable's, else the default prefix's. Fails for both flags at once and for a prefix
+ * no deployment can have.
+ */
+export function doctorFunctionOf(
+  flags: { readonly functionName?: string | undefined; readonly prefix?: string | undefined },
+  fromEnv: string | undefined,
+): string {
+  const { functionName, prefix } = flags;
+  if (prefix !== undefined && functionName !== undefined) {
+    throw new UsageError('--prefix and --function-name both name the doctor function: give one');
+  }
+  if (functionName !== undefined) return functionName;
+  if (prefix !== undefined) {
+    if (!NAME_PREFIX.test(prefix)) {
+      throw new UsageError(
+        `--prefix "${prefix}" is not a namePrefix: 1 to 31 of letters, digits and -, starting with a letter, not ending with -`,
+      );
+    }
+    return doctorFunctionName(prefix);
+  }
+  const env = fromEnv?.trim();
+  return env ? env : doctorFunctionName();
+}
+
 export interface DoctorCommandDeps extends Output {
   readonly lambda: Pick<LambdaClient, 'send'>;
 }

@@ -2,8 +2,8 @@ import { InvokeCommand, LambdaClient, ResourceNotFoundException } from '@aws-sdk
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { DoctorReport } from '../../../../functions/core/doctor.js';
-import { doctorFunctionName } from '../../../../infra/doctor-name.js';
-import { describeReport, runDoctorCommand } from '../../../../local/commands/doctor.js';
+import { doctorFunctionName } from '../../../../infra/names.js';
+import { describeReport, doctorFunctionOf, runDoctorCommand } from '../../../../local/commands/doctor.js';
 import { UsageError } from '../../../../local/commands/state-machine.js';
 
 const lambda = mockClient(LambdaClient);
@@ -163,5 +163,22 @@ describe('npm run doctor', () => {
       runDoctorCommand(deps, { database: 'Orders; rm -rf', functionName: FUNCTION, json: false }),
     ).rejects.toBeInstanceOf(UsageError);
     expect(lambda.commandCalls(InvokeCommand)).toHaveLength(0);
+  });
+});
+
+describe('the doctor function npm run doctor invokes', () => {
+  it('is <prefix>-doctor for --prefix, so a second deployment is found by its prefix', () => {
+    expect(doctorFunctionOf({ prefix: 'nonprod-backup' }, undefined)).toBe('nonprod-backup-doctor');
+  });
+
+  it('is --function-name as given, else the environment variable, else the default prefix', () => {
+    expect(doctorFunctionOf({ functionName: 'my-doctor' }, 'from-env')).toBe('my-doctor');
+    expect(doctorFunctionOf({}, ' from-env ')).toBe('from-env');
+    expect(doctorFunctionOf({}, '  ')).toBe(doctorFunctionName());
+  });
+
+  it('refuses both flags at once and a prefix no deployment can have, naming it', () => {
+    expect(() => doctorFunctionOf({ prefix: 'a', functionName: 'b' }, undefined)).toThrow(UsageError);
+    expect(() => doctorFunctionOf({ prefix: 'bad_prefix-' }, undefined)).toThrow(/--prefix "bad_prefix-"/);
   });
 });
