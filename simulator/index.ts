@@ -5,18 +5,13 @@
  */
 
 export type { SimulatedUser } from './database-users.js';
+export type { RecordedRequest } from './exchange.js';
 export { BLOCK_BYTES, CHUNK_BYTES, fileContent, fileSha256 } from './file-content.js';
-export {
-  defaultFileTemplate,
-  dumpFileNames,
-  JOB_MODES,
-  jobTimestamp,
-  logFileName,
-  type SimulatedFileView,
-  type SimulatedJobView,
-} from './job-store.js';
+export { defaultFileTemplate, dumpFileNames, jobTimestamp, logFileName } from './file-names.js';
+export { JOB_MODES } from './job-request.js';
+export type { SimulatedFileView, SimulatedJobView } from './job-view.js';
 export { EXPORTED_SCHEMA, finalLogLine, oracleElapsed, oracleLogTime, oracleLogTimeJa } from './log-text.js';
-export { type OrdsSimulator, type RecordedRequest, startOrdsSimulator } from './ords-simulator.js';
+export { type OrdsSimulator, startOrdsSimulator } from './ords-simulator.js';
 export { type InjectedSqlError, type SqlError, splitScript } from './rest-sql.js';
 export {
   defaultSimulatorOptions,

@@ -1,4 +1,5 @@
-import { type JobPhase, type JobStore, jobStateOf, type SimulatedJob, stateOf } from './job-store.js';
+import type { JobStore } from './job-store.js';
+import { type JobPhase, jobStateOf, type SimulatedJob, stateOf } from './simulated-job.js';
 import type { SimulatorOptions } from './simulator-options.js';
 
 /** Job objects as ORDS serialises them: the 201 body, the single-job GET and the list items. */

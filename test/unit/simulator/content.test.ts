@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { contentSource } from '../../../simulator/file-content.js';
+import { dumpFileNames, logFileName } from '../../../simulator/file-names.js';
 import { CHUNK_BYTES, fileContent, fileSha256 } from '../../../simulator/index.js';
-import { dumpFileNames, logFileName } from '../../../simulator/job-store.js';
 
 const sha = (buffer: Buffer) => createHash('sha256').update(buffer).digest('hex');
 

@@ -1,0 +1,56 @@
+import { type DatabaseUsers, oracleIsoTime } from './database-users.js';
+import type { Exchange } from './exchange.js';
+import type { JobStore } from './job-store.js';
+import { runScript, type SqlDatabase } from './rest-sql.js';
+import type { SimulatorOptions } from './simulator-options.js';
+
+/**
+ * `POST <basePath>_/sql`: REST-enabled SQL on the simulated database (its jobs, directories and
+ * users), the script sent as `application/sql` or as `{"statementText"}` in `application/json`.
+ */
+
+/** The database REST-enabled SQL acts on: the jobs and their files, the directories and the users. */
+export function sqlDatabase(
+  store: JobStore,
+  users: DatabaseUsers,
+  options: () => SimulatorOptions,
+): SqlDatabase {
+  return {
+    removeFile: (directory, fileName) => store.removeFile(directory, fileName),
+    dropTable: (caller, owner, table) => store.dropTable(caller, owner, table),
+    hasDirectory: (directory) => store.hasDirectory(directory),
+    queryUser: (username) => {
+      const created = users.find(username)?.created;
+      return { dbTime: oracleIsoTime(options().now()), created: created ? oracleIsoTime(created) : null };
+    },
+    dropUser: (caller, username) => users.drop(caller, username),
+  };
+}
+
+/** Runs the script of a request as `caller`: 200 with one item per statement once it ran. */
+export function restSql(
+  exchange: Exchange,
+  caller: string,
+  database: SqlDatabase,
+  options: SimulatorOptions,
+) {
+  const type = String(exchange.req.headers['content-type'] ?? '').toLowerCase();
+  let script = exchange.body;
+  if (type.startsWith('application/json')) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(exchange.body);
+    } catch {
+      return exchange.fail(400, 'The request body is not valid JSON');
+    }
+    const text = (parsed as { statementText?: unknown } | null)?.statementText;
+    if (typeof text !== 'string') return exchange.fail(400, 'statementText is required');
+    script = text;
+  } else if (!type.startsWith('application/sql')) {
+    return exchange.fail(
+      415,
+      `Content-Type ${type || 'none'} is not supported: use application/sql or application/json`,
+    );
+  }
+  exchange.json(200, runScript(script, caller, database, options.restSqlError));
+}
