@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { formatBytes, parseBytes } from '../local/format.js';
-import { startHarness } from '../test/e2e/harness.js';
+import { startHarness } from '../local/harness.js';
 
 /**
  * `npm run large-run`: multi-GB dumps through the local state machine (not part of `npm test`).

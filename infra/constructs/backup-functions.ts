@@ -1,20 +1,17 @@
 import { ArnFormat, Duration, Size, Stack, Token, Validations } from 'aws-cdk-lib';
-import { Effect, type IRole, Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { type IRole, Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { BucketGrants, type IBucket } from 'aws-cdk-lib/aws-s3';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { LAST_BACKUP_FILE } from '../../functions/core/naming.js';
-import { LAST_RESTORE_DRILL_FILE, RESTORE_DRILL_FILE } from '../../functions/core/restore-drill-record.js';
-import { runLockKey } from '../../functions/core/run-lock.js';
-import { SERVER_CLEANUP_FILE } from '../../functions/core/server-cleanup-report.js';
 import {
   backupFunction,
   type FunctionSettings,
   type FunctionSpec,
   type OrdsNetwork,
 } from './backup-function.js';
+import { grantBindingReads, grantBucketAccess } from './backup-function-grants.js';
 import { type CopyMemoryInput, copyMemoryFor } from './copy-memory.js';
 import { acknowledgeWildcardResource } from './nag-findings.js';
 
@@ -263,172 +260,12 @@ export class BackupFunctions extends Construct {
     this.functionSettings = settings;
     this.ordsCallerRoles = this.ordsCallers.map((fn) => fn.role!);
 
-    const bindings = Stack.of(this).formatArn({
-      service: 'ssm',
-      resource: 'parameter',
-      resourceName: `${props.bindingParameterPath.replace(/^\//, '')}/*`,
-    });
-    for (const fn of [...this.ordsCallers, this.writeManifest, this.recordRestoreDrill]) {
-      fn.addToRolePolicy(new PolicyStatement({ actions: ['ssm:GetParameter'], resources: [bindings] }));
-      acknowledgeWildcardResource(
-        fn.role!,
-        bindings,
-        'Reads the binding of whichever database its run backs up.',
-      );
-    }
-
-    // The doctor names the deployed databases when asked for one that is not among them.
-    const bindingPath = Stack.of(this).formatArn({
-      service: 'ssm',
-      resource: 'parameter',
-      resourceName: props.bindingParameterPath.replace(/^\//, ''),
-    });
-    this.doctor.addToRolePolicy(
-      new PolicyStatement({ actions: ['ssm:GetParametersByPath'], resources: [bindingPath] }),
+    grantBindingReads(
+      props.bindingParameterPath,
+      [...this.ordsCallers, this.writeManifest, this.recordRestoreDrill],
+      this.doctor,
     );
-
-    const grants = BucketGrants.fromBucket(props.bucket);
-    // Multipart upload (Create/UploadPart/Complete are s3:PutObject), resuming (ListParts), aborting,
-    // and the "already stored" check: HeadObject (s3:GetObject) and the marker tags.
-    grants.actionsOnObjectKeys(
-      this.copyFile,
-      '*',
-      's3:PutObject',
-      's3:AbortMultipartUpload',
-      's3:ListMultipartUploadParts',
-      's3:GetObject',
-      's3:GetObjectTagging',
-      's3:PutObjectTagging',
-      'kms:Decrypt',
-      'kms:GenerateDataKey*',
-    );
-    // Only the manifest step writes manifests and last-backup records: the copy step may write any
-    // backup file, never those, nor the run locks.
-    this.copyFile.addToRolePolicy(
-      new PolicyStatement({
-        effect: Effect.DENY,
-        actions: ['s3:PutObject'],
-        resources: [
-          props.bucket.arnForObjects('*manifest.json'),
-          props.bucket.arnForObjects(`*${LAST_BACKUP_FILE}`),
-          props.bucket.arnForObjects(runLockKey('*')),
-          props.bucket.arnForObjects(`*${SERVER_CLEANUP_FILE}`),
-          props.bucket.arnForObjects(`*${RESTORE_DRILL_FILE}`),
-        ],
-      }),
-    );
-    // The manifest is written last, as `<folder>manifest.json`; before that HeadObject checks each
-    // stored file's size, which needs s3:GetObject.
-    grants.actionsOnObjectKeys(this.writeManifest, '*/manifest.json', 's3:PutObject', 'kms:GenerateDataKey*');
-    // The run lock: created or taken over by "Start export", read back with HeadObject.
-    grants.actionsOnObjectKeys(
-      this.startExport,
-      runLockKey('*'),
-      's3:PutObject',
-      's3:GetObject',
-      'kms:Decrypt',
-      'kms:GenerateDataKey*',
-    );
-    // After a verified manifest, `<prefix><database>/last-backup.json`: what the backup-age check reads.
-    grants.actionsOnObjectKeys(
-      this.writeManifest,
-      `*/${LAST_BACKUP_FILE}`,
-      's3:PutObject',
-      'kms:GenerateDataKey*',
-    );
-    grants.actionsOnObjectKeys(this.writeManifest, '*', 's3:GetObject', 'kms:Decrypt');
-
-    // "Clean up server" checks that the manifest exists (HeadObject) and records the cleanup beside it.
-    grants.actionsOnObjectKeys(this.cleanUpServer, '*/manifest.json', 's3:GetObject', 'kms:Decrypt');
-    grants.actionsOnObjectKeys(
-      this.cleanUpServer,
-      `*/${SERVER_CLEANUP_FILE}`,
-      's3:PutObject',
-      'kms:GenerateDataKey*',
-    );
-    acknowledgeWildcardResource(
-      this.cleanUpServer.role!,
-      props.bucket.arnForObjects('*/manifest.json'),
-      'Nothing is removed from the server before <prefix><database>/<date>/<job>/manifest.json exists: reads only such keys.',
-    );
-    acknowledgeWildcardResource(
-      this.cleanUpServer.role!,
-      props.bucket.arnForObjects(`*/${SERVER_CLEANUP_FILE}`),
-      `The cleanup record is written as <prefix><database>/<date>/<job>/${SERVER_CLEANUP_FILE}: only such keys are writable.`,
-    );
-
-    // "Start export" reads the drill record to decide whether a drill is due; s3:ListBucket makes S3
-    // answer NoSuchKey, not AccessDenied, for a database that never drilled.
-    grants.actionsOnBucketAndObjectKeys(
-      this.startExport,
-      `*/${LAST_RESTORE_DRILL_FILE}`,
-      's3:GetObject',
-      's3:ListBucket',
-      'kms:Decrypt',
-    );
-    // "Record restore drill" writes restore-drill.json beside the manifest (read back on a retry's 412)
-    // and overwrites the database's last-restore-drill.json (read first for the last success).
-    for (const file of [RESTORE_DRILL_FILE, LAST_RESTORE_DRILL_FILE]) {
-      grants.actionsOnBucketAndObjectKeys(
-        this.recordRestoreDrill,
-        `*/${file}`,
-        's3:PutObject',
-        's3:GetObject',
-        's3:ListBucket',
-        'kms:Decrypt',
-        'kms:GenerateDataKey*',
-      );
-      const readers = file === LAST_RESTORE_DRILL_FILE ? [this.startExport] : [];
-      for (const fn of [this.recordRestoreDrill, ...readers]) {
-        acknowledgeWildcardResource(
-          fn.role!,
-          props.bucket.arnForObjects(`*/${file}`),
-          `Drill records are <prefix><database>/[<date>/<job>/]${file}: only such keys.`,
-        );
-      }
-    }
-
-    if (props.bucket.encryptionKey) {
-      for (const fn of [
-        this.copyFile,
-        this.writeManifest,
-        this.startExport,
-        this.cleanUpServer,
-        this.recordRestoreDrill,
-      ]) {
-        Validations.of(fn.role!).acknowledge({
-          id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
-          reason:
-            "GenerateDataKey* on the bucket's own key only: what S3 needs to encrypt each stored object.",
-        });
-      }
-    }
-    acknowledgeWildcardResource(
-      this.startExport.role!,
-      props.bucket.arnForObjects(runLockKey('*')),
-      'One run lock object per database, _locks/<database>.json: only those keys.',
-    );
-    const objects = props.bucket.arnForObjects('*');
-    acknowledgeWildcardResource(
-      this.copyFile.role!,
-      objects,
-      'Copies go to keys that depend on each database prefix and job name, anywhere in the backup bucket.',
-    );
-    acknowledgeWildcardResource(
-      this.writeManifest.role!,
-      objects,
-      'Before writing the manifest, HeadObject checks each stored file, whose keys depend on prefix and job.',
-    );
-    acknowledgeWildcardResource(
-      this.writeManifest.role!,
-      props.bucket.arnForObjects('*/manifest.json'),
-      'Manifests are written as <prefix><database>/<date>/<job>/manifest.json: only such keys are writable.',
-    );
-    acknowledgeWildcardResource(
-      this.writeManifest.role!,
-      props.bucket.arnForObjects(`*/${LAST_BACKUP_FILE}`),
-      'The last-backup record is written as <prefix><database>/last-backup.json: only such keys are writable.',
-    );
+    grantBucketAccess(props.bucket, this);
   }
 
   /**

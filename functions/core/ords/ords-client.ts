@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream';
 import { type Agent, type Dispatcher, request } from 'undici';
 import { OrdsResponseError, OrdsUnavailableError, UnsafeLinkError } from '../errors.js';
 import type { ExportRequestBody } from '../export-spec.js';
@@ -6,20 +5,13 @@ import type { ImportApi, ImportRequestBody } from '../restore-drill-import.js';
 import { createOrdsAgent, DEADLINE_MARGIN_MS, DEFAULT_TIMEOUTS, type OrdsTimeouts } from './ords-agent.js';
 import type { DataPumpJob, FileDownload, JobListItem, Logger, OrdsApi, OrdsSecret } from './ords-api.js';
 import { type AccessToken, OrdsAuth, parseTokenResponse } from './ords-auth.js';
-import {
-  isAbort,
-  networkError,
-  OrdsHttpRequestError,
-  refusedExportField,
-  sanitizeSnippet,
-} from './ords-errors.js';
+import { type DownloadOptions, downloadExchange, readFileDownload } from './ords-download.js';
+import { isAbort, networkError, OrdsHttpRequestError, refusedExportField } from './ords-errors.js';
 import { type LinkWarning, parseJob, parseJobList } from './ords-parse.js';
 import {
   discard,
   type Exchange,
   failWith,
-  header,
-  parseLength,
   type Requester,
   type Response,
   readJson,
@@ -194,77 +186,15 @@ export class OrdsClient implements OrdsApi, RestSqlApi, ImportApi {
     owner: string,
     jobName: string,
     fileName: string,
-    options: { readonly offset?: number; readonly ifRange?: string; readonly signal?: AbortSignal } = {},
+    options: DownloadOptions = {},
   ): Promise<FileDownload> {
     const offset = options.offset ?? 0;
     if (!Number.isSafeInteger(offset) || offset < 0) {
       throw new RangeError(`download offset must be a non-negative integer, got ${offset}`);
     }
     const url = jobFileUrl(this.#base, owner, jobName, fileName);
-    const response = await this.#send({
-      method: 'GET',
-      url,
-      headers: {
-        accept: '*/*',
-        // Offsets and lengths must count the file's bytes, not a compressed form of them.
-        'accept-encoding': 'identity',
-        ...(offset > 0 ? { range: `bytes=${offset}-` } : {}),
-        ...(offset > 0 && options.ifRange ? { 'if-range': options.ifRange } : {}),
-      },
-      ...(options.signal ? { signal: options.signal } : {}),
-      expect: offset > 0 ? [200, 206, 416] : [200, 206],
-      context: offset > 0 ? `requested Range: bytes=${offset}-` : undefined,
-    });
-    const refuse = (why: string): never => {
-      response.body.destroy();
-      throw new OrdsResponseError(`ORDS answered ${response.statusCode} to GET ${url.href}: ${why}`);
-    };
-    const encoding = header(response, 'content-encoding');
-    if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
-      refuse(
-        `the body is encoded (Content-Encoding: ${sanitizeSnippet(encoding, 50)}), expected the file's bytes`,
-      );
-    }
-    const contentType = header(response, 'content-type') ?? null;
-    const etag = header(response, 'etag');
-    // If-Range takes a strong ETag only (RFC 9110 13.1.5); a weak one falls back to Last-Modified.
-    const validator =
-      (etag !== undefined && !etag.startsWith('W/') ? etag : header(response, 'last-modified')) ?? null;
-    const about = { contentType, validator };
-    const contentRange = header(response, 'content-range');
-    if (response.statusCode === 416) {
-      const size = /^\s*bytes\s+\*\/(\d+)\s*$/i.exec(contentRange ?? '');
-      await discard(response);
-      if (!size) refuse(`Content-Range "${sanitizeSnippet(contentRange ?? '', 100)}" is not bytes */<size>`);
-      const totalBytes = Number(size?.[1]);
-      return { start: offset, totalBytes, contentLength: 0, ...about, body: Readable.from([]) };
-    }
-    const contentLength = parseLength(header(response, 'content-length'));
-    if (response.statusCode === 200) {
-      return {
-        start: 0,
-        totalBytes: contentLength,
-        contentLength,
-        ...about,
-        body: response.body as Readable,
-      };
-    }
-    const range = /^\s*bytes\s+(\d+)-(\d+)\/(\d+|\*)\s*$/i.exec(contentRange ?? '');
-    if (!range)
-      return refuse(
-        `Content-Range "${sanitizeSnippet(contentRange ?? '', 100)}" is not bytes <start>-<end>/<total>`,
-      );
-    const start = Number(range[1]);
-    const end = Number(range[2]);
-    const totalBytes = range[3] === '*' ? null : Number(range[3]);
-    if (start !== offset)
-      return refuse(`Content-Range "${contentRange}" does not start at the requested offset ${offset}`);
-    if (end < start || (totalBytes !== null && end >= totalBytes))
-      return refuse(`Content-Range "${contentRange}" is inconsistent`);
-    if (contentLength !== null && contentLength !== end - start + 1) {
-      return refuse(`Content-Length ${contentLength} does not match Content-Range "${contentRange}"`);
-    }
-    return { start, totalBytes, contentLength: end - start + 1, ...about, body: response.body as Readable };
+    const response = await this.#send(downloadExchange(url, offset, options));
+    return readFileDownload(response, url, offset);
   }
 
   async readLog(

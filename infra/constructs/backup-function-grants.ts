@@ -1,0 +1,192 @@
+import { Stack, Validations } from 'aws-cdk-lib';
+import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { BucketGrants, type IBucket } from 'aws-cdk-lib/aws-s3';
+import { LAST_BACKUP_FILE } from '../../functions/core/naming.js';
+import { LAST_RESTORE_DRILL_FILE, RESTORE_DRILL_FILE } from '../../functions/core/restore-drill-record.js';
+import { runLockKey } from '../../functions/core/run-lock.js';
+import { SERVER_CLEANUP_FILE } from '../../functions/core/server-cleanup-report.js';
+import { acknowledgeWildcardResource } from './nag-findings.js';
+
+/**
+ * Lets each of `readers` read the SSM bindings under `bindingParameterPath` (`<path>/<database>`),
+ * and the doctor list them, to name the deployed databases when asked for one that is not among them.
+ */
+export function grantBindingReads(
+  bindingParameterPath: string,
+  readers: readonly IFunction[],
+  doctor: IFunction,
+): void {
+  const stack = Stack.of(doctor);
+  const bindings = stack.formatArn({
+    service: 'ssm',
+    resource: 'parameter',
+    resourceName: `${bindingParameterPath.replace(/^\//, '')}/*`,
+  });
+  for (const fn of readers) {
+    fn.addToRolePolicy(new PolicyStatement({ actions: ['ssm:GetParameter'], resources: [bindings] }));
+    acknowledgeWildcardResource(
+      fn.role!,
+      bindings,
+      'Reads the binding of whichever database its run backs up.',
+    );
+  }
+
+  const bindingPath = stack.formatArn({
+    service: 'ssm',
+    resource: 'parameter',
+    resourceName: bindingParameterPath.replace(/^\//, ''),
+  });
+  doctor.addToRolePolicy(
+    new PolicyStatement({ actions: ['ssm:GetParametersByPath'], resources: [bindingPath] }),
+  );
+}
+
+/** The functions that touch the backup bucket; each gets only the keys its step reads or writes. */
+export interface BucketUsers {
+  /** "Start export": the run locks, and the drill record it reads to decide whether a drill is due. */
+  readonly startExport: IFunction;
+  /** "Copy file": any backup file, never manifests, records or run locks. */
+  readonly copyFile: IFunction;
+  /** "Write manifest": `manifest.json` and `last-backup.json`, and object sizes. */
+  readonly writeManifest: IFunction;
+  /** "Clean up server": reads manifests, writes `server-cleanup.json`. */
+  readonly cleanUpServer: IFunction;
+  /** "Record restore drill": `restore-drill.json` and `last-restore-drill.json`. */
+  readonly recordRestoreDrill: IFunction;
+}
+
+/** Grants each of `users` its own part of `bucket`, denies the copy the others' keys, and acknowledges the wildcards. */
+export function grantBucketAccess(bucket: IBucket, users: BucketUsers): void {
+  const { startExport, copyFile, writeManifest, cleanUpServer, recordRestoreDrill } = users;
+  const grants = BucketGrants.fromBucket(bucket);
+  // Multipart upload (Create/UploadPart/Complete are s3:PutObject), resuming (ListParts), aborting,
+  // and the "already stored" check: HeadObject (s3:GetObject) and the marker tags.
+  grants.actionsOnObjectKeys(
+    copyFile,
+    '*',
+    's3:PutObject',
+    's3:AbortMultipartUpload',
+    's3:ListMultipartUploadParts',
+    's3:GetObject',
+    's3:GetObjectTagging',
+    's3:PutObjectTagging',
+    'kms:Decrypt',
+    'kms:GenerateDataKey*',
+  );
+  // Only the manifest step writes manifests and last-backup records: the copy step may write any
+  // backup file, never those, nor the run locks.
+  copyFile.addToRolePolicy(
+    new PolicyStatement({
+      effect: Effect.DENY,
+      actions: ['s3:PutObject'],
+      resources: [
+        bucket.arnForObjects('*manifest.json'),
+        bucket.arnForObjects(`*${LAST_BACKUP_FILE}`),
+        bucket.arnForObjects(runLockKey('*')),
+        bucket.arnForObjects(`*${SERVER_CLEANUP_FILE}`),
+        bucket.arnForObjects(`*${RESTORE_DRILL_FILE}`),
+      ],
+    }),
+  );
+  // The manifest is written last, as `<folder>manifest.json`; before that HeadObject checks each
+  // stored file's size, which needs s3:GetObject.
+  grants.actionsOnObjectKeys(writeManifest, '*/manifest.json', 's3:PutObject', 'kms:GenerateDataKey*');
+  // The run lock: created or taken over by "Start export", read back with HeadObject.
+  grants.actionsOnObjectKeys(
+    startExport,
+    runLockKey('*'),
+    's3:PutObject',
+    's3:GetObject',
+    'kms:Decrypt',
+    'kms:GenerateDataKey*',
+  );
+  // After a verified manifest, `<prefix><database>/last-backup.json`: what the backup-age check reads.
+  grants.actionsOnObjectKeys(writeManifest, `*/${LAST_BACKUP_FILE}`, 's3:PutObject', 'kms:GenerateDataKey*');
+  grants.actionsOnObjectKeys(writeManifest, '*', 's3:GetObject', 'kms:Decrypt');
+
+  // "Clean up server" checks that the manifest exists (HeadObject) and records the cleanup beside it.
+  grants.actionsOnObjectKeys(cleanUpServer, '*/manifest.json', 's3:GetObject', 'kms:Decrypt');
+  grants.actionsOnObjectKeys(
+    cleanUpServer,
+    `*/${SERVER_CLEANUP_FILE}`,
+    's3:PutObject',
+    'kms:GenerateDataKey*',
+  );
+  acknowledgeWildcardResource(
+    cleanUpServer.role!,
+    bucket.arnForObjects('*/manifest.json'),
+    'Nothing is removed from the server before <prefix><database>/<date>/<job>/manifest.json exists: reads only such keys.',
+  );
+  acknowledgeWildcardResource(
+    cleanUpServer.role!,
+    bucket.arnForObjects(`*/${SERVER_CLEANUP_FILE}`),
+    `The cleanup record is written as <prefix><database>/<date>/<job>/${SERVER_CLEANUP_FILE}: only such keys are writable.`,
+  );
+
+  // "Start export" reads the drill record to decide whether a drill is due; s3:ListBucket makes S3
+  // answer NoSuchKey, not AccessDenied, for a database that never drilled.
+  grants.actionsOnBucketAndObjectKeys(
+    startExport,
+    `*/${LAST_RESTORE_DRILL_FILE}`,
+    's3:GetObject',
+    's3:ListBucket',
+    'kms:Decrypt',
+  );
+  // "Record restore drill" writes restore-drill.json beside the manifest (read back on a retry's 412)
+  // and overwrites the database's last-restore-drill.json (read first for the last success).
+  for (const file of [RESTORE_DRILL_FILE, LAST_RESTORE_DRILL_FILE]) {
+    grants.actionsOnBucketAndObjectKeys(
+      recordRestoreDrill,
+      `*/${file}`,
+      's3:PutObject',
+      's3:GetObject',
+      's3:ListBucket',
+      'kms:Decrypt',
+      'kms:GenerateDataKey*',
+    );
+    const readers = file === LAST_RESTORE_DRILL_FILE ? [startExport] : [];
+    for (const fn of [recordRestoreDrill, ...readers]) {
+      acknowledgeWildcardResource(
+        fn.role!,
+        bucket.arnForObjects(`*/${file}`),
+        `Drill records are <prefix><database>/[<date>/<job>/]${file}: only such keys.`,
+      );
+    }
+  }
+
+  if (bucket.encryptionKey) {
+    for (const fn of [copyFile, writeManifest, startExport, cleanUpServer, recordRestoreDrill]) {
+      Validations.of(fn.role!).acknowledge({
+        id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+        reason: "GenerateDataKey* on the bucket's own key only: what S3 needs to encrypt each stored object.",
+      });
+    }
+  }
+  acknowledgeWildcardResource(
+    startExport.role!,
+    bucket.arnForObjects(runLockKey('*')),
+    'One run lock object per database, _locks/<database>.json: only those keys.',
+  );
+  const objects = bucket.arnForObjects('*');
+  acknowledgeWildcardResource(
+    copyFile.role!,
+    objects,
+    'Copies go to keys that depend on each database prefix and job name, anywhere in the backup bucket.',
+  );
+  acknowledgeWildcardResource(
+    writeManifest.role!,
+    objects,
+    'Before writing the manifest, HeadObject checks each stored file, whose keys depend on prefix and job.',
+  );
+  acknowledgeWildcardResource(
+    writeManifest.role!,
+    bucket.arnForObjects('*/manifest.json'),
+    'Manifests are written as <prefix><database>/<date>/<job>/manifest.json: only such keys are writable.',
+  );
+  acknowledgeWildcardResource(
+    writeManifest.role!,
+    bucket.arnForObjects(`*/${LAST_BACKUP_FILE}`),
+    'The last-backup record is written as <prefix><database>/last-backup.json: only such keys are writable.',
+  );
+}
