@@ -402,7 +402,8 @@ export async function startOrdsSimulator(initial: Partial<SimulatorOptions> = {}
     const job = created.job;
 
     const hang = options.postHangAfterCreate;
-    if (hang !== false && hangRemaining > 0) {
+    const hangs = typeof hang !== 'object' || (hang.operation ?? operation) === operation;
+    if (hang !== false && hangs && hangRemaining > 0) {
       hangRemaining -= 1;
       exchange.record.fault = 'hang';
       const destroyAfterMs = typeof hang === 'object' ? hang.destroyAfterMs : undefined;
