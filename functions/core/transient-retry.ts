@@ -12,8 +12,6 @@ export const TRANSIENT_RETRY_DELAYS_MS: readonly number[] = [1_000, 4_000, 10_00
 export interface TransientRetryDeps {
   readonly logger: Logger;
   readonly sleep: (milliseconds: number) => Promise<void>;
-  /** @default TRANSIENT_RETRY_DELAYS_MS */
-  readonly retryDelaysMs?: readonly number[];
 }
 
 /**
@@ -26,12 +24,11 @@ export async function retryTransient<T>(
   what: string,
   call: () => Promise<T>,
 ): Promise<T> {
-  const delays = deps.retryDelaysMs ?? TRANSIENT_RETRY_DELAYS_MS;
   for (let attempt = 0; ; attempt += 1) {
     try {
       return await call();
     } catch (error) {
-      const delayMs = delays[attempt];
+      const delayMs = TRANSIENT_RETRY_DELAYS_MS[attempt];
       if (!(error instanceof OrdsUnavailableError) || delayMs === undefined) throw error;
       deps.logger.warn(`${what}: ORDS is unavailable, trying again`, {
         attempt: attempt + 1,
