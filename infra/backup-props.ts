@@ -192,8 +192,9 @@ export interface OrdsDatapumpBackupProps {
   readonly namePrefix?: string;
   /**
    * How long one backup execution may run. Must leave 12 hours for copying after every database's
-   * `timeout`.
-   * @default - 24 hours, or the longest `timeout` of all databases (added later too) plus 12 hours
+   * `timeout`, and for a database with a `restoreDrill` its `timeout` once more for the import.
+   * @default - 24 hours, or the longest need of all databases (added later too): `timeout` plus
+   * 12 hours, twice `timeout` plus 12 hours with a `restoreDrill`
    */
   readonly stateMachineTimeout?: Duration;
   /**

@@ -27,6 +27,16 @@ export { DEFAULT_NAME_PREFIX, NAME_PREFIX };
  */
 export const COPY_ALLOWANCE = Duration.hours(12);
 
+/**
+ * Hours one execution of `database` may need: its export's timeout, the copy allowance and, with a
+ * restore drill, the export's timeout again, since "Read restore drill job" polls the import under
+ * the same timeout (a drill night must not reach States.Timeout before the cleanup).
+ */
+function executionHours(database: ResolvedDatabase): number {
+  const exportHours = database.timeout.toHours({ integral: false });
+  return exportHours * (database.restoreDrill ? 2 : 1) + COPY_ALLOWANCE.toHours();
+}
+
 /** The state machine timeout when no database needs more. */
 const MINIMUM_STATE_MACHINE_TIMEOUT = Duration.hours(24);
 
@@ -79,7 +89,8 @@ export class OrdsDatapumpBackup extends Construct {
   /** Every database of every slice, by id, with the path of its slice. */
   private readonly slicesByDatabase = new Map<string, string>();
   private readonly slices: OrdsDatapumpBackupDatabases[] = [];
-  private longestTimeoutHours = 0;
+  /** The longest `executionHours` of the enabled databases added so far. */
+  private longestExecutionHours = 0;
   private cleanupAlarm: ServerCleanupAlarm | undefined;
 
   constructor(scope: Construct, id: string, props: OrdsDatapumpBackupProps = {}) {
@@ -140,10 +151,7 @@ export class OrdsDatapumpBackup extends Construct {
       Duration.seconds(
         Lazy.number({
           produce: () =>
-            Math.max(
-              MINIMUM_STATE_MACHINE_TIMEOUT.toSeconds(),
-              (this.longestTimeoutHours + COPY_ALLOWANCE.toHours()) * 3600,
-            ),
+            Math.max(MINIMUM_STATE_MACHINE_TIMEOUT.toSeconds(), this.longestExecutionHours * 3600),
         }),
       );
     this.workflow = new BackupStateMachine(this, 'Backup', {
@@ -219,10 +227,7 @@ export class OrdsDatapumpBackup extends Construct {
     // After the slice checked each binding, its URL included.
     const enabled = resolved.filter((database) => database.enabled);
     for (const database of enabled) {
-      this.longestTimeoutHours = Math.max(
-        this.longestTimeoutHours,
-        database.timeout.toHours({ integral: false }),
-      );
+      this.longestExecutionHours = Math.max(this.longestExecutionHours, executionHours(database));
       this.network?.allowOrdsPort(ordsPort(database.ordsUrl));
     }
 
@@ -245,12 +250,13 @@ export class OrdsDatapumpBackup extends Construct {
     }
     const timeout = this.explicitTimeout;
     if (!database.enabled || !timeout || Token.isUnresolved(timeout.toSeconds())) return;
-    const hours = database.timeout.toHours({ integral: false });
-    if ((hours + COPY_ALLOWANCE.toHours()) * 3600 > timeout.toSeconds()) {
+    if (executionHours(database) * 3600 > timeout.toSeconds()) {
+      const spare = timeout.toHours({ integral: false }) - COPY_ALLOWANCE.toHours();
+      const drill = database.restoreDrill ? ', and its restore drill gets the timeout again' : '';
       throw new Error(
         `${path}: database "${database.id}": timeout is ${database.timeout.toHumanString()}; allowed: at most ` +
-          `${Math.floor(timeout.toHours({ integral: false }) - COPY_ALLOWANCE.toHours())} hours (the state machine ` +
-          `of ${this.node.path} times out after ${timeout.toHumanString()} and copying gets ${COPY_ALLOWANCE.toHumanString()})`,
+          `${Math.floor(database.restoreDrill ? spare / 2 : spare)} hours (the state machine ` +
+          `of ${this.node.path} times out after ${timeout.toHumanString()} and copying gets ${COPY_ALLOWANCE.toHumanString()}${drill})`,
       );
     }
   }

@@ -68,10 +68,14 @@ export class CountedSwitches {
     return undefined;
   }
 
-  /** Whether this POST hangs (`postHangAfterCreate`), and after how long its socket is destroyed. */
-  takeHang(): { readonly destroyAfterMs: number | undefined } | null {
+  /**
+   * Whether this POST of an `operation` job hangs (`postHangAfterCreate`, limited to its `operation`
+   * when it names one), and after how long its socket is destroyed.
+   */
+  takeHang(operation: 'EXPORT' | 'IMPORT'): { readonly destroyAfterMs: number | undefined } | null {
     const hang = this.options().postHangAfterCreate;
     if (hang === false || this.hangRemaining <= 0) return null;
+    if (typeof hang === 'object' && (hang.operation ?? operation) !== operation) return null;
     this.hangRemaining -= 1;
     return { destroyAfterMs: typeof hang === 'object' ? hang.destroyAfterMs : undefined };
   }

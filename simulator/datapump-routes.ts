@@ -42,7 +42,7 @@ export function createJob(
   if (!created.ok) return exchange.fail(400, created.message);
   const job = created.job;
 
-  const hang = context.counters.takeHang();
+  const hang = context.counters.takeHang(operation);
   if (hang) {
     exchange.record.fault = 'hang';
     if (hang.destroyAfterMs !== undefined)

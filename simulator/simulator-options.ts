@@ -37,6 +37,8 @@ export interface PostHang {
   readonly destroyAfterMs?: number;
   /** How many POSTs hang. @default - every POST while the switch is set */
   readonly count?: number;
+  /** Only POSTs of this operation hang (and count). @default - exports and imports */
+  readonly operation?: 'EXPORT' | 'IMPORT';
 }
 
 /** Languages the simulator writes Data Pump logs in (the ORDS JVM's locale sets the session's). */

@@ -112,7 +112,7 @@ async function readCandidate(deps: JobTaskDeps, item: JobListItem): Promise<Data
 }
 
 /** The time in a generated job name (`…_20261123020001`, read as UTC), or null for other names. */
-function jobTime(item: { readonly jobName: string }): number | null {
+export function jobTime(item: { readonly jobName: string }): number | null {
   const match = /_(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(item.jobName);
   if (!match) return null;
   const [, y, mo, d, h, mi, s] = match.map(Number) as [

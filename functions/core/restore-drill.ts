@@ -1,10 +1,11 @@
 import { parseExportedObjects } from './datapump-exported.js';
 import { parseExportLog } from './datapump-log.js';
-import { RestoreDrillFailedError } from './errors.js';
-import type { Logger, OrdsApi } from './ords/ords-api.js';
-import { isOrdsNotFound, sanitizeSnippet } from './ords/ords-errors.js';
+import { OrdsUnavailableError, RestoreDrillFailedError } from './errors.js';
+import type { DataPumpJob, Logger, OrdsApi } from './ords/ords-api.js';
+import { isOrdsNotFound, mayHaveCreatedJob, sanitizeSnippet } from './ords/ords-errors.js';
 import type { RestSqlApi } from './ords/rest-sql.js';
 import type { JobRef, ServerCleanup } from './payloads.js';
+import { awaitOwnImport, type OwnImport, surveyImports } from './restore-drill-adopt.js';
 import { type ImportApi, toImportRequestBody } from './restore-drill-import.js';
 import type { DrillOutcome, DrillStarted, RestoreDrillBinding } from './restore-drill-payloads.js';
 import {
@@ -21,12 +22,16 @@ const USER_MISSING = 1918;
 /** ORA-29283 (no such file) and ORA-00942 (no such table): the import's log or job is already gone. */
 const ALREADY_GONE = [29283, 942];
 
-/** What the drill steps need: ORDS (Data Pump and REST-enabled SQL), a logger and a clock. */
+/**
+ * What the drill steps need: ORDS (Data Pump and REST-enabled SQL), a logger, a clock and a way to
+ * wait (between the job lists read after a POST whose answer was lost).
+ */
 export interface RestoreDrillDeps {
-  readonly ords: Pick<OrdsApi, 'baseUrl' | 'getJob' | 'readLog'> & ImportApi;
+  readonly ords: Pick<OrdsApi, 'baseUrl' | 'getJob' | 'readLog' | 'jobOwner' | 'listJobs'> & ImportApi;
   readonly sql: RestSqlApi;
   readonly logger: Logger;
   readonly now: () => Date;
+  readonly sleep: (milliseconds: number) => Promise<void>;
 }
 
 /** What starting a drill needs from the run and the database's binding. */
@@ -73,9 +78,11 @@ async function queryDrillUser(
 }
 
 /**
- * Starts the drill: checks that the drill schema does not exist (an existing schema is never
- * imported into, nor dropped), notes the database clock, and starts the import of this run's dump
- * files, the drilled schema remapped to the drill schema.
+ * Starts the drill, safely re-runnable: an import of this run that an earlier attempt started (its
+ * invocation interrupted, or its POST's answer lost) is adopted, never refused nor started twice (see
+ * `restore-drill-adopt.ts` for how it is recognised). Otherwise it checks that the drill schema does
+ * not exist (an existing schema is never imported into, nor dropped), notes the database clock, and
+ * starts the import of this run's dump files, the drilled schema remapped to the drill schema.
  */
 export async function startRestoreDrill(
   deps: RestoreDrillDeps,
@@ -83,33 +90,76 @@ export async function startRestoreDrill(
 ): Promise<DrillStarted> {
   const { drill, job, database } = input;
   const target = checkDrillTarget(drill.targetSchema, [...input.exportedSchemas, drill.schema]);
+  const body = toImportRequestBody(input.directory, job.fileName, drill.schema, target);
+  const schemaCreated = async () => (await queryDrillUser(deps, database, target)).created;
+  const adopt = (own: OwnImport, why: string): DrillStarted => {
+    deps.logger.warn(why, { importJob: own.job.jobName, target });
+    return drillStarted(deps, input, own.job, body.filter, target, own.dbTimeAtStart, true);
+  };
+
   const row = await queryDrillUser(deps, database, target);
-  if (row.created !== null) {
+  const survey = await surveyImports(deps, { exportJobName: job.jobName, schemaCreated: row.created });
+  if (survey.own) return adopt(survey.own, 'Adopting the restore drill import of an earlier attempt');
+  if (row.created === null && survey.running) {
+    // An import named since this run's export that has not created the schema yet may be ours.
+    const own = await awaitOwnImport(deps, job.jobName, schemaCreated);
+    if (own) return adopt(own, 'Adopting the restore drill import of an earlier attempt');
+  } else if (row.created !== null) {
     throw new RestoreDrillFailedError(
       `The restore drill of database "${database}" did not start: its schema ${target} already exists ` +
-        `(created ${row.created}). The drill imports into a new schema and drops it afterwards, so it never ` +
-        `uses an existing one. Drop it (DROP USER "${target}" CASCADE) if it is left over from an earlier ` +
-        'drill, or set restoreDrill.targetSchema to another name.',
+        `(created ${row.created}) and no import of this run created it. The drill imports into a new ` +
+        `schema and drops it afterwards, so it never uses an existing one. Drop it (DROP USER "${target}" ` +
+        'CASCADE) if it is left over from an earlier drill, or set restoreDrill.targetSchema to another name.',
     );
   }
-  const body = toImportRequestBody(input.directory, job.fileName, drill.schema, target);
-  const started = await deps.ords.startImport(body);
-  const logFileName = started.files.find((file) => file.kind === 'log')?.name;
+
+  let started: DataPumpJob;
+  try {
+    started = await deps.ords.startImport(body);
+  } catch (error) {
+    if (!mayHaveCreatedJob(error)) throw error;
+    deps.logger.warn('The import POST got no answer: looking for the import it may have created', { target });
+    const own = await awaitOwnImport(deps, job.jobName, schemaCreated);
+    if (!own) {
+      throw new OrdsUnavailableError(
+        `The restore drill's import POST for database "${database}" got no answer and no import of this ` +
+          `run appeared within about a minute (${target} was not created): nothing was started. The retry ` +
+          'POSTs again.',
+        { cause: error },
+      );
+    }
+    return adopt(own, 'Adopting the import of the POST whose answer was lost');
+  }
   deps.logger.info('Restore drill started', { importJob: started.jobName, target, schema: body.filter });
+  // The database clock before the POST: the schema the import creates is not older.
+  return drillStarted(deps, input, started, body.filter, target, row.dbTime, false);
+}
+
+/** `$.drill`: the import job shaped like the export's (so that "Read job" reads it), and its bounds. */
+function drillStarted(
+  deps: RestoreDrillDeps,
+  input: StartRestoreDrillInput,
+  started: DataPumpJob,
+  schema: string,
+  targetSchema: string,
+  dbTimeAtStart: string,
+  adopted: boolean,
+): DrillStarted {
+  const logFileName = started.files.find((file) => file.kind === 'log')?.name;
   return {
     job: {
       owner: started.owner,
       jobName: started.jobName,
-      runId: job.runId,
-      fileName: job.fileName,
+      runId: input.job.runId,
+      fileName: input.job.fileName,
       jobMode: 'SCHEMA',
       startedAt: deps.now().toISOString(),
-      adopted: false,
+      adopted,
       ...(logFileName ? { logFileName } : {}),
     },
-    schema: body.filter,
-    targetSchema: target,
-    dbTimeAtStart: row.dbTime,
+    schema,
+    targetSchema,
+    dbTimeAtStart,
   };
 }
 

@@ -12,14 +12,19 @@ import {
   writeCleanupReport,
 } from './server-cleanup-report.js';
 import { dropControlTableStatement, type FileRemover, removeFileStatement } from './server-cleanup-sql.js';
+import { retryTransient, type TransientRetryDeps } from './transient-retry.js';
 
 /** ORA-29283 (invalid file operation: nonexistent file): the file is already gone. */
 const FILE_MISSING = 29283;
 /** ORA-00942 (table or view does not exist): the control table is already gone. */
 const TABLE_MISSING = 942;
 
-/** What `cleanUpServer` needs. */
-export interface ServerCleanupDeps {
+/**
+ * What `cleanUpServer` needs. `sleep` paces the retries of a transient ORDS error (5xx, 429, a reset
+ * connection): every request of a cleanup is safe to repeat, and only a failure that outlasts them
+ * is recorded as `serverCleanup: failed`.
+ */
+export interface ServerCleanupDeps extends TransientRetryDeps {
   readonly sql: RestSqlApi;
   readonly ords: Pick<OrdsApi, 'baseUrl' | 'getJob'>;
   readonly s3: S3Client;
@@ -83,8 +88,9 @@ export function planCleanup(input: ServerCleanupInput): CleanupPlan | null {
  * control table when every file is gone — after a stored backup only once its manifest is in S3.
  * Cleanup that cannot run never fails the backup: the result says `failed` with the reason and the
  * way out (enable REST-enabled SQL, grant, or turn cleanup off), and after a stored backup a
- * `server-cleanup.json` beside the manifest records it. Throws only when that record cannot be
- * written (retried) or the input is refused.
+ * `server-cleanup.json` beside the manifest records it. A transient ORDS error is retried a few times
+ * first; a permanent one (404, ORA- in the answer, 401/403) is recorded at once. Throws only when that
+ * record cannot be written (retried) or the input is refused.
  */
 export async function cleanUpServer(
   deps: ServerCleanupDeps,
@@ -122,7 +128,8 @@ export async function cleanUpServer(
   if (statements.length > 0) {
     let results: SqlStatementResult[];
     try {
-      results = await deps.sql.runSql(statements);
+      // Safe to repeat: a file removed by an earlier try answers ORA-29283, counted as removed.
+      results = await retryTransient(deps, 'Removing files', () => deps.sql.runSql(statements));
     } catch (error) {
       return finish(cleanupFailure(deps.ords.baseUrl, input, error, []));
     }
@@ -148,7 +155,7 @@ async function dropControlTable(
   const table = `${owner}.${jobName}`;
   const statement = dropControlTableStatement(owner, jobName);
   try {
-    const job = await deps.ords.getJob(owner, jobName);
+    const job = await retryTransient(deps, 'Reading the job', () => deps.ords.getJob(owner, jobName));
     if (job === null) return { serverCleanup: 'done', removedFiles, droppedControlTable: null };
     const ours = job.files.some((file) => runIdOfFile(input.database, file.name) === runId.toUpperCase());
     if (job.files.length > 0 && !ours) {
@@ -159,7 +166,10 @@ async function dropControlTable(
         reason: `Not dropping ${table}: ORDS links no file of run ${runId} for it, so it is not this run's job`,
       };
     }
-    const [result] = await deps.sql.runSql([statement]);
+    // Safe to repeat: a table dropped by an earlier try answers ORA-00942, counted as dropped.
+    const [result] = await retryTransient(deps, 'Dropping the control table', () =>
+      deps.sql.runSql([statement]),
+    );
     if (result && !result.ok && result.errorCode !== TABLE_MISSING) {
       return statementFailure(input, [result], removedFiles);
     }

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CleanUpServerPayloadSchema } from '../core/payloads.js';
 import { cleanUpServer } from '../core/server-cleanup.js';
 import { bindingFor } from '../shared/bindings.js';
@@ -22,6 +23,7 @@ export const handler = defineTask('Clean up server', CleanUpServerPayloadSchema,
     bucket: requiredEnv('BUCKET_NAME'),
     logger,
     now: () => new Date(),
+    sleep,
   };
   const result = await cleanUpServer(deps, {
     ...payload,

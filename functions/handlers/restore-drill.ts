@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { RestoreDrillFailedError } from '../core/errors.js';
 import { dropDrillSchema, startRestoreDrill } from '../core/restore-drill.js';
@@ -25,7 +26,7 @@ export const handler = defineTask('Restore drill', PayloadSchema, async (payload
     throw new RestoreDrillFailedError(`Database "${payload.database}" has no restore drill in its binding`);
   }
   const ords = await ordsFor(binding, context);
-  const deps = { ords, sql: ords, logger, now: () => new Date() };
+  const deps = { ords, sql: ords, logger, now: () => new Date(), sleep };
   if (payload.action === 'drop') {
     return dropDrillSchema(deps, {
       ...payload,

@@ -39,8 +39,8 @@ export const LAMBDA_SERVICE_ERRORS: readonly string[] = [
 /**
  * An invocation that was killed (task timeout, function timeout or crash, which Step Functions
  * reports as `Lambda.Unknown`): retried by every task that is safe to run again. "Copy file" resumes
- * from its input's progress; "Start export" finds its own lock and adopts its own job; "Read job" and
- * "Read log" only read.
+ * from its input's progress; "Start export" finds its own lock and adopts its own job; "Start restore
+ * drill" adopts its own import; "Read job" and "Read log" only read.
  */
 export const INTERRUPTED_ERRORS: readonly string[] = ['States.Timeout', 'Lambda.Unknown', 'Sandbox.Timedout'];
 

@@ -89,9 +89,9 @@ export function restoreDrillStates(scope: Construct, props: RestoreDrillStatesPr
     TaskInput.fromObject({ ...target, action: 'start', job: JsonPath.objectAt('$.run.job') }),
     '$.drill',
   );
-  // Not retried after an interruption: an import may have started, and a second one would find
-  // the drill schema existing and refuse. The drill then fails loudly instead.
-  retry(start);
+  // Safe to run again: an import an earlier attempt started (and the schema it created) is found in
+  // the job list and adopted, never refused nor started twice.
+  retry(start, props.interruptedErrors);
   start.addCatch(record, caught);
   start.next(wait);
 

@@ -11,7 +11,13 @@ describe('restore drill through the synthesized state machine', () => {
   });
   afterAll(() => h.stop());
   beforeEach(() =>
-    h.simulator.configure({ dumpFiles: 2, dumpFileBytes: 4096, restSql: true, importOutcome: 'success' }),
+    h.simulator.configure({
+      dumpFiles: 2,
+      dumpFileBytes: 4096,
+      restSql: true,
+      importOutcome: 'success',
+      postHangAfterCreate: false,
+    }),
   );
 
   const drillOf = (result: LocalRunResult) =>
@@ -58,6 +64,27 @@ describe('restore drill through the synthesized state machine', () => {
     expect((result.output as { serverCleanup: { serverCleanup: string } }).serverCleanup.serverCleanup).toBe(
       'done',
     );
+  });
+
+  it('adopts its import when the import POST loses its answer, and the drill succeeds', async () => {
+    // GIVEN an ORDS that starts the import but resets the connection instead of answering
+    h.simulator.configure({ postHangAfterCreate: { count: 1, destroyAfterMs: 50, operation: 'IMPORT' } });
+    const before = imports().length;
+
+    // WHEN a drill night runs
+    const result = await h.run({ restoreDrill: 'HR_DRILL' });
+
+    // THEN exactly one import ran, and the drill read its verdict and dropped its schema
+    expect(result.status).toBe('SUCCEEDED');
+    const hung = h.simulator.requests.filter((request) => request.fault === 'hang');
+    expect(hung.map((request) => request.path.replace(/^.*\//, ''))).toEqual(['import']);
+    expect(imports().slice(before)).toHaveLength(1);
+    expect(drillOf(result)).toMatchObject({
+      succeeded: true,
+      schemaDropped: true,
+      importJobName: imports().at(-1)!.jobName,
+    });
+    expect(users()).not.toContain('HR_DRILL');
   });
 
   it('ends in "Restore drill failed" when the import fails, with manifest.json still stored', async () => {

@@ -86,6 +86,29 @@ describe('server cleanup through the synthesized state machine', () => {
     expect(manifest).not.toHaveProperty('serverCleanup');
   });
 
+  it('rides out transient REST-enabled SQL errors (503) and still cleans up', async () => {
+    // GIVEN an ORDS whose next two REST-enabled SQL calls answer 503
+    h.simulator.configure({ transientFailures: { count: 2, route: 'sql', status: 503 } });
+    const faultsBefore = h.simulator.requests.filter((request) => request.fault === 'transient').length;
+
+    // WHEN a backup runs
+    const result = await h.run();
+
+    // THEN the cleanup is done, not failed: the transient error was retried
+    expect(result.status).toBe('SUCCEEDED');
+    const faults = h.simulator.requests.filter((request) => request.fault === 'transient');
+    expect(faults.length - faultsBefore).toBe(2);
+    expect(faults.at(-1)!.path).toMatch(/\/_\/sql$/);
+    const manifest = result.manifest!;
+    expect(cleanupOf(result)).toMatchObject({
+      serverCleanup: 'done',
+      removedFiles: manifest.files.map((file) => file.name),
+      droppedControlTable: `DBAPI_USER.${manifest.jobName}`,
+    });
+    for (const file of manifest.files)
+      expect(await statusOf(manifest.jobName, file.name), file.name).toBe(404);
+  });
+
   it("removes a stopped export's dump files, keeps its log, and still fails with ExportFailedError", async () => {
     // GIVEN an export that stops after writing its dump files
     h.simulator.configure({ outcome: 'stopped' });

@@ -169,9 +169,46 @@ describe('OrdsDatapumpBackup in the JSON app', () => {
     }
   });
 
-  it('lengthens the state machine timeout to the longest export plus 12 hours for copying', () => {
-    // The example's warehouse database may export for 20 hours.
-    expect(stateMachineDefinition(synthesized.json).TimeoutSeconds).toBe(32 * 3600);
+  it('lengthens the state machine timeout to the longest need of the example databases', () => {
+    // warehouse may export for 20 hours (20 + 12 for copying); orders drills on Sundays with the
+    // default 12-hour timeout (12 + 12 for copying + 12 for the import).
+    expect(stateMachineDefinition(synthesized.json).TimeoutSeconds).toBe(36 * 3600);
+  });
+
+  it("leaves room for the restore drill's import: the export timeout twice plus 12 hours", () => {
+    // GIVEN a database that exports for up to 10 hours and drills on Sundays
+    const drill = { schedule: { cron: '0 2 ? * SUN *' }, targetSchema: 'HR_DRILL', schema: 'HR' };
+    const config = configOf({ databases: [{ ...ORDERS, timeoutHours: 10, restoreDrill: drill }] });
+    const { app, cleanup } = newApp();
+    try {
+      // WHEN it synthesizes with the default timeout
+      const { main } = buildApp(app, config);
+      const json = app.synth().getStackByName(main.stackName).template;
+
+      // THEN a drill night fits: 10 h export, 12 h copying, 10 h import
+      expect(stateMachineDefinition(json).TimeoutSeconds).toBe(32 * 3600);
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('fails when a drilled database does not fit in an explicit state machine timeout', () => {
+    const drill = { schedule: { cron: '0 2 ? * SUN *' }, targetSchema: 'HR_DRILL', schema: 'HR' };
+    const config = configOf({ databases: [{ ...ORDERS, timeoutHours: 10, restoreDrill: drill }] });
+    const { app, cleanup } = newApp();
+    try {
+      expect(() => {
+        const stack = new Stack(app, 'Test');
+        new OrdsDatapumpBackup(stack, 'Backup', {
+          stateMachineTimeout: Duration.hours(24),
+          databases: databasePropsOf(stack, config.databases),
+        });
+      }).toThrow(
+        'Test/Backup/Databases: database "orders": timeout is 10 hours; allowed: at most 6 hours (the state machine of Test/Backup times out after 1 day and copying gets 12 hours, and its restore drill gets the timeout again)',
+      );
+    } finally {
+      cleanup();
+    }
   });
 
   it("fails when a database's timeoutHours does not fit in an explicit state machine timeout", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ErrorName } from '../../../functions/core/errors.js';
+import { ErrorName, OrdsUnavailableError } from '../../../functions/core/errors.js';
 import type { DataPumpJob } from '../../../functions/core/ords/ords-api.js';
 import { OrdsHttpRequestError } from '../../../functions/core/ords/ords-errors.js';
 import type { SqlStatementResult } from '../../../functions/core/ords/rest-sql.js';
@@ -40,6 +40,12 @@ function fakes(options: {
   sqlDisabled?: boolean;
   dropError?: SqlStatementResult;
   dbTime?: string;
+  /** Other rows of the owner's job list (imports not of this drill). */
+  listed?: DataPumpJob[];
+  /** The import POST creates the job and the schema, then loses its answer (a reset connection). */
+  postAnswerLost?: boolean;
+  /** The POST creates the schema only after this many reads of the drill schema. */
+  schemaAfterQueries?: number;
 }) {
   const users = new Map(Object.entries(options.users ?? {}));
   const imports: ImportRequestBody[] = [];
@@ -49,14 +55,25 @@ function fakes(options: {
     operation: 'IMPORT',
     files: [{ name: IMPORT_LOG }],
   });
+  const listed: DataPumpJob[] = [...(options.listed ?? [])];
+  let pendingUser: { name: string; queries: number } | null = null;
   const ords = {
     baseUrl: 'http://127.0.0.1/ords/x/',
-    getJob: async () => importJob,
+    jobOwner: 'DBAPI_USER',
+    listJobs: async () => listed.map(({ files: _files, ...item }) => item),
+    getJob: async (_owner: string, jobName: string) =>
+      listed.find((candidate) => candidate.jobName === jobName) ?? importJob,
     readLog: async () =>
       options.log ?? importLog('Job JOB successfully completed at Sun Dec 6 02:11:00 2026'),
     startImport: async (body: ImportRequestBody) => {
       imports.push(body);
-      users.set(body.remap_schemas[0]!.target, '2026-12-06T02:10:01');
+      listed.push(importJob);
+      const target = body.remap_schemas[0]!.target;
+      if (options.schemaAfterQueries) pendingUser = { name: target, queries: options.schemaAfterQueries };
+      else users.set(target, '2026-12-06T02:10:01');
+      if (options.postAnswerLost) {
+        throw new OrdsUnavailableError('ORDS reset the connection (ECONNRESET) during POST …/import');
+      }
       return importJob;
     },
   };
@@ -67,6 +84,10 @@ function fakes(options: {
         statements.push(statement);
         const query = /username = '([^']+)'/.exec(statement);
         if (query) {
+          if (pendingUser && --pendingUser.queries <= 0) {
+            users.set(pendingUser.name, '2026-12-06T02:10:01');
+            pendingUser = null;
+          }
           const created = users.get(query[1]!) ?? null;
           return {
             ok: true,
@@ -81,8 +102,12 @@ function fakes(options: {
       });
     },
   };
-  const deps = { ords, sql, logger: recordingLogger(), now: () => new Date('2026-12-06T02:10:00Z') };
-  return { deps, imports, statements, users };
+  const sleeps: number[] = [];
+  const sleep = async (milliseconds: number) => {
+    sleeps.push(milliseconds);
+  };
+  const deps = { ords, sql, logger: recordingLogger(), now: () => new Date('2026-12-06T02:10:00Z'), sleep };
+  return { deps, imports, statements, users, listed, sleeps };
 }
 
 const drillBinding = {
@@ -130,6 +155,97 @@ describe('startRestoreDrill', () => {
       dbTimeAtStart: '2026-12-06T02:10:00',
       job: { jobName: IMPORT_JOB, logFileName: IMPORT_LOG },
     });
+  });
+
+  it('adopts the import of an interrupted earlier attempt instead of refusing the schema it created', async () => {
+    // GIVEN an attempt that started the import, but whose invocation was cut off before it returned
+    const { deps, imports } = fakes({});
+    const first = await startRestoreDrill(deps, startInput);
+
+    // WHEN "Start restore drill" runs again
+    const retried = await startRestoreDrill(deps, startInput);
+
+    // THEN it adopts that import, POSTs nothing, and keeps the bound the schema was created within
+    expect(imports).toHaveLength(1);
+    expect(retried).toMatchObject({
+      targetSchema: 'HR_DRILL',
+      job: { jobName: IMPORT_JOB, logFileName: IMPORT_LOG, adopted: true },
+      dbTimeAtStart: '2026-12-06T02:10:00',
+    });
+    expect(retried.job.jobName).toBe(first.job.jobName);
+  });
+
+  it('adopts the import of a POST whose answer was lost, without a second POST', async () => {
+    const { deps, imports } = fakes({ postAnswerLost: true });
+
+    const drill = await startRestoreDrill(deps, startInput);
+
+    expect(imports).toHaveLength(1);
+    expect(drill.job).toMatchObject({ jobName: IMPORT_JOB, adopted: true });
+  });
+
+  it('waits for a running import of this run to create the schema rather than starting a second one', async () => {
+    // GIVEN an earlier attempt's import, running, that has not created the drill schema yet
+    const { deps, imports, sleeps } = fakes({ schemaAfterQueries: 3 });
+    await startRestoreDrill(deps, startInput);
+    expect(imports).toHaveLength(1);
+
+    // WHEN the retry runs
+    const drill = await startRestoreDrill(deps, startInput);
+
+    // THEN it waits until the schema shows, and adopts the import
+    expect(imports).toHaveLength(1);
+    expect(sleeps.length).toBeGreaterThan(0);
+    expect(drill.job).toMatchObject({ jobName: IMPORT_JOB, adopted: true });
+  });
+
+  it('fails retryably after a lost POST answer when no import of this run appears', async () => {
+    // GIVEN a POST that lost its answer and created nothing
+    const { deps, imports, sleeps } = fakes({});
+    deps.ords.startImport = async (body) => {
+      imports.push(body);
+      throw new OrdsUnavailableError('ORDS did not answer within 60 s (POST …/import)');
+    };
+
+    await expect(startRestoreDrill(deps, startInput)).rejects.toMatchObject({
+      name: ErrorName.OrdsUnavailable,
+      message: expect.stringMatching(/nothing was started/),
+    });
+    expect(sleeps.length).toBeGreaterThan(0);
+  });
+
+  it('still refuses a schema created after the export when no import of this run can have created it', async () => {
+    // GIVEN a drill schema created at 02:10:01, and the only import after the export named 02:10:05
+    const later = job({
+      jobName: 'DATAPUMP_REST_IMPORT_20261206021005',
+      operation: 'IMPORT',
+      state: 'NOT RUNNING',
+    });
+    const earlier = job({
+      jobName: 'DATAPUMP_REST_IMPORT_20261206015959',
+      operation: 'IMPORT',
+      state: 'NOT RUNNING',
+    });
+    const { deps, imports } = fakes({ users: { HR_DRILL: '2026-12-06T02:10:01' }, listed: [later, earlier] });
+
+    // THEN the drill refuses it, as any existing schema
+    await expect(startRestoreDrill(deps, startInput)).rejects.toMatchObject({
+      name: ErrorName.RestoreDrillFailed,
+      message: expect.stringMatching(/HR_DRILL already exists .*no import of this run created it/),
+    });
+    expect(imports).toEqual([]);
+  });
+
+  it("never adopts another owner's import", async () => {
+    const foreign = job({
+      owner: 'SYSTEM',
+      jobName: 'DATAPUMP_REST_IMPORT_20261206021000',
+      operation: 'IMPORT',
+    });
+    const { deps, imports } = fakes({ users: { HR_DRILL: '2026-12-06T02:10:01' }, listed: [foreign] });
+
+    await expect(startRestoreDrill(deps, startInput)).rejects.toThrow(/HR_DRILL already exists/);
+    expect(imports).toEqual([]);
   });
 
   it('fails without importing when the drill schema already exists, saying to drop it or pick another', async () => {

@@ -1,10 +1,11 @@
 import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ErrorName } from '../../../functions/core/errors.js';
-import { OrdsHttpRequestError } from '../../../functions/core/ords/ords-errors.js';
+import { ErrorName, OrdsUnavailableError } from '../../../functions/core/errors.js';
+import { OrdsHttpRequestError, OrdsHttpUnavailableError } from '../../../functions/core/ords/ords-errors.js';
 import type { RestSqlApi, SqlStatementResult } from '../../../functions/core/ords/rest-sql.js';
 import { cleanUpServer, type ServerCleanupInput } from '../../../functions/core/server-cleanup.js';
+import { TRANSIENT_RETRY_DELAYS_MS } from '../../../functions/core/transient-retry.js';
 import { job as jobOf, recordingLogger } from '../../helpers/job-fakes.js';
 
 const JOB = 'DATAPUMP_REST_EXPORT_20261201020000';
@@ -46,9 +47,13 @@ const input = (changes: Partial<ServerCleanupInput> = {}): ServerCleanupInput =>
 class FakeSql implements RestSqlApi {
   readonly scripts: string[][] = [];
   failure: Error | undefined;
+  /** Errors thrown by the next scripts, one each, before `failure` and `answer` apply. */
+  readonly failNext: Error[] = [];
   answer: (statement: string) => SqlStatementResult = (statement) => ({ ok: true, statement });
   async runSql(statements: readonly string[]): Promise<SqlStatementResult[]> {
     this.scripts.push([...statements]);
+    const next = this.failNext.shift();
+    if (next) throw next;
     if (this.failure) throw this.failure;
     return statements.map((statement) => this.answer(statement));
   }
@@ -57,7 +62,11 @@ class FakeSql implements RestSqlApi {
 const s3 = mockClient(S3Client);
 let sql: FakeSql;
 let linkedFiles: Array<{ name: string }> | null;
+let sleeps: number[];
 const deps = () => ({
+  sleep: async (milliseconds: number) => {
+    sleeps.push(milliseconds);
+  },
   sql,
   ords: {
     baseUrl: 'https://db.example.com/ords/pdb1/dbapi_user/',
@@ -80,6 +89,68 @@ describe('cleanUpServer', () => {
     s3.on(PutObjectCommand).resolves({});
     sql = new FakeSql();
     linkedFiles = [{ name: DUMP }, { name: LOG }];
+    sleeps = [];
+  });
+
+  it('retries a transient ORDS error (503, reset connection) and cleans up once ORDS answers again', async () => {
+    // GIVEN an ORDS that answers 503 to the first script and resets the connection on the second
+    sql.failNext.push(
+      new OrdsHttpUnavailableError('ORDS answered 503 Service Unavailable to POST …/_/sql', 503),
+      new OrdsUnavailableError('ORDS reset the connection (ECONNRESET) during POST …/_/sql'),
+    );
+
+    // WHEN the server is cleaned up
+    const result = await cleanUpServer(deps(), input());
+
+    // THEN the files are removed on the third try and the control table dropped: nothing is failed
+    expect(sleeps).toEqual(TRANSIENT_RETRY_DELAYS_MS.slice(0, 2));
+    expect(sql.scripts).toHaveLength(4);
+    expect(result).toMatchObject({
+      serverCleanup: 'done',
+      removedFiles: [DUMP, LOG],
+      droppedControlTable: `DBAPI_USER.${JOB}`,
+    });
+  });
+
+  it('records serverCleanup failed only once the retries of a transient error run out', async () => {
+    sql.failure = new OrdsHttpUnavailableError('ORDS answered 429 Too Many Requests to POST …/_/sql', 429);
+
+    const result = await cleanUpServer(deps(), input());
+
+    expect(sql.scripts).toHaveLength(TRANSIENT_RETRY_DELAYS_MS.length + 1);
+    expect(sleeps).toEqual(TRANSIENT_RETRY_DELAYS_MS);
+    expect(result.serverCleanup).toBe('failed');
+    expect(result.reason).toContain('429');
+    expect(report()).toMatchObject({ body: { serverCleanup: 'failed' } });
+  });
+
+  it('retries a transient error of the control table drop without removing the files twice', async () => {
+    // GIVEN the files are removed, and the drop's first answer is a 502
+    let scripts = 0;
+    const realRun = sql.runSql.bind(sql);
+    sql.runSql = async (statements) => {
+      scripts += 1;
+      if (scripts === 2) {
+        sql.scripts.push([...statements]);
+        throw new OrdsHttpUnavailableError('ORDS answered 502 Bad Gateway to POST …/_/sql', 502);
+      }
+      return realRun(statements);
+    };
+
+    const result = await cleanUpServer(deps(), input());
+
+    expect(sql.scripts.map((script) => script.length)).toEqual([2, 1, 1]);
+    expect(result).toMatchObject({ serverCleanup: 'done', droppedControlTable: `DBAPI_USER.${JOB}` });
+  });
+
+  it('fails a permanent error (404: REST-enabled SQL off) at once, without retrying', async () => {
+    sql.failure = new OrdsHttpRequestError('ORDS answered 404 Not Found to POST …/_/sql', 404);
+
+    const result = await cleanUpServer(deps(), input());
+
+    expect(sql.scripts).toHaveLength(1);
+    expect(sleeps).toEqual([]);
+    expect(result.serverCleanup).toBe('failed');
   });
 
   it('removes the files this run stored, then drops its control table, and records it beside the manifest', async () => {
