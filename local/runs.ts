@@ -1,12 +1,9 @@
 import { parseArgs } from 'node:util';
+import { DEFAULT_NAME_PREFIX } from '../infra/names.js';
 import { consoleOutput, runCommand, sfnClient } from './commands/cli.js';
 import { listRuns, MAX_DESCRIBED, MAX_LIMIT, parseLimit } from './commands/list-runs.js';
-import {
-  regionFor,
-  resolveStateMachine,
-  STATE_MACHINE_ARN_VARIABLE,
-  UsageError,
-} from './commands/state-machine.js';
+import { locateStateMachine } from './commands/locate-state-machine.js';
+import { regionFor, STATE_MACHINE_ARN_VARIABLE, UsageError } from './commands/state-machine.js';
 
 /** `npm run runs -- [<database>]`: the last runs of the deployed state machine. */
 const USAGE = `Usage: npm run runs -- [<database>] [options]
@@ -15,8 +12,10 @@ Lists the last runs, newest first: database, start, verdict or status, size, dur
 
   --limit N                 runs to list, 1 to ${MAX_LIMIT} (default 10); sizes and errors are read
                             for the newest ${MAX_DESCRIBED}
-  --state-machine-arn ARN   the stack's StateMachineArn output (default: $${STATE_MACHINE_ARN_VARIABLE})
-  --region REGION           must match the ARN's region (default: the ARN's region)
+  --prefix PREFIX           the deployment's namePrefix: the state machine named PREFIX in the region
+                            (default: $${STATE_MACHINE_ARN_VARIABLE}, else ${DEFAULT_NAME_PREFIX})
+  --state-machine-arn ARN   the stack's StateMachineArn output instead of the lookup
+  --region REGION           where to look (default: the SDK's); must match an ARN's region
   --json                    print the runs as one JSON array on stdout
   -h, --help
 
@@ -28,6 +27,7 @@ async function main(): Promise<number> {
     options: {
       limit: { type: 'string' },
       'state-machine-arn': { type: 'string' },
+      prefix: { type: 'string' },
       region: { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -43,7 +43,11 @@ async function main(): Promise<number> {
     throw new UsageError(`runs takes at most one database id, got ${positionals.join(' ')}\n\n${USAGE}`);
   }
   const limit = parseLimit(values.limit);
-  const machine = resolveStateMachine(values['state-machine-arn'], process.env);
+  const machine = await locateStateMachine(
+    { arn: values['state-machine-arn'], prefix: values.prefix, region: values.region },
+    process.env,
+    sfnClient,
+  );
   return listRuns(
     { ...consoleOutput, sfn: sfnClient(regionFor(machine, values.region)), now: () => new Date() },
     { machine, database: positionals[0], limit, json: values.json ?? false },

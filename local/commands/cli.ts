@@ -11,8 +11,8 @@ export const consoleOutput: Output = {
 };
 
 /** A Step Functions client with the standard credential chain, in the state machine's region. */
-export function sfnClient(region: string): SFNClient {
-  return new SFNClient({ region });
+export function sfnClient(region: string | undefined): SFNClient {
+  return new SFNClient(region ? { region } : {});
 }
 
 /**
