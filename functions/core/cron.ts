@@ -111,13 +111,15 @@ export function timeZoneProblem(name: string): string | null {
 /** Days looked at to find the longest gap between two scheduled starts: two years, leap day included. */
 const GAP_WINDOW_DAYS = 731;
 
-/**
- * The longest time, in hours, between two consecutive starts of a valid EventBridge Scheduler cron
- * expression over the two years from January 1st of `fromYear`, in the schedule's wall-clock time
- * (a daylight-saving shift can add an hour). Undefined when it starts fewer than twice in that
- * window (a schedule limited to past or far-future years).
- */
-export function longestScheduleGapHours(expression: string, fromYear: number): number | undefined {
+/** A valid cron expression read once: the days it starts on, and its start times in minutes of the day. */
+interface CronStarts {
+  /** Whether it starts on a calendar date (its UTC fields). */
+  readonly dayMatches: (date: Date) => boolean;
+  /** Its start times on such a day, in minutes after midnight, ascending. */
+  readonly times: number[];
+}
+
+function startsOf(expression: string): CronStarts {
   const [minutes, hours, dayOfMonth, month, dayOfWeek, year] = expression.trim().split(/\s+/) as [
     string,
     string,
@@ -132,16 +134,30 @@ export function longestScheduleGapHours(expression: string, fromYear: number): n
   const yearSet = valuesOf(year, FIELDS[5]!);
   const times = [...hourSet].flatMap((hour) => [...minuteSet].map((minute) => hour * 60 + minute));
   times.sort((a, b) => a - b);
+  return {
+    dayMatches: (date) =>
+      yearSet.has(date.getUTCFullYear()) &&
+      monthSet.has(date.getUTCMonth() + 1) &&
+      (dayOfMonth === '?' ? dayOfWeekMatches(dayOfWeek, date) : dayOfMonthMatches(dayOfMonth, date)),
+    times,
+  };
+}
+
+/**
+ * The longest time, in hours, between two consecutive starts of a valid EventBridge Scheduler cron
+ * expression over the two years from January 1st of `fromYear`, in the schedule's wall-clock time
+ * (a daylight-saving shift can add an hour). Undefined when it starts fewer than twice in that
+ * window (a schedule limited to past or far-future years).
+ */
+export function longestScheduleGapHours(expression: string, fromYear: number): number | undefined {
+  const { dayMatches, times } = startsOf(expression);
 
   let previous: number | undefined;
   let longest: number | undefined;
   const start = Date.UTC(fromYear, 0, 1);
   for (let day = 0; day < GAP_WINDOW_DAYS; day++) {
     const date = new Date(start + day * 86_400_000);
-    if (!yearSet.has(date.getUTCFullYear()) || !monthSet.has(date.getUTCMonth() + 1)) continue;
-    const matches =
-      dayOfMonth === '?' ? dayOfWeekMatches(dayOfWeek, date) : dayOfMonthMatches(dayOfMonth, date);
-    if (!matches) continue;
+    if (!dayMatches(date)) continue;
     for (const time of times) {
       const minute = day * 1440 + time;
       if (previous !== undefined) longest = Math.max(longest ?? 0, minute - previous);
@@ -245,29 +261,15 @@ const LOOK_BACK_DAYS = 400;
  * `timeZone` (daylight saving time followed), or null when it has none in the 400 days before.
  */
 export function latestStartAtOrBefore(expression: string, timeZone: string, at: Date): Date | null {
-  const [minutes, hours, dayOfMonth, month, dayOfWeek, year] = expression.trim().split(/\s+/) as [
-    string,
-    string,
-    string,
-    string,
-    string,
-    string,
-  ];
-  const minuteSet = valuesOf(minutes, FIELDS[0]!);
-  const hourSet = valuesOf(hours, FIELDS[1]!);
-  const monthSet = valuesOf(month, FIELDS[3]!);
-  const yearSet = valuesOf(year, FIELDS[5]!);
-  const times = [...hourSet].flatMap((hour) => [...minuteSet].map((minute) => hour * 60 + minute));
-  times.sort((a, b) => b - a);
+  const starts = startsOf(expression);
+  const { dayMatches } = starts;
+  const times = starts.times.reverse();
   const limit = at.getTime();
   const today = wallClock(limit, timeZone);
   for (let back = 0; back <= LOOK_BACK_DAYS; back++) {
     // A calendar date (its UTC fields), as the day-matching functions read it.
     const date = new Date(Date.UTC(today.y, today.m - 1, today.d - back));
-    if (!yearSet.has(date.getUTCFullYear()) || !monthSet.has(date.getUTCMonth() + 1)) continue;
-    const matches =
-      dayOfMonth === '?' ? dayOfWeekMatches(dayOfWeek, date) : dayOfMonthMatches(dayOfMonth, date);
-    if (!matches) continue;
+    if (!dayMatches(date)) continue;
     for (const time of times) {
       const instant = instantOf(
         date.getUTCFullYear(),

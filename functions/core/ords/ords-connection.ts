@@ -2,6 +2,7 @@ import { type Agent, request } from 'undici';
 import { createOrdsAgent, type OrdsTimeouts } from './ords-agent.js';
 import type { Logger, OrdsApi, OrdsSecret } from './ords-api.js';
 import { OrdsClient } from './ords-client.js';
+import { readAtMost } from './ords-response.js';
 import type { RestSqlApi } from './rest-sql.js';
 
 /**
@@ -86,20 +87,7 @@ async function sendProbe(agent: Agent, probe: ProbeRequest): Promise<ProbeAnswer
     body: probe.body ?? null,
     dispatcher: agent,
   });
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of response.body) {
-      chunks.push(chunk as Buffer);
-      size += (chunk as Buffer).length;
-      if (size >= MAX_PROBE_BODY_BYTES) {
-        response.body.destroy();
-        break;
-      }
-    }
-  } catch {
-    // A body that breaks off still leaves the status to read.
-  }
+  const body = await readAtMost(response, MAX_PROBE_BODY_BYTES);
   const header = (name: string) => {
     const value = response.headers[name];
     return Array.isArray(value) ? value[0] : value;
@@ -109,6 +97,6 @@ async function sendProbe(agent: Agent, probe: ProbeRequest): Promise<ProbeAnswer
     contentType: header('content-type'),
     wwwAuthenticate: header('www-authenticate'),
     location: header('location'),
-    body: Buffer.concat(chunks).subarray(0, MAX_PROBE_BODY_BYTES).toString('utf8'),
+    body,
   };
 }

@@ -164,22 +164,30 @@ export function parseLength(value: string | undefined): number | null {
 }
 
 /** Reads at most `MAX_ERROR_BODY_BYTES` of an error body, then drops the rest; never throws. */
-async function readErrorBody(response: Response): Promise<string> {
+function readErrorBody(response: Response): Promise<string> {
+  return readAtMost(response, MAX_ERROR_BODY_BYTES);
+}
+
+/**
+ * Reads at most `maxBytes` of a body as UTF-8 text, then drops the rest; never throws: a body that
+ * breaks off still leaves the status (and what arrived) to report.
+ */
+export async function readAtMost(response: Pick<Response, 'body'>, maxBytes: number): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   try {
     for await (const chunk of response.body) {
       chunks.push(chunk as Buffer);
       size += (chunk as Buffer).length;
-      if (size >= MAX_ERROR_BODY_BYTES) {
+      if (size >= maxBytes) {
         response.body.destroy();
         break;
       }
     }
   } catch {
-    // A body that breaks off still leaves the status to report.
+    // Keep what arrived.
   }
-  return Buffer.concat(chunks).subarray(0, MAX_ERROR_BODY_BYTES).toString('utf8');
+  return Buffer.concat(chunks).subarray(0, maxBytes).toString('utf8');
 }
 
 /** Consumes a body that is not needed, so the connection can be reused. */
