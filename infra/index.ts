@@ -15,3 +15,4 @@ export {
   OrdsDatapumpBackup,
 } from './ords-datapump-backup.js';
 export { OrdsDatapumpBackupDatabases } from './ords-datapump-backup-databases.js';
+export type { RestoreDrillProps } from './restore-drill-settings.js';
