@@ -19,6 +19,31 @@ export const DATABASE_DEFAULTS = {
   enabled: true,
 } as const;
 
+/** Shortest and longest time between two status reads of a running export, in whole seconds. */
+export const POLL_INTERVAL_SECONDS = { min: 10, max: 3600 } as const;
+/** Shortest and longest time an export may run, in whole hours. */
+export const TIMEOUT_HOURS = { min: 1, max: 72 } as const;
+
+/**
+ * Most status reads one execution can make. A Standard execution keeps at most 25,000 history
+ * events (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html) and one poll
+ * (Wait, Task, Choice) writes 9; the rest is left for starting, copying and retries.
+ */
+export const MAX_POLLS_PER_EXECUTION = 2_500;
+
+/**
+ * The status reads an export of `timeoutHours` polled every `pollIntervalSeconds` may make, and
+ * the shortest interval that keeps them within {@link MAX_POLLS_PER_EXECUTION}; null when within.
+ */
+export function pollBudgetExceeded(
+  pollIntervalSeconds: number,
+  timeoutHours: number,
+): { readonly polls: number; readonly minimumSeconds: number } | null {
+  const polls = Math.ceil((timeoutHours * 3600) / pollIntervalSeconds);
+  if (polls <= MAX_POLLS_PER_EXECUTION) return null;
+  return { polls, minimumSeconds: Math.ceil((timeoutHours * 3600) / MAX_POLLS_PER_EXECUTION) };
+}
+
 /**
  * Longest `staleAfter` in hours: a little over a year, enough for a yearly schedule with the longest
  * export. The stale-backup alarm compares an hourly gauge (HoursSinceLastBackup) with it, so no
@@ -81,6 +106,8 @@ export function resolveDatabase(path: string, props: DatabaseProps): ResolvedDat
     Duration.hours(
       defaultStaleAfterHours(cron, timeout.toHours({ integral: false }), new Date().getUTCFullYear()),
     );
+  const pollInterval = props.pollInterval ?? Duration.seconds(DATABASE_DEFAULTS.pollIntervalSeconds);
+  checkTiming(where, pollInterval, timeout, props.restoreDrill !== undefined);
   const restoreDrill = props.restoreDrill
     ? drillOf(where, props.restoreDrill, props.export ?? {})
     : undefined;
@@ -91,7 +118,7 @@ export function resolveDatabase(path: string, props: DatabaseProps): ResolvedDat
     schedule: { cron, timeZone },
     export: props.export ?? {},
     prefix: props.prefix ?? DATABASE_DEFAULTS.prefix,
-    pollInterval: props.pollInterval ?? Duration.seconds(DATABASE_DEFAULTS.pollIntervalSeconds),
+    pollInterval,
     timeout,
     staleAfter,
     acceptCompletedWithErrors: props.acceptCompletedWithErrors ?? DATABASE_DEFAULTS.acceptCompletedWithErrors,
@@ -101,6 +128,37 @@ export function resolveDatabase(path: string, props: DatabaseProps): ResolvedDat
     ...(restoreDrill ? { restoreDrill } : {}),
     enabled: props.enabled ?? DATABASE_DEFAULTS.enabled,
   };
+}
+
+/**
+ * Checks the poll interval and the timeout against their ranges and the poll budget of one
+ * execution (twice the timeout's polls on drill nights: the import is polled under the same
+ * timeout), naming the database; durations that are tokens are left alone.
+ */
+function checkTiming(where: string, pollInterval: Duration, timeout: Duration, drills: boolean): void {
+  const seconds = pollInterval.toSeconds({ integral: false });
+  const hours = timeout.toHours({ integral: false });
+  if (Token.isUnresolved(seconds) || Token.isUnresolved(hours)) return;
+  const { min: minSeconds, max: maxSeconds } = POLL_INTERVAL_SECONDS;
+  if (!Number.isInteger(seconds) || seconds < minSeconds || seconds > maxSeconds) {
+    throw new Error(
+      `${where}: pollInterval is ${pollInterval.toHumanString()}; allowed: whole seconds from ${minSeconds} to ${maxSeconds}`,
+    );
+  }
+  if (!Number.isInteger(hours) || hours < TIMEOUT_HOURS.min || hours > TIMEOUT_HOURS.max) {
+    throw new Error(
+      `${where}: timeout is ${timeout.toHumanString()}; allowed: whole hours from ${TIMEOUT_HOURS.min} to ${TIMEOUT_HOURS.max}`,
+    );
+  }
+  const exceeded = pollBudgetExceeded(seconds, drills ? 2 * hours : hours);
+  if (exceeded) {
+    throw new Error(
+      `${where}: pollInterval ${pollInterval.toHumanString()} with timeout ${timeout.toHumanString()}` +
+        `${drills ? ' (twice: the export, then the restore drill)' : ''} makes up to ` +
+        `${exceeded.polls} status reads; allowed: at most ${MAX_POLLS_PER_EXECUTION} per execution (Step Functions ` +
+        `keeps 25,000 history events), so a pollInterval of at least ${exceeded.minimumSeconds} seconds or a shorter timeout`,
+    );
+  }
 }
 
 /** The resolved drill, or an error naming the database; an invalid export is left to the binding check. */

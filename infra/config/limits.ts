@@ -2,19 +2,18 @@ import { DATABASE_DEFAULTS } from '../database-settings.js';
 
 /** Numeric limits and defaults of the configuration file, each with the reason for its value. */
 
-export { MAX_STALE_AFTER_HOURS, STALE_AFTER_MARGIN_HOURS } from '../database-settings.js';
+export {
+  MAX_POLLS_PER_EXECUTION,
+  MAX_STALE_AFTER_HOURS,
+  POLL_INTERVAL_SECONDS,
+  STALE_AFTER_MARGIN_HOURS,
+  TIMEOUT_HOURS,
+} from '../database-settings.js';
 
 /** Default time between two status reads of a running export (the construct's default). */
 export const DEFAULT_POLL_INTERVAL_SECONDS = DATABASE_DEFAULTS.pollIntervalSeconds;
 /** Default time an export may run before the backup fails (the construct's default). */
 export const DEFAULT_TIMEOUT_HOURS = DATABASE_DEFAULTS.timeoutHours;
-
-/**
- * Most status reads one execution can make. A Standard execution keeps at most 25,000 history
- * events (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html) and one poll
- * (Wait, Task, Choice) writes 9; the rest is left for starting, copying and retries.
- */
-export const MAX_POLLS_PER_EXECUTION = 2_500;
 
 /** Default number of databases whose schedules, alarms, dashboard rows and secret grants share one stack. */
 export const DEFAULT_DATABASES_PER_STACK = 100;

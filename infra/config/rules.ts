@@ -1,3 +1,4 @@
+import { pollBudgetExceeded } from '../database-settings.js';
 import { longestScheduleGapHours } from '../schedule-checks.js';
 import { type DatabaseSettingsConfig, defaultStaleAfterHours } from './defaults.js';
 import { MAX_POLLS_PER_EXECUTION, MAX_STALE_AFTER_HOURS, STALE_AFTER_MARGIN_HOURS } from './limits.js';
@@ -90,9 +91,9 @@ export const DATABASE_RULES: readonly Rule<DatabaseSettingsConfig>[] = [
   {
     reads: ['pollIntervalSeconds', 'timeoutHours'],
     problems: ({ pollIntervalSeconds, timeoutHours }) => {
-      const polls = Math.ceil((timeoutHours * 3600) / pollIntervalSeconds);
-      if (polls <= MAX_POLLS_PER_EXECUTION) return [];
-      const minimum = Math.ceil((timeoutHours * 3600) / MAX_POLLS_PER_EXECUTION);
+      const exceeded = pollBudgetExceeded(pollIntervalSeconds, timeoutHours);
+      if (!exceeded) return [];
+      const { polls, minimumSeconds: minimum } = exceeded;
       return [
         `pollIntervalSeconds is ${pollIntervalSeconds} with timeoutHours ${timeoutHours}: ` +
           `up to ${polls} status reads; allowed: at most ${MAX_POLLS_PER_EXECUTION} per execution ` +

@@ -12,6 +12,8 @@ import {
   MAX_ALERT_EMAILS,
   MAX_DATABASES_PER_STACK,
   MAX_STALE_AFTER_HOURS,
+  POLL_INTERVAL_SECONDS,
+  TIMEOUT_HOURS,
 } from './limits.js';
 import { parseSecretReference } from './secret-reference.js';
 
@@ -81,12 +83,12 @@ const SettingsShape = {
   export: ExportSpecSchema.optional().describe(
     'What Data Pump exports: jobMode, schemas or filter, threads, datapumpDir',
   ),
-  pollIntervalSeconds: wholeNumber(10, 3600, 'seconds')
+  pollIntervalSeconds: wholeNumber(POLL_INTERVAL_SECONDS.min, POLL_INTERVAL_SECONDS.max, 'seconds')
     .optional()
     .describe(
       `Seconds between two status reads of the running export. Default ${DEFAULT_POLL_INTERVAL_SECONDS}`,
     ),
-  timeoutHours: wholeNumber(1, 72, 'hours')
+  timeoutHours: wholeNumber(TIMEOUT_HOURS.min, TIMEOUT_HOURS.max, 'hours')
     .optional()
     .describe(`Hours the export may run before the backup fails. Default ${DEFAULT_TIMEOUT_HOURS}`),
   prefix: z
