@@ -144,15 +144,23 @@ export class BackupStateMachine extends Construct {
       parameters: { Error: JsonPath.stringAt('$.error.Error'), Cause: 'Step Functions reported no cause' },
       resultPath: '$.error',
     });
-    const hasCause = [Condition.isPresent('$.error.Cause'), Condition.isString('$.error.Cause')];
-    const stepFailed = new Choice(this, 'Error from a function?')
+    // Nested rather than one And: the States Language does not promise that And stops at its first
+    // false rule, and StringMatches on a missing path would fail the run with States.Runtime.
+    const functionError = new Choice(this, 'Error from a function?')
       .when(
-        // And stops at the first false rule: StringMatches never sees a missing or non-string cause.
-        Condition.and(...hasCause, Condition.stringMatches('$.error.Cause', LAMBDA_CAUSE_PATTERN)),
+        Condition.stringMatches('$.error.Cause', LAMBDA_CAUSE_PATTERN),
         readErrorMessage.next(keepErrorMessage).next(backupFailed),
       )
-      .when(Condition.and(...hasCause), backupFailed)
-      .otherwise(noCause.next(backupFailed));
+      .otherwise(backupFailed);
+    const withoutCause = noCause.next(backupFailed);
+    const stepFailed = new Choice(this, 'Cause given?')
+      .when(
+        Condition.isPresent('$.error.Cause'),
+        new Choice(this, 'Cause is text?')
+          .when(Condition.isString('$.error.Cause'), functionError)
+          .otherwise(withoutCause),
+      )
+      .otherwise(withoutCause);
     /** A Lambda Task; without `payload` the function receives the whole state (`$`). */
     const task = (
       name: string,

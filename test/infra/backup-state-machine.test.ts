@@ -76,6 +76,8 @@ describe('BackupStateMachine', () => {
         'Remove dump files',
         'Export failed?',
         'Backup complete',
+        'Cause given?',
+        'Cause is text?',
         'Error from a function?',
         'Read error message',
         'Keep error message',
@@ -262,10 +264,10 @@ describe('BackupStateMachine', () => {
   it('catches every error of the top-level Task states and the Map, then fails in "Backup failed"', () => {
     for (const name of ['Start export', 'Read job', 'Read log', 'Copy files', 'Write manifest']) {
       expect(states.get(name).Catch, name).toEqual([
-        { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Error from a function?' },
+        { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Cause given?' },
       ]);
     }
-    expect(states.get('Error from a function?').Choices[1].Next).toBe('Backup failed');
+    expect(states.get('Error from a function?').Default).toBe('Backup failed');
     expect(states.get('Keep error message').Next).toBe('Backup failed');
     expect(states.get('Backup failed')).toMatchObject({
       Type: 'Fail',

@@ -13,6 +13,8 @@ import {
 
 /** The failure path of the synthesized state machine, from its Choice to "Backup failed". */
 const FAILURE_PATH = [
+  'Cause given?',
+  'Cause is text?',
   'Error from a function?',
   'Read error message',
   'Keep error message',
@@ -51,12 +53,19 @@ describe('readable failure causes', () => {
   });
   afterAll(() => synthesized.cleanup());
 
-  it('tests a cause with the shared pattern only after it is present and a string', () => {
-    expect(states.get('Error from a function?').Choices[0].And).toEqual([
-      { Variable: '$.error.Cause', IsPresent: true },
-      { Variable: '$.error.Cause', IsString: true },
-      { Variable: '$.error.Cause', StringMatches: LAMBDA_CAUSE_PATTERN },
+  it('tests a cause with the shared pattern only after it is present and a string, in nested choices', () => {
+    expect(states.get('Cause given?').Choices).toEqual([
+      { Variable: '$.error.Cause', IsPresent: true, Next: 'Cause is text?' },
     ]);
+    expect(states.get('Cause given?').Default).toBe('No cause given');
+    expect(states.get('Cause is text?').Choices).toEqual([
+      { Variable: '$.error.Cause', IsString: true, Next: 'Error from a function?' },
+    ]);
+    expect(states.get('Cause is text?').Default).toBe('No cause given');
+    expect(states.get('Error from a function?').Choices).toEqual([
+      { Variable: '$.error.Cause', StringMatches: LAMBDA_CAUSE_PATTERN, Next: 'Read error message' },
+    ]);
+    expect(states.get('Error from a function?').Default).toBe('Backup failed');
     expect(states.get('Read error message').Parameters).toEqual({
       'Error.$': '$.error.Error',
       'Function.$': 'States.StringToJson($.error.Cause)',
