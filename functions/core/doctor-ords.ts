@@ -9,6 +9,7 @@ import {
   UNAVAILABLE_FIX,
   unreachable,
 } from './doctor-answers.js';
+import { checkDrillSchema, DRILL_CHECK } from './doctor-drill.js';
 import { type Check, failed, ok, skipped } from './doctor-report.js';
 import { OrdsAuthError, OrdsResponseError, OrdsUnavailableError } from './errors.js';
 import { ORACLE_IDENTIFIER } from './export-spec.js';
@@ -42,7 +43,14 @@ export function directoryCheckSql(directory: string): string {
   );
 }
 
-const NAMES = ['ORDS answers', 'Authentication', 'Data Pump jobs', 'REST-enabled SQL', 'Data Pump directory'];
+const NAMES = [
+  'ORDS answers',
+  'Authentication',
+  'Data Pump jobs',
+  'REST-enabled SQL',
+  'Data Pump directory',
+  DRILL_CHECK,
+];
 
 /** Who the checks run as, for messages and fixes. */
 interface Who {
@@ -53,7 +61,7 @@ interface Who {
   readonly secretId: string;
 }
 
-/** The five ORDS checks, in order; after a failure the checks that need it are skipped. */
+/** The six ORDS checks, in order; after a failure the checks that need it are skipped. */
 export async function checkOrds(
   connection: OrdsConnection,
   binding: DatabaseBinding,
@@ -88,7 +96,8 @@ export async function checkOrds(
     return finish('needs accepted credentials (nothing more is sent after a refusal)');
   }
   checks.push(await checkJobs(connection, base, who));
-  checks.push(...(await checkDirectory(connection, base, binding, who)));
+  const [sql, directory] = await checkDirectory(connection, base, binding, who);
+  checks.push(sql, directory, await checkDrillSchema(connection, binding, sql.status === 'ok'));
   return checks;
 }
 

@@ -75,7 +75,7 @@ describe('runDoctor against the ORDS simulator', () => {
     // GIVEN the simulator with its default user and DATA_PUMP_DIR / WHEN the doctor runs
     const report = await runDoctor(deps(), 'orders');
 
-    // THEN all seven checks pass
+    // THEN all seven checks pass, and the drill check is skipped: it has no drill
     expect(statuses(report)).toEqual([
       'Binding: ok',
       'Secret: ok',
@@ -84,6 +84,7 @@ describe('runDoctor against the ORDS simulator', () => {
       'Data Pump jobs: ok',
       'REST-enabled SQL: ok',
       'Data Pump directory: ok',
+      'Restore drill schema: skipped',
     ]);
     expect(report.ok).toBe(true);
   });
@@ -108,6 +109,7 @@ describe('runDoctor against the ORDS simulator', () => {
       'Data Pump jobs: skipped',
       'REST-enabled SQL: skipped',
       'Data Pump directory: skipped',
+      'Restore drill schema: skipped',
     ]);
     // One anonymous request and one login: a second wrong login brings the account closer to locking.
     expect(sim.requests.filter((request) => request.headers.authorization !== undefined)).toHaveLength(1);
@@ -321,5 +323,51 @@ describe('runDoctor before ORDS', () => {
 describe('directoryCheckSql', () => {
   it('fails on a directory name that is not an Oracle identifier, so nothing is injected', () => {
     expect(() => directoryCheckSql("X'); DROP USER HR CASCADE; --")).toThrow(/is not an Oracle identifier/);
+  });
+});
+
+describe('the doctor on a database with a restore drill', () => {
+  const drill = {
+    schedule: { cron: '0 2 ? * SUN *', timeZone: 'UTC' },
+    targetSchema: 'HR_DRILL',
+    schema: 'HR',
+  };
+
+  it('passes when the drill schema does not exist yet', async () => {
+    const report = await runDoctor(deps({ restoreDrill: drill }), 'orders');
+
+    expect(check(report, 'Restore drill schema')).toMatchObject({
+      status: 'ok',
+      detail: expect.stringContaining('drill schema HR_DRILL does not exist: a drill imports HR into it'),
+    });
+    expect(report.ok).toBe(true);
+  });
+
+  it('fails when the drill schema already exists, saying that the next drill refuses it and how to fix it', async () => {
+    // GIVEN a left-over drill schema in the database
+    await sim.stop();
+    sim = await startOrdsSimulator({ databaseUsers: ['SYS', 'SYSTEM', 'HR', 'DBAPI_USER', 'HR_DRILL'] });
+
+    const report = await runDoctor(deps({ restoreDrill: drill }), 'orders');
+
+    expect(check(report, 'Restore drill schema')).toMatchObject({
+      status: 'failed',
+      detail: expect.stringMatching(
+        /^drill schema HR_DRILL already exists \(created .*\): the next drill refuses it$/,
+      ),
+      fix: expect.stringContaining('DROP USER "HR_DRILL" CASCADE'),
+    });
+    expect(report.ok).toBe(false);
+  });
+
+  it('skips the drill check when REST-enabled SQL is off', async () => {
+    sim.configure({ restSql: false });
+
+    const report = await runDoctor(deps({ restoreDrill: drill }), 'orders');
+
+    expect(check(report, 'Restore drill schema')).toMatchObject({
+      status: 'skipped',
+      detail: 'drill schema HR_DRILL is checked through REST-enabled SQL, which did not run',
+    });
   });
 });
