@@ -1,8 +1,8 @@
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import type { Check, DoctorReport } from '../../functions/core/doctor.js';
 import { DATABASE_ID } from '../../functions/core/payloads.js';
-import { doctorFunctionName, NAME_PREFIX } from '../../infra/names.js';
-import { awsProblem, ExitCode, type Output, UsageError } from './state-machine.js';
+import { doctorFunctionName } from '../../infra/names.js';
+import { awsProblem, ExitCode, type Output, prefixFlag, UsageError } from './state-machine.js';
 
 /**
  * `npm run doctor`: invokes the deployed doctor function for one database and prints its checks,
@@ -32,14 +32,7 @@ export function doctorFunctionOf(
     throw new UsageError('--prefix and --function-name both name the doctor function: give one');
   }
   if (functionName !== undefined) return functionName;
-  if (prefix !== undefined) {
-    if (!NAME_PREFIX.test(prefix)) {
-      throw new UsageError(
-        `--prefix "${prefix}" is not a namePrefix: 1 to 31 of letters, digits and -, starting with a letter, not ending with -`,
-      );
-    }
-    return doctorFunctionName(prefix);
-  }
+  if (prefix !== undefined) return doctorFunctionName(prefixFlag(prefix));
   const env = fromEnv?.trim();
   return env ? env : doctorFunctionName();
 }

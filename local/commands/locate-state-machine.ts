@@ -1,8 +1,9 @@
 import { ListStateMachinesCommand } from '@aws-sdk/client-sfn';
-import { DEFAULT_NAME_PREFIX, NAME_PREFIX } from '../../infra/names.js';
+import { DEFAULT_NAME_PREFIX } from '../../infra/names.js';
 import {
   awsProblem,
   HOW_TO_GET_THE_ARN,
+  prefixFlag,
   resolveStateMachine,
   type SfnSender,
   STATE_MACHINE_ARN_VARIABLE,
@@ -41,12 +42,7 @@ export async function locateStateMachine(
   if (flags.arn !== undefined || (flags.prefix === undefined && fromEnv)) {
     return resolveStateMachine(flags.arn, env);
   }
-  const name = flags.prefix ?? DEFAULT_NAME_PREFIX;
-  if (!NAME_PREFIX.test(name)) {
-    throw new UsageError(
-      `--prefix "${name}" is not a namePrefix: 1 to 31 of letters, digits and -, starting with a letter, not ending with -`,
-    );
-  }
+  const name = flags.prefix === undefined ? DEFAULT_NAME_PREFIX : prefixFlag(flags.prefix);
   const sfn = sfnFor(flags.region);
   let nextToken: string | undefined;
   for (let page = 0; page < MAX_PAGES; page += 1) {

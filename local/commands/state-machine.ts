@@ -1,4 +1,5 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
+import { NAME_PREFIX } from '../../infra/names.js';
 
 /**
  * What the operator commands share: the deployed state machine they act on, the console links they
@@ -30,6 +31,14 @@ export class UsageError extends Error {
     super(message);
     this.name = 'UsageError';
   }
+}
+
+/** `--prefix` as given, or a UsageError when no deployment can have that `namePrefix`. */
+export function prefixFlag(prefix: string): string {
+  if (NAME_PREFIX.test(prefix)) return prefix;
+  throw new UsageError(
+    `--prefix "${prefix}" is not a namePrefix: 1 to 31 of letters, digits and -, starting with a letter, not ending with -`,
+  );
 }
 
 /** The part of the Step Functions client the commands use (an `SFNClient`, or a fake of one). */

@@ -6,36 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OrdsDatapumpBackup } from '../../infra/index.js';
 import { buildConstructApp, type ConstructApp } from '../apps/construct-app.js';
 import { nagViolationsOf } from './nag.js';
-import { type Json, logicalIdOf, newApp, stateMachineDefinition, type TemplateJson } from './synth.js';
-
-/** Properties that give a resource its physical name, by resource type. */
-const NAME_PROPERTIES: Readonly<Record<string, readonly string[]>> = {
-  'AWS::StepFunctions::StateMachine': ['StateMachineName'],
-  'AWS::Logs::LogGroup': ['LogGroupName'],
-  'AWS::Scheduler::ScheduleGroup': ['Name'],
-  'AWS::Scheduler::Schedule': ['GroupName', 'Name'],
-  'AWS::CloudWatch::Alarm': ['AlarmName'],
-  'AWS::CloudWatch::Dashboard': ['DashboardName'],
-  'AWS::SSM::Parameter': ['Name'],
-  'AWS::Lambda::Function': ['FunctionName'],
-  'AWS::SNS::Topic': ['TopicName'],
-  'AWS::SQS::Queue': ['QueueName'],
-  'AWS::S3::Bucket': ['BucketName'],
-  'AWS::IAM::Role': ['RoleName'],
-  'AWS::IAM::ManagedPolicy': ['ManagedPolicyName'],
-  'AWS::EC2::SecurityGroup': ['GroupName'],
-};
-
-/** Every physical name set in the templates, as type + name (names of one type must differ). */
-function physicalNames(templates: readonly TemplateJson[]): string[] {
-  return templates.flatMap((template) =>
-    Object.values(template.Resources).flatMap((resource) => {
-      const keys = NAME_PROPERTIES[resource.Type];
-      if (!keys || keys.some((key) => resource.Properties?.[key] === undefined)) return [];
-      return [`${resource.Type} ${keys.map((key) => JSON.stringify(resource.Properties[key])).join(' ')}`];
-    }),
-  );
-}
+import {
+  type Json,
+  logicalIdOf,
+  newApp,
+  physicalNames,
+  stateMachineDefinition,
+  type TemplateJson,
+} from './synth.js';
 
 describe('a CDK app that embeds OrdsDatapumpBackup', () => {
   let built: ConstructApp;

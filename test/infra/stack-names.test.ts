@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { configOf, type Synthesized, synthesize } from './synth.js';
+import { configOf, physicalNames, type Synthesized, synthesize } from './synth.js';
 
 const database = {
   id: 'orders',
@@ -7,26 +7,8 @@ const database = {
   secret: 'prod/ords/orders',
 };
 
-/** The physical names a template sets, by resource type and name property. */
-function physicalNames(synthesized: Synthesized): string[] {
-  const names: string[] = [];
-  for (const json of synthesized.jsons.values()) {
-    for (const resource of Object.values(json.Resources)) {
-      for (const key of [
-        'StateMachineName',
-        'Name',
-        'AlarmName',
-        'DashboardName',
-        'FunctionName',
-        'LogGroupName',
-      ]) {
-        const value = resource.Properties?.[key];
-        if (typeof value === 'string') names.push(`${resource.Type}:${value}`);
-      }
-    }
-  }
-  return names;
-}
+/** The physical names set in all of a synthesized app's templates. */
+const namesOf = (synthesized: Synthesized) => physicalNames([...synthesized.jsons.values()]);
 
 describe('stack names of the JSON app', () => {
   let plain: Synthesized;
@@ -49,10 +31,10 @@ describe('stack names of the JSON app', () => {
   });
 
   it('shares no stack name and no physical name between the two deployments', () => {
-    const first = new Set([...plain.jsons.keys(), ...physicalNames(plain)]);
-    const second = [...nonprod.jsons.keys(), ...physicalNames(nonprod)];
+    const first = new Set([...plain.jsons.keys(), ...namesOf(plain)]);
+    const second = [...nonprod.jsons.keys(), ...namesOf(nonprod)];
 
-    expect(physicalNames(nonprod).length).toBeGreaterThan(5);
+    expect(namesOf(nonprod).length).toBeGreaterThan(5);
     expect(second.filter((name) => first.has(name))).toEqual([]);
   });
 });

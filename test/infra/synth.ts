@@ -168,3 +168,32 @@ export function statesOf(definition: Json): Map<string, Json> {
   visit(definition);
   return found;
 }
+
+/** Properties that give a resource its physical name, by resource type. */
+export const NAME_PROPERTIES: Readonly<Record<string, readonly string[]>> = {
+  'AWS::StepFunctions::StateMachine': ['StateMachineName'],
+  'AWS::Logs::LogGroup': ['LogGroupName'],
+  'AWS::Scheduler::ScheduleGroup': ['Name'],
+  'AWS::Scheduler::Schedule': ['GroupName', 'Name'],
+  'AWS::CloudWatch::Alarm': ['AlarmName'],
+  'AWS::CloudWatch::Dashboard': ['DashboardName'],
+  'AWS::SSM::Parameter': ['Name'],
+  'AWS::Lambda::Function': ['FunctionName'],
+  'AWS::SNS::Topic': ['TopicName'],
+  'AWS::SQS::Queue': ['QueueName'],
+  'AWS::S3::Bucket': ['BucketName'],
+  'AWS::IAM::Role': ['RoleName'],
+  'AWS::IAM::ManagedPolicy': ['ManagedPolicyName'],
+  'AWS::EC2::SecurityGroup': ['GroupName'],
+};
+
+/** Every physical name set in the templates, as type + name (names of one type must differ). */
+export function physicalNames(templates: readonly TemplateJson[]): string[] {
+  return templates.flatMap((template) =>
+    Object.values(template.Resources).flatMap((resource) => {
+      const keys = NAME_PROPERTIES[resource.Type];
+      if (!keys || keys.some((key) => resource.Properties?.[key] === undefined)) return [];
+      return [`${resource.Type} ${keys.map((key) => JSON.stringify(resource.Properties[key])).join(' ')}`];
+    }),
+  );
+}
