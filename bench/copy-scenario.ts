@@ -1,10 +1,14 @@
 import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { request } from 'undici';
-import type { Logger } from '../functions/core/ords/ords-api.js';
-import { OrdsClient } from '../functions/core/ords/ords-client.js';
-import { type CopyFilePayload, type CopyProgress, CopyProgressSchema } from '../functions/core/payloads.js';
-import { copyFile } from '../functions/core/transfer/copy-file.js';
+import type { Logger } from '../functions/core/ords/index.js';
+import { OrdsClient } from '../functions/core/ords/index.js';
+import {
+  type CopyFilePayload,
+  type CopyProgress,
+  CopyProgressSchema,
+} from '../functions/core/state/index.js';
+import { copyFile } from '../functions/core/transfer/index.js';
 import { localS3Client } from '../local/s3/local-s3.js';
 import type { ScenarioFailed, ScenarioInput, ScenarioResult } from './bench-messages.js';
 

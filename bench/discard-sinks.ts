@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import zlib from 'node:zlib';
-import { crc32Combine, crc32ToBase64 } from '../functions/core/transfer/crc32.js';
+import { crc32Combine, crc32ToBase64 } from '../functions/core/transfer/index.js';
 
 /**
  * Sinks that receive uploads as fast as loopback allows and store nothing, so the benchmark measures

@@ -4,9 +4,8 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { BucketEncryption, IBucket, ObjectLockRetention } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
-import type { ExportSpecInput } from '../functions/core/export-spec.js';
-import type { ON_RUNNING_EXPORT, SERVER_CLEANUP } from '../functions/core/payloads.js';
-import type { RestoreDrillProps } from './restore-drill-settings.js';
+import type { ExportSpecInput } from '../functions/core/export/index.js';
+import type { ON_RUNNING_EXPORT, SERVER_CLEANUP } from '../functions/core/state/index.js';
 
 /**
  * The props of `OrdsDatapumpBackup` and of the databases it backs up. Typed CDK values (`ISecret`,
@@ -26,6 +25,25 @@ export interface BackupSchedule {
    * @default 'UTC'
    */
   readonly timeZone?: string;
+}
+
+/** A database's opt-in restore drill, as `DatabaseProps.restoreDrill` takes it. */
+export interface RestoreDrillProps {
+  /**
+   * When drills are due: the first backup at or after each start of this schedule imports its dump
+   * into `targetSchema`, then drops it. A weekly cron, e.g. `{ cron: '0 2 ? * SUN *' }`.
+   */
+  readonly schedule: BackupSchedule;
+  /**
+   * The new schema the drill imports into and then drops: an unquoted Oracle identifier that is no
+   * exported schema and no Oracle-maintained one. It must not exist when a drill starts.
+   */
+  readonly targetSchema: string;
+  /**
+   * The exported schema the drill imports.
+   * @default - the first exported schema; required for FULL exports and filters that name none
+   */
+  readonly schema?: string;
 }
 
 /** One Oracle database backed up through ORDS. */

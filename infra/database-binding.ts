@@ -1,7 +1,7 @@
 import { Token } from 'aws-cdk-lib';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
-import { type DatabaseBindingInput, DatabaseBindingSchema } from '../functions/core/binding.js';
-import { describeIssues } from '../functions/core/payloads.js';
+import { type DatabaseBindingInput, DatabaseBindingSchema } from '../functions/core/run/index.js';
+import { describeIssues } from '../functions/core/state/index.js';
 import type { ResolvedDatabase } from './database-settings.js';
 
 /**

@@ -1,7 +1,7 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
-import { type ExportSpecInput, ExportSpecSchema } from '../functions/core/export-spec.js';
-import type { ON_RUNNING_EXPORT, SERVER_CLEANUP } from '../functions/core/payloads.js';
+import { type ExportSpecInput, ExportSpecSchema } from '../functions/core/export/index.js';
+import type { ON_RUNNING_EXPORT, SERVER_CLEANUP } from '../functions/core/state/index.js';
 import type { DatabaseProps } from './backup-props.js';
 import { type ResolvedRestoreDrill, resolveRestoreDrill } from './restore-drill-settings.js';
 import { cronProblem, longestScheduleGapHours, timeZoneProblem } from './schedule-checks.js';

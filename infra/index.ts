@@ -7,6 +7,7 @@ export type {
   BucketOptions,
   DatabaseProps,
   OrdsDatapumpBackupProps,
+  RestoreDrillProps,
 } from './backup-props.js';
 export {
   COPY_ALLOWANCE,
@@ -15,4 +16,3 @@ export {
   OrdsDatapumpBackup,
 } from './ords-datapump-backup.js';
 export { OrdsDatapumpBackupDatabases } from './ords-datapump-backup-databases.js';
-export type { RestoreDrillProps } from './restore-drill-settings.js';

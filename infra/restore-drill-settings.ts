@@ -1,25 +1,6 @@
-import type { ExportSpec } from '../functions/core/export-spec.js';
-import { drillTargetProblem } from '../functions/core/restore-drill-sql.js';
-import type { BackupSchedule } from './backup-props.js';
-
-/** A database's opt-in restore drill, as `DatabaseProps.restoreDrill` takes it. */
-export interface RestoreDrillProps {
-  /**
-   * When drills are due: the first backup at or after each start of this schedule imports its dump
-   * into `targetSchema`, then drops it. A weekly cron, e.g. `{ cron: '0 2 ? * SUN *' }`.
-   */
-  readonly schedule: BackupSchedule;
-  /**
-   * The new schema the drill imports into and then drops: an unquoted Oracle identifier that is no
-   * exported schema and no Oracle-maintained one. It must not exist when a drill starts.
-   */
-  readonly targetSchema: string;
-  /**
-   * The exported schema the drill imports.
-   * @default - the first exported schema; required for FULL exports and filters that name none
-   */
-  readonly schema?: string;
-}
+import { drillTargetProblem } from '../functions/core/drill/index.js';
+import type { ExportSpec } from '../functions/core/export/index.js';
+import type { RestoreDrillProps } from './backup-props.js';
 
 /** A restore drill with its defaults applied, names upper-cased: what the binding carries. */
 export interface ResolvedRestoreDrill {

@@ -1,5 +1,5 @@
 /**
- * The schedule checks the configuration uses. One implementation, in `functions/core/cron.ts`, which
+ * The schedule checks the configuration uses. One implementation, in `functions/core/base/cron.ts`, which
  * the functions also use to decide whether a restore drill is due.
  */
 export {
@@ -8,4 +8,4 @@ export {
   longestScheduleGapHours,
   TIME_ZONE_FORMAT,
   timeZoneProblem,
-} from '../functions/core/cron.js';
+} from '../functions/core/base/index.js';

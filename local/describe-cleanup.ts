@@ -1,4 +1,4 @@
-import type { ServerCleanupResult } from '../functions/core/payloads.js';
+import type { ServerCleanupResult } from '../functions/core/state/index.js';
 
 /**
  * The summary lines about the database server: what the run removed, or why not. Reads the

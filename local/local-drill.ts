@@ -1,6 +1,6 @@
-import type { ExportSpec } from '../functions/core/export-spec.js';
-import type { RestoreDrillResult } from '../functions/core/restore-drill-payloads.js';
-import { checkDrillTarget } from '../functions/core/restore-drill-sql.js';
+import type { RestoreDrillResult } from '../functions/core/drill/index.js';
+import { checkDrillTarget } from '../functions/core/drill/index.js';
+import type { ExportSpec } from '../functions/core/export/index.js';
 import { exportedSchemasOf } from '../infra/restore-drill-settings.js';
 import { EXPORTED_SCHEMA } from '../simulator/index.js';
 

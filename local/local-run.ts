@@ -4,11 +4,15 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
-import { bindingParameterName, type DatabaseBindingInput } from '../functions/core/binding.js';
-import { ExportSpecSchema } from '../functions/core/export-spec.js';
-import { readableCause } from '../functions/core/lambda-cause.js';
-import type { Manifest } from '../functions/core/manifest.js';
-import { type ExecutionInput, ExecutionInputSchema, parsePayload } from '../functions/core/payloads.js';
+import { ExportSpecSchema } from '../functions/core/export/index.js';
+import type { Manifest } from '../functions/core/manifest/index.js';
+import { bindingParameterName, type DatabaseBindingInput } from '../functions/core/run/index.js';
+import {
+  type ExecutionInput,
+  ExecutionInputSchema,
+  parsePayload,
+  readableCause,
+} from '../functions/core/state/index.js';
 import { type OrdsSimulator, type SimulatorOptions, startOrdsSimulator } from '../simulator/index.js';
 import { type LocalAwsServer, startLocalAwsServer } from './aws-server.js';
 import { type LocalDefinition, synthesizeDefinition, type TemplateFunction } from './definition.js';

@@ -1,5 +1,4 @@
 import type { StateMachine } from 'aws-local-stepfunctions';
-import { readableCause } from '../functions/core/lambda-cause.js';
 import type {
   BackupSummary,
   CopyProgress,
@@ -7,7 +6,8 @@ import type {
   JobStatus,
   StartedRun,
   VerdictResult,
-} from '../functions/core/payloads.js';
+} from '../functions/core/state/index.js';
+import { readableCause } from '../functions/core/state/index.js';
 import { describeCleanup } from './describe-cleanup.js';
 import { formatBytes } from './format.js';
 
@@ -35,7 +35,7 @@ export function describeEvent(event: EventLog): string | undefined {
   }
 }
 
-/** The parts of the state a step adds (see functions/core/payloads.ts). */
+/** The parts of the state a step adds (see functions/core/state/payloads.ts). */
 interface StateSnapshot {
   readonly run?: StartedRun;
   readonly status?: JobStatus;

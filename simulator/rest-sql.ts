@@ -4,7 +4,7 @@
  * Data Pump control table (`DROP TABLE "OWNER"."JOB" PURGE`), the doctor's directory check (a
  * block that counts the directory in ALL_DIRECTORIES and raises its error when it is not there), and
  * for restore drills read a user's creation time with the database clock (the query of
- * `functions/core/restore-drill-sql.ts`) and drop a drill schema (`DROP USER "NAME" CASCADE`).
+ * `functions/core/drill/restore-drill-sql.ts`) and drop a drill schema (`DROP USER "NAME" CASCADE`).
  * Every other statement fails with ORA-00900. A failed statement does not fail the answer: it is 200, with `errorCode` and
  * `errorDetails` in the statement's item.
  */

@@ -1,4 +1,4 @@
-import { type BackupAgeReport, checkBackupAge } from '../core/backup-age.js';
+import { type BackupAgeReport, checkBackupAge } from '../core/run/index.js';
 import { s3Client, ssmClient } from '../shared/clients.js';
 import { requiredEnv } from '../shared/env.js';
 import { logger } from '../shared/logger.js';

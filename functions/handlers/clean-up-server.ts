@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CleanUpServerPayloadSchema } from '../core/payloads.js';
-import { cleanUpServer } from '../core/server-cleanup.js';
+import { cleanUpServer } from '../core/cleanup/index.js';
+import { CleanUpServerPayloadSchema } from '../core/state/index.js';
 import { bindingFor } from '../shared/bindings.js';
 import { s3Client } from '../shared/clients.js';
 import { requiredEnv } from '../shared/env.js';

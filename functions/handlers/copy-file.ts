@@ -1,6 +1,6 @@
-import { assertKeyOfJob } from '../core/binding.js';
-import { CopyFilePayloadSchema } from '../core/payloads.js';
-import { copyFile } from '../core/transfer/copy-file.js';
+import { assertKeyOfJob } from '../core/run/index.js';
+import { CopyFilePayloadSchema } from '../core/state/index.js';
+import { copyFile } from '../core/transfer/index.js';
 import { bindingFor } from '../shared/bindings.js';
 import { s3Client } from '../shared/clients.js';
 import { numberEnv, requiredEnv } from '../shared/env.js';

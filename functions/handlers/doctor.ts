@@ -1,6 +1,6 @@
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { DoctorInputSchema, runDoctor } from '../core/doctor.js';
-import { connectOrds } from '../core/ords/ords-connection.js';
+import { DoctorInputSchema, runDoctor } from '../core/doctor/index.js';
+import { connectOrds } from '../core/ords/index.js';
 import { bindingFor, resetBindingCache } from '../shared/bindings.js';
 import { boundDatabases } from '../shared/bound-databases.js';
 import { secretsManagerClient } from '../shared/clients.js';

@@ -1,6 +1,6 @@
 import { PublishCommand } from '@aws-sdk/client-sns';
-import { isBackupFailure } from '../core/errors.js';
-import { describeFailure, type ExecutionStatusEvent } from '../core/notify-failure.js';
+import { isBackupFailure } from '../core/base/index.js';
+import { describeFailure, type ExecutionStatusEvent } from '../core/run/index.js';
 import { snsClient } from '../shared/clients.js';
 import { requiredEnv } from '../shared/env.js';
 import { logger } from '../shared/logger.js';

@@ -1,5 +1,5 @@
-import { ReadJobPayloadSchema } from '../core/payloads.js';
-import { readJob } from '../core/read-job.js';
+import { readJob } from '../core/export/index.js';
+import { ReadJobPayloadSchema } from '../core/state/index.js';
 import { bindingFor } from '../shared/bindings.js';
 import { defineTask } from '../shared/handler.js';
 import { logger } from '../shared/logger.js';

@@ -1,5 +1,5 @@
-import { ReadLogPayloadSchema } from '../core/payloads.js';
-import { readLog } from '../core/read-log.js';
+import { readLog } from '../core/export/index.js';
+import { ReadLogPayloadSchema } from '../core/state/index.js';
 import { bindingFor } from '../shared/bindings.js';
 import { defineTask } from '../shared/handler.js';
 import { logger } from '../shared/logger.js';

@@ -1,5 +1,4 @@
-import { RecordRestoreDrillPayloadSchema } from '../core/restore-drill-payloads.js';
-import { recordRestoreDrill } from '../core/restore-drill-report.js';
+import { RecordRestoreDrillPayloadSchema, recordRestoreDrill } from '../core/drill/index.js';
 import { bindingFor } from '../shared/bindings.js';
 import { s3Client } from '../shared/clients.js';
 import { requiredEnv } from '../shared/env.js';

@@ -1,11 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { RestoreDrillFailedError } from '../core/errors.js';
-import { dropDrillSchema, startRestoreDrill } from '../core/restore-drill.js';
+import { RestoreDrillFailedError } from '../core/base/index.js';
 import {
   DropDrillSchemaPayloadSchema,
+  dropDrillSchema,
   StartRestoreDrillPayloadSchema,
-} from '../core/restore-drill-payloads.js';
+  startRestoreDrill,
+} from '../core/drill/index.js';
 import { bindingFor } from '../shared/bindings.js';
 import { defineTask } from '../shared/handler.js';
 import { logger } from '../shared/logger.js';

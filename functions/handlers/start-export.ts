@@ -1,8 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { beginRun } from '../core/begin-run.js';
-import { StartExportPayloadSchema } from '../core/payloads.js';
-import { readLastRestoreDrill } from '../core/restore-drill-record.js';
-import { acquireRunLock } from '../core/run-lock.js';
+import { readLastRestoreDrill } from '../core/drill/index.js';
+import { acquireRunLock, beginRun } from '../core/run/index.js';
+import { StartExportPayloadSchema } from '../core/state/index.js';
 import { bindingFor } from '../shared/bindings.js';
 import { s3Client } from '../shared/clients.js';
 import { requiredEnv } from '../shared/env.js';

@@ -1,4 +1,4 @@
-import { StartRunInputSchema, startRun } from '../core/start-run.js';
+import { StartRunInputSchema, startRun } from '../core/run/index.js';
 import { sfnClient } from '../shared/clients.js';
 import { requiredEnv } from '../shared/env.js';
 import { defineTask } from '../shared/handler.js';

@@ -1,6 +1,5 @@
-import { countsAsSuccess, recordLastBackup } from '../core/last-backup.js';
-import { writeManifest } from '../core/manifest.js';
-import { WriteManifestPayloadSchema } from '../core/payloads.js';
+import { countsAsSuccess, recordLastBackup, writeManifest } from '../core/manifest/index.js';
+import { WriteManifestPayloadSchema } from '../core/state/index.js';
 import { bindingFor } from '../shared/bindings.js';
 import { s3Client } from '../shared/clients.js';
 import { requiredEnv } from '../shared/env.js';

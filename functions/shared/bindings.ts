@@ -1,7 +1,11 @@
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
-import { describeAwsError, isTransientAwsError } from '../core/aws-errors.js';
-import { bindingParameterName, type DatabaseBinding, parseBinding } from '../core/binding.js';
-import { AwsUnavailableError, UnknownDatabaseError } from '../core/errors.js';
+import {
+  AwsUnavailableError,
+  describeAwsError,
+  isTransientAwsError,
+  UnknownDatabaseError,
+} from '../core/base/index.js';
+import { bindingParameterName, type DatabaseBinding, parseBinding } from '../core/run/index.js';
 import { ssmClient } from './clients.js';
 import { requiredEnv } from './env.js';
 

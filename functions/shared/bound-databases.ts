@@ -1,5 +1,5 @@
 import { GetParametersByPathCommand } from '@aws-sdk/client-ssm';
-import { DATABASE_ID } from '../core/payloads.js';
+import { DATABASE_ID } from '../core/state/index.js';
 import { ssmClient } from './clients.js';
 
 /** Pages read at most: enough for hundreds of databases, bounded for a doctor that must answer fast. */

@@ -1,6 +1,10 @@
 import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
-import { describeAwsError, isTransientAwsError } from '../core/aws-errors.js';
-import { AwsUnavailableError, DatabaseBusyError } from '../core/errors.js';
+import {
+  AwsUnavailableError,
+  DatabaseBusyError,
+  describeAwsError,
+  isTransientAwsError,
+} from '../core/base/index.js';
 import { sfnClient } from './clients.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
-import { parsePayload } from '../core/payloads.js';
+import { parsePayload } from '../core/state/index.js';
 import { logger } from './logger.js';
 
 /** A Lambda handler for one state machine task. */

@@ -1,5 +1,5 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { BackupSummary } from '../core/payloads.js';
+import type { BackupSummary } from '../core/state/index.js';
 
 /**
  * The backup metrics, emitted as CloudWatch embedded metric format (EMF) log lines by Powertools

@@ -1,11 +1,12 @@
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { describeAwsError, isTransientAwsError } from '../core/aws-errors.js';
-import { AwsUnavailableError, SecretError } from '../core/errors.js';
-import type { OrdsApi, OrdsSecret } from '../core/ords/ords-api.js';
-import { OrdsClient } from '../core/ords/ords-client.js';
-import { parseOrdsSecret } from '../core/ords/ords-secret.js';
-import type { RestSqlApi } from '../core/ords/rest-sql.js';
-import type { ImportApi } from '../core/restore-drill-import.js';
+import {
+  AwsUnavailableError,
+  describeAwsError,
+  isTransientAwsError,
+  SecretError,
+} from '../core/base/index.js';
+import type { ImportApi, OrdsApi, OrdsSecret, RestSqlApi } from '../core/ords/index.js';
+import { OrdsClient, parseOrdsSecret } from '../core/ords/index.js';
 import { secretsManagerClient } from './clients.js';
 import { logger } from './logger.js';
 

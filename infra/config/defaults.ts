@@ -1,4 +1,4 @@
-import type { ExportSpec } from '../../functions/core/export-spec.js';
+import type { ExportSpec } from '../../functions/core/export/index.js';
 import { DATABASE_DEFAULTS, defaultStaleAfterHours } from '../database-settings.js';
 import {
   DEFAULT_ARCHIVE_AFTER_DAYS,

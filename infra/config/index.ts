@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
-import { ExportSpecSchema } from '../../functions/core/export-spec.js';
-import { parseOrdsUrl } from '../../functions/core/ords/ords-url.js';
-import { DATABASE_ID } from '../../functions/core/payloads.js';
+import { ExportSpecSchema } from '../../functions/core/export/index.js';
+import { parseOrdsUrl } from '../../functions/core/ords/index.js';
+import { DATABASE_ID } from '../../functions/core/state/index.js';
 import {
   asObject,
   isObject,

@@ -1,4 +1,4 @@
-import type { ExportSpec } from '../../functions/core/export-spec.js';
+import type { ExportSpec } from '../../functions/core/export/index.js';
 import { resolveRestoreDrill as resolve } from '../restore-drill-settings.js';
 import { DEFAULT_SCHEDULE } from './defaults.js';
 import type { RestoreDrillSettings } from './schema.js';

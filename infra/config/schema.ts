@@ -1,7 +1,12 @@
 import { z } from 'zod';
-import { ExportSpecSchema, ORACLE_IDENTIFIER } from '../../functions/core/export-spec.js';
-import { parseOrdsUrl } from '../../functions/core/ords/ords-url.js';
-import { DATABASE_ID, KEY_PREFIX, ON_RUNNING_EXPORT, SERVER_CLEANUP } from '../../functions/core/payloads.js';
+import { ExportSpecSchema, ORACLE_IDENTIFIER } from '../../functions/core/export/index.js';
+import { parseOrdsUrl } from '../../functions/core/ords/index.js';
+import {
+  DATABASE_ID,
+  KEY_PREFIX,
+  ON_RUNNING_EXPORT,
+  SERVER_CLEANUP,
+} from '../../functions/core/state/index.js';
 import { CRON_FORMAT, cronProblem, TIME_ZONE_FORMAT, timeZoneProblem } from '../schedule-checks.js';
 import {
   DEFAULT_ARCHIVE_AFTER_DAYS,

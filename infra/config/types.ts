@@ -1,5 +1,5 @@
-import type { ExportSpec } from '../../functions/core/export-spec.js';
-import type { ON_RUNNING_EXPORT, SERVER_CLEANUP } from '../../functions/core/payloads.js';
+import type { ExportSpec } from '../../functions/core/export/index.js';
+import type { ON_RUNNING_EXPORT, SERVER_CLEANUP } from '../../functions/core/state/index.js';
 import type { ResolvedRestoreDrill } from '../restore-drill-settings.js';
 
 /** When a database is backed up. */

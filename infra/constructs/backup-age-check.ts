@@ -6,9 +6,9 @@ import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BucketGrants, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { isBindingPath } from '../../functions/core/binding.js';
-import { LAST_BACKUP_FILE } from '../../functions/core/naming.js';
-import { LAST_RESTORE_DRILL_FILE } from '../../functions/core/restore-drill-record.js';
+import { LAST_RESTORE_DRILL_FILE } from '../../functions/core/drill/index.js';
+import { isBindingPath } from '../../functions/core/run/index.js';
+import { LAST_BACKUP_FILE } from '../../functions/core/state/index.js';
 import { backupFunction } from './backup-function.js';
 import { acknowledgeWildcardResource } from './nag-findings.js';
 

@@ -12,7 +12,7 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { ALERTING_STATUSES, EXECUTION_STATUS_CHANGE } from '../../functions/core/notify-failure.js';
+import { ALERTING_STATUSES, EXECUTION_STATUS_CHANGE } from '../../functions/core/run/index.js';
 import { SERVICE_NAME } from '../../functions/shared/metrics.js';
 import { backupFunction } from './backup-function.js';
 

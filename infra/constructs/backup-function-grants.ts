@@ -2,10 +2,10 @@ import { Stack, Validations } from 'aws-cdk-lib';
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { BucketGrants, type IBucket } from 'aws-cdk-lib/aws-s3';
-import { LAST_BACKUP_FILE } from '../../functions/core/naming.js';
-import { LAST_RESTORE_DRILL_FILE, RESTORE_DRILL_FILE } from '../../functions/core/restore-drill-record.js';
-import { runLockKey } from '../../functions/core/run-lock.js';
-import { SERVER_CLEANUP_FILE } from '../../functions/core/server-cleanup-report.js';
+import { SERVER_CLEANUP_FILE } from '../../functions/core/cleanup/index.js';
+import { LAST_RESTORE_DRILL_FILE, RESTORE_DRILL_FILE } from '../../functions/core/drill/index.js';
+import { runLockKey } from '../../functions/core/run/index.js';
+import { LAST_BACKUP_FILE } from '../../functions/core/state/index.js';
 import { acknowledgeWildcardResource } from './nag-findings.js';
 
 /**

@@ -22,9 +22,9 @@ import {
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { ErrorName, RETRYABLE_ERRORS } from '../../functions/core/errors.js';
-import { LAMBDA_CAUSE_PATTERN } from '../../functions/core/lambda-cause.js';
-import type { CleanupPhase } from '../../functions/core/payloads.js';
+import { ErrorName, RETRYABLE_ERRORS } from '../../functions/core/base/index.js';
+import type { CleanupPhase } from '../../functions/core/state/index.js';
+import { LAMBDA_CAUSE_PATTERN } from '../../functions/core/state/index.js';
 import { acknowledgeWildcardResource } from './nag-findings.js';
 import { restoreDrillStates } from './restore-drill-states.js';
 
@@ -366,7 +366,7 @@ export class BackupStateMachine extends Construct {
       stateMachineType: StateMachineType.STANDARD,
       timeout,
       tracingEnabled: true,
-      // Payloads carry ids, names, keys and counts, never secrets (functions/core/payloads.ts): the
+      // Payloads carry ids, names, keys and counts, never secrets (functions/core/state/payloads.ts): the
       // execution data makes a failed night readable from the logs.
       logs: { destination: logGroup, level: LogLevel.ALL, includeExecutionData: true },
     });

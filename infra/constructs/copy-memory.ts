@@ -2,7 +2,7 @@ import { Token } from 'aws-cdk-lib';
 import {
   largestPartBytes as largestPartOfPlan,
   S3_MAX_OBJECT_BYTES,
-} from '../../functions/core/transfer/part-size.js';
+} from '../../functions/core/transfer/index.js';
 
 const MIB = 1024 * 1024;
 

@@ -4,7 +4,7 @@ import {
   bindingParameterName,
   type DatabaseBindingInput,
   isBindingPath,
-} from '../../functions/core/binding.js';
+} from '../../functions/core/run/index.js';
 
 /** SSM's largest value for a standard parameter, and for an advanced one (characters). */
 const STANDARD_MAX_CHARS = 4096;

@@ -18,7 +18,7 @@ import { ScheduleTargetBase, type ScheduleTargetBaseProps } from 'aws-cdk-lib/aw
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { StartRunInput } from '../../functions/core/start-run.js';
+import type { StartRunInput } from '../../functions/core/run/index.js';
 
 /** When and where one database is backed up. */
 export interface DatabaseSchedule {

@@ -115,7 +115,7 @@ export class RunLauncher extends Construct {
       alarmName: `${namePrefix}-missed-runs`,
       alarmDescription:
         'ords-datapump-backup: a scheduled backup could not be started and waits in the missed-runs queue; ' +
-        'each message names the database and the scheduled time: start that run by hand (see the README runbook)',
+        'each message names the database and the scheduled time: start that run by hand (see the runbook, docs/operations.md)',
       metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
         period: Duration.minutes(5),
         statistic: 'Maximum',

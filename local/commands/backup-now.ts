@@ -7,7 +7,7 @@ import {
   InvalidToken,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import { DATABASE_ID } from '../../functions/core/payloads.js';
+import { DATABASE_ID } from '../../functions/core/state/index.js';
 import { describeHistoryEvent, newHistoryMemory } from './history-lines.js';
 import { describeFailure, describeSummary, parseJson } from './run-summary.js';
 import {

@@ -1,6 +1,6 @@
-import { DatabaseBindingSchema } from '../../functions/core/binding.js';
-import { type DoctorReport, runDoctor } from '../../functions/core/doctor.js';
-import { connectOrds } from '../../functions/core/ords/ords-connection.js';
+import { type DoctorReport, runDoctor } from '../../functions/core/doctor/index.js';
+import { connectOrds } from '../../functions/core/ords/index.js';
+import { DatabaseBindingSchema } from '../../functions/core/run/index.js';
 import { startOrdsSimulator } from '../../simulator/index.js';
 import { SIMULATOR_SECRET } from '../local-run.js';
 import { UsageError } from './state-machine.js';

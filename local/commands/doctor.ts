@@ -1,6 +1,6 @@
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
-import type { Check, DoctorReport } from '../../functions/core/doctor.js';
-import { DATABASE_ID } from '../../functions/core/payloads.js';
+import type { Check, DoctorReport } from '../../functions/core/doctor/index.js';
+import { DATABASE_ID } from '../../functions/core/state/index.js';
 import { doctorFunctionName } from '../../infra/names.js';
 import { awsProblem, ExitCode, type Output, prefixFlag, UsageError } from './state-machine.js';
 

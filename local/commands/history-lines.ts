@@ -1,5 +1,5 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
-import { readableCause } from '../../functions/core/lambda-cause.js';
+import { readableCause } from '../../functions/core/state/index.js';
 
 /**
  * Progress lines from an execution's history, as `npm start` prints them: one per entered Task, Map

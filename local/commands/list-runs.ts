@@ -1,5 +1,5 @@
 import { DescribeExecutionCommand, type ExecutionListItem, ListExecutionsCommand } from '@aws-sdk/client-sfn';
-import { DATABASE_ID } from '../../functions/core/payloads.js';
+import { DATABASE_ID } from '../../functions/core/state/index.js';
 import { formatBytes } from '../format.js';
 import { parseJson } from './run-summary.js';
 import {

@@ -1,6 +1,6 @@
-import { ErrorName } from '../../functions/core/errors.js';
-import { readableCause } from '../../functions/core/lambda-cause.js';
-import type { BackupSummary } from '../../functions/core/payloads.js';
+import { ErrorName } from '../../functions/core/base/index.js';
+import type { BackupSummary } from '../../functions/core/state/index.js';
+import { readableCause } from '../../functions/core/state/index.js';
 import { describeCleanup } from '../describe-cleanup.js';
 import { formatBytes } from '../format.js';
 

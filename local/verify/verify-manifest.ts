@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import zlib from 'node:zlib';
 import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { MANIFEST_VERSION } from '../../functions/core/manifest.js';
-import { type StoredFile, StoredFileSchema } from '../../functions/core/payloads.js';
+import { MANIFEST_VERSION } from '../../functions/core/manifest/index.js';
+import { type StoredFile, StoredFileSchema } from '../../functions/core/state/index.js';
 
 /**
  * Checks a backup against S3: every file its manifest lists must be in the bucket with the size and

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ErrorName } from '../../functions/core/errors.js';
+import { ErrorName } from '../../functions/core/base/errors.js';
 import { type Harness, startHarness } from './harness.js';
 
 const MiB = 1024 * 1024;

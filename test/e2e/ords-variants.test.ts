@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ErrorName } from '../../functions/core/errors.js';
+import { ErrorName } from '../../functions/core/base/errors.js';
 import { type Harness, startHarness } from './harness.js';
 
 /** Settings that every test starts from: an ORDS as this project's simulator reads the docs. */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ErrorName } from '../../functions/core/errors.js';
-import type { RestoreDrillResult } from '../../functions/core/restore-drill-payloads.js';
+import { ErrorName } from '../../functions/core/base/errors.js';
+import type { RestoreDrillResult } from '../../functions/core/drill/restore-drill-payloads.js';
 import type { LocalRunResult } from '../../local/local-run.js';
 import { type Harness, startHarness } from './harness.js';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ErrorName } from '../../functions/core/errors.js';
+import { ErrorName } from '../../functions/core/base/errors.js';
 import { type Harness, startHarness } from './harness.js';
 
 describe('one database, one run, whatever happens', () => {

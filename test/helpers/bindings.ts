@@ -1,4 +1,4 @@
-import type { DatabaseBindingInput } from '../../functions/core/binding.js';
+import type { DatabaseBindingInput } from '../../functions/core/run/binding.js';
 
 /** The parameter path the handler tests set as DATABASE_PARAMETER_PATH. */
 export const TEST_BINDING_PATH = '/test/databases';

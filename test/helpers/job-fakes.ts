@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
-import type { ExportRequestBody } from '../../functions/core/export-spec.js';
 import type {
   DataPumpJob,
+  ExportRequestBody,
   FileDownload,
   JobListItem,
   Logger,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import { ErrorName, RETRYABLE_ERRORS } from '../../functions/core/errors.js';
+import { ErrorName, RETRYABLE_ERRORS } from '../../functions/core/base/errors.js';
 import {
   CleanUpServerPayloadSchema,
   CopyFilePayloadSchema,
@@ -8,7 +8,7 @@ import {
   ReadLogPayloadSchema,
   StartExportPayloadSchema,
   WriteManifestPayloadSchema,
-} from '../../functions/core/payloads.js';
+} from '../../functions/core/state/payloads.js';
 import {
   exampleConfig,
   type Json,

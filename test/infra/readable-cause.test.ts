@@ -1,7 +1,7 @@
 import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ErrorName } from '../../functions/core/errors.js';
-import { LAMBDA_CAUSE_PATTERN, readableCause } from '../../functions/core/lambda-cause.js';
+import { ErrorName } from '../../functions/core/base/errors.js';
+import { LAMBDA_CAUSE_PATTERN, readableCause } from '../../functions/core/state/lambda-cause.js';
 import {
   exampleConfig,
   type Json,

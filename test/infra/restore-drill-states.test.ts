@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import { ReadJobPayloadSchema } from '../../functions/core/payloads.js';
 import {
   DropDrillSchemaPayloadSchema,
   StartRestoreDrillPayloadSchema,
-} from '../../functions/core/restore-drill-payloads.js';
+} from '../../functions/core/drill/restore-drill-payloads.js';
+import { ReadJobPayloadSchema } from '../../functions/core/state/payloads.js';
 import {
   exampleConfig,
   type Json,

@@ -1,5 +1,4 @@
 import type { Readable } from 'node:stream';
-import type { ExportRequestBody } from '../export-spec.js';
 
 /**
  * The ORDS Database API's Data Pump routes as the rest of the core uses them. `OrdsClient`
@@ -115,4 +114,40 @@ export type OrdsCredentials =
 export interface OrdsSecret {
   readonly credentials: OrdsCredentials;
   readonly caBundle?: string;
+}
+
+/** Body of `POST …/database/datapump/export` (snake_case, as ORDS expects). */
+export interface ExportRequestBody {
+  readonly job_mode: string;
+  readonly datapump_dir: string;
+  readonly file_name: string;
+  readonly filter?: string;
+  readonly name_expressions?: ReadonlyArray<{ readonly expression: string }>;
+  readonly schema_expressions?: ReadonlyArray<{ readonly expression: string }>;
+  readonly tablespace_expressions?: ReadonlyArray<{ readonly expression: string }>;
+  readonly threads?: number;
+  /**
+   * Always 1: keep the job's control table after success. With 0 a finished job answers 404 and its
+   * files go with it, before this project could copy them. Older ORDS versions ignore the key.
+   */
+  readonly keep_master: 1;
+}
+
+/** Body of `POST …/database/datapump/import` (snake_case, as ORDS expects). */
+export interface ImportRequestBody {
+  readonly job_mode: 'SCHEMA';
+  readonly datapump_dir: string;
+  /** The export's dump file template (`%U`): exactly this run's dump files. */
+  readonly file_name: string;
+  /** The one schema the drill imports. */
+  readonly filter: string;
+  readonly remap_schemas: ReadonlyArray<{ readonly source: string; readonly target: string }>;
+  /** 1: keep the import's control table, so its log can be read after it ends. */
+  readonly keep_master: 1;
+}
+
+/** Starts import jobs. `OrdsClient` implements it; tests pass fakes. */
+export interface ImportApi {
+  /** `POST …/database/datapump/import`: creates and starts the job (201). */
+  startImport(body: ImportRequestBody): Promise<DataPumpJob>;
 }

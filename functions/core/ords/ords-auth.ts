@@ -1,4 +1,4 @@
-import { OrdsResponseError } from '../errors.js';
+import { OrdsResponseError } from '../base/index.js';
 import type { OrdsCredentials } from './ords-api.js';
 import { snippetOf } from './ords-parse.js';
 

@@ -1,9 +1,17 @@
 import { type Agent, type Dispatcher, request } from 'undici';
-import { OrdsResponseError, OrdsUnavailableError, UnsafeLinkError } from '../errors.js';
-import type { ExportRequestBody } from '../export-spec.js';
-import type { ImportApi, ImportRequestBody } from '../restore-drill-import.js';
+import { OrdsResponseError, OrdsUnavailableError, UnsafeLinkError } from '../base/index.js';
 import { createOrdsAgent, DEADLINE_MARGIN_MS, DEFAULT_TIMEOUTS, type OrdsTimeouts } from './ords-agent.js';
-import type { DataPumpJob, FileDownload, JobListItem, Logger, OrdsApi, OrdsSecret } from './ords-api.js';
+import type {
+  DataPumpJob,
+  ExportRequestBody,
+  FileDownload,
+  ImportApi,
+  ImportRequestBody,
+  JobListItem,
+  Logger,
+  OrdsApi,
+  OrdsSecret,
+} from './ords-api.js';
 import { type AccessToken, OrdsAuth, parseTokenResponse } from './ords-auth.js';
 import { type DownloadOptions, downloadExchange, readFileDownload } from './ords-download.js';
 import { isAbort, networkError, OrdsHttpRequestError, refusedExportField } from './ords-errors.js';

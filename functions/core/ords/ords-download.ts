@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { OrdsResponseError } from '../errors.js';
+import { OrdsResponseError } from '../base/index.js';
 import type { FileDownload } from './ords-api.js';
 import { sanitizeSnippet } from './ords-errors.js';
 import { discard, type Exchange, header, parseLength, type Response } from './ords-response.js';

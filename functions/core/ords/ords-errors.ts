@@ -1,4 +1,4 @@
-import { OrdsRequestError, OrdsUnavailableError } from '../errors.js';
+import { OrdsRequestError, OrdsUnavailableError } from '../base/index.js';
 
 /**
  * Turning ORDS error answers and network failures into this project's errors, with messages a user

@@ -1,4 +1,4 @@
-import { OrdsResponseError } from '../errors.js';
+import { OrdsResponseError } from '../base/index.js';
 import type { DataPumpJob, JobFile, JobListItem } from './ords-api.js';
 import { sanitizeSnippet } from './ords-errors.js';
 import { jobFileUrl } from './ords-url.js';

@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import { TextDecoder } from 'node:util';
 import type { Dispatcher } from 'undici';
-import { OrdsAuthError, OrdsResponseError } from '../errors.js';
+import { OrdsAuthError, OrdsResponseError } from '../base/index.js';
 import {
   describeErrorBody,
   isAbort,

@@ -1,4 +1,4 @@
-import { SecretError } from '../errors.js';
+import { SecretError } from '../base/index.js';
 import type { OrdsCredentials, OrdsSecret } from './ords-api.js';
 
 /**

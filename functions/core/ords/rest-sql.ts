@@ -1,4 +1,4 @@
-import { OrdsResponseError } from '../errors.js';
+import { OrdsResponseError } from '../base/index.js';
 import { sanitizeSnippet } from './ords-errors.js';
 
 /**

@@ -1,33 +1,10 @@
-import type { S3Client } from '@aws-sdk/client-s3';
-import { TransferIncompleteError } from '../errors.js';
-import type { Logger, OrdsApi } from '../ords/ords-api.js';
-import type { CopyFilePayload, CopyProgress } from '../payloads.js';
+import { TransferIncompleteError } from '../base/index.js';
+import type { CopyFilePayload, CopyProgress } from '../state/index.js';
+import { CopyAttempt } from './copy-attempt.js';
+import type { CopyFileDeps } from './copy-deps.js';
 import { FileChanged } from './download-checks.js';
-import { FileCopy } from './file-copy.js';
 import { MultipartUpload, type S3Target, UploadGone } from './multipart-upload.js';
 import { readStoredMarker } from './stored-object.js';
-
-/** What `copyFile` needs: small interfaces and settings, no environment. */
-export interface CopyFileDeps {
-  readonly ords: OrdsApi;
-  readonly s3: S3Client;
-  readonly bucket: string;
-  readonly logger: Logger;
-  /** Milliseconds left before the invocation is killed (Lambda's `context.getRemainingTimeInMillis`). */
-  readonly remainingTimeMs: () => number;
-  /** Time kept for completing the upload and returning: no new part starts inside it. */
-  readonly safetyMarginMs: number;
-  /** Parts uploaded at the same time while the next one is read. Memory ≈ part size × (this + 1). */
-  readonly partsInFlight: number;
-  /** Smallest part size; raised to `partSizeFloorBytes` when smaller. */
-  readonly minPartSizeBytes: number;
-  /** Largest file accepted; a larger one fails before anything is uploaded (or as soon as it is seen). */
-  readonly maxFileBytes: number;
-  /** Clock for durations and progress logs. @default Date.now */
-  readonly now?: () => number;
-  /** Lower bound of the part size. Only tests lower it. @default 8 MiB */
-  readonly partSizeFloorBytes?: number;
-}
 
 type Done = Extract<CopyProgress, { done: true }>;
 
@@ -63,7 +40,7 @@ export async function copyFile(deps: CopyFileDeps, payload: CopyFilePayload): Pr
     resumed = undefined;
   }
   try {
-    return await new FileCopy(deps, payload, target, invocations, resumed).run();
+    return await new CopyAttempt(deps, payload, target, invocations, resumed).run();
   } catch (error) {
     if (!(error instanceof FileChanged || error instanceof UploadGone)) throw error;
     if (error instanceof UploadGone) {
@@ -73,7 +50,7 @@ export async function copyFile(deps: CopyFileDeps, payload: CopyFilePayload): Pr
     }
     deps.logger.warn(`${error.message}: copying the file again from its start`, { file: file.name });
     try {
-      return await new FileCopy(deps, payload, target, invocations, undefined).run();
+      return await new CopyAttempt(deps, payload, target, invocations, undefined).run();
     } catch (again) {
       if (again instanceof FileChanged || again instanceof UploadGone) {
         throw new TransferIncompleteError(`${again.message}, again after restarting the copy`, {

@@ -3,9 +3,9 @@ import {
   RangeNotSupportedError,
   StorageRejectedError,
   TransferIncompleteError,
-} from '../errors.js';
-import type { FileDownload, Logger, OrdsApi } from '../ords/ords-api.js';
-import type { CopyProgress, FileToCopy, JobRef } from '../payloads.js';
+} from '../base/index.js';
+import type { FileDownload, Logger, OrdsApi } from '../ords/index.js';
+import type { CopyProgress, FileToCopy, JobRef } from '../state/index.js';
 import {
   MIB,
   type PartPlan,

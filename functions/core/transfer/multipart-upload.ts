@@ -7,9 +7,8 @@ import {
   type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { TransferIncompleteError } from '../errors.js';
-import type { Logger } from '../ords/ords-api.js';
-import { toStorageError } from '../storage-errors.js';
+import { TransferIncompleteError, toStorageError } from '../base/index.js';
+import type { Logger } from '../ords/index.js';
 import { crc32ToBase64 } from './crc32.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { StorageRejectedError, TransferIncompleteError } from '../errors.js';
+import { StorageRejectedError, TransferIncompleteError } from '../base/index.js';
 import { crc32 } from './crc32.js';
 
 /**

@@ -5,8 +5,7 @@ import {
   PutObjectCommand,
   PutObjectTaggingCommand,
 } from '@aws-sdk/client-s3';
-import { TransferIncompleteError } from '../errors.js';
-import { toStorageError } from '../storage-errors.js';
+import { TransferIncompleteError, toStorageError } from '../base/index.js';
 import { crc32ToBase64 } from './crc32.js';
 import type { S3Target } from './multipart-upload.js';
 import { markerTags, readMarker, type StoredMarker } from './stored-marker.js';

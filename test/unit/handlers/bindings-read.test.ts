@@ -2,7 +2,7 @@ import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ErrorName, RETRYABLE_ERRORS } from '../../../functions/core/errors.js';
+import { ErrorName, RETRYABLE_ERRORS } from '../../../functions/core/base/errors.js';
 import { bindingFor, resetBindingCache } from '../../../functions/shared/bindings.js';
 import { resetClients } from '../../../functions/shared/clients.js';
 import { executionStatus } from '../../../functions/shared/executions.js';

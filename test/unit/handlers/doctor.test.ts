@@ -3,7 +3,7 @@ import { GetParameterCommand, GetParametersByPathCommand, SSMClient } from '@aws
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { DoctorReport } from '../../../functions/core/doctor.js';
+import type { DoctorReport } from '../../../functions/core/doctor/doctor.js';
 import { resetClients } from '../../../functions/shared/clients.js';
 import { type OrdsSimulator, startOrdsSimulator } from '../../../simulator/index.js';
 import { TEST_BINDING_PATH, testBinding } from '../../helpers/bindings.js';

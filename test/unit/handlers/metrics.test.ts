@@ -14,7 +14,7 @@ import {
   type MockInstance,
   vi,
 } from 'vitest';
-import type { ExecutionStatusEvent } from '../../../functions/core/notify-failure.js';
+import type { ExecutionStatusEvent } from '../../../functions/core/run/notify-failure.js';
 import { resetBindingCache } from '../../../functions/shared/bindings.js';
 import { TEST_BINDING_PATH, testBinding } from '../../helpers/bindings.js';
 

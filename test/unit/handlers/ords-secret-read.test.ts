@@ -1,7 +1,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ErrorName, RETRYABLE_ERRORS } from '../../../functions/core/errors.js';
+import { ErrorName, RETRYABLE_ERRORS } from '../../../functions/core/base/errors.js';
 import { resetClients } from '../../../functions/shared/clients.js';
 import { ordsFor, resetOrdsCache } from '../../../functions/shared/ords.js';
 

@@ -1,7 +1,7 @@
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalS3, startLocalS3 } from '../../../local/s3/local-s3.js';
-import { readObject } from '../transfer/transfer-fixtures.js';
+import { readObject } from '../core/transfer/transfer-fixtures.js';
 
 let s3: LocalS3;
 beforeAll(async () => {

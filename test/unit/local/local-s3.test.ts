@@ -19,7 +19,7 @@ import {
   localS3Client,
   startLocalS3,
 } from '../../../local/s3/local-s3.js';
-import { readObject } from '../transfer/transfer-fixtures.js';
+import { readObject } from '../core/transfer/transfer-fixtures.js';
 
 let s3: LocalS3;
 

@@ -2,12 +2,12 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MANIFEST_VERSION } from '../../../functions/core/manifest.js';
-import type { StoredFile } from '../../../functions/core/payloads.js';
+import { MANIFEST_VERSION } from '../../../functions/core/manifest/manifest.js';
+import type { StoredFile } from '../../../functions/core/state/payloads.js';
 import { LOCAL_S3_CREDENTIALS, type LocalS3, startLocalS3 } from '../../../local/s3/local-s3.js';
 import { parseS3Uri, verifyManifest } from '../../../local/verify/verify-manifest.js';
 import { FakeOrds, fileBytes } from '../../helpers/fake-ords.js';
-import { copyDeps, copyPayload, copyUntilDone, MiB } from '../transfer/transfer-fixtures.js';
+import { copyDeps, copyPayload, copyUntilDone, MiB } from '../core/transfer/transfer-fixtures.js';
 
 let s3: LocalS3;
 const DUMP = fileBytes(12 * MiB, 31);

@@ -14,7 +14,7 @@ import {
   vi,
 } from 'vitest';
 import { z } from 'zod';
-import { SecretError, StorageUnavailableError } from '../../../functions/core/errors.js';
+import { SecretError, StorageUnavailableError } from '../../../functions/core/base/errors.js';
 import { TEST_BINDING_PATH, testBinding } from '../../helpers/bindings.js';
 
 /** What `defineTask` logs when a task fails, read as CloudWatch Logs would store it. */

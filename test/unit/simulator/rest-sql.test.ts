@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { directoryCheckSql } from '../../../functions/core/doctor-ords.js';
+import { directoryCheckSql } from '../../../functions/core/doctor/doctor-ords.js';
 import { type OrdsSimulator, splitScript, startOrdsSimulator } from '../../../simulator/index.js';
 import { call, pollUntilFinished, postExport } from './http.js';
 

@@ -1,7 +1,7 @@
 import { InvokeCommand, LambdaClient, ResourceNotFoundException } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { DoctorReport } from '../../../../functions/core/doctor.js';
+import type { DoctorReport } from '../../../../functions/core/doctor/doctor.js';
 import { doctorFunctionName } from '../../../../infra/names.js';
 import { describeReport, doctorFunctionOf, runDoctorCommand } from '../../../../local/commands/doctor.js';
 import { UsageError } from '../../../../local/commands/state-machine.js';

@@ -1,0 +1,8 @@
+/**
+ * `doctor`: checks a database's binding, secret, ORDS, grants and directory in order, and says
+ * how to fix the first failure.
+ *
+ * The one way into this folder from outside it (see ../README.md for the layers).
+ */
+export type { Check, DoctorReport } from './doctor.js';
+export { DoctorInputSchema, runDoctor } from './doctor.js';

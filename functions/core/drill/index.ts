@@ -1,0 +1,29 @@
+/**
+ * Restore drills: when one is due, the import into a drill schema, its verdict, dropping the
+ * schema, and the records of the last drill.
+ *
+ * The one way into this folder from outside it (see ../README.md for the layers).
+ */
+export { dropDrillSchema, startRestoreDrill } from './restore-drill.js';
+export { restoreDrillAgeHours } from './restore-drill-age.js';
+export type { RestoreDrillResult } from './restore-drill-payloads.js';
+export {
+  DropDrillSchemaPayloadSchema,
+  RecordRestoreDrillPayloadSchema,
+  RestoreDrillBindingSchema,
+  StartRestoreDrillPayloadSchema,
+} from './restore-drill-payloads.js';
+export type { LastRestoreDrill } from './restore-drill-record.js';
+export {
+  isDrillDue,
+  LAST_RESTORE_DRILL_FILE,
+  RESTORE_DRILL_FILE,
+  readLastRestoreDrill,
+} from './restore-drill-record.js';
+export { recordRestoreDrill } from './restore-drill-report.js';
+export {
+  checkDrillTarget,
+  drillTargetProblem,
+  drillUserQuery,
+  parseDrillUserRow,
+} from './restore-drill-sql.js';

@@ -1,0 +1,112 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { Logger } from '../ords/index.js';
+import { backupFolder } from '../state/index.js';
+import type { RecordRestoreDrillPayload, RestoreDrillResult } from './restore-drill-payloads.js';
+import {
+  LAST_RESTORE_DRILL_VERSION,
+  type LastRestoreDrill,
+  RESTORE_DRILL_FILE,
+  readLastRestoreDrill,
+  writeDrillReport,
+  writeLastRestoreDrill,
+} from './restore-drill-record.js';
+
+/** What `recordRestoreDrill` needs. */
+export interface RecordRestoreDrillDeps {
+  readonly s3: S3Client;
+  readonly bucket: string;
+  readonly logger: Logger;
+  readonly now: () => Date;
+}
+
+/** The message of a caught task error (Lambda's cause is JSON with `errorMessage`). */
+function causeOf(error: { readonly Error: string; readonly Cause?: string | undefined }): string {
+  try {
+    const parsed = JSON.parse(error.Cause ?? '') as { errorMessage?: unknown };
+    if (typeof parsed.errorMessage === 'string') return parsed.errorMessage;
+  } catch {
+    // Not JSON: the cause as it is.
+  }
+  return error.Cause ? `${error.Error}: ${error.Cause}` : error.Error;
+}
+
+/**
+ * Records a drill: `restore-drill.json` beside the manifest (written once), and the database's
+ * `last-restore-drill.json`. The drill succeeded only when the import log says it succeeded and the
+ * drill schema is gone. The backup is never touched: a failed drill keeps its manifest and its
+ * last-backup record; the execution fails after the cleanup, with this result's cause.
+ */
+export async function recordRestoreDrill(
+  deps: RecordRestoreDrillDeps,
+  input: RecordRestoreDrillPayload & { readonly prefix: string; readonly targetSchema: string },
+): Promise<RestoreDrillResult> {
+  const { drill, drillOutcome: outcome, drillError, run, database } = input;
+  const target = drill?.targetSchema ?? input.targetSchema.toUpperCase();
+  const importJob = drill ? `${drill.job.owner}.${drill.job.jobName}` : null;
+  const subject = `The restore drill of database "${database}"`;
+  const succeeded = outcome?.verdict === 'succeeded' && outcome.schemaDropped && drillError === undefined;
+  const sentences: string[] = [];
+  if (outcome) {
+    const loaded = `import ${importJob} of schema ${drill?.schema} into ${target}: ${outcome.tables} table(s), ${outcome.rows} row(s)`;
+    sentences.push(
+      outcome.verdict === 'succeeded'
+        ? `${subject} ${succeeded ? 'succeeded' : 'imported the dump'}: ${loaded}.`
+        : `${subject} failed: the ${loaded}; the log says "${outcome.summary}".`,
+      ...outcome.errors.slice(0, 5),
+      outcome.schemaDropped
+        ? `${target} was dropped.`
+        : `${outcome.dropReason ?? `${target} was not dropped`}.`,
+    );
+  }
+  if (drillError) {
+    const message = causeOf(drillError);
+    sentences.push(message.startsWith(subject) ? message : `${subject} failed: ${message}`);
+    if (drill && !outcome) sentences.push(`${target} may be left on the database: check it and drop it.`);
+  }
+  if (!outcome && !drillError) sentences.push(`${subject} failed: it did not run.`);
+  if (!succeeded) sentences.push('The backup itself is stored and verified; its manifest is unchanged.');
+  const cause = sentences.join('\n');
+
+  const folder = backupFolder(input.prefix, database, run.job.startedAt, run.job.jobName);
+  const key = `${folder}${RESTORE_DRILL_FILE}`;
+  const now = deps.now();
+  const durationSeconds =
+    drill && outcome
+      ? Math.max(0, Math.round((Date.parse(outcome.finishedAt) - Date.parse(drill.job.startedAt)) / 1000))
+      : null;
+  const result: RestoreDrillResult = {
+    succeeded,
+    verdict: outcome?.verdict ?? 'not-run',
+    cause,
+    targetSchema: target,
+    schemaDropped: outcome?.schemaDropped ?? false,
+    importJobName: drill?.job.jobName ?? null,
+    tables: outcome?.tables ?? 0,
+    rows: outcome?.rows ?? 0,
+    durationSeconds,
+    report: `s3://${deps.bucket}/${key}`,
+  };
+  await writeDrillReport(deps, key, {
+    database,
+    backupJobName: run.job.jobName,
+    schema: drill?.schema ?? null,
+    ...result,
+    errors: outcome?.errors ?? [],
+    summary: outcome?.summary ?? null,
+    writtenAt: now.toISOString(),
+  });
+  const last = await readLastRestoreDrill(deps, input.prefix, database);
+  const record: LastRestoreDrill = {
+    lastRestoreDrillVersion: LAST_RESTORE_DRILL_VERSION,
+    database,
+    attemptedFor: new Date(run.scheduledTime).toISOString(),
+    attemptedAt: now.toISOString(),
+    succeeded,
+    lastSuccessAt: succeeded ? now.toISOString() : (last?.lastSuccessAt ?? null),
+    report: result.report,
+  };
+  await writeLastRestoreDrill(deps, input.prefix, record);
+  if (succeeded) deps.logger.info('Restore drill recorded', { ...result });
+  else deps.logger.error('Restore drill failed', { ...result });
+  return result;
+}

@@ -1,0 +1,292 @@
+import { OrdsUnavailableError, RestoreDrillFailedError } from '../base/index.js';
+import { dropControlTableStatement, type FileRemover, removeFileStatement } from '../cleanup/index.js';
+import { parseExportedObjects, parseExportLog } from '../export/index.js';
+import type { DataPumpJob, ImportApi, Logger, OrdsApi, RestSqlApi } from '../ords/index.js';
+import { isOrdsNotFound, mayHaveCreatedJob, sanitizeSnippet } from '../ords/index.js';
+import type { JobRef, ServerCleanup } from '../state/index.js';
+import { awaitOwnImport, type OwnImport, surveyImports } from './restore-drill-adopt.js';
+import { toImportRequestBody } from './restore-drill-import.js';
+import type { DrillOutcome, DrillStarted, RestoreDrillBinding } from './restore-drill-payloads.js';
+import {
+  checkDrillTarget,
+  type DrillUserRow,
+  drillUserQuery,
+  dropDrillUserStatement,
+  parseDrillUserRow,
+} from './restore-drill-sql.js';
+
+/** ORA-01918 (user does not exist): the drill schema is already gone. */
+const USER_MISSING = 1918;
+/** ORA-29283 (no such file) and ORA-00942 (no such table): the import's log or job is already gone. */
+const ALREADY_GONE = [29283, 942];
+
+/**
+ * What the drill steps need: ORDS (Data Pump and REST-enabled SQL), a logger, a clock and a way to
+ * wait (between the job lists read after a POST whose answer was lost).
+ */
+export interface RestoreDrillDeps {
+  readonly ords: Pick<OrdsApi, 'baseUrl' | 'getJob' | 'readLog' | 'jobOwner' | 'listJobs'> & ImportApi;
+  readonly sql: RestSqlApi;
+  readonly logger: Logger;
+  readonly now: () => Date;
+  readonly sleep: (milliseconds: number) => Promise<void>;
+}
+
+/** What starting a drill needs from the run and the database's binding. */
+export interface StartRestoreDrillInput {
+  readonly database: string;
+  /** The export's job: the drill imports its dump files. */
+  readonly job: JobRef;
+  readonly drill: RestoreDrillBinding;
+  readonly directory: string;
+  /** The schemas the export spec names: the target may be none of them. */
+  readonly exportedSchemas: readonly string[];
+}
+
+/** Reads the drill schema's row; a failed query or a disabled service fails the drill with the way out. */
+async function queryDrillUser(
+  deps: RestoreDrillDeps,
+  database: string,
+  target: string,
+): Promise<DrillUserRow> {
+  const statement = drillUserQuery(target);
+  let row: DrillUserRow | null;
+  let details = '';
+  try {
+    const [result] = await deps.sql.runSql([statement]);
+    row = result ? parseDrillUserRow(result) : null;
+    if (result && !result.ok) details = result.errorDetails;
+  } catch (error) {
+    if (isOrdsNotFound(error)) {
+      throw new RestoreDrillFailedError(
+        `The restore drill of database "${database}" needs REST-enabled SQL, which is not enabled at ` +
+          `${deps.ords.baseUrl}_/sql (ORDS answered 404). Enable it in ORDS (restEnabledSql.active true) ` +
+          'or remove restoreDrill from the database.',
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+  if (row === null) {
+    throw new RestoreDrillFailedError(
+      `The restore drill of database "${database}" could not read ALL_USERS for ${target}: ${details}`,
+    );
+  }
+  return row;
+}
+
+/**
+ * Starts the drill, safely re-runnable: an import of this run that an earlier attempt started (its
+ * invocation interrupted, or its POST's answer lost) is adopted, never refused nor started twice (see
+ * `restore-drill-adopt.ts` for how it is recognised). Otherwise it checks that the drill schema does
+ * not exist (an existing schema is never imported into, nor dropped), notes the database clock, and
+ * starts the import of this run's dump files, the drilled schema remapped to the drill schema.
+ */
+export async function startRestoreDrill(
+  deps: RestoreDrillDeps,
+  input: StartRestoreDrillInput,
+): Promise<DrillStarted> {
+  const { drill, job, database } = input;
+  const target = checkDrillTarget(drill.targetSchema, [...input.exportedSchemas, drill.schema]);
+  const body = toImportRequestBody(input.directory, job.fileName, drill.schema, target);
+  const schemaCreated = async () => (await queryDrillUser(deps, database, target)).created;
+  const adopt = (own: OwnImport, why: string): DrillStarted => {
+    deps.logger.warn(why, { importJob: own.job.jobName, target });
+    return drillStarted(deps, input, own.job, body.filter, target, own.dbTimeAtStart, true);
+  };
+
+  const row = await queryDrillUser(deps, database, target);
+  const survey = await surveyImports(deps, { exportJobName: job.jobName, schemaCreated: row.created });
+  if (survey.own) return adopt(survey.own, 'Adopting the restore drill import of an earlier attempt');
+  if (row.created === null && survey.running) {
+    // An import named since this run's export that has not created the schema yet may be ours.
+    const own = await awaitOwnImport(deps, job.jobName, schemaCreated);
+    if (own) return adopt(own, 'Adopting the restore drill import of an earlier attempt');
+  } else if (row.created !== null) {
+    throw new RestoreDrillFailedError(
+      `The restore drill of database "${database}" did not start: its schema ${target} already exists ` +
+        `(created ${row.created}) and no import of this run created it. The drill imports into a new ` +
+        `schema and drops it afterwards, so it never uses an existing one. Drop it (DROP USER "${target}" ` +
+        'CASCADE) if it is left over from an earlier drill, or set restoreDrill.targetSchema to another name.',
+    );
+  }
+
+  let started: DataPumpJob;
+  try {
+    started = await deps.ords.startImport(body);
+  } catch (error) {
+    if (!mayHaveCreatedJob(error)) throw error;
+    deps.logger.warn('The import POST got no answer: looking for the import it may have created', { target });
+    const own = await awaitOwnImport(deps, job.jobName, schemaCreated);
+    if (!own) {
+      throw new OrdsUnavailableError(
+        `The restore drill's import POST for database "${database}" got no answer and no import of this ` +
+          `run appeared within about a minute (${target} was not created): nothing was started. The retry ` +
+          'POSTs again.',
+        { cause: error },
+      );
+    }
+    return adopt(own, 'Adopting the import of the POST whose answer was lost');
+  }
+  deps.logger.info('Restore drill started', { importJob: started.jobName, target, schema: body.filter });
+  // The database clock before the POST: the schema the import creates is not older.
+  return drillStarted(deps, input, started, body.filter, target, row.dbTime, false);
+}
+
+/** `$.drill`: the import job shaped like the export's (so that "Read job" reads it), and its bounds. */
+function drillStarted(
+  deps: RestoreDrillDeps,
+  input: StartRestoreDrillInput,
+  started: DataPumpJob,
+  schema: string,
+  targetSchema: string,
+  dbTimeAtStart: string,
+  adopted: boolean,
+): DrillStarted {
+  const logFileName = started.files.find((file) => file.kind === 'log')?.name;
+  return {
+    job: {
+      owner: started.owner,
+      jobName: started.jobName,
+      runId: input.job.runId,
+      fileName: input.job.fileName,
+      jobMode: 'SCHEMA',
+      startedAt: deps.now().toISOString(),
+      adopted,
+      ...(logFileName ? { logFileName } : {}),
+    },
+    schema,
+    targetSchema,
+    dbTimeAtStart,
+  };
+}
+
+/** The import's verdict from its log, read with the export's parser; a missing log is a failure. */
+async function readImportVerdict(
+  deps: RestoreDrillDeps,
+  drill: DrillStarted,
+): Promise<Pick<DrillOutcome, 'verdict' | 'summary' | 'errors' | 'tables' | 'rows'>> {
+  const { owner, jobName } = drill.job;
+  const failed = (summary: string) => ({
+    verdict: 'failed' as const,
+    summary,
+    errors: [],
+    tables: 0,
+    rows: 0,
+  });
+  try {
+    const job = await deps.ords.getJob(owner, jobName);
+    const logName = job?.files.find((file) => file.kind === 'log')?.name ?? drill.job.logFileName;
+    if (!logName)
+      return failed(`Import ${owner}.${jobName} has no log: Data Pump failed before it opened one`);
+    const text = await deps.ords.readLog(owner, jobName, logName);
+    const log = parseExportLog(text, drill.job);
+    if (log.verdict === null) {
+      const line = log.unknownLine ? `: "${sanitizeSnippet(log.unknownLine, 200)}"` : '';
+      return failed(
+        `Import ${owner}.${jobName}: its log ${logName} has no final line this project reads${line}`,
+      );
+    }
+    const imported = parseExportedObjects(text);
+    return {
+      verdict: log.verdict,
+      summary: log.summary ?? '',
+      errors: log.errors,
+      tables: imported.tables,
+      rows: imported.rows,
+    };
+  } catch (error) {
+    return failed(`Import ${owner}.${jobName}: its log could not be read (${(error as Error).message})`);
+  }
+}
+
+/**
+ * Reads the import's verdict, then drops the drill schema, but only when the database says it was
+ * created at or after the drill started (by the drill's own import): a schema that existed before
+ * is never dropped. The schema being absent counts as dropped.
+ */
+export async function dropDrillSchema(
+  deps: RestoreDrillDeps,
+  input: {
+    readonly database: string;
+    readonly drill: DrillStarted;
+    /** What the database's server cleanup removes: the same for the import's log and control table. */
+    readonly serverCleanup: ServerCleanup;
+    readonly directory: string;
+    readonly remover: FileRemover;
+  },
+): Promise<DrillOutcome> {
+  const { drill, database } = input;
+  const verdict = await readImportVerdict(deps, drill);
+  const target = checkDrillTarget(drill.targetSchema, [drill.schema]);
+  const finish = async (schemaDropped: boolean, dropReason?: string): Promise<DrillOutcome> => {
+    const importLeft = await removeImportJob(deps, input);
+    const outcome = {
+      ...verdict,
+      schemaDropped,
+      ...(dropReason ? { dropReason } : {}),
+      ...(importLeft.length > 0 ? { importLeft } : {}),
+      finishedAt: deps.now().toISOString(),
+    };
+    deps.logger.info('Restore drill finished', { ...outcome, errors: outcome.errors.length });
+    return outcome;
+  };
+  let row: DrillUserRow;
+  try {
+    row = await queryDrillUser(deps, database, target);
+  } catch (error) {
+    return finish(false, `${target} was not dropped: ${(error as Error).message}`);
+  }
+  if (row.created === null) return finish(true);
+  if (row.created < drill.dbTimeAtStart) {
+    return finish(
+      false,
+      `${target} was not dropped: the database says it was created ${row.created}, before this drill ` +
+        `started (${drill.dbTimeAtStart}), so it is not the drill's own schema`,
+    );
+  }
+  try {
+    const [result] = await deps.sql.runSql([dropDrillUserStatement(target)]);
+    if (result && !result.ok && result.errorCode !== USER_MISSING) {
+      return finish(
+        false,
+        `DROP USER "${target}" CASCADE failed: ${result.errorDetails}. The ORDS user needs the DROP USER ` +
+          'privilege; drop the schema by hand.',
+      );
+    }
+  } catch (error) {
+    return finish(false, `DROP USER "${target}" CASCADE could not be sent: ${(error as Error).message}`);
+  }
+  return finish(true);
+}
+
+/**
+ * Removes the import's own log file and control table as the server cleanup would (by their names
+ * from this drill's job, never by pattern). What could not be removed is returned, not thrown: it is
+ * small, and the drill's verdict does not depend on it.
+ */
+async function removeImportJob(
+  deps: RestoreDrillDeps,
+  input: {
+    readonly drill: DrillStarted;
+    readonly serverCleanup: ServerCleanup;
+    readonly directory: string;
+    readonly remover: FileRemover;
+  },
+): Promise<string[]> {
+  const { owner, jobName, logFileName } = input.drill.job;
+  if (input.serverCleanup === 'off') return [];
+  const statements = [
+    ...(logFileName ? [removeFileStatement(input.directory, logFileName, input.remover)] : []),
+    ...(input.serverCleanup === 'files-and-control-table' ? [dropControlTableStatement(owner, jobName)] : []),
+  ];
+  if (statements.length === 0) return [];
+  try {
+    const results = await deps.sql.runSql(statements);
+    return results
+      .filter((result) => !result.ok && !ALREADY_GONE.includes(result.errorCode))
+      .map((result) => (result.ok ? result.statement : `${result.statement}: ${result.errorDetails}`));
+  } catch (error) {
+    return statements.map((statement) => `${statement}: ${(error as Error).message}`);
+  }
+}

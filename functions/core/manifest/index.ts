@@ -1,0 +1,9 @@
+/**
+ * The manifest written last for every complete backup, where the backup came from, and the
+ * `last-backup.json` pointer.
+ *
+ * The one way into this folder from outside it (see ../README.md for the layers).
+ */
+export { countsAsSuccess, LastBackupSchema, recordLastBackup } from './last-backup.js';
+export type { Manifest } from './manifest.js';
+export { MANIFEST_VERSION, writeManifest } from './manifest.js';

@@ -1,0 +1,69 @@
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { z } from 'zod';
+import { jsonObjectInput, toStorageError } from '../base/index.js';
+import type { Logger } from '../ords/index.js';
+import type { BackupSummary, Verdict } from '../state/index.js';
+import { lastBackupKey } from '../state/index.js';
+
+/**
+ * The "last verified backup" record of one database, `<prefix><database>/last-backup.json`:
+ * overwritten after every backup that counts as a success, once its manifest is written. The hourly
+ * backup-age check reads it and publishes the hours since `finishedAt`, a signal that ages for any
+ * cadence (a weekly or monthly schedule as much as a nightly one).
+ */
+
+/** Bumped when a field changes meaning; readers check it. */
+export const LAST_BACKUP_VERSION = 1;
+
+/** The record as stored. */
+export const LastBackupSchema = z.object({
+  lastBackupVersion: z.literal(LAST_BACKUP_VERSION),
+  database: z.string().min(1),
+  /** When the record was written, right after the manifest: the backup's age counts from here. */
+  finishedAt: z.string().datetime(),
+  jobName: z.string().min(1),
+  verdict: z.string().min(1),
+  /** The manifest's S3 URI. */
+  manifest: z.string().min(1),
+});
+export type LastBackup = z.output<typeof LastBackupSchema>;
+
+/**
+ * Whether a stored backup counts as a success: it succeeded, or it completed with errors and the
+ * database accepts that. The same rule decides the BackupSucceeded metric.
+ */
+export function countsAsSuccess(verdict: Verdict, acceptCompletedWithErrors: boolean): boolean {
+  return verdict === 'succeeded' || (verdict === 'completed-with-errors' && acceptCompletedWithErrors);
+}
+
+/** What `recordLastBackup` needs. */
+export interface RecordLastBackupDeps {
+  readonly s3: S3Client;
+  readonly bucket: string;
+  readonly logger: Logger;
+  readonly now: () => Date;
+}
+
+/** Writes the database's last-backup record for a backup whose manifest was just written. */
+export async function recordLastBackup(
+  deps: RecordLastBackupDeps,
+  input: { readonly prefix: string; readonly summary: BackupSummary },
+): Promise<LastBackup> {
+  const { summary } = input;
+  const record: LastBackup = {
+    lastBackupVersion: LAST_BACKUP_VERSION,
+    database: summary.database,
+    finishedAt: deps.now().toISOString(),
+    jobName: summary.jobName,
+    verdict: summary.verdict,
+    manifest: summary.manifest,
+  };
+  const key = lastBackupKey(input.prefix, summary.database);
+  try {
+    await deps.s3.send(new PutObjectCommand(jsonObjectInput(deps.bucket, key, record)));
+  } catch (error) {
+    throw toStorageError(error, deps.bucket, key);
+  }
+  deps.logger.info('Last backup recorded', { key, finishedAt: record.finishedAt });
+  return record;
+}

@@ -1,0 +1,100 @@
+import { InvalidInputError } from '../base/index.js';
+import { isDrillDue, type LastRestoreDrill } from '../drill/index.js';
+import { startExport } from '../export/index.js';
+import type { Logger, OrdsApi } from '../ords/index.js';
+import {
+  BOUND_FIELDS,
+  type ExecutionInput,
+  ExecutionInputSchema,
+  parsePayload,
+  type StartExportPayload,
+  type StartedRun,
+} from '../state/index.js';
+import type { DatabaseBinding } from './binding.js';
+import type { LockRequest } from './run-lock.js';
+
+/** What `beginRun` needs: the binding, the run lock and ORDS, each resolved for the database. */
+export interface BeginRunDeps {
+  readonly binding: (database: string) => Promise<DatabaseBinding>;
+  readonly lock: (request: LockRequest) => Promise<void>;
+  readonly ords: (binding: DatabaseBinding) => Promise<OrdsApi>;
+  readonly logger: Logger;
+  readonly now: () => Date;
+  /** Waits between job list reads while looking for a job a lost POST may have created. */
+  readonly sleep: (milliseconds: number) => Promise<void>;
+  /**
+   * The database's last restore drill record (`last-restore-drill.json`), read only for a database
+   * with a drill. @default - none is read: a drill is due
+   */
+  readonly lastRestoreDrill?: (binding: DatabaseBinding) => Promise<LastRestoreDrill | null>;
+}
+
+/**
+ * The first step of every run: checks the execution input, resolves the database's deploy-time
+ * binding, takes the database's run lock, then starts (or adopts) the export with the binding's
+ * ORDS URL, secret and export spec. Nothing reaches ORDS before the input and the lock are settled.
+ */
+export async function beginRun(deps: BeginRunDeps, payload: StartExportPayload): Promise<StartedRun> {
+  const input = parseExecutionInput(payload.input);
+  const binding = await deps.binding(input.database);
+  if (input.restoreDrill && !binding.restoreDrill) {
+    throw new InvalidInputError(
+      `The execution input asks for a restore drill, but database "${binding.database}" has none: ` +
+        'configure restoreDrill for it (its target schema is fixed at deploy time), or start the run ' +
+        `with {"database":"${binding.database}"}`,
+    );
+  }
+  const scheduledTime = input.scheduledTime ?? payload.executionStartTime;
+  const restoreDrill = binding.restoreDrill
+    ? isDrillDue(
+        binding.restoreDrill,
+        (await deps.lastRestoreDrill?.(binding)) ?? null,
+        new Date(scheduledTime),
+        input.restoreDrill === true,
+      )
+    : false;
+  await deps.lock({
+    database: binding.database,
+    executionArn: payload.executionArn,
+    executionName: payload.executionName,
+    executionStartTime: payload.executionStartTime,
+  });
+  const job = await startExport(
+    { ords: await deps.ords(binding), logger: deps.logger, now: deps.now, sleep: deps.sleep },
+    {
+      executionName: payload.executionName,
+      executionStartTime: payload.executionStartTime,
+      database: binding.database,
+      export: binding.export,
+      onRunningExport: binding.onRunningExport,
+    },
+  );
+  return {
+    job,
+    pollSeconds: input.pollSeconds ?? binding.pollSeconds,
+    acceptCompletedWithErrors: binding.acceptCompletedWithErrors,
+    // Always a string: a JSONPath to a missing field would fail the execution in "Write manifest".
+    scheduledTime,
+    startedBy: input.scheduledTime === undefined ? 'hand' : 'schedule',
+    restoreDrill,
+  };
+}
+
+/**
+ * Parses the execution input. Fields the deployment binds to the database are refused by name, with
+ * the input a run needs, so an old runbook or a tampered schedule fails with a sentence that says why.
+ */
+export function parseExecutionInput(raw: unknown): ExecutionInput {
+  if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
+    const bound = BOUND_FIELDS.filter((field) => Object.hasOwn(raw, field));
+    if (bound.length > 0) {
+      const database = (raw as { database?: unknown }).database;
+      const name = typeof database === 'string' ? database : '<id>';
+      throw new InvalidInputError(
+        `The execution input may not set ${bound.join(', ')}: a database's ORDS URL, secret, S3 prefix ` +
+          `and settings are fixed at deploy time. Start a run with {"database":"${name}"}`,
+      );
+    }
+  }
+  return parsePayload(ExecutionInputSchema, raw, 'The execution input');
+}

@@ -1,0 +1,22 @@
+/**
+ * A run of one database: its binding, the run lock, starting a run and its export, the hourly
+ * backup-age check, and the failure notification.
+ *
+ * The one way into this folder from outside it (see ../README.md for the layers).
+ */
+export type { BackupAgeReport } from './backup-age.js';
+export { checkBackupAge } from './backup-age.js';
+export { beginRun } from './begin-run.js';
+export type { DatabaseBinding, DatabaseBindingInput } from './binding.js';
+export {
+  assertKeyOfJob,
+  bindingParameterName,
+  DatabaseBindingSchema,
+  isBindingPath,
+  parseBinding,
+} from './binding.js';
+export type { ExecutionStatusEvent } from './notify-failure.js';
+export { ALERTING_STATUSES, describeFailure, EXECUTION_STATUS_CHANGE } from './notify-failure.js';
+export { acquireRunLock, runLockKey } from './run-lock.js';
+export type { StartRunInput } from './start-run.js';
+export { StartRunInputSchema, startRun } from './start-run.js';

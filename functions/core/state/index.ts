@@ -1,0 +1,62 @@
+/**
+ * The state machine's contract: the payloads each state takes and returns, the S3 keys of a run
+ * (`naming`), and how a failed execution's cause reads as a sentence.
+ *
+ * The one way into this folder from outside it (see ../README.md for the layers).
+ */
+export { LAMBDA_CAUSE_PATTERN, readableCause } from './lambda-cause.js';
+export {
+  attemptTag,
+  backupFolder,
+  dumpFileTemplate,
+  executionName,
+  LAST_BACKUP_FILE,
+  lastBackupKey,
+  logFileNameOf,
+  makeRunId,
+  manifestKey,
+  runIdOfFile,
+} from './naming.js';
+export type {
+  BackupSummary,
+  CleanUpServerPayload,
+  CleanupPhase,
+  CopyFilePayload,
+  CopyProgress,
+  ExecutionInput,
+  ExportedObjects,
+  FileToCopy,
+  JobRef,
+  JobStatus,
+  OnRunningExport,
+  ReadJobPayload,
+  ReadLogPayload,
+  ServerCleanup,
+  ServerCleanupResult,
+  StartExportPayload,
+  StartedBy,
+  StartedRun,
+  StoredFile,
+  Verdict,
+  VerdictResult,
+  WriteManifestPayload,
+} from './payloads.js';
+export {
+  BOUND_FIELDS,
+  CleanUpServerPayloadSchema,
+  CopyFilePayloadSchema,
+  CopyProgressSchema,
+  DATABASE_ID,
+  describeIssues,
+  ExecutionInputSchema,
+  JobRefSchema,
+  KEY_PREFIX,
+  ON_RUNNING_EXPORT,
+  parsePayload,
+  ReadJobPayloadSchema,
+  ReadLogPayloadSchema,
+  SERVER_CLEANUP,
+  StartExportPayloadSchema,
+  StoredFileSchema,
+  WriteManifestPayloadSchema,
+} from './payloads.js';

@@ -1,0 +1,330 @@
+import { z } from 'zod';
+import { InvalidInputError } from '../base/index.js';
+
+/**
+ * The state machine's data contract: the execution input and what each task receives and returns.
+ * The CDK state machine builds the task payloads with these field names and the handlers parse them
+ * with these schemas, so both sides change together. Payloads carry ids, names, counts and keys:
+ * never bytes, never secrets.
+ */
+
+/** A database id: used in S3 keys, dump file names, schedule names and metric dimensions. */
+export const DATABASE_ID = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/;
+
+/** What to do when an export of this database started by an earlier run is still running. */
+export const ON_RUNNING_EXPORT = ['fail', 'adopt'] as const;
+export type OnRunningExport = (typeof ON_RUNNING_EXPORT)[number];
+
+/**
+ * What a run removes from the database server once its files are safe: nothing, its dump and log
+ * files, or those and its Data Pump control table.
+ */
+export const SERVER_CLEANUP = ['off', 'files', 'files-and-control-table'] as const;
+export type ServerCleanup = (typeof SERVER_CLEANUP)[number];
+
+/** An S3 key prefix: empty, or ending with `/`, without a leading `/`. */
+export const KEY_PREFIX = /^(?:[A-Za-z0-9!_.*'()-]+\/)*$/;
+
+/**
+ * The input of one execution: the database to back up and, from its schedule, the time the run was
+ * meant for. Nothing in it can redirect a run: the database's ORDS URL, secret, S3 prefix and
+ * settings are bound at deploy time (`functions/core/run/binding.ts`), and an input that tries to name
+ * them is refused. A run started by hand needs only `{"database":"orders"}`.
+ */
+export const ExecutionInputSchema = z.strictObject({
+  database: z.string().regex(DATABASE_ID),
+  /** When the schedule meant to run (EventBridge Scheduler's `<aws.scheduler.scheduled-time>`). */
+  scheduledTime: z.iso.datetime({ offset: true }).optional(),
+  /** Per-run override of the database's poll interval: changes how often, never where. */
+  pollSeconds: z.number().int().min(1).max(3600).optional(),
+  /** Run the database's restore drill in this run even if none is due (only where one is configured). */
+  restoreDrill: z.literal(true).optional(),
+});
+export type ExecutionInput = z.output<typeof ExecutionInputSchema>;
+
+/** Fields an execution input may not carry, because the deployment binds them to the database. */
+export const BOUND_FIELDS = [
+  'ordsUrl',
+  'secretId',
+  'secret',
+  'prefix',
+  'export',
+  'timeoutSeconds',
+  'acceptCompletedWithErrors',
+  'onRunningExport',
+  'serverCleanup',
+  'autonomousDatabase',
+] as const;
+
+/** `$$.Execution.Name`, sent to every task so each log line names its execution. */
+const executionName = z.string().min(1);
+
+/** Which database a task works for: its binding says where its ORDS and secret are. */
+const TaskTargetShape = {
+  executionName,
+  database: z.string().regex(DATABASE_ID),
+};
+
+/** The Data Pump job a run works on (the `$.job` of the state). */
+export const JobRefSchema = z.object({
+  owner: z.string().min(1),
+  jobName: z.string().min(1),
+  /** This run's id, part of every dump file name it creates. */
+  runId: z.string().min(1),
+  /** The `file_name` template sent to ORDS, with `%U`. */
+  fileName: z.string().min(1),
+  /** Data Pump job mode (FULL, SCHEMA, TABLE, TABLESPACE). */
+  jobMode: z.string().min(1),
+  /** ISO time the run started the export (or adopted it): the S3 folder's date and the timeout's origin. */
+  startedAt: z.string().datetime(),
+  /** True when this run adopted a job it did not start (after an ambiguous POST or by configuration). */
+  adopted: z.boolean(),
+  /**
+   * The log file name the job linked when this run started or adopted it: read by name should ORDS
+   * later answer 404 for the job (an ORDS that ignores keep_master drops it on success).
+   */
+  logFileName: z.string().min(1).optional(),
+});
+export type JobRef = z.output<typeof JobRefSchema>;
+
+/** Payload of "Start export": the execution's own identity and its raw input, checked here. */
+export const StartExportPayloadSchema = z.object({
+  executionName,
+  /** `$$.Execution.Id`: the run lock names the execution that holds a database. */
+  executionArn: z.string().min(1),
+  /** `$$.Execution.StartTime`. */
+  executionStartTime: z.string().datetime(),
+  /** `$$.Execution.Input`, parsed with `ExecutionInputSchema`. */
+  input: z.unknown(),
+});
+export type StartExportPayload = z.output<typeof StartExportPayloadSchema>;
+
+/** Result of "Start export" (the `$.run` of the state): the job and the settings the loop reads. */
+export interface StartedRun {
+  readonly job: JobRef;
+  /** Seconds between two job reads (the binding's, or the input's override). */
+  readonly pollSeconds: number;
+  /** Whether "completed with N error(s)" counts as a successful backup. */
+  readonly acceptCompletedWithErrors: boolean;
+  /** The schedule's time for the run, or the execution's start time for a run started by hand. */
+  readonly scheduledTime: string;
+  /** Whether a schedule started the run (its input carries `scheduledTime`) or a person did. */
+  readonly startedBy: StartedBy;
+  /** Whether this run imports its dump into the database's drill schema after the manifest. */
+  readonly restoreDrill: boolean;
+}
+
+/** Who started a run. */
+export const STARTED_BY = ['schedule', 'hand'] as const;
+export type StartedBy = (typeof STARTED_BY)[number];
+
+/** Payload of "Read job". */
+export const ReadJobPayloadSchema = z.object({
+  ...TaskTargetShape,
+  job: JobRefSchema,
+});
+export type ReadJobPayload = z.output<typeof ReadJobPayloadSchema>;
+
+/** Result of "Read job" (the `$.status` of the state). */
+export interface JobStatus {
+  /** True while Data Pump is still working: poll again. */
+  readonly running: boolean;
+  /**
+   * The job's `state` as ORDS reports it, trimmed and upper-cased; after a 404 `NOT VISIBLE` while the
+   * job may still be starting up, else `GONE`.
+   */
+  readonly state: string;
+}
+
+/** Payload of "Read log". */
+export const ReadLogPayloadSchema = z.object({
+  ...TaskTargetShape,
+  job: JobRefSchema,
+});
+export type ReadLogPayload = z.output<typeof ReadLogPayloadSchema>;
+
+/** How a Data Pump export ended, according to its log. */
+export const VERDICTS = ['succeeded', 'completed-with-errors', 'failed'] as const;
+export type Verdict = (typeof VERDICTS)[number];
+
+/** A file of the job to copy to S3. */
+export const FileToCopySchema = z.object({
+  name: z.string().min(1),
+  kind: z.enum(['dump', 'log']),
+  /** The S3 key it is stored under. */
+  key: z.string().min(1),
+});
+export type FileToCopy = z.output<typeof FileToCopySchema>;
+
+/** What an export log says was exported: schema names and counts only, capped (`MAX_EXPORTED_SCHEMAS`). */
+export const ExportedObjectsSchema = z.object({
+  /** Each schema with table (or partition) data in the log, by name, with its counts. */
+  schemas: z.array(z.object({ schema: z.string().min(1), tables: z.number().int(), rows: z.number().int() })),
+  /** True when more schemas were seen than listed. */
+  truncated: z.boolean(),
+  /** Distinct tables with exported data, over all schemas. */
+  tables: z.number().int().min(0),
+  /** Rows exported, over all schemas. */
+  rows: z.number().int().min(0),
+});
+export type ExportedObjects = z.output<typeof ExportedObjectsSchema>;
+
+/** Result of "Read log" (the `$.verdict` of the state). */
+export const VerdictResultSchema = z.object({
+  verdict: z.enum(VERDICTS),
+  /** The log's final `Job "OWNER"."JOB" …` line, or a sentence saying why there is none. */
+  summary: z.string(),
+  /** ORA- lines from the log (at most 20). */
+  errors: z.array(z.string()),
+  /** What the Fail state shows as cause: the summary and the ORA- lines. */
+  cause: z.string(),
+  /** Files to store: every dump file and the log, or only the log for a failed export. */
+  files: z.array(FileToCopySchema),
+  /**
+   * A failed export's dump files, which are not stored: the names its log lists and ORDS links,
+   * removed from the server by "Remove dump files".
+   */
+  dumpFilesLeft: z.array(z.string().min(1)).optional(),
+  /** What the log says was exported (a stored backup only; absent in states written before it). */
+  exported: ExportedObjectsSchema.optional(),
+  /** When the verdict was read: the copy phase starts here (for the throughput figure). */
+  checkedAt: z.string().datetime(),
+});
+export type VerdictResult = z.output<typeof VerdictResultSchema>;
+
+/** A base64 `ChecksumCRC32` value: the big-endian CRC-32 of the bytes. */
+const CRC32_BASE64 = /^[A-Za-z0-9+/]{6}==$/;
+
+/** The whole-object checksum S3 computed, verified and stores with the object. */
+export const ObjectChecksumSchema = z.object({
+  algorithm: z.literal('CRC32'),
+  type: z.literal('FULL_OBJECT'),
+  /** Base64 of the big-endian CRC-32, as S3 shows it (`x-amz-checksum-crc32`). */
+  value: z.string().regex(CRC32_BASE64),
+});
+export type ObjectChecksum = z.output<typeof ObjectChecksumSchema>;
+
+/** A file stored in S3, as the manifest lists it. */
+export const StoredFileSchema = z.object({
+  name: z.string(),
+  kind: z.enum(['dump', 'log']),
+  key: z.string(),
+  bytes: z.number().int().min(0),
+  checksum: ObjectChecksumSchema,
+  /** The object's version when the bucket is versioned. */
+  versionId: z.string().min(1).optional(),
+  /** SHA-256 (hex) of the file, recorded when it was copied within one invocation. */
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
+  invocations: z.number().int().min(1),
+});
+export type StoredFile = z.output<typeof StoredFileSchema>;
+
+/** Where a file's copy stands between two invocations of "Copy file". */
+export const CopyProgressSchema = z.discriminatedUnion('done', [
+  z.object({
+    done: z.literal(false),
+    uploadId: z.string().min(1),
+    /** The next part number to upload (1-based). */
+    nextPartNumber: z.number().int().min(1).max(10_000),
+    /** Bytes already stored, i.e. where the next download starts. */
+    offset: z.number().int().min(0),
+    partSizeBytes: z.number().int().min(1),
+    /** The file's size when ORDS announced it, else null. */
+    totalBytes: z.number().int().min(0).nullable(),
+    /**
+     * CRC-32 of the bytes stored so far (parts 1 … nextPartNumber − 1, combined in order). Absent in
+     * continuations written before it replaced `hashState`: such a copy restarts from byte 0.
+     */
+    crc32: z.number().int().min(0).max(0xffff_ffff).optional(),
+    /** The file's ETag or Last-Modified at the first download, sent back as `If-Range`; null if none. */
+    validator: z.string().min(1).nullable().optional(),
+    /** Invocations used so far. */
+    invocations: z.number().int().min(1),
+  }),
+  z.object({ done: z.literal(true), file: StoredFileSchema }),
+]);
+export type CopyProgress = z.output<typeof CopyProgressSchema>;
+
+/** Payload of "Copy file": one Map iteration's state. `progress` is absent on the first call. */
+export const CopyFilePayloadSchema = z.object({
+  ...TaskTargetShape,
+  job: JobRefSchema,
+  file: FileToCopySchema,
+  progress: CopyProgressSchema.optional(),
+});
+export type CopyFilePayload = z.output<typeof CopyFilePayloadSchema>;
+
+/** Payload of "Write manifest". */
+export const WriteManifestPayloadSchema = z.object({
+  ...TaskTargetShape,
+  job: JobRefSchema,
+  verdict: VerdictResultSchema,
+  stored: z.array(StoredFileSchema),
+  /** `$.run.scheduledTime`; absent from executions started before it existed. */
+  scheduledTime: z.iso.datetime({ offset: true }).optional(),
+  /** `$.run.startedBy`; absent from executions started before it existed. */
+  startedBy: z.enum(STARTED_BY).optional(),
+});
+export type WriteManifestPayload = z.output<typeof WriteManifestPayloadSchema>;
+
+/** Result of "Write manifest": the execution's output, readable in the Step Functions console. */
+export interface BackupSummary {
+  readonly database: string;
+  readonly verdict: Verdict;
+  readonly jobName: string;
+  readonly manifest: string;
+  readonly files: ReadonlyArray<{ readonly name: string; readonly bytes: number; readonly uri: string }>;
+  readonly totalBytes: number;
+  readonly durationSeconds: number;
+  readonly throughputMiBps: number;
+}
+
+/** When "Clean up server" runs: after a stored backup, or after an export that failed. */
+export const CLEANUP_PHASES = ['after-backup', 'after-failure'] as const;
+export type CleanupPhase = (typeof CLEANUP_PHASES)[number];
+
+/** Payload of "Clean up server" and "Remove dump files". */
+export const CleanUpServerPayloadSchema = z.object({
+  ...TaskTargetShape,
+  job: JobRefSchema,
+  verdict: VerdictResultSchema,
+  phase: z.enum(CLEANUP_PHASES),
+});
+export type CleanUpServerPayload = z.output<typeof CleanUpServerPayloadSchema>;
+
+/** Result of a cleanup (`$.result.serverCleanup` of a complete backup): what was removed, or why not. */
+export interface ServerCleanupResult {
+  /** `done`: all removed; `failed`: something is left, `reason` says what and how to fix it; `off`: configured. */
+  readonly serverCleanup: 'done' | 'failed' | 'off';
+  /** Files removed from the job's directory (or already gone). */
+  readonly removedFiles: readonly string[];
+  /** `OWNER.JOB` of the dropped control table, or null. */
+  readonly droppedControlTable: string | null;
+  /** Why cleanup failed and how to fix it (failed only). */
+  readonly reason?: string;
+  /** `s3://…/server-cleanup.json` (after a stored backup only). */
+  readonly report?: string;
+}
+
+/**
+ * Parses a task payload, turning schema failures into an `InvalidInputError` that names each bad
+ * field and value. Never echoes fields called like secrets.
+ */
+export function parsePayload<S extends z.ZodType>(schema: S, payload: unknown, what: string): z.output<S> {
+  const parsed = schema.safeParse(payload);
+  if (parsed.success) return parsed.data;
+  throw new InvalidInputError(`${what} is invalid: ${describeIssues(parsed.error)}`);
+}
+
+/** One line per issue: `path: message (got value)`. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => {
+      const path = issue.path.length > 0 ? issue.path.join('.') : '(root)';
+      return `${path}: ${issue.message}`;
+    })
+    .join('; ');
+}

@@ -1,0 +1,24 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { Logger, OrdsApi } from '../ords/index.js';
+
+/** What `copyFile` needs: small interfaces and settings, no environment. */
+export interface CopyFileDeps {
+  readonly ords: OrdsApi;
+  readonly s3: S3Client;
+  readonly bucket: string;
+  readonly logger: Logger;
+  /** Milliseconds left before the invocation is killed (Lambda's `context.getRemainingTimeInMillis`). */
+  readonly remainingTimeMs: () => number;
+  /** Time kept for completing the upload and returning: no new part starts inside it. */
+  readonly safetyMarginMs: number;
+  /** Parts uploaded at the same time while the next one is read. Memory ≈ part size × (this + 1). */
+  readonly partsInFlight: number;
+  /** Smallest part size; raised to `partSizeFloorBytes` when smaller. */
+  readonly minPartSizeBytes: number;
+  /** Largest file accepted; a larger one fails before anything is uploaded (or as soon as it is seen). */
+  readonly maxFileBytes: number;
+  /** Clock for durations and progress logs. @default Date.now */
+  readonly now?: () => number;
+  /** Lower bound of the part size. Only tests lower it. @default 8 MiB */
+  readonly partSizeFloorBytes?: number;
+}

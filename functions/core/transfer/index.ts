@@ -1,0 +1,10 @@
+/**
+ * The copy of one dump or log file from ORDS into S3: a resumable multipart upload with
+ * FULL_OBJECT CRC-32, checks of each download, and the stored-object markers.
+ *
+ * The one way into this folder from outside it (see ../README.md for the layers).
+ */
+export type { CopyFileDeps } from './copy-deps.js';
+export { copyFile } from './copy-file.js';
+export { crc32Combine, crc32ToBase64 } from './crc32.js';
+export { largestPartBytes, S3_MAX_OBJECT_BYTES } from './part-size.js';

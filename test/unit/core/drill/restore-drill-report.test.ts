@@ -1,0 +1,167 @@
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { ErrorName } from '../../../../functions/core/base/errors.js';
+import type { DrillOutcome, DrillStarted } from '../../../../functions/core/drill/restore-drill-payloads.js';
+import { recordRestoreDrill } from '../../../../functions/core/drill/restore-drill-report.js';
+import { recordingLogger } from '../../../helpers/job-fakes.js';
+
+const s3 = mockClient(S3Client);
+const FOLDER = 'orders/2026/12/06/DATAPUMP_REST_EXPORT_20261206020000/';
+const exportJob = {
+  owner: 'DBAPI_USER',
+  jobName: 'DATAPUMP_REST_EXPORT_20261206020000',
+  runId: '20261206T020000Z-1A2B',
+  fileName: 'ORDERS-20261206T020000Z-1A2B-A020000-%U.DMP',
+  jobMode: 'SCHEMA',
+  startedAt: '2026-12-06T02:00:00.000Z',
+  adopted: false,
+};
+const drill: DrillStarted = {
+  job: {
+    ...exportJob,
+    jobName: 'DATAPUMP_REST_IMPORT_20261206021000',
+    startedAt: '2026-12-06T02:10:00.000Z',
+  },
+  schema: 'HR',
+  targetSchema: 'HR_DRILL',
+  dbTimeAtStart: '2026-12-06T02:10:00',
+};
+const outcome = (changes: Partial<DrillOutcome> = {}): DrillOutcome => ({
+  verdict: 'succeeded',
+  summary: 'Job "DBAPI_USER"."DATAPUMP_REST_IMPORT_20261206021000" successfully completed at …',
+  errors: [],
+  tables: 7,
+  rows: 215,
+  schemaDropped: true,
+  finishedAt: '2026-12-06T02:12:30.000Z',
+  ...changes,
+});
+const deps = () => ({
+  s3: new S3Client({ region: 'eu-central-1' }),
+  bucket: 'backups',
+  logger: recordingLogger(),
+  now: () => new Date('2026-12-06T02:12:31Z'),
+});
+const base = {
+  database: 'orders',
+  run: { job: exportJob, scheduledTime: '2026-12-06T02:00:00Z' },
+  prefix: '',
+  targetSchema: 'HR_DRILL',
+};
+const body = (value: unknown) => ({ transformToString: async () => JSON.stringify(value) }) as never;
+const put = (key: string) =>
+  JSON.parse(
+    String(
+      s3.commandCalls(PutObjectCommand).find((call) => call.args[0].input.Key === key)?.args[0].input.Body,
+    ),
+  );
+
+beforeEach(() => {
+  s3.reset();
+  s3.on(GetObjectCommand).rejects(Object.assign(new Error('NoSuchKey'), { name: 'NoSuchKey' }));
+  s3.on(PutObjectCommand).resolves({});
+});
+
+describe('recordRestoreDrill', () => {
+  it('records a drill that imported and dropped its schema as a success, beside the manifest', async () => {
+    const result = await recordRestoreDrill(deps(), { ...base, drill, drillOutcome: outcome() });
+
+    expect(result).toMatchObject({
+      succeeded: true,
+      verdict: 'succeeded',
+      tables: 7,
+      rows: 215,
+      durationSeconds: 150,
+    });
+    expect(result.report).toBe(`s3://backups/${FOLDER}restore-drill.json`);
+    const writes = s3.commandCalls(PutObjectCommand).map((call) => call.args[0].input);
+    expect(writes.find((input) => input.Key === `${FOLDER}restore-drill.json`)?.IfNoneMatch).toBe('*');
+    expect(put('orders/last-restore-drill.json')).toMatchObject({
+      succeeded: true,
+      attemptedFor: '2026-12-06T02:00:00.000Z',
+      lastSuccessAt: '2026-12-06T02:12:31.000Z',
+    });
+    expect(writes.some((input) => /manifest\.json|last-backup\.json/.test(input.Key ?? ''))).toBe(false);
+  });
+
+  it('fails the drill when the schema could not be dropped, even though the import succeeded', async () => {
+    const result = await recordRestoreDrill(deps(), {
+      ...base,
+      drill,
+      drillOutcome: outcome({
+        schemaDropped: false,
+        dropReason: 'DROP USER "HR_DRILL" CASCADE failed: ORA-01031',
+      }),
+    });
+
+    expect(result.succeeded).toBe(false);
+    expect(result.cause).toMatch(/ORA-01031/);
+    expect(result.cause).toMatch(/The backup itself is stored/);
+  });
+
+  it('records a drill step caught with an error, keeping the last success', async () => {
+    s3.on(GetObjectCommand).resolves({
+      Body: body({
+        lastRestoreDrillVersion: 1,
+        database: 'orders',
+        attemptedFor: '2026-11-29T02:00:00.000Z',
+        attemptedAt: '2026-11-29T02:12:00.000Z',
+        succeeded: true,
+        lastSuccessAt: '2026-11-29T02:12:00.000Z',
+        report: 's3://backups/x/restore-drill.json',
+      }),
+    });
+    const cause = JSON.stringify({
+      errorType: 'RestoreDrillFailedError',
+      errorMessage: 'HR_DRILL already exists',
+    });
+
+    const result = await recordRestoreDrill(deps(), {
+      ...base,
+      drillError: { Error: ErrorName.RestoreDrillFailed, Cause: cause },
+    });
+
+    expect(result).toMatchObject({ succeeded: false, verdict: 'not-run', importJobName: null });
+    expect(result.cause).toMatch(/failed: HR_DRILL already exists/);
+    expect(put('orders/last-restore-drill.json')).toMatchObject({
+      succeeded: false,
+      lastSuccessAt: '2026-11-29T02:12:00.000Z',
+    });
+  });
+
+  it("keeps its own record on a retry, and refuses another drill's record", async () => {
+    s3.on(PutObjectCommand, { Key: `${FOLDER}restore-drill.json` }).rejects(
+      Object.assign(new Error('PreconditionFailed'), {
+        name: 'PreconditionFailed',
+        $metadata: { httpStatusCode: 412 },
+      }),
+    );
+    s3.on(GetObjectCommand, { Key: `${FOLDER}restore-drill.json` }).resolves({
+      Body: body({ importJobName: drill.job.jobName }),
+    });
+    await expect(
+      recordRestoreDrill(deps(), { ...base, drill, drillOutcome: outcome() }),
+    ).resolves.toMatchObject({
+      succeeded: true,
+    });
+
+    s3.on(GetObjectCommand, { Key: `${FOLDER}restore-drill.json` }).resolves({
+      Body: body({ importJobName: 'DATAPUMP_REST_IMPORT_20261206030000' }),
+    });
+    await expect(
+      recordRestoreDrill(deps(), { ...base, drill, drillOutcome: outcome() }),
+    ).rejects.toMatchObject({
+      name: ErrorName.StorageRejected,
+    });
+  });
+});
+
+describe('isBackupFailure', () => {
+  it('counts every failed execution against its backup except a failed restore drill', async () => {
+    const { isBackupFailure } = await import('../../../../functions/core/base/errors.js');
+    expect(isBackupFailure('ExportFailedError')).toBe(true);
+    expect(isBackupFailure(undefined)).toBe(true);
+    expect(isBackupFailure(ErrorName.RestoreDrillFailed)).toBe(false);
+  });
+});

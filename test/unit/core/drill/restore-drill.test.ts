@@ -1,0 +1,356 @@
+import { describe, expect, it } from 'vitest';
+import { ErrorName, OrdsUnavailableError } from '../../../../functions/core/base/errors.js';
+import { dropDrillSchema, startRestoreDrill } from '../../../../functions/core/drill/restore-drill.js';
+import type { DrillStarted } from '../../../../functions/core/drill/restore-drill-payloads.js';
+import type { DataPumpJob, ImportRequestBody } from '../../../../functions/core/ords/ords-api.js';
+import { OrdsHttpRequestError } from '../../../../functions/core/ords/ords-errors.js';
+import type { SqlStatementResult } from '../../../../functions/core/ords/rest-sql.js';
+import { job, recordingLogger } from '../../../helpers/job-fakes.js';
+
+const IMPORT_JOB = 'DATAPUMP_REST_IMPORT_20261206021000';
+const IMPORT_LOG = 'IMPDAT-20261206021000.LOG';
+const EXPORT_JOB = {
+  owner: 'DBAPI_USER',
+  jobName: 'DATAPUMP_REST_EXPORT_20261206020000',
+  runId: '20261206T020000Z-1A2B',
+  fileName: 'ORDERS-20261206T020000Z-1A2B-A020000-%U.DMP',
+  jobMode: 'SCHEMA',
+  startedAt: '2026-12-06T02:00:00.000Z',
+  adopted: false,
+};
+
+const importLog = (ending: string, extra: string[] = []) =>
+  [
+    'Import: Release 19.0.0.0.0 - Production on Sun Dec 6 02:10:00 2026',
+    `Master table "DBAPI_USER"."${IMPORT_JOB}" successfully loaded/unloaded`,
+    `Starting "DBAPI_USER"."${IMPORT_JOB}":`,
+    'Processing object type SCHEMA_EXPORT/USER',
+    'Processing object type SCHEMA_EXPORT/TABLE/TABLE_DATA',
+    '. . imported "HR_DRILL"."EMPLOYEES"                     17.08 KB     107 rows',
+    '. . imported "HR_DRILL"."JOBS"                          7.109 KB      19 rows',
+    ...extra,
+    ending.replace('JOB', `"DBAPI_USER"."${IMPORT_JOB}"`),
+  ].join('\n');
+
+/** ORDS with one import job and REST-enabled SQL answering from a list of users. */
+function fakes(options: {
+  users?: Record<string, string>;
+  log?: string;
+  sqlDisabled?: boolean;
+  dropError?: SqlStatementResult;
+  dbTime?: string;
+  /** Other rows of the owner's job list (imports not of this drill). */
+  listed?: DataPumpJob[];
+  /** The import POST creates the job and the schema, then loses its answer (a reset connection). */
+  postAnswerLost?: boolean;
+  /** The POST creates the schema only after this many reads of the drill schema. */
+  schemaAfterQueries?: number;
+}) {
+  const users = new Map(Object.entries(options.users ?? {}));
+  const imports: ImportRequestBody[] = [];
+  const statements: string[] = [];
+  const importJob: DataPumpJob = job({
+    jobName: IMPORT_JOB,
+    operation: 'IMPORT',
+    files: [{ name: IMPORT_LOG }],
+  });
+  const listed: DataPumpJob[] = [...(options.listed ?? [])];
+  let pendingUser: { name: string; queries: number } | null = null;
+  const ords = {
+    baseUrl: 'http://127.0.0.1/ords/x/',
+    jobOwner: 'DBAPI_USER',
+    listJobs: async () => listed.map(({ files: _files, ...item }) => item),
+    getJob: async (_owner: string, jobName: string) =>
+      listed.find((candidate) => candidate.jobName === jobName) ?? importJob,
+    readLog: async () =>
+      options.log ?? importLog('Job JOB successfully completed at Sun Dec 6 02:11:00 2026'),
+    startImport: async (body: ImportRequestBody) => {
+      imports.push(body);
+      listed.push(importJob);
+      const target = body.remap_schemas[0]!.target;
+      if (options.schemaAfterQueries) pendingUser = { name: target, queries: options.schemaAfterQueries };
+      else users.set(target, '2026-12-06T02:10:01');
+      if (options.postAnswerLost) {
+        throw new OrdsUnavailableError('ORDS reset the connection (ECONNRESET) during POST …/import');
+      }
+      return importJob;
+    },
+  };
+  const sql = {
+    runSql: async (list: readonly string[]): Promise<SqlStatementResult[]> => {
+      if (options.sqlDisabled) throw new OrdsHttpRequestError('ORDS answered 404 for POST …/_/sql', 404);
+      return list.map((statement) => {
+        statements.push(statement);
+        const query = /username = '([^']+)'/.exec(statement);
+        if (query) {
+          if (pendingUser && --pendingUser.queries <= 0) {
+            users.set(pendingUser.name, '2026-12-06T02:10:01');
+            pendingUser = null;
+          }
+          const created = users.get(query[1]!) ?? null;
+          return {
+            ok: true,
+            statement,
+            rows: [{ db_time: options.dbTime ?? '2026-12-06T02:10:00', created }],
+          };
+        }
+        if (options.dropError) return options.dropError;
+        const name = /DROP USER "([^"]+)"/.exec(statement)?.[1] ?? '';
+        users.delete(name);
+        return { ok: true, statement };
+      });
+    },
+  };
+  const sleeps: number[] = [];
+  const sleep = async (milliseconds: number) => {
+    sleeps.push(milliseconds);
+  };
+  const deps = { ords, sql, logger: recordingLogger(), now: () => new Date('2026-12-06T02:10:00Z'), sleep };
+  return { deps, imports, statements, users, listed, sleeps };
+}
+
+const drillBinding = {
+  schedule: { cron: '0 2 ? * SUN *', timeZone: 'UTC' },
+  targetSchema: 'hr_drill',
+  schema: 'HR',
+};
+const startInput = {
+  database: 'orders',
+  job: EXPORT_JOB,
+  drill: drillBinding,
+  directory: 'DATA_PUMP_DIR',
+  exportedSchemas: ['HR'],
+};
+const started: DrillStarted = {
+  job: { ...EXPORT_JOB, jobName: IMPORT_JOB, startedAt: '2026-12-06T02:10:00.000Z', logFileName: IMPORT_LOG },
+  schema: 'HR',
+  targetSchema: 'HR_DRILL',
+  dbTimeAtStart: '2026-12-06T02:10:00',
+};
+
+const dropInput = (drill: DrillStarted, serverCleanup: 'off' | 'files-and-control-table' = 'off') => ({
+  database: 'orders',
+  drill,
+  serverCleanup,
+  directory: 'DATA_PUMP_DIR',
+  remover: 'utl-file' as const,
+});
+
+describe('startRestoreDrill', () => {
+  it("imports this run's dump files with the drilled schema remapped to the drill schema", async () => {
+    const { deps, imports } = fakes({});
+
+    const drill = await startRestoreDrill(deps, startInput);
+
+    expect(imports).toEqual([
+      expect.objectContaining({
+        file_name: EXPORT_JOB.fileName,
+        filter: 'HR',
+        remap_schemas: [{ source: 'HR', target: 'HR_DRILL' }],
+      }),
+    ]);
+    expect(drill).toMatchObject({
+      targetSchema: 'HR_DRILL',
+      dbTimeAtStart: '2026-12-06T02:10:00',
+      job: { jobName: IMPORT_JOB, logFileName: IMPORT_LOG },
+    });
+  });
+
+  it('adopts the import of an interrupted earlier attempt instead of refusing the schema it created', async () => {
+    // GIVEN an attempt that started the import, but whose invocation was cut off before it returned
+    const { deps, imports } = fakes({});
+    const first = await startRestoreDrill(deps, startInput);
+
+    // WHEN "Start restore drill" runs again
+    const retried = await startRestoreDrill(deps, startInput);
+
+    // THEN it adopts that import, POSTs nothing, and keeps the bound the schema was created within
+    expect(imports).toHaveLength(1);
+    expect(retried).toMatchObject({
+      targetSchema: 'HR_DRILL',
+      job: { jobName: IMPORT_JOB, logFileName: IMPORT_LOG, adopted: true },
+      dbTimeAtStart: '2026-12-06T02:10:00',
+    });
+    expect(retried.job.jobName).toBe(first.job.jobName);
+  });
+
+  it('adopts the import of a POST whose answer was lost, without a second POST', async () => {
+    const { deps, imports } = fakes({ postAnswerLost: true });
+
+    const drill = await startRestoreDrill(deps, startInput);
+
+    expect(imports).toHaveLength(1);
+    expect(drill.job).toMatchObject({ jobName: IMPORT_JOB, adopted: true });
+  });
+
+  it('waits for a running import of this run to create the schema rather than starting a second one', async () => {
+    // GIVEN an earlier attempt's import, running, that has not created the drill schema yet
+    const { deps, imports, sleeps } = fakes({ schemaAfterQueries: 3 });
+    await startRestoreDrill(deps, startInput);
+    expect(imports).toHaveLength(1);
+
+    // WHEN the retry runs
+    const drill = await startRestoreDrill(deps, startInput);
+
+    // THEN it waits until the schema shows, and adopts the import
+    expect(imports).toHaveLength(1);
+    expect(sleeps.length).toBeGreaterThan(0);
+    expect(drill.job).toMatchObject({ jobName: IMPORT_JOB, adopted: true });
+  });
+
+  it('fails retryably after a lost POST answer when no import of this run appears', async () => {
+    // GIVEN a POST that lost its answer and created nothing
+    const { deps, imports, sleeps } = fakes({});
+    deps.ords.startImport = async (body) => {
+      imports.push(body);
+      throw new OrdsUnavailableError('ORDS did not answer within 60 s (POST …/import)');
+    };
+
+    await expect(startRestoreDrill(deps, startInput)).rejects.toMatchObject({
+      name: ErrorName.OrdsUnavailable,
+      message: expect.stringMatching(/nothing was started/),
+    });
+    expect(sleeps.length).toBeGreaterThan(0);
+  });
+
+  it('still refuses a schema created after the export when no import of this run can have created it', async () => {
+    // GIVEN a drill schema created at 02:10:01, and the only import after the export named 02:10:05
+    const later = job({
+      jobName: 'DATAPUMP_REST_IMPORT_20261206021005',
+      operation: 'IMPORT',
+      state: 'NOT RUNNING',
+    });
+    const earlier = job({
+      jobName: 'DATAPUMP_REST_IMPORT_20261206015959',
+      operation: 'IMPORT',
+      state: 'NOT RUNNING',
+    });
+    const { deps, imports } = fakes({ users: { HR_DRILL: '2026-12-06T02:10:01' }, listed: [later, earlier] });
+
+    // THEN the drill refuses it, as any existing schema
+    await expect(startRestoreDrill(deps, startInput)).rejects.toMatchObject({
+      name: ErrorName.RestoreDrillFailed,
+      message: expect.stringMatching(/HR_DRILL already exists .*no import of this run created it/),
+    });
+    expect(imports).toEqual([]);
+  });
+
+  it("never adopts another owner's import", async () => {
+    const foreign = job({
+      owner: 'SYSTEM',
+      jobName: 'DATAPUMP_REST_IMPORT_20261206021000',
+      operation: 'IMPORT',
+    });
+    const { deps, imports } = fakes({ users: { HR_DRILL: '2026-12-06T02:10:01' }, listed: [foreign] });
+
+    await expect(startRestoreDrill(deps, startInput)).rejects.toThrow(/HR_DRILL already exists/);
+    expect(imports).toEqual([]);
+  });
+
+  it('fails without importing when the drill schema already exists, saying to drop it or pick another', async () => {
+    const { deps, imports } = fakes({ users: { HR_DRILL: '2025-01-01T00:00:00' } });
+
+    await expect(startRestoreDrill(deps, startInput)).rejects.toMatchObject({
+      name: ErrorName.RestoreDrillFailed,
+      message: expect.stringMatching(/HR_DRILL already exists.*DROP USER "HR_DRILL" CASCADE.*another name/s),
+    });
+    expect(imports).toEqual([]);
+  });
+
+  it('fails with how to enable REST-enabled SQL when it answers 404', async () => {
+    const { deps, imports } = fakes({ sqlDisabled: true });
+
+    await expect(startRestoreDrill(deps, startInput)).rejects.toThrow(/restEnabledSql\.active/);
+    expect(imports).toEqual([]);
+  });
+
+  it('refuses a target that is one of the exported schemas', async () => {
+    const { deps } = fakes({});
+
+    await expect(
+      startRestoreDrill(deps, { ...startInput, drill: { ...drillBinding, targetSchema: 'HR' } }),
+    ).rejects.toThrow(/exported schemas/);
+  });
+});
+
+describe('dropDrillSchema', () => {
+  it('reads the verdict and counts with the export parser, then drops the schema the import created', async () => {
+    const { deps, statements, users } = fakes({ users: { HR_DRILL: '2026-12-06T02:10:01' } });
+
+    const outcome = await dropDrillSchema(deps, dropInput(started));
+
+    expect(outcome).toMatchObject({ verdict: 'succeeded', tables: 2, rows: 126, schemaDropped: true });
+    expect(statements).toContain('DROP USER "HR_DRILL" CASCADE');
+    expect(users.has('HR_DRILL')).toBe(false);
+  });
+
+  it('never drops a schema created before the drill started', async () => {
+    const { deps, statements, users } = fakes({ users: { HR_DRILL: '2026-12-06T02:09:59' } });
+
+    const outcome = await dropDrillSchema(deps, dropInput(started));
+
+    expect(outcome.schemaDropped).toBe(false);
+    expect(outcome.dropReason).toMatch(/before this drill started.*not the drill's own schema/);
+    expect(statements.some((statement) => statement.startsWith('DROP'))).toBe(false);
+    expect(users.has('HR_DRILL')).toBe(true);
+  });
+
+  it('counts a schema that does not exist as dropped, without a DROP', async () => {
+    const { deps, statements } = fakes({
+      log: importLog('Job JOB stopped due to fatal error at Sun Dec 6 2026'),
+    });
+
+    const outcome = await dropDrillSchema(deps, dropInput(started));
+
+    expect(outcome).toMatchObject({ verdict: 'failed', schemaDropped: true });
+    expect(statements.some((statement) => statement.startsWith('DROP'))).toBe(false);
+  });
+
+  it('reads "completed with errors" as such, with its ORA- lines', async () => {
+    const log = importLog('Job JOB completed with 1 error(s) at Sun Dec 6 02:11:00 2026', [
+      'ORA-39083: Object type PROCEDURE:"HR_DRILL"."ADD_JOB_HISTORY" failed to create with error:',
+    ]);
+    const { deps } = fakes({ log, users: { HR_DRILL: '2026-12-06T02:10:01' } });
+
+    const outcome = await dropDrillSchema(deps, dropInput(started));
+
+    expect(outcome.verdict).toBe('completed-with-errors');
+    expect(outcome.errors).toEqual([expect.stringMatching(/^ORA-39083/)]);
+  });
+
+  it('reports a DROP USER that failed inside the 200 answer', async () => {
+    const dropError = {
+      ok: false as const,
+      statement: 'DROP USER "HR_DRILL" CASCADE',
+      errorCode: 1031,
+      errorDetails: 'ORA-01031: insufficient privileges',
+    };
+    const { deps } = fakes({ users: { HR_DRILL: '2026-12-06T02:10:01' }, dropError });
+
+    const outcome = await dropDrillSchema(deps, dropInput(started));
+
+    expect(outcome).toMatchObject({ schemaDropped: false, dropReason: expect.stringMatching(/ORA-01031/) });
+  });
+
+  it('refuses a tampered drill schema name in the state', async () => {
+    const { deps } = fakes({});
+
+    await expect(dropDrillSchema(deps, dropInput({ ...started, targetSchema: 'SYS' }))).rejects.toThrow(
+      /Refusing "SYS"/,
+    );
+  });
+
+  it("removes the import's own log and control table as the server cleanup would", async () => {
+    const { deps, statements } = fakes({ users: { HR_DRILL: '2026-12-06T02:10:01' } });
+
+    const outcome = await dropDrillSchema(deps, dropInput(started, 'files-and-control-table'));
+
+    expect(outcome.importLeft).toBeUndefined();
+    expect(statements).toEqual(
+      expect.arrayContaining([
+        `BEGIN UTL_FILE.FREMOVE('DATA_PUMP_DIR', '${IMPORT_LOG}'); END;`,
+        `DROP TABLE "DBAPI_USER"."${IMPORT_JOB}" PURGE`,
+      ]),
+    );
+  });
+});

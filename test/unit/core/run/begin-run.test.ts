@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import { DatabaseBusyError, ErrorName } from '../../../../functions/core/base/errors.js';
+import { beginRun } from '../../../../functions/core/run/begin-run.js';
+import { type DatabaseBinding, DatabaseBindingSchema } from '../../../../functions/core/run/binding.js';
+import type { LockRequest } from '../../../../functions/core/run/run-lock.js';
+import { testBinding } from '../../../helpers/bindings.js';
+import { FakeJobApi, recordingLogger } from '../../../helpers/job-fakes.js';
+
+const payload = (input: unknown) => ({
+  executionName: 'orders_20261201T020000Z',
+  executionArn: 'arn:aws:states:eu-central-1:123456789012:execution:backup:orders_20261201T020000Z',
+  executionStartTime: '2026-12-01T02:00:00.000Z',
+  input,
+});
+
+/** A run's dependencies, recording which binding, lock and ORDS each call used. */
+function fakes(options: { busy?: boolean } = {}) {
+  const ords = new FakeJobApi();
+  const bindingsRead: string[] = [];
+  const locks: LockRequest[] = [];
+  const ordsFor: DatabaseBinding[] = [];
+  const deps = {
+    binding: async (database: string) => {
+      bindingsRead.push(database);
+      return DatabaseBindingSchema.parse(testBinding({ database, pollSeconds: 60 }));
+    },
+    lock: async (request: LockRequest) => {
+      locks.push(request);
+      if (options.busy) throw new DatabaseBusyError('held by execution nightly');
+    },
+    ords: async (binding: DatabaseBinding) => {
+      ordsFor.push(binding);
+      return ords;
+    },
+    logger: recordingLogger(),
+    now: () => new Date('2026-12-01T02:00:05Z'),
+    sleep: async () => {},
+  };
+  return { deps, ords, bindingsRead, locks, ordsFor };
+}
+
+describe('beginRun', () => {
+  it("starts the export with the database's bound ORDS, export spec and poll interval", async () => {
+    const { deps, ords, ordsFor, locks } = fakes();
+    const run = await beginRun(deps, payload({ database: 'orders', scheduledTime: '2026-12-01T02:00:00Z' }));
+
+    expect(ordsFor.map((binding) => binding.ordsUrl)).toEqual([
+      'https://db.example.com/ords/pdb1/dbapi_user/',
+    ]);
+    expect(ords.started).toHaveLength(1);
+    expect(ords.started[0]).toMatchObject({ filter: 'HR' });
+    expect(locks).toEqual([
+      expect.objectContaining({ database: 'orders', executionName: payload({}).executionName }),
+    ]);
+    expect(run).toMatchObject({ pollSeconds: 60, acceptCompletedWithErrors: false, job: { adopted: false } });
+  });
+
+  it('returns the scheduled time of a run its schedule started', async () => {
+    // GIVEN an input from the schedule
+    const { deps } = fakes();
+    // WHEN the run begins
+    const run = await beginRun(deps, payload({ database: 'orders', scheduledTime: '2026-12-01T02:00:00Z' }));
+
+    // THEN the run carries the schedule's time
+    expect(run).toMatchObject({ scheduledTime: '2026-12-01T02:00:00Z', startedBy: 'schedule' });
+  });
+
+  it('returns the execution start time as the scheduled time of a run by hand', async () => {
+    // GIVEN an input without scheduledTime
+    const { deps } = fakes();
+    // WHEN the run begins
+    const run = await beginRun(deps, payload({ database: 'orders' }));
+
+    // THEN the field is still a string (a JSONPath to it must not fail) and says who started it
+    expect(run).toMatchObject({ scheduledTime: '2026-12-01T02:00:00.000Z', startedBy: 'hand' });
+  });
+
+  it('takes a poll interval override from the input', async () => {
+    const { deps } = fakes();
+    const run = await beginRun(deps, payload({ database: 'orders', pollSeconds: 5 }));
+
+    expect(run.pollSeconds).toBe(5);
+  });
+
+  it.each([
+    ['ordsUrl', { ordsUrl: 'https://attacker.example/ords/x/' }],
+    ['secretId', { secretId: 'prod/ords/billing' }],
+    ['prefix', { prefix: 'elsewhere/' }],
+    ['export', { export: { jobMode: 'FULL' } }],
+  ])('fails when the input sets %s, before reading any binding or reaching ORDS', async (field, extra) => {
+    const { deps, bindingsRead, locks, ordsFor } = fakes();
+    const error = await beginRun(deps, payload({ database: 'orders', ...extra })).catch((e: Error) => e);
+
+    expect(error).toMatchObject({ name: ErrorName.InvalidInput });
+    expect((error as Error).message).toContain(field);
+    expect((error as Error).message).toContain('{"database":"orders"}');
+    expect(bindingsRead).toEqual([]);
+    expect(locks).toEqual([]);
+    expect(ordsFor).toEqual([]);
+  });
+
+  it('fails on an input with an unknown field or without a database', async () => {
+    for (const input of [{ database: 'orders', surprise: 1 }, {}, 'orders', null]) {
+      const { deps, ordsFor } = fakes();
+      await expect(beginRun(deps, payload(input))).rejects.toMatchObject({ name: ErrorName.InvalidInput });
+      expect(ordsFor).toEqual([]);
+    }
+  });
+
+  it('fails without reaching ORDS when another execution holds the database', async () => {
+    const { deps, ords, ordsFor } = fakes({ busy: true });
+    const error = await beginRun(deps, payload({ database: 'orders' })).catch((e: Error) => e);
+
+    expect(error).toMatchObject({ name: ErrorName.DatabaseBusy });
+    expect(ordsFor).toEqual([]);
+    expect(ords.started).toEqual([]);
+  });
+});

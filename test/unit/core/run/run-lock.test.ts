@@ -1,0 +1,118 @@
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ErrorName } from '../../../../functions/core/base/errors.js';
+import { acquireRunLock, type LockRequest, runLockKey } from '../../../../functions/core/run/run-lock.js';
+import { type LocalS3, startLocalS3 } from '../../../../local/s3/local-s3.js';
+import { recordingLogger } from '../../../helpers/job-fakes.js';
+
+let s3: LocalS3;
+beforeAll(async () => {
+  s3 = await startLocalS3();
+});
+afterAll(() => s3.stop());
+
+const ARN = 'arn:aws:states:eu-central-1:123456789012:execution:backup:';
+const request = (name: string, database = 'orders'): LockRequest => ({
+  database,
+  executionArn: `${ARN}${name}`,
+  executionName: name,
+  executionStartTime: '2026-12-01T02:00:00.000Z',
+});
+
+describe('acquireRunLock', () => {
+  /** Step Functions as the lock sees it: the status of each execution by ARN. */
+  let statuses: Map<string, string>;
+  let described: string[];
+  const deps = () => ({
+    s3: s3.client,
+    bucket: s3.bucket,
+    logger: recordingLogger(),
+    executionStatus: async (arn: string) => {
+      described.push(arn);
+      return statuses.get(arn) ?? 'GONE';
+    },
+  });
+  let database = 0;
+  let db: string;
+  beforeEach(() => {
+    statuses = new Map();
+    described = [];
+    db = `db${++database}`;
+  });
+  const holderOf = async (name: string) => {
+    const head = await s3.client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: runLockKey(name) }));
+    return head.Metadata?.['execution-name'];
+  };
+
+  it('takes a free lock and records the execution that holds it', async () => {
+    await acquireRunLock(deps(), request('orders_20261201T020000Z', db));
+
+    expect(await holderOf(db)).toBe('orders_20261201T020000Z');
+    const body = await s3.client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: runLockKey(db) }));
+    expect(JSON.parse(await body.Body!.transformToString())).toMatchObject({ database: db });
+  });
+
+  it('lets a retry of the holding execution through without asking Step Functions', async () => {
+    await acquireRunLock(deps(), request('first', db));
+    await acquireRunLock(deps(), request('first', db));
+
+    expect(described).toEqual([]);
+  });
+
+  it('fails with DatabaseBusyError naming the running execution that holds the lock', async () => {
+    await acquireRunLock(deps(), request('nightly', db));
+    statuses.set(`${ARN}nightly`, 'RUNNING');
+    const error = await acquireRunLock(deps(), request('by-hand', db)).catch((e: Error) => e);
+
+    expect(error).toMatchObject({ name: ErrorName.DatabaseBusy });
+    expect((error as Error).message).toContain('execution nightly');
+    expect(await holderOf(db)).toBe('nightly');
+  });
+
+  it.each(['SUCCEEDED', 'FAILED', 'ABORTED', 'TIMED_OUT', 'GONE'])(
+    'takes over the lock of an execution that is %s',
+    async (status) => {
+      await acquireRunLock(deps(), request('last-night', db));
+      statuses.set(`${ARN}last-night`, status);
+      await acquireRunLock(deps(), request('tonight', db));
+
+      expect(await holderOf(db)).toBe('tonight');
+    },
+  );
+
+  it('takes over a lock object that names no execution', async () => {
+    await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: runLockKey(db), Body: '{}' }));
+    await acquireRunLock(deps(), request('tonight', db));
+
+    expect(await holderOf(db)).toBe('tonight');
+    expect(described).toEqual([]);
+  });
+
+  it('grants the lock to exactly one of several executions starting at the same moment', async () => {
+    const names = ['a', 'b', 'c', 'd'];
+    for (const name of names) statuses.set(`${ARN}${name}`, 'RUNNING');
+    const results = await Promise.allSettled(names.map((name) => acquireRunLock(deps(), request(name, db))));
+
+    const won = results.filter((result) => result.status === 'fulfilled');
+    const busy = results.filter(
+      (result) => result.status === 'rejected' && result.reason.name === ErrorName.DatabaseBusy,
+    );
+    expect(won).toHaveLength(1);
+    expect(busy).toHaveLength(3);
+    expect(names[results.indexOf(won[0]!)]).toBe(await holderOf(db));
+  });
+
+  it('lets two stale-lock takeovers at the same moment produce one holder', async () => {
+    await acquireRunLock(deps(), request('old', db));
+    statuses.set(`${ARN}old`, 'SUCCEEDED');
+    statuses.set(`${ARN}x`, 'RUNNING');
+    statuses.set(`${ARN}y`, 'RUNNING');
+    const results = await Promise.allSettled([
+      acquireRunLock(deps(), request('x', db)),
+      acquireRunLock(deps(), request('y', db)),
+    ]);
+
+    expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+    expect(['x', 'y']).toContain(await holderOf(db));
+  });
+});
