@@ -3,12 +3,14 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ConsumerApp, consumerLock, type PackedTarball } from './consumer-lock.js';
 
 /**
  * The npm package as a platform team gets it: built and packed from this repository into a temporary
- * folder, installed from the tarball (dependencies from the npm cache `npm ci` filled) into a
- * TypeScript CDK app and a plain JavaScript CDK app, as `cdk init app` writes them (test/package/apps/),
- * each synthesized by the CDK CLI. One install serves both apps (npm workspaces).
+ * folder, installed from the tarball into a TypeScript CDK app and a plain JavaScript CDK app, as
+ * `cdk init app` writes them (test/package/apps/), each synthesized by the CDK CLI. One install
+ * serves both apps (npm workspaces); its lock, cut from this repository's, takes every dependency
+ * from the npm cache `npm ci` filled.
  */
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -26,27 +28,39 @@ const ENV = {
   npm_config_prefer_offline: 'true',
 };
 
+/** Runs a command; a failure names it with everything it printed. */
 function run(command: string, args: string[], cwd: string): string {
-  return execFileSync(command, args, { cwd, env: ENV, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    return execFileSync(command, args, {
+      cwd,
+      env: ENV,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  } catch (error) {
+    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
+    throw new Error(`${command} ${args.join(' ')} failed in ${cwd}:\n${stdout ?? ''}\n${stderr ?? ''}`);
+  }
 }
 
 /** A consumer app's package.json as `cdk init` writes it, at the versions this repository uses. */
-function appPackageJson(name: string, devDependencies: string[]): string {
+function consumerApp(folder: string, devDependencies: string[]): ConsumerApp {
   const version = (dependency: string) => ROOT_PACKAGE.devDependencies[dependency] as string;
-  return JSON.stringify({
-    name,
-    version: '0.1.0',
-    bin: { [name]: `bin/${name}.js` },
-    scripts: { cdk: 'cdk' },
-    devDependencies: Object.fromEntries(
-      devDependencies.map((dependency) => [dependency, version(dependency)]),
-    ),
-    dependencies: {
-      'aws-cdk-lib': version('aws-cdk-lib'),
-      constructs: version('constructs'),
-      'ords-datapump-backup': `file:../${TARBALL}`,
+  return {
+    folder,
+    packageJson: {
+      name: folder,
+      version: '0.1.0',
+      devDependencies: Object.fromEntries(
+        devDependencies.map((dependency) => [dependency, version(dependency)]),
+      ),
+      dependencies: {
+        'aws-cdk-lib': version('aws-cdk-lib'),
+        constructs: version('constructs'),
+        'ords-datapump-backup': `file:../${TARBALL}`,
+      },
     },
-  });
+  };
 }
 
 interface Resource {
@@ -63,7 +77,7 @@ interface Synthesized {
 describe('the npm package in a consumer CDK app', () => {
   let work: string;
   let packed: string[];
-  let packageJson: Record<string, unknown>;
+  let packageJson: PackedTarball['packageJson'];
   const synthesized = new Map<string, Synthesized>();
 
   /** Synthesizes one app with the CDK CLI and reads its template and code assets. */
@@ -102,15 +116,31 @@ describe('the npm package in a consumer CDK app', () => {
     const apps = join(work, 'apps');
     cpSync(join(ROOT, 'test', 'package', 'apps'), apps, { recursive: true });
     renameSync(join(work, pack.filename), join(apps, TARBALL));
+    const consumers = [
+      consumerApp('ts-app', ['@types/node', 'aws-cdk', 'tsx', 'typescript']),
+      consumerApp('js-app', ['aws-cdk']),
+    ];
     writeFileSync(
       join(apps, 'package.json'),
-      JSON.stringify({ name: 'consumer-apps', private: true, workspaces: ['ts-app', 'js-app'] }),
+      JSON.stringify({
+        name: 'consumer-apps',
+        private: true,
+        workspaces: consumers.map((app) => app.folder),
+      }),
     );
+    for (const app of consumers) {
+      writeFileSync(join(apps, app.folder, 'package.json'), JSON.stringify(app.packageJson));
+    }
+    const rootLock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8'));
+    const tarball = {
+      path: TARBALL,
+      bytes: readFileSync(join(apps, TARBALL)),
+      packageJson,
+    };
     writeFileSync(
-      join(apps, 'ts-app', 'package.json'),
-      appPackageJson('ts-app', ['@types/node', 'aws-cdk', 'tsx', 'typescript']),
+      join(apps, 'package-lock.json'),
+      JSON.stringify(consumerLock(rootLock, consumers, tarball)),
     );
-    writeFileSync(join(apps, 'js-app', 'package.json'), appPackageJson('js-app', ['aws-cdk']));
     run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund'], apps);
 
     // The TypeScript app's cdk.json runs `tsc` first: its strict type check of the package's .d.ts.
