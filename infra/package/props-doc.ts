@@ -31,20 +31,18 @@ export interface InterfaceDoc {
 const INTERFACE = /(?:\/\*\*((?:[^*]|\*(?!\/))*)\*\/\s*)?export interface (\w+)[^{]*\{([\s\S]*?)\n\}/g;
 const MEMBER = /\/\*\*((?:[^*]|\*(?!\/))*)\*\/\s*readonly (\w+)(\?)?:\s*([^;]+);/g;
 
-/** A TSDoc comment's text as description and tags, its lines joined by spaces. */
+/** A TSDoc comment's text as description and tags (`@default` on its own line or inline), spaces joined. */
 function readComment(comment: string): { description: string; tags: Map<string, string> } {
-  const lines = comment.split('\n').map((line) => line.replace(/^\s*\*?\s?/, '').trim());
-  const parts: Array<{ tag: string; text: string[] }> = [{ tag: '', text: [] }];
-  for (const line of lines) {
-    const tag = /^@(\w+)\s*(.*)$/.exec(line);
-    if (tag) parts.push({ tag: tag[1]!, text: [tag[2]!] });
-    else parts.at(-1)!.text.push(line);
-  }
-  const joined = (text: string[]) => text.filter(Boolean).join(' ').trim();
-  return {
-    description: joined(parts[0]!.text),
-    tags: new Map(parts.slice(1).map((part) => [part.tag, joined(part.text)])),
-  };
+  const text = comment
+    .split('\n')
+    .map((line) => line.replace(/^\s*\*?\s?/, '').trim())
+    .join('\n');
+  // [description, tag, text, tag, text, …]; an `@` inside a word (an e-mail address) is no tag.
+  const pieces = text.split(/(?:^|\s)@(\w+)(?=\s|$)/);
+  const joined = (piece: string | undefined) => (piece ?? '').replace(/\s+/g, ' ').trim();
+  const tags = new Map<string, string>();
+  for (let index = 1; index < pieces.length; index += 2) tags.set(pieces[index]!, joined(pieces[index + 1]));
+  return { description: joined(pieces[0]), tags };
 }
 
 /**

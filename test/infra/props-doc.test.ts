@@ -57,6 +57,23 @@ export interface Example {
     );
   });
 
+  it('reads a one-line TSDoc with an inline @default, and an e-mail address as text', () => {
+    const source = `export interface Example {
+  /** Who gets alerts, e.g. dba@example.com. @default - nobody */
+  readonly emails?: readonly string[];
+}
+`;
+    expect(readInterfaces(source)[0]!.props).toEqual([
+      {
+        name: 'emails',
+        type: 'readonly string[]',
+        optional: true,
+        description: 'Who gets alerts, e.g. dba@example.com.',
+        defaultText: '- nobody',
+      },
+    ]);
+  });
+
   it('refuses an optional prop without @default, naming it', () => {
     const source = 'export interface Example {\n  /** Undecided. */\n  readonly size?: number;\n}\n';
 
