@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -177,6 +178,30 @@ describe('the npm package in a consumer CDK app', () => {
       expect(packageJson, field).not.toHaveProperty(field);
     }
     expect(Object.keys(packageJson.dependencies as object)).toEqual(['zod']);
+  });
+
+  it('imports at run time only Node.js built-ins, its peers and its dependencies', () => {
+    const code = readFileSync(join(work, 'package', 'index.js'), 'utf8');
+    // esbuild writes one import statement a line; bundled CommonJS calls (__)require("…").
+    const specifiers = [
+      ...code.matchAll(
+        /^import\s[^;]*?from\s*"([^"]+)";$|^import\s*"([^"]+)";$|\b(?:__)?require\("([^"]+)"\)/gm,
+      ),
+    ].map((match) => match[1] ?? match[2] ?? match[3]!);
+    const imported = new Set(
+      specifiers.map((specifier) => specifier.replace(/^(@[^/]+\/[^/]+|[^@/][^/]*).*$/, '$1')),
+    );
+    const declared = [
+      ...Object.keys(packageJson.peerDependencies as object),
+      ...Object.keys(packageJson.dependencies ?? {}),
+    ];
+
+    expect(imported).toContain('aws-cdk-lib');
+    expect(
+      [...imported].filter(
+        (name) => !name.startsWith('node:') && !builtinModules.includes(name) && !declared.includes(name),
+      ),
+    ).toEqual([]);
   });
 
   for (const app of ['ts-app', 'js-app']) {
