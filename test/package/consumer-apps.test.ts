@@ -11,7 +11,8 @@ import { type ConsumerApp, consumerLock, type PackedTarball } from './consumer-l
  * folder, installed from the tarball into a TypeScript CDK app and a plain JavaScript CDK app, as
  * `cdk init app` writes them (test/package/apps/), each synthesized by the CDK CLI. One install
  * serves both apps (npm workspaces); its lock, cut from this repository's, takes every dependency
- * from the npm cache `npm ci` filled.
+ * from the npm cache `npm ci` filled. What differs from `cdk init`'s files: no jest, and the
+ * TypeScript app's `typeRoots` point at the shared install (`../node_modules/@types`).
  */
 
 const ROOT = join(import.meta.dirname, '..', '..');
