@@ -148,12 +148,20 @@ function execute(
     const error = injected?.statement === 'drop-user' ? injected : database.dropUser(caller, name);
     return { type: 'ddl', error, response: '\nUser dropped.\n\n' };
   }
-  const remove = FREMOVE.exec(text) ?? DELETE_FILE.exec(text);
+  const fremove = FREMOVE.exec(text);
+  const remove = fremove ?? DELETE_FILE.exec(text);
   if (remove) {
+    const [, directory = '', fileName = ''] = remove;
+    const removed =
+      injected?.statement === 'remove-file' ? injected : database.removeFile(directory, fileName);
+    // Autonomous Database: DBMS_CLOUD.DELETE_FILE reports a missing file as ORA-20025, not ORA-29283.
     const error =
-      injected?.statement === 'remove-file'
-        ? injected
-        : database.removeFile(remove[1] ?? '', remove[2] ?? '');
+      !fremove && removed?.code === 29283
+        ? {
+            code: 20025,
+            message: `ORA-20025: File ${fileName} does not exist in directory ${directory}\nORA-06512: at "C##CLOUD$SERVICE.DBMS_CLOUD", line 1`,
+          }
+        : removed;
     return { type: 'plsql', error, response: '\nPL/SQL procedure successfully completed.\n\n' };
   }
   const directoryCheck = DIRECTORY_CHECK.exec(text);

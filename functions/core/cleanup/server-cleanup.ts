@@ -11,10 +11,13 @@ import {
   statementFailure,
   writeCleanupReport,
 } from './server-cleanup-report.js';
-import { dropControlTableStatement, type FileRemover, removeFileStatement } from './server-cleanup-sql.js';
+import {
+  dropControlTableStatement,
+  type FileRemover,
+  isFileAlreadyGone,
+  removeFileStatement,
+} from './server-cleanup-sql.js';
 
-/** ORA-29283 (invalid file operation: nonexistent file): the file is already gone. */
-const FILE_MISSING = 29283;
 /** ORA-00942 (table or view does not exist): the control table is already gone. */
 const TABLE_MISSING = 942;
 
@@ -127,15 +130,17 @@ export async function cleanUpServer(
   if (statements.length > 0) {
     let results: SqlStatementResult[];
     try {
-      // Safe to repeat: a file removed by an earlier try answers ORA-29283, counted as removed.
+      // Safe to repeat: a file removed by an earlier try answers ORA-29283 (ORA-20025 on Autonomous
+      // Database), counted as removed.
       results = await retryTransient(deps, 'Removing files', () => deps.sql.runSql(statements));
     } catch (error) {
       return finish(cleanupFailure(deps.ords.baseUrl, input, error, []));
     }
-    const failed = results.filter((result) => !result.ok && result.errorCode !== FILE_MISSING);
+    const gone = (result: SqlStatementResult | undefined) =>
+      result !== undefined && (result.ok || isFileAlreadyGone(remover, result.errorCode));
+    const failed = results.filter((result) => !gone(result));
     plan.files.forEach((name, index) => {
-      const result = results[index];
-      if (result?.ok || (result && !result.ok && result.errorCode === FILE_MISSING)) removedFiles.push(name);
+      if (gone(results[index])) removedFiles.push(name);
     });
     if (failed.length > 0) return finish(statementFailure(input, failed, removedFiles));
   }

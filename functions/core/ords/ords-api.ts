@@ -139,8 +139,11 @@ export interface ImportRequestBody {
   readonly datapump_dir: string;
   /** The export's dump file template (`%U`): exactly this run's dump files. */
   readonly file_name: string;
-  /** The one schema the drill imports. */
-  readonly filter: string;
+  /**
+   * The one schema the drill imports, as `[{"expression": "IN ('HR')"}]`. Oracle documents `filter`
+   * for exports only; imports take `schema_expressions` (19c dbrst to 26.3 orrst import POST).
+   */
+  readonly schema_expressions: ReadonlyArray<{ readonly expression: string }>;
   readonly remap_schemas: ReadonlyArray<{ readonly source: string; readonly target: string }>;
   /** 1: keep the import's control table, so its log can be read after it ends. */
   readonly keep_master: 1;

@@ -260,6 +260,36 @@ describe('cleanUpServer', () => {
     expect(result).toMatchObject({ serverCleanup: 'done', droppedControlTable: null });
   });
 
+  it('counts ORA-20025 from DBMS_CLOUD.DELETE_FILE as already removed on Autonomous Database', async () => {
+    // GIVEN an Autonomous Database where an earlier try already removed the files
+    sql.answer = (statement) => ({
+      ok: false,
+      statement,
+      errorCode: 20025,
+      errorDetails: 'ORA-20025: File does not exist',
+    });
+
+    // WHEN the cleanup runs again
+    const result = await cleanUpServer(deps(), input({ serverCleanup: 'files', autonomousDatabase: true }));
+
+    // THEN both files count as removed: nothing is failed
+    expect(result).toMatchObject({ serverCleanup: 'done', removedFiles: [DUMP, LOG] });
+  });
+
+  it('fails on ORA-20025 from UTL_FILE.FREMOVE: outside Autonomous Database it is no missing file', async () => {
+    sql.answer = (statement) => ({
+      ok: false,
+      statement,
+      errorCode: 20025,
+      errorDetails: 'ORA-20025: raised by a trigger',
+    });
+
+    const result = await cleanUpServer(deps(), input({ serverCleanup: 'files' }));
+
+    expect(result).toMatchObject({ serverCleanup: 'failed', removedFiles: [] });
+    expect(result.reason).toContain('ORA-20025');
+  });
+
   it('does nothing at all with serverCleanup "off"', async () => {
     const result = await cleanUpServer(deps(), input({ serverCleanup: 'off' }));
 
