@@ -114,7 +114,7 @@ export class JobStore {
     const now = options.now();
     this.refreshAll();
 
-    const request = parseJobRequest(operation, body, now, options.ignoreKeepMaster);
+    const request = parseJobRequest(operation, body, now, options);
     if (!request.ok) return request;
     const { jobMode, template, directory, degree, keepMaster } = request;
 

@@ -193,6 +193,16 @@ export interface SimulatorOptions {
   readonly jobAppearsAfterMs: number;
   /** Ignore `keep_master`, as ORDS before 25.x may: a successful job is dropped when it ends. @default false */
   readonly ignoreKeepMaster: boolean;
+  /**
+   * Answer 400 to a POST whose body carries `keep_master` (naming the field), as a strict gateway in
+   * front of an ORDS that does not know it may. @default false
+   */
+  readonly refuseKeepMaster: boolean;
+  /**
+   * Ignore `file_name` on exports and name the files from the default template
+   * (`EXPDAT%U-<date>-<time>.DMP`), as ORDS before 22.3 (which does not document it) may. @default false
+   */
+  readonly ignoreFileName: boolean;
   /** Serve the files of a dropped job by name (its GET still answers 404). @default false */
   readonly servesDroppedJobFiles: boolean;
   /** Serve REST-enabled SQL at `…/_/sql`; false: 404, as with `restEnabledSql.active` off. @default true */
@@ -265,6 +275,8 @@ export function defaultSimulatorOptions(): SimulatorOptions {
     pageLimit: 25,
     jobAppearsAfterMs: 0,
     ignoreKeepMaster: false,
+    refuseKeepMaster: false,
+    ignoreFileName: false,
     servesDroppedJobFiles: false,
     restSql: true,
     restSqlError: undefined,

@@ -11,6 +11,8 @@ const PLAIN = {
   pageLimit: 25,
   jobAppearsAfterMs: 0,
   ignoreKeepMaster: false,
+  refuseKeepMaster: false,
+  ignoreFileName: false,
   servesDroppedJobFiles: false,
   postHangAfterCreate: false,
   unknownState: undefined,
@@ -117,6 +119,50 @@ describe('ORDS variants seen in the field, through the synthesized state machine
     expect(result.status).toBe('SUCCEEDED');
     expect(h.simulator.jobs().at(-1)?.dropped).toBe(true);
     await h.expectStoredAsServed(result);
+  });
+
+  it('retries once without keep_master after a 400 naming it, and records the fallback in the manifest', async () => {
+    // GIVEN a strict gateway that refuses keep_master with a 400 (and an ORDS that then drops the job)
+    h.simulator.configure({ refuseKeepMaster: true, ignoreKeepMaster: true, servesDroppedJobFiles: true });
+    const before = h.simulator.jobs().length;
+
+    // WHEN a backup runs
+    const result = await run();
+
+    // THEN one job was created, from a body without keep_master, and the backup is complete
+    expect(result.status).toBe('SUCCEEDED');
+    const created = h.simulator.jobs().slice(before);
+    expect(created).toHaveLength(1);
+    expect(created[0]!.requestBody).not.toHaveProperty('keep_master');
+    await h.expectStoredAsServed(result);
+    // AND the manifest says what the run did differently
+    expect(result.manifest?.fallbacks).toEqual(['keep-master-refused']);
+  });
+
+  it('follows the names ORDS gives when it ignores file_name, and records the fallback', async () => {
+    // GIVEN an ORDS before 22.3 that names the files EXPDAT%U-<date>-<time>.DMP
+    h.simulator.configure({ ignoreFileName: true });
+
+    // WHEN a backup runs
+    const result = await run();
+
+    // THEN the backup holds the files ORDS wrote, and the manifest names their real template
+    expect(result.status).toBe('SUCCEEDED');
+    await h.expectStoredAsServed(result);
+    expect(result.manifest?.files.map((file) => file.name)).toEqual([
+      expect.stringMatching(/^EXPDAT01-.*\.DMP$/),
+      expect.stringMatching(/^EXPDAT02-.*\.DMP$/),
+      expect.stringMatching(/^EXPDAT-.*\.LOG$/),
+    ]);
+    expect(result.manifest?.dumpFile).toMatch(/^EXPDAT%U-.*\.DMP$/);
+    expect(result.manifest?.fallbacks).toEqual(['file-name-ignored']);
+  });
+
+  it('records no fallback against an ORDS that takes every field', async () => {
+    const result = await run();
+
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.manifest?.fallbacks).toEqual([]);
   });
 
   it("fails explaining keep_master when the dropped job's files answer 404 too", async () => {

@@ -27,6 +27,7 @@ export {
   errorCode,
   isOrdsNotFound,
   mayHaveCreatedJob,
+  refusedFieldOf,
   sanitizeSnippet,
 } from './ords-errors.js';
 export { FINISHED_STATES, jobActivity } from './ords-parse.js';

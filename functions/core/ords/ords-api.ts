@@ -127,10 +127,11 @@ export interface ExportRequestBody {
   readonly tablespace_expressions?: ReadonlyArray<{ readonly expression: string }>;
   readonly threads?: number;
   /**
-   * Always 1: keep the job's control table after success. With 0 a finished job answers 404 and its
-   * files go with it, before this project could copy them. Older ORDS versions ignore the key.
+   * 1: keep the job's control table after success. With 0 a finished job answers 404 and its files
+   * go with it, before this project could copy them. Older ORDS versions ignore the key; left out
+   * only on the one retry after a 400 that names it (a strict gateway), recorded as a fallback.
    */
-  readonly keep_master: 1;
+  readonly keep_master?: 1;
 }
 
 /** Body of `POST …/database/datapump/import` (snake_case, as ORDS expects). */

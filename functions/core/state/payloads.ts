@@ -66,6 +66,17 @@ const TaskTargetShape = {
 };
 
 /** The Data Pump job a run works on (the `$.job` of the state). */
+/**
+ * Fallbacks a run takes when ORDS answers as an older or stricter version does (docs/ords-support.md):
+ * - `keep-master-refused`: the export POST was refused with a 400 naming `keep_master`; the export was
+ *   started again without it (Data Pump may then drop the job when it succeeds; its files are read by
+ *   name);
+ * - `file-name-ignored`: ORDS named the files from its default template, not this run's `file_name`
+ *   (ORDS before 22.3); the run follows the names the job links.
+ */
+export const FALLBACKS = ['keep-master-refused', 'file-name-ignored'] as const;
+export type Fallback = (typeof FALLBACKS)[number];
+
 export const JobRefSchema = z.object({
   owner: z.string().min(1),
   jobName: z.string().min(1),
@@ -84,6 +95,11 @@ export const JobRefSchema = z.object({
    * later answer 404 for the job (an ORDS that ignores keep_master drops it on success).
    */
   logFileName: z.string().min(1).optional(),
+  /**
+   * What this run did differently because the ORDS it met answered as an older or stricter version
+   * does (`FALLBACKS`), each once: recorded in the manifest. Absent in states of earlier versions.
+   */
+  fallbacks: z.array(z.enum(FALLBACKS)).optional(),
 });
 export type JobRef = z.output<typeof JobRefSchema>;
 
