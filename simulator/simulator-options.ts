@@ -207,6 +207,8 @@ export interface SimulatorOptions {
   readonly servesDroppedJobFiles: boolean;
   /** Serve REST-enabled SQL at `…/_/sql`; false: 404, as with `restEnabledSql.active` off. @default true */
   readonly restSql: boolean;
+  /** Link an import job's log file from its job object; false: no log link, as some ORDS versions. @default true */
+  readonly importLogLink: boolean;
   /**
    * Answer every statement of one kind with this ORA- error inside the 200 answer (a missing grant,
    * say: `{ statement: 'remove-file', code: 29289, message: 'ORA-29289: directory access denied' }`).
@@ -281,6 +283,7 @@ export function defaultSimulatorOptions(): SimulatorOptions {
     restSql: true,
     restSqlError: undefined,
     importOutcome: 'success',
+    importLogLink: true,
     databaseUsers: ['SYS', 'SYSTEM', 'HR', 'DBAPI_USER'],
   };
 }

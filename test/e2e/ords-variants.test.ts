@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorName } from '../../functions/core/base/errors.js';
+import type { ServerCleanupResult } from '../../functions/core/state/payloads.js';
 import { type Harness, startHarness } from './harness.js';
 
 /** Settings that every test starts from: an ORDS as this project's simulator reads the docs. */
@@ -17,6 +18,8 @@ const PLAIN = {
   postHangAfterCreate: false,
   unknownState: undefined,
   includeJobState: true,
+  importLogLink: true,
+  restSqlError: undefined,
 } as const;
 
 describe('ORDS variants seen in the field, through the synthesized state machine', () => {
@@ -163,6 +166,46 @@ describe('ORDS variants seen in the field, through the synthesized state machine
 
     expect(result.status).toBe('SUCCEEDED');
     expect(result.manifest?.fallbacks).toEqual([]);
+  });
+
+  it('counts ORA-20025 from DBMS_CLOUD.DELETE_FILE on Autonomous Database as a file already removed', async () => {
+    // GIVEN an Autonomous Database whose files an earlier try already removed
+    h.simulator.configure({
+      restSqlError: {
+        statement: 'remove-file',
+        code: 29283,
+        message: 'ORA-29283: invalid file operation: nonexistent file or path',
+      },
+    });
+
+    // WHEN a backup runs there
+    const result = await run({ autonomousDatabase: true });
+
+    // THEN the files were removed with DBMS_CLOUD (answered ORA-20025) and the cleanup is done
+    expect(result.status).toBe('SUCCEEDED');
+    const sql = h.simulator.requests.filter((request) => request.path.endsWith('/_/sql'));
+    expect(sql.at(-2)?.body).toContain('DBMS_CLOUD.DELETE_FILE');
+    const cleanup = (result.output as { serverCleanup: ServerCleanupResult }).serverCleanup;
+    expect(cleanup).toMatchObject({ serverCleanup: 'done', removedFiles: expect.any(Array) });
+    expect(cleanup.removedFiles).toHaveLength(3);
+  });
+
+  it('fails the drill loudly, keeping the backup, when ORDS links no log for the import', async () => {
+    // GIVEN an ORDS that links no log file for import jobs
+    h.simulator.configure({ importLogLink: false });
+
+    // WHEN a backup with a restore drill runs
+    const result = await run({ restoreDrill: 'HR_DRILL' });
+
+    // THEN the drill fails saying why, the backup is stored, and the drill schema is dropped
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe(ErrorName.RestoreDrillFailed);
+    expect(result.cause).toMatch(/ORDS links no log file for import/);
+    const keys = await h.keys();
+    expect(keys.some((key) => key.startsWith(`variant${database}/`) && key.endsWith('/manifest.json'))).toBe(
+      true,
+    );
+    expect(h.simulator.users().map((user) => user.username)).not.toContain('HR_DRILL');
   });
 
   it("fails explaining keep_master when the dropped job's files answer 404 too", async () => {

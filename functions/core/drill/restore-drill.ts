@@ -183,6 +183,14 @@ async function readImportVerdict(
   try {
     const job = await deps.ords.getJob(owner, jobName);
     const logName = job?.files.find((file) => file.kind === 'log')?.name ?? drill.job.logFileName;
+    if (!logName && job !== null) {
+      // Some ORDS versions link no log for an import: without it nothing proves how the import ended.
+      return failed(
+        `ORDS links no log file for import ${owner}.${jobName} (state ${job.state}): the drill cannot ` +
+          'confirm the restore without the import log. Read the import in DBA_DATAPUMP_JOBS and its log ' +
+          'in the directory object; docs/ords-support.md lists the ORDS versions that link it.',
+      );
+    }
     if (!logName)
       return failed(`Import ${owner}.${jobName} has no log: Data Pump failed before it opened one`);
     const text = await deps.ords.readLog(owner, jobName, logName);
