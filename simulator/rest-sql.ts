@@ -27,6 +27,8 @@ export interface SqlDatabase {
   queryUser(username: string): { readonly dbTime: string; readonly created: string | null };
   /** Drops a user and its objects as `caller`; an error when it does not exist. */
   dropUser(caller: string, username: string): SqlError | null;
+  /** The roles and system privileges `caller`'s session holds (SESSION_ROLES, SESSION_PRIVS). */
+  sessionGrants(): { readonly roles: readonly string[]; readonly privileges: readonly string[] };
 }
 
 /** An error the simulator answers for every statement of one kind (a missing grant, say). */
@@ -47,6 +49,9 @@ const QUERY_USER = new RegExp(
   'i',
 );
 const DROP_USER = /^DROP\s+USER\s+"([^"]+)"\s+CASCADE$/i;
+/** The doctor's grants query: `SELECT 'USER' AS kind, USER AS name FROM dual UNION ALL … session_roles …`. */
+const SESSION_GRANTS =
+  /^SELECT\s+'USER'\s+AS\s+kind\s*,\s*USER\s+AS\s+name\s+FROM\s+dual\s+UNION\s+ALL\s+SELECT\s+'ROLE'\s*,\s*role\s+FROM\s+session_roles\b/i;
 
 /** One statement of a script and the lines it spans (1-based). */
 interface ScriptStatement {
@@ -141,6 +146,15 @@ function execute(
     if (injected?.statement === 'query-user') return { type: 'query', error: injected, response: '' };
     const { dbTime, created } = database.queryUser(query[1] ?? '');
     return { type: 'query', error: null, response: '', rows: [{ db_time: dbTime, created }] };
+  }
+  if (SESSION_GRANTS.test(text)) {
+    const { roles, privileges } = database.sessionGrants();
+    const rows = [
+      { kind: 'USER', name: caller },
+      ...roles.map((name) => ({ kind: 'ROLE', name })),
+      ...privileges.map((name) => ({ kind: 'PRIV', name })),
+    ];
+    return { type: 'query', error: null, response: '', rows };
   }
   const dropUser = DROP_USER.exec(text);
   if (dropUser) {

@@ -222,6 +222,14 @@ export interface SimulatorOptions {
    */
   readonly importOutcome: JobOutcome;
   /**
+   * The roles the REST session holds (SESSION_ROLES). Without one that reads DBA_DATAPUMP_JOBS
+   * (SELECT_CATALOG_ROLE, DATAPUMP_EXP_FULL_DATABASE, EXP_FULL_DATABASE, PDB_DBA, DBA) the job list
+   * and job GETs answer 500 (ORA-00942), as ORDS does. @default ['DATAPUMP_EXP_FULL_DATABASE', 'DATAPUMP_IMP_FULL_DATABASE']
+   */
+  readonly sessionRoles: readonly string[];
+  /** The system privileges the REST session holds (SESSION_PRIVS). @default ['CREATE SESSION', 'CREATE TABLE', 'CREATE USER', 'DROP USER'] */
+  readonly sessionPrivileges: readonly string[];
+  /**
    * The database's users before any import (ALL_USERS); an import creates its remapped targets, and
    * `DROP USER … CASCADE` removes one. @default ['SYS', 'SYSTEM', 'HR', 'DBAPI_USER']
    */
@@ -284,6 +292,8 @@ export function defaultSimulatorOptions(): SimulatorOptions {
     restSqlError: undefined,
     importOutcome: 'success',
     importLogLink: true,
+    sessionRoles: ['DATAPUMP_EXP_FULL_DATABASE', 'DATAPUMP_IMP_FULL_DATABASE'],
+    sessionPrivileges: ['CREATE SESSION', 'CREATE TABLE', 'CREATE USER', 'DROP USER'],
     databaseUsers: ['SYS', 'SYSTEM', 'HR', 'DBAPI_USER'],
   };
 }

@@ -27,6 +27,7 @@ export {
   errorCode,
   isOrdsNotFound,
   mayHaveCreatedJob,
+  OrdsHttpUnavailableError,
   refusedFieldOf,
   sanitizeSnippet,
 } from './ords-errors.js';
