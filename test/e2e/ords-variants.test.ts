@@ -20,6 +20,7 @@ const PLAIN = {
   includeJobState: true,
   importLogLink: true,
   restSqlError: undefined,
+  sessionRoles: ['DATAPUMP_EXP_FULL_DATABASE', 'DATAPUMP_IMP_FULL_DATABASE'],
 } as const;
 
 describe('ORDS variants seen in the field, through the synthesized state machine', () => {
@@ -206,6 +207,21 @@ describe('ORDS variants seen in the field, through the synthesized state machine
       true,
     );
     expect(h.simulator.users().map((user) => user.username)).not.toContain('HR_DRILL');
+  });
+
+  it('fails naming DBA_DATAPUMP_JOBS and the grant when the user may not read the job list (500)', async () => {
+    // GIVEN a user whose session holds no role that reads DBA_DATAPUMP_JOBS
+    h.simulator.configure({ sessionRoles: [] });
+    const before = h.simulator.jobs().length;
+
+    const result = await run();
+
+    // THEN no export starts, and the console shows why and what to grant
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe(ErrorName.OrdsUnavailable);
+    expect(result.cause).toMatch(/DBA_DATAPUMP_JOBS/);
+    expect(result.cause).toMatch(/GRANT SELECT ON SYS\.DBA_DATAPUMP_JOBS/);
+    expect(h.simulator.jobs().length).toBe(before);
   });
 
   it("fails explaining keep_master when the dropped job's files answer 404 too", async () => {

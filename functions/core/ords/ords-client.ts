@@ -14,7 +14,13 @@ import type {
 } from './ords-api.js';
 import { type AccessToken, OrdsAuth, parseTokenResponse } from './ords-auth.js';
 import { type DownloadOptions, downloadExchange, readFileDownload } from './ords-download.js';
-import { isAbort, networkError, OrdsHttpRequestError, refusedExportField } from './ords-errors.js';
+import {
+  isAbort,
+  networkError,
+  OrdsHttpRequestError,
+  OrdsHttpUnavailableError,
+  refusedExportField,
+} from './ords-errors.js';
 import { type LinkWarning, parseJob, parseJobList } from './ords-parse.js';
 import {
   discard,
@@ -161,7 +167,7 @@ export class OrdsClient implements OrdsApi, RestSqlApi, ImportApi {
       const url = jobsUrl(this.#base);
       if (offset > 0) url.searchParams.set('offset', String(offset));
       if (limit !== null) url.searchParams.set('limit', String(limit));
-      const list = parseJobList(await this.#getJson(url));
+      const list = parseJobList(await this.#getJson(url).catch(explainJobList500));
       // A job started while paging can shift a page: keep each job once.
       for (const item of list.items) items.set(`${item.owner},${item.jobName}`, item);
       if (!list.hasMore) return [...items.values()];
@@ -343,4 +349,20 @@ export class OrdsClient implements OrdsApi, RestSqlApi, ImportApi {
     });
     return response;
   }
+}
+
+/**
+ * ORDS's job list queries DBA_DATAPUMP_JOBS in the user's session: a 500 is most often a missing
+ * privilege on it. Says so (same error class and status: still retried as a 5xx).
+ */
+function explainJobList500(error: unknown): never {
+  if (error instanceof OrdsHttpUnavailableError && error.status === 500) {
+    throw new OrdsHttpUnavailableError(
+      `${error.message}. The job list reads DBA_DATAPUMP_JOBS: a 500 here most often means the ORDS user ` +
+        'may not read it (GRANT SELECT ON SYS.DBA_DATAPUMP_JOBS TO <user>); run the doctor for the exact grant',
+      500,
+      { cause: error },
+    );
+  }
+  throw error;
 }
