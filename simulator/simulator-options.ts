@@ -184,6 +184,8 @@ export interface SimulatorOptions {
   readonly endStateInState: boolean | 'transient';
   /** Extra job list rows: other owners' jobs, `BIN$` rows, orphans. @default {} */
   readonly listNoise: ListNoise;
+  /** Ignore `?offset=` on the job list (undocumented in Oracle's pages): every request gets the first page. @default false */
+  readonly ignoreOffset: boolean;
   /** Page size of the job list when the request sends no `limit`. @default 25 */
   readonly pageLimit: number;
   /**
@@ -282,6 +284,7 @@ export function defaultSimulatorOptions(): SimulatorOptions {
     logLanguage: 'en',
     endStateInState: false,
     listNoise: {},
+    ignoreOffset: false,
     pageLimit: 25,
     jobAppearsAfterMs: 0,
     ignoreKeepMaster: false,

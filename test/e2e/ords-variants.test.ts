@@ -10,6 +10,7 @@ const PLAIN = {
   endStateInState: false,
   listNoise: {},
   pageLimit: 25,
+  ignoreOffset: false,
   jobAppearsAfterMs: 0,
   ignoreKeepMaster: false,
   refuseKeepMaster: false,
@@ -68,6 +69,20 @@ describe('ORDS variants seen in the field, through the synthesized state machine
 
     expect(result.status).toBe('SUCCEEDED');
     expect(h.simulator.jobs().length - before).toBe(1);
+    await h.expectStoredAsServed(result);
+  });
+
+  it('reads the job list in one page when ORDS ignores offset, and starts exactly one export', async () => {
+    // GIVEN an ORDS that answers every page request with the first page of 2
+    h.simulator.configure({ ignoreOffset: true, pageLimit: 2, listNoise: { orphanJobs: 3 } });
+    const before = h.simulator.jobs().length;
+
+    const result = await run();
+
+    expect(result.status).toBe('SUCCEEDED');
+    expect(h.simulator.jobs().length - before).toBe(1);
+    const pages = h.simulator.requests.filter((request) => /[?&]limit=10000\b/.test(request.path));
+    expect(pages.length).toBeGreaterThan(0);
     await h.expectStoredAsServed(result);
   });
 

@@ -72,6 +72,9 @@ export interface OrdsClientOptions {
   readonly maxListPages?: number;
 }
 
+/** Page size of the one-page job list read when ORDS ignores `offset`. */
+const ONE_PAGE_LIMIT = 10_000;
+
 /** Default `maxBytes` of `readLog`. */
 const DEFAULT_LOG_MAX_BYTES = 16 * 1024 * 1024;
 
@@ -168,9 +171,14 @@ export class OrdsClient implements OrdsApi, RestSqlApi, ImportApi {
       if (offset > 0) url.searchParams.set('offset', String(offset));
       if (limit !== null) url.searchParams.set('limit', String(limit));
       const list = parseJobList(await this.#getJson(url).catch(explainJobList500));
+      const known = items.size;
       // A job started while paging can shift a page: keep each job once.
       for (const item of list.items) items.set(`${item.owner},${item.jobName}`, item);
       if (!list.hasMore) return [...items.values()];
+      if (offset > 0 && items.size === known && list.pageCount > 0) {
+        // Offset paging is undocumented (Oracle documents `limit` only): this ORDS sent a page seen before.
+        return this.#listJobsInOnePage(items);
+      }
       if (list.pageCount === 0) {
         throw new OrdsResponseError(
           `ORDS says the job list at ${url.href} has more pages but sent an empty page at offset ${offset}`,
@@ -179,6 +187,26 @@ export class OrdsClient implements OrdsApi, RestSqlApi, ImportApi {
       offset = (list.offset ?? offset) + list.pageCount;
       limit = list.limit;
     }
+  }
+
+  /** The job list in one page of `ONE_PAGE_LIMIT` (the documented `limit`), for an ORDS that ignores `offset`. */
+  async #listJobsInOnePage(items: Map<string, JobListItem>): Promise<JobListItem[]> {
+    const url = jobsUrl(this.#base);
+    url.searchParams.set('limit', String(ONE_PAGE_LIMIT));
+    this.#logger?.warn(
+      `ORDS ignored offset when paging the Data Pump job list: reading it in one page of ${ONE_PAGE_LIMIT}`,
+      { url: url.href },
+    );
+    const list = parseJobList(await this.#getJson(url).catch(explainJobList500));
+    for (const item of list.items) items.set(`${item.owner},${item.jobName}`, item);
+    if (list.hasMore) {
+      throw new OrdsResponseError(
+        `The Data Pump job list at ${jobsUrl(this.#base).href} ignores offset and holds more than ` +
+          `${ONE_PAGE_LIMIT} jobs: it cannot be read whole. Old jobs kept with keep_master=1 pile up; drop ` +
+          'their control tables on the database.',
+      );
+    }
+    return [...items.values()];
   }
 
   async getJob(owner: string, jobName: string): Promise<DataPumpJob | null> {
