@@ -252,6 +252,21 @@ export class JobStore {
     return job.finishedAt === null ? null : finalLogLine(this.subject(job), job.finishedAt);
   }
 
+  /**
+   * `DBMS_LOB.GETLENGTH(BFILENAME(dir, file))`: the size of a job's dump or log file in a directory
+   * now, null when there is no such file (Oracle answers NULL… or an error; null either way here).
+   */
+  fileSize(directory: string, fileName: string): number | null {
+    if (this.removed.has(`${directory}/${fileName}`)) return null;
+    for (const job of this.all) {
+      if (job.directory !== directory) continue;
+      const dump = job.dumpFiles.find((file) => file.name === fileName);
+      if (dump) return this.dumpBytesNow(job, dump);
+      if (job.logFileName === fileName) return Buffer.byteLength(this.logOf(job) ?? '', 'utf8');
+    }
+    return null;
+  }
+
   /** The size a download of a job's dump file serves now: half while the job runs. */
   dumpBytesNow(job: SimulatedJob, file: DumpFile): number {
     return job.finishedAt === null ? Math.floor(file.bytes / 2) : file.bytes;

@@ -27,6 +27,8 @@ export interface SqlDatabase {
   queryUser(username: string): { readonly dbTime: string; readonly created: string | null };
   /** Drops a user and its objects as `caller`; an error when it does not exist. */
   dropUser(caller: string, username: string): SqlError | null;
+  /** `DBMS_LOB.GETLENGTH(BFILENAME(dir, file))`: a file's size, null when there is none. */
+  fileSize(directory: string, fileName: string): number | null;
   /** The roles and system privileges `caller`'s session holds (SESSION_ROLES, SESSION_PRIVS). */
   sessionGrants(): { readonly roles: readonly string[]; readonly privileges: readonly string[] };
 }
@@ -49,6 +51,8 @@ const QUERY_USER = new RegExp(
   'i',
 );
 const DROP_USER = /^DROP\s+USER\s+"([^"]+)"\s+CASCADE$/i;
+const FILE_SIZE =
+  /^SELECT\s+DBMS_LOB\.GETLENGTH\s*\(\s*BFILENAME\s*\(\s*'([^']*)'\s*,\s*'([^']*)'\s*\)\s*\)\s+AS\s+bytes\s+FROM\s+dual$/i;
 /** The doctor's grants query: `SELECT 'USER' AS kind, USER AS name FROM dual UNION ALL … session_roles …`. */
 const SESSION_GRANTS =
   /^SELECT\s+'USER'\s+AS\s+kind\s*,\s*USER\s+AS\s+name\s+FROM\s+dual\s+UNION\s+ALL\s+SELECT\s+'ROLE'\s*,\s*role\s+FROM\s+session_roles\b/i;
@@ -146,6 +150,11 @@ function execute(
     if (injected?.statement === 'query-user') return { type: 'query', error: injected, response: '' };
     const { dbTime, created } = database.queryUser(query[1] ?? '');
     return { type: 'query', error: null, response: '', rows: [{ db_time: dbTime, created }] };
+  }
+  const fileSize = FILE_SIZE.exec(text);
+  if (fileSize) {
+    const bytes = database.fileSize(fileSize[1] ?? '', fileSize[2] ?? '');
+    return { type: 'query', error: null, response: '', rows: [{ bytes }] };
   }
   if (SESSION_GRANTS.test(text)) {
     const { roles, privileges } = database.sessionGrants();

@@ -22,6 +22,9 @@ const PLAIN = {
   importLogLink: true,
   restSqlError: undefined,
   sessionRoles: ['DATAPUMP_EXP_FULL_DATABASE', 'DATAPUMP_IMP_FULL_DATABASE'],
+  contentLength: true,
+  range: true,
+  restSql: true,
 } as const;
 
 describe('ORDS variants seen in the field, through the synthesized state machine', () => {
@@ -84,6 +87,29 @@ describe('ORDS variants seen in the field, through the synthesized state machine
     const pages = h.simulator.requests.filter((request) => /[?&]limit=10000\b/.test(request.path));
     expect(pages.length).toBeGreaterThan(0);
     await h.expectStoredAsServed(result);
+  });
+
+  it('confirms the end of chunked downloads without Range by the size REST-enabled SQL gives', async () => {
+    // GIVEN an ORDS that sends every file chunked and ignores Range
+    h.simulator.configure({ contentLength: false, range: false });
+
+    const result = await run();
+
+    // THEN the backup is complete and byte-identical, and the manifest names the fallback
+    expect(result.status).toBe('SUCCEEDED');
+    await h.expectStoredAsServed(result);
+    expect(result.manifest?.fallbacks).toEqual(['size-from-rest-sql']);
+    expect(result.manifest?.files.every((file) => file.endConfirmedBy === 'rest-enabled-sql')).toBe(true);
+  });
+
+  it('fails rather than store a file whose end nothing confirms (chunked, no Range, no REST-enabled SQL)', async () => {
+    h.simulator.configure({ contentLength: false, range: false, restSql: false });
+
+    const result = await run({ keepServerFiles: true });
+
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe(ErrorName.TransferIncomplete);
+    expect(result.cause).toMatch(/the end is unconfirmed/);
   });
 
   it('keeps polling through a state it does not know', async () => {

@@ -135,7 +135,12 @@ export async function writeManifest(
     toolVersion: deps.toolVersion,
     scheduledTime: payload.startedBy === 'schedule' ? (payload.scheduledTime ?? null) : null,
     startedBy: payload.startedBy ?? null,
-    fallbacks: job.fallbacks ?? [],
+    fallbacks: [
+      ...(job.fallbacks ?? []),
+      ...(stored.some((file) => file.endConfirmedBy === 'rest-enabled-sql')
+        ? ['size-from-rest-sql' as const]
+        : []),
+    ],
   };
   const key = manifestKey(folder);
   try {

@@ -72,9 +72,11 @@ const TaskTargetShape = {
  *   started again without it (Data Pump may then drop the job when it succeeds; its files are read by
  *   name);
  * - `file-name-ignored`: ORDS named the files from its default template, not this run's `file_name`
- *   (ORDS before 22.3); the run follows the names the job links.
+ *   (ORDS before 22.3); the run follows the names the job links;
+ * - `size-from-rest-sql`: ORDS sent a file chunked and ignored `Range`; its end was confirmed by the
+ *   file's size in the database, read through REST-enabled SQL.
  */
-export const FALLBACKS = ['keep-master-refused', 'file-name-ignored'] as const;
+export const FALLBACKS = ['keep-master-refused', 'file-name-ignored', 'size-from-rest-sql'] as const;
 export type Fallback = (typeof FALLBACKS)[number];
 
 export const JobRefSchema = z.object({
@@ -235,6 +237,11 @@ export const StoredFileSchema = z.object({
     .regex(/^[0-9a-f]{64}$/)
     .optional(),
   invocations: z.number().int().min(1),
+  /**
+   * `rest-enabled-sql` when ORDS sent the file chunked, ignored `Range`, and only the database's own
+   * size of the file (REST-enabled SQL) confirmed its end: the `size-from-rest-sql` fallback.
+   */
+  endConfirmedBy: z.literal('rest-enabled-sql').optional(),
 });
 export type StoredFile = z.output<typeof StoredFileSchema>;
 

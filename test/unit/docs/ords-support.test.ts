@@ -48,6 +48,11 @@ const COVERAGE: Readonly<Record<string, Coverage>> = {
   ],
   'Offset paging of the job list': [OFFSET_IGNORED],
   '`Range` and `Content-Length` on file downloads': [
+    [VARIANTS, 'confirms the end of chunked downloads without Range by the size REST-enabled SQL gives'],
+    [
+      VARIANTS,
+      'fails rather than store a file whose end nothing confirms (chunked, no Range, no REST-enabled SQL)',
+    ],
     [
       'test/unit/core/transfer/copy-file.test.ts',
       'resumes from a server that ignores Range by skipping the stored bytes when the whole file fits the budget',
