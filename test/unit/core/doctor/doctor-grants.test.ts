@@ -165,3 +165,33 @@ describe('the doctor and the database grants', () => {
     }
   });
 });
+
+describe('the doctor against each ORDS variant of docs/ords-support.md', () => {
+  it.each([
+    ['an ORDS that refuses keep_master (400)', { refuseKeepMaster: true }],
+    ['an ORDS before 22.3 that ignores file_name', { ignoreFileName: true }],
+    ['an ORDS that ignores keep_master', { ignoreKeepMaster: true }],
+    ['an ORDS that links no log for imports', { importLogLink: false }],
+    [
+      'an ORDS that ignores offset on the job list',
+      { ignoreOffset: true, pageLimit: 2, listNoise: { orphanJobs: 3 } },
+    ],
+    ['an ORDS that sends downloads chunked and ignores Range', { contentLength: false, range: false }],
+  ])(
+    'passes every check against %s: none of it is a prerequisite the user can fix',
+    async (_variant, options) => {
+      sim.configure(options);
+
+      const report = await runDoctor(deps({ restoreDrill: DRILL }), 'orders');
+
+      expect(report.checks.filter((entry) => entry.status === 'failed')).toEqual([]);
+      expect(report.ok).toBe(true);
+    },
+  );
+
+  it('passes against Autonomous Database settings (DBMS_CLOUD removal)', async () => {
+    const report = await runDoctor(deps({ autonomousDatabase: true }), 'orders');
+
+    expect(report.ok).toBe(true);
+  });
+});
