@@ -87,6 +87,7 @@ describe('ORDS variants seen in the field, through the synthesized state machine
     const pages = h.simulator.requests.filter((request) => /[?&]limit=10000\b/.test(request.path));
     expect(pages.length).toBeGreaterThan(0);
     await h.expectStoredAsServed(result);
+    expect(result.manifest?.fallbacks).toEqual(['list-offset-ignored']);
   });
 
   it('confirms the end of chunked downloads without Range by the size REST-enabled SQL gives', async () => {

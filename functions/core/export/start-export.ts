@@ -45,6 +45,8 @@ export async function startExport(deps: AdoptionDeps, payload: StartExportInput)
       templateOf(existing.own.job, payload.database, runId),
       deps.now(),
       true,
+      [],
+      ords.offsetIgnored,
     );
   }
   const running = existing.running;
@@ -65,6 +67,8 @@ export async function startExport(deps: AdoptionDeps, payload: StartExportInput)
       templateOf(running.job, payload.database, running.runId),
       deps.now(),
       true,
+      [],
+      ords.offsetIgnored,
     );
   }
 
@@ -89,7 +93,7 @@ export async function startExport(deps: AdoptionDeps, payload: StartExportInput)
     }
     logger.warn('Adopting the job of the POST whose answer was lost', { jobName: found.job.jobName });
     const template = templateOf(found.job, payload.database, runId);
-    return toJobRef(found.job, runId, template, deps.now(), true, fallbacks);
+    return toJobRef(found.job, runId, template, deps.now(), true, fallbacks, ords.offsetIgnored);
   }
   logger.info('Data Pump export started', { jobName: job.jobName, owner: job.owner, state: job.state });
   const linked = job.files.map((file) => file.name);
@@ -102,9 +106,9 @@ export async function startExport(deps: AdoptionDeps, payload: StartExportInput)
       { jobName: job.jobName },
     );
     fallbacks.push('file-name-ignored');
-    return toJobRef(job, runId, template, deps.now(), false, fallbacks);
+    return toJobRef(job, runId, template, deps.now(), false, fallbacks, ords.offsetIgnored);
   }
-  return toJobRef(job, runId, fileName, deps.now(), false, fallbacks);
+  return toJobRef(job, runId, fileName, deps.now(), false, fallbacks, ords.offsetIgnored);
 }
 
 /**
@@ -154,8 +158,10 @@ function toJobRef(
   now: Date,
   adopted: boolean,
   fallbacks: readonly Fallback[] = [],
+  offsetIgnored = false,
 ): JobRef {
   const logFile = job.files.find((file) => file.kind === 'log');
+  const taken: readonly Fallback[] = offsetIgnored ? [...fallbacks, 'list-offset-ignored'] : fallbacks;
   return {
     owner: job.owner,
     jobName: job.jobName,
@@ -165,7 +171,7 @@ function toJobRef(
     startedAt: now.toISOString(),
     adopted,
     ...(logFile ? { logFileName: logFile.name } : {}),
-    ...(fallbacks.length > 0 ? { fallbacks: [...fallbacks] } : {}),
+    ...(taken.length > 0 ? { fallbacks: [...taken] } : {}),
   };
 }
 

@@ -72,6 +72,11 @@ export interface OrdsApi {
   startExport(body: ExportRequestBody): Promise<DataPumpJob>;
   /** `GET …/database/datapump/jobs/`, every page (paged by offset), without `BIN$…` rows. */
   listJobs(): Promise<JobListItem[]>;
+  /**
+   * True once this ORDS answered an offset page with a page seen before (offset paging is
+   * undocumented) and the list was read in one page instead. @default - false (fakes leave it out)
+   */
+  readonly offsetIgnored?: boolean;
   /** `GET …/database/datapump/jobs/{owner},{job}/`; null when ORDS answers 404. */
   getJob(owner: string, jobName: string): Promise<DataPumpJob | null>;
   /**

@@ -97,6 +97,7 @@ export class OrdsClient implements OrdsApi, RestSqlApi, ImportApi {
   readonly #userAgent: string;
   readonly #maxListPages: number;
   #remainingTimeMs: (() => number) | undefined;
+  #offsetIgnored = false;
 
   constructor(options: OrdsClientOptions) {
     this.#base = parseOrdsUrl(options.baseUrl);
@@ -189,14 +190,24 @@ export class OrdsClient implements OrdsApi, RestSqlApi, ImportApi {
     }
   }
 
+  get offsetIgnored(): boolean {
+    return this.#offsetIgnored;
+  }
+
   /** The job list in one page of `ONE_PAGE_LIMIT` (the documented `limit`), for an ORDS that ignores `offset`. */
   async #listJobsInOnePage(items: Map<string, JobListItem>): Promise<JobListItem[]> {
     const url = jobsUrl(this.#base);
     url.searchParams.set('limit', String(ONE_PAGE_LIMIT));
+    if (this.#offsetIgnored) return this.#readOnePage(url, items);
+    this.#offsetIgnored = true;
     this.#logger?.warn(
       `ORDS ignored offset when paging the Data Pump job list: reading it in one page of ${ONE_PAGE_LIMIT}`,
       { url: url.href },
     );
+    return this.#readOnePage(url, items);
+  }
+
+  async #readOnePage(url: URL, items: Map<string, JobListItem>): Promise<JobListItem[]> {
     const list = parseJobList(await this.#getJson(url).catch(explainJobList500));
     for (const item of list.items) items.set(`${item.owner},${item.jobName}`, item);
     if (list.hasMore) {

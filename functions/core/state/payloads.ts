@@ -74,9 +74,15 @@ const TaskTargetShape = {
  * - `file-name-ignored`: ORDS named the files from its default template, not this run's `file_name`
  *   (ORDS before 22.3); the run follows the names the job links;
  * - `size-from-rest-sql`: ORDS sent a file chunked and ignored `Range`; its end was confirmed by the
- *   file's size in the database, read through REST-enabled SQL.
+ *   file's size in the database, read through REST-enabled SQL;
+ * - `list-offset-ignored`: ORDS ignored `offset` on the job list; it was read in one page.
  */
-export const FALLBACKS = ['keep-master-refused', 'file-name-ignored', 'size-from-rest-sql'] as const;
+export const FALLBACKS = [
+  'keep-master-refused',
+  'file-name-ignored',
+  'size-from-rest-sql',
+  'list-offset-ignored',
+] as const;
 export type Fallback = (typeof FALLBACKS)[number];
 
 export const JobRefSchema = z.object({

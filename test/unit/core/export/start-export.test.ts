@@ -286,6 +286,14 @@ describe('startExport', () => {
       });
     });
 
+    it('records list-offset-ignored when the job list had to be read in one page', async () => {
+      const ords = Object.assign(new FakeJobApi(), { offsetIgnored: true });
+
+      const ref = await startExport(deps(ords), payload);
+
+      expect(ref.fallbacks).toEqual(['list-offset-ignored']);
+    });
+
     it('records no fallback when the files carry the file_name sent', async () => {
       const ords = new FakeJobApi();
       ords.nextJob = job({ files: [{ name: LOG }] });
