@@ -132,7 +132,7 @@ export function toExportRequestBody(spec: ExportSpec, fileNameTemplate: string):
  * both are sent when the names are certain.
  */
 export function schemaFilterOf(expressions: readonly string[] | undefined): string | undefined {
-  if (!expressions || expressions.length !== 1) return undefined;
+  if (expressions?.length !== 1) return undefined;
   const [expression = ''] = expressions;
   const list = /^\s*(?:IN\s*\((.*)\)|=\s*(.*))\s*$/i.exec(expression);
   const names = (list?.[1] ?? list?.[2])?.split(',').map((item) => /^\s*'(.+)'\s*$/.exec(item)?.[1]);
