@@ -202,6 +202,10 @@ describe('ORDS variants seen in the field, through the synthesized state machine
     ]);
     expect(result.manifest?.dumpFile).toMatch(/^EXPDAT%U-.*\.DMP$/);
     expect(result.manifest?.fallbacks).toEqual(['file-name-ignored']);
+    // AND the server cleanup removed those files: they are this job's by the template the run recorded
+    const cleanup = (result.output as { serverCleanup: ServerCleanupResult }).serverCleanup;
+    expect(cleanup).toMatchObject({ serverCleanup: 'done' });
+    expect(cleanup.removedFiles).toHaveLength(3);
   });
 
   it('records no fallback against an ORDS that takes every field', async () => {
