@@ -14,6 +14,7 @@ import { BackupStateMachine } from './constructs/backup-state-machine.js';
 import { BackupScheduleGroup } from './constructs/database-schedules.js';
 import { RunLauncher } from './constructs/run-launcher.js';
 import { ServerCleanupAlarm } from './constructs/server-cleanup-alarm.js';
+import { pinOfDatabase } from './database-binding.js';
 import { type ResolvedDatabase, resolveDatabase } from './database-settings.js';
 import { DEFAULT_NAME_PREFIX, doctorFunctionName, NAME_PREFIX } from './names.js';
 import { OrdsDatapumpBackupDatabases } from './ords-datapump-backup-databases.js';
@@ -226,6 +227,9 @@ export class OrdsDatapumpBackup extends Construct {
 
     // After the slice checked each binding, its URL included.
     const enabled = resolved.filter((database) => database.enabled);
+    this.functions.bindingPins.add(
+      Object.fromEntries(enabled.map((database) => [database.id, pinOfDatabase(database)])),
+    );
     for (const database of enabled) {
       this.longestExecutionHours = Math.max(this.longestExecutionHours, executionHours(database));
       this.network?.allowOrdsPort(ordsPort(database.ordsUrl));

@@ -1,0 +1,80 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Lazy, Token } from 'aws-cdk-lib';
+import { Architecture, Code, type ILayerVersion, LayerVersion, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+import type { BindingPin, BindingPins } from '../../functions/core/run/index.js';
+
+/** The file in the layer; Lambda extracts layers under /opt (see `functions/shared/binding-pins.ts`). */
+const PINS_PATH = ['ords-datapump-backup', 'binding-pins.json'] as const;
+
+/**
+ * The deployment's binding pins (ORDS URL, secret, prefix per database) in a Lambda layer that every
+ * function reading bindings carries. A layer version is immutable and a function's layers change
+ * only with `lambda:UpdateFunctionConfiguration`: editing the SSM parameters cannot move them.
+ *
+ * Why a layer and not `bundling.define`: `addDatabases()` adds databases after the functions were
+ * bundled, possibly from other stacks, and the environment (4 KB) cannot hold a fleet. The layer is
+ * rebuilt with every database added; the functions refer to its last version, resolved at synth.
+ */
+export class BindingPinsLayer extends Construct {
+  /** The layer to add to every function that reads bindings; it resolves to the last version. */
+  readonly layer: ILayerVersion;
+  private readonly pins: Record<string, BindingPin> = {};
+  private current: LayerVersion;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    this.current = this.build();
+    this.layer = LayerVersion.fromLayerVersionArn(
+      this,
+      'Last',
+      Lazy.string({ produce: () => this.current.layerVersionArn }),
+    );
+  }
+
+  /** Adds the pins of some databases; a database pinned before keeps its first pin. */
+  add(pins: BindingPins): void {
+    for (const [database, pin] of Object.entries(pins)) {
+      if (Object.hasOwn(this.pins, database)) {
+        throw new Error(`${this.node.path}: database "${database}" is pinned twice`);
+      }
+      for (const value of [pin.ordsUrl, pin.secretId ?? '', pin.prefix]) {
+        if (Token.isUnresolved(value)) {
+          throw new Error(
+            `${this.node.path}: the pin of database "${database}" holds a token (${value}); pins are written at synth`,
+          );
+        }
+      }
+      this.pins[database] = pin;
+    }
+    this.node.tryRemoveChild('Version');
+    this.current = this.build();
+  }
+
+  /** The pins so far, by database id. */
+  get pinned(): BindingPins {
+    return { ...this.pins };
+  }
+
+  private build(): LayerVersion {
+    const directory = mkdtempSync(join(tmpdir(), 'binding-pins-'));
+    try {
+      const file = join(directory, ...PINS_PATH);
+      mkdirSync(join(directory, PINS_PATH[0]));
+      // Sorted keys: the same fleet gives the same asset hash, whatever the order databases were added in.
+      const sorted = Object.fromEntries(Object.entries(this.pins).sort(([a], [b]) => a.localeCompare(b)));
+      writeFileSync(file, `${JSON.stringify(sorted)}\n`);
+      return new LayerVersion(this, 'Version', {
+        code: Code.fromAsset(directory),
+        compatibleRuntimes: [Runtime.NODEJS_24_X],
+        compatibleArchitectures: [Architecture.ARM_64],
+        description: 'ords-datapump-backup: ORDS URL, secret and prefix of each database, as deployed',
+      });
+    } finally {
+      // The asset is staged into the cloud assembly when the layer is created.
+      rmSync(directory, { recursive: true, force: true });
+    }
+  }
+}
