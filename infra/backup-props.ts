@@ -245,7 +245,9 @@ export interface OrdsDatapumpBackupProps {
   /**
    * Whether to create the VPC endpoints the functions in `vpc` call: an S3 gateway endpoint and
    * interface endpoints for Secrets Manager, SSM and Step Functions (private DNS on). Leave off when
-   * the VPC has them already, or reaches AWS through a NAT gateway.
+   * the VPC has them already, or reaches AWS through a NAT gateway. The S3 endpoint's policy allows
+   * the backup bucket only; the Secrets Manager endpoint's, the functions that call ORDS only (for
+   * this account's secrets): other workloads of the VPC that use them are held to the same.
    * @default false
    */
   readonly vpcEndpoints?: boolean;

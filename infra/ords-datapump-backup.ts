@@ -146,6 +146,7 @@ export class OrdsDatapumpBackup extends Construct {
       doctorFunctionName: doctorFunctionName(namePrefix),
       ...(this.network ? { ordsNetwork: this.network.ordsNetwork } : {}),
     });
+    this.network?.limitEndpoints(this.bucket, this.functions.ordsCallerRoles);
     // The default timeout grows with every database added, in any slice, before synth.
     const timeout =
       props.stateMachineTimeout ??

@@ -1,3 +1,4 @@
+import { ArnFormat, Stack } from 'aws-cdk-lib';
 import {
   GatewayVpcEndpoint,
   GatewayVpcEndpointAwsService,
@@ -10,6 +11,8 @@ import {
   SecurityGroup,
   type SubnetSelection,
 } from 'aws-cdk-lib/aws-ec2';
+import { AnyPrincipal, ArnPrincipal, type IRole, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { OrdsNetwork } from './backup-function.js';
 
@@ -113,6 +116,41 @@ export class BackupNetwork extends Construct {
       }
     }
     this.endpoints = endpoints;
+  }
+
+  /**
+   * Gives the created endpoints their policies, once the bucket and the roles are known: the S3
+   * gateway reaches `bucket` only; the Secrets Manager endpoint serves only `secretReaders`, and
+   * only for secrets of this account and region. Which secret each of them reads is bounded by its
+   * own grant and the binding pins: a list of the fleet's secret ARNs would outgrow the endpoint
+   * policy's 20,480 characters (about 200 ARNs). No effect without `vpcEndpoints`.
+   */
+  limitEndpoints(bucket: IBucket, secretReaders: readonly IRole[]): void {
+    const s3 = this.endpoints.get('S3');
+    s3?.addToPolicy(
+      new PolicyStatement({
+        sid: 'BackupBucketOnly',
+        principals: [new AnyPrincipal()],
+        actions: ['s3:*'],
+        resources: [bucket.bucketArn, bucket.arnForObjects('*')],
+      }),
+    );
+    const secrets = this.endpoints.get('SecretsManager');
+    secrets?.addToPolicy(
+      new PolicyStatement({
+        sid: 'DeploymentFunctionsOnly',
+        principals: secretReaders.map((role) => new ArnPrincipal(role.roleArn)),
+        actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+        resources: [
+          Stack.of(this).formatArn({
+            service: 'secretsmanager',
+            resource: 'secret',
+            resourceName: '*',
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ],
+      }),
+    );
   }
 
   /** Lets the created security group reach ORDS on `port` (no change to given groups). */

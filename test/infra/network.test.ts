@@ -127,6 +127,45 @@ describe('a network block', () => {
     expect(services.sort()).toEqual(['secretsmanager', 'ssm', 'states']);
   });
 
+  it('limits the S3 gateway endpoint to the backup bucket and its objects', () => {
+    const { json, built } = synthesized;
+    const gateway = resourcesOfType(json, 'AWS::EC2::VPCEndpoint').find(
+      ([, endpoint]) => endpoint.VpcEndpointType === 'Gateway',
+    )![1];
+    const bucket = logicalIdOf(built.backup.bucket);
+
+    expect(gateway.PolicyDocument.Statement).toEqual([
+      {
+        Sid: 'BackupBucketOnly',
+        Effect: 'Allow',
+        Principal: { AWS: '*' },
+        Action: 's3:*',
+        Resource: [
+          { 'Fn::GetAtt': [bucket, 'Arn'] },
+          { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket, 'Arn'] }, '/*']] },
+        ],
+      },
+    ]);
+  });
+
+  it("limits the Secrets Manager endpoint to the ORDS callers' roles and this account's secrets", () => {
+    const { json } = synthesized;
+    const endpoint = resourcesOfType(json, 'AWS::EC2::VPCEndpoint').find(([, e]) =>
+      JSON.stringify(e.ServiceName).includes('secretsmanager'),
+    )![1];
+    const [statement, ...others] = endpoint.PolicyDocument.Statement;
+    const roles = ordsCallers.map((id) => functionsOf(json).get(id)!.Role['Fn::GetAtt'][0]).sort();
+
+    expect(others).toEqual([]);
+    expect([...statement.Action].sort()).toEqual([
+      'secretsmanager:DescribeSecret',
+      'secretsmanager:GetSecretValue',
+    ]);
+    expect(statement.Principal.AWS.map((arn: Json) => arn['Fn::GetAtt'][0]).sort()).toEqual(roles);
+    expect(JSON.stringify(statement.Resource)).toContain(':secret:*');
+    expect(JSON.stringify(statement.Resource)).toContain('AWS::AccountId');
+  });
+
   it('has no unacknowledged cdk-nag finding', () => {
     expect(nagViolationsOf(synthesized.app)).toEqual([]);
   });
