@@ -111,8 +111,8 @@ export class OrdsDatapumpBackup extends Construct {
           `${props.bucketOptions ? 'bucketOptions' : 'encryptionKey'} with it (import a KMS-encrypted bucket with its key)`,
       );
     }
-    if (!props.vpc && (props.vpcSubnets || props.securityGroups || props.vpcEndpoints)) {
-      throw new Error(`${this.node.path}: vpcSubnets, securityGroups and vpcEndpoints need a vpc`);
+    if (!props.vpc && (props.vpcSubnets || props.securityGroups || props.vpcEndpoints || props.ordsCidrs)) {
+      throw new Error(`${this.node.path}: vpcSubnets, securityGroups, vpcEndpoints and ordsCidrs need a vpc`);
     }
     this.namePrefix = namePrefix;
     for (const [key, value] of Object.entries(this.tags)) Tags.of(this).add(key, value);
@@ -136,6 +136,7 @@ export class OrdsDatapumpBackup extends Construct {
           ...(props.vpcSubnets ? { vpcSubnets: props.vpcSubnets } : {}),
           ...(props.securityGroups ? { securityGroups: props.securityGroups } : {}),
           ...(props.vpcEndpoints ? { vpcEndpoints: props.vpcEndpoints } : {}),
+          ...(props.ordsCidrs ? { ordsCidrs: props.ordsCidrs } : {}),
         })
       : undefined;
     this.bindingParameterPath = `/${namePrefix}/databases`;
@@ -210,7 +211,12 @@ export class OrdsDatapumpBackup extends Construct {
   ): OrdsDatapumpBackupDatabases {
     const path = scope.node.path ? `${scope.node.path}/${id}` : id;
     const resolved = databases.map((database) => resolveDatabase(path, database));
-    for (const database of resolved) this.checkDatabase(path, database);
+    for (const database of resolved) {
+      if (database.ordsCidrs && !this.network) {
+        throw new Error(`${path}: database "${database.id}": ordsCidrs needs the deployment's vpc`);
+      }
+      this.checkDatabase(path, database);
+    }
     for (const database of resolved) this.slicesByDatabase.set(database.id, path);
     const slice = new OrdsDatapumpBackupDatabases(scope, id, {
       databases: resolved,
@@ -233,7 +239,7 @@ export class OrdsDatapumpBackup extends Construct {
     );
     for (const database of enabled) {
       this.longestExecutionHours = Math.max(this.longestExecutionHours, executionHours(database));
-      this.network?.allowOrdsPort(ordsPort(database.ordsUrl));
+      this.network?.allowOrds(database.id, ordsPort(database.ordsUrl), database.ordsCidrs);
     }
 
     if (!this.cleanupAlarm && enabled.some((database) => database.serverCleanup !== 'off')) {
