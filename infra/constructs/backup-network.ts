@@ -16,6 +16,7 @@ import { AnyPrincipal, ArnPrincipal, type IRole, PolicyStatement } from 'aws-cdk
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { AwsCustomResource, AwsCustomResourcePolicy, PhysicalResourceId } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { IPV4_CIDR } from '../ipv4-cidr.js';
 import type { OrdsNetwork } from './backup-function.js';
 
 /** Port of AWS service endpoints (HTTPS). */
@@ -25,10 +26,6 @@ const HTTPS_PORT = 443;
 const MAX_EGRESS_RULES = 60;
 /** Egress rules of the group that are not ORDS rules: S3's prefix list and three interface endpoints. */
 const AWS_EGRESS_RULES = 4;
-
-/** An IPv4 CIDR block: `10.20.0.0/16`, `203.0.113.7/32`. */
-const IPV4_CIDR =
-  /^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\/(3[0-2]|[12]?\d)$/;
 
 /** The construct id aws-cdk-lib gives the provider function of every AwsCustomResource in a stack. */
 const AWS_CUSTOM_RESOURCE_PROVIDER_ID = 'AWS679f53fac002430cb0da5b7982bd2287';
