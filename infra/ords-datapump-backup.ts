@@ -185,6 +185,8 @@ export class OrdsDatapumpBackup extends Construct {
       parameterPath: this.bindingParameterPath,
       serviceName: namePrefix,
     });
+    // It reads each database's last-backup record under the pinned prefix only.
+    this.backupAge.function.addLayers(this.functions.bindingPins.layer);
 
     this.databases =
       props.databases && props.databases.length > 0

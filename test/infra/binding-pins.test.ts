@@ -58,7 +58,12 @@ describe('the binding pins the functions ship with', () => {
   it('are a layer of every function that reads bindings, the last version only', () => {
     const main = templates.get(built.stack.stackName)!;
     const { functions } = built.backup;
-    const readers = [...functions.ordsCallers, functions.writeManifest, functions.recordRestoreDrill];
+    const readers = [
+      ...functions.ordsCallers,
+      functions.writeManifest,
+      functions.recordRestoreDrill,
+      built.backup.backupAge.function,
+    ];
     const layerId = Object.entries(main.Resources).find(
       ([, r]) => r.Type === 'AWS::Lambda::LayerVersion',
     )![0];
