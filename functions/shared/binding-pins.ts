@@ -27,7 +27,15 @@ export function bindingPins(): BindingPins {
       { cause: error },
     );
   }
-  const parsed = BindingPinsSchema.safeParse(JSON.parse(text));
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`The binding pins ${BINDING_PINS_FILE} are not JSON: redeploy the stack`, {
+      cause: error,
+    });
+  }
+  const parsed = BindingPinsSchema.safeParse(json);
   if (!parsed.success) {
     throw new Error(`The binding pins ${BINDING_PINS_FILE} are invalid: ${describeIssues(parsed.error)}`);
   }
