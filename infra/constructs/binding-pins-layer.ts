@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Lazy, Token } from 'aws-cdk-lib';
+import { Aspects, Lazy, Token } from 'aws-cdk-lib';
 import { Architecture, Code, type ILayerVersion, LayerVersion, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import type { BindingPin, BindingPins } from '../../functions/core/run/index.js';
@@ -16,25 +16,37 @@ const PINS_PATH = ['ords-datapump-backup', 'binding-pins.json'] as const;
  *
  * Why a layer and not `bundling.define`: `addDatabases()` adds databases after the functions were
  * bundled, possibly from other stacks, and the environment (4 KB) cannot hold a fleet. The layer is
- * rebuilt with every database added; the functions refer to its last version, resolved at synth.
+ * built once when synthesis starts (an aspect), with every database added by then.
  */
 export class BindingPinsLayer extends Construct {
   /** The layer to add to every function that reads bindings; it resolves to the last version. */
   readonly layer: ILayerVersion;
   private readonly pins: Record<string, BindingPin> = {};
-  private current: LayerVersion;
+  private current: LayerVersion | undefined;
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
-    this.current = this.build();
+    // Built once, when synthesis starts and every database has been added (from any stack): a
+    // version built earlier would be staged and uploaded, yet never used.
+    Aspects.of(this).add({
+      visit: (node) => {
+        if (node === this && !this.current) this.current = this.build();
+      },
+    });
     this.layer = LayerVersion.fromLayerVersionArn(
       this,
       'Last',
-      Lazy.string({ produce: () => this.current.layerVersionArn }),
+      Lazy.string({
+        produce: () => {
+          if (!this.current)
+            throw new Error(`${this.node.path}: the pins layer was not built before synthesis`);
+          return this.current.layerVersionArn;
+        },
+      }),
     );
   }
 
-  /** Adds the pins of some databases; a database pinned before keeps its first pin. */
+  /** Adds the pins of some databases (each database once), before synthesis. */
   add(pins: BindingPins): void {
     for (const [database, pin] of Object.entries(pins)) {
       if (Object.hasOwn(this.pins, database)) {
@@ -49,8 +61,7 @@ export class BindingPinsLayer extends Construct {
       }
       this.pins[database] = pin;
     }
-    this.node.tryRemoveChild('Version');
-    this.current = this.build();
+    if (this.current) throw new Error(`${this.node.path}: pins added after synthesis started`);
   }
 
   /** The pins so far, by database id. */

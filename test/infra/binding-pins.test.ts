@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Stack } from 'aws-cdk-lib';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -55,7 +55,15 @@ describe('the binding pins the functions ship with', () => {
     }
   });
 
-  it('are a layer of every function that reads bindings, the last version only', () => {
+  it('are built once, with the databases of every stack: one pins asset in the cloud assembly', () => {
+    const assets = readdirSync(outdir).filter((entry) =>
+      existsSync(join(outdir, entry, 'ords-datapump-backup', 'binding-pins.json')),
+    );
+
+    expect(assets).toHaveLength(1);
+  });
+
+  it('are a layer of every function that reads bindings', () => {
     const main = templates.get(built.stack.stackName)!;
     const { functions } = built.backup;
     const readers = [
