@@ -19,7 +19,7 @@ const PINS_PATH = ['ords-datapump-backup', 'binding-pins.json'] as const;
  * built once when synthesis starts (an aspect), with every database added by then.
  */
 export class BindingPinsLayer extends Construct {
-  /** The layer to add to every function that reads bindings; it resolves to the last version. */
+  /** The layer to add to every function that reads bindings (resolved at synth). */
   readonly layer: ILayerVersion;
   private readonly pins: Record<string, BindingPin> = {};
   private current: LayerVersion | undefined;
@@ -48,6 +48,7 @@ export class BindingPinsLayer extends Construct {
 
   /** Adds the pins of some databases (each database once), before synthesis. */
   add(pins: BindingPins): void {
+    if (this.current) throw new Error(`${this.node.path}: pins added after synthesis started`);
     for (const [database, pin] of Object.entries(pins)) {
       if (Object.hasOwn(this.pins, database)) {
         throw new Error(`${this.node.path}: database "${database}" is pinned twice`);
@@ -61,12 +62,6 @@ export class BindingPinsLayer extends Construct {
       }
       this.pins[database] = pin;
     }
-    if (this.current) throw new Error(`${this.node.path}: pins added after synthesis started`);
-  }
-
-  /** The pins so far, by database id. */
-  get pinned(): BindingPins {
-    return { ...this.pins };
   }
 
   private build(): LayerVersion {
