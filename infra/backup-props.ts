@@ -62,6 +62,12 @@ export interface DatabaseProps {
    */
   readonly secret: ISecret;
   /**
+   * The address ranges (IPv4 CIDR) of this database's ORDS host: the functions' created security
+   * group reaches its ORDS port there only. Needs the deployment's `ordsCidrs` (which may be empty).
+   * @default - the deployment's `ordsCidrs`
+   */
+  readonly ordsCidrs?: readonly string[];
+  /**
    * When the backup starts.
    * @default { cron: '0 2 * * ? *', timeZone: 'UTC' } (every night at 02:00 UTC)
    */
@@ -245,8 +251,19 @@ export interface OrdsDatapumpBackupProps {
   /**
    * Whether to create the VPC endpoints the functions in `vpc` call: an S3 gateway endpoint and
    * interface endpoints for Secrets Manager, SSM and Step Functions (private DNS on). Leave off when
-   * the VPC has them already, or reaches AWS through a NAT gateway.
+   * the VPC has them already, or reaches AWS through a NAT gateway. The S3 endpoint's policy allows
+   * the backup bucket only; the Secrets Manager endpoint's, the functions that call ORDS only (for
+   * this account's secrets): other workloads of the VPC that use them are held to the same.
    * @default false
    */
   readonly vpcEndpoints?: boolean;
+  /**
+   * The address ranges (IPv4 CIDR) of the ORDS hosts. Given (even empty), the created security
+   * group reaches the ORDS ports of each database only at its ranges (`DatabaseProps.ordsCidrs`,
+   * else these), and the AWS APIs only through the VPC endpoints (the interface endpoints' group
+   * and S3's prefix list, read at deploy time by a custom resource). Needs `vpc` and
+   * `vpcEndpoints`; not with `securityGroups`, which are used as they are.
+   * @default - egress to any address on 443 and the ORDS ports, with a warning at synth
+   */
+  readonly ordsCidrs?: readonly string[];
 }

@@ -66,7 +66,7 @@ function bucketOptionsOf(bucket: BucketConfig): BucketOptions {
 function networkPropsOf(
   scope: Construct,
   network: NetworkConfig,
-): Pick<OrdsDatapumpBackupProps, 'vpc' | 'vpcSubnets' | 'securityGroups' | 'vpcEndpoints'> {
+): Pick<OrdsDatapumpBackupProps, 'vpc' | 'vpcSubnets' | 'securityGroups' | 'vpcEndpoints' | 'ordsCidrs'> {
   const zones = network.availabilityZones;
   const routeTables = network.routeTableIds;
   const subnets = network.subnetIds.map((subnetId, index) => {
@@ -105,6 +105,7 @@ function networkPropsOf(
         }
       : {}),
     vpcEndpoints: network.createVpcEndpoints,
+    ...(network.ordsCidrs ? { ordsCidrs: network.ordsCidrs } : {}),
   };
 }
 
@@ -114,6 +115,7 @@ export function databasePropsOf(scope: Construct, databases: readonly DatabaseCo
     id: database.id,
     ordsUrl: database.ordsUrl,
     secret: importSecret(scope, `${database.id}Secret`, database.secret),
+    ...(database.ordsCidrs ? { ordsCidrs: database.ordsCidrs } : {}),
     schedule: database.schedule,
     export: database.export,
     prefix: database.prefix,

@@ -85,6 +85,8 @@ export interface ResolvedDatabase {
   readonly autonomousDatabase: boolean;
   readonly restoreDrill?: ResolvedRestoreDrill;
   readonly enabled: boolean;
+  /** The ORDS host's address ranges, when the database narrows its egress. */
+  readonly ordsCidrs?: readonly string[];
 }
 
 /**
@@ -127,6 +129,7 @@ export function resolveDatabase(path: string, props: DatabaseProps): ResolvedDat
     autonomousDatabase: props.autonomousDatabase ?? DATABASE_DEFAULTS.autonomousDatabase,
     ...(restoreDrill ? { restoreDrill } : {}),
     enabled: props.enabled ?? DATABASE_DEFAULTS.enabled,
+    ...(props.ordsCidrs ? { ordsCidrs: props.ordsCidrs } : {}),
   };
 }
 

@@ -14,6 +14,7 @@ import { BackupStateMachine } from './constructs/backup-state-machine.js';
 import { BackupScheduleGroup } from './constructs/database-schedules.js';
 import { RunLauncher } from './constructs/run-launcher.js';
 import { ServerCleanupAlarm } from './constructs/server-cleanup-alarm.js';
+import { pinOfDatabase } from './database-binding.js';
 import { type ResolvedDatabase, resolveDatabase } from './database-settings.js';
 import { DEFAULT_NAME_PREFIX, doctorFunctionName, NAME_PREFIX } from './names.js';
 import { OrdsDatapumpBackupDatabases } from './ords-datapump-backup-databases.js';
@@ -110,8 +111,8 @@ export class OrdsDatapumpBackup extends Construct {
           `${props.bucketOptions ? 'bucketOptions' : 'encryptionKey'} with it (import a KMS-encrypted bucket with its key)`,
       );
     }
-    if (!props.vpc && (props.vpcSubnets || props.securityGroups || props.vpcEndpoints)) {
-      throw new Error(`${this.node.path}: vpcSubnets, securityGroups and vpcEndpoints need a vpc`);
+    if (!props.vpc && (props.vpcSubnets || props.securityGroups || props.vpcEndpoints || props.ordsCidrs)) {
+      throw new Error(`${this.node.path}: vpcSubnets, securityGroups, vpcEndpoints and ordsCidrs need a vpc`);
     }
     this.namePrefix = namePrefix;
     for (const [key, value] of Object.entries(this.tags)) Tags.of(this).add(key, value);
@@ -135,6 +136,7 @@ export class OrdsDatapumpBackup extends Construct {
           ...(props.vpcSubnets ? { vpcSubnets: props.vpcSubnets } : {}),
           ...(props.securityGroups ? { securityGroups: props.securityGroups } : {}),
           ...(props.vpcEndpoints ? { vpcEndpoints: props.vpcEndpoints } : {}),
+          ...(props.ordsCidrs ? { ordsCidrs: props.ordsCidrs } : {}),
         })
       : undefined;
     this.bindingParameterPath = `/${namePrefix}/databases`;
@@ -145,6 +147,7 @@ export class OrdsDatapumpBackup extends Construct {
       doctorFunctionName: doctorFunctionName(namePrefix),
       ...(this.network ? { ordsNetwork: this.network.ordsNetwork } : {}),
     });
+    this.network?.limitEndpoints(this.bucket, this.functions.ordsCallerRoles);
     // The default timeout grows with every database added, in any slice, before synth.
     const timeout =
       props.stateMachineTimeout ??
@@ -182,6 +185,8 @@ export class OrdsDatapumpBackup extends Construct {
       parameterPath: this.bindingParameterPath,
       serviceName: namePrefix,
     });
+    // It reads each database's last-backup record under the pinned prefix only.
+    this.backupAge.function.addLayers(this.functions.bindingPins.layer);
 
     this.databases =
       props.databases && props.databases.length > 0
@@ -208,7 +213,12 @@ export class OrdsDatapumpBackup extends Construct {
   ): OrdsDatapumpBackupDatabases {
     const path = scope.node.path ? `${scope.node.path}/${id}` : id;
     const resolved = databases.map((database) => resolveDatabase(path, database));
-    for (const database of resolved) this.checkDatabase(path, database);
+    for (const database of resolved) {
+      if (database.ordsCidrs && !this.network) {
+        throw new Error(`${path}: database "${database.id}": ordsCidrs needs the deployment's vpc`);
+      }
+      this.checkDatabase(path, database);
+    }
     for (const database of resolved) this.slicesByDatabase.set(database.id, path);
     const slice = new OrdsDatapumpBackupDatabases(scope, id, {
       databases: resolved,
@@ -226,9 +236,12 @@ export class OrdsDatapumpBackup extends Construct {
 
     // After the slice checked each binding, its URL included.
     const enabled = resolved.filter((database) => database.enabled);
+    this.functions.bindingPins.add(
+      Object.fromEntries(enabled.map((database) => [database.id, pinOfDatabase(database)])),
+    );
     for (const database of enabled) {
       this.longestExecutionHours = Math.max(this.longestExecutionHours, executionHours(database));
-      this.network?.allowOrdsPort(ordsPort(database.ordsUrl));
+      this.network?.allowOrds(database.id, ordsPort(database.ordsUrl), database.ordsCidrs);
     }
 
     if (!this.cleanupAlarm && enabled.some((database) => database.serverCleanup !== 'off')) {

@@ -6,7 +6,7 @@ import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
 import { ExportSpecSchema } from '../functions/core/export/index.js';
 import type { Manifest } from '../functions/core/manifest/index.js';
-import { bindingParameterName, type DatabaseBindingInput } from '../functions/core/run/index.js';
+import { bindingParameterName, type DatabaseBindingInput, pinOf } from '../functions/core/run/index.js';
 import {
   type ExecutionInput,
   ExecutionInputSchema,
@@ -76,6 +76,12 @@ export interface LocalRunOptions {
    * second half with refused connections (a proxy between the functions and ORDS plays it).
    */
   readonly ordsOutage?: { readonly seconds: number };
+  /**
+   * Fields of the binding parameter changed out of band after the deployment pinned them: the
+   * functions hold the pin of the binding built from the flags, the parameter these values.
+   * @default - the parameter is the binding as deployed
+   */
+  readonly bindingEdits?: Partial<Pick<DatabaseBindingInput, 'ordsUrl' | 'secretId' | 'prefix'>>;
   /** Switches of the embedded simulator. */
   readonly simulator?: Partial<SimulatorOptions>;
   /** Where embedded s3rver keeps its data. @default `.local/s3` */
@@ -197,9 +203,12 @@ export async function runLocalBackup(options: LocalRunOptions = {}): Promise<Loc
       maxInvocationSeconds: options.maxInvocationSeconds,
       logLevel: options.logLevel ?? 'WARN',
     });
+    // The deployment ships the binding's pin with the functions (a layer); locally it is added here.
+    const { addBindingPins } = await import('../functions/shared/binding-pins.js');
+    addBindingPins({ [database]: pinOf(binding) });
     aws.putParameter(
       bindingParameterName(requiredVariable('DATABASE_PARAMETER_PATH'), database),
-      JSON.stringify(binding),
+      JSON.stringify({ ...binding, ...options.bindingEdits }),
     );
     const handlers = await bindHandlers(tasks, options.maxInvocationSeconds, changed);
     options.onReady?.({ simulator, s3: { endpoint: s3Endpoint, bucket } });

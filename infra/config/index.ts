@@ -115,7 +115,14 @@ export function parseConfig(json: unknown, sourceName: string): BackupConfig {
     if (!parsed.success) reportIssues(parsed.error.issues, entry, ['databases', index], label);
 
     // The settings alone, so that the rules across them run even when the id, URL or secret is bad.
-    const { id: _id, ordsUrl: _url, secret: _secret, restoreDrill: _drill, ...rawSettings } = asObject(entry);
+    const {
+      id: _id,
+      ordsUrl: _url,
+      secret: _secret,
+      ordsCidrs: _cidrs,
+      restoreDrill: _drill,
+      ...rawSettings
+    } = asObject(entry);
     const settings = parseWhatParses(DefaultsSchema, rawSettings);
     if (!defaults.data || !settings.data) continue;
     const setHere = (path: string) => valueAtDotted(rawSettings, path) !== undefined;
@@ -149,6 +156,7 @@ export function parseConfig(json: unknown, sourceName: string): BackupConfig {
         id: parsed.data.id,
         ordsUrl: parseOrdsUrl(parsed.data.ordsUrl).href,
         secret: parsed.data.secret,
+        ...(parsed.data.ordsCidrs ? { ordsCidrs: parsed.data.ordsCidrs } : {}),
         ...resolved,
         ...(drill?.drill ? { restoreDrill: drill.drill } : {}),
       });

@@ -134,6 +134,23 @@ export function duplicateIdProblems(indexesById: ReadonlyMap<string, readonly nu
 /** Rules across the fields of `network`. */
 export const NETWORK_RULES: readonly Rule<NetworkSettings>[] = [
   {
+    reads: ['ordsCidrs', 'createVpcEndpoints', 'securityGroupIds'],
+    problems: (network) => [
+      ...(network.ordsCidrs && !network.createVpcEndpoints
+        ? [
+            'network.ordsCidrs needs network.createVpcEndpoints true; without the endpoints the AWS APIs are ' +
+              'public addresses, which takes 443 to any address',
+          ]
+        : []),
+      ...(network.ordsCidrs && network.securityGroupIds
+        ? [
+            'network.ordsCidrs narrows the security group the deployment creates; network.securityGroupIds ' +
+              'are used as they are: give one of them',
+          ]
+        : []),
+    ],
+  },
+  {
     reads: ['subnetIds', 'availabilityZones', 'routeTableIds'],
     problems: (network) =>
       (['availabilityZones', 'routeTableIds'] as const)

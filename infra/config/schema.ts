@@ -7,6 +7,7 @@ import {
   ON_RUNNING_EXPORT,
   SERVER_CLEANUP,
 } from '../../functions/core/state/index.js';
+import { IPV4_CIDR } from '../ipv4-cidr.js';
 import { CRON_FORMAT, cronProblem, TIME_ZONE_FORMAT, timeZoneProblem } from '../schedule-checks.js';
 import {
   DEFAULT_ARCHIVE_AFTER_DAYS,
@@ -140,6 +141,13 @@ const SettingsShape = {
 /** `defaults`: the settings every database inherits unless it gives its own. */
 export const DefaultsSchema = z.strictObject(SettingsShape);
 
+/** A list of IPv4 CIDR blocks. */
+const ordsCidrs = () =>
+  z.array(
+    z.string(allowed('a string')).regex(IPV4_CIDR, allowed('an IPv4 CIDR block such as 10.20.0.0/16')),
+    allowed('a list of IPv4 CIDR blocks'),
+  );
+
 /** One entry of `databases`, before `defaults` are applied. */
 export const DatabaseSchema = z.strictObject({
   id: z
@@ -163,6 +171,12 @@ export const DatabaseSchema = z.strictObject({
       return (error as Error).message;
     }
   }).describe('Name or ARN of the existing Secrets Manager secret with the ORDS credentials'),
+  ordsCidrs: ordsCidrs()
+    .min(1, allowed('at least one CIDR block, or leave it out for network.ordsCidrs'))
+    .optional()
+    .describe(
+      "Address ranges of this database's ORDS host: its ORDS port is reachable there only. Needs network.ordsCidrs",
+    ),
   ...SettingsShape,
   restoreDrill: RestoreDrillSchema.optional().describe(
     'Opt-in restore drill: on drill nights the backup is imported into targetSchema, checked, then dropped',
@@ -282,6 +296,12 @@ export const NetworkSchema = z.strictObject({
     .array(awsId('rtb', 'route table'), allowed('a list of route table ids'))
     .optional()
     .describe('The route table of each subnet, in the order of subnetIds (needed for createVpcEndpoints)'),
+  ordsCidrs: ordsCidrs()
+    .max(56, allowed('at most 56 ranges (a security group holds 60 rules, 4 for the AWS endpoints)'))
+    .optional()
+    .describe(
+      'Address ranges of the ORDS hosts: the created group reaches ORDS there only and AWS through the endpoints (needs createVpcEndpoints). Default: any address, with a warning',
+    ),
   createVpcEndpoints: z
     .boolean(allowed('true or false'))
     .optional()

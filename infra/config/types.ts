@@ -25,6 +25,8 @@ export interface DatabaseConfig {
   readonly ordsUrl: string;
   /** Name or ARN of the existing Secrets Manager secret holding the ORDS credentials. */
   readonly secret: string;
+  /** Address ranges of the ORDS host (IPv4 CIDR). @default - `network.ordsCidrs` */
+  readonly ordsCidrs?: readonly string[];
   /** When to run. @default DEFAULT_SCHEDULE */
   readonly schedule: ScheduleConfig;
   /** What to export (Data Pump job mode, schemas or filter, threads, directory). */
@@ -109,6 +111,8 @@ export interface NetworkConfig {
   readonly routeTableIds?: readonly string[];
   /** Whether to create the S3 gateway and the Secrets Manager, SSM and Step Functions interface endpoints. @default false */
   readonly createVpcEndpoints: boolean;
+  /** Address ranges of the ORDS hosts (IPv4 CIDR); narrows the created group's egress. @default - any address */
+  readonly ordsCidrs?: readonly string[];
 }
 
 /** The validated configuration. */

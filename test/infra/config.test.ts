@@ -194,7 +194,7 @@ describe('configuration', () => {
 
   it('fails on an unknown key and lists the allowed keys', () => {
     expect(problemsOf(withOrders({ pollInterval: 30 }))).toEqual([
-      'config/test.json: database "orders": pollInterval is not a known key; allowed: id, ordsUrl, secret, schedule, ' +
+      'config/test.json: database "orders": pollInterval is not a known key; allowed: id, ordsUrl, secret, ordsCidrs, schedule, ' +
         'export, pollIntervalSeconds, timeoutHours, prefix, acceptCompletedWithErrors, onRunningExport, enabled, ' +
         'staleAfterHours, serverCleanup, autonomousDatabase, restoreDrill',
     ]);
