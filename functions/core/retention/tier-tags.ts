@@ -37,7 +37,7 @@ export function heldTags(tier: Tier): ObjectTag[] {
 
 /** The `Tagging` header of PutObject and CreateMultipartUpload (URL query form). */
 export function taggingHeader(tags: readonly ObjectTag[]): string {
-  return new URLSearchParams(tags.map((tag) => [tag.Key, tag.Value])).toString();
+  return new URLSearchParams(tags.map((tag): [string, string] => [tag.Key, tag.Value])).toString();
 }
 
 /** `existing` with the retention tags replaced by `retention`; other tags (the copy's marker) stay. */
