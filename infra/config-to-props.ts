@@ -125,6 +125,7 @@ export function databasePropsOf(scope: Construct, databases: readonly DatabaseCo
     serverCleanup: database.serverCleanup,
     autonomousDatabase: database.autonomousDatabase,
     ...(database.restoreDrill ? { restoreDrill: database.restoreDrill } : {}),
+    ...(database.retention ? { retention: database.retention } : {}),
     enabled: database.enabled,
   }));
 }

@@ -4,6 +4,7 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import type { RetentionPolicy } from '../functions/core/retention/index.js';
 import type { DatabaseProps, OrdsDatapumpBackupProps } from './backup-props.js';
 import { BackupAgeCheck } from './constructs/backup-age-check.js';
 import { BackupAlerts } from './constructs/backup-alerts.js';
@@ -92,6 +93,7 @@ export class OrdsDatapumpBackup extends Construct {
   /** The longest `executionHours` of the enabled databases added so far. */
   private longestExecutionHours = 0;
   private cleanupAlarm: ServerCleanupAlarm | undefined;
+  private readonly createdBucket: BackupBucket | undefined;
 
   constructor(scope: Construct, id: string, props: OrdsDatapumpBackupProps = {}) {
     super(scope, id);
@@ -127,6 +129,7 @@ export class OrdsDatapumpBackup extends Construct {
       });
       this.bucket = created.bucket;
       this.encryptionKey = created.encryptionKey;
+      this.createdBucket = created;
     }
 
     this.network = props.vpc
@@ -227,6 +230,7 @@ export class OrdsDatapumpBackup extends Construct {
     // After the slice checked each binding, its URL included.
     const enabled = resolved.filter((database) => database.enabled);
     for (const database of enabled) {
+      if (database.retention) this.addRetention(path, database.id, database.retention);
       this.longestExecutionHours = Math.max(this.longestExecutionHours, executionHours(database));
       this.network?.allowOrdsPort(ordsPort(database.ordsUrl));
     }
@@ -259,6 +263,17 @@ export class OrdsDatapumpBackup extends Construct {
           `of ${this.node.path} times out after ${timeout.toHumanString()} and copying gets ${COPY_ALLOWANCE.toHumanString()}${drill})`,
       );
     }
+  }
+
+  /** The lifecycle rules of a database's retention tiers, on the bucket this construct created. */
+  private addRetention(path: string, database: string, retention: RetentionPolicy): void {
+    if (!this.createdBucket) {
+      throw new Error(
+        `${path}: database "${database}" has retention tiers, but the bucket is an existing one whose lifecycle ` +
+          "is its owner's; allowed: retention only with a bucket this construct creates",
+      );
+    }
+    this.createdBucket.addRetention(retention);
   }
 
   /** Every slice attaches its secret policies to the same roles: IAM allows 10 managed policies per role. */

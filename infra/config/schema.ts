@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ExportSpecSchema, ORACLE_IDENTIFIER } from '../../functions/core/export/index.js';
 import { parseOrdsUrl } from '../../functions/core/ords/index.js';
+import { RetentionPolicySchema } from '../../functions/core/retention/index.js';
 import {
   DATABASE_ID,
   KEY_PREFIX,
@@ -135,6 +136,9 @@ const SettingsShape = {
     .describe(
       'Autonomous Database: remove files with DBMS_CLOUD.DELETE_FILE instead of UTL_FILE.FREMOVE. Default false',
     ),
+  retention: RetentionPolicySchema.optional().describe(
+    'Backups kept per tier, e.g. {"daily": 7, "weekly": 5, "monthly": 12, "yearly": 7}: the first success of a week, month or year (schedule time zone) takes that tier. Needs bucket.expireAfterDays 0. Default: none (bucket.expireAfterDays applies)',
+  ),
 };
 
 /** `defaults`: the settings every database inherits unless it gives its own. */

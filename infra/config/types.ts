@@ -1,4 +1,5 @@
 import type { ExportSpec } from '../../functions/core/export/index.js';
+import type { RetentionPolicy } from '../../functions/core/retention/index.js';
 import type { ON_RUNNING_EXPORT, SERVER_CLEANUP } from '../../functions/core/state/index.js';
 import type { ResolvedRestoreDrill } from '../restore-drill-settings.js';
 
@@ -56,6 +57,11 @@ export interface DatabaseConfig {
   readonly autonomousDatabase: boolean;
   /** The opt-in restore drill. @default - none */
   readonly restoreDrill?: RestoreDrillConfig;
+  /**
+   * Backups kept per tier (daily, weekly, monthly, yearly); a database's own replaces the defaults'
+   * as a whole. @default - none: `bucket.expireAfterDays` applies
+   */
+  readonly retention?: RetentionPolicy;
 }
 
 /** Object Lock of a new bucket: every stored object version is protected for `retentionDays`. */

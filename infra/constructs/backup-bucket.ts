@@ -8,6 +8,12 @@ import {
   StorageClass,
 } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import {
+  EXPIRE_TAG,
+  lifecycleTiers,
+  type RetentionPolicy,
+  TIER_TAG,
+} from '../../functions/core/retention/index.js';
 import type { BucketOptions } from '../backup-props.js';
 
 /** Properties of a `BackupBucket`. */
@@ -42,6 +48,8 @@ export class BackupBucket extends Construct {
   readonly bucket: Bucket;
   /** The customer-managed key of the bucket, if it has one. */
   readonly encryptionKey?: IKey;
+  private readonly expireDays: number;
+  private readonly retentionRules = new Set<string>();
 
   constructor(scope: Construct, id: string, props: BackupBucketProps = {}) {
     super(scope, id);
@@ -128,6 +136,32 @@ export class BackupBucket extends Construct {
         'Object access is audited with CloudTrail data events; server access logs would need a second bucket.',
     });
     this.bucket = bucket;
+    this.expireDays = expireDays;
     if (key) this.encryptionKey = key;
+  }
+
+  /**
+   * Adds the lifecycle rules of a database's retention tiers: one per tier and days, matching the
+   * objects tagged `tier=<tier>` and `expire-after-days=<days>`. The newest verified backup carries
+   * no `expire-after-days` tag, so no rule matches it. Fails when the bucket expires every object
+   * (`expireAfter`), which would delete the longer tiers with the dailies.
+   */
+  addRetention(policy: RetentionPolicy): void {
+    if (!Token.isUnresolved(this.expireDays) && this.expireDays > 0) {
+      throw new Error(
+        `${this.node.path}: expireAfter is ${this.expireDays} days with retention tiers; allowed: no expireAfter ` +
+          '(it would expire weeklies, monthlies and yearlies with the dailies): the tiers expire objects by their tags',
+      );
+    }
+    for (const { tier, days } of lifecycleTiers([policy])) {
+      const id = `Expire${tier[0]!.toUpperCase()}${tier.slice(1)}After${days}Days`;
+      if (this.retentionRules.has(id)) continue;
+      this.retentionRules.add(id);
+      this.bucket.addLifecycleRule({
+        id,
+        tagFilters: { [TIER_TAG]: tier, [EXPIRE_TAG]: String(days) },
+        expiration: Duration.days(days),
+      });
+    }
   }
 }

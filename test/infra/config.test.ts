@@ -196,7 +196,7 @@ describe('configuration', () => {
     expect(problemsOf(withOrders({ pollInterval: 30 }))).toEqual([
       'config/test.json: database "orders": pollInterval is not a known key; allowed: id, ordsUrl, secret, schedule, ' +
         'export, pollIntervalSeconds, timeoutHours, prefix, acceptCompletedWithErrors, onRunningExport, enabled, ' +
-        'staleAfterHours, serverCleanup, autonomousDatabase, restoreDrill',
+        'staleAfterHours, serverCleanup, autonomousDatabase, retention, restoreDrill',
     ]);
   });
 

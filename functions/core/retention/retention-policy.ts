@@ -30,12 +30,17 @@ export const MAX_TIER_COUNT: Readonly<Record<Tier, number>> = {
   yearly: 100,
 };
 
+function count(min: number, max: number, what: string) {
+  const error = { error: `allowed: a whole number from ${min} to ${max}` };
+  return z.number(error).int(error).min(min, error).max(max, error).describe(what);
+}
+
 /** How many periods of each tier are kept. `daily` at least 1; 0 turns a longer tier off. */
 export const RetentionPolicySchema = z.strictObject({
-  daily: z.number().int().min(1).max(MAX_TIER_COUNT.daily),
-  weekly: z.number().int().min(0).max(MAX_TIER_COUNT.weekly),
-  monthly: z.number().int().min(0).max(MAX_TIER_COUNT.monthly),
-  yearly: z.number().int().min(0).max(MAX_TIER_COUNT.yearly),
+  daily: count(1, MAX_TIER_COUNT.daily, 'daily backups kept'),
+  weekly: count(0, MAX_TIER_COUNT.weekly, 'weekly backups kept; 0: none'),
+  monthly: count(0, MAX_TIER_COUNT.monthly, 'monthly backups kept; 0: none'),
+  yearly: count(0, MAX_TIER_COUNT.yearly, 'yearly backups kept; 0: none'),
 });
 export type RetentionPolicy = z.output<typeof RetentionPolicySchema>;
 
