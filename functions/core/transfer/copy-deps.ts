@@ -1,5 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Logger, OrdsApi } from '../ords/index.js';
+import type { ObjectTag } from '../retention/index.js';
 
 /** What `copyFile` needs: small interfaces and settings, no environment. */
 export interface CopyFileDeps {
@@ -19,6 +20,8 @@ export interface CopyFileDeps {
   readonly maxFileBytes: number;
   /** Clock for durations and progress logs. @default Date.now */
   readonly now?: () => number;
+  /** Tags every stored object is written with: its retention tier (`writeTimeTags`). @default - none */
+  readonly objectTags?: readonly ObjectTag[];
   /** Lower bound of the part size. Only tests lower it. @default 8 MiB */
   readonly partSizeFloorBytes?: number;
 }
