@@ -104,6 +104,9 @@ export function grantBucketAccess(bucket: IBucket, users: BucketUsers): void {
   // After a verified manifest, `<prefix><database>/last-backup.json`: what the backup-age check reads.
   grants.actionsOnObjectKeys(writeManifest, `*/${LAST_BACKUP_FILE}`, 's3:PutObject', 'kms:GenerateDataKey*');
   grants.actionsOnObjectKeys(writeManifest, '*', 's3:GetObject', 'kms:Decrypt');
+  // Retention tiers: the manifest is written with its tier's tags, then the run's files are held at
+  // their tier and the previous backup released to its lifecycle rule (tags replaced, marker kept).
+  grants.actionsOnObjectKeys(writeManifest, '*', 's3:GetObjectTagging', 's3:PutObjectTagging');
 
   // "Clean up server" checks that the manifest exists (HeadObject) and records the cleanup beside it.
   grants.actionsOnObjectKeys(cleanUpServer, '*/manifest.json', 's3:GetObject', 'kms:Decrypt');
