@@ -39,6 +39,9 @@ async function main(): Promise<number> {
       console.log(`${status} s3://${result.bucket}/${file.key} (${file.bytes} bytes)`);
       for (const problem of file.problems) console.log(`         ${problem}`);
     }
+    if (result.retention) {
+      console.log(`tier ${result.retention.tier}, deletable from ${result.retention.deletableFrom}`);
+    }
     const bad = result.files.filter((file) => file.problems.length > 0).length;
     console.log(
       bad === 0

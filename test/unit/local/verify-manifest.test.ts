@@ -59,6 +59,35 @@ describe('verifyManifest', () => {
     ]);
   });
 
+  it("reports a backup's retention tier and the date it may be deleted from", async () => {
+    const key = 'verify/tiered/manifest.json';
+    const retention = { tier: 'weekly', expireAfterDays: 35, deletableFrom: '2027-01-12T00:00:00.000Z' };
+    const body = JSON.stringify({ manifestVersion: MANIFEST_VERSION, files: stored, retention });
+    await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: body }));
+
+    const result = await verifyManifest({
+      s3: s3.client,
+      manifestUri: `s3://${s3.bucket}/${key}`,
+      download: false,
+    });
+
+    expect(result.retention).toEqual({ tier: 'weekly', deletableFrom: '2027-01-12T00:00:00.000Z' });
+  });
+
+  it('fails on a manifest whose retention is not a tier', async () => {
+    const key = 'verify/bad-tier/manifest.json';
+    const body = JSON.stringify({
+      manifestVersion: MANIFEST_VERSION,
+      files: stored,
+      retention: { tier: 'forever' },
+    });
+    await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: body }));
+
+    await expect(
+      verifyManifest({ s3: s3.client, manifestUri: `s3://${s3.bucket}/${key}`, download: false }),
+    ).rejects.toThrow(/is not a manifest/);
+  });
+
   it('reads a version-2 manifest, written before the restore fields', async () => {
     // GIVEN a manifest an older deployment wrote
     const uri = await writeManifest('verify/v2/manifest.json', stored, 2);
