@@ -153,6 +153,23 @@ export interface DatabaseProps {
   readonly enabled?: boolean;
 }
 
+/**
+ * An immutable copy in another account: S3 Replication (with Replication Time Control) of every
+ * object of the bucket into a bucket that account owns, made with `OffsiteBackupBucket` there.
+ */
+export interface OffsiteCopyProps {
+  /**
+   * The destination bucket, imported with its owner's account and Region:
+   * `Bucket.fromBucketAttributes(scope, id, { bucketArn, account, region })`.
+   */
+  readonly bucket: IBucket;
+  /**
+   * The destination's KMS key (`OffsiteBackupBucket.encryptionKey`): replicas are encrypted with it.
+   * @default - the destination bucket's default encryption with S3-managed keys
+   */
+  readonly encryptionKey?: IKey;
+}
+
 /** Settings of a bucket `OrdsDatapumpBackup` creates. */
 export interface BucketOptions {
   /**
@@ -187,6 +204,13 @@ export interface BucketOptions {
    * @default - no Object Lock
    */
   readonly objectLockDefaultRetention?: ObjectLockRetention;
+  /**
+   * Replicate every object into a bucket another account owns (deletes are not replicated, tags
+   * are). The replication role is named `<namePrefix>-offsite-copy`, so the destination's policies
+   * can name it before it exists.
+   * @default - no off-site copy
+   */
+  readonly offsiteCopy?: OffsiteCopyProps;
 }
 
 /** Properties of `OrdsDatapumpBackup`. */

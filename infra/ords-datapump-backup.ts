@@ -1,4 +1,5 @@
 import { Duration, Lazy, Tags, Token } from 'aws-cdk-lib';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
@@ -62,6 +63,8 @@ export class OrdsDatapumpBackup extends Construct {
   readonly bucket: IBucket;
   /** The bucket's customer-managed key, if it has one this construct knows of. */
   readonly encryptionKey: IKey | undefined;
+  /** The role S3 replicates the off-site copy with (`<namePrefix>-offsite-copy`), with `offsiteCopy`. */
+  readonly offsiteReplicationRole: Role | undefined;
   /** The task functions of the state machine. */
   readonly functions: BackupFunctions;
   /** The state machine construct (its `stateMachine` and `timeout`). */
@@ -121,15 +124,27 @@ export class OrdsDatapumpBackup extends Construct {
     if (props.bucket) {
       this.bucket = props.bucket;
       this.encryptionKey = props.bucket.encryptionKey;
+      this.offsiteReplicationRole = undefined;
     } else {
+      const offsite = props.bucketOptions?.offsiteCopy;
+      const replicationRole = offsite
+        ? new Role(this, 'OffsiteReplicationRole', {
+            assumedBy: new ServicePrincipal('s3.amazonaws.com'),
+            // Named: the destination account's bucket and key policies name it before it exists.
+            roleName: `${namePrefix}-offsite-copy`,
+            description: 'Replicates the backups into the off-site bucket of another account',
+          })
+        : undefined;
       const created = new BackupBucket(this, 'Bucket', {
         ...props.bucketOptions,
+        ...(replicationRole ? { replicationRole } : {}),
         ...(props.encryptionKey ? { encryptionKey: props.encryptionKey } : {}),
         ...(props.removalPolicy ? { removalPolicy: props.removalPolicy } : {}),
       });
       this.bucket = created.bucket;
       this.encryptionKey = created.encryptionKey;
       this.createdBucket = created;
+      this.offsiteReplicationRole = replicationRole;
     }
 
     this.network = props.vpc

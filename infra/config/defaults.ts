@@ -69,6 +69,7 @@ export function resolveBucket(settings: BucketSettings): BucketConfig {
     noncurrentVersionsExpireAfterDays:
       settings.noncurrentVersionsExpireAfterDays ?? DEFAULT_NONCURRENT_VERSIONS_EXPIRE_AFTER_DAYS,
     ...(settings.objectLock ? { objectLock: settings.objectLock } : {}),
+    ...(settings.offsiteCopy ? { offsiteCopy: settings.offsiteCopy } : {}),
   };
 }
 

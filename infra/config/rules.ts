@@ -29,6 +29,7 @@ const NEW_BUCKET_ONLY = [
   'expireAfterDays',
   'noncurrentVersionsExpireAfterDays',
   'objectLock',
+  'offsiteCopy',
 ] as const;
 
 /** Rules across the fields of `bucket`, read as written (before its defaults). */

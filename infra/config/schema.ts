@@ -210,6 +210,30 @@ export const BucketSchema = z.strictObject({
     .describe(
       `Days a replaced or expired version is kept; 0: forever. Default ${DEFAULT_NONCURRENT_VERSIONS_EXPIRE_AFTER_DAYS}`,
     ),
+  offsiteCopy: z
+    .strictObject({
+      bucketArn: z
+        .string(allowed('a string'))
+        .regex(
+          /^arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+          allowed('an S3 bucket ARN, arn:aws:s3:::<bucket name>'),
+        ),
+      account: z.string(allowed('a string')).regex(/^\d{12}$/, allowed('a 12-digit AWS account id')),
+      region: z
+        .string(allowed('a string'))
+        .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, allowed('an AWS Region such as eu-west-1')),
+      kmsKeyArn: z
+        .string(allowed('a string'))
+        .regex(
+          /^arn:aws[a-z-]*:kms:[a-z]{2}(-[a-z]+)+-\d:\d{12}:key\/(mrk-[0-9a-f]{32}|[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12})$/,
+          allowed('a KMS key ARN, arn:aws:kms:<region>:<account>:key/<key id> (not an alias)'),
+        )
+        .optional(),
+    })
+    .optional()
+    .describe(
+      'Replicate every backup into a bucket another account owns (made with OffsiteBackupBucket there): S3 Replication Time Control, deletes not replicated, tags kept',
+    ),
   objectLock: z
     .strictObject({
       mode: z.enum(['GOVERNANCE', 'COMPLIANCE']),

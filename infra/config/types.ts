@@ -91,6 +91,17 @@ export interface BucketConfig {
   readonly noncurrentVersionsExpireAfterDays: number;
   /** Object Lock of a new bucket. @default - none */
   readonly objectLock?: ObjectLockConfig;
+  /** Replication into a bucket of another account. @default - none */
+  readonly offsiteCopy?: OffsiteCopyConfig;
+}
+
+/** The off-site copy: the destination bucket of another account, its owner, Region and key. */
+export interface OffsiteCopyConfig {
+  readonly bucketArn: string;
+  readonly account: string;
+  readonly region: string;
+  /** The destination bucket's KMS key (`OffsiteBackupBucket.encryptionKey`). @default - none */
+  readonly kmsKeyArn?: string;
 }
 
 /** Where failure and stale-backup alerts go. */

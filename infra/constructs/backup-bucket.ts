@@ -1,10 +1,13 @@
 import { Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
+import type { IRole } from 'aws-cdk-lib/aws-iam';
 import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
 import {
   BlockPublicAccess,
   Bucket,
   BucketEncryption,
   type LifecycleRule,
+  type ReplicationRule,
+  ReplicationTimeValue,
   StorageClass,
 } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
@@ -15,6 +18,7 @@ import {
   TIER_TAG,
 } from '../../functions/core/retention/index.js';
 import type { BucketOptions } from '../backup-props.js';
+import { acknowledgeWildcardResource } from './nag-findings.js';
 
 /** Properties of a `BackupBucket`. */
 export interface BackupBucketProps extends BucketOptions {
@@ -29,6 +33,11 @@ export interface BackupBucketProps extends BucketOptions {
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * The role S3 replicates into `offsiteCopy.bucket` with; needed with `offsiteCopy`.
+   * @default - no replication
+   */
+  readonly replicationRole?: IRole;
 }
 
 /**
@@ -83,6 +92,9 @@ export class BackupBucket extends Construct {
     if (props.encryptionKey && encryption !== BucketEncryption.KMS) {
       throw new Error(`${path}: encryptionKey needs encryption KMS, got ${encryption}`);
     }
+    if (props.offsiteCopy && !props.replicationRole) {
+      throw new Error(`${path}: offsiteCopy needs a replicationRole`);
+    }
     if (expiresBeforeArchived(archiveDays, expireDays)) {
       throw new Error(
         `${path}: expireAfter must be longer than archiveAfter (${archiveDays} days), got ${expireDays} days`,
@@ -120,6 +132,27 @@ export class BackupBucket extends Construct {
       );
     }
 
+    const offsite = props.offsiteCopy;
+    const replicationRules: ReplicationRule[] = offsite
+      ? [
+          {
+            id: 'OffsiteCopy',
+            destination: offsite.bucket,
+            // Every object: database folders come and go with the configuration, one rule covers them.
+            filter: {},
+            priority: 1,
+            // A delete (or an expiry's delete marker) here never removes the off-site copy.
+            deleteMarkerReplication: false,
+            // Replicas belong to the destination account, not to this one.
+            accessControlTransition: true,
+            replicationTimeControl: ReplicationTimeValue.FIFTEEN_MINUTES,
+            metrics: ReplicationTimeValue.FIFTEEN_MINUTES,
+            ...(key ? { sseKmsEncryptedObjects: true } : {}),
+            ...(offsite.encryptionKey ? { kmsKey: offsite.encryptionKey } : {}),
+          },
+        ]
+      : [];
+
     const bucket = new Bucket(this, 'Bucket', {
       encryption,
       ...(key ? { encryptionKey: key, bucketKeyEnabled: true } : {}),
@@ -129,7 +162,32 @@ export class BackupBucket extends Construct {
       removalPolicy,
       lifecycleRules,
       ...(lock ? { objectLockEnabled: true, objectLockDefaultRetention: lock } : {}),
+      ...(offsite && props.replicationRole
+        ? { replicationRules, replicationRole: props.replicationRole }
+        : {}),
     });
+    if (offsite && props.replicationRole) {
+      // A role given to the bucket gets no grants from it: read here, replicate there, with the keys.
+      bucket.grantReplicationPermission(props.replicationRole, {
+        ...(key ? { sourceDecryptionKey: key } : {}),
+        destinations: [
+          {
+            bucket: offsite.bucket,
+            ...(offsite.encryptionKey ? { encryptionKey: offsite.encryptionKey } : {}),
+          },
+        ],
+      });
+      const role = props.replicationRole;
+      const why = 'Replication copies every object of the bucket: their keys are not known at deploy time.';
+      acknowledgeWildcardResource(role, bucket.arnForObjects('*'), why);
+      acknowledgeWildcardResource(role, offsite.bucket.arnForObjects('*'), why);
+      for (const action of ['kms:GenerateDataKey*', 'kms:ReEncrypt*']) {
+        Validations.of(role).acknowledge({
+          id: `AwsSolutions-IAM5[Action::${action}]`,
+          reason: "CDK's replication grant on the keys; scoped to the two keys, not to all keys.",
+        });
+      }
+    }
     Validations.of(bucket).acknowledge({
       id: 'AwsSolutions-S1',
       reason:
