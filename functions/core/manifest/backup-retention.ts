@@ -104,13 +104,14 @@ export function planRetention(input: PlanRetentionInput): RetentionPlan {
     manifest,
     tags: heldTags(decision.tier),
     succeeded: true,
-    // A record written before retention (no tier) is released as a daily of the current policy.
-    ...(previous
+    // A backup recorded before retention tiers has no tier tags, like every backup of that time:
+    // it is left to the rules it was written under, not released into a tier.
+    ...(previous && recorded
       ? {
           release: {
             manifest: previous.manifest,
-            tier: recorded?.tier ?? 'daily',
-            expireAfterDays: recorded?.expireAfterDays ?? expireAfterDays(retention, 'daily'),
+            tier: recorded.tier,
+            expireAfterDays: recorded.expireAfterDays,
           },
         }
       : {}),

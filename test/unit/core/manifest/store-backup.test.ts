@@ -17,11 +17,11 @@ afterAll(async () => {
   await s3.stop();
 });
 
-const deps = () => ({
+const deps = (now = new Date()) => ({
   s3: s3.client,
   bucket: s3.bucket,
   logger: recordingLogger(),
-  now: () => new Date(),
+  now: () => now,
   toolVersion: '1.2.3',
 });
 
@@ -177,6 +177,21 @@ describe('storeBackup with retention tiers', () => {
       /names keys outside hostile\//,
     );
     expect(await objectTags(s3, victim.stored[0]!.key)).toEqual({ tier: 'yearly' });
+  });
+
+  it('counts from a last-backup record written before tiers, and leaves that backup untagged', async () => {
+    const { retention: _retention, ...old } = await runOf('upgraded', '2026-12-13');
+    await storeBackup(deps(new Date('2026-12-13T01:10:00Z')), old);
+    const tagsBefore = await objectTags(s3, old.stored[0]!.key);
+
+    // Monday 14 December: the first success of the week since the record's finishedAt (13 December).
+    const { summary } = await storeBackup(deps(), await runOf('upgraded', '2026-12-14'));
+    // Tuesday 15 December: a daily.
+    const next = await storeBackup(deps(), await runOf('upgraded', '2026-12-15'));
+
+    expect(summary.tier).toBe('weekly');
+    expect(next.summary.tier).toBe('daily');
+    expect(await objectTags(s3, old.stored[0]!.key)).toEqual(tagsBefore);
   });
 
   it('writes no tier tags and no tier without retention', async () => {
