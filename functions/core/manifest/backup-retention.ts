@@ -19,6 +19,7 @@ import {
   writeTimeTags,
 } from '../retention/index.js';
 import type { LastBackup } from './last-backup.js';
+import { extendObjectLock } from './object-lock.js';
 
 /**
  * A run's retention tier, once its backup is stored: decided from the database's last-backup record,
@@ -126,7 +127,8 @@ export interface ApplyRetentionDeps {
 }
 
 /**
- * Holds a successful run's files (its manifest was written with the held tags), then releases the
+ * Holds a successful run's files (its manifest was written with the held tags), extends the Object
+ * Lock of its objects to its tier's date (when they are locked), then releases the
  * previous newest verified backup to its tier's lifecycle rule. Only keys under the database's own
  * folder are tagged: a record or manifest pointing elsewhere is refused.
  */
@@ -142,6 +144,9 @@ export async function applyRetention(
   const { plan } = input;
   if (!plan.succeeded) return;
   for (const key of input.keys) await retag(deps, key, plan.tags);
+  // With Object Lock, the run's objects stay locked at least until their tier may delete them.
+  const until = new Date(plan.manifest.deletableFrom);
+  for (const key of [...input.keys, `${input.folder}manifest.json`]) await extendObjectLock(deps, key, until);
   const release = plan.release;
   if (!release) return;
   const keys = await backupKeys(deps, release.manifest, input.databaseFolder);
