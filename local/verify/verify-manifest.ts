@@ -17,6 +17,12 @@ export interface VerifyOptions {
   /** `s3://bucket/key` of a manifest.json. */
   readonly manifestUri: string;
   readonly download: boolean;
+  /**
+   * Check the replicas in the off-site bucket (`offsiteCopy`) instead of the objects themselves: the
+   * manifest is read from its own bucket, each file from this one, by the same key (replication
+   * keeps keys, version ids and checksums). @default - the manifest's bucket
+   */
+  readonly offsite?: { readonly s3: S3Client; readonly bucket: string };
 }
 
 /** The outcome for one listed file: `problems` empty when it matches. */
@@ -27,6 +33,7 @@ export interface FileVerdict {
 }
 
 export interface VerifyResult {
+  /** The bucket the files were checked in: the manifest's, or the off-site one. */
   readonly bucket: string;
   /** The backup's retention tier and first possible deletion, when the manifest records them. */
   readonly retention?: { readonly tier: string; readonly deletableFrom: string };
@@ -66,10 +73,13 @@ export async function verifyManifest(options: VerifyOptions): Promise<VerifyResu
         `${MANIFEST_VERSION}. Update ords-datapump-backup to read a newer manifest.`,
     );
   }
+  const target = options.offsite ?? { s3, bucket };
   const verdicts: FileVerdict[] = [];
-  for (const file of files) verdicts.push(await verifyFile(s3, bucket, file, options.download));
+  for (const file of files) {
+    verdicts.push(await verifyFile(target.s3, target.bucket, file, options.download));
+  }
   return {
-    bucket,
+    bucket: target.bucket,
     ...(retention ? { retention } : {}),
     files: verdicts,
     ok: verdicts.every((verdict) => verdict.problems.length === 0),
