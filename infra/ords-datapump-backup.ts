@@ -9,11 +9,12 @@ import type { RetentionPolicy } from '../functions/core/retention/index.js';
 import type { DatabaseProps, OrdsDatapumpBackupProps } from './backup-props.js';
 import { BackupAgeCheck } from './constructs/backup-age-check.js';
 import { BackupAlerts } from './constructs/backup-alerts.js';
-import { BackupBucket } from './constructs/backup-bucket.js';
+import { BackupBucket, OFFSITE_RULE_ID } from './constructs/backup-bucket.js';
 import { BackupFunctions } from './constructs/backup-functions.js';
 import { BackupNetwork } from './constructs/backup-network.js';
 import { BackupStateMachine } from './constructs/backup-state-machine.js';
 import { BackupScheduleGroup } from './constructs/database-schedules.js';
+import { OffsiteReplicationAlarms } from './constructs/offsite-replication-alarms.js';
 import { RunLauncher } from './constructs/run-launcher.js';
 import { ServerCleanupAlarm } from './constructs/server-cleanup-alarm.js';
 import { type ResolvedDatabase, resolveDatabase } from './database-settings.js';
@@ -186,6 +187,16 @@ export class OrdsDatapumpBackup extends Construct {
       namePrefix,
     });
     this.alarmTopic = this.alerts.topic;
+    const offsite = props.bucket ? undefined : props.bucketOptions?.offsiteCopy;
+    if (offsite) {
+      new OffsiteReplicationAlarms(this, 'OffsiteReplicationAlarms', {
+        source: this.bucket,
+        destination: offsite.bucket,
+        ruleId: OFFSITE_RULE_ID,
+        topic: this.alarmTopic,
+        namePrefix,
+      });
+    }
     this.launcher = new RunLauncher(this, 'Launcher', {
       stateMachine: this.stateMachine,
       topic: this.alarmTopic,

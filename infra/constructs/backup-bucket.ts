@@ -20,6 +20,9 @@ import {
 import type { BucketOptions } from '../backup-props.js';
 import { acknowledgeWildcardResource } from './nag-findings.js';
 
+/** The id of the replication rule of the off-site copy (the replication metrics' `RuleId`). */
+export const OFFSITE_RULE_ID = 'OffsiteCopy';
+
 /** Properties of a `BackupBucket`. */
 export interface BackupBucketProps extends BucketOptions {
   /**
@@ -136,7 +139,7 @@ export class BackupBucket extends Construct {
     const replicationRules: ReplicationRule[] = offsite
       ? [
           {
-            id: 'OffsiteCopy',
+            id: OFFSITE_RULE_ID,
             destination: offsite.bucket,
             // Every object: database folders come and go with the configuration, one rule covers them.
             filter: {},

@@ -92,6 +92,34 @@ describe('offsiteCopy in the source deployment', () => {
     expect(nagViolationsOf(synthesized.app)).toEqual([]);
   });
 
+  it('alarms on failed and late replication, on the metrics of this rule, to the alert topic', () => {
+    const alarms = Object.values(synthesized.template.findResources('AWS::CloudWatch::Alarm')).filter(
+      (alarm) => String(alarm.Properties.AlarmName).includes('offsite-replication'),
+    );
+
+    expect(
+      alarms.map((alarm) => [
+        alarm.Properties.AlarmName,
+        alarm.Properties.MetricName,
+        alarm.Properties.Threshold,
+      ]),
+    ).toEqual([
+      ['ords-datapump-backup-offsite-replication-failed', 'OperationsFailedReplication', 1],
+      ['ords-datapump-backup-offsite-replication-late', 'ReplicationLatency', 3600],
+    ]);
+    for (const alarm of alarms) {
+      expect(alarm.Properties.Namespace).toBe('AWS/S3');
+      expect(alarm.Properties.Dimensions).toEqual(
+        expect.arrayContaining([
+          { Name: 'DestinationBucket', Value: 'acme-offsite-backups' },
+          { Name: 'RuleId', Value: 'OffsiteCopy' },
+          { Name: 'SourceBucket', Value: expect.anything() },
+        ]),
+      );
+      expect(alarm.Properties.AlarmActions).toHaveLength(1);
+    }
+  });
+
   it('fails on an offsite bucket that is not a bucket ARN, naming the value', () => {
     expect(() =>
       parseConfig(
