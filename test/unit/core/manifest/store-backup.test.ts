@@ -194,6 +194,24 @@ describe('storeBackup with retention tiers', () => {
     expect(await objectTags(s3, old.stored[0]!.key)).toEqual(tagsBefore);
   });
 
+  it('fails loudly, before writing the manifest, when last-backup.json is not a record of this database', async () => {
+    await storeBackup(deps(), await runOf('edited', '2026-12-07'));
+    const record = await json('edited/last-backup.json');
+    await s3.client.send(
+      new PutObjectCommand({
+        Bucket: s3.bucket,
+        Key: 'edited/last-backup.json',
+        Body: JSON.stringify({ ...record, database: 'other' }),
+      }),
+    );
+    const run = await runOf('edited', '2026-12-08');
+
+    await expect(storeBackup(deps(), run)).rejects.toThrow(
+      /edited\/last-backup\.json is not the last-backup record of database "edited"/,
+    );
+    await expect(json(manifestKeyOf(run))).rejects.toThrow();
+  });
+
   it('writes no tier tags and no tier without retention', async () => {
     const { retention: _retention, ...run } = await runOf('plain', '2026-12-07');
 
