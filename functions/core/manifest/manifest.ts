@@ -12,6 +12,7 @@ import { taggingHeader } from '../retention/index.js';
 import type {
   BackupSummary,
   ExportedObjects,
+  Fallback,
   StartedBy,
   StoredFile,
   Verdict,
@@ -65,6 +66,11 @@ export interface Manifest {
   readonly scheduledTime: string | null;
   /** Who started the run; null when the execution predates the field. */
   readonly startedBy: StartedBy | null;
+  /**
+   * What the run did differently because ORDS answered as an older or stricter version does
+   * (`keep-master-refused`, `file-name-ignored`; docs/ords-support.md); empty when nothing.
+   */
+  readonly fallbacks: readonly Fallback[];
   /** The backup's retention tier and first possible deletion; absent without retention tiers. */
   readonly retention?: ManifestRetention;
 }
@@ -135,6 +141,12 @@ export async function writeManifest(
     toolVersion: deps.toolVersion,
     scheduledTime: payload.startedBy === 'schedule' ? (payload.scheduledTime ?? null) : null,
     startedBy: payload.startedBy ?? null,
+    fallbacks: [
+      ...(job.fallbacks ?? []),
+      ...(stored.some((file) => file.endConfirmedBy === 'rest-enabled-sql')
+        ? ['size-from-rest-sql' as const]
+        : []),
+    ],
     ...(payload.retention ? { retention: payload.retention.manifest } : {}),
   };
   const key = manifestKey(folder);
