@@ -46,6 +46,24 @@ export interface RestoreDrillProps {
   readonly schema?: string;
 }
 
+/**
+ * How many backups of each tier a database keeps. The first successful backup of an ISO week, month
+ * or year (counted in the schedule's time zone) takes that tier; every other success is a daily. The
+ * bucket's lifecycle deletes a backup of a tier `count × longest period` days (1, 7, 31, 366) after
+ * it was written, so at least `count` and at most `count + 1` of each tier are kept; the newest
+ * verified backup of a database is never deleted. Objects of failed runs live as long as a daily.
+ */
+export interface RetentionTiers {
+  /** Daily backups kept; 1 to 3650. */
+  readonly daily: number;
+  /** Weekly backups kept; 0 (no weeklies) to 520. */
+  readonly weekly: number;
+  /** Monthly backups kept; 0 (no monthlies) to 1200. */
+  readonly monthly: number;
+  /** Yearly backups kept; 0 (no yearlies) to 100. */
+  readonly yearly: number;
+}
+
 /** One Oracle database backed up through ORDS. */
 export interface DatabaseProps {
   /**
@@ -127,11 +145,35 @@ export interface DatabaseProps {
    */
   readonly restoreDrill?: RestoreDrillProps;
   /**
+   * Retention tiers of this database's backups: each run's objects are tagged with its tier and the
+   * bucket gets a lifecycle rule per tier. Needs a bucket this construct creates, without
+   * `bucketOptions.expireAfter` (which would expire every tier alike).
+   * @default - no tiers: objects are kept as `bucketOptions.expireAfter` says
+   */
+  readonly retention?: RetentionTiers;
+  /**
    * Whether the database is scheduled, alarmed and its secret readable. A disabled database gets
    * no resources, and can be enabled later without renaming anything.
    * @default true
    */
   readonly enabled?: boolean;
+}
+
+/**
+ * An immutable copy in another account: S3 Replication (with Replication Time Control) of every
+ * object of the bucket into a bucket that account owns, made with `OffsiteBackupBucket` there.
+ */
+export interface OffsiteCopyProps {
+  /**
+   * The destination bucket, imported with its owner's account and Region:
+   * `Bucket.fromBucketAttributes(scope, id, { bucketArn, account, region })`.
+   */
+  readonly bucket: IBucket;
+  /**
+   * The destination's KMS key (`OffsiteBackupBucket.encryptionKey`): replicas are encrypted with it.
+   * @default - the destination bucket's default encryption with S3-managed keys
+   */
+  readonly encryptionKey?: IKey;
 }
 
 /** Settings of a bucket `OrdsDatapumpBackup` creates. */
@@ -168,6 +210,13 @@ export interface BucketOptions {
    * @default - no Object Lock
    */
   readonly objectLockDefaultRetention?: ObjectLockRetention;
+  /**
+   * Replicate every object into a bucket another account owns (deletes are not replicated, tags
+   * are). The replication role is named `<namePrefix>-offsite-copy`, so the destination's policies
+   * can name it before it exists.
+   * @default - no off-site copy
+   */
+  readonly offsiteCopy?: OffsiteCopyProps;
 }
 
 /** Properties of `OrdsDatapumpBackup`. */

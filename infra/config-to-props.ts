@@ -34,7 +34,7 @@ export function backupPropsOf(scope: Construct, config: BackupConfig): OrdsDatap
             ...(key ? { encryptionKey: key } : {}),
           }),
         }
-      : { bucketOptions: bucketOptionsOf(bucket), ...(key ? { encryptionKey: key } : {}) }),
+      : { bucketOptions: bucketOptionsOf(scope, bucket), ...(key ? { encryptionKey: key } : {}) }),
     ...(alerts.existingTopicArn
       ? { alarmTopic: Topic.fromTopicArn(scope, 'ExistingTopic', alerts.existingTopicArn) }
       : {}),
@@ -44,9 +44,24 @@ export function backupPropsOf(scope: Construct, config: BackupConfig): OrdsDatap
 }
 
 /** A new bucket's settings (days become Durations). */
-function bucketOptionsOf(bucket: BucketConfig): BucketOptions {
+function bucketOptionsOf(scope: Construct, bucket: BucketConfig): BucketOptions {
   const lock = bucket.objectLock;
+  const offsite = bucket.offsiteCopy;
   return {
+    ...(offsite
+      ? {
+          offsiteCopy: {
+            bucket: Bucket.fromBucketAttributes(scope, 'OffsiteBucket', {
+              bucketArn: offsite.bucketArn,
+              account: offsite.account,
+              region: offsite.region,
+            }),
+            ...(offsite.kmsKeyArn
+              ? { encryptionKey: Key.fromKeyArn(scope, 'OffsiteKey', offsite.kmsKeyArn) }
+              : {}),
+          },
+        }
+      : {}),
     encryption: bucket.encryption === 'kms' ? BucketEncryption.KMS : BucketEncryption.S3_MANAGED,
     archiveAfter: Duration.days(bucket.archiveAfterDays),
     expireAfter: Duration.days(bucket.expireAfterDays),
@@ -127,6 +142,7 @@ export function databasePropsOf(scope: Construct, databases: readonly DatabaseCo
     serverCleanup: database.serverCleanup,
     autonomousDatabase: database.autonomousDatabase,
     ...(database.restoreDrill ? { restoreDrill: database.restoreDrill } : {}),
+    ...(database.retention ? { retention: database.retention } : {}),
     enabled: database.enabled,
   }));
 }

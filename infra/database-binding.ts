@@ -28,6 +28,9 @@ export function bindingOf(path: string, database: ResolvedDatabase): DatabaseBin
     serverCleanup: database.serverCleanup,
     autonomousDatabase: database.autonomousDatabase,
     ...(database.restoreDrill ? { restoreDrill: database.restoreDrill } : {}),
+    ...(database.retention
+      ? { retention: { ...database.retention, timeZone: database.schedule.timeZone } }
+      : {}),
   };
   const checked = DatabaseBindingSchema.safeParse(binding);
   if (!checked.success) {

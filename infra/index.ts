@@ -6,9 +6,12 @@ export type {
   BackupSchedule,
   BucketOptions,
   DatabaseProps,
+  OffsiteCopyProps,
   OrdsDatapumpBackupProps,
   RestoreDrillProps,
+  RetentionTiers,
 } from './backup-props.js';
+export { OffsiteBackupBucket, type OffsiteBackupBucketProps } from './offsite-backup-bucket.js';
 export {
   COPY_ALLOWANCE,
   DEFAULT_NAME_PREFIX,

@@ -6,6 +6,7 @@ import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
 import { ExportSpecSchema } from '../functions/core/export/index.js';
 import type { Manifest } from '../functions/core/manifest/index.js';
+import type { RetentionBinding } from '../functions/core/retention/index.js';
 import { bindingParameterName, type DatabaseBindingInput, pinOf } from '../functions/core/run/index.js';
 import {
   type ExecutionInput,
@@ -64,6 +65,8 @@ export interface LocalRunOptions {
    * Run a restore drill in this run, into this new schema (dropped afterwards). @default - no drill
    */
   readonly restoreDrill?: string;
+  /** Retention tiers of the database (as its binding carries them). @default - none */
+  readonly retention?: RetentionBinding;
   /** The execution's name. @default `<database>_local-<start time>-<random>` */
   readonly executionName?: string;
   /**
@@ -183,6 +186,7 @@ export async function runLocalBackup(options: LocalRunOptions = {}): Promise<Loc
       onRunningExport: options.onRunningExport ?? 'fail',
       // As deployed: cleanup on unless asked to keep the files.
       serverCleanup: options.keepServerFiles ? 'off' : 'files-and-control-table',
+      ...(options.retention ? { retention: options.retention } : {}),
     };
     const input = parsePayload(
       ExecutionInputSchema,

@@ -16,7 +16,14 @@ import { DEFAULT_DATABASES_PER_STACK } from './limits.js';
 import { describeIssue, type Path } from './messages.js';
 import { parseWhatParses } from './partial-parse.js';
 import { resolveRestoreDrill } from './restore-drill.js';
-import { BUCKET_RULES, DATABASE_RULES, duplicateIdProblems, NETWORK_RULES, ruleProblems } from './rules.js';
+import {
+  BUCKET_RULES,
+  DATABASE_RULES,
+  duplicateIdProblems,
+  NETWORK_RULES,
+  retentionBucketProblems,
+  ruleProblems,
+} from './rules.js';
 import {
   AlertsSchema,
   BucketSchema,
@@ -163,6 +170,9 @@ export function parseConfig(json: unknown, sourceName: string): BackupConfig {
     }
   }
   for (const problem of duplicateIdProblems(indexesById)) report(problem);
+  if (bucketSettings.data) {
+    for (const problem of retentionBucketProblems(bucketSettings.data, databases)) report(problem);
+  }
 
   if (problems.length > 0 || !bucketSettings.data || !alerts.data || (network && !network.data)) {
     throw new ConfigError(problems);

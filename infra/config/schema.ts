@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ExportSpecSchema, ORACLE_IDENTIFIER } from '../../functions/core/export/index.js';
 import { parseOrdsUrl } from '../../functions/core/ords/index.js';
+import { RetentionPolicySchema } from '../../functions/core/retention/index.js';
 import {
   DATABASE_ID,
   KEY_PREFIX,
@@ -136,6 +137,9 @@ const SettingsShape = {
     .describe(
       'Autonomous Database: remove files with DBMS_CLOUD.DELETE_FILE instead of UTL_FILE.FREMOVE. Default false',
     ),
+  retention: RetentionPolicySchema.optional().describe(
+    'Backups kept per tier, e.g. {"daily": 7, "weekly": 5, "monthly": 12, "yearly": 7}: the first success of a week, month or year (schedule time zone) takes that tier. Needs bucket.expireAfterDays 0. Default: none (bucket.expireAfterDays applies)',
+  ),
 };
 
 /** `defaults`: the settings every database inherits unless it gives its own. */
@@ -219,6 +223,30 @@ export const BucketSchema = z.strictObject({
     .optional()
     .describe(
       `Days a replaced or expired version is kept; 0: forever. Default ${DEFAULT_NONCURRENT_VERSIONS_EXPIRE_AFTER_DAYS}`,
+    ),
+  offsiteCopy: z
+    .strictObject({
+      bucketArn: z
+        .string(allowed('a string'))
+        .regex(
+          /^arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+          allowed('an S3 bucket ARN, arn:aws:s3:::<bucket name>'),
+        ),
+      account: z.string(allowed('a string')).regex(/^\d{12}$/, allowed('a 12-digit AWS account id')),
+      region: z
+        .string(allowed('a string'))
+        .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, allowed('an AWS Region such as eu-west-1')),
+      kmsKeyArn: z
+        .string(allowed('a string'))
+        .regex(
+          /^arn:aws[a-z-]*:kms:[a-z]{2}(-[a-z]+)+-\d:\d{12}:key\/(mrk-[0-9a-f]{32}|[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12})$/,
+          allowed('a KMS key ARN, arn:aws:kms:<region>:<account>:key/<key id> (not an alias)'),
+        )
+        .optional(),
+    })
+    .optional()
+    .describe(
+      'Replicate every backup into a bucket another account owns (made with OffsiteBackupBucket there): S3 Replication Time Control, deletes not replicated, tags kept',
     ),
   objectLock: z
     .strictObject({

@@ -1,4 +1,5 @@
 import type { ExportSpec } from '../../functions/core/export/index.js';
+import type { RetentionPolicy } from '../../functions/core/retention/index.js';
 import type { ON_RUNNING_EXPORT, SERVER_CLEANUP } from '../../functions/core/state/index.js';
 import type { ResolvedRestoreDrill } from '../restore-drill-settings.js';
 
@@ -58,6 +59,11 @@ export interface DatabaseConfig {
   readonly autonomousDatabase: boolean;
   /** The opt-in restore drill. @default - none */
   readonly restoreDrill?: RestoreDrillConfig;
+  /**
+   * Backups kept per tier (daily, weekly, monthly, yearly); a database's own replaces the defaults'
+   * as a whole. @default - none: `bucket.expireAfterDays` applies
+   */
+  readonly retention?: RetentionPolicy;
 }
 
 /** Object Lock of a new bucket: every stored object version is protected for `retentionDays`. */
@@ -87,6 +93,17 @@ export interface BucketConfig {
   readonly noncurrentVersionsExpireAfterDays: number;
   /** Object Lock of a new bucket. @default - none */
   readonly objectLock?: ObjectLockConfig;
+  /** Replication into a bucket of another account. @default - none */
+  readonly offsiteCopy?: OffsiteCopyConfig;
+}
+
+/** The off-site copy: the destination bucket of another account, its owner, Region and key. */
+export interface OffsiteCopyConfig {
+  readonly bucketArn: string;
+  readonly account: string;
+  readonly region: string;
+  /** The destination bucket's KMS key (`OffsiteBackupBucket.encryptionKey`). @default - none */
+  readonly kmsKeyArn?: string;
 }
 
 /** Where failure and stale-backup alerts go. */

@@ -196,7 +196,7 @@ describe('configuration', () => {
     expect(problemsOf(withOrders({ pollInterval: 30 }))).toEqual([
       'config/test.json: database "orders": pollInterval is not a known key; allowed: id, ordsUrl, secret, ordsCidrs, schedule, ' +
         'export, pollIntervalSeconds, timeoutHours, prefix, acceptCompletedWithErrors, onRunningExport, enabled, ' +
-        'staleAfterHours, serverCleanup, autonomousDatabase, restoreDrill',
+        'staleAfterHours, serverCleanup, autonomousDatabase, retention, restoreDrill',
     ]);
   });
 
@@ -212,7 +212,7 @@ describe('configuration', () => {
       'config/test.json: defualts is not a known key; allowed: $schema, defaults, bucket, alerts, network, namePrefix, databasesPerStack, databases',
       'config/test.json: defaults.schedule.zone is not a known key; allowed: cron, timeZone',
       'config/test.json: bucket.name is not a known key; allowed: existingBucketName, encryption, kmsKeyArn, ' +
-        'archiveAfterDays, expireAfterDays, noncurrentVersionsExpireAfterDays, objectLock',
+        'archiveAfterDays, expireAfterDays, noncurrentVersionsExpireAfterDays, offsiteCopy, objectLock',
       expect.stringMatching(
         /^config\/test\.json: database "orders": export\.parallel is not a known key; allowed: jobMode, /,
       ),
