@@ -209,6 +209,16 @@ export interface SimulatorOptions {
   readonly servesDroppedJobFiles: boolean;
   /** Serve REST-enabled SQL at `…/_/sql`; false: 404, as with `restEnabledSql.active` off. @default true */
   readonly restSql: boolean;
+  /**
+   * Serve the files of jobs made by `DBMS_DATAPUMP` through REST-enabled SQL at `jobs/{owner},{job}/{file}`;
+   * false: 404, as an ORDS that serves only the jobs it made may (undocumented). @default true
+   */
+  readonly servesSqlJobFiles: boolean;
+  /**
+   * Jobs made through REST-enabled SQL hit ORA-01555 in the middle of the export: a table is skipped
+   * (ORA-31693) and the job completes with errors. @default false
+   */
+  readonly sqlExportUndoError: boolean;
   /** Link an import job's log file from its job object; false: no log link, as some ORDS versions. @default true */
   readonly importLogLink: boolean;
   /**
@@ -292,6 +302,8 @@ export function defaultSimulatorOptions(): SimulatorOptions {
     ignoreFileName: false,
     servesDroppedJobFiles: false,
     restSql: true,
+    servesSqlJobFiles: true,
+    sqlExportUndoError: false,
     restSqlError: undefined,
     importOutcome: 'success',
     importLogLink: true,
