@@ -289,8 +289,10 @@ export function logText(subject: LogSubject, finishedAt: Date | null): string {
   const stamped =
     subject.logEntry === undefined
       ? lines
-      : lines.map(
-          (line, index) => `${logTimeStamp(new Date(subject.startedAt.getTime() + index * 7))}${line}`,
-        );
+      : lines.map((line, index) => {
+          // Lines a few milliseconds apart from the start; the final line at the job's end.
+          const last = finishedAt !== null && index === lines.length - 1;
+          return `${logTimeStamp(last ? finishedAt : new Date(subject.startedAt.getTime() + index * 7))}${line}`;
+        });
   return `${stamped.join('\n')}\n`;
 }

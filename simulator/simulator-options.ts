@@ -219,6 +219,11 @@ export interface SimulatorOptions {
    * (ORA-31693) and the job completes with errors. @default false
    */
   readonly sqlExportUndoError: boolean;
+  /**
+   * The REST user holds EXECUTE on DBMS_FLASHBACK, so a block may read the SCN with
+   * `DBMS_FLASHBACK.GET_SYSTEM_CHANGE_NUMBER`; false: such a block fails with PLS-00201. @default false
+   */
+  readonly flashbackGranted: boolean;
   /** Link an import job's log file from its job object; false: no log link, as some ORDS versions. @default true */
   readonly importLogLink: boolean;
   /**
@@ -304,6 +309,7 @@ export function defaultSimulatorOptions(): SimulatorOptions {
     restSql: true,
     servesSqlJobFiles: true,
     sqlExportUndoError: false,
+    flashbackGranted: false,
     restSqlError: undefined,
     importOutcome: 'success',
     importLogLink: true,

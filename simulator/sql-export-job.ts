@@ -33,10 +33,7 @@ export function runExportBlock(
 ): { readonly scn: number } | SqlError {
   const request = readExportBlock(text, binds);
   if ('code' in request) return request;
-  if (
-    request.scnSource === 'DBMS_FLASHBACK' &&
-    !options.sessionPrivileges.includes('EXECUTE ON DBMS_FLASHBACK')
-  ) {
+  if (request.scnSource === 'DBMS_FLASHBACK' && !options.flashbackGranted) {
     // A static call of an ungranted package fails the whole block at compile time.
     return {
       code: 6550,

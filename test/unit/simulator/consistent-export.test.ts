@@ -114,6 +114,13 @@ describe('the consistent export block through REST-enabled SQL', () => {
     );
     expect(evidence).toMatchObject({ verdict: 'succeeded', reason: null, markerScn: started.scn });
     expect(evidence.log.dumpFiles).toEqual([`${JOB}-01.DMP`, `${JOB}-02.DMP`]);
+    expect(log.text).not.toMatch(/^Export: Release/m);
+    expect(
+      log.text
+        .trimEnd()
+        .split('\n')
+        .every((line) => /^\d{2}-[A-Z]{3}-\d{2} [\d:.]+: /.test(line)),
+    ).toBe(true);
     expect((await call(fileUrl(`${JOB}-02.DMP`))).status).toBe(200);
   });
 
@@ -167,6 +174,13 @@ describe('the consistent export block, refused', () => {
       /PLS-00201/,
     );
     expect(sim.jobs()).toHaveLength(0);
+  });
+
+  it('reads the SCN with DBMS_FLASHBACK when flashbackGranted is on', async () => {
+    sim = await startOrdsSimulator({ flashbackGranted: true });
+    expect(parseConsistentStartAnswer((await runSql(plan('DBMS_FLASHBACK').request)).json(), JOB).kind).toBe(
+      'started',
+    );
   });
 
   it('fails with ORA-06502 for a schema bind with a quote (DBMS_ASSERT.ENQUOTE_LITERAL)', async () => {
