@@ -91,6 +91,25 @@ export const MIN_FILESIZE_BYTES = 10 * 1024 ** 2;
 /** Largest `FILESIZE` accepted: 1 TiB. */
 export const MAX_FILESIZE_BYTES = 1024 ** 4;
 
+/** Most dump files `%U` can number (ORA-39095 beyond); the file size keeps a run below it with room. */
+export const MAX_DUMP_FILES = 99;
+/** Headroom over the last run's size: a schema may grow by half before a run needs more files. */
+const GROWTH_HEADROOM = 1.5;
+/** Files a run aims to stay under, below `MAX_DUMP_FILES`. */
+const TARGET_DUMP_FILES = 90;
+
+/**
+ * The `FILESIZE` of a run: `DEFAULT_FILESIZE_BYTES`, or, when the last run's dump (plus half again)
+ * would need more than 90 files of it, a whole number of GiB that keeps it at 90 files (at most 1 TiB).
+ * `lastDumpBytes` null (no earlier run) gives the default.
+ */
+export function filesizeForRun(lastDumpBytes: number | null): number {
+  if (lastDumpBytes === null || !Number.isFinite(lastDumpBytes) || lastDumpBytes <= 0)
+    return DEFAULT_FILESIZE_BYTES;
+  const needed = Math.ceil((lastDumpBytes * GROWTH_HEADROOM) / TARGET_DUMP_FILES / 1024 ** 3) * 1024 ** 3;
+  return Math.min(MAX_FILESIZE_BYTES, Math.max(DEFAULT_FILESIZE_BYTES, needed));
+}
+
 const LOG_FILE_NAME = /^[A-Za-z0-9_.-]{1,100}\.LOG$/i;
 /** Run ids: execution names and ARNs (letters, digits, `: _ . - /`). */
 const RUN_ID = /^[A-Za-z0-9:_./-]{1,256}$/;

@@ -23,7 +23,13 @@ export type {
   ScnSource,
   SqlBind,
 } from './consistent-block.js';
-export { consistentExportPlan, DEFAULT_FILESIZE_BYTES, LOG_MARKER } from './consistent-block.js';
+export {
+  consistentExportPlan,
+  DEFAULT_FILESIZE_BYTES,
+  filesizeForRun,
+  LOG_MARKER,
+  MAX_DUMP_FILES,
+} from './consistent-block.js';
 export {
   CONSISTENT_JOB_PREFIX,
   checkJobName,

@@ -4,6 +4,8 @@ import {
   consistentExportPlan,
   consistentJobName,
   ExportSpecSchema,
+  filesizeForRun,
+  MAX_DUMP_FILES,
 } from '../../../../functions/core/export/index.js';
 
 const RUN = 'arn:aws:states:eu-west-1:123456789012:execution:Backup:run-1';
@@ -185,5 +187,44 @@ describe('consistentExportPlan', () => {
     ['a fractional filesize', { options: { filesizeBytes: 10485760.5 } }, 'filesize'],
   ])('fails for %s and names the value', (_, overrides, named) => {
     expect(() => consistentExportPlan(input(overrides as Partial<ConsistentExportInput>))).toThrow(named);
+  });
+});
+
+describe('consistentExportPlan without schemas', () => {
+  it('exports the schema of the REST user: no SCHEMA_EXPR filter and no schema bind', () => {
+    const plan = consistentExportPlan(input({ spec: ExportSpecSchema.parse({}) }));
+    expect(plan.request.statementText).not.toContain('SCHEMA_EXPR');
+    expect(plan.request.binds.some((b) => b.name.startsWith('schema'))).toBe(false);
+  });
+});
+
+describe('filesizeForRun', () => {
+  const GiB = 1024 ** 3;
+
+  it('is 8 GiB without an earlier run, or for a small one', () => {
+    expect(filesizeForRun(null)).toBe(8 * GiB);
+    expect(filesizeForRun(100 * GiB)).toBe(8 * GiB);
+  });
+
+  it('grows with the last run so that half again as much stays under 99 files', () => {
+    const last = 2000 * GiB;
+    const size = filesizeForRun(last);
+    expect(size % GiB).toBe(0);
+    expect(Math.ceil((last * 1.5) / size)).toBeLessThanOrEqual(MAX_DUMP_FILES);
+    expect(size).toBeGreaterThan(8 * GiB);
+  });
+
+  it('never exceeds 1 TiB, the largest FILESIZE accepted', () => {
+    expect(filesizeForRun(500 * 1024 * GiB)).toBe(1024 * GiB);
+  });
+
+  it.each([0, -1, Number.NaN, Number.POSITIVE_INFINITY])('is the default for a nonsense size %s', (bytes) => {
+    expect(filesizeForRun(bytes)).toBe(8 * GiB);
+  });
+
+  it('gives a size the plan accepts', () => {
+    expect(() =>
+      consistentExportPlan(input({ options: { filesizeBytes: filesizeForRun(5000 * GiB) } })),
+    ).not.toThrow();
   });
 });
