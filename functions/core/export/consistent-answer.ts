@@ -12,7 +12,10 @@ import type { SqlBind } from './consistent-block.js';
 export type ConsistentStartAnswer =
   /** The job was defined and started at `scn` (decimal digits: SCNs can pass 2^53). */
   | { readonly kind: 'started'; readonly scn: string }
-  /** ORA-31634: a job of this name exists, i.e. an earlier attempt of this run made it: adopt it. */
+  /**
+   * ORA-31634: a job (or a table) of this name exists, i.e. an earlier attempt of this run made it.
+   * Adopt it only once `USER_DATAPUMP_JOBS` lists it (`pollRequest`): a table of that name is no job.
+   */
   | { readonly kind: 'exists'; readonly errorDetails: string };
 
 /** Oracle's "job already exists" (DBMS_DATAPUMP.job_exists). */
