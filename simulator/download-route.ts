@@ -79,7 +79,9 @@ export function download(
     job && (!job.dropped || options.servesDroppedJobFiles) && !store.isRemoved(job, fileName)
       ? fileOf(store, job, fileName)
       : null;
-  if (!file) return exchange.fail(404, `File ${fileName} of Data Pump job ${owner},${jobName} not found`);
+  if (!file || (job?.madeBy === 'rest-sql' && !options.servesSqlJobFiles)) {
+    return exchange.fail(404, `File ${fileName} of Data Pump job ${owner},${jobName} not found`);
+  }
   const total = file.bytes;
   const range = options.range ? parseRange(exchange.req.headers.range, total) : null;
   if (range === 'unsatisfiable') {

@@ -203,6 +203,31 @@ export class JobStore {
   }
 
   /**
+   * Registers a job that `DBMS_DATAPUMP` made through REST-enabled SQL, with its dump files on disk:
+   * ORA-31634 when the owner has a job of that name, ORA-31641 when a dump file of its template exists.
+   */
+  register(job: SimulatedJob): SqlError | null {
+    this.refreshAll();
+    if (this.live.has(`${job.owner},${job.jobName}`)) {
+      return { code: 31634, message: 'ORA-31634: job already exists' };
+    }
+    const onDisk = this.disk.get(job.directory) ?? new Set<string>();
+    const pattern = templatePattern(job.template);
+    const taken = [...onDisk].find((name) => pattern.test(name));
+    if (taken) {
+      return {
+        code: 39001,
+        message: `ORA-39001: invalid argument value\nORA-39000: bad dump file specification\nORA-31641: unable to create dump file "${this.options().directoryPath}${taken}"\nORA-27038: created file already exists`,
+      };
+    }
+    for (const file of job.dumpFiles) onDisk.add(file.name);
+    this.disk.set(job.directory, onDisk);
+    this.live.set(`${job.owner},${job.jobName}`, job);
+    this.all.push(job);
+    return null;
+  }
+
+  /**
    * Brings a job up to date and returns its phase. A single-job GET is a `poll`: it advances
    * poll-driven jobs and shows the start-up flicker. A finished job with keep_master 0 that completed is
    * dropped.
@@ -294,6 +319,7 @@ export class JobStore {
       dumpFilePaths: job.dumpFiles.map((file) => `${this.options().directoryPath}${file.name}`),
       startedAt: job.createdAt,
       language: job.language,
+      ...(job.logEntry ? { logEntry: job.logEntry } : {}),
       ...(job.imports ? { imports: job.imports } : {}),
       ...(job.notes ? { notes: job.notes } : {}),
     };

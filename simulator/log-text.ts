@@ -21,6 +21,11 @@ export interface LogSubject {
   readonly imports?: ReadonlyArray<{ readonly source: string; readonly target: string }>;
   /** ORA- lines an import writes before its tables (a schema not in the dump, a user that exists). */
   readonly notes?: readonly string[];
+  /**
+   * The `LOG_ENTRY` line of a job made through REST-enabled SQL: the log then starts with it (no
+   * `expdp` banner: an API job has no client) and every line carries a `LOGTIME=ALL` timestamp.
+   */
+  readonly logEntry?: string;
 }
 
 /** The schema whose tables every simulated export writes (and every import of its dump reads). */
@@ -43,6 +48,13 @@ const JA_DAYS = ['日', '月', '火', '水', '木', '金', '土'];
 export function oracleLogTimeJa(date: Date): string {
   const time = `${two(date.getUTCHours())}:${two(date.getUTCMinutes())}:${two(date.getUTCSeconds())}`;
   return `${JA_DAYS[date.getUTCDay()]} ${date.getUTCMonth() + 1}月 ${date.getUTCDate()} ${time} ${date.getUTCFullYear()}`;
+}
+
+/** The `LOGTIME=ALL` prefix of a log line, in UTC: `07-DEC-26 02:00:01.123: `. */
+export function logTimeStamp(date: Date): string {
+  const day = `${two(date.getUTCDate())}-${(MONTHS[date.getUTCMonth()] ?? '').toUpperCase()}-${two(date.getUTCFullYear() % 100)}`;
+  const time = `${two(date.getUTCHours())}:${two(date.getUTCMinutes())}:${two(date.getUTCSeconds())}`;
+  return `${day} ${time}.${String(date.getUTCMilliseconds()).padStart(3, '0')}: `;
 }
 
 /** An elapsed time as Data Pump prints it: `0 00:00:31` (days, then hours:minutes:seconds). */
@@ -268,10 +280,19 @@ function importBody(subject: LogSubject, finished: boolean): string[] {
  */
 export function logText(subject: LogSubject, finishedAt: Date | null): string {
   const finished = finishedAt !== null;
+  const head = subject.logEntry === undefined ? banner(subject) : [subject.logEntry];
   const lines =
     subject.operation === 'EXPORT'
-      ? [...banner(subject), jobLines(subject).starting, ...exportBody(subject, finished)]
-      : [...banner(subject), ...importBody(subject, finished)];
+      ? [...head, jobLines(subject).starting, ...exportBody(subject, finished)]
+      : [...head, ...importBody(subject, finished)];
   if (finishedAt) lines.push(finalLogLine(subject, finishedAt));
-  return `${lines.join('\n')}\n`;
+  const stamped =
+    subject.logEntry === undefined
+      ? lines
+      : lines.map((line, index) => {
+          // Lines a few milliseconds apart from the start; the final line at the job's end.
+          const last = finishedAt !== null && index === lines.length - 1;
+          return `${logTimeStamp(last ? finishedAt : new Date(subject.startedAt.getTime() + index * 7))}${line}`;
+        });
+  return `${stamped.join('\n')}\n`;
 }

@@ -2,7 +2,9 @@ import { type DatabaseUsers, oracleIsoTime } from './database-users.js';
 import type { Exchange } from './exchange.js';
 import type { JobStore } from './job-store.js';
 import { runScript, type SqlDatabase } from './rest-sql.js';
+import type { RequestBind } from './rest-sql-datapump.js';
 import type { SimulatorOptions } from './simulator-options.js';
+import { runExportBlock, ScnClock, userJobRows } from './sql-export-job.js';
 
 /**
  * `POST <basePath>_/sql`: REST-enabled SQL on the simulated database (its jobs, directories and
@@ -15,7 +17,10 @@ export function sqlDatabase(
   users: DatabaseUsers,
   options: () => SimulatorOptions,
 ): SqlDatabase {
+  const scns = new ScnClock();
   return {
+    runExportBlock: (caller, text, binds) => runExportBlock(store, options(), scns, caller, text, binds),
+    userJobRows: (caller, jobName) => userJobRows(store, caller, jobName),
     removeFile: (directory, fileName) => store.removeFile(directory, fileName),
     dropTable: (caller, owner, table) => store.dropTable(caller, owner, table),
     hasDirectory: (directory) => store.hasDirectory(directory),
@@ -38,6 +43,7 @@ export function restSql(
 ) {
   const type = String(exchange.req.headers['content-type'] ?? '').toLowerCase();
   let script = exchange.body;
+  let binds: readonly RequestBind[] = [];
   if (type.startsWith('application/json')) {
     let parsed: unknown;
     try {
@@ -48,11 +54,13 @@ export function restSql(
     const text = (parsed as { statementText?: unknown } | null)?.statementText;
     if (typeof text !== 'string') return exchange.fail(400, 'statementText is required');
     script = text;
+    const sent = (parsed as { binds?: unknown }).binds;
+    if (Array.isArray(sent)) binds = sent.filter((bind) => typeof bind === 'object' && bind !== null);
   } else if (!type.startsWith('application/sql')) {
     return exchange.fail(
       415,
       `Content-Type ${type || 'none'} is not supported: use application/sql or application/json`,
     );
   }
-  exchange.json(200, runScript(script, caller, database, options.restSqlError));
+  exchange.json(200, runScript(script, caller, database, options.restSqlError, binds));
 }

@@ -1,3 +1,5 @@
+import { callsDatapump, type RequestBind, USER_JOB_QUERY } from './rest-sql-datapump.js';
+
 /**
  * REST-enabled SQL (`POST …/_/sql`) as ORDS answers it, for exactly the statements this project sends:
  * remove a file from a directory object (`UTL_FILE.FREMOVE`, `DBMS_CLOUD.DELETE_FILE`), drop a
@@ -31,6 +33,14 @@ export interface SqlDatabase {
   fileSize(directory: string, fileName: string): number | null;
   /** The roles and system privileges `caller`'s session holds (SESSION_ROLES, SESSION_PRIVS). */
   sessionGrants(): { readonly roles: readonly string[]; readonly privileges: readonly string[] };
+  /** Runs the consistent export block as `caller`: the SCN it read, or its error. */
+  runExportBlock(
+    caller: string,
+    text: string,
+    binds: readonly RequestBind[],
+  ): { readonly scn: number } | SqlError;
+  /** `caller`'s USER_DATAPUMP_JOBS row of a job (a poll), none when there is none. */
+  userJobRows(caller: string, jobName: string): Array<Record<string, unknown>>;
 }
 
 /** An error the simulator answers for every statement of one kind (a missing grant, say). */
@@ -92,12 +102,13 @@ export function splitScript(script: string): ScriptStatement[] {
   return statements;
 }
 
-/** The 200 answer to a script, one item per statement. */
+/** The 200 answer to a script, one item per statement; `binds` are the JSON request's named binds. */
 export function runScript(
   script: string,
   caller: string,
   database: SqlDatabase,
   injected: InjectedSqlError | undefined,
+  binds: readonly RequestBind[] = [],
 ): Record<string, unknown> {
   const items = splitScript(script).map((statement, index) => {
     const base = {
@@ -105,7 +116,9 @@ export function runScript(
       statementPos: { startLine: statement.startLine, endLine: statement.endLine },
       statementText: statement.text,
     };
-    const { type, error, response, rows } = execute(statement.text, caller, database, injected);
+    const { type, error, response, rows, outBinds } =
+      datapumpStatement(statement.text, caller, database, binds) ??
+      execute(statement.text, caller, database, injected);
     if (error) {
       return {
         ...base,
@@ -134,9 +147,40 @@ export function runScript(
       };
       return { ...base, statementType: type, response: [], result: 0, resultSet };
     }
-    return { ...base, statementType: type, response: [response], result: 0 };
+    return {
+      ...base,
+      statementType: type,
+      response: [response],
+      result: 0,
+      ...(outBinds ? { binds: outBinds } : {}),
+    };
   });
   return { env: { defaultTimeZone: 'UTC' }, items };
+}
+
+/** The consistent export block and its polling query, or null for any other statement. */
+function datapumpStatement(
+  text: string,
+  caller: string,
+  database: SqlDatabase,
+  binds: readonly RequestBind[],
+): ReturnType<typeof execute> | null {
+  if (USER_JOB_QUERY.test(text)) {
+    const jobName = binds.find((bind) => bind.name === 'j')?.value;
+    if (typeof jobName !== 'string') {
+      return {
+        type: 'query',
+        error: { code: 1008, message: 'ORA-01008: not all variables bound' },
+        response: '',
+      };
+    }
+    return { type: 'query', error: null, response: '', rows: database.userJobRows(caller, jobName) };
+  }
+  if (!callsDatapump(text)) return null;
+  const started = database.runExportBlock(caller, text, binds);
+  if ('code' in started) return { type: 'plsql', error: started, response: '' };
+  const outBinds = binds.map((bind) => (bind.name === 'scn_out' ? { ...bind, result: started.scn } : bind));
+  return { type: 'plsql', error: null, response: '\nPL/SQL procedure successfully completed.\n\n', outBinds };
 }
 
 function execute(
@@ -144,7 +188,13 @@ function execute(
   caller: string,
   database: SqlDatabase,
   injected: InjectedSqlError | undefined,
-): { type: string; error: SqlError | null; response: string; rows?: Array<Record<string, unknown>> } {
+): {
+  type: string;
+  error: SqlError | null;
+  response: string;
+  rows?: Array<Record<string, unknown>>;
+  outBinds?: readonly RequestBind[];
+} {
   const query = QUERY_USER.exec(text);
   if (query) {
     if (injected?.statement === 'query-user') return { type: 'query', error: injected, response: '' };

@@ -41,6 +41,10 @@ export interface SimulatedJob {
   /** An import's schemas (source → target) and the ORA- lines its log carries. */
   readonly imports?: readonly ImportedSchema[];
   readonly notes?: readonly string[];
+  /** Made by DBMS_DATAPUMP through REST-enabled SQL (the consistent path), not by an ORDS POST. */
+  readonly madeBy?: 'rest-sql';
+  /** The line the block's `LOG_ENTRY` wrote before START_JOB; its log then has LOGTIME timestamps. */
+  readonly logEntry?: string;
   polls: number;
   finishedAt: Date | null;
   dropped: boolean;

@@ -209,6 +209,21 @@ export interface SimulatorOptions {
   readonly servesDroppedJobFiles: boolean;
   /** Serve REST-enabled SQL at `…/_/sql`; false: 404, as with `restEnabledSql.active` off. @default true */
   readonly restSql: boolean;
+  /**
+   * Serve the files of jobs made by `DBMS_DATAPUMP` through REST-enabled SQL at `jobs/{owner},{job}/{file}`;
+   * false: 404, as an ORDS that serves only the jobs it made may (undocumented). @default true
+   */
+  readonly servesSqlJobFiles: boolean;
+  /**
+   * Jobs made through REST-enabled SQL hit ORA-01555 in the middle of the export: a table is skipped
+   * (ORA-31693) and the job completes with errors. @default false
+   */
+  readonly sqlExportUndoError: boolean;
+  /**
+   * The REST user holds EXECUTE on DBMS_FLASHBACK, so a block may read the SCN with
+   * `DBMS_FLASHBACK.GET_SYSTEM_CHANGE_NUMBER`; false: such a block fails with PLS-00201. @default false
+   */
+  readonly flashbackGranted: boolean;
   /** Link an import job's log file from its job object; false: no log link, as some ORDS versions. @default true */
   readonly importLogLink: boolean;
   /**
@@ -292,6 +307,9 @@ export function defaultSimulatorOptions(): SimulatorOptions {
     ignoreFileName: false,
     servesDroppedJobFiles: false,
     restSql: true,
+    servesSqlJobFiles: true,
+    sqlExportUndoError: false,
+    flashbackGranted: false,
     restSqlError: undefined,
     importOutcome: 'success',
     importLogLink: true,

@@ -40,6 +40,13 @@ export const MAX_LOG_ERRORS = 20;
 
 /** `LOGTIME=ALL` prefixes lines with a timestamp such as `23-NOV-26 02:00:01.123: ` (months localized). */
 const TIMESTAMP_PREFIX = /^\d[\d\p{L}./ -]*\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?:\s+/u;
+/** `METRICS=1` prefixes a worker's lines with its number, such as `W-1 `. */
+const WORKER_PREFIX = /^W-\d+\s+/;
+
+/** A trimmed log line without its `LOGTIME` timestamp and `METRICS` worker prefix. */
+export function stripLogLinePrefix(line: string): string {
+  return line.replace(TIMESTAMP_PREFIX, '').replace(WORKER_PREFIX, '');
+}
 const ERROR_LINE = /^(?:ORA|UDE|LRM)-\d+/;
 
 /**
@@ -87,7 +94,7 @@ export function parseExportLog(text: string, job: LogJob): ExportLog {
   const lines = text
     .replace(/^\uFEFF/, '')
     .split(/\r\n|\r|\n/)
-    .map((line) => line.trim().replace(TIMESTAMP_PREFIX, ''));
+    .map((line) => stripLogLinePrefix(line.trim()));
 
   let last: string | null = null;
   const errors: string[] = [];

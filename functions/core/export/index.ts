@@ -5,6 +5,39 @@
  * The one way into this folder from outside it (see ../README.md for the layers).
  */
 export { jobTime, RELIST_DELAYS_MS } from './adopt-job.js';
+export type { ConsistentJobState, ConsistentStartAnswer } from './consistent-answer.js';
+export {
+  ORA_JOB_EXISTS,
+  POLL_STATEMENT,
+  parseConsistentStartAnswer,
+  parsePollAnswer,
+  pollRequest,
+} from './consistent-answer.js';
+export type {
+  ConsistentExportInput,
+  ConsistentExportOptions,
+  ConsistentExportPlan,
+  ConsistentExportRequest,
+  DataPumpSetting,
+  LicensedOption,
+  ScnSource,
+  SqlBind,
+} from './consistent-block.js';
+export {
+  consistentExportPlan,
+  DEFAULT_FILESIZE_BYTES,
+  filesizeForRun,
+  LOG_MARKER,
+  MAX_DUMP_FILES,
+} from './consistent-block.js';
+export {
+  CONSISTENT_JOB_PREFIX,
+  checkJobName,
+  consistentJobName,
+  isConsistentJobName,
+} from './consistent-job-name.js';
+export type { ConsistentLogEvidence } from './consistent-log.js';
+export { HOLE_ERRORS, readConsistentLog } from './consistent-log.js';
 export { parseExportedObjects } from './datapump-exported.js';
 export { parseExportLog } from './datapump-log.js';
 export type { ExportSpec, ExportSpecInput } from './export-spec.js';

@@ -116,6 +116,21 @@ describe('parseExportLog', () => {
     expect(parseExportLog(text)).toMatchObject({ verdict: 'succeeded', dumpFiles: ['X-01.DMP'] });
   });
 
+  it('reads the error lines of METRICS workers behind their W-n prefix', () => {
+    const text = [
+      '23-NOV-26 02:00:04.900: W-1 ORA-31693: Table data object "HR"."ORDERS" failed to load/unload and is being skipped due to error:',
+      '23-NOV-26 02:00:04.902: ORA-01555: snapshot too old: rollback segment number 9 with name "_SYSSMU9_1$" too small',
+      `23-NOV-26 02:14:31.007: ${JOB} completed with 1 error(s) ${WHEN}`,
+    ].join('\n');
+    expect(parseExportLog(text)).toMatchObject({
+      verdict: 'completed-with-errors',
+      errors: [
+        'ORA-31693: Table data object "HR"."ORDERS" failed to load/unload and is being skipped due to error:',
+        'ORA-01555: snapshot too old: rollback segment number 9 with name "_SYSSMU9_1$" too small',
+      ],
+    });
+  });
+
   it('ends the dump file set at a blank line', () => {
     const text = 'Dump file set for A.B is:\n  /d/X-01.DMP\n\nnot a file\n';
     expect(parseExportLog(text).dumpFiles).toEqual(['X-01.DMP']);
