@@ -13,7 +13,6 @@ import { BackupNetwork } from './constructs/backup-network.js';
 import { BackupStateMachine } from './constructs/backup-state-machine.js';
 import { BackupScheduleGroup } from './constructs/database-schedules.js';
 import { RunLauncher } from './constructs/run-launcher.js';
-import { ServerCleanupAlarm } from './constructs/server-cleanup-alarm.js';
 import { type ResolvedDatabase, resolveDatabase } from './database-settings.js';
 import { DEFAULT_NAME_PREFIX, doctorFunctionName, NAME_PREFIX } from './names.js';
 import { OrdsDatapumpBackupDatabases } from './ords-datapump-backup-databases.js';
@@ -91,7 +90,6 @@ export class OrdsDatapumpBackup extends Construct {
   private readonly slices: OrdsDatapumpBackupDatabases[] = [];
   /** The longest `executionHours` of the enabled databases added so far. */
   private longestExecutionHours = 0;
-  private cleanupAlarm: ServerCleanupAlarm | undefined;
 
   constructor(scope: Construct, id: string, props: OrdsDatapumpBackupProps = {}) {
     super(scope, id);
@@ -189,11 +187,6 @@ export class OrdsDatapumpBackup extends Construct {
         : undefined;
   }
 
-  /** The alarm on failed server cleanups, created once an enabled database cleans up its server. */
-  get serverCleanupAlarm(): ServerCleanupAlarm | undefined {
-    return this.cleanupAlarm;
-  }
-
   /**
    * Adds the per-database resources of `databases` in `scope`, which may be in another stack of the
    * same app and environment (a fleet too large for one stack is split into slices this way). Fails
@@ -229,13 +222,6 @@ export class OrdsDatapumpBackup extends Construct {
     for (const database of enabled) {
       this.longestExecutionHours = Math.max(this.longestExecutionHours, executionHours(database));
       this.network?.allowOrdsPort(ordsPort(database.ordsUrl));
-    }
-
-    if (!this.cleanupAlarm && enabled.some((database) => database.serverCleanup !== 'off')) {
-      this.cleanupAlarm = new ServerCleanupAlarm(this, 'ServerCleanupAlarm', {
-        topic: this.alarmTopic,
-        namePrefix: this.namePrefix,
-      });
     }
     return slice;
   }

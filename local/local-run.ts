@@ -84,6 +84,11 @@ export interface LocalRunOptions {
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
   /** Receives one line per step of the run. */
   readonly onProgress?: (line: string) => void;
+  /**
+   * Task states whose handler throws this error instead of running, every attempt (tests play a bug
+   * or a crashed function with it). @default none
+   */
+  readonly taskFaults?: Readonly<Record<string, Error>>;
   /** Called once the embedded servers run, before the execution starts (tests inject faults here). */
   readonly onReady?: (servers: {
     simulator?: OrdsSimulator;
@@ -199,6 +204,12 @@ export async function runLocalBackup(options: LocalRunOptions = {}): Promise<Loc
       JSON.stringify(binding),
     );
     const handlers = await bindHandlers(tasks, options.maxInvocationSeconds, changed);
+    for (const [state, fault] of Object.entries(options.taskFaults ?? {})) {
+      if (!handlers[state]) throw new Error(`taskFaults: the state machine has no Task state "${state}"`);
+      handlers[state] = async () => {
+        throw fault;
+      };
+    }
     options.onReady?.({ simulator, s3: { endpoint: s3Endpoint, bucket } });
 
     const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });

@@ -44,6 +44,7 @@ export type {
 export {
   BOUND_FIELDS,
   CleanUpServerPayloadSchema,
+  CleanUpServerTaskPayloadSchema,
   CopyFilePayloadSchema,
   CopyProgressSchema,
   DATABASE_ID,
@@ -55,6 +56,7 @@ export {
   parsePayload,
   ReadJobPayloadSchema,
   ReadLogPayloadSchema,
+  RecordCleanupFailurePayloadSchema,
   SERVER_CLEANUP,
   StartExportPayloadSchema,
   StoredFileSchema,

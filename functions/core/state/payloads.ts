@@ -295,6 +295,21 @@ export const CleanUpServerPayloadSchema = z.object({
 });
 export type CleanUpServerPayload = z.output<typeof CleanUpServerPayloadSchema>;
 
+/**
+ * Payload of "Record cleanup failure": the cleanup step failed for good, so its function records the
+ * database's ServerCleanupFailed = 1 for it (the step that failed could not).
+ */
+export const RecordCleanupFailurePayloadSchema = z.strictObject({
+  ...TaskTargetShape,
+  phase: z.literal('record-failure'),
+});
+
+/** What the cleanup function receives: a cleanup to run, or a failed one to record. */
+export const CleanUpServerTaskPayloadSchema = z.discriminatedUnion('phase', [
+  CleanUpServerPayloadSchema,
+  RecordCleanupFailurePayloadSchema,
+]);
+
 /** Result of a cleanup (`$.result.serverCleanup` of a complete backup): what was removed, or why not. */
 export interface ServerCleanupResult {
   /** `done`: all removed; `failed`: something is left, `reason` says what and how to fix it; `off`: configured. */
