@@ -62,6 +62,12 @@ export interface LocalRunOptions {
    * Run a restore drill in this run, into this new schema (dropped afterwards). @default - no drill
    */
   readonly restoreDrill?: string;
+  /**
+   * The execution input's `scheduledTime`, as a schedule's launcher sends it (the run counts as
+   * started by its schedule only under the launcher's name, `<database>_<time>`).
+   * @default the run's start time
+   */
+  readonly scheduledTime?: string;
   /** The execution's name. @default `<database>_local-<start time>-<random>` */
   readonly executionName?: string;
   /**
@@ -184,7 +190,7 @@ export async function runLocalBackup(options: LocalRunOptions = {}): Promise<Loc
       ExecutionInputSchema,
       {
         database,
-        scheduledTime: new Date(started).toISOString(),
+        scheduledTime: options.scheduledTime ?? new Date(started).toISOString(),
         ...(options.restoreDrill ? { restoreDrill: true } : {}),
       },
       'The local run',

@@ -18,10 +18,38 @@ describe('a run accepts and changes only what it can prove, through the synthesi
     h = await startHarness();
   });
   afterAll(() => h.stop());
-  let database = 0;
+  let database_ = 0;
   const run = (options: Parameters<Harness['run']>[0] = {}) =>
-    h.run({ database: `own${++database}`, ...options });
+    h.run({ database: `own${++database_}`, ...options });
   beforeEach(() => h.simulator.configure(HEALTHY));
+
+  it('refuses a scheduledTime in 2099 with InvalidInputError naming it, before any request to ORDS', async () => {
+    // GIVEN a hand-made execution input that claims to be scheduled for 2099
+    const before = h.simulator.requests.length;
+
+    // WHEN it runs
+    const result = await run({ scheduledTime: '2099-01-01T02:00:00Z' });
+
+    // THEN it fails in "Start export", naming the value, and ORDS saw nothing
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe(ErrorName.InvalidInput);
+    expect(result.cause).toContain('scheduledTime "2099-01-01T02:00:00Z"');
+    expect(h.simulator.requests.length).toBe(before);
+  });
+
+  it('counts a run as scheduled only under the name its launcher gives it', async () => {
+    // GIVEN the launcher's execution name for a scheduled time of a minute ago
+    const scheduledTime = new Date(Date.now() - 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const database = `own${++database_}`;
+    const name = `${database}_${scheduledTime.replace(/[-:]/g, '')}`;
+
+    // WHEN it runs
+    const result = await h.run({ database, scheduledTime, executionName: name });
+
+    // THEN its manifest says the schedule started it, for that time
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.manifest).toMatchObject({ scheduledTime, startedBy: 'schedule' });
+  });
 
   it('fails with ExportFailedError naming the incomplete log when its dump file set is missing, and stores no dump file', async () => {
     // GIVEN an export whose log says success but lists no dump file set

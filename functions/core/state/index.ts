@@ -62,3 +62,4 @@ export {
   StoredFileSchema,
   WriteManifestPayloadSchema,
 } from './payloads.js';
+export { MAX_POLLS_PER_EXECUTION, minimumPollSeconds, POLL_INTERVAL_SECONDS } from './poll-budget.js';

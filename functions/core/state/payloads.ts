@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { InvalidInputError } from '../base/index.js';
+import { POLL_INTERVAL_SECONDS } from './poll-budget.js';
 
 /**
  * The state machine's data contract: the execution input and what each task receives and returns.
@@ -35,8 +36,11 @@ export const ExecutionInputSchema = z.strictObject({
   database: z.string().regex(DATABASE_ID),
   /** When the schedule meant to run (EventBridge Scheduler's `<aws.scheduler.scheduled-time>`). */
   scheduledTime: z.iso.datetime({ offset: true }).optional(),
-  /** Per-run override of the database's poll interval: changes how often, never where. */
-  pollSeconds: z.number().int().min(1).max(3600).optional(),
+  /**
+   * Per-run override of the database's poll interval: changes how often, never where. Its lower
+   * bound depends on the database's timeout (`runTiming` checks it against the history budget).
+   */
+  pollSeconds: z.number().int().min(POLL_INTERVAL_SECONDS.min).max(POLL_INTERVAL_SECONDS.max).optional(),
   /** Run the database's restore drill in this run even if none is due (only where one is configured). */
   restoreDrill: z.literal(true).optional(),
 });
