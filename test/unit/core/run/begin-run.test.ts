@@ -85,7 +85,9 @@ describe('beginRun', () => {
 
   it('fails with InvalidInputError naming pollSeconds when it would overrun the history budget, before the lock', async () => {
     const { deps, locks, ordsFor } = fakes();
-    const error = await beginRun(deps, payload({ database: 'orders', pollSeconds: 17 })).catch((e: Error) => e);
+    const error = await beginRun(deps, payload({ database: 'orders', pollSeconds: 17 })).catch(
+      (e: Error) => e,
+    );
 
     expect(error).toMatchObject({ name: ErrorName.InvalidInput });
     expect((error as Error).message).toContain('pollSeconds 17');
@@ -105,18 +107,21 @@ describe('beginRun', () => {
     ['in 2099', '2099-01-01T00:00:00Z', 'lies after the execution started'],
     ['an hour after the start', '2026-12-01T03:00:00Z', 'lies after the execution started'],
     ['25 hours before the start', '2026-11-30T01:00:00Z', 'more than 24 hours before'],
-  ])('fails with InvalidInputError naming a scheduledTime %s, before the lock and ORDS', async (_, time, words) => {
-    const { deps, locks, ordsFor } = fakes();
-    const error = await beginRun(deps, payload({ database: 'orders', scheduledTime: time })).catch(
-      (e: Error) => e,
-    );
+  ])(
+    'fails with InvalidInputError naming a scheduledTime %s, before the lock and ORDS',
+    async (_, time, words) => {
+      const { deps, locks, ordsFor } = fakes();
+      const error = await beginRun(deps, payload({ database: 'orders', scheduledTime: time })).catch(
+        (e: Error) => e,
+      );
 
-    expect(error).toMatchObject({ name: ErrorName.InvalidInput });
-    expect((error as Error).message).toContain(`scheduledTime "${time}"`);
-    expect((error as Error).message).toContain(words);
-    expect(locks).toEqual([]);
-    expect(ordsFor).toEqual([]);
-  });
+      expect(error).toMatchObject({ name: ErrorName.InvalidInput });
+      expect((error as Error).message).toContain(`scheduledTime "${time}"`);
+      expect((error as Error).message).toContain(words);
+      expect(locks).toEqual([]);
+      expect(ordsFor).toEqual([]);
+    },
+  );
 
   it('derives startedBy: a run the launcher did not name is by hand, whatever scheduledTime it carries', async () => {
     // GIVEN a hand-started execution whose input claims a scheduled time of 3 hours ago
