@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cleanUpServer } from '../core/cleanup/index.js';
+import { assertRunLock } from '../core/run/index.js';
 import { CleanUpServerTaskPayloadSchema } from '../core/state/index.js';
 import { bindingFor } from '../shared/bindings.js';
 import { s3Client } from '../shared/clients.js';
@@ -23,12 +24,23 @@ export const handler = defineTask(
       return { recorded: true };
     }
     const binding = await bindingFor(payload.database);
+    const bucket = requiredEnv('BUCKET_NAME');
+    // Check-before-act: a redriven execution that lost the lock to a newer run removes nothing.
+    await assertRunLock(
+      { s3: s3Client(), bucket },
+      {
+        database: payload.database,
+        prefix: binding.prefix,
+        executionArn: payload.executionArn,
+        step: payload.phase === 'after-backup' ? 'Clean up server' : 'Remove dump files',
+      },
+    );
     const ords = await ordsFor(binding, context);
     const deps = {
       sql: ords,
       ords,
       s3: s3Client(),
-      bucket: requiredEnv('BUCKET_NAME'),
+      bucket,
       logger,
       now: () => new Date(),
       sleep,

@@ -198,8 +198,13 @@ export class BackupStateMachine extends Construct {
     // Every task gets the execution's name, so each log line says which execution wrote it.
     const executionName = JsonPath.stringAt('$$.Execution.Name');
     // Tasks name only the database: each function reads the database's ORDS URL, secret and prefix
-    // from its deploy-time binding, never from the state.
-    const target = { executionName, database: JsonPath.stringAt('$.database') };
+    // from its deploy-time binding, never from the state. The execution's ARN (kept by a redrive) is
+    // what the run lock names: each step that changes the server checks it still holds the lock.
+    const target = {
+      executionName,
+      executionArn: JsonPath.stringAt('$$.Execution.Id'),
+      database: JsonPath.stringAt('$.database'),
+    };
     const job = JsonPath.objectAt('$.run.job');
 
     const startExport = guarded(

@@ -33,6 +33,7 @@ export {
   RangeNotSupportedError,
   RETRYABLE_ERRORS,
   RestoreDrillFailedError,
+  RunLockLostError,
   SecretError,
   StorageRejectedError,
   TransferIncompleteError,

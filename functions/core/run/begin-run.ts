@@ -57,6 +57,7 @@ export async function beginRun(deps: BeginRunDeps, payload: StartExportPayload):
     : false;
   await deps.lock({
     database: binding.database,
+    prefix: binding.prefix,
     executionArn: payload.executionArn,
     executionName: payload.executionName,
     executionStartTime: payload.executionStartTime,

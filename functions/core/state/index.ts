@@ -50,6 +50,7 @@ export {
   DATABASE_ID,
   describeIssues,
   ExecutionInputSchema,
+  FencedExecutionArnSchema,
   JobRefSchema,
   KEY_PREFIX,
   ON_RUNNING_EXPORT,

@@ -66,8 +66,13 @@ const executionName = z.string().min(1);
 /** Which database a task works for: its binding says where its ORDS and secret are. */
 const TaskTargetShape = {
   executionName,
+  /** `$$.Execution.Id`: the run lock's holder. Required by the steps that change the server. */
+  executionArn: z.string().min(1).optional(),
   database: z.string().regex(DATABASE_ID),
 };
+
+/** `$$.Execution.Id`, required by a step that checks the run lock before it changes the server. */
+export const FencedExecutionArnSchema = z.string().min(1, 'the execution ARN is missing');
 
 /** The Data Pump job a run works on (the `$.job` of the state). */
 export const JobRefSchema = z.object({
@@ -293,6 +298,7 @@ export type CleanupPhase = (typeof CLEANUP_PHASES)[number];
 /** Payload of "Clean up server" and "Remove dump files". */
 export const CleanUpServerPayloadSchema = z.object({
   ...TaskTargetShape,
+  executionArn: FencedExecutionArnSchema,
   job: JobRefSchema,
   verdict: VerdictResultSchema,
   phase: z.enum(CLEANUP_PHASES),

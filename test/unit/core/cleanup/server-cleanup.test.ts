@@ -20,6 +20,7 @@ const file = (name: string, kind: 'dump' | 'log') => ({ name, kind, key: `${FOLD
 
 const input = (changes: Partial<ServerCleanupInput> = {}): ServerCleanupInput => ({
   executionName: 'orders_20261201T020000Z',
+  executionArn: 'arn:aws:states:eu-central-1:123456789012:execution:backup:orders_20261201T020000Z',
   database: 'orders',
   job: {
     owner: 'DBAPI_USER',
