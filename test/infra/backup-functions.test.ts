@@ -225,10 +225,9 @@ describe('BackupFunctions', () => {
 
   it('lets the restore drill function only read the run locks, before it imports or drops', () => {
     const { json } = synthesized;
-    const s3 = statementsOfRole(
-      json,
-      roleOfFunction(json, logicalIdOf(stack.functions.restoreDrill)),
-    ).filter((statement) => actionsOf(statement).some((action) => action.startsWith('s3:')));
+    const s3 = statementsOfRole(json, roleOfFunction(json, logicalIdOf(stack.functions.restoreDrill))).filter(
+      (statement) => actionsOf(statement).some((action) => action.startsWith('s3:')),
+    );
     const bucketId = logicalIdOf(stack.bucket);
 
     expect(new Set(s3.flatMap(actionsOf))).toEqual(new Set(['s3:GetObject']));
