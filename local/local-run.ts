@@ -68,6 +68,12 @@ export interface LocalRunOptions {
    * @default the run's start time
    */
   readonly scheduledTime?: string;
+  /**
+   * Plays a Step Functions redrive (which the local engine lacks): the execution runs again under
+   * the same name (pass `executionName`), from `state` with the input that state had when it failed
+   * (`StateEntered` of the failed run's events). Top-level states only. @default - a new run from the start
+   */
+  readonly redrive?: { readonly state: string; readonly input: unknown };
   /** The execution's name. @default `<database>_local-<start time>-<random>` */
   readonly executionName?: string;
   /**
@@ -218,12 +224,17 @@ export async function runLocalBackup(options: LocalRunOptions = {}): Promise<Loc
     }
     options.onReady?.({ simulator, s3: { endpoint: s3Endpoint, bucket } });
 
-    const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
+    let machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
+    if (options.redrive) {
+      // The whole definition is validated above; from another StartAt the states before it are unreachable.
+      const from = { ...definition, StartAt: options.redrive.state };
+      machine = new StateMachine(from as never, { validationOptions: { noValidate: true } });
+    }
     const executionName = options.executionName ?? localExecutionName(database, started);
     const executionArn = `arn:aws:states:us-east-1:000000000000:execution:local:${executionName}`;
     aws.putExecution(executionArn, 'RUNNING');
     const retryStates = [...tasks.keys(), 'Copy files'];
-    const execution = machine.run(input as never, {
+    const execution = machine.run((options.redrive ? options.redrive.input : input) as never, {
       overrides: {
         taskResourceLocalHandlers: handlers as never,
         ...(options.retryIntervalMs !== undefined

@@ -68,4 +68,47 @@ describe('a run accepts and changes only what it can prove, through the synthesi
     expect(keys.some((key) => key.includes(job.jobName) && key.endsWith('.DMP'))).toBe(false);
     expect(keys.some((key) => key.includes(job.jobName) && key.endsWith('.LOG'))).toBe(true);
   });
+
+  it('stops a redriven execution that lost the run lock to a newer run before it touches the server', async () => {
+    // GIVEN an execution that failed in "Write manifest" after its export, holding the lock
+    const database = `own${++database_}`;
+    const executionName = `${database}_redriven`;
+    const failed = await h.run({
+      database,
+      executionName,
+      taskFaults: {
+        'Write manifest': Object.assign(new Error('S3 was down'), { name: 'StorageUnavailableError' }),
+      },
+    });
+    expect(failed.status).toBe('FAILED');
+    const failedAt = failed.events.find(
+      (event) => event.type === 'StateEntered' && event.state.name === 'Write manifest',
+    );
+    const oldJob = h.simulator.jobs().at(-1)!;
+    // AND a newer run of the same database that took the lock from it and completed
+    const newer = await h.run({ database });
+    expect(newer.status).toBe('SUCCEEDED');
+
+    // WHEN the failed execution is redriven from "Write manifest"
+    const sqlBefore = h.simulator.requests.filter((request) => request.path.endsWith('/_/sql')).length;
+    const redriven = await h.run({
+      database,
+      executionName,
+      redrive: { state: 'Write manifest', input: (failedAt as { state: { input: unknown } }).state.input },
+    });
+
+    // THEN its backup is complete, but its cleanup stopped before any change, naming the holder
+    expect(redriven.status).toBe('SUCCEEDED');
+    const states = redriven.events
+      .filter((event) => event.type === 'StateEntered')
+      .map((event) => event.state.name);
+    expect(states.at(-1)).toBe('Backup complete, cleanup failed');
+    const cleanup = (redriven.output as { serverCleanup: { reason: string; error: { Cause: string } } })
+      .serverCleanup;
+    expect(cleanup.reason).toContain('RunLockLostError');
+    expect(cleanup.error.Cause).toMatch(new RegExp(`held by execution ${database}_local-\\S+ \\(started`));
+    // AND no REST-enabled SQL statement reached the server; the old job's files are still there
+    expect(h.simulator.requests.filter((request) => request.path.endsWith('/_/sql')).length).toBe(sqlBefore);
+    expect(h.simulator.jobs().find((job) => job.jobName === oldJob.jobName)?.files.length).toBeGreaterThan(0);
+  });
 });
