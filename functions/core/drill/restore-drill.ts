@@ -203,7 +203,9 @@ async function readImportVerdict(
 /**
  * Reads the import's verdict, then drops the drill schema, but only when the database says it was
  * created at or after the drill started (by the drill's own import): a schema that existed before
- * is never dropped. The schema being absent counts as dropped.
+ * is never dropped. Both ends are checked in the database: a schema absent before the drop was never
+ * created by the import (or an interrupted earlier attempt of this step dropped it, which a retry
+ * cannot prove), and one still present after `DROP USER` was not dropped; either fails the drill.
  */
 export async function dropDrillSchema(
   deps: RestoreDrillDeps,
@@ -237,7 +239,13 @@ export async function dropDrillSchema(
   } catch (error) {
     return finish(false, `${target} was not dropped: ${(error as Error).message}`);
   }
-  if (row.created === null) return finish(true);
+  if (row.created === null) {
+    return finish(
+      false,
+      `${target} did not exist after the import, so the drill cannot show that the data came back (the ` +
+        'import created no schema, or an interrupted earlier attempt of "Drop drill schema" dropped it)',
+    );
+  }
   if (row.created < drill.dbTimeAtStart) {
     return finish(
       false,
@@ -256,6 +264,15 @@ export async function dropDrillSchema(
     }
   } catch (error) {
     return finish(false, `DROP USER "${target}" CASCADE could not be sent: ${(error as Error).message}`);
+  }
+  let after: DrillUserRow;
+  try {
+    after = await queryDrillUser(deps, database, target);
+  } catch (error) {
+    return finish(false, `${target} could not be checked after DROP USER: ${(error as Error).message}`);
+  }
+  if (after.created !== null) {
+    return finish(false, `${target} still exists after DROP USER "${target}" CASCADE: drop it by hand`);
   }
   return finish(true);
 }
