@@ -46,7 +46,10 @@ export async function recordRestoreDrill(
   const importJob = drill ? `${drill.job.owner}.${drill.job.jobName}` : null;
   const subject = `The restore drill of database "${database}"`;
   const succeeded =
-    outcome?.verdict === 'succeeded' && outcome.tables > 0 && outcome.schemaDropped && drillError === undefined;
+    outcome?.verdict === 'succeeded' &&
+    outcome.tables > 0 &&
+    outcome.schemaDropped &&
+    drillError === undefined;
   const sentences: string[] = [];
   if (outcome) {
     const loaded = `import ${importJob} of schema ${drill?.schema} into ${target}: ${outcome.tables} table(s), ${outcome.rows} row(s)`;
