@@ -3,7 +3,7 @@ import { dropControlTableStatement, type FileRemover, removeFileStatement } from
 import { parseExportedObjects, parseExportLog } from '../export/index.js';
 import type { DataPumpJob, ImportApi, Logger, OrdsApi, RestSqlApi } from '../ords/index.js';
 import { isOrdsNotFound, mayHaveCreatedJob, sanitizeSnippet } from '../ords/index.js';
-import type { JobRef, ServerCleanup } from '../state/index.js';
+import { type JobRef, jobNameProblem, type ServerCleanup } from '../state/index.js';
 import { awaitOwnImport, type OwnImport, surveyImports } from './restore-drill-adopt.js';
 import { toImportRequestBody } from './restore-drill-import.js';
 import type { DrillOutcome, DrillStarted, RestoreDrillBinding } from './restore-drill-payloads.js';
@@ -146,6 +146,7 @@ function drillStarted(
   const logFileName = started.files.find((file) => file.kind === 'log')?.name;
   return {
     job: {
+      path: 'ords-import',
       owner: started.owner,
       jobName: started.jobName,
       runId: input.job.runId,
@@ -293,6 +294,9 @@ async function removeImportJob(
 ): Promise<string[]> {
   const { owner, jobName, logFileName } = input.drill.job;
   if (input.serverCleanup === 'off') return [];
+  // Only this drill's recorded import job, by the names ORDS gives imports.
+  const nameProblem = jobNameProblem({ path: input.drill.job.path ?? 'ords-import', jobName });
+  if (nameProblem) return [`${owner}.${jobName} and its log were not removed: ${nameProblem}`];
   const statements = [
     ...(logFileName ? [removeFileStatement(input.directory, logFileName, input.remover)] : []),
     ...(input.serverCleanup === 'files-and-control-table' ? [dropControlTableStatement(owner, jobName)] : []),

@@ -96,6 +96,7 @@ export async function startExport(deps: AdoptionDeps, payload: StartExportInput)
 function toJobRef(job: DataPumpJob, runId: string, fileName: string, now: Date, adopted: boolean): JobRef {
   const logFile = job.files.find((file) => file.kind === 'log');
   return {
+    path: 'ords-export',
     owner: job.owner,
     jobName: job.jobName,
     runId,

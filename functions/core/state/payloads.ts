@@ -74,8 +74,20 @@ const TaskTargetShape = {
 /** `$$.Execution.Id`, required by a step that checks the run lock before it changes the server. */
 export const FencedExecutionArnSchema = z.string().min(1, 'the execution ARN is missing');
 
+/**
+ * How a run's Data Pump job came to be, which decides how it is named: `ords-export` and
+ * `ords-import` (the ORDS Data Pump POSTs: ORDS names the job `DATAPUMP_REST_EXPORT_<14 digits>`,
+ * `DATAPUMP_REST_IMPORT_<14 digits>`), `rest-sql` (DBMS_DATAPUMP through REST-enabled SQL: the run
+ * names the job itself). Part of the job's one identity `{ path, owner, jobName }` that polling,
+ * adoption, the run lock and cleanup use.
+ */
+export const JOB_PATHS = ['ords-export', 'ords-import', 'rest-sql'] as const;
+export type JobPath = (typeof JOB_PATHS)[number];
+
 /** The Data Pump job a run works on (the `$.job` of the state). */
 export const JobRefSchema = z.object({
+  /** How the job was started; absent in executions started before it existed: `ords-export`. */
+  path: z.enum(JOB_PATHS).optional(),
   owner: z.string().min(1),
   jobName: z.string().min(1),
   /** This run's id, part of every dump file name it creates. */
@@ -95,6 +107,24 @@ export const JobRefSchema = z.object({
   logFileName: z.string().min(1).optional(),
 });
 export type JobRef = z.output<typeof JobRefSchema>;
+
+/** Job names ORDS gives the jobs its Data Pump POSTs create. */
+const ORDS_JOB_NAMES: Readonly<Record<Exclude<JobPath, 'rest-sql'>, RegExp>> = {
+  'ords-export': /^DATAPUMP_REST_EXPORT_\d{14}$/,
+  'ords-import': /^DATAPUMP_REST_IMPORT_\d{14}$/,
+};
+
+/**
+ * Null when `jobName` is a name the job's path can produce (ORDS's pattern for a job ORDS started,
+ * any unquoted Oracle identifier for one the run named itself), else the problem, naming the value.
+ */
+export function jobNameProblem(job: Pick<JobRef, 'path' | 'jobName'>): string | null {
+  const path = job.path ?? 'ords-export';
+  const pattern = path === 'rest-sql' ? /^[A-Z][A-Z0-9_$#]{0,127}$/ : ORDS_JOB_NAMES[path];
+  return pattern.test(job.jobName)
+    ? null
+    : `job name ${JSON.stringify(job.jobName)} is not one a job of path "${path}" has (${pattern.source})`;
+}
 
 /** Payload of "Start export": the execution's own identity and its raw input, checked here. */
 export const StartExportPayloadSchema = z.object({

@@ -253,6 +253,39 @@ describe('cleanUpServer', () => {
     expect(result.reason).toContain('not this run');
   });
 
+  it('does not drop a control table whose recorded name is not a Data Pump job name of its path', async () => {
+    // GIVEN a tampered state that names an application table as the job
+    const result = await cleanUpServer(deps(), input({ job: { ...input().job, jobName: 'EMPLOYEES' } }));
+
+    // THEN the files are removed, the table is not touched, and the reason names it
+    expect(result).toMatchObject({ serverCleanup: 'failed', droppedControlTable: null });
+    expect(result.reason).toContain('"EMPLOYEES" is not one a job of path "ords-export" has');
+    expect(sql.scripts.flat().some((statement) => statement.startsWith('DROP'))).toBe(false);
+  });
+
+  it("does not drop a control table owned by another user than the one this run's ORDS client works as", async () => {
+    const result = await cleanUpServer(
+      { ...deps(), ords: { ...deps().ords, jobOwner: 'DBAPI_USER' } },
+      input({ job: { ...input().job, owner: 'HR' } }),
+    );
+
+    expect(result).toMatchObject({ serverCleanup: 'failed', droppedControlTable: null });
+    expect(result.reason).toContain('owned by HR, not by DBAPI_USER');
+    expect(sql.scripts.flat().some((statement) => statement.startsWith('DROP'))).toBe(false);
+  });
+
+  it('drops the control table of a job the run named itself (path rest-sql), whatever its prefix', async () => {
+    const own = 'ODBK_ORDERS_20261201T020000Z';
+    linkedFiles = [{ name: DUMP }, { name: LOG }];
+    const result = await cleanUpServer(
+      { ...deps(), ords: { ...deps().ords, jobOwner: 'DBAPI_USER' } },
+      input({ job: { ...input().job, path: 'rest-sql', jobName: own } }),
+    );
+
+    expect(result).toMatchObject({ serverCleanup: 'done', droppedControlTable: `DBAPI_USER.${own}` });
+    expect(sql.scripts.flat()).toContain(`DROP TABLE "DBAPI_USER"."${own}" PURGE`);
+  });
+
   it('removes only the files with serverCleanup "files", with DBMS_CLOUD on Autonomous Database', async () => {
     const result = await cleanUpServer(deps(), input({ serverCleanup: 'files', autonomousDatabase: true }));
 
