@@ -8,7 +8,6 @@ import {
   startRestoreDrill,
 } from '../core/drill/index.js';
 import { assertRunLock } from '../core/run/index.js';
-import { FencedExecutionArnSchema } from '../core/state/index.js';
 import { bindingFor } from '../shared/bindings.js';
 import { s3Client } from '../shared/clients.js';
 import { requiredEnv } from '../shared/env.js';
@@ -17,11 +16,8 @@ import { logger } from '../shared/logger.js';
 import { ordsFor } from '../shared/ords.js';
 
 const PayloadSchema = z.discriminatedUnion('action', [
-  StartRestoreDrillPayloadSchema.extend({
-    action: z.literal('start'),
-    executionArn: FencedExecutionArnSchema,
-  }),
-  DropDrillSchemaPayloadSchema.extend({ action: z.literal('drop'), executionArn: FencedExecutionArnSchema }),
+  StartRestoreDrillPayloadSchema.extend({ action: z.literal('start') }),
+  DropDrillSchemaPayloadSchema.extend({ action: z.literal('drop') }),
 ]);
 
 /**

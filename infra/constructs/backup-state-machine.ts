@@ -357,7 +357,18 @@ export class BackupStateMachine extends Construct {
       '$.serverCleanup',
     );
     retry(removeDumpFiles, INTERRUPTED_ERRORS);
-    removeDumpFiles.addCatch(failedHow, { errors: ['States.ALL'], resultPath: '$.serverCleanup' });
+    // The run fails with the export's own error either way; a removal step that failed for good also
+    // records the database's ServerCleanupFailed = 1, so its dump files left on the server alarm.
+    const recordDumpFilesLeft = task(
+      'Record dump files left',
+      'cleanUpServer',
+      TaskInput.fromObject({ ...target, phase: 'record-failure' }),
+      JsonPath.DISCARD,
+    );
+    retry(recordDumpFilesLeft, INTERRUPTED_ERRORS);
+    recordDumpFilesLeft.addCatch(failedHow, { errors: ['States.ALL'], resultPath: '$.recordError' });
+    removeDumpFiles.addCatch(recordDumpFilesLeft, { errors: ['States.ALL'], resultPath: '$.serverCleanup' });
+    recordDumpFilesLeft.next(failedHow);
 
     cleanUpServer.next(drillVerdict);
     const definition: Chain = startExport

@@ -186,4 +186,21 @@ describe('server cleanup through the synthesized state machine', () => {
     const states = entered(result);
     expect(states.indexOf('Remove dump files')).toBeLessThan(states.indexOf('Export failed'));
   });
+
+  it("records the failure of a dump file removal that fails for good, then still fails with the export's own error", async () => {
+    // GIVEN an export that stops, and a removal step that throws on every attempt
+    h.simulator.configure({ outcome: 'stopped' });
+
+    // WHEN the run ends
+    const result = await h.run({
+      taskFaults: { 'Remove dump files': new Error('connection reset by a bug') },
+    });
+
+    // THEN it fails with the export's own error, after recording the database's cleanup failure
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe(ErrorName.ExportFailed);
+    const states = entered(result);
+    expect(states.indexOf('Record dump files left')).toBeGreaterThan(states.indexOf('Remove dump files'));
+    expect(states.indexOf('Record dump files left')).toBeLessThan(states.indexOf('Export failed'));
+  });
 });

@@ -78,6 +78,7 @@ describe('BackupStateMachine', () => {
         'Backup complete',
         'Cleanup step failed',
         'Record cleanup failure',
+        'Record dump files left',
         'Server cleaned up?',
         'Backup complete, cleanup failed',
         'Cause given?',
@@ -116,7 +117,7 @@ describe('BackupStateMachine', () => {
         .map(([id, resource]) => [`arn:${id}`, resource.Properties.Timeout as number]),
     );
 
-    expect(tasks()).toHaveLength(12);
+    expect(tasks()).toHaveLength(13);
     for (const [name, state] of tasks()) {
       expect(state.TimeoutSeconds, name).toBe(timeoutOf.get(state.Resource)! + 30);
     }
@@ -133,6 +134,7 @@ describe('BackupStateMachine', () => {
       'Clean up server': functions.cleanUpServer,
       'Remove dump files': functions.cleanUpServer,
       'Record cleanup failure': functions.cleanUpServer,
+      'Record dump files left': functions.cleanUpServer,
       'Start restore drill': functions.restoreDrill,
       'Read restore drill job': functions.readJob,
       'Drop drill schema': functions.restoreDrill,
@@ -379,8 +381,15 @@ describe('BackupStateMachine', () => {
 
     expect(remove.Parameters.phase).toBe('after-failure');
     expect(remove).toMatchObject({ ResultPath: '$.serverCleanup', Next: 'Export failed?' });
+    // A removal step that fails for good records the database's cleanup failure, then fails as before.
     expect(remove.Catch).toEqual([
-      { ErrorEquals: ['States.ALL'], ResultPath: '$.serverCleanup', Next: 'Export failed?' },
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.serverCleanup', Next: 'Record dump files left' },
+    ]);
+    const record = states.get('Record dump files left');
+    expect(record.Parameters).toMatchObject({ phase: 'record-failure', 'database.$': '$.database' });
+    expect(record.Next).toBe('Export failed?');
+    expect(record.Catch).toEqual([
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.recordError', Next: 'Export failed?' },
     ]);
   });
 });
