@@ -58,6 +58,8 @@ export interface LocalRunOptions {
   readonly onRunningExport?: 'fail' | 'adopt';
   /** Leave this run's files and control table on the database server (`serverCleanup: off`). @default false */
   readonly keepServerFiles?: boolean;
+  /** The database is an Autonomous Database: files are removed with `DBMS_CLOUD.DELETE_FILE`. @default false */
+  readonly autonomousDatabase?: boolean;
   /**
    * Run a restore drill in this run, into this new schema (dropped afterwards). @default - no drill
    */
@@ -172,6 +174,7 @@ export async function runLocalBackup(options: LocalRunOptions = {}): Promise<Loc
       ordsUrl,
       secretId,
       export: (options.exportSpec ?? { jobMode: 'SCHEMA' }) as DatabaseBindingInput['export'],
+      ...(options.autonomousDatabase ? { autonomousDatabase: true } : {}),
       ...(options.restoreDrill
         ? {
             restoreDrill: localRestoreDrill(

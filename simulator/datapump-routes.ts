@@ -71,7 +71,7 @@ export function listJobs(context: RouteContext, exchange: Exchange, urls: ApiUrl
   const offsetParam = Number(query.get('offset'));
   const limit =
     query.has('limit') && Number.isInteger(limitParam) && limitParam > 0 ? limitParam : options.pageLimit;
-  const offset = Number.isInteger(offsetParam) && offsetParam > 0 ? offsetParam : 0;
+  const offset = !options.ignoreOffset && Number.isInteger(offsetParam) && offsetParam > 0 ? offsetParam : 0;
   const all: Array<Record<string, unknown>> = [
     ...noiseJobs(options.listNoise, options.oauthOwner, urls).map((noise) => noise.item),
     ...store.list().map((job) => jobJson(job, store.observe(job, false), 'item', store, options, urls)),

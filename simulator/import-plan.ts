@@ -3,8 +3,9 @@ import { EXPORTED_SCHEMA } from './log-text.js';
 import type { JobOutcome } from './simulator-options.js';
 
 /**
- * What an import job does with the dump file set it reads: which of the dump's schemas it loads (the
- * `filter` of schema names, else all), into which schema (`remap_schemas`), and the ORA- lines Data
+ * What an import job does with the dump file set it reads: which of the dump's schemas it loads
+ * (`schema_expressions`, else all; `filter` is an export field that an import ignores, as ORDS ignores
+ * every unknown key), into which schema (`remap_schemas`), and the ORA- lines Data
  * Pump writes when a schema is not in the dump or a target user exists already (the job then
  * completes with errors). The simulator's exports always write the tables of `EXPORTED_SCHEMA`.
  */
@@ -40,6 +41,29 @@ function parseRemaps(value: unknown): Map<string, string> | null {
 }
 
 /**
+ * The schema names of `schema_expressions: [{"expression": "IN ('HR','SALES')"}]` (also `= 'HR'`):
+ * undefined when absent (every schema of the dump), null when not of that form.
+ */
+function parseSchemaExpressions(value: unknown): string[] | null | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || value.length === 0) return null;
+  const names: string[] = [];
+  for (const item of value) {
+    const expression = (item ?? {}) as { expression?: unknown };
+    if (typeof expression.expression !== 'string') return null;
+    const match = /^\s*(?:IN\s*\((.*)\)|=\s*(.*))\s*$/i.exec(expression.expression);
+    const list = match?.[1] ?? match?.[2];
+    if (list === undefined) return null;
+    for (const quoted of list.split(',')) {
+      const name = /^\s*'([A-Za-z0-9_$#]+)'\s*$/.exec(quoted)?.[1];
+      if (name === undefined) return null;
+      names.push(name.toUpperCase());
+    }
+  }
+  return names;
+}
+
+/**
  * Plans an import of a dump file set and creates its target users (Data Pump creates a remapped
  * user from the dump's USER object first, so a fatal error later leaves it behind).
  */
@@ -56,15 +80,15 @@ export function planImport(
       message: `ORA-39001: invalid argument value\nremap_schemas ${JSON.stringify(body.remap_schemas)} is not a list of {"source", "target"}`,
     };
   }
-  const filter =
-    typeof body.filter === 'string'
-      ? body.filter
-          .split(',')
-          .map((name) => name.trim().toUpperCase())
-          .filter((name) => name !== '')
-      : [];
+  const named = parseSchemaExpressions(body.schema_expressions);
+  if (named === null) {
+    return {
+      ok: false,
+      message: `ORA-39001: invalid argument value\nschema_expressions ${JSON.stringify(body.schema_expressions)} is not a list of {"expression": "IN ('NAME')"}`,
+    };
+  }
   const inDump = [EXPORTED_SCHEMA];
-  const wanted = filter.length > 0 ? filter : inDump;
+  const wanted = named ?? inDump;
   const notes: string[] = [];
   const schemas: ImportedSchema[] = [];
   for (const source of wanted) {

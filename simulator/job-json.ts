@@ -70,7 +70,9 @@ function links(
       result.push({ rel: options.linkRels.dump ?? 'enclosure', href: fileUrl(file.name) });
     }
   }
-  if (job.logFileName !== null)
+  // Some ORDS versions link no log for an import (undocumented): `importLogLink` false plays them.
+  const logLinked = job.operation !== 'IMPORT' || options.importLogLink;
+  if (job.logFileName !== null && logLinked)
     result.push({ rel: options.linkRels.log ?? 'related', href: fileUrl(job.logFileName) });
   result.push({ rel: 'self', href: jobUrl(urls, job) });
   return result;

@@ -1,4 +1,5 @@
 import { defaultFileTemplate, FILE_NAME } from './file-names.js';
+import type { SimulatorOptions } from './simulator-options.js';
 
 /**
  * The parameters of a Data Pump POST (`job_mode`, `file_name`, `datapump_dir`, `threads`,
@@ -40,15 +41,20 @@ function parseKeepMaster(value: unknown): boolean | undefined {
 }
 
 /**
- * Reads the parameters of a POST body; `ignoreKeepMaster` treats every job as `keep_master` 0 (ORDS
- * before 25.x does not know it: Data Pump's default drops a successful job).
+ * Reads the parameters of a POST body as the version the switches describe: `ignoreKeepMaster` treats
+ * every job as `keep_master` 0 (ORDS before 25.x does not know it: Data Pump's default drops a
+ * successful job), `refuseKeepMaster` answers 400 to a body that carries it (a strict gateway), and
+ * `ignoreFileName` names an export's files from the default template (ORDS before 22.3).
  */
 export function parseJobRequest(
   operation: 'EXPORT' | 'IMPORT',
   body: Readonly<Record<string, unknown>>,
   now: Date,
-  ignoreKeepMaster: boolean,
+  version: Pick<SimulatorOptions, 'ignoreKeepMaster' | 'refuseKeepMaster' | 'ignoreFileName'>,
 ): JobRequest | Refusal {
+  if (version.refuseKeepMaster && body.keep_master !== undefined) {
+    return refuse(`Unrecognized field "keep_master" in the ${operation.toLowerCase()} request body`);
+  }
   const jobModeValue = body.job_mode ?? 'SCHEMA';
   const jobMode = typeof jobModeValue === 'string' ? jobModeValue.trim().toUpperCase() : '';
   if (!(JOB_MODES as readonly string[]).includes(jobMode)) {
@@ -56,7 +62,7 @@ export function parseJobRequest(
       `ORA-39001: invalid argument value\njob_mode ${JSON.stringify(jobModeValue)} is not valid: use ${JOB_MODES.join(', ')}`,
     );
   }
-  const fileNameValue = body.file_name;
+  const fileNameValue = operation === 'EXPORT' && version.ignoreFileName ? undefined : body.file_name;
   if (operation === 'IMPORT' && fileNameValue === undefined) {
     return refuse(
       'ORA-39001: invalid argument value\nORA-39000: bad dump file specification: file_name is required',
@@ -77,7 +83,7 @@ export function parseJobRequest(
     );
   }
   const requestedKeepMaster = parseKeepMaster(body.keep_master);
-  const keepMaster = ignoreKeepMaster ? false : requestedKeepMaster;
+  const keepMaster = version.ignoreKeepMaster ? false : requestedKeepMaster;
   if (requestedKeepMaster === undefined || keepMaster === undefined) {
     return refuse(
       `ORA-39001: invalid argument value\nkeep_master ${JSON.stringify(body.keep_master)} is not 0 or 1`,

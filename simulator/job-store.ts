@@ -114,7 +114,7 @@ export class JobStore {
     const now = options.now();
     this.refreshAll();
 
-    const request = parseJobRequest(operation, body, now, options.ignoreKeepMaster);
+    const request = parseJobRequest(operation, body, now, options);
     if (!request.ok) return request;
     const { jobMode, template, directory, degree, keepMaster } = request;
 
@@ -255,6 +255,21 @@ export class JobStore {
   /** The log's final `Job … at … elapsed …` line once the job has finished (`job_comment`), else null. */
   commentOf(job: SimulatedJob): string | null {
     return job.finishedAt === null ? null : finalLogLine(this.subject(job), job.finishedAt);
+  }
+
+  /**
+   * `DBMS_LOB.GETLENGTH(BFILENAME(dir, file))`: the size of a job's dump or log file in a directory
+   * now, null when there is no such file (Oracle answers NULL… or an error; null either way here).
+   */
+  fileSize(directory: string, fileName: string): number | null {
+    if (this.removed.has(`${directory}/${fileName}`)) return null;
+    for (const job of this.all) {
+      if (job.directory !== directory) continue;
+      const dump = job.dumpFiles.find((file) => file.name === fileName);
+      if (dump) return this.dumpBytesNow(job, dump);
+      if (job.logFileName === fileName) return Buffer.byteLength(this.logOf(job) ?? '', 'utf8');
+    }
+    return null;
   }
 
   /** The size a download of a job's dump file serves now: half while the job runs. */

@@ -112,6 +112,10 @@ export async function startOrdsSimulator(initial: Partial<SimulatorOptions> = {}
         auth.challenge ? { 'WWW-Authenticate': auth.challenge } : {},
       );
     }
+    if ((route.kind === 'list' || route.kind === 'job') && !readsJobList(options.sessionRoles)) {
+      // ORDS queries DBA_DATAPUMP_JOBS in the user's session: without the privilege it answers 500.
+      return exchange.fail(500, 'ORA-00942: table or view does not exist');
+    }
     switch (route.kind) {
       case 'post':
         return createJob(context, exchange, route.operation, auth.owner, urls);
@@ -167,4 +171,18 @@ export async function startOrdsSimulator(initial: Partial<SimulatorOptions> = {}
       await closed;
     },
   };
+}
+
+/** Roles that let a session read DBA_DATAPUMP_JOBS. */
+const JOB_LIST_ROLES = [
+  'SELECT_CATALOG_ROLE',
+  'DATAPUMP_EXP_FULL_DATABASE',
+  'EXP_FULL_DATABASE',
+  'PDB_DBA',
+  'DBA',
+];
+
+/** Whether a session with these roles can read DBA_DATAPUMP_JOBS. */
+function readsJobList(roles: readonly string[]): boolean {
+  return roles.some((role) => JOB_LIST_ROLES.includes(role.toUpperCase()));
 }

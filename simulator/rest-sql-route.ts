@@ -24,6 +24,8 @@ export function sqlDatabase(
       return { dbTime: oracleIsoTime(options().now()), created: created ? oracleIsoTime(created) : null };
     },
     dropUser: (caller, username) => users.drop(caller, username),
+    fileSize: (directory, fileName) => store.fileSize(directory, fileName),
+    sessionGrants: () => ({ roles: options().sessionRoles, privileges: options().sessionPrivileges }),
   };
 }
 

@@ -27,6 +27,10 @@ export interface SqlDatabase {
   queryUser(username: string): { readonly dbTime: string; readonly created: string | null };
   /** Drops a user and its objects as `caller`; an error when it does not exist. */
   dropUser(caller: string, username: string): SqlError | null;
+  /** `DBMS_LOB.GETLENGTH(BFILENAME(dir, file))`: a file's size, null when there is none. */
+  fileSize(directory: string, fileName: string): number | null;
+  /** The roles and system privileges `caller`'s session holds (SESSION_ROLES, SESSION_PRIVS). */
+  sessionGrants(): { readonly roles: readonly string[]; readonly privileges: readonly string[] };
 }
 
 /** An error the simulator answers for every statement of one kind (a missing grant, say). */
@@ -47,6 +51,11 @@ const QUERY_USER = new RegExp(
   'i',
 );
 const DROP_USER = /^DROP\s+USER\s+"([^"]+)"\s+CASCADE$/i;
+const FILE_SIZE =
+  /^SELECT\s+DBMS_LOB\.GETLENGTH\s*\(\s*BFILENAME\s*\(\s*'([^']*)'\s*,\s*'([^']*)'\s*\)\s*\)\s+AS\s+bytes\s+FROM\s+dual$/i;
+/** The doctor's grants query: `SELECT 'USER' AS kind, USER AS name FROM dual UNION ALL … session_roles …`. */
+const SESSION_GRANTS =
+  /^SELECT\s+'USER'\s+AS\s+kind\s*,\s*USER\s+AS\s+name\s+FROM\s+dual\s+UNION\s+ALL\s+SELECT\s+'ROLE'\s*,\s*role\s+FROM\s+session_roles\b/i;
 
 /** One statement of a script and the lines it spans (1-based). */
 interface ScriptStatement {
@@ -142,18 +151,40 @@ function execute(
     const { dbTime, created } = database.queryUser(query[1] ?? '');
     return { type: 'query', error: null, response: '', rows: [{ db_time: dbTime, created }] };
   }
+  const fileSize = FILE_SIZE.exec(text);
+  if (fileSize) {
+    const bytes = database.fileSize(fileSize[1] ?? '', fileSize[2] ?? '');
+    return { type: 'query', error: null, response: '', rows: [{ bytes }] };
+  }
+  if (SESSION_GRANTS.test(text)) {
+    const { roles, privileges } = database.sessionGrants();
+    const rows = [
+      { kind: 'USER', name: caller },
+      ...roles.map((name) => ({ kind: 'ROLE', name })),
+      ...privileges.map((name) => ({ kind: 'PRIV', name })),
+    ];
+    return { type: 'query', error: null, response: '', rows };
+  }
   const dropUser = DROP_USER.exec(text);
   if (dropUser) {
     const name = dropUser[1] ?? '';
     const error = injected?.statement === 'drop-user' ? injected : database.dropUser(caller, name);
     return { type: 'ddl', error, response: '\nUser dropped.\n\n' };
   }
-  const remove = FREMOVE.exec(text) ?? DELETE_FILE.exec(text);
+  const fremove = FREMOVE.exec(text);
+  const remove = fremove ?? DELETE_FILE.exec(text);
   if (remove) {
+    const [, directory = '', fileName = ''] = remove;
+    const removed =
+      injected?.statement === 'remove-file' ? injected : database.removeFile(directory, fileName);
+    // Autonomous Database: DBMS_CLOUD.DELETE_FILE reports a missing file as ORA-20025, not ORA-29283.
     const error =
-      injected?.statement === 'remove-file'
-        ? injected
-        : database.removeFile(remove[1] ?? '', remove[2] ?? '');
+      !fremove && removed?.code === 29283
+        ? {
+            code: 20025,
+            message: `ORA-20025: File ${fileName} does not exist in directory ${directory}\nORA-06512: at "C##CLOUD$SERVICE.DBMS_CLOUD", line 1`,
+          }
+        : removed;
     return { type: 'plsql', error, response: '\nPL/SQL procedure successfully completed.\n\n' };
   }
   const directoryCheck = DIRECTORY_CHECK.exec(text);

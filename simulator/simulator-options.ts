@@ -190,6 +190,8 @@ export interface SimulatorOptions {
   readonly endStateInState: boolean | 'transient';
   /** Extra job list rows: other owners' jobs, `BIN$` rows, orphans. @default {} */
   readonly listNoise: ListNoise;
+  /** Ignore `?offset=` on the job list (undocumented in Oracle's pages): every request gets the first page. @default false */
+  readonly ignoreOffset: boolean;
   /** Page size of the job list when the request sends no `limit`. @default 25 */
   readonly pageLimit: number;
   /**
@@ -199,10 +201,22 @@ export interface SimulatorOptions {
   readonly jobAppearsAfterMs: number;
   /** Ignore `keep_master`, as ORDS before 25.x may: a successful job is dropped when it ends. @default false */
   readonly ignoreKeepMaster: boolean;
+  /**
+   * Answer 400 to a POST whose body carries `keep_master` (naming the field), as a strict gateway in
+   * front of an ORDS that does not know it may. @default false
+   */
+  readonly refuseKeepMaster: boolean;
+  /**
+   * Ignore `file_name` on exports and name the files from the default template
+   * (`EXPDAT%U-<date>-<time>.DMP`), as ORDS before 22.3 (which does not document it) may. @default false
+   */
+  readonly ignoreFileName: boolean;
   /** Serve the files of a dropped job by name (its GET still answers 404). @default false */
   readonly servesDroppedJobFiles: boolean;
   /** Serve REST-enabled SQL at `…/_/sql`; false: 404, as with `restEnabledSql.active` off. @default true */
   readonly restSql: boolean;
+  /** Link an import job's log file from its job object; false: no log link, as some ORDS versions. @default true */
+  readonly importLogLink: boolean;
   /**
    * Answer every statement of one kind with this ORA- error inside the 200 answer (a missing grant,
    * say: `{ statement: 'remove-file', code: 29289, message: 'ORA-29289: directory access denied' }`).
@@ -215,6 +229,14 @@ export interface SimulatorOptions {
    * anyway. @default 'success'
    */
   readonly importOutcome: JobOutcome;
+  /**
+   * The roles the REST session holds (SESSION_ROLES). Without one that reads DBA_DATAPUMP_JOBS
+   * (SELECT_CATALOG_ROLE, DATAPUMP_EXP_FULL_DATABASE, EXP_FULL_DATABASE, PDB_DBA, DBA) the job list
+   * and job GETs answer 500 (ORA-00942), as ORDS does. @default ['DATAPUMP_EXP_FULL_DATABASE', 'DATAPUMP_IMP_FULL_DATABASE']
+   */
+  readonly sessionRoles: readonly string[];
+  /** The system privileges the REST session holds (SESSION_PRIVS). @default ['CREATE SESSION', 'CREATE TABLE', 'CREATE USER', 'DROP USER'] */
+  readonly sessionPrivileges: readonly string[];
   /**
    * The database's users before any import (ALL_USERS); an import creates its remapped targets, and
    * `DROP USER … CASCADE` removes one. @default ['SYS', 'SYSTEM', 'HR', 'DBAPI_USER']
@@ -269,13 +291,19 @@ export function defaultSimulatorOptions(): SimulatorOptions {
     logLanguage: 'en',
     endStateInState: false,
     listNoise: {},
+    ignoreOffset: false,
     pageLimit: 25,
     jobAppearsAfterMs: 0,
     ignoreKeepMaster: false,
+    refuseKeepMaster: false,
+    ignoreFileName: false,
     servesDroppedJobFiles: false,
     restSql: true,
     restSqlError: undefined,
     importOutcome: 'success',
+    importLogLink: true,
+    sessionRoles: ['DATAPUMP_EXP_FULL_DATABASE', 'DATAPUMP_IMP_FULL_DATABASE'],
+    sessionPrivileges: ['CREATE SESSION', 'CREATE TABLE', 'CREATE USER', 'DROP USER'],
     databaseUsers: ['SYS', 'SYSTEM', 'HR', 'DBAPI_USER'],
   };
 }

@@ -1,6 +1,6 @@
 import { assertKeyOfJob } from '../core/run/index.js';
 import { CopyFilePayloadSchema } from '../core/state/index.js';
-import { copyFile } from '../core/transfer/index.js';
+import { copyFile, serverFileSize } from '../core/transfer/index.js';
 import { bindingFor } from '../shared/bindings.js';
 import { s3Client } from '../shared/clients.js';
 import { numberEnv, requiredEnv } from '../shared/env.js';
@@ -17,9 +17,11 @@ const MiB = 1024 * 1024;
 export const handler = defineTask('Copy file', CopyFilePayloadSchema, async (payload, context) => {
   const binding = await bindingFor(payload.database);
   assertKeyOfJob(binding, payload.job, payload.file.name, payload.file.key);
+  const ords = await ordsFor(binding, context);
   return copyFile(
     {
-      ords: await ordsFor(binding, context),
+      ords,
+      serverFileSize: (fileName) => serverFileSize(ords, binding.export.datapumpDir, fileName),
       s3: s3Client(),
       bucket: requiredEnv('BUCKET_NAME'),
       logger,

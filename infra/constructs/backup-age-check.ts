@@ -2,7 +2,7 @@ import { Arn, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { Function as HandlerFunction } from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BucketGrants, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
@@ -37,7 +37,7 @@ export interface BackupAgeCheckProps {
  */
 export class BackupAgeCheck extends Construct {
   /** The "Check backup age" function. */
-  readonly function: NodejsFunction;
+  readonly function: HandlerFunction;
   /** The hourly rule invoking it. */
   readonly rule: Rule;
 

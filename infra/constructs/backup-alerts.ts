@@ -5,7 +5,7 @@ import { Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { Function as HandlerFunction } from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -56,7 +56,7 @@ export class BackupAlerts extends Construct {
   /** The EventBridge rule matching this state machine's failed, timed-out and aborted executions. */
   readonly rule: Rule;
   /** The function that turns an execution status change into an alert. */
-  readonly notifier: NodejsFunction;
+  readonly notifier: HandlerFunction;
   /** Where undeliverable alerts are kept for 14 days. */
   readonly deadLetterQueue: Queue;
 

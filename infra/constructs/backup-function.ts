@@ -1,8 +1,9 @@
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type Duration, Validations } from 'aws-cdk-lib';
 import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
 import { ManagedPolicy, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, Code, Function as LambdaFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
@@ -13,10 +14,25 @@ import { METRICS_NAMESPACE, SERVICE_NAME } from '../../functions/shared/metrics.
 const PROJECT_ROOT = resolve(import.meta.dirname, '..', '..');
 
 /**
+ * Whether the construct runs from its TypeScript source (this repository: tests, `npm start`,
+ * `cdk synth`), or compiled from the npm package, where `functions/` is absent.
+ */
+const FROM_SOURCE = import.meta.filename.endsWith('.ts');
+
+/**
+ * The handler bundles the package ships, `lambda/<handler>/index.mjs` next to the packaged
+ * construct (`dist/index.js`); built by `npm run build` with the same esbuild settings as `BUNDLING`.
+ */
+export const PREBUILT_HANDLERS = join(import.meta.dirname, 'lambda');
+
+/** The Lambda runtime of every function; the bundles target its Node.js version. */
+export const RUNTIME = Runtime.NODEJS_24_X;
+
+/**
  * Bundling of every handler: one minified ESM file with a source map, the AWS SDK included (the
  * versions we test are the versions we run), built by the local esbuild (never Docker).
  */
-const BUNDLING: BundlingOptions = {
+export const BUNDLING: BundlingOptions = {
   format: OutputFormat.ESM,
   minify: true,
   sourceMap: true,
@@ -86,7 +102,7 @@ export interface FunctionSpec {
 
 /**
  * One function as every function of this project is built: the handler bundled by the local
- * esbuild, ARM64, the newest Node.js runtime, active tracing, its own log group (kept
+ * esbuild (from source in this repository, prebuilt in the npm package), ARM64, the newest Node.js runtime, active tracing, its own log group (kept
  * `logRetention`) and its own role that may write only that log group. A function that calls ORDS
  * runs in the ORDS network when there is one; its role then also gets the managed policy Lambda
  * needs to attach it to the subnets.
@@ -95,7 +111,7 @@ export function backupFunction(
   scope: Construct,
   spec: FunctionSpec,
   settings: FunctionSettings,
-): NodejsFunction {
+): LambdaFunction {
   const logGroup = new LogGroup(scope, `${spec.id}Logs`, { retention: settings.logRetention });
   // An own role instead of AWSLambdaBasicExecutionRole: writes to its own log group only.
   const role = new Role(scope, `${spec.id}Role`, {
@@ -113,12 +129,10 @@ export function backupFunction(
       reason: 'The network interface permissions Lambda needs to run the function in the given subnets.',
     });
   }
-  const fn = new NodejsFunction(scope, spec.id, {
-    entry: join(PROJECT_ROOT, 'functions', 'handlers', spec.entry),
-    handler: 'handler',
+  const common = {
     ...(spec.functionName ? { functionName: spec.functionName } : {}),
     description: spec.description,
-    runtime: Runtime.NODEJS_24_X,
+    runtime: RUNTIME,
     architecture: Architecture.ARM_64,
     memorySize: spec.memorySize,
     timeout: spec.timeout,
@@ -137,16 +151,39 @@ export function backupFunction(
           securityGroups: [...network.securityGroups],
         }
       : {}),
-    projectRoot: PROJECT_ROOT,
-    depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
-    bundling: BUNDLING,
     ...(spec.deadLetterQueue ? { deadLetterQueue: spec.deadLetterQueue } : {}),
     ...(spec.retryAttempts !== undefined ? { retryAttempts: spec.retryAttempts } : {}),
     ...(spec.maxEventAge ? { maxEventAge: spec.maxEventAge } : {}),
-  });
+  };
+  const fn = FROM_SOURCE
+    ? new NodejsFunction(scope, spec.id, {
+        ...common,
+        entry: join(PROJECT_ROOT, 'functions', 'handlers', spec.entry),
+        handler: 'handler',
+        projectRoot: PROJECT_ROOT,
+        depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+        bundling: BUNDLING,
+      })
+    : new LambdaFunction(scope, spec.id, {
+        ...common,
+        code: Code.fromAsset(prebuiltHandler(spec.entry)),
+        handler: 'index.handler',
+      });
   Validations.of(role).acknowledge({
     id: 'AwsSolutions-IAM5[Resource::*]',
     reason: 'X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions.',
   });
   return fn;
+}
+
+/** The folder of a handler's prebuilt bundle in the package; throws naming it when it is absent. */
+export function prebuiltHandler(entry: string): string {
+  const folder = join(PREBUILT_HANDLERS, entry.replace(/\.ts$/, ''));
+  if (!existsSync(join(folder, 'index.mjs'))) {
+    throw new Error(
+      `The prebuilt bundle of the handler ${entry} is missing: no ${join(folder, 'index.mjs')}. ` +
+        'The package was built without `npm run build`.',
+    );
+  }
+  return folder;
 }

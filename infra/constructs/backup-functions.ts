@@ -1,6 +1,6 @@
 import { ArnFormat, Duration, Size, Stack, Token, Validations } from 'aws-cdk-lib';
 import { type IRole, Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { Function as HandlerFunction } from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
@@ -79,25 +79,25 @@ export interface BackupFunctionsProps {
  */
 export class BackupFunctions extends Construct {
   /** "Start export": starts (or adopts) the Data Pump job. */
-  readonly startExport: NodejsFunction;
+  readonly startExport: HandlerFunction;
   /** "Read job": reads the job's state. */
-  readonly readJob: NodejsFunction;
+  readonly readJob: HandlerFunction;
   /** "Read log": reads the job's log and decides the verdict. */
-  readonly readLog: NodejsFunction;
+  readonly readLog: HandlerFunction;
   /** "Copy file": copies one job file into S3, resumable across invocations. */
-  readonly copyFile: NodejsFunction;
+  readonly copyFile: HandlerFunction;
   /** "Write manifest": writes the backup's manifest. */
-  readonly writeManifest: NodejsFunction;
+  readonly writeManifest: HandlerFunction;
   /** "Clean up server" and "Remove dump files": removes the run's files and control table from the server. */
-  readonly cleanUpServer: NodejsFunction;
+  readonly cleanUpServer: HandlerFunction;
   /** The doctor, invoked on demand: checks one database's binding, secret, ORDS, grants and directory. */
-  readonly doctor: NodejsFunction;
+  readonly doctor: HandlerFunction;
   /** "Start restore drill" and "Drop drill schema": the drill's import and its schema, through ORDS. */
-  readonly restoreDrill: NodejsFunction;
+  readonly restoreDrill: HandlerFunction;
   /** "Record restore drill": writes restore-drill.json and last-restore-drill.json. */
-  readonly recordRestoreDrill: NodejsFunction;
+  readonly recordRestoreDrill: HandlerFunction;
   /** The functions that call ORDS, i.e. those that must read the databases' secrets. */
-  readonly ordsCallers: readonly NodejsFunction[];
+  readonly ordsCallers: readonly HandlerFunction[];
   /** The roles of `ordsCallers`, in the same order: the secret policies are attached to them. */
   readonly ordsCallerRoles: readonly IRole[];
   /**

@@ -1,7 +1,7 @@
 import { Duration, Validations } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { Function as HandlerFunction } from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
@@ -48,7 +48,7 @@ export interface RunLauncherProps {
  */
 export class RunLauncher extends Construct {
   /** The "Start run" function the schedules invoke. */
-  readonly function: NodejsFunction;
+  readonly function: HandlerFunction;
   /** Runs that could not be started, kept 14 days; the schedules' dead-letter queue too. */
   readonly deadLetterQueue: Queue;
   /** Goes off when a run waits in the queue. */

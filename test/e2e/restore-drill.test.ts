@@ -44,9 +44,11 @@ describe('restore drill through the synthesized state machine', () => {
     expect(imports().slice(before)).toHaveLength(1);
     expect(drillImport!.requestBody).toMatchObject({
       file_name: result.manifest!.dumpFile,
-      filter: 'HR',
+      schema_expressions: [{ expression: "IN ('HR')" }],
       remap_schemas: [{ source: 'HR', target: 'HR_DRILL' }],
     });
+    // AND the import carries no `filter`, which Oracle documents for exports only
+    expect(drillImport!.requestBody).not.toHaveProperty('filter');
     expect(drillImport!.logText).toMatch(/imported "HR_DRILL"\."EMPLOYEES"/);
     // AND the drill succeeded, its schema is gone, and it is recorded beside the manifest
     expect(drillOf(result)).toMatchObject({ succeeded: true, schemaDropped: true, tables: 7, rows: 215 });

@@ -1,6 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildHandler, handlerEntries } from '../../infra/package/package-build.js';
 import { exampleConfig, type Synthesized, synthesize } from './synth.js';
 
 /**
@@ -43,6 +46,21 @@ describe('function bundling', () => {
         .filter((name) => !optional.has(name));
 
       expect(external, bundle.id).toEqual([]);
+    }
+  });
+
+  it("bundles each handler byte for byte as the npm package's prebuilt bundle", async () => {
+    const dist = mkdtempSync(join(tmpdir(), 'odb-prebuilt-'));
+    const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+    try {
+      await Promise.all(handlerEntries().map((entry) => buildHandler(entry, dist)));
+      const prebuilt = handlerEntries().map((entry) =>
+        sha256(readFileSync(join(dist, 'lambda', entry.replace(/\.ts$/, ''), 'index.mjs'), 'utf8')),
+      );
+
+      expect(bundles.map((bundle) => sha256(bundle.code)).sort()).toEqual(prebuilt.sort());
+    } finally {
+      rmSync(dist, { recursive: true, force: true });
     }
   });
 

@@ -10,6 +10,7 @@ export type { FileRemover } from './server-cleanup-sql.js';
 export {
   checkDirectoryName,
   dropControlTableStatement,
+  isFileAlreadyGone,
   QUOTABLE_IDENTIFIER,
   removeFileStatement,
 } from './server-cleanup-sql.js';

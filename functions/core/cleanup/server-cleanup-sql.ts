@@ -16,6 +16,15 @@ export const QUOTABLE_IDENTIFIER = /^[A-Za-z][A-Za-z0-9_$#]{0,127}$/;
 /** How files are removed: `UTL_FILE.FREMOVE`, or `DBMS_CLOUD.DELETE_FILE` on Autonomous Database. */
 export type FileRemover = 'utl-file' | 'dbms-cloud';
 
+/**
+ * Whether a failed removal says the file is already gone: ORA-29283 from `UTL_FILE.FREMOVE`, and on
+ * Autonomous Database ORA-20025 from `DBMS_CLOUD.DELETE_FILE` (a code in the application range, so
+ * only trusted from that procedure). Lets a repeated cleanup count an earlier try's removal.
+ */
+export function isFileAlreadyGone(remover: FileRemover, errorCode: number): boolean {
+  return errorCode === 29283 || (remover === 'dbms-cloud' && errorCode === 20025);
+}
+
 /** Throws naming the value and what is allowed unless `fileName` is a plain server file name. */
 export function checkServerFileName(fileName: string): string {
   if (!SERVER_FILE_NAME.test(fileName) || fileName === '.' || fileName === '..') {

@@ -11,10 +11,13 @@ import {
   statementFailure,
   writeCleanupReport,
 } from './server-cleanup-report.js';
-import { dropControlTableStatement, type FileRemover, removeFileStatement } from './server-cleanup-sql.js';
+import {
+  dropControlTableStatement,
+  type FileRemover,
+  isFileAlreadyGone,
+  removeFileStatement,
+} from './server-cleanup-sql.js';
 
-/** ORA-29283 (invalid file operation: nonexistent file): the file is already gone. */
-const FILE_MISSING = 29283;
 /** ORA-00942 (table or view does not exist): the control table is already gone. */
 const TABLE_MISSING = 942;
 
@@ -68,7 +71,9 @@ export function planCleanup(input: ServerCleanupInput): CleanupPlan | null {
   const files = [...new Map(names.map((name) => [name.toUpperCase(), name])).values()];
   for (const name of files) {
     const ours =
-      runIdOfFile(input.database, name) === job.runId.toUpperCase() || name.toUpperCase() === ownLog;
+      runIdOfFile(input.database, name) === job.runId.toUpperCase() ||
+      name.toUpperCase() === ownLog ||
+      namedByIgnoredTemplate(job, name);
     if (!ours) {
       throw new InvalidInputError(
         `Refusing to remove ${JSON.stringify(name)} from the database server: it is not a file of run ` +
@@ -80,6 +85,23 @@ export function planCleanup(input: ServerCleanupInput): CleanupPlan | null {
     files,
     dropControlTable: input.phase === 'after-backup' && input.serverCleanup === 'files-and-control-table',
   };
+}
+
+/**
+ * Whether ORDS named `name` from the template it used instead of this run's `file_name` (ORDS before
+ * 22.3; the run recorded that template with the `file-name-ignored` fallback). Exactly the dump files
+ * of that template (`%U` → two digits), never a pattern beyond it.
+ */
+function namedByIgnoredTemplate(job: ServerCleanupInput['job'], name: string): boolean {
+  if (!job.fallbacks?.includes('file-name-ignored')) return false;
+  const [before = '', after = ''] = job.fileName.toUpperCase().split('%U');
+  const upper = name.toUpperCase();
+  return (
+    upper.length === before.length + 2 + after.length &&
+    upper.startsWith(before) &&
+    upper.endsWith(after) &&
+    /^\d{2}$/.test(upper.slice(before.length, before.length + 2))
+  );
 }
 
 /**
@@ -127,15 +149,17 @@ export async function cleanUpServer(
   if (statements.length > 0) {
     let results: SqlStatementResult[];
     try {
-      // Safe to repeat: a file removed by an earlier try answers ORA-29283, counted as removed.
+      // Safe to repeat: a file removed by an earlier try answers ORA-29283 (ORA-20025 on Autonomous
+      // Database), counted as removed.
       results = await retryTransient(deps, 'Removing files', () => deps.sql.runSql(statements));
     } catch (error) {
       return finish(cleanupFailure(deps.ords.baseUrl, input, error, []));
     }
-    const failed = results.filter((result) => !result.ok && result.errorCode !== FILE_MISSING);
+    const gone = (result: SqlStatementResult | undefined) =>
+      result !== undefined && (result.ok || isFileAlreadyGone(remover, result.errorCode));
+    const failed = results.filter((result) => !gone(result));
     plan.files.forEach((name, index) => {
-      const result = results[index];
-      if (result?.ok || (result && !result.ok && result.errorCode === FILE_MISSING)) removedFiles.push(name);
+      if (gone(results[index])) removedFiles.push(name);
     });
     if (failed.length > 0) return finish(statementFailure(input, failed, removedFiles));
   }
@@ -172,7 +196,11 @@ async function dropControlTable(
   try {
     const job = await retryTransient(deps, 'Reading the job', () => deps.ords.getJob(owner, jobName));
     if (job === null) return { serverCleanup: 'done', removedFiles, droppedControlTable: null };
-    const ours = job.files.some((file) => runIdOfFile(input.database, file.name) === runId.toUpperCase());
+    const ours = job.files.some(
+      (file) =>
+        runIdOfFile(input.database, file.name) === runId.toUpperCase() ||
+        namedByIgnoredTemplate(input.job, file.name),
+    );
     if (job.files.length > 0 && !ours) {
       return {
         serverCleanup: 'failed',

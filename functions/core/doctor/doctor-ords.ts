@@ -5,6 +5,7 @@ import {
   basicAuthorization,
   isOrdsNotFound,
   jobsUrl,
+  OrdsHttpUnavailableError,
   parseOrdsUrl,
   parseTokenResponse,
   sqlUrl,
@@ -22,7 +23,9 @@ import {
   unreachable,
 } from './doctor-answers.js';
 import { checkDrillSchema, DRILL_CHECK } from './doctor-drill.js';
+import { checkGrants, GRANTS_CHECK } from './doctor-grants.js';
 import { type Check, failed, ok, skipped } from './doctor-report.js';
+import { dataPumpRoleFix, jobListPrivilegeFix, restSqlRoleFix, type Who } from './doctor-roles.js';
 
 /**
  * The doctor's checks of ORDS itself: that it answers, accepts the credentials, lists Data Pump
@@ -55,18 +58,10 @@ const NAMES = [
   'REST-enabled SQL',
   'Data Pump directory',
   DRILL_CHECK,
+  GRANTS_CHECK,
 ];
 
-/** Who the checks run as, for messages and fixes. */
-interface Who {
-  /** `user DBAPI_USER`, or `OAuth client backup-client`. */
-  readonly label: string;
-  /** The database user a DBA grants to (a placeholder for OAuth2, whose user is not known here). */
-  readonly grantee: string;
-  readonly secretId: string;
-}
-
-/** The six ORDS checks, in order; after a failure the checks that need it are skipped. */
+/** The seven ORDS checks, in order; after a failure the checks that need it are skipped. */
 export async function checkOrds(
   connection: OrdsConnection,
   binding: DatabaseBinding,
@@ -85,6 +80,7 @@ export async function checkOrds(
           label: `OAuth client ${credentials.clientId}`,
           grantee: `<the schema of OAuth client ${credentials.clientId}>`,
           secretId: binding.secretId,
+          clientId: credentials.clientId,
         };
   const checks: Check[] = [];
   const finish = (reason: string) => [
@@ -102,7 +98,9 @@ export async function checkOrds(
   }
   checks.push(await checkJobs(connection, base, who));
   const [sql, directory] = await checkDirectory(connection, base, binding, who);
-  checks.push(sql, directory, await checkDrillSchema(connection, binding, sql.status === 'ok'));
+  const restSqlRan = sql.status === 'ok';
+  checks.push(sql, directory, await checkDrillSchema(connection, binding, restSqlRan));
+  checks.push(await checkGrants(connection, binding, restSqlRan));
   return checks;
 }
 
@@ -145,6 +143,11 @@ async function checkAuthentication(
   if (answer.status >= 200 && answer.status < 300) {
     return ok(name, `ORDS accepted ${who.label} from secret "${who.secretId}"`);
   }
+  if (answer.status === 500) {
+    // ORDS ran the job list's query, so it accepted the credentials; the query's failure (most
+    // often the privilege on DBA_DATAPUMP_JOBS) is the next check's.
+    return ok(name, `ORDS accepted ${who.label} from secret "${who.secretId}" (its job list answered 500)`);
+  }
   if (answer.status === 401 && credentials.kind === 'basic') {
     return failed(
       name,
@@ -158,14 +161,14 @@ async function checkAuthentication(
     return failed(
       name,
       `ORDS issued a token to ${who.label} but refused it at ${request} (401)${said}`,
-      `Grant ${who.label} the ORDS role "SQL Administrator" (OAUTH.GRANT_CLIENT_ROLE), then run the doctor again.`,
+      dataPumpRoleFix(who),
     );
   }
   if (answer.status === 403) {
     return failed(
       name,
       `${who.label} is authenticated, but ORDS refuses it the Database API (403 at ${request}): it lacks the ORDS role${said}`,
-      `Grant ${who.grantee} the ORDS role "SQL Administrator" (ORDS 21.3 and later: "SQL Developer"), or use a user that has it.`,
+      dataPumpRoleFix(who),
     );
   }
   if (answer.status === 404) {
@@ -267,11 +270,10 @@ async function checkJobs(connection: OrdsConnection, base: URL, who: Who): Promi
       );
     }
     if (error instanceof OrdsAuthError) {
-      return failed(
-        name,
-        message,
-        `Grant ${who.grantee} the ORDS role "SQL Administrator" (ORDS 21.3 and later: "SQL Developer"), and DATAPUMP_EXP_FULL_DATABASE for FULL exports or other schemas.`,
-      );
+      return failed(name, message, dataPumpRoleFix(who));
+    }
+    if (error instanceof OrdsHttpUnavailableError && error.status === 500) {
+      return failed(name, message, jobListPrivilegeFix(who));
     }
     if (error instanceof OrdsUnavailableError) {
       return failed(name, message, UNAVAILABLE_FIX);
@@ -316,7 +318,7 @@ async function checkDirectory(
     }
     const fix =
       error instanceof OrdsAuthError
-        ? `Grant ${who.grantee} the ORDS role "SQL Developer" (REST-enabled SQL needs it), or set serverCleanup to "off" and deploy.`
+        ? restSqlRoleFix(who)
         : error instanceof OrdsUnavailableError
           ? UNAVAILABLE_FIX
           : 'Check the ORDS log of this request, then run the doctor again.';

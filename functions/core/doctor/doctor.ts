@@ -49,6 +49,7 @@ export const CHECK_NAMES = [
   'REST-enabled SQL',
   'Data Pump directory',
   'Restore drill schema',
+  'Database grants',
 ] as const;
 
 /** Runs every check of one database in order; a check whose input is missing is skipped with the reason. */

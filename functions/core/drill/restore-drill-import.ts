@@ -24,7 +24,8 @@ export function toImportRequestBody(
     job_mode: 'SCHEMA',
     datapump_dir: checkDirectoryName(directory),
     file_name: fileNameTemplate,
-    filter: source,
+    // Never `filter`: Oracle documents it for exports only (docs/ords-support.md).
+    schema_expressions: [{ expression: `IN ('${source}')` }],
     remap_schemas: [{ source, target: checkDrillTarget(targetSchema, [source]) }],
     keep_master: 1,
   };

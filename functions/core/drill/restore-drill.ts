@@ -1,5 +1,10 @@
 import { OrdsUnavailableError, RestoreDrillFailedError } from '../base/index.js';
-import { dropControlTableStatement, type FileRemover, removeFileStatement } from '../cleanup/index.js';
+import {
+  dropControlTableStatement,
+  type FileRemover,
+  isFileAlreadyGone,
+  removeFileStatement,
+} from '../cleanup/index.js';
 import { parseExportedObjects, parseExportLog } from '../export/index.js';
 import type { DataPumpJob, ImportApi, Logger, OrdsApi, RestSqlApi } from '../ords/index.js';
 import { isOrdsNotFound, mayHaveCreatedJob, sanitizeSnippet } from '../ords/index.js';
@@ -17,8 +22,8 @@ import {
 
 /** ORA-01918 (user does not exist): the drill schema is already gone. */
 const USER_MISSING = 1918;
-/** ORA-29283 (no such file) and ORA-00942 (no such table): the import's log or job is already gone. */
-const ALREADY_GONE = [29283, 942];
+/** ORA-00942 (no such table): the import's control table is already gone. */
+const TABLE_GONE = 942;
 
 /**
  * What the drill steps need: ORDS (Data Pump and REST-enabled SQL), a logger, a clock and a way to
@@ -89,10 +94,11 @@ export async function startRestoreDrill(
   const { drill, job, database } = input;
   const target = checkDrillTarget(drill.targetSchema, [...input.exportedSchemas, drill.schema]);
   const body = toImportRequestBody(input.directory, job.fileName, drill.schema, target);
+  const source = drill.schema.toUpperCase();
   const schemaCreated = async () => (await queryDrillUser(deps, database, target)).created;
   const adopt = (own: OwnImport, why: string): DrillStarted => {
     deps.logger.warn(why, { importJob: own.job.jobName, target });
-    return drillStarted(deps, input, own.job, body.filter, target, own.dbTimeAtStart, true);
+    return drillStarted(deps, input, own.job, source, target, own.dbTimeAtStart, true);
   };
 
   const row = await queryDrillUser(deps, database, target);
@@ -128,9 +134,9 @@ export async function startRestoreDrill(
     }
     return adopt(own, 'Adopting the import of the POST whose answer was lost');
   }
-  deps.logger.info('Restore drill started', { importJob: started.jobName, target, schema: body.filter });
+  deps.logger.info('Restore drill started', { importJob: started.jobName, target, schema: source });
   // The database clock before the POST: the schema the import creates is not older.
-  return drillStarted(deps, input, started, body.filter, target, row.dbTime, false);
+  return drillStarted(deps, input, started, source, target, row.dbTime, false);
 }
 
 /** `$.drill`: the import job shaped like the export's (so that "Read job" reads it), and its bounds. */
@@ -178,6 +184,14 @@ async function readImportVerdict(
   try {
     const job = await deps.ords.getJob(owner, jobName);
     const logName = job?.files.find((file) => file.kind === 'log')?.name ?? drill.job.logFileName;
+    if (!logName && job !== null) {
+      // Some ORDS versions link no log for an import: without it nothing proves how the import ended.
+      return failed(
+        `ORDS links no log file for import ${owner}.${jobName} (state ${job.state}): the drill cannot ` +
+          'confirm the restore without the import log. Read the import in DBA_DATAPUMP_JOBS and its log ' +
+          'in the directory object; docs/ords-support.md lists the ORDS versions that link it.',
+      );
+    }
     if (!logName)
       return failed(`Import ${owner}.${jobName} has no log: Data Pump failed before it opened one`);
     const text = await deps.ords.readLog(owner, jobName, logName);
@@ -305,7 +319,12 @@ async function removeImportJob(
   try {
     const results = await deps.sql.runSql(statements);
     return results
-      .filter((result) => !result.ok && !ALREADY_GONE.includes(result.errorCode))
+      .filter(
+        (result) =>
+          !result.ok &&
+          result.errorCode !== TABLE_GONE &&
+          !isFileAlreadyGone(input.remover, result.errorCode),
+      )
       .map((result) => (result.ok ? result.statement : `${result.statement}: ${result.errorDetails}`));
   } catch (error) {
     return statements.map((statement) => `${statement}: ${(error as Error).message}`);

@@ -106,7 +106,10 @@ export function toExportRequestBody(spec: ExportSpec, fileNameTemplate: string):
   }
   const toExpressions = (list: readonly string[] | undefined) =>
     list?.map((expression) => ({ expression: expression.trim() }));
-  const filter = checked.schemas?.map((s) => s.toUpperCase()).join(',') ?? checked.filter?.trim();
+  const filter =
+    checked.schemas?.map((s) => s.toUpperCase()).join(',') ??
+    checked.filter?.trim() ??
+    (checked.jobMode === 'SCHEMA' ? schemaFilterOf(checked.schemaExpressions) : undefined);
   return {
     job_mode: checked.jobMode,
     datapump_dir: checked.datapumpDir.toUpperCase(),
@@ -120,4 +123,19 @@ export function toExportRequestBody(spec: ExportSpec, fileNameTemplate: string):
     ...(checked.threads ? { threads: checked.threads } : {}),
     keep_master: 1,
   };
+}
+
+/**
+ * The `filter` that names the same schemas as `schemaExpressions` made only of `IN ('A','B')` and
+ * `='A'`, else undefined. The 19c–26.3 export docs call `filter` required unless job_mode is FULL,
+ * and the 19.1 `jobs/` route reads only `filter`; expressions alone work in Oracle's own examples, so
+ * both are sent when the names are certain.
+ */
+export function schemaFilterOf(expressions: readonly string[] | undefined): string | undefined {
+  if (expressions?.length !== 1) return undefined;
+  const [expression = ''] = expressions;
+  const list = /^\s*(?:IN\s*\((.*)\)|=\s*(.*))\s*$/i.exec(expression);
+  const names = (list?.[1] ?? list?.[2])?.split(',').map((item) => /^\s*'(.+)'\s*$/.exec(item)?.[1]);
+  if (!names || names.some((name) => name === undefined || name.includes('%'))) return undefined;
+  return names.map((name) => name?.toUpperCase()).join(',');
 }

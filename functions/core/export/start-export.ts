@@ -1,7 +1,7 @@
 import { ExportAlreadyRunningError, OrdsUnavailableError } from '../base/index.js';
-import type { DataPumpJob } from '../ords/index.js';
-import { mayHaveCreatedJob } from '../ords/index.js';
-import type { JobRef, OnRunningExport } from '../state/index.js';
+import type { DataPumpJob, ExportRequestBody } from '../ords/index.js';
+import { mayHaveCreatedJob, refusedFieldOf } from '../ords/index.js';
+import type { Fallback, JobRef, OnRunningExport } from '../state/index.js';
 import { attemptTag, dumpFileTemplate, makeRunId } from '../state/index.js';
 import { type AdoptionDeps, awaitOwnExport, surveyExports } from './adopt-job.js';
 import type { ExportSpec } from './export-spec.js';
@@ -45,6 +45,8 @@ export async function startExport(deps: AdoptionDeps, payload: StartExportInput)
       templateOf(existing.own.job, payload.database, runId),
       deps.now(),
       true,
+      [],
+      ords.offsetIgnored,
     );
   }
   const running = existing.running;
@@ -65,15 +67,18 @@ export async function startExport(deps: AdoptionDeps, payload: StartExportInput)
       templateOf(running.job, payload.database, running.runId),
       deps.now(),
       true,
+      [],
+      ords.offsetIgnored,
     );
   }
 
   const fileName = dumpFileTemplate(payload.database, runId, attemptTag(deps.now()));
   const body = toExportRequestBody(payload.export, fileName);
   logger.info('Starting Data Pump export', { fileName, jobMode: body.job_mode, filter: body.filter });
+  const fallbacks: Fallback[] = [];
   let job: DataPumpJob;
   try {
-    job = await ords.startExport(body);
+    job = await postExport(deps, body, fallbacks);
   } catch (error) {
     if (!mayHaveCreatedJob(error)) throw error;
     logger.warn('The export POST got no answer: looking for the job it may have created', { fileName });
@@ -87,14 +92,76 @@ export async function startExport(deps: AdoptionDeps, payload: StartExportInput)
       );
     }
     logger.warn('Adopting the job of the POST whose answer was lost', { jobName: found.job.jobName });
-    return toJobRef(found.job, runId, templateOf(found.job, payload.database, runId), deps.now(), true);
+    const template = templateOf(found.job, payload.database, runId);
+    return toJobRef(found.job, runId, template, deps.now(), true, fallbacks, ords.offsetIgnored);
   }
   logger.info('Data Pump export started', { jobName: job.jobName, owner: job.owner, state: job.state });
-  return toJobRef(job, runId, fileName, deps.now(), false);
+  const linked = job.files.map((file) => file.name);
+  if (linked.length > 0 && !linked.some((name) => sentTemplateNamed(fileName, name))) {
+    // ORDS before 22.3 does not document file_name and may name the files from its own default.
+    const template = ordsDefaultTemplate(job) ?? templateOf(job, payload.database, runId);
+    logger.warn(
+      `ORDS ignored file_name ${fileName} and named the files ${linked.join(', ')} (ORDS before 22.3 does ` +
+        `not know file_name): following the names it links, dump file template ${template}`,
+      { jobName: job.jobName },
+    );
+    fallbacks.push('file-name-ignored');
+    return toJobRef(job, runId, template, deps.now(), false, fallbacks, ords.offsetIgnored);
+  }
+  return toJobRef(job, runId, fileName, deps.now(), false, fallbacks, ords.offsetIgnored);
 }
 
-function toJobRef(job: DataPumpJob, runId: string, fileName: string, now: Date, adopted: boolean): JobRef {
+/**
+ * POSTs the export; a 400 that names `keep_master` (a strict gateway in front of an ORDS that does
+ * not know it) is retried once without it — a 400 creates no job — and recorded as a fallback.
+ */
+async function postExport(
+  deps: AdoptionDeps,
+  body: ExportRequestBody,
+  fallbacks: Fallback[],
+): Promise<DataPumpJob> {
+  try {
+    return await deps.ords.startExport(body);
+  } catch (error) {
+    if (refusedFieldOf(error) !== 'keep_master' || body.keep_master === undefined) throw error;
+    const { keep_master: _refused, ...withoutKeepMaster } = body;
+    deps.logger.warn(
+      'ORDS refused keep_master with a 400 (ORDS before 25.x does not document it): starting the export ' +
+        'again without it. Data Pump may then drop the job when it succeeds; its files are read by name.',
+      { error: (error as Error).message },
+    );
+    fallbacks.push('keep-master-refused');
+    return deps.ords.startExport(withoutKeepMaster);
+  }
+}
+
+/** Whether ORDS named `name` from the template this run sent (the part before `%U` is its prefix). */
+function sentTemplateNamed(template: string, name: string): boolean {
+  const prefix = template.slice(0, template.toUpperCase().indexOf('%U')).replace(/[-_.]$/, '');
+  return name.toUpperCase().startsWith(prefix.toUpperCase());
+}
+
+/**
+ * The template of ORDS's default file names, `EXPDAT%U-<date>-<time>.DMP`, from the log it links
+ * (`EXPDAT-<date>-<time>.LOG`, Oracle's own examples), else null.
+ */
+function ordsDefaultTemplate(job: DataPumpJob): string | null {
+  const log = job.files.find((file) => file.kind === 'log');
+  const match = log ? /^EXPDAT-([A-Za-z0-9_.-]+)\.LOG$/i.exec(log.name) : null;
+  return match ? `EXPDAT%U-${match[1]}.DMP` : null;
+}
+
+function toJobRef(
+  job: DataPumpJob,
+  runId: string,
+  fileName: string,
+  now: Date,
+  adopted: boolean,
+  fallbacks: readonly Fallback[] = [],
+  offsetIgnored = false,
+): JobRef {
   const logFile = job.files.find((file) => file.kind === 'log');
+  const taken: readonly Fallback[] = offsetIgnored ? [...fallbacks, 'list-offset-ignored'] : fallbacks;
   return {
     path: 'ords-export',
     owner: job.owner,
@@ -105,6 +172,7 @@ function toJobRef(job: DataPumpJob, runId: string, fileName: string, now: Date, 
     startedAt: now.toISOString(),
     adopted,
     ...(logFile ? { logFileName: logFile.name } : {}),
+    ...(taken.length > 0 ? { fallbacks: [...taken] } : {}),
   };
 }
 

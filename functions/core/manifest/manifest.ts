@@ -11,6 +11,7 @@ import type { Logger } from '../ords/index.js';
 import type {
   BackupSummary,
   ExportedObjects,
+  Fallback,
   StartedBy,
   StoredFile,
   Verdict,
@@ -63,6 +64,11 @@ export interface Manifest {
   readonly scheduledTime: string | null;
   /** Who started the run; null when the execution predates the field. */
   readonly startedBy: StartedBy | null;
+  /**
+   * What the run did differently because ORDS answered as an older or stricter version does
+   * (`keep-master-refused`, `file-name-ignored`; docs/ords-support.md); empty when nothing.
+   */
+  readonly fallbacks: readonly Fallback[];
 }
 
 /** What `writeManifest` needs. */
@@ -129,6 +135,12 @@ export async function writeManifest(
     toolVersion: deps.toolVersion,
     scheduledTime: payload.startedBy === 'schedule' ? (payload.scheduledTime ?? null) : null,
     startedBy: payload.startedBy ?? null,
+    fallbacks: [
+      ...(job.fallbacks ?? []),
+      ...(stored.some((file) => file.endConfirmedBy === 'rest-enabled-sql')
+        ? ['size-from-rest-sql' as const]
+        : []),
+    ],
   };
   const key = manifestKey(folder);
   try {

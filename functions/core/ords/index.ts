@@ -27,6 +27,8 @@ export {
   errorCode,
   isOrdsNotFound,
   mayHaveCreatedJob,
+  OrdsHttpUnavailableError,
+  refusedFieldOf,
   sanitizeSnippet,
 } from './ords-errors.js';
 export { FINISHED_STATES, jobActivity } from './ords-parse.js';

@@ -72,6 +72,11 @@ export interface OrdsApi {
   startExport(body: ExportRequestBody): Promise<DataPumpJob>;
   /** `GET …/database/datapump/jobs/`, every page (paged by offset), without `BIN$…` rows. */
   listJobs(): Promise<JobListItem[]>;
+  /**
+   * True once this ORDS answered an offset page with a page seen before (offset paging is
+   * undocumented) and the list was read in one page instead. @default - false (fakes leave it out)
+   */
+  readonly offsetIgnored?: boolean;
   /** `GET …/database/datapump/jobs/{owner},{job}/`; null when ORDS answers 404. */
   getJob(owner: string, jobName: string): Promise<DataPumpJob | null>;
   /**
@@ -127,10 +132,11 @@ export interface ExportRequestBody {
   readonly tablespace_expressions?: ReadonlyArray<{ readonly expression: string }>;
   readonly threads?: number;
   /**
-   * Always 1: keep the job's control table after success. With 0 a finished job answers 404 and its
-   * files go with it, before this project could copy them. Older ORDS versions ignore the key.
+   * 1: keep the job's control table after success. With 0 a finished job answers 404 and its files
+   * go with it, before this project could copy them. Older ORDS versions ignore the key; left out
+   * only on the one retry after a 400 that names it (a strict gateway), recorded as a fallback.
    */
-  readonly keep_master: 1;
+  readonly keep_master?: 1;
 }
 
 /** Body of `POST …/database/datapump/import` (snake_case, as ORDS expects). */
@@ -139,8 +145,11 @@ export interface ImportRequestBody {
   readonly datapump_dir: string;
   /** The export's dump file template (`%U`): exactly this run's dump files. */
   readonly file_name: string;
-  /** The one schema the drill imports. */
-  readonly filter: string;
+  /**
+   * The one schema the drill imports, as `[{"expression": "IN ('HR')"}]`. Oracle documents `filter`
+   * for exports only; imports take `schema_expressions` (19c dbrst to 26.3 orrst import POST).
+   */
+  readonly schema_expressions: ReadonlyArray<{ readonly expression: string }>;
   readonly remap_schemas: ReadonlyArray<{ readonly source: string; readonly target: string }>;
   /** 1: keep the import's control table, so its log can be read after it ends. */
   readonly keep_master: 1;

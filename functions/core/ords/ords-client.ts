@@ -14,7 +14,13 @@ import type {
 } from './ords-api.js';
 import { type AccessToken, OrdsAuth, parseTokenResponse } from './ords-auth.js';
 import { type DownloadOptions, downloadExchange, readFileDownload } from './ords-download.js';
-import { isAbort, networkError, OrdsHttpRequestError, refusedExportField } from './ords-errors.js';
+import {
+  isAbort,
+  networkError,
+  OrdsHttpRequestError,
+  OrdsHttpUnavailableError,
+  refusedExportField,
+} from './ords-errors.js';
 import { type LinkWarning, parseJob, parseJobList } from './ords-parse.js';
 import {
   discard,
@@ -66,6 +72,9 @@ export interface OrdsClientOptions {
   readonly maxListPages?: number;
 }
 
+/** Page size of the one-page job list read when ORDS ignores `offset`. */
+const ONE_PAGE_LIMIT = 10_000;
+
 /** Default `maxBytes` of `readLog`. */
 const DEFAULT_LOG_MAX_BYTES = 16 * 1024 * 1024;
 
@@ -88,6 +97,7 @@ export class OrdsClient implements OrdsApi, RestSqlApi, ImportApi {
   readonly #userAgent: string;
   readonly #maxListPages: number;
   #remainingTimeMs: (() => number) | undefined;
+  #offsetIgnored = false;
 
   constructor(options: OrdsClientOptions) {
     this.#base = parseOrdsUrl(options.baseUrl);
@@ -161,10 +171,15 @@ export class OrdsClient implements OrdsApi, RestSqlApi, ImportApi {
       const url = jobsUrl(this.#base);
       if (offset > 0) url.searchParams.set('offset', String(offset));
       if (limit !== null) url.searchParams.set('limit', String(limit));
-      const list = parseJobList(await this.#getJson(url));
+      const list = parseJobList(await this.#getJson(url).catch(explainJobList500));
+      const known = items.size;
       // A job started while paging can shift a page: keep each job once.
       for (const item of list.items) items.set(`${item.owner},${item.jobName}`, item);
       if (!list.hasMore) return [...items.values()];
+      if (offset > 0 && items.size === known && list.pageCount > 0) {
+        // Offset paging is undocumented (Oracle documents `limit` only): this ORDS sent a page seen before.
+        return this.#listJobsInOnePage(items);
+      }
       if (list.pageCount === 0) {
         throw new OrdsResponseError(
           `ORDS says the job list at ${url.href} has more pages but sent an empty page at offset ${offset}`,
@@ -173,6 +188,36 @@ export class OrdsClient implements OrdsApi, RestSqlApi, ImportApi {
       offset = (list.offset ?? offset) + list.pageCount;
       limit = list.limit;
     }
+  }
+
+  get offsetIgnored(): boolean {
+    return this.#offsetIgnored;
+  }
+
+  /** The job list in one page of `ONE_PAGE_LIMIT` (the documented `limit`), for an ORDS that ignores `offset`. */
+  async #listJobsInOnePage(items: Map<string, JobListItem>): Promise<JobListItem[]> {
+    const url = jobsUrl(this.#base);
+    url.searchParams.set('limit', String(ONE_PAGE_LIMIT));
+    if (this.#offsetIgnored) return this.#readOnePage(url, items);
+    this.#offsetIgnored = true;
+    this.#logger?.warn(
+      `ORDS ignored offset when paging the Data Pump job list: reading it in one page of ${ONE_PAGE_LIMIT}`,
+      { url: url.href },
+    );
+    return this.#readOnePage(url, items);
+  }
+
+  async #readOnePage(url: URL, items: Map<string, JobListItem>): Promise<JobListItem[]> {
+    const list = parseJobList(await this.#getJson(url).catch(explainJobList500));
+    for (const item of list.items) items.set(`${item.owner},${item.jobName}`, item);
+    if (list.hasMore) {
+      throw new OrdsResponseError(
+        `The Data Pump job list at ${jobsUrl(this.#base).href} ignores offset and holds more than ` +
+          `${ONE_PAGE_LIMIT} jobs: it cannot be read whole. Old jobs kept with keep_master=1 pile up; drop ` +
+          'their control tables on the database.',
+      );
+    }
+    return [...items.values()];
   }
 
   async getJob(owner: string, jobName: string): Promise<DataPumpJob | null> {
@@ -343,4 +388,20 @@ export class OrdsClient implements OrdsApi, RestSqlApi, ImportApi {
     });
     return response;
   }
+}
+
+/**
+ * ORDS's job list queries DBA_DATAPUMP_JOBS in the user's session: a 500 is most often a missing
+ * privilege on it. Says so (same error class and status: still retried as a 5xx).
+ */
+function explainJobList500(error: unknown): never {
+  if (error instanceof OrdsHttpUnavailableError && error.status === 500) {
+    throw new OrdsHttpUnavailableError(
+      `${error.message}. The job list reads DBA_DATAPUMP_JOBS: a 500 here most often means the ORDS user ` +
+        'may not read it (GRANT SELECT ON SYS.DBA_DATAPUMP_JOBS TO <user>); run the doctor for the exact grant',
+      500,
+      { cause: error },
+    );
+  }
+  throw error;
 }

@@ -55,6 +55,15 @@ export function refusedExportField(said: string): { readonly field: string; read
 }
 
 /**
+ * The versioned export field (`file_name`, `keep_master`) that a 400 answer to the export POST names,
+ * or null for any other error: lets the caller retry without a field an older ORDS refuses.
+ */
+export function refusedFieldOf(error: unknown): string | null {
+  if (!(error instanceof OrdsHttpRequestError) || error.status !== 400) return null;
+  return refusedExportField(error.said)?.field ?? null;
+}
+
+/**
  * An `OrdsUnavailableError` for an HTTP answer (5xx, 429), with its status. Network failures (no
  * answer at all) stay plain `OrdsUnavailableError`s. Its `name` stays `OrdsUnavailableError`.
  */

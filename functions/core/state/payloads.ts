@@ -85,6 +85,25 @@ export const JOB_PATHS = ['ords-export', 'ords-import', 'rest-sql'] as const;
 export type JobPath = (typeof JOB_PATHS)[number];
 
 /** The Data Pump job a run works on (the `$.job` of the state). */
+/**
+ * Fallbacks a run takes when ORDS answers as an older or stricter version does (docs/ords-support.md):
+ * - `keep-master-refused`: the export POST was refused with a 400 naming `keep_master`; the export was
+ *   started again without it (Data Pump may then drop the job when it succeeds; its files are read by
+ *   name);
+ * - `file-name-ignored`: ORDS named the files from its default template, not this run's `file_name`
+ *   (ORDS before 22.3); the run follows the names the job links;
+ * - `size-from-rest-sql`: ORDS sent a file chunked and ignored `Range`; its end was confirmed by the
+ *   file's size in the database, read through REST-enabled SQL;
+ * - `list-offset-ignored`: ORDS ignored `offset` on the job list; it was read in one page.
+ */
+export const FALLBACKS = [
+  'keep-master-refused',
+  'file-name-ignored',
+  'size-from-rest-sql',
+  'list-offset-ignored',
+] as const;
+export type Fallback = (typeof FALLBACKS)[number];
+
 export const JobRefSchema = z.object({
   /** How the job was started; absent in executions started before it existed: `ords-export`. */
   path: z.enum(JOB_PATHS).optional(),
@@ -105,6 +124,11 @@ export const JobRefSchema = z.object({
    * later answer 404 for the job (an ORDS that ignores keep_master drops it on success).
    */
   logFileName: z.string().min(1).optional(),
+  /**
+   * What this run did differently because the ORDS it met answered as an older or stricter version
+   * does (`FALLBACKS`), each once: recorded in the manifest. Absent in states of earlier versions.
+   */
+  fallbacks: z.array(z.enum(FALLBACKS)).optional(),
 });
 export type JobRef = z.output<typeof JobRefSchema>;
 
@@ -258,6 +282,11 @@ export const StoredFileSchema = z.object({
     .regex(/^[0-9a-f]{64}$/)
     .optional(),
   invocations: z.number().int().min(1),
+  /**
+   * `rest-enabled-sql` when ORDS sent the file chunked, ignored `Range`, and only the database's own
+   * size of the file (REST-enabled SQL) confirmed its end: the `size-from-rest-sql` fallback.
+   */
+  endConfirmedBy: z.literal('rest-enabled-sql').optional(),
 });
 export type StoredFile = z.output<typeof StoredFileSchema>;
 

@@ -99,8 +99,19 @@ export class CopyAttempt {
       await this.drain();
       if (outcome === 'end') {
         const end = reader.bytesRead;
-        await confirmEnd(this.rules, this.deps.ords, job, end, checked, download.validator);
-        return await this.finish(end, checked.plan.basePartSizeBytes);
+        const { ords, serverFileSize, logger } = this.deps;
+        const validator = download.validator;
+        const confirmedBy = await confirmEnd(
+          this.rules,
+          ords,
+          job,
+          end,
+          checked,
+          validator,
+          serverFileSize,
+          logger,
+        );
+        return await this.finish(end, checked.plan.basePartSizeBytes, confirmedBy);
       }
       if (outcome !== 'stop') {
         if (this.partsStored === 0) throw outcome;
@@ -238,7 +249,11 @@ export class CopyAttempt {
   }
 
   /** Stores the last part, completes the upload, checks S3's checksum and size, writes the marker. */
-  private async finish(bytes: number, partSizeBytesUsed: number): Promise<Done> {
+  private async finish(
+    bytes: number,
+    partSizeBytesUsed: number,
+    endConfirmedBy: 'rest-enabled-sql' | null = null,
+  ): Promise<Done> {
     const { name, kind, key } = this.payload.file;
     let versionId: string | undefined;
     if (this.upload === undefined) {
@@ -275,6 +290,7 @@ export class CopyAttempt {
         ...(versionId === undefined ? {} : { versionId }),
         ...(sha256 === undefined ? {} : { sha256 }),
         invocations: this.invocations,
+        ...(endConfirmedBy ? { endConfirmedBy } : {}),
       },
     };
   }

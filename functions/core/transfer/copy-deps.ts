@@ -19,6 +19,11 @@ export interface CopyFileDeps {
   readonly maxFileBytes: number;
   /** Clock for durations and progress logs. @default Date.now */
   readonly now?: () => number;
+  /**
+   * The file's size in the database (`serverFileSize`), asked only when ORDS sent it chunked and
+   * ignores `Range`, so nothing else can confirm its end. @default - no such fallback: the copy fails
+   */
+  readonly serverFileSize?: (fileName: string) => Promise<number | null>;
   /** Lower bound of the part size. Only tests lower it. @default 8 MiB */
   readonly partSizeFloorBytes?: number;
 }

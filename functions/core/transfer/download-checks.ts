@@ -183,7 +183,9 @@ export async function confirmEnd(
   end: number,
   checked: CheckedDownload,
   validator: string | null,
-): Promise<void> {
+  serverFileSize?: (fileName: string) => Promise<number | null>,
+  logger?: Logger,
+): Promise<'rest-enabled-sql' | null> {
   const { file } = rules;
   if (end === 0 && file.kind === 'dump') {
     throw new OrdsResponseError(
@@ -192,7 +194,7 @@ export async function confirmEnd(
     );
   }
   if (checked.fileEnd !== null) {
-    if (checked.fileEnd === end) return;
+    if (checked.fileEnd === end) return null;
     throw new TransferIncompleteError(
       `ORDS ended ${file.name} at byte ${end} of the ${checked.fileEnd} announced`,
     );
@@ -206,13 +208,25 @@ export async function confirmEnd(
     offset: end,
     ...(validator ? { ifRange: validator } : {}),
   });
+  // Only the headers matter; destroying an unread undici body emits an AbortError, which must not
+  // go unhandled (it would end the process).
+  probe.body.on('error', () => {});
   probe.body.destroy();
-  if (probe.totalBytes === end) return;
+  if (probe.totalBytes === end) return null;
   const answer =
     probe.totalBytes === null ? 'without announcing the size' : `announcing ${probe.totalBytes} bytes`;
-  throw new TransferIncompleteError(
+  const unconfirmed =
     `ORDS never announced the size of ${file.name} and its body ended at byte ${end}; a request from byte ` +
-      `${end} (Range: bytes=${end}-) was answered from byte ${probe.start} ${answer}, not 416 with ` +
-      `Content-Range: bytes */${end}: the end is unconfirmed`,
-  );
+    `${end} (Range: bytes=${end}-) was answered from byte ${probe.start} ${answer}, not 416 with ` +
+    `Content-Range: bytes */${end}`;
+  // Range on downloads is undocumented: the database's own size of the file is the last witness.
+  const size = probe.totalBytes === null && serverFileSize ? await serverFileSize(file.name) : null;
+  if (size === end) {
+    logger?.warn(`${unconfirmed}; REST-enabled SQL gives the file's size as ${end} bytes: end confirmed`, {
+      file: file.name,
+    });
+    return 'rest-enabled-sql';
+  }
+  const sized = size === null ? '' : `; the database gives its size as ${size} bytes`;
+  throw new TransferIncompleteError(`${unconfirmed}${sized}: the end is unconfirmed`);
 }

@@ -44,7 +44,7 @@ describe('the doctor handler', () => {
     const report = (await handler({ database: 'orders' }, context)) as DoctorReport;
 
     expect(report).toMatchObject({ database: 'orders', ok: true });
-    expect(report.checks.map((check) => check.status)).toEqual([...Array(7).fill('ok'), 'skipped']);
+    expect(report.checks.map((check) => check.status)).toEqual([...Array(7).fill('ok'), 'skipped', 'ok']);
     expect(JSON.stringify(report)).not.toContain('secret-password');
   });
 

@@ -51,7 +51,10 @@ afterEach(async () => {
 describe('import jobs (restore drills)', () => {
   it('imports the dump with remap_schemas: the log names the target schema and the target user exists', async () => {
     // WHEN the export's dump set is imported with HR remapped to HR_DRILL
-    const log = await importAndRead({ filter: 'HR', remap_schemas: [{ source: 'HR', target: 'HR_DRILL' }] });
+    const log = await importAndRead({
+      schema_expressions: [{ expression: "IN ('HR')" }],
+      remap_schemas: [{ source: 'HR', target: 'HR_DRILL' }],
+    });
 
     // THEN the log reads like Data Pump's, and the user exists
     expect(log).toMatch(/^Processing object type SCHEMA_EXPORT\/USER$/m);
@@ -68,12 +71,34 @@ describe('import jobs (restore drills)', () => {
     expect(log).toMatch(/completed with \d+ error\(s\) at/);
   });
 
-  it('completes with errors for a schema filter that names no schema of the dump', async () => {
-    const log = await importAndRead({ filter: 'SCOTT', remap_schemas: [{ source: 'SCOTT', target: 'X' }] });
+  it('completes with errors for schema_expressions that name no schema of the dump', async () => {
+    const log = await importAndRead({
+      schema_expressions: [{ expression: "= 'SCOTT'" }],
+      remap_schemas: [{ source: 'SCOTT', target: 'X' }],
+    });
 
     expect(log).toMatch(/ORA-39165: Schema SCOTT was not found\./);
     expect(log).toMatch(/completed with \d+ error\(s\) at/);
     expect(sim.users().map((user) => user.username)).not.toContain('X');
+  });
+
+  it('ignores filter on an import, as ORDS ignores keys it does not document: every schema is loaded', async () => {
+    // GIVEN an import naming a schema that is not in the dump through the export-only `filter`
+    const log = await importAndRead({
+      filter: 'SCOTT',
+      remap_schemas: [{ source: 'HR', target: 'HR_COPY' }],
+    });
+
+    // THEN the filter had no effect: HR (the dump's schema) is loaded
+    expect(log).not.toMatch(/ORA-39165/);
+    expect(log).toMatch(/imported "HR_COPY"\."EMPLOYEES"/);
+  });
+
+  it('refuses schema_expressions that are not a list of expressions', async () => {
+    const created = await postImport({ file_name: TEMPLATE, schema_expressions: 'HR' });
+
+    expect(created.status).toBe(400);
+    expect(created.text).toContain('schema_expressions');
   });
 
   it('fails the import with importOutcome fatal, leaving the created user behind', async () => {

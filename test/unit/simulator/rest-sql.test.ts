@@ -57,6 +57,20 @@ describe('REST-enabled SQL', () => {
     expect(answer.json<Items>().items[0]!.errorDetails).toMatch(/^ORA-29283:/);
   });
 
+  it('answers ORA-20025 to DBMS_CLOUD.DELETE_FILE of a missing file, as Autonomous Database does', async () => {
+    const deleteFile = (name: string) =>
+      `BEGIN DBMS_CLOUD.DELETE_FILE(directory_name => 'DATA_PUMP_DIR', file_name => '${name}'); END;\n/`;
+    // GIVEN a dump file removed once
+    expect((await runSql(deleteFile(DUMP))).json<Items>().items[0]).not.toHaveProperty('errorCode');
+
+    // WHEN it is removed again
+    const answer = await runSql(deleteFile(DUMP));
+
+    // THEN the statement fails with ORA-20025 (not UTL_FILE's ORA-29283)
+    expect(answer.json<Items>().items[0]).toMatchObject({ errorCode: 20025 });
+    expect(answer.json<Items>().items[0]!.errorDetails).toMatch(/^ORA-20025:/);
+  });
+
   it("drops a finished job's control table: the job then answers 404 and leaves the job list", async () => {
     const answer = await runSql(`DROP TABLE "DBAPI_USER"."${jobName}" PURGE;`);
 

@@ -294,6 +294,79 @@ describe('cleanUpServer', () => {
     expect(result).toMatchObject({ serverCleanup: 'done', droppedControlTable: null });
   });
 
+  it('counts ORA-20025 from DBMS_CLOUD.DELETE_FILE as already removed on Autonomous Database', async () => {
+    // GIVEN an Autonomous Database where an earlier try already removed the files
+    sql.answer = (statement) => ({
+      ok: false,
+      statement,
+      errorCode: 20025,
+      errorDetails: 'ORA-20025: File does not exist',
+    });
+
+    // WHEN the cleanup runs again
+    const result = await cleanUpServer(deps(), input({ serverCleanup: 'files', autonomousDatabase: true }));
+
+    // THEN both files count as removed: nothing is failed
+    expect(result).toMatchObject({ serverCleanup: 'done', removedFiles: [DUMP, LOG] });
+  });
+
+  it('fails on ORA-20025 from UTL_FILE.FREMOVE: outside Autonomous Database it is no missing file', async () => {
+    sql.answer = (statement) => ({
+      ok: false,
+      statement,
+      errorCode: 20025,
+      errorDetails: 'ORA-20025: raised by a trigger',
+    });
+
+    const result = await cleanUpServer(deps(), input({ serverCleanup: 'files' }));
+
+    expect(result).toMatchObject({ serverCleanup: 'failed', removedFiles: [] });
+    expect(result.reason).toContain('ORA-20025');
+  });
+
+  describe('after ORDS ignored file_name (file-name-ignored)', () => {
+    const TEMPLATE = 'EXPDAT%U-2026-12-01-02_00_00.DMP';
+    const OWN_DUMP = 'EXPDAT01-2026-12-01-02_00_00.DMP';
+    const OWN_LOG = 'EXPDAT-2026-12-01-02_00_00.LOG';
+    const ignored = (names: string[], fallbacks: Array<'file-name-ignored'> = ['file-name-ignored']) =>
+      input({
+        job: { ...input().job, fileName: TEMPLATE, logFileName: OWN_LOG, fallbacks },
+        verdict: {
+          ...input().verdict,
+          files: names.map((name) => file(name, /LOG$/.test(name) ? 'log' : 'dump')),
+        },
+      });
+
+    it('removes the files of the template ORDS used, and drops the control table of the job linking them', async () => {
+      linkedFiles = [{ name: OWN_DUMP }, { name: OWN_LOG }];
+
+      const result = await cleanUpServer(deps(), ignored([OWN_DUMP, OWN_LOG]));
+
+      expect(result).toMatchObject({
+        serverCleanup: 'done',
+        removedFiles: [OWN_DUMP, OWN_LOG],
+        droppedControlTable: `DBAPI_USER.${JOB}`,
+      });
+    });
+
+    it('refuses a file of another default-named export, before any SQL', async () => {
+      const other = 'EXPDAT01-2026-11-30-02_00_00.DMP';
+
+      await expect(cleanUpServer(deps(), ignored([OWN_DUMP, other]))).rejects.toMatchObject({
+        name: ErrorName.InvalidInput,
+        message: expect.stringContaining(other),
+      });
+      expect(sql.scripts).toEqual([]);
+    });
+
+    it('refuses the same names when the run recorded no file-name-ignored fallback', async () => {
+      await expect(cleanUpServer(deps(), ignored([OWN_DUMP], []))).rejects.toMatchObject({
+        name: ErrorName.InvalidInput,
+      });
+      expect(sql.scripts).toEqual([]);
+    });
+  });
+
   it('does nothing at all with serverCleanup "off"', async () => {
     const result = await cleanUpServer(deps(), input({ serverCleanup: 'off' }));
 

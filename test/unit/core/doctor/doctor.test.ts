@@ -85,6 +85,7 @@ describe('runDoctor against the ORDS simulator', () => {
       'REST-enabled SQL: ok',
       'Data Pump directory: ok',
       'Restore drill schema: skipped',
+      'Database grants: ok',
     ]);
     expect(report.ok).toBe(true);
   });
@@ -110,6 +111,7 @@ describe('runDoctor against the ORDS simulator', () => {
       'REST-enabled SQL: skipped',
       'Data Pump directory: skipped',
       'Restore drill schema: skipped',
+      'Database grants: skipped',
     ]);
     // One anonymous request and one login: a second wrong login brings the account closer to locking.
     expect(sim.requests.filter((request) => request.headers.authorization !== undefined)).toHaveLength(1);
@@ -222,10 +224,15 @@ describe('runDoctor against the ORDS simulator', () => {
     sim.configure({ forbiddenUsers: ['DBAPI_USER'] });
     const report = await runDoctor(deps(), 'orders');
 
+    // THEN the fix is one a DBA can carry out: ORDS roles cannot be granted to a database user
     expect(check(report, 'Authentication')).toMatchObject({
       status: 'failed',
-      fix: expect.stringContaining('"SQL Administrator"'),
+      fix: expect.stringContaining('restEnabledSql.active true'),
     });
+    expect(check(report, 'Authentication').fix).toContain(
+      "ORDS_ADMIN.ENABLE_SCHEMA(p_enabled => TRUE, p_schema => 'DBAPI_USER')",
+    );
+    expect(check(report, 'Authentication').fix).not.toMatch(/grant DBAPI_USER the ORDS role/i);
   });
 
   it('fails on a schema alias ORDS does not serve as a Database API that is not enabled', async () => {

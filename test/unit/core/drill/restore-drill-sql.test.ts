@@ -86,7 +86,7 @@ describe('toImportRequestBody', () => {
       job_mode: 'SCHEMA',
       datapump_dir: 'DATA_PUMP_DIR',
       file_name: 'ORDERS-X-%U.DMP',
-      filter: 'HR',
+      schema_expressions: [{ expression: "IN ('HR')" }],
       remap_schemas: [{ source: 'HR', target: 'HR_DRILL' }],
       keep_master: 1,
     });

@@ -145,7 +145,7 @@ describe('startRestoreDrill', () => {
     expect(imports).toEqual([
       expect.objectContaining({
         file_name: EXPORT_JOB.fileName,
-        filter: 'HR',
+        schema_expressions: [{ expression: "IN ('HR')" }],
         remap_schemas: [{ source: 'HR', target: 'HR_DRILL' }],
       }),
     ]);

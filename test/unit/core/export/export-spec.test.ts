@@ -23,6 +23,26 @@ describe('export spec', () => {
     ]);
   });
 
+  it('sends a SCHEMA export given only by schema_expressions with the filter the 19c docs require', () => {
+    const spec = ExportSpecSchema.parse({ schemaExpressions: ["IN ('hr', 'SALES')"] });
+    const body = toExportRequestBody(spec, TEMPLATE);
+    expect(body.filter).toBe('HR,SALES');
+    expect(body.schema_expressions).toEqual([{ expression: "IN ('hr', 'SALES')" }]);
+  });
+
+  it.each([["NOT IN ('SYS')"], ["LIKE 'APP%'"], ["IN ('APP%')"]])(
+    'sends no filter for schema expression %s, whose schemas a name list cannot give',
+    (expression) => {
+      const spec = ExportSpecSchema.parse({ schemaExpressions: [expression] });
+      expect(toExportRequestBody(spec, TEMPLATE)).not.toHaveProperty('filter');
+    },
+  );
+
+  it('sends no derived filter for two expressions: they combine with AND, not as a list', () => {
+    const spec = ExportSpecSchema.parse({ schemaExpressions: ["IN ('HR','SALES')", "!='SALES'"] });
+    expect(toExportRequestBody(spec, TEMPLATE)).not.toHaveProperty('filter');
+  });
+
   it('fails on an expression that could carry SQL', () => {
     const result = ExportSpecSchema.safeParse({ nameExpressions: ["IN ('A') OR 1=1 --"] });
     expect(result.success).toBe(false);

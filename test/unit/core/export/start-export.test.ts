@@ -8,7 +8,11 @@ import {
 import { RELIST_DELAYS_MS } from '../../../../functions/core/export/adopt-job.js';
 import { ExportSpecSchema } from '../../../../functions/core/export/export-spec.js';
 import { type StartExportInput, startExport } from '../../../../functions/core/export/start-export.js';
-import { OrdsHttpUnavailableError } from '../../../../functions/core/ords/ords-errors.js';
+import type { DataPumpJob, ExportRequestBody } from '../../../../functions/core/ords/ords-api.js';
+import {
+  OrdsHttpRequestError,
+  OrdsHttpUnavailableError,
+} from '../../../../functions/core/ords/ords-errors.js';
 import { makeRunId } from '../../../../functions/core/state/naming.js';
 import { FakeJobApi, job, recordingLogger } from '../../../helpers/job-fakes.js';
 
@@ -218,4 +222,86 @@ describe('startExport', () => {
       expect(ords.listCalls).toBe(1);
     },
   );
+
+  describe('against older or stricter ORDS versions', () => {
+    /** A gateway that answers 400 naming a field to every POST matching `refuses`, counting POSTs. */
+    class StrictGateway extends FakeJobApi {
+      posts = 0;
+      constructor(
+        private readonly refuses: (body: ExportRequestBody) => boolean,
+        private readonly said: string,
+      ) {
+        super();
+      }
+      override async startExport(body: ExportRequestBody): Promise<DataPumpJob> {
+        this.posts++;
+        if (this.refuses(body)) throw new OrdsHttpRequestError('ORDS answered 400', 400, this.said);
+        return super.startExport(body);
+      }
+    }
+
+    it('retries once without keep_master after a 400 naming it, logging it once and recording it', async () => {
+      const ords = new StrictGateway((body) => body.keep_master !== undefined, 'Unknown field "keep_master"');
+      const logger = recordingLogger();
+
+      const ref = await startExport({ ...deps(ords), logger }, payload);
+
+      expect(ords.posts).toBe(2);
+      expect(ords.started).toHaveLength(1);
+      expect(ords.started[0]).not.toHaveProperty('keep_master');
+      expect(ords.started[0]?.file_name).toBe(TEMPLATE);
+      expect(ref.fallbacks).toEqual(['keep-master-refused']);
+      expect(logger.lines.filter((line) => /keep_master/.test(line.message))).toHaveLength(1);
+    });
+
+    it('fails when the POST without keep_master is refused too, after exactly one retry', async () => {
+      const ords = new StrictGateway(() => true, 'keep_master: ORA-39001: invalid argument value');
+
+      const error = await startExport(deps(ords), payload).catch((e: Error) => e);
+
+      expect(error).toMatchObject({ name: ErrorName.OrdsRequest });
+      expect(ords.posts).toBe(2);
+    });
+
+    it('does not retry a 400 naming file_name: without it the files could not carry the run id', async () => {
+      const ords = new StrictGateway(() => true, 'Unknown field "file_name"');
+
+      const error = await startExport(deps(ords), payload).catch((e: Error) => e);
+
+      expect(error).toMatchObject({ name: ErrorName.OrdsRequest });
+      expect(ords.posts).toBe(1);
+    });
+
+    it("detects an ignored file_name from the 201's log link and follows ORDS's default template", async () => {
+      // GIVEN an ORDS before 22.3 that names the log from its default template
+      const ords = new FakeJobApi();
+      ords.nextJob = job({ files: [{ name: 'EXPDAT-2026-11-23-02_00_05.LOG' }] });
+
+      const ref = await startExport(deps(ords), payload);
+
+      expect(ref).toMatchObject({
+        fileName: 'EXPDAT%U-2026-11-23-02_00_05.DMP',
+        logFileName: 'EXPDAT-2026-11-23-02_00_05.LOG',
+        fallbacks: ['file-name-ignored'],
+      });
+    });
+
+    it('records list-offset-ignored when the job list had to be read in one page', async () => {
+      const ords = Object.assign(new FakeJobApi(), { offsetIgnored: true });
+
+      const ref = await startExport(deps(ords), payload);
+
+      expect(ref.fallbacks).toEqual(['list-offset-ignored']);
+    });
+
+    it('records no fallback when the files carry the file_name sent', async () => {
+      const ords = new FakeJobApi();
+      ords.nextJob = job({ files: [{ name: LOG }] });
+
+      const ref = await startExport(deps(ords), payload);
+
+      expect(ref).not.toHaveProperty('fallbacks');
+      expect(ref.fileName).toBe(TEMPLATE);
+    });
+  });
 });
