@@ -2,7 +2,12 @@ import { Duration, Token } from 'aws-cdk-lib';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { type ExportSpecInput, ExportSpecSchema } from '../functions/core/export/index.js';
 import { type RetentionPolicy, RetentionPolicySchema } from '../functions/core/retention/index.js';
-import type { ON_RUNNING_EXPORT, SERVER_CLEANUP } from '../functions/core/state/index.js';
+import {
+  MAX_POLLS_PER_EXECUTION,
+  type ON_RUNNING_EXPORT,
+  POLL_INTERVAL_SECONDS,
+  type SERVER_CLEANUP,
+} from '../functions/core/state/index.js';
 import type { DatabaseProps } from './backup-props.js';
 import { type ResolvedRestoreDrill, resolveRestoreDrill } from './restore-drill-settings.js';
 import { cronProblem, longestScheduleGapHours, timeZoneProblem } from './schedule-checks.js';
@@ -20,17 +25,9 @@ export const DATABASE_DEFAULTS = {
   enabled: true,
 } as const;
 
-/** Shortest and longest time between two status reads of a running export, in whole seconds. */
-export const POLL_INTERVAL_SECONDS = { min: 10, max: 3600 } as const;
+export { MAX_POLLS_PER_EXECUTION, POLL_INTERVAL_SECONDS } from '../functions/core/state/index.js';
 /** Shortest and longest time an export may run, in whole hours. */
 export const TIMEOUT_HOURS = { min: 1, max: 72 } as const;
-
-/**
- * Most status reads one execution can make. A Standard execution keeps at most 25,000 history
- * events (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html) and one poll
- * (Wait, Task, Choice) writes 9; the rest is left for starting, copying and retries.
- */
-export const MAX_POLLS_PER_EXECUTION = 2_500;
 
 /**
  * The status reads an export of `timeoutHours` polled every `pollIntervalSeconds` may make, and

@@ -10,6 +10,7 @@ import { DatabaseBindings } from './constructs/database-bindings.js';
 import { DatabaseSchedules } from './constructs/database-schedules.js';
 import { DatabaseSecrets } from './constructs/database-secrets.js';
 import { RestoreDrillAlarms } from './constructs/restore-drill-alarms.js';
+import { ServerCleanupAlarms } from './constructs/server-cleanup-alarms.js';
 import { StaleBackupAlarms } from './constructs/stale-backup-alarms.js';
 import { bindingOf } from './database-binding.js';
 import type { ResolvedDatabase } from './database-settings.js';
@@ -37,7 +38,8 @@ export interface OrdsDatapumpBackupDatabasesProps {
 
 /**
  * The per-database resources of a slice of the databases of one `OrdsDatapumpBackup`: one binding,
- * one schedule, one stale-backup alarm and one dashboard row per enabled database, and the
+ * one schedule, one stale-backup alarm, one cleanup alarm (unless its cleanup is off) and one
+ * dashboard row per enabled database, and the
  * policies that let the functions read their secrets. Created by `OrdsDatapumpBackup.addDatabases`,
  * which checks what needs every database (unique ids, the state machine timeout, IAM's managed
  * policies per role). Slices in several stacks keep every stack under CloudFormation's 500
@@ -56,6 +58,8 @@ export class OrdsDatapumpBackupDatabases extends Construct {
   readonly dashboards: BackupDashboards;
   /** Two alarms per enabled database with a restore drill: a drill failed, none succeeded in time. */
   readonly drillAlarms: RestoreDrillAlarms;
+  /** One alarm per enabled database that cleans up its server: its cleanup failed. */
+  readonly cleanupAlarms: ServerCleanupAlarms;
   /** The ids of this slice's databases, enabled or not, in order. */
   readonly databaseIds: readonly string[];
 
@@ -86,6 +90,13 @@ export class OrdsDatapumpBackupDatabases extends Construct {
     });
     this.dashboards = new BackupDashboards(this, 'Dashboards', {
       databaseIds: enabled.map((database) => database.id),
+      namePrefix,
+    });
+    this.cleanupAlarms = new ServerCleanupAlarms(this, 'ServerCleanupAlarms', {
+      databaseIds: enabled
+        .filter((database) => database.serverCleanup !== 'off')
+        .map((database) => database.id),
+      topic: props.alarmTopic,
       namePrefix,
     });
     const year = new Date().getUTCFullYear();

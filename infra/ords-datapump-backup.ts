@@ -16,7 +16,6 @@ import { BackupStateMachine } from './constructs/backup-state-machine.js';
 import { BackupScheduleGroup } from './constructs/database-schedules.js';
 import { OffsiteReplicationAlarms } from './constructs/offsite-replication-alarms.js';
 import { RunLauncher } from './constructs/run-launcher.js';
-import { ServerCleanupAlarm } from './constructs/server-cleanup-alarm.js';
 import { pinOfDatabase } from './database-binding.js';
 import { type ResolvedDatabase, resolveDatabase } from './database-settings.js';
 import { DEFAULT_NAME_PREFIX, doctorFunctionName, NAME_PREFIX } from './names.js';
@@ -97,7 +96,6 @@ export class OrdsDatapumpBackup extends Construct {
   private readonly slices: OrdsDatapumpBackupDatabases[] = [];
   /** The longest `executionHours` of the enabled databases added so far. */
   private longestExecutionHours = 0;
-  private cleanupAlarm: ServerCleanupAlarm | undefined;
   private readonly createdBucket: BackupBucket | undefined;
 
   constructor(scope: Construct, id: string, props: OrdsDatapumpBackupProps = {}) {
@@ -223,11 +221,6 @@ export class OrdsDatapumpBackup extends Construct {
         : undefined;
   }
 
-  /** The alarm on failed server cleanups, created once an enabled database cleans up its server. */
-  get serverCleanupAlarm(): ServerCleanupAlarm | undefined {
-    return this.cleanupAlarm;
-  }
-
   /**
    * Adds the per-database resources of `databases` in `scope`, which may be in another stack of the
    * same app and environment (a fleet too large for one stack is split into slices this way). Fails
@@ -272,13 +265,6 @@ export class OrdsDatapumpBackup extends Construct {
       if (database.retention) this.addRetention(path, database.id, database.retention);
       this.longestExecutionHours = Math.max(this.longestExecutionHours, executionHours(database));
       this.network?.allowOrds(database.id, ordsPort(database.ordsUrl), database.ordsCidrs);
-    }
-
-    if (!this.cleanupAlarm && enabled.some((database) => database.serverCleanup !== 'off')) {
-      this.cleanupAlarm = new ServerCleanupAlarm(this, 'ServerCleanupAlarm', {
-        topic: this.alarmTopic,
-        namePrefix: this.namePrefix,
-      });
     }
     return slice;
   }

@@ -16,6 +16,8 @@ const TASK_HANDLERS: Readonly<Record<string, string>> = {
   'Write manifest': '../functions/handlers/write-manifest.js',
   'Clean up server': '../functions/handlers/clean-up-server.js',
   'Remove dump files': '../functions/handlers/clean-up-server.js',
+  'Record cleanup failure': '../functions/handlers/clean-up-server.js',
+  'Record dump files left': '../functions/handlers/clean-up-server.js',
   'Start restore drill': '../functions/handlers/restore-drill.js',
   'Read restore drill job': '../functions/handlers/read-job.js',
   'Drop drill schema': '../functions/handlers/restore-drill.js',

@@ -67,6 +67,18 @@ export interface LocalRunOptions {
   readonly restoreDrill?: string;
   /** Retention tiers of the database (as its binding carries them). @default - none */
   readonly retention?: RetentionBinding;
+  /**
+   * The execution input's `scheduledTime`, as a schedule's launcher sends it (the run counts as
+   * started by its schedule only under the launcher's name, `<database>_<time>`).
+   * @default the run's start time
+   */
+  readonly scheduledTime?: string;
+  /**
+   * Plays a Step Functions redrive (which the local engine lacks): the execution runs again under
+   * the same name (pass `executionName`), from `state` with the input that state had when it failed
+   * (`StateEntered` of the failed run's events). Top-level states only. @default - a new run from the start
+   */
+  readonly redrive?: { readonly state: string; readonly input: unknown };
   /** The execution's name. @default `<database>_local-<start time>-<random>` */
   readonly executionName?: string;
   /**
@@ -95,6 +107,11 @@ export interface LocalRunOptions {
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
   /** Receives one line per step of the run. */
   readonly onProgress?: (line: string) => void;
+  /**
+   * Task states whose handler throws this error instead of running, every attempt (tests play a bug
+   * or a crashed function with it). @default none
+   */
+  readonly taskFaults?: Readonly<Record<string, Error>>;
   /** Called once the embedded servers run, before the execution starts (tests inject faults here). */
   readonly onReady?: (servers: {
     simulator?: OrdsSimulator;
@@ -192,7 +209,7 @@ export async function runLocalBackup(options: LocalRunOptions = {}): Promise<Loc
       ExecutionInputSchema,
       {
         database,
-        scheduledTime: new Date(started).toISOString(),
+        scheduledTime: options.scheduledTime ?? new Date(started).toISOString(),
         ...(options.restoreDrill ? { restoreDrill: true } : {}),
       },
       'The local run',
@@ -215,14 +232,25 @@ export async function runLocalBackup(options: LocalRunOptions = {}): Promise<Loc
       JSON.stringify({ ...binding, ...options.bindingEdits }),
     );
     const handlers = await bindHandlers(tasks, options.maxInvocationSeconds, changed);
+    for (const [state, fault] of Object.entries(options.taskFaults ?? {})) {
+      if (!handlers[state]) throw new Error(`taskFaults: the state machine has no Task state "${state}"`);
+      handlers[state] = async () => {
+        throw fault;
+      };
+    }
     options.onReady?.({ simulator, s3: { endpoint: s3Endpoint, bucket } });
 
-    const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
+    let machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
+    if (options.redrive) {
+      // The whole definition is validated above; from another StartAt the states before it are unreachable.
+      const from = { ...definition, StartAt: options.redrive.state };
+      machine = new StateMachine(from as never, { validationOptions: { noValidate: true } });
+    }
     const executionName = options.executionName ?? localExecutionName(database, started);
     const executionArn = `arn:aws:states:us-east-1:000000000000:execution:local:${executionName}`;
     aws.putExecution(executionArn, 'RUNNING');
     const retryStates = [...tasks.keys(), 'Copy files'];
-    const execution = machine.run(input as never, {
+    const execution = machine.run((options.redrive ? options.redrive.input : input) as never, {
       overrides: {
         taskResourceLocalHandlers: handlers as never,
         ...(options.retryIntervalMs !== undefined

@@ -3,7 +3,7 @@ import { dumpFileNames, jobTimestamp, logFileName, templatePattern } from './fil
 import { type ImportedSchema, planImport } from './import-plan.js';
 import { parseJobRequest, type Refusal, refuse } from './job-request.js';
 import { jobView, type SimulatedJobView } from './job-view.js';
-import { finalLogLine, type LogSubject, logText } from './log-text.js';
+import { finalLogLine, type LogSubject, logText, withoutDumpFileSet } from './log-text.js';
 import type { SqlError } from './rest-sql.js';
 import type { DumpFile, JobPhase, SimulatedJob } from './simulated-job.js';
 import type { JobOutcome, SimulatorOptions } from './simulator-options.js';
@@ -268,7 +268,12 @@ export class JobStore {
   logOf(job: SimulatedJob): string | null {
     if (job.logFileName === null) return null;
     if (job.finishedAt === null) return logText(this.subject(job), null);
-    job.finalLog ??= logText(this.subject(job), job.finishedAt);
+    if (job.finalLog === null) {
+      const subject = this.subject(job);
+      const text = logText(subject, job.finishedAt);
+      const cut = this.options().logWithoutDumpFileSet && job.operation === 'EXPORT';
+      job.finalLog = cut ? withoutDumpFileSet(text, subject) : text;
+    }
     return job.finalLog;
   }
 

@@ -274,6 +274,17 @@ function importBody(subject: LogSubject, finished: boolean): string[] {
   }
 }
 
+/** The log without its dump file set block: the header line and the indented paths after it. */
+export function withoutDumpFileSet(text: string, subject: LogSubject): string {
+  const header = jobLines(subject).dumpFileSet;
+  const lines = text.split('\n');
+  const at = lines.indexOf(header);
+  if (at < 0) return text;
+  let end = at + 1;
+  while (end < lines.length && lines[end]!.startsWith('  ')) end += 1;
+  return [...lines.slice(0, at), ...lines.slice(end)].join('\n');
+}
+
 /**
  * The log text of a job: the lines written so far while it runs (`finishedAt` null), or the whole log
  * ending with the final `Job "OWNER"."JOB" …` line.

@@ -162,6 +162,12 @@ export interface SimulatorOptions {
   readonly latencyMs: number;
   /** Send error bodies as an HTML page (`text/html`) instead of `application/problem+json`. @default false */
   readonly htmlErrors: boolean;
+  /**
+   * Finished export logs leave out their dump file set block (`Dump file set for … is:` and the
+   * paths), as a log cut off in the middle would, while still ending with their final line.
+   * @default false
+   */
+  readonly logWithoutDumpFileSet: boolean;
   /** Answer single-job GETs with 200 and a cut-off JSON body. @default false */
   readonly invalidJson: boolean;
   /** Show this `state` (e.g. 'HIBERNATING') instead of every running state. @default undefined */
@@ -292,6 +298,7 @@ export function defaultSimulatorOptions(): SimulatorOptions {
     postHangAfterCreate: false,
     latencyMs: 0,
     htmlErrors: false,
+    logWithoutDumpFileSet: false,
     invalidJson: false,
     unknownState: undefined,
     missingLinks: false,

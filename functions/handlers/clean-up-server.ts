@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cleanUpServer } from '../core/cleanup/index.js';
-import { CleanUpServerPayloadSchema } from '../core/state/index.js';
+import { assertRunLock } from '../core/run/index.js';
+import { CleanUpServerTaskPayloadSchema } from '../core/state/index.js';
 import { bindingFor } from '../shared/bindings.js';
 import { s3Client } from '../shared/clients.js';
 import { requiredEnv } from '../shared/env.js';
@@ -11,28 +12,48 @@ import { ordsFor } from '../shared/ords.js';
 
 /**
  * "Clean up server" and "Remove dump files": removes this run's files (and control table) from the
- * database server through REST-enabled SQL, and records ServerCleanupFailed.
+ * database server through REST-enabled SQL, and records the database's ServerCleanupFailed.
+ * "Record cleanup failure": records ServerCleanupFailed = 1 for a cleanup step that failed for good.
  */
-export const handler = defineTask('Clean up server', CleanUpServerPayloadSchema, async (payload, context) => {
-  const binding = await bindingFor(payload.database);
-  const ords = await ordsFor(binding, context);
-  const deps = {
-    sql: ords,
-    ords,
-    s3: s3Client(),
-    bucket: requiredEnv('BUCKET_NAME'),
-    logger,
-    now: () => new Date(),
-    sleep,
-  };
-  const result = await cleanUpServer(deps, {
-    ...payload,
-    prefix: binding.prefix,
-    serverCleanup: binding.serverCleanup,
-    autonomousDatabase: binding.autonomousDatabase,
-    directory: binding.export.datapumpDir,
-  });
-  if (result.serverCleanup !== 'off')
-    recordServerCleanup(payload.database, result.serverCleanup === 'failed');
-  return result;
-});
+export const handler = defineTask(
+  'Clean up server',
+  CleanUpServerTaskPayloadSchema,
+  async (payload, context) => {
+    if (payload.phase === 'record-failure') {
+      recordServerCleanup(payload.database, true);
+      return { recorded: true };
+    }
+    const binding = await bindingFor(payload.database);
+    const bucket = requiredEnv('BUCKET_NAME');
+    // Check-before-act: a redriven execution that lost the lock to a newer run removes nothing.
+    await assertRunLock(
+      { s3: s3Client(), bucket },
+      {
+        database: payload.database,
+        prefix: binding.prefix,
+        executionArn: payload.executionArn,
+        step: payload.phase === 'after-backup' ? 'Clean up server' : 'Remove dump files',
+      },
+    );
+    const ords = await ordsFor(binding, context);
+    const deps = {
+      sql: ords,
+      ords,
+      s3: s3Client(),
+      bucket,
+      logger,
+      now: () => new Date(),
+      sleep,
+    };
+    const result = await cleanUpServer(deps, {
+      ...payload,
+      prefix: binding.prefix,
+      serverCleanup: binding.serverCleanup,
+      autonomousDatabase: binding.autonomousDatabase,
+      directory: binding.export.datapumpDir,
+    });
+    if (result.serverCleanup !== 'off')
+      recordServerCleanup(payload.database, result.serverCleanup === 'failed');
+    return result;
+  },
+);

@@ -7,7 +7,10 @@ import {
   StartRestoreDrillPayloadSchema,
   startRestoreDrill,
 } from '../core/drill/index.js';
+import { assertRunLock } from '../core/run/index.js';
 import { bindingFor } from '../shared/bindings.js';
+import { s3Client } from '../shared/clients.js';
+import { requiredEnv } from '../shared/env.js';
 import { defineTask } from '../shared/handler.js';
 import { logger } from '../shared/logger.js';
 import { ordsFor } from '../shared/ords.js';
@@ -26,6 +29,16 @@ export const handler = defineTask('Restore drill', PayloadSchema, async (payload
   if (!binding.restoreDrill) {
     throw new RestoreDrillFailedError(`Database "${payload.database}" has no restore drill in its binding`);
   }
+  // Check-before-act: a redriven execution that lost the lock to a newer run imports and drops nothing.
+  await assertRunLock(
+    { s3: s3Client(), bucket: requiredEnv('BUCKET_NAME') },
+    {
+      database: payload.database,
+      prefix: binding.prefix,
+      executionArn: payload.executionArn,
+      step: payload.action === 'drop' ? 'Drop drill schema' : 'Start restore drill',
+    },
+  );
   const ords = await ordsFor(binding, context);
   const deps = { ords, sql: ords, logger, now: () => new Date(), sleep };
   if (payload.action === 'drop') {

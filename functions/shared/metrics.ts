@@ -99,14 +99,12 @@ export function recordBackupAge(database: string, hours: number): void {
 }
 
 /**
- * Records whether a run's server cleanup failed (files or control table left on the server): per
- * database, and once more with the service dimension only, which the one cleanup alarm watches.
+ * Records whether a run's server cleanup failed (files or control table left on the server), per
+ * database: the database's cleanup alarm watches it.
  */
 export function recordServerCleanup(database: string, failed: boolean): void {
   const m = backupMetrics();
   m.addDimension(MetricDimension.Database, database);
-  m.addMetric(BackupMetric.ServerCleanupFailed, MetricUnit.Count, failed ? 1 : 0);
-  m.publishStoredMetrics();
   m.addMetric(BackupMetric.ServerCleanupFailed, MetricUnit.Count, failed ? 1 : 0);
   m.publishStoredMetrics();
 }

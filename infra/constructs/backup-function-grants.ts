@@ -4,7 +4,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { BucketGrants, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { SERVER_CLEANUP_FILE } from '../../functions/core/cleanup/index.js';
 import { LAST_RESTORE_DRILL_FILE, RESTORE_DRILL_FILE } from '../../functions/core/drill/index.js';
-import { runLockKey } from '../../functions/core/run/index.js';
+import { RUN_LOCK_KEY_PATTERN } from '../../functions/core/run/index.js';
 import { LAST_BACKUP_FILE } from '../../functions/core/state/index.js';
 import { acknowledgeWildcardResource } from './nag-findings.js';
 
@@ -54,6 +54,8 @@ export interface BucketUsers {
   readonly cleanUpServer: IFunction;
   /** "Record restore drill": `restore-drill.json` and `last-restore-drill.json`. */
   readonly recordRestoreDrill: IFunction;
+  /** "Start restore drill" and "Drop drill schema": read the run lock before they act. */
+  readonly restoreDrill: IFunction;
 }
 
 /** Grants each of `users` its own part of `bucket`, denies the copy the others' keys, and acknowledges the wildcards. */
@@ -83,7 +85,7 @@ export function grantBucketAccess(bucket: IBucket, users: BucketUsers): void {
       resources: [
         bucket.arnForObjects('*manifest.json'),
         bucket.arnForObjects(`*${LAST_BACKUP_FILE}`),
-        bucket.arnForObjects(runLockKey('*')),
+        bucket.arnForObjects(RUN_LOCK_KEY_PATTERN),
         bucket.arnForObjects(`*${SERVER_CLEANUP_FILE}`),
         bucket.arnForObjects(`*${RESTORE_DRILL_FILE}`),
       ],
@@ -95,7 +97,7 @@ export function grantBucketAccess(bucket: IBucket, users: BucketUsers): void {
   // The run lock: created or taken over by "Start export", read back with HeadObject.
   grants.actionsOnObjectKeys(
     startExport,
-    runLockKey('*'),
+    RUN_LOCK_KEY_PATTERN,
     's3:PutObject',
     's3:GetObject',
     'kms:Decrypt',
@@ -111,6 +113,15 @@ export function grantBucketAccess(bucket: IBucket, users: BucketUsers): void {
   // the lock (HeadObject shows it with s3:GetObjectRetention), then extend it, never shorten it.
   grants.actionsOnObjectKeys(writeManifest, '*', 's3:GetObjectRetention', 's3:PutObjectRetention');
 
+  // Every step that changes the database server reads the run lock right before it acts (HeadObject).
+  for (const fn of [users.cleanUpServer, users.restoreDrill]) {
+    grants.actionsOnObjectKeys(fn, RUN_LOCK_KEY_PATTERN, 's3:GetObject', 'kms:Decrypt');
+    acknowledgeWildcardResource(
+      fn.role!,
+      bucket.arnForObjects(RUN_LOCK_KEY_PATTERN),
+      'Reads the run lock, <prefix>_locks/<database>.json, before it changes the database server: only those keys.',
+    );
+  }
   // "Clean up server" checks that the manifest exists (HeadObject) and records the cleanup beside it.
   grants.actionsOnObjectKeys(cleanUpServer, '*/manifest.json', 's3:GetObject', 'kms:Decrypt');
   grants.actionsOnObjectKeys(
@@ -171,8 +182,8 @@ export function grantBucketAccess(bucket: IBucket, users: BucketUsers): void {
   }
   acknowledgeWildcardResource(
     startExport.role!,
-    bucket.arnForObjects(runLockKey('*')),
-    'One run lock object per database, _locks/<database>.json: only those keys.',
+    bucket.arnForObjects(RUN_LOCK_KEY_PATTERN),
+    'One run lock object per database, <prefix>_locks/<database>.json: only those keys.',
   );
   const objects = bucket.arnForObjects('*');
   acknowledgeWildcardResource(

@@ -198,8 +198,13 @@ export class BackupStateMachine extends Construct {
     // Every task gets the execution's name, so each log line says which execution wrote it.
     const executionName = JsonPath.stringAt('$$.Execution.Name');
     // Tasks name only the database: each function reads the database's ORDS URL, secret and prefix
-    // from its deploy-time binding, never from the state.
-    const target = { executionName, database: JsonPath.stringAt('$.database') };
+    // from its deploy-time binding, never from the state. The execution's ARN (kept by a redrive) is
+    // what the run lock names: each step that changes the server checks it still holds the lock.
+    const target = {
+      executionName,
+      executionArn: JsonPath.stringAt('$$.Execution.Id'),
+      database: JsonPath.stringAt('$.database'),
+    };
     const job = JsonPath.objectAt('$.run.job');
 
     const startExport = guarded(
@@ -279,8 +284,10 @@ export class BackupStateMachine extends Construct {
     });
     const backupComplete = new Succeed(this, 'Backup complete', { outputPath: '$.result' });
 
-    // Server cleanup never changes how a run ends: a complete backup stays complete (the summary
-    // says what was removed, or why not), a failed export fails with its own error and cause.
+    // Server cleanup never fails a complete backup, but it never fails in silence either: a cleanup
+    // that left something on the server, or whose step failed for good (any error: a 500, a reset
+    // connection, a bug), ends in "Backup complete, cleanup failed" with the database's
+    // ServerCleanupFailed metric at 1 and its alarm. A failed export fails with its own error and cause.
     const cleanupPayload = (phase: CleanupPhase) =>
       TaskInput.fromObject({ ...target, job, verdict: JsonPath.objectAt('$.verdict'), phase });
     const cleanUpServer = task(
@@ -296,12 +303,43 @@ export class BackupStateMachine extends Construct {
       error: ErrorName.RestoreDrillFailed,
       causePath: '$.result.restoreDrill.cause',
     });
+    const cleanupFailed = new Succeed(this, 'Backup complete, cleanup failed', {
+      comment:
+        'The backup is stored and verified, but files or the control table are left on the database server: serverCleanup says why',
+      outputPath: '$.result',
+    });
+    const cleanupVerdict = new Choice(this, 'Server cleaned up?')
+      .when(Condition.stringEquals('$.result.serverCleanup.serverCleanup', 'failed'), cleanupFailed)
+      .otherwise(backupComplete);
     const drillVerdict = new Choice(this, 'Restore drill succeeded?')
       // Not(IsPresent), not IsPresent false: the local engine reads IsPresent false as never true.
-      .when(Condition.not(Condition.isPresent('$.result.restoreDrill')), backupComplete)
+      .when(Condition.not(Condition.isPresent('$.result.restoreDrill')), cleanupVerdict)
       .when(Condition.booleanEquals('$.result.restoreDrill.succeeded', false), drillFailed)
-      .otherwise(backupComplete);
-    cleanUpServer.addCatch(drillVerdict, { errors: ['States.ALL'], resultPath: '$.result.serverCleanup' });
+      .otherwise(cleanupVerdict);
+    const cleanupStepFailed = new Pass(this, 'Cleanup step failed', {
+      comment: 'The cleanup step failed for good: what it left on the server is unknown',
+      parameters: {
+        serverCleanup: 'failed',
+        removedFiles: [],
+        reason: JsonPath.format(
+          'The "Clean up server" step failed ({}): files or the control table of this run may be left on the database server; the execution history and the function\'s log say why',
+          JsonPath.stringAt('$.cleanupError.Error'),
+        ),
+        error: JsonPath.objectAt('$.cleanupError'),
+      },
+      resultPath: '$.result.serverCleanup',
+    });
+    const recordCleanupFailure = task(
+      'Record cleanup failure',
+      'cleanUpServer',
+      TaskInput.fromObject({ ...target, phase: 'record-failure' }),
+      JsonPath.DISCARD,
+    );
+    retry(recordCleanupFailure, INTERRUPTED_ERRORS);
+    // The execution still ends in the named state, which the console shows.
+    recordCleanupFailure.addCatch(drillVerdict, { errors: ['States.ALL'], resultPath: '$.recordError' });
+    cleanUpServer.addCatch(cleanupStepFailed, { errors: ['States.ALL'], resultPath: '$.cleanupError' });
+    cleanupStepFailed.next(recordCleanupFailure).next(drillVerdict);
     const restoreDrill = restoreDrillStates(this, {
       task,
       retry,
@@ -319,7 +357,18 @@ export class BackupStateMachine extends Construct {
       '$.serverCleanup',
     );
     retry(removeDumpFiles, INTERRUPTED_ERRORS);
-    removeDumpFiles.addCatch(failedHow, { errors: ['States.ALL'], resultPath: '$.serverCleanup' });
+    // The run fails with the export's own error either way; a removal step that failed for good also
+    // records the database's ServerCleanupFailed = 1, so its dump files left on the server alarm.
+    const recordDumpFilesLeft = task(
+      'Record dump files left',
+      'cleanUpServer',
+      TaskInput.fromObject({ ...target, phase: 'record-failure' }),
+      JsonPath.DISCARD,
+    );
+    retry(recordDumpFilesLeft, INTERRUPTED_ERRORS);
+    recordDumpFilesLeft.addCatch(failedHow, { errors: ['States.ALL'], resultPath: '$.recordError' });
+    removeDumpFiles.addCatch(recordDumpFilesLeft, { errors: ['States.ALL'], resultPath: '$.serverCleanup' });
+    recordDumpFilesLeft.next(failedHow);
 
     cleanUpServer.next(drillVerdict);
     const definition: Chain = startExport

@@ -13,7 +13,13 @@ describe('server cleanup through the synthesized state machine', () => {
   });
   afterAll(() => h.stop());
   beforeEach(() =>
-    h.simulator.configure({ dumpFiles: 2, dumpFileBytes: 4096, outcome: 'success', restSql: true }),
+    h.simulator.configure({
+      dumpFiles: 2,
+      dumpFileBytes: 4096,
+      outcome: 'success',
+      restSql: true,
+      transientFailures: undefined,
+    }),
   );
 
   /** The status ORDS answers for a job (`file` omitted) or one of its files. */
@@ -25,6 +31,8 @@ describe('server cleanup through the synthesized state machine', () => {
   };
   const cleanupOf = (result: LocalRunResult) =>
     (result.output as { serverCleanup: ServerCleanupResult }).serverCleanup;
+  const entered = (result: LocalRunResult) =>
+    result.events.filter((event) => event.type === 'StateEntered').map((event) => event.state.name);
   const exitedAt = (result: LocalRunResult, state: string) =>
     result.events.find((event) => event.type === 'StateExited' && event.state.name === state)?.timestamp;
 
@@ -40,6 +48,7 @@ describe('server cleanup through the synthesized state machine', () => {
 
     // THEN the backup is complete and its files are stored
     expect(result.status).toBe('SUCCEEDED');
+    expect(entered(result).at(-1)).toBe('Backup complete');
     await h.expectStoredAsServed(result);
     const manifest = result.manifest!;
     const names = manifest.files.map((file) => file.name);
@@ -86,6 +95,53 @@ describe('server cleanup through the synthesized state machine', () => {
     expect(manifest).not.toHaveProperty('serverCleanup');
   });
 
+  it('ends in "Backup complete, cleanup failed" when REST-enabled SQL answers 500 to every try', async () => {
+    // GIVEN an ORDS whose REST-enabled SQL answers 500 for longer than the cleanup retries
+    h.simulator.configure({ transientFailures: { count: 1000, route: 'sql', status: 500 } });
+
+    // WHEN a backup runs
+    const result = await h.run();
+
+    // THEN the backup is complete and stored, but the execution ends in the state named for the cleanup
+    expect(result.status).toBe('SUCCEEDED');
+    await h.expectStoredAsServed(result);
+    expect(entered(result).at(-1)).toBe('Backup complete, cleanup failed');
+    const cleanup = cleanupOf(result);
+    expect(cleanup).toMatchObject({ serverCleanup: 'failed', removedFiles: [], droppedControlTable: null });
+    expect(cleanup.reason).toContain('500');
+    // AND the files are still on the server, the manifest says nothing about the cleanup
+    const manifest = result.manifest!;
+    for (const file of manifest.files)
+      expect(await statusOf(manifest.jobName, file.name), file.name).toBe(200);
+    expect(manifest).not.toHaveProperty('serverCleanup');
+  });
+
+  it('ends in "Backup complete, cleanup failed" and records the failure when the cleanup step itself fails (a bug)', async () => {
+    // GIVEN a cleanup function that throws an unexpected error on every attempt
+    const bug = new TypeError("Cannot read properties of undefined (reading 'files')");
+
+    // WHEN a backup runs
+    const result = await h.run({ taskFaults: { 'Clean up server': bug } });
+
+    // THEN the backup is complete, and the console shows the cleanup failure, not "Backup complete"
+    expect(result.status).toBe('SUCCEEDED');
+    await h.expectStoredAsServed(result);
+    const states = entered(result);
+    expect(states.at(-1)).toBe('Backup complete, cleanup failed');
+    expect(states).not.toContain('Backup complete');
+    // AND "Record cleanup failure" ran (it publishes the database's ServerCleanupFailed = 1)
+    expect(states).toContain('Record cleanup failure');
+    expect(result.events).toContainEqual(
+      expect.objectContaining({
+        type: 'StateExited',
+        state: expect.objectContaining({ name: 'Record cleanup failure' }),
+      }),
+    );
+    const cleanup = cleanupOf(result);
+    expect(cleanup).toMatchObject({ serverCleanup: 'failed', removedFiles: [] });
+    expect(cleanup.reason).toContain('TypeError');
+  });
+
   it('rides out transient REST-enabled SQL errors (503) and still cleans up', async () => {
     // GIVEN an ORDS whose next two REST-enabled SQL calls answer 503
     h.simulator.configure({ transientFailures: { count: 2, route: 'sql', status: 503 } });
@@ -127,9 +183,24 @@ describe('server cleanup through the synthesized state machine', () => {
     const log = job.files.find((file) => file.kind === 'log')!;
     expect(await statusOf(job.jobName, log.name)).toBe(200);
     expect(await statusOf(job.jobName)).toBe(200);
-    const entered = result.events
-      .filter((event) => event.type === 'StateEntered')
-      .map((event) => event.state.name);
-    expect(entered.indexOf('Remove dump files')).toBeLessThan(entered.indexOf('Export failed'));
+    const states = entered(result);
+    expect(states.indexOf('Remove dump files')).toBeLessThan(states.indexOf('Export failed'));
+  });
+
+  it("records the failure of a dump file removal that fails for good, then still fails with the export's own error", async () => {
+    // GIVEN an export that stops, and a removal step that throws on every attempt
+    h.simulator.configure({ outcome: 'stopped' });
+
+    // WHEN the run ends
+    const result = await h.run({
+      taskFaults: { 'Remove dump files': new Error('connection reset by a bug') },
+    });
+
+    // THEN it fails with the export's own error, after recording the database's cleanup failure
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe(ErrorName.ExportFailed);
+    const states = entered(result);
+    expect(states.indexOf('Record dump files left')).toBeGreaterThan(states.indexOf('Remove dump files'));
+    expect(states.indexOf('Record dump files left')).toBeLessThan(states.indexOf('Export failed'));
   });
 });

@@ -33,7 +33,7 @@ describe('BackupDashboards', () => {
   let stack: OrdsDatapumpBackupDatabases;
   let dashboards: Array<{ name: Json; widgets: Json[] }>;
   beforeAll(() => {
-    synthesized = synthesize(configOf({ databasesPerStack: 150, databases: DATABASES }));
+    synthesized = synthesize(configOf({ databasesPerStack: 120, databases: DATABASES }));
     stack = synthesized.built.databaseSlices[0]!;
     dashboards = stack.dashboards.dashboards.map((dashboard) => {
       const resource = synthesized.jsonOf(stack).Resources[logicalIdOf(dashboard)]!;

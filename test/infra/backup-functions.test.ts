@@ -194,13 +194,13 @@ describe('BackupFunctions', () => {
       expect.arrayContaining([
         { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*manifest.json']] },
         { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*last-backup.json']] },
-        { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/_locks/*.json']] },
+        { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*_locks/*.json']] },
         { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*server-cleanup.json']] },
       ]),
     );
   });
 
-  it('lets the cleanup function put only server-cleanup.json keys and read only manifests', () => {
+  it('lets the cleanup function put only server-cleanup.json keys and read only manifests and run locks', () => {
     const { json } = synthesized;
     const s3 = statementsOfRole(
       json,
@@ -214,8 +214,25 @@ describe('BackupFunctions', () => {
     expect(keysFor('s3:PutObject')).toEqual([
       { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*/server-cleanup.json']] },
     ]);
-    expect(keysFor('s3:GetObject')).toEqual([
-      { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*/manifest.json']] },
+    expect(keysFor('s3:GetObject')).toEqual(
+      expect.arrayContaining([
+        { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*/manifest.json']] },
+        { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*_locks/*.json']] },
+      ]),
+    );
+    expect(keysFor('s3:GetObject')).toHaveLength(2);
+  });
+
+  it('lets the restore drill function only read the run locks, before it imports or drops', () => {
+    const { json } = synthesized;
+    const s3 = statementsOfRole(json, roleOfFunction(json, logicalIdOf(stack.functions.restoreDrill))).filter(
+      (statement) => actionsOf(statement).some((action) => action.startsWith('s3:')),
+    );
+    const bucketId = logicalIdOf(stack.bucket);
+
+    expect(new Set(s3.flatMap(actionsOf))).toEqual(new Set(['s3:GetObject']));
+    expect(s3.flatMap(resourcesOf)).toEqual([
+      { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*_locks/*.json']] },
     ]);
   });
 

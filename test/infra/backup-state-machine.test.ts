@@ -76,6 +76,11 @@ describe('BackupStateMachine', () => {
         'Remove dump files',
         'Export failed?',
         'Backup complete',
+        'Cleanup step failed',
+        'Record cleanup failure',
+        'Record dump files left',
+        'Server cleaned up?',
+        'Backup complete, cleanup failed',
         'Cause given?',
         'Cause is text?',
         'Error from a function?',
@@ -112,7 +117,7 @@ describe('BackupStateMachine', () => {
         .map(([id, resource]) => [`arn:${id}`, resource.Properties.Timeout as number]),
     );
 
-    expect(tasks()).toHaveLength(11);
+    expect(tasks()).toHaveLength(13);
     for (const [name, state] of tasks()) {
       expect(state.TimeoutSeconds, name).toBe(timeoutOf.get(state.Resource)! + 30);
     }
@@ -128,6 +133,8 @@ describe('BackupStateMachine', () => {
       'Write manifest': functions.writeManifest,
       'Clean up server': functions.cleanUpServer,
       'Remove dump files': functions.cleanUpServer,
+      'Record cleanup failure': functions.cleanUpServer,
+      'Record dump files left': functions.cleanUpServer,
       'Start restore drill': functions.restoreDrill,
       'Read restore drill job': functions.readJob,
       'Drop drill schema': functions.restoreDrill,
@@ -323,9 +330,6 @@ describe('BackupStateMachine', () => {
     expect(states.get('Errors accepted?').Default).toBe('Restore drill?');
     expect(cleanup.Parameters.phase).toBe('after-backup');
     expect(cleanup).toMatchObject({ ResultPath: '$.result.serverCleanup', Next: 'Restore drill succeeded?' });
-    expect(cleanup.Catch).toEqual([
-      { ErrorEquals: ['States.ALL'], ResultPath: '$.result.serverCleanup', Next: 'Restore drill succeeded?' },
-    ]);
     const reaching = [...states].filter(([, state]) =>
       JSON.stringify([state.Next, state.Default, state.Choices, state.Catch]).includes('"Clean up server"'),
     );
@@ -335,13 +339,57 @@ describe('BackupStateMachine', () => {
     );
   });
 
+  it('never fails a cleanup in silence: any error of its step records the failure and ends in a state named for it', () => {
+    const cleanup = states.get('Clean up server');
+
+    // GIVEN a cleanup step that fails for good, with any error
+    expect(cleanup.Catch).toEqual([
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.cleanupError', Next: 'Cleanup step failed' },
+    ]);
+    // THEN its result says failed, the database's metric is recorded, and the run ends named for it
+    expect(states.get('Cleanup step failed')).toMatchObject({
+      Type: 'Pass',
+      ResultPath: '$.result.serverCleanup',
+      Parameters: { serverCleanup: 'failed' },
+      Next: 'Record cleanup failure',
+    });
+    const record = states.get('Record cleanup failure');
+    expect(record.Parameters).toMatchObject({ phase: 'record-failure', 'database.$': '$.database' });
+    expect(record.Next).toBe('Restore drill succeeded?');
+    expect(record.Catch).toEqual([
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.recordError', Next: 'Restore drill succeeded?' },
+    ]);
+    expect(states.get('Server cleaned up?')).toEqual({
+      Type: 'Choice',
+      Choices: [
+        {
+          Variable: '$.result.serverCleanup.serverCleanup',
+          StringEquals: 'failed',
+          Next: 'Backup complete, cleanup failed',
+        },
+      ],
+      Default: 'Backup complete',
+    });
+    expect(states.get('Backup complete, cleanup failed')).toMatchObject({
+      Type: 'Succeed',
+      OutputPath: '$.result',
+    });
+  });
+
   it("removes a failed export's dump files, then fails with the export's own error and cause", () => {
     const remove = states.get('Remove dump files');
 
     expect(remove.Parameters.phase).toBe('after-failure');
     expect(remove).toMatchObject({ ResultPath: '$.serverCleanup', Next: 'Export failed?' });
+    // A removal step that fails for good records the database's cleanup failure, then fails as before.
     expect(remove.Catch).toEqual([
-      { ErrorEquals: ['States.ALL'], ResultPath: '$.serverCleanup', Next: 'Export failed?' },
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.serverCleanup', Next: 'Record dump files left' },
+    ]);
+    const record = states.get('Record dump files left');
+    expect(record.Parameters).toMatchObject({ phase: 'record-failure', 'database.$': '$.database' });
+    expect(record.Next).toBe('Export failed?');
+    expect(record.Catch).toEqual([
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.recordError', Next: 'Export failed?' },
     ]);
   });
 });

@@ -426,13 +426,13 @@ describe('configuration', () => {
 
     it('reads databasesPerStack', () => {
       expect(
-        parseConfig({ databasesPerStack: 150, databases: [ORDERS] }, 'test.json').databasesPerStack,
-      ).toBe(150);
+        parseConfig({ databasesPerStack: 120, databases: [ORDERS] }, 'test.json').databasesPerStack,
+      ).toBe(120);
     });
 
-    it.each([0, 151, 2.5])('fails on databasesPerStack %j, naming the largest safe value', (value) => {
+    it.each([0, 121, 2.5])('fails on databasesPerStack %j, naming the largest safe value', (value) => {
       expect(problemsOf({ databasesPerStack: value, databases: [ORDERS] })).toEqual([
-        `config/test.json: databasesPerStack is ${value}; allowed: whole databases from 1 to 150`,
+        `config/test.json: databasesPerStack is ${value}; allowed: whole databases from 1 to 120`,
       ]);
     });
 

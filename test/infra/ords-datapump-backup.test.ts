@@ -102,9 +102,9 @@ describe('OrdsDatapumpBackup in the JSON app', () => {
     expect(JSON.stringify(secrets)).toContain(':secret:prod/ords/orders-??????');
   });
 
-  it("lets no role other than the copy, manifest, start-export, cleanup, drill record and backup-age functions' touch the bucket", () => {
+  it("lets no role other than the copy, manifest, start-export, cleanup, drill, drill record and backup-age functions' touch the bucket", () => {
     const { json, built } = synthesized;
-    const { copyFile, writeManifest, startExport, cleanUpServer, recordRestoreDrill } =
+    const { copyFile, writeManifest, startExport, cleanUpServer, recordRestoreDrill, restoreDrill } =
       built.backup.functions;
     const allowed = [
       copyFile,
@@ -112,6 +112,7 @@ describe('OrdsDatapumpBackup in the JSON app', () => {
       startExport,
       cleanUpServer,
       recordRestoreDrill,
+      restoreDrill,
       built.backup.backupAge.function,
     ].map((fn) => roleOfFunction(json, logicalIdOf(fn)));
     const s3Users = Object.entries(json.Resources)
@@ -133,7 +134,7 @@ describe('OrdsDatapumpBackup in the JSON app', () => {
     const bucketArn = { 'Fn::GetAtt': [logicalIdOf(built.backup.bucket), 'Arn'] };
 
     expect(writing.length).toBeGreaterThan(0);
-    for (const resource of writing) expect(JSON.stringify(resource)).toContain('/_locks/*.json');
+    for (const resource of writing) expect(JSON.stringify(resource)).toContain('/*_locks/*.json');
     expect(reading).toEqual([bucketArn, { 'Fn::Join': ['', [bucketArn, '/*/last-restore-drill.json']] }]);
   });
 

@@ -108,10 +108,10 @@ describe('restore drill states', () => {
     expect(states.get('Restore drill succeeded?')).toEqual({
       Type: 'Choice',
       Choices: [
-        { Not: { Variable: '$.result.restoreDrill', IsPresent: true }, Next: 'Backup complete' },
+        { Not: { Variable: '$.result.restoreDrill', IsPresent: true }, Next: 'Server cleaned up?' },
         { Variable: '$.result.restoreDrill.succeeded', BooleanEquals: false, Next: 'Restore drill failed' },
       ],
-      Default: 'Backup complete',
+      Default: 'Server cleaned up?',
     });
     expect(states.get('Restore drill failed')).toMatchObject({
       Type: 'Fail',

@@ -72,7 +72,7 @@ function inlinePolicyLengths(templates: readonly StackTemplate[]): number[] {
 
 describe.each([
   ['the default of 100', undefined, 3],
-  [`the largest allowed ${MAX_DATABASES_PER_STACK}`, MAX_DATABASES_PER_STACK, 2],
+  [`the largest allowed ${MAX_DATABASES_PER_STACK}`, MAX_DATABASES_PER_STACK, 3],
 ])('300 databases with databasesPerStack %s', (_, databasesPerStack, stackCount) => {
   const databases = manyDatabases(300);
   let synthesized: Synthesized;

@@ -51,6 +51,11 @@ export const ErrorName = {
   BindingMismatch: 'BindingMismatchError',
   /** Another execution holds this database's run lock: not retried, no export is started. */
   DatabaseBusy: 'DatabaseBusyError',
+  /**
+   * This execution no longer holds the database's run lock (a newer run took it from this ended or
+   * redriven execution, or an operator released it): the step changes nothing. Not retried.
+   */
+  RunLockLost: 'RunLockLostError',
   /** A different manifest already exists where this run's would go: never overwritten. */
   ManifestExists: 'ManifestExistsError',
   /** A restore drill could not import the dump, or could not drop its schema: the backup stays stored. */
@@ -205,6 +210,13 @@ export class BindingMismatchError extends BackupError {
 export class DatabaseBusyError extends BackupError {
   constructor(message: string, options?: ErrorOptions) {
     super(ErrorName.DatabaseBusy, message, options);
+  }
+}
+
+/** This execution lost its run lock: a step that would change the database server stops first. */
+export class RunLockLostError extends BackupError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(ErrorName.RunLockLost, message, options);
   }
 }
 

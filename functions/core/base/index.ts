@@ -34,6 +34,7 @@ export {
   RangeNotSupportedError,
   RETRYABLE_ERRORS,
   RestoreDrillFailedError,
+  RunLockLostError,
   SecretError,
   StorageRejectedError,
   TransferIncompleteError,

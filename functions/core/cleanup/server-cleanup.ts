@@ -3,7 +3,7 @@ import { InvalidInputError } from '../base/index.js';
 import type { Logger, OrdsApi, RestSqlApi, SqlStatementResult } from '../ords/index.js';
 import { retryTransient, type TransientRetryDeps } from '../ords/index.js';
 import type { CleanUpServerPayload, ServerCleanup, ServerCleanupResult } from '../state/index.js';
-import { backupFolder, logFileNameOf, manifestKey, runIdOfFile } from '../state/index.js';
+import { backupFolder, jobNameProblem, logFileNameOf, manifestKey, runIdOfFile } from '../state/index.js';
 import {
   cleanupFailure,
   objectExists,
@@ -28,7 +28,7 @@ const TABLE_MISSING = 942;
  */
 export interface ServerCleanupDeps extends TransientRetryDeps {
   readonly sql: RestSqlApi;
-  readonly ords: Pick<OrdsApi, 'baseUrl' | 'getJob'>;
+  readonly ords: Pick<OrdsApi, 'baseUrl' | 'getJob'> & Partial<Pick<OrdsApi, 'jobOwner'>>;
   readonly s3: S3Client;
   readonly bucket: string;
   readonly logger: Logger;
@@ -168,7 +168,11 @@ export async function cleanUpServer(
   return finish(await dropControlTable(deps, input, removedFiles));
 }
 
-/** Drops the job's control table once ORDS shows the job as this run's (its files carry the run id). */
+/**
+ * Drops the control table of this run's recorded job only: its name must be one the job's path
+ * produces, its owner the database user this run's ORDS client runs as (when known: Basic), and
+ * ORDS must show the job as this run's (its files carry the run id).
+ */
 async function dropControlTable(
   deps: ServerCleanupDeps,
   input: ServerCleanupInput,
@@ -176,6 +180,18 @@ async function dropControlTable(
 ): Promise<ServerCleanupResult> {
   const { owner, jobName, runId } = input.job;
   const table = `${owner}.${jobName}`;
+  const refuse = (why: string): ServerCleanupResult => ({
+    serverCleanup: 'failed',
+    removedFiles,
+    droppedControlTable: null,
+    reason: `Not dropping ${table}: ${why}`,
+  });
+  const nameProblem = jobNameProblem(input.job);
+  if (nameProblem) return refuse(`${nameProblem}, so it is not this run's recorded job`);
+  const user = deps.ords.jobOwner ?? null;
+  if (user !== null && owner.toUpperCase() !== user) {
+    return refuse(`it is owned by ${owner}, not by ${user}, the database user this run works as`);
+  }
   const statement = dropControlTableStatement(owner, jobName);
   try {
     const job = await retryTransient(deps, 'Reading the job', () => deps.ords.getJob(owner, jobName));

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DATABASE_ID, JobRefSchema } from '../state/index.js';
+import { DATABASE_ID, FencedExecutionArnSchema, JobRefSchema } from '../state/index.js';
 
 /**
  * The restore drill's part of the state machine's data contract: what its tasks receive and return.
@@ -31,6 +31,8 @@ export type DrillStarted = z.output<typeof DrillStartedSchema>;
 /** The payload of "Start restore drill". */
 export const StartRestoreDrillPayloadSchema = z.object({
   executionName: z.string().min(1),
+  /** The run lock's holder: the import starts only while this execution holds it. */
+  executionArn: FencedExecutionArnSchema,
   database: z.string().regex(DATABASE_ID),
   /** The export's job: its dump file template is what the drill imports. */
   job: JobRefSchema,
@@ -40,6 +42,8 @@ export type StartRestoreDrillPayload = z.output<typeof StartRestoreDrillPayloadS
 /** The payload of "Drop drill schema". */
 export const DropDrillSchemaPayloadSchema = z.object({
   executionName: z.string().min(1),
+  /** The run lock's holder: `DROP USER` runs only while this execution holds it. */
+  executionArn: FencedExecutionArnSchema,
   database: z.string().regex(DATABASE_ID),
   drill: DrillStartedSchema,
 });

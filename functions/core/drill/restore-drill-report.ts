@@ -32,8 +32,9 @@ function causeOf(error: { readonly Error: string; readonly Cause?: string | unde
 
 /**
  * Records a drill: `restore-drill.json` beside the manifest (written once), and the database's
- * `last-restore-drill.json`. The drill succeeded only when the import log says it succeeded and the
- * drill schema is gone. The backup is never touched: a failed drill keeps its manifest and its
+ * `last-restore-drill.json`. The drill succeeded only when the import log says it succeeded, it
+ * imported at least one table (an import of nothing proves nothing), and the drill schema existed
+ * after the import and is gone after the drop. The backup is never touched: a failed drill keeps its manifest and its
  * last-backup record; the execution fails after the cleanup, with this result's cause.
  */
 export async function recordRestoreDrill(
@@ -44,7 +45,11 @@ export async function recordRestoreDrill(
   const target = drill?.targetSchema ?? input.targetSchema.toUpperCase();
   const importJob = drill ? `${drill.job.owner}.${drill.job.jobName}` : null;
   const subject = `The restore drill of database "${database}"`;
-  const succeeded = outcome?.verdict === 'succeeded' && outcome.schemaDropped && drillError === undefined;
+  const succeeded =
+    outcome?.verdict === 'succeeded' &&
+    outcome.tables > 0 &&
+    outcome.schemaDropped &&
+    drillError === undefined;
   const sentences: string[] = [];
   if (outcome) {
     const loaded = `import ${importJob} of schema ${drill?.schema} into ${target}: ${outcome.tables} table(s), ${outcome.rows} row(s)`;
@@ -53,6 +58,9 @@ export async function recordRestoreDrill(
         ? `${subject} ${succeeded ? 'succeeded' : 'imported the dump'}: ${loaded}.`
         : `${subject} failed: the ${loaded}; the log says "${outcome.summary}".`,
       ...outcome.errors.slice(0, 5),
+      ...(outcome.verdict === 'succeeded' && outcome.tables === 0
+        ? [`The import loaded no table into ${target}: a drill passes only when the data came back.`]
+        : []),
       outcome.schemaDropped
         ? `${target} was dropped.`
         : `${outcome.dropReason ?? `${target} was not dropped`}.`,

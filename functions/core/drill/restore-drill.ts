@@ -8,7 +8,7 @@ import {
 import { parseExportedObjects, parseExportLog } from '../export/index.js';
 import type { DataPumpJob, ImportApi, Logger, OrdsApi, RestSqlApi } from '../ords/index.js';
 import { isOrdsNotFound, mayHaveCreatedJob, sanitizeSnippet } from '../ords/index.js';
-import type { JobRef, ServerCleanup } from '../state/index.js';
+import { type JobRef, jobNameProblem, type ServerCleanup } from '../state/index.js';
 import { awaitOwnImport, type OwnImport, surveyImports } from './restore-drill-adopt.js';
 import { toImportRequestBody } from './restore-drill-import.js';
 import type { DrillOutcome, DrillStarted, RestoreDrillBinding } from './restore-drill-payloads.js';
@@ -152,6 +152,7 @@ function drillStarted(
   const logFileName = started.files.find((file) => file.kind === 'log')?.name;
   return {
     job: {
+      path: 'ords-import',
       owner: started.owner,
       jobName: started.jobName,
       runId: input.job.runId,
@@ -217,7 +218,9 @@ async function readImportVerdict(
 /**
  * Reads the import's verdict, then drops the drill schema, but only when the database says it was
  * created at or after the drill started (by the drill's own import): a schema that existed before
- * is never dropped. The schema being absent counts as dropped.
+ * is never dropped. Both ends are checked in the database: a schema absent before the drop was never
+ * created by the import (or an interrupted earlier attempt of this step dropped it, which a retry
+ * cannot prove), and one still present after `DROP USER` was not dropped; either fails the drill.
  */
 export async function dropDrillSchema(
   deps: RestoreDrillDeps,
@@ -251,7 +254,13 @@ export async function dropDrillSchema(
   } catch (error) {
     return finish(false, `${target} was not dropped: ${(error as Error).message}`);
   }
-  if (row.created === null) return finish(true);
+  if (row.created === null) {
+    return finish(
+      false,
+      `${target} did not exist after the import, so the drill cannot show that the data came back (the ` +
+        'import created no schema, or an interrupted earlier attempt of "Drop drill schema" dropped it)',
+    );
+  }
   if (row.created < drill.dbTimeAtStart) {
     return finish(
       false,
@@ -270,6 +279,15 @@ export async function dropDrillSchema(
     }
   } catch (error) {
     return finish(false, `DROP USER "${target}" CASCADE could not be sent: ${(error as Error).message}`);
+  }
+  let after: DrillUserRow;
+  try {
+    after = await queryDrillUser(deps, database, target);
+  } catch (error) {
+    return finish(false, `${target} could not be checked after DROP USER: ${(error as Error).message}`);
+  }
+  if (after.created !== null) {
+    return finish(false, `${target} still exists after DROP USER "${target}" CASCADE: drop it by hand`);
   }
   return finish(true);
 }
@@ -290,6 +308,9 @@ async function removeImportJob(
 ): Promise<string[]> {
   const { owner, jobName, logFileName } = input.drill.job;
   if (input.serverCleanup === 'off') return [];
+  // Only this drill's recorded import job, by the names ORDS gives imports.
+  const nameProblem = jobNameProblem({ path: input.drill.job.path ?? 'ords-import', jobName });
+  if (nameProblem) return [`${owner}.${jobName} and its log were not removed: ${nameProblem}`];
   const statements = [
     ...(logFileName ? [removeFileStatement(input.directory, logFileName, input.remover)] : []),
     ...(input.serverCleanup === 'files-and-control-table' ? [dropControlTableStatement(owner, jobName)] : []),

@@ -49,6 +49,9 @@ export async function readLog(deps: JobTaskDeps, payload: ReadLogInput): Promise
     return failedResult(log, exportName, toCopy(logFile), checkedAt, left);
   }
 
+  if (log.dumpFiles.length === 0) {
+    return incompleteLogResult(log, exportName, toCopy(logFile), checkedAt);
+  }
   const linked = new Set(dumpFiles.map((file) => file.name.toUpperCase()));
   const missing = log.dumpFiles.filter((name) => !linked.has(name.toUpperCase()));
   if (missing.length > 0) {
@@ -169,6 +172,29 @@ function failedResult(
     ...(left.length > 0 ? { dumpFilesLeft: left } : {}),
     checkedAt,
   };
+}
+
+/**
+ * A log that reports success but lists no dump file set (cut off before it, or in a form not read
+ * here): the set cannot be checked, so it is not a success. Only the log is stored, for diagnosis;
+ * the dump files stay on the server for the DBA (they may be a good export the log does not prove).
+ */
+function incompleteLogResult(
+  log: ExportLog,
+  exportName: string,
+  logFile: FileToCopy,
+  checkedAt: string,
+): VerdictResult {
+  const summary =
+    `${exportName}: its log ${logFile.name} lists no dump file set ("Dump file set for … is:"), so the ` +
+    'files of the export cannot be checked against it';
+  const cause = describe(
+    `${exportName} is not accepted: its log is incomplete and is stored at ${logFile.key}; the dump files ` +
+      'stay on the database server.',
+    `${summary}. Its final line reads: ${log.summary ?? '(none)'}`,
+    log.errors,
+  );
+  return { verdict: 'failed', summary, errors: log.errors, cause, files: [logFile], checkedAt };
 }
 
 function headlineOf(log: ExportLog, exportName: string, folder: string): string {

@@ -163,6 +163,7 @@ function toJobRef(
   const logFile = job.files.find((file) => file.kind === 'log');
   const taken: readonly Fallback[] = offsetIgnored ? [...fallbacks, 'list-offset-ignored'] : fallbacks;
   return {
+    path: 'ords-export',
     owner: job.owner,
     jobName: job.jobName,
     runId,

@@ -11,6 +11,7 @@ import {
   type StartedRun,
 } from '../state/index.js';
 import type { DatabaseBinding } from './binding.js';
+import { runTiming } from './run-input.js';
 import type { LockRequest } from './run-lock.js';
 
 /** What `beginRun` needs: the binding, the run lock and ORDS, each resolved for the database. */
@@ -44,7 +45,8 @@ export async function beginRun(deps: BeginRunDeps, payload: StartExportPayload):
         `with {"database":"${binding.database}"}`,
     );
   }
-  const scheduledTime = input.scheduledTime ?? payload.executionStartTime;
+  const timing = runTiming(input, payload, binding);
+  const { scheduledTime } = timing;
   const restoreDrill = binding.restoreDrill
     ? isDrillDue(
         binding.restoreDrill,
@@ -55,6 +57,7 @@ export async function beginRun(deps: BeginRunDeps, payload: StartExportPayload):
     : false;
   await deps.lock({
     database: binding.database,
+    prefix: binding.prefix,
     executionArn: payload.executionArn,
     executionName: payload.executionName,
     executionStartTime: payload.executionStartTime,
@@ -71,11 +74,10 @@ export async function beginRun(deps: BeginRunDeps, payload: StartExportPayload):
   );
   return {
     job,
-    pollSeconds: input.pollSeconds ?? binding.pollSeconds,
+    pollSeconds: timing.pollSeconds,
     acceptCompletedWithErrors: binding.acceptCompletedWithErrors,
-    // Always a string: a JSONPath to a missing field would fail the execution in "Write manifest".
     scheduledTime,
-    startedBy: input.scheduledTime === undefined ? 'hand' : 'schedule',
+    startedBy: timing.startedBy,
     restoreDrill,
   };
 }

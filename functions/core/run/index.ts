@@ -17,8 +17,17 @@ export {
 } from './binding.js';
 export type { BindingPin, BindingPins } from './binding-pin.js';
 export { assertPinned, BindingPinsSchema, pinOf } from './binding-pin.js';
+export type { ExecutionStatus, HeldLock, LockStore } from './holder-lock.js';
+export { readLockHolder } from './holder-lock.js';
 export type { ExecutionStatusEvent } from './notify-failure.js';
 export { ALERTING_STATUSES, describeFailure, EXECUTION_STATUS_CHANGE } from './notify-failure.js';
-export { acquireRunLock, runLockKey } from './run-lock.js';
+export type { FenceRequest } from './run-lock.js';
+export {
+  acquireRunLock,
+  assertRunLock,
+  RUN_LOCK_KEY_PATTERN,
+  releaseRunLock,
+  runLockKey,
+} from './run-lock.js';
 export type { StartRunInput } from './start-run.js';
 export { StartRunInputSchema, startRun } from './start-run.js';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { InvalidInputError } from '../base/index.js';
+import { POLL_INTERVAL_SECONDS } from './poll-budget.js';
 
 /**
  * The state machine's data contract: the execution input and what each task receives and returns.
@@ -35,8 +36,11 @@ export const ExecutionInputSchema = z.strictObject({
   database: z.string().regex(DATABASE_ID),
   /** When the schedule meant to run (EventBridge Scheduler's `<aws.scheduler.scheduled-time>`). */
   scheduledTime: z.iso.datetime({ offset: true }).optional(),
-  /** Per-run override of the database's poll interval: changes how often, never where. */
-  pollSeconds: z.number().int().min(1).max(3600).optional(),
+  /**
+   * Per-run override of the database's poll interval: changes how often, never where. Its lower
+   * bound depends on the database's timeout (`runTiming` checks it against the history budget).
+   */
+  pollSeconds: z.number().int().min(POLL_INTERVAL_SECONDS.min).max(POLL_INTERVAL_SECONDS.max).optional(),
   /** Run the database's restore drill in this run even if none is due (only where one is configured). */
   restoreDrill: z.literal(true).optional(),
 });
@@ -62,8 +66,23 @@ const executionName = z.string().min(1);
 /** Which database a task works for: its binding says where its ORDS and secret are. */
 const TaskTargetShape = {
   executionName,
+  /** `$$.Execution.Id`: the run lock's holder. Required by the steps that change the server. */
+  executionArn: z.string().min(1).optional(),
   database: z.string().regex(DATABASE_ID),
 };
+
+/** `$$.Execution.Id`, required by a step that checks the run lock before it changes the server. */
+export const FencedExecutionArnSchema = z.string().min(1, 'the execution ARN is missing');
+
+/**
+ * How a run's Data Pump job came to be, which decides how it is named: `ords-export` and
+ * `ords-import` (the ORDS Data Pump POSTs: ORDS names the job `DATAPUMP_REST_EXPORT_<14 digits>`,
+ * `DATAPUMP_REST_IMPORT_<14 digits>`), `rest-sql` (DBMS_DATAPUMP through REST-enabled SQL: the run
+ * names the job itself). Part of the job's one identity `{ path, owner, jobName }` that polling,
+ * adoption, the run lock and cleanup use.
+ */
+export const JOB_PATHS = ['ords-export', 'ords-import', 'rest-sql'] as const;
+export type JobPath = (typeof JOB_PATHS)[number];
 
 /** The Data Pump job a run works on (the `$.job` of the state). */
 /**
@@ -86,6 +105,8 @@ export const FALLBACKS = [
 export type Fallback = (typeof FALLBACKS)[number];
 
 export const JobRefSchema = z.object({
+  /** How the job was started; absent in executions started before it existed: `ords-export`. */
+  path: z.enum(JOB_PATHS).optional(),
   owner: z.string().min(1),
   jobName: z.string().min(1),
   /** This run's id, part of every dump file name it creates. */
@@ -110,6 +131,24 @@ export const JobRefSchema = z.object({
   fallbacks: z.array(z.enum(FALLBACKS)).optional(),
 });
 export type JobRef = z.output<typeof JobRefSchema>;
+
+/** Job names ORDS gives the jobs its Data Pump POSTs create. */
+const ORDS_JOB_NAMES: Readonly<Record<Exclude<JobPath, 'rest-sql'>, RegExp>> = {
+  'ords-export': /^DATAPUMP_REST_EXPORT_\d{14}$/,
+  'ords-import': /^DATAPUMP_REST_IMPORT_\d{14}$/,
+};
+
+/**
+ * Null when `jobName` is a name the job's path can produce (ORDS's pattern for a job ORDS started,
+ * any unquoted Oracle identifier for one the run named itself), else the problem, naming the value.
+ */
+export function jobNameProblem(job: Pick<JobRef, 'path' | 'jobName'>): string | null {
+  const path = job.path ?? 'ords-export';
+  const pattern = path === 'rest-sql' ? /^[A-Z][A-Z0-9_$#]{0,127}$/ : ORDS_JOB_NAMES[path];
+  return pattern.test(job.jobName)
+    ? null
+    : `job name ${JSON.stringify(job.jobName)} is not one a job of path "${path}" has (${pattern.source})`;
+}
 
 /** Payload of "Start export": the execution's own identity and its raw input, checked here. */
 export const StartExportPayloadSchema = z.object({
@@ -322,11 +361,27 @@ export type CleanupPhase = (typeof CLEANUP_PHASES)[number];
 /** Payload of "Clean up server" and "Remove dump files". */
 export const CleanUpServerPayloadSchema = z.object({
   ...TaskTargetShape,
+  executionArn: FencedExecutionArnSchema,
   job: JobRefSchema,
   verdict: VerdictResultSchema,
   phase: z.enum(CLEANUP_PHASES),
 });
 export type CleanUpServerPayload = z.output<typeof CleanUpServerPayloadSchema>;
+
+/**
+ * Payload of "Record cleanup failure": the cleanup step failed for good, so its function records the
+ * database's ServerCleanupFailed = 1 for it (the step that failed could not).
+ */
+export const RecordCleanupFailurePayloadSchema = z.strictObject({
+  ...TaskTargetShape,
+  phase: z.literal('record-failure'),
+});
+
+/** What the cleanup function receives: a cleanup to run, or a failed one to record. */
+export const CleanUpServerTaskPayloadSchema = z.discriminatedUnion('phase', [
+  CleanUpServerPayloadSchema,
+  RecordCleanupFailurePayloadSchema,
+]);
 
 /** Result of a cleanup (`$.result.serverCleanup` of a complete backup): what was removed, or why not. */
 export interface ServerCleanupResult {

@@ -248,23 +248,38 @@ describe('handler metrics', () => {
     await expect(handler({ detail: { status: 'FAILED' } })).rejects.toThrow('denied');
   });
 
-  it('records ServerCleanupFailed per database and once service-wide, which the one alarm watches', async () => {
+  it("records ServerCleanupFailed with the database's dimension only, which its own alarm watches", async () => {
     const { recordServerCleanup } = await import('../../../functions/shared/metrics.js');
 
     const emf = await emfOf(stdout, async () => recordServerCleanup('orders', true));
 
-    expect(emf).toHaveLength(2);
+    expect(emf).toHaveLength(1);
     expect(emf[0]).toMatchObject({
       _aws: { CloudWatchMetrics: [{ Dimensions: [['service', 'Database']] }] },
       Database: 'orders',
       ServerCleanupFailed: 1,
     });
-    expect(emf[1]).toMatchObject({
-      _aws: {
-        CloudWatchMetrics: [{ Dimensions: [['service']], Metrics: [{ Name: 'ServerCleanupFailed' }] }],
-      },
-      ServerCleanupFailed: 1,
-    });
-    expect(emf[1]).not.toHaveProperty('Database');
+  });
+
+  it('records ServerCleanupFailed = 1 for the database when "Record cleanup failure" runs after a failed cleanup step', async () => {
+    const { handler } = await import('../../../functions/handlers/clean-up-server.js');
+
+    const emf = await emfOf(stdout, () =>
+      handler({ executionName: 'orders-1', database: 'orders', phase: 'record-failure' }, context),
+    );
+
+    expect(emf).toHaveLength(1);
+    expect(emf[0]).toMatchObject({ Database: 'orders', ServerCleanupFailed: 1 });
+  });
+
+  it('fails for a "Record cleanup failure" payload that carries anything else', async () => {
+    const { handler } = await import('../../../functions/handlers/clean-up-server.js');
+
+    await expect(
+      handler(
+        { executionName: 'orders-1', database: 'orders', phase: 'record-failure', prefix: 'x/' },
+        context,
+      ),
+    ).rejects.toThrow(/prefix/);
   });
 });

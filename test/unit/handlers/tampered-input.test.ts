@@ -4,12 +4,14 @@ import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorName } from '../../../functions/core/base/errors.js';
 import { bindingParameterName } from '../../../functions/core/run/binding.js';
+import { acquireRunLock } from '../../../functions/core/run/run-lock.js';
 import { resetBindingCache } from '../../../functions/shared/bindings.js';
 import { resetClients } from '../../../functions/shared/clients.js';
 import { resetOrdsCache } from '../../../functions/shared/ords.js';
 import { type LocalAwsServer, startLocalAwsServer } from '../../../local/aws-server.js';
 import { type LocalS3, startLocalS3 } from '../../../local/s3/local-s3.js';
 import { pinnedJson, TEST_BINDING_PATH, testBinding } from '../../helpers/bindings.js';
+import { recordingLogger } from '../../helpers/job-fakes.js';
 
 /**
  * An attacker who may start executions (or edit a schedule, or a state) tries to make a function
@@ -193,7 +195,26 @@ describe('a tampered execution input or state', () => {
   ])(
     'keeps %s on the bound ORDS and secret whatever URL and secret its state carries',
     async (module, extra) => {
-      await call(module, { executionName: 'orders_x', database: 'orders', job, ...hostile(), ...extra });
+      const executionArn = 'arn:aws:states:us-east-1:000000000000:execution:backup:orders_x';
+      // The cleanup acts only while its execution holds the run lock.
+      await acquireRunLock(
+        { s3: s3.client, bucket: s3.bucket, logger: recordingLogger(), executionStatus: async () => 'GONE' },
+        {
+          database: 'orders',
+          prefix: '',
+          executionArn,
+          executionName: 'orders_x',
+          executionStartTime: '2026-12-01T02:00:00.000Z',
+        },
+      );
+      await call(module, {
+        executionName: 'orders_x',
+        executionArn,
+        database: 'orders',
+        job,
+        ...hostile(),
+        ...extra,
+      });
 
       const { orders: auth, ...rest } = seen();
       expect(auth.length).toBeGreaterThan(0);

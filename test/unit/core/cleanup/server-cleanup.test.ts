@@ -20,6 +20,7 @@ const file = (name: string, kind: 'dump' | 'log') => ({ name, kind, key: `${FOLD
 
 const input = (changes: Partial<ServerCleanupInput> = {}): ServerCleanupInput => ({
   executionName: 'orders_20261201T020000Z',
+  executionArn: 'arn:aws:states:eu-central-1:123456789012:execution:backup:orders_20261201T020000Z',
   database: 'orders',
   job: {
     owner: 'DBAPI_USER',
@@ -250,6 +251,39 @@ describe('cleanUpServer', () => {
     expect(sql.scripts).toHaveLength(1);
     expect(result.serverCleanup).toBe('failed');
     expect(result.reason).toContain('not this run');
+  });
+
+  it('does not drop a control table whose recorded name is not a Data Pump job name of its path', async () => {
+    // GIVEN a tampered state that names an application table as the job
+    const result = await cleanUpServer(deps(), input({ job: { ...input().job, jobName: 'EMPLOYEES' } }));
+
+    // THEN the files are removed, the table is not touched, and the reason names it
+    expect(result).toMatchObject({ serverCleanup: 'failed', droppedControlTable: null });
+    expect(result.reason).toContain('"EMPLOYEES" is not one a job of path "ords-export" has');
+    expect(sql.scripts.flat().some((statement) => statement.startsWith('DROP'))).toBe(false);
+  });
+
+  it("does not drop a control table owned by another user than the one this run's ORDS client works as", async () => {
+    const result = await cleanUpServer(
+      { ...deps(), ords: { ...deps().ords, jobOwner: 'DBAPI_USER' } },
+      input({ job: { ...input().job, owner: 'HR' } }),
+    );
+
+    expect(result).toMatchObject({ serverCleanup: 'failed', droppedControlTable: null });
+    expect(result.reason).toContain('owned by HR, not by DBAPI_USER');
+    expect(sql.scripts.flat().some((statement) => statement.startsWith('DROP'))).toBe(false);
+  });
+
+  it('drops the control table of a job the run named itself (path rest-sql), whatever its prefix', async () => {
+    const own = 'ODBK_ORDERS_20261201T020000Z';
+    linkedFiles = [{ name: DUMP }, { name: LOG }];
+    const result = await cleanUpServer(
+      { ...deps(), ords: { ...deps().ords, jobOwner: 'DBAPI_USER' } },
+      input({ job: { ...input().job, path: 'rest-sql', jobName: own } }),
+    );
+
+    expect(result).toMatchObject({ serverCleanup: 'done', droppedControlTable: `DBAPI_USER.${own}` });
+    expect(sql.scripts.flat()).toContain(`DROP TABLE "DBAPI_USER"."${own}" PURGE`);
   });
 
   it('removes only the files with serverCleanup "files", with DBMS_CLOUD on Autonomous Database', async () => {

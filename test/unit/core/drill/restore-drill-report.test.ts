@@ -100,6 +100,17 @@ describe('recordRestoreDrill', () => {
     expect(result.cause).toMatch(/The backup itself is stored/);
   });
 
+  it('fails a drill whose import loaded no table, although its log says success and the schema was dropped', async () => {
+    const result = await recordRestoreDrill(deps(), {
+      ...base,
+      drill,
+      drillOutcome: outcome({ tables: 0, rows: 0 }),
+    });
+
+    expect(result.succeeded).toBe(false);
+    expect(result.cause).toContain('loaded no table into HR_DRILL');
+  });
+
   it('records a drill step caught with an error, keeping the last success', async () => {
     s3.on(GetObjectCommand).resolves({
       Body: body({

@@ -295,15 +295,36 @@ describe('dropDrillSchema', () => {
     expect(users.has('HR_DRILL')).toBe(true);
   });
 
-  it('counts a schema that does not exist as dropped, without a DROP', async () => {
-    const { deps, statements } = fakes({
-      log: importLog('Job JOB stopped due to fatal error at Sun Dec 6 2026'),
-    });
+  it('fails the drop, without a DROP, when the schema did not exist after the import', async () => {
+    // GIVEN an import whose log says success, but the drill schema never existed
+    const { deps, statements } = fakes({});
 
+    // WHEN the drill schema is dropped
     const outcome = await dropDrillSchema(deps, dropInput(started));
 
-    expect(outcome).toMatchObject({ verdict: 'failed', schemaDropped: true });
+    // THEN nothing proves the data came back: not counted as dropped, no DROP sent
+    expect(outcome).toMatchObject({ verdict: 'succeeded', schemaDropped: false });
+    expect(outcome.dropReason).toContain('HR_DRILL did not exist after the import');
     expect(statements.some((statement) => statement.startsWith('DROP'))).toBe(false);
+  });
+
+  it('fails the drop when the schema still exists after DROP USER answered success', async () => {
+    // GIVEN a database that answers DROP USER with success but keeps the schema
+    const { deps, users } = fakes({ users: { HR_DRILL: '2026-12-06T02:10:01' } });
+    const runSql = deps.sql.runSql.bind(deps.sql);
+    deps.sql.runSql = async (statements: readonly string[]) => {
+      const results = await runSql(statements);
+      if (statements.some((statement) => statement.startsWith('DROP USER')))
+        users.set('HR_DRILL', '2026-12-06T02:10:01');
+      return results;
+    };
+
+    // WHEN the drill schema is dropped
+    const outcome = await dropDrillSchema(deps, dropInput(started));
+
+    // THEN it is not counted as dropped
+    expect(outcome.schemaDropped).toBe(false);
+    expect(outcome.dropReason).toContain('HR_DRILL still exists after DROP USER');
   });
 
   it('reads "completed with errors" as such, with its ORA- lines', async () => {

@@ -111,6 +111,33 @@ describe('readLog', () => {
     expect((error as Error).message).toContain(DUMPS[1]);
   });
 
+  it('fails, naming the incomplete log, when a success log lists no dump file set', async () => {
+    // GIVEN a log cut off before its dump file set, whose final line still says success
+    const ords = finishedJob(
+      `Job "DBAPI_USER"."${JOB}" successfully completed at Mon Nov 23 02:00:31 2026`,
+      DUMPS,
+    );
+    const text = exportLog('DBAPI_USER', JOB, DUMPS, `Job "DBAPI_USER"."${JOB}" successfully completed at …`);
+    ords.logs.set(
+      LOG,
+      text
+        .split('\n')
+        .filter((line) => !/Dump file set|dpdump/.test(line))
+        .join('\n'),
+    );
+
+    // WHEN the log is read
+    const result = await readLog(deps(ords), payload);
+
+    // THEN it is not a success: only the log is stored, and the verdict names the incomplete log
+    expect(result.verdict).toBe('failed');
+    expect(result.summary).toContain(`its log ${LOG} lists no dump file set`);
+    expect(result.cause).toContain(`${FOLDER}${LOG}`);
+    expect(result.files).toEqual([{ name: LOG, kind: 'log', key: `${FOLDER}${LOG}` }]);
+    // AND the dump files are not removed from the server: nothing proves them bad
+    expect(result).not.toHaveProperty('dumpFilesLeft');
+  });
+
   it('says succeeded for a Japanese success log and reads its dump file set', async () => {
     const ords = new FakeJobApi();
     ords.jobs.set(

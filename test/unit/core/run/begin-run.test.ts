@@ -75,11 +75,65 @@ describe('beginRun', () => {
     expect(run).toMatchObject({ scheduledTime: '2026-12-01T02:00:00.000Z', startedBy: 'hand' });
   });
 
-  it('takes a poll interval override from the input', async () => {
+  it('takes a poll interval override from the input that keeps the run within its history budget', async () => {
+    // GIVEN a database whose 12-hour timeout needs at least 18 s between polls (2,500 polls at most)
     const { deps } = fakes();
-    const run = await beginRun(deps, payload({ database: 'orders', pollSeconds: 5 }));
+    const run = await beginRun(deps, payload({ database: 'orders', pollSeconds: 18 }));
 
-    expect(run.pollSeconds).toBe(5);
+    expect(run.pollSeconds).toBe(18);
+  });
+
+  it('fails with InvalidInputError naming pollSeconds when it would overrun the history budget, before the lock', async () => {
+    const { deps, locks, ordsFor } = fakes();
+    const error = await beginRun(deps, payload({ database: 'orders', pollSeconds: 17 })).catch(
+      (e: Error) => e,
+    );
+
+    expect(error).toMatchObject({ name: ErrorName.InvalidInput });
+    expect((error as Error).message).toContain('pollSeconds 17');
+    expect((error as Error).message).toContain('allowed: 18 to 3600 seconds');
+    expect(locks).toEqual([]);
+    expect(ordsFor).toEqual([]);
+  });
+
+  it('fails on a pollSeconds below the deploy-time minimum of 10 whatever the timeout', async () => {
+    const { deps } = fakes();
+    await expect(beginRun(deps, payload({ database: 'orders', pollSeconds: 1 }))).rejects.toMatchObject({
+      name: ErrorName.InvalidInput,
+    });
+  });
+
+  it.each([
+    ['in 2099', '2099-01-01T00:00:00Z', 'lies after the execution started'],
+    ['an hour after the start', '2026-12-01T03:00:00Z', 'lies after the execution started'],
+    ['25 hours before the start', '2026-11-30T01:00:00Z', 'more than 24 hours before'],
+  ])(
+    'fails with InvalidInputError naming a scheduledTime %s, before the lock and ORDS',
+    async (_, time, words) => {
+      const { deps, locks, ordsFor } = fakes();
+      const error = await beginRun(deps, payload({ database: 'orders', scheduledTime: time })).catch(
+        (e: Error) => e,
+      );
+
+      expect(error).toMatchObject({ name: ErrorName.InvalidInput });
+      expect((error as Error).message).toContain(`scheduledTime "${time}"`);
+      expect((error as Error).message).toContain(words);
+      expect(locks).toEqual([]);
+      expect(ordsFor).toEqual([]);
+    },
+  );
+
+  it('derives startedBy: a run the launcher did not name is by hand, whatever scheduledTime it carries', async () => {
+    // GIVEN a hand-started execution whose input claims a scheduled time of 3 hours ago
+    const { deps } = fakes();
+    const byHand = { ...payload({ database: 'orders', scheduledTime: '2026-11-30T23:00:00Z' }) };
+    byHand.executionName = 'orders-by-hand-1';
+
+    // WHEN the run begins
+    const run = await beginRun(deps, byHand);
+
+    // THEN it counts as a run by hand; the time is still used for the drill's due date
+    expect(run).toMatchObject({ startedBy: 'hand', scheduledTime: '2026-11-30T23:00:00Z' });
   });
 
   it.each([

@@ -1,7 +1,13 @@
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorName } from '../../../../functions/core/base/errors.js';
-import { acquireRunLock, type LockRequest, runLockKey } from '../../../../functions/core/run/run-lock.js';
+import {
+  acquireRunLock,
+  assertRunLock,
+  type LockRequest,
+  releaseRunLock,
+  runLockKey,
+} from '../../../../functions/core/run/run-lock.js';
 import { type LocalS3, startLocalS3 } from '../../../../local/s3/local-s3.js';
 import { recordingLogger } from '../../../helpers/job-fakes.js';
 
@@ -12,8 +18,9 @@ beforeAll(async () => {
 afterAll(() => s3.stop());
 
 const ARN = 'arn:aws:states:eu-central-1:123456789012:execution:backup:';
-const request = (name: string, database = 'orders'): LockRequest => ({
+const request = (name: string, database = 'orders', prefix = ''): LockRequest => ({
   database,
+  prefix,
   executionArn: `${ARN}${name}`,
   executionName: name,
   executionStartTime: '2026-12-01T02:00:00.000Z',
@@ -40,7 +47,9 @@ describe('acquireRunLock', () => {
     db = `db${++database}`;
   });
   const holderOf = async (name: string) => {
-    const head = await s3.client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: runLockKey(name) }));
+    const head = await s3.client.send(
+      new HeadObjectCommand({ Bucket: s3.bucket, Key: runLockKey('', name) }),
+    );
     return head.Metadata?.['execution-name'];
   };
 
@@ -48,7 +57,7 @@ describe('acquireRunLock', () => {
     await acquireRunLock(deps(), request('orders_20261201T020000Z', db));
 
     expect(await holderOf(db)).toBe('orders_20261201T020000Z');
-    const body = await s3.client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: runLockKey(db) }));
+    const body = await s3.client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: runLockKey('', db) }));
     expect(JSON.parse(await body.Body!.transformToString())).toMatchObject({ database: db });
   });
 
@@ -69,7 +78,7 @@ describe('acquireRunLock', () => {
     expect(await holderOf(db)).toBe('nightly');
   });
 
-  it.each(['SUCCEEDED', 'FAILED', 'ABORTED', 'TIMED_OUT', 'GONE'])(
+  it.each(['SUCCEEDED', 'FAILED', 'ABORTED', 'TIMED_OUT', 'PENDING_REDRIVE', 'GONE'])(
     'takes over the lock of an execution that is %s',
     async (status) => {
       await acquireRunLock(deps(), request('last-night', db));
@@ -81,7 +90,7 @@ describe('acquireRunLock', () => {
   );
 
   it('takes over a lock object that names no execution', async () => {
-    await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: runLockKey(db), Body: '{}' }));
+    await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: runLockKey('', db), Body: '{}' }));
     await acquireRunLock(deps(), request('tonight', db));
 
     expect(await holderOf(db)).toBe('tonight');
@@ -114,5 +123,77 @@ describe('acquireRunLock', () => {
 
     expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
     expect(['x', 'y']).toContain(await holderOf(db));
+  });
+
+  it('keeps the lock under the database prefix, so two deployments in one bucket do not block each other', async () => {
+    // GIVEN a running execution of "prod/" that holds its database's lock
+    await acquireRunLock(deps(), request('prod-nightly', db, 'prod/'));
+    statuses.set(`${ARN}prod-nightly`, 'RUNNING');
+
+    // WHEN the deployment with prefix "test/" starts a run of a database with the same id
+    await acquireRunLock(deps(), request('test-nightly', db, 'test/'));
+
+    // THEN each holds its own lock under its own prefix
+    expect(runLockKey('prod/', db)).toBe(`prod/_locks/${db}.json`);
+    const holder = async (prefix: string) =>
+      (await s3.client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: runLockKey(prefix, db) })))
+        .Metadata?.['execution-name'];
+    expect(await holder('prod/')).toBe('prod-nightly');
+    expect(await holder('test/')).toBe('test-nightly');
+  });
+});
+
+describe('assertRunLock (check-before-act)', () => {
+  let database = 0;
+  let db: string;
+  beforeEach(() => {
+    db = `fence${++database}`;
+  });
+  const store = () => ({ s3: s3.client, bucket: s3.bucket });
+  const lockDeps = (statuses: Record<string, string>) => ({
+    ...store(),
+    logger: recordingLogger(),
+    executionStatus: async (arn: string) => statuses[arn] ?? 'GONE',
+  });
+  const fence = (name: string, step = 'Clean up server') => ({
+    database: db,
+    prefix: 'p/',
+    executionArn: `${ARN}${name}`,
+    step,
+  });
+
+  it('lets the execution that holds the lock act', async () => {
+    await acquireRunLock(lockDeps({}), request('nightly', db, 'p/'));
+
+    await expect(assertRunLock(store(), fence('nightly'))).resolves.toBeUndefined();
+  });
+
+  it('stops a redriven execution whose lock a newer run took, naming the holder', async () => {
+    // GIVEN an execution that failed (PENDING_REDRIVE) and a newer run that took its lock
+    await acquireRunLock(lockDeps({}), request('old', db, 'p/'));
+    await acquireRunLock(lockDeps({ [`${ARN}old`]: 'PENDING_REDRIVE' }), request('newer', db, 'p/'));
+
+    // WHEN the old execution is redriven and reaches a step that changes the server
+    const error = await assertRunLock(store(), fence('old', 'Drop drill schema')).catch((e: Error) => e);
+
+    // THEN it stops with RunLockLostError naming the step and the holder
+    expect(error).toMatchObject({ name: ErrorName.RunLockLost });
+    expect((error as Error).message).toContain('"Drop drill schema" changes nothing');
+    expect((error as Error).message).toContain('held by execution newer');
+    expect((error as Error).message).toContain(`p/_locks/${db}.json`);
+  });
+
+  it('stops an execution whose lock was released by hand', async () => {
+    await acquireRunLock(lockDeps({}), request('nightly', db, 'p/'));
+    const released = await releaseRunLock(store(), 'p/', db);
+
+    expect(released).toMatchObject({ executionName: 'nightly' });
+    const error = await assertRunLock(store(), fence('nightly')).catch((e: Error) => e);
+    expect(error).toMatchObject({ name: ErrorName.RunLockLost });
+    expect((error as Error).message).toContain('released by hand');
+  });
+
+  it('releases nothing and says so when no lock is held', async () => {
+    expect(await releaseRunLock(store(), 'p/', db)).toBeNull();
   });
 });

@@ -19,7 +19,7 @@ function cleanupAlarms(synthesized: Synthesized): Json[] {
   );
 }
 
-describe('ServerCleanupAlarm', () => {
+describe('ServerCleanupAlarms', () => {
   let synthesized: Synthesized;
   beforeAll(() => {
     // GIVEN databases that clean up (by default or with "files"), one that does not, one disabled
@@ -36,30 +36,45 @@ describe('ServerCleanupAlarm', () => {
   });
   afterAll(() => synthesized.cleanup());
 
-  it('creates one alarm for all databases in the main stack, on the service-wide ServerCleanupFailed', () => {
+  it('creates one alarm per enabled database that cleans up, in its database stack, on its own metric', () => {
     const alarms = cleanupAlarms(synthesized);
+    const slice = synthesized.jsonOf(synthesized.built.databaseSlices[0]!);
 
-    expect(alarms).toHaveLength(1);
-    expect(Object.values(synthesized.json.Resources)).toContain(alarms[0]);
-    expect(alarms[0]!.Properties).toMatchObject({
-      Namespace: 'OrdsDatapumpBackup',
-      Dimensions: [{ Name: 'service', Value: 'ords-datapump-backup' }],
-      Statistic: 'Maximum',
-      Threshold: 1,
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      EvaluationPeriods: 1,
-      TreatMissingData: 'notBreaching',
-    });
+    expect(alarms.map((alarm) => alarm.Properties.AlarmName).sort()).toEqual([
+      'ords-datapump-backup-adb-server-cleanup-failed',
+      'ords-datapump-backup-orders-server-cleanup-failed',
+    ]);
+    for (const alarm of alarms) {
+      expect(Object.values(slice.Resources)).toContain(alarm);
+      const database = String(alarm.Properties.AlarmName).split('-').at(-4);
+      expect(alarm.Properties.Dimensions).toHaveLength(2);
+      expect(alarm.Properties).toMatchObject({
+        Namespace: 'OrdsDatapumpBackup',
+        Dimensions: expect.arrayContaining([
+          { Name: 'service', Value: 'ords-datapump-backup' },
+          { Name: 'Database', Value: database },
+        ]),
+        Statistic: 'Maximum',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        EvaluationPeriods: 1,
+        TreatMissingData: 'notBreaching',
+      });
+    }
   });
 
-  it('notifies the alert topic and says how to enable REST-enabled SQL, the grants and how to turn cleanup off', () => {
-    const [alarm] = cleanupAlarms(synthesized);
+  it('names its database, notifies the alert topic and says how to enable REST-enabled SQL, the grants and how to turn cleanup off', () => {
+    const alarm = cleanupAlarms(synthesized).find(
+      (candidate) => candidate.Properties.AlarmName === 'ords-datapump-backup-orders-server-cleanup-failed',
+    );
 
     expect(alarm!.Properties.AlarmActions).toHaveLength(1);
     expect(alarm!.Properties.OKActions).toEqual(alarm!.Properties.AlarmActions);
+    expect(alarm!.Properties.AlarmDescription).toContain('database "orders"');
+    expect(alarm!.Properties.AlarmDescription).toContain('Backup complete, cleanup failed');
     expect(alarm!.Properties.AlarmDescription).toContain('restEnabledSql.active');
     expect(alarm!.Properties.AlarmDescription).toContain('READ and WRITE');
-    expect(alarm!.Properties.AlarmDescription).toContain('"serverCleanup": "off"');
+    expect(alarm!.Properties.AlarmDescription).toContain('"serverCleanup": "off" for "orders"');
   });
 
   it('creates no cleanup alarm when no enabled database cleans up', () => {
