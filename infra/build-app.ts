@@ -85,7 +85,8 @@ export function buildApp(app: App, config: BackupConfig): BackupApp {
     value: backup.bucket.bucketName,
   });
   new CfnOutput(main, 'StateMachineArn', {
-    description: 'Start an execution by hand with the input {"database":"<id>"} (see the runbook, docs/operations.md)',
+    description:
+      'Start an execution by hand with the input {"database":"<id>"} (see the runbook, docs/operations.md)',
     value: backup.stateMachine.stateMachineArn,
   });
   new CfnOutput(main, 'DoctorFunctionName', {

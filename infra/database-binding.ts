@@ -22,6 +22,7 @@ export function bindingOf(path: string, database: ResolvedDatabase): DatabaseBin
     onRunningExport: database.onRunningExport,
     serverCleanup: database.serverCleanup,
     autonomousDatabase: database.autonomousDatabase,
+    recordSha256: database.recordSha256,
     ...(database.restoreDrill ? { restoreDrill: database.restoreDrill } : {}),
   };
   const checked = DatabaseBindingSchema.safeParse(binding);

@@ -141,8 +141,9 @@ async function main(): Promise<number> {
         `  ${file.kind.padEnd(4)}     ${formatBytes(file.bytes).padStart(10)}  s3://${manifest.bucket}/${file.key}`,
       );
       const sha256 = file.sha256 === undefined ? '' : ` · sha256 ${file.sha256}`;
+      const rate = file.transferMiBps === undefined ? '' : ` · ${file.transferMiBps} MiB/s`;
       say(
-        `           ${file.checksum.algorithm} ${file.checksum.value} (${file.checksum.type})${sha256} · ${file.invocations} invocation(s)`,
+        `           ${file.checksum.algorithm} ${file.checksum.value} (${file.checksum.type})${sha256} · ${file.invocations} invocation(s)${rate}`,
       );
     }
     say(`  total    ${formatBytes(manifest.totalBytes)}`);

@@ -28,6 +28,7 @@ export const handler = defineTask('Copy file', CopyFilePayloadSchema, async (pay
       partsInFlight: numberEnv('COPY_PARTS_IN_FLIGHT', 2),
       minPartSizeBytes: numberEnv('COPY_MIN_PART_SIZE_BYTES', 8 * MiB),
       maxFileBytes: numberEnv('COPY_MAX_FILE_BYTES', 512 * 1024 * MiB),
+      recordSha256: binding.recordSha256,
     },
     payload,
   );

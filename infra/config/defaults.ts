@@ -52,6 +52,7 @@ export function resolveSettings(
       pick('staleAfterHours') ?? defaultStaleAfterHours(cron, timeoutHours, new Date().getUTCFullYear()),
     serverCleanup: pick('serverCleanup') ?? DATABASE_DEFAULTS.serverCleanup,
     autonomousDatabase: pick('autonomousDatabase') ?? DATABASE_DEFAULTS.autonomousDatabase,
+    recordSha256: pick('recordSha256') ?? DATABASE_DEFAULTS.recordSha256,
   };
 }
 

@@ -135,6 +135,12 @@ const SettingsShape = {
     .describe(
       'Autonomous Database: remove files with DBMS_CLOUD.DELETE_FILE instead of UTL_FILE.FREMOVE. Default false',
     ),
+  recordSha256: z
+    .boolean(allowed('true or false'))
+    .optional()
+    .describe(
+      'Record a SHA-256 of each file copied within one invocation in the manifest, besides the FULL_OBJECT CRC-32 S3 verifies. Default false',
+    ),
 };
 
 /** `defaults`: the settings every database inherits unless it gives its own. */

@@ -37,6 +37,11 @@ export interface PartReaderOptions {
   readonly onSkip?: (skippedBytes: number) => void;
   /** Called after each chunk with the file offset reached. */
   readonly onChunk?: (position: number) => void;
+  /**
+   * Part buffers on SharedArrayBuffers, so a worker thread can hash them in place.
+   * @default false
+   */
+  readonly shared?: boolean;
 }
 
 export class PartReader {
@@ -81,7 +86,7 @@ export class PartReader {
     const size = this.nextSize();
     if (size === 0) return this.finish();
     let data = this.free.pop();
-    if (data === undefined || data.length < size) data = Buffer.allocUnsafeSlow(size);
+    if (data === undefined || data.length < size) data = this.allocate(size);
     let fill = 0;
     let crc = 0;
     while (fill < size) {
@@ -103,7 +108,12 @@ export class PartReader {
     return part;
   }
 
-  /** Gives a part's buffer back once its upload no longer needs it. */
+  /** A new part buffer, allocated once and reused: no copy of a part ever joins chunks. */
+  private allocate(size: number): Buffer {
+    return this.options.shared ? Buffer.from(new SharedArrayBuffer(size)) : Buffer.allocUnsafeSlow(size);
+  }
+
+  /** Gives a part's buffer back once its upload (and its hash) no longer needs it. */
   release(part: Part): void {
     this.free.push(Buffer.from(part.data.buffer, part.data.byteOffset, part.data.buffer.byteLength));
   }

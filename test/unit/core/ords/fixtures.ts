@@ -5,7 +5,7 @@ export const BASE = 'https://db.example.com:8443/ords/pdb1/dbapi_user/';
 
 /** A recorded ORDS body from test/fixtures/ords/, as text. */
 export function fixtureText(name: string): string {
-  return readFileSync(new URL(`../../fixtures/ords/${name}`, import.meta.url), 'utf8');
+  return readFileSync(new URL(`../../../fixtures/ords/${name}`, import.meta.url), 'utf8');
 }
 
 /** A recorded ORDS body from test/fixtures/ords/, parsed. */
