@@ -8,7 +8,7 @@ import {
   type CopyProgress,
   CopyProgressSchema,
 } from '../functions/core/state/index.js';
-import { copyFile } from '../functions/core/transfer/index.js';
+import { copyFile, copyS3ClientSettings } from '../functions/core/transfer/index.js';
 import { localS3Client } from '../local/s3/local-s3.js';
 import type { ScenarioFailed, ScenarioInput, ScenarioResult } from './bench-messages.js';
 
@@ -95,7 +95,7 @@ async function copyLoop(
     secret: { credentials: { kind: 'basic', username: target.username, password: target.password } },
     logger,
   });
-  const s3 = localS3Client(input.target.endpoint);
+  const s3 = localS3Client(input.target.endpoint, copyS3ClientSettings(input.partsInFlight));
   let deadline = 0;
   const deps = {
     ords,

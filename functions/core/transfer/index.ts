@@ -8,3 +8,4 @@ export type { CopyFileDeps } from './copy-deps.js';
 export { copyFile } from './copy-file.js';
 export { crc32Combine, crc32ToBase64 } from './crc32.js';
 export { largestPartBytes, S3_MAX_OBJECT_BYTES } from './part-size.js';
+export { copyS3ClientSettings } from './s3-client-settings.js';
