@@ -69,7 +69,8 @@ describe('copyS3ClientSettings', () => {
     const { httpAgent, httpsAgent } = requestHandler as { httpAgent: Agent; httpsAgent: Agent };
 
     for (const agent of [httpAgent, httpsAgent]) {
-      expect(agent.keepAlive).toBe(true);
+      // Node keeps the constructor's options on the agent (`agent.options`, not in @types/node).
+      expect((agent as Agent & { options: { keepAlive?: boolean } }).options.keepAlive).toBe(true);
       expect(agent.maxSockets).toBe(4);
     }
   });
