@@ -3,7 +3,7 @@ import type { SinkStats } from './discard-sinks.js';
 /** Messages between `copy-bench.ts` and its child processes (over Node's IPC channel). */
 
 /** What a server process runs. */
-export type ServerRole = 'ords' | 'discard' | 's3-discard' | 's3rver';
+export type ServerRole = 'ords' | 's3-discard' | 's3rver';
 
 /** A dump file the simulator serves. */
 export interface BenchFile {
