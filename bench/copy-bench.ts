@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { COPY_NODE_OPTIONS } from '../functions/core/transfer/index.js';
 import { fileSha256 } from '../simulator/index.js';
 import {
   type BenchFile,
@@ -176,7 +177,8 @@ async function measure(
     const child = fork(script('copy-scenario.ts'), [], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       env: CHILD_ENV,
-      execArgv: [...process.execArgv, ...profile],
+      // The copy function's Node.js options, for every scenario alike.
+      execArgv: [...process.execArgv, ...COPY_NODE_OPTIONS, ...profile],
     });
     const input: ScenarioInput = {
       type: 'run',
