@@ -11,8 +11,11 @@ import type { S3ClientConfig } from '@aws-sdk/client-s3';
  *   every part a second time (and stream it aws-chunked, which some S3-compatible servers store
  *   framing and all); `responseChecksumValidation` likewise, as the copy reads no object bodies;
  * - keep-alive agents sized for the copy: `partsInFlight` part uploads plus one control call
- *   (ListParts, Complete, HeadObject, tags) at a time, each reusing its connection instead of a new
- *   TCP and TLS handshake per part.
+ *   (ListParts, Complete, HeadObject, tags) at a time. Agents of our own matter beyond their size:
+ *   with its default agent the SDK sends every request carrying `Expect: 100-continue` (each part
+ *   over 2 MiB) on a new connection without keep-alive, a TCP and TLS handshake per part, and holds
+ *   the body back until `100 Continue`; with an agent passed in it reuses the kept-alive connections
+ *   and sends the body at once (`@smithy/node-http-handler`, `externalAgent`).
  */
 export function copyS3ClientSettings(
   partsInFlight: number,

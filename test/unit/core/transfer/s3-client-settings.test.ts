@@ -58,6 +58,40 @@ describe('copyS3ClientSettings', () => {
     expect((await readObject(s3, 'sdk/S-01.DMP')).equals(file)).toBe(true);
   });
 
+  it('reuses kept-alive connections for the parts instead of one new connection per part', async () => {
+    // GIVEN the copy's settings, counting the connections their agent opens
+    const settings = copyS3ClientSettings(2);
+    const agent = (settings.requestHandler as { httpAgent: Agent }).httpAgent;
+    let connections = 0;
+    const createConnection = agent.createConnection.bind(agent);
+    agent.createConnection = (...args: Parameters<Agent['createConnection']>) => {
+      connections += 1;
+      return createConnection(...args);
+    };
+    const client = new S3Client({
+      endpoint: s3.endpoint,
+      region: 'us-east-1',
+      credentials: LOCAL_S3_CREDENTIALS,
+      forcePathStyle: true,
+      ...settings,
+    });
+    const file = fileBytes(6.5 * MiB, 8);
+    const ords = new FakeOrds({ 'K-01.DMP': file });
+
+    // WHEN a file of 7 parts (each with Expect: 100-continue) is copied
+    await copyUntilDone(
+      copyDeps(ords, { client, bucket: s3.bucket }),
+      copyPayload('K-01.DMP', 'sdk/K-01.DMP'),
+    );
+    client.destroy();
+
+    // THEN at most one connection per part in flight and one more carried all of its requests (the
+    // SDK's own agent opens a connection without keep-alive for every request expecting 100-continue)
+    expect(connections).toBeGreaterThan(0);
+    expect(connections).toBeLessThanOrEqual(3);
+    expect((await readObject(s3, 'sdk/K-01.DMP')).equals(file)).toBe(true);
+  });
+
   it('asks the SDK for no checksum of its own, and keeps one connection per part in flight and one more', () => {
     const { requestHandler, requestChecksumCalculation, responseChecksumValidation } =
       copyS3ClientSettings(3);
