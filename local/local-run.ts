@@ -58,6 +58,8 @@ export interface LocalRunOptions {
   readonly onRunningExport?: 'fail' | 'adopt';
   /** Leave this run's files and control table on the database server (`serverCleanup: off`). @default false */
   readonly keepServerFiles?: boolean;
+  /** Record a SHA-256 of each file copied within one invocation (the database's `recordSha256`). @default false */
+  readonly recordSha256?: boolean;
   /**
    * Run a restore drill in this run, into this new schema (dropped afterwards). @default - no drill
    */
@@ -174,6 +176,7 @@ export async function runLocalBackup(options: LocalRunOptions = {}): Promise<Loc
       onRunningExport: options.onRunningExport ?? 'fail',
       // As deployed: cleanup on unless asked to keep the files.
       serverCleanup: options.keepServerFiles ? 'off' : 'files-and-control-table',
+      recordSha256: options.recordSha256 ?? false,
     };
     const input = parsePayload(
       ExecutionInputSchema,
