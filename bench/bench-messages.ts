@@ -3,7 +3,7 @@ import type { SinkStats } from './discard-sinks.js';
 /** Messages between `copy-bench.ts` and its child processes (over Node's IPC channel). */
 
 /** What a server process runs. */
-export type ServerRole = 'ords' | 'discard' | 's3-discard' | 's3rver';
+export type ServerRole = 'ords' | 's3-discard' | 's3rver';
 
 /** A dump file the simulator serves. */
 export interface BenchFile {
@@ -36,8 +36,8 @@ export interface ServerStopped {
   readonly stats?: SinkStats;
 }
 
-/** The measured scenarios. */
-export const SCENARIOS = ['raw', 'sink', 's3rver'] as const;
+/** The measured scenarios, in the order they run (the ratios compare with the first two). */
+export const SCENARIOS = ['raw', 'lib-storage', 'sink', 's3rver'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 /** What a scenario process is asked to copy. */
@@ -46,11 +46,15 @@ export interface ScenarioInput {
   readonly scenario: ScenarioName;
   readonly ords: OrdsTarget;
   readonly file: BenchFile;
+  /** A small file copied the same way first, unmeasured: modules loaded, code warm, as in a warm Lambda. */
+  readonly warmup: BenchFile;
   readonly target: { readonly endpoint: string; readonly bucket: string };
   /** Time budget of one `copyFile` invocation. */
   readonly invocationSeconds: number;
   readonly partsInFlight: number;
   readonly minPartSizeBytes: number;
+  /** The database setting `recordSha256` for `copyFile`. */
+  readonly recordSha256: boolean;
 }
 
 /** What a scenario process measured, about itself only. */

@@ -1,7 +1,7 @@
 import { startLocalS3 } from '../local/s3/local-s3.js';
 import { startOrdsSimulator } from '../simulator/index.js';
 import type { ServerReady, ServerRole, ServerStopped } from './bench-messages.js';
-import { type DiscardSink, type SinkStats, startDiscardSink, startS3DiscardSink } from './discard-sinks.js';
+import { type DiscardSink, type SinkStats, startS3DiscardSink } from './discard-sinks.js';
 import { startThrottleProxy } from './throttle-proxy.js';
 
 /**
@@ -52,9 +52,8 @@ async function main(): Promise<void> {
       };
       break;
     }
-    case 'discard':
     case 's3-discard': {
-      const sink: DiscardSink = role === 'discard' ? await startDiscardSink() : await startS3DiscardSink();
+      const sink: DiscardSink = await startS3DiscardSink();
       ready = { type: 'ready', endpoint: sink.endpoint, bucket: BUCKET };
       stop = async () => {
         const stats = sink.stats();

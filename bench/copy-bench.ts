@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { COPY_NODE_OPTIONS } from '../functions/core/transfer/index.js';
 import { fileSha256 } from '../simulator/index.js';
 import {
   type BenchFile,
@@ -17,18 +18,33 @@ import {
   type ServerRole,
   type ServerStopped,
 } from './bench-messages.js';
-import type { SinkStats } from './discard-sinks.js';
+import {
+  describeRow,
+  formatSize,
+  goals,
+  median,
+  type Options,
+  type Row,
+  resultLine,
+  table,
+} from './bench-report.js';
 
 /**
  * `npm run bench`: copies generated dump files from the ORDS simulator and measures, side by side,
  *
- * - `raw`: an undici GET streamed straight into an HTTP PUT to a discard sink (the fastest copy here);
+ * - `raw`: an undici GET streamed straight into an undici PUT (a PutObject) to the S3 discard sink (the
+ *   fastest copy here);
+ * - `lib-storage`: the same ORDS download through `@aws-sdk/lib-storage`'s `Upload` into the S3 discard
+ *   sink (what the SDK offers for the job);
  * - `sink`: `copyFile` (the real `OrdsClient`, invocation after invocation) into an S3 discard sink
  *   that verifies every part's CRC-32 and stores nothing;
  * - `s3rver`: `copyFile` into s3rver (`startLocalS3`).
  *
  * Each scenario runs in its own process, the simulator and each sink in others, so CPU and peak RSS
- * belong to the copying side alone. Run `npm run bench -- --help` for the options.
+ * belong to the copying side alone. Each scenario process first copies a small file the same way,
+ * unmeasured (modules loaded and code warm, as in a warm Lambda container). Besides the table, one
+ * `BENCH_RESULT {json}` line per result goes to stdout for scripts. Run `npm run bench -- --help`
+ * for the options.
  */
 
 const MIB = 1024 ** 2;
@@ -43,34 +59,14 @@ const USAGE = `Usage: npm run bench -- [options]
   --parts-in-flight N        COPY_PARTS_IN_FLIGHT                                             [2]
   --min-part-size SIZE       COPY_MIN_PART_SIZE_BYTES                                         [8MiB]
   --ords-mibps N             pace ORDS responses to N MiB/s, like a WAN link               [no limit]
+  --sha256                   copyFile with recordSha256 on (the SHA-256 worker)                 [off]
   --repeat N                 runs per scenario and size; the median (by MiB/s) is reported    [1]
   --json FILE                also write every run as JSON to FILE
   --cpu-prof DIR             write a V8 CPU profile of each scenario process into DIR
   --help`;
 
-/** Goals from the issues "Dumps of any size" and "Copy at wire speed" (issue 9). */
-const GOALS = { throughputVsRaw: 0.9, maxRssBytes: 256 * MIB, rssSpread: 0.1, cpuVsRaw: 1.3 } as const;
-
-interface Options {
-  readonly sizes: number[];
-  readonly scenarios: ScenarioName[];
-  readonly invocationSeconds: number;
-  readonly partsInFlight: number;
-  readonly minPartSizeBytes: number;
-  readonly repeat: number;
-  /** Bandwidth of the ORDS side in bytes per second; 0: loopback speed. */
-  readonly ordsBytesPerSecond: number;
-  readonly json: string | undefined;
-  readonly cpuProfileDir: string | undefined;
-}
-
-/** One measured run, with what the parent checked. */
-interface Row extends ScenarioResult {
-  readonly size: number;
-  readonly sha256Ok: boolean | null;
-  readonly sink?: SinkStats;
-  readonly loadAverage: number;
-}
+/** The unmeasured warm-up file each scenario copies first. */
+const WARMUP_BYTES = 16 * MIB;
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
@@ -79,15 +75,20 @@ async function main(): Promise<void> {
     return;
   }
   printMachine(options);
-  const ords = await startServer('ords', [JSON.stringify(options.sizes), String(options.ordsBytesPerSecond)]);
+  const ords = await startServer('ords', [
+    JSON.stringify([WARMUP_BYTES, ...options.sizes]),
+    String(options.ordsBytesPerSecond),
+  ]);
   const rows: Row[] = [];
   const failures: string[] = [];
   try {
     const info = ords.ready.ords;
     if (info === undefined) throw new Error('the ORDS process sent no job');
     const target: OrdsTarget = { url: ords.ready.endpoint, ...info };
+    const warmup = info.files[0];
+    if (warmup === undefined || warmup.bytes !== WARMUP_BYTES) throw new Error('no warm-up file');
     for (const [index, size] of options.sizes.entries()) {
-      const file = info.files[index];
+      const file = info.files[index + 1];
       if (file === undefined || file.bytes !== size) throw new Error(`no dump file of ${size} bytes`);
       progress(`${formatSize(size)}: computing the expected SHA-256 of ${file.name}`);
       const expected = await fileSha256(info.jobName, file.name, size);
@@ -96,7 +97,7 @@ async function main(): Promise<void> {
         for (let run = 1; run <= options.repeat; run += 1) {
           const name = `${formatSize(size)} ${scenario} #${run}`;
           try {
-            const row = await measure(options, scenario, target, file, expected);
+            const row = await measure(options, scenario, target, { file, warmup }, expected);
             runs.push(row);
             progress(`${name}: ${describeRow(row)}`);
           } catch (error) {
@@ -116,6 +117,8 @@ async function main(): Promise<void> {
   console.log(table(rows, options));
   console.log('');
   console.log(goals(rows).join('\n'));
+  console.log('');
+  for (const row of rows) console.log(`BENCH_RESULT ${JSON.stringify(resultLine(row, rows, options))}`);
   if (options.json !== undefined) {
     writeFileSync(options.json, `${JSON.stringify({ machine: machine(), options, rows }, null, 2)}\n`);
   }
@@ -135,10 +138,12 @@ async function measure(
   options: Options,
   scenario: ScenarioName,
   ords: OrdsTarget,
-  file: BenchFile,
+  { file, warmup }: { file: BenchFile; warmup: BenchFile },
   expected: string,
 ): Promise<Row> {
-  const role: ServerRole = scenario === 'raw' ? 'discard' : scenario === 'sink' ? 's3-discard' : 's3rver';
+  // The raw pipe PUTs into the same S3 discard sink (PutObject: CRC-32 of the body, nothing kept), so
+  // that every scenario but s3rver costs its sink the same work on the same two cores.
+  const role: ServerRole = scenario === 's3rver' ? 's3rver' : 's3-discard';
   const sink = await startServer(role, []);
   let result: ScenarioResult;
   let stopped: ServerStopped;
@@ -149,17 +154,20 @@ async function measure(
     const child = fork(script('copy-scenario.ts'), [], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       env: CHILD_ENV,
-      execArgv: [...process.execArgv, ...profile],
+      // The copy function's Node.js options, for every scenario alike.
+      execArgv: [...process.execArgv, ...COPY_NODE_OPTIONS, ...profile],
     });
     const input: ScenarioInput = {
       type: 'run',
       scenario,
       ords,
       file,
+      warmup,
       target: { endpoint: sink.ready.endpoint, bucket: sink.ready.bucket ?? 'bench-bucket' },
       invocationSeconds: options.invocationSeconds,
       partsInFlight: options.partsInFlight,
       minPartSizeBytes: options.minPartSizeBytes,
+      recordSha256: options.recordSha256,
     };
     child.send(input);
     const message = await firstMessage<ScenarioResult | ScenarioFailed>(child, `scenario ${scenario}`);
@@ -174,6 +182,7 @@ async function measure(
     size: file.bytes,
     sha256Ok: result.sha256 === null ? null : result.sha256 === expected && result.bytes === file.bytes,
     ...(stopped.stats ? { sink: stopped.stats } : {}),
+    sinkCpuSeconds: stopped.cpuSeconds,
     loadAverage,
   };
 }
@@ -235,6 +244,7 @@ function parseOptions(argv: string[]): Options | null {
       'ords-mibps': { type: 'string' },
       json: { type: 'string' },
       'cpu-prof': { type: 'string' },
+      sha256: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -264,6 +274,7 @@ function parseOptions(argv: string[]): Options | null {
       values['ords-mibps'] === undefined ? 0 : positive('ords-mibps', values['ords-mibps'], false) * MIB,
     json: values.json,
     cpuProfileDir: values['cpu-prof'],
+    recordSha256: values.sha256,
   };
 }
 
@@ -277,122 +288,6 @@ function parseSize(option: string, text: string): number {
     throw new Error(`${option}: "${text}" is not a size such as 256MiB or 1GiB`);
   }
   return bytes;
-}
-
-/** The run with the median throughput. */
-function median(runs: Row[]): Row {
-  const sorted = [...runs].sort((a, b) => mibps(a) - mibps(b));
-  return sorted[Math.floor((sorted.length - 1) / 2)] as Row;
-}
-
-function mibps(row: ScenarioResult): number {
-  return row.bytes / MIB / row.wallSeconds;
-}
-
-function cpuPerGiB(row: ScenarioResult): number {
-  return row.cpuSeconds / (row.bytes / GIB);
-}
-
-function rawOf(rows: Row[], size: number): Row | undefined {
-  return rows.find((row) => row.scenario === 'raw' && row.size === size);
-}
-
-function table(rows: Row[], options: Options): string {
-  const header = [
-    'size',
-    'scenario',
-    'MiB/s',
-    '× raw',
-    'peak RSS MiB',
-    'RSS before MiB',
-    'CPU s/GiB',
-    'CPU × raw',
-    'main-thread CPU s/GiB',
-    'invocations',
-    'SHA-256',
-  ];
-  const lines = rows.map((row) => {
-    const raw = rawOf(rows, row.size);
-    return [
-      formatSize(row.size),
-      row.scenario,
-      mibps(row).toFixed(0),
-      raw ? (mibps(row) / mibps(raw)).toFixed(2) : '–',
-      (row.maxRssBytes / MIB).toFixed(0),
-      (row.rssBeforeBytes / MIB).toFixed(0),
-      cpuPerGiB(row).toFixed(2),
-      raw ? (cpuPerGiB(row) / cpuPerGiB(raw)).toFixed(2) : '–',
-      row.mainThreadCpuSeconds === null ? '–' : (row.mainThreadCpuSeconds / (row.bytes / GIB)).toFixed(2),
-      String(row.invocations),
-      row.sha256Ok === null ? 'n/a' : row.sha256Ok ? 'ok' : 'WRONG',
-    ];
-  });
-  const separator = header.map(() => '---');
-  const render = (cells: string[]) => `| ${cells.join(' | ')} |`;
-  return [
-    `Invocation budget ${options.invocationSeconds} s, ${options.partsInFlight} parts in flight, ` +
-      `min part ${formatSize(options.minPartSizeBytes)}, median of ${options.repeat} run(s)` +
-      (options.ordsBytesPerSecond > 0 ? `, ORDS paced to ${options.ordsBytesPerSecond / MIB} MiB/s.` : '.'),
-    '',
-    render(header),
-    render(separator),
-    ...lines.map(render),
-  ].join('\n');
-}
-
-/** One line per goal: met or not, with the figures. */
-function goals(rows: Row[]): string[] {
-  const lines: string[] = [];
-  const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
-  const ours = rows.filter((row) => row.scenario !== 'raw');
-  for (const row of rows.filter((r) => r.scenario === 'sink')) {
-    const raw = rawOf(rows, row.size);
-    if (raw === undefined) continue;
-    const ratio = mibps(row) / mibps(raw);
-    lines.push(
-      `throughput ${formatSize(row.size)} sink ≥ ${GOALS.throughputVsRaw}× raw: ${verdict(ratio >= GOALS.throughputVsRaw)} (${ratio.toFixed(2)}×)`,
-    );
-    const cpu = cpuPerGiB(row) / cpuPerGiB(raw);
-    lines.push(
-      `CPU/GiB ${formatSize(row.size)} sink ≤ ${GOALS.cpuVsRaw}× raw: ${verdict(cpu <= GOALS.cpuVsRaw)} (${cpu.toFixed(2)}×)`,
-    );
-  }
-  for (const row of ours) {
-    const mib = row.maxRssBytes / MIB;
-    lines.push(
-      `peak RSS ${formatSize(row.size)} ${row.scenario} ≤ 256 MiB: ${verdict(row.maxRssBytes <= GOALS.maxRssBytes)} (${mib.toFixed(0)} MiB)`,
-    );
-  }
-  for (const scenario of ['sink', 's3rver'] as const) {
-    const mine = rows.filter((row) => row.scenario === scenario).sort((a, b) => a.size - b.size);
-    const smallest = mine[0];
-    const largest = mine.at(-1);
-    if (smallest === undefined || largest === undefined || smallest === largest) continue;
-    const spread = largest.maxRssBytes / smallest.maxRssBytes - 1;
-    lines.push(
-      `peak RSS ${scenario} ${formatSize(largest.size)} within 10% of ${formatSize(smallest.size)}: ` +
-        `${verdict(Math.abs(spread) <= GOALS.rssSpread)} (${(spread * 100).toFixed(1)}%)`,
-    );
-  }
-  for (const row of ours) {
-    if (row.sink !== undefined) {
-      lines.push(
-        `sink ${formatSize(row.size)}: ${row.sink.partsVerified} parts verified (size + CRC-32), ${row.sink.refused} refused, ${row.sink.completed} completed`,
-      );
-    }
-    for (const warning of row.warnings)
-      lines.push(`${row.scenario} ${formatSize(row.size)} logged ${warning}`);
-  }
-  return lines;
-}
-
-function describeRow(row: Row): string {
-  const sha = row.sha256Ok === null ? '' : row.sha256Ok ? ', SHA-256 ok' : ', SHA-256 WRONG';
-  return (
-    `${mibps(row).toFixed(0)} MiB/s, ${cpuPerGiB(row).toFixed(2)} CPU s/GiB ` +
-    `(main thread ${row.mainThreadCpuSeconds === null ? '–' : (row.mainThreadCpuSeconds / (row.bytes / GIB)).toFixed(2)}), peak RSS ${(row.maxRssBytes / MIB).toFixed(0)} MiB, ` +
-    `${row.invocations} invocation(s)${sha}, load ${row.loadAverage.toFixed(2)}`
-  );
 }
 
 function machine(): Record<string, string | number> {
@@ -412,16 +307,6 @@ function printMachine(options: Options): void {
     `${info.cpus} CPUs (${info.cpuModel}), ${info.memoryGiB} GiB, Node ${info.node}, load ${Number(info.loadAverage).toFixed(2)}; ` +
       `sizes ${options.sizes.map(formatSize).join(', ')}; scenarios ${options.scenarios.join(', ')}`,
   );
-}
-
-function formatSize(bytes: number): string {
-  for (const [unit, factor] of [
-    ['GiB', GIB],
-    ['MiB', MIB],
-  ] as const) {
-    if (bytes >= factor && bytes % (factor / 16) === 0) return `${bytes / factor} ${unit}`;
-  }
-  return `${bytes} B`;
 }
 
 function progress(line: string): void {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
+import { Upload } from '@aws-sdk/lib-storage';
 import { request } from 'undici';
 import type { Logger } from '../functions/core/ords/index.js';
 import { OrdsClient } from '../functions/core/ords/index.js';
@@ -8,7 +9,7 @@ import {
   type CopyProgress,
   CopyProgressSchema,
 } from '../functions/core/state/index.js';
-import { copyFile } from '../functions/core/transfer/index.js';
+import { copyFile, copyS3ClientSettings } from '../functions/core/transfer/index.js';
 import { localS3Client } from '../local/s3/local-s3.js';
 import type { ScenarioFailed, ScenarioInput, ScenarioResult } from './bench-messages.js';
 
@@ -35,14 +36,13 @@ process.once('message', (input: ScenarioInput) => {
 });
 
 async function run(input: ScenarioInput): Promise<ScenarioResult> {
+  const scenario = SCENARIO_RUNS[input.scenario];
+  await scenario({ ...input, file: input.warmup });
   const rssBeforeBytes = process.memoryUsage().rss;
   const cpuBefore = process.cpuUsage();
   const mainBefore = mainThreadCpuSeconds();
   const startedAt = performance.now();
-  const outcome =
-    input.scenario === 'raw'
-      ? { ...(await rawPipe(input)), sha256: null, warnings: [] }
-      : await copyLoop(input);
+  const outcome = await scenario(input);
   const wallSeconds = (performance.now() - startedAt) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
   const mainAfter = mainThreadCpuSeconds();
@@ -59,6 +59,45 @@ async function run(input: ScenarioInput): Promise<ScenarioResult> {
     sha256: outcome.sha256,
     warnings: outcome.warnings,
   };
+}
+
+type Outcome = { bytes: number; invocations: number; sha256: string | null; warnings: string[] };
+
+/** How each scenario copies a file. */
+const SCENARIO_RUNS: Record<ScenarioInput['scenario'], (input: ScenarioInput) => Promise<Outcome>> = {
+  raw: async (input) => ({ ...(await rawPipe(input)), sha256: null, warnings: [] }),
+  'lib-storage': libStorageUpload,
+  sink: copyLoop,
+  s3rver: copyLoop,
+};
+
+/**
+ * `@aws-sdk/lib-storage`'s `Upload` of the ORDS download (the same `OrdsClient`) into the S3 discard
+ * sink, as a user of the SDK would write the copy: the same part size and parts in flight, and the
+ * SDK's own part checksums (CRC-32, `WHEN_SUPPORTED`, its default), which the sink requires.
+ */
+async function libStorageUpload(input: ScenarioInput): Promise<Outcome> {
+  const { ords: target, file } = input;
+  const ords = new OrdsClient({
+    baseUrl: target.url,
+    secret: { credentials: { kind: 'basic', username: target.username, password: target.password } },
+  });
+  const s3 = localS3Client(input.target.endpoint, { requestChecksumCalculation: 'WHEN_SUPPORTED' });
+  try {
+    const download = await ords.downloadFile(target.owner, target.jobName, file.name);
+    const upload = new Upload({
+      client: s3,
+      params: { Bucket: input.target.bucket, Key: `lib-storage/${file.name}`, Body: download.body },
+      partSize: input.minPartSizeBytes,
+      queueSize: input.partsInFlight,
+      leavePartsOnError: false,
+    });
+    await upload.done();
+    return { bytes: file.bytes, invocations: 1, sha256: null, warnings: [] };
+  } finally {
+    await ords.close();
+    s3.destroy();
+  }
 }
 
 /** undici GET from the simulator streamed straight into an undici PUT to the discard sink. */
@@ -84,9 +123,7 @@ async function rawPipe(input: ScenarioInput): Promise<{ bytes: number; invocatio
  * budget, the continuation passed through JSON and the payload schema. The ORDS and S3 clients live
  * as long as the process, as in a warm Lambda container.
  */
-async function copyLoop(
-  input: ScenarioInput,
-): Promise<{ bytes: number; invocations: number; sha256: string | null; warnings: string[] }> {
+async function copyLoop(input: ScenarioInput): Promise<Outcome> {
   const { ords: target, file } = input;
   const warnings: string[] = [];
   const logger = quietLogger(warnings);
@@ -95,7 +132,7 @@ async function copyLoop(
     secret: { credentials: { kind: 'basic', username: target.username, password: target.password } },
     logger,
   });
-  const s3 = localS3Client(input.target.endpoint);
+  const s3 = localS3Client(input.target.endpoint, copyS3ClientSettings(input.partsInFlight));
   let deadline = 0;
   const deps = {
     ords,
@@ -107,6 +144,7 @@ async function copyLoop(
     partsInFlight: input.partsInFlight,
     minPartSizeBytes: input.minPartSizeBytes,
     maxFileBytes: MAX_FILE_BYTES,
+    recordSha256: input.recordSha256,
   };
   const payload: CopyFilePayload = {
     executionName: 'bench',

@@ -35,23 +35,6 @@ export interface SinkStats {
 /** The smallest part S3 accepts, the last part excepted. */
 const S3_MIN_PART_BYTES = 5 * 1024 * 1024;
 
-/**
- * A plain HTTP server that reads every request body, drops it and answers 200: the far end of the
- * raw pipe, the fastest copy this machine can make.
- */
-export async function startDiscardSink(): Promise<DiscardSink> {
-  let bodyBytes = 0;
-  const server = createServer((req, res) => {
-    req.on('data', (chunk: Buffer) => {
-      bodyBytes += chunk.length;
-    });
-    req.on('end', () => {
-      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
-    });
-  });
-  return listen(server, () => ({ bodyBytes, partsVerified: 0, refused: 0, completed: 0 }));
-}
-
 interface PartRecord {
   readonly size: number;
   readonly crc32: string;

@@ -141,6 +141,7 @@ export function databasePropsOf(scope: Construct, databases: readonly DatabaseCo
     onRunningExport: database.onRunningExport,
     serverCleanup: database.serverCleanup,
     autonomousDatabase: database.autonomousDatabase,
+    recordSha256: database.recordSha256,
     ...(database.restoreDrill ? { restoreDrill: database.restoreDrill } : {}),
     ...(database.retention ? { retention: database.retention } : {}),
     enabled: database.enabled,

@@ -27,6 +27,7 @@ export function bindingOf(path: string, database: ResolvedDatabase): DatabaseBin
     onRunningExport: database.onRunningExport,
     serverCleanup: database.serverCleanup,
     autonomousDatabase: database.autonomousDatabase,
+    recordSha256: database.recordSha256,
     ...(database.restoreDrill ? { restoreDrill: database.restoreDrill } : {}),
     ...(database.retention
       ? { retention: { ...database.retention, timeZone: database.schedule.timeZone } }

@@ -22,6 +22,7 @@ export const DATABASE_DEFAULTS = {
   onRunningExport: 'fail',
   serverCleanup: 'files-and-control-table',
   autonomousDatabase: false,
+  recordSha256: false,
   enabled: true,
 } as const;
 
@@ -81,6 +82,7 @@ export interface ResolvedDatabase {
   readonly onRunningExport: (typeof ON_RUNNING_EXPORT)[number];
   readonly serverCleanup: (typeof SERVER_CLEANUP)[number];
   readonly autonomousDatabase: boolean;
+  readonly recordSha256: boolean;
   readonly restoreDrill?: ResolvedRestoreDrill;
   readonly retention?: RetentionPolicy;
   readonly enabled: boolean;
@@ -127,6 +129,7 @@ export function resolveDatabase(path: string, props: DatabaseProps): ResolvedDat
     onRunningExport: props.onRunningExport ?? DATABASE_DEFAULTS.onRunningExport,
     serverCleanup: props.serverCleanup ?? DATABASE_DEFAULTS.serverCleanup,
     autonomousDatabase: props.autonomousDatabase ?? DATABASE_DEFAULTS.autonomousDatabase,
+    recordSha256: props.recordSha256 ?? DATABASE_DEFAULTS.recordSha256,
     ...(restoreDrill ? { restoreDrill } : {}),
     ...(retention ? { retention } : {}),
     enabled: props.enabled ?? DATABASE_DEFAULTS.enabled,

@@ -61,6 +61,8 @@ export interface LocalRunOptions {
   readonly keepServerFiles?: boolean;
   /** The database is an Autonomous Database: files are removed with `DBMS_CLOUD.DELETE_FILE`. @default false */
   readonly autonomousDatabase?: boolean;
+  /** Record a SHA-256 of each file copied within one invocation (the database's `recordSha256`). @default false */
+  readonly recordSha256?: boolean;
   /**
    * Run a restore drill in this run, into this new schema (dropped afterwards). @default - no drill
    */
@@ -204,6 +206,7 @@ export async function runLocalBackup(options: LocalRunOptions = {}): Promise<Loc
       // As deployed: cleanup on unless asked to keep the files.
       serverCleanup: options.keepServerFiles ? 'off' : 'files-and-control-table',
       ...(options.retention ? { retention: options.retention } : {}),
+      recordSha256: options.recordSha256 ?? false,
     };
     const input = parsePayload(
       ExecutionInputSchema,

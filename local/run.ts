@@ -25,6 +25,8 @@ const USAGE = `Usage: npm start -- [options]
   --accept-completed-with-errors   count "completed with N error(s)" as success
   --keep-server-files         leave this run's dump and log files and its control table on the
                               database server (default: removed through REST-enabled SQL, as deployed)
+  --record-sha256             record a SHA-256 of each file copied within one invocation (default:
+                              the FULL_OBJECT CRC-32 alone, as deployed)
   --restore-drill SCHEMA      after the manifest, import the dump into the new schema SCHEMA (remapped
                               from the first exported schema), check the import log, then drop SCHEMA
   --ords-outage-seconds N     once the export has started, play an ORDS outage of N seconds
@@ -66,6 +68,7 @@ async function main(): Promise<number> {
       'max-invocation-seconds': { type: 'string' },
       'accept-completed-with-errors': { type: 'boolean' },
       'keep-server-files': { type: 'boolean' },
+      'record-sha256': { type: 'boolean' },
       'restore-drill': { type: 'string' },
       'ords-outage-seconds': { type: 'string' },
       json: { type: 'boolean' },
@@ -111,6 +114,7 @@ async function main(): Promise<number> {
     maxInvocationSeconds: optionalNumber('--max-invocation-seconds', values['max-invocation-seconds']),
     acceptCompletedWithErrors: values['accept-completed-with-errors'],
     keepServerFiles: values['keep-server-files'],
+    recordSha256: values['record-sha256'],
     restoreDrill: values['restore-drill'],
     ...(values['ords-outage-seconds'] !== undefined
       ? { ordsOutage: { seconds: optionalNumber('--ords-outage-seconds', values['ords-outage-seconds'])! } }
@@ -141,8 +145,9 @@ async function main(): Promise<number> {
         `  ${file.kind.padEnd(4)}     ${formatBytes(file.bytes).padStart(10)}  s3://${manifest.bucket}/${file.key}`,
       );
       const sha256 = file.sha256 === undefined ? '' : ` · sha256 ${file.sha256}`;
+      const rate = file.transferMiBps === undefined ? '' : ` · ${file.transferMiBps} MiB/s`;
       say(
-        `           ${file.checksum.algorithm} ${file.checksum.value} (${file.checksum.type})${sha256} · ${file.invocations} invocation(s)`,
+        `           ${file.checksum.algorithm} ${file.checksum.value} (${file.checksum.type})${sha256} · ${file.invocations} invocation(s)${rate}`,
       );
     }
     say(`  total    ${formatBytes(manifest.totalBytes)}`);

@@ -32,6 +32,7 @@ export const handler = defineTask('Copy file', CopyFilePayloadSchema, async (pay
       minPartSizeBytes: numberEnv('COPY_MIN_PART_SIZE_BYTES', 8 * MiB),
       maxFileBytes: numberEnv('COPY_MAX_FILE_BYTES', 512 * 1024 * MiB),
       ...(binding.retention ? { objectTags: writeTimeTags(binding.retention) } : {}),
+      recordSha256: binding.recordSha256,
     },
     payload,
   );

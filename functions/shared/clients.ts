@@ -3,6 +3,8 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { copyS3ClientSettings } from '../core/transfer/index.js';
+import { numberEnv } from './env.js';
 
 /**
  * AWS SDK clients, built once per container. Endpoints come from the SDK's own settings
@@ -26,10 +28,9 @@ export function s3Client(): S3Client {
   s3 ??= new S3Client({
     // S3-compatible servers reached through a custom endpoint rarely support virtual-host addressing.
     forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL),
-    // Every upload carries a checksum we computed ourselves (Buffers with precomputed values):
-    // the SDK's own streaming checksums corrupt uploads on some S3-compatible servers.
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
+    // Every upload carries a checksum we computed ourselves (Buffers with precomputed values): no
+    // second checksum by the SDK; keep-alive connections for the parts in flight.
+    ...copyS3ClientSettings(numberEnv('COPY_PARTS_IN_FLIGHT', 2)),
   });
   return s3;
 }

@@ -54,6 +54,7 @@ export function resolveSettings(
     serverCleanup: pick('serverCleanup') ?? DATABASE_DEFAULTS.serverCleanup,
     autonomousDatabase: pick('autonomousDatabase') ?? DATABASE_DEFAULTS.autonomousDatabase,
     ...(retention ? { retention } : {}),
+    recordSha256: pick('recordSha256') ?? DATABASE_DEFAULTS.recordSha256,
   };
 }
 

@@ -140,6 +140,12 @@ const SettingsShape = {
   retention: RetentionPolicySchema.optional().describe(
     'Backups kept per tier, e.g. {"daily": 7, "weekly": 5, "monthly": 12, "yearly": 7}: the first success of a week, month or year (schedule time zone) takes that tier. Needs bucket.expireAfterDays 0. Default: none (bucket.expireAfterDays applies)',
   ),
+  recordSha256: z
+    .boolean(allowed('true or false'))
+    .optional()
+    .describe(
+      'Record a SHA-256 of each file copied within one invocation in the manifest, besides the FULL_OBJECT CRC-32 S3 verifies. Default false',
+    ),
 };
 
 /** `defaults`: the settings every database inherits unless it gives its own. */

@@ -57,6 +57,8 @@ export interface DatabaseConfig {
   readonly serverCleanup: (typeof SERVER_CLEANUP)[number];
   /** Autonomous Database: remove files with DBMS_CLOUD.DELETE_FILE instead of UTL_FILE.FREMOVE. @default false */
   readonly autonomousDatabase: boolean;
+  /** Record a SHA-256 of each file copied within one invocation. @default false */
+  readonly recordSha256: boolean;
   /** The opt-in restore drill. @default - none */
   readonly restoreDrill?: RestoreDrillConfig;
   /**

@@ -3,6 +3,7 @@ import {
   Dashboard,
   GraphWidget,
   type IWidget,
+  MathExpression,
   SingleValueWidget,
   Stats,
   TextWidget,
@@ -10,6 +11,9 @@ import {
 import { Construct } from 'constructs';
 import { BackupMetric, SERVICE_NAME } from '../../functions/shared/metrics.js';
 import { backupMetric } from './backup-metrics.js';
+
+const BYTES_PER_MB = 1_000_000;
+const BYTES_PER_MIB = 1024 * 1024;
 
 /**
  * Widgets of one database's row: last result, duration, bytes stored, throughput. With the header
@@ -131,8 +135,18 @@ function databaseRow(id: string, service: string): IWidget[] {
       height: 5,
     }),
     new GraphWidget({
-      title: `${id}: copy throughput (MB/s)`,
-      left: [backupMetric(BackupMetric.CopyThroughput, id, { statistic: Stats.AVERAGE, ...daily })],
+      title: `${id}: copy throughput (MiB/s)`,
+      left: [
+        // The metric is in CloudWatch's MB/s (10^6 bytes); the console and the manifest say MiB/s.
+        new MathExpression({
+          expression: `mbps * ${BYTES_PER_MB} / ${BYTES_PER_MIB}`,
+          usingMetrics: {
+            mbps: backupMetric(BackupMetric.CopyThroughput, id, { statistic: Stats.AVERAGE, ...daily }),
+          },
+          label: 'MiB/s',
+          period: daily.period,
+        }),
+      ],
       leftYAxis: { min: 0, showUnits: false },
       width: 6,
       height: 5,

@@ -45,10 +45,13 @@ export const BUNDLING: BundlingOptions = {
   forceDockerBundling: false,
 };
 
+/** `NODE_OPTIONS` of every function: source-mapped stack traces. */
+export const COMMON_NODE_OPTIONS = '--enable-source-maps';
+
 /** Environment every function gets (Powertools settings, source-mapped stack traces). */
 const COMMON_ENVIRONMENT: Readonly<Record<string, string>> = {
   POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-  NODE_OPTIONS: '--enable-source-maps',
+  NODE_OPTIONS: COMMON_NODE_OPTIONS,
 };
 
 /** Where the functions that call ORDS run. */

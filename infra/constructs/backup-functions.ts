@@ -5,8 +5,10 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { COPY_NODE_OPTIONS } from '../../functions/core/transfer/index.js';
 import {
   backupFunction,
+  COMMON_NODE_OPTIONS,
   type FunctionSettings,
   type FunctionSpec,
   type OrdsNetwork,
@@ -198,6 +200,7 @@ export class BackupFunctions extends Construct {
         COPY_MIN_PART_SIZE_BYTES: String(memoryInput.minPartSizeBytes),
         COPY_MAX_FILE_BYTES: String(memoryInput.maxFileBytes),
         COPY_SAFETY_MARGIN_SECONDS: String(COPY_SAFETY_MARGIN_SECONDS),
+        NODE_OPTIONS: [COMMON_NODE_OPTIONS, ...COPY_NODE_OPTIONS].join(' '),
       },
     });
     this.writeManifest = create({

@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { S3Client } from '@aws-sdk/client-s3';
+import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { type S3rverStore, s3Extension } from './extension.js';
 import type { Middleware } from './koa.js';
 import { S3_MIN_PART_BYTES } from './multipart.js';
@@ -94,9 +94,9 @@ export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS
 /**
  * A client for a local S3 endpoint: path-style, the local credentials, checksums only when required
  * (streamed uploads with SDK-computed checksums are sent aws-chunked, which s3rver cannot store).
- * The caller destroys it.
+ * `settings` override these (the bench passes the copy's `copyS3ClientSettings`). The caller destroys it.
  */
-export function localS3Client(endpoint: string): S3Client {
+export function localS3Client(endpoint: string, settings: Partial<S3ClientConfig> = {}): S3Client {
   return new S3Client({
     endpoint,
     region: 'us-east-1',
@@ -104,5 +104,6 @@ export function localS3Client(endpoint: string): S3Client {
     forcePathStyle: true,
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
+    ...settings,
   });
 }

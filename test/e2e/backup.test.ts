@@ -42,6 +42,29 @@ describe('a nightly backup through the synthesized state machine', () => {
     expect(await h.keys()).toEqual(expect.arrayContaining([`${folder}manifest.json`]));
   });
 
+  it('records the FULL_OBJECT CRC-32 of every file and a SHA-256 only when the database asks for it', async () => {
+    // GIVEN the default binding, then one with recordSha256
+    const plain = await h.run();
+    const hashed = await h.run({ recordSha256: true });
+
+    // THEN both stored byte for byte; the manifest says which digests its files carry
+    for (const result of [plain, hashed]) {
+      expect(result.status).toBe('SUCCEEDED');
+      await h.expectStoredAsServed(result);
+      for (const file of result.manifest!.files) {
+        expect(file.checksum).toMatchObject({ algorithm: 'CRC32', type: 'FULL_OBJECT' });
+        expect(file).toMatchObject({
+          transferSeconds: expect.any(Number),
+          transferMiBps: expect.any(Number),
+        });
+      }
+    }
+    expect(plain.manifest!.digests).toEqual(['CRC32']);
+    expect(plain.manifest!.files.map((file) => file.sha256)).toEqual([undefined, undefined]);
+    expect(hashed.manifest!.digests).toEqual(['CRC32', 'SHA256']);
+    for (const file of hashed.manifest!.files) expect(file.sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
   it('shows a short summary as the execution output', async () => {
     const result = await h.run();
 

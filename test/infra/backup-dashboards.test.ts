@@ -17,13 +17,18 @@ function bodyOf(resource: Json): { widgets: Json[] } {
   return JSON.parse(parts.map((part) => (typeof part === 'string' ? part : 'eu-central-1')).join(''));
 }
 
+/** A metric widget's first metric (`[namespace, name, …dimensions, options]`), past any math expression. */
+function firstMetricOf(widget: Json): Json[] {
+  return (widget.properties.metrics as Json[][]).find((entry) => typeof entry[0] === 'string')!;
+}
+
 /** The database each metric widget shows. */
 function databasesOf(widgets: Json[]): string[] {
   return [
     ...new Set(
       widgets
         .filter((widget) => widget.type === 'metric')
-        .map((widget) => widget.properties.metrics[0][3] as string),
+        .map((widget) => firstMetricOf(widget)[3] as string),
     ),
   ];
 }
@@ -55,10 +60,10 @@ describe('BackupDashboards', () => {
 
   it('shows one row per database: last result, duration, bytes stored and throughput', () => {
     const row = dashboards[0]!.widgets.filter(
-      (widget) => widget.type === 'metric' && widget.properties.metrics[0][3] === 'db-001',
+      (widget) => widget.type === 'metric' && firstMetricOf(widget)[3] === 'db-001',
     );
 
-    expect(row.map((widget) => [widget.properties.view, widget.properties.metrics[0][1]])).toEqual([
+    expect(row.map((widget) => [widget.properties.view, firstMetricOf(widget)[1]])).toEqual([
       ['singleValue', 'BackupSucceeded'],
       ['timeSeries', 'DurationSeconds'],
       ['timeSeries', 'BytesStored'],
@@ -75,6 +80,18 @@ describe('BackupDashboards', () => {
       'ords-datapump-backup',
       expect.objectContaining({ stat: 'Maximum', period: 3600 }),
     ]);
+  });
+
+  it('shows the copy throughput in MiB/s, converted from the MB/s metric', () => {
+    const throughput = dashboards[0]!.widgets.find(
+      (widget) => widget.type === 'metric' && firstMetricOf(widget)[1] === 'CopyThroughput',
+    )!;
+
+    expect(throughput.properties.title).toBe('db-001: copy throughput (MiB/s)');
+    expect(throughput.properties.metrics[0]).toEqual([
+      expect.objectContaining({ expression: 'mbps * 1000000 / 1048576', label: 'MiB/s' }),
+    ]);
+    expect(firstMetricOf(throughput).at(-1)).toMatchObject({ id: 'mbps', visible: false });
   });
 
   it('names each dashboard after the name prefix, the region and its first database', () => {

@@ -75,6 +75,7 @@ describe('configuration', () => {
       staleAfterHours: 38,
       serverCleanup: 'files-and-control-table',
       autonomousDatabase: false,
+      recordSha256: false,
     });
     expect(config.bucket).toEqual({
       encryption: 's3',
@@ -196,7 +197,7 @@ describe('configuration', () => {
     expect(problemsOf(withOrders({ pollInterval: 30 }))).toEqual([
       'config/test.json: database "orders": pollInterval is not a known key; allowed: id, ordsUrl, secret, ordsCidrs, schedule, ' +
         'export, pollIntervalSeconds, timeoutHours, prefix, acceptCompletedWithErrors, onRunningExport, enabled, ' +
-        'staleAfterHours, serverCleanup, autonomousDatabase, retention, restoreDrill',
+        'staleAfterHours, serverCleanup, autonomousDatabase, retention, recordSha256, restoreDrill',
     ]);
   });
 
@@ -563,6 +564,28 @@ describe('server cleanup settings', () => {
     expect(problems[0]).toContain('database "orders": serverCleanup is "everything"');
     expect(problems[0]).toContain('off');
     expect(problems[0]).toContain('files-and-control-table');
+  });
+
+  it('reads recordSha256 from the database, then the defaults, and leaves it off unless asked', () => {
+    // GIVEN no default for it, then a default that turns it on, overridden by one database
+    const off = parseConfig({ databases: [ORDERS] }, 'test.json');
+    const on = parseConfig(
+      {
+        defaults: { recordSha256: true },
+        databases: [ORDERS, { ...ORDERS, id: 'fast', recordSha256: false }],
+      },
+      'test.json',
+    );
+
+    // THEN it is off by default, and each database gets its own setting, else the default's
+    expect(off.databases.map((database) => database.recordSha256)).toEqual([false]);
+    expect(on.databases.map((database) => database.recordSha256)).toEqual([true, false]);
+  });
+
+  it('fails on a recordSha256 that is not a boolean', () => {
+    expect(problemsOf(withOrders({ recordSha256: 'yes' }))).toEqual([
+      'config/test.json: database "orders": recordSha256 is "yes"; allowed: true or false',
+    ]);
   });
 
   it('fails on an autonomousDatabase that is not a boolean', () => {

@@ -32,6 +32,7 @@ const DATABASES = [
     timeoutHours: 20,
     acceptCompletedWithErrors: true,
     onRunningExport: 'adopt',
+    recordSha256: true,
   },
   { id: 'retired', ordsUrl: 'https://old.example.com/ords/x/', secret: 'prod/ords/retired', enabled: false },
 ];
@@ -123,6 +124,7 @@ describe('DatabaseSchedules', () => {
       timeoutSeconds: 43_200,
       serverCleanup: 'files-and-control-table',
       autonomousDatabase: false,
+      recordSha256: false,
     });
     expect(orders).toMatchObject({ serverCleanup: 'files-and-control-table', autonomousDatabase: false });
     const input = JSON.parse(byName.get('/ords-datapump-backup/databases/warehouse')!.Value);
@@ -134,6 +136,7 @@ describe('DatabaseSchedules', () => {
       timeoutSeconds: 72_000,
       acceptCompletedWithErrors: true,
       onRunningExport: 'adopt',
+      recordSha256: true,
     });
   });
 

@@ -53,6 +53,13 @@ export interface Manifest {
   readonly finishedAt: string;
   readonly bucket: string;
   readonly files: readonly StoredFile[];
+  /**
+   * The digests the files carry: `CRC32`, S3's FULL_OBJECT CRC-32 of every file (`checksum`), and
+   * `SHA256` when some file has a `sha256` (the database records it, `recordSha256`, and the file was
+   * copied within one invocation). Absent in manifests written before it: CRC-32 on every file,
+   * SHA-256 on the files that show one.
+   */
+  readonly digests: readonly Digest[];
   readonly totalBytes: number;
   /** The database and the ORDS host and path it was exported through (never credentials). */
   readonly source: ManifestSource;
@@ -74,6 +81,9 @@ export interface Manifest {
   /** The backup's retention tier and first possible deletion; absent without retention tiers. */
   readonly retention?: ManifestRetention;
 }
+
+/** A digest a manifest's files carry. */
+export type Digest = 'CRC32' | 'SHA256';
 
 /** What `writeManifest` needs. */
 export interface WriteManifestDeps {
@@ -134,6 +144,7 @@ export async function writeManifest(
     finishedAt: finishedAt.toISOString(),
     bucket,
     files: stored,
+    digests: stored.some((file) => file.sha256 !== undefined) ? ['CRC32', 'SHA256'] : ['CRC32'],
     totalBytes: stored.reduce((sum, file) => sum + file.bytes, 0),
     source: manifestSource(payload.database, payload.ordsUrl),
     exportSpec: manifestExportSpec(payload.exportSpec),

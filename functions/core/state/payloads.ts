@@ -58,6 +58,7 @@ export const BOUND_FIELDS = [
   'onRunningExport',
   'serverCleanup',
   'autonomousDatabase',
+  'recordSha256',
 ] as const;
 
 /** `$$.Execution.Name`, sent to every task so each log line names its execution. */
@@ -276,7 +277,10 @@ export const StoredFileSchema = z.object({
   checksum: ObjectChecksumSchema,
   /** The object's version when the bucket is versioned. */
   versionId: z.string().min(1).optional(),
-  /** SHA-256 (hex) of the file, recorded when it was copied within one invocation. */
+  /**
+   * SHA-256 (hex) of the file, recorded when the database records it (`recordSha256`) and the file
+   * was copied within one invocation.
+   */
   sha256: z
     .string()
     .regex(/^[0-9a-f]{64}$/)
@@ -287,6 +291,13 @@ export const StoredFileSchema = z.object({
    * size of the file (REST-enabled SQL) confirmed its end: the `size-from-rest-sql` fallback.
    */
   endConfirmedBy: z.literal('rest-enabled-sql').optional(),
+  /**
+   * Time spent copying the file, over all its invocations (not the waits between them), in seconds;
+   * absent for a file found already stored by an earlier attempt.
+   */
+  transferSeconds: z.number().min(0).optional(),
+  /** The file's transfer rate: `bytes` over `transferSeconds`, in MiB/s. */
+  transferMiBps: z.number().min(0).optional(),
 });
 export type StoredFile = z.output<typeof StoredFileSchema>;
 
@@ -311,6 +322,8 @@ export const CopyProgressSchema = z.discriminatedUnion('done', [
     validator: z.string().min(1).nullable().optional(),
     /** Invocations used so far. */
     invocations: z.number().int().min(1),
+    /** Milliseconds spent copying the file so far; absent in continuations written before it. */
+    copyMs: z.number().int().min(0).optional(),
   }),
   z.object({ done: z.literal(true), file: StoredFileSchema }),
 ]);

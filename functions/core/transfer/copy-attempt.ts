@@ -1,4 +1,3 @@
-import { createHash, type Hash } from 'node:crypto';
 import {
   BackupError,
   type ErrorNameValue,
@@ -9,11 +8,13 @@ import {
 import type { FileDownload } from '../ords/index.js';
 import type { CopyFilePayload, CopyProgress } from '../state/index.js';
 import type { CopyFileDeps } from './copy-deps.js';
+import { CopyMeter, processCpuMicros, transferFigures } from './copy-meter.js';
 import { crc32Combine, crc32ToBase64 } from './crc32.js';
 import { checkDownload, confirmEnd, FileChanged, type Rules } from './download-checks.js';
 import { MultipartUpload, type S3Target, UploadGone } from './multipart-upload.js';
 import { type Part, PartReader } from './part-reader.js';
 import { MIB, partSizeBytes } from './part-size.js';
+import { Sha256Worker } from './sha256-worker.js';
 import { checkStored, putSmallObject, writeMarker } from './stored-object.js';
 
 type Continuation = Extract<CopyProgress, { done: false }>;
@@ -37,8 +38,12 @@ export class CopyAttempt {
   private nextPartNumber: number;
   private offset: number;
   private crc: number;
-  /** Native SHA-256 of a copy that started at byte 0 in this invocation; dropped when it continues. */
-  private hash: Hash | undefined;
+  /**
+   * SHA-256 (on a worker thread) of a copy that started at byte 0 in this invocation, when the
+   * database records it; dropped when the copy continues in another invocation.
+   */
+  private hash: Sha256Worker | undefined;
+  private readonly meter: CopyMeter;
   /** The file's size when known, for the SHA-256 decision. */
   private fileEnd: number | null = null;
   private partsStored = 0;
@@ -58,7 +63,13 @@ export class CopyAttempt {
     this.nextPartNumber = resumed?.nextPartNumber ?? 1;
     this.offset = resumed?.offset ?? 0;
     this.crc = resumed?.crc32 ?? 0;
-    this.hash = resumed === undefined ? createHash('sha256') : undefined;
+    this.hash = resumed === undefined && deps.recordSha256 ? Sha256Worker.start() : undefined;
+    this.meter = new CopyMeter(
+      this.now,
+      deps.cpuMicros ?? processCpuMicros,
+      this.offset,
+      resumed?.copyMs ?? 0,
+    );
     this.rules = {
       file: payload.file,
       offset: this.offset,
@@ -93,6 +104,7 @@ export class CopyAttempt {
         limitBytes: checked.limitBytes,
         onSkip: checked.onSkip,
         onChunk: (position) => this.logProgress(position, checked.fileEnd),
+        shared: this.hash !== undefined,
       });
       const outcome = await this.pump(reader, checked.fileEnd);
       download.body.destroy();
@@ -119,10 +131,12 @@ export class CopyAttempt {
           file: file.name,
         });
       }
+      await this.hash?.close();
       return this.continuation(checked.plan, download.validator ?? this.resumed?.validator ?? null);
     } catch (error) {
       download?.body.destroy();
       await Promise.all(this.inFlight);
+      await this.hash?.close();
       const mapped = this.mapGone(error);
       if (this.upload !== undefined && this.shouldAbort(mapped)) {
         await this.upload.abort(this.deps.logger, { file: file.name, error: describe(mapped) });
@@ -182,19 +196,22 @@ export class CopyAttempt {
         uploadId: this.upload.uploadId,
       });
     }
-    this.hash?.update(part.data);
     this.crc = crc32Combine(this.crc, part.crc, part.data.length);
     this.nextPartNumber = part.partNumber + 1;
     this.offset = part.offset + part.data.length;
     this.dropHashUnlessItCanFinish();
     while (this.inFlight.size >= this.deps.partsInFlight) await Promise.race(this.inFlight);
     if (this.failure !== undefined) throw this.failure;
+    // The worker hashes the part's buffer in place while it uploads: the buffer is reused (and the
+    // slot freed) once both are done, so a slow hash holds the download back instead of memory growing.
+    const hashing = this.hash?.update(part.data);
     const uploading: Promise<void> = this.upload
       .uploadPart(part.partNumber, part.data, part.crc)
       .then(
-        () => {
+        async () => {
           this.partsStored += 1;
           this.lastPartMs = this.now() - readStartedAt;
+          await hashing;
           reader.release(part);
         },
         (error: unknown) => {
@@ -206,8 +223,9 @@ export class CopyAttempt {
   }
 
   /**
-   * Stops the SHA-256 (≈ 0.6 CPU-s/GiB, a quarter of the copy's CPU) once the rate so far shows that
-   * the file cannot end in this invocation: a SHA-256 is only recorded for a file copied in one.
+   * Stops the SHA-256 (≈ 0.6 CPU-s/GiB on its worker) once the rate so far shows that the file
+   * cannot end in this invocation: a SHA-256 state cannot cross invocations, so it is only recorded
+   * for a file copied in one.
    */
   private dropHashUnlessItCanFinish(): void {
     // Judged from the second part on: the rate of the first includes the connection's start.
@@ -216,6 +234,7 @@ export class CopyAttempt {
     if (elapsedMs <= 0) return;
     const needMs = (this.fileEnd - this.offset) / (this.offset / elapsedMs);
     if (needMs <= this.rules.budget.leftMs()) return;
+    void this.hash.close();
     this.hash = undefined;
     this.deps.logger.info('The file will not be copied within this invocation: no SHA-256 for it', {
       file: this.payload.file.name,
@@ -243,6 +262,7 @@ export class CopyAttempt {
       crc32: this.crc,
       validator,
       invocations: this.invocations,
+      copyMs: this.meter.totalMs(),
     };
     this.logDone('Continuing in the next invocation', { nextPartNumber: this.nextPartNumber });
     return continuation;
@@ -258,7 +278,7 @@ export class CopyAttempt {
     let versionId: string | undefined;
     if (this.upload === undefined) {
       const data = this.held?.data ?? Buffer.alloc(0);
-      this.hash?.update(data);
+      await this.hash?.update(data);
       this.crc = this.held?.crc ?? 0;
       versionId = await putSmallObject(this.target, data, this.crc, contentTypeOf(kind));
     } else {
@@ -270,14 +290,29 @@ export class CopyAttempt {
     const value = crc32ToBase64(this.crc);
     const state = await checkStored(this.target, { crc32: value, bytes });
     versionId ??= state.versionId;
-    const sha256 = this.hash?.digest('hex');
-    const marker = { crc32: value, bytes, invocations: this.invocations, ...(sha256 ? { sha256 } : {}) };
+    const sha256 = (await this.hash?.digest()) ?? undefined;
+    if (this.hash?.failed !== undefined) {
+      this.deps.logger.warn('The SHA-256 worker failed: the file is recorded with its CRC-32 alone', {
+        file: name,
+        error: describe(this.hash.failed),
+      });
+    }
+    const transferMs = this.meter.totalMs();
+    const transfer = transferFigures(bytes, transferMs);
+    const marker = {
+      crc32: value,
+      bytes,
+      invocations: this.invocations,
+      ...(sha256 ? { sha256 } : {}),
+      transferMs,
+    };
     await writeMarker(this.target, marker);
     this.logDone('Copied the file', {
       crc32: value,
       sha256,
       totalBytes: bytes,
       partSizeBytes: partSizeBytesUsed,
+      transferMiBps: transfer.transferMiBps,
     });
     return {
       done: true,
@@ -291,6 +326,7 @@ export class CopyAttempt {
         ...(sha256 === undefined ? {} : { sha256 }),
         invocations: this.invocations,
         ...(endConfirmedBy ? { endConfirmedBy } : {}),
+        ...transfer,
       },
     };
   }
@@ -314,13 +350,14 @@ export class CopyAttempt {
     const now = this.now();
     if (now < this.nextLogAt) return;
     this.nextLogAt = now + PROGRESS_LOG_INTERVAL_MS;
-    const rate = this.rateMiBps(position, now);
-    const left = fileEnd === null || rate === 0 ? undefined : Math.round((fileEnd - position) / MIB / rate);
+    const mibps = this.meter.rateMiBps(position);
+    const left = fileEnd === null || mibps === 0 ? undefined : Math.round((fileEnd - position) / MIB / mibps);
     this.deps.logger.info('Copying', {
       file: this.payload.file.name,
       bytes: position,
       totalBytes: fileEnd,
-      MiBps: rate,
+      MiBps: mibps,
+      cpuSecondsPerGiB: this.meter.cpuSecondsPerGiB(position),
       ...(left === undefined ? {} : { remainingSeconds: left }),
     });
   }
@@ -330,18 +367,12 @@ export class CopyAttempt {
       file: this.payload.file.name,
       key: this.target.key,
       bytes: this.offset,
-      MiBps: this.rateMiBps(this.offset, this.now()),
+      MiBps: this.meter.rateMiBps(this.offset),
+      cpuSecondsPerGiB: this.meter.cpuSecondsPerGiB(this.offset),
       invocations: this.invocations,
       partsStored: this.partsStored,
       ...extra,
     });
-  }
-
-  /** MiB/s of this invocation, rounded to 0.1. */
-  private rateMiBps(position: number, now: number): number {
-    const seconds = (now - this.startedAt) / 1000;
-    const first = this.resumed?.offset ?? 0;
-    return seconds > 0 ? Math.round(((position - first) / MIB / seconds) * 10) / 10 : 0;
   }
 }
 

@@ -29,4 +29,11 @@ export interface CopyFileDeps {
   readonly objectTags?: readonly ObjectTag[];
   /** Lower bound of the part size. Only tests lower it. @default 8 MiB */
   readonly partSizeFloorBytes?: number;
+  /**
+   * Record a SHA-256 of a file copied within one invocation (the database's `recordSha256`),
+   * computed on a worker thread. @default false
+   */
+  readonly recordSha256?: boolean;
+  /** CPU time of the process so far in microseconds, for the CPU-per-GiB log. @default process.cpuUsage */
+  readonly cpuMicros?: () => number;
 }

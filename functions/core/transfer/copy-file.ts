@@ -2,6 +2,7 @@ import { TransferIncompleteError } from '../base/index.js';
 import type { CopyFilePayload, CopyProgress } from '../state/index.js';
 import { CopyAttempt } from './copy-attempt.js';
 import type { CopyFileDeps } from './copy-deps.js';
+import { transferFigures } from './copy-meter.js';
 import { FileChanged } from './download-checks.js';
 import { MultipartUpload, type S3Target, UploadGone } from './multipart-upload.js';
 import { readStoredMarker } from './stored-object.js';
@@ -91,7 +92,7 @@ async function findStoredCopy(
   if (marker === null) return null;
   const { name, kind, key } = payload.file;
   deps.logger.info('The file is already stored: nothing to copy', { file: name, key, ...marker });
-  const { crc32, bytes, invocations, sha256, versionId } = marker;
+  const { crc32, bytes, invocations, sha256, versionId, transferMs } = marker;
   return {
     done: true,
     file: {
@@ -103,6 +104,7 @@ async function findStoredCopy(
       ...(versionId === undefined ? {} : { versionId }),
       ...(sha256 === undefined ? {} : { sha256 }),
       invocations,
+      ...(transferMs === undefined ? {} : transferFigures(bytes, transferMs)),
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import { StorageRejectedError, TransferIncompleteError } from '../base/index.js';
+import { BodyChunks } from './body-chunks.js';
 import { crc32 } from './crc32.js';
 
 /**
@@ -37,7 +38,19 @@ export interface PartReaderOptions {
   readonly onSkip?: (skippedBytes: number) => void;
   /** Called after each chunk with the file offset reached. */
   readonly onChunk?: (position: number) => void;
+  /**
+   * Part buffers on SharedArrayBuffers, so a worker thread can hash them in place.
+   * @default false
+   */
+  readonly shared?: boolean;
 }
+
+/**
+ * Body bytes read ahead of the part being filled: enough to keep the socket busy while a chunk is
+ * copied, small enough that a download waiting for an upload slot holds little (the socket's own
+ * buffers hold the rest, then TCP flow control stops the sender).
+ */
+const QUEUED_BYTES = 64 * 1024;
 
 export class PartReader {
   /** File offset of the next body byte. */
@@ -47,19 +60,19 @@ export class PartReader {
   private partNumber: number;
   private leftover: Buffer | undefined;
   private ended = false;
-  private readonly iterator: AsyncIterator<unknown>;
+  private readonly chunks: BodyChunks;
   private readonly free: Buffer[] = [];
 
   constructor(private readonly options: PartReaderOptions) {
     this.position = options.start;
     this.partOffset = options.offset;
     this.partNumber = options.firstPartNumber;
-    this.iterator = options.body[Symbol.asyncIterator]();
     if (options.start > options.offset) {
       throw new TransferIncompleteError(
         `ORDS sent ${options.fileName} from byte ${options.start} when asked from byte ${options.offset}`,
       );
     }
+    this.chunks = new BodyChunks(options.body, QUEUED_BYTES);
   }
 
   /** Reads and drops the bytes before `offset`. */
@@ -81,7 +94,7 @@ export class PartReader {
     const size = this.nextSize();
     if (size === 0) return this.finish();
     let data = this.free.pop();
-    if (data === undefined || data.length < size) data = Buffer.allocUnsafeSlow(size);
+    if (data === undefined || data.length < size) data = this.allocate(size);
     let fill = 0;
     let crc = 0;
     while (fill < size) {
@@ -103,7 +116,12 @@ export class PartReader {
     return part;
   }
 
-  /** Gives a part's buffer back once its upload no longer needs it. */
+  /** A new part buffer, allocated once and reused: no copy of a part ever joins chunks. */
+  private allocate(size: number): Buffer {
+    return this.options.shared ? Buffer.from(new SharedArrayBuffer(size)) : Buffer.allocUnsafeSlow(size);
+  }
+
+  /** Gives a part's buffer back once its upload (and its hash) no longer needs it. */
   release(part: Part): void {
     this.free.push(Buffer.from(part.data.buffer, part.data.byteOffset, part.data.buffer.byteLength));
   }
@@ -142,20 +160,20 @@ export class PartReader {
       return chunk;
     }
     if (this.ended) return null;
-    let next: IteratorResult<unknown>;
+    let next: unknown;
     try {
-      next = await this.iterator.next();
+      next = await this.chunks.next();
     } catch (error) {
       throw new TransferIncompleteError(
         `The download of ${this.options.fileName} failed at byte ${this.position}`,
         { cause: error },
       );
     }
-    if (next.done) {
+    if (next === null) {
       this.ended = true;
       return null;
     }
-    const chunk = toBuffer(next.value);
+    const chunk = toBuffer(next);
     const reach = this.position + chunk.length;
     const { expectedEnd, limitBytes, fileName } = this.options;
     if (expectedEnd !== null && reach > expectedEnd) this.failLong();

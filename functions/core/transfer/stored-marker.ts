@@ -15,6 +15,8 @@ export interface StoredMarker {
   readonly invocations: number;
   /** SHA-256 (hex), when the copy computed one (a file copied within one invocation). */
   readonly sha256?: string;
+  /** Time spent copying, over all invocations, in milliseconds (absent on older markers). */
+  readonly transferMs?: number;
 }
 
 export const MARKER_TAG = {
@@ -22,6 +24,7 @@ export const MARKER_TAG = {
   bytes: 'bytes',
   invocations: 'invocations',
   sha256: 'sha256',
+  transferMs: 'transfer-ms',
 } as const;
 
 /** The tag set of a stored file. */
@@ -31,6 +34,9 @@ export function markerTags(marker: StoredMarker): Tag[] {
     { Key: MARKER_TAG.bytes, Value: String(marker.bytes) },
     { Key: MARKER_TAG.invocations, Value: String(marker.invocations) },
     ...(marker.sha256 === undefined ? [] : [{ Key: MARKER_TAG.sha256, Value: marker.sha256 }]),
+    ...(marker.transferMs === undefined
+      ? []
+      : [{ Key: MARKER_TAG.transferMs, Value: String(marker.transferMs) }]),
   ];
 }
 
@@ -46,10 +52,14 @@ export function readMarker(tags: readonly Tag[] | undefined): StoredMarker | nul
   if (bytes === undefined || !/^(0|[1-9][0-9]*)$/.test(bytes)) return null;
   const invocations = value(MARKER_TAG.invocations);
   const sha256 = value(MARKER_TAG.sha256);
+  const transferMs = value(MARKER_TAG.transferMs);
   return {
     crc32,
     bytes: Number(bytes),
     invocations: invocations !== undefined && /^[1-9][0-9]*$/.test(invocations) ? Number(invocations) : 1,
     ...(sha256 !== undefined && /^[0-9a-f]{64}$/.test(sha256) ? { sha256 } : {}),
+    ...(transferMs !== undefined && /^(0|[1-9][0-9]{0,14})$/.test(transferMs)
+      ? { transferMs: Number(transferMs) }
+      : {}),
   };
 }

@@ -77,6 +77,7 @@ describe('writeManifest', () => {
       bucket: 'backups',
     });
     expect(manifest.files).toEqual(payload.stored);
+    expect(manifest.digests).toEqual(['CRC32', 'SHA256']);
     expect(s3.commandCalls(HeadObjectCommand)[0]!.args[0].input.ChecksumMode).toBe('ENABLED');
     expect(put.ChecksumSHA256).toBeTruthy();
     expect(summary).toMatchObject({
@@ -85,6 +86,21 @@ describe('writeManifest', () => {
       durationSeconds: 70,
       throughputMiBps: 1,
     });
+  });
+
+  it("says the files carry CRC-32 alone when none has a SHA-256, and keeps each file's transfer rate", async () => {
+    s3.on(HeadObjectCommand, { Key: dump.key }).resolves(stored(10 * 1024 * 1024, 'AAECAw=='));
+    s3.on(HeadObjectCommand, { Key: log.key }).resolves(stored(100, 'BAUGBw=='));
+    s3.on(PutObjectCommand).resolves({});
+    const [first, second] = payload.stored;
+    const { sha256: _sha256, ...withoutSha256 } = second!;
+    const files = [{ ...first!, transferSeconds: 0.1, transferMiBps: 100 }, withoutSha256];
+
+    await writeManifest(deps(), { ...payload, stored: files });
+
+    const manifest = putManifest();
+    expect(manifest.digests).toEqual(['CRC32']);
+    expect(manifest.files[0]).toMatchObject({ transferSeconds: 0.1, transferMiBps: 100 });
   });
 
   it('fails without writing a manifest when a stored file has another size than counted', async () => {

@@ -46,6 +46,14 @@ describe('database bindings', () => {
     });
   });
 
+  it('reads a binding written before recordSha256 existed with the SHA-256 off', () => {
+    // GIVEN a binding without the field (deployed by an earlier version)
+    const { recordSha256: _sha256, ...older } = testBinding();
+
+    // WHEN it is parsed THEN the copy records the CRC-32 alone, the new default
+    expect(parseBinding('orders', '/p/orders', JSON.stringify(older)).recordSha256).toBe(false);
+  });
+
   it('fails on a binding with an unknown serverCleanup, naming the field', () => {
     const value = JSON.stringify({ ...testBinding(), serverCleanup: 'all' });
 

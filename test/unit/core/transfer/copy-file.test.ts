@@ -32,9 +32,28 @@ afterAll(async () => {
 const FILE = fileBytes(5.5 * MiB, 7);
 
 describe('copyFile', () => {
-  it('copies a file in one invocation, byte for byte, with the FULL_OBJECT CRC-32 S3 shows and a SHA-256', async () => {
+  it('copies a file in one invocation, byte for byte, with the FULL_OBJECT CRC-32 S3 shows and no SHA-256 by default', async () => {
+    const ords = new FakeOrds({ 'A0-01.DMP': FILE });
+
+    const { file } = await copyUntilDone(copyDeps(ords, s3), copyPayload('A0-01.DMP', 'one/A0-01.DMP'));
+
+    expect(file).toEqual({
+      name: 'A0-01.DMP',
+      kind: 'dump',
+      key: 'one/A0-01.DMP',
+      bytes: FILE.length,
+      checksum: fullObjectCrc32(FILE),
+      invocations: 1,
+      transferSeconds: expect.any(Number),
+      transferMiBps: expect.any(Number),
+    });
+    expect((await readObject(s3, 'one/A0-01.DMP')).equals(FILE)).toBe(true);
+    expect(await objectTags(s3, 'one/A0-01.DMP')).not.toHaveProperty('sha256');
+  });
+
+  it('records the SHA-256 of a file copied in one invocation when the database asks for it', async () => {
     const ords = new FakeOrds({ 'A-01.DMP': FILE });
-    const deps = copyDeps(ords, s3);
+    const deps = copyDeps(ords, s3, { recordSha256: true });
 
     const { file, continuations } = await copyUntilDone(deps, copyPayload('A-01.DMP', 'one/A-01.DMP'));
 
@@ -47,6 +66,8 @@ describe('copyFile', () => {
       checksum: fullObjectCrc32(FILE),
       sha256: sha256(FILE),
       invocations: 1,
+      transferSeconds: expect.any(Number),
+      transferMiBps: expect.any(Number),
     });
     expect((await readObject(s3, 'one/A-01.DMP')).equals(FILE)).toBe(true);
     expect(await objectChecksum(s3, 'one/A-01.DMP')).toEqual({
@@ -59,6 +80,7 @@ describe('copyFile', () => {
       sha256: sha256(FILE),
       bytes: String(FILE.length),
       invocations: '1',
+      'transfer-ms': expect.stringMatching(/^\d+$/),
     });
     expect(await pendingUploads(s3, 'one/A-01.DMP')).toEqual([]);
   });
@@ -285,7 +307,10 @@ describe('copyFile', () => {
   it('stores an empty log file with PutObject', async () => {
     const ords = new FakeOrds({ 'O.LOG': Buffer.alloc(0) });
 
-    const { file } = await copyUntilDone(copyDeps(ords, s3), copyPayload('O.LOG', 'empty/O.LOG', 'log'));
+    const { file } = await copyUntilDone(
+      copyDeps(ords, s3, { recordSha256: true }),
+      copyPayload('O.LOG', 'empty/O.LOG', 'log'),
+    );
 
     expect(file).toMatchObject({
       bytes: 0,
@@ -301,7 +326,10 @@ describe('copyFile', () => {
     const small = fileBytes(300_000, 4);
     const ords = new FakeOrds({ 'O2-01.DMP': small });
 
-    const { file } = await copyUntilDone(copyDeps(ords, s3), copyPayload('O2-01.DMP', 'small/O2-01.DMP'));
+    const { file } = await copyUntilDone(
+      copyDeps(ords, s3, { recordSha256: true }),
+      copyPayload('O2-01.DMP', 'small/O2-01.DMP'),
+    );
 
     expect(file).toMatchObject({
       bytes: small.length,
@@ -323,7 +351,7 @@ describe('copyFile', () => {
     const ords = new FakeOrds({ 'P.LOG': log });
 
     const { file } = await copyUntilDone(
-      copyDeps(ords, s3, { minPartSizeBytes: 8 * MiB }),
+      copyDeps(ords, s3, { minPartSizeBytes: 8 * MiB, recordSha256: true }),
       copyPayload('P.LOG', 'log/P.LOG', 'log'),
     );
 
@@ -389,6 +417,7 @@ describe('copyFile', () => {
       now: () => clock,
       remainingTimeMs: () => 500 - clock,
       partsInFlight: 1,
+      recordSha256: true,
     });
 
     const first = await copyFile(deps, copyPayload('W-01.DMP', 'sha/W-01.DMP'));
@@ -407,7 +436,7 @@ describe('copyFile', () => {
 
   it('keeps the SHA-256 of a file that ends within the invocation', async () => {
     const ords = new FakeOrds({ 'X-01.DMP': FILE });
-    const deps = copyDeps(ords, s3);
+    const deps = copyDeps(ords, s3, { recordSha256: true });
 
     const { file } = await copyUntilDone(deps, copyPayload('X-01.DMP', 'sha/X-01.DMP'));
 
@@ -440,7 +469,7 @@ describe('copyFile', () => {
       { step: 'initialize', name: 'holdParts' },
     );
     const ords = new FakeOrds({ 'T-01.DMP': FILE });
-    const deps = copyDeps(ords, { client, bucket: s3.bucket }, { partsInFlight: 2 });
+    const deps = copyDeps(ords, { client, bucket: s3.bucket }, { partsInFlight: 2, recordSha256: true });
 
     const copying = copyFile(deps, copyPayload('T-01.DMP', 'memory/T-01.DMP'));
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -462,7 +491,8 @@ describe('copyFile', () => {
     let clock = 0;
     // 64 KiB a second of the fake clock: 5.5 MiB take 88 s.
     const ords = new FakeOrds({ 'U-01.DMP': FILE }, { onChunk: () => (clock += 1000) });
-    const deps = copyDeps(ords, s3, { now: () => clock });
+    // 100 ms of CPU per 64 KiB chunk (a tenth of the fake clock): 1,638.4 CPU-s per GiB.
+    const deps = copyDeps(ords, s3, { now: () => clock, cpuMicros: () => clock * 100, recordSha256: true });
 
     await copyFile(deps, copyPayload('U-01.DMP', 'logs/U-01.DMP'));
 
@@ -473,12 +503,21 @@ describe('copyFile', () => {
       file: 'U-01.DMP',
       totalBytes: FILE.length,
       MiBps: expect.closeTo(0.06, 1),
+      cpuSecondsPerGiB: expect.any(Number),
       remainingSeconds: expect.any(Number),
     });
     expect(deps.logger.lines.at(-1)).toMatchObject({
       level: 'info',
       message: 'Copied the file',
-      extra: { bytes: FILE.length, invocations: 1, crc32: fullObjectCrc32(FILE).value, sha256: sha256(FILE) },
+      extra: {
+        bytes: FILE.length,
+        invocations: 1,
+        crc32: fullObjectCrc32(FILE).value,
+        sha256: sha256(FILE),
+        MiBps: expect.closeTo(0.06, 1),
+        cpuSecondsPerGiB: expect.closeTo(1638.4, -2),
+        transferMiBps: expect.closeTo(0.06, 1),
+      },
     });
   });
 });

@@ -51,4 +51,18 @@ describe('stored marker', () => {
       ]),
     ).toEqual({ crc32: CRC, bytes: 0, invocations: 1 });
   });
+
+  it('reads back the transfer time, and ignores one that is not a whole number of milliseconds', () => {
+    const marker = { crc32: CRC, bytes: 5, invocations: 1, transferMs: 1234 };
+    expect(readMarker(markerTags(marker))).toEqual(marker);
+    for (const bad of ['-1', '1.5', '1e3', '', '01']) {
+      expect(
+        readMarker([
+          { Key: 'crc32', Value: CRC },
+          { Key: 'bytes', Value: '5' },
+          { Key: 'transfer-ms', Value: bad },
+        ]),
+      ).toEqual({ crc32: CRC, bytes: 5, invocations: 1 });
+    }
+  });
 });
