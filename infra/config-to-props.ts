@@ -40,6 +40,8 @@ export function backupPropsOf(scope: Construct, config: BackupConfig): OrdsDatap
       : {}),
     alarmEmails: alerts.emails,
     ...(config.network ? networkPropsOf(scope, config.network) : {}),
+    ordsCaps: config.ordsCaps,
+    ...(config.deploymentCap !== undefined ? { deploymentCap: config.deploymentCap } : {}),
   };
 }
 
@@ -114,7 +116,8 @@ export function databasePropsOf(scope: Construct, databases: readonly DatabaseCo
     id: database.id,
     ordsUrl: database.ordsUrl,
     secret: importSecret(scope, `${database.id}Secret`, database.secret),
-    schedule: database.schedule,
+    // A window replaces the cron; until slots are wired the construct's default schedule runs it.
+    ...(database.window ? {} : { schedule: database.schedule }),
     export: database.export,
     prefix: database.prefix,
     pollInterval: Duration.seconds(database.pollIntervalSeconds),
@@ -125,6 +128,15 @@ export function databasePropsOf(scope: Construct, databases: readonly DatabaseCo
     serverCleanup: database.serverCleanup,
     autonomousDatabase: database.autonomousDatabase,
     ...(database.restoreDrill ? { restoreDrill: database.restoreDrill } : {}),
+    ...(database.window
+      ? {
+          window: {
+            start: database.window.start,
+            duration: Duration.hours(database.window.hours),
+            timeZone: database.window.timeZone,
+          },
+        }
+      : {}),
     enabled: database.enabled,
   }));
 }

@@ -1,8 +1,10 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { type ExportSpecInput, ExportSpecSchema } from '../functions/core/export/index.js';
+import type { NightWindow } from '../functions/core/fleet/index.js';
 import type { ON_RUNNING_EXPORT, SERVER_CLEANUP } from '../functions/core/state/index.js';
 import type { DatabaseProps } from './backup-props.js';
+import { windowOf } from './fleet-settings.js';
 import { type ResolvedRestoreDrill, resolveRestoreDrill } from './restore-drill-settings.js';
 import { cronProblem, longestScheduleGapHours, timeZoneProblem } from './schedule-checks.js';
 
@@ -85,6 +87,8 @@ export interface ResolvedDatabase {
   readonly autonomousDatabase: boolean;
   readonly restoreDrill?: ResolvedRestoreDrill;
   readonly enabled: boolean;
+  /** The night window, checked; not yet read by the schedules. */
+  readonly window?: NightWindow;
 }
 
 /**
@@ -101,6 +105,10 @@ export function resolveDatabase(path: string, props: DatabaseProps): ResolvedDat
   if (cronIssue) throw new Error(`${where}: schedule.cron "${cron}": ${cronIssue}`);
   const zoneIssue = Token.isUnresolved(timeZone) ? null : timeZoneProblem(timeZone);
   if (zoneIssue) throw new Error(`${where}: schedule.timeZone "${timeZone}": ${zoneIssue}`);
+  if (props.window && props.schedule?.cron !== undefined) {
+    throw new Error(`${where}: window and schedule.cron "${cron}" are alternatives; give one of them`);
+  }
+  const window = props.window ? windowOf(where, props.window) : undefined;
   const staleAfter =
     props.staleAfter ??
     Duration.hours(
@@ -127,6 +135,7 @@ export function resolveDatabase(path: string, props: DatabaseProps): ResolvedDat
     autonomousDatabase: props.autonomousDatabase ?? DATABASE_DEFAULTS.autonomousDatabase,
     ...(restoreDrill ? { restoreDrill } : {}),
     enabled: props.enabled ?? DATABASE_DEFAULTS.enabled,
+    ...(window ? { window } : {}),
   };
 }
 

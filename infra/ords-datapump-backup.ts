@@ -15,6 +15,7 @@ import { BackupScheduleGroup } from './constructs/database-schedules.js';
 import { RunLauncher } from './constructs/run-launcher.js';
 import { ServerCleanupAlarm } from './constructs/server-cleanup-alarm.js';
 import { type ResolvedDatabase, resolveDatabase } from './database-settings.js';
+import { checkSlotCaps } from './fleet-settings.js';
 import { DEFAULT_NAME_PREFIX, doctorFunctionName, NAME_PREFIX } from './names.js';
 import { OrdsDatapumpBackupDatabases } from './ords-datapump-backup-databases.js';
 import { MANAGED_POLICIES_PER_ROLE } from './policy-size.js';
@@ -113,6 +114,7 @@ export class OrdsDatapumpBackup extends Construct {
     if (!props.vpc && (props.vpcSubnets || props.securityGroups || props.vpcEndpoints)) {
       throw new Error(`${this.node.path}: vpcSubnets, securityGroups and vpcEndpoints need a vpc`);
     }
+    checkSlotCaps(this.node.path, props.ordsCaps, props.deploymentCap);
     this.namePrefix = namePrefix;
     for (const [key, value] of Object.entries(this.tags)) Tags.of(this).add(key, value);
 

@@ -8,6 +8,7 @@ import {
   SERVER_CLEANUP,
 } from '../../functions/core/state/index.js';
 import { CRON_FORMAT, cronProblem, TIME_ZONE_FORMAT, timeZoneProblem } from '../schedule-checks.js';
+import { DeploymentCapSchema, OrdsCapsSchema, WindowSchema } from './fleet.js';
 import {
   DEFAULT_ARCHIVE_AFTER_DAYS,
   DEFAULT_DATABASES_PER_STACK,
@@ -85,6 +86,9 @@ const RestoreDrillSchema = z.strictObject({
 /** Settings a database can give and `defaults` can give for all of them. Unresolved (all optional). */
 const SettingsShape = {
   schedule: ScheduleSchema.optional().describe('When the backup starts'),
+  window: WindowSchema.optional().describe(
+    'A night window to start in instead of schedule.cron, e.g. {"start": "01:00", "hours": 4, "timeZone": "Europe/Berlin"}',
+  ),
   export: ExportSpecSchema.optional().describe(
     'What Data Pump exports: jobMode, schemas or filter, threads, datapumpDir',
   ),
@@ -315,6 +319,8 @@ export const DocumentSchema = z.strictObject({
     .describe(
       `Databases per stack of schedules, alarms, dashboards and secret grants. Default ${DEFAULT_DATABASES_PER_STACK}`,
     ),
+  ordsCaps: OrdsCapsSchema.optional(),
+  deploymentCap: DeploymentCapSchema.optional(),
   databases: z.array(z.unknown(), allowed('a list of databases')).min(1, allowed('at least one database')),
 });
 

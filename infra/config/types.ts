@@ -1,6 +1,9 @@
 import type { ExportSpec } from '../../functions/core/export/index.js';
 import type { ON_RUNNING_EXPORT, SERVER_CLEANUP } from '../../functions/core/state/index.js';
 import type { ResolvedRestoreDrill } from '../restore-drill-settings.js';
+import type { WindowConfig } from './fleet.js';
+
+export type { WindowConfig };
 
 /** When a database is backed up. */
 export interface ScheduleConfig {
@@ -56,6 +59,8 @@ export interface DatabaseConfig {
   readonly autonomousDatabase: boolean;
   /** The opt-in restore drill. @default - none */
   readonly restoreDrill?: RestoreDrillConfig;
+  /** The night window the database starts in, instead of its cron. @default - none */
+  readonly window?: WindowConfig;
 }
 
 /** Object Lock of a new bucket: every stored object version is protected for `retentionDays`. */
@@ -128,6 +133,10 @@ export interface BackupConfig {
   readonly databasesPerStack: number;
   /** Every configured database, enabled or not, in file order. */
   readonly databases: readonly DatabaseConfig[];
+  /** ORDS slots per origin where the default does not fit. @default {} (4 per origin) */
+  readonly ordsCaps: Readonly<Record<string, number>>;
+  /** ORDS slots across the deployment. @default - no deployment cap */
+  readonly deploymentCap?: number;
 }
 
 /** A configuration that cannot be used; `problems` holds one line per problem. */

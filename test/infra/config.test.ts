@@ -194,7 +194,7 @@ describe('configuration', () => {
 
   it('fails on an unknown key and lists the allowed keys', () => {
     expect(problemsOf(withOrders({ pollInterval: 30 }))).toEqual([
-      'config/test.json: database "orders": pollInterval is not a known key; allowed: id, ordsUrl, secret, schedule, ' +
+      'config/test.json: database "orders": pollInterval is not a known key; allowed: id, ordsUrl, secret, schedule, window, ' +
         'export, pollIntervalSeconds, timeoutHours, prefix, acceptCompletedWithErrors, onRunningExport, enabled, ' +
         'staleAfterHours, serverCleanup, autonomousDatabase, restoreDrill',
     ]);
@@ -209,7 +209,7 @@ describe('configuration', () => {
     });
 
     expect(problems).toEqual([
-      'config/test.json: defualts is not a known key; allowed: $schema, defaults, bucket, alerts, network, namePrefix, databasesPerStack, databases',
+      'config/test.json: defualts is not a known key; allowed: $schema, defaults, bucket, alerts, network, namePrefix, databasesPerStack, ordsCaps, deploymentCap, databases',
       'config/test.json: defaults.schedule.zone is not a known key; allowed: cron, timeZone',
       'config/test.json: bucket.name is not a known key; allowed: existingBucketName, encryption, kmsKeyArn, ' +
         'archiveAfterDays, expireAfterDays, noncurrentVersionsExpireAfterDays, objectLock',
