@@ -64,6 +64,19 @@ describe('windowOn', () => {
     expect(window.opensAt.toISOString()).toBe('2026-03-08T07:15:00.000Z'); // 03:15 EDT
   });
 
+  it('handles a half-hour daylight-saving jump (Lord Howe Island, spring night)', () => {
+    // 2026-10-04: Lord Howe goes from 02:00 +10:30 to 02:30 +11:00; 02:15 does not exist.
+    const window = windowOn({ start: '02:15', hours: 1, timeZone: 'Australia/Lord_Howe' }, '2026-10-04');
+    expect(window.localStart).toBe('skipped');
+    expect(window.opensAt.toISOString()).toBe('2026-10-03T15:45:00.000Z'); // 02:45 +11:00
+  });
+
+  it('opens on a calendar day the zone skipped entirely, without throwing (Samoa, 2011-12-30)', () => {
+    const window = windowOn({ start: '01:00', hours: 4, timeZone: 'Pacific/Apia' }, '2011-12-30');
+    expect(window.localStart).toBe('skipped');
+    expect(window.closesAt.getTime() - window.opensAt.getTime()).toBe(4 * 3600_000);
+  });
+
   it('fails on a night that is not a date', () => {
     expect(() => windowOn(BERLIN, '07.12.2026')).toThrow('night "07.12.2026" is not a date');
   });

@@ -34,7 +34,9 @@ describe('startOrder', () => {
     }));
     const order = startOrder(fleet);
     expect(startOrder([...fleet].reverse())).toEqual(order);
-    expect(startOrder([...fleet].sort(() => 0.5 - ((fleet.length * 13) % 2)))).toEqual(order);
+    // Every seventh first, then the rest: a different order of the same databases.
+    const shuffled = [...fleet.filter((_, i) => i % 7 === 3), ...fleet.filter((_, i) => i % 7 !== 3)];
+    expect(startOrder(shuffled)).toEqual(order);
   });
 
   it('keeps the order when one night is an outlier (median of the recent runs)', () => {
