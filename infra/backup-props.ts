@@ -64,6 +64,24 @@ export interface RestoreDrillProps {
   readonly schema?: string;
 }
 
+/**
+ * How many backups of each tier a database keeps. The first successful backup of an ISO week, month
+ * or year (counted in the schedule's time zone) takes that tier; every other success is a daily. The
+ * bucket's lifecycle deletes a backup of a tier `count × longest period` days (1, 7, 31, 366) after
+ * it was written, so at least `count` and at most `count + 1` of each tier are kept; the newest
+ * verified backup of a database is never deleted. Objects of failed runs live as long as a daily.
+ */
+export interface RetentionTiers {
+  /** Daily backups kept; 1 to 3650. */
+  readonly daily: number;
+  /** Weekly backups kept; 0 (no weeklies) to 520. */
+  readonly weekly: number;
+  /** Monthly backups kept; 0 (no monthlies) to 1200. */
+  readonly monthly: number;
+  /** Yearly backups kept; 0 (no yearlies) to 100. */
+  readonly yearly: number;
+}
+
 /** One Oracle database backed up through ORDS. */
 export interface DatabaseProps {
   /**
@@ -79,6 +97,12 @@ export interface DatabaseProps {
    * else by its partial ARN, or by name when it was imported by name.
    */
   readonly secret: ISecret;
+  /**
+   * The address ranges (IPv4 CIDR) of this database's ORDS host: the functions' created security
+   * group reaches its ORDS port there only. Needs the deployment's `ordsCidrs` (which may be empty).
+   * @default - the deployment's `ordsCidrs`
+   */
+  readonly ordsCidrs?: readonly string[];
   /**
    * When the backup starts.
    * @default { cron: '0 2 * * ? *', timeZone: 'UTC' } (every night at 02:00 UTC)
@@ -145,11 +169,35 @@ export interface DatabaseProps {
    */
   readonly restoreDrill?: RestoreDrillProps;
   /**
+   * Retention tiers of this database's backups: each run's objects are tagged with its tier and the
+   * bucket gets a lifecycle rule per tier. Needs a bucket this construct creates, without
+   * `bucketOptions.expireAfter` (which would expire every tier alike).
+   * @default - no tiers: objects are kept as `bucketOptions.expireAfter` says
+   */
+  readonly retention?: RetentionTiers;
+  /**
    * Whether the database is scheduled, alarmed and its secret readable. A disabled database gets
    * no resources, and can be enabled later without renaming anything.
    * @default true
    */
   readonly enabled?: boolean;
+}
+
+/**
+ * An immutable copy in another account: S3 Replication (with Replication Time Control) of every
+ * object of the bucket into a bucket that account owns, made with `OffsiteBackupBucket` there.
+ */
+export interface OffsiteCopyProps {
+  /**
+   * The destination bucket, imported with its owner's account and Region:
+   * `Bucket.fromBucketAttributes(scope, id, { bucketArn, account, region })`.
+   */
+  readonly bucket: IBucket;
+  /**
+   * The destination's KMS key (`OffsiteBackupBucket.encryptionKey`): replicas are encrypted with it.
+   * @default - the destination bucket's default encryption with S3-managed keys
+   */
+  readonly encryptionKey?: IKey;
 }
 
 /** Settings of a bucket `OrdsDatapumpBackup` creates. */
@@ -186,6 +234,13 @@ export interface BucketOptions {
    * @default - no Object Lock
    */
   readonly objectLockDefaultRetention?: ObjectLockRetention;
+  /**
+   * Replicate every object into a bucket another account owns (deletes are not replicated, tags
+   * are). The replication role is named `<namePrefix>-offsite-copy`, so the destination's policies
+   * can name it before it exists.
+   * @default - no off-site copy
+   */
+  readonly offsiteCopy?: OffsiteCopyProps;
 }
 
 /** Properties of `OrdsDatapumpBackup`. */
@@ -269,7 +324,9 @@ export interface OrdsDatapumpBackupProps {
   /**
    * Whether to create the VPC endpoints the functions in `vpc` call: an S3 gateway endpoint and
    * interface endpoints for Secrets Manager, SSM and Step Functions (private DNS on). Leave off when
-   * the VPC has them already, or reaches AWS through a NAT gateway.
+   * the VPC has them already, or reaches AWS through a NAT gateway. The S3 endpoint's policy allows
+   * the backup bucket only; the Secrets Manager endpoint's, the functions that call ORDS only (for
+   * this account's secrets): other workloads of the VPC that use them are held to the same.
    * @default false
    */
   readonly vpcEndpoints?: boolean;
@@ -284,4 +341,13 @@ export interface OrdsDatapumpBackupProps {
    * @default - no cap besides the per-origin ones
    */
   readonly deploymentCap?: number;
+  /**
+   * The address ranges (IPv4 CIDR) of the ORDS hosts. Given (even empty), the created security
+   * group reaches the ORDS ports of each database only at its ranges (`DatabaseProps.ordsCidrs`,
+   * else these), and the AWS APIs only through the VPC endpoints (the interface endpoints' group
+   * and S3's prefix list, read at deploy time by a custom resource). Needs `vpc` and
+   * `vpcEndpoints`; not with `securityGroups`, which are used as they are.
+   * @default - egress to any address on 443 and the ORDS ports, with a warning at synth
+   */
+  readonly ordsCidrs?: readonly string[];
 }

@@ -93,6 +93,12 @@ export function buildApp(app: App, config: BackupConfig): BackupApp {
     description: 'npm run doctor -- <database> invokes this function to check a database',
     value: backup.functions.doctor.functionName,
   });
+  if (backup.offsiteReplicationRole) {
+    new CfnOutput(main, 'OffsiteReplicationRoleArn', {
+      description: "The offsite bucket's replicationRoleArn (OffsiteBackupBucket in the other account)",
+      value: backup.offsiteReplicationRole.roleArn,
+    });
+  }
   new CfnOutput(main, 'AlertTopicArn', {
     description: 'Failed, timed-out and aborted backups and stale-backup alarms are published here',
     value: backup.alarmTopic.topicArn,

@@ -34,7 +34,7 @@ export function backupPropsOf(scope: Construct, config: BackupConfig): OrdsDatap
             ...(key ? { encryptionKey: key } : {}),
           }),
         }
-      : { bucketOptions: bucketOptionsOf(bucket), ...(key ? { encryptionKey: key } : {}) }),
+      : { bucketOptions: bucketOptionsOf(scope, bucket), ...(key ? { encryptionKey: key } : {}) }),
     ...(alerts.existingTopicArn
       ? { alarmTopic: Topic.fromTopicArn(scope, 'ExistingTopic', alerts.existingTopicArn) }
       : {}),
@@ -46,9 +46,24 @@ export function backupPropsOf(scope: Construct, config: BackupConfig): OrdsDatap
 }
 
 /** A new bucket's settings (days become Durations). */
-function bucketOptionsOf(bucket: BucketConfig): BucketOptions {
+function bucketOptionsOf(scope: Construct, bucket: BucketConfig): BucketOptions {
   const lock = bucket.objectLock;
+  const offsite = bucket.offsiteCopy;
   return {
+    ...(offsite
+      ? {
+          offsiteCopy: {
+            bucket: Bucket.fromBucketAttributes(scope, 'OffsiteBucket', {
+              bucketArn: offsite.bucketArn,
+              account: offsite.account,
+              region: offsite.region,
+            }),
+            ...(offsite.kmsKeyArn
+              ? { encryptionKey: Key.fromKeyArn(scope, 'OffsiteKey', offsite.kmsKeyArn) }
+              : {}),
+          },
+        }
+      : {}),
     encryption: bucket.encryption === 'kms' ? BucketEncryption.KMS : BucketEncryption.S3_MANAGED,
     archiveAfter: Duration.days(bucket.archiveAfterDays),
     expireAfter: Duration.days(bucket.expireAfterDays),
@@ -68,7 +83,7 @@ function bucketOptionsOf(bucket: BucketConfig): BucketOptions {
 function networkPropsOf(
   scope: Construct,
   network: NetworkConfig,
-): Pick<OrdsDatapumpBackupProps, 'vpc' | 'vpcSubnets' | 'securityGroups' | 'vpcEndpoints'> {
+): Pick<OrdsDatapumpBackupProps, 'vpc' | 'vpcSubnets' | 'securityGroups' | 'vpcEndpoints' | 'ordsCidrs'> {
   const zones = network.availabilityZones;
   const routeTables = network.routeTableIds;
   const subnets = network.subnetIds.map((subnetId, index) => {
@@ -107,6 +122,7 @@ function networkPropsOf(
         }
       : {}),
     vpcEndpoints: network.createVpcEndpoints,
+    ...(network.ordsCidrs ? { ordsCidrs: network.ordsCidrs } : {}),
   };
 }
 
@@ -116,6 +132,7 @@ export function databasePropsOf(scope: Construct, databases: readonly DatabaseCo
     id: database.id,
     ordsUrl: database.ordsUrl,
     secret: importSecret(scope, `${database.id}Secret`, database.secret),
+    ...(database.ordsCidrs ? { ordsCidrs: database.ordsCidrs } : {}),
     // A window replaces the cron; until slots are wired the construct's default schedule runs it.
     ...(database.window ? {} : { schedule: database.schedule }),
     export: database.export,
@@ -137,6 +154,7 @@ export function databasePropsOf(scope: Construct, databases: readonly DatabaseCo
           },
         }
       : {}),
+    ...(database.retention ? { retention: database.retention } : {}),
     enabled: database.enabled,
   }));
 }

@@ -1,6 +1,11 @@
 import { Token } from 'aws-cdk-lib';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
-import { type DatabaseBindingInput, DatabaseBindingSchema } from '../functions/core/run/index.js';
+import {
+  type BindingPin,
+  type DatabaseBindingInput,
+  DatabaseBindingSchema,
+  pinOf,
+} from '../functions/core/run/index.js';
 import { describeIssues } from '../functions/core/state/index.js';
 import type { ResolvedDatabase } from './database-settings.js';
 
@@ -23,6 +28,9 @@ export function bindingOf(path: string, database: ResolvedDatabase): DatabaseBin
     serverCleanup: database.serverCleanup,
     autonomousDatabase: database.autonomousDatabase,
     ...(database.restoreDrill ? { restoreDrill: database.restoreDrill } : {}),
+    ...(database.retention
+      ? { retention: { ...database.retention, timeZone: database.schedule.timeZone } }
+      : {}),
   };
   const checked = DatabaseBindingSchema.safeParse(binding);
   if (!checked.success) {
@@ -40,4 +48,17 @@ export function secretIdOf(secret: ISecret): string {
   if (Token.isUnresolved(secret.secretArn) && !Token.isUnresolved(secret.secretName))
     return secret.secretName;
   return secret.secretArn;
+}
+
+/**
+ * The pin the functions check a database's binding against: its ORDS URL, secret and prefix. A
+ * secret whose id is a token at synth (created in the same app) is left out of the pin; the
+ * per-database grant alone keeps other databases' runs from reading it.
+ */
+export function pinOfDatabase(database: ResolvedDatabase): BindingPin {
+  const secretId = secretIdOf(database.secret);
+  return pinOf(
+    { ordsUrl: database.ordsUrl, secretId, prefix: database.prefix },
+    !Token.isUnresolved(secretId),
+  );
 }

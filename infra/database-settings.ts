@@ -2,6 +2,7 @@ import { Duration, Token } from 'aws-cdk-lib';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { type ExportSpecInput, ExportSpecSchema } from '../functions/core/export/index.js';
 import type { NightWindow } from '../functions/core/fleet/index.js';
+import { type RetentionPolicy, RetentionPolicySchema } from '../functions/core/retention/index.js';
 import type { ON_RUNNING_EXPORT, SERVER_CLEANUP } from '../functions/core/state/index.js';
 import type { DatabaseProps } from './backup-props.js';
 import { windowOf } from './fleet-settings.js';
@@ -86,9 +87,12 @@ export interface ResolvedDatabase {
   readonly serverCleanup: (typeof SERVER_CLEANUP)[number];
   readonly autonomousDatabase: boolean;
   readonly restoreDrill?: ResolvedRestoreDrill;
+  readonly retention?: RetentionPolicy;
   readonly enabled: boolean;
   /** The night window, checked; not yet read by the schedules. */
   readonly window?: NightWindow;
+  /** The ORDS host's address ranges, when the database narrows its egress. */
+  readonly ordsCidrs?: readonly string[];
 }
 
 /**
@@ -119,6 +123,7 @@ export function resolveDatabase(path: string, props: DatabaseProps): ResolvedDat
   const restoreDrill = props.restoreDrill
     ? drillOf(where, props.restoreDrill, props.export ?? {})
     : undefined;
+  const retention = props.retention ? retentionOf(where, props.retention) : undefined;
   return {
     id: props.id,
     ordsUrl: props.ordsUrl,
@@ -134,8 +139,10 @@ export function resolveDatabase(path: string, props: DatabaseProps): ResolvedDat
     serverCleanup: props.serverCleanup ?? DATABASE_DEFAULTS.serverCleanup,
     autonomousDatabase: props.autonomousDatabase ?? DATABASE_DEFAULTS.autonomousDatabase,
     ...(restoreDrill ? { restoreDrill } : {}),
+    ...(retention ? { retention } : {}),
     enabled: props.enabled ?? DATABASE_DEFAULTS.enabled,
     ...(window ? { window } : {}),
+    ...(props.ordsCidrs ? { ordsCidrs: props.ordsCidrs } : {}),
   };
 }
 
@@ -181,4 +188,16 @@ function drillOf(
   const resolved = resolveRestoreDrill(drill, spec.data, DATABASE_DEFAULTS.schedule.timeZone);
   if (resolved.problems.length > 0) throw new Error(`${where}: ${resolved.problems.join('; ')}`);
   return resolved.drill;
+}
+
+/** The retention tiers, checked: whole counts in their ranges, naming the tier and the value. */
+function retentionOf(where: string, retention: NonNullable<DatabaseProps['retention']>): RetentionPolicy {
+  const parsed = RetentionPolicySchema.safeParse(retention);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => {
+    const tier = String(issue.path[0] ?? '');
+    const value = (retention as unknown as Record<string, unknown>)[tier];
+    return `retention.${tier} is ${JSON.stringify(value)}; ${issue.message}`;
+  });
+  throw new Error(`${where}: ${problems.join('; ')}`);
 }

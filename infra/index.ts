@@ -7,9 +7,12 @@ export type {
   BackupWindow,
   BucketOptions,
   DatabaseProps,
+  OffsiteCopyProps,
   OrdsDatapumpBackupProps,
   RestoreDrillProps,
+  RetentionTiers,
 } from './backup-props.js';
+export { OffsiteBackupBucket, type OffsiteBackupBucketProps } from './offsite-backup-bucket.js';
 export {
   COPY_ALLOWANCE,
   DEFAULT_NAME_PREFIX,

@@ -1,19 +1,23 @@
 import { Duration, Lazy, Tags, Token } from 'aws-cdk-lib';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import type { RetentionPolicy } from '../functions/core/retention/index.js';
 import type { DatabaseProps, OrdsDatapumpBackupProps } from './backup-props.js';
 import { BackupAgeCheck } from './constructs/backup-age-check.js';
 import { BackupAlerts } from './constructs/backup-alerts.js';
-import { BackupBucket } from './constructs/backup-bucket.js';
+import { BackupBucket, OFFSITE_RULE_ID } from './constructs/backup-bucket.js';
 import { BackupFunctions } from './constructs/backup-functions.js';
 import { BackupNetwork } from './constructs/backup-network.js';
 import { BackupStateMachine } from './constructs/backup-state-machine.js';
 import { BackupScheduleGroup } from './constructs/database-schedules.js';
+import { OffsiteReplicationAlarms } from './constructs/offsite-replication-alarms.js';
 import { RunLauncher } from './constructs/run-launcher.js';
 import { ServerCleanupAlarm } from './constructs/server-cleanup-alarm.js';
+import { pinOfDatabase } from './database-binding.js';
 import { type ResolvedDatabase, resolveDatabase } from './database-settings.js';
 import { checkSlotCaps } from './fleet-settings.js';
 import { DEFAULT_NAME_PREFIX, doctorFunctionName, NAME_PREFIX } from './names.js';
@@ -62,6 +66,8 @@ export class OrdsDatapumpBackup extends Construct {
   readonly bucket: IBucket;
   /** The bucket's customer-managed key, if it has one this construct knows of. */
   readonly encryptionKey: IKey | undefined;
+  /** The role S3 replicates the off-site copy with (`<namePrefix>-offsite-copy`), with `offsiteCopy`. */
+  readonly offsiteReplicationRole: Role | undefined;
   /** The task functions of the state machine. */
   readonly functions: BackupFunctions;
   /** The state machine construct (its `stateMachine` and `timeout`). */
@@ -93,6 +99,7 @@ export class OrdsDatapumpBackup extends Construct {
   /** The longest `executionHours` of the enabled databases added so far. */
   private longestExecutionHours = 0;
   private cleanupAlarm: ServerCleanupAlarm | undefined;
+  private readonly createdBucket: BackupBucket | undefined;
 
   constructor(scope: Construct, id: string, props: OrdsDatapumpBackupProps = {}) {
     super(scope, id);
@@ -111,8 +118,8 @@ export class OrdsDatapumpBackup extends Construct {
           `${props.bucketOptions ? 'bucketOptions' : 'encryptionKey'} with it (import a KMS-encrypted bucket with its key)`,
       );
     }
-    if (!props.vpc && (props.vpcSubnets || props.securityGroups || props.vpcEndpoints)) {
-      throw new Error(`${this.node.path}: vpcSubnets, securityGroups and vpcEndpoints need a vpc`);
+    if (!props.vpc && (props.vpcSubnets || props.securityGroups || props.vpcEndpoints || props.ordsCidrs)) {
+      throw new Error(`${this.node.path}: vpcSubnets, securityGroups, vpcEndpoints and ordsCidrs need a vpc`);
     }
     checkSlotCaps(this.node.path, props.ordsCaps, props.deploymentCap);
     this.namePrefix = namePrefix;
@@ -121,14 +128,27 @@ export class OrdsDatapumpBackup extends Construct {
     if (props.bucket) {
       this.bucket = props.bucket;
       this.encryptionKey = props.bucket.encryptionKey;
+      this.offsiteReplicationRole = undefined;
     } else {
+      const offsite = props.bucketOptions?.offsiteCopy;
+      const replicationRole = offsite
+        ? new Role(this, 'OffsiteReplicationRole', {
+            assumedBy: new ServicePrincipal('s3.amazonaws.com'),
+            // Named: the destination account's bucket and key policies name it before it exists.
+            roleName: `${namePrefix}-offsite-copy`,
+            description: 'Replicates the backups into the off-site bucket of another account',
+          })
+        : undefined;
       const created = new BackupBucket(this, 'Bucket', {
         ...props.bucketOptions,
+        ...(replicationRole ? { replicationRole } : {}),
         ...(props.encryptionKey ? { encryptionKey: props.encryptionKey } : {}),
         ...(props.removalPolicy ? { removalPolicy: props.removalPolicy } : {}),
       });
       this.bucket = created.bucket;
       this.encryptionKey = created.encryptionKey;
+      this.createdBucket = created;
+      this.offsiteReplicationRole = replicationRole;
     }
 
     this.network = props.vpc
@@ -137,6 +157,7 @@ export class OrdsDatapumpBackup extends Construct {
           ...(props.vpcSubnets ? { vpcSubnets: props.vpcSubnets } : {}),
           ...(props.securityGroups ? { securityGroups: props.securityGroups } : {}),
           ...(props.vpcEndpoints ? { vpcEndpoints: props.vpcEndpoints } : {}),
+          ...(props.ordsCidrs ? { ordsCidrs: props.ordsCidrs } : {}),
         })
       : undefined;
     this.bindingParameterPath = `/${namePrefix}/databases`;
@@ -147,6 +168,7 @@ export class OrdsDatapumpBackup extends Construct {
       doctorFunctionName: doctorFunctionName(namePrefix),
       ...(this.network ? { ordsNetwork: this.network.ordsNetwork } : {}),
     });
+    this.network?.limitEndpoints(this.bucket, this.functions.ordsCallerRoles);
     // The default timeout grows with every database added, in any slice, before synth.
     const timeout =
       props.stateMachineTimeout ??
@@ -170,6 +192,16 @@ export class OrdsDatapumpBackup extends Construct {
       namePrefix,
     });
     this.alarmTopic = this.alerts.topic;
+    const offsite = props.bucket ? undefined : props.bucketOptions?.offsiteCopy;
+    if (offsite) {
+      new OffsiteReplicationAlarms(this, 'OffsiteReplicationAlarms', {
+        source: this.bucket,
+        destination: offsite.bucket,
+        ruleId: OFFSITE_RULE_ID,
+        topic: this.alarmTopic,
+        namePrefix,
+      });
+    }
     this.launcher = new RunLauncher(this, 'Launcher', {
       stateMachine: this.stateMachine,
       topic: this.alarmTopic,
@@ -184,6 +216,8 @@ export class OrdsDatapumpBackup extends Construct {
       parameterPath: this.bindingParameterPath,
       serviceName: namePrefix,
     });
+    // It reads each database's last-backup record under the pinned prefix only.
+    this.backupAge.function.addLayers(this.functions.bindingPins.layer);
 
     this.databases =
       props.databases && props.databases.length > 0
@@ -210,7 +244,12 @@ export class OrdsDatapumpBackup extends Construct {
   ): OrdsDatapumpBackupDatabases {
     const path = scope.node.path ? `${scope.node.path}/${id}` : id;
     const resolved = databases.map((database) => resolveDatabase(path, database));
-    for (const database of resolved) this.checkDatabase(path, database);
+    for (const database of resolved) {
+      if (database.ordsCidrs && !this.network) {
+        throw new Error(`${path}: database "${database.id}": ordsCidrs needs the deployment's vpc`);
+      }
+      this.checkDatabase(path, database);
+    }
     for (const database of resolved) this.slicesByDatabase.set(database.id, path);
     const slice = new OrdsDatapumpBackupDatabases(scope, id, {
       databases: resolved,
@@ -228,9 +267,13 @@ export class OrdsDatapumpBackup extends Construct {
 
     // After the slice checked each binding, its URL included.
     const enabled = resolved.filter((database) => database.enabled);
+    this.functions.bindingPins.add(
+      Object.fromEntries(enabled.map((database) => [database.id, pinOfDatabase(database)])),
+    );
     for (const database of enabled) {
+      if (database.retention) this.addRetention(path, database.id, database.retention);
       this.longestExecutionHours = Math.max(this.longestExecutionHours, executionHours(database));
-      this.network?.allowOrdsPort(ordsPort(database.ordsUrl));
+      this.network?.allowOrds(database.id, ordsPort(database.ordsUrl), database.ordsCidrs);
     }
 
     if (!this.cleanupAlarm && enabled.some((database) => database.serverCleanup !== 'off')) {
@@ -261,6 +304,17 @@ export class OrdsDatapumpBackup extends Construct {
           `of ${this.node.path} times out after ${timeout.toHumanString()} and copying gets ${COPY_ALLOWANCE.toHumanString()}${drill})`,
       );
     }
+  }
+
+  /** The lifecycle rules of a database's retention tiers, on the bucket this construct created. */
+  private addRetention(path: string, database: string, retention: RetentionPolicy): void {
+    if (!this.createdBucket) {
+      throw new Error(
+        `${path}: database "${database}" has retention tiers, but the bucket is an existing one whose lifecycle ` +
+          "is its owner's; allowed: retention only with a bucket this construct creates",
+      );
+    }
+    this.createdBucket.addRetention(retention);
   }
 
   /** Every slice attaches its secret policies to the same roles: IAM allows 10 managed policies per role. */

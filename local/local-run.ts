@@ -6,7 +6,8 @@ import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
 import { ExportSpecSchema } from '../functions/core/export/index.js';
 import type { Manifest } from '../functions/core/manifest/index.js';
-import { bindingParameterName, type DatabaseBindingInput } from '../functions/core/run/index.js';
+import type { RetentionBinding } from '../functions/core/retention/index.js';
+import { bindingParameterName, type DatabaseBindingInput, pinOf } from '../functions/core/run/index.js';
 import {
   type ExecutionInput,
   ExecutionInputSchema,
@@ -64,6 +65,8 @@ export interface LocalRunOptions {
    * Run a restore drill in this run, into this new schema (dropped afterwards). @default - no drill
    */
   readonly restoreDrill?: string;
+  /** Retention tiers of the database (as its binding carries them). @default - none */
+  readonly retention?: RetentionBinding;
   /** The execution's name. @default `<database>_local-<start time>-<random>` */
   readonly executionName?: string;
   /**
@@ -76,6 +79,12 @@ export interface LocalRunOptions {
    * second half with refused connections (a proxy between the functions and ORDS plays it).
    */
   readonly ordsOutage?: { readonly seconds: number };
+  /**
+   * Fields of the binding parameter changed out of band after the deployment pinned them: the
+   * functions hold the pin of the binding built from the flags, the parameter these values.
+   * @default - the parameter is the binding as deployed
+   */
+  readonly bindingEdits?: Partial<Pick<DatabaseBindingInput, 'ordsUrl' | 'secretId' | 'prefix'>>;
   /** Switches of the embedded simulator. */
   readonly simulator?: Partial<SimulatorOptions>;
   /** Where embedded s3rver keeps its data. @default `.local/s3` */
@@ -177,6 +186,7 @@ export async function runLocalBackup(options: LocalRunOptions = {}): Promise<Loc
       onRunningExport: options.onRunningExport ?? 'fail',
       // As deployed: cleanup on unless asked to keep the files.
       serverCleanup: options.keepServerFiles ? 'off' : 'files-and-control-table',
+      ...(options.retention ? { retention: options.retention } : {}),
     };
     const input = parsePayload(
       ExecutionInputSchema,
@@ -197,9 +207,12 @@ export async function runLocalBackup(options: LocalRunOptions = {}): Promise<Loc
       maxInvocationSeconds: options.maxInvocationSeconds,
       logLevel: options.logLevel ?? 'WARN',
     });
+    // The deployment ships the binding's pin with the functions (a layer); locally it is added here.
+    const { addBindingPins } = await import('../functions/shared/binding-pins.js');
+    addBindingPins({ [database]: pinOf(binding) });
     aws.putParameter(
       bindingParameterName(requiredVariable('DATABASE_PARAMETER_PATH'), database),
-      JSON.stringify(binding),
+      JSON.stringify({ ...binding, ...options.bindingEdits }),
     );
     const handlers = await bindHandlers(tasks, options.maxInvocationSeconds, changed);
     options.onReady?.({ simulator, s3: { endpoint: s3Endpoint, bucket } });

@@ -11,7 +11,8 @@ import { verifyManifest } from './verify/verify-manifest.js';
  */
 
 const USAGE =
-  'usage: npm run verify -- s3://<bucket>/<prefix>/manifest.json [--download] [--s3-endpoint <url>] [--region <region>]';
+  'usage: npm run verify -- s3://<bucket>/<prefix>/manifest.json [--download] [--s3-endpoint <url>] [--region <region>]\n' +
+  '         [--offsite <off-site bucket> [--offsite-profile <profile>] [--offsite-region <region>] [--offsite-endpoint <url>]]';
 
 async function main(): Promise<number> {
   let parsed: ReturnType<typeof parse>;
@@ -33,11 +34,20 @@ async function main(): Promise<number> {
     ...(endpoint ? { endpoint, forcePathStyle: true, region: values.region ?? 'us-east-1' } : {}),
   });
   try {
-    const result = await verifyManifest({ s3, manifestUri: uri, download: values.download === true });
+    const offsite = offsiteTarget(values);
+    const result = await verifyManifest({
+      s3,
+      manifestUri: uri,
+      download: values.download === true,
+      ...(offsite ? { offsite } : {}),
+    });
     for (const file of result.files) {
       const status = file.problems.length === 0 ? 'ok      ' : 'MISMATCH';
       console.log(`${status} s3://${result.bucket}/${file.key} (${file.bytes} bytes)`);
       for (const problem of file.problems) console.log(`         ${problem}`);
+    }
+    if (result.retention) {
+      console.log(`tier ${result.retention.tier}, deletable from ${result.retention.deletableFrom}`);
     }
     const bad = result.files.filter((file) => file.problems.length > 0).length;
     console.log(
@@ -54,11 +64,39 @@ async function main(): Promise<number> {
   }
 }
 
+/**
+ * The off-site bucket and its client: the reader role of `OffsiteBackupBucket`, through its own
+ * profile (`--offsite-profile`), in the bucket's Region.
+ */
+function offsiteTarget(
+  values: ReturnType<typeof parse>['values'],
+): { s3: S3Client; bucket: string } | undefined {
+  const bucket = values.offsite;
+  if (bucket === undefined) return undefined;
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
+    throw new RangeError(`--offsite takes the off-site bucket's name, got "${bucket}"`);
+  }
+  const endpoint = values['offsite-endpoint'];
+  const region = values['offsite-region'];
+  return {
+    bucket,
+    s3: new S3Client({
+      ...(values['offsite-profile'] ? { profile: values['offsite-profile'] } : {}),
+      ...(region ? { region } : {}),
+      ...(endpoint ? { endpoint, forcePathStyle: true, region: region ?? 'us-east-1' } : {}),
+    }),
+  };
+}
+
 function parse() {
   return parseArgs({
     allowPositionals: true,
     options: {
       download: { type: 'boolean' },
+      offsite: { type: 'string' },
+      'offsite-profile': { type: 'string' },
+      'offsite-region': { type: 'string' },
+      'offsite-endpoint': { type: 'string' },
       's3-endpoint': { type: 'string' },
       region: { type: 'string' },
     },

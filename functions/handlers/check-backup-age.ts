@@ -1,4 +1,5 @@
 import { type BackupAgeReport, checkBackupAge } from '../core/run/index.js';
+import { bindingPins } from '../shared/binding-pins.js';
 import { s3Client, ssmClient } from '../shared/clients.js';
 import { requiredEnv } from '../shared/env.js';
 import { logger } from '../shared/logger.js';
@@ -22,6 +23,7 @@ export const handler = async (): Promise<{ readonly databases: number; readonly 
       now: () => new Date(),
       publish: recordBackupAge,
       publishDrillAge: recordRestoreDrillAge,
+      pins: bindingPins(),
     });
   } catch (error) {
     logger.error('Check backup age failed', error as Error);

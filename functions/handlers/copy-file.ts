@@ -1,3 +1,4 @@
+import { writeTimeTags } from '../core/retention/index.js';
 import { assertKeyOfJob } from '../core/run/index.js';
 import { CopyFilePayloadSchema } from '../core/state/index.js';
 import { copyFile, serverFileSize } from '../core/transfer/index.js';
@@ -30,6 +31,7 @@ export const handler = defineTask('Copy file', CopyFilePayloadSchema, async (pay
       partsInFlight: numberEnv('COPY_PARTS_IN_FLIGHT', 2),
       minPartSizeBytes: numberEnv('COPY_MIN_PART_SIZE_BYTES', 8 * MiB),
       maxFileBytes: numberEnv('COPY_MAX_FILE_BYTES', 512 * 1024 * MiB),
+      ...(binding.retention ? { objectTags: writeTimeTags(binding.retention) } : {}),
     },
     payload,
   );

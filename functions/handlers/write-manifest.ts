@@ -1,4 +1,4 @@
-import { countsAsSuccess, recordLastBackup, writeManifest } from '../core/manifest/index.js';
+import { storeBackup } from '../core/manifest/index.js';
 import { WriteManifestPayloadSchema } from '../core/state/index.js';
 import { bindingFor } from '../shared/bindings.js';
 import { s3Client } from '../shared/clients.js';
@@ -9,8 +9,9 @@ import { recordBackupStored } from '../shared/metrics.js';
 import { TOOL_VERSION } from '../shared/tool-version.js';
 
 /**
- * "Write manifest": verifies the stored files, writes manifest.json, last, records the metrics and,
- * for a backup that counts as a success, the database's last-backup record.
+ * "Write manifest": verifies the stored files, writes manifest.json, last, and with retention tiers
+ * tags the run's objects with their tier; records the metrics and, for a backup that counts as a
+ * success, the database's last-backup record.
  */
 export const handler = defineTask('Write manifest', WriteManifestPayloadSchema, async (payload) => {
   const binding = await bindingFor(payload.database);
@@ -21,14 +22,14 @@ export const handler = defineTask('Write manifest', WriteManifestPayloadSchema, 
     now: () => new Date(),
     toolVersion: TOOL_VERSION,
   };
-  const summary = await writeManifest(deps, {
+  const { summary, succeeded } = await storeBackup(deps, {
     ...payload,
     prefix: binding.prefix,
     ordsUrl: binding.ordsUrl,
     exportSpec: binding.export,
+    acceptCompletedWithErrors: binding.acceptCompletedWithErrors,
+    ...(binding.retention ? { retention: binding.retention } : {}),
   });
-  const succeeded = countsAsSuccess(summary.verdict, binding.acceptCompletedWithErrors);
-  if (succeeded) await recordLastBackup(deps, { prefix: binding.prefix, summary });
   recordBackupStored(summary, succeeded);
   return summary;
 });

@@ -5,7 +5,8 @@ import {
   isTransientAwsError,
   UnknownDatabaseError,
 } from '../core/base/index.js';
-import { bindingParameterName, type DatabaseBinding, parseBinding } from '../core/run/index.js';
+import { assertPinned, bindingParameterName, type DatabaseBinding, parseBinding } from '../core/run/index.js';
+import { bindingPins } from './binding-pins.js';
 import { ssmClient } from './clients.js';
 import { requiredEnv } from './env.js';
 
@@ -20,6 +21,8 @@ const cache = new Map<string, { readonly binding: DatabaseBinding; readonly expi
 /**
  * The deploy-time binding of a database (ORDS URL, secret, prefix, settings), read from its SSM
  * parameter under `DATABASE_PARAMETER_PATH`. A database without one is not part of this deployment.
+ * Its ORDS URL, secret and prefix must match the pins the functions were deployed with: a
+ * parameter edited out of band fails here, before any request uses it.
  */
 export async function bindingFor(database: string): Promise<DatabaseBinding> {
   const cached = cache.get(database);
@@ -51,6 +54,7 @@ export async function bindingFor(database: string): Promise<DatabaseBinding> {
     );
   }
   const binding = parseBinding(database, name, value);
+  assertPinned(binding, name, bindingPins());
   cache.set(database, { binding, expiresAt: Date.now() + BINDING_TTL_MS });
   return binding;
 }

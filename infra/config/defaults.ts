@@ -35,6 +35,7 @@ export function resolveSettings(
   const pick = <K extends keyof Settings>(key: K) => database[key] ?? defaults[key];
   const cron = database.schedule?.cron ?? defaults.schedule?.cron ?? DEFAULT_SCHEDULE.cron;
   const timeoutHours = pick('timeoutHours') ?? DEFAULT_TIMEOUT_HOURS;
+  const retention = pick('retention');
   return {
     schedule: {
       cron,
@@ -52,6 +53,7 @@ export function resolveSettings(
       pick('staleAfterHours') ?? defaultStaleAfterHours(cron, timeoutHours, new Date().getUTCFullYear()),
     serverCleanup: pick('serverCleanup') ?? DATABASE_DEFAULTS.serverCleanup,
     autonomousDatabase: pick('autonomousDatabase') ?? DATABASE_DEFAULTS.autonomousDatabase,
+    ...(retention ? { retention } : {}),
   };
 }
 
@@ -67,6 +69,7 @@ export function resolveBucket(settings: BucketSettings): BucketConfig {
     noncurrentVersionsExpireAfterDays:
       settings.noncurrentVersionsExpireAfterDays ?? DEFAULT_NONCURRENT_VERSIONS_EXPIRE_AFTER_DAYS,
     ...(settings.objectLock ? { objectLock: settings.objectLock } : {}),
+    ...(settings.offsiteCopy ? { offsiteCopy: settings.offsiteCopy } : {}),
   };
 }
 

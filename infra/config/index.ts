@@ -17,7 +17,14 @@ import { DEFAULT_DATABASES_PER_STACK } from './limits.js';
 import { describeIssue, type Path } from './messages.js';
 import { parseWhatParses } from './partial-parse.js';
 import { resolveRestoreDrill } from './restore-drill.js';
-import { BUCKET_RULES, DATABASE_RULES, duplicateIdProblems, NETWORK_RULES, ruleProblems } from './rules.js';
+import {
+  BUCKET_RULES,
+  DATABASE_RULES,
+  duplicateIdProblems,
+  NETWORK_RULES,
+  retentionBucketProblems,
+  ruleProblems,
+} from './rules.js';
 import {
   AlertsSchema,
   BucketSchema,
@@ -117,7 +124,14 @@ export function parseConfig(json: unknown, sourceName: string): BackupConfig {
     if (!parsed.success) reportIssues(parsed.error.issues, entry, ['databases', index], label);
 
     // The settings alone, so that the rules across them run even when the id, URL or secret is bad.
-    const { id: _id, ordsUrl: _url, secret: _secret, restoreDrill: _drill, ...rawSettings } = asObject(entry);
+    const {
+      id: _id,
+      ordsUrl: _url,
+      secret: _secret,
+      ordsCidrs: _cidrs,
+      restoreDrill: _drill,
+      ...rawSettings
+    } = asObject(entry);
     const settings = parseWhatParses(DefaultsSchema, rawSettings);
     if (!defaults.data || !settings.data) continue;
     const setHere = (path: string) => valueAtDotted(rawSettings, path) !== undefined;
@@ -153,6 +167,7 @@ export function parseConfig(json: unknown, sourceName: string): BackupConfig {
         id: parsed.data.id,
         ordsUrl: parseOrdsUrl(parsed.data.ordsUrl).href,
         secret: parsed.data.secret,
+        ...(parsed.data.ordsCidrs ? { ordsCidrs: parsed.data.ordsCidrs } : {}),
         ...resolved,
         ...(drill?.drill ? { restoreDrill: drill.drill } : {}),
         ...(window ? { window } : {}),
@@ -160,6 +175,9 @@ export function parseConfig(json: unknown, sourceName: string): BackupConfig {
     }
   }
   for (const problem of duplicateIdProblems(indexesById)) report(problem);
+  if (bucketSettings.data) {
+    for (const problem of retentionBucketProblems(bucketSettings.data, databases)) report(problem);
+  }
 
   if (problems.length > 0 || !bucketSettings.data || !alerts.data || (network && !network.data)) {
     throw new ConfigError(problems);

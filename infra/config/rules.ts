@@ -4,6 +4,7 @@ import { type DatabaseSettingsConfig, defaultStaleAfterHours } from './defaults.
 import { MAX_POLLS_PER_EXECUTION, MAX_STALE_AFTER_HOURS, STALE_AFTER_MARGIN_HOURS } from './limits.js';
 import { show } from './messages.js';
 import type { BucketSettings, NetworkSettings } from './schema.js';
+import type { DatabaseConfig } from './types.js';
 
 /** A rule across fields of one section: the fields it reads, and the problems it finds in them. */
 export interface Rule<T> {
@@ -28,6 +29,7 @@ const NEW_BUCKET_ONLY = [
   'expireAfterDays',
   'noncurrentVersionsExpireAfterDays',
   'objectLock',
+  'offsiteCopy',
 ] as const;
 
 /** Rules across the fields of `bucket`, read as written (before its defaults). */
@@ -134,6 +136,23 @@ export function duplicateIdProblems(indexesById: ReadonlyMap<string, readonly nu
 /** Rules across the fields of `network`. */
 export const NETWORK_RULES: readonly Rule<NetworkSettings>[] = [
   {
+    reads: ['ordsCidrs', 'createVpcEndpoints', 'securityGroupIds'],
+    problems: (network) => [
+      ...(network.ordsCidrs && !network.createVpcEndpoints
+        ? [
+            'network.ordsCidrs needs network.createVpcEndpoints true; without the endpoints the AWS APIs are ' +
+              'public addresses, which takes 443 to any address',
+          ]
+        : []),
+      ...(network.ordsCidrs && network.securityGroupIds
+        ? [
+            'network.ordsCidrs narrows the security group the deployment creates; network.securityGroupIds ' +
+              'are used as they are: give one of them',
+          ]
+        : []),
+    ],
+  },
+  {
     reads: ['subnetIds', 'availabilityZones', 'routeTableIds'],
     problems: (network) =>
       (['availabilityZones', 'routeTableIds'] as const)
@@ -158,3 +177,30 @@ export const NETWORK_RULES: readonly Rule<NetworkSettings>[] = [
         : [],
   },
 ];
+
+/**
+ * Retention tiers need a new bucket (their lifecycle rules are added to it) without
+ * `expireAfterDays`, which would expire every tier with the dailies.
+ */
+export function retentionBucketProblems(
+  bucket: BucketSettings,
+  databases: readonly DatabaseConfig[],
+): string[] {
+  const tiered = databases.filter((database) => database.retention !== undefined).map((db) => `"${db.id}"`);
+  if (tiered.length === 0) return [];
+  const which = `database${tiered.length > 1 ? 's' : ''} ${tiered.join(', ')}`;
+  const problems: string[] = [];
+  if ((bucket.expireAfterDays ?? 0) > 0) {
+    problems.push(
+      `bucket.expireAfterDays is ${bucket.expireAfterDays} with retention tiers (${which}); allowed: 0 or left out ` +
+        '(it would expire weeklies, monthlies and yearlies with the dailies)',
+    );
+  }
+  if (bucket.existingBucketName !== undefined) {
+    problems.push(
+      `retention is set (${which}) with bucket.existingBucketName ${show(bucket.existingBucketName)}; allowed: ` +
+        "retention tiers only for a new bucket (an existing bucket's lifecycle is its owner's)",
+    );
+  }
+  return problems;
+}

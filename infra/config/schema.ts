@@ -1,12 +1,14 @@
 import { z } from 'zod';
 import { ExportSpecSchema, ORACLE_IDENTIFIER } from '../../functions/core/export/index.js';
 import { parseOrdsUrl } from '../../functions/core/ords/index.js';
+import { RetentionPolicySchema } from '../../functions/core/retention/index.js';
 import {
   DATABASE_ID,
   KEY_PREFIX,
   ON_RUNNING_EXPORT,
   SERVER_CLEANUP,
 } from '../../functions/core/state/index.js';
+import { IPV4_CIDR } from '../ipv4-cidr.js';
 import { CRON_FORMAT, cronProblem, TIME_ZONE_FORMAT, timeZoneProblem } from '../schedule-checks.js';
 import { DeploymentCapSchema, OrdsCapsSchema, WindowSchema } from './fleet.js';
 import {
@@ -139,10 +141,20 @@ const SettingsShape = {
     .describe(
       'Autonomous Database: remove files with DBMS_CLOUD.DELETE_FILE instead of UTL_FILE.FREMOVE. Default false',
     ),
+  retention: RetentionPolicySchema.optional().describe(
+    'Backups kept per tier, e.g. {"daily": 7, "weekly": 5, "monthly": 12, "yearly": 7}: the first success of a week, month or year (schedule time zone) takes that tier. Needs bucket.expireAfterDays 0. Default: none (bucket.expireAfterDays applies)',
+  ),
 };
 
 /** `defaults`: the settings every database inherits unless it gives its own. */
 export const DefaultsSchema = z.strictObject(SettingsShape);
+
+/** A list of IPv4 CIDR blocks. */
+const ordsCidrs = () =>
+  z.array(
+    z.string(allowed('a string')).regex(IPV4_CIDR, allowed('an IPv4 CIDR block such as 10.20.0.0/16')),
+    allowed('a list of IPv4 CIDR blocks'),
+  );
 
 /** One entry of `databases`, before `defaults` are applied. */
 export const DatabaseSchema = z.strictObject({
@@ -167,6 +179,12 @@ export const DatabaseSchema = z.strictObject({
       return (error as Error).message;
     }
   }).describe('Name or ARN of the existing Secrets Manager secret with the ORDS credentials'),
+  ordsCidrs: ordsCidrs()
+    .min(1, allowed('at least one CIDR block, or leave it out for network.ordsCidrs'))
+    .optional()
+    .describe(
+      "Address ranges of this database's ORDS host: its ORDS port is reachable there only. Needs network.ordsCidrs",
+    ),
   ...SettingsShape,
   restoreDrill: RestoreDrillSchema.optional().describe(
     'Opt-in restore drill: on drill nights the backup is imported into targetSchema, checked, then dropped',
@@ -209,6 +227,30 @@ export const BucketSchema = z.strictObject({
     .optional()
     .describe(
       `Days a replaced or expired version is kept; 0: forever. Default ${DEFAULT_NONCURRENT_VERSIONS_EXPIRE_AFTER_DAYS}`,
+    ),
+  offsiteCopy: z
+    .strictObject({
+      bucketArn: z
+        .string(allowed('a string'))
+        .regex(
+          /^arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+          allowed('an S3 bucket ARN, arn:aws:s3:::<bucket name>'),
+        ),
+      account: z.string(allowed('a string')).regex(/^\d{12}$/, allowed('a 12-digit AWS account id')),
+      region: z
+        .string(allowed('a string'))
+        .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, allowed('an AWS Region such as eu-west-1')),
+      kmsKeyArn: z
+        .string(allowed('a string'))
+        .regex(
+          /^arn:aws[a-z-]*:kms:[a-z]{2}(-[a-z]+)+-\d:\d{12}:key\/(mrk-[0-9a-f]{32}|[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12})$/,
+          allowed('a KMS key ARN, arn:aws:kms:<region>:<account>:key/<key id> (not an alias)'),
+        )
+        .optional(),
+    })
+    .optional()
+    .describe(
+      'Replicate every backup into a bucket another account owns (made with OffsiteBackupBucket there): S3 Replication Time Control, deletes not replicated, tags kept',
     ),
   objectLock: z
     .strictObject({
@@ -286,6 +328,12 @@ export const NetworkSchema = z.strictObject({
     .array(awsId('rtb', 'route table'), allowed('a list of route table ids'))
     .optional()
     .describe('The route table of each subnet, in the order of subnetIds (needed for createVpcEndpoints)'),
+  ordsCidrs: ordsCidrs()
+    .max(56, allowed('at most 56 ranges (a security group holds 60 rules, 4 for the AWS endpoints)'))
+    .optional()
+    .describe(
+      'Address ranges of the ORDS hosts: the created group reaches ORDS there only and AWS through the endpoints (needs createVpcEndpoints). Default: any address, with a warning',
+    ),
   createVpcEndpoints: z
     .boolean(allowed('true or false'))
     .optional()

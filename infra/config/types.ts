@@ -1,4 +1,5 @@
 import type { ExportSpec } from '../../functions/core/export/index.js';
+import type { RetentionPolicy } from '../../functions/core/retention/index.js';
 import type { ON_RUNNING_EXPORT, SERVER_CLEANUP } from '../../functions/core/state/index.js';
 import type { ResolvedRestoreDrill } from '../restore-drill-settings.js';
 import type { WindowConfig } from './fleet.js';
@@ -28,6 +29,8 @@ export interface DatabaseConfig {
   readonly ordsUrl: string;
   /** Name or ARN of the existing Secrets Manager secret holding the ORDS credentials. */
   readonly secret: string;
+  /** Address ranges of the ORDS host (IPv4 CIDR). @default - `network.ordsCidrs` */
+  readonly ordsCidrs?: readonly string[];
   /** When to run. @default DEFAULT_SCHEDULE */
   readonly schedule: ScheduleConfig;
   /** What to export (Data Pump job mode, schemas or filter, threads, directory). */
@@ -61,6 +64,11 @@ export interface DatabaseConfig {
   readonly restoreDrill?: RestoreDrillConfig;
   /** The night window the database starts in, instead of its cron. @default - none */
   readonly window?: WindowConfig;
+  /**
+   * Backups kept per tier (daily, weekly, monthly, yearly); a database's own replaces the defaults'
+   * as a whole. @default - none: `bucket.expireAfterDays` applies
+   */
+  readonly retention?: RetentionPolicy;
 }
 
 /** Object Lock of a new bucket: every stored object version is protected for `retentionDays`. */
@@ -90,6 +98,17 @@ export interface BucketConfig {
   readonly noncurrentVersionsExpireAfterDays: number;
   /** Object Lock of a new bucket. @default - none */
   readonly objectLock?: ObjectLockConfig;
+  /** Replication into a bucket of another account. @default - none */
+  readonly offsiteCopy?: OffsiteCopyConfig;
+}
+
+/** The off-site copy: the destination bucket of another account, its owner, Region and key. */
+export interface OffsiteCopyConfig {
+  readonly bucketArn: string;
+  readonly account: string;
+  readonly region: string;
+  /** The destination bucket's KMS key (`OffsiteBackupBucket.encryptionKey`). @default - none */
+  readonly kmsKeyArn?: string;
 }
 
 /** Where failure and stale-backup alerts go. */
@@ -114,6 +133,8 @@ export interface NetworkConfig {
   readonly routeTableIds?: readonly string[];
   /** Whether to create the S3 gateway and the Secrets Manager, SSM and Step Functions interface endpoints. @default false */
   readonly createVpcEndpoints: boolean;
+  /** Address ranges of the ORDS hosts (IPv4 CIDR); narrows the created group's egress. @default - any address */
+  readonly ordsCidrs?: readonly string[];
 }
 
 /** The validated configuration. */

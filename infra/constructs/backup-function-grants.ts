@@ -104,6 +104,12 @@ export function grantBucketAccess(bucket: IBucket, users: BucketUsers): void {
   // After a verified manifest, `<prefix><database>/last-backup.json`: what the backup-age check reads.
   grants.actionsOnObjectKeys(writeManifest, `*/${LAST_BACKUP_FILE}`, 's3:PutObject', 'kms:GenerateDataKey*');
   grants.actionsOnObjectKeys(writeManifest, '*', 's3:GetObject', 'kms:Decrypt');
+  // Retention tiers: the manifest is written with its tier's tags, then the run's files are held at
+  // their tier and the previous backup released to its lifecycle rule (tags replaced, marker kept).
+  grants.actionsOnObjectKeys(writeManifest, '*', 's3:GetObjectTagging', 's3:PutObjectTagging');
+  // With Object Lock, a successful run's objects are locked until their tier may delete them: read
+  // the lock (HeadObject shows it with s3:GetObjectRetention), then extend it, never shorten it.
+  grants.actionsOnObjectKeys(writeManifest, '*', 's3:GetObjectRetention', 's3:PutObjectRetention');
 
   // "Clean up server" checks that the manifest exists (HeadObject) and records the cleanup beside it.
   grants.actionsOnObjectKeys(cleanUpServer, '*/manifest.json', 's3:GetObject', 'kms:Decrypt');

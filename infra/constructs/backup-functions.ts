@@ -12,6 +12,7 @@ import {
   type OrdsNetwork,
 } from './backup-function.js';
 import { grantBindingReads, grantBucketAccess } from './backup-function-grants.js';
+import { BindingPinsLayer } from './binding-pins-layer.js';
 import { type CopyMemoryInput, copyMemoryFor } from './copy-memory.js';
 import { acknowledgeWildcardResource } from './nag-findings.js';
 
@@ -100,6 +101,11 @@ export class BackupFunctions extends Construct {
   readonly ordsCallers: readonly HandlerFunction[];
   /** The roles of `ordsCallers`, in the same order: the secret policies are attached to them. */
   readonly ordsCallerRoles: readonly IRole[];
+  /**
+   * The pins (ORDS URL, secret, prefix per database) every function that reads bindings carries as a
+   * layer: `OrdsDatapumpBackup.addDatabases` adds each database's pin.
+   */
+  readonly bindingPins: BindingPinsLayer;
   /**
    * What every function of this deployment is built with (log retention, service name, ORDS
    * network): pass it to `backupFunction` for a new function, with `callsOrds` if it calls ORDS.
@@ -260,11 +266,11 @@ export class BackupFunctions extends Construct {
     this.functionSettings = settings;
     this.ordsCallerRoles = this.ordsCallers.map((fn) => fn.role!);
 
-    grantBindingReads(
-      props.bindingParameterPath,
-      [...this.ordsCallers, this.writeManifest, this.recordRestoreDrill],
-      this.doctor,
-    );
+    const bindingReaders = [...this.ordsCallers, this.writeManifest, this.recordRestoreDrill];
+    grantBindingReads(props.bindingParameterPath, bindingReaders, this.doctor);
+    // Every function that reads a binding checks it against the pins shipped in this layer.
+    this.bindingPins = new BindingPinsLayer(this, 'BindingPins');
+    for (const fn of bindingReaders) fn.addLayers(this.bindingPins.layer);
     grantBucketAccess(props.bucket, this);
   }
 

@@ -39,6 +39,10 @@ export interface RunRow {
   readonly startDate: string | null;
   readonly durationSeconds: number | null;
   readonly totalBytes: number | null;
+  /** The backup's retention tier (with retention tiers), from the execution's output. */
+  readonly tier: string | null;
+  /** The first instant the lifecycle may delete the backup (with retention tiers). */
+  readonly deletableFrom: string | null;
   readonly error: string | null;
   readonly executionArn: string;
   readonly link: string;
@@ -91,8 +95,9 @@ export async function listRuns(deps: ListRunsDeps, options: ListRunsOptions): Pr
     const size = row.totalBytes === null ? '' : formatBytes(row.totalBytes);
     const took = row.durationSeconds === null ? '' : formatDuration(row.durationSeconds);
     const detail = row.error ? ` ${row.error}` : '';
+    const kept = row.tier ? ` ${row.tier}, deletable from ${row.deletableFrom?.slice(0, 10) ?? '?'}` : '';
     deps.out(
-      `${row.database.padEnd(12)} ${(row.startDate ?? '').padEnd(20)} ${row.verdict.padEnd(21)} ${size.padStart(10)} ${took.padStart(12)}${detail}`,
+      `${row.database.padEnd(12)} ${(row.startDate ?? '').padEnd(20)} ${row.verdict.padEnd(21)} ${size.padStart(10)} ${took.padStart(12)}${kept}${detail}`,
     );
     deps.out(`  ${row.link}`);
   }
@@ -145,6 +150,8 @@ async function rowOf(
   let database = databaseOfName(execution.name ?? '') ?? '?';
   let verdict = status;
   let totalBytes: number | null = null;
+  let tier: string | null = null;
+  let deletableFrom: string | null = null;
   let error: string | null = null;
   if (describe && status !== 'RUNNING' && status !== 'PENDING_REDRIVE') {
     const described = await deps.sfn.send(new DescribeExecutionCommand({ executionArn }));
@@ -152,6 +159,10 @@ async function rowOf(
     if (typeof input?.database === 'string') database = input.database;
     const output = parseJson(described.output);
     if (typeof output?.totalBytes === 'number') totalBytes = output.totalBytes;
+    if (typeof output?.tier === 'string' && /^[a-z]{1,16}$/.test(output.tier)) tier = output.tier;
+    if (typeof output?.deletableFrom === 'string' && !Number.isNaN(Date.parse(output.deletableFrom))) {
+      deletableFrom = output.deletableFrom;
+    }
     if (status === 'SUCCEEDED' && typeof output?.verdict === 'string') verdict = output.verdict;
     error = described.error ?? null;
   }
@@ -165,6 +176,8 @@ async function rowOf(
     startDate: start ? start.toISOString().replace(/\.\d{3}Z$/, 'Z') : null,
     durationSeconds: start && stop ? (stop.getTime() - start.getTime()) / 1000 : null,
     totalBytes,
+    tier,
+    deletableFrom,
     error,
     executionArn,
     link: consoleLink(region, executionArn),

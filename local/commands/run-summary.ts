@@ -20,6 +20,7 @@ export function describeSummary(
     lines.push(`  total    ${formatBytes(output.totalBytes)}${rate}`);
   }
   if (output?.manifest) lines.push(`  manifest ${output.manifest}`);
+  if (output?.tier) lines.push(`  tier     ${output.tier}, deletable from ${output.deletableFrom ?? '?'}`);
   return [...lines, ...describeCleanup(output)];
 }
 

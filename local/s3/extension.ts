@@ -11,6 +11,7 @@ import {
   saveChecksum,
 } from './objects.js';
 import { sigV4Problem } from './sigv4.js';
+import { saveWriteTags, uploadTagging } from './tagging.js';
 
 /** s3rver's parts the extension reaches into. */
 export interface S3rverStore extends ObjectStore {
@@ -27,7 +28,7 @@ export interface ExtensionOptions {
  * Runs before s3rver's own middleware and makes it answer as S3 does where this project depends on
  * it: SigV4 signatures and signed payload hashes checked, aws-chunked bodies refused (s3rver would store the framing), the
  * multipart checks of ./multipart.ts, object checksums and conditional writes of ./objects.ts, and
- * tags dropped when an object is replaced or deleted (s3rver keeps them).
+ * tags dropped when an object is replaced or deleted (s3rver keeps them), and tags sent with a write kept.
  */
 export function s3Extension({ store, credentials, minPartBytes }: ExtensionOptions): Middleware {
   return async (ctx, next) => {
@@ -75,7 +76,10 @@ export function s3Extension({ store, credentials, minPartBytes }: ExtensionOptio
         try {
           if (await refuseConditionalWrite(ctx, store, bucket, key)) return;
           await putObject(ctx, next, store, bucket, key);
-          if (ctx.status < 300) await store.deleteSubresource(bucket, key, 'tagging');
+          if (ctx.status < 300) {
+            await store.deleteSubresource(bucket, key, 'tagging');
+            await saveWriteTags(store, bucket, key, ctx.get('x-amz-tagging'));
+          }
         } finally {
           release();
         }
@@ -110,9 +114,11 @@ export function s3Extension({ store, credentials, minPartBytes }: ExtensionOptio
       case 'POST': {
         const checked = await checkCompletion(ctx, uploadDir, minPartBytes);
         if (checked === null) return;
+        const tagging = await uploadTagging(uploadDir);
         await next();
         if (ctx.status < 300) {
           await store.deleteSubresource(bucket, key, 'tagging');
+          await saveWriteTags(store, bucket, key, tagging);
           await saveChecksum(store, bucket, key, checked.checksum);
         }
         return;

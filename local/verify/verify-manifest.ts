@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import zlib from 'node:zlib';
 import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { z } from 'zod';
 import { MANIFEST_VERSION } from '../../functions/core/manifest/index.js';
+import { TIERS } from '../../functions/core/retention/index.js';
 import { type StoredFile, StoredFileSchema } from '../../functions/core/state/index.js';
 
 /**
@@ -15,6 +17,12 @@ export interface VerifyOptions {
   /** `s3://bucket/key` of a manifest.json. */
   readonly manifestUri: string;
   readonly download: boolean;
+  /**
+   * Check the replicas in the off-site bucket (`offsiteCopy`) instead of the objects themselves: the
+   * manifest is read from its own bucket, each file from this one, by the same key (replication
+   * keeps keys, version ids and checksums). @default - the manifest's bucket
+   */
+  readonly offsite?: { readonly s3: S3Client; readonly bucket: string };
 }
 
 /** The outcome for one listed file: `problems` empty when it matches. */
@@ -25,10 +33,16 @@ export interface FileVerdict {
 }
 
 export interface VerifyResult {
+  /** The bucket the files were checked in: the manifest's, or the off-site one. */
   readonly bucket: string;
+  /** The backup's retention tier and first possible deletion, when the manifest records them. */
+  readonly retention?: { readonly tier: string; readonly deletableFrom: string };
   readonly files: readonly FileVerdict[];
   readonly ok: boolean;
 }
+
+/** What a manifest records about retention (written with retention tiers). */
+const RetentionSchema = z.object({ tier: z.enum(TIERS), deletableFrom: z.string().datetime() });
 
 /** Splits `s3://bucket/key`; throws a RangeError naming the value otherwise. */
 export function parseS3Uri(uri: string): { bucket: string; key: string } {
@@ -43,10 +57,12 @@ export async function verifyManifest(options: VerifyOptions): Promise<VerifyResu
   const text = await readText(s3, bucket, key);
   let files: StoredFile[];
   let version: unknown;
+  let retention: VerifyResult['retention'];
   try {
-    const manifest = JSON.parse(text) as { files?: unknown; manifestVersion?: unknown };
+    const manifest = JSON.parse(text) as { files?: unknown; manifestVersion?: unknown; retention?: unknown };
     files = StoredFileSchema.array().parse(manifest.files);
     version = manifest.manifestVersion;
+    retention = RetentionSchema.optional().parse(manifest.retention);
   } catch (error) {
     throw new Error(`s3://${bucket}/${key} is not a manifest with a files list: ${(error as Error).message}`);
   }
@@ -57,9 +73,17 @@ export async function verifyManifest(options: VerifyOptions): Promise<VerifyResu
         `${MANIFEST_VERSION}. Update ords-datapump-backup to read a newer manifest.`,
     );
   }
+  const target = options.offsite ?? { s3, bucket };
   const verdicts: FileVerdict[] = [];
-  for (const file of files) verdicts.push(await verifyFile(s3, bucket, file, options.download));
-  return { bucket, files: verdicts, ok: verdicts.every((verdict) => verdict.problems.length === 0) };
+  for (const file of files) {
+    verdicts.push(await verifyFile(target.s3, target.bucket, file, options.download));
+  }
+  return {
+    bucket: target.bucket,
+    ...(retention ? { retention } : {}),
+    files: verdicts,
+    ok: verdicts.every((verdict) => verdict.problems.length === 0),
+  };
 }
 
 async function verifyFile(

@@ -1,4 +1,6 @@
 import type { DatabaseBindingInput } from '../../functions/core/run/binding.js';
+import { pinOf } from '../../functions/core/run/binding-pin.js';
+import { addBindingPins } from '../../functions/shared/binding-pins.js';
 
 /** The parameter path the handler tests set as DATABASE_PARAMETER_PATH. */
 export const TEST_BINDING_PATH = '/test/databases';
@@ -17,4 +19,13 @@ export function testBinding(overrides: Partial<DatabaseBindingInput> = {}): Data
     onRunningExport: 'fail',
     ...overrides,
   };
+}
+
+/**
+ * A binding as the deployment writes it into its parameter (JSON), with the pin the deployed
+ * functions ship for it, so that `bindingFor` accepts it.
+ */
+export function pinnedJson(binding: DatabaseBindingInput): string {
+  addBindingPins({ [binding.database]: pinOf(binding) });
+  return JSON.stringify(binding);
 }

@@ -194,9 +194,9 @@ describe('configuration', () => {
 
   it('fails on an unknown key and lists the allowed keys', () => {
     expect(problemsOf(withOrders({ pollInterval: 30 }))).toEqual([
-      'config/test.json: database "orders": pollInterval is not a known key; allowed: id, ordsUrl, secret, schedule, window, ' +
+      'config/test.json: database "orders": pollInterval is not a known key; allowed: id, ordsUrl, secret, ordsCidrs, schedule, window, ' +
         'export, pollIntervalSeconds, timeoutHours, prefix, acceptCompletedWithErrors, onRunningExport, enabled, ' +
-        'staleAfterHours, serverCleanup, autonomousDatabase, restoreDrill',
+        'staleAfterHours, serverCleanup, autonomousDatabase, retention, restoreDrill',
     ]);
   });
 
@@ -212,7 +212,7 @@ describe('configuration', () => {
       'config/test.json: defualts is not a known key; allowed: $schema, defaults, bucket, alerts, network, namePrefix, databasesPerStack, ordsCaps, deploymentCap, databases',
       'config/test.json: defaults.schedule.zone is not a known key; allowed: cron, timeZone',
       'config/test.json: bucket.name is not a known key; allowed: existingBucketName, encryption, kmsKeyArn, ' +
-        'archiveAfterDays, expireAfterDays, noncurrentVersionsExpireAfterDays, objectLock',
+        'archiveAfterDays, expireAfterDays, noncurrentVersionsExpireAfterDays, offsiteCopy, objectLock',
       expect.stringMatching(
         /^config\/test\.json: database "orders": export\.parallel is not a known key; allowed: jobMode, /,
       ),

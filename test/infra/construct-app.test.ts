@@ -178,7 +178,10 @@ describe('OrdsDatapumpBackup props', () => {
       const stack = new Stack(app, 'Test');
 
       expect(() => new OrdsDatapumpBackup(stack, 'Backup', { vpcEndpoints: true })).toThrow(
-        'Test/Backup: vpcSubnets, securityGroups and vpcEndpoints need a vpc',
+        'Test/Backup: vpcSubnets, securityGroups, vpcEndpoints and ordsCidrs need a vpc',
+      );
+      expect(() => new OrdsDatapumpBackup(stack, 'Narrowed', { ordsCidrs: ['10.0.0.0/8'] })).toThrow(
+        'Test/Narrowed: vpcSubnets, securityGroups, vpcEndpoints and ordsCidrs need a vpc',
       );
     } finally {
       cleanup();

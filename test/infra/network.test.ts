@@ -127,6 +127,45 @@ describe('a network block', () => {
     expect(services.sort()).toEqual(['secretsmanager', 'ssm', 'states']);
   });
 
+  it('limits the S3 gateway endpoint to the backup bucket and its objects', () => {
+    const { json, built } = synthesized;
+    const gateway = resourcesOfType(json, 'AWS::EC2::VPCEndpoint').find(
+      ([, endpoint]) => endpoint.VpcEndpointType === 'Gateway',
+    )![1];
+    const bucket = logicalIdOf(built.backup.bucket);
+
+    expect(gateway.PolicyDocument.Statement).toEqual([
+      {
+        Sid: 'BackupBucketOnly',
+        Effect: 'Allow',
+        Principal: { AWS: '*' },
+        Action: 's3:*',
+        Resource: [
+          { 'Fn::GetAtt': [bucket, 'Arn'] },
+          { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket, 'Arn'] }, '/*']] },
+        ],
+      },
+    ]);
+  });
+
+  it("limits the Secrets Manager endpoint to the ORDS callers' roles and this account's secrets", () => {
+    const { json } = synthesized;
+    const endpoint = resourcesOfType(json, 'AWS::EC2::VPCEndpoint').find(([, e]) =>
+      JSON.stringify(e.ServiceName).includes('secretsmanager'),
+    )![1];
+    const [statement, ...others] = endpoint.PolicyDocument.Statement;
+    const roles = ordsCallers.map((id) => functionsOf(json).get(id)!.Role['Fn::GetAtt'][0]).sort();
+
+    expect(others).toEqual([]);
+    expect([...statement.Action].sort()).toEqual([
+      'secretsmanager:DescribeSecret',
+      'secretsmanager:GetSecretValue',
+    ]);
+    expect(statement.Principal.AWS.map((arn: Json) => arn['Fn::GetAtt'][0]).sort()).toEqual(roles);
+    expect(JSON.stringify(statement.Resource)).toContain(':secret:*');
+    expect(JSON.stringify(statement.Resource)).toContain('AWS::AccountId');
+  });
+
   it('has no unacknowledged cdk-nag finding', () => {
     expect(nagViolationsOf(synthesized.app)).toEqual([]);
   });
@@ -169,6 +208,30 @@ describe('no network block', () => {
   });
 });
 
+describe('a network block with ORDS address ranges', () => {
+  let synthesized: Synthesized;
+  beforeAll(() => {
+    synthesized = synthesize(
+      configOf({
+        network: { ...NETWORK, createVpcEndpoints: true, ordsCidrs: ['10.20.0.0/16'] },
+        databases: [ORDERS, { ...WAREHOUSE, ordsCidrs: ['10.30.4.0/24'] }],
+      }),
+    );
+  });
+  afterAll(() => synthesized.cleanup());
+
+  it('lets the created group reach each ORDS only at its ranges, and nothing at any address', () => {
+    const { json, built } = synthesized;
+    const group = json.Resources[logicalIdOf(built.backup.network!.securityGroup!)]!.Properties;
+    const cidrRules = (group.SecurityGroupEgress as Json[])
+      .filter((rule) => rule.CidrIp !== undefined)
+      .map((rule) => `${rule.CidrIp} ${rule.FromPort}`)
+      .sort();
+
+    expect(cidrRules).toEqual(['10.20.0.0/16 443', '10.30.4.0/24 8443']);
+  });
+});
+
 describe('network configuration', () => {
   const problemsOf = (network: unknown): string[] => {
     try {
@@ -189,6 +252,26 @@ describe('network configuration', () => {
   it('fails when the zones do not pair with the subnets', () => {
     expect(problemsOf({ ...NETWORK, availabilityZones: ['eu-central-1a'] })).toEqual([
       'test.json: network.availabilityZones has 1 entries for 2 subnetIds; allowed: one per subnet, in the same order',
+    ]);
+  });
+
+  it('fails on ORDS ranges without the endpoints, or with security groups of its own', () => {
+    expect(problemsOf({ ...NETWORK, ordsCidrs: ['10.20.0.0/16'] })).toEqual([
+      expect.stringMatching(/^test\.json: network\.ordsCidrs needs network\.createVpcEndpoints true/),
+    ]);
+    expect(
+      problemsOf({
+        ...NETWORK,
+        createVpcEndpoints: true,
+        securityGroupIds: ['sg-0123456789abcdef0'],
+        ordsCidrs: ['10.20.0.0/16'],
+      }),
+    ).toEqual([expect.stringMatching(/network\.securityGroupIds are used as they are/)]);
+  });
+
+  it('fails on a range that is not an IPv4 CIDR block, naming it', () => {
+    expect(problemsOf({ ...NETWORK, createVpcEndpoints: true, ordsCidrs: ['10.20.0.0'] })).toEqual([
+      expect.stringMatching(/network\.ordsCidrs\[0\] is "10\.20\.0\.0"; allowed: an IPv4 CIDR block/),
     ]);
   });
 

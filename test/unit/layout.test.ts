@@ -13,6 +13,7 @@ const LAYERS: Record<string, number> = {
   state: 2,
   ords: 2,
   fleet: 2,
+  retention: 2,
   export: 3,
   transfer: 4,
   cleanup: 4,

@@ -44,6 +44,11 @@ export const ErrorName = {
   AwsUnavailable: 'AwsUnavailableError',
   /** The database has no binding in this deployment (or an unusable one): not retried. */
   UnknownDatabase: 'UnknownDatabaseError',
+  /**
+   * The database's binding parameter names another ORDS URL, secret or prefix than the deployment
+   * pinned: edited out of band. Not retried, no request sent.
+   */
+  BindingMismatch: 'BindingMismatchError',
   /** Another execution holds this database's run lock: not retried, no export is started. */
   DatabaseBusy: 'DatabaseBusyError',
   /** A different manifest already exists where this run's would go: never overwritten. */
@@ -186,6 +191,13 @@ export class AwsUnavailableError extends BackupError {
 export class UnknownDatabaseError extends BackupError {
   constructor(message: string, options?: ErrorOptions) {
     super(ErrorName.UnknownDatabase, message, options);
+  }
+}
+
+/** A binding that differs from what the deployment pinned (ORDS URL, secret, prefix). */
+export class BindingMismatchError extends BackupError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(ErrorName.BindingMismatch, message, options);
   }
 }
 

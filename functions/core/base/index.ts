@@ -17,6 +17,7 @@ export type { ErrorNameValue } from './errors.js';
 export {
   AwsUnavailableError,
   BackupError,
+  BindingMismatchError,
   DatabaseBusyError,
   ErrorName,
   ExportAlreadyRunningError,

@@ -4,6 +4,14 @@
  *
  * The one way into this folder from outside it (see ../README.md for the layers).
  */
-export { countsAsSuccess, LastBackupSchema, recordLastBackup } from './last-backup.js';
+export { type ManifestRetention, planRetention, type RetentionPlan } from './backup-retention.js';
+export {
+  countsAsSuccess,
+  type LastBackup,
+  LastBackupSchema,
+  readLastBackup,
+  recordLastBackup,
+} from './last-backup.js';
 export type { Manifest } from './manifest.js';
 export { MANIFEST_VERSION, writeManifest } from './manifest.js';
+export { type StoreBackupInput, type StoredBackup, storeBackup } from './store-backup.js';

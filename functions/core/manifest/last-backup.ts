@@ -1,7 +1,8 @@
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
-import { jsonObjectInput, toStorageError } from '../base/index.js';
+import { jsonObjectInput, StorageRejectedError, toStorageError } from '../base/index.js';
 import type { Logger } from '../ords/index.js';
+import { TIERS } from '../retention/index.js';
 import type { BackupSummary, Verdict } from '../state/index.js';
 import { lastBackupKey } from '../state/index.js';
 
@@ -25,6 +26,17 @@ export const LastBackupSchema = z.object({
   verdict: z.string().min(1),
   /** The manifest's S3 URI. */
   manifest: z.string().min(1),
+  /**
+   * With retention tiers: the backup's tier, its lifecycle days and the time its periods were counted
+   * at. Absent from records written before tiers (or without them).
+   */
+  retention: z
+    .object({
+      tier: z.enum(TIERS),
+      expireAfterDays: z.number().int().min(0),
+      runAt: z.string().datetime(),
+    })
+    .optional(),
 });
 export type LastBackup = z.output<typeof LastBackupSchema>;
 
@@ -47,7 +59,11 @@ export interface RecordLastBackupDeps {
 /** Writes the database's last-backup record for a backup whose manifest was just written. */
 export async function recordLastBackup(
   deps: RecordLastBackupDeps,
-  input: { readonly prefix: string; readonly summary: BackupSummary },
+  input: {
+    readonly prefix: string;
+    readonly summary: BackupSummary;
+    readonly retention?: NonNullable<LastBackup['retention']>;
+  },
 ): Promise<LastBackup> {
   const { summary } = input;
   const record: LastBackup = {
@@ -57,6 +73,7 @@ export async function recordLastBackup(
     jobName: summary.jobName,
     verdict: summary.verdict,
     manifest: summary.manifest,
+    ...(input.retention ? { retention: input.retention } : {}),
   };
   const key = lastBackupKey(input.prefix, summary.database);
   try {
@@ -66,4 +83,37 @@ export async function recordLastBackup(
   }
   deps.logger.info('Last backup recorded', { key, finishedAt: record.finishedAt });
   return record;
+}
+
+/**
+ * Reads the database's last-backup record; null when there is none yet. A record that is not one
+ * (edited by hand) fails the run rather than deciding a tier from it.
+ */
+export async function readLastBackup(
+  deps: Pick<RecordLastBackupDeps, 's3' | 'bucket'>,
+  input: { readonly prefix: string; readonly database: string },
+): Promise<LastBackup | null> {
+  const key = lastBackupKey(input.prefix, input.database);
+  let text: string;
+  try {
+    const object = await deps.s3.send(new GetObjectCommand({ Bucket: deps.bucket, Key: key }));
+    text = await object.Body!.transformToString();
+  } catch (error) {
+    if ((error as { name?: string }).name === 'NoSuchKey') return null;
+    throw toStorageError(error, deps.bucket, key);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  const parsed = LastBackupSchema.safeParse(json);
+  if (!parsed.success || parsed.data.database !== input.database) {
+    throw new StorageRejectedError(
+      `s3://${deps.bucket}/${key} is not the last-backup record of database "${input.database}": ` +
+        'not deciding a retention tier from it; restore its previous version or delete it',
+    );
+  }
+  return parsed.data;
 }

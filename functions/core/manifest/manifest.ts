@@ -8,6 +8,7 @@ import {
 import { jsonObjectInput, ManifestExistsError, StorageRejectedError, toStorageError } from '../base/index.js';
 import type { ExportSpec } from '../export/index.js';
 import type { Logger } from '../ords/index.js';
+import { taggingHeader } from '../retention/index.js';
 import type {
   BackupSummary,
   ExportedObjects,
@@ -18,6 +19,7 @@ import type {
   WriteManifestPayload,
 } from '../state/index.js';
 import { backupFolder, manifestKey } from '../state/index.js';
+import type { ManifestRetention, RetentionPlan } from './backup-retention.js';
 import {
   type ManifestExportSpec,
   type ManifestSource,
@@ -69,6 +71,8 @@ export interface Manifest {
    * (`keep-master-refused`, `file-name-ignored`; docs/ords-support.md); empty when nothing.
    */
   readonly fallbacks: readonly Fallback[];
+  /** The backup's retention tier and first possible deletion; absent without retention tiers. */
+  readonly retention?: ManifestRetention;
 }
 
 /** What `writeManifest` needs. */
@@ -89,6 +93,8 @@ export type WriteManifestInput = WriteManifestPayload & {
   readonly prefix: string;
   readonly ordsUrl: string;
   readonly exportSpec: ExportSpec;
+  /** The run's retention: recorded in the manifest, whose object gets its tags. @default - none */
+  readonly retention?: RetentionPlan;
 };
 
 /**
@@ -141,11 +147,19 @@ export async function writeManifest(
         ? ['size-from-rest-sql' as const]
         : []),
     ],
+    ...(payload.retention ? { retention: payload.retention.manifest } : {}),
   };
   const key = manifestKey(folder);
   try {
     // Only if none is there: an existing manifest is never overwritten.
-    await s3.send(new PutObjectCommand(jsonObjectInput(bucket, key, manifest, { IfNoneMatch: '*' })));
+    await s3.send(
+      new PutObjectCommand(
+        jsonObjectInput(bucket, key, manifest, {
+          IfNoneMatch: '*',
+          ...(payload.retention ? { Tagging: taggingHeader(payload.retention.tags) } : {}),
+        }),
+      ),
+    );
   } catch (error) {
     if (!isPreconditionFailed(error)) throw toStorageError(error, bucket, key);
     const existing = await readExisting(s3, bucket, key);
@@ -227,5 +241,8 @@ export function summarize(manifest: Manifest, key: string, copyStartedAt: string
     totalBytes: manifest.totalBytes,
     durationSeconds: Math.round((finished - started) / 1000),
     throughputMiBps: Math.round((manifest.totalBytes / 1024 / 1024 / copySeconds) * 10) / 10,
+    ...(manifest.retention
+      ? { tier: manifest.retention.tier, deletableFrom: manifest.retention.deletableFrom }
+      : {}),
   };
 }

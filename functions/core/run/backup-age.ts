@@ -5,6 +5,7 @@ import { restoreDrillAgeHours } from '../drill/index.js';
 import { LastBackupSchema } from '../manifest/index.js';
 import type { Logger } from '../ords/index.js';
 import { DATABASE_ID, KEY_PREFIX, lastBackupKey } from '../state/index.js';
+import type { BindingPins } from './binding-pin.js';
 
 /**
  * "Check backup age": for every database bound at deploy time, the hours since its last verified
@@ -32,6 +33,13 @@ export interface CheckBackupAgeDeps {
    * (HoursSinceLastRestoreDrill). @default - drill ages are not read
    */
   readonly publishDrillAge?: (database: string, hours: number) => void;
+  /**
+   * The deployment's binding pins: a database is checked only under its pinned prefix, so an edited
+   * parameter cannot point the check at a fresher record elsewhere and silence the alarm. A binding
+   * that differs, or that has no pin, publishes nothing (its alarm treats that as breaching).
+   * @default - the prefix of the parameter is trusted
+   */
+  readonly pins?: BindingPins;
 }
 
 /** The age of one database's last verified backup. */
@@ -108,6 +116,15 @@ async function ageOf(deps: CheckBackupAgeDeps, path: string, parameter: Paramete
   const binding = BindingSchema.safeParse(value);
   if (!binding.success) {
     throw new Error(`Parameter "${name}" has no valid "prefix" (empty, or folder names each ending with /)`);
+  }
+  const pin = deps.pins && Object.hasOwn(deps.pins, database) ? deps.pins[database] : undefined;
+  if (deps.pins && !pin) {
+    throw new Error(`Parameter "${name}" binds database "${database}", which this deployment does not pin`);
+  }
+  if (pin && pin.prefix !== binding.data.prefix) {
+    throw new Error(
+      `Parameter "${name}" was changed out of band: prefix "${binding.data.prefix}" instead of "${pin.prefix}" as deployed`,
+    );
   }
   const key = lastBackupKey(binding.data.prefix, database);
   const recorded = await readLastBackupTime(deps, key);

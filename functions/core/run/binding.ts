@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { InvalidInputError, UnknownDatabaseError } from '../base/index.js';
 import { RestoreDrillBindingSchema } from '../drill/index.js';
 import { ExportSpecSchema } from '../export/index.js';
+import { RetentionBindingSchema } from '../retention/index.js';
 import {
   backupFolder,
   DATABASE_ID,
@@ -35,6 +36,8 @@ export const DatabaseBindingSchema = z.strictObject({
   autonomousDatabase: z.boolean().default(false),
   /** The database's restore drill, when it has one: when it is due, what it imports, into which schema. */
   restoreDrill: RestoreDrillBindingSchema.optional(),
+  /** The database's retention tiers and schedule time zone; absent: its objects get no tier tags. */
+  retention: RetentionBindingSchema.optional(),
 });
 export type DatabaseBinding = z.output<typeof DatabaseBindingSchema>;
 /** What the deployment writes: the export spec in its configuration form (defaults not applied). */

@@ -15,6 +15,8 @@ export {
   isBindingPath,
   parseBinding,
 } from './binding.js';
+export type { BindingPin, BindingPins } from './binding-pin.js';
+export { assertPinned, BindingPinsSchema, pinOf } from './binding-pin.js';
 export type { ExecutionStatusEvent } from './notify-failure.js';
 export { ALERTING_STATUSES, describeFailure, EXECUTION_STATUS_CHANGE } from './notify-failure.js';
 export { acquireRunLock, runLockKey } from './run-lock.js';

@@ -309,6 +309,10 @@ export interface BackupSummary {
   readonly totalBytes: number;
   readonly durationSeconds: number;
   readonly throughputMiBps: number;
+  /** The retention tier (with retention tiers). */
+  readonly tier?: string;
+  /** The first instant the lifecycle may delete the backup (with retention tiers). */
+  readonly deletableFrom?: string;
 }
 
 /** When "Clean up server" runs: after a stored backup, or after an export that failed. */

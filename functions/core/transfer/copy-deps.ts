@@ -1,5 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Logger, OrdsApi } from '../ords/index.js';
+import type { ObjectTag } from '../retention/index.js';
 
 /** What `copyFile` needs: small interfaces and settings, no environment. */
 export interface CopyFileDeps {
@@ -24,6 +25,8 @@ export interface CopyFileDeps {
    * ignores `Range`, so nothing else can confirm its end. @default - no such fallback: the copy fails
    */
   readonly serverFileSize?: (fileName: string) => Promise<number | null>;
+  /** Tags every stored object is written with: its retention tier (`writeTimeTags`). @default - none */
+  readonly objectTags?: readonly ObjectTag[];
   /** Lower bound of the part size. Only tests lower it. @default 8 MiB */
   readonly partSizeFloorBytes?: number;
 }

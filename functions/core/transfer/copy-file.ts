@@ -21,7 +21,12 @@ export async function copyFile(deps: CopyFileDeps, payload: CopyFilePayload): Pr
   checkDeps(deps);
   const { progress, file } = payload;
   if (progress?.done) return progress;
-  const target: S3Target = { s3: deps.s3, bucket: deps.bucket, key: file.key };
+  const target: S3Target = {
+    s3: deps.s3,
+    bucket: deps.bucket,
+    key: file.key,
+    ...(deps.objectTags ? { tags: deps.objectTags } : {}),
+  };
   const invocations = (progress?.invocations ?? 0) + 1;
   if (progress === undefined) {
     const stored = await findStoredCopy(deps, payload, target);

@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { TransferIncompleteError, toStorageError } from '../base/index.js';
 import type { Logger } from '../ords/index.js';
+import { type ObjectTag, taggingHeader } from '../retention/index.js';
 import { crc32ToBase64 } from './crc32.js';
 
 /**
@@ -22,6 +23,8 @@ export interface S3Target {
   readonly s3: S3Client;
   readonly bucket: string;
   readonly key: string;
+  /** Tags the object is written with (its retention tier, `retention/`). @default - none */
+  readonly tags?: readonly ObjectTag[];
 }
 
 /** Thrown when S3 no longer knows the upload (aborted, expired, or completed meanwhile). */
@@ -54,6 +57,7 @@ export class MultipartUpload {
           ChecksumAlgorithm: 'CRC32',
           ChecksumType: 'FULL_OBJECT',
           ContentType: contentType,
+          ...(target.tags ? { Tagging: taggingHeader(target.tags) } : {}),
         }),
       );
       uploadId = created.UploadId;

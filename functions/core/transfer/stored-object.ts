@@ -6,6 +6,7 @@ import {
   PutObjectTaggingCommand,
 } from '@aws-sdk/client-s3';
 import { TransferIncompleteError, toStorageError } from '../base/index.js';
+import { taggingHeader } from '../retention/index.js';
 import { crc32ToBase64 } from './crc32.js';
 import type { S3Target } from './multipart-upload.js';
 import { markerTags, readMarker, type StoredMarker } from './stored-marker.js';
@@ -37,6 +38,7 @@ export async function putSmallObject(
         ContentLength: data.length,
         ContentType: contentType,
         ChecksumCRC32: crc32ToBase64(crc),
+        ...(target.tags ? { Tagging: taggingHeader(target.tags) } : {}),
       }),
     );
     return put.VersionId;
@@ -101,7 +103,8 @@ export async function writeMarker(target: S3Target, marker: StoredMarker): Promi
       new PutObjectTaggingCommand({
         Bucket: bucket,
         Key: key,
-        Tagging: { TagSet: markerTags(marker) },
+        // PutObjectTagging replaces the tag set: the retention tags written with the object stay.
+        Tagging: { TagSet: [...markerTags(marker), ...(target.tags ?? [])] },
       }),
     );
   } catch (error) {

@@ -3,10 +3,11 @@ import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ErrorName, RETRYABLE_ERRORS } from '../../../functions/core/base/errors.js';
+import { BINDING_PINS_FILE, resetBindingPins } from '../../../functions/shared/binding-pins.js';
 import { bindingFor, resetBindingCache } from '../../../functions/shared/bindings.js';
 import { resetClients } from '../../../functions/shared/clients.js';
 import { executionStatus } from '../../../functions/shared/executions.js';
-import { TEST_BINDING_PATH, testBinding } from '../../helpers/bindings.js';
+import { pinnedJson, TEST_BINDING_PATH, testBinding } from '../../helpers/bindings.js';
 
 const ssm = mockClient(SSMClient);
 const sfn = mockClient(SFNClient);
@@ -23,7 +24,7 @@ describe('reading a database binding', () => {
   });
 
   it('reads the parameter under the path once and caches it', async () => {
-    ssm.on(GetParameterCommand).resolves({ Parameter: { Value: JSON.stringify(testBinding()) } });
+    ssm.on(GetParameterCommand).resolves({ Parameter: { Value: pinnedJson(testBinding()) } });
     await bindingFor('orders');
     const binding = await bindingFor('orders');
 
@@ -56,6 +57,23 @@ describe('reading a database binding', () => {
 
     expect(RETRYABLE_ERRORS).not.toContain((error as Error).name);
     expect((error as Error).message).toContain('AccessDeniedException');
+  });
+
+  it('fails with BindingMismatchError when the parameter was edited after deploy, and caches nothing', async () => {
+    pinnedJson(testBinding());
+    const edited = JSON.stringify(testBinding({ ordsUrl: 'https://attacker.example.net/ords/' }));
+    ssm.on(GetParameterCommand).resolves({ Parameter: { Value: edited } });
+
+    await expect(bindingFor('orders')).rejects.toMatchObject({ name: ErrorName.BindingMismatch });
+    await expect(bindingFor('orders')).rejects.toMatchObject({ name: ErrorName.BindingMismatch });
+    expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(2);
+  });
+
+  it('fails, trusting nothing, when the function has no pins (deployed without its pins layer)', async () => {
+    resetBindingPins();
+    ssm.on(GetParameterCommand).resolves({ Parameter: { Value: JSON.stringify(testBinding()) } });
+
+    await expect(bindingFor('orders')).rejects.toThrow(BINDING_PINS_FILE);
   });
 });
 

@@ -12,6 +12,7 @@ import {
   type MockInstance,
   vi,
 } from 'vitest';
+import { addBindingPins } from '../../../functions/shared/binding-pins.js';
 import { resetClients } from '../../../functions/shared/clients.js';
 
 /** HoursSinceLastBackup as CloudWatch reads it: the EMF lines Powertools Metrics prints to stdout. */
@@ -42,6 +43,7 @@ describe('the "Check backup age" handler', () => {
     ssm.reset();
     s3.reset();
     resetClients();
+    addBindingPins({ warehouse: { ordsUrl: 'https://warehouse.example.com/ords/wh/', prefix: 'oracle/' } });
     stdout = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
   });
   afterEach(() => stdout.mockRestore());

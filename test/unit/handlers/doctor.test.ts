@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { DoctorReport } from '../../../functions/core/doctor/doctor.js';
 import { resetClients } from '../../../functions/shared/clients.js';
 import { type OrdsSimulator, startOrdsSimulator } from '../../../simulator/index.js';
-import { TEST_BINDING_PATH, testBinding } from '../../helpers/bindings.js';
+import { pinnedJson, TEST_BINDING_PATH, testBinding } from '../../helpers/bindings.js';
 
 const context = { functionName: 'Doctor', awsRequestId: 'req-1' } as unknown as Context;
 const SECRET = JSON.stringify({ username: 'DBAPI_USER', password: 'secret-password' });
@@ -31,7 +31,7 @@ describe('the doctor handler', () => {
     resetClients();
     ssm
       .on(GetParameterCommand, { Name: `${TEST_BINDING_PATH}/orders` })
-      .resolves({ Parameter: { Value: JSON.stringify(testBinding({ ordsUrl: sim.url })) } });
+      .resolves({ Parameter: { Value: pinnedJson(testBinding({ ordsUrl: sim.url })) } });
     secrets.on(GetSecretValueCommand, { SecretId: 'prod/ords/orders' }).resolves({ SecretString: SECRET });
   });
   afterEach(async () => {

@@ -16,7 +16,7 @@ import {
 } from 'vitest';
 import type { ExecutionStatusEvent } from '../../../functions/core/run/notify-failure.js';
 import { resetBindingCache } from '../../../functions/shared/bindings.js';
-import { TEST_BINDING_PATH, testBinding } from '../../helpers/bindings.js';
+import { pinnedJson, TEST_BINDING_PATH, testBinding } from '../../helpers/bindings.js';
 
 const CHECKSUM = { algorithm: 'CRC32', type: 'FULL_OBJECT', value: 'AAECAw==' } as const;
 
@@ -89,7 +89,7 @@ describe('handler metrics', () => {
   const bind = (acceptCompletedWithErrors: boolean) => {
     resetBindingCache();
     ssm.on(GetParameterCommand).resolves({
-      Parameter: { Value: JSON.stringify(testBinding({ acceptCompletedWithErrors })) },
+      Parameter: { Value: pinnedJson(testBinding({ acceptCompletedWithErrors })) },
     });
   };
   const savedEnv = { ...process.env };

@@ -9,7 +9,7 @@ import { resetClients } from '../../../functions/shared/clients.js';
 import { resetOrdsCache } from '../../../functions/shared/ords.js';
 import { type LocalAwsServer, startLocalAwsServer } from '../../../local/aws-server.js';
 import { type LocalS3, startLocalS3 } from '../../../local/s3/local-s3.js';
-import { TEST_BINDING_PATH, testBinding } from '../../helpers/bindings.js';
+import { pinnedJson, TEST_BINDING_PATH, testBinding } from '../../helpers/bindings.js';
 
 /**
  * An attacker who may start executions (or edit a schedule, or a state) tries to make a function
@@ -90,13 +90,11 @@ describe('a tampered execution input or state', () => {
     );
     aws.putParameter(
       bindingParameterName(TEST_BINDING_PATH, 'orders'),
-      JSON.stringify(testBinding({ ordsUrl: orders.url, secretId: 'prod/ords/orders' })),
+      pinnedJson(testBinding({ ordsUrl: orders.url, secretId: 'prod/ords/orders' })),
     );
     aws.putParameter(
       bindingParameterName(TEST_BINDING_PATH, 'billing'),
-      JSON.stringify(
-        testBinding({ database: 'billing', ordsUrl: billing.url, secretId: 'prod/ords/billing' }),
-      ),
+      pinnedJson(testBinding({ database: 'billing', ordsUrl: billing.url, secretId: 'prod/ords/billing' })),
     );
     Object.assign(process.env, {
       AWS_ENDPOINT_URL_SSM: aws.endpoint,

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import zlib from 'node:zlib';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MANIFEST_VERSION } from '../../../functions/core/manifest/manifest.js';
@@ -13,6 +14,11 @@ let s3: LocalS3;
 const DUMP = fileBytes(12 * MiB, 31);
 const LOG = Buffer.from('Job "DBAPI_USER"."EXPORT" successfully completed\n');
 let stored: StoredFile[];
+const crc32Of = (body: Buffer) => {
+  const value = Buffer.alloc(4);
+  value.writeUInt32BE(zlib.crc32(body));
+  return value.toString('base64');
+};
 
 async function writeManifest(
   key: string,
@@ -57,6 +63,87 @@ describe('verifyManifest', () => {
       ['verify/A-01.DMP', []],
       ['verify/A.LOG', []],
     ]);
+  });
+
+  it("reports a backup's retention tier and the date it may be deleted from", async () => {
+    const key = 'verify/tiered/manifest.json';
+    const retention = { tier: 'weekly', expireAfterDays: 35, deletableFrom: '2027-01-12T00:00:00.000Z' };
+    const body = JSON.stringify({ manifestVersion: MANIFEST_VERSION, files: stored, retention });
+    await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: body }));
+
+    const result = await verifyManifest({
+      s3: s3.client,
+      manifestUri: `s3://${s3.bucket}/${key}`,
+      download: false,
+    });
+
+    expect(result.retention).toEqual({ tier: 'weekly', deletableFrom: '2027-01-12T00:00:00.000Z' });
+  });
+
+  it('fails on a manifest whose retention is not a tier', async () => {
+    const key = 'verify/bad-tier/manifest.json';
+    const body = JSON.stringify({
+      manifestVersion: MANIFEST_VERSION,
+      files: stored,
+      retention: { tier: 'forever' },
+    });
+    await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: body }));
+
+    await expect(
+      verifyManifest({ s3: s3.client, manifestUri: `s3://${s3.bucket}/${key}`, download: false }),
+    ).rejects.toThrow(/is not a manifest/);
+  });
+
+  it('checks the replicas in the off-site bucket: a run is off-site only when every replica matches', async () => {
+    const offsite = await startLocalS3({ bucket: 'offsite' });
+    try {
+      const uri = await writeManifest('verify/offsite/manifest.json', stored);
+      const replicate = async (file: StoredFile, body: Buffer) =>
+        offsite.client.send(
+          new PutObjectCommand({
+            Bucket: offsite.bucket,
+            Key: file.key,
+            Body: body,
+            ChecksumCRC32: crc32Of(body),
+          }),
+        );
+      const check = () =>
+        verifyManifest({
+          s3: s3.client,
+          manifestUri: uri,
+          download: false,
+          offsite: { s3: offsite.client, bucket: offsite.bucket },
+        });
+
+      // Only the log has replicated so far.
+      await replicate(stored[1]!, LOG);
+      const pending = await check();
+      expect(pending.ok).toBe(false);
+      expect(pending.bucket).toBe('offsite');
+      expect(pending.files[0]!.problems).toEqual([expect.stringMatching(/^HeadObject failed: NotFound/)]);
+
+      // Both have: the replicas' sizes and checksums are the manifest's.
+      await replicate(stored[0]!, DUMP);
+      expect((await check()).ok).toBe(true);
+      expect(
+        (
+          await verifyManifest({
+            s3: s3.client,
+            manifestUri: uri,
+            download: true,
+            offsite: { s3: offsite.client, bucket: offsite.bucket },
+          })
+        ).ok,
+      ).toBe(true);
+
+      // A replica that differs is a mismatch, not off-site.
+      await replicate(stored[1]!, Buffer.from('another log\n'));
+      const tampered = await check();
+      expect(tampered.ok).toBe(false);
+      expect(tampered.files[1]!.problems).toContain(`S3 holds 12 bytes, the manifest ${LOG.length}`);
+    } finally {
+      await offsite.stop();
+    }
   });
 
   it('reads a version-2 manifest, written before the restore fields', async () => {

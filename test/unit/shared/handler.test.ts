@@ -15,7 +15,7 @@ import {
 } from 'vitest';
 import { z } from 'zod';
 import { SecretError, StorageUnavailableError } from '../../../functions/core/base/errors.js';
-import { TEST_BINDING_PATH, testBinding } from '../../helpers/bindings.js';
+import { pinnedJson, TEST_BINDING_PATH, testBinding } from '../../helpers/bindings.js';
 
 /** What `defineTask` logs when a task fails, read as CloudWatch Logs would store it. */
 
@@ -138,7 +138,7 @@ describe('defineTask', () => {
     process.env.AWS_REGION = 'eu-central-1';
     process.env.DATABASE_PARAMETER_PATH = TEST_BINDING_PATH;
     secrets.on(GetSecretValueCommand).resolves({ SecretString: secretString });
-    ssm.on(GetParameterCommand).resolves({ Parameter: { Value: JSON.stringify(testBinding()) } });
+    ssm.on(GetParameterCommand).resolves({ Parameter: { Value: pinnedJson(testBinding()) } });
     const { resetOrdsCache } = await import('../../../functions/shared/ords.js');
     const { resetBindingCache } = await import('../../../functions/shared/bindings.js');
     resetOrdsCache();

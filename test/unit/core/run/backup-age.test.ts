@@ -50,6 +50,30 @@ describe('checkBackupAge', () => {
     publish: (database: string, hours: number) => published.push([database, hours]),
   });
 
+  it('publishes nothing for a database whose prefix was edited out of band, so its alarm goes off', async () => {
+    // GIVEN a deployment that pinned prefix oracle/, and a parameter edited to point at a fresher record
+    ssm.on(GetParametersByPathCommand).resolves({ Parameters: [binding('orders', 'forged/')] });
+    s3.on(GetObjectCommand, { Key: 'forged/orders/last-backup.json' }).resolves(
+      record('orders', '2026-12-01T11:00:00Z'),
+    );
+    const pins = { orders: { ordsUrl: 'https://orders.example.com/ords/hr/', prefix: 'oracle/' } };
+
+    const report = await checkBackupAge({ ...deps(), pins });
+
+    expect(published).toEqual([]);
+    expect(report.problems).toEqual([expect.stringContaining('prefix "forged/" instead of "oracle/"')]);
+    expect(s3.commandCalls(GetObjectCommand)).toEqual([]);
+  });
+
+  it('publishes nothing for a parameter of a database the deployment does not pin', async () => {
+    ssm.on(GetParametersByPathCommand).resolves({ Parameters: [binding('rogue', '')] });
+
+    const report = await checkBackupAge({ ...deps(), pins: {} });
+
+    expect(published).toEqual([]);
+    expect(report.problems).toEqual([expect.stringContaining('does not pin')]);
+  });
+
   it('publishes the hours since the last verified backup of each bound database', async () => {
     // GIVEN two bindings with last-backup records 10 and 170 hours old
     ssm.on(GetParametersByPathCommand).resolves({

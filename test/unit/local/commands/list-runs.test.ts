@@ -160,11 +160,53 @@ describe('listRuns', () => {
         startDate: '2026-12-01T02:00:00Z',
         durationSeconds: 600,
         totalBytes: 1024,
+        tier: null,
+        deletableFrom: null,
         error: null,
         executionArn: arn,
         link: `${LINK}${arn}`,
       },
     ]);
+  });
+
+  it("shows a backup's retention tier and the date it may be deleted from", async () => {
+    // GIVEN a succeeded execution whose output carries its tier, and one whose tier is hostile text
+    sfn.on(ListExecutionsCommand).resolves({
+      executions: [
+        execution('orders_20261201T020000Z', 'SUCCEEDED', '2026-12-01T02:00:00Z', '2026-12-01T02:10:00Z'),
+        execution('orders_20261130T020000Z', 'SUCCEEDED', '2026-11-30T02:00:00Z', '2026-11-30T02:10:00Z'),
+      ],
+    });
+    sfn
+      .on(DescribeExecutionCommand, {
+        executionArn: execution('orders_20261201T020000Z', 'SUCCEEDED', NOW.toISOString()).executionArn,
+      })
+      .resolves({
+        input: '{"database":"orders"}',
+        output: JSON.stringify({
+          verdict: 'succeeded',
+          totalBytes: 1024,
+          tier: 'monthly',
+          deletableFrom: '2027-12-09T00:00:00.000Z',
+        }),
+      })
+      .on(DescribeExecutionCommand, {
+        executionArn: execution('orders_20261130T020000Z', 'SUCCEEDED', NOW.toISOString()).executionArn,
+      })
+      .resolves({
+        input: '{"database":"orders"}',
+        output: JSON.stringify({ verdict: 'succeeded', totalBytes: 1024, tier: '\u001b[2Jdaily' }),
+      });
+    const { deps, out } = harness();
+
+    // WHEN listing the runs
+    await listRuns(deps, { machine: MACHINE, limit: 10, json: false });
+
+    // THEN the tier and date follow the duration; text that is no tier is not printed
+    expect(out[0]).toBe(
+      'orders       2026-12-01T02:00:00Z succeeded                1.0 KiB  10 min 00 s monthly, deletable from 2027-12-09',
+    );
+    expect(out[2]).not.toContain('daily');
   });
 
   it('says so when the database has no run', async () => {
