@@ -27,6 +27,24 @@ export interface BackupSchedule {
   readonly timeZone?: string;
 }
 
+/**
+ * A night window: the database's runs start inside it, in a stable order (slowest first), as the
+ * ORDS slots of its origin allow. A run that has no slot when the window closes fails as "Missed
+ * the backup window". An alternative to `BackupSchedule.cron`.
+ */
+export interface BackupWindow {
+  /** Local time the window opens, `HH:MM` on a 24-hour clock, e.g. `'01:00'`. */
+  readonly start: string;
+  /** How long the window stays open (elapsed time, also on daylight-saving nights); whole hours from 1 to 24. */
+  readonly duration: Duration;
+  /**
+   * IANA time zone `start` is read in. A start a daylight-saving jump skips opens that much later;
+   * a start that repeats opens at the first of the two.
+   * @default 'UTC'
+   */
+  readonly timeZone?: string;
+}
+
 /** A database's opt-in restore drill, as `DatabaseProps.restoreDrill` takes it. */
 export interface RestoreDrillProps {
   /**
@@ -90,6 +108,12 @@ export interface DatabaseProps {
    * @default { cron: '0 2 * * ? *', timeZone: 'UTC' } (every night at 02:00 UTC)
    */
   readonly schedule?: BackupSchedule;
+  /**
+   * A night window to start in instead of `schedule` (not together with `schedule.cron`). Checked
+   * at synth; the schedules follow `schedule` until ORDS slots are wired (see CHANGELOG.md).
+   * @default - none: the database starts on `schedule`
+   */
+  readonly window?: BackupWindow;
   /**
    * What Data Pump exports: job mode, schemas or filter, threads, directory object.
    * @default - a SCHEMA export of the ORDS user's own schema into DATA_PUMP_DIR
@@ -314,6 +338,17 @@ export interface OrdsDatapumpBackupProps {
    * @default false
    */
   readonly vpcEndpoints?: boolean;
+  /**
+   * ORDS slots per origin (`https://host[:port]`, lower case, no default port), where the default
+   * does not fit: a run holds one slot while its export runs and one per file it downloads at once.
+   * @default - 4 slots for every origin
+   */
+  readonly ordsCaps?: Readonly<Record<string, number>>;
+  /**
+   * ORDS slots the whole deployment may hold at once, across all origins.
+   * @default - no cap besides the per-origin ones
+   */
+  readonly deploymentCap?: number;
   /**
    * The address ranges (IPv4 CIDR) of the ORDS hosts. Given (even empty), the created security
    * group reaches the ORDS ports of each database only at its ranges (`DatabaseProps.ordsCidrs`,

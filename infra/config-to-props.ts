@@ -40,6 +40,8 @@ export function backupPropsOf(scope: Construct, config: BackupConfig): OrdsDatap
       : {}),
     alarmEmails: alerts.emails,
     ...(config.network ? networkPropsOf(scope, config.network) : {}),
+    ordsCaps: config.ordsCaps,
+    ...(config.deploymentCap !== undefined ? { deploymentCap: config.deploymentCap } : {}),
   };
 }
 
@@ -131,7 +133,8 @@ export function databasePropsOf(scope: Construct, databases: readonly DatabaseCo
     ordsUrl: database.ordsUrl,
     secret: importSecret(scope, `${database.id}Secret`, database.secret),
     ...(database.ordsCidrs ? { ordsCidrs: database.ordsCidrs } : {}),
-    schedule: database.schedule,
+    // A window replaces the cron; until slots are wired the construct's default schedule runs it.
+    ...(database.window ? {} : { schedule: database.schedule }),
     export: database.export,
     prefix: database.prefix,
     pollInterval: Duration.seconds(database.pollIntervalSeconds),
@@ -143,6 +146,15 @@ export function databasePropsOf(scope: Construct, databases: readonly DatabaseCo
     autonomousDatabase: database.autonomousDatabase,
     recordSha256: database.recordSha256,
     ...(database.restoreDrill ? { restoreDrill: database.restoreDrill } : {}),
+    ...(database.window
+      ? {
+          window: {
+            start: database.window.start,
+            duration: Duration.hours(database.window.hours),
+            timeZone: database.window.timeZone,
+          },
+        }
+      : {}),
     ...(database.retention ? { retention: database.retention } : {}),
     enabled: database.enabled,
   }));

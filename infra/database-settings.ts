@@ -1,6 +1,7 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { type ExportSpecInput, ExportSpecSchema } from '../functions/core/export/index.js';
+import type { NightWindow } from '../functions/core/fleet/index.js';
 import { type RetentionPolicy, RetentionPolicySchema } from '../functions/core/retention/index.js';
 import {
   MAX_POLLS_PER_EXECUTION,
@@ -9,6 +10,7 @@ import {
   type SERVER_CLEANUP,
 } from '../functions/core/state/index.js';
 import type { DatabaseProps } from './backup-props.js';
+import { windowOf } from './fleet-settings.js';
 import { type ResolvedRestoreDrill, resolveRestoreDrill } from './restore-drill-settings.js';
 import { cronProblem, longestScheduleGapHours, timeZoneProblem } from './schedule-checks.js';
 
@@ -86,6 +88,8 @@ export interface ResolvedDatabase {
   readonly restoreDrill?: ResolvedRestoreDrill;
   readonly retention?: RetentionPolicy;
   readonly enabled: boolean;
+  /** The night window, checked; not yet read by the schedules. */
+  readonly window?: NightWindow;
   /** The ORDS host's address ranges, when the database narrows its egress. */
   readonly ordsCidrs?: readonly string[];
 }
@@ -104,6 +108,10 @@ export function resolveDatabase(path: string, props: DatabaseProps): ResolvedDat
   if (cronIssue) throw new Error(`${where}: schedule.cron "${cron}": ${cronIssue}`);
   const zoneIssue = Token.isUnresolved(timeZone) ? null : timeZoneProblem(timeZone);
   if (zoneIssue) throw new Error(`${where}: schedule.timeZone "${timeZone}": ${zoneIssue}`);
+  if (props.window && props.schedule?.cron !== undefined) {
+    throw new Error(`${where}: window and schedule.cron "${cron}" are alternatives; give one of them`);
+  }
+  const window = props.window ? windowOf(where, props.window) : undefined;
   const staleAfter =
     props.staleAfter ??
     Duration.hours(
@@ -133,6 +141,7 @@ export function resolveDatabase(path: string, props: DatabaseProps): ResolvedDat
     ...(restoreDrill ? { restoreDrill } : {}),
     ...(retention ? { retention } : {}),
     enabled: props.enabled ?? DATABASE_DEFAULTS.enabled,
+    ...(window ? { window } : {}),
     ...(props.ordsCidrs ? { ordsCidrs: props.ordsCidrs } : {}),
   };
 }

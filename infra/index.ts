@@ -4,6 +4,7 @@
  */
 export type {
   BackupSchedule,
+  BackupWindow,
   BucketOptions,
   DatabaseProps,
   OffsiteCopyProps,

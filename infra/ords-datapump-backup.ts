@@ -18,6 +18,7 @@ import { OffsiteReplicationAlarms } from './constructs/offsite-replication-alarm
 import { RunLauncher } from './constructs/run-launcher.js';
 import { pinOfDatabase } from './database-binding.js';
 import { type ResolvedDatabase, resolveDatabase } from './database-settings.js';
+import { checkSlotCaps } from './fleet-settings.js';
 import { DEFAULT_NAME_PREFIX, doctorFunctionName, NAME_PREFIX } from './names.js';
 import { OrdsDatapumpBackupDatabases } from './ords-datapump-backup-databases.js';
 import { MANAGED_POLICIES_PER_ROLE } from './policy-size.js';
@@ -118,6 +119,7 @@ export class OrdsDatapumpBackup extends Construct {
     if (!props.vpc && (props.vpcSubnets || props.securityGroups || props.vpcEndpoints || props.ordsCidrs)) {
       throw new Error(`${this.node.path}: vpcSubnets, securityGroups, vpcEndpoints and ordsCidrs need a vpc`);
     }
+    checkSlotCaps(this.node.path, props.ordsCaps, props.deploymentCap);
     this.namePrefix = namePrefix;
     for (const [key, value] of Object.entries(this.tags)) Tags.of(this).add(key, value);
 

@@ -11,6 +11,7 @@ import {
   resolveNetwork,
   resolveSettings,
 } from './defaults.js';
+import { resolveWindow, windowAndCronProblem } from './fleet.js';
 import { jsonSyntaxProblem } from './json-syntax.js';
 import { DEFAULT_DATABASES_PER_STACK } from './limits.js';
 import { describeIssue, type Path } from './messages.js';
@@ -95,6 +96,7 @@ export function parseConfig(json: unknown, sourceName: string): BackupConfig {
 
   const defaults = parseWhatParses(DefaultsSchema, json.defaults ?? {});
   reportIssues(defaults.issues, json.defaults, ['defaults']);
+  for (const problem of windowAndCronProblem('defaults', defaults.data ?? {})) report(problem);
   const bucketSettings = parseWhatParses(BucketSchema, json.bucket ?? {});
   reportIssues(bucketSettings.issues, json.bucket, ['bucket']);
   if (bucketSettings.data) {
@@ -158,6 +160,8 @@ export function parseConfig(json: unknown, sourceName: string): BackupConfig {
         ? resolveRestoreDrill(parsed.data.restoreDrill, exportSpec.data)
         : undefined;
     for (const problem of drill?.problems ?? []) report(`${label}: ${problem}`);
+    for (const problem of windowAndCronProblem(label, settings.data)) report(problem);
+    const window = resolveWindow(defaults.data, settings.data);
     if (parsed.success) {
       databases.push({
         id: parsed.data.id,
@@ -166,6 +170,7 @@ export function parseConfig(json: unknown, sourceName: string): BackupConfig {
         ...(parsed.data.ordsCidrs ? { ordsCidrs: parsed.data.ordsCidrs } : {}),
         ...resolved,
         ...(drill?.drill ? { restoreDrill: drill.drill } : {}),
+        ...(window ? { window } : {}),
       });
     }
   }
@@ -189,6 +194,8 @@ export function parseConfig(json: unknown, sourceName: string): BackupConfig {
     },
     databasesPerStack: document.data?.databasesPerStack ?? DEFAULT_DATABASES_PER_STACK,
     databases,
+    ordsCaps: document.data?.ordsCaps ?? {},
+    ...(document.data?.deploymentCap !== undefined ? { deploymentCap: document.data.deploymentCap } : {}),
   };
 }
 

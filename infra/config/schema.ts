@@ -10,6 +10,7 @@ import {
 } from '../../functions/core/state/index.js';
 import { IPV4_CIDR } from '../ipv4-cidr.js';
 import { CRON_FORMAT, cronProblem, TIME_ZONE_FORMAT, timeZoneProblem } from '../schedule-checks.js';
+import { DeploymentCapSchema, OrdsCapsSchema, WindowSchema } from './fleet.js';
 import {
   DEFAULT_ARCHIVE_AFTER_DAYS,
   DEFAULT_DATABASES_PER_STACK,
@@ -87,6 +88,9 @@ const RestoreDrillSchema = z.strictObject({
 /** Settings a database can give and `defaults` can give for all of them. Unresolved (all optional). */
 const SettingsShape = {
   schedule: ScheduleSchema.optional().describe('When the backup starts'),
+  window: WindowSchema.optional().describe(
+    'A night window to start in instead of schedule.cron, e.g. {"start": "01:00", "hours": 4, "timeZone": "Europe/Berlin"}',
+  ),
   export: ExportSpecSchema.optional().describe(
     'What Data Pump exports: jobMode, schemas or filter, threads, datapumpDir',
   ),
@@ -369,6 +373,8 @@ export const DocumentSchema = z.strictObject({
     .describe(
       `Databases per stack of schedules, alarms, dashboards and secret grants. Default ${DEFAULT_DATABASES_PER_STACK}`,
     ),
+  ordsCaps: OrdsCapsSchema.optional(),
+  deploymentCap: DeploymentCapSchema.optional(),
   databases: z.array(z.unknown(), allowed('a list of databases')).min(1, allowed('at least one database')),
 });
 

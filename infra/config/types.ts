@@ -2,6 +2,9 @@ import type { ExportSpec } from '../../functions/core/export/index.js';
 import type { RetentionPolicy } from '../../functions/core/retention/index.js';
 import type { ON_RUNNING_EXPORT, SERVER_CLEANUP } from '../../functions/core/state/index.js';
 import type { ResolvedRestoreDrill } from '../restore-drill-settings.js';
+import type { WindowConfig } from './fleet.js';
+
+export type { WindowConfig };
 
 /** When a database is backed up. */
 export interface ScheduleConfig {
@@ -61,6 +64,8 @@ export interface DatabaseConfig {
   readonly recordSha256: boolean;
   /** The opt-in restore drill. @default - none */
   readonly restoreDrill?: RestoreDrillConfig;
+  /** The night window the database starts in, instead of its cron. @default - none */
+  readonly window?: WindowConfig;
   /**
    * Backups kept per tier (daily, weekly, monthly, yearly); a database's own replaces the defaults'
    * as a whole. @default - none: `bucket.expireAfterDays` applies
@@ -151,6 +156,10 @@ export interface BackupConfig {
   readonly databasesPerStack: number;
   /** Every configured database, enabled or not, in file order. */
   readonly databases: readonly DatabaseConfig[];
+  /** ORDS slots per origin where the default does not fit. @default {} (4 per origin) */
+  readonly ordsCaps: Readonly<Record<string, number>>;
+  /** ORDS slots across the deployment. @default - no deployment cap */
+  readonly deploymentCap?: number;
 }
 
 /** A configuration that cannot be used; `problems` holds one line per problem. */

@@ -39,6 +39,8 @@ describe('configuration JSON Schema', () => {
       'network',
       'namePrefix',
       'databasesPerStack',
+      'ordsCaps',
+      'deploymentCap',
       'databases',
     ]);
   });

@@ -195,7 +195,7 @@ describe('configuration', () => {
 
   it('fails on an unknown key and lists the allowed keys', () => {
     expect(problemsOf(withOrders({ pollInterval: 30 }))).toEqual([
-      'config/test.json: database "orders": pollInterval is not a known key; allowed: id, ordsUrl, secret, ordsCidrs, schedule, ' +
+      'config/test.json: database "orders": pollInterval is not a known key; allowed: id, ordsUrl, secret, ordsCidrs, schedule, window, ' +
         'export, pollIntervalSeconds, timeoutHours, prefix, acceptCompletedWithErrors, onRunningExport, enabled, ' +
         'staleAfterHours, serverCleanup, autonomousDatabase, retention, recordSha256, restoreDrill',
     ]);
@@ -210,7 +210,7 @@ describe('configuration', () => {
     });
 
     expect(problems).toEqual([
-      'config/test.json: defualts is not a known key; allowed: $schema, defaults, bucket, alerts, network, namePrefix, databasesPerStack, databases',
+      'config/test.json: defualts is not a known key; allowed: $schema, defaults, bucket, alerts, network, namePrefix, databasesPerStack, ordsCaps, deploymentCap, databases',
       'config/test.json: defaults.schedule.zone is not a known key; allowed: cron, timeZone',
       'config/test.json: bucket.name is not a known key; allowed: existingBucketName, encryption, kmsKeyArn, ' +
         'archiveAfterDays, expireAfterDays, noncurrentVersionsExpireAfterDays, offsiteCopy, objectLock',

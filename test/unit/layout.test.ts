@@ -12,6 +12,7 @@ const LAYERS: Record<string, number> = {
   base: 1,
   state: 2,
   ords: 2,
+  fleet: 2,
   retention: 2,
   export: 3,
   transfer: 4,
