@@ -3,10 +3,11 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { STSClient } from '@aws-sdk/client-sts';
 
 /**
  * AWS SDK clients, built once per container. Endpoints come from the SDK's own settings
- * (`AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL_SECRETS_MANAGER`, `AWS_ENDPOINT_URL_SSM`, `AWS_ENDPOINT_URL_SFN`, …), so the same code reaches AWS or a
+ * (`AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL_SECRETS_MANAGER`, `AWS_ENDPOINT_URL_SSM`, `AWS_ENDPOINT_URL_SFN`, `AWS_ENDPOINT_URL_STS`, …), so the same code reaches AWS or a
  * local server.
  */
 /**
@@ -20,6 +21,7 @@ let secretsManager: SecretsManagerClient | undefined;
 let sns: SNSClient | undefined;
 let ssm: SSMClient | undefined;
 let sfn: SFNClient | undefined;
+let sts: STSClient | undefined;
 
 /** The S3 client. */
 export function s3Client(): S3Client {
@@ -58,6 +60,12 @@ export function sfnClient(): SFNClient {
   return sfn;
 }
 
+/** The STS client (the secret reader role's sessions). */
+export function stsClient(): STSClient {
+  sts ??= new STSClient({ requestHandler: FAST_FAIL });
+  return sts;
+}
+
 /** Forgets the clients (the local runner starts each run as a fresh container). */
 export function resetClients(): void {
   s3?.destroy();
@@ -65,9 +73,11 @@ export function resetClients(): void {
   sns?.destroy();
   ssm?.destroy();
   sfn?.destroy();
+  sts?.destroy();
   s3 = undefined;
   ssm = undefined;
   sfn = undefined;
+  sts = undefined;
   secretsManager = undefined;
   sns = undefined;
 }
