@@ -27,7 +27,7 @@ export interface SecretReaderRoleProps {
  * The one role through which the functions read database secrets, with attribute-based access
  * control (ABAC): a caller assumes it with the session tag `ords-datapump-backup:database=<id>` of
  * the database it serves, and the session may read a secret only when the secret carries the same
- * tag (`secretsmanager:ResourceTag/<key>` equal to `${aws:PrincipalTag/<key>}`). The policy has the
+ * tag (`aws:ResourceTag/<key>` equal to `${aws:PrincipalTag/<key>}`). The policy has the
  * same size for one database or a thousand, unlike a list of secret ARNs.
  *
  * Its trust policy admits only `callers`, and only with the database tag (and no other tag); its
@@ -70,7 +70,9 @@ export class SecretReaderRole extends Construct {
               resources: [secrets],
               conditions: {
                 StringEquals: {
-                  [`secretsmanager:ResourceTag/${SECRET_DATABASE_TAG}`]: `\${aws:PrincipalTag/${SECRET_DATABASE_TAG}}`,
+                  // aws:ResourceTag and secretsmanager:ResourceTag are both documented for
+                  // GetSecretValue; the global key is the one policy simulators evaluate.
+                  [`aws:ResourceTag/${SECRET_DATABASE_TAG}`]: `\${aws:PrincipalTag/${SECRET_DATABASE_TAG}}`,
                 },
               },
             }),
