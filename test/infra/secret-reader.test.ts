@@ -1,9 +1,14 @@
 import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
+import { Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SECRET_DATABASE_TAG } from '../../functions/core/ords/index.js';
+import { OrdsDatapumpBackup } from '../../infra/ords-datapump-backup.js';
 import {
   configOf,
   logicalIdOf,
+  newApp,
   roleOfFunction,
   type Statement,
   type Synthesized,
@@ -206,5 +211,45 @@ describe('the secret reader role (ABAC)', () => {
         );
       }
     });
+  });
+});
+
+describe('the secrets of the databases', () => {
+  it('tags a secret created in the app with its database', () => {
+    const { app, cleanup } = newApp();
+    try {
+      const stack = new Stack(app, 'Test');
+      const secret = new Secret(stack, 'OrdersSecret');
+      new OrdsDatapumpBackup(stack, 'Backup', {
+        databases: [{ id: 'orders', ordsUrl: 'https://orders.example.com/ords/hr/', secret }],
+      });
+
+      Template.fromStack(stack).hasResourceProperties('AWS::SecretsManager::Secret', {
+        Tags: [{ Key: SECRET_DATABASE_TAG, Value: 'orders' }],
+      });
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('refuses one secret for two databases: its tag can name only one', () => {
+    const { app, cleanup } = newApp();
+    try {
+      const stack = new Stack(app, 'Test');
+      const shared = Secret.fromSecretCompleteArn(stack, 'Shared', ORDERS_SECRET);
+      expect(
+        () =>
+          new OrdsDatapumpBackup(stack, 'Backup', {
+            databases: [
+              { id: 'orders', ordsUrl: 'https://orders.example.com/ords/hr/', secret: shared },
+              { id: 'billing', ordsUrl: 'https://billing.example.com/ords/hr/', secret: shared },
+            ],
+          }),
+      ).toThrow(
+        `Test/Backup/Databases: database "billing" uses the secret of database "orders" (${ORDERS_SECRET}); allowed: a secret of its own per database`,
+      );
+    } finally {
+      cleanup();
+    }
   });
 });
