@@ -57,8 +57,10 @@ export interface DatabaseProps {
   readonly ordsUrl: string;
   /**
    * The Secrets Manager secret holding the ORDS credentials (`{"username": …, "password": …}`).
-   * The functions that call ORDS get read access to it, and read it by its complete ARN when known,
-   * else by its partial ARN, or by name when it was imported by name.
+   * The functions that call ORDS read it in a session tagged with this database, so it must carry
+   * the tag `ords-datapump-backup:database=<id>` (a secret created in the app gets it at deploy; tag
+   * an imported one yourself), and serve this database only. They read it by its complete ARN when
+   * known, else by its partial ARN, or by name when it was imported by name.
    */
   readonly secret: ISecret;
   /**
