@@ -1,5 +1,4 @@
 import { S3Client } from '@aws-sdk/client-s3';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
@@ -8,16 +7,16 @@ import { STSClient } from '@aws-sdk/client-sts';
 /**
  * AWS SDK clients, built once per container. Endpoints come from the SDK's own settings
  * (`AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL_SECRETS_MANAGER`, `AWS_ENDPOINT_URL_SSM`, `AWS_ENDPOINT_URL_SFN`, `AWS_ENDPOINT_URL_STS`, …), so the same code reaches AWS or a
- * local server.
+ * local server. Secrets Manager has no shared client: each database's reads go through a client
+ * with the credentials of its own secret reader session (`secret-reader.ts`).
  */
 /**
  * Small control-plane calls: a hung connection must fail fast enough for the SDK's retries and the
  * state machine's to fit in the function's time, instead of the SDK's default of no timeout.
  */
-const FAST_FAIL = { connectionTimeout: 3_000, requestTimeout: 10_000 } as const;
+export const FAST_FAIL = { connectionTimeout: 3_000, requestTimeout: 10_000 } as const;
 
 let s3: S3Client | undefined;
-let secretsManager: SecretsManagerClient | undefined;
 let sns: SNSClient | undefined;
 let ssm: SSMClient | undefined;
 let sfn: SFNClient | undefined;
@@ -34,12 +33,6 @@ export function s3Client(): S3Client {
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
   return s3;
-}
-
-/** The Secrets Manager client. */
-export function secretsManagerClient(): SecretsManagerClient {
-  secretsManager ??= new SecretsManagerClient({ requestHandler: FAST_FAIL });
-  return secretsManager;
 }
 
 /** The SNS client (failure alerts). */
@@ -69,7 +62,6 @@ export function stsClient(): STSClient {
 /** Forgets the clients (the local runner starts each run as a fresh container). */
 export function resetClients(): void {
   s3?.destroy();
-  secretsManager?.destroy();
   sns?.destroy();
   ssm?.destroy();
   sfn?.destroy();
@@ -78,6 +70,5 @@ export function resetClients(): void {
   ssm = undefined;
   sfn = undefined;
   sts = undefined;
-  secretsManager = undefined;
   sns = undefined;
 }

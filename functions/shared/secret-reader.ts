@@ -7,7 +7,7 @@ import {
   SecretError,
 } from '../core/base/index.js';
 import { SECRET_DATABASE_TAG } from '../core/ords/index.js';
-import { stsClient } from './clients.js';
+import { FAST_FAIL, stsClient } from './clients.js';
 import { requiredEnv } from './env.js';
 
 /**
@@ -104,7 +104,7 @@ async function assumeFor(database: string): Promise<Session> {
       sessionToken: SessionToken,
       expiration: Expiration,
     },
-    requestHandler: { connectionTimeout: 3_000, requestTimeout: 10_000 },
+    requestHandler: FAST_FAIL,
   });
   return { client, expiresAt: Expiration.getTime() };
 }
