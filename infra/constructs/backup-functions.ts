@@ -17,6 +17,7 @@ import { grantBindingReads, grantBucketAccess } from './backup-function-grants.j
 import { BindingPinsLayer } from './binding-pins-layer.js';
 import { type CopyMemoryInput, copyMemoryFor } from './copy-memory.js';
 import { acknowledgeWildcardResource } from './nag-findings.js';
+import { SecretReaderRole } from './secret-reader-role.js';
 
 /** Seconds the copy function keeps free at the end of an invocation to save its progress. */
 const COPY_SAFETY_MARGIN_SECONDS = 60;
@@ -101,8 +102,13 @@ export class BackupFunctions extends Construct {
   readonly recordRestoreDrill: HandlerFunction;
   /** The functions that call ORDS, i.e. those that must read the databases' secrets. */
   readonly ordsCallers: readonly HandlerFunction[];
-  /** The roles of `ordsCallers`, in the same order: the secret policies are attached to them. */
+  /** The roles of `ordsCallers`, in the same order: the roles that may assume `secretReader`. */
   readonly ordsCallerRoles: readonly IRole[];
+  /**
+   * The role the `ordsCallers` assume, tagged with the database they serve, to read that database's
+   * secret (and only a secret tagged with that database): `SECRET_READER_ROLE_ARN`.
+   */
+  readonly secretReader: SecretReaderRole;
   /**
    * The pins (ORDS URL, secret, prefix per database) every function that reads bindings carries as a
    * layer: `OrdsDatapumpBackup.addDatabases` adds each database's pin.
@@ -270,6 +276,10 @@ export class BackupFunctions extends Construct {
     ];
     this.functionSettings = settings;
     this.ordsCallerRoles = this.ordsCallers.map((fn) => fn.role!);
+    this.secretReader = new SecretReaderRole(this, 'SecretReader', { callers: this.ordsCallerRoles });
+    for (const fn of this.ordsCallers) {
+      fn.addEnvironment('SECRET_READER_ROLE_ARN', this.secretReader.role.roleArn);
+    }
 
     const bindingReaders = [...this.ordsCallers, this.writeManifest, this.recordRestoreDrill];
     grantBindingReads(props.bindingParameterPath, bindingReaders, this.doctor);
