@@ -152,6 +152,15 @@ describe('local S3 replication', () => {
     expect((await head(OFFSITE, Key)).ContentLength).toBe(4);
   });
 
+  it('drops the copy of an object deleted while it was PENDING, as S3 does', async () => {
+    s3.replication?.hold();
+    await put('db/run-5/gone.dmp', 'short-lived');
+    await s3.client.send(new DeleteObjectCommand({ Bucket: s3.bucket, Key: 'db/run-5/gone.dmp' }));
+    s3.replication?.release();
+    await s3.replication?.settle();
+    await expect(head(OFFSITE, 'db/run-5/gone.dmp')).rejects.toMatchObject({ name: 'NotFound' });
+  });
+
   it('does not replicate writes to the destination itself, nor answer a status for an unreplicated bucket', async () => {
     await s3.client.send(new PutObjectCommand({ Bucket: OFFSITE, Key: 'other/x', Body: 'x' }));
     await s3.replication?.settle();
