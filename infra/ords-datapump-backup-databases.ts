@@ -9,6 +9,7 @@ import { SECRET_DATABASE_TAG } from '../functions/core/ords/index.js';
 import { BackupDashboards } from './constructs/backup-dashboards.js';
 import { DatabaseBindings } from './constructs/database-bindings.js';
 import { DatabaseSchedules } from './constructs/database-schedules.js';
+import { OffsiteCopyAlarms } from './constructs/offsite-copy-alarms.js';
 import { RestoreDrillAlarms } from './constructs/restore-drill-alarms.js';
 import { ServerCleanupAlarms } from './constructs/server-cleanup-alarms.js';
 import { StaleBackupAlarms } from './constructs/stale-backup-alarms.js';
@@ -32,6 +33,8 @@ export interface OrdsDatapumpBackupDatabasesProps {
   readonly bindingParameterPath: string;
   /** The deployment's name prefix (alarm and dashboard names, metrics' service). */
   readonly namePrefix: string;
+  /** Whether runs prove their off-site copy ("Check off-site copy"): one alarm per database then. @default false */
+  readonly offsiteProof?: boolean;
 }
 
 /**
@@ -61,6 +64,8 @@ export class OrdsDatapumpBackupDatabases extends Construct {
   readonly drillAlarms: RestoreDrillAlarms;
   /** One alarm per enabled database that cleans up its server: its cleanup failed. */
   readonly cleanupAlarms: ServerCleanupAlarms;
+  /** With the off-site proof: one alarm per enabled database, its off-site copy failed or is late. */
+  readonly offsiteAlarms: OffsiteCopyAlarms | undefined;
   /** The ids of this slice's databases, enabled or not, in order. */
   readonly databaseIds: readonly string[];
 
@@ -99,6 +104,13 @@ export class OrdsDatapumpBackupDatabases extends Construct {
       topic: props.alarmTopic,
       namePrefix,
     });
+    this.offsiteAlarms = props.offsiteProof
+      ? new OffsiteCopyAlarms(this, 'OffsiteCopyAlarms', {
+          databaseIds: enabled.map((database) => database.id),
+          topic: props.alarmTopic,
+          namePrefix,
+        })
+      : undefined;
     const year = new Date().getUTCFullYear();
     this.drillAlarms = new RestoreDrillAlarms(this, 'RestoreDrillAlarms', {
       drills: enabled.flatMap((database) =>

@@ -14,6 +14,7 @@ import { BackupFunctions } from './constructs/backup-functions.js';
 import { BackupNetwork } from './constructs/backup-network.js';
 import { BackupStateMachine } from './constructs/backup-state-machine.js';
 import { BackupScheduleGroup } from './constructs/database-schedules.js';
+import type { OffsiteCheckSettings } from './constructs/offsite-check-grants.js';
 import { OffsiteReplicationAlarms } from './constructs/offsite-replication-alarms.js';
 import { RunLauncher } from './constructs/run-launcher.js';
 import { pinOfDatabase } from './database-binding.js';
@@ -166,6 +167,7 @@ export class OrdsDatapumpBackup extends Construct {
       serviceName: namePrefix,
       doctorFunctionName: doctorFunctionName(namePrefix),
       ...(this.network ? { ordsNetwork: this.network.ordsNetwork } : {}),
+      ...offsiteCheckOf(props, namePrefix),
     });
     this.network?.limitEndpoints(this.bucket, [this.functions.secretReader.role]);
     // The default timeout grows with every database added, in any slice, before synth.
@@ -254,6 +256,7 @@ export class OrdsDatapumpBackup extends Construct {
       alarmTopic: this.alarmTopic,
       bindingParameterPath: this.bindingParameterPath,
       namePrefix: this.namePrefix,
+      offsiteProof: this.functions.checkOffsiteCopy !== undefined,
     });
     for (const [key, value] of Object.entries(this.tags)) Tags.of(slice).add(key, value);
     this.slices.push(slice);
@@ -329,4 +332,20 @@ function ordsPort(url: string): number {
   const parsed = new URL(url);
   if (parsed.port) return Number(parsed.port);
   return parsed.protocol === 'http:' ? 80 : 443;
+}
+
+/** With an off-site copy in a bucket this construct creates: the settings of "Check off-site copy". */
+function offsiteCheckOf(
+  props: OrdsDatapumpBackupProps,
+  namePrefix: string,
+): { offsiteCheck?: OffsiteCheckSettings } {
+  const offsite = props.bucket ? undefined : props.bucketOptions?.offsiteCopy;
+  if (!offsite) return {};
+  return {
+    offsiteCheck: {
+      bucket: offsite.bucket,
+      region: offsite.bucket.env.region,
+      roleName: `${namePrefix}-offsite-check`,
+    },
+  };
 }

@@ -22,6 +22,8 @@ const TASK_HANDLERS: Readonly<Record<string, string>> = {
   'Read restore drill job': '../functions/handlers/read-job.js',
   'Drop drill schema': '../functions/handlers/restore-drill.js',
   'Record restore drill': '../functions/handlers/record-restore-drill.js',
+  'Check off-site copy': '../functions/handlers/check-offsite-copy.js',
+  'Record off-site failure': '../functions/handlers/check-offsite-copy.js',
 };
 
 export type LocalHandler = (input: unknown) => Promise<unknown>;

@@ -88,6 +88,8 @@ export function grantBucketAccess(bucket: IBucket, users: BucketUsers): void {
         bucket.arnForObjects(RUN_LOCK_KEY_PATTERN),
         bucket.arnForObjects(`*${SERVER_CLEANUP_FILE}`),
         bucket.arnForObjects(`*${RESTORE_DRILL_FILE}`),
+        // The off-site proof: only "Check off-site copy" writes it.
+        bucket.arnForObjects('*offsite.json'),
       ],
     }),
   );

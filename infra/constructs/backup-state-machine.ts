@@ -26,6 +26,7 @@ import { ErrorName, RETRYABLE_ERRORS } from '../../functions/core/base/index.js'
 import type { CleanupPhase } from '../../functions/core/state/index.js';
 import { LAMBDA_CAUSE_PATTERN } from '../../functions/core/state/index.js';
 import { acknowledgeWildcardResource } from './nag-findings.js';
+import { offsiteProofStates } from './offsite-proof-states.js';
 import { restoreDrillStates } from './restore-drill-states.js';
 
 /** Lambda service errors worth another attempt (https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html). */
@@ -57,6 +58,8 @@ export interface BackupTaskFunctions {
   readonly cleanUpServer: LambdaFunction;
   readonly restoreDrill: LambdaFunction;
   readonly recordRestoreDrill: LambdaFunction;
+  /** "Check off-site copy", with an off-site copy only: without it the run ends without the off-site proof. @default - none */
+  readonly checkOffsiteCopy?: LambdaFunction;
 }
 
 /** Properties of `BackupStateMachine`. */
@@ -84,6 +87,11 @@ export interface BackupStateMachineProps {
    * @default - a name CloudFormation generates
    */
   readonly stateMachineName?: string;
+  /**
+   * Time between two checks of a run's off-site copy (with `functions.checkOffsiteCopy`).
+   * @default Duration.minutes(1)
+   */
+  readonly offsiteCheckInterval?: Duration;
 }
 
 /**
@@ -169,7 +177,7 @@ export class BackupStateMachine extends Construct {
       resultPath: string,
     ) =>
       new LambdaInvoke(this, name, {
-        lambdaFunction: functions[fn],
+        lambdaFunction: functions[fn]!,
         ...(payload ? { payload } : {}),
         payloadResponseOnly: true,
         // Our own retry below covers the Lambda service errors, with our back-off.
@@ -177,7 +185,7 @@ export class BackupStateMachine extends Construct {
         resultPath,
         // Lambda's default timeout is 3 s; without a Task timeout the local runner stops at 60 s.
         taskTimeout: Timeout.duration(
-          (functions[fn].timeout ?? Duration.seconds(3)).plus(TASK_TIMEOUT_MARGIN),
+          (functions[fn]!.timeout ?? Duration.seconds(3)).plus(TASK_TIMEOUT_MARGIN),
         ),
       });
     // 10 s, 20 s, 40 s, 80 s, then every 2 min: about 13 minutes of an outage ridden out per task.
@@ -310,7 +318,19 @@ export class BackupStateMachine extends Construct {
     });
     const cleanupVerdict = new Choice(this, 'Server cleaned up?')
       .when(Condition.stringEquals('$.result.serverCleanup.serverCleanup', 'failed'), cleanupFailed)
-      .otherwise(backupComplete);
+      .otherwise(
+        // With an off-site copy, a clean run is complete once its objects are proved off-site.
+        functions.checkOffsiteCopy
+          ? offsiteProofStates(this, {
+              task,
+              retry,
+              interruptedErrors: INTERRUPTED_ERRORS,
+              target,
+              checkInterval: props.offsiteCheckInterval ?? Duration.minutes(1),
+              next: backupComplete,
+            })
+          : backupComplete,
+      );
     const drillVerdict = new Choice(this, 'Restore drill succeeded?')
       // Not(IsPresent), not IsPresent false: the local engine reads IsPresent false as never true.
       .when(Condition.not(Condition.isPresent('$.result.restoreDrill')), cleanupVerdict)
@@ -435,6 +455,7 @@ export class BackupStateMachine extends Construct {
       functions.cleanUpServer,
       functions.restoreDrill,
       functions.recordRestoreDrill,
+      ...(functions.checkOffsiteCopy ? [functions.checkOffsiteCopy] : []),
     ];
     for (const fn of invoked) {
       acknowledgeWildcardResource(

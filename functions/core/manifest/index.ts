@@ -14,4 +14,12 @@ export {
 } from './last-backup.js';
 export type { Manifest } from './manifest.js';
 export { MANIFEST_VERSION, writeManifest } from './manifest.js';
+export {
+  checkOffsiteCopy,
+  OFFSITE_RECORD_VERSION,
+  type OffsiteProof,
+  type OffsiteProofDeps,
+  type OffsiteProofInput,
+  type OffsiteRecord,
+} from './offsite-proof.js';
 export { type StoreBackupInput, type StoredBackup, storeBackup } from './store-backup.js';
