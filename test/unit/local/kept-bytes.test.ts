@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -112,5 +113,33 @@ describe('parsePriceFigures', () => {
       parsePriceFigures(JSON.stringify({ ...PRICES, storagePerGbMonth: { STANDARD: -1 } }), 'p.json'),
     ).toThrow('storagePerGbMonth.STANDARD');
     expect(() => parsePriceFigures(JSON.stringify({ ...PRICES, typo: 1 }), 'p.json')).toThrow('p.json');
+  });
+});
+
+describe('the shipped us-east-1 price figures', () => {
+  it('parse, and price every storage class a backup uses and the off-site copy', () => {
+    const file = new URL('../../../config/prices-us-east-1.json', import.meta.url);
+    const prices = parsePriceFigures(readFileSync(file, 'utf8'), 'config/prices-us-east-1.json');
+    expect(prices.region).toBe('us-east-1');
+    expect(Object.keys(prices.storagePerGbMonth).sort()).toEqual(['GLACIER_IR', 'STANDARD']);
+    expect(prices.replicaStoragePerGbMonth).toBeGreaterThan(0);
+    expect(prices.replicationTimeControlPerGb).toBeGreaterThan(0);
+    expect(prices.interRegionTransferPerGb).toBeGreaterThan(0);
+  });
+
+  it('are the figures docs/retention.md writes down', () => {
+    const doc = readFileSync(new URL('../../../docs/retention.md', import.meta.url), 'utf8');
+    const prices = JSON.parse(
+      readFileSync(new URL('../../../config/prices-us-east-1.json', import.meta.url), 'utf8'),
+    );
+    expect(doc).toContain(`as of ${prices.readOn}`);
+    for (const figure of [
+      prices.storagePerGbMonth.STANDARD,
+      prices.storagePerGbMonth.GLACIER_IR,
+      prices.replicationTimeControlPerGb,
+      prices.interRegionTransferPerGb,
+    ]) {
+      expect(doc).toContain(`| ${figure} per GB`);
+    }
   });
 });
