@@ -27,7 +27,8 @@ export interface ExtensionOptions {
 /**
  * Runs before s3rver's own middleware and makes it answer as S3 does where this project depends on
  * it: SigV4 signatures and signed payload hashes checked, aws-chunked bodies refused (s3rver would store the framing), the
- * multipart checks of ./multipart.ts, object checksums and conditional writes of ./objects.ts, and
+ * multipart checks of ./multipart.ts, object checksums and conditional writes (PutObject and
+ * CompleteMultipartUpload) of ./objects.ts, and
  * tags dropped when an object is replaced or deleted (s3rver keeps them), and tags sent with a write kept.
  */
 export function s3Extension({ store, credentials, minPartBytes }: ExtensionOptions): Middleware {
@@ -112,14 +113,21 @@ export function s3Extension({ store, credentials, minPartBytes }: ExtensionOptio
       case 'PUT':
         return uploadPart(ctx, next, uploadDir);
       case 'POST': {
-        const checked = await checkCompletion(ctx, uploadDir, minPartBytes);
-        if (checked === null) return;
-        const tagging = await uploadTagging(uploadDir);
-        await next();
-        if (ctx.status < 300) {
-          await store.deleteSubresource(bucket, key, 'tagging');
-          await saveWriteTags(store, bucket, key, tagging);
-          await saveChecksum(store, bucket, key, checked.checksum);
+        // CompleteMultipartUpload takes If-None-Match/If-Match as PutObject does; the upload stays on 412.
+        const release = await writeSlots.take(`${bucket}/${key}`);
+        try {
+          if (await refuseConditionalWrite(ctx, store, bucket, key)) return;
+          const checked = await checkCompletion(ctx, uploadDir, minPartBytes);
+          if (checked === null) return;
+          const tagging = await uploadTagging(uploadDir);
+          await next();
+          if (ctx.status < 300) {
+            await store.deleteSubresource(bucket, key, 'tagging');
+            await saveWriteTags(store, bucket, key, tagging);
+            await saveChecksum(store, bucket, key, checked.checksum);
+          }
+        } finally {
+          release();
         }
         return;
       }
