@@ -12,6 +12,7 @@ import {
 } from './objects.js';
 import { sigV4Problem } from './sigv4.js';
 import { saveWriteTags, uploadTagging } from './tagging.js';
+import { currentVersion, recordVersion, serveVersion } from './versions.js';
 
 /** s3rver's parts the extension reaches into. */
 export interface S3rverStore extends ObjectStore {
@@ -22,6 +23,8 @@ export interface ExtensionOptions {
   readonly store: S3rverStore;
   readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
   readonly minPartBytes: number;
+  /** Keep every write as a version (./versions.ts). @default false */
+  readonly versioned?: boolean;
 }
 
 /**
@@ -31,7 +34,7 @@ export interface ExtensionOptions {
  * CompleteMultipartUpload) of ./objects.ts, and
  * tags dropped when an object is replaced or deleted (s3rver keeps them), and tags sent with a write kept.
  */
-export function s3Extension({ store, credentials, minPartBytes }: ExtensionOptions): Middleware {
+export function s3Extension({ store, credentials, minPartBytes, versioned }: ExtensionOptions): Middleware {
   return async (ctx, next) => {
     const unsigned = await sigV4Problem(ctx, credentials);
     if (unsigned !== undefined) {
@@ -80,13 +83,22 @@ export function s3Extension({ store, credentials, minPartBytes }: ExtensionOptio
           if (ctx.status < 300) {
             await store.deleteSubresource(bucket, key, 'tagging');
             await saveWriteTags(store, bucket, key, ctx.get('x-amz-tagging'));
+            if (versioned) await recordVersion(ctx, store, bucket, key);
           }
         } finally {
           release();
         }
         return;
       }
+      const versionId = typeof ctx.query.versionId === 'string' ? ctx.query.versionId : undefined;
+      const read = (ctx.method === 'GET' || ctx.method === 'HEAD') && !subresource;
+      if (versioned && read && versionId !== undefined)
+        return serveVersion(ctx, store, bucket, key, versionId);
       await next();
+      if (versioned && read && ctx.status === 200) {
+        const current = await currentVersion(store, bucket, key);
+        if (current !== undefined) ctx.set('x-amz-version-id', current);
+      }
       if (ctx.method === 'DELETE' && !subresource && ctx.status < 300) {
         await store.deleteSubresource(bucket, key, 'tagging');
         await saveChecksum(store, bucket, key, null);
@@ -125,6 +137,7 @@ export function s3Extension({ store, credentials, minPartBytes }: ExtensionOptio
             await store.deleteSubresource(bucket, key, 'tagging');
             await saveWriteTags(store, bucket, key, tagging);
             await saveChecksum(store, bucket, key, checked.checksum);
+            if (versioned) await recordVersion(ctx, store, bucket, key);
           }
         } finally {
           release();

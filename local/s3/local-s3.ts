@@ -38,6 +38,11 @@ export interface LocalS3Options {
    * small files in several parts; everything else keeps S3's. @default 5 MiB
    */
   readonly minPartBytes?: number;
+  /**
+   * A versioned bucket: every write keeps a version, and HEAD/GET with `versionId` read it
+   * (./versions.ts). @default false
+   */
+  readonly versioned?: boolean;
 }
 
 /** The local S3's credentials (s3rver's fixed account). */
@@ -71,6 +76,7 @@ export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS
       store: server.store,
       credentials: LOCAL_S3_CREDENTIALS,
       minPartBytes: options.minPartBytes ?? S3_MIN_PART_BYTES,
+      versioned: options.versioned ?? false,
     }),
   );
   const { port } = await server.run();
