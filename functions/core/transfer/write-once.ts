@@ -1,6 +1,5 @@
-import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { StorageRejectedError, toStorageError } from '../base/index.js';
-import type { S3Target } from './multipart-upload.js';
 
 /**
  * Write-once objects: every dump and log is created with `If-None-Match: *` (PutObject and
@@ -8,6 +7,13 @@ import type { S3Target } from './multipart-upload.js';
  * 412 is either this copy's own earlier write (a retry after an invocation killed once S3 had stored
  * the object) or a foreign object, which is kept and fails the run.
  */
+
+/** The object a write goes to (an `S3Target`, declared here: ./multipart-upload.ts imports this file). */
+interface S3Target {
+  readonly s3: S3Client;
+  readonly bucket: string;
+  readonly key: string;
+}
 
 /** User metadata (`x-amz-meta-copy-token`) naming the copy that created a multipart upload. */
 export const COPY_TOKEN_METADATA = 'copy-token';
