@@ -122,7 +122,11 @@ export async function readLastBackup(
   return parsed.data;
 }
 
-/** The ETag of the object under `key`, undefined when there is none (HeadObject answers 404). */
+/**
+ * The ETag of the object under `key`, undefined when there is none: HeadObject answers 404, or 403
+ * for a missing key to a role without s3:ListBucket. A 403 for a record that does exist is safe: the
+ * write then carries If-None-Match and S3 refuses it (412), failing the run.
+ */
 async function currentEtag(
   deps: Pick<RecordLastBackupDeps, 's3' | 'bucket'>,
   key: string,
@@ -132,7 +136,7 @@ async function currentEtag(
     return head?.ETag;
   } catch (error) {
     const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-    if (status === 404) return undefined;
+    if (status === 404 || status === 403) return undefined;
     throw error;
   }
 }

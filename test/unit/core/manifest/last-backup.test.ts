@@ -63,15 +63,19 @@ describe('recordLastBackup', () => {
       .resolvesOnce({ ETag: '"read-etag"' })
       .rejectsOnce(
         Object.assign(new Error('Not Found'), { name: 'NotFound', $metadata: { httpStatusCode: 404 } }),
+      )
+      // A missing key, to a role without s3:ListBucket.
+      .rejectsOnce(
+        Object.assign(new Error('Forbidden'), { name: 'Forbidden', $metadata: { httpStatusCode: 403 } }),
       );
 
-    await recordLastBackup(deps(), { prefix: '', summary });
-    await recordLastBackup(deps(), { prefix: '', summary });
+    for (let run = 0; run < 3; run += 1) await recordLastBackup(deps(), { prefix: '', summary });
 
-    const [replaced, created] = s3.commandCalls(PutObjectCommand).map((call) => call.args[0].input);
+    const [replaced, created, unseen] = s3.commandCalls(PutObjectCommand).map((call) => call.args[0].input);
     expect(replaced).toMatchObject({ IfMatch: '"read-etag"' });
     expect(replaced?.IfNoneMatch).toBeUndefined();
     expect(created).toMatchObject({ IfNoneMatch: '*' });
+    expect(unseen).toMatchObject({ IfNoneMatch: '*' });
   });
 
   it('fails naming the key when the record changed since it was read (412), never overwriting it', async () => {
