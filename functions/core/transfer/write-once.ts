@@ -89,7 +89,9 @@ export async function findCompletedUpload(target: S3Target, token: string): Prom
     return { crc32: head.ChecksumCRC32, bytes: head.ContentLength, versionId: head.VersionId };
   } catch (error) {
     const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-    if (status === 404) return null;
+    // 403: a missing key, to a role without s3:ListBucket. Not this copy's object either way: the
+    // copy starts again and its conditional write meets whatever is there.
+    if (status === 404 || status === 403) return null;
     throw toStorageError(error, bucket, key);
   }
 }
