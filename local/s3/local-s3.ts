@@ -43,6 +43,11 @@ export interface LocalS3Options {
   readonly minPartBytes?: number;
   /** Replicate `bucket` into a second bucket, as S3 Replication does (./replication.ts). @default none */
   readonly replication?: LocalReplicationOptions;
+  /**
+   * A versioned bucket: every write keeps a version, and HEAD/GET with `versionId` read it
+   * (./versions.ts). @default false
+   */
+  readonly versioned?: boolean;
 }
 
 /** The local S3's credentials (s3rver's fixed account). */
@@ -79,6 +84,7 @@ export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS
       store: server.store,
       credentials: LOCAL_S3_CREDENTIALS,
       minPartBytes: options.minPartBytes ?? S3_MIN_PART_BYTES,
+      versioned: options.versioned ?? false,
     }),
   );
   const replicated = options.replication && localReplication(server.store, bucket, options.replication);
