@@ -214,7 +214,13 @@ describe('assertRunLock (check-before-act)', () => {
     // The next run takes a free lock: it asks Step Functions about nobody
     const described: string[] = [];
     await acquireRunLock(
-      { ...lockDeps({}), executionStatus: async (arn: string) => (described.push(arn), 'GONE') },
+      {
+        ...lockDeps({}),
+        executionStatus: async (arn: string) => {
+          described.push(arn);
+          return 'GONE';
+        },
+      },
       request('next', db, 'p/'),
     );
     expect(described).toEqual([]);
