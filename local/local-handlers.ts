@@ -18,6 +18,7 @@ const TASK_HANDLERS: Readonly<Record<string, string>> = {
   'Remove dump files': '../functions/handlers/clean-up-server.js',
   'Record cleanup failure': '../functions/handlers/clean-up-server.js',
   'Record dump files left': '../functions/handlers/clean-up-server.js',
+  'Release run lock': '../functions/handlers/clean-up-server.js',
   'Start restore drill': '../functions/handlers/restore-drill.js',
   'Read restore drill job': '../functions/handlers/read-job.js',
   'Drop drill schema': '../functions/handlers/restore-drill.js',

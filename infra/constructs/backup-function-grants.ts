@@ -146,6 +146,8 @@ export function grantBucketAccess(bucket: IBucket, users: BucketUsers): void {
       'Reads the run lock, <prefix>_locks/<database>.json, before it changes the database server: only those keys.',
     );
   }
+  // "Release run lock" (the cleanup function) deletes the run lock its execution holds when the run ends.
+  grants.actionsOnObjectKeys(users.cleanUpServer, RUN_LOCK_KEY_PATTERN, 's3:DeleteObject');
   // "Clean up server" checks that the manifest exists (HeadObject) and records the cleanup beside it.
   grants.actionsOnObjectKeys(cleanUpServer, '*/manifest.json', 's3:GetObject', 'kms:Decrypt');
   grants.actionsOnObjectKeys(

@@ -161,7 +161,7 @@ export class BackupStateMachine extends Construct {
       )
       .otherwise(backupFailed);
     const withoutCause = noCause.next(backupFailed);
-    const stepFailed = new Choice(this, 'Cause given?')
+    const causeGiven = new Choice(this, 'Cause given?')
       .when(
         Condition.isPresent('$.error.Cause'),
         new Choice(this, 'Cause is text?')
@@ -198,6 +198,25 @@ export class BackupStateMachine extends Construct {
         maxDelay: Duration.minutes(2),
         jitterStrategy: JitterType.FULL,
       });
+    // Every run ends through "Release run lock" (its database's lock, when this execution holds it),
+    // then "Run ended how?" goes on to the end state of the path it came from. A release that fails
+    // changes no end state: the next run takes the lock over from an execution that has ended.
+    const releaseRunLock = task(
+      'Release run lock',
+      'cleanUpServer',
+      TaskInput.fromObject({
+        phase: 'release-lock',
+        executionName: JsonPath.stringAt('$$.Execution.Name'),
+        executionArn: JsonPath.stringAt('$$.Execution.Id'),
+        input: JsonPath.objectAt('$$.Execution.Input'),
+      }),
+      JsonPath.DISCARD,
+    );
+    retry(releaseRunLock, INTERRUPTED_ERRORS);
+    const runEnded = new Choice(this, 'Run ended how?').when(Condition.isPresent('$.error'), causeGiven);
+    releaseRunLock.addCatch(runEnded, { errors: ['States.ALL'], resultPath: '$.releaseError' });
+    releaseRunLock.next(runEnded);
+    const stepFailed = releaseRunLock;
     const guarded = (state: LambdaInvoke, extraErrors: readonly string[] = []) => {
       retry(state, extraErrors);
       return state.addCatch(stepFailed, { errors: ['States.ALL'], resultPath: '$.error' });
@@ -357,9 +376,9 @@ export class BackupStateMachine extends Construct {
     );
     retry(recordCleanupFailure, INTERRUPTED_ERRORS);
     // The execution still ends in the named state, which the console shows.
-    recordCleanupFailure.addCatch(drillVerdict, { errors: ['States.ALL'], resultPath: '$.recordError' });
+    recordCleanupFailure.addCatch(releaseRunLock, { errors: ['States.ALL'], resultPath: '$.recordError' });
     cleanUpServer.addCatch(cleanupStepFailed, { errors: ['States.ALL'], resultPath: '$.cleanupError' });
-    cleanupStepFailed.next(recordCleanupFailure).next(drillVerdict);
+    cleanupStepFailed.next(recordCleanupFailure).next(releaseRunLock);
     const restoreDrill = restoreDrillStates(this, {
       task,
       retry,
@@ -386,11 +405,13 @@ export class BackupStateMachine extends Construct {
       JsonPath.DISCARD,
     );
     retry(recordDumpFilesLeft, INTERRUPTED_ERRORS);
-    recordDumpFilesLeft.addCatch(failedHow, { errors: ['States.ALL'], resultPath: '$.recordError' });
+    recordDumpFilesLeft.addCatch(releaseRunLock, { errors: ['States.ALL'], resultPath: '$.recordError' });
     removeDumpFiles.addCatch(recordDumpFilesLeft, { errors: ['States.ALL'], resultPath: '$.serverCleanup' });
-    recordDumpFilesLeft.next(failedHow);
+    recordDumpFilesLeft.next(releaseRunLock);
+    // After "Remove dump files" the state has `serverCleanup`; after "Clean up server", `result.serverCleanup`.
+    runEnded.when(Condition.isPresent('$.serverCleanup'), failedHow).otherwise(drillVerdict);
 
-    cleanUpServer.next(drillVerdict);
+    cleanUpServer.next(releaseRunLock);
     const definition: Chain = startExport
       .next(waitBeforePolling)
       .next(readJob)
@@ -404,7 +425,7 @@ export class BackupStateMachine extends Construct {
                 new Choice(this, 'Export succeeded?')
                   .when(
                     Condition.stringEquals('$.verdict.verdict', 'failed'),
-                    removeDumpFiles.next(failedHow),
+                    removeDumpFiles.next(releaseRunLock),
                   )
                   .otherwise(
                     writeManifest.next(

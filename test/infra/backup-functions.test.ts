@@ -221,7 +221,7 @@ describe('BackupFunctions', () => {
     );
   });
 
-  it('lets the cleanup function put only server-cleanup.json keys and read only manifests and run locks', () => {
+  it('lets the cleanup function put only server-cleanup.json keys, read only manifests and run locks, and delete only run locks', () => {
     const { json } = synthesized;
     const s3 = statementsOfRole(
       json,
@@ -231,7 +231,13 @@ describe('BackupFunctions', () => {
     const keysFor = (action: string) =>
       s3.filter((statement) => actionsOf(statement).includes(action)).flatMap(resourcesOf);
 
-    expect(new Set(s3.flatMap(actionsOf))).toEqual(new Set(['s3:PutObject', 's3:GetObject']));
+    expect(new Set(s3.flatMap(actionsOf))).toEqual(
+      new Set(['s3:PutObject', 's3:GetObject', 's3:DeleteObject']),
+    );
+    // "Release run lock": its own run lock, at the end of the run
+    expect(keysFor('s3:DeleteObject')).toEqual([
+      { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*_locks/*.json']] },
+    ]);
     expect(keysFor('s3:PutObject')).toEqual([
       { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*/server-cleanup.json']] },
     ]);
