@@ -48,6 +48,8 @@ export const handler = defineTask(
         database: payload.database,
         prefix: binding.prefix,
         executionArn: payload.executionArn,
+        executionName: payload.executionName,
+        now: new Date(),
         step: payload.phase === 'after-backup' ? 'Clean up server' : 'Remove dump files',
       },
     );

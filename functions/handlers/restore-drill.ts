@@ -36,6 +36,8 @@ export const handler = defineTask('Restore drill', PayloadSchema, async (payload
       database: payload.database,
       prefix: binding.prefix,
       executionArn: payload.executionArn,
+      executionName: payload.executionName,
+      now: new Date(),
       step: payload.action === 'drop' ? 'Drop drill schema' : 'Start restore drill',
     },
   );

@@ -1,3 +1,4 @@
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorName } from '../../functions/core/base/errors.js';
 import { type Harness, startHarness } from './harness.js';
@@ -104,10 +105,8 @@ describe('a run accepts and changes only what it can prove, through the synthesi
     expect(await lockOf(`own${database_}`)).toEqual([]);
   });
 
-  it('stops a redriven execution that lost the run lock to a newer run before it touches the server', async () => {
-    // GIVEN an execution that failed in "Write manifest" after its export, holding the lock
-    const database = `own${++database_}`;
-    const executionName = `${database}_redriven`;
+  /** A run that failed in "Write manifest" after its export (its lock released at its end). */
+  const failedAfterExport = async (database: string, executionName: string) => {
     const failed = await h.run({
       database,
       executionName,
@@ -118,33 +117,78 @@ describe('a run accepts and changes only what it can prove, through the synthesi
     expect(failed.status).toBe('FAILED');
     const failedAt = failed.events.find(
       (event) => event.type === 'StateEntered' && event.state.name === 'Write manifest',
-    );
-    const oldJob = h.simulator.jobs().at(-1)!;
-    // AND a newer run of the same database that took the lock (released when the failed run ended),
-    // completed, and released it in turn
-    const newer = await h.run({ database });
-    expect(newer.status).toBe('SUCCEEDED');
+    ) as { state: { input: unknown } };
+    return { input: failedAt.state.input, job: h.simulator.jobs().at(-1)! };
+  };
+  const sqlRequests = () => h.simulator.requests.filter((request) => request.path.endsWith('/_/sql')).length;
+  const lastState = (result: { events: ReadonlyArray<{ type: string; state?: { name: string } }> }) =>
+    result.events.filter((event) => event.type === 'StateEntered').at(-1)?.state?.name;
+
+  it('lets a redrive take the free run lock again and clean up its own files', async () => {
+    // GIVEN a failed execution, and a newer run of the same database that took the lock, completed
+    // and released it
+    const database = `own${++database_}`;
+    const executionName = `${database}_redriven`;
+    const failed = await failedAfterExport(database, executionName);
+    expect((await h.run({ database })).status).toBe('SUCCEEDED');
 
     // WHEN the failed execution is redriven from "Write manifest"
-    const sqlBefore = h.simulator.requests.filter((request) => request.path.endsWith('/_/sql')).length;
+    const sqlBefore = sqlRequests();
     const redriven = await h.run({
       database,
       executionName,
-      redrive: { state: 'Write manifest', input: (failedAt as { state: { input: unknown } }).state.input },
+      redrive: { state: 'Write manifest', input: failed.input },
     });
 
-    // THEN its backup is complete, but its cleanup stopped before any change: the lock is not its own
+    // THEN it takes the free lock again, stores its backup and removes its own files from the server
     expect(redriven.status).toBe('SUCCEEDED');
-    const states = redriven.events
-      .filter((event) => event.type === 'StateEntered')
-      .map((event) => event.state.name);
-    expect(states.at(-1)).toBe('Backup complete, cleanup failed');
+    expect(lastState(redriven)).toBe('Backup complete');
+    expect(sqlRequests()).toBeGreaterThan(sqlBefore);
+    const cleanup = (redriven.output as { serverCleanup: { serverCleanup: string; removedFiles: string[] } })
+      .serverCleanup;
+    expect(cleanup.serverCleanup).toBe('done');
+    expect(cleanup.removedFiles.length).toBeGreaterThan(0);
+  });
+
+  it('stops a redriven execution while a newer run holds the run lock, before it touches the server', async () => {
+    // GIVEN a failed execution, and a newer run that holds the database's lock now
+    const database = `own${++database_}`;
+    const executionName = `${database}_redriven`;
+    const failed = await failedAfterExport(database, executionName);
+    const logKey = (await h.keys()).find((key) => key.includes(failed.job.jobName))!;
+    const lockKey = `${logKey.slice(0, logKey.indexOf(`${database}/`))}_locks/${database}.json`;
+    await h.s3.client.send(
+      new PutObjectCommand({
+        Bucket: h.s3.bucket,
+        Key: lockKey,
+        Body: '{}',
+        Metadata: {
+          'execution-arn': `arn:aws:states:us-east-1:123456789012:execution:sm:${database}_newer`,
+          'execution-name': `${database}_newer`,
+          'started-at': new Date().toISOString(),
+        },
+      }),
+    );
+
+    // WHEN the failed execution is redriven from "Write manifest"
+    const sqlBefore = sqlRequests();
+    const redriven = await h.run({
+      database,
+      executionName,
+      redrive: { state: 'Write manifest', input: failed.input },
+    });
+
+    // THEN its backup is complete, but its cleanup stopped before any change, naming the holder
+    expect(redriven.status).toBe('SUCCEEDED');
+    expect(lastState(redriven)).toBe('Backup complete, cleanup failed');
     const cleanup = (redriven.output as { serverCleanup: { reason: string; error: { Cause: string } } })
       .serverCleanup;
     expect(cleanup.reason).toContain('RunLockLostError');
-    expect(cleanup.error.Cause).toContain('nobody holds it (its run released it when it ended');
+    expect(cleanup.error.Cause).toContain(`held by execution ${database}_newer`);
     // AND no REST-enabled SQL statement reached the server; the old job's files are still there
-    expect(h.simulator.requests.filter((request) => request.path.endsWith('/_/sql')).length).toBe(sqlBefore);
-    expect(h.simulator.jobs().find((job) => job.jobName === oldJob.jobName)?.files.length).toBeGreaterThan(0);
+    expect(sqlRequests()).toBe(sqlBefore);
+    expect(
+      h.simulator.jobs().find((job) => job.jobName === failed.job.jobName)?.files.length,
+    ).toBeGreaterThan(0);
   });
 });

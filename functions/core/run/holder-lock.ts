@@ -88,17 +88,23 @@ export async function acquireHolderLock(
 }
 
 /**
- * Check-before-act: reads the lock again and returns its holder when it is `executionArn`; throws
- * `lost(held)` when another execution holds it, `lost(null)` when nobody does (released by hand).
+ * Check-before-act: reads the lock again and returns its holder when it is `holder`. A lock nobody
+ * holds (its run released it when it ended, or an operator did) is taken again for `holder` with
+ * `If-None-Match`, so a redrive of an ended run can finish its cleanup; whoever wins that create holds
+ * it. Throws `lost(held)` when another execution holds it.
  */
 export async function assertLockHolder(
   store: LockStore,
   key: string,
-  executionArn: string,
+  holder: LockHolder & Readonly<Record<string, unknown>>,
   lost: (held: HeldLock | null) => Error,
 ): Promise<HeldLock> {
-  const held = await readLockHolder(store, key);
-  if (!held || held.executionArn !== executionArn) throw lost(held);
+  let held = await readLockHolder(store, key);
+  if (!held) {
+    await tryWrite(store, key, holder); // false: another execution's create won; read who.
+    held = await readLockHolder(store, key);
+  }
+  if (!held || held.executionArn !== holder.executionArn) throw lost(held);
   return held;
 }
 

@@ -77,20 +77,29 @@ export interface FenceRequest {
   readonly database: string;
   readonly prefix: string;
   readonly executionArn: string;
+  readonly executionName: string;
+  /** When the step runs: the time recorded if it takes a free lock again. */
+  readonly now: Date;
   /** The step, as the console names it: "Clean up server", "Drop drill schema", … */
   readonly step: string;
 }
 
 /**
- * Check-before-act: fails with `RunLockLostError`, naming the holder, unless this execution still
- * holds the database's run lock. Called right before each request that changes the server.
+ * Check-before-act: fails with `RunLockLostError`, naming the holder, when another execution holds
+ * the database's run lock. A free lock is taken again (a redrive after its run released it at the
+ * end). Called right before each step that changes the server.
  */
 export async function assertRunLock(store: LockStore, request: FenceRequest): Promise<void> {
   const key = runLockKey(request.prefix, request.database);
-  await assertLockHolder(store, key, request.executionArn, (held) => {
+  const holder = {
+    executionArn: request.executionArn,
+    executionName: request.executionName,
+    startedAt: request.now.toISOString(),
+  };
+  await assertLockHolder(store, key, holder, (held) => {
     const who = held
       ? `it is held by execution ${held.executionName} (started ${held.startedAt}), a newer run`
-      : 'nobody holds it (its run released it when it ended, or an operator released it by hand)';
+      : 'nobody holds it, and taking it again failed';
     return new RunLockLostError(
       `"${request.step}" changes nothing on the database server of "${request.database}": this execution ` +
         `no longer holds its run lock s3://${store.bucket}/${key}; ${who}. The database belongs to the ` +

@@ -1,6 +1,7 @@
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorName } from '../../../../functions/core/base/errors.js';
+import { readLockHolder } from '../../../../functions/core/run/holder-lock.js';
 import {
   acquireRunLock,
   assertRunLock,
@@ -161,6 +162,8 @@ describe('assertRunLock (check-before-act)', () => {
     database: db,
     prefix: 'p/',
     executionArn: `${ARN}${name}`,
+    executionName: name,
+    now: new Date('2026-12-07T03:00:00Z'),
     step,
   });
 
@@ -185,14 +188,35 @@ describe('assertRunLock (check-before-act)', () => {
     expect((error as Error).message).toContain(`p/_locks/${db}.json`);
   });
 
-  it('stops an execution whose lock was released by hand', async () => {
+  it('takes a free lock again, so a redrive of a run that released its lock can clean up', async () => {
+    // GIVEN a run that ended and released its lock (or an operator released it by hand)
     await acquireRunLock(lockDeps({}), request('nightly', db, 'p/'));
-    const released = await releaseRunLock(store(), 'p/', db);
+    expect(await releaseRunLock(store(), 'p/', db)).toMatchObject({ executionName: 'nightly' });
 
-    expect(released).toMatchObject({ executionName: 'nightly' });
+    // WHEN its redrive reaches a step that changes the server
+    await expect(assertRunLock(store(), fence('nightly'))).resolves.toBeUndefined();
+
+    // THEN it holds the lock again, and a new run is refused while it runs
+    expect(await readLockHolder(store(), `p/_locks/${db}.json`)).toMatchObject({
+      executionName: 'nightly',
+      startedAt: '2026-12-07T03:00:00.000Z',
+    });
+    const busy = await acquireRunLock(
+      lockDeps({ [`${ARN}nightly`]: 'RUNNING' }),
+      request('newer', db, 'p/'),
+    ).catch((e: Error) => e);
+    expect(busy).toMatchObject({ name: ErrorName.DatabaseBusy });
+  });
+
+  it('stops a redrive when a newer run took the released lock first, naming it', async () => {
+    await acquireRunLock(lockDeps({}), request('nightly', db, 'p/'));
+    await releaseRunLock(store(), 'p/', db);
+    await acquireRunLock(lockDeps({}), request('newer', db, 'p/'));
+
     const error = await assertRunLock(store(), fence('nightly')).catch((e: Error) => e);
+
     expect(error).toMatchObject({ name: ErrorName.RunLockLost });
-    expect((error as Error).message).toContain('an operator released it by hand');
+    expect((error as Error).message).toContain('held by execution newer');
   });
 
   it('releases nothing and says so when no lock is held', async () => {
