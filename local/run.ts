@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { describeConsistency } from '../functions/core/manifest/index.js';
 import { describeCleanup } from './describe-cleanup.js';
 import { formatBytes, parseBytes } from './format.js';
 import { describeRestoreDrill } from './local-drill.js';
@@ -140,6 +141,7 @@ async function main(): Promise<number> {
   if (manifest) {
     say(`  job      ${manifest.owner}.${manifest.jobName} (${manifest.jobMode})`);
     say(`  verdict  ${manifest.verdict}: ${manifest.summary}`);
+    if (manifest.consistency) say(`  consistency ${describeConsistency(manifest.consistency)}`);
     for (const file of manifest.files) {
       say(
         `  ${file.kind.padEnd(4)}     ${formatBytes(file.bytes).padStart(10)}  s3://${manifest.bucket}/${file.key}`,

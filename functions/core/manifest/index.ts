@@ -14,4 +14,11 @@ export {
 } from './last-backup.js';
 export type { Manifest } from './manifest.js';
 export { MANIFEST_VERSION, writeManifest } from './manifest.js';
+export {
+  type ConsistencyMode,
+  describeConsistency,
+  type ManifestConsistency,
+  manifestConsistency,
+  POINT_IN_TIME_NOT_ENABLED,
+} from './manifest-consistency.js';
 export { type StoreBackupInput, type StoredBackup, storeBackup } from './store-backup.js';

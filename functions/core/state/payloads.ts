@@ -361,6 +361,11 @@ export interface BackupSummary {
   readonly totalBytes: number;
   readonly durationSeconds: number;
   readonly throughputMiBps: number;
+  /**
+   * How consistent the backup is: `point-in-time`, or `per-table: <why>` (e.g. `per-table: point-in-time
+   * not enabled`), so that the console never hides a per-table backup.
+   */
+  readonly consistency: string;
   /** The retention tier (with retention tiers). */
   readonly tier?: string;
   /** The first instant the lifecycle may delete the backup (with retention tiers). */
