@@ -5,7 +5,7 @@ import {
   isTransientAwsError,
   SecretError,
 } from '../core/base/index.js';
-import type { ImportApi, OrdsApi, OrdsSecret, RestSqlApi } from '../core/ords/index.js';
+import type { ImportApi, OrdsApi, OrdsSecret, RestSqlApi, SqlRequestApi } from '../core/ords/index.js';
 import { OrdsClient, parseOrdsSecret } from '../core/ords/index.js';
 import { secretsManagerClient } from './clients.js';
 import { logger } from './logger.js';
@@ -26,7 +26,7 @@ const clients = new Map<string, { readonly secret: OrdsSecret; readonly client: 
 export async function ordsFor(
   target: { readonly ordsUrl: string; readonly secretId: string },
   invocation?: { getRemainingTimeInMillis(): number },
-): Promise<OrdsApi & RestSqlApi & ImportApi> {
+): Promise<OrdsApi & RestSqlApi & SqlRequestApi & ImportApi> {
   const secret = await readSecret(target.secretId);
   const key = `${target.ordsUrl}\n${target.secretId}`;
   const cached = clients.get(key);

@@ -1,8 +1,8 @@
 import { BackupError, ErrorName, OrdsUnavailableError } from '../base/index.js';
-import type { Logger, SqlRequestApi } from '../ords/index.js';
+import type { Logger, OrdsApi, SqlRequestApi } from '../ords/index.js';
 import { mayHaveCreatedJob } from '../ords/index.js';
 import type { JobRef } from '../state/index.js';
-import { makeRunId } from '../state/index.js';
+import { dumpFileTemplate, logFileNameOf, makeRunId } from '../state/index.js';
 import { parseConsistentStartAnswer, parsePollAnswer, pollRequest } from './consistent-answer.js';
 import {
   type ConsistentExportOptions,
@@ -13,9 +13,13 @@ import {
 import { consistentJobName } from './consistent-job-name.js';
 import type { ExportSpec } from './export-spec.js';
 
-/** What `startConsistentExport` needs: REST-enabled SQL with binds, a logger and a clock. */
+/**
+ * What `startConsistentExport` needs: REST-enabled SQL with binds, the ORDS job list (the job's owner
+ * is the REST user, as ORDS lists it), a logger and a clock.
+ */
 export interface StartConsistentDeps {
   readonly sql: SqlRequestApi;
+  readonly ords: Pick<OrdsApi, 'listJobs'>;
   readonly logger: Logger;
   readonly now: () => Date;
 }
@@ -25,8 +29,6 @@ export interface StartConsistentInput {
   readonly executionName: string;
   readonly executionStartTime: string;
   readonly database: string;
-  /** The REST user, who owns the job (`USER_DATAPUMP_JOBS`). */
-  readonly owner: string;
   readonly export: ExportSpec;
   /** How the block reads the SCN. @default 'TIMESTAMP_TO_SCN(SYSTIMESTAMP)' */
   readonly scnSource?: ScnSource;
@@ -67,27 +69,36 @@ export async function startConsistentExport(
   const { sql, logger } = deps;
   const runId = makeRunId(input.executionStartTime, input.executionName);
   const jobName = consistentJobName(input.executionName);
+  // The run's own names (no attempt tag: a retry meets ORA-31634 before it adds a file), which the
+  // server cleanup recognises as this run's.
+  const fileName = dumpFileTemplate(input.database, runId);
+  const logFileName = logFileNameOf(fileName);
   const plan = consistentExportPlan({
     runId,
     jobName,
     spec: input.export,
-    dumpFileTemplate: `${jobName}-%U.DMP`,
-    logFileName: `${jobName}.LOG`,
+    dumpFileTemplate: fileName,
+    logFileName,
     scnSource: input.scnSource ?? 'TIMESTAMP_TO_SCN(SYSTIMESTAMP)',
     ...(input.options ? { options: input.options } : {}),
   });
-  const job = (adopted: boolean): JobRef => ({
-    path: 'rest-sql',
-    owner: input.owner,
-    jobName,
-    runId,
-    fileName: `${jobName}-%U.DMP`,
-    jobMode: 'SCHEMA',
-    startedAt: deps.now().toISOString(),
-    adopted,
-    logFileName: `${jobName}.LOG`,
+  const what = `consistent export ${jobName} of database "${input.database}"`;
+  const job = async (adopted: boolean, scn: string | null): Promise<ConsistentStart> => ({
+    job: {
+      path: 'rest-sql',
+      owner: await ownerOf(deps, jobName, what),
+      jobName,
+      runId,
+      fileName,
+      jobMode: 'SCHEMA',
+      startedAt: deps.now().toISOString(),
+      adopted,
+      logFileName,
+      ...(scn === null ? {} : { scn }),
+    },
+    scn,
+    plan,
   });
-  const what = `consistent export ${input.owner}.${jobName} of database "${input.database}"`;
 
   for (let send = 1; ; send += 1) {
     logger.info('Starting consistent Data Pump export through REST-enabled SQL', { jobName, send });
@@ -99,7 +110,7 @@ export async function startConsistentExport(
       logger.warn('The consistent export block got no answer: looking the job up by name', { jobName });
       if (await jobExists(deps, jobName)) {
         logger.warn(`Adopting the ${what}, started by the block whose answer was lost`, { jobName });
-        return { job: job(true), scn: null, plan };
+        return job(true, null);
       }
       if (send >= MAX_BLOCK_SENDS) {
         throw new OrdsUnavailableError(
@@ -113,18 +124,18 @@ export async function startConsistentExport(
     const started = parseConsistentStartAnswer(answer, jobName);
     if (started.kind === 'started') {
       logger.info('Consistent Data Pump export started', { jobName, scn: started.scn });
-      return { job: job(false), scn: started.scn, plan };
+      return job(false, started.scn);
     }
     if (!(await jobExists(deps, jobName))) {
       throw new BackupError(
         ErrorName.ExportFailed,
         `Data Pump says ${jobName} already exists (${started.errorDetails}) but USER_DATAPUMP_JOBS shows no ` +
-          `job of that name: a table of that name is in schema ${input.owner}. Drop it or rename it; the ` +
+          "job of that name: a table of that name is in the REST user's schema. Drop it or rename it; the " +
           'run does not adopt what is not a job.',
       );
     }
     logger.warn(`Adopting the ${what}, started by an earlier attempt of this run`, { jobName });
-    return { job: job(true), scn: null, plan };
+    return job(true, null);
   }
 }
 
@@ -132,4 +143,21 @@ export async function startConsistentExport(
 async function jobExists(deps: StartConsistentDeps, jobName: string): Promise<boolean> {
   const state = parsePollAnswer(await deps.sql.runSqlRequest(pollRequest(jobName)), jobName);
   return state.state !== null;
+}
+
+/**
+ * The owner ORDS lists job `jobName` under (the REST user). A job ORDS does not list cannot be polled
+ * or read through ORDS: the run fails naming it rather than back up something it cannot check.
+ */
+async function ownerOf(deps: StartConsistentDeps, jobName: string, what: string): Promise<string> {
+  const listed = (await deps.ords.listJobs()).filter((job) => job.jobName === jobName);
+  if (listed.length !== 1) {
+    throw new BackupError(
+      ErrorName.ExportFailed,
+      `ORDS lists ${listed.length === 0 ? 'no' : listed.length} job(s) named ${jobName} for the ${what}: point-in-time ` +
+        'needs an ORDS that lists and serves the Data Pump jobs made through REST-enabled SQL. The job runs on the ' +
+        `database; stop it there (DBMS_DATAPUMP.STOP_JOB) or let it finish, then drop its control table ${jobName}.`,
+    );
+  }
+  return listed[0]!.owner;
 }

@@ -138,7 +138,7 @@ export async function writeManifest(
   }
   for (const file of stored) await verifyStored(s3, bucket, file);
 
-  const consistency = manifestConsistency(job);
+  const consistency = manifestConsistency(job, verdict, payload.exportSpec);
   if (consistency.mode === 'per-table') {
     logger.warn(`Backup is ${describeConsistency(consistency)}`, { reason: consistency.reason });
   }

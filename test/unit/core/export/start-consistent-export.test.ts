@@ -18,7 +18,6 @@ const INPUT: StartConsistentInput = {
   executionName: EXECUTION,
   executionStartTime: '2026-12-07T02:00:00.000Z',
   database: 'orders',
-  owner: 'DBAPI_USER',
   export: ExportSpecSchema.parse({ schemas: ['HR'] }),
 };
 
@@ -41,7 +40,12 @@ async function simulated(options: Parameters<typeof startOrdsSimulator>[0] = {})
   });
   return {
     sim,
-    deps: { sql: client, logger: recordingLogger(), now: () => new Date('2026-12-07T02:00:05Z') },
+    deps: {
+      sql: client,
+      ords: client,
+      logger: recordingLogger(),
+      now: () => new Date('2026-12-07T02:00:05Z'),
+    },
   };
 }
 
@@ -55,9 +59,10 @@ describe('startConsistentExport', () => {
       path: 'rest-sql',
       owner: 'DBAPI_USER',
       jobName: JOB,
-      fileName: `${JOB}-%U.DMP`,
-      logFileName: `${JOB}.LOG`,
+      fileName: 'ORDERS-20261207T020000Z-5304-%U.DMP',
+      logFileName: 'ORDERS-20261207T020000Z-5304.LOG',
       adopted: false,
+      scn: started.scn,
     });
     expect(started.scn).toMatch(/^[1-9]\d*$/);
     expect(started.plan.settings).toContainEqual(expect.objectContaining({ name: 'FLASHBACK_SCN' }));
@@ -115,7 +120,12 @@ describe('startConsistentExport', () => {
               ],
             },
     };
-    const deps = { sql, logger: recordingLogger(), now: () => new Date() };
+    const deps = {
+      sql,
+      ords: { listJobs: async () => [] },
+      logger: recordingLogger(),
+      now: () => new Date(),
+    };
 
     const error = await startConsistentExport(deps, INPUT).catch((e: Error) => e);
 
@@ -135,7 +145,12 @@ describe('startConsistentExport', () => {
         throw new OrdsUnavailableError('socket hang up');
       },
     };
-    const deps = { sql, logger: recordingLogger(), now: () => new Date() };
+    const deps = {
+      sql,
+      ords: { listJobs: async () => [] },
+      logger: recordingLogger(),
+      now: () => new Date(),
+    };
 
     const error = await startConsistentExport(deps, INPUT).catch((e: Error) => e);
 

@@ -225,6 +225,50 @@ describe('writeManifest', () => {
       );
     });
 
+    it('refuses a REST-enabled SQL job whose log proves another SCN than the run read, writing nothing', async () => {
+      const job = {
+        ...payload.job,
+        path: 'rest-sql' as const,
+        jobName: 'ODBK_ABCDEFGHIJKLMNOPQRSTUVWXY',
+        scn: '1001',
+      };
+      const verdict = {
+        ...payload.verdict,
+        consistentEvidence: { scn: '1002', markerLine: 'ords-datapump-backup run=r FLASHBACK_SCN=1002' },
+      };
+      const error = await writeManifest(deps(), { ...payload, job, verdict }).catch((e: Error) => e);
+      expect(error).toMatchObject({
+        name: ErrorName.InvalidInput,
+        message: expect.stringMatching(/SCN 1001/),
+      });
+      expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
+    });
+
+    it('records a proved REST-enabled SQL job as point-in-time with the SCN, its log lines and the settings sent', async () => {
+      const job = {
+        ...payload.job,
+        path: 'rest-sql' as const,
+        jobName: 'ODBK_ABCDEFGHIJKLMNOPQRSTUVWXY',
+        scn: '1001',
+      };
+      const markerLine = 'ords-datapump-backup run=20261123T020000Z-1A2B FLASHBACK_SCN=1001';
+      const verdict = { ...payload.verdict, consistentEvidence: { scn: '1001', markerLine } };
+      const summary = await writeManifest(deps(), { ...payload, job, verdict });
+      expect(putManifest().consistency).toMatchObject({
+        path: 'rest-sql',
+        mode: 'point-in-time',
+        scn: '1001',
+        evidence: [markerLine, payload.verdict.summary],
+        licensedOptions: [],
+      });
+      expect(putManifest().consistency.parameters).toContainEqual({
+        call: 'SET_PARAMETER',
+        name: 'FLASHBACK_SCN',
+        value: 'scn_out',
+      });
+      expect(summary.consistency).toBe('point-in-time at SCN 1001');
+    });
+
     it('refuses to record a REST-enabled SQL job as anything, writing nothing', async () => {
       // GIVEN a job this version cannot prove the SCN of
       const job = { ...payload.job, path: 'rest-sql' as const, jobName: 'ODBK_ABCDEFGHIJKLMNOPQRSTUVWXY' };
