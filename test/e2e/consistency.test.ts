@@ -91,6 +91,17 @@ describe('point-in-time backups through the synthesized state machine', () => {
     expect(result.status).toBe('FAILED');
     expect(result.cause).toMatch(/ODBK_\w+ of database "orders" links the log \S+\.LOG but ORDS answers 404/);
     expect(result.cause).toMatch(/does not serve the files of Data Pump jobs made through REST-enabled SQL/);
+    // The dump file the job linked is removed from the server: a failed point-in-time run leaves none.
+    const job = h.simulator.jobs().at(-1)!;
+    const dump = job.files.find((file) => file.kind === 'dump')!.name;
+    expect(
+      h.simulator.requests.some(
+        (request) =>
+          request.path.endsWith('/_/sql') &&
+          /FREMOVE/i.test(request.body ?? '') &&
+          request.body?.includes(dump),
+      ),
+    ).toBe(true);
     expect(result.manifest).toBeUndefined();
   });
 });

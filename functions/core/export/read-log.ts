@@ -47,7 +47,17 @@ export async function readLog(deps: JobTaskDeps, payload: ReadLogInput): Promise
         ? ': this ORDS does not serve the files of Data Pump jobs made through REST-enabled SQL, so point-in-time ' +
           'backups cannot be read through it (set "consistency": "per-table" for this database)'
         : '');
-    return { verdict: 'failed', summary, errors: [], cause: `${summary}.`, files: [], checkedAt };
+    // A job this run made (point-in-time) must not stay on the server: its linked dump files go.
+    const left = payload.job.path === 'rest-sql' ? dumpFiles.map((file) => file.name) : [];
+    return {
+      verdict: 'failed',
+      summary,
+      errors: [],
+      cause: `${summary}.`,
+      files: [],
+      ...(left.length > 0 ? { dumpFilesLeft: left } : {}),
+      checkedAt,
+    };
   }
   const consistent = consistentVerdict(text, payload, exportName);
   const log = consistent?.log ?? readVerdict(text, payload, exportName, logFile.name, logger);
