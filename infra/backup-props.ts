@@ -93,8 +93,10 @@ export interface DatabaseProps {
   readonly ordsUrl: string;
   /**
    * The Secrets Manager secret holding the ORDS credentials (`{"username": …, "password": …}`).
-   * The functions that call ORDS get read access to it, and read it by its complete ARN when known,
-   * else by its partial ARN, or by name when it was imported by name.
+   * The functions that call ORDS read it in a session tagged with this database, so it must carry
+   * the tag `ords-datapump-backup:database=<id>` (a secret created in the app gets it at deploy; tag
+   * an imported one yourself), and serve this database only. They read it by its complete ARN when
+   * known, else by its partial ARN, or by name when it was imported by name.
    */
   readonly secret: ISecret;
   /**
@@ -324,7 +326,7 @@ export interface OrdsDatapumpBackupProps {
   readonly tags?: Readonly<Record<string, string>>;
   /**
    * The VPC the functions that call ORDS run in. Without it every function runs outside any VPC.
-   * The subnets need a route to ORDS and to S3, Secrets Manager, SSM and Step Functions (a NAT
+   * The subnets need a route to ORDS and to S3, Secrets Manager, SSM, Step Functions and STS (a NAT
    * gateway, or VPC endpoints: see `vpcEndpoints`).
    * @default - no VPC
    */
@@ -341,9 +343,9 @@ export interface OrdsDatapumpBackupProps {
   readonly securityGroups?: readonly ISecurityGroup[];
   /**
    * Whether to create the VPC endpoints the functions in `vpc` call: an S3 gateway endpoint and
-   * interface endpoints for Secrets Manager, SSM and Step Functions (private DNS on). Leave off when
+   * interface endpoints for Secrets Manager, SSM, Step Functions and STS (private DNS on). Leave off when
    * the VPC has them already, or reaches AWS through a NAT gateway. The S3 endpoint's policy allows
-   * the backup bucket only; the Secrets Manager endpoint's, the functions that call ORDS only (for
+   * the backup bucket only; the Secrets Manager endpoint's, the secret reader role only (for
    * this account's secrets): other workloads of the VPC that use them are held to the same.
    * @default false
    */

@@ -34,6 +34,13 @@ export interface OffsiteBackupBucketProps {
    */
   readonly readerPrincipal?: IPrincipal;
   /**
+   * ARN of the source deployment's off-site check role
+   * (`arn:aws:iam::<source account>:role/<namePrefix>-offsite-check`): it may read the replicas'
+   * sizes and checksums (HeadObject) to prove each run off-site (offsite.json).
+   * @default - no check role: runs of the source end "Backup complete, off-site copy failed"
+   */
+  readonly checkerRoleArn?: string;
+  /**
    * How long each replica is protected by Object Lock in COMPLIANCE mode: nobody, the root user
    * included, can delete or overwrite it before. At least the longest time a backup is kept.
    */
@@ -137,6 +144,16 @@ export class OffsiteBackupBucket extends Construct {
         resources: [replicaObjects],
       }),
     );
+    if (props.checkerRoleArn !== undefined) {
+      this.bucket.addToResourcePolicy(
+        new PolicyStatement({
+          sid: 'OffsiteCheckReadsReplicas',
+          principals: [new ArnPrincipal(props.checkerRoleArn)],
+          actions: ['s3:GetObject'],
+          resources: [replicaObjects],
+        }),
+      );
+    }
     this.bucket.addToResourcePolicy(
       new PolicyStatement({
         sid: 'ReplicationChecksTheBucket',
@@ -176,7 +193,13 @@ export class OffsiteBackupBucket extends Construct {
         ],
         resources: [replicaObjects],
         conditions: {
-          ArnNotEquals: { 'aws:PrincipalArn': [roleArn, this.readerRole.roleArn] },
+          ArnNotEquals: {
+            'aws:PrincipalArn': [
+              roleArn,
+              this.readerRole.roleArn,
+              ...(props.checkerRoleArn !== undefined ? [props.checkerRoleArn] : []),
+            ],
+          },
         },
       }),
     );

@@ -1,14 +1,15 @@
-import { Duration } from 'aws-cdk-lib';
-import type { IRole } from 'aws-cdk-lib/aws-iam';
+import { Duration, Tags } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { SECRET_DATABASE_TAG } from '../functions/core/ords/index.js';
 import { BackupDashboards } from './constructs/backup-dashboards.js';
 import { DatabaseBindings } from './constructs/database-bindings.js';
 import { DatabaseSchedules } from './constructs/database-schedules.js';
-import { DatabaseSecrets } from './constructs/database-secrets.js';
+import { OffsiteCopyAlarms } from './constructs/offsite-copy-alarms.js';
 import { RestoreDrillAlarms } from './constructs/restore-drill-alarms.js';
 import { ServerCleanupAlarms } from './constructs/server-cleanup-alarms.js';
 import { StaleBackupAlarms } from './constructs/stale-backup-alarms.js';
@@ -26,21 +27,21 @@ export interface OrdsDatapumpBackupDatabasesProps {
   readonly missedRuns: IQueue;
   /** The deployment's schedule group. */
   readonly scheduleGroup: IScheduleGroup;
-  /** The roles of the functions that call ORDS: they get the secret policies. */
-  readonly secretReaders: readonly IRole[];
   /** The alert topic the stale-backup alarms notify. */
   readonly alarmTopic: ITopic;
   /** Where the databases' bindings go (the path the functions read). */
   readonly bindingParameterPath: string;
   /** The deployment's name prefix (alarm and dashboard names, metrics' service). */
   readonly namePrefix: string;
+  /** Whether runs prove their off-site copy ("Check off-site copy"): one alarm per database then. @default false */
+  readonly offsiteProof?: boolean;
 }
 
 /**
  * The per-database resources of a slice of the databases of one `OrdsDatapumpBackup`: one binding,
  * one schedule, one stale-backup alarm, one cleanup alarm (unless its cleanup is off) and one
- * dashboard row per enabled database, and the
- * policies that let the functions read their secrets. Created by `OrdsDatapumpBackup.addDatabases`,
+ * dashboard row per enabled database, and the tag that lets the functions read a secret created in
+ * the app. Created by `OrdsDatapumpBackup.addDatabases`,
  * which checks what needs every database (unique ids, the state machine timeout, IAM's managed
  * policies per role). Slices in several stacks keep every stack under CloudFormation's 500
  * resources and 1 MB per template, whatever the number of databases.
@@ -50,8 +51,11 @@ export class OrdsDatapumpBackupDatabases extends Construct {
   readonly schedules: DatabaseSchedules;
   /** One SSM parameter per enabled database: its ORDS URL, secret, prefix and settings. */
   readonly bindings: DatabaseBindings;
-  /** The managed policies that let the ORDS-calling functions read the secrets. */
-  readonly secrets: DatabaseSecrets;
+  /**
+   * The enabled databases' secrets, by database id. Those created in the app get the tag
+   * `ords-datapump-backup:database=<id>` here; imported ones must carry it already (docs/deploy.md).
+   */
+  readonly secrets: ReadonlyMap<string, ISecret>;
   /** One stale-backup alarm per enabled database. */
   readonly alarms: StaleBackupAlarms;
   /** The dashboards, one row per enabled database. */
@@ -60,6 +64,8 @@ export class OrdsDatapumpBackupDatabases extends Construct {
   readonly drillAlarms: RestoreDrillAlarms;
   /** One alarm per enabled database that cleans up its server: its cleanup failed. */
   readonly cleanupAlarms: ServerCleanupAlarms;
+  /** With the off-site proof: one alarm per enabled database, its off-site copy failed or is late. */
+  readonly offsiteAlarms: OffsiteCopyAlarms | undefined;
   /** The ids of this slice's databases, enabled or not, in order. */
   readonly databaseIds: readonly string[];
 
@@ -79,10 +85,9 @@ export class OrdsDatapumpBackupDatabases extends Construct {
       namePrefix,
       schedules: enabled.map((database) => ({ id: database.id, ...database.schedule })),
     });
-    this.secrets = new DatabaseSecrets(this, 'Secrets', {
-      databases: enabled.map((database) => ({ id: database.id, secret: database.secret })),
-      readers: props.secretReaders,
-    });
+    // The secret reader role reads a secret only when this tag names the database its session serves.
+    for (const database of enabled) Tags.of(database.secret).add(SECRET_DATABASE_TAG, database.id);
+    this.secrets = new Map(enabled.map((database) => [database.id, database.secret]));
     this.alarms = new StaleBackupAlarms(this, 'StaleBackupAlarms', {
       limits: enabled.map((database) => ({ id: database.id, staleAfter: database.staleAfter })),
       topic: props.alarmTopic,
@@ -99,6 +104,13 @@ export class OrdsDatapumpBackupDatabases extends Construct {
       topic: props.alarmTopic,
       namePrefix,
     });
+    this.offsiteAlarms = props.offsiteProof
+      ? new OffsiteCopyAlarms(this, 'OffsiteCopyAlarms', {
+          databaseIds: enabled.map((database) => database.id),
+          topic: props.alarmTopic,
+          namePrefix,
+        })
+      : undefined;
     const year = new Date().getUTCFullYear();
     this.drillAlarms = new RestoreDrillAlarms(this, 'RestoreDrillAlarms', {
       drills: enabled.flatMap((database) =>

@@ -14,6 +14,7 @@ import { BackupFunctions } from './constructs/backup-functions.js';
 import { BackupNetwork } from './constructs/backup-network.js';
 import { BackupStateMachine } from './constructs/backup-state-machine.js';
 import { BackupScheduleGroup } from './constructs/database-schedules.js';
+import type { OffsiteCheckSettings } from './constructs/offsite-check-grants.js';
 import { OffsiteReplicationAlarms } from './constructs/offsite-replication-alarms.js';
 import { RunLauncher } from './constructs/run-launcher.js';
 import { pinOfDatabase } from './database-binding.js';
@@ -21,7 +22,6 @@ import { type ResolvedDatabase, resolveDatabase } from './database-settings.js';
 import { checkSlotCaps } from './fleet-settings.js';
 import { DEFAULT_NAME_PREFIX, doctorFunctionName, NAME_PREFIX } from './names.js';
 import { OrdsDatapumpBackupDatabases } from './ords-datapump-backup-databases.js';
-import { MANAGED_POLICIES_PER_ROLE } from './policy-size.js';
 
 export { DEFAULT_NAME_PREFIX, NAME_PREFIX };
 
@@ -94,6 +94,8 @@ export class OrdsDatapumpBackup extends Construct {
   private readonly tags: Readonly<Record<string, string>>;
   /** Every database of every slice, by id, with the path of its slice. */
   private readonly slicesByDatabase = new Map<string, string>();
+  /** The enabled databases added so far, by their secret's ARN. */
+  private readonly databasesBySecret = new Map<string, string>();
   private readonly slices: OrdsDatapumpBackupDatabases[] = [];
   /** The longest `executionHours` of the enabled databases added so far. */
   private longestExecutionHours = 0;
@@ -165,8 +167,9 @@ export class OrdsDatapumpBackup extends Construct {
       serviceName: namePrefix,
       doctorFunctionName: doctorFunctionName(namePrefix),
       ...(this.network ? { ordsNetwork: this.network.ordsNetwork } : {}),
+      ...offsiteCheckOf(props, namePrefix),
     });
-    this.network?.limitEndpoints(this.bucket, this.functions.ordsCallerRoles);
+    this.network?.limitEndpoints(this.bucket, [this.functions.secretReader.role]);
     // The default timeout grows with every database added, in any slice, before synth.
     const timeout =
       props.stateMachineTimeout ??
@@ -243,20 +246,20 @@ export class OrdsDatapumpBackup extends Construct {
       }
       this.checkDatabase(path, database);
     }
+    this.checkSecretsApart(path, resolved);
     for (const database of resolved) this.slicesByDatabase.set(database.id, path);
     const slice = new OrdsDatapumpBackupDatabases(scope, id, {
       databases: resolved,
       launcher: this.launcher.function,
       missedRuns: this.launcher.deadLetterQueue,
       scheduleGroup: this.scheduleGroup.group,
-      secretReaders: this.functions.ordsCallerRoles,
       alarmTopic: this.alarmTopic,
       bindingParameterPath: this.bindingParameterPath,
       namePrefix: this.namePrefix,
+      offsiteProof: this.functions.checkOffsiteCopy !== undefined,
     });
     for (const [key, value] of Object.entries(this.tags)) Tags.of(slice).add(key, value);
     this.slices.push(slice);
-    this.checkManagedPolicies();
 
     // After the slice checked each binding, its URL included.
     const enabled = resolved.filter((database) => database.enabled);
@@ -304,20 +307,23 @@ export class OrdsDatapumpBackup extends Construct {
   }
 
   /** Every slice attaches its secret policies to the same roles: IAM allows 10 managed policies per role. */
-  private checkManagedPolicies(): void {
-    // In a VPC, each ORDS caller's role also carries AWSLambdaVPCAccessExecutionRole.
-    const allowed = MANAGED_POLICIES_PER_ROLE - (this.network ? 1 : 0);
-    const used = this.slices.reduce((sum, slice) => sum + slice.secrets.policies.length, 0);
-    if (used <= allowed) return;
-    const databases = this.slices.reduce((sum, slice) => sum + slice.secrets.secrets.size, 0);
-    throw new Error(
-      `${this.node.path}: the secrets of the ${databases} enabled databases need ${used} IAM managed ` +
-        `policies on each function role that calls ORDS (${this.slices
-          .map((slice) => `${slice.node.path}: ${slice.secrets.policies.length}`)
-          .join(', ')}); allowed: at most ${allowed} (IAM's default quota of ${MANAGED_POLICIES_PER_ROLE} ` +
-        `per role${this.network ? ', one taken by the VPC access policy' : ''}). Use shorter secret names, ` +
-        'more databases per slice (fewer, fuller policies; databasesPerStack in the JSON app) or a second deployment',
-    );
+  /**
+   * Each enabled database needs a secret of its own: the secret's `ords-datapump-backup:database`
+   * tag names one database, and only that database's sessions may read it.
+   */
+  private checkSecretsApart(path: string, databases: readonly ResolvedDatabase[]): void {
+    for (const database of databases) {
+      if (!database.enabled) continue;
+      const arn = database.secret.secretArn;
+      const other = this.databasesBySecret.get(arn);
+      if (other !== undefined) {
+        throw new Error(
+          `${path}: database "${database.id}" uses the secret of database "${other}" (${Token.isUnresolved(arn) ? database.secret.node.path : arn}); ` +
+            'allowed: a secret of its own per database (its ords-datapump-backup:database tag names one database)',
+        );
+      }
+      this.databasesBySecret.set(arn, database.id);
+    }
   }
 }
 
@@ -326,4 +332,20 @@ function ordsPort(url: string): number {
   const parsed = new URL(url);
   if (parsed.port) return Number(parsed.port);
   return parsed.protocol === 'http:' ? 80 : 443;
+}
+
+/** With an off-site copy in a bucket this construct creates: the settings of "Check off-site copy". */
+function offsiteCheckOf(
+  props: OrdsDatapumpBackupProps,
+  namePrefix: string,
+): { offsiteCheck?: OffsiteCheckSettings } {
+  const offsite = props.bucket ? undefined : props.bucketOptions?.offsiteCopy;
+  if (!offsite) return {};
+  return {
+    offsiteCheck: {
+      bucket: offsite.bucket,
+      region: offsite.bucket.env.region,
+      roleName: `${namePrefix}-offsite-check`,
+    },
+  };
 }

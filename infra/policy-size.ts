@@ -9,8 +9,6 @@
 export const MANAGED_POLICY_MAX_CHARS = 6_144;
 /** Characters of all inline policies of one role together. */
 export const ROLE_INLINE_POLICIES_MAX_CHARS = 10_240;
-/** Managed policies attached to one role (default quota, adjustable to 20). */
-export const MANAGED_POLICIES_PER_ROLE = 10;
 
 /** The longest values of the pseudo parameters (aws-us-gov; regions such as ap-southeast-5 have 14 characters). */
 const PSEUDO_PARAMETERS: Readonly<Record<string, string>> = {

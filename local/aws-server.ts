@@ -1,17 +1,28 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { SECRET_DATABASE_TAG } from '../functions/core/ords/index.js';
 
 /**
  * A local endpoint for the AWS control-plane calls the functions make, in the JSON protocols the
  * SDK speaks, from in-memory state: Secrets Manager `GetSecretValue`, SSM `GetParameter` and
- * `GetParametersByPath` (database bindings), Step Functions `DescribeExecution` (run locks). The
- * handlers reach it through the SDK's own endpoint settings, with the same calls as in AWS.
+ * `GetParametersByPath` (database bindings), Step Functions `DescribeExecution` (run locks), and
+ * STS `AssumeRole` (query protocol) for the secret reader role. The handlers reach it through the
+ * SDK's own endpoint settings, with the same calls as in AWS.
+ *
+ * Like the secret reader role's policy, it answers `GetSecretValue` only to a session from
+ * `AssumeRole` whose `ords-datapump-backup:database` session tag equals the secret's tag of that key
+ * (AccessDeniedException otherwise, and for requests signed with any other key).
  */
 export interface LocalAwsServer {
-  /** Set as `AWS_ENDPOINT_URL_SECRETS_MANAGER`, `AWS_ENDPOINT_URL_SSM` and `AWS_ENDPOINT_URL_SFN`. */
+  /** Set as `AWS_ENDPOINT_URL_SECRETS_MANAGER`, `_SSM`, `_SFN` and `_STS`. */
   readonly endpoint: string;
-  /** Replaces or adds a secret (the SecretString). */
-  putSecret(secretId: string, secretString: string): void;
+  /**
+   * Replaces or adds a secret (the SecretString), tagged `ords-datapump-backup:database=<database>`
+   * when `database` is given (a secret without the tag is readable by no session).
+   */
+  putSecret(secretId: string, secretString: string, database?: string): void;
+  /** The sessions `AssumeRole` handed out, in order, with their session tags. */
+  readonly sessions: readonly LocalSession[];
   /** Replaces or adds a String parameter. */
   putParameter(name: string, value: string): void;
   /** Records an execution's status (`RUNNING`, `SUCCEEDED`, `FAILED`, …). */
@@ -21,27 +32,51 @@ export interface LocalAwsServer {
   stop(): Promise<void>;
 }
 
+/** A session of `AssumeRole`: the role, the session name and tags, and its access key id. */
+export interface LocalSession {
+  readonly roleArn: string;
+  readonly sessionName: string;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly accessKeyId: string;
+}
+
 type Reply = (status: number, body: unknown, errorType?: string) => void;
 
 interface State {
-  readonly secrets: Map<string, string>;
+  readonly secrets: Map<string, { readonly value: string; readonly database: string | undefined }>;
+  readonly sessions: LocalSession[];
+  /** The access key id that signed the request being answered. */
+  accessKeyId: string;
   readonly parameters: Map<string, { value: string; modified: number }>;
   readonly executions: Map<string, string>;
 }
 
 /** Starts the endpoint on 127.0.0.1. */
 export async function startLocalAwsServer(): Promise<LocalAwsServer> {
-  const state: State = { secrets: new Map(), parameters: new Map(), executions: new Map() };
+  const state: State = {
+    secrets: new Map(),
+    sessions: [],
+    accessKeyId: '',
+    parameters: new Map(),
+    executions: new Map(),
+  };
   const calls: string[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      const credential = /Credential=([^/,\s]+)\//.exec(String(req.headers.authorization ?? ''));
+      state.accessKeyId = credential?.[1] ?? '';
+      if (String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
+        answerQuery(state, new URLSearchParams(text), calls, res);
+        return;
+      }
       const target = String(req.headers['x-amz-target'] ?? '');
       const reply = replier(req, res);
       let body: Record<string, unknown>;
       try {
-        body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
+        body = JSON.parse(text || '{}') as Record<string, unknown>;
       } catch {
         reply(400, { __type: 'ValidationException', message: 'invalid JSON' }, 'ValidationException');
         return;
@@ -60,7 +95,9 @@ export async function startLocalAwsServer(): Promise<LocalAwsServer> {
   const { port } = server.address() as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${port}`,
-    putSecret: (secretId, secretString) => state.secrets.set(secretId, secretString),
+    putSecret: (secretId, secretString, database) =>
+      state.secrets.set(secretId, { value: secretString, database }),
+    sessions: state.sessions,
     putParameter: (name, value) => state.parameters.set(name, { value, modified: Date.now() }),
     putExecution: (arn, status) => state.executions.set(arn, status),
     calls,
@@ -89,18 +126,27 @@ function replier(req: IncomingMessage, res: ServerResponse): Reply {
 const HANDLERS: Record<string, (state: State, body: Record<string, unknown>, reply: Reply) => void> = {
   'secretsmanager.GetSecretValue': (state, body, reply) => {
     const secretId = String(body.SecretId ?? '');
-    const value = state.secrets.get(secretId);
-    if (value === undefined) {
+    const secret = state.secrets.get(secretId);
+    if (secret === undefined) {
       reply(400, {
         __type: 'ResourceNotFoundException',
         message: "Secrets Manager can't find the specified secret.",
       });
       return;
     }
+    const session = state.sessions.find((s) => s.accessKeyId === state.accessKeyId);
+    const tag = session?.tags[SECRET_DATABASE_TAG];
+    if (tag === undefined || tag !== secret.database) {
+      reply(400, {
+        __type: 'AccessDeniedException',
+        message: `User ${session ? `session ${session.sessionName}` : state.accessKeyId} is not authorized to perform: secretsmanager:GetSecretValue on resource: ${secretId}`,
+      });
+      return;
+    }
     reply(200, {
       ARN: `arn:aws:secretsmanager:us-east-1:000000000000:secret:${secretId}-AbCdEf`,
       Name: secretId,
-      SecretString: value,
+      SecretString: secret.value,
       VersionId: 'local',
       VersionStages: ['AWSCURRENT'],
       CreatedDate: Date.now() / 1000,
@@ -157,4 +203,48 @@ function toParameter(name: string, parameter: { value: string; modified: number 
     ARN: `arn:aws:ssm:us-east-1:000000000000:parameter${name}`,
     DataType: 'text',
   };
+}
+
+/** STS `AssumeRole` in the query protocol: a session with fresh keys and the request's session tags. */
+function answerQuery(state: State, params: URLSearchParams, calls: string[], res: ServerResponse): void {
+  const action = params.get('Action') ?? '';
+  const tags: Record<string, string> = {};
+  for (let n = 1; params.has(`Tags.member.${n}.Key`); n++) {
+    tags[params.get(`Tags.member.${n}.Key`)!] = params.get(`Tags.member.${n}.Value`) ?? '';
+  }
+  calls.push(
+    `sts.${action} ${Object.entries(tags)
+      .map(([key, value]) => `${key}=${value}`)
+      .join(' ')}`.trim(),
+  );
+  const xml = (status: number, body: string) => {
+    res.writeHead(status, { 'content-type': 'text/xml', 'x-amzn-requestid': `local-${Date.now()}` });
+    res.end(`<?xml version="1.0" encoding="UTF-8"?>\n${body}`);
+  };
+  const roleArn = params.get('RoleArn') ?? '';
+  const sessionName = params.get('RoleSessionName') ?? '';
+  if (action !== 'AssumeRole' || !roleArn.startsWith('arn:') || sessionName === '') {
+    xml(
+      400,
+      `<ErrorResponse><Error><Type>Sender</Type><Code>ValidationError</Code><Message>${escapeXml(action)} with RoleArn and RoleSessionName is served locally</Message></Error><RequestId>local</RequestId></ErrorResponse>`,
+    );
+    return;
+  }
+  const accessKeyId = `ASIALOCAL${String(state.sessions.length + 1).padStart(11, '0')}`;
+  state.sessions.push({ roleArn, sessionName, tags, accessKeyId });
+  const seconds = Number(params.get('DurationSeconds') ?? 3600);
+  const expiration = new Date(Date.now() + seconds * 1000).toISOString();
+  xml(
+    200,
+    `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult><Credentials>` +
+      `<AccessKeyId>${accessKeyId}</AccessKeyId><SecretAccessKey>local-session-secret</SecretAccessKey>` +
+      `<SessionToken>local-session-token-${accessKeyId}</SessionToken><Expiration>${expiration}</Expiration></Credentials>` +
+      `<AssumedRoleUser><Arn>${escapeXml(roleArn.replace(':iam::', ':sts::').replace(':role/', ':assumed-role/'))}/${escapeXml(sessionName)}</Arn>` +
+      `<AssumedRoleId>AROALOCAL:${escapeXml(sessionName)}</AssumedRoleId></AssumedRoleUser></AssumeRoleResult>` +
+      `<ResponseMetadata><RequestId>local</RequestId></ResponseMetadata></AssumeRoleResponse>`,
+  );
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
 }

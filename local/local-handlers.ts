@@ -18,10 +18,13 @@ const TASK_HANDLERS: Readonly<Record<string, string>> = {
   'Remove dump files': '../functions/handlers/clean-up-server.js',
   'Record cleanup failure': '../functions/handlers/clean-up-server.js',
   'Record dump files left': '../functions/handlers/clean-up-server.js',
+  'Release run lock': '../functions/handlers/clean-up-server.js',
   'Start restore drill': '../functions/handlers/restore-drill.js',
   'Read restore drill job': '../functions/handlers/read-job.js',
   'Drop drill schema': '../functions/handlers/restore-drill.js',
   'Record restore drill': '../functions/handlers/record-restore-drill.js',
+  'Check off-site copy': '../functions/handlers/check-offsite-copy.js',
+  'Record off-site failure': '../functions/handlers/check-offsite-copy.js',
 };
 
 export type LocalHandler = (input: unknown) => Promise<unknown>;

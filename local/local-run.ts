@@ -173,7 +173,7 @@ export async function runLocalBackup(options: LocalRunOptions = {}): Promise<Loc
     if (!options.aws) stops.push(() => aws.stop());
     const database = options.database ?? 'local';
     const secretId = `local/ords/${database}`;
-    aws.putSecret(secretId, options.secret ?? SIMULATOR_SECRET);
+    aws.putSecret(secretId, options.secret ?? SIMULATOR_SECRET, database);
 
     say(
       `ORDS ${simulator ? `simulator at ${ordsUrl}` : ordsUrl} · S3 ${s3 ? `s3rver at ${s3Endpoint}` : s3Endpoint} · bucket ${bucket}`,
@@ -356,6 +356,10 @@ interface EnvironmentSettings {
   readonly logLevel: string;
 }
 
+/** The secret reader role's ARN as the local runs see it (the local STS accepts any role). */
+const LOCAL_SECRET_READER_ROLE_ARN =
+  'arn:aws:iam::000000000000:role/ords-datapump-backup-local-secret-reader';
+
 /** The endpoints the last run's clients were built for. */
 let lastEndpoints = '';
 
@@ -376,6 +380,9 @@ function configureEnvironment(settings: EnvironmentSettings): boolean {
   process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = settings.awsEndpoint;
   process.env.AWS_ENDPOINT_URL_SSM = settings.awsEndpoint;
   process.env.AWS_ENDPOINT_URL_SFN = settings.awsEndpoint;
+  process.env.AWS_ENDPOINT_URL_STS = settings.awsEndpoint;
+  // The template names the secret reader role by reference (a token); locally it is this ARN.
+  process.env.SECRET_READER_ROLE_ARN = LOCAL_SECRET_READER_ROLE_ARN;
   process.env.AWS_REGION ??= 'us-east-1';
   process.env.POWERTOOLS_LOG_LEVEL = settings.logLevel;
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';

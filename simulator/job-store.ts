@@ -192,6 +192,7 @@ export class JobStore {
       pollsFinished: 0,
       requestBody: body,
       ...(imported ? { imports: imported.schemas, notes: imported.notes } : {}),
+      ...(imported && options.importMissesTable ? { missesTable: true } : {}),
       polls: 0,
       finishedAt: null,
       dropped: false,
@@ -327,6 +328,7 @@ export class JobStore {
       ...(job.logEntry ? { logEntry: job.logEntry } : {}),
       ...(job.imports ? { imports: job.imports } : {}),
       ...(job.notes ? { notes: job.notes } : {}),
+      ...(job.missesTable ? { missesTable: true } : {}),
     };
   }
 }

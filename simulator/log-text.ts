@@ -21,6 +21,8 @@ export interface LogSubject {
   readonly imports?: ReadonlyArray<{ readonly source: string; readonly target: string }>;
   /** ORA- lines an import writes before its tables (a schema not in the dump, a user that exists). */
   readonly notes?: readonly string[];
+  /** The import leaves out its last table. */
+  readonly missesTable?: boolean;
   /**
    * The `LOG_ENTRY` line of a job made through REST-enabled SQL: the log then starts with it (no
    * `expdp` banner: an API job has no client) and every line carries a `LOGTIME=ALL` timestamp.
@@ -239,7 +241,9 @@ function importBody(subject: LogSubject, finished: boolean): string[] {
   const paths = objectPaths(subject.jobMode);
   if (!finished) return [master, starting, ...paths.slice(0, 2)];
   const targets = subject.imports ?? [{ source: EXPORTED_SCHEMA, target: EXPORTED_SCHEMA }];
-  const imported = targets.flatMap(({ target }) => tableLines('imported', target));
+  const imported = targets.flatMap(({ target }) =>
+    tableLines('imported', target).slice(0, subject.missesTable ? -1 : undefined),
+  );
   const notes = subject.notes ?? [];
   switch (subject.outcome) {
     case 'success':

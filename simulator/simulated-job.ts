@@ -41,6 +41,8 @@ export interface SimulatedJob {
   /** An import's schemas (source → target) and the ORA- lines its log carries. */
   readonly imports?: readonly ImportedSchema[];
   readonly notes?: readonly string[];
+  /** True when the import leaves out its last table (`importMissesTable`). */
+  readonly missesTable?: boolean;
   /** Made by DBMS_DATAPUMP through REST-enabled SQL (the consistent path), not by an ORDS POST. */
   readonly madeBy?: 'rest-sql';
   /** The line the block's `LOG_ENTRY` wrote before START_JOB; its log then has LOGTIME timestamps. */

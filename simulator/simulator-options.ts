@@ -250,6 +250,11 @@ export interface SimulatorOptions {
    */
   readonly importOutcome: JobOutcome;
   /**
+   * Every import leaves out its last table (its log has one `imported` line fewer than the export's
+   * `exported` lines), as an import that lost a table would. @default false
+   */
+  readonly importMissesTable: boolean;
+  /**
    * The roles the REST session holds (SESSION_ROLES). Without one that reads DBA_DATAPUMP_JOBS
    * (SELECT_CATALOG_ROLE, DATAPUMP_EXP_FULL_DATABASE, EXP_FULL_DATABASE, PDB_DBA, DBA) the job list
    * and job GETs answer 500 (ORA-00942), as ORDS does. @default ['DATAPUMP_EXP_FULL_DATABASE', 'DATAPUMP_IMP_FULL_DATABASE']
@@ -326,6 +331,7 @@ export function defaultSimulatorOptions(): SimulatorOptions {
     restSqlError: undefined,
     importOutcome: 'success',
     importLogLink: true,
+    importMissesTable: false,
     sessionRoles: ['DATAPUMP_EXP_FULL_DATABASE', 'DATAPUMP_IMP_FULL_DATABASE'],
     sessionPrivileges: ['CREATE SESSION', 'CREATE TABLE', 'CREATE USER', 'DROP USER'],
     databaseUsers: ['SYS', 'SYSTEM', 'HR', 'DBAPI_USER'],

@@ -1,6 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
 import { cleanUpServer } from '../core/cleanup/index.js';
-import { assertRunLock } from '../core/run/index.js';
+import {
+  assertRunLock,
+  databaseOfInput,
+  ReleaseRunLockPayloadSchema,
+  releaseOwnRunLock,
+} from '../core/run/index.js';
 import { CleanUpServerTaskPayloadSchema } from '../core/state/index.js';
 import { bindingFor } from '../shared/bindings.js';
 import { s3Client } from '../shared/clients.js';
@@ -14,11 +20,21 @@ import { ordsFor } from '../shared/ords.js';
  * "Clean up server" and "Remove dump files": removes this run's files (and control table) from the
  * database server through REST-enabled SQL, and records the database's ServerCleanupFailed.
  * "Record cleanup failure": records ServerCleanupFailed = 1 for a cleanup step that failed for good.
+ * "Release run lock": releases the database's run lock at the end of the run, when this execution holds it.
  */
 export const handler = defineTask(
   'Clean up server',
-  CleanUpServerTaskPayloadSchema,
+  z.union([CleanUpServerTaskPayloadSchema, ReleaseRunLockPayloadSchema]),
   async (payload, context) => {
+    if (payload.phase === 'release-lock') {
+      const database = databaseOfInput(payload.input);
+      if (database === null) return { released: false, reason: 'the execution input names no database' };
+      const binding = await bindingFor(database);
+      return releaseOwnRunLock(
+        { s3: s3Client(), bucket: requiredEnv('BUCKET_NAME'), logger },
+        { database, prefix: binding.prefix, executionArn: payload.executionArn },
+      );
+    }
     if (payload.phase === 'record-failure') {
       recordServerCleanup(payload.database, true);
       return { recorded: true };

@@ -1,12 +1,11 @@
-import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { DoctorInputSchema, runDoctor } from '../core/doctor/index.js';
 import { connectOrds } from '../core/ords/index.js';
 import { bindingFor, resetBindingCache } from '../shared/bindings.js';
 import { boundDatabases } from '../shared/bound-databases.js';
-import { secretsManagerClient } from '../shared/clients.js';
 import { requiredEnv } from '../shared/env.js';
 import { defineTask } from '../shared/handler.js';
 import { logger } from '../shared/logger.js';
+import { readSecretAs } from '../shared/secret-reader.js';
 
 /**
  * The doctor, invoked on demand (`npm run doctor -- <database>`): checks a database's binding, secret,
@@ -21,8 +20,8 @@ export const handler = defineTask('Doctor', DoctorInputSchema, async ({ database
       binding: bindingFor,
       knownDatabases: () => boundDatabases(bindingPath),
       bindingPath,
-      secretString: async (secretId) =>
-        (await secretsManagerClient().send(new GetSecretValueCommand({ SecretId: secretId }))).SecretString,
+      // As the database asked for: a secret without its tag fails here as it would in a run.
+      secretString: (secretId) => readSecretAs(database, secretId),
       connect: (binding, secret) =>
         connectOrds({ baseUrl: binding.ordsUrl, secret, secretId: binding.secretId, logger }),
       logger,

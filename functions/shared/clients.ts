@@ -1,27 +1,28 @@
 import { S3Client } from '@aws-sdk/client-s3';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { STSClient } from '@aws-sdk/client-sts';
 import { copyS3ClientSettings } from '../core/transfer/index.js';
 import { numberEnv } from './env.js';
 
 /**
  * AWS SDK clients, built once per container. Endpoints come from the SDK's own settings
- * (`AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL_SECRETS_MANAGER`, `AWS_ENDPOINT_URL_SSM`, `AWS_ENDPOINT_URL_SFN`, …), so the same code reaches AWS or a
- * local server.
+ * (`AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL_SECRETS_MANAGER`, `AWS_ENDPOINT_URL_SSM`, `AWS_ENDPOINT_URL_SFN`, `AWS_ENDPOINT_URL_STS`, …), so the same code reaches AWS or a
+ * local server. Secrets Manager has no shared client: each database's reads go through a client
+ * with the credentials of its own secret reader session (`secret-reader.ts`).
  */
 /**
  * Small control-plane calls: a hung connection must fail fast enough for the SDK's retries and the
  * state machine's to fit in the function's time, instead of the SDK's default of no timeout.
  */
-const FAST_FAIL = { connectionTimeout: 3_000, requestTimeout: 10_000 } as const;
+export const FAST_FAIL = { connectionTimeout: 3_000, requestTimeout: 10_000 } as const;
 
 let s3: S3Client | undefined;
-let secretsManager: SecretsManagerClient | undefined;
 let sns: SNSClient | undefined;
 let ssm: SSMClient | undefined;
 let sfn: SFNClient | undefined;
+let sts: STSClient | undefined;
 
 /** The S3 client. */
 export function s3Client(): S3Client {
@@ -33,12 +34,6 @@ export function s3Client(): S3Client {
     ...copyS3ClientSettings(numberEnv('COPY_PARTS_IN_FLIGHT', 2)),
   });
   return s3;
-}
-
-/** The Secrets Manager client. */
-export function secretsManagerClient(): SecretsManagerClient {
-  secretsManager ??= new SecretsManagerClient({ requestHandler: FAST_FAIL });
-  return secretsManager;
 }
 
 /** The SNS client (failure alerts). */
@@ -59,16 +54,22 @@ export function sfnClient(): SFNClient {
   return sfn;
 }
 
+/** The STS client (the secret reader role's sessions). */
+export function stsClient(): STSClient {
+  sts ??= new STSClient({ requestHandler: FAST_FAIL });
+  return sts;
+}
+
 /** Forgets the clients (the local runner starts each run as a fresh container). */
 export function resetClients(): void {
   s3?.destroy();
-  secretsManager?.destroy();
   sns?.destroy();
   ssm?.destroy();
   sfn?.destroy();
+  sts?.destroy();
   s3 = undefined;
   ssm = undefined;
   sfn = undefined;
-  secretsManager = undefined;
+  sts = undefined;
   sns = undefined;
 }

@@ -42,6 +42,8 @@ export const BackupMetric = {
    * succeeded yet), published hourly for databases with a drill (no unit).
    */
   HoursSinceLastRestoreDrill: 'HoursSinceLastRestoreDrill',
+  /** 1 when a run's objects failed to replicate off-site or lagged past the limit, 0 once proved (Count). */
+  OffsiteCopyFailed: 'OffsiteCopyFailed',
 } as const;
 
 const BYTES_PER_MIB = 1024 * 1024;
@@ -106,6 +108,14 @@ export function recordServerCleanup(database: string, failed: boolean): void {
   const m = backupMetrics();
   m.addDimension(MetricDimension.Database, database);
   m.addMetric(BackupMetric.ServerCleanupFailed, MetricUnit.Count, failed ? 1 : 0);
+  m.publishStoredMetrics();
+}
+
+/** Records whether a run's off-site copy failed (1) or was proved (0). */
+export function recordOffsiteCopy(database: string, failed: boolean): void {
+  const m = backupMetrics();
+  m.addDimension(MetricDimension.Database, database);
+  m.addMetric(BackupMetric.OffsiteCopyFailed, MetricUnit.Count, failed ? 1 : 0);
   m.publishStoredMetrics();
 }
 

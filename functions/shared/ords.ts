@@ -1,4 +1,3 @@
-import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import {
   AwsUnavailableError,
   describeAwsError,
@@ -6,9 +5,9 @@ import {
   SecretError,
 } from '../core/base/index.js';
 import type { ImportApi, OrdsApi, OrdsSecret, RestSqlApi, SqlRequestApi } from '../core/ords/index.js';
-import { OrdsClient, parseOrdsSecret } from '../core/ords/index.js';
-import { secretsManagerClient } from './clients.js';
+import { OrdsClient, parseOrdsSecret, tagSecretCommand } from '../core/ords/index.js';
 import { logger } from './logger.js';
+import { readSecretAs, resetSecretSessions } from './secret-reader.js';
 
 /**
  * Secrets are cached briefly per container: ORDS is called every poll, and a rotated secret must
@@ -24,10 +23,10 @@ const clients = new Map<string, { readonly secret: OrdsSecret; readonly client: 
  * while the secret is unchanged, so an OAuth2 token is fetched once per container, not per call.
  */
 export async function ordsFor(
-  target: { readonly ordsUrl: string; readonly secretId: string },
+  target: { readonly database: string; readonly ordsUrl: string; readonly secretId: string },
   invocation?: { getRemainingTimeInMillis(): number },
 ): Promise<OrdsApi & RestSqlApi & SqlRequestApi & ImportApi> {
-  const secret = await readSecret(target.secretId);
+  const secret = await readSecret(target.database, target.secretId);
   const key = `${target.ordsUrl}\n${target.secretId}`;
   const cached = clients.get(key);
   const client =
@@ -40,35 +39,37 @@ export async function ordsFor(
   return client;
 }
 
-async function readSecret(secretId: string): Promise<OrdsSecret> {
-  const cached = secrets.get(secretId);
+async function readSecret(database: string, secretId: string): Promise<OrdsSecret> {
+  const cached = secrets.get(`${database}\n${secretId}`);
   if (cached && cached.expiresAt > Date.now()) return cached.secret;
   let secretString: string | undefined;
   try {
-    ({ SecretString: secretString } = await secretsManagerClient().send(
-      new GetSecretValueCommand({ SecretId: secretId }),
-    ));
+    secretString = await readSecretAs(database, secretId);
   } catch (error) {
+    if (error instanceof SecretError || error instanceof AwsUnavailableError) throw error;
     if (isTransientAwsError(error)) {
       // Throttling or a Secrets Manager hiccup: the state machine tries again after a back-off.
       throw new AwsUnavailableError(`Secret "${secretId}" could not be read: ${describeAwsError(error)}`, {
         cause: error,
       });
     }
-    throw new SecretError(describeSecretFailure(secretId, error), { cause: error });
+    throw new SecretError(describeSecretFailure(database, secretId, error), { cause: error });
   }
   const secret = parseOrdsSecret(secretId, secretString);
-  secrets.set(secretId, { secret, expiresAt: Date.now() + SECRET_TTL_MS });
+  secrets.set(`${database}\n${secretId}`, { secret, expiresAt: Date.now() + SECRET_TTL_MS });
   return secret;
 }
 
-function describeSecretFailure(secretId: string, error: unknown): string {
+function describeSecretFailure(database: string, secretId: string, error: unknown): string {
   const name = (error as { name?: string }).name ?? 'Error';
   switch (name) {
     case 'ResourceNotFoundException':
       return `Secret "${secretId}" does not exist (or has no current version) in this account and region`;
     case 'AccessDeniedException':
-      return `Not allowed to read secret "${secretId}": check the function's role and the secret's KMS key policy`;
+      return (
+        `Not allowed to read secret "${secretId}" for database "${database}": tag the secret with the database ` +
+        `(${tagSecretCommand(secretId, database)}), and check the KMS key policy of a customer key`
+      );
     case 'DecryptionFailure':
       return `Secret "${secretId}" cannot be decrypted: check the KMS key policy`;
     default:
@@ -80,4 +81,5 @@ function describeSecretFailure(secretId: string, error: unknown): string {
 export function resetOrdsCache(): void {
   secrets.clear();
   clients.clear();
+  resetSecretSessions();
 }

@@ -42,6 +42,16 @@ export function grantBindingReads(
   );
 }
 
+/**
+ * The two ways the copy may use s3:PutObject: a write with If-None-Match (PutObject,
+ * CompleteMultipartUpload), or a multipart step that is not an object creation (CreateMultipartUpload,
+ * UploadPart). A PutObject without the header, or with If-Match, is allowed by neither.
+ */
+export const WRITE_ONCE_CONDITIONS = [
+  { Null: { 's3:if-none-match': 'false' } },
+  { Bool: { 's3:ObjectCreationOperation': 'false' } },
+] as const;
+
 /** The functions that touch the backup bucket; each gets only the keys its step reads or writes. */
 export interface BucketUsers {
   /** "Start export": the run locks, and the drill record it reads to decide whether a drill is due. */
@@ -62,12 +72,24 @@ export interface BucketUsers {
 export function grantBucketAccess(bucket: IBucket, users: BucketUsers): void {
   const { startExport, copyFile, writeManifest, cleanUpServer, recordRestoreDrill } = users;
   const grants = BucketGrants.fromBucket(bucket);
-  // Multipart upload (Create/UploadPart/Complete are s3:PutObject), resuming (ListParts), aborting,
-  // and the "already stored" check: HeadObject (s3:GetObject) and the marker tags.
+  // Write-once dumps and logs: PutObject and CompleteMultipartUpload only with If-None-Match, so the
+  // copy creates objects and never replaces one; CreateMultipartUpload and UploadPart take no
+  // conditional header and are exempted by s3:ObjectCreationOperation, as AWS documents
+  // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes-enforce.html).
+  for (const condition of WRITE_ONCE_CONDITIONS) {
+    copyFile.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['s3:PutObject'],
+        resources: [bucket.arnForObjects('*')],
+        conditions: condition,
+      }),
+    );
+  }
+  // Resuming (ListParts), aborting, and the "already stored" check: HeadObject (s3:GetObject), the
+  // marker tags, and GetObject of a small file a killed invocation may have stored.
   grants.actionsOnObjectKeys(
     copyFile,
     '*',
-    's3:PutObject',
     's3:AbortMultipartUpload',
     's3:ListMultipartUploadParts',
     's3:GetObject',
@@ -88,6 +110,8 @@ export function grantBucketAccess(bucket: IBucket, users: BucketUsers): void {
         bucket.arnForObjects(RUN_LOCK_KEY_PATTERN),
         bucket.arnForObjects(`*${SERVER_CLEANUP_FILE}`),
         bucket.arnForObjects(`*${RESTORE_DRILL_FILE}`),
+        // The off-site proof: only "Check off-site copy" writes it.
+        bucket.arnForObjects('*offsite.json'),
       ],
     }),
   );
@@ -122,6 +146,8 @@ export function grantBucketAccess(bucket: IBucket, users: BucketUsers): void {
       'Reads the run lock, <prefix>_locks/<database>.json, before it changes the database server: only those keys.',
     );
   }
+  // "Release run lock" (the cleanup function) deletes the run lock its execution holds when the run ends.
+  grants.actionsOnObjectKeys(users.cleanUpServer, RUN_LOCK_KEY_PATTERN, 's3:DeleteObject');
   // "Clean up server" checks that the manifest exists (HeadObject) and records the cleanup beside it.
   grants.actionsOnObjectKeys(cleanUpServer, '*/manifest.json', 's3:GetObject', 'kms:Decrypt');
   grants.actionsOnObjectKeys(

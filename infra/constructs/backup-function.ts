@@ -101,6 +101,8 @@ export interface FunctionSpec {
    * @default false
    */
   readonly callsOrds?: boolean;
+  /** The role's name, for a role another account's policies name before it exists. @default - generated */
+  readonly roleName?: string;
 }
 
 /**
@@ -120,6 +122,7 @@ export function backupFunction(
   const role = new Role(scope, `${spec.id}Role`, {
     assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
     description: `Role of the ${spec.id} function of ords-datapump-backup`,
+    ...(spec.roleName ? { roleName: spec.roleName } : {}),
   });
   logGroup.grantWrite(role);
   const network = spec.callsOrds ? settings.ordsNetwork : undefined;

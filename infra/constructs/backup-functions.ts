@@ -17,6 +17,8 @@ import { grantBindingReads, grantBucketAccess } from './backup-function-grants.j
 import { BindingPinsLayer } from './binding-pins-layer.js';
 import { type CopyMemoryInput, copyMemoryFor } from './copy-memory.js';
 import { acknowledgeWildcardResource } from './nag-findings.js';
+import { grantOffsiteCheck, type OffsiteCheckSettings } from './offsite-check-grants.js';
+import { SecretReaderRole } from './secret-reader-role.js';
 
 /** Seconds the copy function keeps free at the end of an invocation to save its progress. */
 const COPY_SAFETY_MARGIN_SECONDS = 60;
@@ -69,6 +71,11 @@ export interface BackupFunctionsProps {
    * @default - outside any VPC
    */
   readonly ordsNetwork?: OrdsNetwork;
+  /**
+   * With an off-site copy: the replicas' bucket, read by "Check off-site copy".
+   * @default - no off-site check function
+   */
+  readonly offsiteCheck?: OffsiteCheckSettings;
 }
 
 /**
@@ -99,10 +106,17 @@ export class BackupFunctions extends Construct {
   readonly restoreDrill: HandlerFunction;
   /** "Record restore drill": writes restore-drill.json and last-restore-drill.json. */
   readonly recordRestoreDrill: HandlerFunction;
+  /** "Check off-site copy" (with `offsiteCheck`): proves a run's objects replicated, writes offsite.json. */
+  readonly checkOffsiteCopy: HandlerFunction | undefined;
   /** The functions that call ORDS, i.e. those that must read the databases' secrets. */
   readonly ordsCallers: readonly HandlerFunction[];
-  /** The roles of `ordsCallers`, in the same order: the secret policies are attached to them. */
+  /** The roles of `ordsCallers`, in the same order: the roles that may assume `secretReader`. */
   readonly ordsCallerRoles: readonly IRole[];
+  /**
+   * The role the `ordsCallers` assume, tagged with the database they serve, to read that database's
+   * secret (and only a secret tagged with that database): `SECRET_READER_ROLE_ARN`.
+   */
+  readonly secretReader: SecretReaderRole;
   /**
    * The pins (ORDS URL, secret, prefix per database) every function that reads bindings carries as a
    * layer: `OrdsDatapumpBackup.addDatabases` adds each database's pin.
@@ -259,6 +273,28 @@ export class BackupFunctions extends Construct {
       timeout: Duration.minutes(1),
       environment: { BUCKET_NAME: bucketName },
     });
+    const offsiteCheck = props.offsiteCheck;
+    this.checkOffsiteCopy = offsiteCheck
+      ? create({
+          id: 'CheckOffsiteCopy',
+          entry: 'check-offsite-copy.ts',
+          description: "Checks that a backup's objects replicated off-site and writes offsite.json",
+          memorySize: 512,
+          // One HeadObject per object, twice, and one small write.
+          timeout: Duration.minutes(2),
+          // Named: the off-site bucket's policy names it (OffsiteBackupBucket checkerRoleArn).
+          roleName: offsiteCheck.roleName,
+          environment: {
+            BUCKET_NAME: bucketName,
+            OFFSITE_BUCKET_NAME: offsiteCheck.bucket.bucketName,
+            OFFSITE_REGION: offsiteCheck.region,
+            OFFSITE_MAX_LAG_SECONDS: String((offsiteCheck.maxLag ?? Duration.hours(1)).toSeconds()),
+          },
+        })
+      : undefined;
+    if (offsiteCheck && this.checkOffsiteCopy) {
+      grantOffsiteCheck(props.bucket, offsiteCheck.bucket, this.checkOffsiteCopy);
+    }
     this.ordsCallers = [
       this.startExport,
       this.readJob,
@@ -270,6 +306,10 @@ export class BackupFunctions extends Construct {
     ];
     this.functionSettings = settings;
     this.ordsCallerRoles = this.ordsCallers.map((fn) => fn.role!);
+    this.secretReader = new SecretReaderRole(this, 'SecretReader', { callers: this.ordsCallerRoles });
+    for (const fn of this.ordsCallers) {
+      fn.addEnvironment('SECRET_READER_ROLE_ARN', this.secretReader.role.roleArn);
+    }
 
     const bindingReaders = [...this.ordsCallers, this.writeManifest, this.recordRestoreDrill];
     grantBindingReads(props.bindingParameterPath, bindingReaders, this.doctor);

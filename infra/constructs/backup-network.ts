@@ -68,7 +68,7 @@ export interface BackupNetworkProps {
  * Where the functions that call ORDS run: the subnets, their security groups and, when asked, the
  * VPC endpoints of the AWS services they call (S3 for the copies, the run lock and the manifest
  * check; Secrets Manager for the credentials; SSM for the bindings; Step Functions for the run
- * lock's DescribeExecution). Logs and metrics leave through the Lambda service, not the VPC.
+ * lock's DescribeExecution; STS for the secret reader role's sessions). Logs and metrics leave through the Lambda service, not the VPC.
  *
  * A created security group allows egress only to TCP 443 and the ORDS ports, to any address: the
  * ORDS hosts are names resolved at run time, and the AWS endpoints' addresses (or the S3 prefix
@@ -79,7 +79,7 @@ export class BackupNetwork extends Construct {
   readonly ordsNetwork: OrdsNetwork;
   /** The security group created for them, if none was given. */
   readonly securityGroup: SecurityGroup | undefined;
-  /** The endpoints created, by service (`S3`, `SecretsManager`, `Ssm`, `StepFunctions`). */
+  /** The endpoints created, by service (`S3`, `SecretsManager`, `Ssm`, `StepFunctions`, `Sts`). */
   readonly endpoints: ReadonlyMap<string, GatewayVpcEndpoint | InterfaceVpcEndpoint>;
   /** The deployment's ORDS ranges; undefined: egress to any address. */
   private readonly ordsCidrs: readonly string[] | undefined;
@@ -101,7 +101,7 @@ export class BackupNetwork extends Construct {
     if (this.ordsCidrs && !props.vpcEndpoints) {
       throw new Error(
         `${this.node.path}: ordsCidrs needs vpcEndpoints: without VPC endpoints the functions reach S3, ` +
-          'Secrets Manager, SSM and Step Functions at public addresses, which takes 443 to any address. ' +
+          'Secrets Manager, SSM, Step Functions and STS at public addresses, which takes 443 to any address. ' +
           'Create the endpoints, or give securityGroups of your own',
       );
     }
@@ -116,7 +116,7 @@ export class BackupNetwork extends Construct {
         this.securityGroup.addEgressRule(
           Peer.anyIpv4(),
           Port.tcp(HTTPS_PORT),
-          'ORDS on 443 and the AWS service endpoints (S3, Secrets Manager, SSM, Step Functions)',
+          'ORDS on 443 and the AWS service endpoints (S3, Secrets Manager, SSM, Step Functions, STS)',
         );
         Annotations.of(this.securityGroup).addWarningV2(
           EGRESS_TO_ANY_WARNING,
@@ -147,6 +147,8 @@ export class BackupNetwork extends Construct {
         SecretsManager: InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
         Ssm: InterfaceVpcEndpointAwsService.SSM,
         StepFunctions: InterfaceVpcEndpointAwsService.STEP_FUNCTIONS,
+        // The secret reader role's sessions (AssumeRole with the database's session tag).
+        Sts: InterfaceVpcEndpointAwsService.STS,
       };
       for (const [name, service] of Object.entries(services)) {
         const endpoint = new InterfaceVpcEndpoint(this, name, {
@@ -208,7 +210,8 @@ export class BackupNetwork extends Construct {
 
   /**
    * Gives the created endpoints their policies, once the bucket and the roles are known: the S3
-   * gateway reaches `bucket` only; the Secrets Manager endpoint serves only `secretReaders`, and
+   * gateway reaches `bucket` only; the Secrets Manager endpoint serves only `secretReaders` (the
+   * secret reader role, whose sessions the functions read secrets with), and
    * only for secrets of this account and region. Which secret each of them reads is bounded by its
    * own grant and the binding pins: a list of the fleet's secret ARNs would outgrow the endpoint
    * policy's 20,480 characters (about 200 ARNs). No effect without `vpcEndpoints`.
@@ -228,7 +231,7 @@ export class BackupNetwork extends Construct {
       new PolicyStatement({
         sid: 'DeploymentFunctionsOnly',
         principals: secretReaders.map((role) => new ArnPrincipal(role.roleArn)),
-        actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+        actions: ['secretsmanager:GetSecretValue'],
         resources: [
           Stack.of(this).formatArn({
             service: 'secretsmanager',

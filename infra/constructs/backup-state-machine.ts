@@ -26,6 +26,7 @@ import { ErrorName, RETRYABLE_ERRORS } from '../../functions/core/base/index.js'
 import type { CleanupPhase } from '../../functions/core/state/index.js';
 import { LAMBDA_CAUSE_PATTERN } from '../../functions/core/state/index.js';
 import { acknowledgeWildcardResource } from './nag-findings.js';
+import { offsiteProofStates } from './offsite-proof-states.js';
 import { restoreDrillStates } from './restore-drill-states.js';
 
 /** Lambda service errors worth another attempt (https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html). */
@@ -57,6 +58,8 @@ export interface BackupTaskFunctions {
   readonly cleanUpServer: LambdaFunction;
   readonly restoreDrill: LambdaFunction;
   readonly recordRestoreDrill: LambdaFunction;
+  /** "Check off-site copy", with an off-site copy only: without it the run ends without the off-site proof. @default - none */
+  readonly checkOffsiteCopy?: LambdaFunction;
 }
 
 /** Properties of `BackupStateMachine`. */
@@ -84,6 +87,11 @@ export interface BackupStateMachineProps {
    * @default - a name CloudFormation generates
    */
   readonly stateMachineName?: string;
+  /**
+   * Time between two checks of a run's off-site copy (with `functions.checkOffsiteCopy`).
+   * @default Duration.minutes(1)
+   */
+  readonly offsiteCheckInterval?: Duration;
 }
 
 /**
@@ -153,7 +161,7 @@ export class BackupStateMachine extends Construct {
       )
       .otherwise(backupFailed);
     const withoutCause = noCause.next(backupFailed);
-    const stepFailed = new Choice(this, 'Cause given?')
+    const causeGiven = new Choice(this, 'Cause given?')
       .when(
         Condition.isPresent('$.error.Cause'),
         new Choice(this, 'Cause is text?')
@@ -169,7 +177,7 @@ export class BackupStateMachine extends Construct {
       resultPath: string,
     ) =>
       new LambdaInvoke(this, name, {
-        lambdaFunction: functions[fn],
+        lambdaFunction: functions[fn]!,
         ...(payload ? { payload } : {}),
         payloadResponseOnly: true,
         // Our own retry below covers the Lambda service errors, with our back-off.
@@ -177,7 +185,7 @@ export class BackupStateMachine extends Construct {
         resultPath,
         // Lambda's default timeout is 3 s; without a Task timeout the local runner stops at 60 s.
         taskTimeout: Timeout.duration(
-          (functions[fn].timeout ?? Duration.seconds(3)).plus(TASK_TIMEOUT_MARGIN),
+          (functions[fn]!.timeout ?? Duration.seconds(3)).plus(TASK_TIMEOUT_MARGIN),
         ),
       });
     // 10 s, 20 s, 40 s, 80 s, then every 2 min: about 13 minutes of an outage ridden out per task.
@@ -190,6 +198,25 @@ export class BackupStateMachine extends Construct {
         maxDelay: Duration.minutes(2),
         jitterStrategy: JitterType.FULL,
       });
+    // Every run ends through "Release run lock" (its database's lock, when this execution holds it),
+    // then "Run ended how?" goes on to the end state of the path it came from. A release that fails
+    // changes no end state: the next run takes the lock over from an execution that has ended.
+    const releaseRunLock = task(
+      'Release run lock',
+      'cleanUpServer',
+      TaskInput.fromObject({
+        phase: 'release-lock',
+        executionName: JsonPath.stringAt('$$.Execution.Name'),
+        executionArn: JsonPath.stringAt('$$.Execution.Id'),
+        input: JsonPath.objectAt('$$.Execution.Input'),
+      }),
+      JsonPath.DISCARD,
+    );
+    retry(releaseRunLock, INTERRUPTED_ERRORS);
+    const runEnded = new Choice(this, 'Run ended how?').when(Condition.isPresent('$.error'), causeGiven);
+    releaseRunLock.addCatch(runEnded, { errors: ['States.ALL'], resultPath: '$.releaseError' });
+    releaseRunLock.next(runEnded);
+    const stepFailed = releaseRunLock;
     const guarded = (state: LambdaInvoke, extraErrors: readonly string[] = []) => {
       retry(state, extraErrors);
       return state.addCatch(stepFailed, { errors: ['States.ALL'], resultPath: '$.error' });
@@ -310,7 +337,19 @@ export class BackupStateMachine extends Construct {
     });
     const cleanupVerdict = new Choice(this, 'Server cleaned up?')
       .when(Condition.stringEquals('$.result.serverCleanup.serverCleanup', 'failed'), cleanupFailed)
-      .otherwise(backupComplete);
+      .otherwise(
+        // With an off-site copy, a clean run is complete once its objects are proved off-site.
+        functions.checkOffsiteCopy
+          ? offsiteProofStates(this, {
+              task,
+              retry,
+              interruptedErrors: INTERRUPTED_ERRORS,
+              target,
+              checkInterval: props.offsiteCheckInterval ?? Duration.minutes(1),
+              next: backupComplete,
+            })
+          : backupComplete,
+      );
     const drillVerdict = new Choice(this, 'Restore drill succeeded?')
       // Not(IsPresent), not IsPresent false: the local engine reads IsPresent false as never true.
       .when(Condition.not(Condition.isPresent('$.result.restoreDrill')), cleanupVerdict)
@@ -337,9 +376,9 @@ export class BackupStateMachine extends Construct {
     );
     retry(recordCleanupFailure, INTERRUPTED_ERRORS);
     // The execution still ends in the named state, which the console shows.
-    recordCleanupFailure.addCatch(drillVerdict, { errors: ['States.ALL'], resultPath: '$.recordError' });
+    recordCleanupFailure.addCatch(releaseRunLock, { errors: ['States.ALL'], resultPath: '$.recordError' });
     cleanUpServer.addCatch(cleanupStepFailed, { errors: ['States.ALL'], resultPath: '$.cleanupError' });
-    cleanupStepFailed.next(recordCleanupFailure).next(drillVerdict);
+    cleanupStepFailed.next(recordCleanupFailure).next(releaseRunLock);
     const restoreDrill = restoreDrillStates(this, {
       task,
       retry,
@@ -366,11 +405,13 @@ export class BackupStateMachine extends Construct {
       JsonPath.DISCARD,
     );
     retry(recordDumpFilesLeft, INTERRUPTED_ERRORS);
-    recordDumpFilesLeft.addCatch(failedHow, { errors: ['States.ALL'], resultPath: '$.recordError' });
+    recordDumpFilesLeft.addCatch(releaseRunLock, { errors: ['States.ALL'], resultPath: '$.recordError' });
     removeDumpFiles.addCatch(recordDumpFilesLeft, { errors: ['States.ALL'], resultPath: '$.serverCleanup' });
-    recordDumpFilesLeft.next(failedHow);
+    recordDumpFilesLeft.next(releaseRunLock);
+    // After "Remove dump files" the state has `serverCleanup`; after "Clean up server", `result.serverCleanup`.
+    runEnded.when(Condition.isPresent('$.serverCleanup'), failedHow).otherwise(drillVerdict);
 
-    cleanUpServer.next(drillVerdict);
+    cleanUpServer.next(releaseRunLock);
     const definition: Chain = startExport
       .next(waitBeforePolling)
       .next(readJob)
@@ -384,7 +425,7 @@ export class BackupStateMachine extends Construct {
                 new Choice(this, 'Export succeeded?')
                   .when(
                     Condition.stringEquals('$.verdict.verdict', 'failed'),
-                    removeDumpFiles.next(failedHow),
+                    removeDumpFiles.next(releaseRunLock),
                   )
                   .otherwise(
                     writeManifest.next(
@@ -435,6 +476,7 @@ export class BackupStateMachine extends Construct {
       functions.cleanUpServer,
       functions.restoreDrill,
       functions.recordRestoreDrill,
+      ...(functions.checkOffsiteCopy ? [functions.checkOffsiteCopy] : []),
     ];
     for (const fn of invoked) {
       acknowledgeWildcardResource(

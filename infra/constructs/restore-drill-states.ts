@@ -59,7 +59,12 @@ export function restoreDrillStates(scope: Construct, props: RestoreDrillStatesPr
   const drop = task(
     'Drop drill schema',
     'restoreDrill',
-    TaskInput.fromObject({ ...target, action: 'drop', drill: JsonPath.objectAt('$.drill') }),
+    TaskInput.fromObject({
+      ...target,
+      action: 'drop',
+      drill: JsonPath.objectAt('$.drill'),
+      exportJob: JsonPath.objectAt('$.run.job'),
+    }),
     '$.drillOutcome',
   );
   // Safe to run again: the verdict is read again, and a schema already dropped counts as dropped.

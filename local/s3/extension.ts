@@ -12,6 +12,7 @@ import {
 } from './objects.js';
 import { sigV4Problem } from './sigv4.js';
 import { saveWriteTags, uploadTagging } from './tagging.js';
+import { currentVersion, recordVersion, serveVersion } from './versions.js';
 
 /** s3rver's parts the extension reaches into. */
 export interface S3rverStore extends ObjectStore {
@@ -22,15 +23,18 @@ export interface ExtensionOptions {
   readonly store: S3rverStore;
   readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
   readonly minPartBytes: number;
+  /** Keep every write as a version (./versions.ts). @default false */
+  readonly versioned?: boolean;
 }
 
 /**
  * Runs before s3rver's own middleware and makes it answer as S3 does where this project depends on
  * it: SigV4 signatures and signed payload hashes checked, aws-chunked bodies refused (s3rver would store the framing), the
- * multipart checks of ./multipart.ts, object checksums and conditional writes of ./objects.ts, and
+ * multipart checks of ./multipart.ts, object checksums and conditional writes (PutObject and
+ * CompleteMultipartUpload) of ./objects.ts, and
  * tags dropped when an object is replaced or deleted (s3rver keeps them), and tags sent with a write kept.
  */
-export function s3Extension({ store, credentials, minPartBytes }: ExtensionOptions): Middleware {
+export function s3Extension({ store, credentials, minPartBytes, versioned }: ExtensionOptions): Middleware {
   return async (ctx, next) => {
     const unsigned = await sigV4Problem(ctx, credentials);
     if (unsigned !== undefined) {
@@ -79,13 +83,22 @@ export function s3Extension({ store, credentials, minPartBytes }: ExtensionOptio
           if (ctx.status < 300) {
             await store.deleteSubresource(bucket, key, 'tagging');
             await saveWriteTags(store, bucket, key, ctx.get('x-amz-tagging'));
+            if (versioned) await recordVersion(ctx, store, bucket, key);
           }
         } finally {
           release();
         }
         return;
       }
+      const versionId = typeof ctx.query.versionId === 'string' ? ctx.query.versionId : undefined;
+      const read = (ctx.method === 'GET' || ctx.method === 'HEAD') && !subresource;
+      if (versioned && read && versionId !== undefined)
+        return serveVersion(ctx, store, bucket, key, versionId);
       await next();
+      if (versioned && read && ctx.status === 200) {
+        const current = await currentVersion(store, bucket, key);
+        if (current !== undefined) ctx.set('x-amz-version-id', current);
+      }
       if (ctx.method === 'DELETE' && !subresource && ctx.status < 300) {
         await store.deleteSubresource(bucket, key, 'tagging');
         await saveChecksum(store, bucket, key, null);
@@ -112,14 +125,22 @@ export function s3Extension({ store, credentials, minPartBytes }: ExtensionOptio
       case 'PUT':
         return uploadPart(ctx, next, uploadDir);
       case 'POST': {
-        const checked = await checkCompletion(ctx, uploadDir, minPartBytes);
-        if (checked === null) return;
-        const tagging = await uploadTagging(uploadDir);
-        await next();
-        if (ctx.status < 300) {
-          await store.deleteSubresource(bucket, key, 'tagging');
-          await saveWriteTags(store, bucket, key, tagging);
-          await saveChecksum(store, bucket, key, checked.checksum);
+        // CompleteMultipartUpload takes If-None-Match/If-Match as PutObject does; the upload stays on 412.
+        const release = await writeSlots.take(`${bucket}/${key}`);
+        try {
+          if (await refuseConditionalWrite(ctx, store, bucket, key)) return;
+          const checked = await checkCompletion(ctx, uploadDir, minPartBytes);
+          if (checked === null) return;
+          const tagging = await uploadTagging(uploadDir);
+          await next();
+          if (ctx.status < 300) {
+            await store.deleteSubresource(bucket, key, 'tagging');
+            await saveWriteTags(store, bucket, key, tagging);
+            await saveChecksum(store, bucket, key, checked.checksum);
+            if (versioned) await recordVersion(ctx, store, bucket, key);
+          }
+        } finally {
+          release();
         }
         return;
       }

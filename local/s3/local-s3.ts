@@ -7,6 +7,7 @@ import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { type S3rverStore, s3Extension } from './extension.js';
 import type { Middleware } from './koa.js';
 import { S3_MIN_PART_BYTES } from './multipart.js';
+import { type LocalReplication, type LocalReplicationOptions, localReplication } from './replication.js';
 
 /**
  * A local S3 for `npm start`, the bench and the tests: s3rver 3.7.1 on loopback with an extension
@@ -24,6 +25,8 @@ export interface LocalS3 {
   readonly directory: string;
   /** A client for this server: path-style, the local credentials, checksums only when required. */
   readonly client: S3Client;
+  /** The replication's switches, when started with `replication` (./replication.ts). */
+  readonly replication?: LocalReplication;
   /** Stops the server, destroys `client`, removes the directory unless it was given. */
   stop(): Promise<void>;
 }
@@ -38,6 +41,13 @@ export interface LocalS3Options {
    * small files in several parts; everything else keeps S3's. @default 5 MiB
    */
   readonly minPartBytes?: number;
+  /** Replicate `bucket` into a second bucket, as S3 Replication does (./replication.ts). @default none */
+  readonly replication?: LocalReplicationOptions;
+  /**
+   * A versioned bucket: every write keeps a version, and HEAD/GET with `versionId` read it
+   * (./versions.ts). @default false
+   */
+  readonly versioned?: boolean;
 }
 
 /** The local S3's credentials (s3rver's fixed account). */
@@ -63,7 +73,10 @@ export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS
     port: 0,
     silent: true,
     directory,
-    configureBuckets: [{ name: bucket }],
+    configureBuckets: [
+      { name: bucket },
+      ...(options.replication ? [{ name: options.replication.destinationBucket }] : []),
+    ],
   });
   // Koa composes its middleware when the server starts: the extension runs before s3rver's own.
   server.middleware.unshift(
@@ -71,8 +84,11 @@ export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS
       store: server.store,
       credentials: LOCAL_S3_CREDENTIALS,
       minPartBytes: options.minPartBytes ?? S3_MIN_PART_BYTES,
+      versioned: options.versioned ?? false,
     }),
   );
+  const replicated = options.replication && localReplication(server.store, bucket, options.replication);
+  if (replicated) server.middleware.unshift(replicated.middleware);
   const { port } = await server.run();
   const endpoint = `http://127.0.0.1:${port}`;
   const client = localS3Client(endpoint);
@@ -81,7 +97,10 @@ export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS
     bucket,
     directory,
     client,
+    ...(replicated ? { replication: replicated.replication } : {}),
     async stop() {
+      replicated?.replication.release();
+      await replicated?.replication.settle();
       client.destroy();
       const closed = server.close();
       server.httpServer?.closeAllConnections();

@@ -25,6 +25,12 @@ describe('a binding edited out of band', () => {
 
     expect(result.status, result.cause).toBe('SUCCEEDED');
     expect(h.simulator.requests.length).toBeGreaterThan(0);
+    // Every secret read went through a session of the secret reader role tagged with the database.
+    expect(h.aws.calls).toContain('sts.AssumeRole ords-datapump-backup:database=orders');
+    expect(h.aws.sessions.length).toBeGreaterThan(0);
+    for (const session of h.aws.sessions) {
+      expect(session.tags).toEqual({ 'ords-datapump-backup:database': 'orders' });
+    }
   });
 
   it('fails, sending no request and reading no secret, when the ORDS URL was pointed elsewhere', async () => {

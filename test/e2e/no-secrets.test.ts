@@ -62,6 +62,9 @@ describe('secrets never leave the secret', () => {
       const everything = [output, lines.join('\n'), JSON.stringify(result)].join('\n');
       expect(everything).not.toContain(value);
       expect(everything).not.toContain(Buffer.from(`DBAPI_USER:${value}`).toString('base64'));
+      // Nor the secret reader role's session credentials (the local STS's secret key and token).
+      expect(everything).not.toContain('local-session-secret');
+      expect(everything).not.toContain('local-session-token');
     },
   );
 

@@ -69,6 +69,41 @@ describe('a run accepts and changes only what it can prove, through the synthesi
     expect(keys.some((key) => key.includes(job.jobName) && key.endsWith('.LOG'))).toBe(true);
   });
 
+  it('releases the run lock when a run ends: complete, export failed, or a step failed for good', async () => {
+    const lockOf = async (database: string) =>
+      (await h.keys()).filter((key) => key.endsWith(`_locks/${database}.json`));
+    const released = (result: { events: ReadonlyArray<{ type: string; state?: { name: string } }> }) =>
+      result.events.some(
+        (event) => event.type === 'StateEntered' && event.state?.name === 'Release run lock',
+      );
+
+    // A complete backup
+    const complete = await run();
+    expect(complete.status).toBe('SUCCEEDED');
+    expect(released(complete)).toBe(true);
+    expect(await lockOf(`own${database_}`)).toEqual([]);
+
+    // An export whose log says it failed (its dump files removed first)
+    h.simulator.configure({ outcome: 'fatal' });
+    const exportFailed = await run();
+    expect(exportFailed.status).toBe('FAILED');
+    expect(exportFailed.error).toBe(ErrorName.ExportFailed);
+    expect(await lockOf(`own${database_}`)).toEqual([]);
+    h.simulator.configure(HEALTHY);
+
+    // A step that failed for good after the export: the run still ends in "Backup failed", with its cause
+    const stepFailed = await run({
+      taskFaults: {
+        'Write manifest': Object.assign(new Error('S3 was down'), { name: 'StorageUnavailableError' }),
+      },
+    });
+    expect(stepFailed.status).toBe('FAILED');
+    expect(stepFailed.error).toBe('StorageUnavailableError');
+    expect(stepFailed.cause).toContain('S3 was down');
+    expect(released(stepFailed)).toBe(true);
+    expect(await lockOf(`own${database_}`)).toEqual([]);
+  });
+
   it('stops a redriven execution that lost the run lock to a newer run before it touches the server', async () => {
     // GIVEN an execution that failed in "Write manifest" after its export, holding the lock
     const database = `own${++database_}`;
@@ -85,7 +120,8 @@ describe('a run accepts and changes only what it can prove, through the synthesi
       (event) => event.type === 'StateEntered' && event.state.name === 'Write manifest',
     );
     const oldJob = h.simulator.jobs().at(-1)!;
-    // AND a newer run of the same database that took the lock from it and completed
+    // AND a newer run of the same database that took the lock (released when the failed run ended),
+    // completed, and released it in turn
     const newer = await h.run({ database });
     expect(newer.status).toBe('SUCCEEDED');
 
@@ -97,7 +133,7 @@ describe('a run accepts and changes only what it can prove, through the synthesi
       redrive: { state: 'Write manifest', input: (failedAt as { state: { input: unknown } }).state.input },
     });
 
-    // THEN its backup is complete, but its cleanup stopped before any change, naming the holder
+    // THEN its backup is complete, but its cleanup stopped before any change: the lock is not its own
     expect(redriven.status).toBe('SUCCEEDED');
     const states = redriven.events
       .filter((event) => event.type === 'StateEntered')
@@ -106,7 +142,7 @@ describe('a run accepts and changes only what it can prove, through the synthesi
     const cleanup = (redriven.output as { serverCleanup: { reason: string; error: { Cause: string } } })
       .serverCleanup;
     expect(cleanup.reason).toContain('RunLockLostError');
-    expect(cleanup.error.Cause).toMatch(new RegExp(`held by execution ${database}_local-\\S+ \\(started`));
+    expect(cleanup.error.Cause).toContain('nobody holds it (its run released it when it ended');
     // AND no REST-enabled SQL statement reached the server; the old job's files are still there
     expect(h.simulator.requests.filter((request) => request.path.endsWith('/_/sql')).length).toBe(sqlBefore);
     expect(h.simulator.jobs().find((job) => job.jobName === oldJob.jobName)?.files.length).toBeGreaterThan(0);

@@ -16,6 +16,7 @@ describe('restore drill through the synthesized state machine', () => {
       dumpFileBytes: 4096,
       restSql: true,
       importOutcome: 'success',
+      importMissesTable: false,
       postHangAfterCreate: false,
     }),
   );
@@ -86,6 +87,31 @@ describe('restore drill through the synthesized state machine', () => {
       schemaDropped: true,
       importJobName: imports().at(-1)!.jobName,
     });
+    expect(users()).not.toContain('HR_DRILL');
+  });
+
+  it('fails the drill loudly when the import brings back one table short, naming it in the console and restore-drill.json', async () => {
+    // GIVEN an import that loads every table of HR but REGIONS, and says it succeeded
+    h.simulator.configure({ importMissesTable: true });
+
+    const result = await h.run({ restoreDrill: 'HR_DRILL' });
+
+    // THEN the execution fails with the table in its cause, and the backup stays stored
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe(ErrorName.RestoreDrillFailed);
+    expect(result.cause).toContain('1 table(s) did not come back with the rows exported');
+    expect(result.cause).toContain(
+      'HR.REGIONS: 4 row(s) exported, but the import log shows no table HR_DRILL.REGIONS',
+    );
+    const folder = await newestFolder();
+    expect((await readJson(`${folder}manifest.json`)).verdict).toBe('succeeded');
+    // AND restore-drill.json lists every table with its exported and imported rows
+    const report = await readJson(`${folder}restore-drill.json`);
+    expect(report).toMatchObject({ succeeded: false, verdict: 'succeeded', mismatchCount: 1 });
+    expect(report.tableRows).toHaveLength(7);
+    expect(report.tableRows).toContainEqual({ table: 'EMPLOYEES', exported: 107, imported: 107 });
+    expect(report.tableRows).toContainEqual({ table: 'REGIONS', exported: 4, imported: null });
+    // AND the drill's own schema is dropped all the same
     expect(users()).not.toContain('HR_DRILL');
   });
 

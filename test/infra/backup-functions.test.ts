@@ -169,18 +169,37 @@ describe('BackupFunctions', () => {
     );
     const bucketId = logicalIdOf(stack.bucket);
 
-    expect(statements).toHaveLength(1);
-    expect(actionsOf(statements[0]!).sort()).toEqual([
+    const objects = { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*']] };
+    const unconditional = statements.filter((statement) => statement.Condition === undefined);
+
+    expect(unconditional).toHaveLength(1);
+    expect(actionsOf(unconditional[0]!).sort()).toEqual([
       's3:AbortMultipartUpload',
       's3:GetObject',
       's3:GetObjectTagging',
       's3:ListMultipartUploadParts',
-      's3:PutObject',
       's3:PutObjectTagging',
     ]);
-    expect(resourcesOf(statements[0]!)).toEqual([
-      { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*']] },
+    expect(resourcesOf(unconditional[0]!)).toEqual([objects]);
+  });
+
+  it('lets the copy function create objects only with If-None-Match (issue 18): never replace one', () => {
+    const { json } = synthesized;
+    const puts = statementsOfRole(json, roleOfFunction(json, logicalIdOf(stack.functions.copyFile))).filter(
+      (statement) => statement.Effect === 'Allow' && actionsOf(statement).includes('s3:PutObject'),
+    );
+    const bucketId = logicalIdOf(stack.bucket);
+
+    // The AWS-documented pair: a write with If-None-Match, or a multipart step that creates nothing.
+    expect(puts.map((statement) => [actionsOf(statement), statement.Condition])).toEqual([
+      [['s3:PutObject'], { Null: { 's3:if-none-match': 'false' } }],
+      [['s3:PutObject'], { Bool: { 's3:ObjectCreationOperation': 'false' } }],
     ]);
+    for (const statement of puts) {
+      expect(resourcesOf(statement)).toEqual([
+        { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*']] },
+      ]);
+    }
   });
 
   it('denies the copy function any write of a manifest, a last-backup record, a run lock or a cleanup record', () => {
@@ -202,7 +221,7 @@ describe('BackupFunctions', () => {
     );
   });
 
-  it('lets the cleanup function put only server-cleanup.json keys and read only manifests and run locks', () => {
+  it('lets the cleanup function put only server-cleanup.json keys, read only manifests and run locks, and delete only run locks', () => {
     const { json } = synthesized;
     const s3 = statementsOfRole(
       json,
@@ -212,7 +231,13 @@ describe('BackupFunctions', () => {
     const keysFor = (action: string) =>
       s3.filter((statement) => actionsOf(statement).includes(action)).flatMap(resourcesOf);
 
-    expect(new Set(s3.flatMap(actionsOf))).toEqual(new Set(['s3:PutObject', 's3:GetObject']));
+    expect(new Set(s3.flatMap(actionsOf))).toEqual(
+      new Set(['s3:PutObject', 's3:GetObject', 's3:DeleteObject']),
+    );
+    // "Release run lock": its own run lock, at the end of the run
+    expect(keysFor('s3:DeleteObject')).toEqual([
+      { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*_locks/*.json']] },
+    ]);
     expect(keysFor('s3:PutObject')).toEqual([
       { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*/server-cleanup.json']] },
     ]);

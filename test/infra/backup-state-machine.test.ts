@@ -98,6 +98,8 @@ describe('BackupStateMachine', () => {
         'Restore drill not recorded',
         'Restore drill succeeded?',
         'Restore drill failed',
+        'Release run lock',
+        'Run ended how?',
       ].sort(),
     );
   });
@@ -117,7 +119,7 @@ describe('BackupStateMachine', () => {
         .map(([id, resource]) => [`arn:${id}`, resource.Properties.Timeout as number]),
     );
 
-    expect(tasks()).toHaveLength(13);
+    expect(tasks()).toHaveLength(14);
     for (const [name, state] of tasks()) {
       expect(state.TimeoutSeconds, name).toBe(timeoutOf.get(state.Resource)! + 30);
     }
@@ -135,6 +137,7 @@ describe('BackupStateMachine', () => {
       'Remove dump files': functions.cleanUpServer,
       'Record cleanup failure': functions.cleanUpServer,
       'Record dump files left': functions.cleanUpServer,
+      'Release run lock': functions.cleanUpServer,
       'Start restore drill': functions.restoreDrill,
       'Read restore drill job': functions.readJob,
       'Drop drill schema': functions.restoreDrill,
@@ -271,9 +274,29 @@ describe('BackupStateMachine', () => {
   it('catches every error of the top-level Task states and the Map, then fails in "Backup failed"', () => {
     for (const name of ['Start export', 'Read job', 'Read log', 'Copy files', 'Write manifest']) {
       expect(states.get(name).Catch, name).toEqual([
-        { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Cause given?' },
+        { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Release run lock' },
       ]);
     }
+    // The run lock is released first; a release that fails changes no end state
+    expect(states.get('Release run lock')).toMatchObject({
+      Next: 'Run ended how?',
+      ResultPath: null,
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.releaseError', Next: 'Run ended how?' }],
+      Parameters: {
+        phase: 'release-lock',
+        'executionName.$': '$$.Execution.Name',
+        'executionArn.$': '$$.Execution.Id',
+        'input.$': '$$.Execution.Input',
+      },
+    });
+    expect(states.get('Run ended how?')).toEqual({
+      Type: 'Choice',
+      Choices: [
+        { Variable: '$.error', IsPresent: true, Next: 'Cause given?' },
+        { Variable: '$.serverCleanup', IsPresent: true, Next: 'Export failed?' },
+      ],
+      Default: 'Restore drill succeeded?',
+    });
     expect(states.get('Error from a function?').Default).toBe('Backup failed');
     expect(states.get('Keep error message').Next).toBe('Backup failed');
     expect(states.get('Backup failed')).toMatchObject({
@@ -329,7 +352,7 @@ describe('BackupStateMachine', () => {
     expect(states.get('Write manifest').Next).toBe('Errors accepted?');
     expect(states.get('Errors accepted?').Default).toBe('Restore drill?');
     expect(cleanup.Parameters.phase).toBe('after-backup');
-    expect(cleanup).toMatchObject({ ResultPath: '$.result.serverCleanup', Next: 'Restore drill succeeded?' });
+    expect(cleanup).toMatchObject({ ResultPath: '$.result.serverCleanup', Next: 'Release run lock' });
     const reaching = [...states].filter(([, state]) =>
       JSON.stringify([state.Next, state.Default, state.Choices, state.Catch]).includes('"Clean up server"'),
     );
@@ -355,9 +378,9 @@ describe('BackupStateMachine', () => {
     });
     const record = states.get('Record cleanup failure');
     expect(record.Parameters).toMatchObject({ phase: 'record-failure', 'database.$': '$.database' });
-    expect(record.Next).toBe('Restore drill succeeded?');
+    expect(record.Next).toBe('Release run lock');
     expect(record.Catch).toEqual([
-      { ErrorEquals: ['States.ALL'], ResultPath: '$.recordError', Next: 'Restore drill succeeded?' },
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.recordError', Next: 'Release run lock' },
     ]);
     expect(states.get('Server cleaned up?')).toEqual({
       Type: 'Choice',
@@ -380,16 +403,16 @@ describe('BackupStateMachine', () => {
     const remove = states.get('Remove dump files');
 
     expect(remove.Parameters.phase).toBe('after-failure');
-    expect(remove).toMatchObject({ ResultPath: '$.serverCleanup', Next: 'Export failed?' });
+    expect(remove).toMatchObject({ ResultPath: '$.serverCleanup', Next: 'Release run lock' });
     // A removal step that fails for good records the database's cleanup failure, then fails as before.
     expect(remove.Catch).toEqual([
       { ErrorEquals: ['States.ALL'], ResultPath: '$.serverCleanup', Next: 'Record dump files left' },
     ]);
     const record = states.get('Record dump files left');
     expect(record.Parameters).toMatchObject({ phase: 'record-failure', 'database.$': '$.database' });
-    expect(record.Next).toBe('Export failed?');
+    expect(record.Next).toBe('Release run lock');
     expect(record.Catch).toEqual([
-      { ErrorEquals: ['States.ALL'], ResultPath: '$.recordError', Next: 'Export failed?' },
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.recordError', Next: 'Release run lock' },
     ]);
   });
 });

@@ -101,6 +101,8 @@ describe('egress of the functions that call ORDS', () => {
         [
           '10.20.0.0/16 443',
           '10.30.4.0/24 8443',
+          // Secrets Manager, SSM, Step Functions and STS (the secret reader role's sessions).
+          'endpoint-group 443',
           'endpoint-group 443',
           'endpoint-group 443',
           'endpoint-group 443',

@@ -90,8 +90,9 @@ describe('a network block', () => {
       ['tcp', 8443, 8443, '0.0.0.0/0'],
     ]);
     expect(group.SecurityGroupIngress).toBeUndefined();
+    // Into the four interface endpoints (Secrets Manager, SSM, Step Functions, STS) only.
     expect(resourcesOfType(json, 'AWS::EC2::SecurityGroupIngress').map(([, rule]) => rule.FromPort)).toEqual([
-      443, 443, 443,
+      443, 443, 443, 443,
     ]);
   });
 
@@ -124,7 +125,7 @@ describe('a network block', () => {
     expect(JSON.stringify(gateway.ServiceName)).toContain('.s3');
     expect(gateway.RouteTableIds).toEqual(NETWORK.routeTableIds);
     expect(gateway.VpcId).toBe(NETWORK.vpcId);
-    expect(services.sort()).toEqual(['secretsmanager', 'ssm', 'states']);
+    expect(services.sort()).toEqual(['secretsmanager', 'ssm', 'states', 'sts']);
   });
 
   it('limits the S3 gateway endpoint to the backup bucket and its objects', () => {
@@ -148,20 +149,18 @@ describe('a network block', () => {
     ]);
   });
 
-  it("limits the Secrets Manager endpoint to the ORDS callers' roles and this account's secrets", () => {
-    const { json } = synthesized;
+  it("limits the Secrets Manager endpoint to the secret reader role and this account's secrets", () => {
+    const { json, built } = synthesized;
     const endpoint = resourcesOfType(json, 'AWS::EC2::VPCEndpoint').find(([, e]) =>
       JSON.stringify(e.ServiceName).includes('secretsmanager'),
     )![1];
     const [statement, ...others] = endpoint.PolicyDocument.Statement;
-    const roles = ordsCallers.map((id) => functionsOf(json).get(id)!.Role['Fn::GetAtt'][0]).sort();
+    const reader = logicalIdOf(built.backup.functions.secretReader.role);
 
     expect(others).toEqual([]);
-    expect([...statement.Action].sort()).toEqual([
-      'secretsmanager:DescribeSecret',
-      'secretsmanager:GetSecretValue',
-    ]);
-    expect(statement.Principal.AWS.map((arn: Json) => arn['Fn::GetAtt'][0]).sort()).toEqual(roles);
+    // The functions read secrets only in sessions of the secret reader role.
+    expect(statement.Action).toEqual('secretsmanager:GetSecretValue');
+    expect(statement.Principal.AWS['Fn::GetAtt'][0]).toEqual(reader);
     expect(JSON.stringify(statement.Resource)).toContain(':secret:*');
     expect(JSON.stringify(statement.Resource)).toContain('AWS::AccountId');
   });

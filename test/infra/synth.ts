@@ -110,6 +110,7 @@ export interface Statement {
   readonly Effect: string;
   readonly Action: string | string[];
   readonly Resource: unknown;
+  readonly Condition?: Record<string, Record<string, unknown>>;
 }
 
 /** Every policy statement attached (inline, through AWS::IAM::Policy) to the role with this logical id. */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { AwsUnavailableError, SecretError } from '../base/index.js';
 import type { Logger, OrdsConnection, OrdsSecret } from '../ords/index.js';
-import { parseOrdsSecret } from '../ords/index.js';
+import { parseOrdsSecret, tagSecretCommand } from '../ords/index.js';
 import type { DatabaseBinding } from '../run/index.js';
 import { DATABASE_ID } from '../state/index.js';
 import { checkOrds } from './doctor-ords.js';
@@ -32,7 +32,10 @@ export interface DoctorDeps {
   readonly knownDatabases: () => Promise<readonly string[]>;
   /** Where bindings are kept (`<path>/<database>`), for messages. */
   readonly bindingPath: string;
-  /** The secret's `SecretString`; rejects with the AWS SDK's own error. */
+  /**
+   * The secret's `SecretString`, read in a session tagged with the database; rejects with the AWS
+   * SDK's own error, or `SecretError` when that session cannot be had.
+   */
   readonly secretString: (secretId: string) => Promise<string | undefined>;
   /** A pool to the database's ORDS with its credentials (`connectOrds`). */
   readonly connect: (binding: DatabaseBinding, secret: OrdsSecret) => OrdsConnection;
@@ -154,7 +157,7 @@ async function checkSecret(
   try {
     secretString = await deps.secretString(secretId);
   } catch (error) {
-    return { check: secretReadFailure(secretId, error) };
+    return { check: secretReadFailure(binding.database, secretId, error) };
   }
   try {
     const secret = parseOrdsSecret(secretId, secretString);
@@ -178,7 +181,14 @@ async function checkSecret(
 }
 
 /** A Secrets Manager refusal, by the SDK error's name: each has its own fix. */
-function secretReadFailure(secretId: string, error: unknown): Check {
+function secretReadFailure(database: string, secretId: string, error: unknown): Check {
+  if (error instanceof SecretError) {
+    return failed(
+      'Secret',
+      error.message,
+      'Deploy again; the secret reader role and its trust policy come with the deployment.',
+    );
+  }
   const name = (error as { name?: unknown }).name;
   const message = (error as { message?: unknown }).message;
   const said = `${String(name ?? 'Error')}: ${String(message ?? error)}`;
@@ -209,7 +219,7 @@ function secretReadFailure(secretId: string, error: unknown): Check {
       return failed(
         'Secret',
         detail,
-        `Deploy again so the functions' roles get read access to secret "${secretId}", and check that the secret's resource policy does not deny them.`,
+        `Tag the secret with its database: ${tagSecretCommand(secretId, database)} (the functions read a secret only through a session tagged with the database it serves), and check that the secret's resource policy does not deny them.`,
       );
     default:
       return failed(

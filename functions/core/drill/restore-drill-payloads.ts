@@ -46,8 +46,18 @@ export const DropDrillSchemaPayloadSchema = z.object({
   executionArn: FencedExecutionArnSchema,
   database: z.string().regex(DATABASE_ID),
   drill: DrillStartedSchema,
+  /** The export's job: its log gives the rows each table must have after the import. */
+  exportJob: JobRefSchema,
 });
 export type DropDrillSchemaPayload = z.output<typeof DropDrillSchemaPayloadSchema>;
+
+/** One table of the drilled schema: rows in the export log and in the import log (null: not there). */
+export const TableRowsSchema = z.object({
+  table: z.string().min(1),
+  exported: z.number().int().min(0).nullable(),
+  imported: z.number().int().min(0).nullable(),
+});
+export type TableRows = z.output<typeof TableRowsSchema>;
 
 /** What the import did and what the drill removed afterwards (`$.drillOutcome`). */
 export const DrillOutcomeSchema = z.object({
@@ -58,6 +68,16 @@ export const DrillOutcomeSchema = z.object({
   /** Tables and rows the import log reports as imported. */
   tables: z.number().int().min(0),
   rows: z.number().int().min(0),
+  /** Every table of the drilled schema (at most 1,000 carried), exported and imported rows. */
+  tableRows: z.array(TableRowsSchema).optional(),
+  /** True when the schema has more tables than `tableRows` carries (all were compared). */
+  tableRowsTruncated: z.boolean().optional(),
+  /** Tables whose imported rows differ from the exported rows (or that are on one side only). */
+  mismatchCount: z.number().int().min(0).optional(),
+  /** The first mismatches, in words. */
+  mismatches: z.array(z.string()).optional(),
+  /** Why the rows could not be compared (the drill then fails). */
+  rowsUnchecked: z.string().optional(),
   /** Whether the drill schema is gone (dropped, or never created). */
   schemaDropped: z.boolean(),
   /** Why the schema was not dropped (schemaDropped false only). */

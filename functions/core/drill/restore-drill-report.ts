@@ -1,7 +1,11 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Logger } from '../ords/index.js';
 import { backupFolder } from '../state/index.js';
-import type { RecordRestoreDrillPayload, RestoreDrillResult } from './restore-drill-payloads.js';
+import type {
+  DrillOutcome,
+  RecordRestoreDrillPayload,
+  RestoreDrillResult,
+} from './restore-drill-payloads.js';
 import {
   LAST_RESTORE_DRILL_VERSION,
   type LastRestoreDrill,
@@ -30,10 +34,35 @@ function causeOf(error: { readonly Error: string; readonly Cause?: string | unde
   return error.Cause ? `${error.Error}: ${error.Cause}` : error.Error;
 }
 
+/** True when every table's imported rows equal its exported rows (and they were compared). */
+function rowsCameBack(outcome: DrillOutcome): boolean {
+  return (
+    outcome.rowsUnchecked === undefined && outcome.tableRows !== undefined && outcome.mismatchCount === 0
+  );
+}
+
+/** What the row comparison says, when it failed. */
+function rowSentences(outcome: DrillOutcome, target: string): string[] {
+  if (outcome.verdict !== 'succeeded' || rowsCameBack(outcome)) return [];
+  if (outcome.rowsUnchecked !== undefined || outcome.tableRows === undefined) {
+    return [
+      `The rows imported into ${target} could not be compared with the export's: ${outcome.rowsUnchecked ?? 'no comparison was made'}.`,
+    ];
+  }
+  const count = outcome.mismatchCount ?? 0;
+  const more =
+    count > (outcome.mismatches?.length ?? 0) ? ` (first ${outcome.mismatches?.length} shown)` : '';
+  return [
+    `${count} table(s) did not come back with the rows exported${more}:`,
+    ...(outcome.mismatches ?? []),
+  ];
+}
+
 /**
  * Records a drill: `restore-drill.json` beside the manifest (written once), and the database's
  * `last-restore-drill.json`. The drill succeeded only when the import log says it succeeded, it
- * imported at least one table (an import of nothing proves nothing), and the drill schema existed
+ * imported at least one table (an import of nothing proves nothing), each table of the drilled schema
+ * came back with the rows its export log reports, and the drill schema existed
  * after the import and is gone after the drop. The backup is never touched: a failed drill keeps its manifest and its
  * last-backup record; the execution fails after the cleanup, with this result's cause.
  */
@@ -48,6 +77,7 @@ export async function recordRestoreDrill(
   const succeeded =
     outcome?.verdict === 'succeeded' &&
     outcome.tables > 0 &&
+    rowsCameBack(outcome) &&
     outcome.schemaDropped &&
     drillError === undefined;
   const sentences: string[] = [];
@@ -61,6 +91,7 @@ export async function recordRestoreDrill(
       ...(outcome.verdict === 'succeeded' && outcome.tables === 0
         ? [`The import loaded no table into ${target}: a drill passes only when the data came back.`]
         : []),
+      ...rowSentences(outcome, target),
       outcome.schemaDropped
         ? `${target} was dropped.`
         : `${outcome.dropReason ?? `${target} was not dropped`}.`,
@@ -101,6 +132,10 @@ export async function recordRestoreDrill(
     ...result,
     errors: outcome?.errors ?? [],
     summary: outcome?.summary ?? null,
+    tableRows: outcome?.tableRows ?? [],
+    tableRowsTruncated: outcome?.tableRowsTruncated ?? false,
+    mismatchCount: outcome?.mismatchCount ?? null,
+    mismatches: outcome?.mismatches ?? [],
     writtenAt: now.toISOString(),
   });
   const last = await readLastRestoreDrill(deps, input.prefix, database);

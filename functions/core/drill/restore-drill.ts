@@ -12,6 +12,7 @@ import { type JobRef, jobNameProblem, type ServerCleanup } from '../state/index.
 import { awaitOwnImport, type OwnImport, surveyImports } from './restore-drill-adopt.js';
 import { toImportRequestBody } from './restore-drill-import.js';
 import type { DrillOutcome, DrillStarted, RestoreDrillBinding } from './restore-drill-payloads.js';
+import { compareTableRows, type RowComparison, readExportLogText } from './restore-drill-rows.js';
 import {
   checkDrillTarget,
   type DrillUserRow,
@@ -168,18 +169,26 @@ function drillStarted(
   };
 }
 
-/** The import's verdict from its log, read with the export's parser; a missing log is a failure. */
+type ImportVerdict = Pick<DrillOutcome, 'verdict' | 'summary' | 'errors' | 'tables' | 'rows'> &
+  (RowComparison | Pick<DrillOutcome, 'rowsUnchecked'>);
+
+/**
+ * The import's verdict from its log, read with the export's parser (a missing log is a failure), and
+ * each table's imported rows against the rows the export's log reports for it.
+ */
 async function readImportVerdict(
   deps: RestoreDrillDeps,
   drill: DrillStarted,
-): Promise<Pick<DrillOutcome, 'verdict' | 'summary' | 'errors' | 'tables' | 'rows'>> {
+  exportJob: JobRef,
+): Promise<ImportVerdict> {
   const { owner, jobName } = drill.job;
-  const failed = (summary: string) => ({
+  const failed = (summary: string): ImportVerdict => ({
     verdict: 'failed' as const,
     summary,
     errors: [],
     tables: 0,
     rows: 0,
+    rowsUnchecked: 'the import log was not read',
   });
   try {
     const job = await deps.ords.getJob(owner, jobName);
@@ -203,13 +212,19 @@ async function readImportVerdict(
       );
     }
     const imported = parseExportedObjects(text);
-    return {
+    const found = {
       verdict: log.verdict,
       summary: log.summary ?? '',
       errors: log.errors,
       tables: imported.tables,
       rows: imported.rows,
     };
+    try {
+      const exportLog = await readExportLogText(deps.ords, exportJob);
+      return { ...found, ...compareTableRows(exportLog, text, drill.schema, drill.targetSchema) };
+    } catch (error) {
+      return { ...found, rowsUnchecked: `the export's log could not be read: ${(error as Error).message}` };
+    }
   } catch (error) {
     return failed(`Import ${owner}.${jobName}: its log could not be read (${(error as Error).message})`);
   }
@@ -227,6 +242,8 @@ export async function dropDrillSchema(
   input: {
     readonly database: string;
     readonly drill: DrillStarted;
+    /** The export's job: its log gives each table's exported rows. */
+    readonly exportJob: JobRef;
     /** What the database's server cleanup removes: the same for the import's log and control table. */
     readonly serverCleanup: ServerCleanup;
     readonly directory: string;
@@ -234,7 +251,7 @@ export async function dropDrillSchema(
   },
 ): Promise<DrillOutcome> {
   const { drill, database } = input;
-  const verdict = await readImportVerdict(deps, drill);
+  const verdict = await readImportVerdict(deps, drill, input.exportJob);
   const target = checkDrillTarget(drill.targetSchema, [drill.schema]);
   const finish = async (schemaDropped: boolean, dropReason?: string): Promise<DrillOutcome> => {
     const importLeft = await removeImportJob(deps, input);

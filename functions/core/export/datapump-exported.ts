@@ -43,3 +43,20 @@ export function parseExportedObjects(text: string): ExportedObjects {
     rows,
   };
 }
+
+/**
+ * The rows of each table of one schema, as a Data Pump log reports them (`exported` or `imported`
+ * lines; a partitioned table's partitions summed). Keys are table names as the log prints them.
+ */
+export function tableRowsOf(text: string, schema: string): Map<string, number> {
+  const rows = new Map<string, number>();
+  const wanted = schema.toUpperCase();
+  for (const raw of text.split(/\r\n|\r|\n/)) {
+    const at = raw.indexOf('. .');
+    const match = at < 0 ? null : EXPORTED_LINE.exec(raw.slice(at).trim());
+    if (!match || match[1]?.toUpperCase() !== wanted) continue;
+    const table = match[2] ?? '';
+    rows.set(table, (rows.get(table) ?? 0) + Number(match[3] ?? '0'));
+  }
+  return rows;
+}

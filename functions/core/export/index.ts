@@ -38,7 +38,7 @@ export {
 } from './consistent-job-name.js';
 export type { ConsistentLogEvidence } from './consistent-log.js';
 export { HOLE_ERRORS, readConsistentLog } from './consistent-log.js';
-export { parseExportedObjects } from './datapump-exported.js';
+export { parseExportedObjects, tableRowsOf } from './datapump-exported.js';
 export { parseExportLog } from './datapump-log.js';
 export type { ExportSpec, ExportSpecInput } from './export-spec.js';
 export { ExportSpecSchema, FILE_NAME_TEMPLATE, ORACLE_IDENTIFIER } from './export-spec.js';

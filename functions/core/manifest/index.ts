@@ -21,4 +21,12 @@ export {
   manifestConsistency,
   POINT_IN_TIME_NOT_ENABLED,
 } from './manifest-consistency.js';
+export {
+  checkOffsiteCopy,
+  OFFSITE_RECORD_VERSION,
+  type OffsiteProof,
+  type OffsiteProofDeps,
+  type OffsiteProofInput,
+  type OffsiteRecord,
+} from './offsite-proof.js';
 export { type StoreBackupInput, type StoredBackup, storeBackup } from './store-backup.js';

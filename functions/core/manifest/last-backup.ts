@@ -1,4 +1,4 @@
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { jsonObjectInput, StorageRejectedError, toStorageError } from '../base/index.js';
 import type { Logger } from '../ords/index.js';
@@ -77,7 +77,11 @@ export async function recordLastBackup(
   };
   const key = lastBackupKey(input.prefix, summary.database);
   try {
-    await deps.s3.send(new PutObjectCommand(jsonObjectInput(deps.bucket, key, record)));
+    // Rewritten by design, but only over the record read just now (If-Match on its ETag), or created
+    // (If-None-Match): a record changed meanwhile by anyone else fails the run instead of being lost.
+    const etag = await currentEtag(deps, key);
+    const condition = etag === undefined ? { IfNoneMatch: '*' } : { IfMatch: etag };
+    await deps.s3.send(new PutObjectCommand(jsonObjectInput(deps.bucket, key, record, condition)));
   } catch (error) {
     throw toStorageError(error, deps.bucket, key);
   }
@@ -116,4 +120,23 @@ export async function readLastBackup(
     );
   }
   return parsed.data;
+}
+
+/**
+ * The ETag of the object under `key`, undefined when there is none: HeadObject answers 404, or 403
+ * for a missing key to a role without s3:ListBucket. A 403 for a record that does exist is safe: the
+ * write then carries If-None-Match and S3 refuses it (412), failing the run.
+ */
+async function currentEtag(
+  deps: Pick<RecordLastBackupDeps, 's3' | 'bucket'>,
+  key: string,
+): Promise<string | undefined> {
+  try {
+    const head = await deps.s3.send(new HeadObjectCommand({ Bucket: deps.bucket, Key: key }));
+    return head?.ETag;
+  } catch (error) {
+    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    if (status === 404 || status === 403) return undefined;
+    throw error;
+  }
 }

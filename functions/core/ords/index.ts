@@ -32,7 +32,7 @@ export {
   sanitizeSnippet,
 } from './ords-errors.js';
 export { FINISHED_STATES, jobActivity } from './ords-parse.js';
-export { parseOrdsSecret } from './ords-secret.js';
+export { parseOrdsSecret, SECRET_DATABASE_TAG, tagSecretCommand } from './ords-secret.js';
 export { jobsUrl, parseOrdsUrl, sqlUrl, tokenUrl } from './ords-url.js';
 export type {
   RestSqlApi,

@@ -6,6 +6,18 @@ import type { OrdsCredentials, OrdsSecret } from './ords-api.js';
  * never a value: not even the JSON parser's message, which can quote the text it choked on.
  */
 
+/**
+ * The tag that names the database a secret belongs to (`ords-datapump-backup:database=<id>`): the
+ * secret reader role reads a secret only when this tag equals the session tag of the same key, which
+ * each function sets to the database it serves (attribute-based access control).
+ */
+export const SECRET_DATABASE_TAG = 'ords-datapump-backup:database';
+
+/** The AWS CLI command that gives secret `secretId` the tag of `database`. */
+export function tagSecretCommand(secretId: string, database: string): string {
+  return `aws secretsmanager tag-resource --secret-id '${secretId}' --tags Key=${SECRET_DATABASE_TAG},Value=${database}`;
+}
+
 const SHAPES = '{"username","password"} (Basic) or {"clientId","clientSecret"} (OAuth2), optional "caBundle"';
 const PEM_CERTIFICATE = '-----BEGIN CERTIFICATE-----';
 

@@ -21,11 +21,14 @@ export type { ExecutionStatus, HeldLock, LockStore } from './holder-lock.js';
 export { readLockHolder } from './holder-lock.js';
 export type { ExecutionStatusEvent } from './notify-failure.js';
 export { ALERTING_STATUSES, describeFailure, EXECUTION_STATUS_CHANGE } from './notify-failure.js';
-export type { FenceRequest } from './run-lock.js';
+export type { FenceRequest, ReleaseRunLockPayload, RunLockRelease } from './run-lock.js';
 export {
   acquireRunLock,
   assertRunLock,
+  databaseOfInput,
+  ReleaseRunLockPayloadSchema,
   RUN_LOCK_KEY_PATTERN,
+  releaseOwnRunLock,
   releaseRunLock,
   runLockKey,
 } from './run-lock.js';

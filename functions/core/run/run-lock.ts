@@ -1,4 +1,7 @@
+import { z } from 'zod';
 import { DatabaseBusyError, RunLockLostError } from '../base/index.js';
+import type { Logger } from '../ords/index.js';
+import { DATABASE_ID } from '../state/index.js';
 import {
   acquireHolderLock,
   assertLockHolder,
@@ -6,6 +9,7 @@ import {
   type HeldLock,
   type HolderLockDeps,
   type LockStore,
+  readLockHolder,
   releaseLock,
 } from './holder-lock.js';
 
@@ -86,7 +90,7 @@ export async function assertRunLock(store: LockStore, request: FenceRequest): Pr
   await assertLockHolder(store, key, request.executionArn, (held) => {
     const who = held
       ? `it is held by execution ${held.executionName} (started ${held.startedAt}), a newer run`
-      : 'nobody holds it (it was released by hand)';
+      : 'nobody holds it (its run released it when it ended, or an operator released it by hand)';
     return new RunLockLostError(
       `"${request.step}" changes nothing on the database server of "${request.database}": this execution ` +
         `no longer holds its run lock s3://${store.bucket}/${key}; ${who}. The database belongs to the ` +
@@ -102,4 +106,56 @@ export async function releaseRunLock(
   database: string,
 ): Promise<HeldLock | null> {
   return releaseLock(store, runLockKey(prefix, database));
+}
+
+/**
+ * The payload of "Release run lock", the last task of every run, before its end state. The database
+ * is read from the execution's input, which a failed "Start export" may not have accepted: any value
+ * is taken, and one that names no database releases nothing.
+ */
+export const ReleaseRunLockPayloadSchema = z.object({
+  phase: z.literal('release-lock'),
+  executionName: z.string().min(1),
+  executionArn: z.string().min(1),
+  input: z.unknown(),
+});
+export type ReleaseRunLockPayload = z.output<typeof ReleaseRunLockPayloadSchema>;
+
+/** What "Release run lock" did: `released`, or why it left the lock as it was. */
+export interface RunLockRelease {
+  readonly released: boolean;
+  readonly reason?: string;
+}
+
+/** The database an execution's input names, or null when it names none that can hold a lock. */
+export function databaseOfInput(input: unknown): string | null {
+  const database = (input as { database?: unknown } | null)?.database;
+  return typeof database === 'string' && DATABASE_ID.test(database) ? database : null;
+}
+
+/**
+ * Releases the database's run lock when the run ends, however it ends (success, a failed export, a
+ * failed step), but only when this execution holds it: the lock of a newer run (this one lost it, or
+ * never took it because the database was busy) is never touched. No other execution can take the
+ * lock between the read and the delete: a takeover needs a holder that has ended, and this one still
+ * runs. An execution that ends without this step (timed out, aborted) leaves its lock for the next
+ * run to take over.
+ */
+export async function releaseOwnRunLock(
+  deps: LockStore & { readonly logger: Logger },
+  request: { readonly database: string; readonly prefix: string; readonly executionArn: string },
+): Promise<RunLockRelease> {
+  const key = runLockKey(request.prefix, request.database);
+  const held = await readLockHolder(deps, key);
+  if (!held) return { released: false, reason: `no run lock at ${key}` };
+  if (held.executionArn !== request.executionArn) {
+    deps.logger.info('The run lock is held by another execution: left as it is', {
+      lockKey: key,
+      holder: held.executionName,
+    });
+    return { released: false, reason: `${key} is held by execution ${held.executionName}` };
+  }
+  await releaseLock(deps, key);
+  deps.logger.info('Run lock released', { lockKey: key });
+  return { released: true };
 }

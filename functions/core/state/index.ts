@@ -17,6 +17,11 @@ export {
   manifestKey,
   runIdOfFile,
 } from './naming.js';
+export {
+  CheckOffsiteCopyPayloadSchema,
+  OffsiteCopyTaskPayloadSchema,
+  RecordOffsiteFailurePayloadSchema,
+} from './offsite-payloads.js';
 export type {
   BackupSummary,
   CleanUpServerPayload,

@@ -348,6 +348,12 @@ export const CopyProgressSchema = z.discriminatedUnion('done', [
     invocations: z.number().int().min(1),
     /** Milliseconds spent copying the file so far; absent in continuations written before it. */
     copyMs: z.number().int().min(0).optional(),
+    /**
+     * The random token the upload's object carries as metadata (`copy-token`): how a retry after an
+     * invocation killed once the upload completed recognises its own object. Absent in continuations
+     * written before it: such a retry trusts the marker tags, as before.
+     */
+    copyToken: z.string().min(1).optional(),
   }),
   z.object({ done: z.literal(true), file: StoredFileSchema }),
 ]);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   BackupError,
   type ErrorNameValue,
@@ -49,6 +50,8 @@ export class CopyAttempt {
   private partsStored = 0;
   private lastPartMs: number | undefined;
   private nextLogAt: number;
+  /** The new upload's token (`write-once.ts`); a resumed one keeps its continuation's, if any. */
+  private readonly copyToken: string | undefined;
 
   constructor(
     private readonly deps: CopyFileDeps,
@@ -80,6 +83,7 @@ export class CopyAttempt {
       budget: { now: this.now, leftMs: () => deps.remainingTimeMs() - deps.safetyMarginMs },
     };
     if (resumed !== undefined) this.upload = MultipartUpload.resume(target, resumed.uploadId);
+    this.copyToken = resumed === undefined ? randomUUID() : resumed.copyToken;
   }
 
   async run(): Promise<CopyProgress> {
@@ -189,7 +193,11 @@ export class CopyAttempt {
   /** Starts the part's upload once a slot is free (the download waits meanwhile). */
   private async submit(part: Part, reader: PartReader, readStartedAt: number): Promise<void> {
     if (this.upload === undefined) {
-      this.upload = await MultipartUpload.create(this.target, contentTypeOf(this.payload.file.kind));
+      this.upload = await MultipartUpload.create(
+        this.target,
+        contentTypeOf(this.payload.file.kind),
+        this.copyToken ?? randomUUID(),
+      );
       this.deps.logger.info('Started a multipart upload', {
         file: this.payload.file.name,
         key: this.target.key,
@@ -263,6 +271,7 @@ export class CopyAttempt {
       validator,
       invocations: this.invocations,
       copyMs: this.meter.totalMs(),
+      ...(this.copyToken === undefined ? {} : { copyToken: this.copyToken }),
     };
     this.logDone('Continuing in the next invocation', { nextPartNumber: this.nextPartNumber });
     return continuation;

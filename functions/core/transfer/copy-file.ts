@@ -5,7 +5,8 @@ import type { CopyFileDeps } from './copy-deps.js';
 import { transferFigures } from './copy-meter.js';
 import { FileChanged } from './download-checks.js';
 import { MultipartUpload, type S3Target, UploadGone } from './multipart-upload.js';
-import { readStoredMarker } from './stored-object.js';
+import { readStoredMarker, writeMarker } from './stored-object.js';
+import { findCompletedUpload } from './write-once.js';
 
 type Done = Extract<CopyProgress, { done: true }>;
 
@@ -50,8 +51,12 @@ export async function copyFile(deps: CopyFileDeps, payload: CopyFilePayload): Pr
   } catch (error) {
     if (!(error instanceof FileChanged || error instanceof UploadGone)) throw error;
     if (error instanceof UploadGone) {
-      // An invocation killed after completing the upload leaves a stored copy and a stale continuation.
-      const stored = await findStoredCopy(deps, payload, target);
+      // An invocation killed after completing the upload leaves a stored copy and a stale continuation:
+      // the object is this copy's when it carries the continuation's token (marker tags for older ones).
+      const stored =
+        resumed?.copyToken === undefined
+          ? await findStoredCopy(deps, payload, target)
+          : await findOwnUpload(deps, payload, target, resumed.copyToken, invocations);
       if (stored !== null) return stored;
     }
     deps.logger.warn(`${error.message}: copying the file again from its start`, { file: file.name });
@@ -105,6 +110,42 @@ async function findStoredCopy(
       ...(sha256 === undefined ? {} : { sha256 }),
       invocations,
       ...(transferMs === undefined ? {} : transferFigures(bytes, transferMs)),
+    },
+  };
+}
+
+/** The object the continuation's own upload completed (found by its token), marked and finished; else null. */
+async function findOwnUpload(
+  deps: CopyFileDeps,
+  payload: CopyFilePayload,
+  target: S3Target,
+  copyToken: string,
+  invocations: number,
+): Promise<Done | null> {
+  const found = await findCompletedUpload(target, copyToken);
+  if (found === null) return null;
+  // The invocation that completed it may have written its marker (with its SHA-256 and time) too.
+  const marked = await findStoredCopy(deps, payload, target);
+  if (marked !== null) return marked;
+  const { name, kind, key } = payload.file;
+  const { crc32, bytes, versionId } = found;
+  await writeMarker(target, { crc32, bytes, invocations });
+  deps.logger.info('The upload was completed by an earlier invocation: nothing to copy', {
+    file: name,
+    key,
+    crc32,
+    bytes,
+  });
+  return {
+    done: true,
+    file: {
+      name,
+      kind,
+      key,
+      bytes,
+      checksum: { algorithm: 'CRC32', type: 'FULL_OBJECT', value: crc32 },
+      ...(versionId === undefined ? {} : { versionId }),
+      invocations,
     },
   };
 }

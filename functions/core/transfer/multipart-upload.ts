@@ -11,6 +11,7 @@ import { TransferIncompleteError, toStorageError } from '../base/index.js';
 import type { Logger } from '../ords/index.js';
 import { type ObjectTag, taggingHeader } from '../retention/index.js';
 import { crc32ToBase64 } from './crc32.js';
+import { COPY_TOKEN_METADATA, foreignObjectError, isPreconditionFailed } from './write-once.js';
 
 /**
  * One S3 multipart upload with a FULL_OBJECT CRC-32: S3 combines the parts' CRC-32s itself and, at
@@ -45,8 +46,11 @@ export class MultipartUpload {
     readonly uploadId: string,
   ) {}
 
-  /** Starts a new upload that declares `ChecksumType: FULL_OBJECT` with CRC-32. */
-  static async create(target: S3Target, contentType: string): Promise<MultipartUpload> {
+  /**
+   * Starts a new upload that declares `ChecksumType: FULL_OBJECT` with CRC-32, its object carrying
+   * `copyToken` as metadata: how a retry recognises the object its own upload completed.
+   */
+  static async create(target: S3Target, contentType: string, copyToken: string): Promise<MultipartUpload> {
     const { s3, bucket, key } = target;
     let uploadId: string | undefined;
     try {
@@ -57,6 +61,7 @@ export class MultipartUpload {
           ChecksumAlgorithm: 'CRC32',
           ChecksumType: 'FULL_OBJECT',
           ContentType: contentType,
+          Metadata: { [COPY_TOKEN_METADATA]: copyToken },
           ...(target.tags ? { Tagging: taggingHeader(target.tags) } : {}),
         }),
       );
@@ -142,7 +147,10 @@ export class MultipartUpload {
     return parts;
   }
 
-  /** Completes the upload with the whole-object CRC-32 and size; returns the version id, if any. */
+  /**
+   * Completes the upload with the whole-object CRC-32 and size, only if the key holds nothing
+   * (`If-None-Match: *`; a foreign object there fails the copy and is kept); returns the version id.
+   */
   async complete(parts: CompletedPart[], crc: number, bytes: number): Promise<string | undefined> {
     const { s3, bucket, key } = this.target;
     const completed = await this.call('CompleteMultipartUpload', () =>
@@ -155,6 +163,7 @@ export class MultipartUpload {
           ChecksumCRC32: crc32ToBase64(crc),
           ChecksumType: 'FULL_OBJECT',
           MpuObjectSize: bytes,
+          IfNoneMatch: '*',
         }),
       ),
     );
@@ -182,6 +191,7 @@ export class MultipartUpload {
       return await send();
     } catch (error) {
       if (isNoSuchUpload(error)) throw new UploadGone(this.uploadId, operation, { cause: error });
+      if (isPreconditionFailed(error)) throw await foreignObjectError(this.target, error);
       throw toStorageError(error, this.target.bucket, this.target.key);
     }
   }

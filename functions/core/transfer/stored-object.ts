@@ -10,6 +10,7 @@ import { taggingHeader } from '../retention/index.js';
 import { crc32ToBase64 } from './crc32.js';
 import type { S3Target } from './multipart-upload.js';
 import { markerTags, readMarker, type StoredMarker } from './stored-marker.js';
+import { isPreconditionFailed, ownSmallObject } from './write-once.js';
 
 /** Single-request writes and the checks of a stored object: PutObject, HeadObject, tags. */
 
@@ -21,7 +22,11 @@ export interface ObjectState {
   readonly versionId: string | undefined;
 }
 
-/** Stores a file small enough for one request, with its CRC-32 (S3 verifies it: BadDigest). */
+/**
+ * Creates a file small enough for one request, with its CRC-32 (S3 verifies it: BadDigest), only if
+ * the key holds nothing (`If-None-Match: *`): a 412 is this copy's own earlier write when the stored
+ * bytes are these, else the run fails and the object is kept.
+ */
 export async function putSmallObject(
   target: S3Target,
   data: Buffer,
@@ -38,11 +43,13 @@ export async function putSmallObject(
         ContentLength: data.length,
         ContentType: contentType,
         ChecksumCRC32: crc32ToBase64(crc),
+        IfNoneMatch: '*',
         ...(target.tags ? { Tagging: taggingHeader(target.tags) } : {}),
       }),
     );
     return put.VersionId;
   } catch (error) {
+    if (isPreconditionFailed(error)) return ownSmallObject(target, data, error);
     throw toStorageError(error, bucket, key);
   }
 }

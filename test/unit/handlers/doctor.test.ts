@@ -7,6 +7,7 @@ import type { DoctorReport } from '../../../functions/core/doctor/doctor.js';
 import { resetClients } from '../../../functions/shared/clients.js';
 import { type OrdsSimulator, startOrdsSimulator } from '../../../simulator/index.js';
 import { pinnedJson, TEST_BINDING_PATH, testBinding } from '../../helpers/bindings.js';
+import { mockSecretReader } from '../../helpers/secret-reader.js';
 
 const context = { functionName: 'Doctor', awsRequestId: 'req-1' } as unknown as Context;
 const SECRET = JSON.stringify({ username: 'DBAPI_USER', password: 'secret-password' });
@@ -20,6 +21,7 @@ describe('the doctor handler', () => {
     process.env.DATABASE_PARAMETER_PATH = TEST_BINDING_PATH;
     process.env.AWS_REGION = 'eu-central-1';
     process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+    mockSecretReader();
   });
   afterAll(() => {
     process.env = savedEnv;

@@ -85,10 +85,12 @@ describe('a tampered execution input or state', () => {
     aws.putSecret(
       'prod/ords/orders',
       JSON.stringify({ username: 'ORDERS_USER', password: 'orders-password' }),
+      'orders',
     );
     aws.putSecret(
       'prod/ords/billing',
       JSON.stringify({ username: 'BILLING_USER', password: 'billing-password' }),
+      'billing',
     );
     aws.putParameter(
       bindingParameterName(TEST_BINDING_PATH, 'orders'),
@@ -102,6 +104,8 @@ describe('a tampered execution input or state', () => {
       AWS_ENDPOINT_URL_SSM: aws.endpoint,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.endpoint,
       AWS_ENDPOINT_URL_SFN: aws.endpoint,
+      AWS_ENDPOINT_URL_STS: aws.endpoint,
+      SECRET_READER_ROLE_ARN: 'arn:aws:iam::000000000000:role/secret-reader',
       AWS_ENDPOINT_URL_S3: s3.endpoint,
       AWS_ACCESS_KEY_ID: 'S3RVER',
       AWS_SECRET_ACCESS_KEY: 'S3RVER',

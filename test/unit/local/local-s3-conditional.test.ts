@@ -1,4 +1,10 @@
-import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import {
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalS3, startLocalS3 } from '../../../local/s3/local-s3.js';
 import { readObject } from '../core/transfer/transfer-fixtures.js';
@@ -39,5 +45,33 @@ describe('the local S3 conditional writes', () => {
     );
 
     expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+  });
+
+  it('checks If-None-Match: * at CompleteMultipartUpload: 412, the object kept, the upload still there', async () => {
+    const key = 'c/mpu.bin';
+    const { UploadId } = await s3.client.send(
+      new CreateMultipartUploadCommand({ Bucket: s3.bucket, Key: key }),
+    );
+    const { ETag } = await s3.client.send(
+      new UploadPartCommand({ Bucket: s3.bucket, Key: key, UploadId, PartNumber: 1, Body: 'ours' }),
+    );
+    await put(key, 'foreign', {});
+    const complete = (condition: { IfNoneMatch?: string; IfMatch?: string }) =>
+      s3.client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: s3.bucket,
+          Key: key,
+          UploadId,
+          MultipartUpload: { Parts: [{ PartNumber: 1, ETag }] },
+          ...condition,
+        }),
+      );
+    const error = await complete({ IfNoneMatch: '*' }).catch((e: unknown) => e);
+
+    expect(statusOf(error)).toBe(412);
+    expect((await readObject(s3, key)).toString()).toBe('foreign');
+    const head = await s3.client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: key }));
+    await complete({ IfMatch: head.ETag! });
+    expect((await readObject(s3, key)).toString()).toBe('ours');
   });
 });

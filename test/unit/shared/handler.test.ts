@@ -16,6 +16,7 @@ import {
 import { z } from 'zod';
 import { SecretError, StorageUnavailableError } from '../../../functions/core/base/errors.js';
 import { pinnedJson, TEST_BINDING_PATH, testBinding } from '../../helpers/bindings.js';
+import { mockSecretReader } from '../../helpers/secret-reader.js';
 
 /** What `defineTask` logs when a task fails, read as CloudWatch Logs would store it. */
 
@@ -43,6 +44,7 @@ describe('defineTask', () => {
   beforeAll(() => {
     delete process.env.POWERTOOLS_DEV;
     process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
+    mockSecretReader();
   });
   afterAll(() => {
     process.env = savedEnv;

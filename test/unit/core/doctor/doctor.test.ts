@@ -308,7 +308,9 @@ describe('runDoctor before ORDS', () => {
     );
 
     expect(fixes[0]).toMatch(/^Create secret "prod\/ords\/orders"/);
-    expect(fixes[1]).toMatch(/read access to secret/);
+    expect(fixes[1]).toContain(
+      "Tag the secret with its database: aws secretsmanager tag-resource --secret-id 'prod/ords/orders' --tags Key=ords-datapump-backup:database,Value=orders",
+    );
     expect(fixes[2]).toMatch(/kms:Decrypt/);
   });
 

@@ -33,6 +33,10 @@ const outcome = (changes: Partial<DrillOutcome> = {}): DrillOutcome => ({
   errors: [],
   tables: 7,
   rows: 215,
+  tableRows: [{ table: 'EMPLOYEES', exported: 107, imported: 107 }],
+  tableRowsTruncated: false,
+  mismatchCount: 0,
+  mismatches: [],
   schemaDropped: true,
   finishedAt: '2026-12-06T02:12:30.000Z',
   ...changes,
@@ -109,6 +113,37 @@ describe('recordRestoreDrill', () => {
 
     expect(result.succeeded).toBe(false);
     expect(result.cause).toContain('loaded no table into HR_DRILL');
+  });
+
+  it('fails a drill whose tables did not all come back, naming them', async () => {
+    const result = await recordRestoreDrill(deps(), {
+      ...base,
+      drill,
+      drillOutcome: outcome({
+        tableRows: [{ table: 'EMPLOYEES', exported: 108, imported: 107 }],
+        mismatchCount: 1,
+        mismatches: ['HR.EMPLOYEES: 108 row(s) exported, 107 imported into HR_DRILL.EMPLOYEES'],
+      }),
+    });
+
+    expect(result.succeeded).toBe(false);
+    expect(result.cause).toContain('1 table(s) did not come back with the rows exported');
+    expect(result.cause).toContain('HR.EMPLOYEES: 108 row(s) exported, 107 imported');
+  });
+
+  it('fails a drill whose rows were not compared (an outcome without a comparison, or an unreadable export log)', async () => {
+    const { tableRows: _rows, mismatchCount: _count, ...uncompared } = outcome();
+    const none = await recordRestoreDrill(deps(), { ...base, drill, drillOutcome: uncompared });
+    const unread = await recordRestoreDrill(deps(), {
+      ...base,
+      drill,
+      drillOutcome: outcome({ rowsUnchecked: "the export's log could not be read: 503" }),
+    });
+
+    expect(none.succeeded).toBe(false);
+    expect(none.cause).toContain('could not be compared');
+    expect(unread.succeeded).toBe(false);
+    expect(unread.cause).toContain("export's log could not be read: 503");
   });
 
   it('records a drill step caught with an error, keeping the last success', async () => {

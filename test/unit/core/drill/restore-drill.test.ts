@@ -32,10 +32,20 @@ const importLog = (ending: string, extra: string[] = []) =>
     ending.replace('JOB', `"DBAPI_USER"."${IMPORT_JOB}"`),
   ].join('\n');
 
+/** The export's log: HR's tables and their rows, as the import must bring them back. */
+const exportLog = (tables: string[] = ['"EMPLOYEES"   17.08 KB     107', '"JOBS"   7.109 KB      19']) =>
+  [
+    'Export: Release 19.0.0.0.0 - Production on Sun Dec 6 02:00:00 2026',
+    ...tables.map((table) => `. . exported "HR".${table} rows`),
+    'Job "DBAPI_USER"."DATAPUMP_REST_EXPORT_20261206020000" successfully completed at Sun Dec 6 02:01:00 2026',
+  ].join('\n');
+
 /** ORDS with one import job and REST-enabled SQL answering from a list of users. */
 function fakes(options: {
   users?: Record<string, string>;
   log?: string;
+  /** The export's log text; null: reading it fails. */
+  exportLog?: string | null;
   sqlDisabled?: boolean;
   dropError?: SqlStatementResult;
   dbTime?: string;
@@ -62,8 +72,14 @@ function fakes(options: {
     listJobs: async () => listed.map(({ files: _files, ...item }) => item),
     getJob: async (_owner: string, jobName: string) =>
       listed.find((candidate) => candidate.jobName === jobName) ?? importJob,
-    readLog: async () =>
-      options.log ?? importLog('Job JOB successfully completed at Sun Dec 6 02:11:00 2026'),
+    readLog: async (_owner: string, jobName: string) => {
+      if (jobName === EXPORT_JOB.jobName) {
+        if (options.exportLog === null)
+          throw new OrdsUnavailableError('ORDS answered 503 for the export log');
+        return options.exportLog ?? exportLog();
+      }
+      return options.log ?? importLog('Job JOB successfully completed at Sun Dec 6 02:11:00 2026');
+    },
     startImport: async (body: ImportRequestBody) => {
       imports.push(body);
       listed.push(importJob);
@@ -131,6 +147,7 @@ const started: DrillStarted = {
 const dropInput = (drill: DrillStarted, serverCleanup: 'off' | 'files-and-control-table' = 'off') => ({
   database: 'orders',
   drill,
+  exportJob: EXPORT_JOB,
   serverCleanup,
   directory: 'DATA_PUMP_DIR',
   remover: 'utl-file' as const,
@@ -282,6 +299,73 @@ describe('dropDrillSchema', () => {
     expect(outcome).toMatchObject({ verdict: 'succeeded', tables: 2, rows: 126, schemaDropped: true });
     expect(statements).toContain('DROP USER "HR_DRILL" CASCADE');
     expect(users.has('HR_DRILL')).toBe(false);
+  });
+
+  it('lists every table with its exported and imported rows when they match', async () => {
+    const { deps } = fakes({ users: { HR_DRILL: '2026-12-06T02:10:01' } });
+
+    const outcome = await dropDrillSchema(deps, dropInput(started));
+
+    expect(outcome).toMatchObject({
+      mismatchCount: 0,
+      mismatches: [],
+      tableRowsTruncated: false,
+      tableRows: [
+        { table: 'EMPLOYEES', exported: 107, imported: 107 },
+        { table: 'JOBS', exported: 19, imported: 19 },
+      ],
+    });
+    expect(outcome.rowsUnchecked).toBeUndefined();
+  });
+
+  it('names a table that came back short, one missing from the import, and one the export never had', async () => {
+    // GIVEN an export of EMPLOYEES (108 rows), JOBS and REGIONS; the import loads 107, 19 and COUNTRIES
+    const { deps } = fakes({
+      users: { HR_DRILL: '2026-12-06T02:10:01' },
+      exportLog: exportLog([
+        '"EMPLOYEES"   17.08 KB     108',
+        '"JOBS"   7.109 KB      19',
+        '"REGIONS"   5.546 KB       4',
+      ]),
+      log: importLog('Job JOB successfully completed at Sun Dec 6 02:11:00 2026', [
+        '. . imported "HR_DRILL"."COUNTRIES"                     6.367 KB      25 rows',
+      ]),
+    });
+
+    const outcome = await dropDrillSchema(deps, dropInput(started));
+
+    expect(outcome.mismatchCount).toBe(3);
+    expect(outcome.mismatches).toEqual([
+      'HR_DRILL.COUNTRIES: 25 row(s) imported, but the export log lists no table HR.COUNTRIES',
+      'HR.EMPLOYEES: 108 row(s) exported, 107 imported into HR_DRILL.EMPLOYEES',
+      'HR.REGIONS: 4 row(s) exported, but the import log shows no table HR_DRILL.REGIONS',
+    ]);
+    expect(outcome.tableRows).toContainEqual({ table: 'JOBS', exported: 19, imported: 19 });
+  });
+
+  it('sums the partitions of a table on both sides', async () => {
+    const { deps } = fakes({
+      users: { HR_DRILL: '2026-12-06T02:10:01' },
+      exportLog: exportLog([
+        '"EMPLOYEES":"P1"   17.08 KB     100',
+        '"EMPLOYEES":"P2"   1 KB     7',
+        '"JOBS"   7.109 KB      19',
+      ]),
+    });
+
+    const outcome = await dropDrillSchema(deps, dropInput(started));
+
+    expect(outcome.mismatchCount).toBe(0);
+    expect(outcome.tableRows).toContainEqual({ table: 'EMPLOYEES', exported: 107, imported: 107 });
+  });
+
+  it('says the rows are unchecked when the export log cannot be read', async () => {
+    const { deps } = fakes({ users: { HR_DRILL: '2026-12-06T02:10:01' }, exportLog: null });
+
+    const outcome = await dropDrillSchema(deps, dropInput(started));
+
+    expect(outcome.rowsUnchecked).toMatch(/export's log could not be read.*503/);
+    expect(outcome.tableRows).toBeUndefined();
   });
 
   it('never drops a schema created before the drill started', async () => {

@@ -1,4 +1,4 @@
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ErrorName } from '../../../../functions/core/base/errors.js';
@@ -55,6 +55,42 @@ describe('recordLastBackup', () => {
       jobName: summary.jobName,
       verdict: 'succeeded',
       manifest: summary.manifest,
+    });
+  });
+
+  it('replaces the record only over the one it read (If-Match on its ETag), creates it only if absent', async () => {
+    s3.on(PutObjectCommand).resolves({});
+    s3.on(HeadObjectCommand)
+      .resolvesOnce({ ETag: '"read-etag"' })
+      .rejectsOnce(
+        Object.assign(new Error('Not Found'), { name: 'NotFound', $metadata: { httpStatusCode: 404 } }),
+      )
+      // A missing key, to a role without s3:ListBucket.
+      .rejectsOnce(
+        Object.assign(new Error('Forbidden'), { name: 'Forbidden', $metadata: { httpStatusCode: 403 } }),
+      );
+
+    for (let run = 0; run < 3; run += 1) await recordLastBackup(deps(), { prefix: '', summary });
+
+    const [replaced, created, unseen] = s3.commandCalls(PutObjectCommand).map((call) => call.args[0].input);
+    expect(replaced).toMatchObject({ IfMatch: '"read-etag"' });
+    expect(replaced?.IfNoneMatch).toBeUndefined();
+    expect(created).toMatchObject({ IfNoneMatch: '*' });
+    expect(unseen).toMatchObject({ IfNoneMatch: '*' });
+  });
+
+  it('fails naming the key when the record changed since it was read (412), never overwriting it', async () => {
+    s3.on(HeadObjectCommand).resolves({ ETag: '"read-etag"' });
+    s3.on(PutObjectCommand).rejects(
+      Object.assign(new Error('At least one of the pre-conditions you specified did not hold'), {
+        name: 'PreconditionFailed',
+        $metadata: { httpStatusCode: 412 },
+      }),
+    );
+
+    await expect(recordLastBackup(deps(), { prefix: '', summary })).rejects.toMatchObject({
+      name: ErrorName.StorageRejected,
+      message: expect.stringContaining('s3://backups/orders/last-backup.json'),
     });
   });
 

@@ -4,7 +4,9 @@ import { ErrorName } from '../../../../functions/core/base/errors.js';
 import {
   acquireRunLock,
   assertRunLock,
+  databaseOfInput,
   type LockRequest,
+  releaseOwnRunLock,
   releaseRunLock,
   runLockKey,
 } from '../../../../functions/core/run/run-lock.js';
@@ -190,10 +192,58 @@ describe('assertRunLock (check-before-act)', () => {
     expect(released).toMatchObject({ executionName: 'nightly' });
     const error = await assertRunLock(store(), fence('nightly')).catch((e: Error) => e);
     expect(error).toMatchObject({ name: ErrorName.RunLockLost });
-    expect((error as Error).message).toContain('released by hand');
+    expect((error as Error).message).toContain('an operator released it by hand');
   });
 
   it('releases nothing and says so when no lock is held', async () => {
     expect(await releaseRunLock(store(), 'p/', db)).toBeNull();
+  });
+
+  const release = (name: string) =>
+    releaseOwnRunLock(
+      { ...store(), logger: recordingLogger() },
+      { database: db, prefix: 'p/', executionArn: `${ARN}${name}` },
+    );
+
+  it('releases its own lock when the run ends, so the next run takes it without a takeover', async () => {
+    await acquireRunLock(lockDeps({}), request('nightly', db, 'p/'));
+
+    expect(await release('nightly')).toEqual({ released: true });
+
+    expect(await releaseRunLock(store(), 'p/', db)).toBeNull();
+    // The next run takes a free lock: it asks Step Functions about nobody
+    const described: string[] = [];
+    await acquireRunLock(
+      {
+        ...lockDeps({}),
+        executionStatus: async (arn: string) => {
+          described.push(arn);
+          return 'GONE';
+        },
+      },
+      request('next', db, 'p/'),
+    );
+    expect(described).toEqual([]);
+  });
+
+  it("never releases another execution's lock (a run refused as busy, or one that lost the lock)", async () => {
+    await acquireRunLock(lockDeps({}), request('holder', db, 'p/'));
+
+    const result = await release('refused');
+
+    expect(result).toEqual({ released: false, reason: `p/_locks/${db}.json is held by execution holder` });
+    await expect(assertRunLock(store(), fence('holder'))).resolves.toBeUndefined();
+  });
+
+  it('releases nothing when no lock is there, and reads the database only from a valid input', async () => {
+    expect(await release('nightly')).toMatchObject({
+      released: false,
+      reason: `no run lock at p/_locks/${db}.json`,
+    });
+    expect(databaseOfInput({ database: 'orders' })).toBe('orders');
+    expect(databaseOfInput({ database: '../orders' })).toBeNull();
+    expect(databaseOfInput({ database: 7 })).toBeNull();
+    expect(databaseOfInput(null)).toBeNull();
+    expect(databaseOfInput('orders')).toBeNull();
   });
 });

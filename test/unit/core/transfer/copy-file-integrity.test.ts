@@ -176,9 +176,10 @@ describe('copyFile integrity', () => {
     expect(await pendingUploads(s3, 'holes/O-01.DMP')).toEqual([]);
   });
 
-  it('copies the file again when its marker tags name another CRC-32 than S3 shows', async () => {
+  it('never replaces a stored object whose marker tags were changed: the copy fails naming the key', async () => {
     const ords = new FakeOrds({ 'M-01.DMP': FILE });
-    const { file } = await copyUntilDone(copyDeps(ords, s3), copyPayload('M-01.DMP', 'holes/M-01.DMP'));
+    await copyUntilDone(copyDeps(ords, s3), copyPayload('M-01.DMP', 'holes/M-01.DMP'));
+    const stored = await readObject(s3, 'holes/M-01.DMP');
     await s3.client.send(
       new PutObjectTaggingCommand({
         Bucket: s3.bucket,
@@ -192,14 +193,16 @@ describe('copyFile integrity', () => {
       }),
     );
 
-    const again = await copyFile(copyDeps(ords, s3), copyPayload('M-01.DMP', 'holes/M-01.DMP'));
+    const error = await copyFile(copyDeps(ords, s3), copyPayload('M-01.DMP', 'holes/M-01.DMP')).catch(
+      (e: unknown) => e,
+    );
 
-    expect(ords.downloads).toHaveLength(2);
-    // Copied again: the same file, with this copy's own transfer time.
-    expect(again).toEqual({
-      done: true,
-      file: { ...file, transferSeconds: expect.any(Number), transferMiBps: expect.any(Number) },
+    expect(error).toMatchObject({
+      name: 'StorageRejectedError',
+      message: expect.stringContaining('holes/M-01.DMP'),
     });
+    expect((await readObject(s3, 'holes/M-01.DMP')).equals(stored)).toBe(true);
+    expect(await pendingUploads(s3, 'holes/M-01.DMP')).toEqual([]);
   });
 
   it('fails with BadDigest from S3 when the whole-object CRC-32 sent at Complete is wrong', async () => {
