@@ -5,7 +5,7 @@ import type { BucketEncryption, IBucket, ObjectLockRetention } from 'aws-cdk-lib
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { ExportSpecInput } from '../functions/core/export/index.js';
-import type { ON_RUNNING_EXPORT, SERVER_CLEANUP } from '../functions/core/state/index.js';
+import type { CONSISTENCY, ON_RUNNING_EXPORT, SERVER_CLEANUP } from '../functions/core/state/index.js';
 
 /**
  * The props of `OrdsDatapumpBackup` and of the databases it backs up. Typed CDK values (`ISecret`,
@@ -172,6 +172,16 @@ export interface DatabaseProps {
    * @default false
    */
   readonly recordSha256?: boolean;
+  /**
+   * How consistent the database's backups are. `per-table`: the ORDS export POST, which takes no
+   * FLASHBACK_SCN, so each table is exported at its own moment (the manifest says so, with the reason).
+   * `point-in-time`: one DBMS_DATAPUMP block through REST-enabled SQL exports every table at one SCN,
+   * which the log and the manifest prove; needs REST-enabled SQL, an ORDS that lists and serves the
+   * files of such jobs, and undo that reaches back for the whole export. A run that cannot make or
+   * prove it fails naming the reason: it never falls back.
+   * @default 'per-table'
+   */
+  readonly consistency?: (typeof CONSISTENCY)[number];
   /**
    * An opt-in restore drill: on its schedule, a backup imports its dump into a drill schema through
    * ORDS, reads the import's verdict, then drops the drill schema (through REST-enabled SQL).

@@ -145,6 +145,7 @@ export function databasePropsOf(scope: Construct, databases: readonly DatabaseCo
     serverCleanup: database.serverCleanup,
     autonomousDatabase: database.autonomousDatabase,
     recordSha256: database.recordSha256,
+    consistency: database.consistency,
     ...(database.restoreDrill ? { restoreDrill: database.restoreDrill } : {}),
     ...(database.window
       ? {

@@ -28,6 +28,7 @@ export function bindingOf(path: string, database: ResolvedDatabase): DatabaseBin
     serverCleanup: database.serverCleanup,
     autonomousDatabase: database.autonomousDatabase,
     recordSha256: database.recordSha256,
+    consistency: database.consistency,
     ...(database.restoreDrill ? { restoreDrill: database.restoreDrill } : {}),
     ...(database.retention
       ? { retention: { ...database.retention, timeZone: database.schedule.timeZone } }

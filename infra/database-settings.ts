@@ -4,6 +4,7 @@ import { type ExportSpecInput, ExportSpecSchema } from '../functions/core/export
 import type { NightWindow } from '../functions/core/fleet/index.js';
 import { type RetentionPolicy, RetentionPolicySchema } from '../functions/core/retention/index.js';
 import {
+  type CONSISTENCY,
   MAX_POLLS_PER_EXECUTION,
   type ON_RUNNING_EXPORT,
   POLL_INTERVAL_SECONDS,
@@ -25,6 +26,7 @@ export const DATABASE_DEFAULTS = {
   serverCleanup: 'files-and-control-table',
   autonomousDatabase: false,
   recordSha256: false,
+  consistency: 'per-table',
   enabled: true,
 } as const;
 
@@ -85,6 +87,7 @@ export interface ResolvedDatabase {
   readonly serverCleanup: (typeof SERVER_CLEANUP)[number];
   readonly autonomousDatabase: boolean;
   readonly recordSha256: boolean;
+  readonly consistency: (typeof CONSISTENCY)[number];
   readonly restoreDrill?: ResolvedRestoreDrill;
   readonly retention?: RetentionPolicy;
   readonly enabled: boolean;
@@ -138,6 +141,7 @@ export function resolveDatabase(path: string, props: DatabaseProps): ResolvedDat
     serverCleanup: props.serverCleanup ?? DATABASE_DEFAULTS.serverCleanup,
     autonomousDatabase: props.autonomousDatabase ?? DATABASE_DEFAULTS.autonomousDatabase,
     recordSha256: props.recordSha256 ?? DATABASE_DEFAULTS.recordSha256,
+    consistency: props.consistency ?? DATABASE_DEFAULTS.consistency,
     ...(restoreDrill ? { restoreDrill } : {}),
     ...(retention ? { retention } : {}),
     enabled: props.enabled ?? DATABASE_DEFAULTS.enabled,

@@ -57,6 +57,8 @@ export interface LocalRunOptions {
   readonly maxInvocationSeconds?: number;
   readonly acceptCompletedWithErrors?: boolean;
   readonly onRunningExport?: 'fail' | 'adopt';
+  /** The database's `consistency`: `per-table` (ORDS export POST) or `point-in-time`. @default 'per-table' */
+  readonly consistency?: 'per-table' | 'point-in-time';
   /** Leave this run's files and control table on the database server (`serverCleanup: off`). @default false */
   readonly keepServerFiles?: boolean;
   /** The database is an Autonomous Database: files are removed with `DBMS_CLOUD.DELETE_FILE`. @default false */
@@ -207,6 +209,7 @@ export async function runLocalBackup(options: LocalRunOptions = {}): Promise<Loc
       serverCleanup: options.keepServerFiles ? 'off' : 'files-and-control-table',
       ...(options.retention ? { retention: options.retention } : {}),
       recordSha256: options.recordSha256 ?? false,
+      consistency: options.consistency ?? 'per-table',
     };
     const input = parsePayload(
       ExecutionInputSchema,

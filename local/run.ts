@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { describeConsistency } from '../functions/core/manifest/index.js';
 import { describeCleanup } from './describe-cleanup.js';
 import { formatBytes, parseBytes } from './format.js';
 import { describeRestoreDrill } from './local-drill.js';
@@ -27,6 +28,8 @@ const USAGE = `Usage: npm start -- [options]
                               database server (default: removed through REST-enabled SQL, as deployed)
   --record-sha256             record a SHA-256 of each file copied within one invocation (default:
                               the FULL_OBJECT CRC-32 alone, as deployed)
+  --consistency MODE          per-table (default, the ORDS export POST) or point-in-time (every
+                              table at one SCN through REST-enabled SQL, proved by the log)
   --restore-drill SCHEMA      after the manifest, import the dump into the new schema SCHEMA (remapped
                               from the first exported schema), check the import log, then drop SCHEMA
   --ords-outage-seconds N     once the export has started, play an ORDS outage of N seconds
@@ -69,6 +72,7 @@ async function main(): Promise<number> {
       'accept-completed-with-errors': { type: 'boolean' },
       'keep-server-files': { type: 'boolean' },
       'record-sha256': { type: 'boolean' },
+      consistency: { type: 'string' },
       'restore-drill': { type: 'string' },
       'ords-outage-seconds': { type: 'string' },
       json: { type: 'boolean' },
@@ -115,6 +119,7 @@ async function main(): Promise<number> {
     acceptCompletedWithErrors: values['accept-completed-with-errors'],
     keepServerFiles: values['keep-server-files'],
     recordSha256: values['record-sha256'],
+    consistency: consistencyOf(values.consistency),
     restoreDrill: values['restore-drill'],
     ...(values['ords-outage-seconds'] !== undefined
       ? { ordsOutage: { seconds: optionalNumber('--ords-outage-seconds', values['ords-outage-seconds'])! } }
@@ -140,6 +145,7 @@ async function main(): Promise<number> {
   if (manifest) {
     say(`  job      ${manifest.owner}.${manifest.jobName} (${manifest.jobMode})`);
     say(`  verdict  ${manifest.verdict}: ${manifest.summary}`);
+    if (manifest.consistency) say(`  consistency ${describeConsistency(manifest.consistency)}`);
     for (const file of manifest.files) {
       say(
         `  ${file.kind.padEnd(4)}     ${formatBytes(file.bytes).padStart(10)}  s3://${manifest.bucket}/${file.key}`,
@@ -216,3 +222,9 @@ main().then(
     process.exit(2);
   },
 );
+
+/** `--consistency`: `per-table` or `point-in-time`; anything else fails naming the value. */
+function consistencyOf(value: string | undefined): 'per-table' | 'point-in-time' | undefined {
+  if (value === undefined || value === 'per-table' || value === 'point-in-time') return value;
+  throw new Error(`--consistency is ${JSON.stringify(value)}; allowed: per-table, point-in-time`);
+}

@@ -18,6 +18,7 @@ export class CountedSwitches {
   private resetRemaining = 0;
   private truncateRemaining = 0;
   private hangRemaining = 0;
+  private sqlAnswersLostRemaining = 0;
   private outcomeQueue: JobOutcome[] = [];
   private exportNumber = 0;
 
@@ -38,6 +39,7 @@ export class CountedSwitches {
       this.hangRemaining =
         typeof hang === 'object' ? (hang.count ?? Number.POSITIVE_INFINITY) : Number.POSITIVE_INFINITY;
     }
+    if ('sqlAnswersLost' in changes) this.sqlAnswersLostRemaining = options.sqlAnswersLost;
     if ('outcome' in changes)
       this.outcomeQueue = typeof options.outcome === 'object' ? [...options.outcome] : [];
   }
@@ -78,6 +80,13 @@ export class CountedSwitches {
     if (typeof hang === 'object' && (hang.operation ?? operation) !== operation) return null;
     this.hangRemaining -= 1;
     return { destroyAfterMs: typeof hang === 'object' ? hang.destroyAfterMs : undefined };
+  }
+
+  /** Whether the answer of this REST-enabled SQL request, which ran, is lost (`sqlAnswersLost`). */
+  takeSqlAnswerLost(): boolean {
+    if (this.sqlAnswersLostRemaining <= 0) return false;
+    this.sqlAnswersLostRemaining -= 1;
+    return true;
   }
 
   /** The outcome of the next export (`outcome`: one value, a queue, or a function of the export's number). */

@@ -15,7 +15,7 @@ export interface RecordedRequest {
   /** Arrival on the simulator clock. */
   readonly time: Date;
   /** The fault injected into this request, if any. */
-  readonly fault?: 'transient' | 'reset' | 'truncate' | 'hang';
+  readonly fault?: 'transient' | 'reset' | 'truncate' | 'hang' | 'sql-answer-lost';
 }
 
 /** A recorded request while the simulator still fills in its status and fault. */

@@ -126,7 +126,7 @@ export async function startOrdsSimulator(initial: Partial<SimulatorOptions> = {}
       case 'download':
         return download(context, exchange, route.owner, route.jobName, route.fileName);
       case 'sql':
-        return restSql(exchange, auth.owner, database, options);
+        return restSql(exchange, auth.owner, database, options, () => counters.takeSqlAnswerLost());
     }
   };
 

@@ -40,6 +40,7 @@ export function restSql(
   caller: string,
   database: SqlDatabase,
   options: SimulatorOptions,
+  answerLost: () => boolean = () => false,
 ) {
   const type = String(exchange.req.headers['content-type'] ?? '').toLowerCase();
   let script = exchange.body;
@@ -62,5 +63,10 @@ export function restSql(
       `Content-Type ${type || 'none'} is not supported: use application/sql or application/json`,
     );
   }
-  exchange.json(200, runScript(script, caller, database, options.restSqlError, binds));
+  const answer = runScript(script, caller, database, options.restSqlError, binds);
+  if (answerLost()) {
+    exchange.record.fault = 'sql-answer-lost';
+    return exchange.fail(504, 'Gateway Timeout: the statement ran but its answer was lost');
+  }
+  exchange.json(200, answer);
 }

@@ -230,6 +230,11 @@ export interface SimulatorOptions {
    * `DBMS_FLASHBACK.GET_SYSTEM_CHANGE_NUMBER`; false: such a block fails with PLS-00201. @default false
    */
   readonly flashbackGranted: boolean;
+  /**
+   * The next this many REST-enabled SQL requests run, then answer 504 instead of their result, like a
+   * gateway that timed out after the database did the work (the answer is lost). @default 0
+   */
+  readonly sqlAnswersLost: number;
   /** Link an import job's log file from its job object; false: no log link, as some ORDS versions. @default true */
   readonly importLogLink: boolean;
   /**
@@ -322,6 +327,7 @@ export function defaultSimulatorOptions(): SimulatorOptions {
     servesSqlJobFiles: true,
     sqlExportUndoError: false,
     flashbackGranted: false,
+    sqlAnswersLost: 0,
     restSqlError: undefined,
     importOutcome: 'success',
     importLogLink: true,

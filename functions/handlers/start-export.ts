@@ -21,6 +21,7 @@ export const handler = defineTask('Start export', StartExportPayloadSchema, asyn
           request,
         ),
       ords: (binding) => ordsFor(binding, context),
+      sql: (binding) => ordsFor(binding, context),
       logger,
       now: () => new Date(),
       sleep,

@@ -4,7 +4,7 @@ import {
   isTransientAwsError,
   SecretError,
 } from '../core/base/index.js';
-import type { ImportApi, OrdsApi, OrdsSecret, RestSqlApi } from '../core/ords/index.js';
+import type { ImportApi, OrdsApi, OrdsSecret, RestSqlApi, SqlRequestApi } from '../core/ords/index.js';
 import { OrdsClient, parseOrdsSecret, tagSecretCommand } from '../core/ords/index.js';
 import { logger } from './logger.js';
 import { readSecretAs, resetSecretSessions } from './secret-reader.js';
@@ -25,7 +25,7 @@ const clients = new Map<string, { readonly secret: OrdsSecret; readonly client: 
 export async function ordsFor(
   target: { readonly database: string; readonly ordsUrl: string; readonly secretId: string },
   invocation?: { getRemainingTimeInMillis(): number },
-): Promise<OrdsApi & RestSqlApi & ImportApi> {
+): Promise<OrdsApi & RestSqlApi & SqlRequestApi & ImportApi> {
   const secret = await readSecret(target.database, target.secretId);
   const key = `${target.ordsUrl}\n${target.secretId}`;
   const cached = clients.get(key);

@@ -55,6 +55,7 @@ export function resolveSettings(
     autonomousDatabase: pick('autonomousDatabase') ?? DATABASE_DEFAULTS.autonomousDatabase,
     ...(retention ? { retention } : {}),
     recordSha256: pick('recordSha256') ?? DATABASE_DEFAULTS.recordSha256,
+    consistency: pick('consistency') ?? DATABASE_DEFAULTS.consistency,
   };
 }
 

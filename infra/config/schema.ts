@@ -3,6 +3,7 @@ import { ExportSpecSchema, ORACLE_IDENTIFIER } from '../../functions/core/export
 import { parseOrdsUrl } from '../../functions/core/ords/index.js';
 import { RetentionPolicySchema } from '../../functions/core/retention/index.js';
 import {
+  CONSISTENCY,
   DATABASE_ID,
   KEY_PREFIX,
   ON_RUNNING_EXPORT,
@@ -149,6 +150,12 @@ const SettingsShape = {
     .optional()
     .describe(
       'Record a SHA-256 of each file copied within one invocation in the manifest, besides the FULL_OBJECT CRC-32 S3 verifies. Default false',
+    ),
+  consistency: z
+    .enum(CONSISTENCY)
+    .optional()
+    .describe(
+      '"per-table": the ORDS export POST, each table at its own moment (the manifest says so). "point-in-time": every table at one SCN through DBMS_DATAPUMP over REST-enabled SQL, proved by the log and recorded in the manifest; a run that cannot fails naming why. Default "per-table"',
     ),
 };
 

@@ -1,6 +1,6 @@
 import type { ExportSpec } from '../../functions/core/export/index.js';
 import type { RetentionPolicy } from '../../functions/core/retention/index.js';
-import type { ON_RUNNING_EXPORT, SERVER_CLEANUP } from '../../functions/core/state/index.js';
+import type { CONSISTENCY, ON_RUNNING_EXPORT, SERVER_CLEANUP } from '../../functions/core/state/index.js';
 import type { ResolvedRestoreDrill } from '../restore-drill-settings.js';
 import type { WindowConfig } from './fleet.js';
 
@@ -62,6 +62,8 @@ export interface DatabaseConfig {
   readonly autonomousDatabase: boolean;
   /** Record a SHA-256 of each file copied within one invocation. @default false */
   readonly recordSha256: boolean;
+  /** `per-table` (ORDS export POST) or `point-in-time` (one SCN, proved by the log). @default 'per-table' */
+  readonly consistency: (typeof CONSISTENCY)[number];
   /** The opt-in restore drill. @default - none */
   readonly restoreDrill?: RestoreDrillConfig;
   /** The night window the database starts in, instead of its cron. @default - none */

@@ -12,6 +12,7 @@ export function describeSummary(
   const lines = [`Backup of "${output?.database ?? '?'}" complete in ${durationSeconds} s`];
   if (output?.jobName) lines.push(`  job      ${output.jobName}`);
   if (output?.verdict) lines.push(`  verdict  ${output.verdict}`);
+  if (output?.consistency) lines.push(`  consistency ${output.consistency}`);
   for (const file of output?.files ?? []) {
     lines.push(`  file     ${formatBytes(file.bytes).padStart(10)}  ${file.uri}`);
   }

@@ -36,6 +36,12 @@ describe('a nightly backup through the synthesized state machine', () => {
       // The launcher did not name this execution: a run by hand, whatever its input's scheduledTime.
       scheduledTime: null,
       startedBy: 'hand',
+      // Never a silent per-table backup: the path and the reason are recorded.
+      consistency: {
+        path: 'ords-export',
+        mode: 'per-table',
+        reason: expect.stringMatching(/^point-in-time not enabled/),
+      },
     });
     const folder = manifest.files[0]!.key.replace(/[^/]+$/, '');
     expect(folder).toMatch(new RegExp(`^orders/\\d{4}/\\d{2}/\\d{2}/${manifest.jobName}/$`));
@@ -73,6 +79,7 @@ describe('a nightly backup through the synthesized state machine', () => {
       verdict: 'succeeded',
       manifest: expect.stringMatching(/^s3:\/\/backups\/orders\/.+\/manifest\.json$/),
       totalBytes: result.manifest!.totalBytes,
+      consistency: 'per-table: point-in-time not enabled',
       files: [
         {
           name: expect.stringMatching(/^ORDERS-.+-01\.DMP$/),

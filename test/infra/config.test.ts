@@ -76,6 +76,7 @@ describe('configuration', () => {
       serverCleanup: 'files-and-control-table',
       autonomousDatabase: false,
       recordSha256: false,
+      consistency: 'per-table',
     });
     expect(config.bucket).toEqual({
       encryption: 's3',
@@ -197,7 +198,7 @@ describe('configuration', () => {
     expect(problemsOf(withOrders({ pollInterval: 30 }))).toEqual([
       'config/test.json: database "orders": pollInterval is not a known key; allowed: id, ordsUrl, secret, ordsCidrs, schedule, window, ' +
         'export, pollIntervalSeconds, timeoutHours, prefix, acceptCompletedWithErrors, onRunningExport, enabled, ' +
-        'staleAfterHours, serverCleanup, autonomousDatabase, retention, recordSha256, restoreDrill',
+        'staleAfterHours, serverCleanup, autonomousDatabase, retention, recordSha256, consistency, restoreDrill',
     ]);
   });
 
@@ -586,6 +587,28 @@ describe('server cleanup settings', () => {
     expect(problemsOf(withOrders({ recordSha256: 'yes' }))).toEqual([
       'config/test.json: database "orders": recordSha256 is "yes"; allowed: true or false',
     ]);
+  });
+
+  it('reads consistency from the database, then the defaults, per-table unless asked', () => {
+    const plain = parseConfig({ databases: [ORDERS] }, 'test.json');
+    const asked = parseConfig(
+      {
+        defaults: { consistency: 'point-in-time' },
+        databases: [ORDERS, { ...ORDERS, id: 'legacy', consistency: 'per-table' }],
+      },
+      'test.json',
+    );
+
+    expect(plain.databases.map((database) => database.consistency)).toEqual(['per-table']);
+    expect(asked.databases.map((database) => database.consistency)).toEqual(['point-in-time', 'per-table']);
+  });
+
+  it('fails on a consistency it does not offer (auto is not offered yet), naming the value', () => {
+    const problems = problemsOf(withOrders({ consistency: 'auto' }));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain('consistency');
+    expect(problems[0]).toContain('"auto"');
+    expect(problems[0]).toContain('point-in-time');
   });
 
   it('fails on an autonomousDatabase that is not a boolean', () => {

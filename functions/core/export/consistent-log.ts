@@ -34,11 +34,14 @@ export interface ConsistentLogEvidence {
 
 const MAX_HOLE_LINES = 20;
 
-/** Reads the log of a consistent export of `job`, started by run `runId` at `scn`. */
+/**
+ * Reads the log of a consistent export of `job`, started by run `runId` at `scn`; `scn` null (a job
+ * the run adopted, whose block's answer it never saw): the marker line of run `runId` names it.
+ */
 export function readConsistentLog(
   text: string,
   job: LogJob,
-  expected: { readonly runId: string; readonly scn: string },
+  expected: { readonly runId: string; readonly scn: string | null },
 ): ConsistentLogEvidence {
   const log = parseExportLog(text, job);
   const marker = new RegExp(`^${LOG_MARKER} run=(\\S+) FLASHBACK_SCN=(\\d+)\\s*$`);
@@ -79,13 +82,14 @@ function holeReason(holeLines: readonly string[]): string | null {
   );
 }
 
-function markerReason(log: ExportLog, markerScn: string | null, scn: string): string | null {
+function markerReason(log: ExportLog, markerScn: string | null, scn: string | null): string | null {
   // Only a finished log must carry the marker: LOG_ENTRY writes it before START_JOB.
   if (log.verdict === null) return null;
   if (markerScn === null) {
-    return `the log has no line "${LOG_MARKER} run=… FLASHBACK_SCN=${scn}": nothing in it proves the export was consistent at SCN ${scn}`;
+    const at = scn ?? 'n';
+    return `the log has no line "${LOG_MARKER} run=… FLASHBACK_SCN=${at}": nothing in it proves the export was consistent at ${scn === null ? 'one SCN' : `SCN ${scn}`}`;
   }
-  if (markerScn !== scn) {
+  if (scn !== null && markerScn !== scn) {
     return `the log says FLASHBACK_SCN=${markerScn} but the run read SCN ${scn}: the job is not the one this run started`;
   }
   return null;

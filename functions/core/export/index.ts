@@ -44,4 +44,11 @@ export type { ExportSpec, ExportSpecInput } from './export-spec.js';
 export { ExportSpecSchema, FILE_NAME_TEMPLATE, ORACLE_IDENTIFIER } from './export-spec.js';
 export { readJob } from './read-job.js';
 export { readLog } from './read-log.js';
+export {
+  type ConsistentStart,
+  MAX_BLOCK_SENDS,
+  type StartConsistentDeps,
+  type StartConsistentInput,
+  startConsistentExport,
+} from './start-consistent-export.js';
 export { startExport } from './start-export.js';

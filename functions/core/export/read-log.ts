@@ -3,6 +3,7 @@ import type { JobFile, JobTaskDeps, OrdsApi } from '../ords/index.js';
 import { isOrdsNotFound, sanitizeSnippet } from '../ords/index.js';
 import type { FileToCopy, ReadLogPayload, VerdictResult } from '../state/index.js';
 import { backupFolder, logFileNameOf } from '../state/index.js';
+import { readConsistentLog } from './consistent-log.js';
 import { parseExportedObjects } from './datapump-exported.js';
 import { type ExportLog, parseExportLog } from './datapump-log.js';
 
@@ -40,10 +41,26 @@ export async function readLog(deps: JobTaskDeps, payload: ReadLogInput): Promise
   }
   const text = await readLogText(ords, owner, jobName, logFile.name);
   if (text === null) {
-    const summary = `${exportName} links the log ${logFile.name} but ORDS answers 404 for it`;
-    return { verdict: 'failed', summary, errors: [], cause: `${summary}.`, files: [], checkedAt };
+    const summary =
+      `${exportName} links the log ${logFile.name} but ORDS answers 404 for it` +
+      (payload.job.path === 'rest-sql'
+        ? ': this ORDS does not serve the files of Data Pump jobs made through REST-enabled SQL, so point-in-time ' +
+          'backups cannot be read through it (set "consistency": "per-table" for this database)'
+        : '');
+    // A job this run made (point-in-time) must not stay on the server: its linked dump files go.
+    const left = payload.job.path === 'rest-sql' ? dumpFiles.map((file) => file.name) : [];
+    return {
+      verdict: 'failed',
+      summary,
+      errors: [],
+      cause: `${summary}.`,
+      files: [],
+      ...(left.length > 0 ? { dumpFilesLeft: left } : {}),
+      checkedAt,
+    };
   }
-  const log = readVerdict(text, payload, exportName, logFile.name, logger);
+  const consistent = consistentVerdict(text, payload, exportName);
+  const log = consistent?.log ?? readVerdict(text, payload, exportName, logFile.name, logger);
   if (log.verdict === null || log.verdict === 'failed') {
     const left = [...dumpFiles.map((file) => file.name), ...log.dumpFiles];
     return failedResult(log, exportName, toCopy(logFile), checkedAt, left);
@@ -71,8 +88,38 @@ export async function readLog(deps: JobTaskDeps, payload: ReadLogInput): Promise
     cause: describe(headlineOf(log, exportName, folder), summary, log.errors),
     files: [...dumpFiles.map(toCopy), toCopy(logFile)],
     exported: parseExportedObjects(text),
+    ...(consistent?.evidence ? { consistentEvidence: consistent.evidence } : {}),
     checkedAt,
   };
+}
+
+/**
+ * The verdict of a consistent export's log (path `rest-sql`), null for the ORDS export POST: a table
+ * skipped for undo or DDL (ORA-01555, ORA-01466, ORA-31693), or a marker line that is missing or names
+ * another SCN, fails it whatever `acceptCompletedWithErrors` says. The reason leads its ORA- lines.
+ */
+function consistentVerdict(
+  text: string,
+  payload: ReadLogPayload,
+  exportName: string,
+): { log: ExportLog; evidence: { scn: string; markerLine: string } | null } | null {
+  if (payload.job.path !== 'rest-sql') return null;
+  const read = readConsistentLog(text, payload.job, {
+    runId: payload.job.runId,
+    scn: payload.job.scn ?? null,
+  });
+  if (read.log.unknownLine !== null) return null;
+  if (read.reason !== null) {
+    return {
+      log: { ...read.log, verdict: 'failed', errors: [`${exportName}: ${read.reason}`, ...read.log.errors] },
+      evidence: null,
+    };
+  }
+  const evidence =
+    read.markerScn !== null && read.markerLine !== null
+      ? { scn: read.markerScn, markerLine: read.markerLine }
+      : null;
+  return { log: read.log, evidence };
 }
 
 /**

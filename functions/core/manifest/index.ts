@@ -15,6 +15,13 @@ export {
 export type { Manifest } from './manifest.js';
 export { MANIFEST_VERSION, writeManifest } from './manifest.js';
 export {
+  type ConsistencyMode,
+  describeConsistency,
+  type ManifestConsistency,
+  manifestConsistency,
+  POINT_IN_TIME_NOT_ENABLED,
+} from './manifest-consistency.js';
+export {
   checkOffsiteCopy,
   OFFSITE_RECORD_VERSION,
   type OffsiteProof,

@@ -21,6 +21,11 @@ import type {
 import { backupFolder, manifestKey } from '../state/index.js';
 import type { ManifestRetention, RetentionPlan } from './backup-retention.js';
 import {
+  describeConsistency,
+  type ManifestConsistency,
+  manifestConsistency,
+} from './manifest-consistency.js';
+import {
   type ManifestExportSpec,
   type ManifestSource,
   manifestExportSpec,
@@ -78,6 +83,11 @@ export interface Manifest {
    * (`keep-master-refused`, `file-name-ignored`; docs/ords-support.md); empty when nothing.
    */
   readonly fallbacks: readonly Fallback[];
+  /**
+   * How consistent the data is: the path that started the job, `point-in-time` or `per-table`, and
+   * why it is not point-in-time. Absent in manifests written before it: those are per-table.
+   */
+  readonly consistency: ManifestConsistency;
   /** The backup's retention tier and first possible deletion; absent without retention tiers. */
   readonly retention?: ManifestRetention;
 }
@@ -128,6 +138,10 @@ export async function writeManifest(
   }
   for (const file of stored) await verifyStored(s3, bucket, file);
 
+  const consistency = manifestConsistency(job, verdict, payload.exportSpec);
+  if (consistency.mode === 'per-table') {
+    logger.warn(`Backup is ${describeConsistency(consistency)}`, { reason: consistency.reason });
+  }
   const finishedAt = deps.now();
   const manifest: Manifest = {
     manifestVersion: MANIFEST_VERSION,
@@ -158,6 +172,7 @@ export async function writeManifest(
         ? ['size-from-rest-sql' as const]
         : []),
     ],
+    consistency,
     ...(payload.retention ? { retention: payload.retention.manifest } : {}),
   };
   const key = manifestKey(folder);
@@ -252,6 +267,8 @@ export function summarize(manifest: Manifest, key: string, copyStartedAt: string
     totalBytes: manifest.totalBytes,
     durationSeconds: Math.round((finished - started) / 1000),
     throughputMiBps: Math.round((manifest.totalBytes / 1024 / 1024 / copySeconds) * 10) / 10,
+    // A manifest of an earlier version read back by a retry has no `consistency`: it is per-table.
+    consistency: manifest.consistency ? describeConsistency(manifest.consistency) : 'per-table',
     ...(manifest.retention
       ? { tier: manifest.retention.tier, deletableFrom: manifest.retention.deletableFrom }
       : {}),

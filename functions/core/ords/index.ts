@@ -34,6 +34,12 @@ export {
 export { FINISHED_STATES, jobActivity } from './ords-parse.js';
 export { parseOrdsSecret, SECRET_DATABASE_TAG, tagSecretCommand } from './ords-secret.js';
 export { jobsUrl, parseOrdsUrl, sqlUrl, tokenUrl } from './ords-url.js';
-export type { RestSqlApi, SqlStatementResult } from './rest-sql.js';
+export type {
+  RestSqlApi,
+  SqlRequest,
+  SqlRequestApi,
+  SqlRequestBind,
+  SqlStatementResult,
+} from './rest-sql.js';
 export type { TransientRetryDeps } from './transient-retry.js';
 export { retryTransient } from './transient-retry.js';

@@ -42,7 +42,15 @@ import {
   sqlUrl,
   tokenUrl,
 } from './ords-url.js';
-import { parseSqlResponse, type RestSqlApi, type SqlStatementResult, sqlScript } from './rest-sql.js';
+import {
+  parseSqlResponse,
+  type RestSqlApi,
+  type SqlRequest,
+  type SqlRequestApi,
+  type SqlStatementResult,
+  sqlRequestBody,
+  sqlScript,
+} from './rest-sql.js';
 
 export type { OrdsTimeouts };
 
@@ -84,7 +92,7 @@ const DEFAULT_LOG_MAX_BYTES = 16 * 1024 * 1024;
  * credentials never reach another origin. On a 401 to a cached OAuth token it fetches one new token
  * and retries that request once; a Basic 401 is never retried (the database account would lock).
  */
-export class OrdsClient implements OrdsApi, RestSqlApi, ImportApi {
+export class OrdsClient implements OrdsApi, RestSqlApi, SqlRequestApi, ImportApi {
   readonly baseUrl: string;
   readonly jobOwner: string | null;
   readonly #base: URL;
@@ -285,6 +293,18 @@ export class OrdsClient implements OrdsApi, RestSqlApi, ImportApi {
       expect: [200],
     });
     return parseSqlResponse(await readJson(response, 'POST', url), statements);
+  }
+
+  async runSqlRequest(request: SqlRequest): Promise<unknown> {
+    const url = sqlUrl(this.#base);
+    const response = await this.#send({
+      method: 'POST',
+      url,
+      headers: { accept: 'application/json', 'content-type': 'application/json' },
+      body: sqlRequestBody(request),
+      expect: [200],
+    });
+    return readJson(response, 'POST', url);
   }
 
   readonly #linkWarning: LinkWarning = (message, detail) => this.#logger?.warn(message, detail);

@@ -24,6 +24,20 @@ export type SqlStatementResult =
       readonly errorDetails: string;
     };
 
+/** A named bind of a REST-enabled SQL request: a value sent in, or `mode: 'out'` for one read back. */
+export interface SqlRequestBind {
+  readonly name: string;
+  readonly data_type: 'VARCHAR2' | 'NUMBER';
+  readonly value?: string | number;
+  readonly mode?: 'out';
+}
+
+/** One statement (a query or a PL/SQL block) with named binds (`:name`); values never go into the text. */
+export interface SqlRequest {
+  readonly statementText: string;
+  readonly binds: readonly SqlRequestBind[];
+}
+
 /** Runs statements through REST-enabled SQL. `OrdsClient` implements it; tests pass fakes. */
 export interface RestSqlApi {
   /**
@@ -31,6 +45,21 @@ export interface RestSqlApi {
    * `OrdsRequestError` with status 404 when REST-enabled SQL is disabled.
    */
   runSql(statements: readonly string[]): Promise<SqlStatementResult[]>;
+}
+
+/** Runs one statement with binds through REST-enabled SQL. `OrdsClient` implements it. */
+export interface SqlRequestApi {
+  /**
+   * Sends one statement with its binds (`{statementText, binds}`) and returns the 200 answer's JSON
+   * for the caller's parser (the OUT binds are in its item). Throws an `OrdsRequestError` with status
+   * 404 when REST-enabled SQL is disabled.
+   */
+  runSqlRequest(request: SqlRequest): Promise<unknown>;
+}
+
+/** The JSON body of `request`: the statement framed as one script, its binds as they are. */
+export function sqlRequestBody(request: SqlRequest): string {
+  return JSON.stringify({ statementText: sqlScript([request.statementText]), binds: request.binds });
 }
 
 /** Joins statements into one script: PL/SQL blocks end with `/` on a line of its own. */

@@ -1,7 +1,7 @@
 import { InvalidInputError } from '../base/index.js';
 import { isDrillDue, type LastRestoreDrill } from '../drill/index.js';
-import { startExport } from '../export/index.js';
-import type { Logger, OrdsApi } from '../ords/index.js';
+import { startConsistentExport, startExport } from '../export/index.js';
+import type { Logger, OrdsApi, SqlRequestApi } from '../ords/index.js';
 import {
   BOUND_FIELDS,
   type ExecutionInput,
@@ -19,6 +19,11 @@ export interface BeginRunDeps {
   readonly binding: (database: string) => Promise<DatabaseBinding>;
   readonly lock: (request: LockRequest) => Promise<void>;
   readonly ords: (binding: DatabaseBinding) => Promise<OrdsApi>;
+  /**
+   * REST-enabled SQL with binds for the database: needed by a `point-in-time` database only.
+   * @default - none: a point-in-time database fails the run naming it
+   */
+  readonly sql?: (binding: DatabaseBinding) => Promise<SqlRequestApi>;
   readonly logger: Logger;
   readonly now: () => Date;
   /** Waits between job list reads while looking for a job a lost POST may have created. */
@@ -62,16 +67,19 @@ export async function beginRun(deps: BeginRunDeps, payload: StartExportPayload):
     executionName: payload.executionName,
     executionStartTime: payload.executionStartTime,
   });
-  const job = await startExport(
-    { ords: await deps.ords(binding), logger: deps.logger, now: deps.now, sleep: deps.sleep },
-    {
-      executionName: payload.executionName,
-      executionStartTime: payload.executionStartTime,
-      database: binding.database,
-      export: binding.export,
-      onRunningExport: binding.onRunningExport,
-    },
-  );
+  const job =
+    binding.consistency === 'point-in-time'
+      ? await startPointInTime(deps, binding, payload)
+      : await startExport(
+          { ords: await deps.ords(binding), logger: deps.logger, now: deps.now, sleep: deps.sleep },
+          {
+            executionName: payload.executionName,
+            executionStartTime: payload.executionStartTime,
+            database: binding.database,
+            export: binding.export,
+            onRunningExport: binding.onRunningExport,
+          },
+        );
   return {
     job,
     pollSeconds: timing.pollSeconds,
@@ -80,6 +88,26 @@ export async function beginRun(deps: BeginRunDeps, payload: StartExportPayload):
     startedBy: timing.startedBy,
     restoreDrill,
   };
+}
+
+/** Starts (or adopts) the consistent export of a `point-in-time` database through REST-enabled SQL. */
+async function startPointInTime(deps: BeginRunDeps, binding: DatabaseBinding, payload: StartExportPayload) {
+  if (!deps.sql) {
+    throw new InvalidInputError(
+      `Database "${binding.database}" asks for point-in-time backups, which need REST-enabled SQL, and this ` +
+        'step has no client for it',
+    );
+  }
+  const started = await startConsistentExport(
+    { sql: await deps.sql(binding), ords: await deps.ords(binding), logger: deps.logger, now: deps.now },
+    {
+      executionName: payload.executionName,
+      executionStartTime: payload.executionStartTime,
+      database: binding.database,
+      export: binding.export,
+    },
+  );
+  return started.job;
 }
 
 /**

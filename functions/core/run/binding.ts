@@ -5,6 +5,7 @@ import { ExportSpecSchema } from '../export/index.js';
 import { RetentionBindingSchema } from '../retention/index.js';
 import {
   backupFolder,
+  CONSISTENCY,
   DATABASE_ID,
   describeIssues,
   type JobRef,
@@ -39,6 +40,11 @@ export const DatabaseBindingSchema = z.strictObject({
    * verifies. Off by default: it costs ≈ 0.6 CPU-s/GiB (on a worker thread).
    */
   recordSha256: z.boolean().default(false),
+  /**
+   * `per-table` (the ORDS export POST) or `point-in-time` (DBMS_DATAPUMP through REST-enabled SQL at
+   * one SCN; the run fails rather than fall back). A binding written before it reads as `per-table`.
+   */
+  consistency: z.enum(CONSISTENCY).default('per-table'),
   /** The database's restore drill, when it has one: when it is due, what it imports, into which schema. */
   restoreDrill: RestoreDrillBindingSchema.optional(),
   /** The database's retention tiers and schedule time zone; absent: its objects get no tier tags. */

@@ -52,6 +52,8 @@ export {
   BOUND_FIELDS,
   CleanUpServerPayloadSchema,
   CleanUpServerTaskPayloadSchema,
+  CONSISTENCY,
+  type Consistency,
   CopyFilePayloadSchema,
   CopyProgressSchema,
   DATABASE_ID,

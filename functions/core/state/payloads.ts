@@ -17,6 +17,14 @@ export const ON_RUNNING_EXPORT = ['fail', 'adopt'] as const;
 export type OnRunningExport = (typeof ON_RUNNING_EXPORT)[number];
 
 /**
+ * How consistent a database's backups are: `per-table` (the ORDS export POST: each table at its own
+ * moment) or `point-in-time` (DBMS_DATAPUMP through REST-enabled SQL with FLASHBACK_SCN; a run fails
+ * rather than fall back). `auto` (probe, then fall back loudly) is not offered yet.
+ */
+export const CONSISTENCY = ['per-table', 'point-in-time'] as const;
+export type Consistency = (typeof CONSISTENCY)[number];
+
+/**
  * What a run removes from the database server once its files are safe: nothing, its dump and log
  * files, or those and its Data Pump control table.
  */
@@ -59,6 +67,7 @@ export const BOUND_FIELDS = [
   'serverCleanup',
   'autonomousDatabase',
   'recordSha256',
+  'consistency',
 ] as const;
 
 /** `$$.Execution.Name`, sent to every task so each log line names its execution. */
@@ -130,6 +139,14 @@ export const JobRefSchema = z.object({
    * does (`FALLBACKS`), each once: recorded in the manifest. Absent in states of earlier versions.
    */
   fallbacks: z.array(z.enum(FALLBACKS)).optional(),
+  /**
+   * The SCN the consistent export's block read (path `rest-sql`, decimal digits: SCNs pass 2^53).
+   * Absent when the run adopted the job: its log's marker line names the SCN.
+   */
+  scn: z
+    .string()
+    .regex(/^[1-9]\d{0,19}$/)
+    .optional(),
 });
 export type JobRef = z.output<typeof JobRefSchema>;
 
@@ -251,6 +268,13 @@ export const VerdictResultSchema = z.object({
   dumpFilesLeft: z.array(z.string().min(1)).optional(),
   /** What the log says was exported (a stored backup only; absent in states written before it). */
   exported: ExportedObjectsSchema.optional(),
+  /**
+   * What the log of a consistent export (path `rest-sql`) proves: the SCN its marker line names and
+   * that line. Absent for the ORDS export POST.
+   */
+  consistentEvidence: z
+    .object({ scn: z.string().regex(/^[1-9]\d{0,19}$/), markerLine: z.string().min(1) })
+    .optional(),
   /** When the verdict was read: the copy phase starts here (for the throughput figure). */
   checkedAt: z.string().datetime(),
 });
@@ -367,6 +391,11 @@ export interface BackupSummary {
   readonly totalBytes: number;
   readonly durationSeconds: number;
   readonly throughputMiBps: number;
+  /**
+   * How consistent the backup is: `point-in-time`, or `per-table: <why>` (e.g. `per-table: point-in-time
+   * not enabled`), so that the console never hides a per-table backup.
+   */
+  readonly consistency: string;
   /** The retention tier (with retention tiers). */
   readonly tier?: string;
   /** The first instant the lifecycle may delete the backup (with retention tiers). */

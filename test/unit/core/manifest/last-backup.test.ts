@@ -19,6 +19,7 @@ const summary: BackupSummary = {
   totalBytes: 100,
   durationSeconds: 60,
   throughputMiBps: 1,
+  consistency: 'per-table',
 };
 
 describe('recordLastBackup', () => {

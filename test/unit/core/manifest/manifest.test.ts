@@ -200,6 +200,85 @@ describe('writeManifest', () => {
     });
   });
 
+  describe('consistency', () => {
+    beforeEach(() => {
+      s3.on(HeadObjectCommand, { Key: dump.key }).resolves(stored(10 * 1024 * 1024, 'AAECAw=='));
+      s3.on(HeadObjectCommand, { Key: log.key }).resolves(stored(100, 'BAUGBw=='));
+      s3.on(PutObjectCommand).resolves({});
+    });
+
+    it('records a job of the ORDS export POST as per-table with the reason, and says so in the console', async () => {
+      // GIVEN a job started by the ORDS export POST (an execution of an earlier version has no path)
+      const logger = recordingLogger();
+      // WHEN the manifest is written
+      const summary = await writeManifest({ ...deps(), logger }, payload);
+
+      // THEN the manifest, the execution output and a warning all say per-table, never silently
+      expect(putManifest().consistency).toEqual({
+        path: 'ords-export',
+        mode: 'per-table',
+        reason: expect.stringMatching(/^point-in-time not enabled: .*FLASHBACK_SCN/),
+      });
+      expect(summary.consistency).toBe('per-table: point-in-time not enabled');
+      expect(logger.lines).toContainEqual(
+        expect.objectContaining({ level: 'warn', message: 'Backup is per-table: point-in-time not enabled' }),
+      );
+    });
+
+    it('refuses a REST-enabled SQL job whose log proves another SCN than the run read, writing nothing', async () => {
+      const job = {
+        ...payload.job,
+        path: 'rest-sql' as const,
+        jobName: 'ODBK_ABCDEFGHIJKLMNOPQRSTUVWXY',
+        scn: '1001',
+      };
+      const verdict = {
+        ...payload.verdict,
+        consistentEvidence: { scn: '1002', markerLine: 'ords-datapump-backup run=r FLASHBACK_SCN=1002' },
+      };
+      const error = await writeManifest(deps(), { ...payload, job, verdict }).catch((e: Error) => e);
+      expect(error).toMatchObject({
+        name: ErrorName.InvalidInput,
+        message: expect.stringMatching(/SCN 1001/),
+      });
+      expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
+    });
+
+    it('records a proved REST-enabled SQL job as point-in-time with the SCN, its log lines and the settings sent', async () => {
+      const job = {
+        ...payload.job,
+        path: 'rest-sql' as const,
+        jobName: 'ODBK_ABCDEFGHIJKLMNOPQRSTUVWXY',
+        scn: '1001',
+      };
+      const markerLine = 'ords-datapump-backup run=20261123T020000Z-1A2B FLASHBACK_SCN=1001';
+      const verdict = { ...payload.verdict, consistentEvidence: { scn: '1001', markerLine } };
+      const summary = await writeManifest(deps(), { ...payload, job, verdict });
+      expect(putManifest().consistency).toMatchObject({
+        path: 'rest-sql',
+        mode: 'point-in-time',
+        scn: '1001',
+        evidence: [markerLine, payload.verdict.summary],
+        licensedOptions: [],
+      });
+      expect(putManifest().consistency.parameters).toContainEqual({
+        call: 'SET_PARAMETER',
+        name: 'FLASHBACK_SCN',
+        value: 'scn_out',
+      });
+      expect(summary.consistency).toBe('point-in-time at SCN 1001');
+    });
+
+    it('refuses to record a REST-enabled SQL job as anything, writing nothing', async () => {
+      // GIVEN a job this version cannot prove the SCN of
+      const job = { ...payload.job, path: 'rest-sql' as const, jobName: 'ODBK_ABCDEFGHIJKLMNOPQRSTUVWXY' };
+      // WHEN the manifest is written, THEN it fails naming the job and writes no manifest
+      const error = await writeManifest(deps(), { ...payload, job }).catch((e: Error) => e);
+      expect(error).toMatchObject({ name: ErrorName.InvalidInput, message: expect.stringMatching(/ODBK_/) });
+      expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
+    });
+  });
+
   describe('when a manifest already exists at the key', () => {
     const existing = (files: unknown, runId = payload.job.runId) =>
       JSON.stringify({

@@ -806,3 +806,44 @@ describe('OrdsClient.runSql', () => {
     expect(error.message).toContain('/_/sql');
   });
 });
+
+describe('OrdsClient.runSqlRequest', () => {
+  const REQUEST = {
+    statementText: 'BEGIN :scn_out := 42; END;',
+    binds: [
+      { name: 'scn_out', data_type: 'NUMBER' as const, mode: 'out' as const },
+      { name: 'job_name', data_type: 'VARCHAR2' as const, value: "ODBK_X'; DROP TABLE T; --" },
+    ],
+  };
+
+  it('posts the block framed as a script with its binds untouched, and returns the answer as it came', async () => {
+    // GIVEN REST-enabled SQL that runs the block and fills its OUT bind
+    const { ords, client, calls } = setup();
+    const answer = {
+      items: [{ statementId: 1, binds: [{ name: 'scn_out', data_type: 'NUMBER', result: 42 }] }],
+    };
+    ords.intercept({ path: `${ALIAS}/_/sql`, method: 'POST' }).reply(200, answer, { headers: JSON_HEADERS });
+
+    // WHEN the request is sent
+    const json = await client.runSqlRequest(REQUEST);
+
+    // THEN the hostile value travelled as a bind, never in the statement text, with Basic auth
+    expect(json).toEqual(answer);
+    const [call] = calls();
+    expect(JSON.parse(String(call?.body))).toEqual({
+      statementText: 'BEGIN :scn_out := 42; END;\n/',
+      binds: REQUEST.binds,
+    });
+    expect(headerOf(call!, 'authorization')).toMatch(/^Basic /);
+  });
+
+  it('fails with a 404 request error when REST-enabled SQL is disabled', async () => {
+    const { ords, client } = setup();
+    ords.intercept({ path: `${ALIAS}/_/sql`, method: 'POST' }).reply(404, 'Not Found');
+
+    const error = await caught(client.runSqlRequest(REQUEST));
+
+    expect(isOrdsNotFound(error)).toBe(true);
+    expect(error.message).toContain('/_/sql');
+  });
+});

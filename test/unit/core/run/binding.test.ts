@@ -54,6 +54,18 @@ describe('database bindings', () => {
     expect(parseBinding('orders', '/p/orders', JSON.stringify(older)).recordSha256).toBe(false);
   });
 
+  it('reads a binding written before consistency existed as per-table, and refuses one it does not offer', () => {
+    // GIVEN a binding deployed by an earlier version, and one tampered with
+    const { consistency: _consistency, ...older } = testBinding() as ReturnType<typeof testBinding> & {
+      consistency?: string;
+    };
+    const tampered = JSON.stringify({ ...testBinding(), consistency: 'auto' });
+
+    // THEN the first runs as it always did, the second fails naming the field
+    expect(parseBinding('orders', '/p/orders', JSON.stringify(older)).consistency).toBe('per-table');
+    expect(() => parseBinding('orders', '/p/orders', tampered)).toThrow(/consistency/);
+  });
+
   it('fails on a binding with an unknown serverCleanup, naming the field', () => {
     const value = JSON.stringify({ ...testBinding(), serverCleanup: 'all' });
 

@@ -57,6 +57,7 @@ const SUMMARY = {
   totalBytes: 3 * 1024 ** 3,
   durationSeconds: 600,
   throughputMiBps: 5.1,
+  consistency: 'per-table: point-in-time not enabled',
   serverCleanup: { serverCleanup: 'off', removedFiles: [], droppedControlTable: null },
 };
 
@@ -137,6 +138,7 @@ describe('backupNow', () => {
       'Backup of "orders" complete in 630 s',
       '  job      ORDERS_20261201T120000Z_1A2B',
       '  verdict  succeeded',
+      '  consistency per-table: point-in-time not enabled',
       '  file        3.0 GiB  s3://backups/orders/ORDERS-01.DMP',
       '  total    3.0 GiB · 5.1 MiB/s',
       `  manifest ${SUMMARY.manifest}`,

@@ -1,0 +1,107 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ErrorName } from '../../functions/core/base/errors.js';
+import { type Harness, startHarness } from './harness.js';
+
+const MiB = 1024 * 1024;
+
+describe('point-in-time backups through the synthesized state machine', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(() => h.stop());
+  beforeEach(() =>
+    h.simulator.configure({
+      dumpFiles: 2,
+      dumpFileBytes: 1 * MiB,
+      outcome: 'success',
+      servesSqlJobFiles: true,
+      sqlExportUndoError: false,
+      sqlAnswersLost: 0,
+    }),
+  );
+
+  it('makes a point-in-time backup whose manifest carries the SCN the log proves', async () => {
+    const result = await h.run({ consistency: 'point-in-time' });
+
+    expect(result.status).toBe('SUCCEEDED');
+    await h.expectStoredAsServed(result);
+    const manifest = result.manifest!;
+    expect(manifest.jobName).toMatch(/^ODBK_[A-Z2-7]{25}$/);
+    expect(manifest.files.map((file) => file.kind)).toEqual(['dump', 'dump', 'log']);
+    const scn = manifest.consistency.scn!;
+    expect(scn).toMatch(/^[1-9]\d*$/);
+    expect(manifest.consistency).toMatchObject({
+      path: 'rest-sql',
+      mode: 'point-in-time',
+      licensedOptions: [],
+      evidence: [
+        `ords-datapump-backup run=${manifest.runId} FLASHBACK_SCN=${scn}`,
+        expect.stringMatching(/successfully completed/),
+      ],
+    });
+    expect(manifest.consistency.parameters).toContainEqual({
+      call: 'SET_PARAMETER',
+      name: 'FLASHBACK_SCN',
+      value: 'scn_out',
+    });
+    expect(result.output).toMatchObject({ consistency: `point-in-time at SCN ${scn}` });
+    // The stored log itself proves the SCN.
+    const log = manifest.files.find((file) => file.kind === 'log')!;
+    expect((await h.read(log.key)).toString('utf8')).toContain(`FLASHBACK_SCN=${scn}`);
+    // The run's server cleanup removed the files and the control table of this job by its name.
+    expect(result.output).toMatchObject({
+      serverCleanup: { serverCleanup: 'done', droppedControlTable: `DBAPI_USER.${manifest.jobName}` },
+    });
+  });
+
+  it('adopts the job by name when the start answer was lost, and exactly one job exists', async () => {
+    h.simulator.configure({ sqlAnswersLost: 1 });
+    const before = h.simulator.jobs().length;
+
+    const result = await h.run({ consistency: 'point-in-time', keepServerFiles: true });
+
+    expect(result.status).toBe('SUCCEEDED');
+    const manifest = result.manifest!;
+    expect(h.simulator.jobs().length - before).toBe(1);
+    expect(h.simulator.requests.filter((request) => request.fault === 'sql-answer-lost')).toHaveLength(1);
+    expect(manifest.consistency).toMatchObject({
+      mode: 'point-in-time',
+      scn: expect.stringMatching(/^\d+$/),
+    });
+  });
+
+  it('fails naming undo when the log shows ORA-01555, even with acceptCompletedWithErrors', async () => {
+    h.simulator.configure({ sqlExportUndoError: true });
+
+    const result = await h.run({ consistency: 'point-in-time', acceptCompletedWithErrors: true });
+
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe(ErrorName.ExportFailed);
+    expect(result.cause).toMatch(/ORA-01555/);
+    expect(result.cause).toMatch(/UNDO_RETENTION/);
+    expect(result.manifest).toBeUndefined();
+  });
+
+  it('fails naming the reason when ORDS does not serve the files of the job, never falling back', async () => {
+    h.simulator.configure({ servesSqlJobFiles: false });
+
+    const result = await h.run({ consistency: 'point-in-time' });
+
+    expect(result.status).toBe('FAILED');
+    expect(result.cause).toMatch(/ODBK_\w+ of database "orders" links the log \S+\.LOG but ORDS answers 404/);
+    expect(result.cause).toMatch(/does not serve the files of Data Pump jobs made through REST-enabled SQL/);
+    // The dump file the job linked is removed from the server: a failed point-in-time run leaves none.
+    const job = h.simulator.jobs().at(-1)!;
+    const dump = job.files.find((file) => file.kind === 'dump')!.name;
+    expect(
+      h.simulator.requests.some(
+        (request) =>
+          request.path.endsWith('/_/sql') &&
+          /FREMOVE/i.test(request.body ?? '') &&
+          request.body?.includes(dump),
+      ),
+    ).toBe(true);
+    expect(result.manifest).toBeUndefined();
+  });
+});
