@@ -6,12 +6,11 @@ import { STSClient } from '@aws-sdk/client-sts';
 import { copyS3ClientSettings } from '../core/transfer/index.js';
 import { numberEnv } from './env.js';
 
-/**
- * AWS SDK clients, built once per container. Endpoints come from the SDK's own settings
- * (`AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL_SECRETS_MANAGER`, `AWS_ENDPOINT_URL_SSM`, `AWS_ENDPOINT_URL_SFN`, `AWS_ENDPOINT_URL_STS`, …), so the same code reaches AWS or a
- * local server. Secrets Manager has no shared client: each database's reads go through a client
- * with the credentials of its own secret reader session (`secret-reader.ts`).
- */
+// AWS SDK clients, built once per container. Endpoints come from the SDK's own settings
+// (`AWS_ENDPOINT_URL_S3`, `…_SECRETS_MANAGER`, `…_SSM`, `…_SFN`, `…_STS`), so the same code reaches
+// AWS or a local server. Secrets Manager has no shared client: each database's reads go through a
+// client with the credentials of its own secret reader session (`secret-reader.ts`).
+
 /**
  * Small control-plane calls: a hung connection must fail fast enough for the SDK's retries and the
  * state machine's to fit in the function's time, instead of the SDK's default of no timeout.
