@@ -24,7 +24,7 @@ import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { ErrorName, RETRYABLE_ERRORS } from '../../functions/core/base/index.js';
 import type { CleanupPhase } from '../../functions/core/state/index.js';
-import { LAMBDA_CAUSE_PATTERN } from '../../functions/core/state/index.js';
+import { backupFailedStates } from './backup-failed-states.js';
 import { acknowledgeWildcardResource } from './nag-findings.js';
 import { offsiteProofStates } from './offsite-proof-states.js';
 import { restoreDrillStates } from './restore-drill-states.js';
@@ -124,51 +124,7 @@ export class BackupStateMachine extends Construct {
     this.timeout = timeout;
 
     const { functions } = props;
-    const backupFailed = new Fail(this, 'Backup failed', {
-      comment: 'A step failed for good: the error and cause say which and why',
-      errorPath: '$.error.Error',
-      causePath: '$.error.Cause',
-    });
-    // A function's error arrives as the JSON {"errorType","errorMessage","trace"}: the console and
-    // the alerts show its errorMessage instead. Other causes (States.Timeout, …) stay as they are.
-    const readErrorMessage = new Pass(this, 'Read error message', {
-      comment: "Parses the function's JSON error",
-      parameters: {
-        Error: JsonPath.stringAt('$.error.Error'),
-        Function: JsonPath.stringToJson(JsonPath.stringAt('$.error.Cause')),
-      },
-      resultPath: '$.error',
-    });
-    const keepErrorMessage = new Pass(this, 'Keep error message', {
-      comment: 'Keeps the error name and the sentence of the message',
-      parameters: {
-        Error: JsonPath.stringAt('$.error.Error'),
-        Cause: JsonPath.stringAt('$.error.Function.errorMessage'),
-      },
-      resultPath: '$.error',
-    });
-    // Without a cause "Backup failed" could not read one, and the run would end in States.Runtime.
-    const noCause = new Pass(this, 'No cause given', {
-      parameters: { Error: JsonPath.stringAt('$.error.Error'), Cause: 'Step Functions reported no cause' },
-      resultPath: '$.error',
-    });
-    // Nested rather than one And: the States Language does not promise that And stops at its first
-    // false rule, and StringMatches on a missing path would fail the run with States.Runtime.
-    const functionError = new Choice(this, 'Error from a function?')
-      .when(
-        Condition.stringMatches('$.error.Cause', LAMBDA_CAUSE_PATTERN),
-        readErrorMessage.next(keepErrorMessage).next(backupFailed),
-      )
-      .otherwise(backupFailed);
-    const withoutCause = noCause.next(backupFailed);
-    const causeGiven = new Choice(this, 'Cause given?')
-      .when(
-        Condition.isPresent('$.error.Cause'),
-        new Choice(this, 'Cause is text?')
-          .when(Condition.isString('$.error.Cause'), functionError)
-          .otherwise(withoutCause),
-      )
-      .otherwise(withoutCause);
+    const causeGiven = backupFailedStates(this);
     /** A Lambda Task; without `payload` the function receives the whole state (`$`). */
     const task = (
       name: string,
