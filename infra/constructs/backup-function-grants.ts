@@ -130,6 +130,10 @@ export function grantBucketAccess(bucket: IBucket, users: BucketUsers): void {
   // After a verified manifest, `<prefix><database>/last-backup.json`: what the backup-age check reads.
   grants.actionsOnObjectKeys(writeManifest, `*/${LAST_BACKUP_FILE}`, 's3:PutObject', 'kms:GenerateDataKey*');
   grants.actionsOnObjectKeys(writeManifest, '*', 's3:GetObject', 'kms:Decrypt');
+  // The manifest step reads last-backup.json before it writes it (If-Match, retention tiers); for a
+  // database's first backup S3 answers NoSuchKey only to a role with s3:ListBucket, else AccessDenied,
+  // which would fail the first night.
+  grants.actionsOnBucketAndObjectKeys(writeManifest, `*/${LAST_BACKUP_FILE}`, 's3:ListBucket');
   // Retention tiers: the manifest is written with its tier's tags, then the run's files are held at
   // their tier and the previous backup released to its lifecycle rule (tags replaced, marker kept).
   grants.actionsOnObjectKeys(writeManifest, '*', 's3:GetObjectTagging', 's3:PutObjectTagging');

@@ -296,6 +296,18 @@ describe('BackupFunctions', () => {
     );
   });
 
+  it("lets the manifest function list the bucket, so a database's missing last-backup.json reads as absent", () => {
+    // S3 answers GetObject of a missing key with AccessDenied to a role without s3:ListBucket: the
+    // first backup of a database would fail reading its last-backup record.
+    const { json } = synthesized;
+    const lists = statementsOfRole(
+      json,
+      roleOfFunction(json, logicalIdOf(stack.functions.writeManifest)),
+    ).filter((statement) => statement.Effect === 'Allow' && actionsOf(statement).includes('s3:ListBucket'));
+
+    expect(lists.flatMap(resourcesOf)).toContainEqual({ 'Fn::GetAtt': [logicalIdOf(stack.bucket), 'Arn'] });
+  });
+
   it('names the doctor function ords-datapump-backup-doctor and outputs the name for npm run doctor', () => {
     const { json } = synthesized;
     const doctor = json.Resources[logicalIdOf(stack.functions.doctor)]!.Properties;
