@@ -1,10 +1,10 @@
 import { Duration } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, Stats, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { BackupMetric, SERVICE_NAME } from '../../functions/shared/metrics.js';
-import { backupMetric } from './backup-metrics.js';
+import { databaseFlagAlarm } from './database-flag-alarm.js';
 
 /** Properties of `OffsiteCopyAlarms`. */
 export interface OffsiteCopyAlarmsProps {
@@ -42,26 +42,19 @@ export class OffsiteCopyAlarms extends Construct {
     const action = new SnsAction(props.topic);
     const alarms = new Map<string, Alarm>();
     for (const database of props.databaseIds) {
-      const alarm = new Alarm(this, `${database}-Failed`, {
-        alarmName: `${namePrefix}-${database}-offsite-copy-failed`,
-        alarmDescription:
+      const alarm = databaseFlagAlarm(this, {
+        database,
+        metric: BackupMetric.OffsiteCopyFailed,
+        suffix: 'offsite-copy-failed',
+        namePrefix,
+        period,
+        action,
+        description:
           `${namePrefix}: a backup of database "${database}" is stored here but not proved off-site: an ` +
           'object failed to replicate, replicated late, or its replica does not match the manifest. The ' +
           'execution ("Backup complete, off-site copy failed", output offsite.reason) says which. Check the ' +
           'replication rule and the off-site bucket and key policies, then npm run verify -- --offsite.',
-        metric: backupMetric(BackupMetric.OffsiteCopyFailed, database, {
-          statistic: Stats.MAXIMUM,
-          period,
-          service: namePrefix,
-        }),
-        threshold: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluationPeriods: 1,
-        // No run that hour: nothing to report; the stale-backup alarms cover runs that do not happen.
-        treatMissingData: TreatMissingData.NOT_BREACHING,
       });
-      alarm.addAlarmAction(action);
-      alarm.addOkAction(action);
       alarms.set(database, alarm);
     }
     this.alarms = alarms;

@@ -1,10 +1,10 @@
 import { Duration } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, Stats, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { BackupMetric, SERVICE_NAME } from '../../functions/shared/metrics.js';
-import { backupMetric } from './backup-metrics.js';
+import { databaseFlagAlarm } from './database-flag-alarm.js';
 
 /** Properties of `ServerCleanupAlarms`. */
 export interface ServerCleanupAlarmsProps {
@@ -43,27 +43,20 @@ export class ServerCleanupAlarms extends Construct {
     const action = new SnsAction(props.topic);
     const alarms = new Map<string, Alarm>();
     for (const database of props.databaseIds) {
-      const alarm = new Alarm(this, `${database}-Failed`, {
-        alarmName: `${namePrefix}-${database}-server-cleanup-failed`,
-        alarmDescription:
+      const alarm = databaseFlagAlarm(this, {
+        database,
+        metric: BackupMetric.ServerCleanupFailed,
+        suffix: 'server-cleanup-failed',
+        namePrefix,
+        period,
+        action,
+        description:
           `${namePrefix}: a backup of database "${database}" could not clean up its database server, so its ` +
           'dump files, log or control table are left there and the directory fills up. The execution ' +
           '("Backup complete, cleanup failed", output serverCleanup) and server-cleanup.json beside its ' +
           'manifest say why. Enable REST-enabled SQL in ORDS (restEnabledSql.active), grant the ORDS user ' +
           `READ and WRITE on the Data Pump directory, or set "serverCleanup": "off" for "${database}".`,
-        metric: backupMetric(BackupMetric.ServerCleanupFailed, database, {
-          statistic: Stats.MAXIMUM,
-          period,
-          service: namePrefix,
-        }),
-        threshold: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluationPeriods: 1,
-        // No run that hour: nothing to report; the stale-backup alarms cover runs that do not happen.
-        treatMissingData: TreatMissingData.NOT_BREACHING,
       });
-      alarm.addAlarmAction(action);
-      alarm.addOkAction(action);
       alarms.set(database, alarm);
     }
     this.alarms = alarms;
