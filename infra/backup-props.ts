@@ -178,7 +178,10 @@ export interface DatabaseProps {
    * `point-in-time`: one DBMS_DATAPUMP block through REST-enabled SQL exports every table at one SCN,
    * which the log and the manifest prove; needs REST-enabled SQL, an ORDS that lists and serves the
    * files of such jobs, and undo that reaches back for the whole export. A run that cannot make or
-   * prove it fails naming the reason: it never falls back.
+   * prove it fails naming the reason: it never falls back. `auto`: point-in-time where ORDS lists and
+   * serves the files of such jobs (probed once per ORDS URL, the result recorded in
+   * `<prefix><database>/consistency-probe.json`), else the ORDS export POST in the same run, said in the
+   * console ("Consistency downgraded"), the `ConsistencyDowngraded` metric and the manifest.
    * @default 'per-table'
    */
   readonly consistency?: (typeof CONSISTENCY)[number];

@@ -40,7 +40,8 @@ export function configureEnvironment(settings: EnvironmentSettings): boolean {
   process.env.SECRET_READER_ROLE_ARN = LOCAL_SECRET_READER_ROLE_ARN;
   process.env.AWS_REGION ??= 'us-east-1';
   process.env.POWERTOOLS_LOG_LEVEL = settings.logLevel;
-  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+  // Off unless the caller turned them on (the end-to-end tests read the EMF lines).
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   if (settings.embeddedS3) {
     process.env.AWS_ACCESS_KEY_ID = 'S3RVER';
     process.env.AWS_SECRET_ACCESS_KEY = 'S3RVER';

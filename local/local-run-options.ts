@@ -28,8 +28,8 @@ export interface LocalRunOptions {
   readonly maxInvocationSeconds?: number;
   readonly acceptCompletedWithErrors?: boolean;
   readonly onRunningExport?: 'fail' | 'adopt';
-  /** The database's `consistency`: `per-table` (ORDS export POST) or `point-in-time`. @default 'per-table' */
-  readonly consistency?: 'per-table' | 'point-in-time';
+  /** The database's `consistency`: `per-table` (ORDS export POST), `point-in-time` or `auto`. @default 'per-table' */
+  readonly consistency?: 'per-table' | 'point-in-time' | 'auto';
   /** Leave this run's files and control table on the database server (`serverCleanup: off`). @default false */
   readonly keepServerFiles?: boolean;
   /** The database is an Autonomous Database: files are removed with `DBMS_CLOUD.DELETE_FILE`. @default false */

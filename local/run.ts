@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { describeConsistency } from '../functions/core/manifest/index.js';
+import { CONSISTENCY, type Consistency } from '../functions/core/state/index.js';
 import { describeCleanup } from './describe-cleanup.js';
 import { formatBytes, parseBytes } from './format.js';
 import { describeRestoreDrill } from './local-drill.js';
@@ -28,8 +29,9 @@ const USAGE = `Usage: npm start -- [options]
                               database server (default: removed through REST-enabled SQL, as deployed)
   --record-sha256             record a SHA-256 of each file copied within one invocation (default:
                               the FULL_OBJECT CRC-32 alone, as deployed)
-  --consistency MODE          per-table (default, the ORDS export POST) or point-in-time (every
-                              table at one SCN through REST-enabled SQL, proved by the log)
+  --consistency MODE          per-table (default, the ORDS export POST), point-in-time (every
+                              table at one SCN through REST-enabled SQL, proved by the log) or auto
+                              (point-in-time where ORDS serves the job's files, else per-table, said)
   --restore-drill SCHEMA      after the manifest, import the dump into the new schema SCHEMA (remapped
                               from the first exported schema), check the import log, then drop SCHEMA
   --ords-outage-seconds N     once the export has started, play an ORDS outage of N seconds
@@ -223,8 +225,8 @@ main().then(
   },
 );
 
-/** `--consistency`: `per-table` or `point-in-time`; anything else fails naming the value. */
-function consistencyOf(value: string | undefined): 'per-table' | 'point-in-time' | undefined {
-  if (value === undefined || value === 'per-table' || value === 'point-in-time') return value;
-  throw new Error(`--consistency is ${JSON.stringify(value)}; allowed: per-table, point-in-time`);
+/** `--consistency`: `per-table`, `point-in-time` or `auto`; anything else fails naming the value. */
+function consistencyOf(value: string | undefined): Consistency | undefined {
+  if (value === undefined || (CONSISTENCY as readonly string[]).includes(value)) return value as Consistency;
+  throw new Error(`--consistency is ${JSON.stringify(value)}; allowed: ${CONSISTENCY.join(', ')}`);
 }

@@ -79,6 +79,20 @@ export class JobStore {
     return null;
   }
 
+  /**
+   * `DBMS_DATAPUMP.STOP_JOB(h, 1, 0)` as `owner`: the job ends now and its control table goes (it
+   * answers 404 and leaves the list); its files stay on disk. False when the owner has no such job.
+   */
+  stopNow(owner: string, jobName: string): boolean {
+    const job = this.live.get(`${owner},${jobName}`);
+    if (!job) return false;
+    job.finishedAt ??= this.options().now();
+    job.stoppedByClient = true;
+    job.dropped = true;
+    this.live.delete(`${owner},${jobName}`);
+    return true;
+  }
+
   /** A live (not dropped) job by owner and name, once it is visible. */
   find(owner: string, jobName: string): SimulatedJob | undefined {
     const job = this.live.get(`${owner},${jobName}`);

@@ -33,6 +33,8 @@ export interface SimulatedJobView {
   readonly keepMaster: boolean;
   /** Finished with keep_master 0: its GET answers 404 and its files cannot be downloaded. */
   readonly dropped: boolean;
+  /** Stopped through `DBMS_DATAPUMP.STOP_JOB` (REST-enabled SQL). */
+  readonly stoppedByClient: boolean;
   /** Single-job GETs answered so far. */
   readonly polls: number;
   readonly createdAt: Date;
@@ -70,6 +72,7 @@ export function jobView(
     logText: log,
     keepMaster: job.keepMaster,
     dropped: job.dropped,
+    stoppedByClient: job.stoppedByClient === true,
     polls: job.polls,
     createdAt: job.createdAt,
     finishedAt: job.finishedAt,

@@ -21,6 +21,7 @@ export function sqlDatabase(
   return {
     runExportBlock: (caller, text, binds) => runExportBlock(store, options(), scns, caller, text, binds),
     userJobRows: (caller, jobName) => userJobRows(store, caller, jobName),
+    stopJob: (caller, jobName) => store.stopNow(caller, jobName),
     removeFile: (directory, fileName) => store.removeFile(directory, fileName),
     dropTable: (caller, owner, table) => store.dropTable(caller, owner, table),
     hasDirectory: (directory) => store.hasDirectory(directory),

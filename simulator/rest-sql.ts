@@ -1,4 +1,5 @@
 import { callsDatapump, type RequestBind, USER_JOB_QUERY } from './rest-sql-datapump.js';
+import { runStopJob, STOP_JOB } from './sql-stop-job.js';
 
 /**
  * REST-enabled SQL (`POST …/_/sql`) as ORDS answers it, for exactly the statements this project sends:
@@ -41,6 +42,8 @@ export interface SqlDatabase {
   ): { readonly scn: number } | SqlError;
   /** `caller`'s USER_DATAPUMP_JOBS row of a job (a poll), none when there is none. */
   userJobRows(caller: string, jobName: string): Array<Record<string, unknown>>;
+  /** `DBMS_DATAPUMP.STOP_JOB(h, 1, 0)` of `caller`'s own job: false when there is no such job. */
+  stopJob(caller: string, jobName: string): boolean;
 }
 
 /** An error the simulator answers for every statement of one kind (a missing grant, say). */
@@ -175,6 +178,10 @@ function datapumpStatement(
       };
     }
     return { type: 'query', error: null, response: '', rows: database.userJobRows(caller, jobName) };
+  }
+  if (STOP_JOB.test(text)) {
+    const error = runStopJob((owner, jobName) => database.stopJob(owner, jobName), caller, binds);
+    return { type: 'plsql', error, response: '\nPL/SQL procedure successfully completed.\n\n' };
   }
   if (!callsDatapump(text)) return null;
   const started = database.runExportBlock(caller, text, binds);

@@ -48,6 +48,8 @@ export interface SimulatedJob {
   /** The line the block's `LOG_ENTRY` wrote before START_JOB; its log then has LOGTIME timestamps. */
   readonly logEntry?: string;
   polls: number;
+  /** Stopped through `DBMS_DATAPUMP.STOP_JOB` (REST-enabled SQL). */
+  stoppedByClient?: boolean;
   finishedAt: Date | null;
   dropped: boolean;
   finalLog: string | null;

@@ -1,6 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readLastRestoreDrill } from '../core/drill/index.js';
-import { acquireRunLock, beginRun } from '../core/run/index.js';
+import {
+  acquireRunLock,
+  beginRun,
+  parseExecutionInput,
+  readProbeRecord,
+  writeProbeRecord,
+} from '../core/run/index.js';
 import { StartExportPayloadSchema } from '../core/state/index.js';
 import { bindingFor } from '../shared/bindings.js';
 import { s3Client } from '../shared/clients.js';
@@ -8,11 +14,16 @@ import { requiredEnv } from '../shared/env.js';
 import { executionStatus } from '../shared/executions.js';
 import { defineTask } from '../shared/handler.js';
 import { logger } from '../shared/logger.js';
+import { recordConsistency } from '../shared/metrics.js';
 import { ordsFor } from '../shared/ords.js';
 
-/** "Start export": checks the input, takes the database's run lock, starts (or adopts) the export. */
-export const handler = defineTask('Start export', StartExportPayloadSchema, async (payload, context) =>
-  beginRun(
+/**
+ * "Start export": checks the input, takes the database's run lock, starts (or adopts) the export; for a
+ * point-in-time or auto database records `ConsistencyDowngraded` (1 when the run fell back to per-table).
+ */
+export const handler = defineTask('Start export', StartExportPayloadSchema, async (payload, context) => {
+  const probeStore = () => ({ s3: s3Client(), bucket: requiredEnv('BUCKET_NAME'), logger });
+  const started = await beginRun(
     {
       binding: bindingFor,
       lock: (request) =>
@@ -22,6 +33,10 @@ export const handler = defineTask('Start export', StartExportPayloadSchema, asyn
         ),
       ords: (binding) => ordsFor(binding, context),
       sql: (binding) => ordsFor(binding, context),
+      probeRecord: {
+        read: (prefix, database) => readProbeRecord(probeStore(), prefix, database),
+        write: (prefix, record, etag) => writeProbeRecord(probeStore(), prefix, record, etag),
+      },
       logger,
       now: () => new Date(),
       sleep,
@@ -33,5 +48,9 @@ export const handler = defineTask('Start export', StartExportPayloadSchema, asyn
         ),
     },
     payload,
-  ),
-);
+  );
+  if (started.job.path === 'rest-sql' || started.job.downgraded !== undefined) {
+    recordConsistency(parseExecutionInput(payload.input).database, started.job.downgraded !== undefined);
+  }
+  return started;
+});

@@ -44,6 +44,12 @@ export const BackupMetric = {
   HoursSinceLastRestoreDrill: 'HoursSinceLastRestoreDrill',
   /** 1 when a run's objects failed to replicate off-site or lagged past the limit, 0 once proved (Count). */
   OffsiteCopyFailed: 'OffsiteCopyFailed',
+  /**
+   * 1 when a run of a database set to `auto` fell back to the per-table ORDS export POST (ORDS refused
+   * the point-in-time job's files, now or in its recorded probe), 0 when it took the point-in-time path
+   * (Count).
+   */
+  ConsistencyDowngraded: 'ConsistencyDowngraded',
 } as const;
 
 const BYTES_PER_MIB = 1024 * 1024;
@@ -116,6 +122,14 @@ export function recordOffsiteCopy(database: string, failed: boolean): void {
   const m = backupMetrics();
   m.addDimension(MetricDimension.Database, database);
   m.addMetric(BackupMetric.OffsiteCopyFailed, MetricUnit.Count, failed ? 1 : 0);
+  m.publishStoredMetrics();
+}
+
+/** Records whether a run's consistency was downgraded to per-table (1) or is point-in-time (0). */
+export function recordConsistency(database: string, downgraded: boolean): void {
+  const m = backupMetrics();
+  m.addDimension(MetricDimension.Database, database);
+  m.addMetric(BackupMetric.ConsistencyDowngraded, MetricUnit.Count, downgraded ? 1 : 0);
   m.publishStoredMetrics();
 }
 

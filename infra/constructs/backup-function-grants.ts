@@ -4,7 +4,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { BucketGrants, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { SERVER_CLEANUP_FILE } from '../../functions/core/cleanup/index.js';
 import { LAST_RESTORE_DRILL_FILE, RESTORE_DRILL_FILE } from '../../functions/core/drill/index.js';
-import { RUN_LOCK_KEY_PATTERN } from '../../functions/core/run/index.js';
+import { CONSISTENCY_PROBE_FILE, RUN_LOCK_KEY_PATTERN } from '../../functions/core/run/index.js';
 import { LAST_BACKUP_FILE } from '../../functions/core/state/index.js';
 import { acknowledgeWildcardResource } from './nag-findings.js';
 
@@ -112,6 +112,8 @@ export function grantBucketAccess(bucket: IBucket, users: BucketUsers): void {
         bucket.arnForObjects(`*${RESTORE_DRILL_FILE}`),
         // The off-site proof: only "Check off-site copy" writes it.
         bucket.arnForObjects('*offsite.json'),
+        // The consistency probe result: only "Start export" writes it.
+        bucket.arnForObjects(`*${CONSISTENCY_PROBE_FILE}`),
       ],
     }),
   );
@@ -171,6 +173,23 @@ export function grantBucketAccess(bucket: IBucket, users: BucketUsers): void {
     `The cleanup record is written as <prefix><database>/<date>/<job>/${SERVER_CLEANUP_FILE}: only such keys are writable.`,
   );
 
+  // "Start export" reads the database's consistency probe result (point-in-time and auto databases)
+  // and records a new one: created with If-None-Match, replaced with If-Match. s3:ListBucket makes S3
+  // answer NoSuchKey, not AccessDenied, before the first probe.
+  grants.actionsOnBucketAndObjectKeys(
+    startExport,
+    `*/${CONSISTENCY_PROBE_FILE}`,
+    's3:GetObject',
+    's3:PutObject',
+    's3:ListBucket',
+    'kms:Decrypt',
+    'kms:GenerateDataKey*',
+  );
+  acknowledgeWildcardResource(
+    startExport.role!,
+    bucket.arnForObjects(`*/${CONSISTENCY_PROBE_FILE}`),
+    `The consistency probe result is <prefix><database>/${CONSISTENCY_PROBE_FILE}: only such keys.`,
+  );
   // "Start export" reads the drill record to decide whether a drill is due; s3:ListBucket makes S3
   // answer NoSuchKey, not AccessDenied, for a database that never drilled.
   grants.actionsOnBucketAndObjectKeys(

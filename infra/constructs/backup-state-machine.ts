@@ -2,7 +2,7 @@ import { Duration, Names, Token, Validations } from 'aws-cdk-lib';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
-  type Chain,
+  Chain,
   Choice,
   Condition,
   DefinitionBody,
@@ -25,6 +25,7 @@ import { Construct } from 'constructs';
 import { ErrorName, RETRYABLE_ERRORS } from '../../functions/core/base/index.js';
 import type { CleanupPhase } from '../../functions/core/state/index.js';
 import { backupFailedStates } from './backup-failed-states.js';
+import { consistencyStates } from './consistency-states.js';
 import { acknowledgeWildcardResource } from './nag-findings.js';
 import { offsiteProofStates } from './offsite-proof-states.js';
 import { restoreDrillStates } from './restore-drill-states.js';
@@ -368,8 +369,9 @@ export class BackupStateMachine extends Construct {
     runEnded.when(Condition.isPresent('$.serverCleanup'), failedHow).otherwise(drillVerdict);
 
     cleanUpServer.next(releaseRunLock);
-    const definition: Chain = startExport
-      .next(waitBeforePolling)
+    startExport.next(consistencyStates(this, waitBeforePolling));
+    const definition: Chain = Chain.start(startExport);
+    waitBeforePolling
       .next(readJob)
       .next(
         new Choice(this, 'Export finished?')

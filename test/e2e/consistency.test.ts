@@ -83,17 +83,23 @@ describe('point-in-time backups through the synthesized state machine', () => {
     expect(result.manifest).toBeUndefined();
   });
 
-  it('fails naming the reason when ORDS does not serve the files of the job, never falling back', async () => {
+  it('fails at probe time naming the reason when ORDS does not serve the files of the job, never falling back', async () => {
     h.simulator.configure({ servesSqlJobFiles: false });
+    const before = h.simulator.jobs().length;
 
     const result = await h.run({ consistency: 'point-in-time' });
 
     expect(result.status).toBe('FAILED');
-    expect(result.cause).toMatch(/ODBK_\w+ of database "orders" links the log \S+\.LOG but ORDS answers 404/);
-    expect(result.cause).toMatch(/does not serve the files of Data Pump jobs made through REST-enabled SQL/);
-    // The dump file the job linked is removed from the server: a failed point-in-time run leaves none.
-    const job = h.simulator.jobs().at(-1)!;
-    const dump = job.files.find((file) => file.kind === 'dump')!.name;
+    expect(result.cause).toMatch(
+      /ORDS answers 404 for the log \S+\.LOG of the Data Pump job DBAPI_USER\.ODBK_\w+/,
+    );
+    expect(result.cause).toMatch(/this ORDS does not serve the files of jobs it did not create/);
+    // The job is stopped at once and its files removed from the server: a failed point-in-time run
+    // leaves none, and no ORDS export was started.
+    const made = h.simulator.jobs().slice(before);
+    expect(made).toHaveLength(1);
+    expect(made[0]).toMatchObject({ stoppedByClient: true, dropped: true });
+    const dump = made[0]!.files.find((file) => file.kind === 'dump')!.name;
     expect(
       h.simulator.requests.some(
         (request) =>

@@ -59,6 +59,8 @@ describe('BackupStateMachine', () => {
     expect([...states.keys()].sort()).toEqual(
       [
         'Start export',
+        'Consistency downgraded?',
+        'Consistency downgraded',
         'Wait before polling',
         'Read job',
         'Export finished?',

@@ -38,6 +38,8 @@ export {
 } from './consistent-job-name.js';
 export type { ConsistentLogEvidence } from './consistent-log.js';
 export { HOLE_ERRORS, readConsistentLog } from './consistent-log.js';
+export type { ProbeResult } from './consistent-probe.js';
+export { probeConsistentJob, STOP_JOB_STATEMENT, stopConsistentJob } from './consistent-probe.js';
 export { parseExportedObjects, tableRowsOf } from './datapump-exported.js';
 export { parseExportLog } from './datapump-log.js';
 export type { ExportSpec, ExportSpecInput } from './export-spec.js';

@@ -19,7 +19,7 @@ import type { ExportSpec } from './export-spec.js';
  */
 export interface StartConsistentDeps {
   readonly sql: SqlRequestApi;
-  readonly ords: Pick<OrdsApi, 'listJobs'>;
+  readonly ords: Pick<OrdsApi, 'listJobs' | 'jobOwner'>;
   readonly logger: Logger;
   readonly now: () => Date;
 }
@@ -46,6 +46,11 @@ export interface ConsistentStart {
   readonly scn: string | null;
   /** The block's plan: the exact Data Pump settings sent and the licensed options used. */
   readonly plan: ConsistentExportPlan;
+  /**
+   * Whether ORDS lists the job (exactly once, by its name). When it does not, `job.owner` is the
+   * client's own user (or `USER`) and the probe refuses the path: such a job cannot be polled or read.
+   */
+  readonly listed: boolean;
 }
 
 /**
@@ -83,22 +88,26 @@ export async function startConsistentExport(
     ...(input.options ? { options: input.options } : {}),
   });
   const what = `consistent export ${jobName} of database "${input.database}"`;
-  const job = async (adopted: boolean, scn: string | null): Promise<ConsistentStart> => ({
-    job: {
-      path: 'rest-sql',
-      owner: await ownerOf(deps, jobName, what),
-      jobName,
-      runId,
-      fileName,
-      jobMode: 'SCHEMA',
-      startedAt: deps.now().toISOString(),
-      adopted,
-      logFileName,
-      ...(scn === null ? {} : { scn }),
-    },
-    scn,
-    plan,
-  });
+  const job = async (adopted: boolean, scn: string | null): Promise<ConsistentStart> => {
+    const owner = await ownerOf(deps, jobName);
+    return {
+      job: {
+        path: 'rest-sql',
+        owner: owner ?? deps.ords.jobOwner ?? 'USER',
+        jobName,
+        runId,
+        fileName,
+        jobMode: 'SCHEMA',
+        startedAt: deps.now().toISOString(),
+        adopted,
+        logFileName,
+        ...(scn === null ? {} : { scn }),
+      },
+      scn,
+      plan,
+      listed: owner !== null,
+    };
+  };
 
   for (let send = 1; ; send += 1) {
     logger.info('Starting consistent Data Pump export through REST-enabled SQL', { jobName, send });
@@ -146,18 +155,10 @@ async function jobExists(deps: StartConsistentDeps, jobName: string): Promise<bo
 }
 
 /**
- * The owner ORDS lists job `jobName` under (the REST user). A job ORDS does not list cannot be polled
- * or read through ORDS: the run fails naming it rather than back up something it cannot check.
+ * The owner ORDS lists job `jobName` under (the REST user); null when ORDS lists no such job, or more
+ * than one: the probe then refuses the path (a job ORDS does not list cannot be polled or read).
  */
-async function ownerOf(deps: StartConsistentDeps, jobName: string, what: string): Promise<string> {
+async function ownerOf(deps: StartConsistentDeps, jobName: string): Promise<string | null> {
   const listed = (await deps.ords.listJobs()).filter((job) => job.jobName === jobName);
-  if (listed.length !== 1) {
-    throw new BackupError(
-      ErrorName.ExportFailed,
-      `ORDS lists ${listed.length === 0 ? 'no' : listed.length} job(s) named ${jobName} for the ${what}: point-in-time ` +
-        'needs an ORDS that lists and serves the Data Pump jobs made through REST-enabled SQL. The job runs on the ' +
-        `database; stop it there (DBMS_DATAPUMP.STOP_JOB) or let it finish, then drop its control table ${jobName}.`,
-    );
-  }
-  return listed[0]!.owner;
+  return listed.length === 1 ? listed[0]!.owner : null;
 }

@@ -15,6 +15,7 @@ export {
 export type { Manifest } from './manifest.js';
 export { MANIFEST_VERSION, writeManifest } from './manifest.js';
 export {
+  CONSISTENCY_DOWNGRADED,
   type ConsistencyMode,
   describeConsistency,
   type ManifestConsistency,

@@ -19,6 +19,12 @@ export const POINT_IN_TIME_NOT_ENABLED =
   'FLASHBACK_SCN, so each table was exported at its own moment (a busy schema may hold rows of one table ' +
   'without the rows they refer to in another)';
 
+/**
+ * How the reason of a backup of an `auto` database starts when ORDS refused the point-in-time job's
+ * files (now or in the recorded probe) and the run fell back to the ORDS export POST.
+ */
+export const CONSISTENCY_DOWNGRADED = 'consistency downgraded (auto): point-in-time refused';
+
 /** What the manifest records about the backup's consistency (`consistency`). */
 export interface ManifestConsistency {
   /** How the job was started: `ords-export` (the ORDS export POST) or `rest-sql` (DBMS_DATAPUMP). */
@@ -47,7 +53,12 @@ export function manifestConsistency(
   spec: ExportSpec,
 ): ManifestConsistency {
   const path = job.path ?? 'ords-export';
-  if (path !== 'rest-sql') return { path, mode: 'per-table', reason: POINT_IN_TIME_NOT_ENABLED };
+  if (path !== 'rest-sql') {
+    const reason = job.downgraded
+      ? `${CONSISTENCY_DOWNGRADED}: ${job.downgraded}`
+      : POINT_IN_TIME_NOT_ENABLED;
+    return { path, mode: 'per-table', reason };
+  }
   const evidence = verdict.consistentEvidence;
   if (!evidence || (job.scn !== undefined && evidence.scn !== job.scn)) {
     throw new InvalidInputError(

@@ -27,6 +27,7 @@ export {
   errorCode,
   isOrdsNotFound,
   mayHaveCreatedJob,
+  OrdsHttpRequestError,
   OrdsHttpUnavailableError,
   refusedFieldOf,
   sanitizeSnippet,

@@ -1,7 +1,7 @@
 import { InvalidInputError } from '../base/index.js';
 import { isDrillDue, type LastRestoreDrill } from '../drill/index.js';
-import { startConsistentExport, startExport } from '../export/index.js';
-import type { Logger, OrdsApi, SqlRequestApi } from '../ords/index.js';
+import { startExport } from '../export/index.js';
+import type { Logger, OrdsApi, RestSqlApi, SqlRequestApi } from '../ords/index.js';
 import {
   BOUND_FIELDS,
   type ExecutionInput,
@@ -13,6 +13,7 @@ import {
 import type { DatabaseBinding } from './binding.js';
 import { runTiming } from './run-input.js';
 import type { LockRequest } from './run-lock.js';
+import { type ProbeRecordAccess, startWithConsistency } from './start-with-consistency.js';
 
 /** What `beginRun` needs: the binding, the run lock and ORDS, each resolved for the database. */
 export interface BeginRunDeps {
@@ -20,10 +21,12 @@ export interface BeginRunDeps {
   readonly lock: (request: LockRequest) => Promise<void>;
   readonly ords: (binding: DatabaseBinding) => Promise<OrdsApi>;
   /**
-   * REST-enabled SQL with binds for the database: needed by a `point-in-time` database only.
-   * @default - none: a point-in-time database fails the run naming it
+   * REST-enabled SQL (with binds) for the database: needed by a `point-in-time` or `auto` database only.
+   * @default - none: such a database fails the run naming it
    */
-  readonly sql?: (binding: DatabaseBinding) => Promise<SqlRequestApi>;
+  readonly sql?: (binding: DatabaseBinding) => Promise<SqlRequestApi & RestSqlApi>;
+  /** The databases' recorded probe results (`consistency-probe.json`). @default - none: every run probes */
+  readonly probeRecord?: ProbeRecordAccess;
   readonly logger: Logger;
   readonly now: () => Date;
   /** Waits between job list reads while looking for a job a lost POST may have created. */
@@ -68,7 +71,7 @@ export async function beginRun(deps: BeginRunDeps, payload: StartExportPayload):
     executionStartTime: payload.executionStartTime,
   });
   const job =
-    binding.consistency === 'point-in-time'
+    binding.consistency !== 'per-table'
       ? await startPointInTime(deps, binding, payload)
       : await startExport(
           { ords: await deps.ords(binding), logger: deps.logger, now: deps.now, sleep: deps.sleep },
@@ -90,24 +93,26 @@ export async function beginRun(deps: BeginRunDeps, payload: StartExportPayload):
   };
 }
 
-/** Starts (or adopts) the consistent export of a `point-in-time` database through REST-enabled SQL. */
+/** Starts (or adopts) the export of a `point-in-time` or `auto` database (probe, fallback). */
 async function startPointInTime(deps: BeginRunDeps, binding: DatabaseBinding, payload: StartExportPayload) {
   if (!deps.sql) {
     throw new InvalidInputError(
-      `Database "${binding.database}" asks for point-in-time backups, which need REST-enabled SQL, and this ` +
-        'step has no client for it',
+      `Database "${binding.database}" asks for "${binding.consistency}" consistency, which needs REST-enabled ` +
+        'SQL, and this step has no client for it',
     );
   }
-  const started = await startConsistentExport(
-    { sql: await deps.sql(binding), ords: await deps.ords(binding), logger: deps.logger, now: deps.now },
+  return startWithConsistency(
     {
-      executionName: payload.executionName,
-      executionStartTime: payload.executionStartTime,
-      database: binding.database,
-      export: binding.export,
+      sql: await deps.sql(binding),
+      ords: await deps.ords(binding),
+      ...(deps.probeRecord ? { probeRecord: deps.probeRecord } : {}),
+      logger: deps.logger,
+      now: deps.now,
+      sleep: deps.sleep,
     },
+    binding,
+    payload,
   );
-  return started.job;
 }
 
 /**

@@ -41,8 +41,9 @@ export const DatabaseBindingSchema = z.strictObject({
    */
   recordSha256: z.boolean().default(false),
   /**
-   * `per-table` (the ORDS export POST) or `point-in-time` (DBMS_DATAPUMP through REST-enabled SQL at
-   * one SCN; the run fails rather than fall back). A binding written before it reads as `per-table`.
+   * `per-table` (the ORDS export POST), `point-in-time` (DBMS_DATAPUMP through REST-enabled SQL at
+   * one SCN; the run fails rather than fall back) or `auto` (point-in-time where ORDS serves the job's
+   * files, else per-table in the same run, saying so). A binding written before it reads as `per-table`.
    */
   consistency: z.enum(CONSISTENCY).default('per-table'),
   /** The database's restore drill, when it has one: when it is due, what it imports, into which schema. */

@@ -6,7 +6,7 @@
  */
 export type { BackupAgeReport } from './backup-age.js';
 export { checkBackupAge } from './backup-age.js';
-export { beginRun } from './begin-run.js';
+export { beginRun, parseExecutionInput } from './begin-run.js';
 export type { DatabaseBinding, DatabaseBindingInput } from './binding.js';
 export {
   assertKeyOfJob,
@@ -17,6 +17,18 @@ export {
 } from './binding.js';
 export type { BindingPin, BindingPins } from './binding-pin.js';
 export { assertPinned, BindingPinsSchema, pinOf } from './binding-pin.js';
+export type {
+  ConsistencyProbeRecord,
+  ProbeRecordStore,
+  ReadProbeRecord,
+} from './consistency-probe-record.js';
+export {
+  CONSISTENCY_PROBE_FILE,
+  ConsistencyProbeRecordSchema,
+  consistencyProbeKey,
+  readProbeRecord,
+  writeProbeRecord,
+} from './consistency-probe-record.js';
 export type { ExecutionStatus, HeldLock, LockStore } from './holder-lock.js';
 export { readLockHolder } from './holder-lock.js';
 export type { ExecutionStatusEvent } from './notify-failure.js';
@@ -34,3 +46,5 @@ export {
 } from './run-lock.js';
 export type { StartRunInput } from './start-run.js';
 export { StartRunInputSchema, startRun } from './start-run.js';
+export type { ConsistencyStartDeps, ProbeRecordAccess } from './start-with-consistency.js';
+export { startWithConsistency } from './start-with-consistency.js';

@@ -18,10 +18,11 @@ export type OnRunningExport = (typeof ON_RUNNING_EXPORT)[number];
 
 /**
  * How consistent a database's backups are: `per-table` (the ORDS export POST: each table at its own
- * moment) or `point-in-time` (DBMS_DATAPUMP through REST-enabled SQL with FLASHBACK_SCN; a run fails
- * rather than fall back). `auto` (probe, then fall back loudly) is not offered yet.
+ * moment), `point-in-time` (DBMS_DATAPUMP through REST-enabled SQL with FLASHBACK_SCN; a run fails
+ * rather than fall back) or `auto` (point-in-time where this ORDS serves such a job's files, else the
+ * ORDS export POST in the same run, said in the console, a metric and the manifest).
  */
-export const CONSISTENCY = ['per-table', 'point-in-time'] as const;
+export const CONSISTENCY = ['per-table', 'point-in-time', 'auto'] as const;
 export type Consistency = (typeof CONSISTENCY)[number];
 
 /**
@@ -147,6 +148,12 @@ export const JobRefSchema = z.object({
     .string()
     .regex(/^[1-9]\d{0,19}$/)
     .optional(),
+  /**
+   * Why a database set to `auto` is backed up per-table in this run (ORDS refused the files of the
+   * point-in-time job, now or in the probe result recorded for the database): "Consistency downgraded"
+   * shows it and the manifest records it. Absent otherwise.
+   */
+  downgraded: z.string().min(1).max(2000).optional(),
 });
 export type JobRef = z.output<typeof JobRefSchema>;
 

@@ -122,7 +122,7 @@ describe('startConsistentExport', () => {
     };
     const deps = {
       sql,
-      ords: { listJobs: async () => [] },
+      ords: { listJobs: async () => [], jobOwner: 'DBAPI_USER' },
       logger: recordingLogger(),
       now: () => new Date(),
     };
@@ -147,7 +147,7 @@ describe('startConsistentExport', () => {
     };
     const deps = {
       sql,
-      ords: { listJobs: async () => [] },
+      ords: { listJobs: async () => [], jobOwner: 'DBAPI_USER' },
       logger: recordingLogger(),
       now: () => new Date(),
     };

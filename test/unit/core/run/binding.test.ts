@@ -59,7 +59,7 @@ describe('database bindings', () => {
     const { consistency: _consistency, ...older } = testBinding() as ReturnType<typeof testBinding> & {
       consistency?: string;
     };
-    const tampered = JSON.stringify({ ...testBinding(), consistency: 'auto' });
+    const tampered = JSON.stringify({ ...testBinding(), consistency: 'always' });
 
     // THEN the first runs as it always did, the second fails naming the field
     expect(parseBinding('orders', '/p/orders', JSON.stringify(older)).consistency).toBe('per-table');

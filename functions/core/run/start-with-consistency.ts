@@ -1,0 +1,187 @@
+import { BackupError, ErrorName } from '../base/index.js';
+import { isFileAlreadyGone, removeFileStatement } from '../cleanup/index.js';
+import {
+  consistentJobName,
+  parsePollAnswer,
+  pollRequest,
+  probeConsistentJob,
+  startConsistentExport,
+  startExport,
+  stopConsistentJob,
+} from '../export/index.js';
+import type { Logger, OrdsApi, RestSqlApi, SqlRequestApi } from '../ords/index.js';
+import type { JobRef, StartExportPayload } from '../state/index.js';
+import { dumpFileTemplate, logFileNameOf, makeRunId } from '../state/index.js';
+import type { DatabaseBinding } from './binding.js';
+import {
+  type ConsistencyProbeRecord,
+  consistencyProbeKey,
+  type ReadProbeRecord,
+} from './consistency-probe-record.js';
+
+/**
+ * Starting the export of a `point-in-time` or `auto` database: the consistent path through
+ * REST-enabled SQL, probed as soon as the job runs (does this ORDS list it and serve its log?). A
+ * refusal stops the job and removes its files; then `auto` starts the ORDS export POST in the same
+ * run (the job carries `downgraded`: the console, the metric and the manifest say so), and
+ * `point-in-time` fails naming the reason. The probe result is recorded for the database, so later
+ * runs of `auto` do not probe again.
+ */
+
+/** The database's recorded probe result: read and (re)written by "Start export". */
+export interface ProbeRecordAccess {
+  read(prefix: string, database: string): Promise<ReadProbeRecord>;
+  write(prefix: string, record: ConsistencyProbeRecord, etag: string | null): Promise<boolean>;
+}
+
+/** What `startWithConsistency` needs. */
+export interface ConsistencyStartDeps {
+  readonly ords: OrdsApi;
+  /** REST-enabled SQL: the block and the stop with binds, the file removals as scripts. */
+  readonly sql: SqlRequestApi & RestSqlApi;
+  /** @default - none: every run probes */
+  readonly probeRecord?: ProbeRecordAccess;
+  readonly logger: Logger;
+  readonly now: () => Date;
+  readonly sleep: (milliseconds: number) => Promise<void>;
+}
+
+/** Highest `%U` number Data Pump gives a dump file (ORA-39095 beyond). */
+const MAX_DUMP_FILE_NUMBER = 99;
+
+/** Starts (or adopts) the export of a `point-in-time` or `auto` database; see the file's comment. */
+export async function startWithConsistency(
+  deps: ConsistencyStartDeps,
+  binding: DatabaseBinding,
+  payload: StartExportPayload,
+): Promise<JobRef> {
+  const { logger } = deps;
+  const auto = binding.consistency === 'auto';
+  const read = (await deps.probeRecord?.read(binding.prefix, binding.database)) ?? {
+    record: null,
+    etag: null,
+  };
+  // A record made against another ORDS URL does not count: a moved or upgraded ORDS is probed again.
+  const record = read.record?.ordsUrl === binding.ordsUrl ? read.record : null;
+  if (auto && record?.outcome === 'refused') {
+    const reason =
+      `${record.reason ?? 'ORDS refused the files of the point-in-time job'} (probe of ${record.probedAt}, ` +
+      `recorded in ${consistencyProbeKey(binding.prefix, binding.database)}; delete it to probe again)`;
+    logger.warn('Consistency downgraded to per-table by the recorded probe result', { reason });
+    // A retry after the record was written but before the stop finds this run's job still there.
+    await stopIfThere(deps, binding, payload);
+    return { ...(await startOrdsExport(deps, binding, payload)), downgraded: reason };
+  }
+
+  const started = await startConsistentExport(
+    { sql: deps.sql, ords: deps.ords, logger, now: deps.now },
+    {
+      executionName: payload.executionName,
+      executionStartTime: payload.executionStartTime,
+      database: binding.database,
+      export: binding.export,
+    },
+  );
+  if (record?.outcome === 'served' && started.listed) return started.job;
+  const probe = await probeConsistentJob({ ords: deps.ords }, started.job, started.listed);
+  if (record?.outcome !== probe.outcome || (probe.outcome === 'refused' && record?.reason !== probe.reason)) {
+    await deps.probeRecord?.write(
+      binding.prefix,
+      {
+        probeVersion: 1,
+        database: binding.database,
+        ordsUrl: binding.ordsUrl,
+        outcome: probe.outcome,
+        ...(probe.outcome === 'refused' ? { reason: probe.reason } : {}),
+        probedAt: deps.now().toISOString(),
+        executionName: payload.executionName,
+      },
+      read.etag,
+    );
+  }
+  if (probe.outcome === 'served') {
+    logger.info('ORDS serves the point-in-time job: consistent path', { jobName: started.job.jobName });
+    return started.job;
+  }
+  logger.warn('ORDS refuses the point-in-time job: stopping it and removing its files', {
+    jobName: started.job.jobName,
+    reason: probe.reason,
+  });
+  const removed = await stopAndRemove(deps, binding, started.job);
+  if (!auto) {
+    throw new BackupError(
+      ErrorName.ExportFailed,
+      `Point-in-time backup of database "${binding.database}" is not possible through this ORDS: ${probe.reason}. ` +
+        `The job ${started.job.jobName} was stopped and its files removed (${removed.join(', ') || 'none found'}). ` +
+        'Use an ORDS that serves them, or set "consistency": "auto" (falls back to per-table, saying so) or ' +
+        '"per-table" for this database.',
+    );
+  }
+  return { ...(await startOrdsExport(deps, binding, payload)), downgraded: probe.reason };
+}
+
+/** The ORDS export POST of the database (per-table). */
+function startOrdsExport(deps: ConsistencyStartDeps, binding: DatabaseBinding, payload: StartExportPayload) {
+  return startExport(
+    { ords: deps.ords, logger: deps.logger, now: deps.now, sleep: deps.sleep },
+    {
+      executionName: payload.executionName,
+      executionStartTime: payload.executionStartTime,
+      database: binding.database,
+      export: binding.export,
+      onRunningExport: binding.onRunningExport,
+    },
+  );
+}
+
+/** Stops this run's consistent job when `USER_DATAPUMP_JOBS` still shows it, and removes its files. */
+async function stopIfThere(
+  deps: ConsistencyStartDeps,
+  binding: DatabaseBinding,
+  payload: StartExportPayload,
+) {
+  const jobName = consistentJobName(payload.executionName);
+  const state = parsePollAnswer(await deps.sql.runSqlRequest(pollRequest(jobName)), jobName);
+  if (state.state === null) return;
+  const fileName = dumpFileTemplate(
+    binding.database,
+    makeRunId(payload.executionStartTime, payload.executionName),
+  );
+  deps.logger.warn('A point-in-time job of this run is still there: stopping it', { jobName });
+  await stopAndRemove(deps, binding, { jobName, fileName, logFileName: logFileNameOf(fileName) });
+}
+
+/**
+ * Stops the refused job (dropping its control table) and removes its log and dump files, `01` up to
+ * the first number that is not there (`%U` numbers files in order): the server never keeps an export
+ * nobody can read. Returns the names removed.
+ */
+async function stopAndRemove(
+  deps: ConsistencyStartDeps,
+  binding: DatabaseBinding,
+  job: Pick<JobRef, 'jobName' | 'fileName' | 'logFileName'>,
+): Promise<string[]> {
+  const stopped = await stopConsistentJob({ sql: deps.sql }, job.jobName);
+  deps.logger.info('Point-in-time job stopped', { jobName: job.jobName, stopped });
+  const remover = binding.autonomousDatabase ? 'dbms-cloud' : 'utl-file';
+  const directory = binding.export.datapumpDir;
+  const removed: string[] = [];
+  const remove = async (fileName: string): Promise<boolean> => {
+    const [result] = await deps.sql.runSql([removeFileStatement(directory, fileName, remover)]);
+    if (result?.ok) {
+      removed.push(fileName);
+      return true;
+    }
+    if (result && isFileAlreadyGone(remover, result.errorCode)) return false;
+    throw new BackupError(
+      ErrorName.ExportFailed,
+      `Could not remove ${fileName} of the stopped point-in-time job ${job.jobName} from ${directory}: ` +
+        `${result?.errorDetails ?? 'no answer'}. Remove it on the database server.`,
+    );
+  };
+  if (job.logFileName) await remove(job.logFileName);
+  for (let n = 1; n <= MAX_DUMP_FILE_NUMBER; n += 1) {
+    if (!(await remove(job.fileName.replace(/%U/i, String(n).padStart(2, '0'))))) break;
+  }
+  return removed;
+}
