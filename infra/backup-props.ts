@@ -182,7 +182,7 @@ export interface DatabaseProps {
    * serves the files of such jobs (probed once per ORDS URL, the result recorded in
    * `<prefix><database>/consistency-probe.json`), else the ORDS export POST in the same run, said in the
    * console ("Consistency downgraded"), the `ConsistencyDowngraded` metric and the manifest.
-   * @default 'per-table'
+   * @default 'auto'
    */
   readonly consistency?: (typeof CONSISTENCY)[number];
   /**

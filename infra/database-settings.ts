@@ -26,7 +26,7 @@ export const DATABASE_DEFAULTS = {
   serverCleanup: 'files-and-control-table',
   autonomousDatabase: false,
   recordSha256: false,
-  consistency: 'per-table',
+  consistency: 'auto',
   enabled: true,
 } as const;
 

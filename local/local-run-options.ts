@@ -28,7 +28,7 @@ export interface LocalRunOptions {
   readonly maxInvocationSeconds?: number;
   readonly acceptCompletedWithErrors?: boolean;
   readonly onRunningExport?: 'fail' | 'adopt';
-  /** The database's `consistency`: `per-table` (ORDS export POST), `point-in-time` or `auto`. @default 'per-table' */
+  /** The database's `consistency`: `auto`, `point-in-time` or `per-table` (ORDS export POST). @default 'auto' */
   readonly consistency?: 'per-table' | 'point-in-time' | 'auto';
   /** Leave this run's files and control table on the database server (`serverCleanup: off`). @default false */
   readonly keepServerFiles?: boolean;

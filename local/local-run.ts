@@ -98,7 +98,7 @@ export async function runLocalBackup(options: LocalRunOptions = {}): Promise<Loc
       serverCleanup: options.keepServerFiles ? 'off' : 'files-and-control-table',
       ...(options.retention ? { retention: options.retention } : {}),
       recordSha256: options.recordSha256 ?? false,
-      consistency: options.consistency ?? 'per-table',
+      consistency: options.consistency ?? 'auto',
     };
     const input = parsePayload(
       ExecutionInputSchema,

@@ -29,9 +29,10 @@ const USAGE = `Usage: npm start -- [options]
                               database server (default: removed through REST-enabled SQL, as deployed)
   --record-sha256             record a SHA-256 of each file copied within one invocation (default:
                               the FULL_OBJECT CRC-32 alone, as deployed)
-  --consistency MODE          per-table (default, the ORDS export POST), point-in-time (every
-                              table at one SCN through REST-enabled SQL, proved by the log) or auto
-                              (point-in-time where ORDS serves the job's files, else per-table, said)
+  --consistency MODE          auto (default: point-in-time where ORDS serves the job's files, else
+                              per-table in the same run, said), point-in-time (every table at one
+                              SCN through REST-enabled SQL, proved by the log) or per-table (the
+                              ORDS export POST)
   --restore-drill SCHEMA      after the manifest, import the dump into the new schema SCHEMA (remapped
                               from the first exported schema), check the import log, then drop SCHEMA
   --ords-outage-seconds N     once the export has started, play an ORDS outage of N seconds
@@ -56,6 +57,8 @@ const USAGE = `Usage: npm start -- [options]
   --sim-ignore-keep-master    drop a successful job when it ends, as ORDS before 25.x may
   --sim-serve-dropped-files   serve a dropped job's files by name (with --sim-ignore-keep-master)
   --sim-no-rest-sql           REST-enabled SQL is off (…/_/sql answers 404): cleanup cannot run
+  --sim-refuse-sql-job-files  ORDS answers 404 for the files of Data Pump jobs made through
+                              REST-enabled SQL: auto falls back to per-table, point-in-time fails
   --sim-import-outcome OUTCOME  how the drill's import ends: success | errors | fatal (default success)
   -h, --help`;
 
@@ -95,6 +98,7 @@ async function main(): Promise<number> {
       'sim-ignore-keep-master': { type: 'boolean' },
       'sim-serve-dropped-files': { type: 'boolean' },
       'sim-no-rest-sql': { type: 'boolean' },
+      'sim-refuse-sql-job-files': { type: 'boolean' },
       'sim-import-outcome': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -202,6 +206,7 @@ function simulatorOptions(values: Record<string, string | boolean | undefined>) 
     ...(values['sim-ignore-keep-master'] ? { ignoreKeepMaster: true } : {}),
     ...(values['sim-serve-dropped-files'] ? { servesDroppedJobFiles: true } : {}),
     ...(values['sim-no-rest-sql'] ? { restSql: false } : {}),
+    ...(values['sim-refuse-sql-job-files'] ? { servesSqlJobFiles: false } : {}),
     ...(text('sim-import-outcome') ? { importOutcome: text('sim-import-outcome') as never } : {}),
   };
 }

@@ -155,7 +155,7 @@ const SettingsShape = {
     .enum(CONSISTENCY)
     .optional()
     .describe(
-      '"per-table": the ORDS export POST, each table at its own moment (the manifest says so). "point-in-time": every table at one SCN through DBMS_DATAPUMP over REST-enabled SQL, proved by the log and recorded in the manifest; a run that cannot fails naming why. "auto": point-in-time where this ORDS lists and serves the files of such jobs (probed once, the result recorded in <prefix><database>/consistency-probe.json), else the ORDS export POST in the same run, said in the console ("Consistency downgraded"), the ConsistencyDowngraded metric and the manifest. Default "per-table"',
+      '"per-table": the ORDS export POST, each table at its own moment (the manifest says so). "point-in-time": every table at one SCN through DBMS_DATAPUMP over REST-enabled SQL, proved by the log and recorded in the manifest; a run that cannot fails naming why. "auto": point-in-time where this ORDS lists and serves the files of such jobs (probed once, the result recorded in <prefix><database>/consistency-probe.json), else the ORDS export POST in the same run, said in the console ("Consistency downgraded"), the ConsistencyDowngraded metric and the manifest. Default "auto"',
     ),
 };
 

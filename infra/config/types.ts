@@ -62,7 +62,7 @@ export interface DatabaseConfig {
   readonly autonomousDatabase: boolean;
   /** Record a SHA-256 of each file copied within one invocation. @default false */
   readonly recordSha256: boolean;
-  /** `per-table` (ORDS export POST), `point-in-time` (one SCN, proved by the log) or `auto`. @default 'per-table' */
+  /** `per-table` (ORDS export POST), `point-in-time` (one SCN, proved by the log) or `auto`. @default 'auto' */
   readonly consistency: (typeof CONSISTENCY)[number];
   /** The opt-in restore drill. @default - none */
   readonly restoreDrill?: RestoreDrillConfig;

@@ -176,15 +176,15 @@ export function grantBucketAccess(bucket: IBucket, users: BucketUsers): void {
   // "Start export" reads the database's consistency probe result (point-in-time and auto databases)
   // and records a new one: created with If-None-Match, replaced with If-Match. s3:ListBucket makes S3
   // answer NoSuchKey, not AccessDenied, before the first probe.
-  grants.actionsOnBucketAndObjectKeys(
+  grants.actionsOnObjectKeys(
     startExport,
     `*/${CONSISTENCY_PROBE_FILE}`,
     's3:GetObject',
     's3:PutObject',
-    's3:ListBucket',
     'kms:Decrypt',
     'kms:GenerateDataKey*',
   );
+  grants.actionsOnBucketAndObjectKeys(startExport, `*/${CONSISTENCY_PROBE_FILE}`, 's3:ListBucket');
   acknowledgeWildcardResource(
     startExport.role!,
     bucket.arnForObjects(`*/${CONSISTENCY_PROBE_FILE}`),

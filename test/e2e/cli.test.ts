@@ -91,6 +91,39 @@ describe('npm start', () => {
     }
   });
 
+  it('makes a point-in-time backup by default, its manifest carrying the SCN the stored log proves', async () => {
+    const result = await npmStart([...target(), '--database', 'cli-pit', '--json'], s3Credentials);
+
+    expect(result.code).toBe(0);
+    const manifest = JSON.parse(result.stdout.trim().split('\n').at(-1)!);
+    expect(manifest.jobName).toMatch(/^ODBK_/);
+    expect(manifest.consistency).toMatchObject({
+      path: 'rest-sql',
+      mode: 'point-in-time',
+      scn: expect.stringMatching(/^[1-9]\d*$/),
+    });
+    const log = manifest.files.find((file: { kind: string }) => file.kind === 'log');
+    expect((await h.read(log.key)).toString('utf8')).toContain(`FLASHBACK_SCN=${manifest.consistency.scn}`);
+    expect(result.stderr).toContain(`consistency point-in-time at SCN ${manifest.consistency.scn}`);
+  });
+
+  it('falls back to per-table by default where ORDS refuses the files of the point-in-time job, and says so', async () => {
+    h.simulator.configure({ servesSqlJobFiles: false });
+    try {
+      const result = await npmStart([...target(), '--database', 'cli-refused', '--json'], s3Credentials);
+
+      expect(result.code).toBe(0);
+      const manifest = JSON.parse(result.stdout.trim().split('\n').at(-1)!);
+      expect(manifest.consistency).toMatchObject({ path: 'ords-export', mode: 'per-table' });
+      expect(manifest.consistency.reason).toMatch(
+        /^consistency downgraded \(auto\): point-in-time refused: ORDS answers 404/,
+      );
+      expect(result.stderr).toContain('consistency per-table: consistency downgraded (auto)');
+    } finally {
+      h.simulator.configure({ servesSqlJobFiles: true });
+    }
+  });
+
   it('fails with a non-zero exit code and the error name and cause on stderr', async () => {
     writeFileSync(join(dir, 'wrong.json'), JSON.stringify({ username: 'DBAPI_USER', password: 'wrong-one' }));
     const args = target();

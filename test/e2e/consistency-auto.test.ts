@@ -188,6 +188,29 @@ describe('consistency "auto" through the synthesized state machine', () => {
     expect(sqlBlocks(since).length).toBeGreaterThan(1);
   });
 
+  it('falls back in the same run where REST-enabled SQL is off, naming it (nothing was created on the server)', async () => {
+    h.simulator.configure({ restSql: false });
+    const before = h.simulator.jobs().length;
+    try {
+      const result = await h.run({ consistency: 'auto' });
+
+      // The backup is complete; the cleanup, which needs REST-enabled SQL too, says it could not run.
+      expect(result.status).toBe('SUCCEEDED');
+      expect(statesOf(result)).toContain('Consistency downgraded');
+      expect(result.manifest!.consistency.reason).toMatch(
+        /^consistency downgraded \(auto\): point-in-time refused: REST-enabled SQL answers 404/,
+      );
+      expect(
+        h.simulator
+          .jobs()
+          .slice(before)
+          .map((job) => job.jobName),
+      ).toEqual([expect.stringMatching(/^DATAPUMP_REST_EXPORT_/)]);
+    } finally {
+      h.simulator.configure({ restSql: true });
+    }
+  });
+
   it('point-in-time fails at probe time naming the reason, stops the job and removes its files', async () => {
     h.simulator.configure({ servesSqlJobFiles: false });
     const before = h.simulator.jobs().length;

@@ -76,7 +76,7 @@ describe('configuration', () => {
       serverCleanup: 'files-and-control-table',
       autonomousDatabase: false,
       recordSha256: false,
-      consistency: 'per-table',
+      consistency: 'auto',
     });
     expect(config.bucket).toEqual({
       encryption: 's3',
@@ -589,7 +589,7 @@ describe('server cleanup settings', () => {
     ]);
   });
 
-  it('reads consistency from the database, then the defaults, per-table unless asked', () => {
+  it('reads consistency from the database, then the defaults, auto unless asked', () => {
     const plain = parseConfig({ databases: [ORDERS] }, 'test.json');
     const asked = parseConfig(
       {
@@ -599,16 +599,17 @@ describe('server cleanup settings', () => {
       'test.json',
     );
 
-    expect(plain.databases.map((database) => database.consistency)).toEqual(['per-table']);
+    expect(plain.databases.map((database) => database.consistency)).toEqual(['auto']);
     expect(asked.databases.map((database) => database.consistency)).toEqual(['point-in-time', 'per-table']);
   });
 
-  it('fails on a consistency it does not offer (auto is not offered yet), naming the value', () => {
-    const problems = problemsOf(withOrders({ consistency: 'auto' }));
+  it('fails on a consistency it does not offer, naming the value and the allowed ones', () => {
+    const problems = problemsOf(withOrders({ consistency: 'always' }));
     expect(problems).toHaveLength(1);
     expect(problems[0]).toContain('consistency');
-    expect(problems[0]).toContain('"auto"');
+    expect(problems[0]).toContain('"always"');
     expect(problems[0]).toContain('point-in-time');
+    expect(problems[0]).toContain('auto');
   });
 
   it('fails on an autonomousDatabase that is not a boolean', () => {

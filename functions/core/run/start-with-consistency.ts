@@ -2,6 +2,7 @@ import { BackupError, ErrorName } from '../base/index.js';
 import { isFileAlreadyGone, removeFileStatement } from '../cleanup/index.js';
 import {
   consistentJobName,
+  type ProbeResult,
   parsePollAnswer,
   pollRequest,
   probeConsistentJob,
@@ -10,6 +11,7 @@ import {
   stopConsistentJob,
 } from '../export/index.js';
 import type { Logger, OrdsApi, RestSqlApi, SqlRequestApi } from '../ords/index.js';
+import { OrdsHttpRequestError } from '../ords/index.js';
 import type { JobRef, StartExportPayload } from '../state/index.js';
 import { dumpFileTemplate, logFileNameOf, makeRunId } from '../state/index.js';
 import type { DatabaseBinding } from './binding.js';
@@ -70,35 +72,34 @@ export async function startWithConsistency(
     logger.warn('Consistency downgraded to per-table by the recorded probe result', { reason });
     // A retry after the record was written but before the stop finds this run's job still there.
     await stopIfThere(deps, binding, payload);
-    return { ...(await startOrdsExport(deps, binding, payload)), downgraded: reason };
+    return { ...(await startOrdsExport(deps, binding, payload)), downgraded: capped(reason) };
   }
 
-  const started = await startConsistentExport(
-    { sql: deps.sql, ords: deps.ords, logger, now: deps.now },
-    {
-      executionName: payload.executionName,
-      executionStartTime: payload.executionStartTime,
-      database: binding.database,
-      export: binding.export,
-    },
-  );
-  if (record?.outcome === 'served' && started.listed) return started.job;
-  const probe = await probeConsistentJob({ ords: deps.ords }, started.job, started.listed);
-  if (record?.outcome !== probe.outcome || (probe.outcome === 'refused' && record?.reason !== probe.reason)) {
-    await deps.probeRecord?.write(
-      binding.prefix,
+  let started: Awaited<ReturnType<typeof startConsistentExport>>;
+  try {
+    started = await startConsistentExport(
+      { sql: deps.sql, ords: deps.ords, logger, now: deps.now },
       {
-        probeVersion: 1,
-        database: binding.database,
-        ordsUrl: binding.ordsUrl,
-        outcome: probe.outcome,
-        ...(probe.outcome === 'refused' ? { reason: probe.reason } : {}),
-        probedAt: deps.now().toISOString(),
         executionName: payload.executionName,
+        executionStartTime: payload.executionStartTime,
+        database: binding.database,
+        export: binding.export,
       },
-      read.etag,
     );
+  } catch (error) {
+    // Under auto, a database that does not allow the block (REST-enabled SQL off, a grant or a
+    // directory missing: the block created nothing) is backed up per-table, saying why.
+    const reason = auto ? blockRefusal(error) : null;
+    if (reason === null) throw error;
+    logger.warn('The point-in-time block was refused: falling back to the ORDS export POST', { reason });
+    await recordProbe(deps, binding, payload, read.etag, record, { outcome: 'refused', reason });
+    return { ...(await startOrdsExport(deps, binding, payload)), downgraded: capped(reason) };
   }
+  // Under auto a recorded "served" saves the log read; point-in-time always probes (one GET), so that
+  // an ORDS that changed fails the run at start, with the job stopped, not after the export.
+  if (auto && record?.outcome === 'served' && started.listed) return started.job;
+  const probe = await probeConsistentJob({ ords: deps.ords }, started.job, started.listed);
+  await recordProbe(deps, binding, payload, read.etag, record, probe);
   if (probe.outcome === 'served') {
     logger.info('ORDS serves the point-in-time job: consistent path', { jobName: started.job.jobName });
     return started.job;
@@ -117,7 +118,56 @@ export async function startWithConsistency(
         '"per-table" for this database.',
     );
   }
-  return { ...(await startOrdsExport(deps, binding, payload)), downgraded: probe.reason };
+  return { ...(await startOrdsExport(deps, binding, payload)), downgraded: capped(probe.reason) };
+}
+
+/**
+ * Why the database does not allow the point-in-time block, or null for any other failure (an outage,
+ * a 5xx: the step's retry sends the block again): REST-enabled SQL answers 404 or 403, or Data Pump
+ * refused to define or start the job (a grant, the directory; the block removed what it defined).
+ */
+function blockRefusal(error: unknown): string | null {
+  if (error instanceof OrdsHttpRequestError && (error.status === 404 || error.status === 403)) {
+    return (
+      `REST-enabled SQL answers ${error.status} (POST …/_/sql): the point-in-time block cannot be sent ` +
+      `(enable restEnabledSql.active and grant the REST user its role): ${error.message}`
+    );
+  }
+  if (error instanceof BackupError && error.name === ErrorName.ExportFailed) {
+    return `the point-in-time block was refused: ${error.message}`;
+  }
+  return null;
+}
+
+/** Records the probe result when it differs from the one read (a write another run won only logs). */
+async function recordProbe(
+  deps: ConsistencyStartDeps,
+  binding: DatabaseBinding,
+  payload: StartExportPayload,
+  etag: string | null,
+  record: ConsistencyProbeRecord | null,
+  probe: ProbeResult,
+): Promise<void> {
+  const reason = probe.outcome === 'refused' ? probe.reason : undefined;
+  if (record?.outcome === probe.outcome && record.reason === reason) return;
+  await deps.probeRecord?.write(
+    binding.prefix,
+    {
+      probeVersion: 1,
+      database: binding.database,
+      ordsUrl: binding.ordsUrl,
+      outcome: probe.outcome,
+      ...(reason === undefined ? {} : { reason: reason.slice(0, 2000) }),
+      probedAt: deps.now().toISOString(),
+      executionName: payload.executionName,
+    },
+    etag,
+  );
+}
+
+/** A reason as the state and the manifest carry it: at most 2,000 characters. */
+function capped(reason: string): string {
+  return reason.length > 2000 ? `${reason.slice(0, 1997)}...` : reason;
 }
 
 /** The ORDS export POST of the database (per-table). */
@@ -141,7 +191,15 @@ async function stopIfThere(
   payload: StartExportPayload,
 ) {
   const jobName = consistentJobName(payload.executionName);
-  const state = parsePollAnswer(await deps.sql.runSqlRequest(pollRequest(jobName)), jobName);
+  let answer: unknown;
+  try {
+    answer = await deps.sql.runSqlRequest(pollRequest(jobName));
+  } catch (error) {
+    // REST-enabled SQL off or refused: no block of this run can have made a job.
+    if (blockRefusal(error) !== null) return;
+    throw error;
+  }
+  const state = parsePollAnswer(answer, jobName);
   if (state.state === null) return;
   const fileName = dumpFileTemplate(
     binding.database,
