@@ -74,7 +74,10 @@ export function listJobs(context: RouteContext, exchange: Exchange, urls: ApiUrl
   const offset = !options.ignoreOffset && Number.isInteger(offsetParam) && offsetParam > 0 ? offsetParam : 0;
   const all: Array<Record<string, unknown>> = [
     ...noiseJobs(options.listNoise, options.oauthOwner, urls).map((noise) => noise.item),
-    ...store.list().map((job) => jobJson(job, store.observe(job, false), 'item', store, options, urls)),
+    ...store
+      .list()
+      .filter((job) => options.showsSqlJobs || job.madeBy !== 'rest-sql')
+      .map((job) => jobJson(job, store.observe(job, false), 'item', store, options, urls)),
   ];
   const page = all.slice(offset, offset + limit);
   const hasMore = offset + limit < all.length;
@@ -114,7 +117,8 @@ export function readJob(
     return exchange.fail(403, `User ${caller} is not allowed to read Data Pump job ${owner},${jobName}`);
   }
   if (noise) return exchange.fail(404, `Data Pump job ${owner},${jobName} not found`);
-  const job = store.find(owner, jobName);
+  const shown = store.find(owner, jobName);
+  const job = shown?.madeBy === 'rest-sql' && !options.showsSqlJobs ? undefined : shown;
   const phase = job ? store.observe(job, true) : null;
   if (!job || !phase || job.dropped) return exchange.fail(404, `Data Pump job ${owner},${jobName} not found`);
   const json = JSON.stringify(jobJson(job, phase, 'job', store, options, urls));

@@ -221,6 +221,12 @@ export interface SimulatorOptions {
    */
   readonly servesSqlJobFiles: boolean;
   /**
+   * List jobs made through REST-enabled SQL and answer their job GET; false: they are not in the list
+   * and their GET answers 404 (their files are still served as `servesSqlJobFiles` says), as an ORDS
+   * that shows only the jobs it made may (undocumented). @default true
+   */
+  readonly showsSqlJobs: boolean;
+  /**
    * Jobs made through REST-enabled SQL hit ORA-01555 in the middle of the export: a table is skipped
    * (ORA-31693) and the job completes with errors. @default false
    */
@@ -325,6 +331,7 @@ export function defaultSimulatorOptions(): SimulatorOptions {
     servesDroppedJobFiles: false,
     restSql: true,
     servesSqlJobFiles: true,
+    showsSqlJobs: true,
     sqlExportUndoError: false,
     flashbackGranted: false,
     sqlAnswersLost: 0,

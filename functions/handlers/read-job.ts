@@ -13,8 +13,9 @@ const seenJobs = new Set<string>();
 /** "Read job": reads the Data Pump job's state once per poll. */
 export const handler = defineTask('Read job', ReadJobPayloadSchema, async (payload, context) => {
   const binding = await bindingFor(payload.database);
+  const ords = await ordsFor(binding, context);
   return readJob(
-    { ords: await ordsFor(binding, context), logger, now: () => new Date(), warnedStates, seenJobs },
+    { ords, sql: ords, logger, now: () => new Date(), warnedStates, seenJobs },
     { ...payload, timeoutSeconds: binding.timeoutSeconds },
   );
 });

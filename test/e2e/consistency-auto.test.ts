@@ -50,6 +50,7 @@ describe('consistency "auto" through the synthesized state machine', () => {
       dumpFileBytes: 1 * MiB,
       outcome: 'success',
       servesSqlJobFiles: true,
+      showsSqlJobs: true,
       sqlAnswersLost: 0,
       transientFailures: undefined,
     });
@@ -209,6 +210,34 @@ describe('consistency "auto" through the synthesized state machine', () => {
     } finally {
       h.simulator.configure({ restSql: true });
     }
+  });
+
+  it('polls through USER_DATAPUMP_JOBS where ORDS neither lists nor answers the job, and still proves the SCN', async () => {
+    h.simulator.configure({ showsSqlJobs: false });
+    const since = h.simulator.requests.length;
+
+    const result = await h.run({ consistency: 'auto' });
+
+    expect(result.status).toBe('SUCCEEDED');
+    await h.expectStoredAsServed(result);
+    const manifest = result.manifest!;
+    expect(manifest.consistency).toMatchObject({ path: 'rest-sql', mode: 'point-in-time' });
+    expect(manifest.consistency.evidence?.[0]).toContain(`FLASHBACK_SCN=${manifest.consistency.scn}`);
+    const requests = h.simulator.requests.slice(since);
+    const polls = requests.filter(
+      (request) => request.path.endsWith('/_/sql') && /FROM user_datapump_jobs/i.test(request.body ?? ''),
+    );
+    expect(polls.length).toBeGreaterThan(0);
+    // The job GET was never used for it (ORDS answers 404 there).
+    expect(
+      requests.filter(
+        (request) => request.method === 'GET' && request.path.endsWith(`,${manifest.jobName}/`),
+      ),
+    ).toHaveLength(0);
+    // The cleanup dropped its control table by the recorded name.
+    expect(result.output).toMatchObject({
+      serverCleanup: { serverCleanup: 'done', droppedControlTable: `DBAPI_USER.${manifest.jobName}` },
+    });
   });
 
   it('point-in-time fails at probe time naming the reason, stops the job and removes its files', async () => {

@@ -194,14 +194,20 @@ async function dropControlTable(
   }
   const statement = dropControlTableStatement(owner, jobName);
   try {
-    const job = await retryTransient(deps, 'Reading the job', () => deps.ords.getJob(owner, jobName));
+    // A job ORDS does not show (polled through USER_DATAPUMP_JOBS) is this run's by its recorded name.
+    const job =
+      input.job.pollBy === 'rest-sql'
+        ? undefined
+        : await retryTransient(deps, 'Reading the job', () => deps.ords.getJob(owner, jobName));
     if (job === null) return { serverCleanup: 'done', removedFiles, droppedControlTable: null };
-    const ours = job.files.some(
-      (file) =>
-        runIdOfFile(input.database, file.name) === runId.toUpperCase() ||
-        namedByIgnoredTemplate(input.job, file.name),
-    );
-    if (job.files.length > 0 && !ours) {
+    const ours =
+      job === undefined ||
+      job.files.some(
+        (file) =>
+          runIdOfFile(input.database, file.name) === runId.toUpperCase() ||
+          namedByIgnoredTemplate(input.job, file.name),
+      );
+    if (job !== undefined && job.files.length > 0 && !ours) {
       return {
         serverCleanup: 'failed',
         removedFiles,

@@ -24,21 +24,24 @@ const REFUSING_STATUSES: readonly number[] = [403, 404];
 const PROBE_LOG_BYTES = 4096;
 
 /**
- * Probes the job `job` started through REST-enabled SQL: refused when ORDS does not list it
- * (`listed` false) or answers 403/404 for its log; served when the log reads. Any other failure (a
- * 5xx, a reset connection) throws as it is: the step's retry adopts the job by name and probes again.
+ * Probes the job `job` started through REST-enabled SQL: refused when ORDS answers 403/404 for its
+ * log, or does not list it and the owner is unknown (OAuth2: the file route needs the owner); served
+ * when the log reads (a job ORDS does not list is then polled through `USER_DATAPUMP_JOBS`). Any other
+ * failure (a 5xx, a reset connection) throws as it is: the step's retry adopts the job by name and
+ * probes again.
  */
 export async function probeConsistentJob(
   deps: { readonly ords: Pick<OrdsApi, 'readLog'> },
   job: Pick<JobRef, 'owner' | 'jobName' | 'logFileName'>,
   listed: boolean,
+  ownerKnown = true,
 ): Promise<ProbeResult> {
-  if (!listed) {
+  if (!listed && !ownerKnown) {
     return {
       outcome: 'refused',
       reason:
-        `ORDS does not list the Data Pump job ${job.jobName} made through REST-enabled SQL (GET …/datapump/jobs/), ` +
-        'so it can neither poll it nor serve its files',
+        `ORDS does not list the Data Pump job ${job.jobName} made through REST-enabled SQL (GET …/datapump/jobs/) ` +
+        'and its owner is unknown with OAuth2 credentials, so its files cannot be named',
     };
   }
   const logFileName = job.logFileName ?? `${job.jobName}.LOG`;

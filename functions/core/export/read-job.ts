@@ -1,8 +1,9 @@
-import { ErrorName, ExportTimedOutError } from '../base/index.js';
-import type { DataPumpJob, JobTaskDeps, OrdsApi } from '../ords/index.js';
+import { ErrorName, ExportTimedOutError, OrdsResponseError } from '../base/index.js';
+import type { DataPumpJob, JobTaskDeps, OrdsApi, SqlRequestApi } from '../ords/index.js';
 import { FINISHED_STATES, isOrdsNotFound, jobActivity } from '../ords/index.js';
 import type { JobRef, JobStatus, ReadJobPayload } from '../state/index.js';
 import { logFileNameOf } from '../state/index.js';
+import { parsePollAnswer, pollRequest } from './consistent-answer.js';
 import { parseExportLog } from './datapump-log.js';
 
 /**
@@ -22,6 +23,11 @@ export interface ReadJobDeps extends JobTaskDeps {
    * not that it is still starting up. @default - only the start-up window tells
    */
   readonly seenJobs?: Set<string>;
+  /**
+   * REST-enabled SQL, for a job ORDS neither lists nor answers (`job.pollBy: 'rest-sql'`).
+   * @default - none: such a job fails the poll naming it
+   */
+  readonly sql?: SqlRequestApi;
 }
 
 /** What `readJob` needs: the payload and the database's export timeout (from its binding). */
@@ -75,6 +81,7 @@ function secondsSince(deps: JobTaskDeps, startedAt: string): number {
 async function readJobOnce(deps: ReadJobDeps, payload: ReadJobInput): Promise<JobStatus> {
   const { owner, jobName, startedAt } = payload.job;
   const elapsedSeconds = secondsSince(deps, startedAt);
+  if (payload.job.pollBy === 'rest-sql') return readJobBySql(deps, payload, elapsedSeconds);
   const job = await deps.ords.getJob(owner, jobName);
   const key = `${owner},${jobName}`;
   if (!job) {
@@ -108,6 +115,44 @@ async function readJobOnce(deps: ReadJobDeps, payload: ReadJobInput): Promise<Jo
     );
   }
   return { running, state: job.state };
+}
+
+/**
+ * One read of a job ORDS neither lists nor answers, through `USER_DATAPUMP_JOBS` (no grant needed):
+ * running until NOT RUNNING or no row; NOT RUNNING early in its life counts as running until its log
+ * (read by name through the file route) has its final line.
+ */
+async function readJobBySql(
+  deps: ReadJobDeps,
+  payload: ReadJobInput,
+  elapsedSeconds: number,
+): Promise<JobStatus> {
+  const { owner, jobName } = payload.job;
+  if (!deps.sql) {
+    throw new OrdsResponseError(
+      `Data Pump job ${owner}.${jobName} is polled through REST-enabled SQL and this step has no client for it`,
+    );
+  }
+  const row = parsePollAnswer(await deps.sql.runSqlRequest(pollRequest(jobName)), jobName);
+  const starting =
+    row.finished && elapsedSeconds <= STARTUP_GRACE_SECONDS && !(await goneLogIsFinal(deps, payload.job));
+  const running = !row.finished || starting;
+  const state = row.state ?? 'GONE';
+  deps.logger.info('Data Pump job read through USER_DATAPUMP_JOBS', {
+    jobName,
+    state,
+    running,
+    elapsedSeconds,
+  });
+  if (running && elapsedSeconds > payload.timeoutSeconds) {
+    throw new ExportTimedOutError(
+      `Data Pump job ${owner}.${jobName} of database "${payload.database}" is still ${state} after ` +
+        `${formatDuration(elapsedSeconds)}, longer than the configured timeout of ` +
+        `${formatDuration(payload.timeoutSeconds)}. The job keeps running on the database: stop it there ` +
+        `(expdp ATTACH=${owner}.${jobName}, then KILL_JOB) or raise timeoutHours.`,
+    );
+  }
+  return { running, state };
 }
 
 function warnUnknownState(deps: ReadJobDeps, job: DataPumpJob): void {

@@ -30,7 +30,8 @@ export async function readLog(deps: JobTaskDeps, payload: ReadLogInput): Promise
     key: `${folder}${file.name}`,
   });
   const checkedAt = deps.now().toISOString();
-  const job = await ords.getJob(owner, jobName);
+  // A job ORDS neither lists nor answers (polled through USER_DATAPUMP_JOBS) is read by its file names.
+  const job = payload.job.pollBy === 'rest-sql' ? null : await ords.getJob(owner, jobName);
   if (!job) return readLogOfDroppedJob(deps, payload, exportName, folder, toCopy);
   const logFile = job.files.find((file) => file.kind === 'log');
   const dumpFiles = job.files.filter((file) => file.kind === 'dump');
@@ -148,7 +149,8 @@ async function readLogOfDroppedJob(
   const text = await readLogText(deps.ords, owner, jobName, logName);
   if (text === null) throw gone(`its log ${logName}`);
   deps.logger.warn('Data Pump job answers 404: reading its files by name', { jobName, logName });
-  const log = readVerdict(text, payload, exportName, logName, deps.logger);
+  const consistent = consistentVerdict(text, payload, exportName);
+  const log = consistent?.log ?? readVerdict(text, payload, exportName, logName, deps.logger);
   const checkedAt = deps.now().toISOString();
   const logFile = toCopy({ name: logName, kind: 'log' });
   if (log.verdict === null || log.verdict === 'failed')
@@ -167,6 +169,7 @@ async function readLogOfDroppedJob(
     cause: describe(headlineOf(log, exportName, folder), summary, log.errors),
     files: [...log.dumpFiles.map((name) => toCopy({ name, kind: 'dump' })), logFile],
     exported: parseExportedObjects(text),
+    ...(consistent?.evidence ? { consistentEvidence: consistent.evidence } : {}),
     checkedAt,
   };
 }

@@ -98,11 +98,20 @@ export async function startWithConsistency(
   // Under auto a recorded "served" saves the log read; point-in-time always probes (one GET), so that
   // an ORDS that changed fails the run at start, with the job stopped, not after the export.
   if (auto && record?.outcome === 'served' && started.listed) return started.job;
-  const probe = await probeConsistentJob({ ords: deps.ords }, started.job, started.listed);
+  const probe = await probeConsistentJob(
+    { ords: deps.ords },
+    started.job,
+    started.listed,
+    deps.ords.jobOwner !== null,
+  );
   await recordProbe(deps, binding, payload, read.etag, record, probe);
   if (probe.outcome === 'served') {
-    logger.info('ORDS serves the point-in-time job: consistent path', { jobName: started.job.jobName });
-    return started.job;
+    logger.info('ORDS serves the point-in-time job: consistent path', {
+      jobName: started.job.jobName,
+      listed: started.listed,
+    });
+    // A job ORDS does not list (nor GET) is polled through USER_DATAPUMP_JOBS.
+    return started.listed ? started.job : { ...started.job, pollBy: 'rest-sql' };
   }
   logger.warn('ORDS refuses the point-in-time job: stopping it and removing its files', {
     jobName: started.job.jobName,

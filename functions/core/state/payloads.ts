@@ -154,6 +154,12 @@ export const JobRefSchema = z.object({
    * shows it and the manifest records it. Absent otherwise.
    */
   downgraded: z.string().min(1).max(2000).optional(),
+  /**
+   * `rest-sql` when ORDS neither lists nor answers the job GET for this job (path `rest-sql`) but serves
+   * its files: "Read job" polls `USER_DATAPUMP_JOBS` through REST-enabled SQL, "Read log" reads the
+   * files by name. Absent: the ORDS job GET.
+   */
+  pollBy: z.literal('rest-sql').optional(),
 });
 export type JobRef = z.output<typeof JobRefSchema>;
 

@@ -38,12 +38,18 @@ describe('probeConsistentJob', () => {
     },
   );
 
-  it('is refused without a request when ORDS does not list the job', async () => {
-    const result = await probeConsistentJob({ ords: ords(new Error('must not be read')) }, JOB, false);
+  it('is refused without a request when ORDS does not list the job and its owner is unknown (OAuth2)', async () => {
+    const result = await probeConsistentJob({ ords: ords(new Error('must not be read')) }, JOB, false, false);
 
     expect(result).toMatchObject({
       outcome: 'refused',
       reason: expect.stringContaining('ORDS does not list'),
+    });
+  });
+
+  it('reads the log of a job ORDS does not list when the owner is known (it is then polled through SQL)', async () => {
+    expect(await probeConsistentJob({ ords: ords(';;; Export started') }, JOB, false, true)).toEqual({
+      outcome: 'served',
     });
   });
 
