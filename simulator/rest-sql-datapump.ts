@@ -89,7 +89,12 @@ export function readExportBlock(text: string, binds: readonly RequestBind[]): Sq
   const used = [
     ...new Set([...text.matchAll(/:([a-z_][a-z0-9_]*)/gi)].map((m) => (m[1] ?? '').toLowerCase())),
   ];
-  const missing = used.filter((name) => name !== 'scn_out' && !values.has(name));
+  const outs = new Set(
+    binds
+      .filter((bind) => bind.mode === 'out' && typeof bind.name === 'string')
+      .map((bind) => String(bind.name).toLowerCase()),
+  );
+  const missing = used.filter((name) => !outs.has(name) && !values.has(name));
   if (missing.length > 0 || !binds.some((bind) => bind.name === 'scn_out' && bind.mode === 'out')) {
     return { code: 1008, message: `ORA-01008: not all variables bound (${missing.join(', ') || 'scn_out'})` };
   }

@@ -39,7 +39,7 @@ export interface SqlDatabase {
     caller: string,
     text: string,
     binds: readonly RequestBind[],
-  ): { readonly scn: number } | SqlError;
+  ): { readonly scn: number; readonly scnTime: string } | SqlError;
   /** `caller`'s USER_DATAPUMP_JOBS row of a job (a poll), none when there is none. */
   userJobRows(caller: string, jobName: string): Array<Record<string, unknown>>;
   /** `DBMS_DATAPUMP.STOP_JOB(h, 1, 0)` of `caller`'s own job: false when there is no such job. */
@@ -186,7 +186,13 @@ function datapumpStatement(
   if (!callsDatapump(text)) return null;
   const started = database.runExportBlock(caller, text, binds);
   if ('code' in started) return { type: 'plsql', error: started, response: '' };
-  const outBinds = binds.map((bind) => (bind.name === 'scn_out' ? { ...bind, result: started.scn } : bind));
+  const outBinds = binds.map((bind) =>
+    bind.name === 'scn_out'
+      ? { ...bind, result: started.scn }
+      : bind.name === 'scn_time_out'
+        ? { ...bind, result: started.scnTime }
+        : bind,
+  );
   return { type: 'plsql', error: null, response: '\nPL/SQL procedure successfully completed.\n\n', outBinds };
 }
 

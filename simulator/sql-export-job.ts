@@ -30,7 +30,7 @@ export function runExportBlock(
   caller: string,
   text: string,
   binds: readonly RequestBind[],
-): { readonly scn: number } | SqlError {
+): { readonly scn: number; readonly scnTime: string } | SqlError {
   const request = readExportBlock(text, binds);
   if ('code' in request) return request;
   if (request.scnSource === 'DBMS_FLASHBACK' && !options.flashbackGranted) {
@@ -78,7 +78,9 @@ export function runExportBlock(
     dropped: false,
     finalLog: null,
   });
-  return error ? wrapped(error) : { scn };
+  // The block's TO_CHAR(…, 'YYYYMMDD"T"HH24MISS.FF3"Z"').
+  const scnTime = now.toISOString().replace(/[-:]/g, '');
+  return error ? wrapped(error) : { scn, scnTime };
 }
 
 /** The `USER_DATAPUMP_JOBS` row of `caller`'s job `jobName` (a poll), none when it has no such job. */

@@ -40,6 +40,11 @@ describe('point-in-time backups through the synthesized state machine', () => {
         expect.stringMatching(/successfully completed/),
       ],
     });
+    // The database time at which the SCN was read, in the same block, within the run.
+    expect(Date.parse(manifest.consistency.scnReadAt!)).toBeGreaterThanOrEqual(
+      Date.parse(manifest.startedAt) - 60_000,
+    );
+    expect(manifest.consistency.scnReadAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
     expect(manifest.consistency.parameters).toContainEqual({
       call: 'SET_PARAMETER',
       name: 'FLASHBACK_SCN',

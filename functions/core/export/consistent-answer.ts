@@ -11,7 +11,12 @@ import type { SqlBind } from './consistent-block.js';
 /** How the start block ended. */
 export type ConsistentStartAnswer =
   /** The job was defined and started at `scn` (decimal digits: SCNs can pass 2^53). */
-  | { readonly kind: 'started'; readonly scn: string }
+  | {
+      readonly kind: 'started';
+      readonly scn: string;
+      /** The database time (UTC, ISO) read right after the SCN in the block; null when not returned. */
+      readonly scnTime: string | null;
+    }
   /**
    * ORA-31634: a job (or a table) of this name exists, i.e. an earlier attempt of this run made it.
    * Adopt it only once `USER_DATAPUMP_JOBS` lists it (`pollRequest`): a table of that name is no job.
@@ -65,7 +70,23 @@ export function parseConsistentStartAnswer(json: unknown, jobName: string): Cons
       `REST-enabled SQL ran the block of job ${jobName} but returned no SCN in the OUT bind scn_out (got ${sanitizeSnippet(JSON.stringify(raw) ?? 'nothing', 80)}): the job may have started; look it up before starting another`,
     );
   }
-  return { kind: 'started', scn: scn.trim() };
+  const time = binds.find((bind) => (bind as SqlBind | null)?.name?.toLowerCase() === 'scn_time_out') as
+    | { result?: unknown; value?: unknown }
+    | undefined;
+  const rawTime = time?.result ?? time?.value;
+  return { kind: 'started', scn: scn.trim(), scnTime: isoOfBasic(rawTime) };
+}
+
+/** `20261207T020005.123Z` (the block's basic ISO 8601) as `2026-12-07T02:00:05.123Z`; null otherwise. */
+function isoOfBasic(value: unknown): string | null {
+  const match =
+    typeof value === 'string'
+      ? /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})\.(\d{3})Z$/.exec(value.trim())
+      : null;
+  if (!match) return null;
+  const [, y, mo, d, h, mi, s, ms] = match;
+  const iso = `${y}-${mo}-${d}T${h}:${mi}:${s}.${ms}Z`;
+  return Number.isNaN(Date.parse(iso)) || new Date(iso).toISOString() !== iso ? null : iso;
 }
 
 /** The query that polls a job of the connected user: no grant needed, unlike DBA_DATAPUMP_JOBS. */

@@ -157,6 +157,8 @@ export function consistentExportPlan(input: ConsistentExportInput): ConsistentEx
 
   const binds: SqlBind[] = [
     { name: 'scn_out', data_type: 'NUMBER', mode: 'out' },
+    // The database time (UTC) read right after the SCN, in the same block: the manifest records it.
+    { name: 'scn_time_out', data_type: 'VARCHAR2', mode: 'out' },
     { name: 'job', data_type: 'VARCHAR2', value: jobName },
     { name: 'dir', data_type: 'VARCHAR2', value: spec.datapumpDir.toUpperCase() },
     { name: 'logfile', data_type: 'VARCHAR2', value: input.logFileName },
@@ -270,6 +272,8 @@ function block(scnExpression: string, filters: readonly string[], paid: readonly
     'BEGIN',
     `  SELECT ${scnExpression} INTO scn FROM dual;`,
     '  :scn_out := scn;',
+    // ISO 8601 basic format: no colon in the text, which a bind parser could read as a bind.
+    `  :scn_time_out := TO_CHAR(SYS_EXTRACT_UTC(SYSTIMESTAMP), 'YYYYMMDD"T"HH24MISS.FF3"Z"');`,
     "  h := DBMS_DATAPUMP.OPEN('EXPORT', 'SCHEMA', NULL, :job, 'COMPATIBLE');",
     '  DBMS_DATAPUMP.ADD_FILE(h, :logfile, :dir, NULL, DBMS_DATAPUMP.KU$_FILE_TYPE_LOG_FILE);',
     '  DBMS_DATAPUMP.ADD_FILE(h, :dumpfile, :dir, :filesize, DBMS_DATAPUMP.KU$_FILE_TYPE_DUMP_FILE, 0);',

@@ -88,7 +88,11 @@ export async function startConsistentExport(
     ...(input.options ? { options: input.options } : {}),
   });
   const what = `consistent export ${jobName} of database "${input.database}"`;
-  const job = async (adopted: boolean, scn: string | null): Promise<ConsistentStart> => {
+  const job = async (
+    adopted: boolean,
+    scn: string | null,
+    scnTime: string | null = null,
+  ): Promise<ConsistentStart> => {
     const owner = await ownerOf(deps, jobName);
     return {
       job: {
@@ -102,6 +106,7 @@ export async function startConsistentExport(
         adopted,
         logFileName,
         ...(scn === null ? {} : { scn }),
+        ...(scnTime === null ? {} : { scnTime }),
       },
       scn,
       plan,
@@ -133,7 +138,7 @@ export async function startConsistentExport(
     const started = parseConsistentStartAnswer(answer, jobName);
     if (started.kind === 'started') {
       logger.info('Consistent Data Pump export started', { jobName, scn: started.scn });
-      return job(false, started.scn);
+      return job(false, started.scn, started.scnTime);
     }
     if (!(await jobExists(deps, jobName))) {
       throw new BackupError(

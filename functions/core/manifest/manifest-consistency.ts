@@ -34,6 +34,11 @@ export interface ManifestConsistency {
   readonly reason?: string;
   /** The SCN every table was exported at (point-in-time only). */
   readonly scn?: string;
+  /**
+   * The database time (UTC) at which the SCN was read, in the same block; absent when the run adopted
+   * its job after a lost answer (the log's marker line still proves the SCN).
+   */
+  readonly scnReadAt?: string;
   /** The log lines that prove it: the `LOG_ENTRY` marker naming the SCN, then the final `Job` line. */
   readonly evidence?: readonly string[];
   /** The Data Pump settings the block sent (`FLASHBACK_SCN` shows `scn_out`: the SCN above). */
@@ -78,6 +83,7 @@ export function manifestConsistency(
     path,
     mode: 'point-in-time',
     scn: evidence.scn,
+    ...(job.scnTime ? { scnReadAt: job.scnTime } : {}),
     evidence: [evidence.markerLine, verdict.summary],
     parameters: plan.settings,
     licensedOptions: plan.licensedOptionsUsed,

@@ -160,6 +160,8 @@ export const JobRefSchema = z.object({
    * files by name. Absent: the ORDS job GET.
    */
   pollBy: z.literal('rest-sql').optional(),
+  /** The database time (UTC) at which the block read `scn`, read in the same block. Absent when adopted. */
+  scnTime: z.string().datetime().optional(),
 });
 export type JobRef = z.output<typeof JobRefSchema>;
 

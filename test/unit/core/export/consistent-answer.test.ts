@@ -27,13 +27,31 @@ describe('parseConsistentStartAnswer', () => {
     expect(parseConsistentStartAnswer(answer(outBind(48213377)), JOB)).toEqual({
       kind: 'started',
       scn: '48213377',
+      scnTime: null,
     });
+  });
+
+  it('returns the database time the block read with the SCN, and ignores one that is not a real time', () => {
+    const withTime = (time: unknown) => ({
+      binds: [
+        ...outBind(48213377).binds,
+        { name: 'scn_time_out', data_type: 'VARCHAR2', mode: 'out', result: time },
+      ],
+    });
+
+    expect(parseConsistentStartAnswer(answer(withTime('20261207T020005.123Z')), JOB)).toMatchObject({
+      scnTime: '2026-12-07T02:00:05.123Z',
+    });
+    for (const bad of ['20261307T020005.123Z', '2026-12-07T02:00:05Z', 42, "'; DROP"]) {
+      expect(parseConsistentStartAnswer(answer(withTime(bad)), JOB)).toMatchObject({ scnTime: null });
+    }
   });
 
   it('keeps an SCN above 2^53 sent as text exactly', () => {
     expect(parseConsistentStartAnswer(answer(outBind('18446744073709551000')), JOB)).toEqual({
       kind: 'started',
       scn: '18446744073709551000',
+      scnTime: null,
     });
   });
 
