@@ -240,6 +240,19 @@ describe('consistency "auto" through the synthesized state machine', () => {
     });
   });
 
+  it('backs up per-table, saying why, an export the block cannot make (threads above 1 without the licence)', async () => {
+    const since = h.simulator.requests.length;
+
+    const result = await h.run({ consistency: 'auto', exportSpec: { schemas: ['HR'], threads: 2 } });
+
+    expect(result.status).toBe('SUCCEEDED');
+    expect(statesOf(result)).toContain('Consistency downgraded');
+    expect(result.manifest!.consistency.reason).toMatch(
+      /^consistency downgraded \(auto\): point-in-time refused: the export cannot take the point-in-time path: a parallel degree of 2 \(threads\) needs the Oracle licence "enterprise-edition"/,
+    );
+    expect(sqlBlocks(since)).toHaveLength(0);
+  });
+
   it('point-in-time fails at probe time naming the reason, stops the job and removes its files', async () => {
     h.simulator.configure({ servesSqlJobFiles: false });
     const before = h.simulator.jobs().length;

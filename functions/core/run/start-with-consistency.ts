@@ -1,6 +1,7 @@
-import { BackupError, ErrorName } from '../base/index.js';
+import { BackupError, ErrorName, InvalidInputError } from '../base/index.js';
 import { isFileAlreadyGone, removeFileStatement } from '../cleanup/index.js';
 import {
+  consistentExportPlan,
   consistentJobName,
   type ProbeResult,
   parsePollAnswer,
@@ -65,6 +66,14 @@ export async function startWithConsistency(
   };
   // A record made against another ORDS URL does not count: a moved or upgraded ORDS is probed again.
   const record = read.record?.ordsUrl === binding.ordsUrl ? read.record : null;
+  // Under auto, an export the block cannot make (another job mode than SCHEMA, threads above 1 without
+  // the licence acknowledged, …) is backed up per-table, saying why; point-in-time fails on it below.
+  const unfit = auto ? planProblem(binding, payload) : null;
+  if (unfit !== null) {
+    const reason = `the export cannot take the point-in-time path: ${unfit}`;
+    logger.warn('Consistency downgraded to per-table by the export settings', { reason });
+    return { ...(await startOrdsExport(deps, binding, payload)), downgraded: capped(reason) };
+  }
   if (auto && record?.outcome === 'refused') {
     const reason =
       `${record.reason ?? 'ORDS refused the files of the point-in-time job'} (probe of ${record.probedAt}, ` +
@@ -172,6 +181,26 @@ async function recordProbe(
     },
     etag,
   );
+}
+
+/** Why the block cannot make this database's export (its settings), or null when it can. */
+function planProblem(binding: DatabaseBinding, payload: StartExportPayload): string | null {
+  const runId = makeRunId(payload.executionStartTime, payload.executionName);
+  const fileName = dumpFileTemplate(binding.database, runId);
+  try {
+    consistentExportPlan({
+      runId,
+      jobName: consistentJobName(payload.executionName),
+      spec: binding.export,
+      dumpFileTemplate: fileName,
+      logFileName: logFileNameOf(fileName),
+      scnSource: 'TIMESTAMP_TO_SCN(SYSTIMESTAMP)',
+    });
+    return null;
+  } catch (error) {
+    if (error instanceof InvalidInputError) return error.message;
+    throw error;
+  }
 }
 
 /** A reason as the state and the manifest carry it: at most 2,000 characters. */
