@@ -146,6 +146,7 @@ export function databasePropsOf(scope: Construct, databases: readonly DatabaseCo
     autonomousDatabase: database.autonomousDatabase,
     recordSha256: database.recordSha256,
     consistency: database.consistency,
+    ...(database.consistentExport ? { consistentExport: database.consistentExport } : {}),
     ...(database.restoreDrill ? { restoreDrill: database.restoreDrill } : {}),
     ...(database.window
       ? {

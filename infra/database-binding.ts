@@ -29,6 +29,7 @@ export function bindingOf(path: string, database: ResolvedDatabase): DatabaseBin
     autonomousDatabase: database.autonomousDatabase,
     recordSha256: database.recordSha256,
     consistency: database.consistency,
+    ...(database.consistentExport ? { consistentExport: database.consistentExport } : {}),
     ...(database.restoreDrill ? { restoreDrill: database.restoreDrill } : {}),
     ...(database.retention
       ? { retention: { ...database.retention, timeZone: database.schedule.timeZone } }

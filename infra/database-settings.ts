@@ -1,10 +1,17 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
-import { type ExportSpecInput, ExportSpecSchema } from '../functions/core/export/index.js';
+import {
+  type ConsistentOptions,
+  ConsistentOptionsSchema,
+  type ExportSpecInput,
+  ExportSpecSchema,
+  unacknowledgedOption,
+} from '../functions/core/export/index.js';
 import type { NightWindow } from '../functions/core/fleet/index.js';
 import { type RetentionPolicy, RetentionPolicySchema } from '../functions/core/retention/index.js';
 import {
   type CONSISTENCY,
+  describeIssues,
   MAX_POLLS_PER_EXECUTION,
   type ON_RUNNING_EXPORT,
   POLL_INTERVAL_SECONDS,
@@ -88,6 +95,7 @@ export interface ResolvedDatabase {
   readonly autonomousDatabase: boolean;
   readonly recordSha256: boolean;
   readonly consistency: (typeof CONSISTENCY)[number];
+  readonly consistentExport?: ConsistentOptions;
   readonly restoreDrill?: ResolvedRestoreDrill;
   readonly retention?: RetentionPolicy;
   readonly enabled: boolean;
@@ -142,12 +150,29 @@ export function resolveDatabase(path: string, props: DatabaseProps): ResolvedDat
     autonomousDatabase: props.autonomousDatabase ?? DATABASE_DEFAULTS.autonomousDatabase,
     recordSha256: props.recordSha256 ?? DATABASE_DEFAULTS.recordSha256,
     consistency: props.consistency ?? DATABASE_DEFAULTS.consistency,
+    ...(props.consistentExport
+      ? { consistentExport: consistentExportOf(where, props.consistentExport) }
+      : {}),
     ...(restoreDrill ? { restoreDrill } : {}),
     ...(retention ? { retention } : {}),
     enabled: props.enabled ?? DATABASE_DEFAULTS.enabled,
     ...(window ? { window } : {}),
     ...(props.ordsCidrs ? { ordsCidrs: props.ordsCidrs } : {}),
   };
+}
+
+/**
+ * Checks the point-in-time export options: their shape, and that no paid option is set without its
+ * licence acknowledged in `licensedOptions` (refused here, at synth, naming the option).
+ */
+function consistentExportOf(where: string, options: ConsistentOptions): ConsistentOptions {
+  const parsed = ConsistentOptionsSchema.safeParse(options);
+  if (!parsed.success) {
+    throw new Error(`${where}: consistentExport is not valid: ${describeIssues(parsed.error)}`);
+  }
+  const problem = unacknowledgedOption(parsed.data);
+  if (problem) throw new Error(`${where}: ${problem}`);
+  return parsed.data;
 }
 
 /**

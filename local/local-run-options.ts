@@ -30,6 +30,8 @@ export interface LocalRunOptions {
   readonly onRunningExport?: 'fail' | 'adopt';
   /** The database's `consistency`: `auto`, `point-in-time` or `per-table` (ORDS export POST). @default 'auto' */
   readonly consistency?: 'per-table' | 'point-in-time' | 'auto';
+  /** The database's `consistentExport` (point-in-time Data Pump options), as the configuration takes it. @default - none */
+  readonly consistentExport?: DatabaseBindingInput['consistentExport'];
   /** Leave this run's files and control table on the database server (`serverCleanup: off`). @default false */
   readonly keepServerFiles?: boolean;
   /** The database is an Autonomous Database: files are removed with `DBMS_CLOUD.DELETE_FILE`. @default false */

@@ -99,6 +99,7 @@ export async function runLocalBackup(options: LocalRunOptions = {}): Promise<Loc
       ...(options.retention ? { retention: options.retention } : {}),
       recordSha256: options.recordSha256 ?? false,
       consistency: options.consistency ?? 'auto',
+      ...(options.consistentExport ? { consistentExport: options.consistentExport } : {}),
     };
     const input = parsePayload(
       ExecutionInputSchema,

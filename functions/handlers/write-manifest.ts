@@ -27,6 +27,7 @@ export const handler = defineTask('Write manifest', WriteManifestPayloadSchema, 
     prefix: binding.prefix,
     ordsUrl: binding.ordsUrl,
     exportSpec: binding.export,
+    ...(binding.consistentExport ? { consistentExport: binding.consistentExport } : {}),
     acceptCompletedWithErrors: binding.acceptCompletedWithErrors,
     ...(binding.retention ? { retention: binding.retention } : {}),
   });

@@ -56,6 +56,7 @@ export function resolveSettings(
     ...(retention ? { retention } : {}),
     recordSha256: pick('recordSha256') ?? DATABASE_DEFAULTS.recordSha256,
     consistency: pick('consistency') ?? DATABASE_DEFAULTS.consistency,
+    ...(pick('consistentExport') ? { consistentExport: pick('consistentExport')! } : {}),
   };
 }
 

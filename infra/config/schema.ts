@@ -1,5 +1,9 @@
 import { z } from 'zod';
-import { ExportSpecSchema, ORACLE_IDENTIFIER } from '../../functions/core/export/index.js';
+import {
+  ConsistentOptionsSchema,
+  ExportSpecSchema,
+  ORACLE_IDENTIFIER,
+} from '../../functions/core/export/index.js';
 import { parseOrdsUrl } from '../../functions/core/ords/index.js';
 import { RetentionPolicySchema } from '../../functions/core/retention/index.js';
 import {
@@ -157,6 +161,9 @@ const SettingsShape = {
     .describe(
       '"per-table": the ORDS export POST, each table at its own moment (the manifest says so). "point-in-time": every table at one SCN through DBMS_DATAPUMP over REST-enabled SQL, proved by the log and recorded in the manifest; a run that cannot fails naming why. "auto": point-in-time where this ORDS lists and serves the files of such jobs (probed once, the result recorded in <prefix><database>/consistency-probe.json), else the ORDS export POST in the same run, said in the console ("Consistency downgraded"), the ConsistencyDowngraded metric and the manifest. Default "auto"',
     ),
+  consistentExport: ConsistentOptionsSchema.optional().describe(
+    'Data Pump options of the point-in-time export: "excludeStatistics" (true: leave optimizer statistics out; free), "filesizeBytes" (largest dump file, 10 MiB to 1 TiB; default 8 GiB; free), "compression" ("ALL" or "DATA_ONLY": Advanced Compression) and "encryption" ("ALL", "DATA_ONLY" or "METADATA_ONLY" with the TDE wallet: Advanced Security), refused unless "licensedOptions" acknowledges them ("advanced-compression", "advanced-security"; "enterprise-edition" for export.threads above 1 on this path). Recorded in the manifest. Default: none',
+  ),
 };
 
 /** `defaults`: the settings every database inherits unless it gives its own. */

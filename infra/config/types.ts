@@ -1,4 +1,4 @@
-import type { ExportSpec } from '../../functions/core/export/index.js';
+import type { ConsistentOptions, ExportSpec } from '../../functions/core/export/index.js';
 import type { RetentionPolicy } from '../../functions/core/retention/index.js';
 import type { CONSISTENCY, ON_RUNNING_EXPORT, SERVER_CLEANUP } from '../../functions/core/state/index.js';
 import type { ResolvedRestoreDrill } from '../restore-drill-settings.js';
@@ -64,6 +64,8 @@ export interface DatabaseConfig {
   readonly recordSha256: boolean;
   /** `per-table` (ORDS export POST), `point-in-time` (one SCN, proved by the log) or `auto`. @default 'auto' */
   readonly consistency: (typeof CONSISTENCY)[number];
+  /** Data Pump options of the point-in-time export. @default - none */
+  readonly consistentExport?: ConsistentOptions;
   /** The opt-in restore drill. @default - none */
   readonly restoreDrill?: RestoreDrillConfig;
   /** The night window the database starts in, instead of its cron. @default - none */

@@ -253,6 +253,31 @@ describe('consistency "auto" through the synthesized state machine', () => {
     expect(sqlBlocks(since)).toHaveLength(0);
   });
 
+  it('sends the free Data Pump options of the configuration and records them in the manifest', async () => {
+    const since = h.simulator.requests.length;
+
+    const result = await h.run({
+      consistency: 'auto',
+      consistentExport: { excludeStatistics: true, filesizeBytes: 64 * MiB },
+    });
+
+    expect(result.status).toBe('SUCCEEDED');
+    const consistency = result.manifest!.consistency;
+    expect(consistency).toMatchObject({ mode: 'point-in-time', licensedOptions: [] });
+    expect(consistency.parameters).toContainEqual({
+      call: 'METADATA_FILTER',
+      name: 'EXCLUDE_PATH_EXPR',
+      value: "IN ('STATISTICS')",
+    });
+    const [block] = sqlBlocks(since);
+    expect(JSON.parse(block!.body!).binds).toContainEqual({
+      name: 'filesize',
+      data_type: 'VARCHAR2',
+      value: String(64 * MiB),
+    });
+    expect(block!.body).not.toMatch(/COMPRESSION|ENCRYPTION/);
+  });
+
   it('point-in-time fails at probe time naming the reason, stops the job and removes its files', async () => {
     h.simulator.configure({ servesSqlJobFiles: false });
     const before = h.simulator.jobs().length;

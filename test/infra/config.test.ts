@@ -198,7 +198,7 @@ describe('configuration', () => {
     expect(problemsOf(withOrders({ pollInterval: 30 }))).toEqual([
       'config/test.json: database "orders": pollInterval is not a known key; allowed: id, ordsUrl, secret, ordsCidrs, schedule, window, ' +
         'export, pollIntervalSeconds, timeoutHours, prefix, acceptCompletedWithErrors, onRunningExport, enabled, ' +
-        'staleAfterHours, serverCleanup, autonomousDatabase, retention, recordSha256, consistency, restoreDrill',
+        'staleAfterHours, serverCleanup, autonomousDatabase, retention, recordSha256, consistency, consistentExport, restoreDrill',
     ]);
   });
 

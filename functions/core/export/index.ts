@@ -38,6 +38,13 @@ export {
 } from './consistent-job-name.js';
 export type { ConsistentLogEvidence } from './consistent-log.js';
 export { HOLE_ERRORS, readConsistentLog } from './consistent-log.js';
+export type { ConsistentOptions } from './consistent-options.js';
+export {
+  ConsistentOptionsSchema,
+  FILESIZE_BYTES,
+  LICENSED_OPTIONS,
+  unacknowledgedOption,
+} from './consistent-options.js';
 export type { ProbeResult } from './consistent-probe.js';
 export { probeConsistentJob, STOP_JOB_STATEMENT, stopConsistentJob } from './consistent-probe.js';
 export { parseExportedObjects, tableRowsOf } from './datapump-exported.js';

@@ -1,5 +1,6 @@
 import { InvalidInputError } from '../base/index.js';
 import {
+  type ConsistentOptions,
   consistentExportPlan,
   type DataPumpSetting,
   type ExportSpec,
@@ -56,6 +57,7 @@ export function manifestConsistency(
   job: JobRef,
   verdict: Pick<VerdictResult, 'summary' | 'consistentEvidence'>,
   spec: ExportSpec,
+  options?: ConsistentOptions,
 ): ManifestConsistency {
   const path = job.path ?? 'ords-export';
   if (path !== 'rest-sql') {
@@ -78,6 +80,7 @@ export function manifestConsistency(
     dumpFileTemplate: job.fileName,
     logFileName: job.logFileName ?? `${job.jobName}.LOG`,
     scnSource: 'TIMESTAMP_TO_SCN(SYSTIMESTAMP)',
+    ...(options ? { options } : {}),
   });
   return {
     path,

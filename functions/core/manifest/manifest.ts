@@ -6,7 +6,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { jsonObjectInput, ManifestExistsError, StorageRejectedError, toStorageError } from '../base/index.js';
-import type { ExportSpec } from '../export/index.js';
+import type { ConsistentOptions, ExportSpec } from '../export/index.js';
 import type { Logger } from '../ords/index.js';
 import { taggingHeader } from '../retention/index.js';
 import type {
@@ -113,6 +113,8 @@ export type WriteManifestInput = WriteManifestPayload & {
   readonly prefix: string;
   readonly ordsUrl: string;
   readonly exportSpec: ExportSpec;
+  /** The database's point-in-time export options (recorded with the parameters sent). @default - none */
+  readonly consistentExport?: ConsistentOptions;
   /** The run's retention: recorded in the manifest, whose object gets its tags. @default - none */
   readonly retention?: RetentionPlan;
 };
@@ -138,7 +140,7 @@ export async function writeManifest(
   }
   for (const file of stored) await verifyStored(s3, bucket, file);
 
-  const consistency = manifestConsistency(job, verdict, payload.exportSpec);
+  const consistency = manifestConsistency(job, verdict, payload.exportSpec, payload.consistentExport);
   if (consistency.mode === 'per-table') {
     logger.warn(`Backup is ${describeConsistency(consistency)}`, { reason: consistency.reason });
   }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { InvalidInputError, UnknownDatabaseError } from '../base/index.js';
 import { RestoreDrillBindingSchema } from '../drill/index.js';
-import { ExportSpecSchema } from '../export/index.js';
+import { ConsistentOptionsSchema, ExportSpecSchema } from '../export/index.js';
 import { RetentionBindingSchema } from '../retention/index.js';
 import {
   backupFolder,
@@ -46,6 +46,11 @@ export const DatabaseBindingSchema = z.strictObject({
    * files, else per-table in the same run, saying so). A binding written before it reads as `per-table`.
    */
   consistency: z.enum(CONSISTENCY).default('per-table'),
+  /**
+   * Data Pump options of the point-in-time export (statistics, file size, licensed options and their
+   * acknowledgement). Absent: none (8 GiB files, statistics included, nothing paid).
+   */
+  consistentExport: ConsistentOptionsSchema.optional(),
   /** The database's restore drill, when it has one: when it is due, what it imports, into which schema. */
   restoreDrill: RestoreDrillBindingSchema.optional(),
   /** The database's retention tiers and schedule time zone; absent: its objects get no tier tags. */

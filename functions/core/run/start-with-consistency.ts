@@ -93,6 +93,7 @@ export async function startWithConsistency(
         executionStartTime: payload.executionStartTime,
         database: binding.database,
         export: binding.export,
+        ...(binding.consistentExport ? { options: binding.consistentExport } : {}),
       },
     );
   } catch (error) {
@@ -195,6 +196,7 @@ function planProblem(binding: DatabaseBinding, payload: StartExportPayload): str
       dumpFileTemplate: fileName,
       logFileName: logFileNameOf(fileName),
       scnSource: 'TIMESTAMP_TO_SCN(SYSTIMESTAMP)',
+      ...(binding.consistentExport ? { options: binding.consistentExport } : {}),
     });
     return null;
   } catch (error) {
