@@ -22,6 +22,7 @@ export function sqlDatabase(
     runExportBlock: (caller, text, binds) => runExportBlock(store, options(), scns, caller, text, binds),
     userJobRows: (caller, jobName) => userJobRows(store, caller, jobName),
     stopJob: (caller, jobName) => store.stopNow(caller, jobName),
+    undoRetentionSeconds: () => options().undoRetentionSeconds,
     removeFile: (directory, fileName) => store.removeFile(directory, fileName),
     dropTable: (caller, owner, table) => store.dropTable(caller, owner, table),
     hasDirectory: (directory) => store.hasDirectory(directory),

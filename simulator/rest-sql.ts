@@ -1,5 +1,6 @@
 import { callsDatapump, type RequestBind, USER_JOB_QUERY } from './rest-sql-datapump.js';
 import { runStopJob, STOP_JOB } from './sql-stop-job.js';
+import { UNDO_QUERY, undoAnswer } from './sql-undo.js';
 
 /**
  * REST-enabled SQL (`POST …/_/sql`) as ORDS answers it, for exactly the statements this project sends:
@@ -44,6 +45,8 @@ export interface SqlDatabase {
   userJobRows(caller: string, jobName: string): Array<Record<string, unknown>>;
   /** `DBMS_DATAPUMP.STOP_JOB(h, 1, 0)` of `caller`'s own job: false when there is no such job. */
   stopJob(caller: string, jobName: string): boolean;
+  /** The undo retention (seconds) V$PARAMETER and V$UNDOSTAT show; null: the views are not readable. */
+  undoRetentionSeconds(): number | null;
 }
 
 /** An error the simulator answers for every statement of one kind (a missing grant, say). */
@@ -213,6 +216,12 @@ function execute(
     if (injected?.statement === 'query-user') return { type: 'query', error: injected, response: '' };
     const { dbTime, created } = database.queryUser(query[1] ?? '');
     return { type: 'query', error: null, response: '', rows: [{ db_time: dbTime, created }] };
+  }
+  if (UNDO_QUERY.test(text)) {
+    const undo = undoAnswer(database.undoRetentionSeconds());
+    return 'error' in undo
+      ? { type: 'query', error: undo.error, response: '' }
+      : { type: 'query', error: null, response: '', rows: undo.rows };
   }
   const fileSize = FILE_SIZE.exec(text);
   if (fileSize) {

@@ -227,6 +227,11 @@ export interface SimulatorOptions {
    */
   readonly showsSqlJobs: boolean;
   /**
+   * The undo retention V$PARAMETER (`UNDO_RETENTION`) and V$UNDOSTAT show, in seconds; null: the REST
+   * user may not read V$ views (ORA-00942). @default 900 (Oracle's default)
+   */
+  readonly undoRetentionSeconds: number | null;
+  /**
    * Jobs made through REST-enabled SQL hit ORA-01555 in the middle of the export: a table is skipped
    * (ORA-31693) and the job completes with errors. @default false
    */
@@ -332,6 +337,7 @@ export function defaultSimulatorOptions(): SimulatorOptions {
     restSql: true,
     servesSqlJobFiles: true,
     showsSqlJobs: true,
+    undoRetentionSeconds: 900,
     sqlExportUndoError: false,
     flashbackGranted: false,
     sqlAnswersLost: 0,

@@ -1,7 +1,8 @@
-import { DoctorInputSchema, runDoctor } from '../core/doctor/index.js';
+import { DoctorInputSchema, lastExportSeconds, runDoctor } from '../core/doctor/index.js';
 import { connectOrds } from '../core/ords/index.js';
 import { bindingFor, resetBindingCache } from '../shared/bindings.js';
 import { boundDatabases } from '../shared/bound-databases.js';
+import { s3Client } from '../shared/clients.js';
 import { requiredEnv } from '../shared/env.js';
 import { defineTask } from '../shared/handler.js';
 import { logger } from '../shared/logger.js';
@@ -24,6 +25,9 @@ export const handler = defineTask('Doctor', DoctorInputSchema, async ({ database
       secretString: (secretId) => readSecretAs(database, secretId),
       connect: (binding, secret) =>
         connectOrds({ baseUrl: binding.ordsUrl, secret, secretId: binding.secretId, logger }),
+      // For the undo check: the last export's elapsed time, from its manifest.
+      lastExportSeconds: (binding) =>
+        lastExportSeconds({ s3: s3Client(), bucket: requiredEnv('BUCKET_NAME') }, binding),
       logger,
     },
     database,

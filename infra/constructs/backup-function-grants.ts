@@ -256,3 +256,20 @@ export function grantBucketAccess(bucket: IBucket, users: BucketUsers): void {
     'The last-backup record is written as <prefix><database>/last-backup.json: only such keys are writable.',
   );
 }
+
+/**
+ * The doctor's undo check reads the last export's elapsed time: `last-backup.json`, then the manifest
+ * it names; read-only. s3:ListBucket makes S3 answer NoSuchKey (no backup yet), not AccessDenied.
+ */
+export function grantDoctorReads(bucket: IBucket, doctor: IFunction): void {
+  const grants = BucketGrants.fromBucket(bucket);
+  for (const file of [LAST_BACKUP_FILE, 'manifest.json']) {
+    grants.actionsOnObjectKeys(doctor, `*/${file}`, 's3:GetObject', 'kms:Decrypt');
+    acknowledgeWildcardResource(
+      doctor.role!,
+      bucket.arnForObjects(`*/${file}`),
+      `The doctor's undo check reads <prefix><database>/.../${file}: only such keys, read-only.`,
+    );
+  }
+  grants.actionsOnBucketAndObjectKeys(doctor, `*/${LAST_BACKUP_FILE}`, 's3:ListBucket');
+}

@@ -13,7 +13,7 @@ import {
   type FunctionSpec,
   type OrdsNetwork,
 } from './backup-function.js';
-import { grantBindingReads, grantBucketAccess } from './backup-function-grants.js';
+import { grantBindingReads, grantBucketAccess, grantDoctorReads } from './backup-function-grants.js';
 import { BindingPinsLayer } from './binding-pins-layer.js';
 import { type CopyMemoryInput, copyMemoryFor } from './copy-memory.js';
 import { acknowledgeWildcardResource } from './nag-findings.js';
@@ -84,8 +84,8 @@ export interface BackupFunctionsProps {
  * function writes the bucket's objects, the manifest function writes `manifest.json` and
  * `last-backup.json` files and reads object sizes, the cleanup function reads manifests and writes
  * `server-cleanup.json` files, the drill recorder writes `restore-drill.json` and
- * `last-restore-drill.json` files; nothing else touches the bucket (the doctor and the drill read
- * bindings and secrets only).
+ * `last-restore-drill.json` files; the doctor reads `last-backup.json` and `manifest.json` (the undo
+ * check); nothing else touches the bucket (the drill reads bindings and secrets only).
  */
 export class BackupFunctions extends Construct {
   /** "Start export": starts (or adopts) the Data Pump job. */
@@ -246,7 +246,8 @@ export class BackupFunctions extends Construct {
         memorySize: 512,
         // Five ORDS requests, each bounded by the doctor's own 20 s timeouts, and a paged job list.
         timeout: Duration.minutes(3),
-        environment: bindingEnvironment,
+        // The bucket: the undo check reads the last export's manifest.
+        environment: { ...bindingEnvironment, BUCKET_NAME: bucketName },
       },
       settings,
     );
@@ -317,6 +318,7 @@ export class BackupFunctions extends Construct {
     this.bindingPins = new BindingPinsLayer(this, 'BindingPins');
     for (const fn of bindingReaders) fn.addLayers(this.bindingPins.layer);
     grantBucketAccess(props.bucket, this);
+    grantDoctorReads(props.bucket, this.doctor);
   }
 
   /**

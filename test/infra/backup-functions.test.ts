@@ -317,12 +317,23 @@ describe('BackupFunctions', () => {
     expect(json.Outputs!.DoctorFunctionName.Value).toEqual({ Ref: logicalIdOf(stack.functions.doctor) });
   });
 
-  it('gives the doctor no S3 access, the bindings to read and list, and the secrets of every ORDS caller', () => {
+  it('gives the doctor read-only S3 access to last-backup.json and manifests (the undo check), the bindings to read and list, and the secrets of every ORDS caller', () => {
     const { json } = synthesized;
     const statements = statementsOfRole(json, roleOfFunction(json, logicalIdOf(stack.functions.doctor)));
     const actions = statements.flatMap(actionsOf);
 
-    expect(actions.filter((action) => action.startsWith('s3:') || action.startsWith('kms:'))).toEqual([]);
+    const storage = new Set(
+      actions.filter((action) => action.startsWith('s3:') || action.startsWith('kms:')),
+    );
+    expect(storage).toContain('s3:GetObject');
+    for (const action of storage) expect(['s3:GetObject', 's3:ListBucket', 'kms:Decrypt']).toContain(action);
+    const s3Resources = statements
+      .filter((statement) => actionsOf(statement).some((action) => action.startsWith('s3:')))
+      .flatMap(resourcesOf)
+      .map((resource) => JSON.stringify(resource));
+    for (const resource of s3Resources) {
+      expect(resource).toMatch(/\/\*\/last-backup\.json|\/\*\/manifest\.json|"Arn"\]\}$/);
+    }
     expect(actions.filter((action) => action.startsWith('ssm:')).sort()).toEqual([
       'ssm:GetParameter',
       'ssm:GetParametersByPath',

@@ -89,9 +89,9 @@ describe('OrdsDatapumpBackup in the JSON app', () => {
     }
   });
 
-  it("lets no role other than the copy, manifest, start-export, cleanup, drill, drill record and backup-age functions' touch the bucket", () => {
+  it("lets no role other than the copy, manifest, start-export, cleanup, drill, drill record, doctor and backup-age functions' touch the bucket", () => {
     const { json, built } = synthesized;
-    const { copyFile, writeManifest, startExport, cleanUpServer, recordRestoreDrill, restoreDrill } =
+    const { copyFile, writeManifest, startExport, cleanUpServer, recordRestoreDrill, restoreDrill, doctor } =
       built.backup.functions;
     const allowed = [
       copyFile,
@@ -100,6 +100,7 @@ describe('OrdsDatapumpBackup in the JSON app', () => {
       cleanUpServer,
       recordRestoreDrill,
       restoreDrill,
+      doctor,
       built.backup.backupAge.function,
     ].map((fn) => roleOfFunction(json, logicalIdOf(fn)));
     const s3Users = Object.entries(json.Resources)

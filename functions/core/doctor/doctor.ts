@@ -6,6 +6,7 @@ import type { DatabaseBinding } from '../run/index.js';
 import { DATABASE_ID } from '../state/index.js';
 import { checkOrds } from './doctor-ords.js';
 import { type Check, failed, ok, skipped } from './doctor-report.js';
+import { checkUndo } from './doctor-undo.js';
 
 export type { Check, CheckStatus } from './doctor-report.js';
 
@@ -39,6 +40,11 @@ export interface DoctorDeps {
   readonly secretString: (secretId: string) => Promise<string | undefined>;
   /** A pool to the database's ORDS with its credentials (`connectOrds`). */
   readonly connect: (binding: DatabaseBinding, secret: OrdsSecret) => OrdsConnection;
+  /**
+   * The elapsed time of the database's last export (its manifest's final `Job` line), null when none
+   * is recorded. @default - none: the undo check has no export to compare with
+   */
+  readonly lastExportSeconds?: (binding: DatabaseBinding) => Promise<number | null>;
   readonly logger: Logger;
 }
 
@@ -53,6 +59,7 @@ export const CHECK_NAMES = [
   'Data Pump directory',
   'Restore drill schema',
   'Database grants',
+  'Undo retention',
 ] as const;
 
 /** Runs every check of one database in order; a check whose input is missing is skipped with the reason. */
@@ -78,11 +85,27 @@ export async function runDoctor(deps: DoctorDeps, database: string): Promise<Doc
 
   const connection = deps.connect(binding, read.secret);
   try {
-    checks.push(...(await checkOrds(connection, binding, read.secret)));
+    const ordsChecks = await checkOrds(connection, binding, read.secret);
+    checks.push(...ordsChecks);
+    const restSqlRan = ordsChecks.some((check) => check.name === 'REST-enabled SQL' && check.status === 'ok');
+    const lastExport = restSqlRan ? await lastExportSecondsOf(deps, binding) : null;
+    checks.push(await checkUndo(connection.client, binding, restSqlRan, lastExport));
   } finally {
     await connection.close();
   }
   return report(deps, database, checks);
+}
+
+/** The last export's elapsed time; null when none is recorded or it cannot be read (logged). */
+async function lastExportSecondsOf(deps: DoctorDeps, binding: DatabaseBinding): Promise<number | null> {
+  try {
+    return (await deps.lastExportSeconds?.(binding)) ?? null;
+  } catch (error) {
+    deps.logger.warn('Could not read the last export for the undo check', {
+      error: error instanceof Error ? error.message : String(error),
+    });
+    return null;
+  }
 }
 
 function report(deps: DoctorDeps, database: string, checks: Check[]): DoctorReport {

@@ -6,3 +6,5 @@
  */
 export type { Check, DoctorReport } from './doctor.js';
 export { DoctorInputSchema, runDoctor } from './doctor.js';
+export { lastExportSeconds } from './doctor-last-export.js';
+export { checkUndo, elapsedSecondsOf, UNDO_CHECK, UNDO_MARGIN, UNDO_QUERY } from './doctor-undo.js';

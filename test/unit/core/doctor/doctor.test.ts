@@ -86,8 +86,43 @@ describe('runDoctor against the ORDS simulator', () => {
       'Data Pump directory: ok',
       'Restore drill schema: skipped',
       'Database grants: ok',
+      'Undo retention: skipped',
     ]);
     expect(report.ok).toBe(true);
+  });
+
+  it('warns (fails the undo check) when the undo retention is shorter than the last export with margin', async () => {
+    // GIVEN a point-in-time database whose last export ran 20 minutes, with UNDO_RETENTION 900 s
+    const report = await runDoctor(
+      { ...deps({ consistency: 'point-in-time' }), lastExportSeconds: async () => 1200 },
+      'orders',
+    );
+
+    // THEN the undo check fails naming both times and the retention to ask the DBA for
+    expect(check(report, 'Undo retention')).toMatchObject({
+      status: 'failed',
+      detail: expect.stringMatching(/undo retention 900 s .* shorter than 1800 s, the last export's 1200 s/),
+      fix: expect.stringContaining('UNDO_RETENTION = 1800'),
+    });
+    expect(report.ok).toBe(false);
+  });
+
+  it('passes the undo check when undo covers the last export, and skips it when V$ views are not readable', async () => {
+    const covered = await runDoctor(
+      { ...deps({ consistency: 'auto' }), lastExportSeconds: async () => 300 },
+      'orders',
+    );
+    expect(check(covered, 'Undo retention').status).toBe('ok');
+
+    sim.configure({ undoRetentionSeconds: null });
+    const unknown = await runDoctor(
+      { ...deps({ consistency: 'auto' }), lastExportSeconds: async () => 300 },
+      'orders',
+    );
+    expect(check(unknown, 'Undo retention')).toMatchObject({
+      status: 'skipped',
+      detail: expect.stringContaining('SELECT_CATALOG_ROLE'),
+    });
   });
 
   it('fails on a wrong password, naming the user and the secret, and sends nothing after the 401', async () => {
@@ -112,6 +147,7 @@ describe('runDoctor against the ORDS simulator', () => {
       'Data Pump directory: skipped',
       'Restore drill schema: skipped',
       'Database grants: skipped',
+      'Undo retention: skipped',
     ]);
     // One anonymous request and one login: a second wrong login brings the account closer to locking.
     expect(sim.requests.filter((request) => request.headers.authorization !== undefined)).toHaveLength(1);
