@@ -1,3 +1,4 @@
+import { BUSY_SCHEMA_NOTES, breaksForeignKey } from './busy-schema.js';
 import type { DatabaseUsers } from './database-users.js';
 import { dumpFileNames, jobTimestamp, logFileName, templatePattern } from './file-names.js';
 import { type ImportedSchema, planImport } from './import-plan.js';
@@ -179,6 +180,10 @@ export class JobStore {
       if (!plan.ok) return refuse(plan.message);
       outcome = plan.outcome;
       imported = { schemas: plan.schemas, notes: plan.notes };
+      if (options.busySchema && breaksForeignKey(this.all, existing)) {
+        outcome = outcome === 'success' ? 'errors' : outcome;
+        imported = { ...imported, notes: [...imported.notes, ...BUSY_SCHEMA_NOTES] };
+      }
     }
 
     const job: SimulatedJob = {

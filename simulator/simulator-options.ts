@@ -232,6 +232,12 @@ export interface SimulatorOptions {
    */
   readonly undoRetentionSeconds: number | null;
   /**
+   * A busy schema: the import of a dump made by the ORDS export POST (each table at its own moment)
+   * fails to enable a foreign key (ORA-02298) and completes with errors; a point-in-time dump restores
+   * clean. @default false
+   */
+  readonly busySchema: boolean;
+  /**
    * Jobs made through REST-enabled SQL hit ORA-01555 in the middle of the export: a table is skipped
    * (ORA-31693) and the job completes with errors. @default false
    */
@@ -338,6 +344,7 @@ export function defaultSimulatorOptions(): SimulatorOptions {
     servesSqlJobFiles: true,
     showsSqlJobs: true,
     undoRetentionSeconds: 900,
+    busySchema: false,
     sqlExportUndoError: false,
     flashbackGranted: false,
     sqlAnswersLost: 0,
