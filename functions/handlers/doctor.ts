@@ -1,5 +1,6 @@
 import { DoctorInputSchema, lastExportSeconds, runDoctor } from '../core/doctor/index.js';
 import { connectOrds } from '../core/ords/index.js';
+import { readProbeRecord } from '../core/run/index.js';
 import { bindingFor, resetBindingCache } from '../shared/bindings.js';
 import { boundDatabases } from '../shared/bound-databases.js';
 import { s3Client } from '../shared/clients.js';
@@ -28,6 +29,15 @@ export const handler = defineTask('Doctor', DoctorInputSchema, async ({ database
       // For the undo check: the last export's elapsed time, from its manifest.
       lastExportSeconds: (binding) =>
         lastExportSeconds({ s3: s3Client(), bucket: requiredEnv('BUCKET_NAME') }, binding),
+      // The point-in-time probe a run recorded for the database.
+      probeRecord: async (binding) =>
+        (
+          await readProbeRecord(
+            { s3: s3Client(), bucket: requiredEnv('BUCKET_NAME'), logger },
+            binding.prefix,
+            binding.database,
+          )
+        ).record,
       logger,
     },
     database,

@@ -259,11 +259,11 @@ export function grantBucketAccess(bucket: IBucket, users: BucketUsers): void {
 
 /**
  * The doctor's undo check reads the last export's elapsed time: `last-backup.json`, then the manifest
- * it names; read-only. s3:ListBucket makes S3 answer NoSuchKey (no backup yet), not AccessDenied.
+ * it names; its probe check reads `consistency-probe.json`; read-only. s3:ListBucket makes S3 answer NoSuchKey (no backup yet), not AccessDenied.
  */
 export function grantDoctorReads(bucket: IBucket, doctor: IFunction): void {
   const grants = BucketGrants.fromBucket(bucket);
-  for (const file of [LAST_BACKUP_FILE, 'manifest.json']) {
+  for (const file of [LAST_BACKUP_FILE, 'manifest.json', CONSISTENCY_PROBE_FILE]) {
     grants.actionsOnObjectKeys(doctor, `*/${file}`, 's3:GetObject', 'kms:Decrypt');
     acknowledgeWildcardResource(
       doctor.role!,
@@ -272,4 +272,5 @@ export function grantDoctorReads(bucket: IBucket, doctor: IFunction): void {
     );
   }
   grants.actionsOnBucketAndObjectKeys(doctor, `*/${LAST_BACKUP_FILE}`, 's3:ListBucket');
+  grants.actionsOnBucketAndObjectKeys(doctor, `*/${CONSISTENCY_PROBE_FILE}`, 's3:ListBucket');
 }

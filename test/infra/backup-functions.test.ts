@@ -332,7 +332,9 @@ describe('BackupFunctions', () => {
       .flatMap(resourcesOf)
       .map((resource) => JSON.stringify(resource));
     for (const resource of s3Resources) {
-      expect(resource).toMatch(/\/\*\/last-backup\.json|\/\*\/manifest\.json|"Arn"\]\}$/);
+      expect(resource).toMatch(
+        /\/\*\/last-backup\.json|\/\*\/manifest\.json|\/\*\/consistency-probe\.json|"Arn"\]\}$/,
+      );
     }
     expect(actions.filter((action) => action.startsWith('ssm:')).sort()).toEqual([
       'ssm:GetParameter',

@@ -2,9 +2,10 @@ import { z } from 'zod';
 import { AwsUnavailableError, SecretError } from '../base/index.js';
 import type { Logger, OrdsConnection, OrdsSecret } from '../ords/index.js';
 import { parseOrdsSecret, tagSecretCommand } from '../ords/index.js';
-import type { DatabaseBinding } from '../run/index.js';
+import type { ConsistencyProbeRecord, DatabaseBinding } from '../run/index.js';
 import { DATABASE_ID } from '../state/index.js';
 import { checkOrds } from './doctor-ords.js';
+import { checkProbeRecord } from './doctor-probe.js';
 import { type Check, failed, ok, skipped } from './doctor-report.js';
 import { checkUndo } from './doctor-undo.js';
 
@@ -45,6 +46,11 @@ export interface DoctorDeps {
    * is recorded. @default - none: the undo check has no export to compare with
    */
   readonly lastExportSeconds?: (binding: DatabaseBinding) => Promise<number | null>;
+  /**
+   * The database's recorded point-in-time probe (`consistency-probe.json`), null when none.
+   * @default - none: the probe check is skipped
+   */
+  readonly probeRecord?: (binding: DatabaseBinding) => Promise<ConsistencyProbeRecord | null>;
   readonly logger: Logger;
 }
 
@@ -60,6 +66,7 @@ export const CHECK_NAMES = [
   'Restore drill schema',
   'Database grants',
   'Undo retention',
+  'Point-in-time probe',
 ] as const;
 
 /** Runs every check of one database in order; a check whose input is missing is skipped with the reason. */
@@ -90,6 +97,7 @@ export async function runDoctor(deps: DoctorDeps, database: string): Promise<Doc
     const restSqlRan = ordsChecks.some((check) => check.name === 'REST-enabled SQL' && check.status === 'ok');
     const lastExport = restSqlRan ? await lastExportSecondsOf(deps, binding) : null;
     checks.push(await checkUndo(connection.client, binding, restSqlRan, lastExport));
+    checks.push(checkProbeRecord(binding, await probeRecordOf(deps, binding)));
   } finally {
     await connection.close();
   }
@@ -102,6 +110,21 @@ async function lastExportSecondsOf(deps: DoctorDeps, binding: DatabaseBinding): 
     return (await deps.lastExportSeconds?.(binding)) ?? null;
   } catch (error) {
     deps.logger.warn('Could not read the last export for the undo check', {
+      error: error instanceof Error ? error.message : String(error),
+    });
+    return null;
+  }
+}
+
+/** The recorded probe; null when none is recorded or it cannot be read (logged). */
+async function probeRecordOf(
+  deps: DoctorDeps,
+  binding: DatabaseBinding,
+): Promise<ConsistencyProbeRecord | null> {
+  try {
+    return (await deps.probeRecord?.(binding)) ?? null;
+  } catch (error) {
+    deps.logger.warn('Could not read the recorded consistency probe', {
       error: error instanceof Error ? error.message : String(error),
     });
     return null;

@@ -13,7 +13,7 @@ export type ConsistencyMode = 'point-in-time' | 'per-table';
 
 /**
  * Why a backup made by the ORDS export POST is per-table: it takes no `flashback_scn`, and the
- * database's `consistency` is `per-table` (the default in this version).
+ * database's `consistency` is `per-table` (set so, or a binding written before `consistency` existed).
  */
 export const POINT_IN_TIME_NOT_ENABLED =
   'point-in-time not enabled: the database\'s consistency is "per-table" and the ORDS export POST takes no ' +

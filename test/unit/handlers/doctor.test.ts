@@ -51,6 +51,7 @@ describe('the doctor handler', () => {
       'skipped',
       'ok',
       'skipped',
+      'skipped',
     ]);
     expect(JSON.stringify(report)).not.toContain('secret-password');
   });

@@ -87,6 +87,7 @@ describe('runDoctor against the ORDS simulator', () => {
       'Restore drill schema: skipped',
       'Database grants: ok',
       'Undo retention: skipped',
+      'Point-in-time probe: skipped',
     ]);
     expect(report.ok).toBe(true);
   });
@@ -148,6 +149,7 @@ describe('runDoctor against the ORDS simulator', () => {
       'Restore drill schema: skipped',
       'Database grants: skipped',
       'Undo retention: skipped',
+      'Point-in-time probe: skipped',
     ]);
     // One anonymous request and one login: a second wrong login brings the account closer to locking.
     expect(sim.requests.filter((request) => request.headers.authorization !== undefined)).toHaveLength(1);
