@@ -23,6 +23,7 @@ export function sqlDatabase(
     userJobRows: (caller, jobName) => userJobRows(store, caller, jobName),
     stopJob: (caller, jobName) => store.stopNow(caller, jobName),
     undoRetentionSeconds: () => options().undoRetentionSeconds,
+    edition: () => options().edition,
     removeFile: (directory, fileName) => store.removeFile(directory, fileName),
     dropTable: (caller, owner, table) => store.dropTable(caller, owner, table),
     hasDirectory: (directory) => store.hasDirectory(directory),

@@ -1,4 +1,5 @@
 import { callsDatapump, type RequestBind, USER_JOB_QUERY } from './rest-sql-datapump.js';
+import { bannerOf, EDITION_QUERY } from './sql-edition.js';
 import { runStopJob, STOP_JOB } from './sql-stop-job.js';
 import { UNDO_QUERY, undoAnswer } from './sql-undo.js';
 
@@ -47,6 +48,8 @@ export interface SqlDatabase {
   stopJob(caller: string, jobName: string): boolean;
   /** The undo retention (seconds) V$PARAMETER and V$UNDOSTAT show; null: the views are not readable. */
   undoRetentionSeconds(): number | null;
+  /** The edition V$VERSION names, e.g. `Enterprise Edition`. */
+  edition(): string;
 }
 
 /** An error the simulator answers for every statement of one kind (a missing grant, say). */
@@ -216,6 +219,9 @@ function execute(
     if (injected?.statement === 'query-user') return { type: 'query', error: injected, response: '' };
     const { dbTime, created } = database.queryUser(query[1] ?? '');
     return { type: 'query', error: null, response: '', rows: [{ db_time: dbTime, created }] };
+  }
+  if (EDITION_QUERY.test(text)) {
+    return { type: 'query', error: null, response: '', rows: [{ banner: bannerOf(database.edition()) }] };
   }
   if (UNDO_QUERY.test(text)) {
     const undo = undoAnswer(database.undoRetentionSeconds());

@@ -237,6 +237,8 @@ export interface SimulatorOptions {
    * clean. @default false
    */
   readonly busySchema: boolean;
+  /** The edition V$VERSION names. @default 'Enterprise Edition' */
+  readonly edition: string;
   /**
    * Jobs made through REST-enabled SQL hit ORA-01555 in the middle of the export: a table is skipped
    * (ORA-31693) and the job completes with errors. @default false
@@ -345,6 +347,7 @@ export function defaultSimulatorOptions(): SimulatorOptions {
     showsSqlJobs: true,
     undoRetentionSeconds: 900,
     busySchema: false,
+    edition: 'Enterprise Edition',
     sqlExportUndoError: false,
     flashbackGranted: false,
     sqlAnswersLost: 0,

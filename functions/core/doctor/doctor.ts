@@ -4,6 +4,7 @@ import type { Logger, OrdsConnection, OrdsSecret } from '../ords/index.js';
 import { parseOrdsSecret, tagSecretCommand } from '../ords/index.js';
 import type { ConsistencyProbeRecord, DatabaseBinding } from '../run/index.js';
 import { DATABASE_ID } from '../state/index.js';
+import { checkEdition } from './doctor-edition.js';
 import { checkOrds } from './doctor-ords.js';
 import { checkProbeRecord } from './doctor-probe.js';
 import { type Check, failed, ok, skipped } from './doctor-report.js';
@@ -67,6 +68,7 @@ export const CHECK_NAMES = [
   'Database grants',
   'Undo retention',
   'Point-in-time probe',
+  'Parallel degree',
 ] as const;
 
 /** Runs every check of one database in order; a check whose input is missing is skipped with the reason. */
@@ -98,6 +100,7 @@ export async function runDoctor(deps: DoctorDeps, database: string): Promise<Doc
     const lastExport = restSqlRan ? await lastExportSecondsOf(deps, binding) : null;
     checks.push(await checkUndo(connection.client, binding, restSqlRan, lastExport));
     checks.push(checkProbeRecord(binding, await probeRecordOf(deps, binding)));
+    checks.push(await checkEdition(connection.client, binding, restSqlRan));
   } finally {
     await connection.close();
   }

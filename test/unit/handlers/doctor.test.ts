@@ -52,6 +52,7 @@ describe('the doctor handler', () => {
       'ok',
       'skipped',
       'skipped',
+      'skipped',
     ]);
     expect(JSON.stringify(report)).not.toContain('secret-password');
   });

@@ -88,6 +88,7 @@ describe('runDoctor against the ORDS simulator', () => {
       'Database grants: ok',
       'Undo retention: skipped',
       'Point-in-time probe: skipped',
+      'Parallel degree: skipped',
     ]);
     expect(report.ok).toBe(true);
   });
@@ -126,6 +127,24 @@ describe('runDoctor against the ORDS simulator', () => {
     });
   });
 
+  it('fails a parallel degree above 1 on the point-in-time path where V$VERSION names another edition', async () => {
+    sim.configure({ edition: 'Standard Edition 2' });
+    const parallel = {
+      consistency: 'auto' as const,
+      export: { jobMode: 'SCHEMA' as const, schemas: ['HR'], threads: 4 },
+    };
+
+    const report = await runDoctor(deps(parallel), 'orders');
+
+    expect(check(report, 'Parallel degree')).toMatchObject({
+      status: 'failed',
+      detail: expect.stringContaining('the database is Standard Edition 2'),
+      fix: expect.stringContaining('export.threads to 1'),
+    });
+    sim.configure({ edition: 'Enterprise Edition' });
+    expect(check(await runDoctor(deps(parallel), 'orders'), 'Parallel degree').status).toBe('ok');
+  });
+
   it('fails on a wrong password, naming the user and the secret, and sends nothing after the 401', async () => {
     // GIVEN a secret whose password is wrong
     const wrong = JSON.stringify({ username: 'DBAPI_USER', password: 'not-the-password' });
@@ -150,6 +169,7 @@ describe('runDoctor against the ORDS simulator', () => {
       'Database grants: skipped',
       'Undo retention: skipped',
       'Point-in-time probe: skipped',
+      'Parallel degree: skipped',
     ]);
     // One anonymous request and one login: a second wrong login brings the account closer to locking.
     expect(sim.requests.filter((request) => request.headers.authorization !== undefined)).toHaveLength(1);
