@@ -61,7 +61,7 @@ export interface BucketUsers {
   readonly copyFile: IFunction;
   /** "Write manifest": `manifest.json` and `last-backup.json`, and object sizes. */
   readonly writeManifest: IFunction;
-  /** "Clean up server": reads manifests, writes `server-cleanup.json`. */
+  /** "Clean up server": reads manifests, writes (and on a retry reads) `server-cleanup.json`. */
   readonly cleanUpServer: IFunction;
   /** "Record restore drill": `restore-drill.json` and `last-restore-drill.json`. */
   readonly recordRestoreDrill: IFunction;
@@ -168,7 +168,15 @@ export function grantBucketAccess(bucket: IBucket, users: BucketUsers, prefixes:
   onKeys(users.cleanUpServer, RUN_LOCK_KEY_PATTERN, 's3:DeleteObject');
   // "Clean up server" checks that the manifest exists (HeadObject) and records the cleanup beside it.
   onKeys(cleanUpServer, '*/manifest.json', 's3:GetObject', 'kms:Decrypt');
-  onKeys(cleanUpServer, `*/${SERVER_CLEANUP_FILE}`, 's3:PutObject', 'kms:GenerateDataKey*');
+  // Write-once (If-None-Match); on 412 a retry reads the record to recognise its earlier try's.
+  onKeys(
+    cleanUpServer,
+    `*/${SERVER_CLEANUP_FILE}`,
+    's3:PutObject',
+    's3:GetObject',
+    'kms:Decrypt',
+    'kms:GenerateDataKey*',
+  );
   acknowledge(
     cleanUpServer,
     '*/manifest.json',
