@@ -56,6 +56,8 @@ describe('bucket writes scoped to the deployment prefix (issue 18)', () => {
   beforeAll(() => {
     synthesized = synthesize(
       configOf({
+        // With Object Lock: the manifest step extends locks; nobody may bypass or remove one.
+        bucket: { objectLock: { mode: 'COMPLIANCE', retentionDays: 30 } },
         databases: [
           {
             id: 'orders',
@@ -185,5 +187,31 @@ describe('bucket writes scoped to the deployment prefix (issue 18)', () => {
     expect(
       await decide(functions.recordRestoreDrill, 's3:PutObject', 'b/orders/2026-12-07/J1/restore-drill.json'),
     ).not.toBe('Allowed');
+  });
+
+  it('gives the manifest step the Object Lock actions it needs under a/, and no role a way around a lock', async () => {
+    const { functions } = synthesized.built.backup;
+    const bucket = Object.values(synthesized.json.Resources).find(
+      (resource) => resource.Type === 'AWS::S3::Bucket',
+    );
+    expect(bucket?.Properties).toMatchObject({
+      ObjectLockEnabled: true,
+      VersioningConfiguration: { Status: 'Enabled' },
+    });
+
+    // HeadObject shows a lock only with s3:GetObjectRetention; extending it needs s3:PutObjectRetention.
+    for (const action of ['s3:GetObjectRetention', 's3:PutObjectRetention']) {
+      expect(
+        await decide(functions.writeManifest, action, 'a/orders/2026-12-07/J1/orders_01.dmp'),
+        action,
+      ).toBe('Allowed');
+    }
+    const lockBreakers =
+      /^s3:(\*|BypassGovernanceRetention|PutObjectLegalHold|PutBucketObjectLockConfiguration|DeleteObjectVersion)$/;
+    const breaking = allStatements().filter(
+      ({ statement }) =>
+        statement.Effect === 'Allow' && actionsOf(statement).some((action) => lockBreakers.test(action)),
+    );
+    expect(breaking.map(({ owner, statement }) => `${owner}: ${actionsOf(statement).join(',')}`)).toEqual([]);
   });
 });
