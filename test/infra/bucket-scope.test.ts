@@ -1,5 +1,7 @@
 import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_KEY_PREFIXES } from '../../infra/constructs/deployment-keys.js';
 import {
   actionsOf,
   configOf,
@@ -213,5 +215,39 @@ describe('bucket writes scoped to the deployment prefix (issue 18)', () => {
         statement.Effect === 'Allow' && actionsOf(statement).some((action) => lockBreakers.test(action)),
     );
     expect(breaking.map(({ owner, statement }) => `${owner}: ${actionsOf(statement).join(',')}`)).toEqual([]);
+  });
+});
+
+describe('a fleet with more distinct prefixes than a grant names one by one', () => {
+  it('scopes the writes to the folder the prefixes share, and warns at synth', () => {
+    const databases = Array.from({ length: MAX_KEY_PREFIXES + 1 }, (_, index) => ({
+      id: `db${index}`,
+      ordsUrl: `https://db${index}.example.com/ords/hr/`,
+      secret: `prod/ords/db${index}`,
+      prefix: `backups/team-${index}/`,
+    }));
+    const synthesized = synthesize(configOf({ databases }));
+    try {
+      const { json, built } = synthesized;
+      const resolve = resolver(logicalIdOf(built.backup.bucket));
+      const copyRole = roleOfFunction(json, logicalIdOf(built.backup.functions.copyFile));
+      const puts = statementsOfRole(json, copyRole).filter(
+        (statement) => statement.Effect === 'Allow' && actionsOf(statement).includes('s3:PutObject'),
+      );
+
+      expect(puts.flatMap((statement) => [resolve(statement.Resource)].flat())).toEqual([
+        'arn:aws:s3:::shared-backups/backups/*',
+        'arn:aws:s3:::shared-backups/backups/*',
+      ]);
+      const warnings = Annotations.fromStack(built.main).findWarning(
+        '*',
+        Match.stringLikeRegexp(
+          'distinct database prefixes: the functions may write anywhere under "backups/"',
+        ),
+      );
+      expect(warnings).toHaveLength(1);
+    } finally {
+      synthesized.cleanup();
+    }
   });
 });
