@@ -87,6 +87,11 @@ export interface LocalRunOptions {
    * or a crashed function with it). @default none
    */
   readonly taskFaults?: Readonly<Record<string, Error>>;
+  /**
+   * Task states whose handler runs, then throws this error instead of returning, on the first
+   * attempt only (tests play a function that timed out after it did its work). @default none
+   */
+  readonly taskFaultsAfterRun?: Readonly<Record<string, Error>>;
   /** Called once the embedded servers run, before the execution starts (tests inject faults here). */
   readonly onReady?: (servers: {
     simulator?: OrdsSimulator;

@@ -133,6 +133,17 @@ export async function runLocalBackup(options: LocalRunOptions = {}): Promise<Loc
         throw fault;
       };
     }
+    for (const [state, fault] of Object.entries(options.taskFaultsAfterRun ?? {})) {
+      const handler = handlers[state];
+      if (!handler) throw new Error(`taskFaultsAfterRun: the state machine has no Task state "${state}"`);
+      let attempts = 0;
+      handlers[state] = async (...args: Parameters<typeof handler>) => {
+        const answer = await handler(...args);
+        attempts += 1;
+        if (attempts === 1) throw fault;
+        return answer;
+      };
+    }
     options.onReady?.({ simulator, s3: { endpoint: s3Endpoint, bucket } });
 
     let machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });

@@ -169,7 +169,8 @@ describe('BackupFunctions', () => {
     );
     const bucketId = logicalIdOf(stack.bucket);
 
-    const objects = { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*']] };
+    // Scoped to the deployment's key prefix: the example's databases all store under oracle/.
+    const objects = { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/oracle/*']] };
     const unconditional = statements.filter((statement) => statement.Condition === undefined);
 
     expect(unconditional).toHaveLength(1);
@@ -197,7 +198,7 @@ describe('BackupFunctions', () => {
     ]);
     for (const statement of puts) {
       expect(resourcesOf(statement)).toEqual([
-        { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*']] },
+        { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/oracle/*']] },
       ]);
     }
   });
@@ -221,7 +222,7 @@ describe('BackupFunctions', () => {
     );
   });
 
-  it('lets the cleanup function put only server-cleanup.json keys, read only manifests and run locks, and delete only run locks', () => {
+  it('lets the cleanup function put only server-cleanup.json keys, read only manifests, run locks and those records, and delete only run locks', () => {
     const { json } = synthesized;
     const s3 = statementsOfRole(
       json,
@@ -236,18 +237,22 @@ describe('BackupFunctions', () => {
     );
     // "Release run lock": its own run lock, at the end of the run
     expect(keysFor('s3:DeleteObject')).toEqual([
-      { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*_locks/*.json']] },
+      { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/oracle/*_locks/*.json']] },
     ]);
     expect(keysFor('s3:PutObject')).toEqual([
-      { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*/server-cleanup.json']] },
+      { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/oracle/*/server-cleanup.json']] },
     ]);
     expect(keysFor('s3:GetObject')).toEqual(
       expect.arrayContaining([
-        { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*/manifest.json']] },
-        { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*_locks/*.json']] },
+        { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/oracle/*/manifest.json']] },
+        { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/oracle/*_locks/*.json']] },
       ]),
     );
-    expect(keysFor('s3:GetObject')).toHaveLength(2);
+    // A retry reads server-cleanup.json back to recognise its earlier try's record (issue 18).
+    expect(keysFor('s3:GetObject')).toContainEqual({
+      'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/oracle/*/server-cleanup.json']],
+    });
+    expect(keysFor('s3:GetObject')).toHaveLength(3);
   });
 
   it('lets the restore drill function only read the run locks, before it imports or drops', () => {
@@ -259,7 +264,7 @@ describe('BackupFunctions', () => {
 
     expect(new Set(s3.flatMap(actionsOf))).toEqual(new Set(['s3:GetObject']));
     expect(s3.flatMap(resourcesOf)).toEqual([
-      { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*_locks/*.json']] },
+      { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/oracle/*_locks/*.json']] },
     ]);
   });
 
@@ -290,8 +295,8 @@ describe('BackupFunctions', () => {
     expect(resources).toHaveLength(2);
     expect(resources).toEqual(
       expect.arrayContaining([
-        { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*/manifest.json']] },
-        { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*/last-backup.json']] },
+        { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/oracle/*/manifest.json']] },
+        { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/oracle/*/last-backup.json']] },
       ]),
     );
   });

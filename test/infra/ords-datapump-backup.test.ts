@@ -122,7 +122,11 @@ describe('OrdsDatapumpBackup in the JSON app', () => {
 
     expect(writing.length).toBeGreaterThan(0);
     for (const resource of writing) expect(JSON.stringify(resource)).toContain('/*_locks/*.json');
-    expect(reading).toEqual([bucketArn, { 'Fn::Join': ['', [bucketArn, '/*/last-restore-drill.json']] }]);
+    // Under the deployment's key prefix (the example's databases store under oracle/), issue 18.
+    expect(reading).toEqual([
+      { 'Fn::Join': ['', [bucketArn, '/oracle/*/last-restore-drill.json']] },
+      bucketArn,
+    ]);
   });
 
   it('lets the backup-age check only read last-backup.json and last-restore-drill.json records and list the bucket', () => {
