@@ -141,7 +141,9 @@ export async function runLocalBackup(options: LocalRunOptions = {}): Promise<Loc
         const result = await run(...args);
         if (left <= 0) return result;
         left -= 1;
-        throw Object.assign(new Error('Task timed out after its work was done'), { name: 'Sandbox.Timedout' });
+        throw Object.assign(new Error('Task timed out after its work was done'), {
+          name: 'Sandbox.Timedout',
+        });
       };
     }
     options.onReady?.({ simulator, s3: { endpoint: s3Endpoint, bucket } });

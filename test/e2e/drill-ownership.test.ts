@@ -61,8 +61,9 @@ describe('the restore drill owns its import by record, through the synthesized s
     return JSON.parse((await h.read(`${folder}restore-drill.json`)).toString('utf8'));
   };
 
-  // −05:00 fails on main: the retry compared the import's job name (UTC) with the schema's creation
-  // (database clock) and refused its own import as "already exists".
+  // −05:00 with UTC job names fails on main as the issue reproduced it: the retry compared the
+  // import's job name (UTC) with the schema's creation (database clock) and refused its own import
+  // as "already exists". The other zones passed on main but for the intent record asserted here.
   it.each([
     ['UTC', 'utc'],
     ['+09:00', 'utc'],
