@@ -4,6 +4,9 @@ import type { RestoreDrillResult } from '../../functions/core/drill/restore-dril
 import type { LocalRunResult } from '../../local/local-run.js';
 import { type Harness, startHarness } from './harness.js';
 
+/** OAuth2 client credentials of the simulator's default client. */
+const OAUTH_SECRET = JSON.stringify({ clientId: 'backup-client', clientSecret: 'backup-client-secret' });
+
 /** Settings every test starts from: a healthy simulator on a UTC database, the real clock. */
 const HEALTHY = {
   dumpFiles: 1,
@@ -175,6 +178,34 @@ describe('the restore drill owns its import by record, through the synthesized s
     expect(await newestReport()).toMatchObject({ succeeded: false, importJobName: null });
     expect(dropUserSent(requestsBefore)).toBe(false);
     expect(users()).toContain(target);
+  });
+
+  it('under OAuth2, refuses a foreign import of another owner made before the intent, and drops nothing (fails on main)', async () => {
+    // GIVEN OAuth2 (the job owner is not known from the credentials) and a DBA's import into the
+    // drill schema just before the drill reads it: the time-window adoption took it for its own
+    const target = `HR_DRILL${drills + 1}`;
+    h.simulator.configure({ foreignImport: { into: target, owner: 'SYSTEM', when: 'before-intent' } });
+    const requestsBefore = h.simulator.requests.length;
+
+    const result = await drill({ secret: OAUTH_SECRET }).run;
+
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe(ErrorName.RestoreDrillFailed);
+    expect(result.cause).toMatch(new RegExp(`schema ${target} already exists`));
+    expect(dropUserSent(requestsBefore)).toBe(false);
+    expect(users()).toContain(target);
+  });
+
+  it('under OAuth2, records the database user ORDS runs as and passes after an interrupted start', async () => {
+    const before = imports().length;
+
+    const { target, run } = drill({ secret: OAUTH_SECRET, taskInterruptions: { 'Start restore drill': 1 } });
+    const result = await run;
+
+    expect(result.status, result.cause).toBe('SUCCEEDED');
+    expect(imports().slice(before)).toHaveLength(1);
+    expect(await intentOf(result)).toMatchObject({ dbUser: 'DBAPI_USER', jobSource: 'post' });
+    expect(users()).not.toContain(target);
   });
 
   it('refuses to drop a drill schema a foreign import created after the intent, and sends no DROP USER (fails on main)', async () => {
