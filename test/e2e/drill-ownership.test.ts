@@ -229,7 +229,7 @@ describe('the restore drill owns its import by record, through the synthesized s
   it('ends in "Restore drill failed", recorded for the alarm, when REST-enabled SQL answers 500', async () => {
     // Guards the new ownership queries: main failed this drill loudly too. "Record restore drill"
     // publishes RestoreDrillSucceeded 0 for the database from the record it writes (metrics are off
-    // in local runs), and the drill alarm watches it.
+    // in local runs: test/unit/handlers/metrics.test.ts reads it), and the drill alarm watches it.
     h.simulator.configure({ transientFailures: { count: 1000, route: 'sql', status: 500 } });
     const before = imports().length;
 
