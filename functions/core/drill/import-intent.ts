@@ -2,6 +2,7 @@ import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/clie
 import { z } from 'zod';
 import { jsonObjectInput, StorageRejectedError, toStorageError } from '../base/index.js';
 import { backupFolder, type JobRef } from '../state/index.js';
+import { IMPORT_JOB_NAME } from './import-ownership-sql.js';
 
 /**
  * The intent record of an import: a side file an execution creates (If-None-Match) before it POSTs
@@ -32,13 +33,13 @@ export const ImportIntentSchema = z.object({
   /** The schemas the import creates (upper case); each was absent when the record was written. */
   targetSchemas: z.array(z.string().min(1)).min(1),
   /** The database user ORDS runs as (`SELECT USER`): the import job's owner. */
-  dbUser: z.string().min(1),
+  dbUser: z.string().regex(/^[A-Z][A-Z0-9_$#]{0,127}$/),
   /** `SYSDATE` when the record was written (`YYYY-MM-DDTHH24:MI:SS`, the database host's clock). */
-  dbTime: z.string().min(1),
+  dbTime: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/),
   /** That clock's offset from UTC then (`SYSTIMESTAMP`'s `TZH:TZM`). */
-  dbOffset: z.string().min(1),
+  dbOffset: z.string().regex(/^[+-]\d{2}:\d{2}$/),
   /** The import's job name once known (the POST's answer, or the one import adopted); null before. */
-  jobName: z.string().min(1).nullable(),
+  jobName: z.string().regex(IMPORT_JOB_NAME).nullable(),
   /** How the job name was learnt: the POST's answer, or adopted after an answer was lost. */
   jobSource: z.enum(['post', 'adopted']).nullable(),
 });

@@ -290,3 +290,27 @@ describe('schemaOwnershipProblem', () => {
     expect(await schemaOwnershipProblem(deps, check)).toBe('absent');
   });
 });
+
+describe('the intent record as read back', () => {
+  it('refuses a tampered record whose job name is not an ORDS import name, and drops nothing', async () => {
+    const { s3, posts, deps, request } = setup();
+    s3.put(KEY, {
+      importIntentVersion: 1,
+      executionArn: ARN,
+      targetSchemas: ['HR_DRILL'],
+      dbUser: 'DBAPI_USER',
+      dbTime: '2026-12-06T02:00:00',
+      dbOffset: '+00:00',
+      jobName: '../SYSTEM,SYS_EXPORT_FULL_01',
+      jobSource: 'post',
+    });
+
+    await expect(startOwnedImport(deps, request())).rejects.toThrow(
+      /not an import intent record this version reads/,
+    );
+    await expect(
+      schemaOwnershipProblem(deps, { key: KEY, executionArn: ARN, target: 'HR_DRILL', jobName: OURS }),
+    ).rejects.toThrow(/not an import intent record/);
+    expect(posts).toEqual([]);
+  });
+});
