@@ -88,10 +88,10 @@ export interface LocalRunOptions {
    */
   readonly taskFaults?: Readonly<Record<string, Error>>;
   /**
-   * Task states whose handler runs, then throws this error instead of returning, on the first
-   * attempt only (tests play a function that timed out after it did its work). @default none
+   * Task states whose handler runs to its end, then fails with `Sandbox.Timedout` as an invocation
+   * cut off after its work (its result lost), the first this many attempts. @default none
    */
-  readonly taskFaultsAfterRun?: Readonly<Record<string, Error>>;
+  readonly taskInterruptions?: Readonly<Record<string, number>>;
   /** Called once the embedded servers run, before the execution starts (tests inject faults here). */
   readonly onReady?: (servers: {
     simulator?: OrdsSimulator;

@@ -133,15 +133,17 @@ export async function runLocalBackup(options: LocalRunOptions = {}): Promise<Loc
         throw fault;
       };
     }
-    for (const [state, fault] of Object.entries(options.taskFaultsAfterRun ?? {})) {
-      const handler = handlers[state];
-      if (!handler) throw new Error(`taskFaultsAfterRun: the state machine has no Task state "${state}"`);
-      let attempts = 0;
-      handlers[state] = async (...args: Parameters<typeof handler>) => {
-        const answer = await handler(...args);
-        attempts += 1;
-        if (attempts === 1) throw fault;
-        return answer;
+    for (const [state, count] of Object.entries(options.taskInterruptions ?? {})) {
+      const run = handlers[state];
+      if (!run) throw new Error(`taskInterruptions: the state machine has no Task state "${state}"`);
+      let left = count;
+      handlers[state] = async (...args: Parameters<typeof run>) => {
+        const result = await run(...args);
+        if (left <= 0) return result;
+        left -= 1;
+        throw Object.assign(new Error('Task timed out after its work was done'), {
+          name: 'Sandbox.Timedout',
+        });
       };
     }
     options.onReady?.({ simulator, s3: { endpoint: s3Endpoint, bucket } });
