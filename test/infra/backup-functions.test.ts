@@ -128,7 +128,7 @@ describe('BackupFunctions', () => {
       COPY_MAX_FILE_BYTES: String(512 * 1024 * MIB),
       COPY_SAFETY_MARGIN_SECONDS: '60',
       // A small young generation: download chunks freed by scavenges, not by full collections.
-      NODE_OPTIONS: '--enable-source-maps --max-semi-space-size=2',
+      NODE_OPTIONS: '--enable-source-maps --max-semi-space-size=1',
     });
   });
 
