@@ -17,7 +17,7 @@ import {
 import { JobStore } from './job-store.js';
 import type { SimulatedJobView } from './job-view.js';
 import { errorBody, sendText } from './responses.js';
-import { restSql, sqlDatabase } from './rest-sql-route.js';
+import { restSql, sqlDatabase, uploadDatabase } from './rest-sql-route.js';
 import type { RouteContext } from './route-context.js';
 import { matchRoute } from './route-match.js';
 import {
@@ -56,6 +56,7 @@ export async function startOrdsSimulator(initial: Partial<SimulatorOptions> = {}
   const users = new DatabaseUsers(options.databaseUsers);
   const store = new JobStore(current, users);
   const database = sqlDatabase(store, users, current);
+  const uploads = uploadDatabase(store, current);
   const counters = new CountedSwitches(current);
   const authenticator = new Authenticator(current, `${process.pid}`);
   const requests: RequestRecord[] = [];
@@ -126,7 +127,7 @@ export async function startOrdsSimulator(initial: Partial<SimulatorOptions> = {}
       case 'download':
         return download(context, exchange, route.owner, route.jobName, route.fileName);
       case 'sql':
-        return restSql(exchange, auth.owner, database, options, () => counters.takeSqlAnswerLost());
+        return restSql(exchange, auth.owner, database, options, () => counters.takeSqlAnswerLost(), uploads);
     }
   };
 

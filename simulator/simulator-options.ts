@@ -5,6 +5,7 @@
  */
 
 import type { InjectedSqlError } from './rest-sql.js';
+import { defaultRestoreSwitches, type RestoreSwitches } from './uploaded-files.js';
 
 /** How an export job ends: what its log's last `Job "OWNER"."JOB" …` line says. */
 export type JobOutcome = 'success' | 'errors' | 'fatal' | 'stopped' | 'no-log';
@@ -267,6 +268,8 @@ export interface SimulatorOptions {
    * `DROP USER … CASCADE` removes one. @default ['SYS', 'SYSTEM', 'HR', 'DBAPI_USER']
    */
   readonly databaseUsers: readonly string[];
+  /** What a restore's blocks meet: DBMS_CLOUD, DBMS_CRYPTO, a full directory, an interruption (./uploaded-files.ts). */
+  readonly restore: RestoreSwitches;
 }
 
 /** The defaults of every switch. */
@@ -335,6 +338,7 @@ export function defaultSimulatorOptions(): SimulatorOptions {
     sessionRoles: ['DATAPUMP_EXP_FULL_DATABASE', 'DATAPUMP_IMP_FULL_DATABASE'],
     sessionPrivileges: ['CREATE SESSION', 'CREATE TABLE', 'CREATE USER', 'DROP USER'],
     databaseUsers: ['SYS', 'SYSTEM', 'HR', 'DBAPI_USER'],
+    restore: defaultRestoreSwitches(),
   };
 }
 

@@ -60,6 +60,11 @@ export const ErrorName = {
   ManifestExists: 'ManifestExistsError',
   /** A restore drill could not import the dump, or could not drop its schema: the backup stays stored. */
   RestoreDrillFailed: 'RestoreDrillFailedError',
+  /**
+   * A restore from S3 stopped: a file failed its check, the target schema exists, the database refused
+   * a chunk, or the import failed. The message names what it left on the server. Not retried.
+   */
+  RestoreFailed: 'RestoreFailedError',
 } as const;
 
 export type ErrorNameValue = (typeof ErrorName)[keyof typeof ErrorName];

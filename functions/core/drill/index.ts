@@ -6,6 +6,7 @@
  */
 export { dropDrillSchema, startRestoreDrill } from './restore-drill.js';
 export { restoreDrillAgeHours } from './restore-drill-age.js';
+export { toImportRequestBody } from './restore-drill-import.js';
 export type { RestoreDrillResult } from './restore-drill-payloads.js';
 export {
   DropDrillSchemaPayloadSchema,
@@ -21,9 +22,11 @@ export {
   readLastRestoreDrill,
 } from './restore-drill-record.js';
 export { recordRestoreDrill } from './restore-drill-report.js';
+export { compareTableRows } from './restore-drill-rows.js';
 export {
   checkDrillTarget,
   drillTargetProblem,
   drillUserQuery,
+  dropDrillUserStatement,
   parseDrillUserRow,
 } from './restore-drill-sql.js';

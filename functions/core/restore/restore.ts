@@ -1,0 +1,348 @@
+import { createHash } from 'node:crypto';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  BackupError,
+  ErrorName,
+  type ErrorNameValue,
+  InvalidInputError,
+  RETRYABLE_ERRORS,
+  toStorageError,
+} from '../base/index.js';
+import type { FileRemover } from '../cleanup/index.js';
+import { drillTargetProblem, drillUserQuery, parseDrillUserRow } from '../drill/index.js';
+import type { ImportApi, Logger, OrdsApi, RestSqlApi, SqlRequestApi } from '../ords/index.js';
+import { type PutFilesResult, putFiles, type UploadChoice } from './put-files.js';
+import { removeRestoreLeftovers } from './restore-cleanup.js';
+import { awaitRestoreImport, type ImportOutcome, startRestoreImport } from './restore-import.js';
+import {
+  readRestoreRecord,
+  restoreRecordKey,
+  type StoredRecord,
+  writeRestoreRecord,
+} from './restore-record.js';
+import { type RestoreSource, readRestoreSource, type SourceFile } from './restore-source.js';
+import { DEFAULT_CHUNK_BYTES } from './upload-sql.js';
+
+/**
+ * A restore of a backup from S3 into a database, through ORDS alone: check the backup in S3, take
+ * the database's run lock, record the intent, put the dump files on the server and check them there,
+ * import them into a schema that does not exist yet, judge the import by its log and each table's
+ * rows, then remove the files, the import's log and its control table. After a failure nothing is
+ * left on the server but what the error names; the target schema is dropped only when the database
+ * proves this restore's import created it.
+ */
+
+/** The run lock of the target database, held by this restore. */
+export interface RestoreLock {
+  acquire(): Promise<void>;
+  /** Check-before-act: throws when another run holds the lock now. */
+  check(step: string): Promise<void>;
+  release(): Promise<void>;
+}
+
+/** What a restore needs. */
+export interface RestoreDeps {
+  readonly s3: Pick<S3Client, 'send'>;
+  readonly ords: Pick<OrdsApi, 'getJob' | 'readLog'> & ImportApi;
+  readonly sql: RestSqlApi & SqlRequestApi;
+  readonly logger: Logger;
+  readonly now: () => Date;
+  readonly sleep: (milliseconds: number) => Promise<void>;
+  /** A presigned GetObject URL of one file's recorded version, valid for a few minutes. */
+  readonly presign: (bucket: string, file: SourceFile) => Promise<string>;
+  readonly lock: RestoreLock;
+  readonly onProgress?: (line: string) => void;
+}
+
+/** What to restore where. */
+export interface RestoreInput {
+  /** `s3://bucket/<backup folder>/manifest.json` */
+  readonly manifestUri: string;
+  /** The target database's id (its run lock). */
+  readonly database: string;
+  /** The new schema to import into: must not exist. */
+  readonly targetSchema: string;
+  /** The exported schema to restore. @default - the backup's only schema */
+  readonly schema?: string;
+  /** The directory object. @default - the backup's export directory */
+  readonly directory?: string;
+  readonly path: UploadChoice;
+  /** @default DEFAULT_CHUNK_BYTES */
+  readonly chunkBytes?: number;
+  readonly pollSeconds: number;
+  readonly timeoutSeconds: number;
+  readonly remover: FileRemover;
+}
+
+/** The last line of `npm run restore`. */
+export interface RestoreReport {
+  readonly succeeded: true;
+  readonly restoreId: string;
+  readonly manifest: string;
+  readonly database: string;
+  readonly schema: string;
+  readonly targetSchema: string;
+  readonly path: PutFilesResult['path'];
+  readonly digest: PutFilesResult['digest'];
+  readonly fallbackReason?: string;
+  readonly importJob: string;
+  readonly summary: string;
+  /** The backup's figures for the schema (manifest `exported`) and what the import brought back. */
+  readonly tables: { readonly exported: number | null; readonly imported: number };
+  readonly rows: { readonly exported: number | null; readonly imported: number };
+}
+
+const failed = (message: string, cause?: unknown) =>
+  new BackupError(ErrorName.RestoreFailed, message, cause === undefined ? undefined : { cause });
+
+/** The restore's id: the same for the same backup, database and target, so that a rerun resumes. */
+export function restoreIdOf(manifestUri: string, database: string, target: string): string {
+  const hash = createHash('sha256').update(`${manifestUri}\n${database}\n${target}`).digest('hex');
+  return `R${hash.slice(0, 10).toUpperCase()}`;
+}
+
+/** Restores one schema of a backup; see the file's comment. */
+export async function restoreBackup(deps: RestoreDeps, input: RestoreInput): Promise<RestoreReport> {
+  const say = deps.onProgress ?? (() => {});
+  const source = await readRestoreSource(deps.s3, input.manifestUri, say);
+  const schemas = (source.exported?.schemas ?? []).map((entry) => entry.schema.toUpperCase());
+  const schema = pickSchema(schemas, input.schema);
+  const problem = drillTargetProblem(input.targetSchema, schemas);
+  if (problem)
+    throw new InvalidInputError(`Refusing --target-schema ${JSON.stringify(input.targetSchema)}: ${problem}`);
+  const target = input.targetSchema.toUpperCase();
+  const directory = input.directory ?? source.exportDirectory;
+  const restoreId = restoreIdOf(input.manifestUri, input.database, target);
+  const recordKey = restoreRecordKey(source.manifestKey, restoreId);
+  const files = source.files.map((file) => ({ source: file, serverName: `${restoreId}-${file.name}` }));
+
+  await deps.lock.acquire();
+  let stored: StoredRecord | null = null;
+  let outcome: ImportOutcome | undefined;
+  try {
+    stored = await readRestoreRecord(deps.s3, source.bucket, recordKey);
+    if (stored?.record.importPosted && !stored.record.importJob) {
+      throw failed(
+        `An earlier attempt of restore ${restoreId} POSTed its import and lost the answer: the import may run. ` +
+          `Look for an IMPORT job of the REST user in DBA_DATAPUMP_JOBS started after ${stored.record.intentDbTime} ` +
+          `(database time), let it end, drop ${target} if it exists, then delete s3://${source.bucket}/${recordKey} and run again.`,
+      );
+    }
+    if (!stored?.record.importJob) {
+      const user = await targetUser(deps.sql, target);
+      if (user.created !== null) {
+        throw failed(
+          `The target schema ${target} already exists in database "${input.database}" (created ${user.created}): ` +
+            'a restore imports only into a schema that does not exist yet. Pick another --target-schema.',
+        );
+      }
+      stored ??= await writeRestoreRecord(
+        deps.s3,
+        source.bucket,
+        recordKey,
+        {
+          restoreId,
+          manifestUri: input.manifestUri,
+          database: input.database,
+          sourceSchema: schema,
+          targetSchema: target,
+          directory,
+          serverFiles: files.map((file) => file.serverName),
+          intentDbTime: user.dbTime,
+          importPosted: false,
+        },
+        null,
+      );
+    }
+    let put: PutFilesResult = { done: true, path: 'chunked', digest: 'size' };
+    if (!stored.record.importJob) {
+      await deps.lock.check('Put files on the server');
+      put = await putFiles(
+        {
+          sql: deps.sql,
+          logger: deps.logger,
+          presign: (file) => deps.presign(source.bucket, file),
+          readRange: (file, start, end) => readRange(deps.s3, source.bucket, file, start, end),
+          removeFile: async (dir, name) => {
+            await removeRestoreLeftovers(deps.sql, { directory: dir, remover: input.remover, files: [name] });
+          },
+          onProgress: say,
+        },
+        { directory, files, path: input.path, chunkBytes: input.chunkBytes ?? DEFAULT_CHUNK_BYTES },
+      );
+      await deps.lock.check('Start import');
+      if ((await targetUser(deps.sql, target)).created !== null) {
+        throw failed(
+          `The target schema ${target} appeared while the files were put on the server: not imported`,
+        );
+      }
+      stored = await writeRestoreRecord(
+        deps.s3,
+        source.bucket,
+        recordKey,
+        { ...stored.record, importPosted: true },
+        stored.etag,
+      );
+      const job = await startRestoreImport(deps, {
+        directory,
+        template: `${restoreId}-${source.dumpFile}`,
+        source: schema,
+        target,
+      });
+      stored = await writeRestoreRecord(
+        deps.s3,
+        source.bucket,
+        recordKey,
+        { ...stored.record, importJob: { owner: job.owner, jobName: job.jobName } },
+        stored.etag,
+      );
+      say(`Import ${job.owner}.${job.jobName} started: ${schema} into ${target}`);
+    }
+    const importJob = stored.record.importJob as { owner: string; jobName: string };
+    outcome = await awaitRestoreImport(deps, {
+      job: { ...importJob, files: [] },
+      pollSeconds: input.pollSeconds,
+      timeoutSeconds: input.timeoutSeconds,
+      source: schema,
+      target,
+      exportLog: await readExportLog(deps.s3, source),
+    });
+    if (outcome.verdict !== 'succeeded' || outcome.mismatches.length > 0) {
+      const why = [outcome.summary, ...outcome.errors.slice(0, 5), ...outcome.mismatches.slice(0, 5)].join(
+        '; ',
+      );
+      throw failed(`The import of ${schema} into ${target} did not succeed: ${why}`);
+    }
+    await deps.lock.check('Remove restore files');
+    const left = await removeRestoreLeftovers(deps.sql, {
+      directory,
+      remover: input.remover,
+      files: stored.record.serverFiles,
+      importJob: { ...importJob, logFileName: outcome.logFileName },
+    });
+    if (left.length > 0) say(`Restored, but still on the server: ${left.join('; ')}`);
+    const exported = source.exported?.schemas.find((entry) => entry.schema.toUpperCase() === schema);
+    return {
+      succeeded: true,
+      restoreId,
+      manifest: input.manifestUri,
+      database: input.database,
+      schema,
+      targetSchema: target,
+      path: put.path,
+      digest: put.digest,
+      ...(put.fallbackReason ? { fallbackReason: put.fallbackReason } : {}),
+      importJob: `${importJob.owner}.${importJob.jobName}`,
+      summary: outcome.summary,
+      tables: { exported: exported?.tables ?? null, imported: outcome.tables },
+      rows: { exported: exported?.rows ?? null, imported: outcome.rows },
+    };
+  } catch (error) {
+    if (stored === null) throw error;
+    const record = stored.record;
+    if (!record.importPosted && isRetryable(error)) {
+      // A network or ORDS outage: the files stay for the next attempt, which resumes them.
+      throw new BackupError(
+        (error as BackupError).name as ErrorNameValue,
+        `${(error as Error).message}. Kept on the server for the next attempt to resume: ` +
+          `${record.serverFiles.map((name) => `${directory}/${name}`).join(', ')}; run the same restore again.`,
+        { cause: error },
+      );
+    }
+    const left = await removeRestoreLeftovers(deps.sql, {
+      directory,
+      remover: input.remover,
+      files: record.serverFiles,
+      ...(record.importJob
+        ? { importJob: { ...record.importJob, logFileName: outcome?.logFileName ?? null } }
+        : {}),
+      ...(record.importPosted ? { dropTarget: { schema: target, intentDbTime: record.intentDbTime } } : {}),
+    });
+    const tail =
+      left.length === 0
+        ? ' Nothing of this restore is left on the server.'
+        : ` Still on the server: ${left.join('; ')}.`;
+    const message = `${(error as Error).message}.${tail}`.replace(/\.\./g, '.');
+    throw error instanceof BackupError
+      ? new BackupError(error.name as ErrorNameValue, message, { cause: error })
+      : failed(message, error);
+  } finally {
+    await deps.lock.release();
+  }
+}
+
+function isRetryable(error: unknown): boolean {
+  return (RETRYABLE_ERRORS as readonly string[]).includes((error as Error | null)?.name ?? '');
+}
+
+function pickSchema(schemas: readonly string[], wanted: string | undefined): string {
+  if (wanted !== undefined) {
+    const upper = wanted.toUpperCase();
+    if (!schemas.includes(upper)) {
+      throw new InvalidInputError(
+        `--schemas ${wanted}: the backup exported ${schemas.join(', ') || 'no schema it recorded'}`,
+      );
+    }
+    return upper;
+  }
+  if (schemas.length !== 1) {
+    throw new InvalidInputError(
+      `The backup exported ${schemas.length} schemas (${schemas.join(', ')}): name the one to restore with --schemas`,
+    );
+  }
+  return schemas[0] as string;
+}
+
+async function targetUser(
+  sql: RestSqlApi,
+  target: string,
+): Promise<{ dbTime: string; created: string | null }> {
+  const [result] = await sql.runSql([drillUserQuery(target)]);
+  const row = result ? parseDrillUserRow(result) : null;
+  if (row === null) {
+    throw failed(
+      `The database could not look ${target} up in ALL_USERS: ${result && !result.ok ? result.errorDetails : 'no answer'}`,
+    );
+  }
+  return row;
+}
+
+async function readRange(
+  s3: Pick<S3Client, 'send'>,
+  bucket: string,
+  file: SourceFile,
+  start: number,
+  endExclusive: number,
+): Promise<Buffer> {
+  try {
+    const object = await s3.send(
+      new GetObjectCommand({
+        Bucket: bucket,
+        Key: file.key,
+        Range: `bytes=${start}-${endExclusive - 1}`,
+        ...(file.versionId ? { VersionId: file.versionId } : {}),
+      }),
+    );
+    return Buffer.from(
+      await (object.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
+    );
+  } catch (error) {
+    throw toStorageError(error, bucket, file.key);
+  }
+}
+
+async function readExportLog(s3: Pick<S3Client, 'send'>, source: RestoreSource): Promise<string | null> {
+  if (!source.log) return null;
+  try {
+    const object = await s3.send(
+      new GetObjectCommand({
+        Bucket: source.bucket,
+        Key: source.log.key,
+        ...(source.log.versionId ? { VersionId: source.log.versionId } : {}),
+      }),
+    );
+    return (await object.Body?.transformToString('utf8')) ?? null;
+  } catch (error) {
+    throw toStorageError(error, source.bucket, source.log.key);
+  }
+}
