@@ -307,8 +307,8 @@ export class JobStore {
    * now, null when there is no such file (Oracle answers NULL… or an error; null either way here).
    */
   fileSize(directory: string, fileName: string): number | null {
-    const uploaded = this.uploads.get(directory, fileName);
-    if (uploaded) return uploaded.length;
+    const uploaded = this.uploads.size(directory, fileName);
+    if (uploaded !== undefined) return uploaded;
     if (this.removed.has(`${directory}/${fileName}`)) return null;
     for (const job of this.all) {
       if (job.directory !== directory) continue;

@@ -51,14 +51,25 @@ const FILE_WRITE_ERROR: SqlError = {
 
 /** The uploaded files of one simulated database, by `DIRECTORY/name`. */
 export class UploadedFiles {
-  private readonly files = new Map<string, Buffer>();
+  /** Each file as the pieces appended to it (joined when read: appends stay linear in the file's size). */
+  private readonly files = new Map<string, Buffer[]>();
+  private usedBytes = 0;
   /** Appends since `switches` were last set (the interruption counts from there). */
   private appends = 0;
   private counting: RestoreSwitches | null = null;
 
   /** The file's bytes, undefined when there is none. */
   get(directory: string, name: string): Buffer | undefined {
-    return this.files.get(`${directory}/${name}`);
+    const key = `${directory}/${name}`;
+    const parts = this.files.get(key);
+    if (!parts) return undefined;
+    if (parts.length > 1) this.files.set(key, [Buffer.concat(parts)]);
+    return this.files.get(key)?.[0] ?? Buffer.alloc(0);
+  }
+
+  /** The file's size, undefined when there is none. */
+  size(directory: string, name: string): number | undefined {
+    return this.files.get(`${directory}/${name}`)?.reduce((total, part) => total + part.length, 0);
   }
 
   /** Names of the uploaded files in a directory. */
@@ -71,13 +82,8 @@ export class UploadedFiles {
 
   /** `UTL_FILE.FREMOVE` of an uploaded file; false when there is none. */
   remove(directory: string, name: string): boolean {
+    this.usedBytes -= this.size(directory, name) ?? 0;
     return this.files.delete(`${directory}/${name}`);
-  }
-
-  private used(): number {
-    let total = 0;
-    for (const file of this.files.values()) total += file.length;
-    return total;
   }
 
   /**
@@ -98,17 +104,15 @@ export class UploadedFiles {
       switches.interruptAfterAppends !== null && this.appends === switches.interruptAfterAppends;
     const written = interrupt ? pieces.slice(0, Math.ceil(pieces.length / 2)) : pieces;
     const key = `${directory}/${name}`;
-    let file = this.files.get(key) ?? Buffer.alloc(0);
-    this.files.set(key, file);
+    const parts = this.files.get(key) ?? [];
+    this.files.set(key, parts);
     for (const piece of written) {
-      if (
-        switches.directoryCapacityBytes !== null &&
-        this.used() + piece.length > switches.directoryCapacityBytes
-      ) {
+      const capacity = switches.directoryCapacityBytes;
+      if (capacity !== null && this.usedBytes + piece.length > capacity) {
         return { error: FILE_WRITE_ERROR, interrupted: false };
       }
-      file = Buffer.concat([file, piece]);
-      this.files.set(key, file);
+      parts.push(piece);
+      this.usedBytes += piece.length;
     }
     this.appends += 1;
     return { error: null, interrupted: interrupt };
@@ -116,12 +120,12 @@ export class UploadedFiles {
 
   /** Writes a whole file as `DBMS_CLOUD.GET_OBJECT` does (replacing one of that name). */
   put(switches: RestoreSwitches, directory: string, name: string, bytes: Buffer): SqlError | null {
-    const key = `${directory}/${name}`;
-    const others = this.used() - (this.files.get(key)?.length ?? 0);
+    const others = this.usedBytes - (this.size(directory, name) ?? 0);
     if (switches.directoryCapacityBytes !== null && others + bytes.length > switches.directoryCapacityBytes) {
       return FILE_WRITE_ERROR;
     }
-    this.files.set(key, bytes);
+    this.files.set(`${directory}/${name}`, [bytes]);
+    this.usedBytes = others + bytes.length;
     return null;
   }
 

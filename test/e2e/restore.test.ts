@@ -150,6 +150,22 @@ describe('npm run restore: a backup from S3 back into the simulator through ORDS
     expect(users()).not.toContain('HR_FULL');
   });
 
+  it('fails loudly when the import fails, and drops the schema its import created', async () => {
+    // GIVEN an import that stops with a fatal error after creating its target user
+    h.simulator.configure({ importOutcome: 'fatal' });
+    const before = imports().length;
+
+    const { code, report } = await restore({ targetSchema: 'HR_FATAL' });
+
+    // THEN the restore names the failure, and removed the files, the import's control table and HR_FATAL
+    expect(code).toBe(1);
+    expect(report.message).toMatch(/did not succeed: .*stopped due to fatal error/);
+    expect(report.message).toMatch(/Nothing of this restore is left on the server/);
+    expect(imports().slice(before)).toHaveLength(1);
+    expect(imports().at(-1)!.dropped).toBe(true);
+    expect(users()).not.toContain('HR_FATAL');
+  });
+
   it('fails before touching the server when one S3 object is corrupted', async () => {
     // GIVEN the backup's first dump file replaced in S3 by other bytes of the same size
     const manifest = JSON.parse(
