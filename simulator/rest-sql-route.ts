@@ -84,7 +84,20 @@ export async function restSql(
       exchange.record.fault = 'sql-answer-lost';
       return exchange.fail(504, 'Gateway Timeout: the statement ran but its answer was lost');
     }
-    const base = { statementId: 1, statementType: 'plsql', statementText: only.text, result: 0 };
+    const base = {
+      statementId: 1,
+      statementType: done.rows ? 'query' : 'plsql',
+      statementText: only.text,
+      result: 0,
+    };
+    if (done.rows) {
+      return exchange.json(200, {
+        env: { defaultTimeZone: 'UTC' },
+        items: [
+          { ...base, response: [], resultSet: { items: done.rows, hasMore: false, count: done.rows.length } },
+        ],
+      });
+    }
     return exchange.json(200, {
       env: { defaultTimeZone: 'UTC' },
       items: [

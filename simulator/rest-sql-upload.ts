@@ -13,6 +13,8 @@ import type { RestoreSwitches, UploadedFiles } from './uploaded-files.js';
 /** What a restore block did: the item's error or OUT binds, and whether its answer is lost. */
 export interface UploadAnswer {
   readonly error: SqlError | null;
+  /** A query's rows (the doctor's package query). */
+  readonly rows?: Array<Record<string, unknown>>;
   readonly outBinds?: readonly RequestBind[];
   readonly lost?: boolean;
 }
@@ -34,6 +36,11 @@ const HASH = /DBMS_CRYPTO\.HASH\(b,\s*DBMS_CRYPTO\.HASH_SH256\)/i;
 const GET_OBJECT =
   /DBMS_CLOUD\.GET_OBJECT\(credential_name\s*=>\s*NULL,\s*object_uri\s*=>\s*:uri,\s*directory_name\s*=>\s*:dir,\s*file_name\s*=>\s*:name\)/i;
 
+/** The doctor's probe (functions/core/restore/restore-probe.ts): the packages, and FGETATTR of a literal file. */
+const PACKAGES = /^SELECT \(SELECT COUNT\(\*\) FROM all_procedures WHERE object_name = 'DBMS_CLOUD'/i;
+const PROBE_FGETATTR =
+  /^DECLARE ex BOOLEAN; len NUMBER; bs BINARY_INTEGER; BEGIN UTL_FILE\.FGETATTR\('([^']*)', '[^']*', ex, len, bs\); END;$/i;
+
 const INVALID_DIRECTORY: SqlError = { code: 29280, message: 'ORA-29280: invalid directory object' };
 
 function missing(name: string): SqlError {
@@ -53,7 +60,14 @@ function withOut(binds: readonly RequestBind[], name: string, result: unknown): 
 
 /** Whether a statement is one of the restore's blocks. */
 export function isUploadBlock(text: string): boolean {
-  return APPEND.test(text) || SIZE.test(text) || HASH.test(text) || /DBMS_CLOUD\.GET_OBJECT/i.test(text);
+  return (
+    PACKAGES.test(text) ||
+    PROBE_FGETATTR.test(text) ||
+    APPEND.test(text) ||
+    SIZE.test(text) ||
+    HASH.test(text) ||
+    /DBMS_CLOUD\.GET_OBJECT/i.test(text)
+  );
 }
 
 /** Runs one restore block; see the file's comment. */
@@ -62,12 +76,19 @@ export async function runUploadBlock(
   binds: readonly RequestBind[],
   database: UploadDatabase,
 ): Promise<UploadAnswer> {
+  const { switches, uploads } = database;
+  if (PACKAGES.test(text)) {
+    return {
+      error: null,
+      rows: [{ dbms_cloud: switches.dbmsCloud ? 1 : 0, dbms_crypto: switches.dbmsCrypto ? 1 : 0 }],
+    };
+  }
+  const probe = PROBE_FGETATTR.exec(text);
+  if (probe) return { error: database.hasDirectory(probe[1] ?? '') ? null : INVALID_DIRECTORY };
   const directory = String(bind(binds, 'dir') ?? '');
   const name = String(bind(binds, 'name') ?? '');
   if (!database.hasDirectory(directory)) return { error: INVALID_DIRECTORY };
-  const sizeNow = () =>
-    database.uploads.get(directory, name)?.length ?? database.otherFileSize(directory, name);
-  const { switches, uploads } = database;
+  const sizeNow = () => uploads.size(directory, name) ?? database.otherFileSize(directory, name);
 
   if (GET_OBJECT.test(text)) {
     if (!switches.dbmsCloud) return { error: missing('DBMS_CLOUD.GET_OBJECT') };

@@ -15,6 +15,7 @@ export {
   restoreBackup,
   restoreIdOf,
 } from './restore.js';
+export { PACKAGES_QUERY, probeRestorePaths, type RestorePaths, utlFileProbe } from './restore-probe.js';
 export { restoreRecordKey } from './restore-record.js';
 export {
   parseManifestUri,
