@@ -1,3 +1,4 @@
+import { asLocalClock } from './database-clock.js';
 import type { DatabaseUsers } from './database-users.js';
 import { dumpFileNames, jobTimestamp, logFileName, templatePattern } from './file-names.js';
 import { type ImportedSchema, planImport } from './import-plan.js';
@@ -83,6 +84,12 @@ export class JobStore {
     return null;
   }
 
+  /** The control tables (live jobs) of `owner`'s jobs of one operation: USER_OBJECTS shows them at once. */
+  controlTables(owner: string, operation: 'EXPORT' | 'IMPORT'): SimulatedJob[] {
+    this.refreshAll();
+    return [...this.live.values()].filter((job) => job.owner === owner && job.operation === operation);
+  }
+
   /** A live (not dropped) job by owner and name, once it is visible. */
   find(owner: string, jobName: string): SimulatedJob | undefined {
     const job = this.live.get(`${owner},${jobName}`);
@@ -126,7 +133,9 @@ export class JobStore {
     if (running >= options.maxConcurrentJobs) {
       return refuse(`ORA-39391: maximum number of Data Pump jobs (${options.maxConcurrentJobs}) exceeded`);
     }
-    const jobName = `DATAPUMP_REST_${operation}_${jobTimestamp(now)}`;
+    // ORDS names jobs by its own clock: UTC, or the database host's (`jobNameClock`).
+    const named = options.jobNameClock === 'database' ? asLocalClock(now, options.databaseTimeZone) : now;
+    const jobName = `DATAPUMP_REST_${operation}_${jobTimestamp(named)}`;
     if (this.live.has(`${owner},${jobName}`)) return refuse('ORA-31634: job already exists');
     if (!options.directories.includes(directory)) {
       return refuse(
@@ -203,7 +212,7 @@ export class JobStore {
           ? null
           : operation === 'EXPORT'
             ? logFileName(template)
-            : `IMPDAT-${jobTimestamp(now)}.LOG`,
+            : `IMPDAT-${jobTimestamp(named)}.LOG`,
       createdAt: now,
       appearsAt: new Date(now.getTime() + options.jobAppearsAfterMs),
       language: options.logLanguage,

@@ -14,6 +14,7 @@ import {
   readBody,
   redact,
 } from './exchange.js';
+import { ForeignImports } from './foreign-import.js';
 import { JobStore } from './job-store.js';
 import type { SimulatedJobView } from './job-view.js';
 import { errorBody, sendText } from './responses.js';
@@ -58,6 +59,7 @@ export async function startOrdsSimulator(initial: Partial<SimulatorOptions> = {}
   const database = sqlDatabase(store, users, current);
   const uploads = uploadDatabase(store, current);
   const counters = new CountedSwitches(current);
+  const foreign = new ForeignImports(current, store);
   const authenticator = new Authenticator(current, `${process.pid}`);
   const requests: RequestRecord[] = [];
   const timers = new Set<NodeJS.Timeout>();
@@ -119,6 +121,7 @@ export async function startOrdsSimulator(initial: Partial<SimulatorOptions> = {}
     }
     switch (route.kind) {
       case 'post':
+        foreign.beforePost(route.operation);
         return createJob(context, exchange, route.operation, auth.owner, urls);
       case 'list':
         return listJobs(context, exchange, urls);
@@ -127,6 +130,7 @@ export async function startOrdsSimulator(initial: Partial<SimulatorOptions> = {}
       case 'download':
         return download(context, exchange, route.owner, route.jobName, route.fileName);
       case 'sql':
+        foreign.beforeSql(body);
         return restSql(exchange, auth.owner, database, options, () => counters.takeSqlAnswerLost(), uploads);
     }
   };

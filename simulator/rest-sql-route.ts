@@ -1,4 +1,5 @@
-import { type DatabaseUsers, oracleIsoTime } from './database-users.js';
+import { databaseClockTime } from './database-clock.js';
+import type { DatabaseUsers } from './database-users.js';
 import type { Exchange } from './exchange.js';
 import type { JobStore } from './job-store.js';
 import { runScript, type SqlDatabase, splitScript } from './rest-sql.js';
@@ -27,7 +28,25 @@ export function sqlDatabase(
     hasDirectory: (directory) => store.hasDirectory(directory),
     queryUser: (username) => {
       const created = users.find(username)?.created;
-      return { dbTime: oracleIsoTime(options().now()), created: created ? oracleIsoTime(created) : null };
+      const clock = (date: Date) => databaseClockTime(date, options().databaseTimeZone).text;
+      return { dbTime: clock(options().now()), created: created ? clock(created) : null };
+    },
+    identity: (caller, usernames) => {
+      const zone = options().databaseTimeZone;
+      const now = databaseClockTime(options().now(), zone);
+      const created = usernames.map((name) => {
+        const user = users.find(name);
+        return user ? databaseClockTime(user.created, zone).text : null;
+      });
+      return { dbUser: caller, dbTime: now.text, dbOffset: now.offset, created };
+    },
+    importTables: (caller) => {
+      const zone = options().databaseTimeZone;
+      return store.controlTables(caller, 'IMPORT').map((table) => ({
+        job_name: table.jobName,
+        created: databaseClockTime(table.createdAt, zone).text,
+        db_offset: databaseClockTime(options().now(), zone).offset,
+      }));
     },
     dropUser: (caller, username) => users.drop(caller, username),
     fileSize: (directory, fileName) => store.fileSize(directory, fileName),

@@ -3,7 +3,11 @@ import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { BucketGrants, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { SERVER_CLEANUP_FILE } from '../../functions/core/cleanup/index.js';
-import { LAST_RESTORE_DRILL_FILE, RESTORE_DRILL_FILE } from '../../functions/core/drill/index.js';
+import {
+  LAST_RESTORE_DRILL_FILE,
+  RESTORE_DRILL_FILE,
+  RESTORE_DRILL_INTENT_FILE,
+} from '../../functions/core/drill/index.js';
 import { RUN_LOCK_KEY_PATTERN } from '../../functions/core/run/index.js';
 import { LAST_BACKUP_FILE } from '../../functions/core/state/index.js';
 import { acknowledgeWildcardResource } from './nag-findings.js';
@@ -64,7 +68,10 @@ export interface BucketUsers {
   readonly cleanUpServer: IFunction;
   /** "Record restore drill": `restore-drill.json` and `last-restore-drill.json`. */
   readonly recordRestoreDrill: IFunction;
-  /** "Start restore drill" and "Drop drill schema": read the run lock before they act. */
+  /**
+   * "Start restore drill" and "Drop drill schema": read the run lock before they act, write and read
+   * the drill's intent record.
+   */
   readonly restoreDrill: IFunction;
 }
 
@@ -110,6 +117,7 @@ export function grantBucketAccess(bucket: IBucket, users: BucketUsers): void {
         bucket.arnForObjects(RUN_LOCK_KEY_PATTERN),
         bucket.arnForObjects(`*${SERVER_CLEANUP_FILE}`),
         bucket.arnForObjects(`*${RESTORE_DRILL_FILE}`),
+        bucket.arnForObjects(`*${RESTORE_DRILL_INTENT_FILE}`),
         // The off-site proof: only "Check off-site copy" writes it.
         bucket.arnForObjects('*offsite.json'),
       ],
@@ -202,8 +210,33 @@ export function grantBucketAccess(bucket: IBucket, users: BucketUsers): void {
     }
   }
 
+  // "Start restore drill" creates the intent record beside the manifest (If-None-Match), records the
+  // import's job in it (If-Match), and both drill steps read it back; s3:ListBucket makes S3 answer
+  // NoSuchKey, not AccessDenied, before the first attempt wrote it.
+  grants.actionsOnBucketAndObjectKeys(
+    users.restoreDrill,
+    `*/${RESTORE_DRILL_INTENT_FILE}`,
+    's3:PutObject',
+    's3:GetObject',
+    's3:ListBucket',
+    'kms:Decrypt',
+    'kms:GenerateDataKey*',
+  );
+  acknowledgeWildcardResource(
+    users.restoreDrill.role!,
+    bucket.arnForObjects(`*/${RESTORE_DRILL_INTENT_FILE}`),
+    `The drill's intent record is <prefix><database>/<date>/<job>/${RESTORE_DRILL_INTENT_FILE}: only such keys.`,
+  );
+
   if (bucket.encryptionKey) {
-    for (const fn of [copyFile, writeManifest, startExport, cleanUpServer, recordRestoreDrill]) {
+    for (const fn of [
+      copyFile,
+      writeManifest,
+      startExport,
+      cleanUpServer,
+      recordRestoreDrill,
+      users.restoreDrill,
+    ]) {
       Validations.of(fn.role!).acknowledge({
         id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
         reason: "GenerateDataKey* on the bucket's own key only: what S3 needs to encrypt each stored object.",

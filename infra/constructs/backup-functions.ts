@@ -262,7 +262,7 @@ export class BackupFunctions extends Construct {
       memorySize: 512,
       // A few REST-enabled SQL calls, one POST and one log read, each bounded by the client's timeouts.
       timeout: Duration.minutes(5),
-      // The run lock, read before the import and before the drop.
+      // The run lock, read before the import and before the drop; the intent record beside the manifest.
       environment: { BUCKET_NAME: bucketName },
     });
     this.recordRestoreDrill = create({

@@ -24,10 +24,10 @@ import { ExitCode, type Output, type SfnSender, UsageError } from './state-machi
 /**
  * `npm run restore`: restores one schema of a backup from S3 into a database through ORDS alone
  * (functions/core/restore/), under the database's run lock. A run by hand has no Step Functions
- * execution, so it holds the lock as a synthetic one,
- * `arn:aws:states:<region>:000000000000:execution:restore-by-hand:<restore id>-<epoch ms>`: the lock
- * names the restore, and `npm run release-lock` can release it if this process dies (Step Functions
- * answers that no such execution exists).
+ * execution, so it holds the lock and owns its import as a synthetic one,
+ * `arn:aws:states:local:000000000000:execution:restore-by-hand:<restore id>`: the same for the same
+ * manifest, database and target, so running the command again resumes (and takes the lock again);
+ * `npm run release-lock` can release it if this process dies and the restore is abandoned.
  */
 
 /** How a by-hand restore appears as the lock's holder. */
@@ -104,7 +104,7 @@ export async function runRestoreCommand(
   const ords = new OrdsClient({ baseUrl: options.ordsUrl, secret, secretId: options.secretSource, logger });
   const restoreId = restoreIdOf(options.manifestUri, options.database, options.targetSchema.toUpperCase());
   const started = now();
-  const executionName = `${restoreId}-${started.getTime()}`;
+  const executionName = restoreId;
   const executionArn = `arn:aws:states:local:000000000000${BY_HAND_EXECUTION}${executionName}`;
   const store = { s3: deps.s3, bucket };
   const lock: RestoreLock = {
@@ -154,6 +154,7 @@ export async function runRestoreCommand(
             { expiresIn: options.presignSeconds },
           ),
         lock,
+        executionArn,
         onProgress: (line) => deps.err(line),
       },
       {

@@ -250,16 +250,28 @@ describe('BackupFunctions', () => {
     expect(keysFor('s3:GetObject')).toHaveLength(2);
   });
 
-  it('lets the restore drill function only read the run locks, before it imports or drops', () => {
+  // Changed on purpose (#17): the drill writes its intent record, besides reading the run locks.
+  it('lets the restore drill function read the run locks, and write only its intent records', () => {
     const { json } = synthesized;
     const s3 = statementsOfRole(json, roleOfFunction(json, logicalIdOf(stack.functions.restoreDrill))).filter(
       (statement) => actionsOf(statement).some((action) => action.startsWith('s3:')),
     );
     const bucketId = logicalIdOf(stack.bucket);
+    const objectKeysFor = (action: string) =>
+      s3
+        .filter((statement) => actionsOf(statement).includes(action))
+        .flatMap(resourcesOf)
+        .filter((resource) => JSON.stringify(resource).includes('/*'));
 
-    expect(new Set(s3.flatMap(actionsOf))).toEqual(new Set(['s3:GetObject']));
-    expect(s3.flatMap(resourcesOf)).toEqual([
+    expect(new Set(s3.flatMap(actionsOf))).toEqual(
+      new Set(['s3:GetObject', 's3:PutObject', 's3:ListBucket']),
+    );
+    expect(objectKeysFor('s3:PutObject')).toEqual([
+      { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*/restore-drill-intent.json']] },
+    ]);
+    expect(objectKeysFor('s3:GetObject')).toEqual([
       { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*_locks/*.json']] },
+      { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*/restore-drill-intent.json']] },
     ]);
   });
 

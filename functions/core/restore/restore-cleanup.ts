@@ -4,14 +4,14 @@ import {
   isFileAlreadyGone,
   removeFileStatement,
 } from '../cleanup/index.js';
-import { drillUserQuery, dropDrillUserStatement, parseDrillUserRow } from '../drill/index.js';
+import { dropDrillUserStatement } from '../drill/index.js';
 import type { RestSqlApi } from '../ords/index.js';
 
 /**
  * Removing what a restore put on the server, by the names its record holds (never by pattern): its
  * uploaded dump files, its import's log file and control table, and — after a failed import only —
- * the target schema, when the database proves this restore created it (absent at the intent time,
- * created at or after it). Returns what could not be removed: the error names it.
+ * the target schema, when the import's intent record proves this restore created it
+ * (`schemaOwnershipProblem`). Returns what could not be removed: the error names it.
  */
 
 /** ORA-00942: the control table is already gone. ORA-01918: the user is already gone. */
@@ -28,8 +28,8 @@ export interface RestoreLeftovers {
     readonly jobName: string;
     readonly logFileName: string | null;
   };
-  /** Drop this schema if the database says it was created at or after `intentDbTime`. */
-  readonly dropTarget?: { readonly schema: string; readonly intentDbTime: string };
+  /** Drop this schema when `owned` proves it this restore's (null), skip it when `'absent'`. */
+  readonly dropTarget?: { readonly schema: string; readonly owned: () => Promise<string | 'absent' | null> };
 }
 
 /** Removes the leftovers; returns one sentence per thing still on the server. */
@@ -62,16 +62,12 @@ export async function removeRestoreLeftovers(
 
 async function dropOwnSchema(
   sql: RestSqlApi,
-  target: { readonly schema: string; readonly intentDbTime: string },
+  target: { readonly schema: string; readonly owned: () => Promise<string | 'absent' | null> },
 ): Promise<string[]> {
   try {
-    const [row] = await sql.runSql([drillUserQuery(target.schema)]);
-    const user = row ? parseDrillUserRow(row) : null;
-    if (user === null) return [`schema ${target.schema}: its creation time could not be read`];
-    if (user.created === null) return [];
-    if (user.created < target.intentDbTime) {
-      return [`schema ${target.schema} existed before this restore (created ${user.created}): not dropped`];
-    }
+    const problem = await target.owned();
+    if (problem === 'absent') return [];
+    if (problem !== null) return [`schema ${target.schema} was not dropped: ${problem}`];
     const [dropped] = await sql.runSql([dropDrillUserStatement(target.schema)]);
     if (dropped && !dropped.ok && dropped.errorCode !== USER_GONE) {
       return [`schema ${target.schema} (created by this restore's import): ${dropped.errorDetails}`];

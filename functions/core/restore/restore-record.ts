@@ -1,14 +1,13 @@
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { BackupError, ErrorName, toStorageError } from '../base/index.js';
 
 /**
- * The restore's ownership record, with the design of the drill's (issue 17): one small object beside
- * the manifest, `restores/<restore id>.json`, created before anything is put on the server
- * (`If-None-Match: *`), rewritten with `If-Match` when the import POST answers (its job name). It is
- * what proves, on a later attempt or in a cleanup, which files, which import job and which schema this
- * restore made: the database time and user are read through REST-enabled SQL before the import, and a
- * schema is dropped only when it did not exist then and the database says it was created since.
+ * The restore's record: one small object beside the manifest, `restores/<restore id>.json`, created
+ * before anything is put on the server (`If-None-Match: *`). It names the files the restore puts on
+ * the server, so a later attempt resumes them and a cleanup removes exactly those. The import itself
+ * is owned through the drill's intent record (`startOwnedImport`, functions/core/drill), at
+ * `restores/<restore id>-import-intent.json`.
  */
 
 export const RestoreRecordSchema = z.object({
@@ -19,11 +18,6 @@ export const RestoreRecordSchema = z.object({
   targetSchema: z.string(),
   directory: z.string(),
   serverFiles: z.array(z.string()),
-  /** The database clock (`YYYY-MM-DDTHH24:MI:SS`) when the target schema was found absent. */
-  intentDbTime: z.string(),
-  /** Set right before the import POST: a POST whose answer is lost leaves it without `importJob`. */
-  importPosted: z.boolean(),
-  importJob: z.object({ owner: z.string(), jobName: z.string() }).optional(),
 });
 export type RestoreRecord = z.output<typeof RestoreRecordSchema>;
 
@@ -36,6 +30,11 @@ export interface StoredRecord {
 /** The record's key: beside the manifest. */
 export function restoreRecordKey(manifestKey: string, restoreId: string): string {
   return `${manifestKey.replace(/manifest\.json$/, '')}restores/${restoreId}.json`;
+}
+
+/** The import's intent record (the drill's ownership module), beside the restore's record. */
+export function restoreIntentKey(manifestKey: string, restoreId: string): string {
+  return `${manifestKey.replace(/manifest\.json$/, '')}restores/${restoreId}-import-intent.json`;
 }
 
 /** Reads the record; null when there is none. */
@@ -93,5 +92,23 @@ export async function writeRestoreRecord(
       );
     }
     throw toStorageError(error, bucket, key);
+  }
+}
+
+/**
+ * Deletes the restore's record and its import's intent once the restore has ended with nothing left
+ * on the server: the same restore id then starts afresh (a second restore into a schema dropped since).
+ */
+export async function deleteRestoreRecords(
+  s3: Pick<S3Client, 'send'>,
+  bucket: string,
+  keys: readonly string[],
+): Promise<void> {
+  for (const key of keys) {
+    try {
+      await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+    } catch (error) {
+      throw toStorageError(error, bucket, key);
+    }
   }
 }

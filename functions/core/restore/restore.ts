@@ -9,13 +9,22 @@ import {
   toStorageError,
 } from '../base/index.js';
 import type { FileRemover } from '../cleanup/index.js';
-import { drillTargetProblem, drillUserQuery, parseDrillUserRow } from '../drill/index.js';
+import {
+  drillTargetProblem,
+  drillUserQuery,
+  parseDrillUserRow,
+  readIntent,
+  schemaOwnershipProblem,
+  startOwnedImport,
+} from '../drill/index.js';
 import type { ImportApi, Logger, OrdsApi, RestSqlApi, SqlRequestApi } from '../ords/index.js';
 import { type PutFilesResult, putFiles, type UploadChoice } from './put-files.js';
 import { removeRestoreLeftovers } from './restore-cleanup.js';
 import { awaitRestoreImport, type ImportOutcome, startRestoreImport } from './restore-import.js';
 import {
+  deleteRestoreRecords,
   readRestoreRecord,
+  restoreIntentKey,
   restoreRecordKey,
   type StoredRecord,
   writeRestoreRecord,
@@ -51,6 +60,11 @@ export interface RestoreDeps {
   /** A presigned GetObject URL of one file's recorded version, valid for a few minutes. */
   readonly presign: (bucket: string, file: SourceFile) => Promise<string>;
   readonly lock: RestoreLock;
+  /**
+   * Who owns the import (its intent record) and holds the lock: the execution's ARN, or for a run by
+   * hand a synthetic one that is the same for the same restore, so that running it again resumes.
+   */
+  readonly executionArn: string;
   readonly onProgress?: (line: string) => void;
 }
 
@@ -117,22 +131,28 @@ export async function restoreBackup(deps: RestoreDeps, input: RestoreInput): Pro
   const files = source.files.map((file) => ({ source: file, serverName: `${restoreId}-${file.name}` }));
 
   await deps.lock.acquire();
+  const intentKey = restoreIntentKey(source.manifestKey, restoreId);
+  const ownership = {
+    s3: deps.s3 as S3Client,
+    bucket: source.bucket,
+    sql: deps.sql,
+    ords: deps.ords,
+    logger: deps.logger,
+    sleep: deps.sleep,
+  };
   let stored: StoredRecord | null = null;
+  let importJob: { owner: string; jobName: string } | undefined;
   let outcome: ImportOutcome | undefined;
   try {
     stored = await readRestoreRecord(deps.s3, source.bucket, recordKey);
-    if (stored?.record.importPosted && !stored.record.importJob) {
-      throw failed(
-        `An earlier attempt of restore ${restoreId} POSTed its import and lost the answer: the import may run. ` +
-          `Look for an IMPORT job of the REST user in DBA_DATAPUMP_JOBS started after ${stored.record.intentDbTime} ` +
-          `(database time), let it end, drop ${target} if it exists, then delete s3://${source.bucket}/${recordKey} and run again.`,
-      );
-    }
-    if (!stored?.record.importJob) {
-      const user = await targetUser(deps.sql, target);
-      if (user.created !== null) {
+    const intent = await readIntent(ownership, intentKey);
+    let put: PutFilesResult = { done: true, path: 'chunked', digest: 'size' };
+    if (intent?.intent.jobName == null) {
+      // Refused before anything is put on the server; startOwnedImport checks it again in its record.
+      const created = await targetCreated(deps.sql, target);
+      if (created !== null && intent === null) {
         throw failed(
-          `The target schema ${target} already exists in database "${input.database}" (created ${user.created}): ` +
+          `The target schema ${target} already exists in database "${input.database}" (created ${created}): ` +
             'a restore imports only into a schema that does not exist yet. Pick another --target-schema.',
         );
       }
@@ -148,14 +168,9 @@ export async function restoreBackup(deps: RestoreDeps, input: RestoreInput): Pro
           targetSchema: target,
           directory,
           serverFiles: files.map((file) => file.serverName),
-          intentDbTime: user.dbTime,
-          importPosted: false,
         },
         null,
       );
-    }
-    let put: PutFilesResult = { done: true, path: 'chunked', digest: 'size' };
-    if (!stored.record.importJob) {
       await deps.lock.check('Put files on the server');
       put = await putFiles(
         {
@@ -171,36 +186,26 @@ export async function restoreBackup(deps: RestoreDeps, input: RestoreInput): Pro
         { directory, files, path: input.path, chunkBytes: input.chunkBytes ?? DEFAULT_CHUNK_BYTES },
       );
       await deps.lock.check('Start import');
-      if ((await targetUser(deps.sql, target)).created !== null) {
-        throw failed(
-          `The target schema ${target} appeared while the files were put on the server: not imported`,
-        );
-      }
-      stored = await writeRestoreRecord(
-        deps.s3,
-        source.bucket,
-        recordKey,
-        { ...stored.record, importPosted: true },
-        stored.etag,
-      );
-      const job = await startRestoreImport(deps, {
-        directory,
-        template: `${restoreId}-${source.dumpFile}`,
-        source: schema,
-        target,
-      });
-      stored = await writeRestoreRecord(
-        deps.s3,
-        source.bucket,
-        recordKey,
-        { ...stored.record, importJob: { owner: job.owner, jobName: job.jobName } },
-        stored.etag,
-      );
-      say(`Import ${job.owner}.${job.jobName} started: ${schema} into ${target}`);
     }
-    const importJob = stored.record.importJob as { owner: string; jobName: string };
+    const owned = await startOwnedImport(ownership, {
+      key: intentKey,
+      executionArn: deps.executionArn,
+      targetSchemas: [target],
+      subject: `The restore ${restoreId} of database "${input.database}"`,
+      start: () =>
+        startRestoreImport(deps, {
+          directory,
+          template: `${restoreId}-${source.dumpFile}`,
+          source: schema,
+          target,
+        }),
+    });
+    importJob = { owner: owned.job.owner, jobName: owned.job.jobName };
+    say(
+      `Import ${importJob.owner}.${importJob.jobName} ${owned.adopted ? 'adopted' : 'started'}: ${schema} into ${target}`,
+    );
     outcome = await awaitRestoreImport(deps, {
-      job: { ...importJob, files: [] },
+      job: owned.job,
       pollSeconds: input.pollSeconds,
       timeoutSeconds: input.timeoutSeconds,
       source: schema,
@@ -217,10 +222,11 @@ export async function restoreBackup(deps: RestoreDeps, input: RestoreInput): Pro
     const left = await removeRestoreLeftovers(deps.sql, {
       directory,
       remover: input.remover,
-      files: stored.record.serverFiles,
+      files: files.map((file) => file.serverName),
       importJob: { ...importJob, logFileName: outcome.logFileName },
     });
     if (left.length > 0) say(`Restored, but still on the server: ${left.join('; ')}`);
+    else await deleteRestoreRecords(deps.s3, source.bucket, [recordKey, intentKey]);
     const exported = source.exported?.schemas.find((entry) => entry.schema.toUpperCase() === schema);
     return {
       succeeded: true,
@@ -239,25 +245,38 @@ export async function restoreBackup(deps: RestoreDeps, input: RestoreInput): Pro
     };
   } catch (error) {
     if (stored === null) throw error;
-    const record = stored.record;
-    if (!record.importPosted && isRetryable(error)) {
+    if (importJob === undefined && isRetryable(error)) {
       // A network or ORDS outage: the files stay for the next attempt, which resumes them.
       throw new BackupError(
         (error as BackupError).name as ErrorNameValue,
         `${(error as Error).message}. Kept on the server for the next attempt to resume: ` +
-          `${record.serverFiles.map((name) => `${directory}/${name}`).join(', ')}; run the same restore again.`,
+          `${stored.record.serverFiles.map((name) => `${directory}/${name}`).join(', ')}; run the same restore again.`,
         { cause: error },
       );
     }
+    const job = importJob;
     const left = await removeRestoreLeftovers(deps.sql, {
       directory,
       remover: input.remover,
-      files: record.serverFiles,
-      ...(record.importJob
-        ? { importJob: { ...record.importJob, logFileName: outcome?.logFileName ?? null } }
+      files: stored.record.serverFiles,
+      ...(job
+        ? {
+            importJob: { ...job, logFileName: outcome?.logFileName ?? null },
+            dropTarget: {
+              schema: target,
+              owned: () =>
+                schemaOwnershipProblem(ownership, {
+                  key: intentKey,
+                  executionArn: deps.executionArn,
+                  target,
+                  jobName: job.jobName,
+                }),
+            },
+          }
         : {}),
-      ...(record.importPosted ? { dropTarget: { schema: target, intentDbTime: record.intentDbTime } } : {}),
     });
+    if (left.length === 0)
+      await deleteRestoreRecords(deps.s3, source.bucket, [recordKey, intentKey]).catch(() => {});
     const tail =
       left.length === 0
         ? ' Nothing of this restore is left on the server.'
@@ -293,10 +312,7 @@ function pickSchema(schemas: readonly string[], wanted: string | undefined): str
   return schemas[0] as string;
 }
 
-async function targetUser(
-  sql: RestSqlApi,
-  target: string,
-): Promise<{ dbTime: string; created: string | null }> {
+async function targetCreated(sql: RestSqlApi, target: string): Promise<string | null> {
   const [result] = await sql.runSql([drillUserQuery(target)]);
   const row = result ? parseDrillUserRow(result) : null;
   if (row === null) {
@@ -304,7 +320,7 @@ async function targetUser(
       `The database could not look ${target} up in ALL_USERS: ${result && !result.ok ? result.errorDetails : 'no answer'}`,
     );
   }
-  return row;
+  return row.created;
 }
 
 async function readRange(
