@@ -166,6 +166,33 @@ describe('npm run restore: a backup from S3 back into the simulator through ORDS
     expect(users()).not.toContain('HR_FATAL');
   });
 
+  it('adopts its own import when the import POST loses its answer, starting no second one', async () => {
+    // GIVEN an ORDS that starts the import but resets the connection instead of answering
+    h.simulator.configure({ postHangAfterCreate: { count: 1, destroyAfterMs: 50, operation: 'IMPORT' } });
+    const before = imports().length;
+
+    const { code, report } = await restore({ targetSchema: 'HR_LOST_POST' });
+
+    expect(code).toBe(0);
+    expect(report.succeeded).toBe(true);
+    expect(imports().slice(before)).toHaveLength(1);
+    h.simulator.configure({ postHangAfterCreate: false });
+    await dropUser('HR_LOST_POST');
+  });
+
+  it('restores into the same schema again once it was dropped: a finished restore leaves no record behind', async () => {
+    const first = await restore({ targetSchema: 'HR_AGAIN' });
+    await dropUser('HR_AGAIN');
+
+    const second = await restore({ targetSchema: 'HR_AGAIN' });
+
+    expect(first.code).toBe(0);
+    expect(second.code).toBe(0);
+    expect(second.report.importJob).not.toBe(first.report.importJob);
+    expect((await h.keys()).filter((key) => key.includes('/restores/'))).toEqual([]);
+    await dropUser('HR_AGAIN');
+  });
+
   it('fails before touching the server when one S3 object is corrupted', async () => {
     // GIVEN the backup's first dump file replaced in S3 by other bytes of the same size
     const manifest = JSON.parse(
