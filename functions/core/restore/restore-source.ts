@@ -172,3 +172,48 @@ async function checkSourceFile(
     sha256: digest,
   };
 }
+
+/** Bytes `[start, endExclusive)` of a file's recorded version. */
+export async function readRange(
+  s3: Pick<S3Client, 'send'>,
+  bucket: string,
+  file: SourceFile,
+  start: number,
+  endExclusive: number,
+): Promise<Buffer> {
+  try {
+    const object = await s3.send(
+      new GetObjectCommand({
+        Bucket: bucket,
+        Key: file.key,
+        Range: `bytes=${start}-${endExclusive - 1}`,
+        ...(file.versionId ? { VersionId: file.versionId } : {}),
+      }),
+    );
+    return Buffer.from(
+      await (object.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
+    );
+  } catch (error) {
+    throw toStorageError(error, bucket, file.key);
+  }
+}
+
+/** The export's log text from S3 (each table's exported rows), null when the manifest lists none. */
+export async function readExportLog(
+  s3: Pick<S3Client, 'send'>,
+  source: RestoreSource,
+): Promise<string | null> {
+  if (!source.log) return null;
+  try {
+    const object = await s3.send(
+      new GetObjectCommand({
+        Bucket: source.bucket,
+        Key: source.log.key,
+        ...(source.log.versionId ? { VersionId: source.log.versionId } : {}),
+      }),
+    );
+    return (await object.Body?.transformToString('utf8')) ?? null;
+  } catch (error) {
+    throw toStorageError(error, source.bucket, source.log.key);
+  }
+}

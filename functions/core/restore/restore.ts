@@ -1,12 +1,11 @@
 import { createHash } from 'node:crypto';
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import {
   BackupError,
   ErrorName,
   type ErrorNameValue,
   InvalidInputError,
   RETRYABLE_ERRORS,
-  toStorageError,
 } from '../base/index.js';
 import type { FileRemover } from '../cleanup/index.js';
 import {
@@ -29,7 +28,7 @@ import {
   type StoredRecord,
   writeRestoreRecord,
 } from './restore-record.js';
-import { type RestoreSource, readRestoreSource, type SourceFile } from './restore-source.js';
+import { readExportLog, readRange, readRestoreSource, type SourceFile } from './restore-source.js';
 import { DEFAULT_CHUNK_BYTES } from './upload-sql.js';
 
 /**
@@ -321,44 +320,4 @@ async function targetCreated(sql: RestSqlApi, target: string): Promise<string | 
     );
   }
   return row.created;
-}
-
-async function readRange(
-  s3: Pick<S3Client, 'send'>,
-  bucket: string,
-  file: SourceFile,
-  start: number,
-  endExclusive: number,
-): Promise<Buffer> {
-  try {
-    const object = await s3.send(
-      new GetObjectCommand({
-        Bucket: bucket,
-        Key: file.key,
-        Range: `bytes=${start}-${endExclusive - 1}`,
-        ...(file.versionId ? { VersionId: file.versionId } : {}),
-      }),
-    );
-    return Buffer.from(
-      await (object.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
-    );
-  } catch (error) {
-    throw toStorageError(error, bucket, file.key);
-  }
-}
-
-async function readExportLog(s3: Pick<S3Client, 'send'>, source: RestoreSource): Promise<string | null> {
-  if (!source.log) return null;
-  try {
-    const object = await s3.send(
-      new GetObjectCommand({
-        Bucket: source.bucket,
-        Key: source.log.key,
-        ...(source.log.versionId ? { VersionId: source.log.versionId } : {}),
-      }),
-    );
-    return (await object.Body?.transformToString('utf8')) ?? null;
-  } catch (error) {
-    throw toStorageError(error, source.bucket, source.log.key);
-  }
 }
