@@ -95,7 +95,7 @@ export async function runUploadBlock(
     const uri = String(bind(binds, 'uri') ?? '');
     if (!switches.presignedAccepted) {
       return {
-        error: { code: 20401, message: `ORA-20401: Authorization failed for URI - ${uri.split('?')[0]}` },
+        error: { code: 20401, message: `ORA-20401: Authorization failed for URI - ${uri}` },
       };
     }
     let response: Response;

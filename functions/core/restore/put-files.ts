@@ -140,14 +140,22 @@ async function getObject(deps: PutFilesDeps, directory: string, file: FileToPut)
   if (isMissingPackage(answer, 'DBMS_CLOUD')) return 'DBMS_CLOUD is not installed or not granted';
   if (answer.errorCode === 29285) {
     throw failed(
-      `The database could not write ${directory}/${file.serverName} (${answer.errorDetails}): is the directory full?`,
+      `The database could not write ${directory}/${file.serverName} (${withoutQueries(answer.errorDetails)}): is the directory full?`,
     );
   }
   return describe(answer);
 }
 
 function describe(answer: BlockAnswer): string {
-  return answer.ok ? 'ok' : (answer.errorDetails.split('\n')[0] ?? `ORA-${answer.errorCode}`);
+  return answer.ok ? 'ok' : withoutQueries(answer.errorDetails.split('\n')[0] ?? `ORA-${answer.errorCode}`);
+}
+
+/**
+ * The text with every URL's query string cut: DBMS_CLOUD's errors may quote the object URI, and a
+ * presigned URL's query is a credential (valid for minutes, but never to be shown or logged).
+ */
+export function withoutQueries(text: string): string {
+  return text.replace(/(https?:\/\/[^\s?'"]+)\?[^\s'"]*/gi, '$1?…');
 }
 
 /** The database's hex SHA-256 of a file; null when DBMS_CRYPTO is not granted. */
