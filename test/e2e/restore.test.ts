@@ -48,6 +48,8 @@ describe('npm run restore: a backup from S3 back into the simulator through ORDS
     );
     return { code, report: JSON.parse(lines.out.at(-1) ?? '{}') };
   };
+  const getObjects = () =>
+    h.simulator.requests.filter((request) => request.body?.includes('DBMS_CLOUD.GET_OBJECT')).length;
   const appends = () =>
     h.simulator.requests.filter((request) => request.body?.includes("'ab', 32767")).length;
   const users = () => h.simulator.users().map((user) => user.username);
@@ -78,6 +80,7 @@ describe('npm run restore: a backup from S3 back into the simulator through ORDS
     expect(report.rows.imported).toBe(report.rows.exported);
     expect(report.tables.imported).toBe(report.tables.exported);
     expect(users()).toContain('HR_GET');
+    expect(lines.err).toContain('DBMS_CLOUD.GET_OBJECT accepted a presigned URL (probe: the manifest)');
     // AND the import's control table is dropped, and no request carried the presigned URL's signature in a log line
     expect(imports().at(-1)!.dropped).toBe(true);
     expect(lines.err.join('\n')).not.toMatch(/X-Amz-Signature/);
@@ -89,11 +92,15 @@ describe('npm run restore: a backup from S3 back into the simulator through ORDS
       restore: { ...defaultRestoreSwitches(), presignedAccepted: false, dbmsCrypto: false },
     });
 
+    const fetchesBefore = getObjects();
+
     const { code, report } = await restore({ targetSchema: 'HR_CHUNKS', chunkBytes: PIECE_BYTES });
 
     expect(code).toBe(0);
     expect(report).toMatchObject({ succeeded: true, path: 'chunked', digest: 'size' });
     expect(report.fallbackReason).toMatch(/ORA-20401/);
+    // AND only the probe (the small manifest) was tried with GET_OBJECT, no dump file
+    expect(getObjects() - fetchesBefore).toBe(1);
     // AND the database's error quoted the presigned URL: its query (the credential) is cut everywhere
     expect(JSON.stringify(report)).not.toMatch(/X-Amz-Signature/);
     expect(lines.err.join('\n')).not.toMatch(/X-Amz-Signature/);

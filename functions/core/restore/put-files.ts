@@ -47,6 +47,11 @@ export interface PutFilesInput {
   readonly files: readonly FileToPut[];
   readonly path: UploadChoice;
   readonly chunkBytes: number;
+  /**
+   * A small object fetched with GET_OBJECT first (then removed), so that a presigned URL DBMS_CLOUD
+   * refuses costs one small request, not a large file. @default - the first file is the probe
+   */
+  readonly probe?: FileToPut;
 }
 
 /** What was put, and how it was checked. */
@@ -68,6 +73,20 @@ export async function putFiles(deps: PutFilesDeps, input: PutFilesInput): Promis
   let path: UploadPath = input.path === 'chunked' ? 'chunked' : 'get-object';
   let fallbackReason: string | undefined;
   let digest: 'sha256' | 'size' = 'sha256';
+  if (path === 'get-object' && input.probe) {
+    const problem = await probeGetObject(deps, input.directory, input.probe);
+    if (problem !== null) {
+      if (input.path === 'get-object') throw failed(`DBMS_CLOUD.GET_OBJECT is not usable: ${problem}`);
+      fallbackReason = problem;
+      path = 'chunked';
+      deps.logger.warn('DBMS_CLOUD.GET_OBJECT is not usable: uploading in chunks instead', {
+        reason: problem,
+      });
+      say(`DBMS_CLOUD.GET_OBJECT is not usable (${problem}): uploading in chunks through REST-enabled SQL`);
+    } else {
+      say('DBMS_CLOUD.GET_OBJECT accepted a presigned URL (probe: the manifest)');
+    }
+  }
   for (const file of input.files) {
     const where = `${input.directory}/${file.serverName}`;
     if (path === 'get-object' && (await serverFileSize(deps.sql, input.directory, file.serverName)) > 0) {
@@ -126,6 +145,21 @@ export async function putFiles(deps: PutFilesDeps, input: PutFilesInput): Promis
 
 function percent(part: number, whole: number): string {
   return whole === 0 ? '100%' : `${Math.floor((part / whole) * 100)}%`;
+}
+
+/** GET_OBJECT of the probe, its size checked, then removed: null when the path works, else why not. */
+async function probeGetObject(
+  deps: PutFilesDeps,
+  directory: string,
+  probe: FileToPut,
+): Promise<string | null> {
+  let problem = await getObject(deps, directory, probe);
+  if (problem === null) {
+    const size = await serverFileSize(deps.sql, directory, probe.serverName);
+    if (size !== probe.source.bytes) problem = `the probe fetched ${size} bytes, not ${probe.source.bytes}`;
+  }
+  await deps.removeFile(directory, probe.serverName);
+  return problem;
 }
 
 /** Runs GET_OBJECT; null when it fetched the file, else why the path is not usable. */

@@ -40,6 +40,8 @@ export interface SourceFile {
 export interface RestoreSource {
   readonly bucket: string;
   readonly manifestKey: string;
+  /** The manifest's size: the GET_OBJECT probe fetches it. */
+  readonly manifestBytes: number;
   readonly database: string;
   readonly jobName: string;
   readonly runId: string;
@@ -103,6 +105,7 @@ export async function readRestoreSource(
   return {
     bucket,
     manifestKey: key,
+    manifestBytes: Buffer.byteLength(text, 'utf8'),
     database: parsed.database,
     jobName: parsed.jobName,
     runId: parsed.runId,

@@ -128,6 +128,11 @@ export async function restoreBackup(deps: RestoreDeps, input: RestoreInput): Pro
   const restoreId = restoreIdOf(input.manifestUri, input.database, target);
   const recordKey = restoreRecordKey(source.manifestKey, restoreId);
   const files = source.files.map((file) => ({ source: file, serverName: `${restoreId}-${file.name}` }));
+  const probe = {
+    source: { name: 'manifest.json', key: source.manifestKey, bytes: source.manifestBytes, sha256: '' },
+    serverName: `${restoreId}-PROBE.JSON`,
+  };
+  const serverFiles = [...files.map((file) => file.serverName), probe.serverName];
 
   await deps.lock.acquire();
   const intentKey = restoreIntentKey(source.manifestKey, restoreId);
@@ -166,7 +171,7 @@ export async function restoreBackup(deps: RestoreDeps, input: RestoreInput): Pro
           sourceSchema: schema,
           targetSchema: target,
           directory,
-          serverFiles: files.map((file) => file.serverName),
+          serverFiles,
         },
         null,
       );
@@ -182,7 +187,7 @@ export async function restoreBackup(deps: RestoreDeps, input: RestoreInput): Pro
           },
           onProgress: say,
         },
-        { directory, files, path: input.path, chunkBytes: input.chunkBytes ?? DEFAULT_CHUNK_BYTES },
+        { directory, files, probe, path: input.path, chunkBytes: input.chunkBytes ?? DEFAULT_CHUNK_BYTES },
       );
       await deps.lock.check('Start import');
     }
@@ -221,7 +226,7 @@ export async function restoreBackup(deps: RestoreDeps, input: RestoreInput): Pro
     const left = await removeRestoreLeftovers(deps.sql, {
       directory,
       remover: input.remover,
-      files: files.map((file) => file.serverName),
+      files: serverFiles,
       importJob: { ...importJob, logFileName: outcome.logFileName },
     });
     if (left.length > 0) say(`Restored, but still on the server: ${left.join('; ')}`);
