@@ -18,7 +18,7 @@ import { ForeignImports } from './foreign-import.js';
 import { JobStore } from './job-store.js';
 import type { SimulatedJobView } from './job-view.js';
 import { errorBody, sendText } from './responses.js';
-import { restSql, sqlDatabase } from './rest-sql-route.js';
+import { restSql, sqlDatabase, uploadDatabase } from './rest-sql-route.js';
 import type { RouteContext } from './route-context.js';
 import { matchRoute } from './route-match.js';
 import {
@@ -57,6 +57,7 @@ export async function startOrdsSimulator(initial: Partial<SimulatorOptions> = {}
   const users = new DatabaseUsers(options.databaseUsers);
   const store = new JobStore(current, users);
   const database = sqlDatabase(store, users, current);
+  const uploads = uploadDatabase(store, current);
   const counters = new CountedSwitches(current);
   const foreign = new ForeignImports(current, store);
   const authenticator = new Authenticator(current, `${process.pid}`);
@@ -130,7 +131,7 @@ export async function startOrdsSimulator(initial: Partial<SimulatorOptions> = {}
         return download(context, exchange, route.owner, route.jobName, route.fileName);
       case 'sql':
         foreign.beforeSql(body);
-        return restSql(exchange, auth.owner, database, options, () => counters.takeSqlAnswerLost());
+        return restSql(exchange, auth.owner, database, options, () => counters.takeSqlAnswerLost(), uploads);
     }
   };
 

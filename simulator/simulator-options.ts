@@ -6,6 +6,7 @@
 
 import { timeZoneProblem } from './database-clock.js';
 import type { InjectedSqlError } from './rest-sql.js';
+import { defaultRestoreSwitches, type RestoreSwitches } from './uploaded-files.js';
 
 /** How an export job ends: what its log's last `Job "OWNER"."JOB" …` line says. */
 export type JobOutcome = 'success' | 'errors' | 'fatal' | 'stopped' | 'no-log';
@@ -293,6 +294,8 @@ export interface SimulatorOptions {
   readonly jobNameClock: 'utc' | 'database';
   /** Another import into a schema, started once (see `ForeignImport`). @default undefined */
   readonly foreignImport: ForeignImport | undefined;
+  /** What a restore's blocks meet: DBMS_CLOUD, DBMS_CRYPTO, a full directory, an interruption (./uploaded-files.ts). */
+  readonly restore: RestoreSwitches;
 }
 
 /** The defaults of every switch. */
@@ -364,6 +367,7 @@ export function defaultSimulatorOptions(): SimulatorOptions {
     databaseTimeZone: 'UTC',
     jobNameClock: 'utc',
     foreignImport: undefined,
+    restore: defaultRestoreSwitches(),
   };
 }
 

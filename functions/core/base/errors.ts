@@ -65,6 +65,11 @@ export const ErrorName = {
    * refused, nothing imported, adopted or dropped. Not retried.
    */
   ImportNotOwned: 'ImportNotOwnedError',
+  /**
+   * A restore from S3 stopped: a file failed its check, the target schema exists, the database refused
+   * a chunk, or the import failed. The message names what it left on the server. Not retried.
+   */
+  RestoreFailed: 'RestoreFailedError',
 } as const;
 
 export type ErrorNameValue = (typeof ErrorName)[keyof typeof ErrorName];

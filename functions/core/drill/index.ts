@@ -16,6 +16,7 @@ export type { ImportOwnershipDeps, OwnedImport, OwnedImportRequest } from './imp
 export { schemaOwnershipProblem, startOwnedImport } from './import-ownership.js';
 export { dropDrillSchema, startRestoreDrill } from './restore-drill.js';
 export { restoreDrillAgeHours } from './restore-drill-age.js';
+export { toImportRequestBody } from './restore-drill-import.js';
 export type { RestoreDrillResult } from './restore-drill-payloads.js';
 export {
   DropDrillSchemaPayloadSchema,
@@ -31,9 +32,11 @@ export {
   readLastRestoreDrill,
 } from './restore-drill-record.js';
 export { recordRestoreDrill } from './restore-drill-report.js';
+export { compareTableRows } from './restore-drill-rows.js';
 export {
   checkDrillTarget,
   drillTargetProblem,
   drillUserQuery,
+  dropDrillUserStatement,
   parseDrillUserRow,
 } from './restore-drill-sql.js';
