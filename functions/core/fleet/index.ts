@@ -15,3 +15,4 @@ export {
 } from './night-window.js';
 export { ordsOrigin, originKeyProblem } from './ords-origin.js';
 export { type RunHistory, type StartCandidate, startOrder } from './start-order.js';
+export { skippedStartNights, windowCron, windowKey, windowOpenedAt } from './window-schedule.js';
