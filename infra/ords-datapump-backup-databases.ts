@@ -47,7 +47,7 @@ export interface OrdsDatapumpBackupDatabasesProps {
  * resources and 1 MB per template, whatever the number of databases.
  */
 export class OrdsDatapumpBackupDatabases extends Construct {
-  /** One EventBridge Scheduler schedule per enabled database. */
+  /** One EventBridge Scheduler schedule per enabled database outside a night window. */
   readonly schedules: DatabaseSchedules;
   /** One SSM parameter per enabled database: its ORDS URL, secret, prefix and settings. */
   readonly bindings: DatabaseBindings;
@@ -83,7 +83,10 @@ export class OrdsDatapumpBackupDatabases extends Construct {
       deadLetterQueue: props.missedRuns,
       group: props.scheduleGroup,
       namePrefix,
-      schedules: enabled.map((database) => ({ id: database.id, ...database.schedule })),
+      // A database in a night window starts with its window (the WindowLauncher's schedule).
+      schedules: enabled
+        .filter((database) => !database.window)
+        .map((database) => ({ id: database.id, ...database.schedule })),
     });
     // The secret reader role reads a secret only when this tag names the database its session serves.
     for (const database of enabled) Tags.of(database.secret).add(SECRET_DATABASE_TAG, database.id);
