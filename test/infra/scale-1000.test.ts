@@ -125,3 +125,30 @@ describe('1,000 databases over 20 ORDS origins, half in night windows', () => {
     expect(directoryBytes(pins[0]!)).toBeLessThan(LAYER_UNZIPPED_MAX_BYTES / 100);
   });
 });
+
+describe('the service limit checks', () => {
+  it('fail for a definition over 1 MB, an environment over 4 KB and over 200 parameters, naming each', () => {
+    const parameters = Object.fromEntries(
+      Array.from({ length: 201 }, (_, index) => [`P${index}`, { Type: 'String' }]),
+    );
+    const template = {
+      Parameters: parameters,
+      Resources: {
+        Machine: {
+          Type: 'AWS::StepFunctions::StateMachine',
+          Properties: { DefinitionString: { 'Fn::Join': ['', ['x'.repeat(1_048_400), { Ref: 'Fn' }]] } },
+        },
+        Fn: {
+          Type: 'AWS::Lambda::Function',
+          Properties: { Environment: { Variables: { BIG: 'x'.repeat(3900), ARN: { Ref: 'Queue' } } } },
+        },
+      },
+    };
+
+    expect(stackLimitProblems([{ stackName: 'Big', template, bytes: 1_000 }])).toEqual([
+      'stack Big has 201 parameters; CloudFormation allows 200',
+      'stack Big: state machine Machine has a definition of up to 1048656 bytes; Step Functions allows 1048576',
+      'stack Big: function Fn has up to 4162 bytes of environment; Lambda allows 4096',
+    ]);
+  });
+});
