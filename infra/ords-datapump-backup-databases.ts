@@ -5,6 +5,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { ordsOrigin } from '../functions/core/fleet/index.js';
 import { SECRET_DATABASE_TAG } from '../functions/core/ords/index.js';
 import { BackupDashboards } from './constructs/backup-dashboards.js';
 import { DatabaseBindings } from './constructs/database-bindings.js';
@@ -98,6 +99,7 @@ export class OrdsDatapumpBackupDatabases extends Construct {
     });
     this.dashboards = new BackupDashboards(this, 'Dashboards', {
       databaseIds: enabled.map((database) => database.id),
+      origins: Object.fromEntries(enabled.map((database) => [database.id, ordsOrigin(database.ordsUrl)])),
       namePrefix,
     });
     this.cleanupAlarms = new ServerCleanupAlarms(this, 'ServerCleanupAlarms', {

@@ -107,6 +107,40 @@ describe('1,000 databases over 20 ORDS origins, half in night windows', () => {
     for (const schedule of windows) expect(schedule.Target.Input.length).toBeLessThan(MAX_WINDOW_INPUT_CHARS);
   });
 
+  it('shows the fleet on dashboards of at most 50 databases, grouped by ORDS origin, within CloudWatch limits', () => {
+    const bodies = templates
+      .flatMap(({ template }) => Object.values(template.Resources ?? {}))
+      .filter((resource) => resource.Type === 'AWS::CloudWatch::Dashboard')
+      .map((resource) => {
+        const [, parts] = (resource.Properties!.DashboardBody as { 'Fn::Join': [string, unknown[]] })[
+          'Fn::Join'
+        ];
+        return JSON.parse(
+          parts.map((part) => (typeof part === 'string' ? part : 'eu-central-1')).join(''),
+        ) as {
+          widgets: Array<{ type: string; properties: { metrics?: unknown[][]; markdown?: string } }>;
+        };
+      });
+    const origins = (ids: readonly string[]) => ids.map((id) => Number(id.slice(12, 16)) % 20);
+
+    expect(bodies).toHaveLength(20);
+    for (const body of bodies) {
+      const metrics = body.widgets.flatMap((widget) => widget.properties.metrics ?? []);
+      const ids = [
+        ...new Set(metrics.map((metric) => metric[3]).filter((id) => typeof id === 'string')),
+      ] as string[];
+      // CloudWatch: 500 widgets per dashboard, and (in its older quotas) 500 metrics per dashboard.
+      expect(body.widgets.length).toBeLessThanOrEqual(500);
+      expect(metrics.length).toBeLessThanOrEqual(500);
+      expect(ids.length).toBeLessThanOrEqual(50);
+      // Each origin's rows are together: the origin changes at most once per origin on the page.
+      const sequence = origins(ids);
+      const changes = sequence.filter((origin, index) => index > 0 && origin !== sequence[index - 1]).length;
+      expect(changes).toBe(new Set(sequence).size - 1);
+      expect(body.widgets[0]!.properties.markdown).toMatch(/ORDS: https:\/\/ords-/);
+    }
+  });
+
   it('keeps the binding pins layer far below the layer size limit', () => {
     const pins = readdirSync(synthesized.outdir, { withFileTypes: true })
       .filter((entry) => entry.isDirectory() && entry.name.startsWith('asset.'))
