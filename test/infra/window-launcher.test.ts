@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StartWindowInputSchema } from '../../functions/core/run/index.js';
+import { nagViolationsOf } from './nag.js';
 import {
   actionsOf,
   configOf,
@@ -101,6 +102,10 @@ describe('WindowLauncher', () => {
       expect.arrayContaining(['STATE_MACHINE_ARN', 'BUCKET_NAME', 'MISSED_RUNS_QUEUE_URL']),
     );
     expect(props.Layers).toHaveLength(1);
+  });
+
+  it('passes cdk-nag (AwsSolutions and Serverless) with its function, role and schedules', () => {
+    expect(nagViolationsOf(synthesized.app)).toEqual([]);
   });
 
   it('lets the Scheduler role invoke only the "Start window" function', () => {
