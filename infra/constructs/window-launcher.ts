@@ -56,24 +56,40 @@ export interface WindowLauncherProps {
  * The night windows of a deployment: one EventBridge Scheduler schedule per distinct window (start,
  * hours, zone) at the window's start in its zone, whichever stacks its databases are in, invoking
  * the "Start window" function with the window and its databases. The function orders them by
- * their last runs and starts one execution each, named like a scheduled run.
+ * their last runs and starts one execution each, named like a scheduled run. The function, its
+ * role and the schedules exist only once a database is in a window.
  */
 export class WindowLauncher extends Construct {
-  /** The "Start window" function. */
-  readonly function: HandlerFunction;
-  /** The role EventBridge Scheduler assumes to invoke the function. */
-  readonly role: Role;
   /** The schedules, by window key (`01:00 4h Europe/Berlin`). */
   readonly schedules: ReadonlyMap<string, Schedule>;
   private readonly byKey = new Map<string, Schedule>();
   private readonly databasesByKey = new Map<string, string[]>();
   private readonly props: WindowLauncherProps;
+  private launcher: { readonly function: HandlerFunction; readonly role: Role } | undefined;
 
   constructor(scope: Construct, id: string, props: WindowLauncherProps) {
     super(scope, id);
     this.props = props;
     this.schedules = this.byKey;
-    this.function = backupFunction(
+  }
+
+  /**
+   * The "Start window" function, created with the first database in a window: a deployment without
+   * windows has none.
+   */
+  get function(): HandlerFunction | undefined {
+    return this.launcher?.function;
+  }
+
+  /** The role EventBridge Scheduler assumes to invoke the function, created with it. */
+  get role(): Role | undefined {
+    return this.launcher?.role;
+  }
+
+  private launcherOf(): { readonly function: HandlerFunction; readonly role: Role } {
+    if (this.launcher) return this.launcher;
+    const { props } = this;
+    const fn = backupFunction(
       this,
       {
         id: 'StartWindow',
@@ -93,23 +109,23 @@ export class WindowLauncher extends Construct {
       },
       { logRetention: props.logRetention ?? RetentionDays.THREE_MONTHS, serviceName: props.namePrefix },
     );
-    this.function.addLayers(props.bindingPins);
-    props.stateMachine.grantStartExecution(this.function);
-    props.missedRuns.grantSendMessages(this.function);
+    fn.addLayers(props.bindingPins);
+    props.stateMachine.grantStartExecution(fn);
+    props.missedRuns.grantSendMessages(fn);
     // s3:ListBucket lets S3 answer NoSuchKey (not AccessDenied) for a database never backed up.
     BucketGrants.fromBucket(props.bucket).actionsOnBucketAndObjectKeys(
-      this.function,
+      fn,
       `*/${LAST_BACKUP_FILE}`,
       's3:GetObject',
       's3:ListBucket',
       'kms:Decrypt',
     );
     acknowledgeWildcardResource(
-      this.function.role!,
+      fn.role!,
       props.bucket.arnForObjects(`*/${LAST_BACKUP_FILE}`),
       'The last-backup records are <prefix><database>/last-backup.json: only such keys are readable.',
     );
-    const invokeConfig = this.function.node.tryFindChild('EventInvokeConfig');
+    const invokeConfig = fn.node.tryFindChild('EventInvokeConfig');
     if (invokeConfig) {
       Validations.of(invokeConfig).acknowledge({
         id: 'Serverless-LambdaAsyncFailureDestination',
@@ -117,8 +133,7 @@ export class WindowLauncher extends Construct {
           "Failed invocations go to the function's dead-letter queue, which keeps the schedule's own input.",
       });
     }
-
-    this.role = new Role(this, 'Role', {
+    const role = new Role(this, 'Role', {
       description: 'Lets EventBridge Scheduler invoke the ords-datapump-backup window launcher',
       assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
         conditions: {
@@ -129,6 +144,8 @@ export class WindowLauncher extends Construct {
         },
       }),
     });
+    this.launcher = { function: fn, role };
+    return this.launcher;
   }
 
   /** Adds databases to their windows, creating a window's schedule with its first database. */
@@ -151,6 +168,7 @@ export class WindowLauncher extends Construct {
   }
 
   private scheduleOf(key: string, window: NightWindow, ids: readonly string[]): Schedule {
+    const launcher = this.launcherOf();
     const hash = createHash('sha256').update(key).digest('hex').slice(0, 10);
     const input = ScheduleTargetInput.fromText(
       Lazy.string({
@@ -177,8 +195,8 @@ export class WindowLauncher extends Construct {
       scheduleGroup: this.props.group,
       schedule: ScheduleExpression.expression(`cron(${windowCron(window)})`, TimeZone.of(window.timeZone)),
       timeWindow: TimeWindow.off(),
-      target: new InvokeWindowLauncher(this.function, {
-        role: this.role,
+      target: new InvokeWindowLauncher(launcher.function, {
+        role: launcher.role,
         input,
         retryAttempts: 10,
         // Never later than the shortest window closes; the function refuses a closed window anyway.

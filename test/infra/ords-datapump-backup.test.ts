@@ -89,7 +89,7 @@ describe('OrdsDatapumpBackup in the JSON app', () => {
     }
   });
 
-  it("lets no role other than the copy, manifest, start-export, cleanup, drill, drill record, backup-age and window launcher functions' touch the bucket", () => {
+  it("lets no role other than the copy, manifest, start-export, cleanup, drill, drill record and backup-age functions' touch the bucket", () => {
     const { json, built } = synthesized;
     const { copyFile, writeManifest, startExport, cleanUpServer, recordRestoreDrill, restoreDrill } =
       built.backup.functions;
@@ -101,7 +101,6 @@ describe('OrdsDatapumpBackup in the JSON app', () => {
       recordRestoreDrill,
       restoreDrill,
       built.backup.backupAge.function,
-      built.backup.windowLauncher.function,
     ].map((fn) => roleOfFunction(json, logicalIdOf(fn)));
     const s3Users = Object.entries(json.Resources)
       .filter(([, resource]) => resource.Type === 'AWS::IAM::Role')

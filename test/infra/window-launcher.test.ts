@@ -87,7 +87,7 @@ describe('WindowLauncher', () => {
   it('lets "Start window" start executions, fill the missed-runs queue and read only last-backup records', () => {
     const { json, built } = synthesized;
     const launcher = built.backup.windowLauncher;
-    const statements = statementsOfRole(json, roleOfFunction(json, logicalIdOf(launcher.function)));
+    const statements = statementsOfRole(json, roleOfFunction(json, logicalIdOf(launcher.function!)));
     const byAction = Object.fromEntries(
       statements
         .filter((statement) => actionsOf(statement).every((action) => !/^(logs|xray):/.test(action)))
@@ -97,7 +97,7 @@ describe('WindowLauncher', () => {
     expect(byAction['states:StartExecution']).toEqual([{ Ref: logicalIdOf(built.backup.stateMachine) }]);
     expect(JSON.stringify(byAction)).toContain('/*/last-backup.json');
     expect(Object.keys(byAction).join(' ')).not.toMatch(/s3:PutObject|s3:DeleteObject|ssm:|secretsmanager:/);
-    const props = json.Resources[logicalIdOf(launcher.function)]!.Properties;
+    const props = json.Resources[logicalIdOf(launcher.function!)]!.Properties;
     expect(Object.keys(props.Environment.Variables)).toEqual(
       expect.arrayContaining(['STATE_MACHINE_ARN', 'BUCKET_NAME', 'MISSED_RUNS_QUEUE_URL']),
     );
@@ -110,11 +110,27 @@ describe('WindowLauncher', () => {
 
   it('lets the Scheduler role invoke only the "Start window" function', () => {
     const { json, built } = synthesized;
-    const statements = statementsOfRole(json, logicalIdOf(built.backup.windowLauncher.role));
+    const statements = statementsOfRole(json, logicalIdOf(built.backup.windowLauncher.role!));
     const invoke = statements.filter((statement) => actionsOf(statement).includes('lambda:InvokeFunction'));
     expect(invoke.flatMap(resourcesOf)).toEqual([
-      { 'Fn::GetAtt': [logicalIdOf(built.backup.windowLauncher.function), 'Arn'] },
+      { 'Fn::GetAtt': [logicalIdOf(built.backup.windowLauncher.function!), 'Arn'] },
     ]);
+  });
+});
+
+describe('a deployment without windows', () => {
+  it('has no "Start window" function, role or window schedule: nothing changes for it', () => {
+    const synthesized = synthesize(configOf({ databases: [database('orders'), database('sales')] }));
+    try {
+      expect(synthesized.built.backup.windowLauncher.function).toBeUndefined();
+      expect(synthesized.built.backup.windowLauncher.role).toBeUndefined();
+      expect(schedulesOf(synthesized).map((schedule) => schedule.Name)).toEqual([
+        'ords-datapump-backup-orders',
+        'ords-datapump-backup-sales',
+      ]);
+    } finally {
+      synthesized.cleanup();
+    }
   });
 });
 
