@@ -43,7 +43,10 @@ export interface WindowLauncherProps {
   readonly missedRuns: IQueue;
   /** The deployment's schedule group. */
   readonly group: IScheduleGroup;
-  /** The deployment's name prefix: the schedules are named `<prefix>-window-<hash of the window>`. */
+  /**
+   * The deployment's name prefix: the schedules are named `<prefix>-window_<hash of the window>`
+   * (no database id has a `_`, so no database schedule can have that name).
+   */
   readonly namePrefix: string;
   /**
    * How long the function's logs are kept.
@@ -190,7 +193,7 @@ export class WindowLauncher extends Construct {
       }),
     );
     return new Schedule(this, `Window${hash}`, {
-      scheduleName: `${this.props.namePrefix}-window-${hash}`,
+      scheduleName: `${this.props.namePrefix}-window_${hash}`,
       description: `Starts the night window ${key} of ords-datapump-backup`,
       scheduleGroup: this.props.group,
       schedule: ScheduleExpression.expression(`cron(${windowCron(window)})`, TimeZone.of(window.timeZone)),

@@ -98,7 +98,7 @@ describe('1,000 databases over 20 ORDS origins, half in night windows', () => {
       .flatMap(({ template }) => Object.values(template.Resources ?? {}))
       .filter((resource) => resource.Type === 'AWS::Scheduler::Schedule')
       .map((resource) => resource.Properties as { Name: string; Target: { Input: string } });
-    const windows = schedules.filter((schedule) => schedule.Name.includes('-window-'));
+    const windows = schedules.filter((schedule) => schedule.Name.includes('-window_'));
 
     expect(windows).toHaveLength(2);
     expect(schedules).toHaveLength(2 + 500);

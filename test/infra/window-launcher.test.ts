@@ -51,7 +51,15 @@ describe('WindowLauncher', () => {
   afterAll(() => synthesized.cleanup());
 
   const windowSchedules = () =>
-    schedulesOf(synthesized).filter((schedule) => schedule.Name.includes('-window-'));
+    schedulesOf(synthesized).filter((schedule) => schedule.Name.includes('-window_'));
+
+  it('names window schedules apart from database schedules, even for a database id like "window-<hex>"', () => {
+    const names = schedulesOf(synthesized).map((schedule) => schedule.Name as string);
+    const ids = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/;
+    for (const name of names.filter((name) => name.includes('-window_'))) {
+      expect(ids.test(name.slice('ords-datapump-backup-'.length))).toBe(false);
+    }
+  });
 
   it('gives each distinct window one schedule at its start in its zone, across stacks; no database schedule for them', () => {
     const windows = windowSchedules();
@@ -62,9 +70,9 @@ describe('WindowLauncher', () => {
         ScheduleExpressionTimezone: 'Europe/Berlin',
         FlexibleTimeWindow: { Mode: 'OFF' },
       });
-      expect(schedule.Name).toMatch(/^ords-datapump-backup-window-[0-9a-f]{10}$/);
+      expect(schedule.Name).toMatch(/^ords-datapump-backup-window_[0-9a-f]{10}$/);
     }
-    const others = schedulesOf(synthesized).filter((schedule) => !schedule.Name.includes('-window-'));
+    const others = schedulesOf(synthesized).filter((schedule) => !schedule.Name.includes('-window_'));
     expect(others.map((schedule) => schedule.Name)).toEqual(['ords-datapump-backup-nightly']);
   });
 
