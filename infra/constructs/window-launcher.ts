@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Aws, Duration, Lazy, TimeZone, Validations } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Aws, Duration, Lazy, Stack, TimeZone, Validations } from 'aws-cdk-lib';
 import { type IRole, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { Function as HandlerFunction, IFunction, ILayerVersion } from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -115,6 +115,21 @@ export class WindowLauncher extends Construct {
     fn.addLayers(props.bindingPins);
     props.stateMachine.grantStartExecution(fn);
     props.missedRuns.grantSendMessages(fn);
+    // After the window closed, a retried invocation asks which runs an earlier one started.
+    const executions = Stack.of(this).formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${Arn.split(props.stateMachine.stateMachineArn, ArnFormat.COLON_RESOURCE_NAME).resourceName}:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    fn.addToRolePolicy(
+      new PolicyStatement({ actions: ['states:DescribeExecution'], resources: [executions] }),
+    );
+    acknowledgeWildcardResource(
+      fn.role!,
+      executions,
+      "Describes a window run's execution by its name, to tell a run started earlier from a missed one.",
+    );
     // s3:ListBucket lets S3 answer NoSuchKey (not AccessDenied) for a database never backed up.
     BucketGrants.fromBucket(props.bucket).actionsOnBucketAndObjectKeys(
       fn,

@@ -103,6 +103,7 @@ describe('WindowLauncher', () => {
     );
 
     expect(byAction['states:StartExecution']).toEqual([{ Ref: logicalIdOf(built.backup.stateMachine) }]);
+    expect(JSON.stringify(byAction['states:DescribeExecution'])).toContain(':execution:');
     expect(JSON.stringify(byAction)).toContain('/*/last-backup.json');
     expect(Object.keys(byAction).join(' ')).not.toMatch(/s3:PutObject|s3:DeleteObject|ssm:|secretsmanager:/);
     const props = json.Resources[logicalIdOf(launcher.function!)]!.Properties;

@@ -84,6 +84,6 @@ export async function startRun(
 }
 
 /** An execution's ARN: the state machine's, with `execution` for `stateMachine` and the name appended. */
-function executionArnOf(stateMachineArn: string, name: string): string {
+export function executionArnOf(stateMachineArn: string, name: string): string {
   return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
 }

@@ -1,4 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3';
+import { DescribeExecutionCommand, ExecutionDoesNotExist } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
 import { InvalidInputError } from '../base/index.js';
 import {
@@ -9,9 +10,9 @@ import {
   windowOpenedAt,
 } from '../fleet/index.js';
 import { readLastBackup } from '../manifest/index.js';
-import { DATABASE_ID } from '../state/index.js';
+import { DATABASE_ID, executionName } from '../state/index.js';
 import type { BindingPins } from './binding-pin.js';
-import { type RunWindow, type StartRunDeps, startRun } from './start-run.js';
+import { executionArnOf, type RunWindow, type StartRunDeps, startRun } from './start-run.js';
 
 /**
  * "Start window": what the schedule of a night window invokes at the window's start. It orders the
@@ -101,18 +102,20 @@ export async function startWindow(
     const reason =
       `the window ${input.window.start} ${input.window.timeZone} of ${input.window.hours} hour(s) closed at ` +
       `${closesAt}, before the launcher ran at ${deps.now().toISOString()}: not started late in the working day`;
-    const missed = input.databases.map((database) => ({
-      database,
-      scheduledTime: input.scheduledTime,
-      reason,
-    }));
-    deps.logger.error('Night window already closed: no run started, all sent to the missed-runs queue', {
-      scheduledTime: input.scheduledTime,
-      closesAt,
-      databases: missed.length,
-    });
-    await deps.sendMissed(missed);
-    return { ...base, order: [], started: [], alreadyStarted: [], missed };
+    // A retried invocation may come after the close: what an earlier one started is not missed.
+    const late = await notStartedYet(deps, input.databases, input.scheduledTime);
+    const missed = late.missing.map((database) => ({ database, scheduledTime: input.scheduledTime, reason }));
+    deps.logger.error(
+      'Night window already closed: no run started, the runs not started sent to the missed-runs queue',
+      {
+        scheduledTime: input.scheduledTime,
+        closesAt,
+        missed: missed.length,
+        alreadyStarted: late.started.length,
+      },
+    );
+    if (missed.length > 0) await deps.sendMissed(missed);
+    return { ...base, order: [], started: [], alreadyStarted: late.started, missed };
   }
 
   const histories = await readHistories(deps, input.databases);
@@ -121,18 +124,14 @@ export async function startWindow(
   const alreadyStarted: string[] = [];
   const missed: MissedRun[] = [];
   let failed: Array<{ database: string; rank: number }> = [];
+  const closed: Array<{ database: string; rank: number }> = [];
   for (const pass of [1, 2]) {
     const todo = pass === 1 ? order.map((database, rank) => ({ database, rank })) : failed;
     failed = [];
     for (const { database, rank } of todo) {
       const window = { closesAt, rank };
       if (deps.now().getTime() >= occurrence.closesAt.getTime()) {
-        missed.push({
-          database,
-          scheduledTime: input.scheduledTime,
-          window,
-          reason: `the window closed at ${closesAt} before it could be started`,
-        });
+        closed.push({ database, rank });
         continue;
       }
       try {
@@ -157,6 +156,22 @@ export async function startWindow(
       }
     }
   }
+  if (closed.length > 0) {
+    const late = await notStartedYet(
+      deps,
+      closed.map((run) => run.database),
+      input.scheduledTime,
+    );
+    alreadyStarted.push(...late.started);
+    for (const { database, rank } of closed.filter((run) => late.missing.includes(run.database))) {
+      missed.push({
+        database,
+        scheduledTime: input.scheduledTime,
+        window: { closesAt, rank },
+        reason: `the window closed at ${closesAt} before it could be started`,
+      });
+    }
+  }
   if (missed.length > 0) {
     deps.logger.error('Some runs of the night window were not started: sent to the missed-runs queue', {
       scheduledTime: input.scheduledTime,
@@ -172,6 +187,39 @@ export async function startWindow(
     missed: missed.length,
   });
   return { ...base, order, started, alreadyStarted, missed };
+}
+
+/**
+ * Which of `databases` have no execution of this scheduled time yet (an earlier invocation of the
+ * same delivery may have started some). An execution whose existence cannot be read counts as not
+ * started: the operator then finds it already running rather than a run silently lost.
+ */
+async function notStartedYet(
+  deps: StartWindowDeps,
+  databases: readonly string[],
+  scheduledTime: string,
+): Promise<{ started: string[]; missing: string[] }> {
+  const started: string[] = [];
+  const missing: string[] = [];
+  for (const database of databases) {
+    const executionArn = executionArnOf(deps.stateMachineArn, executionName(database, scheduledTime));
+    try {
+      await deps.sfn.send(new DescribeExecutionCommand({ executionArn }));
+      started.push(database);
+    } catch (error) {
+      if (!(error instanceof ExecutionDoesNotExist)) {
+        deps.logger.warn(
+          'Could not tell whether a run was started: counted as missed',
+          { database },
+          {
+            error: (error as Error).name,
+          },
+        );
+      }
+      missing.push(database);
+    }
+  }
+  return { started, missing };
 }
 
 function openedWindow(input: StartWindowInput): WindowOccurrence {

@@ -1,4 +1,9 @@
-import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  ExecutionDoesNotExist,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -43,6 +48,7 @@ describe('the "Start window" handler', () => {
     sfn.reset();
     sqs.reset();
     resetClients();
+    sfn.on(DescribeExecutionCommand).rejects(new ExecutionDoesNotExist({ message: 'none', $metadata: {} }));
   });
 
   it('sends one message per run not started to MISSED_RUNS_QUEUE_URL, in batches of 10, and starts nothing late', async () => {

@@ -1,5 +1,11 @@
 import { GetObjectCommand, NoSuchKey, S3Client } from '@aws-sdk/client-s3';
-import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  ExecutionAlreadyExists,
+  ExecutionDoesNotExist,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { type MissedRun, StartWindowInputSchema, startWindow } from '../../../../functions/core/run/index.js';
@@ -68,6 +74,7 @@ describe('startWindow', () => {
     s3.on(GetObjectCommand, { Key: 'oracle/sales/last-backup.json' }).resolves(
       record('sales', { totalBytes: 2e9, durationSeconds: 7200 }),
     );
+    sfn.on(DescribeExecutionCommand).rejects(new ExecutionDoesNotExist({ message: 'none', $metadata: {} }));
     sfn.on(StartExecutionCommand).callsFake((request) => ({
       executionArn: `${STATE_MACHINE.replace(':stateMachine:', ':execution:')}:${request.name}`,
     }));
@@ -216,6 +223,36 @@ describe('startWindow', () => {
     expect(queued[0]!.map((run) => run.database)).toEqual(['orders', 'hr', 'sales', 'stock']);
     expect(queued[0]![0]!.reason).toContain('closed at 2026-12-07T04:00:00.000Z');
     expect(logger.lines.filter((line) => line.level === 'error')).toHaveLength(1);
+  });
+
+  it('after the close, queues only what an earlier invocation of the same delivery did not start', async () => {
+    // GIVEN an earlier invocation started sales and hr, then timed out; Lambda retries after the close
+    now = new Date('2026-12-07T04:01:00Z');
+    for (const database of ['sales', 'hr']) {
+      sfn
+        .on(DescribeExecutionCommand, {
+          executionArn: `arn:aws:states:eu-central-1:123456789012:execution:Backup:${database}_20261207T000000Z`,
+        })
+        .resolves({ status: 'RUNNING' });
+    }
+
+    const result = await startWindow(deps(), input());
+
+    expect(sfn.commandCalls(StartExecutionCommand)).toEqual([]);
+    expect(result.alreadyStarted).toEqual(['hr', 'sales']);
+    expect(queued[0]!.map((run) => run.database)).toEqual(['orders', 'stock']);
+  });
+
+  it('counts a run whose existence cannot be read as missed, never as started', async () => {
+    now = new Date('2026-12-07T04:01:00Z');
+    sfn
+      .on(DescribeExecutionCommand)
+      .rejects(Object.assign(new Error('slow down'), { name: 'ThrottlingException' }));
+
+    const result = await startWindow(deps(), input(['orders']));
+
+    expect(result.alreadyStarted).toEqual([]);
+    expect(queued[0]!.map((run) => run.database)).toEqual(['orders']);
   });
 
   it('stops starting when the window closes while it starts: the rest go to the queue', async () => {
