@@ -48,6 +48,8 @@ export interface LocalRunOptions {
    * @default the run's start time
    */
   readonly scheduledTime?: string;
+  /** The execution input's `window`, as the window launcher sends it. @default - none */
+  readonly window?: { readonly closesAt: string; readonly rank: number };
   /**
    * Plays a Step Functions redrive (which the local engine lacks): the execution runs again under
    * the same name (pass `executionName`), from `state` with the input that state had when it failed

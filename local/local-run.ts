@@ -106,6 +106,7 @@ export async function runLocalBackup(options: LocalRunOptions = {}): Promise<Loc
         database,
         scheduledTime: options.scheduledTime ?? new Date(started).toISOString(),
         ...(options.restoreDrill ? { restoreDrill: true } : {}),
+        ...(options.window ? { window: options.window } : {}),
       },
       'The local run',
     );

@@ -32,5 +32,7 @@ export {
   releaseRunLock,
   runLockKey,
 } from './run-lock.js';
-export type { StartRunInput } from './start-run.js';
+export type { RunWindow, StartRunInput } from './start-run.js';
 export { StartRunInputSchema, startRun } from './start-run.js';
+export type { MissedRun, StartWindowInput, StartWindowResult } from './start-window.js';
+export { MAX_WINDOW_DATABASES, StartWindowInputSchema, startWindow } from './start-window.js';
