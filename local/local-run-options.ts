@@ -50,6 +50,8 @@ export interface LocalRunOptions {
    * @default the run's start time
    */
   readonly scheduledTime?: string;
+  /** The execution input's `window`, as the window launcher sends it. @default - none */
+  readonly window?: { readonly closesAt: string; readonly rank: number };
   /**
    * Plays a Step Functions redrive (which the local engine lacks): the execution runs again under
    * the same name (pass `executionName`), from `state` with the input that state had when it failed
@@ -89,6 +91,11 @@ export interface LocalRunOptions {
    * or a crashed function with it). @default none
    */
   readonly taskFaults?: Readonly<Record<string, Error>>;
+  /**
+   * Task states whose handler runs to its end, then fails with `Sandbox.Timedout` as an invocation
+   * cut off after its work (its result lost), the first this many attempts. @default none
+   */
+  readonly taskInterruptions?: Readonly<Record<string, number>>;
   /** Called once the embedded servers run, before the execution starts (tests inject faults here). */
   readonly onReady?: (servers: {
     simulator?: OrdsSimulator;

@@ -107,6 +107,7 @@ export async function runLocalBackup(options: LocalRunOptions = {}): Promise<Loc
         database,
         scheduledTime: options.scheduledTime ?? new Date(started).toISOString(),
         ...(options.restoreDrill ? { restoreDrill: true } : {}),
+        ...(options.window ? { window: options.window } : {}),
       },
       'The local run',
     );
@@ -132,6 +133,19 @@ export async function runLocalBackup(options: LocalRunOptions = {}): Promise<Loc
       if (!handlers[state]) throw new Error(`taskFaults: the state machine has no Task state "${state}"`);
       handlers[state] = async () => {
         throw fault;
+      };
+    }
+    for (const [state, count] of Object.entries(options.taskInterruptions ?? {})) {
+      const run = handlers[state];
+      if (!run) throw new Error(`taskInterruptions: the state machine has no Task state "${state}"`);
+      let left = count;
+      handlers[state] = async (...args: Parameters<typeof run>) => {
+        const result = await run(...args);
+        if (left <= 0) return result;
+        left -= 1;
+        throw Object.assign(new Error('Task timed out after its work was done'), {
+          name: 'Sandbox.Timedout',
+        });
       };
     }
     options.onReady?.({ simulator, s3: { endpoint: s3Endpoint, bucket } });

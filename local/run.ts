@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { describeConsistency } from '../functions/core/manifest/index.js';
 import { CONSISTENCY, type Consistency } from '../functions/core/state/index.js';
+import type { SimulatorOptions } from '../simulator/index.js';
 import { describeCleanup } from './describe-cleanup.js';
 import { formatBytes, parseBytes } from './format.js';
 import { describeRestoreDrill } from './local-drill.js';
@@ -60,6 +61,9 @@ const USAGE = `Usage: npm start -- [options]
   --sim-refuse-sql-job-files  ORDS answers 404 for the files of Data Pump jobs made through
                               REST-enabled SQL: auto falls back to per-table, point-in-time fails
   --sim-import-outcome OUTCOME  how the drill's import ends: success | errors | fatal (default success)
+  --sim-db-time-zone ZONE     the database host's time zone, e.g. +09:00, -05:00, America/New_York
+  --sim-job-name-clock CLOCK  utc | database: the clock of the time in ORDS job names (default utc)
+  --sim-foreign-import WHEN   before-intent | after-intent: someone else imports into the drill schema
   -h, --help`;
 
 async function main(): Promise<number> {
@@ -100,6 +104,9 @@ async function main(): Promise<number> {
       'sim-no-rest-sql': { type: 'boolean' },
       'sim-refuse-sql-job-files': { type: 'boolean' },
       'sim-import-outcome': { type: 'string' },
+      'sim-db-time-zone': { type: 'string' },
+      'sim-job-name-clock': { type: 'string' },
+      'sim-foreign-import': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -131,7 +138,7 @@ async function main(): Promise<number> {
       ? { ordsOutage: { seconds: optionalNumber('--ords-outage-seconds', values['ords-outage-seconds'])! } }
       : {}),
     logLevel: values.verbose ? 'INFO' : 'WARN',
-    simulator: simulatorOptions(values),
+    simulator: { ...simulatorOptions(values), ...clockAndForeignImport(values) },
     onProgress: say,
   };
   const result = await runLocalBackup(options);
@@ -208,6 +215,38 @@ function simulatorOptions(values: Record<string, string | boolean | undefined>) 
     ...(values['sim-no-rest-sql'] ? { restSql: false } : {}),
     ...(values['sim-refuse-sql-job-files'] ? { servesSqlJobFiles: false } : {}),
     ...(text('sim-import-outcome') ? { importOutcome: text('sim-import-outcome') as never } : {}),
+  };
+}
+
+/** `--sim-db-time-zone`, `--sim-job-name-clock` and `--sim-foreign-import` (into `--restore-drill`'s schema). */
+function clockAndForeignImport(
+  values: Record<string, string | boolean | undefined>,
+): Partial<Pick<SimulatorOptions, 'databaseTimeZone' | 'jobNameClock' | 'foreignImport'>> {
+  const zone = values['sim-db-time-zone'] as string | undefined;
+  const clock = values['sim-job-name-clock'] as string | undefined;
+  const when = values['sim-foreign-import'] as string | undefined;
+  if (clock !== undefined && clock !== 'utc' && clock !== 'database') {
+    throw new Error(`--sim-job-name-clock must be utc or database, got "${clock}"`);
+  }
+  if (when !== undefined && when !== 'before-intent' && when !== 'after-intent') {
+    throw new Error(`--sim-foreign-import must be before-intent or after-intent, got "${when}"`);
+  }
+  const into = values['restore-drill'] as string | undefined;
+  if (when !== undefined && into === undefined) {
+    throw new Error('--sim-foreign-import needs --restore-drill SCHEMA: the schema it imports into');
+  }
+  return {
+    ...(zone !== undefined ? { databaseTimeZone: zone } : {}),
+    ...(clock !== undefined ? { jobNameClock: clock } : {}),
+    ...(when !== undefined && into !== undefined
+      ? {
+          foreignImport: {
+            into: into.toUpperCase(),
+            owner: when === 'before-intent' ? 'DBAPI_USER' : 'SYSTEM',
+            when,
+          },
+        }
+      : {}),
   };
 }
 

@@ -1,4 +1,5 @@
 import { callsDatapump, type RequestBind, USER_JOB_QUERY } from './rest-sql-datapump.js';
+import { type OwnershipDatabase, ownershipStatement } from './rest-sql-ownership.js';
 import { bannerOf, EDITION_QUERY } from './sql-edition.js';
 import { runStopJob, STOP_JOB } from './sql-stop-job.js';
 import { UNDO_QUERY, undoAnswer } from './sql-undo.js';
@@ -21,7 +22,7 @@ export interface SqlError {
 }
 
 /** The simulated database the statements act on. */
-export interface SqlDatabase {
+export interface SqlDatabase extends OwnershipDatabase {
   /** Removes a file of a directory object; an error when the directory or file does not exist. */
   removeFile(directory: string, fileName: string): SqlError | null;
   /** Drops a control table as `caller`; an error when it does not exist or belongs to another user. */
@@ -127,6 +128,7 @@ export function runScript(
     };
     const { type, error, response, rows, outBinds } =
       datapumpStatement(statement.text, caller, database, binds) ??
+      ownershipStatement(statement.text, caller, database) ??
       execute(statement.text, caller, database, injected);
     if (error) {
       return {

@@ -125,11 +125,10 @@ describe('OrdsDatapumpBackup in the JSON app', () => {
     for (const resource of writing) {
       expect(JSON.stringify(resource)).toMatch(/\/\*_locks\/\*\.json|\/\*\/consistency-probe\.json/);
     }
+    // Under the deployment's key prefix (the example's databases store under oracle/), issue 18.
     expect(reading).toEqual([
+      { 'Fn::Join': ['', [bucketArn, '/oracle/*/last-restore-drill.json']] },
       bucketArn,
-      { 'Fn::Join': ['', [bucketArn, '/*/consistency-probe.json']] },
-      bucketArn,
-      { 'Fn::Join': ['', [bucketArn, '/*/last-restore-drill.json']] },
     ]);
   });
 

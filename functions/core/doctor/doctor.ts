@@ -66,6 +66,7 @@ export const CHECK_NAMES = [
   'Data Pump directory',
   'Restore drill schema',
   'Database grants',
+  'Restore path',
   'Undo retention',
   'Point-in-time probe',
   'Parallel degree',

@@ -44,7 +44,9 @@ export {
   releaseRunLock,
   runLockKey,
 } from './run-lock.js';
-export type { StartRunInput } from './start-run.js';
+export type { RunWindow, StartRunInput } from './start-run.js';
 export { StartRunInputSchema, startRun } from './start-run.js';
+export type { MissedRun, StartWindowInput, StartWindowResult } from './start-window.js';
+export { MAX_WINDOW_DATABASES, StartWindowInputSchema, startWindow } from './start-window.js';
 export type { ConsistencyStartDeps, ProbeRecordAccess } from './start-with-consistency.js';
 export { startWithConsistency } from './start-with-consistency.js';

@@ -52,6 +52,13 @@ export const ExecutionInputSchema = z.strictObject({
   pollSeconds: z.number().int().min(POLL_INTERVAL_SECONDS.min).max(POLL_INTERVAL_SECONDS.max).optional(),
   /** Run the database's restore drill in this run even if none is due (only where one is configured). */
   restoreDrill: z.literal(true).optional(),
+  /**
+   * Set by the window launcher only: when the run's night window closes (ISO UTC) and its 0-based
+   * place in the window's start order.
+   */
+  window: z
+    .strictObject({ closesAt: z.iso.datetime({ offset: true }), rank: z.number().int().min(0) })
+    .optional(),
 });
 export type ExecutionInput = z.output<typeof ExecutionInputSchema>;
 

@@ -50,6 +50,7 @@ describe('the doctor handler', () => {
       ...Array(7).fill('ok'),
       'skipped',
       'ok',
+      'ok',
       'skipped',
       'skipped',
       'skipped',
