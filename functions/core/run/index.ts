@@ -7,13 +7,14 @@
 export type { BackupAgeReport } from './backup-age.js';
 export { checkBackupAge } from './backup-age.js';
 export { beginRun } from './begin-run.js';
-export type { DatabaseBinding, DatabaseBindingInput } from './binding.js';
+export type { DatabaseBinding, DatabaseBindingInput, SlotCaps } from './binding.js';
 export {
   assertKeyOfJob,
   bindingParameterName,
   DatabaseBindingSchema,
   isBindingPath,
   parseBinding,
+  slotCapsOf,
 } from './binding.js';
 export type { BindingPin, BindingPins } from './binding-pin.js';
 export { assertPinned, BindingPinsSchema, pinOf } from './binding-pin.js';

@@ -51,6 +51,19 @@ export const ExecutionInputSchema = z.strictObject({
   pollSeconds: z.number().int().min(POLL_INTERVAL_SECONDS.min).max(POLL_INTERVAL_SECONDS.max).optional(),
   /** Run the database's restore drill in this run even if none is due (only where one is configured). */
   restoreDrill: z.literal(true).optional(),
+  /**
+   * Set only by the window launcher: when the database's night window closes and the run's place in
+   * the window's start order. `runTiming` checks both against the scheduled time. A run without it
+   * (a cron schedule, by hand) has no closing time and no place in a queue.
+   */
+  window: z
+    .strictObject({
+      /** ISO UTC time the window closes: a run without an ORDS slot by then fails. */
+      closesAt: z.iso.datetime({ offset: true }),
+      /** 0-based position in the window's start order: earlier ranks take free slots first. */
+      rank: z.number(),
+    })
+    .optional(),
 });
 export type ExecutionInput = z.output<typeof ExecutionInputSchema>;
 
