@@ -22,6 +22,17 @@ export type { ExecutionStatus, HeldLock, LockStore } from './holder-lock.js';
 export { readLockHolder } from './holder-lock.js';
 export type { ExecutionStatusEvent } from './notify-failure.js';
 export { ALERTING_STATUSES, describeFailure, EXECUTION_STATUS_CHANGE } from './notify-failure.js';
+export type { SlotDeps, SlotRequest, SlotsTaken } from './ords-slots.js';
+export {
+  DEPLOYMENT_SLOTS,
+  listSlots,
+  originSlots,
+  releaseKey,
+  releaseSlots,
+  SLOT_KEY_PATTERN,
+  SLOTS_PREFIX,
+  takeSlots,
+} from './ords-slots.js';
 export type { FenceRequest, ReleaseRunLockPayload, RunLockRelease } from './run-lock.js';
 export {
   acquireRunLock,
@@ -33,5 +44,7 @@ export {
   releaseRunLock,
   runLockKey,
 } from './run-lock.js';
+export type { RunSlotDeps } from './run-slots.js';
+export { copySlots, releaseRunSlots, takeRunSlot } from './run-slots.js';
 export type { StartRunInput } from './start-run.js';
 export { StartRunInputSchema, startRun } from './start-run.js';
