@@ -10,6 +10,9 @@ import type { TemplateFunction } from './definition.js';
 /** The handler module of each Task state: the same code the Lambda functions bundle. */
 const TASK_HANDLERS: Readonly<Record<string, string>> = {
   'Start export': '../functions/handlers/start-export.js',
+  'Take an ORDS slot': '../functions/handlers/start-export.js',
+  'Take copy slots': '../functions/handlers/start-export.js',
+  'Drop copy slots': '../functions/handlers/start-export.js',
   'Read job': '../functions/handlers/read-job.js',
   'Read log': '../functions/handlers/read-log.js',
   'Copy file': '../functions/handlers/copy-file.js',

@@ -4,7 +4,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { BucketGrants, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { SERVER_CLEANUP_FILE } from '../../functions/core/cleanup/index.js';
 import { LAST_RESTORE_DRILL_FILE, RESTORE_DRILL_FILE } from '../../functions/core/drill/index.js';
-import { RUN_LOCK_KEY_PATTERN } from '../../functions/core/run/index.js';
+import { RUN_LOCK_KEY_PATTERN, SLOT_KEY_PATTERN } from '../../functions/core/run/index.js';
 import { LAST_BACKUP_FILE } from '../../functions/core/state/index.js';
 import { acknowledgeWildcardResource } from './nag-findings.js';
 
@@ -112,6 +112,8 @@ export function grantBucketAccess(bucket: IBucket, users: BucketUsers): void {
         bucket.arnForObjects(`*${RESTORE_DRILL_FILE}`),
         // The off-site proof: only "Check off-site copy" writes it.
         bucket.arnForObjects('*offsite.json'),
+        // ORDS slots: only the slot steps take them.
+        bucket.arnForObjects(SLOT_KEY_PATTERN),
       ],
     }),
   );
@@ -200,6 +202,40 @@ export function grantBucketAccess(bucket: IBucket, users: BucketUsers): void {
         `Drill records are <prefix><database>/[<date>/<job>/]${file}: only such keys.`,
       );
     }
+  }
+
+  // ORDS slots at the bucket's root, `_slots/<origin>/<n>.json` and its queue: "Start export" (which
+  // also takes, tops up and drops them) creates, takes over, reads, lists and deletes them; "Release
+  // run lock" reads and deletes those its execution holds.
+  grants.actionsOnObjectKeys(
+    startExport,
+    SLOT_KEY_PATTERN,
+    's3:PutObject',
+    's3:GetObject',
+    's3:DeleteObject',
+    'kms:Decrypt',
+    'kms:GenerateDataKey*',
+  );
+  startExport.addToRolePolicy(
+    new PolicyStatement({
+      actions: ['s3:ListBucket'],
+      resources: [bucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': SLOT_KEY_PATTERN } },
+    }),
+  );
+  grants.actionsOnObjectKeys(
+    cleanUpServer,
+    SLOT_KEY_PATTERN,
+    's3:GetObject',
+    's3:DeleteObject',
+    'kms:Decrypt',
+  );
+  for (const fn of [startExport, cleanUpServer]) {
+    acknowledgeWildcardResource(
+      fn.role!,
+      bucket.arnForObjects(SLOT_KEY_PATTERN),
+      'ORDS slots and their queue, _slots/<origin>/<n>.json: only keys under _slots/.',
+    );
   }
 
   if (bucket.encryptionKey) {

@@ -2,7 +2,6 @@ import { Duration, Names, Token, Validations } from 'aws-cdk-lib';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
-  type Chain,
   Choice,
   Condition,
   DefinitionBody,
@@ -27,6 +26,7 @@ import type { CleanupPhase } from '../../functions/core/state/index.js';
 import { backupFailedStates } from './backup-failed-states.js';
 import { acknowledgeWildcardResource } from './nag-findings.js';
 import { offsiteProofStates } from './offsite-proof-states.js';
+import { ordsSlotStates } from './ords-slot-states.js';
 import { restoreDrillStates } from './restore-drill-states.js';
 
 /** Lambda service errors worth another attempt (https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html). */
@@ -165,6 +165,7 @@ export class BackupStateMachine extends Construct {
         executionName: JsonPath.stringAt('$$.Execution.Name'),
         executionArn: JsonPath.stringAt('$$.Execution.Id'),
         input: JsonPath.objectAt('$$.Execution.Input'),
+        slots: JsonPath.objectAt('$.slots'),
       }),
       JsonPath.DISCARD,
     );
@@ -228,7 +229,8 @@ export class BackupStateMachine extends Construct {
         job,
         file: JsonPath.objectAt('$$.Map.Item.Value'),
       },
-      maxConcurrency: fileConcurrency,
+      // One ORDS slot per file copied at once: "Take copy slots" says how many the run holds.
+      maxConcurrencyPath: '$.slots.copyConcurrency',
       resultPath: '$.stored',
     });
     copyFiles.itemProcessor(
@@ -368,7 +370,16 @@ export class BackupStateMachine extends Construct {
     runEnded.when(Condition.isPresent('$.serverCleanup'), failedHow).otherwise(drillVerdict);
 
     cleanUpServer.next(releaseRunLock);
-    const definition: Chain = startExport
+    const slots = ordsSlotStates(this, {
+      task,
+      guarded,
+      interruptedErrors: INTERRUPTED_ERRORS,
+      fileConcurrency,
+      next: startExport,
+      end: releaseRunLock,
+    });
+    runEnded.when(Condition.isPresent('$.missedWindow'), slots.missedWindow);
+    startExport
       .next(waitBeforePolling)
       .next(readJob)
       .next(
@@ -376,7 +387,9 @@ export class BackupStateMachine extends Construct {
           .when(Condition.booleanEquals('$.status.running', true), waitBeforePolling)
           .otherwise(
             readLog
+              .next(slots.takeCopySlots)
               .next(copyFiles)
+              .next(slots.dropCopySlots)
               .next(
                 new Choice(this, 'Export succeeded?')
                   .when(
@@ -408,7 +421,8 @@ export class BackupStateMachine extends Construct {
     this.stateMachine = new StateMachine(this, 'StateMachine', {
       ...(props.stateMachineName ? { stateMachineName: props.stateMachineName } : {}),
       comment: 'Backs up one Oracle database: Data Pump export through ORDS, files copied into S3',
-      definitionBody: DefinitionBody.fromChainable(definition),
+      // Every run starts by queueing for its ORDS slot, then "Start export".
+      definitionBody: DefinitionBody.fromChainable(slots.start),
       stateMachineType: StateMachineType.STANDARD,
       timeout,
       tracingEnabled: true,

@@ -234,9 +234,10 @@ describe('BackupFunctions', () => {
     expect(new Set(s3.flatMap(actionsOf))).toEqual(
       new Set(['s3:PutObject', 's3:GetObject', 's3:DeleteObject']),
     );
-    // "Release run lock": its own run lock, at the end of the run
+    // "Release run lock": its own run lock and ORDS slots, at the end of the run
     expect(keysFor('s3:DeleteObject')).toEqual([
       { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*_locks/*.json']] },
+      { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/_slots/*']] },
     ]);
     expect(keysFor('s3:PutObject')).toEqual([
       { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*/server-cleanup.json']] },
@@ -245,9 +246,10 @@ describe('BackupFunctions', () => {
       expect.arrayContaining([
         { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*/manifest.json']] },
         { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*_locks/*.json']] },
+        { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/_slots/*']] },
       ]),
     );
-    expect(keysFor('s3:GetObject')).toHaveLength(2);
+    expect(keysFor('s3:GetObject')).toHaveLength(3);
   });
 
   it('lets the restore drill function only read the run locks, before it imports or drops', () => {

@@ -110,7 +110,7 @@ describe('OrdsDatapumpBackup in the JSON app', () => {
     expect(s3Users.sort()).toEqual(allowed.sort());
   });
 
-  it('lets the start-export function write only the run lock objects, and read the drill records', () => {
+  it('lets the start-export function write only the run lock and ORDS slot objects, and read the drill records', () => {
     const { json, built } = synthesized;
     const role = roleOfFunction(json, logicalIdOf(built.backup.functions.startExport));
     const s3Statements = statementsOfRole(json, role).filter((s) =>
@@ -121,8 +121,21 @@ describe('OrdsDatapumpBackup in the JSON app', () => {
     const bucketArn = { 'Fn::GetAtt': [logicalIdOf(built.backup.bucket), 'Arn'] };
 
     expect(writing.length).toBeGreaterThan(0);
-    for (const resource of writing) expect(JSON.stringify(resource)).toContain('/*_locks/*.json');
-    expect(reading).toEqual([bucketArn, { 'Fn::Join': ['', [bucketArn, '/*/last-restore-drill.json']] }]);
+    for (const resource of writing)
+      expect(JSON.stringify(resource)).toMatch(/\/\*_locks\/\*\.json|\/_slots\/\*/);
+    expect(reading).toEqual([
+      bucketArn,
+      { 'Fn::Join': ['', [bucketArn, '/*/last-restore-drill.json']] },
+      bucketArn,
+    ]);
+    // It lists the bucket for ORDS slots only under _slots/.
+    const listing = s3Statements.filter((s) => s.Condition !== undefined);
+    expect(listing).toEqual([
+      expect.objectContaining({
+        Action: 's3:ListBucket',
+        Condition: { StringLike: { 's3:prefix': '_slots/*' } },
+      }),
+    ]);
   });
 
   it('lets the backup-age check only read last-backup.json and last-restore-drill.json records and list the bucket', () => {
