@@ -54,6 +54,21 @@ export interface LocalRunOptions {
    * (`StateEntered` of the failed run's events). Top-level states only. @default - a new run from the start
    */
   readonly redrive?: { readonly state: string; readonly input: unknown };
+  /** The execution input's `window`, as the window launcher sends it. @default - none: no closing time */
+  readonly window?: { readonly closesAt: string; readonly rank: number };
+  /** The database's ORDS slot caps (its origin is its URL's). @default - 4 slots, no deployment cap */
+  readonly slots?: { readonly originCap: number; readonly deploymentCap?: number };
+  /** Milliseconds each named Wait state waits instead of its time (tests on a simulated clock). @default - real waits */
+  readonly waitOverridesMs?: Readonly<Record<string, number>>;
+  /** The functions' clock for the slot steps (a simulated clock shared by runs in this process). @default the system clock */
+  readonly clock?: () => Date;
+  /**
+   * Stops the execution when it enters `state`, as Step Functions does when it is stopped or times
+   * out: no further state runs, and DescribeExecution answers `status` from then on.
+   */
+  readonly stopAt?: { readonly state: string; readonly status: 'ABORTED' | 'TIMED_OUT' };
+  /** Called with the execution's ARN once it has started. */
+  readonly onStarted?: (executionArn: string) => void;
   /** The execution's name. @default `<database>_local-<start time>-<random>` */
   readonly executionName?: string;
   /**
@@ -96,7 +111,7 @@ export interface LocalRunOptions {
 
 /** How a local run ended. */
 export interface LocalRunResult {
-  readonly status: 'SUCCEEDED' | 'FAILED';
+  readonly status: 'SUCCEEDED' | 'FAILED' | 'ABORTED' | 'TIMED_OUT';
   readonly input: ExecutionInput;
   /** The execution's output (the summary) on success. */
   readonly output?: unknown;

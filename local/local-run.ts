@@ -99,6 +99,7 @@ export async function runLocalBackup(options: LocalRunOptions = {}): Promise<Loc
       ...(options.retention ? { retention: options.retention } : {}),
       recordSha256: options.recordSha256 ?? false,
       consistency: options.consistency ?? 'per-table',
+      ...(options.slots ? { slots: { origin: new URL(ordsUrl).origin, ...options.slots } } : {}),
     };
     const input = parsePayload(
       ExecutionInputSchema,
@@ -106,6 +107,7 @@ export async function runLocalBackup(options: LocalRunOptions = {}): Promise<Loc
         database,
         scheduledTime: options.scheduledTime ?? new Date(started).toISOString(),
         ...(options.restoreDrill ? { restoreDrill: true } : {}),
+        ...(options.window ? { window: options.window } : {}),
       },
       'The local run',
     );
@@ -127,6 +129,7 @@ export async function runLocalBackup(options: LocalRunOptions = {}): Promise<Loc
       JSON.stringify({ ...binding, ...options.bindingEdits }),
     );
     const handlers = await bindHandlers(tasks, options.maxInvocationSeconds, changed);
+    if (options.clock) (await import('../functions/shared/clock.js')).setClock(options.clock);
     for (const [state, fault] of Object.entries(options.taskFaults ?? {})) {
       if (!handlers[state]) throw new Error(`taskFaults: the state machine has no Task state "${state}"`);
       handlers[state] = async () => {
@@ -144,10 +147,12 @@ export async function runLocalBackup(options: LocalRunOptions = {}): Promise<Loc
     const executionName = options.executionName ?? localExecutionName(database, started);
     const executionArn = `arn:aws:states:us-east-1:000000000000:execution:local:${executionName}`;
     aws.putExecution(executionArn, 'RUNNING');
+    options.onStarted?.(executionArn);
     const retryStates = [...tasks.keys(), 'Copy files'];
     const execution = machine.run((options.redrive ? options.redrive.input : input) as never, {
       overrides: {
         taskResourceLocalHandlers: handlers as never,
+        ...(options.waitOverridesMs ? { waitTimeOverrides: { ...options.waitOverridesMs } } : {}),
         ...(options.retryIntervalMs !== undefined
           ? {
               retryIntervalOverrides: Object.fromEntries(
@@ -169,10 +174,16 @@ export async function runLocalBackup(options: LocalRunOptions = {}): Promise<Loc
     });
 
     const events: EventLog[] = [];
+    let stopped: 'ABORTED' | 'TIMED_OUT' | undefined;
     let outage: Promise<void> | undefined;
     const progress = (async () => {
       for await (const event of execution.eventLogs) {
         events.push(event);
+        if (options.stopAt && event.type === 'StateEntered' && event.state.name === options.stopAt.state) {
+          stopped = options.stopAt.status;
+          aws.putExecution(executionArn, stopped);
+          execution.abort();
+        }
         if (proxy && !outage && event.type === 'StateExited' && event.state.name === 'Start export') {
           const halfMs = (options.ordsOutage!.seconds * 1000) / 2;
           say(`  ORDS outage for ${options.ordsOutage!.seconds} s: 503s, then refused connections`);
@@ -201,6 +212,10 @@ export async function runLocalBackup(options: LocalRunOptions = {}): Promise<Loc
         ...(proxy ? { outageFaults: proxy.faults.unavailable } : {}),
       };
     } catch (error) {
+      if (stopped) {
+        await progress.catch(() => {});
+        return { status: stopped, input, bucket, durationSeconds: seconds(started), events };
+      }
       aws.putExecution(executionArn, 'FAILED');
       await progress.catch(() => {});
       await outage;

@@ -9,6 +9,7 @@ import {
 } from '../core/state/index.js';
 import { bindingFor } from '../shared/bindings.js';
 import { s3Client } from '../shared/clients.js';
+import { now } from '../shared/clock.js';
 import { requiredEnv } from '../shared/env.js';
 import { executionStatus } from '../shared/executions.js';
 import { defineTask } from '../shared/handler.js';
@@ -30,7 +31,7 @@ export const handler = defineTask(
         logger,
         executionStatus,
         binding: bindingFor,
-        now: () => new Date(),
+        now,
       };
       return payload.phase === 'take-slot' ? takeRunSlot(deps, payload) : copySlots(deps, payload);
     }

@@ -106,7 +106,11 @@ export function ordsSlotStates(scope: Construct, props: OrdsSlotStatesProps): Or
   const copyPayload = (phase: 'copy' | 'drop') =>
     TaskInput.fromObject({
       phase,
-      ...execution,
+      executionName: execution.executionName,
+      executionArn: execution.executionArn,
+      executionStartTime: execution.executionStartTime,
+      database: JsonPath.stringAt('$.database'),
+      slots: execution.slots,
       files: JsonPath.arrayLength(JsonPath.listAt('$.verdict.files')),
       fileConcurrency: props.fileConcurrency,
     });

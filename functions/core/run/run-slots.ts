@@ -100,8 +100,7 @@ export async function takeRunSlot(deps: RunSlotDeps, payload: TakeSlotPayload): 
  * slots" (`drop`): back to one. `copyConcurrency` is what "Copy files" copies at once.
  */
 export async function copySlots(deps: RunSlotDeps, payload: CopySlotsPayload): Promise<SlotTaking> {
-  const input = parseExecutionInput(payload.input);
-  const binding = await deps.binding(input.database);
+  const binding = await deps.binding(payload.database);
   const holder = payload.executionArn;
   let holding: SlotHolding;
   if (payload.phase === 'drop') {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DATABASE_ID } from './payloads.js';
 
 /**
  * The ORDS slots of a run in the state (`$.slots`): the slot objects it holds and its place in the
@@ -54,7 +55,12 @@ export type TakeSlotPayload = z.output<typeof TakeSlotPayloadSchema>;
  */
 export const CopySlotsPayloadSchema = z.object({
   phase: z.enum(['copy', 'drop']),
-  ...executionShape,
+  executionName: executionShape.executionName,
+  executionArn: executionShape.executionArn,
+  executionStartTime: executionShape.executionStartTime,
+  /** `$.database`: the input was checked by "Take an ORDS slot". */
+  database: z.string().regex(DATABASE_ID),
+  slots: SlotHoldingSchema,
   /** Files the run copies. */
   files: z.number().int().min(0),
   /** The state machine's `fileConcurrency`. */

@@ -89,6 +89,7 @@ describe('taking the ORDS slot of a run', () => {
     const start = await takeRunSlot(deps, payload('orders_e', scheduled));
     const copy = await copySlots(deps, {
       ...payload('orders_e', scheduled, start),
+      database: 'orders',
       phase: 'copy',
       files: 4,
       fileConcurrency: 2,
