@@ -67,6 +67,8 @@ export interface LocalRunOptions {
    * out: no further state runs, and DescribeExecution answers `status` from then on.
    */
   readonly stopAt?: { readonly state: string; readonly status: 'ABORTED' | 'TIMED_OUT' };
+  /** Receives every state event as it happens (tests that start runs in order). */
+  readonly onEvent?: (event: EventLog) => void;
   /** Called with the execution's ARN once it has started. */
   readonly onStarted?: (executionArn: string) => void;
   /** The execution's name. @default `<database>_local-<start time>-<random>` */

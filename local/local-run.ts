@@ -179,6 +179,7 @@ export async function runLocalBackup(options: LocalRunOptions = {}): Promise<Loc
     const progress = (async () => {
       for await (const event of execution.eventLogs) {
         events.push(event);
+        options.onEvent?.(event);
         if (options.stopAt && event.type === 'StateEntered' && event.state.name === options.stopAt.state) {
           stopped = options.stopAt.status;
           aws.putExecution(executionArn, stopped);
