@@ -15,7 +15,7 @@ import {
   readLockHolder,
   tryWrite,
 } from './holder-lock.js';
-import { registerWaiter, type Waiter, waitersAhead } from './slot-queue.js';
+import { registerWaiter, statusOrRunning, type Waiter, waitersAhead } from './slot-queue.js';
 
 /**
  * ORDS slots: counted holder locks (`holder-lock.ts`), one small S3 object per slot at the bucket's
@@ -277,7 +277,7 @@ async function takeOne(
     if (current.executionArn === holder.executionArn) return key;
     if (budget.checks <= 0) break;
     budget.checks--;
-    const status = current.executionArn ? await deps.executionStatus(current.executionArn) : 'GONE';
+    const status = current.executionArn ? await statusOrRunning(deps, current.executionArn) : 'GONE';
     if (status === 'RUNNING') continue;
     deps.logger.info('Taking over an ORDS slot of an execution that ended', {
       slotKey: key,

@@ -35,6 +35,9 @@ export interface RunWindow {
   readonly rank: number;
 }
 
+/** The highest rank in a window's start order (its queue keys hold 6 digits). */
+export const MAX_WINDOW_RANK = 999_999;
+
 /** Longest a window may stay open after the run's scheduled time. */
 export const WINDOW_CLOSES_WITHIN_HOURS = 24;
 
@@ -114,9 +117,9 @@ function checkWindow(input: ExecutionInput, scheduledTime: string): RunWindow {
         `Start a run by hand with {"database":"${input.database}"}`,
     );
   }
-  if (!Number.isSafeInteger(window.rank) || window.rank < 0) {
+  if (!Number.isSafeInteger(window.rank) || window.rank < 0 || window.rank > MAX_WINDOW_RANK) {
     throw new InvalidInputError(
-      `The execution input's window.rank ${window.rank} is not allowed; allowed: a whole number of at least 0 ` +
+      `The execution input's window.rank ${window.rank} is not allowed; allowed: a whole number from 0 to ${MAX_WINDOW_RANK} ` +
         `(the run's place in its window's start order). Start a run by hand with {"database":"${input.database}"}`,
     );
   }

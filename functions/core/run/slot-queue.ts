@@ -51,7 +51,7 @@ export async function waitersAhead(
     const holder = await readLockHolder(deps, waiter.key);
     if (!holder) continue;
     budget.checks--;
-    const status = holder.executionArn ? await deps.executionStatus(holder.executionArn) : 'GONE';
+    const status = holder.executionArn ? await statusOrRunning(deps, holder.executionArn) : 'GONE';
     if (status === 'RUNNING') {
       live++;
       continue;
@@ -92,5 +92,21 @@ export async function registerWaiter(
     );
   } catch (error) {
     throw toStorageError(error, deps.bucket, key);
+  }
+}
+
+/**
+ * The holder's status; `RUNNING` when it cannot be read (Step Functions unavailable, or an execution
+ * of another deployment that shares the bucket and the ORDS): a slot is never taken on a guess.
+ */
+export async function statusOrRunning(deps: HolderLockDeps, executionArn: string): Promise<string> {
+  try {
+    return await deps.executionStatus(executionArn);
+  } catch (error) {
+    deps.logger.warn('Cannot read the status of an ORDS slot holder: counted as running', {
+      holder: executionArn,
+      error: (error as Error).message,
+    });
+    return 'RUNNING';
   }
 }

@@ -136,6 +136,11 @@ describe('beginRun', () => {
     ],
     ['a negative rank', { closesAt: '2026-12-01T03:00:00Z', rank: -1 }, 'window.rank -1'],
     ['a fractional rank', { closesAt: '2026-12-01T03:00:00Z', rank: 1.5 }, 'window.rank 1.5'],
+    [
+      'a rank past the queue keys',
+      { closesAt: '2026-12-01T03:00:00Z', rank: 1_000_000 },
+      'window.rank 1000000',
+    ],
   ])(
     'fails with InvalidInputError naming a window with %s, before the lock and ORDS',
     async (_, window, words) => {

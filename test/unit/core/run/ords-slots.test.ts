@@ -84,6 +84,21 @@ describe('ORDS slots on the local S3 (real conditional writes)', () => {
     },
   );
 
+  it('counts a holder whose status cannot be read as running: the slot is never taken on a guess', async () => {
+    await take('old_1');
+    const refusing = {
+      ...deps(),
+      executionStatus: async () => {
+        throw new Error('AccessDenied: an execution of another deployment');
+      },
+    };
+
+    const taken = await takeSlots(refusing, run('new_1'), 1, EMPTY, { queue: true });
+
+    expect(taken).toMatchObject({ originSlots: 0, short: 'origin' });
+    expect(await holderOf(`${originSlots(origin)}0.json`)).toBe('old_1');
+  });
+
   it('leaves a slot whose holder still runs', async () => {
     await take('old_1');
     const taken = await take('new_1');
