@@ -67,6 +67,11 @@ export interface ScenarioResult {
   readonly cpuSeconds: number;
   /** User + system CPU of the main thread alone during the copy (Linux only, else null). */
   readonly mainThreadCpuSeconds: number | null;
+  /**
+   * The garbage collector's pauses of the main thread during the copy (`PerformanceObserver`
+   * `'gc'` entries): their total in seconds and their number by kind (minor: scavenges).
+   */
+  readonly gc: { readonly seconds: number; readonly minor: number; readonly major: number };
   /** Peak resident set size of the process over its life (`process.resourceUsage().maxRSS`). */
   readonly maxRssBytes: number;
   /** Resident set size once its modules were loaded, before the copy. */

@@ -82,6 +82,9 @@ export function resultLine(row: Row, rows: Row[], options: Options): Record<stri
       row.mainThreadCpuSeconds === null ? null : row.mainThreadCpuSeconds / (row.bytes / GIB),
       3,
     ),
+    gcSecondsPerGiB: round(row.gc.seconds / (row.bytes / GIB), 3),
+    minorGcs: row.gc.minor,
+    majorGcs: row.gc.major,
     peakRssMiB: round(row.maxRssBytes / MIB, 1),
     sinkCpuSecondsPerGiB: round(row.sinkCpuSeconds / (row.bytes / GIB), 3),
     invocations: row.invocations,
@@ -184,7 +187,9 @@ export function describeRow(row: Row): string {
   const sha = row.sha256Ok === null ? '' : row.sha256Ok ? ', SHA-256 ok' : ', SHA-256 WRONG';
   return (
     `${mibps(row).toFixed(0)} MiB/s, ${cpuPerGiB(row).toFixed(2)} CPU s/GiB ` +
-    `(main thread ${row.mainThreadCpuSeconds === null ? '–' : (row.mainThreadCpuSeconds / (row.bytes / GIB)).toFixed(2)}), peak RSS ${(row.maxRssBytes / MIB).toFixed(0)} MiB, ` +
+    `(main thread ${row.mainThreadCpuSeconds === null ? '–' : (row.mainThreadCpuSeconds / (row.bytes / GIB)).toFixed(2)}, ` +
+    `GC pauses ${(row.gc.seconds / (row.bytes / GIB)).toFixed(2)} s/GiB in ${row.gc.minor} minor and ${row.gc.major} major), ` +
+    `peak RSS ${(row.maxRssBytes / MIB).toFixed(0)} MiB, ` +
     `${row.invocations} invocation(s)${sha}, load ${row.loadAverage.toFixed(2)}`
   );
 }

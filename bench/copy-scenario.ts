@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
+import { GCProfiler } from 'node:v8';
 import { Upload } from '@aws-sdk/lib-storage';
 import { request } from 'undici';
 import type { Logger } from '../functions/core/ords/index.js';
@@ -41,6 +42,7 @@ async function run(input: ScenarioInput): Promise<ScenarioResult> {
   const rssBeforeBytes = process.memoryUsage().rss;
   const cpuBefore = process.cpuUsage();
   const mainBefore = mainThreadCpuSeconds();
+  const gc = gcPauses();
   const startedAt = performance.now();
   const outcome = await scenario(input);
   const wallSeconds = (performance.now() - startedAt) / 1000;
@@ -53,6 +55,7 @@ async function run(input: ScenarioInput): Promise<ScenarioResult> {
     wallSeconds,
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
     mainThreadCpuSeconds: mainBefore === null || mainAfter === null ? null : mainAfter - mainBefore,
+    gc: gc.stop(),
     maxRssBytes: process.resourceUsage().maxRSS * 1024,
     rssBeforeBytes,
     invocations: outcome.invocations,
@@ -198,6 +201,27 @@ function mainThreadCpuSeconds(): number | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * The garbage collector's pauses from now until `stop()`, recorded natively by `v8.GCProfiler` (no
+ * JavaScript callback per collection in the measured process): minor are scavenges, major full
+ * mark-compacts; the seconds include incremental marking steps and weak callbacks.
+ */
+function gcPauses(): { stop(): ScenarioResult['gc'] } {
+  const profiler = new GCProfiler();
+  profiler.start();
+  return {
+    stop() {
+      const totals = { seconds: 0, minor: 0, major: 0 };
+      for (const { gcType, cost } of profiler.stop()?.statistics ?? []) {
+        totals.seconds += cost / 1e6;
+        if (gcType === 'Scavenge' || gcType === 'MinorMarkSweep') totals.minor += 1;
+        if (gcType === 'MarkSweepCompact') totals.major += 1;
+      }
+      return totals;
+    },
+  };
 }
 
 /** `getconf CLK_TCK` on Linux. */

@@ -104,6 +104,11 @@ export interface LocalRunOptions {
    * or a crashed function with it). @default none
    */
   readonly taskFaults?: Readonly<Record<string, Error>>;
+  /**
+   * Task states whose handler runs to its end, then fails with `Sandbox.Timedout` as an invocation
+   * cut off after its work (its result lost), the first this many attempts. @default none
+   */
+  readonly taskInterruptions?: Readonly<Record<string, number>>;
   /** Called once the embedded servers run, before the execution starts (tests inject faults here). */
   readonly onReady?: (servers: {
     simulator?: OrdsSimulator;

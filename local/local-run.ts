@@ -136,6 +136,19 @@ export async function runLocalBackup(options: LocalRunOptions = {}): Promise<Loc
         throw fault;
       };
     }
+    for (const [state, count] of Object.entries(options.taskInterruptions ?? {})) {
+      const run = handlers[state];
+      if (!run) throw new Error(`taskInterruptions: the state machine has no Task state "${state}"`);
+      let left = count;
+      handlers[state] = async (...args: Parameters<typeof run>) => {
+        const result = await run(...args);
+        if (left <= 0) return result;
+        left -= 1;
+        throw Object.assign(new Error('Task timed out after its work was done'), {
+          name: 'Sandbox.Timedout',
+        });
+      };
+    }
     options.onReady?.({ simulator, s3: { endpoint: s3Endpoint, bucket } });
 
     let machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });

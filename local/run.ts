@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { describeConsistency } from '../functions/core/manifest/index.js';
+import type { SimulatorOptions } from '../simulator/index.js';
 import { describeCleanup } from './describe-cleanup.js';
 import { formatBytes, parseBytes } from './format.js';
 import { describeRestoreDrill } from './local-drill.js';
@@ -55,6 +56,9 @@ const USAGE = `Usage: npm start -- [options]
   --sim-serve-dropped-files   serve a dropped job's files by name (with --sim-ignore-keep-master)
   --sim-no-rest-sql           REST-enabled SQL is off (…/_/sql answers 404): cleanup cannot run
   --sim-import-outcome OUTCOME  how the drill's import ends: success | errors | fatal (default success)
+  --sim-db-time-zone ZONE     the database host's time zone, e.g. +09:00, -05:00, America/New_York
+  --sim-job-name-clock CLOCK  utc | database: the clock of the time in ORDS job names (default utc)
+  --sim-foreign-import WHEN   before-intent | after-intent: someone else imports into the drill schema
   -h, --help`;
 
 async function main(): Promise<number> {
@@ -94,6 +98,9 @@ async function main(): Promise<number> {
       'sim-serve-dropped-files': { type: 'boolean' },
       'sim-no-rest-sql': { type: 'boolean' },
       'sim-import-outcome': { type: 'string' },
+      'sim-db-time-zone': { type: 'string' },
+      'sim-job-name-clock': { type: 'string' },
+      'sim-foreign-import': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -125,7 +132,7 @@ async function main(): Promise<number> {
       ? { ordsOutage: { seconds: optionalNumber('--ords-outage-seconds', values['ords-outage-seconds'])! } }
       : {}),
     logLevel: values.verbose ? 'INFO' : 'WARN',
-    simulator: simulatorOptions(values),
+    simulator: { ...simulatorOptions(values), ...clockAndForeignImport(values) },
     onProgress: say,
   };
   const result = await runLocalBackup(options);
@@ -201,6 +208,38 @@ function simulatorOptions(values: Record<string, string | boolean | undefined>) 
     ...(values['sim-serve-dropped-files'] ? { servesDroppedJobFiles: true } : {}),
     ...(values['sim-no-rest-sql'] ? { restSql: false } : {}),
     ...(text('sim-import-outcome') ? { importOutcome: text('sim-import-outcome') as never } : {}),
+  };
+}
+
+/** `--sim-db-time-zone`, `--sim-job-name-clock` and `--sim-foreign-import` (into `--restore-drill`'s schema). */
+function clockAndForeignImport(
+  values: Record<string, string | boolean | undefined>,
+): Partial<Pick<SimulatorOptions, 'databaseTimeZone' | 'jobNameClock' | 'foreignImport'>> {
+  const zone = values['sim-db-time-zone'] as string | undefined;
+  const clock = values['sim-job-name-clock'] as string | undefined;
+  const when = values['sim-foreign-import'] as string | undefined;
+  if (clock !== undefined && clock !== 'utc' && clock !== 'database') {
+    throw new Error(`--sim-job-name-clock must be utc or database, got "${clock}"`);
+  }
+  if (when !== undefined && when !== 'before-intent' && when !== 'after-intent') {
+    throw new Error(`--sim-foreign-import must be before-intent or after-intent, got "${when}"`);
+  }
+  const into = values['restore-drill'] as string | undefined;
+  if (when !== undefined && into === undefined) {
+    throw new Error('--sim-foreign-import needs --restore-drill SCHEMA: the schema it imports into');
+  }
+  return {
+    ...(zone !== undefined ? { databaseTimeZone: zone } : {}),
+    ...(clock !== undefined ? { jobNameClock: clock } : {}),
+    ...(when !== undefined && into !== undefined
+      ? {
+          foreignImport: {
+            into: into.toUpperCase(),
+            owner: when === 'before-intent' ? 'DBAPI_USER' : 'SYSTEM',
+            when,
+          },
+        }
+      : {}),
   };
 }
 

@@ -15,11 +15,6 @@ export interface SimulatedUser {
   readonly created: Date;
 }
 
-/** `YYYY-MM-DD"T"HH24:MI:SS` of a date, as the database's clock (UTC here) shows it. */
-export function oracleIsoTime(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, '');
-}
-
 /** The users of one simulated database. */
 export class DatabaseUsers {
   private readonly users = new Map<string, SimulatedUser>();

@@ -1,3 +1,4 @@
+import { asLocalClock } from './database-clock.js';
 import type { DatabaseUsers } from './database-users.js';
 import { dumpFileNames, jobTimestamp, logFileName, templatePattern } from './file-names.js';
 import { type ImportedSchema, planImport } from './import-plan.js';
@@ -7,6 +8,7 @@ import { finalLogLine, type LogSubject, logText, withoutDumpFileSet } from './lo
 import type { SqlError } from './rest-sql.js';
 import type { DumpFile, JobPhase, SimulatedJob } from './simulated-job.js';
 import type { JobOutcome, SimulatorOptions } from './simulator-options.js';
+import { UploadedFiles } from './uploaded-files.js';
 
 /**
  * Data Pump jobs and the files they write, without HTTP: creation with Oracle's validation, state
@@ -24,6 +26,8 @@ export class JobStore {
   private readonly disk = new Map<string, Set<string>>();
   /** Files removed through REST-enabled SQL, as `DIRECTORY/name`: their downloads answer 404. */
   private readonly removed = new Set<string>();
+  /** Files a restore put into a directory through REST-enabled SQL (./uploaded-files.ts). */
+  readonly uploads = new UploadedFiles();
 
   constructor(
     private readonly options: () => SimulatorOptions,
@@ -40,6 +44,7 @@ export class JobStore {
     if (!this.options().directories.includes(directory)) {
       return { code: 29280, message: 'ORA-29280: invalid directory object' };
     }
+    if (this.uploads.remove(directory, fileName)) return null;
     const exists = this.all.some(
       (job) =>
         job.directory === directory &&
@@ -77,6 +82,12 @@ export class JobStore {
     job.dropped = true;
     this.live.delete(`${owner},${table}`);
     return null;
+  }
+
+  /** The control tables (live jobs) of `owner`'s jobs of one operation: USER_OBJECTS shows them at once. */
+  controlTables(owner: string, operation: 'EXPORT' | 'IMPORT'): SimulatedJob[] {
+    this.refreshAll();
+    return [...this.live.values()].filter((job) => job.owner === owner && job.operation === operation);
   }
 
   /** A live (not dropped) job by owner and name, once it is visible. */
@@ -122,7 +133,9 @@ export class JobStore {
     if (running >= options.maxConcurrentJobs) {
       return refuse(`ORA-39391: maximum number of Data Pump jobs (${options.maxConcurrentJobs}) exceeded`);
     }
-    const jobName = `DATAPUMP_REST_${operation}_${jobTimestamp(now)}`;
+    // ORDS names jobs by its own clock: UTC, or the database host's (`jobNameClock`).
+    const named = options.jobNameClock === 'database' ? asLocalClock(now, options.databaseTimeZone) : now;
+    const jobName = `DATAPUMP_REST_${operation}_${jobTimestamp(named)}`;
     if (this.live.has(`${owner},${jobName}`)) return refuse('ORA-31634: job already exists');
     if (!options.directories.includes(directory)) {
       return refuse(
@@ -131,7 +144,8 @@ export class JobStore {
     }
     const onDisk = this.disk.get(directory) ?? new Set<string>();
     const pattern = templatePattern(template);
-    const existing = [...onDisk].filter((name) => pattern.test(name)).sort();
+    const uploaded = operation === 'IMPORT' ? this.uploads.names(directory) : [];
+    const existing = [...onDisk, ...uploaded].filter((name) => pattern.test(name)).sort();
     const path = (name: string) => `${options.directoryPath}${name}`;
 
     let outcome: JobOutcome = 'success';
@@ -161,6 +175,20 @@ export class JobStore {
         `ORA-39001: invalid argument value\nORA-39000: bad dump file specification\nORA-31640: unable to open dump file "${path(first)}" for read\nORA-27037: unable to obtain file status`,
       );
     } else {
+      // A restore's uploaded files must be the exported bytes before an import may read them.
+      const exported = this.all
+        .filter((job) => job.operation === 'EXPORT')
+        .flatMap((job) =>
+          job.dumpFiles.map((file) => ({ jobName: job.jobName, fileName: file.name, bytes: file.bytes })),
+        );
+      const damaged = existing
+        .map((name) => this.uploads.sourceProblem(directory, name, exported))
+        .find((problem) => problem !== null);
+      if (damaged) {
+        return refuse(
+          `ORA-39001: invalid argument value\nORA-39000: bad dump file specification\nORA-31619: invalid dump file "${path(damaged.split(' ')[0] ?? '')}" (${damaged})`,
+        );
+      }
       const plan = planImport(body, options.importOutcome, this.users, now);
       if (!plan.ok) return refuse(plan.message);
       outcome = plan.outcome;
@@ -184,7 +212,7 @@ export class JobStore {
           ? null
           : operation === 'EXPORT'
             ? logFileName(template)
-            : `IMPDAT-${jobTimestamp(now)}.LOG`,
+            : `IMPDAT-${jobTimestamp(named)}.LOG`,
       createdAt: now,
       appearsAt: new Date(now.getTime() + options.jobAppearsAfterMs),
       language: options.logLanguage,
@@ -288,6 +316,8 @@ export class JobStore {
    * now, null when there is no such file (Oracle answers NULL… or an error; null either way here).
    */
   fileSize(directory: string, fileName: string): number | null {
+    const uploaded = this.uploads.size(directory, fileName);
+    if (uploaded !== undefined) return uploaded;
     if (this.removed.has(`${directory}/${fileName}`)) return null;
     for (const job of this.all) {
       if (job.directory !== directory) continue;

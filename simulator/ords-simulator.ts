@@ -14,10 +14,11 @@ import {
   readBody,
   redact,
 } from './exchange.js';
+import { ForeignImports } from './foreign-import.js';
 import { JobStore } from './job-store.js';
 import type { SimulatedJobView } from './job-view.js';
 import { errorBody, sendText } from './responses.js';
-import { restSql, sqlDatabase } from './rest-sql-route.js';
+import { restSql, sqlDatabase, uploadDatabase } from './rest-sql-route.js';
 import type { RouteContext } from './route-context.js';
 import { matchRoute } from './route-match.js';
 import {
@@ -56,7 +57,9 @@ export async function startOrdsSimulator(initial: Partial<SimulatorOptions> = {}
   const users = new DatabaseUsers(options.databaseUsers);
   const store = new JobStore(current, users);
   const database = sqlDatabase(store, users, current);
+  const uploads = uploadDatabase(store, current);
   const counters = new CountedSwitches(current);
+  const foreign = new ForeignImports(current, store);
   const authenticator = new Authenticator(current, `${process.pid}`);
   const requests: RequestRecord[] = [];
   const timers = new Set<NodeJS.Timeout>();
@@ -118,6 +121,7 @@ export async function startOrdsSimulator(initial: Partial<SimulatorOptions> = {}
     }
     switch (route.kind) {
       case 'post':
+        foreign.beforePost(route.operation);
         return createJob(context, exchange, route.operation, auth.owner, urls);
       case 'list':
         return listJobs(context, exchange, urls);
@@ -126,7 +130,8 @@ export async function startOrdsSimulator(initial: Partial<SimulatorOptions> = {}
       case 'download':
         return download(context, exchange, route.owner, route.jobName, route.fileName);
       case 'sql':
-        return restSql(exchange, auth.owner, database, options, () => counters.takeSqlAnswerLost());
+        foreign.beforeSql(body);
+        return restSql(exchange, auth.owner, database, options, () => counters.takeSqlAnswerLost(), uploads);
     }
   };
 

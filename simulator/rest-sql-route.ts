@@ -1,8 +1,10 @@
-import { type DatabaseUsers, oracleIsoTime } from './database-users.js';
+import { databaseClockTime } from './database-clock.js';
+import type { DatabaseUsers } from './database-users.js';
 import type { Exchange } from './exchange.js';
 import type { JobStore } from './job-store.js';
-import { runScript, type SqlDatabase } from './rest-sql.js';
+import { runScript, type SqlDatabase, splitScript } from './rest-sql.js';
 import type { RequestBind } from './rest-sql-datapump.js';
+import { isUploadBlock, runUploadBlock, type UploadDatabase } from './rest-sql-upload.js';
 import type { SimulatorOptions } from './simulator-options.js';
 import { runExportBlock, ScnClock, userJobRows } from './sql-export-job.js';
 
@@ -26,7 +28,25 @@ export function sqlDatabase(
     hasDirectory: (directory) => store.hasDirectory(directory),
     queryUser: (username) => {
       const created = users.find(username)?.created;
-      return { dbTime: oracleIsoTime(options().now()), created: created ? oracleIsoTime(created) : null };
+      const clock = (date: Date) => databaseClockTime(date, options().databaseTimeZone).text;
+      return { dbTime: clock(options().now()), created: created ? clock(created) : null };
+    },
+    identity: (caller, usernames) => {
+      const zone = options().databaseTimeZone;
+      const now = databaseClockTime(options().now(), zone);
+      const created = usernames.map((name) => {
+        const user = users.find(name);
+        return user ? databaseClockTime(user.created, zone).text : null;
+      });
+      return { dbUser: caller, dbTime: now.text, dbOffset: now.offset, created };
+    },
+    importTables: (caller) => {
+      const zone = options().databaseTimeZone;
+      return store.controlTables(caller, 'IMPORT').map((table) => ({
+        job_name: table.jobName,
+        created: databaseClockTime(table.createdAt, zone).text,
+        db_offset: databaseClockTime(options().now(), zone).offset,
+      }));
     },
     dropUser: (caller, username) => users.drop(caller, username),
     fileSize: (directory, fileName) => store.fileSize(directory, fileName),
@@ -34,13 +54,26 @@ export function sqlDatabase(
   };
 }
 
+/** The database the restore's blocks act on: the store's directories and uploaded files. */
+export function uploadDatabase(store: JobStore, options: () => SimulatorOptions): UploadDatabase {
+  return {
+    hasDirectory: (directory) => store.hasDirectory(directory),
+    otherFileSize: (directory, name) => store.fileSize(directory, name),
+    uploads: store.uploads,
+    get switches() {
+      return options().restore;
+    },
+  };
+}
+
 /** Runs the script of a request as `caller`: 200 with one item per statement once it ran. */
-export function restSql(
+export async function restSql(
   exchange: Exchange,
   caller: string,
   database: SqlDatabase,
   options: SimulatorOptions,
   answerLost: () => boolean = () => false,
+  uploads?: UploadDatabase,
 ) {
   const type = String(exchange.req.headers['content-type'] ?? '').toLowerCase();
   let script = exchange.body;
@@ -62,6 +95,40 @@ export function restSql(
       415,
       `Content-Type ${type || 'none'} is not supported: use application/sql or application/json`,
     );
+  }
+  const [only, ...more] = splitScript(script);
+  if (uploads && only && more.length === 0 && isUploadBlock(only.text)) {
+    const done = await runUploadBlock(only.text, binds, uploads);
+    if (done.lost || answerLost()) {
+      exchange.record.fault = 'sql-answer-lost';
+      return exchange.fail(504, 'Gateway Timeout: the statement ran but its answer was lost');
+    }
+    const base = {
+      statementId: 1,
+      statementType: done.rows ? 'query' : 'plsql',
+      statementText: only.text,
+      result: 0,
+    };
+    if (done.rows) {
+      return exchange.json(200, {
+        env: { defaultTimeZone: 'UTC' },
+        items: [
+          { ...base, response: [], resultSet: { items: done.rows, hasMore: false, count: done.rows.length } },
+        ],
+      });
+    }
+    return exchange.json(200, {
+      env: { defaultTimeZone: 'UTC' },
+      items: [
+        done.error
+          ? { ...base, errorCode: done.error.code, errorDetails: done.error.message }
+          : {
+              ...base,
+              response: ['\nPL/SQL procedure successfully completed.\n\n'],
+              binds: done.outBinds ?? binds,
+            },
+      ],
+    });
   }
   const answer = runScript(script, caller, database, options.restSqlError, binds);
   if (answerLost()) {

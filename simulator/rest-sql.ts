@@ -1,4 +1,5 @@
 import { callsDatapump, type RequestBind, USER_JOB_QUERY } from './rest-sql-datapump.js';
+import { type OwnershipDatabase, ownershipStatement } from './rest-sql-ownership.js';
 
 /**
  * REST-enabled SQL (`POST …/_/sql`) as ORDS answers it, for exactly the statements this project sends:
@@ -18,7 +19,7 @@ export interface SqlError {
 }
 
 /** The simulated database the statements act on. */
-export interface SqlDatabase {
+export interface SqlDatabase extends OwnershipDatabase {
   /** Removes a file of a directory object; an error when the directory or file does not exist. */
   removeFile(directory: string, fileName: string): SqlError | null;
   /** Drops a control table as `caller`; an error when it does not exist or belongs to another user. */
@@ -118,6 +119,7 @@ export function runScript(
     };
     const { type, error, response, rows, outBinds } =
       datapumpStatement(statement.text, caller, database, binds) ??
+      ownershipStatement(statement.text, caller, database) ??
       execute(statement.text, caller, database, injected);
     if (error) {
       return {

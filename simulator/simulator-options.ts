@@ -4,7 +4,9 @@
  * created afterwards. See README.md in this folder for the behaviour behind each one.
  */
 
+import { timeZoneProblem } from './database-clock.js';
 import type { InjectedSqlError } from './rest-sql.js';
+import { defaultRestoreSwitches, type RestoreSwitches } from './uploaded-files.js';
 
 /** How an export job ends: what its log's last `Job "OWNER"."JOB" …` line says. */
 export type JobOutcome = 'success' | 'errors' | 'fatal' | 'stopped' | 'no-log';
@@ -75,6 +77,20 @@ export interface LinkRels {
  * first export this simulator created, counted across `configure` calls).
  */
 export type OutcomeSetting = JobOutcome | readonly JobOutcome[] | ((exportNumber: number) => JobOutcome);
+
+/**
+ * Another import into a schema, by someone else (a DBA, another tool), started once: `before-intent`
+ * just before the first REST-enabled SQL statement that names the schema (`username = 'NAME'`), that
+ * is before a drill reads it; `after-intent` just before the next import POST (after the drill wrote
+ * its intent). It imports the newest export's dump, HR remapped to `into`, and keeps its control table.
+ */
+export interface ForeignImport {
+  /** The schema it imports into (created by it when absent). */
+  readonly into: string;
+  /** The database user that owns the import job (the REST user itself, or e.g. 'SYSTEM'). */
+  readonly owner: string;
+  readonly when: 'before-intent' | 'after-intent';
+}
 
 /** Switches of the ORDS simulator. Every field is optional; defaults are listed with `@default`. */
 export interface SimulatorOptions {
@@ -267,6 +283,19 @@ export interface SimulatorOptions {
    * `DROP USER … CASCADE` removes one. @default ['SYS', 'SYSTEM', 'HR', 'DBAPI_USER']
    */
   readonly databaseUsers: readonly string[];
+  /**
+   * Time zone of the database host's operating system: `SYSDATE`, `SYSTIMESTAMP`'s offset and the
+   * DATEs the database writes (`ALL_USERS.CREATED`, control tables' `USER_OBJECTS.CREATED`) follow it.
+   * An offset ('+09:00') or an IANA name ('America/New_York', with its daylight-saving changes).
+   * @default 'UTC'
+   */
+  readonly databaseTimeZone: string;
+  /** The clock of the time in ORDS job names (undocumented): 'utc', or 'database' (`databaseTimeZone`). @default 'utc' */
+  readonly jobNameClock: 'utc' | 'database';
+  /** Another import into a schema, started once (see `ForeignImport`). @default undefined */
+  readonly foreignImport: ForeignImport | undefined;
+  /** What a restore's blocks meet: DBMS_CLOUD, DBMS_CRYPTO, a full directory, an interruption (./uploaded-files.ts). */
+  readonly restore: RestoreSwitches;
 }
 
 /** The defaults of every switch. */
@@ -335,6 +364,10 @@ export function defaultSimulatorOptions(): SimulatorOptions {
     sessionRoles: ['DATAPUMP_EXP_FULL_DATABASE', 'DATAPUMP_IMP_FULL_DATABASE'],
     sessionPrivileges: ['CREATE SESSION', 'CREATE TABLE', 'CREATE USER', 'DROP USER'],
     databaseUsers: ['SYS', 'SYSTEM', 'HR', 'DBAPI_USER'],
+    databaseTimeZone: 'UTC',
+    jobNameClock: 'utc',
+    foreignImport: undefined,
+    restore: defaultRestoreSwitches(),
   };
 }
 
@@ -351,6 +384,11 @@ export function validateSimulatorOptions(options: SimulatorOptions): void {
   }
   if (!LOG_LANGUAGES.includes(options.logLanguage)) {
     fail('logLanguage', options.logLanguage, `one of ${LOG_LANGUAGES.join(', ')}`);
+  }
+  const zone = timeZoneProblem(options.databaseTimeZone);
+  if (zone) fail('databaseTimeZone', options.databaseTimeZone, zone);
+  if (options.jobNameClock !== 'utc' && options.jobNameClock !== 'database') {
+    fail('jobNameClock', options.jobNameClock, "'utc' or 'database'");
   }
   if (!Number.isInteger(options.pageLimit) || options.pageLimit < 1) {
     fail('pageLimit', options.pageLimit, 'an integer ≥ 1');

@@ -4,6 +4,7 @@ import { RestoreDrillFailedError } from '../core/base/index.js';
 import {
   DropDrillSchemaPayloadSchema,
   dropDrillSchema,
+  restoreDrillIntentKey,
   StartRestoreDrillPayloadSchema,
   startRestoreDrill,
 } from '../core/drill/index.js';
@@ -29,9 +30,11 @@ export const handler = defineTask('Restore drill', PayloadSchema, async (payload
   if (!binding.restoreDrill) {
     throw new RestoreDrillFailedError(`Database "${payload.database}" has no restore drill in its binding`);
   }
+  const s3 = s3Client();
+  const bucket = requiredEnv('BUCKET_NAME');
   // Check-before-act: a redriven execution that lost the lock to a newer run imports and drops nothing.
   await assertRunLock(
-    { s3: s3Client(), bucket: requiredEnv('BUCKET_NAME') },
+    { s3, bucket },
     {
       database: payload.database,
       prefix: binding.prefix,
@@ -42,10 +45,13 @@ export const handler = defineTask('Restore drill', PayloadSchema, async (payload
     },
   );
   const ords = await ordsFor(binding, context);
-  const deps = { ords, sql: ords, logger, now: () => new Date(), sleep };
+  const deps = { ords, sql: ords, s3, bucket, logger, now: () => new Date(), sleep };
+  const exportJob = payload.action === 'drop' ? payload.exportJob : payload.job;
+  const intentKey = restoreDrillIntentKey(binding.prefix, payload.database, exportJob);
   if (payload.action === 'drop') {
     return dropDrillSchema(deps, {
       ...payload,
+      intentKey,
       serverCleanup: binding.serverCleanup,
       directory: binding.export.datapumpDir,
       remover: binding.autonomousDatabase ? 'dbms-cloud' : 'utl-file',
@@ -57,5 +63,7 @@ export const handler = defineTask('Restore drill', PayloadSchema, async (payload
     drill: binding.restoreDrill,
     directory: binding.export.datapumpDir,
     exportedSchemas: binding.export.schemas ?? [],
+    executionArn: payload.executionArn,
+    intentKey,
   });
 });

@@ -3,9 +3,14 @@ import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { BucketGrants, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { SERVER_CLEANUP_FILE } from '../../functions/core/cleanup/index.js';
-import { LAST_RESTORE_DRILL_FILE, RESTORE_DRILL_FILE } from '../../functions/core/drill/index.js';
+import {
+  LAST_RESTORE_DRILL_FILE,
+  RESTORE_DRILL_FILE,
+  RESTORE_DRILL_INTENT_FILE,
+} from '../../functions/core/drill/index.js';
 import { RUN_LOCK_KEY_PATTERN, SLOT_KEY_PATTERN } from '../../functions/core/run/index.js';
 import { LAST_BACKUP_FILE } from '../../functions/core/state/index.js';
+import { scopedObjectArns } from './deployment-keys.js';
 import { acknowledgeWildcardResource } from './nag-findings.js';
 
 /**
@@ -60,34 +65,50 @@ export interface BucketUsers {
   readonly copyFile: IFunction;
   /** "Write manifest": `manifest.json` and `last-backup.json`, and object sizes. */
   readonly writeManifest: IFunction;
-  /** "Clean up server": reads manifests, writes `server-cleanup.json`. */
+  /** "Clean up server": reads manifests, writes (and on a retry reads) `server-cleanup.json`. */
   readonly cleanUpServer: IFunction;
   /** "Record restore drill": `restore-drill.json` and `last-restore-drill.json`. */
   readonly recordRestoreDrill: IFunction;
-  /** "Start restore drill" and "Drop drill schema": read the run lock before they act. */
+  /**
+   * "Start restore drill" and "Drop drill schema": read the run lock before they act, write and read
+   * the drill's intent record.
+   */
   readonly restoreDrill: IFunction;
 }
 
-/** Grants each of `users` its own part of `bucket`, denies the copy the others' keys, and acknowledges the wildcards. */
-export function grantBucketAccess(bucket: IBucket, users: BucketUsers): void {
+/**
+ * Grants each of `users` its own part of `bucket` under the deployment's key `prefixes` only
+ * (`deploymentKeyPrefixes`), denies the copy the others' keys, and acknowledges the wildcards. A new
+ * kind of key (say `<prefix>_slots/…`) gets its grant here, through `onKeys`, and is thus scoped too.
+ */
+export function grantBucketAccess(bucket: IBucket, users: BucketUsers, prefixes: readonly string[]): void {
   const { startExport, copyFile, writeManifest, cleanUpServer, recordRestoreDrill } = users;
   const grants = BucketGrants.fromBucket(bucket);
+  const keys = (pattern: string) => scopedObjectArns(bucket, prefixes, pattern);
+  /** Grants `actions` on `pattern` under each of the deployment's prefixes (and nothing without one). */
+  const onKeys = (fn: IFunction, pattern: string, ...actions: string[]) => {
+    for (const prefix of prefixes) grants.actionsOnObjectKeys(fn, `${prefix}${pattern}`, ...actions);
+  };
+  /** s3:ListBucket (a read of the bucket, not of a key), so S3 answers NoSuchKey, not AccessDenied. */
+  const listBucket = (fn: IFunction) =>
+    fn.addToRolePolicy(new PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
+  const acknowledge = (fn: IFunction, pattern: string, reason: string) => {
+    for (const arn of keys(pattern)) acknowledgeWildcardResource(fn.role!, arn, reason);
+  };
   // Write-once dumps and logs: PutObject and CompleteMultipartUpload only with If-None-Match, so the
   // copy creates objects and never replaces one; CreateMultipartUpload and UploadPart take no
   // conditional header and are exempted by s3:ObjectCreationOperation, as AWS documents
   // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes-enforce.html).
-  for (const condition of WRITE_ONCE_CONDITIONS) {
-    copyFile.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['s3:PutObject'],
-        resources: [bucket.arnForObjects('*')],
-        conditions: condition,
-      }),
-    );
+  if (prefixes.length > 0) {
+    for (const condition of WRITE_ONCE_CONDITIONS) {
+      copyFile.addToRolePolicy(
+        new PolicyStatement({ actions: ['s3:PutObject'], resources: keys('*'), conditions: condition }),
+      );
+    }
   }
   // Resuming (ListParts), aborting, and the "already stored" check: HeadObject (s3:GetObject), the
   // marker tags, and GetObject of a small file a killed invocation may have stored.
-  grants.actionsOnObjectKeys(
+  onKeys(
     copyFile,
     '*',
     's3:AbortMultipartUpload',
@@ -110,6 +131,7 @@ export function grantBucketAccess(bucket: IBucket, users: BucketUsers): void {
         bucket.arnForObjects(RUN_LOCK_KEY_PATTERN),
         bucket.arnForObjects(`*${SERVER_CLEANUP_FILE}`),
         bucket.arnForObjects(`*${RESTORE_DRILL_FILE}`),
+        bucket.arnForObjects(`*${RESTORE_DRILL_INTENT_FILE}`),
         // The off-site proof: only "Check off-site copy" writes it.
         bucket.arnForObjects('*offsite.json'),
         // ORDS slots: only the slot steps take them.
@@ -119,9 +141,9 @@ export function grantBucketAccess(bucket: IBucket, users: BucketUsers): void {
   );
   // The manifest is written last, as `<folder>manifest.json`; before that HeadObject checks each
   // stored file's size, which needs s3:GetObject.
-  grants.actionsOnObjectKeys(writeManifest, '*/manifest.json', 's3:PutObject', 'kms:GenerateDataKey*');
+  onKeys(writeManifest, '*/manifest.json', 's3:PutObject', 'kms:GenerateDataKey*');
   // The run lock: created or taken over by "Start export", read back with HeadObject.
-  grants.actionsOnObjectKeys(
+  onKeys(
     startExport,
     RUN_LOCK_KEY_PATTERN,
     's3:PutObject',
@@ -130,83 +152,100 @@ export function grantBucketAccess(bucket: IBucket, users: BucketUsers): void {
     'kms:GenerateDataKey*',
   );
   // After a verified manifest, `<prefix><database>/last-backup.json`: what the backup-age check reads.
-  grants.actionsOnObjectKeys(writeManifest, `*/${LAST_BACKUP_FILE}`, 's3:PutObject', 'kms:GenerateDataKey*');
-  grants.actionsOnObjectKeys(writeManifest, '*', 's3:GetObject', 'kms:Decrypt');
+  onKeys(writeManifest, `*/${LAST_BACKUP_FILE}`, 's3:PutObject', 'kms:GenerateDataKey*');
+  onKeys(writeManifest, '*', 's3:GetObject', 'kms:Decrypt');
   // The manifest step reads last-backup.json before it writes it (If-Match, retention tiers); for a
   // database's first backup S3 answers NoSuchKey only to a role with s3:ListBucket, else AccessDenied,
   // which would fail the first night.
-  grants.actionsOnBucketAndObjectKeys(writeManifest, `*/${LAST_BACKUP_FILE}`, 's3:ListBucket');
+  listBucket(writeManifest);
   // Retention tiers: the manifest is written with its tier's tags, then the run's files are held at
   // their tier and the previous backup released to its lifecycle rule (tags replaced, marker kept).
-  grants.actionsOnObjectKeys(writeManifest, '*', 's3:GetObjectTagging', 's3:PutObjectTagging');
+  onKeys(writeManifest, '*', 's3:GetObjectTagging', 's3:PutObjectTagging');
   // With Object Lock, a successful run's objects are locked until their tier may delete them: read
   // the lock (HeadObject shows it with s3:GetObjectRetention), then extend it, never shorten it.
-  grants.actionsOnObjectKeys(writeManifest, '*', 's3:GetObjectRetention', 's3:PutObjectRetention');
+  onKeys(writeManifest, '*', 's3:GetObjectRetention', 's3:PutObjectRetention');
 
   // Every step that changes the database server reads the run lock right before it acts (HeadObject).
   for (const fn of [users.cleanUpServer, users.restoreDrill]) {
-    grants.actionsOnObjectKeys(fn, RUN_LOCK_KEY_PATTERN, 's3:GetObject', 'kms:Decrypt');
-    acknowledgeWildcardResource(
-      fn.role!,
-      bucket.arnForObjects(RUN_LOCK_KEY_PATTERN),
+    onKeys(fn, RUN_LOCK_KEY_PATTERN, 's3:GetObject', 'kms:Decrypt');
+    acknowledge(
+      fn,
+      RUN_LOCK_KEY_PATTERN,
       'Reads the run lock, <prefix>_locks/<database>.json, before it changes the database server: only those keys.',
     );
   }
   // "Release run lock" (the cleanup function) deletes the run lock its execution holds when the run ends.
-  grants.actionsOnObjectKeys(users.cleanUpServer, RUN_LOCK_KEY_PATTERN, 's3:DeleteObject');
+  onKeys(users.cleanUpServer, RUN_LOCK_KEY_PATTERN, 's3:DeleteObject');
   // "Clean up server" checks that the manifest exists (HeadObject) and records the cleanup beside it.
-  grants.actionsOnObjectKeys(cleanUpServer, '*/manifest.json', 's3:GetObject', 'kms:Decrypt');
-  grants.actionsOnObjectKeys(
+  onKeys(cleanUpServer, '*/manifest.json', 's3:GetObject', 'kms:Decrypt');
+  // Write-once (If-None-Match); on 412 a retry reads the record to recognise its earlier try's.
+  onKeys(
     cleanUpServer,
     `*/${SERVER_CLEANUP_FILE}`,
     's3:PutObject',
+    's3:GetObject',
+    'kms:Decrypt',
     'kms:GenerateDataKey*',
   );
-  acknowledgeWildcardResource(
-    cleanUpServer.role!,
-    bucket.arnForObjects('*/manifest.json'),
+  acknowledge(
+    cleanUpServer,
+    '*/manifest.json',
     'Nothing is removed from the server before <prefix><database>/<date>/<job>/manifest.json exists: reads only such keys.',
   );
-  acknowledgeWildcardResource(
-    cleanUpServer.role!,
-    bucket.arnForObjects(`*/${SERVER_CLEANUP_FILE}`),
+  acknowledge(
+    cleanUpServer,
+    `*/${SERVER_CLEANUP_FILE}`,
     `The cleanup record is written as <prefix><database>/<date>/<job>/${SERVER_CLEANUP_FILE}: only such keys are writable.`,
   );
 
   // "Start export" reads the drill record to decide whether a drill is due; s3:ListBucket makes S3
   // answer NoSuchKey, not AccessDenied, for a database that never drilled.
-  grants.actionsOnBucketAndObjectKeys(
-    startExport,
-    `*/${LAST_RESTORE_DRILL_FILE}`,
-    's3:GetObject',
-    's3:ListBucket',
-    'kms:Decrypt',
-  );
+  onKeys(startExport, `*/${LAST_RESTORE_DRILL_FILE}`, 's3:GetObject', 'kms:Decrypt');
+  listBucket(startExport);
   // "Record restore drill" writes restore-drill.json beside the manifest (read back on a retry's 412)
   // and overwrites the database's last-restore-drill.json (read first for the last success).
+  listBucket(recordRestoreDrill);
   for (const file of [RESTORE_DRILL_FILE, LAST_RESTORE_DRILL_FILE]) {
-    grants.actionsOnBucketAndObjectKeys(
+    onKeys(
       recordRestoreDrill,
       `*/${file}`,
       's3:PutObject',
       's3:GetObject',
-      's3:ListBucket',
       'kms:Decrypt',
       'kms:GenerateDataKey*',
     );
     const readers = file === LAST_RESTORE_DRILL_FILE ? [startExport] : [];
     for (const fn of [recordRestoreDrill, ...readers]) {
-      acknowledgeWildcardResource(
-        fn.role!,
-        bucket.arnForObjects(`*/${file}`),
+      acknowledge(
+        fn,
+        `*/${file}`,
         `Drill records are <prefix><database>/[<date>/<job>/]${file}: only such keys.`,
       );
     }
   }
 
+  // "Start restore drill" creates the intent record beside the manifest (If-None-Match), records the
+  // import's job in it (If-Match), and both drill steps read it back; s3:ListBucket makes S3 answer
+  // NoSuchKey, not AccessDenied, before the first attempt wrote it.
+  onKeys(
+    users.restoreDrill,
+    `*/${RESTORE_DRILL_INTENT_FILE}`,
+    's3:PutObject',
+    's3:GetObject',
+    'kms:Decrypt',
+    'kms:GenerateDataKey*',
+  );
+  listBucket(users.restoreDrill);
+  acknowledge(
+    users.restoreDrill,
+    `*/${RESTORE_DRILL_INTENT_FILE}`,
+    `The drill's intent record is <prefix><database>/<date>/<job>/${RESTORE_DRILL_INTENT_FILE}: only such keys.`,
+  );
+
   // ORDS slots at the bucket's root, `_slots/<origin>/<n>.json` and its queue: "Start export" (which
   // also takes, tops up and drops them) creates, takes over, reads, lists and deletes them; "Release
-  // run lock" reads and deletes those its execution holds.
+  // run lock" reads and deletes those its execution holds. Not under the deployment's prefixes, on
+  // purpose: slots count per ORDS, across every database on it whatever its key prefix.
   grants.actionsOnObjectKeys(
     startExport,
     SLOT_KEY_PATTERN,
@@ -239,37 +278,43 @@ export function grantBucketAccess(bucket: IBucket, users: BucketUsers): void {
   }
 
   if (bucket.encryptionKey) {
-    for (const fn of [copyFile, writeManifest, startExport, cleanUpServer, recordRestoreDrill]) {
+    for (const fn of [
+      copyFile,
+      writeManifest,
+      startExport,
+      cleanUpServer,
+      recordRestoreDrill,
+      users.restoreDrill,
+    ]) {
       Validations.of(fn.role!).acknowledge({
         id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
         reason: "GenerateDataKey* on the bucket's own key only: what S3 needs to encrypt each stored object.",
       });
     }
   }
-  acknowledgeWildcardResource(
-    startExport.role!,
-    bucket.arnForObjects(RUN_LOCK_KEY_PATTERN),
+  acknowledge(
+    startExport,
+    RUN_LOCK_KEY_PATTERN,
     'One run lock object per database, <prefix>_locks/<database>.json: only those keys.',
   );
-  const objects = bucket.arnForObjects('*');
-  acknowledgeWildcardResource(
-    copyFile.role!,
-    objects,
-    'Copies go to keys that depend on each database prefix and job name, anywhere in the backup bucket.',
+  acknowledge(
+    copyFile,
+    '*',
+    "Copies go to keys that depend on each database's id and job name, under the deployment's key prefixes.",
   );
-  acknowledgeWildcardResource(
-    writeManifest.role!,
-    objects,
-    'Before writing the manifest, HeadObject checks each stored file, whose keys depend on prefix and job.',
+  acknowledge(
+    writeManifest,
+    '*',
+    'Before writing the manifest, HeadObject checks each stored file, whose keys depend on database and job.',
   );
-  acknowledgeWildcardResource(
-    writeManifest.role!,
-    bucket.arnForObjects('*/manifest.json'),
+  acknowledge(
+    writeManifest,
+    '*/manifest.json',
     'Manifests are written as <prefix><database>/<date>/<job>/manifest.json: only such keys are writable.',
   );
-  acknowledgeWildcardResource(
-    writeManifest.role!,
-    bucket.arnForObjects(`*/${LAST_BACKUP_FILE}`),
+  acknowledge(
+    writeManifest,
+    `*/${LAST_BACKUP_FILE}`,
     'The last-backup record is written as <prefix><database>/last-backup.json: only such keys are writable.',
   );
 }

@@ -1,4 +1,14 @@
-import { ArnFormat, Duration, Size, Stack, Token, Validations } from 'aws-cdk-lib';
+import {
+  Annotations,
+  ArnFormat,
+  AspectPriority,
+  Aspects,
+  Duration,
+  Size,
+  Stack,
+  Token,
+  Validations,
+} from 'aws-cdk-lib';
 import { type IRole, Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Function as HandlerFunction } from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -16,6 +26,7 @@ import {
 import { grantBindingReads, grantBucketAccess } from './backup-function-grants.js';
 import { BindingPinsLayer } from './binding-pins-layer.js';
 import { type CopyMemoryInput, copyMemoryFor } from './copy-memory.js';
+import { deploymentKeyPrefixes, MAX_KEY_PREFIXES } from './deployment-keys.js';
 import { acknowledgeWildcardResource } from './nag-findings.js';
 import { grantOffsiteCheck, type OffsiteCheckSettings } from './offsite-check-grants.js';
 import { SecretReaderRole } from './secret-reader-role.js';
@@ -262,7 +273,7 @@ export class BackupFunctions extends Construct {
       memorySize: 512,
       // A few REST-enabled SQL calls, one POST and one log read, each bounded by the client's timeouts.
       timeout: Duration.minutes(5),
-      // The run lock, read before the import and before the drop.
+      // The run lock, read before the import and before the drop; the intent record beside the manifest.
       environment: { BUCKET_NAME: bucketName },
     });
     this.recordRestoreDrill = create({
@@ -292,9 +303,6 @@ export class BackupFunctions extends Construct {
           },
         })
       : undefined;
-    if (offsiteCheck && this.checkOffsiteCopy) {
-      grantOffsiteCheck(props.bucket, offsiteCheck.bucket, this.checkOffsiteCopy);
-    }
     this.ordsCallers = [
       this.startExport,
       this.readJob,
@@ -316,7 +324,29 @@ export class BackupFunctions extends Construct {
     // Every function that reads a binding checks it against the pins shipped in this layer.
     this.bindingPins = new BindingPinsLayer(this, 'BindingPins');
     for (const fn of bindingReaders) fn.addLayers(this.bindingPins.layer);
-    grantBucketAccess(props.bucket, this);
+    // The bucket grants name the deployment's key prefixes, known once every database is added
+    // (from any stack): granted when synthesis starts, like the pins layer is built.
+    let granted = false;
+    Aspects.of(this).add(
+      {
+        visit: (node) => {
+          if (node !== this || granted) return;
+          granted = true;
+          const keys = deploymentKeyPrefixes(this.bindingPins.prefixes);
+          if (keys.collapsed) {
+            Annotations.of(this).addWarningV2(
+              'ords-datapump-backup:key-prefixes-collapsed',
+              `More than ${MAX_KEY_PREFIXES} distinct database prefixes: the functions may write anywhere under "${keys.prefixes[0]}" in the bucket; give the databases fewer distinct prefixes to narrow it`,
+            );
+          }
+          grantBucketAccess(props.bucket, this, keys.prefixes);
+          if (offsiteCheck && this.checkOffsiteCopy) {
+            grantOffsiteCheck(props.bucket, offsiteCheck.bucket, this.checkOffsiteCopy, keys.prefixes);
+          }
+        },
+      },
+      { priority: AspectPriority.MUTATING },
+    );
   }
 
   /**

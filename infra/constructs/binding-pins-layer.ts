@@ -46,6 +46,11 @@ export class BindingPinsLayer extends Construct {
     );
   }
 
+  /** The key prefixes of the databases pinned so far (one per database, repeats included). */
+  get prefixes(): string[] {
+    return Object.values(this.pins).map((pin) => pin.prefix);
+  }
+
   /** Adds the pins of some databases (each database once), before synthesis. */
   add(pins: BindingPins): void {
     if (this.current) throw new Error(`${this.node.path}: pins added after synthesis started`);

@@ -1,6 +1,7 @@
 import { type Duration, Validations } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { BucketGrants, type IBucket } from 'aws-cdk-lib/aws-s3';
+import { scopedObjectArns } from './deployment-keys.js';
 import { acknowledgeWildcardResource } from './nag-findings.js';
 
 /** What "Check off-site copy" needs to know about the off-site copy. */
@@ -20,19 +21,27 @@ export interface OffsiteCheckSettings {
 
 /**
  * "Check off-site copy": reads every object's replication status (HeadObject) and the manifests,
- * writes `offsite.json` (only those keys, with their tags), and reads the replicas' sizes and
- * checksums in the off-site bucket (which must allow its role: `OffsiteBackupBucket` `checkerRoleArn`).
+ * writes `offsite.json` (only those keys, with their tags), all under the deployment's key
+ * `prefixes`, and reads the replicas' sizes and checksums in the off-site bucket (which must allow
+ * its role: `OffsiteBackupBucket` `checkerRoleArn`).
  */
-export function grantOffsiteCheck(bucket: IBucket, offsite: IBucket, fn: IFunction): void {
+export function grantOffsiteCheck(
+  bucket: IBucket,
+  offsite: IBucket,
+  fn: IFunction,
+  prefixes: readonly string[],
+): void {
   const grants = BucketGrants.fromBucket(bucket);
-  grants.actionsOnObjectKeys(fn, '*', 's3:GetObject', 'kms:Decrypt');
-  grants.actionsOnObjectKeys(
-    fn,
-    '*/offsite.json',
-    's3:PutObject',
-    's3:PutObjectTagging',
-    'kms:GenerateDataKey*',
-  );
+  for (const prefix of prefixes) {
+    grants.actionsOnObjectKeys(fn, `${prefix}*`, 's3:GetObject', 'kms:Decrypt');
+    grants.actionsOnObjectKeys(
+      fn,
+      `${prefix}*/offsite.json`,
+      's3:PutObject',
+      's3:PutObjectTagging',
+      'kms:GenerateDataKey*',
+    );
+  }
   BucketGrants.fromBucket(offsite).actionsOnObjectKeys(fn, '*', 's3:GetObject');
   if (bucket.encryptionKey) {
     Validations.of(fn.role!).acknowledge({
@@ -40,12 +49,14 @@ export function grantOffsiteCheck(bucket: IBucket, offsite: IBucket, fn: IFuncti
       reason: "GenerateDataKey* on the bucket's own key only: what S3 needs to encrypt offsite.json.",
     });
   }
-  acknowledgeWildcardResource(
-    fn.role!,
-    bucket.arnForObjects('*/offsite.json'),
-    'Writes the offsite.json of whichever backup folder it proves: only those keys.',
-  );
-  for (const objects of [bucket.arnForObjects('*'), offsite.arnForObjects('*')]) {
+  for (const arn of scopedObjectArns(bucket, prefixes, '*/offsite.json')) {
+    acknowledgeWildcardResource(
+      fn.role!,
+      arn,
+      'Writes the offsite.json of whichever backup folder it proves: only those keys.',
+    );
+  }
+  for (const objects of [...scopedObjectArns(bucket, prefixes, '*'), offsite.arnForObjects('*')]) {
     acknowledgeWildcardResource(
       fn.role!,
       objects,

@@ -94,8 +94,8 @@ export function restoreDrillStates(scope: Construct, props: RestoreDrillStatesPr
     TaskInput.fromObject({ ...target, action: 'start', job: JsonPath.objectAt('$.run.job') }),
     '$.drill',
   );
-  // Safe to run again: an import an earlier attempt started (and the schema it created) is found in
-  // the job list and adopted, never refused nor started twice.
+  // Safe to run again: the import an earlier attempt started is adopted by its intent record (see
+  // functions/core/drill/import-ownership.ts), never refused nor started twice.
   retry(start, props.interruptedErrors);
   start.addCatch(record, caught);
   start.next(wait);

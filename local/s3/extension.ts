@@ -4,6 +4,14 @@ import path from 'node:path';
 import { exists, fail, type Middleware, readBody, replaceBody, splitPath } from './koa.js';
 import { checkCompletion, listParts, uploadPart } from './multipart.js';
 import {
+  addRetentionHeaders,
+  handleRetention,
+  lockNewVersion,
+  type ObjectLockDefault,
+  refuseUncheckedWrite,
+  requestedLock,
+} from './object-lock.js';
+import {
   addChecksumHeaders,
   type ObjectStore,
   putObject,
@@ -25,6 +33,8 @@ export interface ExtensionOptions {
   readonly minPartBytes: number;
   /** Keep every write as a version (./versions.ts). @default false */
   readonly versioned?: boolean;
+  /** Object Lock with this default retention (./object-lock.ts); needs `versioned`. @default none */
+  readonly objectLock?: ObjectLockDefault;
 }
 
 /**
@@ -34,7 +44,13 @@ export interface ExtensionOptions {
  * CompleteMultipartUpload) of ./objects.ts, and
  * tags dropped when an object is replaced or deleted (s3rver keeps them), and tags sent with a write kept.
  */
-export function s3Extension({ store, credentials, minPartBytes, versioned }: ExtensionOptions): Middleware {
+export function s3Extension({
+  store,
+  credentials,
+  minPartBytes,
+  versioned,
+  objectLock,
+}: ExtensionOptions): Middleware {
   return async (ctx, next) => {
     const unsigned = await sigV4Problem(ctx, credentials);
     if (unsigned !== undefined) {
@@ -72,8 +88,10 @@ export function s3Extension({ store, credentials, minPartBytes, versioned }: Ext
     }
     const uploadId = typeof ctx.query.uploadId === 'string' ? ctx.query.uploadId : undefined;
     if (uploadId === undefined) {
+      if (objectLock && (await handleRetention(ctx, store, bucket, key))) return;
       const subresource = 'tagging' in ctx.query || 'acl' in ctx.query || 'uploads' in ctx.query;
       if (ctx.method === 'PUT' && !subresource && !ctx.get('x-amz-copy-source')) {
+        if (objectLock && (await refuseUncheckedWrite(ctx))) return;
         // One write of a key at a time: S3 grants a condition to exactly one of two writers, so the
         // check and the write must not interleave with another request's.
         const release = await writeSlots.take(`${bucket}/${key}`);
@@ -84,6 +102,7 @@ export function s3Extension({ store, credentials, minPartBytes, versioned }: Ext
             await store.deleteSubresource(bucket, key, 'tagging');
             await saveWriteTags(store, bucket, key, ctx.get('x-amz-tagging'));
             if (versioned) await recordVersion(ctx, store, bucket, key);
+            if (objectLock) await lockNewVersion(ctx, store, bucket, key, objectLock, requestedLock(ctx));
           }
         } finally {
           release();
@@ -107,12 +126,16 @@ export function s3Extension({ store, credentials, minPartBytes, versioned }: Ext
       }
       const versionId = typeof ctx.query.versionId === 'string' ? ctx.query.versionId : undefined;
       const read = (ctx.method === 'GET' || ctx.method === 'HEAD') && !subresource;
-      if (versioned && read && versionId !== undefined)
-        return serveVersion(ctx, store, bucket, key, versionId);
+      if (versioned && read && versionId !== undefined) {
+        await serveVersion(ctx, store, bucket, key, versionId);
+        if (objectLock && ctx.status === 200) await addRetentionHeaders(ctx, store, bucket, key, versionId);
+        return;
+      }
       await next();
       if (versioned && read && ctx.status === 200) {
         const current = await currentVersion(store, bucket, key);
         if (current !== undefined) ctx.set('x-amz-version-id', current);
+        if (objectLock) await addRetentionHeaders(ctx, store, bucket, key, current);
       }
       if (ctx.method === 'DELETE' && !subresource && ctx.status < 300) {
         await store.deleteSubresource(bucket, key, 'tagging');
@@ -138,6 +161,7 @@ export function s3Extension({ store, credentials, minPartBytes, versioned }: Ext
         ctx.body = null;
         return;
       case 'PUT':
+        if (objectLock && (await refuseUncheckedWrite(ctx))) return;
         return uploadPart(ctx, next, uploadDir);
       case 'POST': {
         // CompleteMultipartUpload takes If-None-Match/If-Match as PutObject does; the upload stays on 412.
@@ -153,6 +177,8 @@ export function s3Extension({ store, credentials, minPartBytes, versioned }: Ext
             await saveWriteTags(store, bucket, key, tagging);
             await saveChecksum(store, bucket, key, checked.checksum);
             if (versioned) await recordVersion(ctx, store, bucket, key);
+            if (objectLock)
+              await lockNewVersion(ctx, store, bucket, key, objectLock, { mode: '', until: '' });
           }
         } finally {
           release();

@@ -7,6 +7,7 @@ import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { type S3rverStore, s3Extension } from './extension.js';
 import type { Middleware } from './koa.js';
 import { S3_MIN_PART_BYTES } from './multipart.js';
+import type { ObjectLockDefault } from './object-lock.js';
 import { type LocalReplication, type LocalReplicationOptions, localReplication } from './replication.js';
 
 /**
@@ -48,6 +49,12 @@ export interface LocalS3Options {
    * (./versions.ts). @default false
    */
   readonly versioned?: boolean;
+  /**
+   * S3 Object Lock with this default retention on every new version (./object-lock.ts): writes
+   * need Content-MD5 or a checksum header, retentions may only grow. Implies `versioned`, as on S3.
+   * @default none
+   */
+  readonly objectLock?: ObjectLockDefault;
 }
 
 /** The local S3's credentials (s3rver's fixed account). */
@@ -65,6 +72,9 @@ type S3rverConstructor = new (options: Record<string, unknown>) => S3rverInstanc
 /** Starts the local S3 on 127.0.0.1 (a free port) with one bucket. */
 export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS3> {
   const bucket = options.bucket ?? 'local-bucket';
+  if (options.objectLock && options.versioned === false) {
+    throw new Error('startLocalS3: objectLock needs a versioned bucket (versioned: false was given)');
+  }
   const directory = options.directory ?? (await mkdtemp(path.join(tmpdir(), 'local-s3-')));
   // s3rver ships no types: load it untyped and describe the little used here.
   const S3rver = createRequire(import.meta.url)('s3rver') as S3rverConstructor;
@@ -84,7 +94,8 @@ export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS
       store: server.store,
       credentials: LOCAL_S3_CREDENTIALS,
       minPartBytes: options.minPartBytes ?? S3_MIN_PART_BYTES,
-      versioned: options.versioned ?? false,
+      versioned: options.versioned ?? options.objectLock !== undefined,
+      ...(options.objectLock ? { objectLock: options.objectLock } : {}),
     }),
   );
   const replicated = options.replication && localReplication(server.store, bucket, options.replication);

@@ -128,7 +128,7 @@ describe('BackupFunctions', () => {
       COPY_MAX_FILE_BYTES: String(512 * 1024 * MIB),
       COPY_SAFETY_MARGIN_SECONDS: '60',
       // A small young generation: download chunks freed by scavenges, not by full collections.
-      NODE_OPTIONS: '--enable-source-maps --max-semi-space-size=2',
+      NODE_OPTIONS: '--enable-source-maps --max-semi-space-size=1',
     });
   });
 
@@ -169,7 +169,8 @@ describe('BackupFunctions', () => {
     );
     const bucketId = logicalIdOf(stack.bucket);
 
-    const objects = { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*']] };
+    // Scoped to the deployment's key prefix: the example's databases all store under oracle/.
+    const objects = { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/oracle/*']] };
     const unconditional = statements.filter((statement) => statement.Condition === undefined);
 
     expect(unconditional).toHaveLength(1);
@@ -197,7 +198,7 @@ describe('BackupFunctions', () => {
     ]);
     for (const statement of puts) {
       expect(resourcesOf(statement)).toEqual([
-        { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*']] },
+        { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/oracle/*']] },
       ]);
     }
   });
@@ -221,7 +222,7 @@ describe('BackupFunctions', () => {
     );
   });
 
-  it('lets the cleanup function put only server-cleanup.json keys, read only manifests and run locks, and delete only run locks', () => {
+  it('lets the cleanup function put only server-cleanup.json keys, read only manifests, run locks and those records, and delete only run locks', () => {
     const { json } = synthesized;
     const s3 = statementsOfRole(
       json,
@@ -236,32 +237,48 @@ describe('BackupFunctions', () => {
     );
     // "Release run lock": its own run lock and ORDS slots, at the end of the run
     expect(keysFor('s3:DeleteObject')).toEqual([
-      { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*_locks/*.json']] },
       { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/_slots/*']] },
+      { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/oracle/*_locks/*.json']] },
     ]);
     expect(keysFor('s3:PutObject')).toEqual([
-      { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*/server-cleanup.json']] },
+      { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/oracle/*/server-cleanup.json']] },
     ]);
     expect(keysFor('s3:GetObject')).toEqual(
       expect.arrayContaining([
-        { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*/manifest.json']] },
-        { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*_locks/*.json']] },
+        { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/oracle/*/manifest.json']] },
+        { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/oracle/*_locks/*.json']] },
         { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/_slots/*']] },
       ]),
     );
-    expect(keysFor('s3:GetObject')).toHaveLength(3);
+    // A retry reads server-cleanup.json back to recognise its earlier try's record (issue 18).
+    expect(keysFor('s3:GetObject')).toContainEqual({
+      'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/oracle/*/server-cleanup.json']],
+    });
+    expect(keysFor('s3:GetObject')).toHaveLength(4);
   });
 
-  it('lets the restore drill function only read the run locks, before it imports or drops', () => {
+  // Changed on purpose (#17): the drill writes its intent record, besides reading the run locks.
+  it('lets the restore drill function read the run locks, and write only its intent records', () => {
     const { json } = synthesized;
     const s3 = statementsOfRole(json, roleOfFunction(json, logicalIdOf(stack.functions.restoreDrill))).filter(
       (statement) => actionsOf(statement).some((action) => action.startsWith('s3:')),
     );
     const bucketId = logicalIdOf(stack.bucket);
+    const objectKeysFor = (action: string) =>
+      s3
+        .filter((statement) => actionsOf(statement).includes(action))
+        .flatMap(resourcesOf)
+        .filter((resource) => JSON.stringify(resource).includes('/*'));
 
-    expect(new Set(s3.flatMap(actionsOf))).toEqual(new Set(['s3:GetObject']));
-    expect(s3.flatMap(resourcesOf)).toEqual([
-      { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*_locks/*.json']] },
+    expect(new Set(s3.flatMap(actionsOf))).toEqual(
+      new Set(['s3:GetObject', 's3:PutObject', 's3:ListBucket']),
+    );
+    expect(objectKeysFor('s3:PutObject')).toEqual([
+      { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/oracle/*/restore-drill-intent.json']] },
+    ]);
+    expect(objectKeysFor('s3:GetObject')).toEqual([
+      { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/oracle/*_locks/*.json']] },
+      { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/oracle/*/restore-drill-intent.json']] },
     ]);
   });
 
@@ -292,8 +309,8 @@ describe('BackupFunctions', () => {
     expect(resources).toHaveLength(2);
     expect(resources).toEqual(
       expect.arrayContaining([
-        { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*/manifest.json']] },
-        { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*/last-backup.json']] },
+        { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/oracle/*/manifest.json']] },
+        { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/oracle/*/last-backup.json']] },
       ]),
     );
   });

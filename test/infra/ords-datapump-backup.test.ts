@@ -123,12 +123,13 @@ describe('OrdsDatapumpBackup in the JSON app', () => {
     expect(writing.length).toBeGreaterThan(0);
     for (const resource of writing)
       expect(JSON.stringify(resource)).toMatch(/\/\*_locks\/\*\.json|\/_slots\/\*/);
+    // Under the deployment's key prefix (the example's databases store under oracle/), issue 18;
+    // the ORDS slots at the bucket's root (issue 25), listed only under _slots/.
     expect(reading).toEqual([
+      { 'Fn::Join': ['', [bucketArn, '/oracle/*/last-restore-drill.json']] },
       bucketArn,
-      { 'Fn::Join': ['', [bucketArn, '/*/last-restore-drill.json']] },
       bucketArn,
     ]);
-    // It lists the bucket for ORDS slots only under _slots/.
     const listing = s3Statements.filter((s) => s.Condition !== undefined);
     expect(listing).toEqual([
       expect.objectContaining({

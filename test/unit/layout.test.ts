@@ -20,6 +20,7 @@ const LAYERS: Record<string, number> = {
   manifest: 4,
   drill: 5,
   run: 6,
+  restore: 6,
   doctor: 7,
 };
 

@@ -62,6 +62,16 @@ export const ErrorName = {
   RestoreDrillFailed: 'RestoreDrillFailedError',
   /** The run got no ORDS slot before its window closed (or its tries ran out): it started no export. */
   MissedBackupWindow: 'MissedBackupWindowError',
+  /**
+   * An import (or the schema it would drop) is not provably this execution's by its intent record:
+   * refused, nothing imported, adopted or dropped. Not retried.
+   */
+  ImportNotOwned: 'ImportNotOwnedError',
+  /**
+   * A restore from S3 stopped: a file failed its check, the target schema exists, the database refused
+   * a chunk, or the import failed. The message names what it left on the server. Not retried.
+   */
+  RestoreFailed: 'RestoreFailedError',
 } as const;
 
 export type ErrorNameValue = (typeof ErrorName)[keyof typeof ErrorName];
@@ -233,6 +243,13 @@ export class ManifestExistsError extends BackupError {
 export class RestoreDrillFailedError extends BackupError {
   constructor(message: string, options?: ErrorOptions) {
     super(ErrorName.RestoreDrillFailed, message, options);
+  }
+}
+
+/** An import or a schema is not provably this execution's (see `ErrorName.ImportNotOwned`). */
+export class ImportNotOwnedError extends BackupError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(ErrorName.ImportNotOwned, message, options);
   }
 }
 

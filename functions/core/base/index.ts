@@ -22,6 +22,7 @@ export {
   ErrorName,
   ExportAlreadyRunningError,
   ExportTimedOutError,
+  ImportNotOwnedError,
   InvalidInputError,
   isBackupFailure,
   JobNotFoundError,

@@ -1,5 +1,5 @@
-import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { jsonObjectInput, toStorageError } from '../base/index.js';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { jsonObjectInput, StorageRejectedError, toStorageError } from '../base/index.js';
 import type { SqlStatementResult } from '../ords/index.js';
 import { isOrdsNotFound } from '../ords/index.js';
 import type { ServerCleanupResult } from '../state/index.js';
@@ -80,19 +80,111 @@ export async function objectExists(
   }
 }
 
-/** Writes `server-cleanup.json` (a retry overwrites its own record). */
+/** What `server-cleanup.json` holds: the cleanup's result, for which run, and when it was written. */
+export type CleanupRecord = ServerCleanupResult & {
+  readonly database: string;
+  readonly jobName: string;
+};
+
+/**
+ * Writes `server-cleanup.json` only if nothing is there (`If-None-Match: *`), like every side file.
+ * On 412 it reads what is there: a record this run's earlier try wrote is kept and its result
+ * returned, anything else fails as a storage error naming the key, and is kept. An earlier try is
+ * recognised by content this try can prove: the same database, job and result (`writtenAt` aside),
+ * or the earlier try's "control table `controlTable` dropped" where this try finds the job gone
+ * (everything else the same). Returns the result the stored record holds.
+ */
 export async function writeCleanupReport(
   deps: { readonly s3: S3Client; readonly bucket: string; readonly now: () => Date },
   key: string,
-  record: ServerCleanupResult & { readonly database: string; readonly jobName: string },
-): Promise<void> {
+  record: CleanupRecord,
+  controlTable: string,
+): Promise<ServerCleanupResult> {
   try {
     await deps.s3.send(
       new PutObjectCommand(
-        jsonObjectInput(deps.bucket, key, { ...record, writtenAt: deps.now().toISOString() }),
+        jsonObjectInput(
+          deps.bucket,
+          key,
+          { ...record, writtenAt: deps.now().toISOString() },
+          { IfNoneMatch: '*' },
+        ),
       ),
     );
+    return resultOf(record);
   } catch (error) {
-    throw toStorageError(error, deps.bucket, key);
+    const err = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+    if (err.$metadata?.httpStatusCode !== 412 && err.name !== 'PreconditionFailed') {
+      throw toStorageError(error, deps.bucket, key);
+    }
   }
+  const object = await deps.s3
+    .send(new GetObjectCommand({ Bucket: deps.bucket, Key: key }))
+    .catch((error: unknown) => {
+      throw toStorageError(error, deps.bucket, key);
+    });
+  const text = (await object.Body?.transformToString()) ?? '';
+  const existing = parseRecord(text);
+  if (existing === null || !isEarlierTry(existing, record, controlTable)) {
+    throw new StorageRejectedError(
+      `s3://${deps.bucket}/${key} already holds an object that is not this run's cleanup record ` +
+        `(${text.length} bytes${existing ? `, serverCleanup ${JSON.stringify(existing.serverCleanup)}` : ''}): ` +
+        'not overwritten; remove it if it is not yours, after checking who wrote it',
+    );
+  }
+  return resultOf(existing);
+}
+
+/** The record's result fields (what the state shows). */
+function resultOf(record: CleanupRecord): ServerCleanupResult {
+  const { serverCleanup, removedFiles, droppedControlTable, reason } = record;
+  return { serverCleanup, removedFiles, droppedControlTable, ...(reason === undefined ? {} : { reason }) };
+}
+
+/** The record in `text`, or null when it is not one (not JSON, or fields of the wrong kind). */
+function parseRecord(text: string): CleanupRecord | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  const record = value as Partial<Record<keyof CleanupRecord, unknown>> | null;
+  if (record === null || typeof record !== 'object') return null;
+  const { serverCleanup, removedFiles, droppedControlTable, reason, database, jobName } = record;
+  if (
+    !['done', 'failed', 'off'].includes(serverCleanup as string) ||
+    !Array.isArray(removedFiles) ||
+    !removedFiles.every((name) => typeof name === 'string') ||
+    !(droppedControlTable === null || typeof droppedControlTable === 'string') ||
+    !(reason === undefined || typeof reason === 'string') ||
+    typeof database !== 'string' ||
+    typeof jobName !== 'string'
+  ) {
+    return null;
+  }
+  return value as CleanupRecord;
+}
+
+/** Whether `existing` states nothing this try (`ours`) cannot confirm: see `writeCleanupReport`. */
+function isEarlierTry(existing: CleanupRecord, ours: CleanupRecord, controlTable: string): boolean {
+  const comparable = (record: CleanupRecord, dropped: string | null) =>
+    JSON.stringify([
+      record.database,
+      record.jobName,
+      record.serverCleanup,
+      record.removedFiles,
+      dropped,
+      record.reason ?? null,
+    ]);
+  if (comparable(existing, existing.droppedControlTable) === comparable(ours, ours.droppedControlTable)) {
+    return true;
+  }
+  // This try found the job gone (nothing to drop): the earlier try dropped its table.
+  return (
+    ours.serverCleanup === 'done' &&
+    ours.droppedControlTable === null &&
+    existing.droppedControlTable === controlTable &&
+    comparable(existing, null) === comparable(ours, null)
+  );
 }

@@ -129,8 +129,13 @@ export async function cleanUpServer(
     }
     if (input.phase !== 'after-backup') return result;
     const key = `${folder}${SERVER_CLEANUP_FILE}`;
-    await writeCleanupReport(deps, key, { database: input.database, jobName: job.jobName, ...result });
-    return { ...result, report: `s3://${deps.bucket}/${key}` };
+    const stored = await writeCleanupReport(
+      deps,
+      key,
+      { database: input.database, jobName: job.jobName, ...result },
+      `${job.owner}.${job.jobName}`,
+    );
+    return { ...stored, report: `s3://${deps.bucket}/${key}` };
   };
 
   if (input.phase === 'after-backup' && !(await objectExists(deps, manifestKey(folder)))) {

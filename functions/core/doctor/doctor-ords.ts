@@ -25,6 +25,7 @@ import {
 import { checkDrillSchema, DRILL_CHECK } from './doctor-drill.js';
 import { checkGrants, GRANTS_CHECK } from './doctor-grants.js';
 import { type Check, failed, ok, skipped } from './doctor-report.js';
+import { checkRestorePath, RESTORE_CHECK } from './doctor-restore.js';
 import { dataPumpRoleFix, jobListPrivilegeFix, restSqlRoleFix, type Who } from './doctor-roles.js';
 
 /**
@@ -59,9 +60,10 @@ const NAMES = [
   'Data Pump directory',
   DRILL_CHECK,
   GRANTS_CHECK,
+  RESTORE_CHECK,
 ];
 
-/** The seven ORDS checks, in order; after a failure the checks that need it are skipped. */
+/** The eight ORDS checks, in order; after a failure the checks that need it are skipped. */
 export async function checkOrds(
   connection: OrdsConnection,
   binding: DatabaseBinding,
@@ -101,6 +103,7 @@ export async function checkOrds(
   const restSqlRan = sql.status === 'ok';
   checks.push(sql, directory, await checkDrillSchema(connection, binding, restSqlRan));
   checks.push(await checkGrants(connection, binding, restSqlRan));
+  checks.push(await checkRestorePath(connection, binding, restSqlRan));
   return checks;
 }
 

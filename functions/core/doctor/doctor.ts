@@ -53,6 +53,7 @@ export const CHECK_NAMES = [
   'Data Pump directory',
   'Restore drill schema',
   'Database grants',
+  'Restore path',
 ] as const;
 
 /** Runs every check of one database in order; a check whose input is missing is skipped with the reason. */

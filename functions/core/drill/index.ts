@@ -1,11 +1,22 @@
 /**
- * Restore drills: when one is due, the import into a drill schema, its verdict, dropping the
+ * Restore drills: when one is due, the import into a drill schema (owned by an intent record, which
+ * a restore uses too: `startOwnedImport`, `schemaOwnershipProblem`), its verdict, dropping the
  * schema, and the records of the last drill.
  *
  * The one way into this folder from outside it (see ../README.md for the layers).
  */
+export type { ImportIntent, StoredIntent } from './import-intent.js';
+export {
+  ImportIntentSchema,
+  RESTORE_DRILL_INTENT_FILE,
+  readIntent,
+  restoreDrillIntentKey,
+} from './import-intent.js';
+export type { ImportOwnershipDeps, OwnedImport, OwnedImportRequest } from './import-ownership.js';
+export { schemaOwnershipProblem, startOwnedImport } from './import-ownership.js';
 export { dropDrillSchema, startRestoreDrill } from './restore-drill.js';
 export { restoreDrillAgeHours } from './restore-drill-age.js';
+export { toImportRequestBody } from './restore-drill-import.js';
 export type { RestoreDrillResult } from './restore-drill-payloads.js';
 export {
   DropDrillSchemaPayloadSchema,
@@ -21,9 +32,11 @@ export {
   readLastRestoreDrill,
 } from './restore-drill-record.js';
 export { recordRestoreDrill } from './restore-drill-report.js';
+export { compareTableRows } from './restore-drill-rows.js';
 export {
   checkDrillTarget,
   drillTargetProblem,
   drillUserQuery,
+  dropDrillUserStatement,
   parseDrillUserRow,
 } from './restore-drill-sql.js';

@@ -23,7 +23,7 @@ export const DrillStartedSchema = z.object({
   job: JobRefSchema,
   schema: z.string().min(1),
   targetSchema: z.string().min(1),
-  /** The database clock (`YYYY-MM-DDTHH24:MI:SS`) before the import: the schema must be newer to be dropped. */
+  /** The intent record's database time (`YYYY-MM-DDTHH24:MI:SS`), written before the import POST. */
   dbTimeAtStart: z.string().min(1),
 });
 export type DrillStarted = z.output<typeof DrillStartedSchema>;

@@ -76,36 +76,70 @@ export async function readLastRestoreDrill(
   prefix: string,
   database: string,
 ): Promise<LastRestoreDrill | null> {
-  const key = lastRestoreDrillKey(prefix, database);
+  return (await readRecord(deps, lastRestoreDrillKey(prefix, database))).record;
+}
+
+/** The record as read, with the ETag an update must match (null: no object under the key). */
+interface ReadRecord {
+  readonly record: LastRestoreDrill | null;
+  readonly etag: string | null;
+}
+
+async function readRecord(deps: DrillRecordDeps, key: string): Promise<ReadRecord> {
   let text: string;
+  let etag: string | null;
   try {
     const object = await deps.s3.send(new GetObjectCommand({ Bucket: deps.bucket, Key: key }));
     text = (await object.Body?.transformToString()) ?? '';
+    etag = object.ETag ?? null;
   } catch (error) {
     const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-    if (status === 404 || (error as { name?: string }).name === 'NoSuchKey') return null;
+    if (status === 404 || (error as { name?: string }).name === 'NoSuchKey')
+      return { record: null, etag: null };
     throw toStorageError(error, deps.bucket, key);
   }
   try {
     const parsed = LastRestoreDrillSchema.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : null;
+    return { record: parsed.success ? parsed.data : null, etag };
   } catch {
-    return null;
+    return { record: null, etag };
   }
 }
 
-/** Overwrites the database's drill record. */
-export async function writeLastRestoreDrill(
+/** Attempts of the read-modify-write before another writer is reported. */
+const UPDATE_ATTEMPTS = 3;
+
+/**
+ * Updates the database's drill record: reads it, builds the new one from it (`next(last)`), and
+ * writes that only over what it read (`If-Match` on its ETag, `If-None-Match: *` when there was none),
+ * so a record written in between is never lost; it reads again and rebuilds on a 412. A retried
+ * invocation simply reads the record its earlier try wrote. Returns the record written.
+ */
+export async function updateLastRestoreDrill(
   deps: DrillRecordDeps,
   prefix: string,
-  record: LastRestoreDrill,
-): Promise<void> {
-  const key = lastRestoreDrillKey(prefix, record.database);
-  try {
-    await deps.s3.send(new PutObjectCommand(jsonObjectInput(deps.bucket, key, record)));
-  } catch (error) {
-    throw toStorageError(error, deps.bucket, key);
+  database: string,
+  next: (last: LastRestoreDrill | null) => LastRestoreDrill,
+): Promise<LastRestoreDrill> {
+  const key = lastRestoreDrillKey(prefix, database);
+  for (let attempt = 1; attempt <= UPDATE_ATTEMPTS; attempt++) {
+    const { record, etag } = await readRecord(deps, key);
+    const written = next(record);
+    const condition = etag === null ? { IfNoneMatch: '*' } : { IfMatch: etag };
+    try {
+      await deps.s3.send(new PutObjectCommand(jsonObjectInput(deps.bucket, key, written, condition)));
+      return written;
+    } catch (error) {
+      const err = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+      if (err.$metadata?.httpStatusCode !== 412 && err.name !== 'PreconditionFailed') {
+        throw toStorageError(error, deps.bucket, key);
+      }
+    }
   }
+  throw new StorageRejectedError(
+    `s3://${deps.bucket}/${key} changed ${UPDATE_ATTEMPTS} times while this drill recorded itself: another ` +
+      'writer updates the record; not overwritten',
+  );
 }
 
 /**

@@ -8,11 +8,9 @@ import type {
 } from './restore-drill-payloads.js';
 import {
   LAST_RESTORE_DRILL_VERSION,
-  type LastRestoreDrill,
   RESTORE_DRILL_FILE,
-  readLastRestoreDrill,
+  updateLastRestoreDrill,
   writeDrillReport,
-  writeLastRestoreDrill,
 } from './restore-drill-record.js';
 
 /** What `recordRestoreDrill` needs. */
@@ -138,8 +136,7 @@ export async function recordRestoreDrill(
     mismatches: outcome?.mismatches ?? [],
     writtenAt: now.toISOString(),
   });
-  const last = await readLastRestoreDrill(deps, input.prefix, database);
-  const record: LastRestoreDrill = {
+  await updateLastRestoreDrill(deps, input.prefix, database, (last) => ({
     lastRestoreDrillVersion: LAST_RESTORE_DRILL_VERSION,
     database,
     attemptedFor: new Date(run.scheduledTime).toISOString(),
@@ -147,8 +144,7 @@ export async function recordRestoreDrill(
     succeeded,
     lastSuccessAt: succeeded ? now.toISOString() : (last?.lastSuccessAt ?? null),
     report: result.report,
-  };
-  await writeLastRestoreDrill(deps, input.prefix, record);
+  }));
   if (succeeded) deps.logger.info('Restore drill recorded', { ...result });
   else deps.logger.error('Restore drill failed', { ...result });
   return result;

@@ -1,4 +1,5 @@
-import { OrdsUnavailableError, RestoreDrillFailedError } from '../base/index.js';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { RestoreDrillFailedError } from '../base/index.js';
 import {
   dropControlTableStatement,
   type FileRemover,
@@ -7,9 +8,9 @@ import {
 } from '../cleanup/index.js';
 import { parseExportedObjects, parseExportLog } from '../export/index.js';
 import type { DataPumpJob, ImportApi, Logger, OrdsApi, RestSqlApi } from '../ords/index.js';
-import { isOrdsNotFound, mayHaveCreatedJob, sanitizeSnippet } from '../ords/index.js';
+import { isOrdsNotFound, sanitizeSnippet } from '../ords/index.js';
 import { type JobRef, jobNameProblem, type ServerCleanup } from '../state/index.js';
-import { awaitOwnImport, type OwnImport, surveyImports } from './restore-drill-adopt.js';
+import { type ImportOwnershipDeps, schemaOwnershipProblem, startOwnedImport } from './import-ownership.js';
 import { toImportRequestBody } from './restore-drill-import.js';
 import type { DrillOutcome, DrillStarted, RestoreDrillBinding } from './restore-drill-payloads.js';
 import { compareTableRows, type RowComparison, readExportLogText } from './restore-drill-rows.js';
@@ -27,12 +28,14 @@ const USER_MISSING = 1918;
 const TABLE_GONE = 942;
 
 /**
- * What the drill steps need: ORDS (Data Pump and REST-enabled SQL), a logger, a clock and a way to
- * wait (between the job lists read after a POST whose answer was lost).
+ * What the drill steps need: ORDS (Data Pump and REST-enabled SQL), the bucket that holds the
+ * intent record, a logger, a clock and a way to wait (after a POST whose answer was lost).
  */
 export interface RestoreDrillDeps {
-  readonly ords: Pick<OrdsApi, 'baseUrl' | 'getJob' | 'readLog' | 'jobOwner' | 'listJobs'> & ImportApi;
+  readonly ords: Pick<OrdsApi, 'baseUrl' | 'getJob' | 'readLog'> & ImportApi;
   readonly sql: RestSqlApi;
+  readonly s3: S3Client;
+  readonly bucket: string;
   readonly logger: Logger;
   readonly now: () => Date;
   readonly sleep: (milliseconds: number) => Promise<void>;
@@ -47,6 +50,10 @@ export interface StartRestoreDrillInput {
   readonly directory: string;
   /** The schemas the export spec names: the target may be none of them. */
   readonly exportedSchemas: readonly string[];
+  /** The execution that owns the import (the run lock's holder). */
+  readonly executionArn: string;
+  /** The intent record's key: `<backup folder>restore-drill-intent.json`. */
+  readonly intentKey: string;
 }
 
 /** Reads the drill schema's row; a failed query or a disabled service fails the drill with the way out. */
@@ -63,14 +70,7 @@ async function queryDrillUser(
     row = result ? parseDrillUserRow(result) : null;
     if (result && !result.ok) details = result.errorDetails;
   } catch (error) {
-    if (isOrdsNotFound(error)) {
-      throw new RestoreDrillFailedError(
-        `The restore drill of database "${database}" needs REST-enabled SQL, which is not enabled at ` +
-          `${deps.ords.baseUrl}_/sql (ORDS answered 404). Enable it in ORDS (restEnabledSql.active true) ` +
-          'or remove restoreDrill from the database.',
-        { cause: error },
-      );
-    }
+    if (isOrdsNotFound(error)) throw restSqlOff(deps, database, error);
     throw error;
   }
   if (row === null) {
@@ -82,11 +82,11 @@ async function queryDrillUser(
 }
 
 /**
- * Starts the drill, safely re-runnable: an import of this run that an earlier attempt started (its
- * invocation interrupted, or its POST's answer lost) is adopted, never refused nor started twice (see
- * `restore-drill-adopt.ts` for how it is recognised). Otherwise it checks that the drill schema does
- * not exist (an existing schema is never imported into, nor dropped), notes the database clock, and
- * starts the import of this run's dump files, the drilled schema remapped to the drill schema.
+ * Starts the drill, safely re-runnable: the import is owned by record (`import-ownership.ts`). An
+ * intent record beside the manifest, written before the POST with the database user and clock, and
+ * the job name recorded as soon as the POST answers, let a retry adopt only its own import; a drill
+ * schema that already exists is never imported into, nor dropped. The import reads this run's dump
+ * files, the drilled schema remapped to the drill schema.
  */
 export async function startRestoreDrill(
   deps: RestoreDrillDeps,
@@ -96,48 +96,47 @@ export async function startRestoreDrill(
   const target = checkDrillTarget(drill.targetSchema, [...input.exportedSchemas, drill.schema]);
   const body = toImportRequestBody(input.directory, job.fileName, drill.schema, target);
   const source = drill.schema.toUpperCase();
-  const schemaCreated = async () => (await queryDrillUser(deps, database, target)).created;
-  const adopt = (own: OwnImport, why: string): DrillStarted => {
-    deps.logger.warn(why, { importJob: own.job.jobName, target });
-    return drillStarted(deps, input, own.job, source, target, own.dbTimeAtStart, true);
+  const owned = await startOwnedImport(ownershipDeps(deps, database), {
+    key: input.intentKey,
+    executionArn: input.executionArn,
+    targetSchemas: [target],
+    subject: `The restore drill of database "${database}"`,
+    start: () => deps.ords.startImport(body),
+  });
+  deps.logger.info('Restore drill import', {
+    importJob: owned.job.jobName,
+    adopted: owned.adopted,
+    target,
+    schema: source,
+  });
+  // The intent's database time: the schema the import creates is not older.
+  return drillStarted(deps, input, owned.job, source, target, owned.intent.dbTime, owned.adopted);
+}
+
+/** The ownership deps, REST-enabled SQL answering 404 turned into the drill's way out. */
+function ownershipDeps(deps: RestoreDrillDeps, database: string): ImportOwnershipDeps {
+  return {
+    ...deps,
+    sql: {
+      runSql: async (statements) => {
+        try {
+          return await deps.sql.runSql(statements);
+        } catch (error) {
+          if (isOrdsNotFound(error)) throw restSqlOff(deps, database, error);
+          throw error;
+        }
+      },
+    },
   };
+}
 
-  const row = await queryDrillUser(deps, database, target);
-  const survey = await surveyImports(deps, { exportJobName: job.jobName, schemaCreated: row.created });
-  if (survey.own) return adopt(survey.own, 'Adopting the restore drill import of an earlier attempt');
-  if (row.created === null && survey.running) {
-    // An import named since this run's export that has not created the schema yet may be ours.
-    const own = await awaitOwnImport(deps, job.jobName, schemaCreated);
-    if (own) return adopt(own, 'Adopting the restore drill import of an earlier attempt');
-  } else if (row.created !== null) {
-    throw new RestoreDrillFailedError(
-      `The restore drill of database "${database}" did not start: its schema ${target} already exists ` +
-        `(created ${row.created}) and no import of this run created it. The drill imports into a new ` +
-        `schema and drops it afterwards, so it never uses an existing one. Drop it (DROP USER "${target}" ` +
-        'CASCADE) if it is left over from an earlier drill, or set restoreDrill.targetSchema to another name.',
-    );
-  }
-
-  let started: DataPumpJob;
-  try {
-    started = await deps.ords.startImport(body);
-  } catch (error) {
-    if (!mayHaveCreatedJob(error)) throw error;
-    deps.logger.warn('The import POST got no answer: looking for the import it may have created', { target });
-    const own = await awaitOwnImport(deps, job.jobName, schemaCreated);
-    if (!own) {
-      throw new OrdsUnavailableError(
-        `The restore drill's import POST for database "${database}" got no answer and no import of this ` +
-          `run appeared within about a minute (${target} was not created): nothing was started. The retry ` +
-          'POSTs again.',
-        { cause: error },
-      );
-    }
-    return adopt(own, 'Adopting the import of the POST whose answer was lost');
-  }
-  deps.logger.info('Restore drill started', { importJob: started.jobName, target, schema: source });
-  // The database clock before the POST: the schema the import creates is not older.
-  return drillStarted(deps, input, started, source, target, row.dbTime, false);
+function restSqlOff(deps: RestoreDrillDeps, database: string, error: unknown): RestoreDrillFailedError {
+  return new RestoreDrillFailedError(
+    `The restore drill of database "${database}" needs REST-enabled SQL, which is not enabled at ` +
+      `${deps.ords.baseUrl}_/sql (ORDS answered 404). Enable it in ORDS (restEnabledSql.active true) ` +
+      'or remove restoreDrill from the database.',
+    { cause: error },
+  );
 }
 
 /** `$.drill`: the import job shaped like the export's (so that "Read job" reads it), and its bounds. */
@@ -170,7 +169,10 @@ function drillStarted(
 }
 
 type ImportVerdict = Pick<DrillOutcome, 'verdict' | 'summary' | 'errors' | 'tables' | 'rows'> &
-  (RowComparison | Pick<DrillOutcome, 'rowsUnchecked'>);
+  (RowComparison | Pick<DrillOutcome, 'rowsUnchecked'>) & {
+    /** The import log says the drill schema existed when the import ran (ORA-31684 on its USER). */
+    readonly targetPreexisted?: boolean;
+  };
 
 /**
  * The import's verdict from its log, read with the export's parser (a missing log is a failure), and
@@ -213,6 +215,7 @@ async function readImportVerdict(
     }
     const imported = parseExportedObjects(text);
     const found = {
+      targetPreexisted: text.includes(`USER:"${drill.targetSchema.toUpperCase()}" already exists`),
       verdict: log.verdict,
       summary: log.summary ?? '',
       errors: log.errors,
@@ -231,8 +234,10 @@ async function readImportVerdict(
 }
 
 /**
- * Reads the import's verdict, then drops the drill schema, but only when the database says it was
- * created at or after the drill started (by the drill's own import): a schema that existed before
+ * Reads the import's verdict, then drops the drill schema, but only when it is provably the drill's
+ * own: the intent record names this execution and this import, the database says the schema was
+ * created at or after the intent (`schemaOwnershipProblem`), and the import's log does not say the
+ * user existed already (then another import or a person created it). A schema that existed before
  * is never dropped. Both ends are checked in the database: a schema absent before the drop was never
  * created by the import (or an interrupted earlier attempt of this step dropped it, which a retry
  * cannot prove), and one still present after `DROP USER` was not dropped; either fails the drill.
@@ -242,6 +247,10 @@ export async function dropDrillSchema(
   input: {
     readonly database: string;
     readonly drill: DrillStarted;
+    /** The execution that owns the import: the intent record must name it. */
+    readonly executionArn: string;
+    /** The intent record's key: `<backup folder>restore-drill-intent.json`. */
+    readonly intentKey: string;
     /** The export's job: its log gives each table's exported rows. */
     readonly exportJob: JobRef;
     /** What the database's server cleanup removes: the same for the import's log and control table. */
@@ -251,7 +260,7 @@ export async function dropDrillSchema(
   },
 ): Promise<DrillOutcome> {
   const { drill, database } = input;
-  const verdict = await readImportVerdict(deps, drill, input.exportJob);
+  const { targetPreexisted, ...verdict } = await readImportVerdict(deps, drill, input.exportJob);
   const target = checkDrillTarget(drill.targetSchema, [drill.schema]);
   const finish = async (schemaDropped: boolean, dropReason?: string): Promise<DrillOutcome> => {
     const importLeft = await removeImportJob(deps, input);
@@ -265,24 +274,30 @@ export async function dropDrillSchema(
     deps.logger.info('Restore drill finished', { ...outcome, errors: outcome.errors.length });
     return outcome;
   };
-  let row: DrillUserRow;
+  let problem: string | null;
   try {
-    row = await queryDrillUser(deps, database, target);
+    problem = await schemaOwnershipProblem(ownershipDeps(deps, database), {
+      key: input.intentKey,
+      executionArn: input.executionArn,
+      target,
+      jobName: drill.job.jobName,
+    });
   } catch (error) {
     return finish(false, `${target} was not dropped: ${(error as Error).message}`);
   }
-  if (row.created === null) {
+  if (problem === 'absent') {
     return finish(
       false,
       `${target} did not exist after the import, so the drill cannot show that the data came back (the ` +
         'import created no schema, or an interrupted earlier attempt of "Drop drill schema" dropped it)',
     );
   }
-  if (row.created < drill.dbTimeAtStart) {
+  if (problem !== null) return finish(false, `${target} was not dropped: ${problem}`);
+  if (targetPreexisted) {
     return finish(
       false,
-      `${target} was not dropped: the database says it was created ${row.created}, before this drill ` +
-        `started (${drill.dbTimeAtStart}), so it is not the drill's own schema`,
+      `${target} was not dropped: the import's log says user ${target} already existed when import ` +
+        `${drill.job.jobName} ran (ORA-31684), so another import or a person created it, not this drill`,
     );
   }
   try {

@@ -245,12 +245,37 @@ async function writeRecord(
     if (status !== 412 && (error as { name?: string }).name !== 'PreconditionFailed') {
       throw toStorageError(error, deps.bucket, key);
     }
-    const existing = await deps.s3.send(new GetObjectCommand({ Bucket: deps.bucket, Key: key }));
-    const earlier = JSON.parse(await existing.Body!.transformToString()) as Partial<OffsiteRecord>;
-    if (earlier.manifest !== record.manifest) {
+    const existing = await deps.s3
+      .send(new GetObjectCommand({ Bucket: deps.bucket, Key: key }))
+      .catch((failure: unknown) => {
+        throw toStorageError(failure, deps.bucket, key);
+      });
+    const text = (await existing.Body?.transformToString()) ?? '';
+    const earlier = parsedOrNull(text);
+    if (earlier?.manifest !== record.manifest) {
       throw new StorageRejectedError(
-        `s3://${deps.bucket}/${key} already exists and names another manifest (${String(earlier.manifest)})`,
+        `s3://${deps.bucket}/${key} already exists and names another manifest (${String(earlier?.manifest)})`,
       );
     }
+    // A retried step proves the same replicas again: the record it would write, its time aside. A
+    // record that claims other replicas (or other sizes and checksums) was not written by this check.
+    const proof = (value: Partial<OffsiteRecord>) =>
+      JSON.stringify([value.offsiteVersion, value.manifest, value.replicaBucket, value.objects]);
+    if (proof(earlier) !== proof(record)) {
+      throw new StorageRejectedError(
+        `s3://${deps.bucket}/${key} already exists and names this manifest, but not the replicas this check ` +
+          'found (their keys, sizes or checksums differ): not overwritten',
+      );
+    }
+  }
+}
+
+/** The JSON object in `text`, or null when it is none. */
+function parsedOrNull(text: string): Partial<OffsiteRecord> | null {
+  try {
+    const value: unknown = JSON.parse(text);
+    return value !== null && typeof value === 'object' ? (value as Partial<OffsiteRecord>) : null;
+  } catch {
+    return null;
   }
 }

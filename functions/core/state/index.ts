@@ -59,6 +59,7 @@ export {
   DATABASE_ID,
   describeIssues,
   ExecutionInputSchema,
+  ExportedObjectsSchema,
   FALLBACKS,
   FencedExecutionArnSchema,
   JOB_PATHS,

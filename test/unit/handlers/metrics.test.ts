@@ -1,4 +1,4 @@
-import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { Context } from 'aws-lambda';
@@ -270,6 +270,32 @@ describe('handler metrics', () => {
 
     expect(emf).toHaveLength(1);
     expect(emf[0]).toMatchObject({ Database: 'orders', ServerCleanupFailed: 1 });
+  });
+
+  it('records RestoreDrillSucceeded = 0 for the database when "Record restore drill" records a refused import', async () => {
+    const { handler } = await import('../../../functions/handlers/record-restore-drill.js');
+    const { job } = writeManifestPayload('succeeded');
+    const payload = {
+      database: 'orders',
+      run: { job, scheduledTime: '2026-11-23T02:00:00Z' },
+      drillError: {
+        Error: 'ImportNotOwnedError',
+        Cause: JSON.stringify({
+          errorMessage: 'schema HR_DRILL already exists (created 2026-11-23T01:59:00)',
+        }),
+      },
+    };
+
+    s3.on(GetObjectCommand).rejects(
+      Object.assign(new Error('The specified key does not exist.'), {
+        name: 'NoSuchKey',
+        $metadata: { httpStatusCode: 404 },
+      }),
+    );
+
+    const emf = await emfOf(stdout, () => handler(payload, context));
+
+    expect(emf).toContainEqual(expect.objectContaining({ Database: 'orders', RestoreDrillSucceeded: 0 }));
   });
 
   it('fails for a "Record cleanup failure" payload that carries anything else', async () => {

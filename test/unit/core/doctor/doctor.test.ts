@@ -7,6 +7,7 @@ import { directoryCheckSql } from '../../../../functions/core/doctor/doctor-ords
 import { connectOrds } from '../../../../functions/core/ords/ords-connection.js';
 import { type DatabaseBindingInput, DatabaseBindingSchema } from '../../../../functions/core/run/binding.js';
 import { type OrdsSimulator, startOrdsSimulator } from '../../../../simulator/index.js';
+import { defaultRestoreSwitches } from '../../../../simulator/uploaded-files.js';
 import { testBinding } from '../../../helpers/bindings.js';
 import { recordingLogger } from '../../../helpers/job-fakes.js';
 
@@ -86,6 +87,7 @@ describe('runDoctor against the ORDS simulator', () => {
       'Data Pump directory: ok',
       'Restore drill schema: skipped',
       'Database grants: ok',
+      'Restore path: ok',
     ]);
     expect(report.ok).toBe(true);
   });
@@ -112,6 +114,7 @@ describe('runDoctor against the ORDS simulator', () => {
       'Data Pump directory: skipped',
       'Restore drill schema: skipped',
       'Database grants: skipped',
+      'Restore path: skipped',
     ]);
     // One anonymous request and one login: a second wrong login brings the account closer to locking.
     expect(sim.requests.filter((request) => request.headers.authorization !== undefined)).toHaveLength(1);
@@ -378,5 +381,27 @@ describe('the doctor on a database with a restore drill', () => {
       status: 'skipped',
       detail: 'drill schema HR_DRILL is checked through REST-enabled SQL, which did not run',
     });
+  });
+});
+
+describe('the doctor tells which restore path a database supports', () => {
+  it('says DBMS_CLOUD.GET_OBJECT is tried first and files are checked by SHA-256 where both are granted', async () => {
+    const report = await runDoctor(deps(), 'orders');
+
+    expect(check(report, 'Restore path')).toMatchObject({ status: 'ok' });
+    expect(check(report, 'Restore path').detail).toMatch(
+      /GET_OBJECT is available.*UTL_FILE can use directory DATA_PUMP_DIR.*SHA-256/,
+    );
+  });
+
+  it('says the restore uploads in chunks, checked by size, without DBMS_CLOUD and DBMS_CRYPTO', async () => {
+    sim.configure({ restore: { ...defaultRestoreSwitches(), dbmsCloud: false, dbmsCrypto: false } });
+
+    const report = await runDoctor(deps(), 'orders');
+
+    expect(check(report, 'Restore path')).toMatchObject({ status: 'ok' });
+    expect(check(report, 'Restore path').detail).toMatch(
+      /DBMS_CLOUD is not available.*chunks.*DBMS_CRYPTO is not granted/,
+    );
   });
 });

@@ -201,6 +201,78 @@ describe('recordRestoreDrill', () => {
       name: ErrorName.StorageRejected,
     });
   });
+
+  describe('last-restore-drill.json', () => {
+    const LAST = 'orders/last-restore-drill.json';
+    const earlier = {
+      lastRestoreDrillVersion: 1,
+      database: 'orders',
+      attemptedFor: '2026-11-29T02:00:00.000Z',
+      attemptedAt: '2026-11-29T02:12:00.000Z',
+      succeeded: true,
+      lastSuccessAt: '2026-11-29T02:12:00.000Z',
+      report: 's3://backups/x/restore-drill.json',
+    };
+    const putOf = (key: string) =>
+      s3.commandCalls(PutObjectCommand).filter((call) => call.args[0].input.Key === key);
+    const preconditionFailed = () =>
+      Object.assign(new Error('PreconditionFailed'), {
+        name: 'PreconditionFailed',
+        $metadata: { httpStatusCode: 412 },
+      });
+
+    it('creates the first record only where none is (If-None-Match)', async () => {
+      await recordRestoreDrill(deps(), { ...base, drill, drillOutcome: outcome() });
+
+      expect(putOf(LAST)[0]!.args[0].input).toMatchObject({ IfNoneMatch: '*' });
+      expect(putOf(LAST)[0]!.args[0].input.IfMatch).toBeUndefined();
+    });
+
+    it('replaces the record only over the version it read (If-Match on its ETag)', async () => {
+      s3.on(GetObjectCommand, { Key: LAST }).resolves({ Body: body(earlier), ETag: '"e1"' });
+
+      await recordRestoreDrill(deps(), { ...base, drill, drillOutcome: outcome() });
+
+      expect(putOf(LAST)[0]!.args[0].input).toMatchObject({ IfMatch: '"e1"' });
+      expect(putOf(LAST)[0]!.args[0].input.IfNoneMatch).toBeUndefined();
+    });
+
+    it('reads again and keeps the last success of a record written in between, on a 412', async () => {
+      // GIVEN a record without a success when first read, and one with a success written just before our PUT
+      const noSuccess = { ...earlier, succeeded: false, lastSuccessAt: null };
+      s3.on(GetObjectCommand, { Key: LAST })
+        .resolvesOnce({ Body: body(noSuccess), ETag: '"e1"' })
+        .resolves({ Body: body(earlier), ETag: '"e2"' });
+      s3.on(PutObjectCommand, { Key: LAST, IfMatch: '"e1"' }).rejects(preconditionFailed());
+
+      // WHEN a failed drill is recorded
+      await recordRestoreDrill(deps(), {
+        ...base,
+        drillError: { Error: ErrorName.RestoreDrillFailed, Cause: '{"errorMessage":"x"}' },
+      });
+
+      // THEN the second write matches the new ETag and keeps the success written in between
+      expect(putOf(LAST)).toHaveLength(2);
+      expect(putOf(LAST)[1]!.args[0].input).toMatchObject({ IfMatch: '"e2"' });
+      expect(JSON.parse(String(putOf(LAST)[1]!.args[0].input.Body))).toMatchObject({
+        succeeded: false,
+        lastSuccessAt: earlier.lastSuccessAt,
+      });
+    });
+
+    it('fails naming the key when the record keeps changing under it, and never writes unconditionally', async () => {
+      s3.on(GetObjectCommand, { Key: LAST }).resolves({ Body: body(earlier), ETag: '"e1"' });
+      s3.on(PutObjectCommand, { Key: LAST }).rejects(preconditionFailed());
+
+      await expect(
+        recordRestoreDrill(deps(), { ...base, drill, drillOutcome: outcome() }),
+      ).rejects.toMatchObject({
+        name: ErrorName.StorageRejected,
+        message: expect.stringContaining('s3://backups/orders/last-restore-drill.json'),
+      });
+      expect(putOf(LAST).every((call) => call.args[0].input.IfMatch === '"e1"')).toBe(true);
+    });
+  });
 });
 
 describe('isBackupFailure', () => {

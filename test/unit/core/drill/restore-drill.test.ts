@@ -6,9 +6,23 @@ import type { DataPumpJob, ImportRequestBody } from '../../../../functions/core/
 import { OrdsHttpRequestError } from '../../../../functions/core/ords/ords-errors.js';
 import type { SqlStatementResult } from '../../../../functions/core/ords/rest-sql.js';
 import { job, recordingLogger } from '../../../helpers/job-fakes.js';
+import { memoryS3 } from '../../../helpers/memory-s3.js';
 
 const IMPORT_JOB = 'DATAPUMP_REST_IMPORT_20261206021000';
 const IMPORT_LOG = 'IMPDAT-20261206021000.LOG';
+const ARN = 'arn:aws:states:us-east-1:123456789012:execution:sm:orders_run';
+const INTENT_KEY = 'orders/2026/12/06/DATAPUMP_REST_EXPORT_20261206020000/restore-drill-intent.json';
+/** The intent record of this drill, its import recorded. */
+const INTENT = {
+  importIntentVersion: 1,
+  executionArn: ARN,
+  targetSchemas: ['HR_DRILL'],
+  dbUser: 'DBAPI_USER',
+  dbTime: '2026-12-06T02:10:00',
+  dbOffset: '+00:00',
+  jobName: 'DATAPUMP_REST_IMPORT_20261206021000',
+  jobSource: 'post',
+};
 const EXPORT_JOB = {
   owner: 'DBAPI_USER',
   jobName: 'DATAPUMP_REST_EXPORT_20261206020000',
@@ -49,12 +63,10 @@ function fakes(options: {
   sqlDisabled?: boolean;
   dropError?: SqlStatementResult;
   dbTime?: string;
-  /** Other rows of the owner's job list (imports not of this drill). */
-  listed?: DataPumpJob[];
   /** The import POST creates the job and the schema, then loses its answer (a reset connection). */
   postAnswerLost?: boolean;
-  /** The POST creates the schema only after this many reads of the drill schema. */
-  schemaAfterQueries?: number;
+  /** The intent record in the bucket before the step runs. @default none */
+  intent?: Record<string, unknown>;
 }) {
   const users = new Map(Object.entries(options.users ?? {}));
   const imports: ImportRequestBody[] = [];
@@ -64,14 +76,13 @@ function fakes(options: {
     operation: 'IMPORT',
     files: [{ name: IMPORT_LOG }],
   });
-  const listed: DataPumpJob[] = [...(options.listed ?? [])];
-  let pendingUser: { name: string; queries: number } | null = null;
+  /** Control tables of the user's imports and when the database created them. */
+  const tables = new Map<string, string>();
+  const s3 = memoryS3();
+  if (options.intent) s3.put(INTENT_KEY, options.intent);
   const ords = {
     baseUrl: 'http://127.0.0.1/ords/x/',
-    jobOwner: 'DBAPI_USER',
-    listJobs: async () => listed.map(({ files: _files, ...item }) => item),
-    getJob: async (_owner: string, jobName: string) =>
-      listed.find((candidate) => candidate.jobName === jobName) ?? importJob,
+    getJob: async (_owner: string, _jobName: string): Promise<DataPumpJob | null> => importJob,
     readLog: async (_owner: string, jobName: string) => {
       if (jobName === EXPORT_JOB.jobName) {
         if (options.exportLog === null)
@@ -82,10 +93,8 @@ function fakes(options: {
     },
     startImport: async (body: ImportRequestBody) => {
       imports.push(body);
-      listed.push(importJob);
-      const target = body.remap_schemas[0]!.target;
-      if (options.schemaAfterQueries) pendingUser = { name: target, queries: options.schemaAfterQueries };
-      else users.set(target, '2026-12-06T02:10:01');
+      tables.set(IMPORT_JOB, '2026-12-06T02:10:01');
+      users.set(body.remap_schemas[0]!.target, '2026-12-06T02:10:01');
       if (options.postAnswerLost) {
         throw new OrdsUnavailableError('ORDS reset the connection (ECONNRESET) during POST …/import');
       }
@@ -97,17 +106,26 @@ function fakes(options: {
       if (options.sqlDisabled) throw new OrdsHttpRequestError('ORDS answered 404 for POST …/_/sql', 404);
       return list.map((statement) => {
         statements.push(statement);
+        const dbTime = options.dbTime ?? '2026-12-06T02:10:00';
+        if (/FROM user_objects/.test(statement)) {
+          const rows = [...tables].map(([job_name, created]) => ({ job_name, created, db_offset: '+00:00' }));
+          return { ok: true, statement, rows };
+        }
         const query = /username = '([^']+)'/.exec(statement);
+        if (query && statement.startsWith('SELECT USER AS db_user')) {
+          const created_1 = users.get(query[1]!) ?? null;
+          return {
+            ok: true,
+            statement,
+            rows: [{ db_user: 'DBAPI_USER', db_time: dbTime, db_offset: '+00:00', created_1 }],
+          };
+        }
         if (query) {
-          if (pendingUser && --pendingUser.queries <= 0) {
-            users.set(pendingUser.name, '2026-12-06T02:10:01');
-            pendingUser = null;
-          }
           const created = users.get(query[1]!) ?? null;
           return {
             ok: true,
             statement,
-            rows: [{ db_time: options.dbTime ?? '2026-12-06T02:10:00', created }],
+            rows: [{ db_time: dbTime, created }],
           };
         }
         if (options.dropError) return options.dropError;
@@ -121,8 +139,16 @@ function fakes(options: {
   const sleep = async (milliseconds: number) => {
     sleeps.push(milliseconds);
   };
-  const deps = { ords, sql, logger: recordingLogger(), now: () => new Date('2026-12-06T02:10:00Z'), sleep };
-  return { deps, imports, statements, users, listed, sleeps };
+  const deps = {
+    ords,
+    sql,
+    s3: s3.client,
+    bucket: 'backups',
+    logger: recordingLogger(),
+    now: () => new Date('2026-12-06T02:10:00Z'),
+    sleep,
+  };
+  return { deps, imports, statements, users, sleeps, s3 };
 }
 
 const drillBinding = {
@@ -136,6 +162,8 @@ const startInput = {
   drill: drillBinding,
   directory: 'DATA_PUMP_DIR',
   exportedSchemas: ['HR'],
+  executionArn: ARN,
+  intentKey: INTENT_KEY,
 };
 const started: DrillStarted = {
   job: { ...EXPORT_JOB, jobName: IMPORT_JOB, startedAt: '2026-12-06T02:10:00.000Z', logFileName: IMPORT_LOG },
@@ -147,6 +175,8 @@ const started: DrillStarted = {
 const dropInput = (drill: DrillStarted, serverCleanup: 'off' | 'files-and-control-table' = 'off') => ({
   database: 'orders',
   drill,
+  executionArn: ARN,
+  intentKey: INTENT_KEY,
   exportJob: EXPORT_JOB,
   serverCleanup,
   directory: 'DATA_PUMP_DIR',
@@ -155,7 +185,7 @@ const dropInput = (drill: DrillStarted, serverCleanup: 'off' | 'files-and-contro
 
 describe('startRestoreDrill', () => {
   it("imports this run's dump files with the drilled schema remapped to the drill schema", async () => {
-    const { deps, imports } = fakes({});
+    const { deps, imports, s3 } = fakes({});
 
     const drill = await startRestoreDrill(deps, startInput);
 
@@ -169,50 +199,37 @@ describe('startRestoreDrill', () => {
     expect(drill).toMatchObject({
       targetSchema: 'HR_DRILL',
       dbTimeAtStart: '2026-12-06T02:10:00',
-      job: { jobName: IMPORT_JOB, logFileName: IMPORT_LOG },
+      job: { jobName: IMPORT_JOB, logFileName: IMPORT_LOG, adopted: false },
     });
+    // AND the intent record beside the manifest names this execution and its import
+    expect(s3.json(INTENT_KEY)).toMatchObject({ ...INTENT, jobSource: 'post' });
   });
 
-  it('adopts the import of an interrupted earlier attempt instead of refusing the schema it created', async () => {
-    // GIVEN an attempt that started the import, but whose invocation was cut off before it returned
+  it('adopts the recorded import of an interrupted earlier attempt, without a second POST', async () => {
+    // GIVEN an attempt that started and recorded the import, but was cut off before it returned
     const { deps, imports } = fakes({});
-    const first = await startRestoreDrill(deps, startInput);
+    await startRestoreDrill(deps, startInput);
 
     // WHEN "Start restore drill" runs again
     const retried = await startRestoreDrill(deps, startInput);
 
-    // THEN it adopts that import, POSTs nothing, and keeps the bound the schema was created within
+    // THEN it adopts that import and POSTs nothing
     expect(imports).toHaveLength(1);
     expect(retried).toMatchObject({
       targetSchema: 'HR_DRILL',
       job: { jobName: IMPORT_JOB, logFileName: IMPORT_LOG, adopted: true },
       dbTimeAtStart: '2026-12-06T02:10:00',
     });
-    expect(retried.job.jobName).toBe(first.job.jobName);
   });
 
   it('adopts the import of a POST whose answer was lost, without a second POST', async () => {
-    const { deps, imports } = fakes({ postAnswerLost: true });
+    const { deps, imports, s3 } = fakes({ postAnswerLost: true });
 
     const drill = await startRestoreDrill(deps, startInput);
 
     expect(imports).toHaveLength(1);
     expect(drill.job).toMatchObject({ jobName: IMPORT_JOB, adopted: true });
-  });
-
-  it('waits for a running import of this run to create the schema rather than starting a second one', async () => {
-    // GIVEN an earlier attempt's import, running, that has not created the drill schema yet
-    const { deps, imports, sleeps } = fakes({ schemaAfterQueries: 3 });
-    await startRestoreDrill(deps, startInput);
-    expect(imports).toHaveLength(1);
-
-    // WHEN the retry runs
-    const drill = await startRestoreDrill(deps, startInput);
-
-    // THEN it waits until the schema shows, and adopts the import
-    expect(imports).toHaveLength(1);
-    expect(sleeps.length).toBeGreaterThan(0);
-    expect(drill.job).toMatchObject({ jobName: IMPORT_JOB, adopted: true });
+    expect(s3.json(INTENT_KEY)).toMatchObject({ jobName: IMPORT_JOB, jobSource: 'adopted' });
   });
 
   it('fails retryably after a lost POST answer when no import of this run appears', async () => {
@@ -230,45 +247,11 @@ describe('startRestoreDrill', () => {
     expect(sleeps.length).toBeGreaterThan(0);
   });
 
-  it('still refuses a schema created after the export when no import of this run can have created it', async () => {
-    // GIVEN a drill schema created at 02:10:01, and the only import after the export named 02:10:05
-    const later = job({
-      jobName: 'DATAPUMP_REST_IMPORT_20261206021005',
-      operation: 'IMPORT',
-      state: 'NOT RUNNING',
-    });
-    const earlier = job({
-      jobName: 'DATAPUMP_REST_IMPORT_20261206015959',
-      operation: 'IMPORT',
-      state: 'NOT RUNNING',
-    });
-    const { deps, imports } = fakes({ users: { HR_DRILL: '2026-12-06T02:10:01' }, listed: [later, earlier] });
-
-    // THEN the drill refuses it, as any existing schema
-    await expect(startRestoreDrill(deps, startInput)).rejects.toMatchObject({
-      name: ErrorName.RestoreDrillFailed,
-      message: expect.stringMatching(/HR_DRILL already exists .*no import of this run created it/),
-    });
-    expect(imports).toEqual([]);
-  });
-
-  it("never adopts another owner's import", async () => {
-    const foreign = job({
-      owner: 'SYSTEM',
-      jobName: 'DATAPUMP_REST_IMPORT_20261206021000',
-      operation: 'IMPORT',
-    });
-    const { deps, imports } = fakes({ users: { HR_DRILL: '2026-12-06T02:10:01' }, listed: [foreign] });
-
-    await expect(startRestoreDrill(deps, startInput)).rejects.toThrow(/HR_DRILL already exists/);
-    expect(imports).toEqual([]);
-  });
-
   it('fails without importing when the drill schema already exists, saying to drop it or pick another', async () => {
     const { deps, imports } = fakes({ users: { HR_DRILL: '2025-01-01T00:00:00' } });
 
     await expect(startRestoreDrill(deps, startInput)).rejects.toMatchObject({
-      name: ErrorName.RestoreDrillFailed,
+      name: ErrorName.ImportNotOwned,
       message: expect.stringMatching(/HR_DRILL already exists.*DROP USER "HR_DRILL" CASCADE.*another name/s),
     });
     expect(imports).toEqual([]);
@@ -292,7 +275,7 @@ describe('startRestoreDrill', () => {
 
 describe('dropDrillSchema', () => {
   it('reads the verdict and counts with the export parser, then drops the schema the import created', async () => {
-    const { deps, statements, users } = fakes({ users: { HR_DRILL: '2026-12-06T02:10:01' } });
+    const { deps, statements, users } = fakes({ intent: INTENT, users: { HR_DRILL: '2026-12-06T02:10:01' } });
 
     const outcome = await dropDrillSchema(deps, dropInput(started));
 
@@ -302,7 +285,7 @@ describe('dropDrillSchema', () => {
   });
 
   it('lists every table with its exported and imported rows when they match', async () => {
-    const { deps } = fakes({ users: { HR_DRILL: '2026-12-06T02:10:01' } });
+    const { deps } = fakes({ intent: INTENT, users: { HR_DRILL: '2026-12-06T02:10:01' } });
 
     const outcome = await dropDrillSchema(deps, dropInput(started));
 
@@ -360,7 +343,7 @@ describe('dropDrillSchema', () => {
   });
 
   it('says the rows are unchecked when the export log cannot be read', async () => {
-    const { deps } = fakes({ users: { HR_DRILL: '2026-12-06T02:10:01' }, exportLog: null });
+    const { deps } = fakes({ intent: INTENT, users: { HR_DRILL: '2026-12-06T02:10:01' }, exportLog: null });
 
     const outcome = await dropDrillSchema(deps, dropInput(started));
 
@@ -369,19 +352,50 @@ describe('dropDrillSchema', () => {
   });
 
   it('never drops a schema created before the drill started', async () => {
-    const { deps, statements, users } = fakes({ users: { HR_DRILL: '2026-12-06T02:09:59' } });
+    const { deps, statements, users } = fakes({ intent: INTENT, users: { HR_DRILL: '2026-12-06T02:09:59' } });
 
     const outcome = await dropDrillSchema(deps, dropInput(started));
 
     expect(outcome.schemaDropped).toBe(false);
-    expect(outcome.dropReason).toMatch(/before this drill started.*not the drill's own schema/);
+    expect(outcome.dropReason).toMatch(/before this import's intent.*not the import's own schema/);
     expect(statements.some((statement) => statement.startsWith('DROP'))).toBe(false);
     expect(users.has('HR_DRILL')).toBe(true);
   });
 
+  it('never drops a schema the import log says existed already when it ran (another import created it)', async () => {
+    // GIVEN a recorded import that found HR_DRILL already there, created after the intent by someone else
+    const log = importLog('Job JOB completed with 1 error(s) at Sun Dec 6 02:11:00 2026', [
+      'ORA-31684: Object type USER:"HR_DRILL" already exists',
+    ]);
+    const { deps, statements, users } = fakes({
+      intent: INTENT,
+      log,
+      users: { HR_DRILL: '2026-12-06T02:10:01' },
+    });
+
+    const outcome = await dropDrillSchema(deps, dropInput(started));
+
+    expect(outcome.schemaDropped).toBe(false);
+    expect(outcome.dropReason).toMatch(/already existed when import .* ran \(ORA-31684\)/);
+    expect(statements.some((statement) => statement.startsWith('DROP USER'))).toBe(false);
+    expect(users.has('HR_DRILL')).toBe(true);
+  });
+
+  it('never drops a schema without the intent record that names its import', async () => {
+    const { deps, statements } = fakes({ users: { HR_DRILL: '2026-12-06T02:10:01' } });
+
+    const outcome = await dropDrillSchema(deps, dropInput(started));
+
+    expect(outcome).toMatchObject({
+      schemaDropped: false,
+      dropReason: expect.stringMatching(/no intent record/),
+    });
+    expect(statements.some((statement) => statement.startsWith('DROP USER'))).toBe(false);
+  });
+
   it('fails the drop, without a DROP, when the schema did not exist after the import', async () => {
     // GIVEN an import whose log says success, but the drill schema never existed
-    const { deps, statements } = fakes({});
+    const { deps, statements } = fakes({ intent: INTENT });
 
     // WHEN the drill schema is dropped
     const outcome = await dropDrillSchema(deps, dropInput(started));
@@ -394,7 +408,7 @@ describe('dropDrillSchema', () => {
 
   it('fails the drop when the schema still exists after DROP USER answered success', async () => {
     // GIVEN a database that answers DROP USER with success but keeps the schema
-    const { deps, users } = fakes({ users: { HR_DRILL: '2026-12-06T02:10:01' } });
+    const { deps, users } = fakes({ intent: INTENT, users: { HR_DRILL: '2026-12-06T02:10:01' } });
     const runSql = deps.sql.runSql.bind(deps.sql);
     deps.sql.runSql = async (statements: readonly string[]) => {
       const results = await runSql(statements);
@@ -430,7 +444,7 @@ describe('dropDrillSchema', () => {
       errorCode: 1031,
       errorDetails: 'ORA-01031: insufficient privileges',
     };
-    const { deps } = fakes({ users: { HR_DRILL: '2026-12-06T02:10:01' }, dropError });
+    const { deps } = fakes({ intent: INTENT, users: { HR_DRILL: '2026-12-06T02:10:01' }, dropError });
 
     const outcome = await dropDrillSchema(deps, dropInput(started));
 
@@ -446,7 +460,7 @@ describe('dropDrillSchema', () => {
   });
 
   it("removes the import's own log and control table as the server cleanup would", async () => {
-    const { deps, statements } = fakes({ users: { HR_DRILL: '2026-12-06T02:10:01' } });
+    const { deps, statements } = fakes({ intent: INTENT, users: { HR_DRILL: '2026-12-06T02:10:01' } });
 
     const outcome = await dropDrillSchema(deps, dropInput(started, 'files-and-control-table'));
 

@@ -198,4 +198,41 @@ describe('checkOffsiteCopy', () => {
       'already exists and names another manifest',
     );
   });
+
+  it('refuses an offsite.json that names this manifest but other replicas, and keeps it (issue 18)', async () => {
+    const folder = 'db9/2026/03/01/JOB1/';
+    const manifest = await backup(folder);
+    await s3.replication?.settle();
+    // Someone who may write the bucket forges the proof before the check writes it.
+    const forged = JSON.stringify({
+      offsiteVersion: 1,
+      manifest,
+      replicaBucket: `s3://${OFFSITE}/`,
+      provedAt: T0.toISOString(),
+      objects: [{ key: `${folder}A-01.DMP`, bytes: 1, crc32: 'AAAAAA==' }],
+    });
+    await s3.client.send(
+      new PutObjectCommand({ Bucket: s3.bucket, Key: `${folder}offsite.json`, Body: forged }),
+    );
+
+    await expect(checkOffsiteCopy(deps(), { manifest, maxLagSeconds: 900 })).rejects.toThrow(
+      'names this manifest, but not the replicas this check found',
+    );
+    const kept = await s3.client.send(
+      new GetObjectCommand({ Bucket: s3.bucket, Key: `${folder}offsite.json` }),
+    );
+    expect(await kept.Body!.transformToString()).toBe(forged);
+  });
+
+  it('accepts its own earlier offsite.json on a retry, whatever the time it was proved at', async () => {
+    const folder = 'db10/2026/03/01/JOB1/';
+    const manifest = await backup(folder);
+    await s3.replication?.settle();
+    const first = await checkOffsiteCopy(deps(), { manifest, maxLagSeconds: 900 });
+    const later = new Date(T0.getTime() + 120_000);
+
+    const again = await checkOffsiteCopy(deps(later), { manifest, maxLagSeconds: 900 });
+
+    expect(again).toEqual(first);
+  });
 });

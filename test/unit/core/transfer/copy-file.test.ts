@@ -454,11 +454,16 @@ describe('copyFile', () => {
     });
     let inFlight = 0;
     let maxInFlight = 0;
+    let twoInFlight: () => void = () => {};
+    const reachedTwoInFlight = new Promise<void>((resolve) => {
+      twoInFlight = resolve;
+    });
     client.middlewareStack.add(
       (next, context) => async (args) => {
         if (context.commandName !== 'UploadPartCommand') return next(args);
         inFlight += 1;
         maxInFlight = Math.max(maxInFlight, inFlight);
+        if (inFlight === 2) twoInFlight();
         try {
           await gate;
           return await next(args);
@@ -468,11 +473,28 @@ describe('copyFile', () => {
       },
       { step: 'initialize', name: 'holdParts' },
     );
-    const ords = new FakeOrds({ 'T-01.DMP': FILE });
+    let served = 0;
+    let thirdPartServed: () => void = () => {};
+    const reachedThirdPart = new Promise<void>((resolve) => {
+      thirdPartServed = resolve;
+    });
+    const ords = new FakeOrds(
+      { 'T-01.DMP': FILE },
+      {
+        onChunk: (bytes) => {
+          served += bytes;
+          if (served >= 3 * MiB) thirdPartServed();
+        },
+      },
+    );
     const deps = copyDeps(ords, { client, bucket: s3.bucket }, { partsInFlight: 2, recordSha256: true });
 
     const copying = copyFile(deps, copyPayload('T-01.DMP', 'memory/T-01.DMP'));
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Two parts held at S3 and a third one read: the copy now waits for a slot. The download is
+    // in memory (ticks and microtasks, no I/O), so a copy that did not hold it back would read on,
+    // to the end of the file, within these event-loop turns; no sleep, whatever the machine's load.
+    await Promise.all([reachedTwoInFlight, reachedThirdPart]);
+    for (let turn = 0; turn < 10; turn += 1) await new Promise((resolve) => setImmediate(resolve));
 
     expect(inFlight).toBe(2);
     // Two parts in flight, a third full one waiting for a slot, the stream's read-ahead.
