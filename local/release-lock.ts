@@ -18,13 +18,13 @@ execution has ended is taken over by the next run anyway; release one by hand on
                             stops at its next step that would change the database server (and free
                             the ORDS slots of a running execution of the database too)
 
-It also frees the database's ORDS slots and queue places (s3://BUCKET/_slots/…) held by executions
+It also frees the database's ORDS slots and queue places (s3://BUCKET/<key prefix>_slots/…) held by executions
 that ended: the next run would take them over anyway.
   --region REGION           the bucket's region (default: the SDK's)
   -h, --help
 
 AWS credentials come from the standard chain (AWS_PROFILE, environment, SSO, instance role); they
-need s3:GetObject and s3:DeleteObject on the lock and on _slots/*, s3:ListBucket on _slots/, and
+need s3:GetObject and s3:DeleteObject on the lock and on <key prefix>_slots/*, s3:ListBucket, and
 states:DescribeExecution on the holders.
 Exit codes: 0 released (or no lock was held), 1 left held (its execution still runs, no --force),
 2 bad arguments or AWS refused the request.`;

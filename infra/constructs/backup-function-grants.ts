@@ -135,7 +135,7 @@ export function grantBucketAccess(bucket: IBucket, users: BucketUsers, prefixes:
         // The off-site proof: only "Check off-site copy" writes it.
         bucket.arnForObjects('*offsite.json'),
         // ORDS slots: only the slot steps take them.
-        bucket.arnForObjects(SLOT_KEY_PATTERN),
+        bucket.arnForObjects(`*${SLOT_KEY_PATTERN}`),
       ],
     }),
   );
@@ -242,11 +242,10 @@ export function grantBucketAccess(bucket: IBucket, users: BucketUsers, prefixes:
     `The drill's intent record is <prefix><database>/<date>/<job>/${RESTORE_DRILL_INTENT_FILE}: only such keys.`,
   );
 
-  // ORDS slots at the bucket's root, `_slots/<origin>/<n>.json` and its queue: "Start export" (which
-  // also takes, tops up and drops them) creates, takes over, reads, lists and deletes them; "Release
-  // run lock" reads and deletes those its execution holds. Not under the deployment's prefixes, on
-  // purpose: slots count per ORDS, across every database on it whatever its key prefix.
-  grants.actionsOnObjectKeys(
+  // ORDS slots, `<prefix>_slots/<origin>/<n>.json` and its queue: "Start export" (which also takes,
+  // tops up and drops them) creates, takes over, reads and deletes them (and lists the bucket, above);
+  // "Release run lock" reads and deletes those its execution holds.
+  onKeys(
     startExport,
     SLOT_KEY_PATTERN,
     's3:PutObject',
@@ -255,25 +254,12 @@ export function grantBucketAccess(bucket: IBucket, users: BucketUsers, prefixes:
     'kms:Decrypt',
     'kms:GenerateDataKey*',
   );
-  startExport.addToRolePolicy(
-    new PolicyStatement({
-      actions: ['s3:ListBucket'],
-      resources: [bucket.bucketArn],
-      conditions: { StringLike: { 's3:prefix': SLOT_KEY_PATTERN } },
-    }),
-  );
-  grants.actionsOnObjectKeys(
-    cleanUpServer,
-    SLOT_KEY_PATTERN,
-    's3:GetObject',
-    's3:DeleteObject',
-    'kms:Decrypt',
-  );
+  onKeys(cleanUpServer, SLOT_KEY_PATTERN, 's3:GetObject', 's3:DeleteObject', 'kms:Decrypt');
   for (const fn of [startExport, cleanUpServer]) {
-    acknowledgeWildcardResource(
-      fn.role!,
-      bucket.arnForObjects(SLOT_KEY_PATTERN),
-      'ORDS slots and their queue, _slots/<origin>/<n>.json: only keys under _slots/.',
+    acknowledge(
+      fn,
+      SLOT_KEY_PATTERN,
+      'ORDS slots and their queue, <prefix>_slots/<origin>/<n>.json: only those keys.',
     );
   }
 

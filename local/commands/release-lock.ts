@@ -72,10 +72,14 @@ async function freeSlots(deps: ReleaseLockDeps, options: ReleaseLockOptions): Pr
   const freed = await releaseDatabaseSlots(
     { s3: deps.s3, bucket },
     database,
+    options.keyPrefix,
     (arn) => statusOf(deps.sfn, arn),
     options.force,
   ).catch((error: unknown) => {
-    throw awsProblem(error, `Freeing the ORDS slots of "${database}" under s3://${bucket}/_slots/`);
+    throw awsProblem(
+      error,
+      `Freeing the ORDS slots of "${database}" under s3://${bucket}/${options.keyPrefix}_slots/`,
+    );
   });
   if (freed.released.length > 0) {
     deps.out(

@@ -1,12 +1,7 @@
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import {
-  DEPLOYMENT_SLOTS,
-  readLockHolder,
-  releaseKey,
-  SLOTS_PREFIX,
-} from '../../functions/core/run/index.js';
+import { deploymentSlots, readLockHolder, releaseKey, slotsFolder } from '../../functions/core/run/index.js';
 
-/** Pages of `_slots/` listed at most (1,000 keys each): the caps of a deployment and its queue. */
+/** Pages of `<prefix>_slots/` listed at most (1,000 keys each): the caps of a deployment and its queue. */
 const MAX_PAGES = 20;
 
 /** What freeing a database's ORDS slots did. */
@@ -26,13 +21,15 @@ export interface SlotsFreed {
 export async function releaseDatabaseSlots(
   store: { readonly s3: Pick<S3Client, 'send'>; readonly bucket: string },
   database: string,
+  keyPrefix: string,
   statusOf: (executionArn: string) => Promise<string>,
   force: boolean,
 ): Promise<SlotsFreed> {
   const lockStore = { s3: store.s3 as S3Client, bucket: store.bucket };
-  const keys = await listKeys(store);
+  const keys = await listKeys(store, slotsFolder(keyPrefix));
+  const deployment = deploymentSlots(keyPrefix);
   const ofDatabase = new Map<string, string[]>();
-  for (const key of keys.filter((candidate) => !candidate.startsWith(DEPLOYMENT_SLOTS))) {
+  for (const key of keys.filter((candidate) => !candidate.startsWith(deployment))) {
     const body = await readBody(store, key);
     if (body?.database !== database || typeof body.executionArn !== 'string') continue;
     ofDatabase.set(body.executionArn, [...(ofDatabase.get(body.executionArn) ?? []), key]);
@@ -49,7 +46,7 @@ export async function releaseDatabaseSlots(
     for (const key of held) if (await releaseKey(lockStore, key, executionArn)) released.push(key);
   }
   if (freed.size > 0) {
-    for (const key of keys.filter((candidate) => candidate.startsWith(DEPLOYMENT_SLOTS))) {
+    for (const key of keys.filter((candidate) => candidate.startsWith(deployment))) {
       const holder = await readLockHolder(lockStore, key);
       if (holder && freed.has(holder.executionArn) && (await releaseKey(lockStore, key, holder.executionArn)))
         released.push(key);
@@ -58,12 +55,15 @@ export async function releaseDatabaseSlots(
   return { released, running };
 }
 
-async function listKeys(store: { readonly s3: Pick<S3Client, 'send'>; readonly bucket: string }) {
+async function listKeys(
+  store: { readonly s3: Pick<S3Client, 'send'>; readonly bucket: string },
+  folder: string,
+) {
   const keys: string[] = [];
   let token: string | undefined;
   for (let page = 0; page < MAX_PAGES; page += 1) {
     const answer = await store.s3.send(
-      new ListObjectsV2Command({ Bucket: store.bucket, Prefix: SLOTS_PREFIX, ContinuationToken: token }),
+      new ListObjectsV2Command({ Bucket: store.bucket, Prefix: folder, ContinuationToken: token }),
     );
     keys.push(...(answer?.Contents ?? []).map((object) => object.Key ?? '').filter((key) => key !== ''));
     token = answer?.NextContinuationToken;

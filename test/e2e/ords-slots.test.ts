@@ -28,7 +28,7 @@ describe('an ORDS slot is free again however the run that held it ended', () => 
     const secret = JSON.stringify({ username: database.toUpperCase(), password: 'pw' });
     return h.run({ database, secret, slots: ONE_SLOT, waitOverridesMs: FAST_WAITS, ...options });
   };
-  const folder = () => originSlots(new URL(h.simulator.url).origin);
+  const folder = () => originSlots('', new URL(h.simulator.url).origin);
   const slotObjects = async () => {
     const listed = await h.s3.client.send(
       new ListObjectsV2Command({ Bucket: h.s3.bucket, Prefix: folder() }),

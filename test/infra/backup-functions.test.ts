@@ -237,8 +237,8 @@ describe('BackupFunctions', () => {
     );
     // "Release run lock": its own run lock and ORDS slots, at the end of the run
     expect(keysFor('s3:DeleteObject')).toEqual([
-      { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/_slots/*']] },
       { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/oracle/*_locks/*.json']] },
+      { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/oracle/_slots/*']] },
     ]);
     expect(keysFor('s3:PutObject')).toEqual([
       { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/oracle/*/server-cleanup.json']] },
@@ -247,7 +247,7 @@ describe('BackupFunctions', () => {
       expect.arrayContaining([
         { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/oracle/*/manifest.json']] },
         { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/oracle/*_locks/*.json']] },
-        { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/_slots/*']] },
+        { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/oracle/_slots/*']] },
       ]),
     );
     // A retry reads server-cleanup.json back to recognise its earlier try's record (issue 18).

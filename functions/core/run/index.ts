@@ -24,13 +24,13 @@ export type { ExecutionStatusEvent } from './notify-failure.js';
 export { ALERTING_STATUSES, describeFailure, EXECUTION_STATUS_CHANGE } from './notify-failure.js';
 export type { SlotDeps, SlotRequest, SlotsTaken } from './ords-slots.js';
 export {
-  DEPLOYMENT_SLOTS,
+  deploymentSlots,
   listSlots,
   originSlots,
   releaseKey,
   releaseSlots,
   SLOT_KEY_PATTERN,
-  SLOTS_PREFIX,
+  slotsFolder,
   takeSlots,
 } from './ords-slots.js';
 export type { FenceRequest, ReleaseRunLockPayload, RunLockRelease } from './run-lock.js';

@@ -18,9 +18,10 @@ import {
 import { registerWaiter, statusOrRunning, type Waiter, waitersAhead } from './slot-queue.js';
 
 /**
- * ORDS slots: counted holder locks (`holder-lock.ts`), one small S3 object per slot at the bucket's
- * root, `_slots/<origin>/<n>.json` for n in 0..cap-1 and, with a deployment cap,
- * `_slots/_deployment/<n>.json`. A slot is taken with `If-None-Match: *` (S3 grants a key to
+ * ORDS slots: counted holder locks (`holder-lock.ts`), one small S3 object per slot under the
+ * database's key prefix, `<prefix>_slots/<origin>/<n>.json` for n in 0..cap-1 and, with a deployment
+ * cap, `<prefix>_slots/_deployment/<n>.json` (databases that share an ORDS share its slots when they
+ * share a prefix). A slot is taken with `If-None-Match: *` (S3 grants a key to
  * exactly one writer), taken over with `If-Match` from a holder whose execution ended (any final
  * status, `PENDING_REDRIVE`, or gone), and released by a delete with `If-Match` of the ETag read
  * when the holder is this execution. The holder is the execution's ARN, which a redrive keeps, so a
@@ -30,12 +31,16 @@ import { registerWaiter, statusOrRunning, type Waiter, waitersAhead } from './sl
  * and `MAX_STATUS_CHECKS` DescribeExecution calls.
  */
 
-/** Where every slot lives: at the bucket's root, because slots count per ORDS, whatever the prefix. */
-export const SLOTS_PREFIX = '_slots/';
-/** The deployment's slots. */
-export const DEPLOYMENT_SLOTS = `${SLOTS_PREFIX}_deployment/`;
-/** The IAM resource pattern of every slot object and queue registration. */
-export const SLOT_KEY_PATTERN = `${SLOTS_PREFIX}*`;
+/** The folder of the slots under a key prefix: `<prefix>_slots/`. */
+export function slotsFolder(prefix: string): string {
+  return `${prefix}_slots/`;
+}
+/** The deployment's slots under a key prefix: `<prefix>_slots/_deployment/`. */
+export function deploymentSlots(prefix: string): string {
+  return `${slotsFolder(prefix)}_deployment/`;
+}
+/** The IAM resource pattern of every slot object and queue registration, after a key prefix. */
+export const SLOT_KEY_PATTERN = '_slots/*';
 /** Holder reads (HeadObject) one call makes at most, beyond the list. */
 const MAX_READS = 8;
 /** DescribeExecution calls one call makes at most: holders checked for having ended. */
@@ -43,9 +48,9 @@ const MAX_STATUS_CHECKS = 4;
 /** Clock difference allowed between S3's LastModified and the execution's start time. */
 const CLOCK_SKEW_MS = 5 * 60_000;
 
-/** The folder of an origin's slots: `_slots/https_db.example.com_8443/`. */
-export function originSlots(origin: string): string {
-  return `${SLOTS_PREFIX}${origin.replace('://', '_').replace(/[^A-Za-z0-9.-]/g, '_')}/`;
+/** The folder of an origin's slots: `<prefix>_slots/https_db.example.com_8443/`. */
+export function originSlots(prefix: string, origin: string): string {
+  return `${slotsFolder(prefix)}${origin.replace('://', '_').replace(/[^A-Za-z0-9.-]/g, '_')}/`;
 }
 
 /** What taking slots needs. */
@@ -54,6 +59,8 @@ export type SlotDeps = HolderLockDeps;
 /** The run asking for slots. */
 export interface SlotRequest {
   readonly database: string;
+  /** The database's S3 key prefix (empty, or ending with `/`): its slots live under it. */
+  readonly prefix: string;
   readonly caps: SlotCaps;
   readonly holder: LockHolder;
   /** Its place in its window's start order; without one it takes any free slot at once. */
@@ -90,7 +97,8 @@ export async function takeSlots(
   holding: SlotHolding,
   options: { readonly queue: boolean },
 ): Promise<SlotsTaken> {
-  const origin = originSlots(request.caps.origin);
+  const origin = originSlots(request.prefix, request.caps.origin);
+  const deploymentFolder = deploymentSlots(request.prefix);
   const body = { database: request.database, origin: request.caps.origin, ...request.holder };
   const held = [...holding.held];
   const heldIn = (prefix: string) => held.filter((key) => key.startsWith(prefix));
@@ -114,8 +122,8 @@ export async function takeSlots(
   while (short === undefined && heldIn(origin).length < want) {
     const cap = request.caps.deploymentCap;
     let deployment: string | null = null;
-    if (cap !== undefined && heldIn(DEPLOYMENT_SLOTS).length <= heldIn(origin).length) {
-      deployment = await takeOne(deps, DEPLOYMENT_SLOTS, cap, body, held, budget);
+    if (cap !== undefined && heldIn(deploymentFolder).length <= heldIn(origin).length) {
+      deployment = await takeOne(deps, deploymentFolder, cap, body, held, budget);
       if (deployment === null) {
         short = 'deployment';
         break;

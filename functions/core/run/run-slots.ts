@@ -51,6 +51,7 @@ export async function takeRunSlot(deps: RunSlotDeps, payload: TakeSlotPayload): 
     deps,
     {
       database: binding.database,
+      prefix: binding.prefix,
       caps,
       holder: {
         executionArn: payload.executionArn,
@@ -111,6 +112,7 @@ export async function copySlots(deps: RunSlotDeps, payload: CopySlotsPayload): P
       deps,
       {
         database: binding.database,
+        prefix: binding.prefix,
         caps: slotCapsOf(binding),
         holder: {
           executionArn: holder,
@@ -125,7 +127,7 @@ export async function copySlots(deps: RunSlotDeps, payload: CopySlotsPayload): P
     holding = taken.holding;
     deps.logger.info('ORDS slots for copying', { database: binding.database, want, held: taken.originSlots });
   }
-  const origin = holding.held.filter((key) => !key.startsWith('_slots/_deployment/')).length;
+  const origin = holding.held.filter((key) => !key.includes('_slots/_deployment/')).length;
   return {
     ...holding,
     taken: true,

@@ -4,7 +4,7 @@ import { type HolderLockDeps, isLostRace, type LockHolder, readLockHolder } from
 
 /**
  * The queue of an origin's slots: a run with a rank that finds no slot it may take registers
- * `_slots/<origin>/waiting/<rank, 6 digits>-<database>.json`, holder-identified like a slot, and
+ * `<prefix>_slots/<origin>/waiting/<rank, 6 digits>-<database>.json`, holder-identified like a slot, and
  * removes it when it takes a slot or ends. A run ranked later takes a free slot only when free slots
  * outnumber the live runs ranked before it that wait. A registration whose execution ended is
  * removed by the first run it would hold back.

@@ -1,10 +1,10 @@
 import { HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
-  DEPLOYMENT_SLOTS,
-  originSlots,
+  deploymentSlots,
   releaseSlots,
   type SlotRequest,
+  originSlots as slotsOf,
   takeSlots,
 } from '../../../../functions/core/run/ords-slots.js';
 import type { SlotHolding } from '../../../../functions/core/state/index.js';
@@ -19,6 +19,10 @@ afterAll(() => s3.stop());
 
 const ARN = 'arn:aws:states:eu-central-1:123456789012:execution:backup:';
 const EMPTY: SlotHolding = { held: [] };
+/** The key prefix the slots are kept under here (a database's prefix). */
+const PREFIX = 'nightly/';
+const originSlots = (origin: string) => slotsOf(PREFIX, origin);
+const DEPLOYMENT_SLOTS = deploymentSlots(PREFIX);
 
 /** Step Functions as the slots see it: each execution's status by ARN (absent: RUNNING). */
 let statuses: Map<string, string>;
@@ -37,6 +41,7 @@ const deps = () => ({
 });
 const run = (name: string, extra: Partial<SlotRequest> = {}, originCap = 1): SlotRequest => ({
   database: name.split('_')[0]!,
+  prefix: PREFIX,
   caps: { origin, originCap },
   holder: { executionArn: `${ARN}${name}`, executionName: name, startedAt: '2026-12-07T01:00:00.000Z' },
   ...extra,
@@ -135,7 +140,7 @@ describe('ORDS slots on the local S3 (real conditional writes)', () => {
     const b = await takeSlots(deps(), { ...run('b_1'), caps: caps('b_1').caps }, 1, EMPTY, { queue: false });
 
     expect(a.holding.held).toEqual([
-      expect.stringMatching(/^_slots\/_deployment\/\d+\.json$/),
+      expect.stringMatching(/^nightly\/_slots\/_deployment\/\d+\.json$/),
       `${originSlots(origin)}0.json`,
     ]);
     expect(b).toMatchObject({ originSlots: 0, short: 'origin', holding: { held: [] } });
@@ -218,7 +223,7 @@ describe('ORDS slots on the local S3 (real conditional writes)', () => {
   });
 
   it('names an origin folder after scheme, host and port', () => {
-    expect(originSlots('https://db.example.com:8443')).toBe('_slots/https_db.example.com_8443/');
-    expect(originSlots('http://[::1]:8080')).toBe('_slots/http____1__8080/');
+    expect(slotsOf('', 'https://db.example.com:8443')).toBe('_slots/https_db.example.com_8443/');
+    expect(slotsOf('a/b/', 'http://[::1]:8080')).toBe('a/b/_slots/http____1__8080/');
   });
 });

@@ -32,6 +32,7 @@ describe('release-lock frees the ORDS slots of a database', () => {
         deps,
         {
           database,
+          prefix: '',
           caps: { origin: ORIGIN, originCap: 2, deploymentCap: 10 },
           holder: { executionArn: `${ARN}${name}`, executionName: name, startedAt: new Date().toISOString() },
           ...(rank !== undefined ? { rank } : {}),
@@ -58,6 +59,7 @@ describe('release-lock frees the ORDS slots of a database', () => {
     const freed = await releaseDatabaseSlots(
       { s3: s3.client, bucket: s3.bucket },
       'orders',
+      '',
       async (arn) => statuses.get(arn) ?? 'GONE',
       false,
     );
@@ -66,8 +68,8 @@ describe('release-lock frees the ORDS slots of a database', () => {
     // queue place; billing's slot is not touched
     expect(freed.running).toEqual([`${ARN}orders_now`]);
     expect(freed.released).toHaveLength(2);
-    expect(freed.released).toContain(`${originSlots(ORIGIN)}0.json`);
+    expect(freed.released).toContain(`${originSlots('', ORIGIN)}0.json`);
     expect(await keys()).toEqual(before.filter((key) => !freed.released.includes(key)));
-    expect(await keys()).toContain(`${originSlots(ORIGIN)}waiting/000000-orders.json`);
+    expect(await keys()).toContain(`${originSlots('', ORIGIN)}waiting/000000-orders.json`);
   });
 });
