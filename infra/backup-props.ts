@@ -112,7 +112,8 @@ export interface DatabaseProps {
   readonly schedule?: BackupSchedule;
   /**
    * A night window to start in instead of `schedule` (not together with `schedule.cron`). Checked
-   * at synth; the schedules follow `schedule` until ORDS slots are wired (see CHANGELOG.md).
+   * at synth (a start that a daylight-saving jump skips is refused). The databases of one window
+   * share one schedule at its start, which starts them slowest first (see docs/fleet.md).
    * @default - none: the database starts on `schedule`
    */
   readonly window?: BackupWindow;

@@ -133,7 +133,7 @@ export function databasePropsOf(scope: Construct, databases: readonly DatabaseCo
     ordsUrl: database.ordsUrl,
     secret: importSecret(scope, `${database.id}Secret`, database.secret),
     ...(database.ordsCidrs ? { ordsCidrs: database.ordsCidrs } : {}),
-    // A window replaces the cron; until slots are wired the construct's default schedule runs it.
+    // A window replaces the cron: the window's schedule starts the database.
     ...(database.window ? {} : { schedule: database.schedule }),
     export: database.export,
     prefix: database.prefix,

@@ -91,7 +91,7 @@ export interface ResolvedDatabase {
   readonly restoreDrill?: ResolvedRestoreDrill;
   readonly retention?: RetentionPolicy;
   readonly enabled: boolean;
-  /** The night window, checked; not yet read by the schedules. */
+  /** The night window, checked: the database starts with its window's schedule, not `schedule`. */
   readonly window?: NightWindow;
   /** The ORDS host's address ranges, when the database narrows its egress. */
   readonly ordsCidrs?: readonly string[];

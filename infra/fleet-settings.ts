@@ -1,5 +1,11 @@
 import { Token } from 'aws-cdk-lib';
-import { type NightWindow, nightWindowProblems, originKeyProblem } from '../functions/core/fleet/index.js';
+import {
+  type NightWindow,
+  nightWindowProblems,
+  originKeyProblem,
+  skippedStartNights,
+  windowKey,
+} from '../functions/core/fleet/index.js';
 import type { BackupWindow } from './backup-props.js';
 
 export { originKeyProblem };
@@ -28,7 +34,29 @@ export function windowOf(where: string, window: BackupWindow): NightWindow {
     ),
   );
   if (problems.length > 0) throw new Error(`${where}: window: ${problems.join('; ')}`);
-  return { start: window.start, hours, timeZone };
+  const checked = { start: window.start, hours, timeZone };
+  const skipped = skippedNightsOf(checked);
+  if (skipped.length > 0) {
+    throw new Error(
+      `${where}: window: start "${window.start}" does not exist in ${timeZone} on ${skipped.join(' and ')} ` +
+        '(clocks go forward), and EventBridge Scheduler skips a schedule whose local time does not exist; ' +
+        'allowed: a start outside the hour the clocks skip',
+    );
+  }
+  return checked;
+}
+
+const skippedByWindow = new Map<string, readonly string[]>();
+
+/** The nights of this year and the next that skip the window's start, computed once per window. */
+function skippedNightsOf(window: NightWindow): readonly string[] {
+  const key = windowKey(window);
+  let nights = skippedByWindow.get(key);
+  if (!nights) {
+    nights = skippedStartNights(window, new Date().getUTCFullYear());
+    skippedByWindow.set(key, nights);
+  }
+  return nights;
 }
 
 /** Checks the slot caps of a deployment, naming the construct path and the bad value. */

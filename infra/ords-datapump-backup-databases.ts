@@ -5,6 +5,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { ordsOrigin } from '../functions/core/fleet/index.js';
 import { SECRET_DATABASE_TAG } from '../functions/core/ords/index.js';
 import type { SlotCaps } from '../functions/core/run/index.js';
 import { BackupDashboards } from './constructs/backup-dashboards.js';
@@ -50,7 +51,7 @@ export interface OrdsDatapumpBackupDatabasesProps {
  * resources and 1 MB per template, whatever the number of databases.
  */
 export class OrdsDatapumpBackupDatabases extends Construct {
-  /** One EventBridge Scheduler schedule per enabled database. */
+  /** One EventBridge Scheduler schedule per enabled database outside a night window. */
   readonly schedules: DatabaseSchedules;
   /** One SSM parameter per enabled database: its ORDS URL, secret, prefix and settings. */
   readonly bindings: DatabaseBindings;
@@ -88,7 +89,10 @@ export class OrdsDatapumpBackupDatabases extends Construct {
       deadLetterQueue: props.missedRuns,
       group: props.scheduleGroup,
       namePrefix,
-      schedules: enabled.map((database) => ({ id: database.id, ...database.schedule })),
+      // A database in a night window starts with its window (the WindowLauncher's schedule).
+      schedules: enabled
+        .filter((database) => !database.window)
+        .map((database) => ({ id: database.id, ...database.schedule })),
     });
     // The secret reader role reads a secret only when this tag names the database its session serves.
     for (const database of enabled) Tags.of(database.secret).add(SECRET_DATABASE_TAG, database.id);
@@ -100,6 +104,7 @@ export class OrdsDatapumpBackupDatabases extends Construct {
     });
     this.dashboards = new BackupDashboards(this, 'Dashboards', {
       databaseIds: enabled.map((database) => database.id),
+      origins: Object.fromEntries(enabled.map((database) => [database.id, ordsOrigin(database.ordsUrl)])),
       namePrefix,
     });
     this.cleanupAlarms = new ServerCleanupAlarms(this, 'ServerCleanupAlarms', {

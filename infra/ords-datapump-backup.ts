@@ -18,6 +18,7 @@ import { BackupScheduleGroup } from './constructs/database-schedules.js';
 import type { OffsiteCheckSettings } from './constructs/offsite-check-grants.js';
 import { OffsiteReplicationAlarms } from './constructs/offsite-replication-alarms.js';
 import { RunLauncher } from './constructs/run-launcher.js';
+import { WindowLauncher } from './constructs/window-launcher.js';
 import { pinOfDatabase, slotCapsFor } from './database-binding.js';
 import { type ResolvedDatabase, resolveDatabase } from './database-settings.js';
 import { checkSlotCaps } from './fleet-settings.js';
@@ -84,6 +85,8 @@ export class OrdsDatapumpBackup extends Construct {
   readonly launcher: RunLauncher;
   /** The schedule group, named `<namePrefix>`, with its alarms. */
   readonly scheduleGroup: BackupScheduleGroup;
+  /** The "Start window" function and one schedule per distinct night window of the databases. */
+  readonly windowLauncher: WindowLauncher;
   /** The hourly check publishing HoursSinceLastBackup, which the stale-backup alarms watch. */
   readonly backupAge: BackupAgeCheck;
   /** The network of the functions that call ORDS, when `vpc` is given. */
@@ -216,6 +219,14 @@ export class OrdsDatapumpBackup extends Construct {
       name: namePrefix,
       alarmTopic: this.alarmTopic,
     });
+    this.windowLauncher = new WindowLauncher(this, 'WindowLauncher', {
+      stateMachine: this.stateMachine,
+      bucket: this.bucket,
+      bindingPins: this.functions.bindingPins.layer,
+      missedRuns: this.launcher.deadLetterQueue,
+      group: this.scheduleGroup.group,
+      namePrefix,
+    });
     this.backupAge = new BackupAgeCheck(this, 'BackupAge', {
       bucket: this.bucket,
       parameterPath: this.bindingParameterPath,
@@ -272,6 +283,9 @@ export class OrdsDatapumpBackup extends Construct {
       Object.fromEntries(
         enabled.map((database) => [database.id, pinOfDatabase(database, this.slotsOf(database.ordsUrl))]),
       ),
+    );
+    this.windowLauncher.add(
+      enabled.flatMap((database) => (database.window ? [{ id: database.id, window: database.window }] : [])),
     );
     for (const database of enabled) {
       if (database.retention) this.addRetention(path, database.id, database.retention);

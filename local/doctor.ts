@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { S3Client } from '@aws-sdk/client-s3';
+import { DEFAULT_CONFIG_FILE, loadConfig } from '../infra/config/index.js';
 import { DEFAULT_NAME_PREFIX } from '../infra/names.js';
 import { consoleOutput, runCommand } from './commands/cli.js';
 import {
@@ -10,6 +12,7 @@ import {
   runDoctorCommand,
 } from './commands/doctor.js';
 import { runLocalDoctor } from './commands/doctor-local.js';
+import { runWindowsDoctor } from './commands/doctor-windows.js';
 import { UsageError } from './commands/state-machine.js';
 
 /** `npm run doctor -- <database>`: checks one database from inside the deployment. */
@@ -30,6 +33,13 @@ and what to fix for each failure. After a refused login it sends nothing more (t
                          JSON), checking --directory DIR (default DATA_PUMP_DIR)
   -h, --help
 
+Usage: npm run doctor -- --windows --bucket NAME [--config FILE] [--region REGION]
+
+Warns when a night window cannot hold its databases at the ORDS slot caps (ordsCaps, default
+4 per origin, and deploymentCap) of the configuration FILE (default ${DEFAULT_CONFIG_FILE}), judged
+from the last run times in the bucket's last-backup.json records: per origin, the larger of its runs'
+total time divided by its cap and its longest run must fit in the window's hours.
+
 AWS credentials come from the standard chain (AWS_PROFILE, environment, SSO, instance role); the
 caller needs lambda:InvokeFunction on the function.
 Exit codes: 0 every check passed, 1 a check failed, 2 bad arguments, AWS refused, or the function failed.`;
@@ -45,6 +55,9 @@ async function main(): Promise<number> {
       'ords-url': { type: 'string' },
       'secret-file': { type: 'string' },
       directory: { type: 'string' },
+      windows: { type: 'boolean' },
+      config: { type: 'string' },
+      bucket: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     allowPositionals: true,
@@ -53,6 +66,17 @@ async function main(): Promise<number> {
   if (values.help) {
     console.log(USAGE);
     return 0;
+  }
+  if (values.windows) {
+    if (positionals.length > 0) throw new UsageError(`--windows takes no database id\n\n${USAGE}`);
+    if (!values.bucket) throw new UsageError(`--windows needs --bucket NAME\n\n${USAGE}`);
+    return runWindowsDoctor(
+      { ...consoleOutput, s3: new S3Client(values.region ? { region: values.region } : {}) },
+      { config: loadConfig(values.config ?? DEFAULT_CONFIG_FILE), bucket: values.bucket },
+    );
+  }
+  for (const flag of ['config', 'bucket'] as const) {
+    if (values[flag] !== undefined) throw new UsageError(`--${flag} needs --windows\n\n${USAGE}`);
   }
   if (positionals.length !== 1) {
     throw new UsageError(

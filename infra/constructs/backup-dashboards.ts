@@ -46,6 +46,14 @@ export interface BackupDashboardsProps {
    */
   readonly databasesPerDashboard?: number;
   /**
+   * The ORDS origin (`https://host[:port]`) of each database, by id. Given, the rows are grouped by
+   * origin (origins in the order they first appear, databases in the order given within each) before
+   * they are split into dashboards, and each dashboard's header names its origins: a fleet's
+   * dashboards read by ORDS host.
+   * @default - the rows in the order given
+   */
+  readonly origins?: Readonly<Record<string, string>>;
+  /**
    * Time range the dashboards open with.
    * @default Duration.days(35)
    */
@@ -75,7 +83,7 @@ export class BackupDashboards extends Construct {
     }
 
     const namePrefix = props.namePrefix ?? SERVICE_NAME;
-    const ids = props.databaseIds;
+    const ids = props.origins ? groupedByOrigin(props.databaseIds, props.origins) : props.databaseIds;
     const dashboards: Dashboard[] = [];
     for (let start = 0; start < ids.length; start += perDashboard) {
       const rows = ids.slice(start, start + perDashboard);
@@ -88,6 +96,7 @@ export class BackupDashboards extends Construct {
             new TextWidget({
               markdown:
                 `# ${namePrefix}: ${rows.join(', ')}\n` +
+                originsLine(rows, props.origins) +
                 'One row per database: the last result (1 = succeeded, 0 = failed, timed out or aborted), ' +
                 'how long each backup took, the bytes it stored and its copy throughput.',
               width: 24,
@@ -101,6 +110,23 @@ export class BackupDashboards extends Construct {
     }
     this.dashboards = dashboards;
   }
+}
+
+/** The ids grouped by origin, origins in the order they first appear (stable within an origin). */
+function groupedByOrigin(ids: readonly string[], origins: Readonly<Record<string, string>>): string[] {
+  const groups = new Map<string, string[]>();
+  for (const id of ids) {
+    const origin = origins[id] ?? '';
+    groups.set(origin, [...(groups.get(origin) ?? []), id]);
+  }
+  return [...groups.values()].flat();
+}
+
+/** The header line naming the ORDS origins of a dashboard's rows, or nothing without origins. */
+function originsLine(rows: readonly string[], origins: Readonly<Record<string, string>> | undefined): string {
+  if (!origins) return '';
+  const names = [...new Set(rows.map((row) => origins[row]).filter((origin) => origin !== undefined))];
+  return `ORDS: ${names.join(', ')}\n\n`;
 }
 
 /** The four widgets of one database. */

@@ -118,3 +118,33 @@ describe('BackupDashboards', () => {
     );
   });
 });
+
+describe('BackupDashboards with ORDS origins', () => {
+  it('groups the rows by origin, origins in order of first appearance, and names the origins in each header', () => {
+    const stack = new Stack(new App(), 'Dashboards');
+    const a = 'https://a.example.com';
+    const b = 'https://b.example.com:8443';
+    const dashboards = new BackupDashboards(stack, 'Dashboards', {
+      databaseIds: ['b1', 'a1', 'b2', 'a2', 'b3'],
+      origins: { b1: b, a1: a, b2: b, a2: a, b3: b },
+      databasesPerDashboard: 3,
+    });
+    const json = Stack.of(dashboards).resolve(
+      dashboards.dashboards.map((dashboard) => (dashboard.node.defaultChild as Json).dashboardBody),
+    ) as Json[];
+    const bodies = json.map((body) =>
+      JSON.parse(
+        (body['Fn::Join'][1] as unknown[])
+          .map((part) => (typeof part === 'string' ? part : 'eu-central-1'))
+          .join(''),
+      ),
+    );
+
+    expect(bodies.map((body) => databasesOf(body.widgets))).toEqual([
+      ['b1', 'b2', 'b3'],
+      ['a1', 'a2'],
+    ]);
+    expect(bodies[0].widgets[0].properties.markdown).toContain(`ORDS: ${b}\n`);
+    expect(bodies[1].widgets[0].properties.markdown).toContain(`ORDS: ${a}\n`);
+  });
+});

@@ -62,11 +62,11 @@ describe('function bundling', () => {
       );
       const synthesized = bundles.map((bundle) => sha256(bundle.code));
 
-      // Every function of the app runs a prebuilt bundle; the package also ships the off-site check,
-      // which this app (no offsiteCopy) does not deploy.
+      // Every function of the app runs a prebuilt bundle; the package also ships the off-site check
+      // and the window launcher, which this app (no offsiteCopy, no night window) does not deploy.
       expect(synthesized.filter((hash) => !prebuilt.has(hash))).toEqual([]);
       const unused = [...prebuilt].filter(([hash]) => !synthesized.includes(hash)).map(([, entry]) => entry);
-      expect(unused).toEqual(['check-offsite-copy.ts']);
+      expect(unused).toEqual(['check-offsite-copy.ts', 'start-window.ts']);
     } finally {
       rmSync(dist, { recursive: true, force: true });
     }

@@ -15,3 +15,5 @@ export {
 } from './night-window.js';
 export { ordsOrigin, originKeyProblem } from './ords-origin.js';
 export { type RunHistory, type StartCandidate, startOrder } from './start-order.js';
+export { type SlotCaps, type WindowDatabase, windowCapacityWarnings } from './window-capacity.js';
+export { skippedStartNights, windowCron, windowKey, windowOpenedAt } from './window-schedule.js';

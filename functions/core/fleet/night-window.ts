@@ -56,7 +56,10 @@ export function nightWindowProblems(window: {
  * How the local start time exists on a night: `exists` once, `skipped` by a daylight-saving jump
  * (the window opens at the same elapsed time after the last valid minute, e.g. 02:30 → 03:30 on the
  * spring night in Europe/Berlin), or `repeated` when clocks go back (the window opens at the first
- * of the two, so it never opens twice).
+ * of the two, so it never opens twice). EventBridge Scheduler skips a night whose start does not
+ * exist and fires a repeated start once: a deployment refuses a start that a jump skips
+ * (`skippedStartNights`), and the launcher opens the window at the time the Scheduler delivered
+ * (`windowOpenedAt`).
  */
 export type LocalStart = 'exists' | 'skipped' | 'repeated';
 

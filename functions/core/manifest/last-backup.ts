@@ -27,6 +27,13 @@ export const LastBackupSchema = z.object({
   /** The manifest's S3 URI. */
   manifest: z.string().min(1),
   /**
+   * Bytes stored and seconds from the export's start to the manifest: what the window launcher
+   * orders a night by. Absent from records written before they were recorded.
+   */
+  // Any number: a record is never refused for these; the launcher ignores values that make no sense.
+  totalBytes: z.number().optional(),
+  durationSeconds: z.number().optional(),
+  /**
    * With retention tiers: the backup's tier, its lifecycle days and the time its periods were counted
    * at. Absent from records written before tiers (or without them).
    */
@@ -73,6 +80,8 @@ export async function recordLastBackup(
     jobName: summary.jobName,
     verdict: summary.verdict,
     manifest: summary.manifest,
+    totalBytes: summary.totalBytes,
+    durationSeconds: Math.max(0, summary.durationSeconds),
     ...(input.retention ? { retention: input.retention } : {}),
   };
   const key = lastBackupKey(input.prefix, summary.database);

@@ -46,5 +46,7 @@ export {
 } from './run-lock.js';
 export type { RunSlotDeps } from './run-slots.js';
 export { copySlots, releaseRunSlots, takeRunSlot } from './run-slots.js';
-export type { StartRunInput } from './start-run.js';
+export type { RunWindow, StartRunInput } from './start-run.js';
 export { StartRunInputSchema, startRun } from './start-run.js';
+export type { MissedRun, StartWindowInput, StartWindowResult } from './start-window.js';
+export { MAX_WINDOW_DATABASES, StartWindowInputSchema, startWindow } from './start-window.js';

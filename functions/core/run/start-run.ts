@@ -17,6 +17,14 @@ export const StartRunInputSchema = z.strictObject({
 });
 export type StartRunInput = z.output<typeof StartRunInputSchema>;
 
+/** A window run's place in its night window, as the window launcher gives it to the execution. */
+export interface RunWindow {
+  /** When the window closes, ISO UTC. */
+  readonly closesAt: string;
+  /** 0-based position in the window's start order. */
+  readonly rank: number;
+}
+
 /** What `startRun` needs. */
 export interface StartRunDeps {
   readonly sfn: Pick<SFNClient, 'send'>;
@@ -34,14 +42,22 @@ export interface StartRunResult {
 }
 
 /**
- * Starts the backup execution of one scheduled run with the input `{database, scheduledTime}`.
+ * Starts the backup execution of one scheduled run with the input `{database, scheduledTime}`
+ * (and `window` for a run the window launcher starts).
  * `ExecutionAlreadyExists` means this run was started before (a duplicate delivery): logged and
  * answered as success. Any other error is thrown, so Lambda's asynchronous retries and then the
  * dead-letter queue keep the run from vanishing.
  */
-export async function startRun(deps: StartRunDeps, input: StartRunInput): Promise<StartRunResult> {
+export async function startRun(
+  deps: StartRunDeps,
+  input: StartRunInput & { readonly window?: RunWindow },
+): Promise<StartRunResult> {
   const name = executionName(input.database, input.scheduledTime);
-  const executionInput = { database: input.database, scheduledTime: input.scheduledTime };
+  const executionInput = {
+    database: input.database,
+    scheduledTime: input.scheduledTime,
+    ...(input.window ? { window: input.window } : {}),
+  };
   try {
     const { executionArn } = await deps.sfn.send(
       new StartExecutionCommand({
@@ -68,6 +84,6 @@ export async function startRun(deps: StartRunDeps, input: StartRunInput): Promis
 }
 
 /** An execution's ARN: the state machine's, with `execution` for `stateMachine` and the name appended. */
-function executionArnOf(stateMachineArn: string, name: string): string {
+export function executionArnOf(stateMachineArn: string, name: string): string {
   return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
 }

@@ -55,6 +55,8 @@ describe('recordLastBackup', () => {
       jobName: summary.jobName,
       verdict: 'succeeded',
       manifest: summary.manifest,
+      totalBytes: summary.totalBytes,
+      durationSeconds: summary.durationSeconds,
     });
   });
 
