@@ -133,6 +133,8 @@ export class BackupFunctions extends Construct {
    * layer: `OrdsDatapumpBackup.addDatabases` adds each database's pin.
    */
   readonly bindingPins: BindingPinsLayer;
+  /** Whether a database drills from S3 (`drillFromS3()`): the drill function then reads backups. */
+  private drillsFromS3 = false;
   /**
    * What every function of this deployment is built with (log retention, service name, ORDS
    * network): pass it to `backupFunction` for a new function, with `callsOrds` if it calls ORDS.
@@ -339,7 +341,7 @@ export class BackupFunctions extends Construct {
               `More than ${MAX_KEY_PREFIXES} distinct database prefixes: the functions may write anywhere under "${keys.prefixes[0]}" in the bucket; give the databases fewer distinct prefixes to narrow it`,
             );
           }
-          grantBucketAccess(props.bucket, this, keys.prefixes);
+          grantBucketAccess(props.bucket, this, keys.prefixes, { drillFromS3: this.drillsFromS3 });
           if (offsiteCheck && this.checkOffsiteCopy) {
             grantOffsiteCheck(props.bucket, offsiteCheck.bucket, this.checkOffsiteCopy, keys.prefixes);
           }
@@ -347,6 +349,14 @@ export class BackupFunctions extends Construct {
       },
       { priority: AspectPriority.MUTATING },
     );
+  }
+
+  /**
+   * A database of this deployment drills from S3 (`restoreDrill.source: "s3"`): the drill function
+   * gets read access to the backups and its restore records when synthesis starts.
+   */
+  drillFromS3(): void {
+    this.drillsFromS3 = true;
   }
 
   /**
