@@ -74,7 +74,8 @@ export const handler = defineTask('Restore drill', PayloadSchema, async (payload
   const ords = await ordsFor(binding, context);
   const deps = { ords, sql: ords, s3, bucket, logger, now: () => new Date(), sleep };
   if (payload.action === 'put-s3' || payload.action === 'start-s3' || payload.action === 'finish-s3') {
-    const marginMs = numberEnv('COPY_SAFETY_MARGIN_SECONDS', 60) * 1000;
+    const marginMs =
+      numberEnv('RESTORE_DRILL_SAFETY_MARGIN_SECONDS', numberEnv('COPY_SAFETY_MARGIN_SECONDS', 60)) * 1000;
     const s3Deps = {
       ...deps,
       presign: (from: string, file: { key: string; versionId?: string }) =>

@@ -142,4 +142,26 @@ describe('restore drill from S3 (restoreDrill.source "s3") through the synthesiz
     expect(users()).not.toContain('HR_DRILL');
     expect(await serverSizes(manifestKey)).toEqual([-1, -1, -1]);
   });
+  it('spans Lambda invocations when the time budget is spent: one chunk per call, resumed without a duplicate or missing byte', async () => {
+    // GIVEN files of two chunks each, the chunked path, and a budget that is always nearly spent
+    h.simulator.configure({
+      dumpFileBytes: 31 * PIECE_BYTES + 5,
+      restore: { ...defaultRestoreSwitches(), presignedAccepted: false },
+    });
+    process.env.RESTORE_DRILL_SAFETY_MARGIN_SECONDS = '100000';
+    let result: LocalRunResult;
+    try {
+      // WHEN a drill night runs
+      result = await h.run({ restoreDrill: 'HR_DRILL', restoreDrillSource: 's3' });
+    } finally {
+      delete process.env.RESTORE_DRILL_SAFETY_MARGIN_SECONDS;
+    }
+
+    // THEN "Put drill files from S3" ran once per chunk (2 files x 2 chunks), each call moving forward
+    expect(result.status).toBe('SUCCEEDED');
+    expect(entered(result).filter((name) => name === 'Put drill files from S3')).toHaveLength(4);
+    // AND the import read files the simulator found byte for byte equal to the export's, and every row came back
+    expect(drillOf(result)).toMatchObject({ succeeded: true, schemaDropped: true, tables: 7, rows: 215 });
+    expect(await serverSizes(await newestManifest())).toEqual([-1, -1, -1]);
+  });
 });

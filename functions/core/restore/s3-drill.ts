@@ -148,6 +148,8 @@ export async function putS3DrillFiles(
       );
     }
   }
+  // At least one chunk per invocation, whatever the budget says: the loop always moves forward.
+  let moved = false;
   try {
     const put = await putFiles(
       {
@@ -158,8 +160,11 @@ export async function putS3DrillFiles(
         removeFile: async (directory, name) => {
           await removeRestoreLeftovers(deps.sql, { directory, remover: context.remover, files: [name] });
         },
-        onProgress: (line) => deps.logger.info(line),
-        shouldStop: deps.shouldStop,
+        onProgress: (line) => {
+          if (line.startsWith('Uploaded ')) moved = true;
+          deps.logger.info(line);
+        },
+        shouldStop: () => moved && deps.shouldStop(),
       },
       {
         directory: context.directory,
