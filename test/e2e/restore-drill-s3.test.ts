@@ -164,4 +164,32 @@ describe('restore drill from S3 (restoreDrill.source "s3") through the synthesiz
     expect(drillOf(result)).toMatchObject({ succeeded: true, schemaDropped: true, tables: 7, rows: 215 });
     expect(await serverSizes(await newestManifest())).toEqual([-1, -1, -1]);
   });
+  it('removes what it uploaded when the directory fills up mid-drill, and the failure names no leftover', async () => {
+    // GIVEN a directory that takes the first dump file but not the second
+    h.simulator.configure({
+      restore: {
+        ...defaultRestoreSwitches(),
+        presignedAccepted: false,
+        directoryCapacityBytes: 3 * PIECE_BYTES,
+      },
+    });
+    const before = imports().length;
+
+    // WHEN a drill night runs
+    const result = await h.run({ restoreDrill: 'HR_DRILL', restoreDrillSource: 's3' });
+
+    // THEN the drill fails loudly, says why, and says nothing of it is left on the server
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe(ErrorName.RestoreDrillFailed);
+    expect(result.cause).toMatch(/directory full/);
+    expect(result.cause).toMatch(/Nothing the drill put on the server is left there/);
+    // AND it is so: no drill file, no import, no drill schema, no restore record
+    const manifestKey = await newestManifest();
+    expect(await serverSizes(manifestKey)).toEqual([-1, -1, -1]);
+    expect(imports().slice(before)).toHaveLength(0);
+    expect(users()).not.toContain('HR_DRILL');
+    const folder = manifestKey.replace(/manifest\.json$/, '');
+    expect((await h.keys()).filter((key) => key.startsWith(`${folder}restores/`))).toEqual([]);
+    expect(await readJson(`${folder}restore-drill.json`)).toMatchObject({ succeeded: false });
+  });
 });
