@@ -273,8 +273,10 @@ export class BackupFunctions extends Construct {
       entry: 'restore-drill.ts',
       description: "Starts a restore drill's import, then reads its verdict and drops the drill schema",
       memorySize: 512,
-      // A few REST-enabled SQL calls, one POST and one log read, each bounded by the client's timeouts.
-      timeout: Duration.minutes(5),
+      // A few REST-enabled SQL calls, one POST and one log read, each bounded by the client's timeouts;
+      // a drill from S3 also reads each dump file once in its first call (SHA-256), then uploads until
+      // the time is nearly spent (RESTORE_DRILL_SAFETY_MARGIN_SECONDS, else COPY_SAFETY_MARGIN_SECONDS).
+      timeout: Duration.minutes(15),
       // The run lock, read before the import and before the drop; the intent record beside the manifest.
       environment: { BUCKET_NAME: bucketName },
     });
