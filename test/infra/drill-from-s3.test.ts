@@ -5,6 +5,7 @@ import { ConfigError, parseConfig } from '../../infra/config/index.js';
 import { databasePropsOf } from '../../infra/config-to-props.js';
 import { bindingOf } from '../../infra/database-binding.js';
 import { resolveDatabase } from '../../infra/database-settings.js';
+import { nagViolationsOf } from './nag.js';
 import {
   actionsOf,
   logicalIdOf,
@@ -84,5 +85,9 @@ describe('grants of a drill from S3', () => {
     expect(new Set(without.flatMap(actionsOf))).toEqual(
       new Set(['s3:GetObject', 's3:PutObject', 's3:ListBucket']),
     );
+  });
+
+  it('has no cdk-nag finding with a drill from S3', () => {
+    expect(nagViolationsOf(withS3.app)).toEqual([]);
   });
 });
