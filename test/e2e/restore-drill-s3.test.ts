@@ -192,4 +192,21 @@ describe('restore drill from S3 (restoreDrill.source "s3") through the synthesiz
     expect((await h.keys()).filter((key) => key.startsWith(`${folder}restores/`))).toEqual([]);
     expect(await readJson(`${folder}restore-drill.json`)).toMatchObject({ succeeded: false });
   });
+  it('adopts its own import and resumes its uploads when invocations are cut off after their work', async () => {
+    const before = imports().length;
+
+    // WHEN the first call of each upload and start step is cut off after its work (its answer lost)
+    const result = await h.run({
+      restoreDrill: 'HR_DRILL',
+      restoreDrillSource: 's3',
+      taskInterruptions: { 'Put drill files from S3': 1, 'Start restore drill from S3': 1 },
+    });
+
+    // THEN exactly one import ran, on files the simulator found complete, and the drill succeeded
+    expect(result.status).toBe('SUCCEEDED');
+    expect(imports().slice(before)).toHaveLength(1);
+    expect(drillOf(result)).toMatchObject({ succeeded: true, schemaDropped: true, tables: 7, rows: 215 });
+    expect(users()).not.toContain('HR_DRILL');
+    expect(await serverSizes(await newestManifest())).toEqual([-1, -1, -1]);
+  });
 });
