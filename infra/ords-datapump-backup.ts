@@ -289,6 +289,7 @@ export class OrdsDatapumpBackup extends Construct {
     );
     for (const database of enabled) {
       if (database.retention) this.addRetention(path, database.id, database.retention);
+      if (database.restoreDrill?.source === 's3') this.functions.drillFromS3();
       this.longestExecutionHours = Math.max(this.longestExecutionHours, executionHours(database));
       this.network?.allowOrds(database.id, ordsPort(database.ordsUrl), database.ordsCidrs);
     }

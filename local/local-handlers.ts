@@ -26,6 +26,11 @@ const TASK_HANDLERS: Readonly<Record<string, string>> = {
   'Read restore drill job': '../functions/handlers/read-job.js',
   'Drop drill schema': '../functions/handlers/restore-drill.js',
   'Record restore drill': '../functions/handlers/record-restore-drill.js',
+  'Put drill files from S3': '../functions/handlers/restore-drill.js',
+  'Start restore drill from S3': '../functions/handlers/restore-drill.js',
+  'Read restore drill job from S3': '../functions/handlers/read-job.js',
+  'Drop drill schema and files': '../functions/handlers/restore-drill.js',
+  'Record restore drill from S3': '../functions/handlers/record-restore-drill.js',
   'Check off-site copy': '../functions/handlers/check-offsite-copy.js',
   'Record off-site failure': '../functions/handlers/check-offsite-copy.js',
 };

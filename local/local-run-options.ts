@@ -40,6 +40,8 @@ export interface LocalRunOptions {
    * Run a restore drill in this run, into this new schema (dropped afterwards). @default - no drill
    */
   readonly restoreDrill?: string;
+  /** Which copy the drill restores (`restoreDrill.source`). @default 'server' */
+  readonly restoreDrillSource?: 'server' | 's3';
   /** Retention tiers of the database (as its binding carries them). @default - none */
   readonly retention?: RetentionBinding;
   /**
@@ -109,6 +111,11 @@ export interface LocalRunOptions {
    * cut off after its work (its result lost), the first this many attempts. @default none
    */
   readonly taskInterruptions?: Readonly<Record<string, number>>;
+  /**
+   * Task states before whose first attempt this runs (tests change S3 or the server between two
+   * steps with it). @default none
+   */
+  readonly beforeTask?: Readonly<Record<string, () => Promise<void>>>;
   /** Called once the embedded servers run, before the execution starts (tests inject faults here). */
   readonly onReady?: (servers: {
     simulator?: OrdsSimulator;

@@ -79,14 +79,17 @@ export async function runLocalBackup(options: LocalRunOptions = {}): Promise<Loc
       ...(options.autonomousDatabase ? { autonomousDatabase: true } : {}),
       ...(options.restoreDrill
         ? {
-            restoreDrill: localRestoreDrill(
-              options.restoreDrill,
-              ExportSpecSchema.parse(options.exportSpec ?? { jobMode: 'SCHEMA' }),
-              {
-                simulator: Boolean(simulator),
-                username: usernameOf(options.secret ?? SIMULATOR_SECRET),
-              },
-            ),
+            restoreDrill: {
+              ...localRestoreDrill(
+                options.restoreDrill,
+                ExportSpecSchema.parse(options.exportSpec ?? { jobMode: 'SCHEMA' }),
+                {
+                  simulator: Boolean(simulator),
+                  username: usernameOf(options.secret ?? SIMULATOR_SECRET),
+                },
+              ),
+              ...(options.restoreDrillSource ? { source: options.restoreDrillSource } : {}),
+            },
           }
         : {}),
       prefix: options.prefix ?? '',
@@ -147,6 +150,17 @@ export async function runLocalBackup(options: LocalRunOptions = {}): Promise<Loc
         throw Object.assign(new Error('Task timed out after its work was done'), {
           name: 'Sandbox.Timedout',
         });
+      };
+    }
+    for (const [state, before] of Object.entries(options.beforeTask ?? {})) {
+      const run = handlers[state];
+      if (!run) throw new Error(`beforeTask: the state machine has no Task state "${state}"`);
+      let pending: (() => Promise<void>) | undefined = before;
+      handlers[state] = async (...args: Parameters<typeof run>) => {
+        const once = pending;
+        pending = undefined;
+        await once?.();
+        return run(...args);
       };
     }
     options.onReady?.({ simulator, s3: { endpoint: s3Endpoint, bucket } });

@@ -81,7 +81,15 @@ export interface BucketUsers {
  * (`deploymentKeyPrefixes`), denies the copy the others' keys, and acknowledges the wildcards. A new
  * kind of key (say `<prefix>_slots/…`) gets its grant here, through `onKeys`, and is thus scoped too.
  */
-export function grantBucketAccess(bucket: IBucket, users: BucketUsers, prefixes: readonly string[]): void {
+export function grantBucketAccess(
+  bucket: IBucket,
+  users: BucketUsers,
+  prefixes: readonly string[],
+  options: {
+    /** A database drills from S3 (`restoreDrill.source: "s3"`): the drill reads backups. @default false */
+    readonly drillFromS3?: boolean;
+  } = {},
+): void {
   const { startExport, copyFile, writeManifest, cleanUpServer, recordRestoreDrill } = users;
   const grants = BucketGrants.fromBucket(bucket);
   const keys = (pattern: string) => scopedObjectArns(bucket, prefixes, pattern);
@@ -241,6 +249,11 @@ export function grantBucketAccess(bucket: IBucket, users: BucketUsers, prefixes:
     `*/${RESTORE_DRILL_INTENT_FILE}`,
     `The drill's intent record is <prefix><database>/<date>/<job>/${RESTORE_DRILL_INTENT_FILE}: only such keys.`,
   );
+  // A drill from S3 (restoreDrill.source "s3") reads this night's backup by version (manifest, dump
+  // files, export log) and presigns GetObject of its dump files for DBMS_CLOUD.GET_OBJECT; it keeps
+  // the record of what it put on the server under <folder>restores/ until it removed it. Only in a
+  // deployment where a database drills from S3.
+  if (options.drillFromS3) grantDrillFromS3(users.restoreDrill, onKeys, acknowledge);
 
   // ORDS slots, `<prefix>_slots/<origin>/<n>.json` and its queue: "Start export" (which also takes,
   // tops up and drops them) creates, takes over, reads and deletes them (and lists the bucket, above);
@@ -302,5 +315,25 @@ export function grantBucketAccess(bucket: IBucket, users: BucketUsers, prefixes:
     writeManifest,
     `*/${LAST_BACKUP_FILE}`,
     'The last-backup record is written as <prefix><database>/last-backup.json: only such keys are writable.',
+  );
+}
+
+/** The drill from S3's reads of the backups and its restore records (see `grantBucketAccess`). */
+function grantDrillFromS3(
+  fn: IFunction,
+  onKeys: (fn: IFunction, pattern: string, ...actions: string[]) => void,
+  acknowledge: (fn: IFunction, pattern: string, reason: string) => void,
+): void {
+  onKeys(fn, '*', 's3:GetObject', 's3:GetObjectVersion', 'kms:Decrypt');
+  onKeys(fn, '*/restores/*', 's3:PutObject', 's3:DeleteObject', 'kms:Decrypt', 'kms:GenerateDataKey*');
+  acknowledge(
+    fn,
+    '*',
+    "A drill from S3 reads the backup it restores (manifest, dump files, export log) under the deployment's prefixes only.",
+  );
+  acknowledge(
+    fn,
+    '*/restores/*',
+    'Restore records are <prefix><database>/<date>/<job>/restores/<id>.json: only such keys are writable.',
   );
 }

@@ -27,6 +27,7 @@ import { backupFailedStates } from './backup-failed-states.js';
 import { acknowledgeWildcardResource } from './nag-findings.js';
 import { offsiteProofStates } from './offsite-proof-states.js';
 import { ordsSlotStates } from './ords-slot-states.js';
+import { restoreDrillS3States } from './restore-drill-s3-states.js';
 import { restoreDrillStates } from './restore-drill-states.js';
 
 /** Lambda service errors worth another attempt (https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html). */
@@ -369,7 +370,16 @@ export class BackupStateMachine extends Construct {
     // After "Remove dump files" the state has `serverCleanup`; after "Clean up server", `result.serverCleanup`.
     runEnded.when(Condition.isPresent('$.serverCleanup'), failedHow).otherwise(drillVerdict);
 
-    cleanUpServer.next(releaseRunLock);
+    // A drill from S3 restores the stored copy after the cleanup, while the run still holds its lock.
+    cleanUpServer.next(
+      restoreDrillS3States(this, {
+        task,
+        retry,
+        interruptedErrors: INTERRUPTED_ERRORS,
+        target,
+        next: releaseRunLock,
+      }),
+    );
     const slots = ordsSlotStates(this, {
       task,
       guarded,

@@ -99,6 +99,17 @@ describe('BackupStateMachine', () => {
         'Restore drill not recorded',
         'Restore drill succeeded?',
         'Restore drill failed',
+        'Restore drill from S3?',
+        'Restore drill from S3',
+        'Put drill files from S3',
+        'Drill files on the server?',
+        'Start restore drill from S3',
+        'Wait for restore drill from S3',
+        'Read restore drill job from S3',
+        'Restore drill from S3 finished?',
+        'Drop drill schema and files',
+        'Record restore drill from S3',
+        'Restore drill from S3 not recorded',
         'Release run lock',
         'Run ended how?',
         'Queue for an ORDS slot',
@@ -129,7 +140,7 @@ describe('BackupStateMachine', () => {
         .map(([id, resource]) => [`arn:${id}`, resource.Properties.Timeout as number]),
     );
 
-    expect(tasks()).toHaveLength(17);
+    expect(tasks()).toHaveLength(22);
     for (const [name, state] of tasks()) {
       expect(state.TimeoutSeconds, name).toBe(timeoutOf.get(state.Resource)! + 30);
     }
@@ -155,6 +166,11 @@ describe('BackupStateMachine', () => {
       'Take an ORDS slot': functions.startExport,
       'Take copy slots': functions.startExport,
       'Drop copy slots': functions.startExport,
+      'Put drill files from S3': functions.restoreDrill,
+      'Start restore drill from S3': functions.restoreDrill,
+      'Read restore drill job from S3': functions.readJob,
+      'Drop drill schema and files': functions.restoreDrill,
+      'Record restore drill from S3': functions.recordRestoreDrill,
     };
 
     for (const [name, fn] of Object.entries(expected)) {
@@ -425,7 +441,9 @@ describe('BackupStateMachine', () => {
     expect(states.get('Write manifest').Next).toBe('Errors accepted?');
     expect(states.get('Errors accepted?').Default).toBe('Restore drill?');
     expect(cleanup.Parameters.phase).toBe('after-backup');
-    expect(cleanup).toMatchObject({ ResultPath: '$.result.serverCleanup', Next: 'Release run lock' });
+    // A drill from S3 restores the stored copy after the cleanup, before the lock's release.
+    expect(cleanup).toMatchObject({ ResultPath: '$.result.serverCleanup', Next: 'Restore drill from S3?' });
+    expect(states.get('Restore drill from S3?')).toMatchObject({ Default: 'Release run lock' });
     const reaching = [...states].filter(([, state]) =>
       JSON.stringify([state.Next, state.Default, state.Choices, state.Catch]).includes('"Clean up server"'),
     );

@@ -206,6 +206,8 @@ export interface StartedRun {
   readonly startedBy: StartedBy;
   /** Whether this run imports its dump into the database's drill schema after the manifest. */
   readonly restoreDrill: boolean;
+  /** Set on a drill night of a database whose drill restores the S3 copy, after the cleanup. */
+  readonly restoreDrillFromS3?: true;
 }
 
 /** Who started a run. */
