@@ -62,6 +62,14 @@ export interface RestoreDrillProps {
    * @default - the first exported schema; required for FULL exports and filters that name none
    */
   readonly schema?: string;
+  /**
+   * Which copy the drill restores: `server`, the dump files still on the database server, before the
+   * server cleanup; or `s3`, this night's S3 copy after the cleanup, put back on the server through
+   * ORDS (`DBMS_CLOUD.GET_OBJECT` on a presigned URL, else chunked uploads through REST-enabled SQL),
+   * so that each drill proves the bytes a real restore would use (see docs/restore.md).
+   * @default 'server'
+   */
+  readonly source?: 'server' | 's3';
 }
 
 /**

@@ -1,20 +1,23 @@
 import { Token } from 'aws-cdk-lib';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { ordsOrigin } from '../functions/core/fleet/index.js';
 import {
   type BindingPin,
   type DatabaseBindingInput,
   DatabaseBindingSchema,
   pinOf,
+  type SlotCaps,
 } from '../functions/core/run/index.js';
 import { describeIssues } from '../functions/core/state/index.js';
 import type { ResolvedDatabase } from './database-settings.js';
+import { DEFAULT_ORDS_CAP } from './fleet-settings.js';
 
 /**
  * The deploy-time binding of one database: its ORDS URL, secret, key prefix and run settings, as
  * the functions read it from its parameter. Checked against `DatabaseBindingSchema`, so synth fails
  * rather than a run; `path` names the construct in the message.
  */
-export function bindingOf(path: string, database: ResolvedDatabase): DatabaseBindingInput {
+export function bindingOf(path: string, database: ResolvedDatabase, slots?: SlotCaps): DatabaseBindingInput {
   const binding: DatabaseBindingInput = {
     database: database.id,
     ordsUrl: database.ordsUrl,
@@ -34,6 +37,7 @@ export function bindingOf(path: string, database: ResolvedDatabase): DatabaseBin
     ...(database.retention
       ? { retention: { ...database.retention, timeZone: database.schedule.timeZone } }
       : {}),
+    ...(slots ? { slots } : {}),
   };
   const checked = DatabaseBindingSchema.safeParse(binding);
   if (!checked.success) {
@@ -58,10 +62,27 @@ export function secretIdOf(secret: ISecret): string {
  * secret whose id is a token at synth (created in the same app) is left out of the pin; the
  * per-database grant alone keeps other databases' runs from reading it.
  */
-export function pinOfDatabase(database: ResolvedDatabase): BindingPin {
+export function pinOfDatabase(database: ResolvedDatabase, slots?: SlotCaps): BindingPin {
   const secretId = secretIdOf(database.secret);
   return pinOf(
-    { ordsUrl: database.ordsUrl, secretId, prefix: database.prefix },
+    { ordsUrl: database.ordsUrl, secretId, prefix: database.prefix, ...(slots ? { slots } : {}) },
     !Token.isUnresolved(secretId),
   );
+}
+
+/**
+ * The slot caps of a database on `ordsUrl`: its origin's cap (`ordsCaps[origin]`, else 4) and the
+ * deployment's cap when there is one.
+ */
+export function slotCapsFor(
+  ordsUrl: string,
+  ordsCaps: Readonly<Record<string, number>> | undefined,
+  deploymentCap: number | undefined,
+): SlotCaps {
+  const origin = ordsOrigin(ordsUrl);
+  return {
+    origin,
+    originCap: ordsCaps?.[origin] ?? DEFAULT_ORDS_CAP,
+    ...(deploymentCap !== undefined ? { deploymentCap } : {}),
+  };
 }

@@ -7,6 +7,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ordsOrigin } from '../functions/core/fleet/index.js';
 import { SECRET_DATABASE_TAG } from '../functions/core/ords/index.js';
+import type { SlotCaps } from '../functions/core/run/index.js';
 import { BackupDashboards } from './constructs/backup-dashboards.js';
 import { DatabaseBindings } from './constructs/database-bindings.js';
 import { DatabaseSchedules } from './constructs/database-schedules.js';
@@ -34,6 +35,8 @@ export interface OrdsDatapumpBackupDatabasesProps {
   readonly bindingParameterPath: string;
   /** The deployment's name prefix (alarm and dashboard names, metrics' service). */
   readonly namePrefix: string;
+  /** The ORDS slot caps of a database on an ORDS URL, written into its binding. @default - none: 4 slots per origin */
+  readonly slotsOf?: (ordsUrl: string) => SlotCaps;
   /** Whether runs prove their off-site copy ("Check off-site copy"): one alarm per database then. @default false */
   readonly offsiteProof?: boolean;
 }
@@ -77,7 +80,9 @@ export class OrdsDatapumpBackupDatabases extends Construct {
     const enabled = props.databases.filter((database) => database.enabled);
     this.bindings = new DatabaseBindings(this, 'Bindings', {
       parameterPath: props.bindingParameterPath,
-      bindings: enabled.map((database) => bindingOf(this.node.path, database)),
+      bindings: enabled.map((database) =>
+        bindingOf(this.node.path, database, props.slotsOf?.(database.ordsUrl)),
+      ),
     });
     this.schedules = new DatabaseSchedules(this, 'Schedules', {
       launcher: props.launcher,

@@ -6,6 +6,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { RetentionPolicy } from '../functions/core/retention/index.js';
+import type { SlotCaps } from '../functions/core/run/index.js';
 import type { DatabaseProps, OrdsDatapumpBackupProps } from './backup-props.js';
 import { BackupAgeCheck } from './constructs/backup-age-check.js';
 import { BackupAlerts } from './constructs/backup-alerts.js';
@@ -18,7 +19,7 @@ import type { OffsiteCheckSettings } from './constructs/offsite-check-grants.js'
 import { OffsiteReplicationAlarms } from './constructs/offsite-replication-alarms.js';
 import { RunLauncher } from './constructs/run-launcher.js';
 import { WindowLauncher } from './constructs/window-launcher.js';
-import { pinOfDatabase } from './database-binding.js';
+import { pinOfDatabase, slotCapsFor } from './database-binding.js';
 import { type ResolvedDatabase, resolveDatabase } from './database-settings.js';
 import { checkSlotCaps } from './fleet-settings.js';
 import { DEFAULT_NAME_PREFIX, doctorFunctionName, NAME_PREFIX } from './names.js';
@@ -103,6 +104,8 @@ export class OrdsDatapumpBackup extends Construct {
   /** The longest `executionHours` of the enabled databases added so far. */
   private longestExecutionHours = 0;
   private readonly createdBucket: BackupBucket | undefined;
+  /** The slot caps a database's binding carries: its origin's and the deployment's. */
+  private readonly slotsOf: (ordsUrl: string) => SlotCaps;
 
   constructor(scope: Construct, id: string, props: OrdsDatapumpBackupProps = {}) {
     super(scope, id);
@@ -125,6 +128,7 @@ export class OrdsDatapumpBackup extends Construct {
       throw new Error(`${this.node.path}: vpcSubnets, securityGroups, vpcEndpoints and ordsCidrs need a vpc`);
     }
     checkSlotCaps(this.node.path, props.ordsCaps, props.deploymentCap);
+    this.slotsOf = (ordsUrl) => slotCapsFor(ordsUrl, props.ordsCaps, props.deploymentCap);
     this.namePrefix = namePrefix;
     for (const [key, value] of Object.entries(this.tags)) Tags.of(this).add(key, value);
 
@@ -268,6 +272,7 @@ export class OrdsDatapumpBackup extends Construct {
       bindingParameterPath: this.bindingParameterPath,
       namePrefix: this.namePrefix,
       offsiteProof: this.functions.checkOffsiteCopy !== undefined,
+      slotsOf: this.slotsOf,
     });
     for (const [key, value] of Object.entries(this.tags)) Tags.of(slice).add(key, value);
     this.slices.push(slice);
@@ -275,13 +280,16 @@ export class OrdsDatapumpBackup extends Construct {
     // After the slice checked each binding, its URL included.
     const enabled = resolved.filter((database) => database.enabled);
     this.functions.bindingPins.add(
-      Object.fromEntries(enabled.map((database) => [database.id, pinOfDatabase(database)])),
+      Object.fromEntries(
+        enabled.map((database) => [database.id, pinOfDatabase(database, this.slotsOf(database.ordsUrl))]),
+      ),
     );
     this.windowLauncher.add(
       enabled.flatMap((database) => (database.window ? [{ id: database.id, window: database.window }] : [])),
     );
     for (const database of enabled) {
       if (database.retention) this.addRetention(path, database.id, database.retention);
+      if (database.restoreDrill?.source === 's3') this.functions.drillFromS3();
       this.longestExecutionHours = Math.max(this.longestExecutionHours, executionHours(database));
       this.network?.allowOrds(database.id, ordsPort(database.ordsUrl), database.ordsCidrs);
     }

@@ -7,6 +7,8 @@ export interface ResolvedRestoreDrill {
   readonly schedule: { readonly cron: string; readonly timeZone: string };
   readonly targetSchema: string;
   readonly schema: string;
+  /** Absent: `server` (bindings written before it existed read the same). */
+  readonly source?: 's3';
 }
 
 /**
@@ -52,6 +54,7 @@ export function resolveRestoreDrill(
       schedule: { cron: drill.schedule.cron, timeZone: drill.schedule.timeZone ?? defaultTimeZone },
       targetSchema: drill.targetSchema.toUpperCase(),
       schema,
+      ...(drill.source === 's3' ? { source: 's3' as const } : {}),
     },
     problems,
   };

@@ -10,6 +10,9 @@ import type { TemplateFunction } from './definition.js';
 /** The handler module of each Task state: the same code the Lambda functions bundle. */
 const TASK_HANDLERS: Readonly<Record<string, string>> = {
   'Start export': '../functions/handlers/start-export.js',
+  'Take an ORDS slot': '../functions/handlers/start-export.js',
+  'Take copy slots': '../functions/handlers/start-export.js',
+  'Drop copy slots': '../functions/handlers/start-export.js',
   'Read job': '../functions/handlers/read-job.js',
   'Read log': '../functions/handlers/read-log.js',
   'Copy file': '../functions/handlers/copy-file.js',
@@ -23,6 +26,11 @@ const TASK_HANDLERS: Readonly<Record<string, string>> = {
   'Read restore drill job': '../functions/handlers/read-job.js',
   'Drop drill schema': '../functions/handlers/restore-drill.js',
   'Record restore drill': '../functions/handlers/record-restore-drill.js',
+  'Put drill files from S3': '../functions/handlers/restore-drill.js',
+  'Start restore drill from S3': '../functions/handlers/restore-drill.js',
+  'Read restore drill job from S3': '../functions/handlers/read-job.js',
+  'Drop drill schema and files': '../functions/handlers/restore-drill.js',
+  'Record restore drill from S3': '../functions/handlers/record-restore-drill.js',
   'Check off-site copy': '../functions/handlers/check-offsite-copy.js',
   'Record off-site failure': '../functions/handlers/check-offsite-copy.js',
 };

@@ -42,6 +42,8 @@ export interface LocalRunOptions {
    * Run a restore drill in this run, into this new schema (dropped afterwards). @default - no drill
    */
   readonly restoreDrill?: string;
+  /** Which copy the drill restores (`restoreDrill.source`). @default 'server' */
+  readonly restoreDrillSource?: 'server' | 's3';
   /** Retention tiers of the database (as its binding carries them). @default - none */
   readonly retention?: RetentionBinding;
   /**
@@ -50,14 +52,29 @@ export interface LocalRunOptions {
    * @default the run's start time
    */
   readonly scheduledTime?: string;
-  /** The execution input's `window`, as the window launcher sends it. @default - none */
-  readonly window?: { readonly closesAt: string; readonly rank: number };
   /**
    * Plays a Step Functions redrive (which the local engine lacks): the execution runs again under
    * the same name (pass `executionName`), from `state` with the input that state had when it failed
    * (`StateEntered` of the failed run's events). Top-level states only. @default - a new run from the start
    */
   readonly redrive?: { readonly state: string; readonly input: unknown };
+  /** The execution input's `window`, as the window launcher sends it. @default - none: no closing time */
+  readonly window?: { readonly closesAt: string; readonly rank: number };
+  /** The database's ORDS slot caps (its origin is its URL's). @default - 4 slots, no deployment cap */
+  readonly slots?: { readonly originCap: number; readonly deploymentCap?: number };
+  /** Milliseconds each named Wait state waits instead of its time (tests on a simulated clock). @default - real waits */
+  readonly waitOverridesMs?: Readonly<Record<string, number>>;
+  /** The functions' clock for the slot steps (a simulated clock shared by runs in this process). @default the system clock */
+  readonly clock?: () => Date;
+  /**
+   * Stops the execution when it enters `state`, as Step Functions does when it is stopped or times
+   * out: no further state runs, and DescribeExecution answers `status` from then on.
+   */
+  readonly stopAt?: { readonly state: string; readonly status: 'ABORTED' | 'TIMED_OUT' };
+  /** Receives every state event as it happens (tests that start runs in order). */
+  readonly onEvent?: (event: EventLog) => void;
+  /** Called with the execution's ARN once it has started. */
+  readonly onStarted?: (executionArn: string) => void;
   /** The execution's name. @default `<database>_local-<start time>-<random>` */
   readonly executionName?: string;
   /**
@@ -96,6 +113,11 @@ export interface LocalRunOptions {
    * cut off after its work (its result lost), the first this many attempts. @default none
    */
   readonly taskInterruptions?: Readonly<Record<string, number>>;
+  /**
+   * Task states before whose first attempt this runs (tests change S3 or the server between two
+   * steps with it). @default none
+   */
+  readonly beforeTask?: Readonly<Record<string, () => Promise<void>>>;
   /** Called once the embedded servers run, before the execution starts (tests inject faults here). */
   readonly onReady?: (servers: {
     simulator?: OrdsSimulator;
@@ -105,7 +127,7 @@ export interface LocalRunOptions {
 
 /** How a local run ended. */
 export interface LocalRunResult {
-  readonly status: 'SUCCEEDED' | 'FAILED';
+  readonly status: 'SUCCEEDED' | 'FAILED' | 'ABORTED' | 'TIMED_OUT';
   readonly input: ExecutionInput;
   /** The execution's output (the summary) on success. */
   readonly output?: unknown;

@@ -79,14 +79,17 @@ export async function runLocalBackup(options: LocalRunOptions = {}): Promise<Loc
       ...(options.autonomousDatabase ? { autonomousDatabase: true } : {}),
       ...(options.restoreDrill
         ? {
-            restoreDrill: localRestoreDrill(
-              options.restoreDrill,
-              ExportSpecSchema.parse(options.exportSpec ?? { jobMode: 'SCHEMA' }),
-              {
-                simulator: Boolean(simulator),
-                username: usernameOf(options.secret ?? SIMULATOR_SECRET),
-              },
-            ),
+            restoreDrill: {
+              ...localRestoreDrill(
+                options.restoreDrill,
+                ExportSpecSchema.parse(options.exportSpec ?? { jobMode: 'SCHEMA' }),
+                {
+                  simulator: Boolean(simulator),
+                  username: usernameOf(options.secret ?? SIMULATOR_SECRET),
+                },
+              ),
+              ...(options.restoreDrillSource ? { source: options.restoreDrillSource } : {}),
+            },
           }
         : {}),
       prefix: options.prefix ?? '',
@@ -100,6 +103,7 @@ export async function runLocalBackup(options: LocalRunOptions = {}): Promise<Loc
       recordSha256: options.recordSha256 ?? false,
       consistency: options.consistency ?? 'auto',
       ...(options.consistentExport ? { consistentExport: options.consistentExport } : {}),
+      ...(options.slots ? { slots: { origin: new URL(ordsUrl).origin, ...options.slots } } : {}),
     };
     const input = parsePayload(
       ExecutionInputSchema,
@@ -129,6 +133,7 @@ export async function runLocalBackup(options: LocalRunOptions = {}): Promise<Loc
       JSON.stringify({ ...binding, ...options.bindingEdits }),
     );
     const handlers = await bindHandlers(tasks, options.maxInvocationSeconds, changed);
+    if (options.clock) (await import('../functions/shared/clock.js')).setClock(options.clock);
     for (const [state, fault] of Object.entries(options.taskFaults ?? {})) {
       if (!handlers[state]) throw new Error(`taskFaults: the state machine has no Task state "${state}"`);
       handlers[state] = async () => {
@@ -148,6 +153,17 @@ export async function runLocalBackup(options: LocalRunOptions = {}): Promise<Loc
         });
       };
     }
+    for (const [state, before] of Object.entries(options.beforeTask ?? {})) {
+      const run = handlers[state];
+      if (!run) throw new Error(`beforeTask: the state machine has no Task state "${state}"`);
+      let pending: (() => Promise<void>) | undefined = before;
+      handlers[state] = async (...args: Parameters<typeof run>) => {
+        const once = pending;
+        pending = undefined;
+        await once?.();
+        return run(...args);
+      };
+    }
     options.onReady?.({ simulator, s3: { endpoint: s3Endpoint, bucket } });
 
     let machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
@@ -159,10 +175,12 @@ export async function runLocalBackup(options: LocalRunOptions = {}): Promise<Loc
     const executionName = options.executionName ?? localExecutionName(database, started);
     const executionArn = `arn:aws:states:us-east-1:000000000000:execution:local:${executionName}`;
     aws.putExecution(executionArn, 'RUNNING');
+    options.onStarted?.(executionArn);
     const retryStates = [...tasks.keys(), 'Copy files'];
     const execution = machine.run((options.redrive ? options.redrive.input : input) as never, {
       overrides: {
         taskResourceLocalHandlers: handlers as never,
+        ...(options.waitOverridesMs ? { waitTimeOverrides: { ...options.waitOverridesMs } } : {}),
         ...(options.retryIntervalMs !== undefined
           ? {
               retryIntervalOverrides: Object.fromEntries(
@@ -184,10 +202,17 @@ export async function runLocalBackup(options: LocalRunOptions = {}): Promise<Loc
     });
 
     const events: EventLog[] = [];
+    let stopped: 'ABORTED' | 'TIMED_OUT' | undefined;
     let outage: Promise<void> | undefined;
     const progress = (async () => {
       for await (const event of execution.eventLogs) {
         events.push(event);
+        options.onEvent?.(event);
+        if (options.stopAt && event.type === 'StateEntered' && event.state.name === options.stopAt.state) {
+          stopped = options.stopAt.status;
+          aws.putExecution(executionArn, stopped);
+          execution.abort();
+        }
         if (proxy && !outage && event.type === 'StateExited' && event.state.name === 'Start export') {
           const halfMs = (options.ordsOutage!.seconds * 1000) / 2;
           say(`  ORDS outage for ${options.ordsOutage!.seconds} s: 503s, then refused connections`);
@@ -216,6 +241,10 @@ export async function runLocalBackup(options: LocalRunOptions = {}): Promise<Loc
         ...(proxy ? { outageFaults: proxy.faults.unavailable } : {}),
       };
     } catch (error) {
+      if (stopped) {
+        await progress.catch(() => {});
+        return { status: stopped, input, bucket, durationSeconds: seconds(started), events };
+      }
       aws.putExecution(executionArn, 'FAILED');
       await progress.catch(() => {});
       await outage;

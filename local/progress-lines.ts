@@ -43,11 +43,15 @@ interface StateSnapshot {
   readonly file?: FileToCopy;
   readonly progress?: CopyProgress;
   readonly result?: BackupSummary;
+  readonly slots?: { readonly taken?: boolean; readonly open?: boolean; readonly cause?: string };
 }
 
 function describeOutput(stateName: string, output: unknown): string | undefined {
   const state = output as StateSnapshot | undefined;
   switch (stateName) {
+    case 'Take an ORDS slot':
+      // Only a run that waits (or missed its window) says so: the cause names the origin and caps.
+      return state?.slots?.taken === false ? `  ${state.slots.cause}` : undefined;
     case 'Start export':
       return `  job ${state?.run?.job.owner}.${state?.run?.job.jobName}${state?.run?.job.adopted ? ' (adopted)' : ''}`;
     case 'Read job':

@@ -15,12 +15,17 @@ execution has ended is taken over by the next run anyway; release one by hand on
   --bucket BUCKET           the backup bucket (the stack's BucketName output)
   --key-prefix PREFIX       the database's S3 key prefix ("prefix" in its configuration; default none)
   --force                   release it even while its execution still runs: that execution then
-                            stops at its next step that would change the database server
+                            stops at its next step that would change the database server (and free
+                            the ORDS slots of a running execution of the database too)
+
+It also frees the database's ORDS slots and queue places (s3://BUCKET/<key prefix>_slots/…) held by executions
+that ended: the next run would take them over anyway.
   --region REGION           the bucket's region (default: the SDK's)
   -h, --help
 
 AWS credentials come from the standard chain (AWS_PROFILE, environment, SSO, instance role); they
-need s3:GetObject and s3:DeleteObject on the lock and states:DescribeExecution on its holder.
+need s3:GetObject and s3:DeleteObject on the lock and on <key prefix>_slots/*, s3:ListBucket, and
+states:DescribeExecution on the holders.
 Exit codes: 0 released (or no lock was held), 1 left held (its execution still runs, no --force),
 2 bad arguments or AWS refused the request.`;
 

@@ -36,6 +36,8 @@ const USAGE = `Usage: npm start -- [options]
                               ORDS export POST)
   --restore-drill SCHEMA      after the manifest, import the dump into the new schema SCHEMA (remapped
                               from the first exported schema), check the import log, then drop SCHEMA
+  --restore-drill-source SRC  server (default: the files on the server, before the cleanup) or s3
+                              (this night's S3 copy, after the cleanup, uploaded through ORDS)
   --ords-outage-seconds N     once the export has started, play an ORDS outage of N seconds
                               (503s, then refused connections) through a local proxy
   --json                      print the manifest as one JSON line, last on stdout
@@ -83,6 +85,7 @@ async function main(): Promise<number> {
       'record-sha256': { type: 'boolean' },
       consistency: { type: 'string' },
       'restore-drill': { type: 'string' },
+      'restore-drill-source': { type: 'string' },
       'ords-outage-seconds': { type: 'string' },
       json: { type: 'boolean' },
       verbose: { type: 'boolean' },
@@ -134,6 +137,7 @@ async function main(): Promise<number> {
     recordSha256: values['record-sha256'],
     consistency: consistencyOf(values.consistency),
     restoreDrill: values['restore-drill'],
+    ...drillSourceOf(values['restore-drill-source'], values['restore-drill']),
     ...(values['ords-outage-seconds'] !== undefined
       ? { ordsOutage: { seconds: optionalNumber('--ords-outage-seconds', values['ords-outage-seconds'])! } }
       : {}),
@@ -273,4 +277,17 @@ main().then(
 function consistencyOf(value: string | undefined): Consistency | undefined {
   if (value === undefined || (CONSISTENCY as readonly string[]).includes(value)) return value as Consistency;
   throw new Error(`--consistency is ${JSON.stringify(value)}; allowed: ${CONSISTENCY.join(', ')}`);
+}
+
+/** `--restore-drill-source`: only with `--restore-drill`. */
+function drillSourceOf(
+  value: string | undefined,
+  drill: string | undefined,
+): { restoreDrillSource?: 'server' | 's3' } {
+  if (value === undefined) return {};
+  if (value !== 'server' && value !== 's3') {
+    throw new Error(`--restore-drill-source is ${JSON.stringify(value)}; allowed: server, s3`);
+  }
+  if (drill === undefined) throw new Error('--restore-drill-source needs --restore-drill SCHEMA');
+  return { restoreDrillSource: value };
 }

@@ -6,6 +6,7 @@ import {
   databaseOfInput,
   ReleaseRunLockPayloadSchema,
   releaseOwnRunLock,
+  releaseRunSlots,
 } from '../core/run/index.js';
 import { CleanUpServerTaskPayloadSchema } from '../core/state/index.js';
 import { bindingFor } from '../shared/bindings.js';
@@ -20,20 +21,27 @@ import { ordsFor } from '../shared/ords.js';
  * "Clean up server" and "Remove dump files": removes this run's files (and control table) from the
  * database server through REST-enabled SQL, and records the database's ServerCleanupFailed.
  * "Record cleanup failure": records ServerCleanupFailed = 1 for a cleanup step that failed for good.
- * "Release run lock": releases the database's run lock at the end of the run, when this execution holds it.
+ * "Release run lock": releases the run's ORDS slots, and the database's run lock when this execution
+ * holds it, at the end of the run.
  */
 export const handler = defineTask(
   'Clean up server',
   z.union([CleanUpServerTaskPayloadSchema, ReleaseRunLockPayloadSchema]),
   async (payload, context) => {
     if (payload.phase === 'release-lock') {
+      const store = { s3: s3Client(), bucket: requiredEnv('BUCKET_NAME'), logger };
+      // The slots first: they are this execution's whatever its input names.
+      const slots = await releaseRunSlots(store, payload.slots, payload.executionArn);
       const database = databaseOfInput(payload.input);
-      if (database === null) return { released: false, reason: 'the execution input names no database' };
+      if (database === null)
+        return { released: false, reason: 'the execution input names no database', slots };
       const binding = await bindingFor(database);
-      return releaseOwnRunLock(
-        { s3: s3Client(), bucket: requiredEnv('BUCKET_NAME'), logger },
-        { database, prefix: binding.prefix, executionArn: payload.executionArn },
-      );
+      const lock = await releaseOwnRunLock(store, {
+        database,
+        prefix: binding.prefix,
+        executionArn: payload.executionArn,
+      });
+      return { ...lock, slots };
     }
     if (payload.phase === 'record-failure') {
       recordServerCleanup(payload.database, true);

@@ -1,17 +1,26 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { z } from 'zod';
 import { RestoreDrillFailedError } from '../core/base/index.js';
 import {
+  DrillStartedSchema,
   DropDrillSchemaPayloadSchema,
   dropDrillSchema,
   restoreDrillIntentKey,
   StartRestoreDrillPayloadSchema,
   startRestoreDrill,
 } from '../core/drill/index.js';
+import {
+  finishS3Drill,
+  putS3DrillFiles,
+  S3DrillProgressSchema,
+  startS3Drill,
+} from '../core/restore/index.js';
 import { assertRunLock } from '../core/run/index.js';
 import { bindingFor } from '../shared/bindings.js';
 import { s3Client } from '../shared/clients.js';
-import { requiredEnv } from '../shared/env.js';
+import { numberEnv, requiredEnv } from '../shared/env.js';
 import { defineTask } from '../shared/handler.js';
 import { logger } from '../shared/logger.js';
 import { ordsFor } from '../shared/ords.js';
@@ -19,11 +28,29 @@ import { ordsFor } from '../shared/ords.js';
 const PayloadSchema = z.discriminatedUnion('action', [
   StartRestoreDrillPayloadSchema.extend({ action: z.literal('start') }),
   DropDrillSchemaPayloadSchema.extend({ action: z.literal('drop') }),
+  // The drill from S3 (`restoreDrill.source: "s3"`), after the cleanup: put, start, finish.
+  StartRestoreDrillPayloadSchema.extend({ action: z.literal('put-s3'), progress: S3DrillProgressSchema }),
+  StartRestoreDrillPayloadSchema.extend({ action: z.literal('start-s3'), progress: S3DrillProgressSchema }),
+  StartRestoreDrillPayloadSchema.extend({
+    action: z.literal('finish-s3'),
+    progress: S3DrillProgressSchema,
+    drill: DrillStartedSchema,
+  }),
 ]);
+
+/** The state name each action runs as: what the lock check names. */
+const STEPS = {
+  start: 'Start restore drill',
+  drop: 'Drop drill schema',
+  'put-s3': 'Put drill files from S3',
+  'start-s3': 'Start restore drill from S3',
+  'finish-s3': 'Drop drill schema and files',
+} as const;
 
 /**
  * "Start restore drill" (`action: start`: import this run's dump into the drill schema) and "Drop
- * drill schema" (`action: drop`: read the import's verdict, drop the drill's own schema).
+ * drill schema" (`action: drop`: read the import's verdict, drop the drill's own schema); for a drill
+ * from S3, "Put drill files from S3", "Start restore drill from S3" and "Drop drill schema and files".
  */
 export const handler = defineTask('Restore drill', PayloadSchema, async (payload, context) => {
   const binding = await bindingFor(payload.database);
@@ -41,11 +68,43 @@ export const handler = defineTask('Restore drill', PayloadSchema, async (payload
       executionArn: payload.executionArn,
       executionName: payload.executionName,
       now: new Date(),
-      step: payload.action === 'drop' ? 'Drop drill schema' : 'Start restore drill',
+      step: STEPS[payload.action],
     },
   );
   const ords = await ordsFor(binding, context);
   const deps = { ords, sql: ords, s3, bucket, logger, now: () => new Date(), sleep };
+  if (payload.action === 'put-s3' || payload.action === 'start-s3' || payload.action === 'finish-s3') {
+    const marginMs =
+      numberEnv('RESTORE_DRILL_SAFETY_MARGIN_SECONDS', numberEnv('COPY_SAFETY_MARGIN_SECONDS', 60)) * 1000;
+    const s3Deps = {
+      ...deps,
+      presign: (from: string, file: { key: string; versionId?: string }) =>
+        getSignedUrl(
+          s3,
+          new GetObjectCommand({
+            Bucket: from,
+            Key: file.key,
+            ...(file.versionId ? { VersionId: file.versionId } : {}),
+          }),
+          { expiresIn: 300 },
+        ),
+      shouldStop: () => context.getRemainingTimeInMillis() < marginMs,
+    };
+    const drillContext = {
+      database: payload.database,
+      prefix: binding.prefix,
+      job: payload.job,
+      drill: binding.restoreDrill,
+      directory: binding.export.datapumpDir,
+      exportedSchemas: binding.export.schemas ?? [],
+      remover: binding.autonomousDatabase ? ('dbms-cloud' as const) : ('utl-file' as const),
+      serverCleanup: binding.serverCleanup,
+      executionArn: payload.executionArn,
+    };
+    if (payload.action === 'put-s3') return putS3DrillFiles(s3Deps, drillContext, payload.progress);
+    if (payload.action === 'start-s3') return startS3Drill(s3Deps, drillContext, payload.progress);
+    return finishS3Drill(s3Deps, drillContext, payload.progress, payload.drill);
+  }
   const exportJob = payload.action === 'drop' ? payload.exportJob : payload.job;
   const intentKey = restoreDrillIntentKey(binding.prefix, payload.database, exportJob);
   if (payload.action === 'drop') {

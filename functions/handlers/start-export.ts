@@ -1,15 +1,24 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
 import { readLastRestoreDrill } from '../core/drill/index.js';
 import {
   acquireRunLock,
   beginRun,
+  copySlots,
   parseExecutionInput,
   readProbeRecord,
+  takeRunSlot,
   writeProbeRecord,
 } from '../core/run/index.js';
-import { StartExportPayloadSchema } from '../core/state/index.js';
+import {
+  CopySlotsPayloadSchema,
+  type StartExportPayload,
+  StartExportPayloadSchema,
+  TakeSlotPayloadSchema,
+} from '../core/state/index.js';
 import { bindingFor } from '../shared/bindings.js';
 import { s3Client } from '../shared/clients.js';
+import { now } from '../shared/clock.js';
 import { requiredEnv } from '../shared/env.js';
 import { executionStatus } from '../shared/executions.js';
 import { defineTask } from '../shared/handler.js';
@@ -20,8 +29,29 @@ import { ordsFor } from '../shared/ords.js';
 /**
  * "Start export": checks the input, takes the database's run lock, starts (or adopts) the export; for a
  * point-in-time or auto database records `ConsistencyDowngraded` (1 when the run fell back to per-table).
+ * "Take an ORDS slot", "Take copy slots" and "Drop copy slots": the run's ORDS slots.
  */
-export const handler = defineTask('Start export', StartExportPayloadSchema, async (payload, context) => {
+export const handler = defineTask(
+  'Start export',
+  z.union([TakeSlotPayloadSchema, CopySlotsPayloadSchema, StartExportPayloadSchema]),
+  async (payload, context) => {
+    if ('phase' in payload) {
+      const deps = {
+        s3: s3Client(),
+        bucket: requiredEnv('BUCKET_NAME'),
+        logger,
+        executionStatus,
+        binding: bindingFor,
+        now,
+      };
+      return payload.phase === 'take-slot' ? takeRunSlot(deps, payload) : copySlots(deps, payload);
+    }
+    return startExport(payload, context);
+  },
+);
+
+/** Begins the run: the lock, the export (or its adoption), the consistency metric. */
+async function startExport(payload: StartExportPayload, context: Parameters<typeof ordsFor>[1]) {
   const probeStore = () => ({ s3: s3Client(), bucket: requiredEnv('BUCKET_NAME'), logger });
   const started = await beginRun(
     {
@@ -53,4 +83,4 @@ export const handler = defineTask('Start export', StartExportPayloadSchema, asyn
     recordConsistency(parseExecutionInput(payload.input).database, started.job.downgraded !== undefined);
   }
   return started;
-});
+}

@@ -88,6 +88,12 @@ const RestoreDrillSchema = z.strictObject({
     .regex(ORACLE_IDENTIFIER, allowed('an unquoted Oracle identifier such as HR'))
     .optional()
     .describe('The exported schema to drill. Required for FULL exports; default: the first exported schema'),
+  source: z
+    .enum(['server', 's3'], allowed('"server" or "s3"'))
+    .optional()
+    .describe(
+      'Which copy the drill restores: "server" (the files on the server, before the cleanup) or "s3" (this night\'s S3 copy, after the cleanup, uploaded through ORDS). Default "server"',
+    ),
 });
 
 /** Settings a database can give and `defaults` can give for all of them. Unresolved (all optional). */

@@ -8,7 +8,11 @@ import {
   RESTORE_DRILL_FILE,
   RESTORE_DRILL_INTENT_FILE,
 } from '../../functions/core/drill/index.js';
-import { CONSISTENCY_PROBE_FILE, RUN_LOCK_KEY_PATTERN } from '../../functions/core/run/index.js';
+import {
+  CONSISTENCY_PROBE_FILE,
+  RUN_LOCK_KEY_PATTERN,
+  SLOT_KEY_PATTERN,
+} from '../../functions/core/run/index.js';
 import { LAST_BACKUP_FILE } from '../../functions/core/state/index.js';
 import { scopedObjectArns } from './deployment-keys.js';
 import { acknowledgeWildcardResource } from './nag-findings.js';
@@ -81,7 +85,15 @@ export interface BucketUsers {
  * (`deploymentKeyPrefixes`), denies the copy the others' keys, and acknowledges the wildcards. A new
  * kind of key (say `<prefix>_slots/…`) gets its grant here, through `onKeys`, and is thus scoped too.
  */
-export function grantBucketAccess(bucket: IBucket, users: BucketUsers, prefixes: readonly string[]): void {
+export function grantBucketAccess(
+  bucket: IBucket,
+  users: BucketUsers,
+  prefixes: readonly string[],
+  options: {
+    /** A database drills from S3 (`restoreDrill.source: "s3"`): the drill reads backups. @default false */
+    readonly drillFromS3?: boolean;
+  } = {},
+): void {
   const { startExport, copyFile, writeManifest, cleanUpServer, recordRestoreDrill } = users;
   const grants = BucketGrants.fromBucket(bucket);
   const keys = (pattern: string) => scopedObjectArns(bucket, prefixes, pattern);
@@ -136,6 +148,8 @@ export function grantBucketAccess(bucket: IBucket, users: BucketUsers, prefixes:
         bucket.arnForObjects('*offsite.json'),
         // The consistency probe result: only "Start export" writes it.
         bucket.arnForObjects(`*${CONSISTENCY_PROBE_FILE}`),
+        // ORDS slots: only the slot steps take them.
+        bucket.arnForObjects(`*${SLOT_KEY_PATTERN}`),
       ],
     }),
   );
@@ -257,6 +271,32 @@ export function grantBucketAccess(bucket: IBucket, users: BucketUsers, prefixes:
     `*/${RESTORE_DRILL_INTENT_FILE}`,
     `The drill's intent record is <prefix><database>/<date>/<job>/${RESTORE_DRILL_INTENT_FILE}: only such keys.`,
   );
+  // A drill from S3 (restoreDrill.source "s3") reads this night's backup by version (manifest, dump
+  // files, export log) and presigns GetObject of its dump files for DBMS_CLOUD.GET_OBJECT; it keeps
+  // the record of what it put on the server under <folder>restores/ until it removed it. Only in a
+  // deployment where a database drills from S3.
+  if (options.drillFromS3) grantDrillFromS3(users.restoreDrill, onKeys, acknowledge);
+
+  // ORDS slots, `<prefix>_slots/<origin>/<n>.json` and its queue: "Start export" (which also takes,
+  // tops up and drops them) creates, takes over, reads and deletes them (and lists the bucket, above);
+  // "Release run lock" reads and deletes those its execution holds.
+  onKeys(
+    startExport,
+    SLOT_KEY_PATTERN,
+    's3:PutObject',
+    's3:GetObject',
+    's3:DeleteObject',
+    'kms:Decrypt',
+    'kms:GenerateDataKey*',
+  );
+  onKeys(cleanUpServer, SLOT_KEY_PATTERN, 's3:GetObject', 's3:DeleteObject', 'kms:Decrypt');
+  for (const fn of [startExport, cleanUpServer]) {
+    acknowledge(
+      fn,
+      SLOT_KEY_PATTERN,
+      'ORDS slots and their queue, <prefix>_slots/<origin>/<n>.json: only those keys.',
+    );
+  }
 
   if (bucket.encryptionKey) {
     for (const fn of [
@@ -323,4 +363,24 @@ export function grantDoctorReads(bucket: IBucket, doctor: IFunction, prefixes: r
       new PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }),
     );
   }
+}
+
+/** The drill from S3's reads of the backups and its restore records (see `grantBucketAccess`). */
+function grantDrillFromS3(
+  fn: IFunction,
+  onKeys: (fn: IFunction, pattern: string, ...actions: string[]) => void,
+  acknowledge: (fn: IFunction, pattern: string, reason: string) => void,
+): void {
+  onKeys(fn, '*', 's3:GetObject', 's3:GetObjectVersion', 'kms:Decrypt');
+  onKeys(fn, '*/restores/*', 's3:PutObject', 's3:DeleteObject', 'kms:Decrypt', 'kms:GenerateDataKey*');
+  acknowledge(
+    fn,
+    '*',
+    "A drill from S3 reads the backup it restores (manifest, dump files, export log) under the deployment's prefixes only.",
+  );
+  acknowledge(
+    fn,
+    '*/restores/*',
+    'Restore records are <prefix><database>/<date>/<job>/restores/<id>.json: only such keys are writable.',
+  );
 }

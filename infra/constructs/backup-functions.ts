@@ -133,6 +133,8 @@ export class BackupFunctions extends Construct {
    * layer: `OrdsDatapumpBackup.addDatabases` adds each database's pin.
    */
   readonly bindingPins: BindingPinsLayer;
+  /** Whether a database drills from S3 (`drillFromS3()`): the drill function then reads backups. */
+  private drillsFromS3 = false;
   /**
    * What every function of this deployment is built with (log retention, service name, ORDS
    * network): pass it to `backupFunction` for a new function, with `callsOrds` if it calls ORDS.
@@ -272,8 +274,10 @@ export class BackupFunctions extends Construct {
       entry: 'restore-drill.ts',
       description: "Starts a restore drill's import, then reads its verdict and drops the drill schema",
       memorySize: 512,
-      // A few REST-enabled SQL calls, one POST and one log read, each bounded by the client's timeouts.
-      timeout: Duration.minutes(5),
+      // A few REST-enabled SQL calls, one POST and one log read, each bounded by the client's timeouts;
+      // a drill from S3 also reads each dump file once in its first call (SHA-256), then uploads until
+      // the time is nearly spent (RESTORE_DRILL_SAFETY_MARGIN_SECONDS, else COPY_SAFETY_MARGIN_SECONDS).
+      timeout: Duration.minutes(15),
       // The run lock, read before the import and before the drop; the intent record beside the manifest.
       environment: { BUCKET_NAME: bucketName },
     });
@@ -340,7 +344,7 @@ export class BackupFunctions extends Construct {
               `More than ${MAX_KEY_PREFIXES} distinct database prefixes: the functions may write anywhere under "${keys.prefixes[0]}" in the bucket; give the databases fewer distinct prefixes to narrow it`,
             );
           }
-          grantBucketAccess(props.bucket, this, keys.prefixes);
+          grantBucketAccess(props.bucket, this, keys.prefixes, { drillFromS3: this.drillsFromS3 });
           grantDoctorReads(props.bucket, this.doctor, keys.prefixes);
           if (offsiteCheck && this.checkOffsiteCopy) {
             grantOffsiteCheck(props.bucket, offsiteCheck.bucket, this.checkOffsiteCopy, keys.prefixes);
@@ -349,6 +353,14 @@ export class BackupFunctions extends Construct {
       },
       { priority: AspectPriority.MUTATING },
     );
+  }
+
+  /**
+   * A database of this deployment drills from S3 (`restoreDrill.source: "s3"`): the drill function
+   * gets read access to the backups and its restore records when synthesis starts.
+   */
+  drillFromS3(): void {
+    this.drillsFromS3 = true;
   }
 
   /**

@@ -2,7 +2,6 @@ import { Duration, Names, Token, Validations } from 'aws-cdk-lib';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
-  Chain,
   Choice,
   Condition,
   DefinitionBody,
@@ -28,6 +27,8 @@ import { backupFailedStates } from './backup-failed-states.js';
 import { consistencyStates } from './consistency-states.js';
 import { acknowledgeWildcardResource } from './nag-findings.js';
 import { offsiteProofStates } from './offsite-proof-states.js';
+import { ordsSlotStates } from './ords-slot-states.js';
+import { restoreDrillS3States } from './restore-drill-s3-states.js';
 import { restoreDrillStates } from './restore-drill-states.js';
 
 /** Lambda service errors worth another attempt (https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html). */
@@ -166,6 +167,7 @@ export class BackupStateMachine extends Construct {
         executionName: JsonPath.stringAt('$$.Execution.Name'),
         executionArn: JsonPath.stringAt('$$.Execution.Id'),
         input: JsonPath.objectAt('$$.Execution.Input'),
+        slots: JsonPath.objectAt('$.slots'),
       }),
       JsonPath.DISCARD,
     );
@@ -229,7 +231,8 @@ export class BackupStateMachine extends Construct {
         job,
         file: JsonPath.objectAt('$$.Map.Item.Value'),
       },
-      maxConcurrency: fileConcurrency,
+      // One ORDS slot per file copied at once: "Take copy slots" says how many the run holds.
+      maxConcurrencyPath: '$.slots.copyConcurrency',
       resultPath: '$.stored',
     });
     copyFiles.itemProcessor(
@@ -368,39 +371,56 @@ export class BackupStateMachine extends Construct {
     // After "Remove dump files" the state has `serverCleanup`; after "Clean up server", `result.serverCleanup`.
     runEnded.when(Condition.isPresent('$.serverCleanup'), failedHow).otherwise(drillVerdict);
 
-    cleanUpServer.next(releaseRunLock);
+    // A drill from S3 restores the stored copy after the cleanup, while the run still holds its lock.
+    cleanUpServer.next(
+      restoreDrillS3States(this, {
+        task,
+        retry,
+        interruptedErrors: INTERRUPTED_ERRORS,
+        target,
+        next: releaseRunLock,
+      }),
+    );
+    const slots = ordsSlotStates(this, {
+      task,
+      guarded,
+      interruptedErrors: INTERRUPTED_ERRORS,
+      fileConcurrency,
+      next: startExport,
+      end: releaseRunLock,
+    });
+    runEnded.when(Condition.isPresent('$.missedWindow'), slots.missedWindow);
     startExport.next(consistencyStates(this, waitBeforePolling));
-    const definition: Chain = Chain.start(startExport);
-    waitBeforePolling
-      .next(readJob)
-      .next(
-        new Choice(this, 'Export finished?')
-          .when(Condition.booleanEquals('$.status.running', true), waitBeforePolling)
-          .otherwise(
-            readLog
-              .next(copyFiles)
-              .next(
-                new Choice(this, 'Export succeeded?')
-                  .when(
-                    Condition.stringEquals('$.verdict.verdict', 'failed'),
-                    removeDumpFiles.next(releaseRunLock),
-                  )
-                  .otherwise(
-                    writeManifest.next(
-                      new Choice(this, 'Errors accepted?')
-                        .when(
-                          Condition.and(
-                            Condition.stringEquals('$.verdict.verdict', 'completed-with-errors'),
-                            Condition.booleanEquals('$.run.acceptCompletedWithErrors', false),
-                          ),
-                          removeDumpFiles,
-                        )
-                        .otherwise(restoreDrill),
-                    ),
+    waitBeforePolling.next(readJob).next(
+      new Choice(this, 'Export finished?')
+        .when(Condition.booleanEquals('$.status.running', true), waitBeforePolling)
+        .otherwise(
+          readLog
+            .next(slots.takeCopySlots)
+            .next(copyFiles)
+            .next(slots.dropCopySlots)
+            .next(
+              new Choice(this, 'Export succeeded?')
+                .when(
+                  Condition.stringEquals('$.verdict.verdict', 'failed'),
+                  removeDumpFiles.next(releaseRunLock),
+                )
+                .otherwise(
+                  writeManifest.next(
+                    new Choice(this, 'Errors accepted?')
+                      .when(
+                        Condition.and(
+                          Condition.stringEquals('$.verdict.verdict', 'completed-with-errors'),
+                          Condition.booleanEquals('$.run.acceptCompletedWithErrors', false),
+                        ),
+                        removeDumpFiles,
+                      )
+                      .otherwise(restoreDrill),
                   ),
-              ),
-          ),
-      );
+                ),
+            ),
+        ),
+    );
 
     const logGroup = new LogGroup(this, 'Logs', {
       // The /aws/vendedlogs/ prefix keeps CloudWatch Logs' resource policy from growing per log group.
@@ -410,7 +430,8 @@ export class BackupStateMachine extends Construct {
     this.stateMachine = new StateMachine(this, 'StateMachine', {
       ...(props.stateMachineName ? { stateMachineName: props.stateMachineName } : {}),
       comment: 'Backs up one Oracle database: Data Pump export through ORDS, files copied into S3',
-      definitionBody: DefinitionBody.fromChainable(definition),
+      // Every run starts by queueing for its ORDS slot, then "Start export".
+      definitionBody: DefinitionBody.fromChainable(slots.start),
       stateMachineType: StateMachineType.STANDARD,
       timeout,
       tracingEnabled: true,

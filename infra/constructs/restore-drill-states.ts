@@ -105,6 +105,8 @@ export function restoreDrillStates(scope: Construct, props: RestoreDrillStatesPr
       // Executions started before the field existed carry no restoreDrill. Not(IsPresent), not
       // IsPresent false: the local engine reads IsPresent false as never true.
       .when(Condition.not(Condition.isPresent('$.run.restoreDrill')), next)
+      // A drill from S3 runs after the cleanup (restore-drill-s3-states.ts).
+      .when(Condition.isPresent('$.run.restoreDrillFromS3'), next)
       .when(Condition.booleanEquals('$.run.restoreDrill', true), start)
       .otherwise(next)
   );

@@ -2,6 +2,7 @@ import { DescribeExecutionCommand, type ExecutionListItem, ListExecutionsCommand
 import { DATABASE_ID } from '../../functions/core/state/index.js';
 import { formatBytes } from '../format.js';
 import { parseJson } from './run-summary.js';
+import { type SlotWait, slotWaitOf } from './slot-waits.js';
 import {
   awsProblem,
   consoleLink,
@@ -44,6 +45,8 @@ export interface RunRow {
   /** The first instant the lifecycle may delete the backup (with retention tiers). */
   readonly deletableFrom: string | null;
   readonly error: string | null;
+  /** How long the run waited for an ORDS slot, when it did (described runs only). */
+  readonly slotWait?: SlotWait;
   readonly executionArn: string;
   readonly link: string;
 }
@@ -94,7 +97,10 @@ export async function listRuns(deps: ListRunsDeps, options: ListRunsOptions): Pr
   for (const row of rows) {
     const size = row.totalBytes === null ? '' : formatBytes(row.totalBytes);
     const took = row.durationSeconds === null ? '' : formatDuration(row.durationSeconds);
-    const detail = row.error ? ` ${row.error}` : '';
+    const waited = row.slotWait
+      ? ` waited ${formatDuration(row.slotWait.seconds)} for an ORDS slot (${row.slotWait.tries} tries${row.slotWait.taken ? '' : ', window missed'})`
+      : '';
+    const detail = `${row.error ? ` ${row.error}` : ''}${waited}`;
     const kept = row.tier ? ` ${row.tier}, deletable from ${row.deletableFrom?.slice(0, 10) ?? '?'}` : '';
     deps.out(
       `${row.database.padEnd(12)} ${(row.startDate ?? '').padEnd(20)} ${row.verdict.padEnd(21)} ${size.padStart(10)} ${took.padStart(12)}${kept}${detail}`,
@@ -153,6 +159,7 @@ async function rowOf(
   let tier: string | null = null;
   let deletableFrom: string | null = null;
   let error: string | null = null;
+  let slotWait: SlotWait | null = null;
   if (describe && status !== 'RUNNING' && status !== 'PENDING_REDRIVE') {
     const described = await deps.sfn.send(new DescribeExecutionCommand({ executionArn }));
     const input = parseJson(described.input);
@@ -165,6 +172,7 @@ async function rowOf(
     }
     if (status === 'SUCCEEDED' && typeof output?.verdict === 'string') verdict = output.verdict;
     error = described.error ?? null;
+    slotWait = await slotWaitOf(deps.sfn, executionArn);
   }
   const start = execution.startDate;
   const stop = execution.stopDate ?? (status === 'RUNNING' ? deps.now() : undefined);
@@ -179,6 +187,7 @@ async function rowOf(
     tier,
     deletableFrom,
     error,
+    ...(slotWait ? { slotWait } : {}),
     executionArn,
     link: consoleLink(region, executionArn),
   };

@@ -2,6 +2,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
 import { readLockHolder, releaseRunLock, runLockKey } from '../../functions/core/run/index.js';
 import { DATABASE_ID, KEY_PREFIX } from '../../functions/core/state/index.js';
+import { releaseDatabaseSlots } from './release-slots.js';
 import { awsProblem, ExitCode, type Output, type SfnSender, UsageError } from './state-machine.js';
 
 /** What `release-lock` needs: the bucket's S3, Step Functions (the holder's status) and where to write. */
@@ -46,7 +47,7 @@ export async function releaseLock(deps: ReleaseLockDeps, options: ReleaseLockOpt
   });
   if (!held) {
     deps.out(`No run lock is held for database "${database}" (${where} does not exist): nothing to release.`);
-    return ExitCode.Ok;
+    return freeSlots(deps, options);
   }
   const status = held.executionArn ? await statusOf(deps.sfn, held.executionArn) : 'GONE';
   const holder = `execution ${held.executionName} (started ${held.startedAt}, ${status})`;
@@ -62,7 +63,35 @@ export async function releaseLock(deps: ReleaseLockDeps, options: ReleaseLockOpt
     throw awsProblem(error, `Deleting ${where}`);
   });
   deps.out(`Released the run lock of database "${database}" (${where}), held by ${holder}.`);
-  return ExitCode.Ok;
+  return freeSlots(deps, options);
+}
+
+/** Frees the database's ORDS slots and queue places (of ended executions; with `force`, any). */
+async function freeSlots(deps: ReleaseLockDeps, options: ReleaseLockOptions): Promise<ExitCode> {
+  const { database, bucket } = options;
+  const freed = await releaseDatabaseSlots(
+    { s3: deps.s3, bucket },
+    database,
+    options.keyPrefix,
+    (arn) => statusOf(deps.sfn, arn),
+    options.force,
+  ).catch((error: unknown) => {
+    throw awsProblem(
+      error,
+      `Freeing the ORDS slots of "${database}" under s3://${bucket}/${options.keyPrefix}_slots/`,
+    );
+  });
+  if (freed.released.length > 0) {
+    deps.out(
+      `Freed ${freed.released.length} ORDS slot object(s) of database "${database}": ${freed.released.join(', ')}.`,
+    );
+  }
+  if (freed.running.length === 0) return ExitCode.Ok;
+  deps.err(
+    `ORDS slots of database "${database}" are held by ${freed.running.join(', ')}, which still runs: not freed. ` +
+      'Pass --force to free them anyway.',
+  );
+  return ExitCode.RunFailed;
 }
 
 /** The execution's status, `GONE` when Step Functions no longer knows it. */

@@ -109,6 +109,21 @@ export function s3Extension({
         }
         return;
       }
+      if (ctx.method === 'DELETE' && !subresource && ctx.get('if-match') !== '') {
+        // DeleteObject with If-Match (S3 general purpose buckets): 412 when the ETag changed, 404 when gone.
+        const release = await writeSlots.take(`${bucket}/${key}`);
+        try {
+          if (await refuseConditionalWrite(ctx, store, bucket, key)) return;
+          await next();
+          if (ctx.status < 300) {
+            await store.deleteSubresource(bucket, key, 'tagging');
+            await saveChecksum(store, bucket, key, null);
+          }
+        } finally {
+          release();
+        }
+        return;
+      }
       const versionId = typeof ctx.query.versionId === 'string' ? ctx.query.versionId : undefined;
       const read = (ctx.method === 'GET' || ctx.method === 'HEAD') && !subresource;
       if (versioned && read && versionId !== undefined) {

@@ -186,4 +186,38 @@ describe('npm start', () => {
     expect(drillImport?.requestBody).toMatchObject({ remap_schemas: [{ source: 'HR', target: 'HR_DRILL' }] });
     expect(h.simulator.users().map((user) => user.username)).not.toContain('HR_DRILL');
   });
+
+  it('drills from S3 with --restore-drill-source s3: restores the stored copy after the cleanup', async () => {
+    writeFileSync(join(dir, 'export-hr.json'), JSON.stringify({ jobMode: 'SCHEMA', schemas: ['HR'] }));
+    const before = h.simulator.jobs().filter((job) => job.operation === 'IMPORT').length;
+    const result = await npmStart(
+      [
+        ...target(),
+        '--database',
+        'cli-drill-s3',
+        '--export',
+        join(dir, 'export-hr.json'),
+        '--restore-drill',
+        'HR_DRILL',
+        '--restore-drill-source',
+        's3',
+        '--json',
+      ],
+      s3Credentials,
+    );
+
+    expect(result.code).toBe(0);
+    const output = JSON.parse(result.stdout.trim().split('\n').at(-1)!);
+    expect(output.restoreDrill).toMatchObject({
+      succeeded: true,
+      targetSchema: 'HR_DRILL',
+      schemaDropped: true,
+    });
+    const drillImport = h.simulator
+      .jobs()
+      .filter((job) => job.operation === 'IMPORT')
+      .slice(before)[0];
+    // The import read the files the drill uploaded (named by its restore id), not the export's own
+    expect(String(drillImport?.requestBody.file_name)).toMatch(/^R[0-9A-F]{10}-/);
+  });
 });

@@ -235,9 +235,10 @@ describe('BackupFunctions', () => {
     expect(new Set(s3.flatMap(actionsOf))).toEqual(
       new Set(['s3:PutObject', 's3:GetObject', 's3:DeleteObject']),
     );
-    // "Release run lock": its own run lock, at the end of the run
+    // "Release run lock": its own run lock and ORDS slots, at the end of the run
     expect(keysFor('s3:DeleteObject')).toEqual([
       { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/oracle/*_locks/*.json']] },
+      { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/oracle/_slots/*']] },
     ]);
     expect(keysFor('s3:PutObject')).toEqual([
       { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/oracle/*/server-cleanup.json']] },
@@ -246,13 +247,14 @@ describe('BackupFunctions', () => {
       expect.arrayContaining([
         { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/oracle/*/manifest.json']] },
         { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/oracle/*_locks/*.json']] },
+        { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/oracle/_slots/*']] },
       ]),
     );
     // A retry reads server-cleanup.json back to recognise its earlier try's record (issue 18).
     expect(keysFor('s3:GetObject')).toContainEqual({
       'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/oracle/*/server-cleanup.json']],
     });
-    expect(keysFor('s3:GetObject')).toHaveLength(3);
+    expect(keysFor('s3:GetObject')).toHaveLength(4);
   });
 
   // Changed on purpose (#17): the drill writes its intent record, besides reading the run locks.

@@ -55,7 +55,8 @@ describe('BackupStateMachine', () => {
   });
 
   it('names the states as the console shows them', () => {
-    expect(definition.StartAt).toBe('Start export');
+    // Every run queues for its ORDS slot first (issue 25).
+    expect(definition.StartAt).toBe('Queue for an ORDS slot');
     expect([...states.keys()].sort()).toEqual(
       [
         'Start export',
@@ -100,8 +101,28 @@ describe('BackupStateMachine', () => {
         'Restore drill not recorded',
         'Restore drill succeeded?',
         'Restore drill failed',
+        'Restore drill from S3?',
+        'Restore drill from S3',
+        'Put drill files from S3',
+        'Drill files on the server?',
+        'Start restore drill from S3',
+        'Wait for restore drill from S3',
+        'Read restore drill job from S3',
+        'Restore drill from S3 finished?',
+        'Drop drill schema and files',
+        'Record restore drill from S3',
+        'Restore drill from S3 not recorded',
         'Release run lock',
         'Run ended how?',
+        'Queue for an ORDS slot',
+        'Take an ORDS slot',
+        'ORDS slot taken?',
+        'Window still open?',
+        'Waiting for an ORDS slot',
+        'Window closed',
+        'Missed the backup window',
+        'Take copy slots',
+        'Drop copy slots',
       ].sort(),
     );
   });
@@ -121,7 +142,7 @@ describe('BackupStateMachine', () => {
         .map(([id, resource]) => [`arn:${id}`, resource.Properties.Timeout as number]),
     );
 
-    expect(tasks()).toHaveLength(14);
+    expect(tasks()).toHaveLength(22);
     for (const [name, state] of tasks()) {
       expect(state.TimeoutSeconds, name).toBe(timeoutOf.get(state.Resource)! + 30);
     }
@@ -144,6 +165,14 @@ describe('BackupStateMachine', () => {
       'Read restore drill job': functions.readJob,
       'Drop drill schema': functions.restoreDrill,
       'Record restore drill': functions.recordRestoreDrill,
+      'Take an ORDS slot': functions.startExport,
+      'Take copy slots': functions.startExport,
+      'Drop copy slots': functions.startExport,
+      'Put drill files from S3': functions.restoreDrill,
+      'Start restore drill from S3': functions.restoreDrill,
+      'Read restore drill job from S3': functions.readJob,
+      'Drop drill schema and files': functions.restoreDrill,
+      'Record restore drill from S3': functions.recordRestoreDrill,
     };
 
     for (const [name, fn] of Object.entries(expected)) {
@@ -197,8 +226,18 @@ describe('BackupStateMachine', () => {
     }
   });
 
-  it('copies two files at a time and collects the stored files', () => {
-    expect(states.get('Copy files')).toMatchObject({ MaxConcurrency: 2, ResultPath: '$.stored' });
+  it('copies as many files at a time as it holds ORDS slots (at most two) and collects the stored files', () => {
+    expect(states.get('Copy files')).toMatchObject({
+      MaxConcurrencyPath: '$.slots.copyConcurrency',
+      ResultPath: '$.stored',
+    });
+    expect(states.get('Take copy slots').Parameters).toMatchObject({
+      phase: 'copy',
+      'files.$': 'States.ArrayLength($.verdict.files)',
+      fileConcurrency: 2,
+    });
+    expect(states.get('Read log').Next).toBe('Take copy slots');
+    expect(states.get('Copy files').Next).toBe('Drop copy slots');
     expect(states.get('File stored')).toMatchObject({ Type: 'Pass', OutputPath: '$.progress.file' });
     expect(states.get('File copied?').Choices).toEqual([
       { Variable: '$.progress.done', BooleanEquals: true, Next: 'File stored' },
@@ -274,7 +313,16 @@ describe('BackupStateMachine', () => {
   });
 
   it('catches every error of the top-level Task states and the Map, then fails in "Backup failed"', () => {
-    for (const name of ['Start export', 'Read job', 'Read log', 'Copy files', 'Write manifest']) {
+    for (const name of [
+      'Start export',
+      'Read job',
+      'Read log',
+      'Copy files',
+      'Write manifest',
+      'Take an ORDS slot',
+      'Take copy slots',
+      'Drop copy slots',
+    ]) {
       expect(states.get(name).Catch, name).toEqual([
         { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Release run lock' },
       ]);
@@ -289,6 +337,7 @@ describe('BackupStateMachine', () => {
         'executionName.$': '$$.Execution.Name',
         'executionArn.$': '$$.Execution.Id',
         'input.$': '$$.Execution.Input',
+        'slots.$': '$.slots',
       },
     });
     expect(states.get('Run ended how?')).toEqual({
@@ -296,6 +345,7 @@ describe('BackupStateMachine', () => {
       Choices: [
         { Variable: '$.error', IsPresent: true, Next: 'Cause given?' },
         { Variable: '$.serverCleanup', IsPresent: true, Next: 'Export failed?' },
+        { Variable: '$.missedWindow', IsPresent: true, Next: 'Missed the backup window' },
       ],
       Default: 'Restore drill succeeded?',
     });
@@ -305,6 +355,45 @@ describe('BackupStateMachine', () => {
       Type: 'Fail',
       ErrorPath: '$.error.Error',
       CausePath: '$.error.Cause',
+    });
+  });
+
+  it('waits for an ORDS slot before "Start export" until the window closes, then misses it loudly', () => {
+    expect(states.get('Queue for an ORDS slot')).toMatchObject({
+      Type: 'Pass',
+      Result: { held: [] },
+      ResultPath: '$.slots',
+      Next: 'Take an ORDS slot',
+    });
+    expect(states.get('Take an ORDS slot')).toMatchObject({
+      ResultPath: '$.slots',
+      Next: 'ORDS slot taken?',
+      Parameters: { phase: 'take-slot', 'slots.$': '$.slots', 'input.$': '$$.Execution.Input' },
+    });
+    expect(states.get('ORDS slot taken?')).toEqual({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.slots.taken', BooleanEquals: true, Next: 'Start export' }],
+      Default: 'Window still open?',
+    });
+    expect(states.get('Window still open?')).toEqual({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.slots.open', BooleanEquals: true, Next: 'Waiting for an ORDS slot' }],
+      Default: 'Window closed',
+    });
+    expect(states.get('Waiting for an ORDS slot')).toMatchObject({
+      Type: 'Wait',
+      SecondsPath: '$.slots.waitSeconds',
+      Next: 'Take an ORDS slot',
+    });
+    // Through "Release run lock" (slots and queue place released), then the named end state.
+    expect(states.get('Window closed')).toMatchObject({
+      ResultPath: '$.missedWindow',
+      Next: 'Release run lock',
+    });
+    expect(states.get('Missed the backup window')).toMatchObject({
+      Type: 'Fail',
+      Error: 'MissedBackupWindowError',
+      CausePath: '$.missedWindow.Cause',
     });
   });
 
@@ -354,7 +443,9 @@ describe('BackupStateMachine', () => {
     expect(states.get('Write manifest').Next).toBe('Errors accepted?');
     expect(states.get('Errors accepted?').Default).toBe('Restore drill?');
     expect(cleanup.Parameters.phase).toBe('after-backup');
-    expect(cleanup).toMatchObject({ ResultPath: '$.result.serverCleanup', Next: 'Release run lock' });
+    // A drill from S3 restores the stored copy after the cleanup, before the lock's release.
+    expect(cleanup).toMatchObject({ ResultPath: '$.result.serverCleanup', Next: 'Restore drill from S3?' });
+    expect(states.get('Restore drill from S3?')).toMatchObject({ Default: 'Release run lock' });
     const reaching = [...states].filter(([, state]) =>
       JSON.stringify([state.Next, state.Default, state.Choices, state.Catch]).includes('"Clean up server"'),
     );

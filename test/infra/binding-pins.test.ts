@@ -51,7 +51,10 @@ describe('the binding pins the functions ship with', () => {
         ordsUrl: binding.ordsUrl,
         secretId: binding.secretId,
         prefix: binding.prefix,
+        slots: binding.slots,
       });
+      // The binding carries slot caps: its origin's (4 by default) and none for the deployment.
+      expect(binding.slots).toEqual({ origin: new URL(binding.ordsUrl).origin, originCap: 4 });
     }
   });
 
@@ -100,7 +103,11 @@ describe('the pin of a secret created in the same app', () => {
       const main = app.synth().getStackByName(stack.stackName).template as TemplateJson;
 
       expect(pinsOf(app.outdir, main)).toEqual({
-        orders: { ordsUrl: 'https://db.example.com/ords/pdb1/backup_user/', prefix: 'nightly/' },
+        orders: {
+          ordsUrl: 'https://db.example.com/ords/pdb1/backup_user/',
+          prefix: 'nightly/',
+          slots: { origin: 'https://db.example.com', originCap: 4 },
+        },
       });
     } finally {
       cleanup();

@@ -111,7 +111,7 @@ describe('OrdsDatapumpBackup in the JSON app', () => {
     expect(s3Users.sort()).toEqual(allowed.sort());
   });
 
-  it('lets the start-export function write only the run lock objects and the probe record, and read the drill records', () => {
+  it('lets the start-export function write only the run lock and ORDS slot objects and the probe record, and read the drill records', () => {
     const { json, built } = synthesized;
     const role = roleOfFunction(json, logicalIdOf(built.backup.functions.startExport));
     const s3Statements = statementsOfRole(json, role).filter((s) =>
@@ -123,13 +123,17 @@ describe('OrdsDatapumpBackup in the JSON app', () => {
 
     expect(writing.length).toBeGreaterThan(0);
     for (const resource of writing) {
-      expect(JSON.stringify(resource)).toMatch(/\/\*_locks\/\*\.json|\/\*\/consistency-probe\.json/);
+      expect(JSON.stringify(resource)).toMatch(
+        /\/\*_locks\/\*\.json|\/_slots\/\*|\/\*\/consistency-probe\.json/,
+      );
     }
-    // Under the deployment's key prefix (the example's databases store under oracle/), issue 18.
+    // Under the deployment's key prefix (the example's databases store under oracle/), issue 18,
+    // the ORDS slots too (issue 25).
     expect(reading).toEqual([
       { 'Fn::Join': ['', [bucketArn, '/oracle/*/last-restore-drill.json']] },
       bucketArn,
     ]);
+    expect(writing).toContainEqual({ 'Fn::Join': ['', [bucketArn, '/oracle/_slots/*']] });
   });
 
   it('lets the backup-age check only read last-backup.json and last-restore-drill.json records and list the bucket', () => {

@@ -32,6 +32,8 @@ describe('restore drill states', () => {
       Type: 'Choice',
       Choices: [
         { Not: { Variable: '$.run.restoreDrill', IsPresent: true }, Next: 'Clean up server' },
+        // A drill from S3 runs after the cleanup.
+        { Variable: '$.run.restoreDrillFromS3', IsPresent: true, Next: 'Clean up server' },
         { Variable: '$.run.restoreDrill', BooleanEquals: true, Next: 'Start restore drill' },
       ],
       Default: 'Clean up server',
@@ -117,6 +119,45 @@ describe('restore drill states', () => {
       Type: 'Fail',
       Error: 'RestoreDrillFailedError',
       CausePath: '$.result.restoreDrill.cause',
+    });
+  });
+  it('drills from S3 after the cleanup: uploads in a loop like "Copy file", records, then releases the lock', () => {
+    expect(states.get('Restore drill from S3?')).toEqual({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.run.restoreDrillFromS3', IsPresent: true, Next: 'Restore drill from S3' }],
+      Default: 'Release run lock',
+    });
+    expect(states.get('Restore drill from S3')).toMatchObject({
+      Result: { done: false },
+      ResultPath: '$.s3Drill',
+      Next: 'Put drill files from S3',
+    });
+    const put = states.get('Put drill files from S3');
+    expect(put).toMatchObject({ ResultPath: '$.s3Drill', Next: 'Drill files on the server?' });
+    expect(put.Parameters).toMatchObject({
+      action: 'put-s3',
+      'progress.$': '$.s3Drill',
+      'job.$': '$.run.job',
+    });
+    expect(states.get('Drill files on the server?')).toEqual({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.s3Drill.done', BooleanEquals: true, Next: 'Start restore drill from S3' }],
+      Default: 'Put drill files from S3',
+    });
+    expect(states.get('Read restore drill job from S3').Catch[0].Next).toBe('Drop drill schema and files');
+    // Every step that fails for good is recorded as a failed drill, which fails the execution after the release.
+    for (const name of [
+      'Put drill files from S3',
+      'Start restore drill from S3',
+      'Drop drill schema and files',
+    ]) {
+      expect(states.get(name).Catch, name).toEqual([
+        { ErrorEquals: ['States.ALL'], ResultPath: '$.drillError', Next: 'Record restore drill from S3' },
+      ]);
+    }
+    expect(states.get('Record restore drill from S3')).toMatchObject({
+      ResultPath: '$.result.restoreDrill',
+      Next: 'Release run lock',
     });
   });
 });

@@ -60,6 +60,8 @@ export const ErrorName = {
   ManifestExists: 'ManifestExistsError',
   /** A restore drill could not import the dump, or could not drop its schema: the backup stays stored. */
   RestoreDrillFailed: 'RestoreDrillFailedError',
+  /** The run got no ORDS slot before its window closed (or its tries ran out): it started no export. */
+  MissedBackupWindow: 'MissedBackupWindowError',
   /**
    * An import (or the schema it would drop) is not provably this execution's by its intent record:
    * refused, nothing imported, adopted or dropped. Not retried.

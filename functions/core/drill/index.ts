@@ -17,8 +17,14 @@ export { schemaOwnershipProblem, startOwnedImport } from './import-ownership.js'
 export { dropDrillSchema, startRestoreDrill } from './restore-drill.js';
 export { restoreDrillAgeHours } from './restore-drill-age.js';
 export { toImportRequestBody } from './restore-drill-import.js';
-export type { RestoreDrillResult } from './restore-drill-payloads.js';
+export type {
+  DrillOutcome,
+  DrillStarted,
+  RestoreDrillBinding,
+  RestoreDrillResult,
+} from './restore-drill-payloads.js';
 export {
+  DrillStartedSchema,
   DropDrillSchemaPayloadSchema,
   RecordRestoreDrillPayloadSchema,
   RestoreDrillBindingSchema,

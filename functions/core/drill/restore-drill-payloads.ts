@@ -14,6 +14,12 @@ export const RestoreDrillBindingSchema = z.strictObject({
   targetSchema: z.string().min(1),
   /** The exported schema the drill imports (remapped to `targetSchema`). */
   schema: z.string().min(1),
+  /**
+   * Which copy the drill restores: the files still on the server before the cleanup (`server`), or
+   * this night's S3 copy after the cleanup (`s3`). Absent in bindings written before it existed:
+   * they read as `server`.
+   */
+  source: z.enum(['server', 's3']).optional(),
 });
 export type RestoreDrillBinding = z.output<typeof RestoreDrillBindingSchema>;
 

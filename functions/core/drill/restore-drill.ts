@@ -182,6 +182,7 @@ async function readImportVerdict(
   deps: RestoreDrillDeps,
   drill: DrillStarted,
   exportJob: JobRef,
+  exportLogText?: () => Promise<string>,
 ): Promise<ImportVerdict> {
   const { owner, jobName } = drill.job;
   const failed = (summary: string): ImportVerdict => ({
@@ -223,7 +224,7 @@ async function readImportVerdict(
       rows: imported.rows,
     };
     try {
-      const exportLog = await readExportLogText(deps.ords, exportJob);
+      const exportLog = await (exportLogText ?? (() => readExportLogText(deps.ords, exportJob)))();
       return { ...found, ...compareTableRows(exportLog, text, drill.schema, drill.targetSchema) };
     } catch (error) {
       return { ...found, rowsUnchecked: `the export's log could not be read: ${(error as Error).message}` };
@@ -257,10 +258,20 @@ export async function dropDrillSchema(
     readonly serverCleanup: ServerCleanup;
     readonly directory: string;
     readonly remover: FileRemover;
+    /**
+     * The export's log text, for a drill that runs after the server cleanup (from S3).
+     * @default - read through ORDS from the export job
+     */
+    readonly exportLogText?: () => Promise<string>;
   },
 ): Promise<DrillOutcome> {
   const { drill, database } = input;
-  const { targetPreexisted, ...verdict } = await readImportVerdict(deps, drill, input.exportJob);
+  const { targetPreexisted, ...verdict } = await readImportVerdict(
+    deps,
+    drill,
+    input.exportJob,
+    input.exportLogText,
+  );
   const target = checkDrillTarget(drill.targetSchema, [drill.schema]);
   const finish = async (schemaDropped: boolean, dropReason?: string): Promise<DrillOutcome> => {
     const importLeft = await removeImportJob(deps, input);

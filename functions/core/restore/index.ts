@@ -23,4 +23,12 @@ export {
   readRestoreSource,
   type SourceFile,
 } from './restore-source.js';
+export { finishS3Drill, putS3DrillFiles, startS3Drill } from './s3-drill.js';
+export {
+  type S3DrillContext,
+  type S3DrillDeps,
+  type S3DrillProgress,
+  S3DrillProgressSchema,
+  s3DrillManifestUri,
+} from './s3-drill-copy.js';
 export { DEFAULT_CHUNK_BYTES, PIECE_BYTES } from './upload-sql.js';

@@ -204,7 +204,7 @@ export async function readRange(
 /** The export's log text from S3 (each table's exported rows), null when the manifest lists none. */
 export async function readExportLog(
   s3: Pick<S3Client, 'send'>,
-  source: RestoreSource,
+  source: Pick<RestoreSource, 'bucket' | 'log'>,
 ): Promise<string | null> {
   if (!source.log) return null;
   try {

@@ -316,7 +316,8 @@ function pickSchema(schemas: readonly string[], wanted: string | undefined): str
   return schemas[0] as string;
 }
 
-async function targetCreated(sql: RestSqlApi, target: string): Promise<string | null> {
+/** When the schema was created (ALL_USERS), null when it does not exist. */
+export async function targetCreated(sql: RestSqlApi, target: string): Promise<string | null> {
   const [result] = await sql.runSql([drillUserQuery(target)]);
   const row = result ? parseDrillUserRow(result) : null;
   if (row === null) {

@@ -90,6 +90,7 @@ export async function beginRun(deps: BeginRunDeps, payload: StartExportPayload):
     scheduledTime,
     startedBy: timing.startedBy,
     restoreDrill,
+    ...(restoreDrill && binding.restoreDrill?.source === 's3' ? { restoreDrillFromS3: true as const } : {}),
   };
 }
 

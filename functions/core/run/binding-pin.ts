@@ -16,6 +16,14 @@ export const BindingPinSchema = z.strictObject({
    */
   secretId: z.string().min(1).optional(),
   prefix: z.string(),
+  /** The slot caps the deployment gave the database (absent in pins of earlier versions). */
+  slots: z
+    .strictObject({
+      origin: z.string(),
+      originCap: z.number(),
+      deploymentCap: z.number().optional(),
+    })
+    .optional(),
 });
 export type BindingPin = z.output<typeof BindingPinSchema>;
 
@@ -29,6 +37,7 @@ export interface PinnedFields {
   readonly ordsUrl: string;
   readonly secretId: string;
   readonly prefix: string;
+  readonly slots?: { readonly origin: string; readonly originCap: number; readonly deploymentCap?: number };
 }
 
 /** The pin of a binding; `secretKnown: false` leaves the secret out (a token ARN at synth). */
@@ -37,6 +46,7 @@ export function pinOf(binding: Omit<PinnedFields, 'database'>, secretKnown = tru
     ordsUrl: binding.ordsUrl,
     ...(secretKnown ? { secretId: binding.secretId } : {}),
     prefix: binding.prefix,
+    ...(binding.slots ? { slots: binding.slots } : {}),
   };
 }
 
@@ -64,10 +74,20 @@ export function assertPinned(binding: PinnedFields, parameterName: string, pins:
   if (binding.prefix !== pin.prefix) {
     differences.push(`prefix "${binding.prefix}" instead of "${pin.prefix}"`);
   }
+  if (pin.slots !== undefined && slotsText(binding.slots) !== slotsText(pin.slots)) {
+    differences.push(`ORDS slots ${slotsText(binding.slots)} instead of ${slotsText(pin.slots)}`);
+  }
   if (differences.length === 0) return;
   throw new BindingMismatchError(
     `The binding of database "${binding.database}" (parameter ${parameterName}) was changed out of band: ` +
       `${differences.join(', ')} as deployed. Refusing to use it, no request sent; redeploy the stack ` +
       'to restore the parameter, or change the configuration and deploy',
   );
+}
+
+/** Slot caps as one comparable text: `origin cap N[, deployment cap M]`. */
+function slotsText(slots: PinnedFields['slots']): string {
+  if (!slots) return '(none)';
+  const deployment = slots.deploymentCap === undefined ? '' : `, deployment cap ${slots.deploymentCap}`;
+  return `"${slots.origin}" cap ${slots.originCap}${deployment}`;
 }

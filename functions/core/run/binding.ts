@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { InvalidInputError, UnknownDatabaseError } from '../base/index.js';
 import { RestoreDrillBindingSchema } from '../drill/index.js';
 import { ConsistentOptionsSchema, ExportSpecSchema } from '../export/index.js';
+import { ordsOrigin } from '../fleet/index.js';
 import { RetentionBindingSchema } from '../retention/index.js';
 import {
   backupFolder,
@@ -55,10 +56,39 @@ export const DatabaseBindingSchema = z.strictObject({
   restoreDrill: RestoreDrillBindingSchema.optional(),
   /** The database's retention tiers and schedule time zone; absent: its objects get no tier tags. */
   retention: RetentionBindingSchema.optional(),
+  /**
+   * The ORDS slots the database's runs count against: its origin, the origin's cap and the
+   * deployment's. A binding written before slots existed reads as its URL's origin with 4 slots.
+   */
+  slots: z
+    .strictObject({
+      /** `https://host[:port]` of `ordsUrl`. */
+      origin: z.string().min(1),
+      /** Slots of the origin (`ordsCaps[origin]`, else 4). */
+      originCap: z.number().int().min(1).max(100),
+      /** Slots of the whole deployment, when it has a cap. */
+      deploymentCap: z.number().int().min(1).max(10_000).optional(),
+    })
+    .optional(),
 });
 export type DatabaseBinding = z.output<typeof DatabaseBindingSchema>;
 /** What the deployment writes: the export spec in its configuration form (defaults not applied). */
 export type DatabaseBindingInput = z.input<typeof DatabaseBindingSchema>;
+
+/** ORDS slots of an origin the deployment gives no cap. */
+export const DEFAULT_ORDS_CAP = 4;
+
+/** The slot caps of a database's runs. */
+export interface SlotCaps {
+  readonly origin: string;
+  readonly originCap: number;
+  readonly deploymentCap?: number;
+}
+
+/** The slot caps of a binding: its own, or (a binding from before slots) its URL's origin with 4 slots. */
+export function slotCapsOf(binding: Pick<DatabaseBinding, 'ordsUrl' | 'slots'>): SlotCaps {
+  return binding.slots ?? { origin: ordsOrigin(binding.ordsUrl), originCap: DEFAULT_ORDS_CAP };
+}
 
 /** The parameter path of the bindings unless the deployment names another. */
 export const DEFAULT_BINDING_PATH = '/ords-datapump-backup/databases';
@@ -95,6 +125,12 @@ export function parseBinding(
     throw new UnknownDatabaseError(
       `The binding of database "${database}" (parameter ${parameterName}) is invalid: ` +
         `${describeIssues(parsed.error)}. Redeploy the stack`,
+    );
+  }
+  if (parsed.data.slots && parsed.data.slots.origin !== ordsOrigin(parsed.data.ordsUrl)) {
+    throw new UnknownDatabaseError(
+      `The binding of database "${database}" (parameter ${parameterName}) counts its ORDS slots at ` +
+        `"${parsed.data.slots.origin}", not at its ORDS origin "${ordsOrigin(parsed.data.ordsUrl)}". Redeploy the stack`,
     );
   }
   if (parsed.data.database !== database) {

@@ -139,7 +139,7 @@ export async function readLockHolder(store: LockStore, key: string): Promise<Hel
 }
 
 /** Writes the lock (new, or replacing the version `replace`); false when another write won. */
-async function tryWrite(
+export async function tryWrite(
   deps: LockStore,
   key: string,
   holder: LockHolder & Readonly<Record<string, unknown>>,
@@ -166,12 +166,17 @@ async function tryWrite(
   }
 }
 
-/** 412: the object exists (or changed); 409: a concurrent conditional write to the same key. */
-function isLostRace(error: unknown): boolean {
+/**
+ * 412: the object exists (or changed); 409: a concurrent conditional write to the same key; 404 on
+ * `If-Match`: the object was deleted since it was read.
+ */
+export function isLostRace(error: unknown): boolean {
   const err = error as { name?: string; $metadata?: { httpStatusCode?: number } };
   const status = err.$metadata?.httpStatusCode;
   return (
     status === 412 ||
+    (status === 404 && err.name !== 'NoSuchBucket') ||
+    err.name === 'NoSuchKey' ||
     status === 409 ||
     err.name === 'PreconditionFailed' ||
     err.name === 'ConditionalRequestConflict'

@@ -7,13 +7,14 @@
 export type { BackupAgeReport } from './backup-age.js';
 export { checkBackupAge } from './backup-age.js';
 export { beginRun, parseExecutionInput } from './begin-run.js';
-export type { DatabaseBinding, DatabaseBindingInput } from './binding.js';
+export type { DatabaseBinding, DatabaseBindingInput, SlotCaps } from './binding.js';
 export {
   assertKeyOfJob,
   bindingParameterName,
   DatabaseBindingSchema,
   isBindingPath,
   parseBinding,
+  slotCapsOf,
 } from './binding.js';
 export type { BindingPin, BindingPins } from './binding-pin.js';
 export { assertPinned, BindingPinsSchema, pinOf } from './binding-pin.js';
@@ -33,6 +34,17 @@ export type { ExecutionStatus, HeldLock, LockStore } from './holder-lock.js';
 export { readLockHolder } from './holder-lock.js';
 export type { ExecutionStatusEvent } from './notify-failure.js';
 export { ALERTING_STATUSES, describeFailure, EXECUTION_STATUS_CHANGE } from './notify-failure.js';
+export type { SlotDeps, SlotRequest, SlotsTaken } from './ords-slots.js';
+export {
+  deploymentSlots,
+  listSlots,
+  originSlots,
+  releaseKey,
+  releaseSlots,
+  SLOT_KEY_PATTERN,
+  slotsFolder,
+  takeSlots,
+} from './ords-slots.js';
 export type { FenceRequest, ReleaseRunLockPayload, RunLockRelease } from './run-lock.js';
 export {
   acquireRunLock,
@@ -44,6 +56,8 @@ export {
   releaseRunLock,
   runLockKey,
 } from './run-lock.js';
+export type { RunSlotDeps } from './run-slots.js';
+export { copySlots, releaseRunSlots, takeRunSlot } from './run-slots.js';
 export type { RunWindow, StartRunInput } from './start-run.js';
 export { StartRunInputSchema, startRun } from './start-run.js';
 export type { MissedRun, StartWindowInput, StartWindowResult } from './start-window.js';

@@ -23,7 +23,23 @@ export interface RunTiming {
   readonly scheduledTime: string;
   readonly startedBy: StartedBy;
   readonly pollSeconds: number;
+  /** The night window the launcher started the run in: its closing time and the run's rank. */
+  readonly window?: RunWindow;
 }
+
+/** A run's place in its night window. */
+export interface RunWindow {
+  /** ISO UTC time the window closes. */
+  readonly closesAt: string;
+  /** 0-based position in the window's start order. */
+  readonly rank: number;
+}
+
+/** The highest rank in a window's start order (its queue keys hold 6 digits). */
+export const MAX_WINDOW_RANK = 999_999;
+
+/** Longest a window may stay open after the run's scheduled time. */
+export const WINDOW_CLOSES_WITHIN_HOURS = 24;
 
 /** The execution as Step Functions reports it (the input cannot change these). */
 export interface ExecutionFacts {
@@ -71,10 +87,41 @@ export function runTiming(input: ExecutionInput, facts: ExecutionFacts, binding:
         'hours must fit in the execution history of 25,000 events), or leave pollSeconds out',
     );
   }
+  const window = input.window ? checkWindow(input, scheduledTimeOf(input, facts)) : undefined;
   return {
     // Always a string: a JSONPath to a missing field would fail the execution in "Write manifest".
     scheduledTime: input.scheduledTime ?? facts.executionStartTime,
     startedBy,
     pollSeconds: input.pollSeconds ?? binding.pollSeconds,
+    ...(window ? { window } : {}),
   };
+}
+
+function scheduledTimeOf(input: ExecutionInput, facts: ExecutionFacts): string {
+  return input.scheduledTime ?? facts.executionStartTime;
+}
+
+/**
+ * The input's window, when its closing time lies after the scheduled time and at most 24 hours after
+ * it, and its rank is a whole number of at least 0; else `InvalidInputError` naming the value (a
+ * closing time in 2099 would let a run start late in the working day).
+ */
+function checkWindow(input: ExecutionInput, scheduledTime: string): RunWindow {
+  const window = input.window!;
+  const closes = Date.parse(window.closesAt);
+  const scheduled = Date.parse(scheduledTime);
+  if (!(closes > scheduled) || closes > scheduled + WINDOW_CLOSES_WITHIN_HOURS * 3600_000) {
+    throw new InvalidInputError(
+      `The execution input's window.closesAt "${window.closesAt}" is not allowed; allowed: a time after the ` +
+        `run's scheduled time (${scheduledTime}) and at most ${WINDOW_CLOSES_WITHIN_HOURS} hours after it. ` +
+        `Start a run by hand with {"database":"${input.database}"}`,
+    );
+  }
+  if (!Number.isSafeInteger(window.rank) || window.rank < 0 || window.rank > MAX_WINDOW_RANK) {
+    throw new InvalidInputError(
+      `The execution input's window.rank ${window.rank} is not allowed; allowed: a whole number from 0 to ${MAX_WINDOW_RANK} ` +
+        `(the run's place in its window's start order). Start a run by hand with {"database":"${input.database}"}`,
+    );
+  }
+  return { closesAt: new Date(closes).toISOString(), rank: window.rank };
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DatabaseBusyError, RunLockLostError } from '../base/index.js';
 import type { Logger } from '../ords/index.js';
-import { DATABASE_ID } from '../state/index.js';
+import { DATABASE_ID, SlotHoldingSchema } from '../state/index.js';
 import {
   acquireHolderLock,
   assertLockHolder,
@@ -127,6 +127,8 @@ export const ReleaseRunLockPayloadSchema = z.object({
   executionName: z.string().min(1),
   executionArn: z.string().min(1),
   input: z.unknown(),
+  /** The ORDS slots the run holds (`$.slots`), released too; absent in executions of earlier versions. */
+  slots: SlotHoldingSchema.optional(),
 });
 export type ReleaseRunLockPayload = z.output<typeof ReleaseRunLockPayloadSchema>;
 

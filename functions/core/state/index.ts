@@ -76,4 +76,11 @@ export {
   StoredFileSchema,
   WriteManifestPayloadSchema,
 } from './payloads.js';
-export { MAX_POLLS_PER_EXECUTION, minimumPollSeconds, POLL_INTERVAL_SECONDS } from './poll-budget.js';
+export {
+  MAX_POLLS_PER_EXECUTION,
+  maxSlotWaits,
+  minimumPollSeconds,
+  POLL_INTERVAL_SECONDS,
+} from './poll-budget.js';
+export type { CopySlotsPayload, SlotHolding, SlotTaking, TakeSlotPayload } from './slot-payloads.js';
+export { CopySlotsPayloadSchema, SlotHoldingSchema, TakeSlotPayloadSchema } from './slot-payloads.js';

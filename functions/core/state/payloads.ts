@@ -53,11 +53,17 @@ export const ExecutionInputSchema = z.strictObject({
   /** Run the database's restore drill in this run even if none is due (only where one is configured). */
   restoreDrill: z.literal(true).optional(),
   /**
-   * Set by the window launcher only: when the run's night window closes (ISO UTC) and its 0-based
-   * place in the window's start order.
+   * Set only by the window launcher: when the database's night window closes and the run's place in
+   * the window's start order. `runTiming` checks both against the scheduled time. A run without it
+   * (a cron schedule, by hand) has no closing time and no place in a queue.
    */
   window: z
-    .strictObject({ closesAt: z.iso.datetime({ offset: true }), rank: z.number().int().min(0) })
+    .strictObject({
+      /** ISO UTC time the window closes: a run without an ORDS slot by then fails. */
+      closesAt: z.iso.datetime({ offset: true }),
+      /** 0-based position in the window's start order: earlier ranks take free slots first. */
+      rank: z.number(),
+    })
     .optional(),
 });
 export type ExecutionInput = z.output<typeof ExecutionInputSchema>;
@@ -215,6 +221,8 @@ export interface StartedRun {
   readonly startedBy: StartedBy;
   /** Whether this run imports its dump into the database's drill schema after the manifest. */
   readonly restoreDrill: boolean;
+  /** Set on a drill night of a database whose drill restores the S3 copy, after the cleanup. */
+  readonly restoreDrillFromS3?: true;
 }
 
 /** Who started a run. */

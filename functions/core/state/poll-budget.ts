@@ -18,3 +18,16 @@ export function minimumPollSeconds(timeoutSeconds: number, drills: boolean): num
   const budget = Math.ceil((timeoutSeconds * (drills ? 2 : 1)) / MAX_POLLS_PER_EXECUTION);
   return Math.max(POLL_INTERVAL_SECONDS.min, budget);
 }
+
+/** Fewest tries for an ORDS slot a run gets, whatever its polls leave (220 events of the rest). */
+export const MIN_SLOT_WAITS = 20;
+
+/**
+ * Most tries for an ORDS slot before a run starts its export: what its status reads leave of
+ * {@link MAX_POLLS_PER_EXECUTION}, each try (Wait, Task, two Choices: 11 events) counted as 11/9 of
+ * a poll, and at least {@link MIN_SLOT_WAITS}. Waiting counts against the history budget as polling does.
+ */
+export function maxSlotWaits(timeoutSeconds: number, pollSeconds: number, drills: boolean): number {
+  const polls = Math.ceil((timeoutSeconds * (drills ? 2 : 1)) / pollSeconds);
+  return Math.max(MIN_SLOT_WAITS, Math.floor(((MAX_POLLS_PER_EXECUTION - polls) * 9) / 11));
+}

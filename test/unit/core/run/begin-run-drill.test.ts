@@ -27,7 +27,7 @@ const lastDrill: LastRestoreDrill = {
   report: 's3://backups/x/restore-drill.json',
 };
 
-function deps(options: { drill: boolean; last?: LastRestoreDrill | null }) {
+function deps(options: { drill: boolean; last?: LastRestoreDrill | null; source?: 'server' | 's3' }) {
   const ords = new FakeJobApi();
   const reads: string[] = [];
   return {
@@ -35,7 +35,14 @@ function deps(options: { drill: boolean; last?: LastRestoreDrill | null }) {
     reads,
     deps: {
       binding: async (database: string) =>
-        DatabaseBindingSchema.parse(testBinding({ database, ...(options.drill ? { restoreDrill } : {}) })),
+        DatabaseBindingSchema.parse(
+          testBinding({
+            database,
+            ...(options.drill
+              ? { restoreDrill: { ...restoreDrill, ...(options.source ? { source: options.source } : {}) } }
+              : {}),
+          }),
+        ),
       lock: async () => {},
       ords: async () => ords,
       logger: recordingLogger(),
@@ -54,6 +61,19 @@ describe('beginRun and the restore drill', () => {
     const { deps: d } = deps({ drill: true });
     const run = await beginRun(d, payload({ database: 'orders', scheduledTime: '2026-12-07T02:00:00Z' }));
     expect(run.restoreDrill).toBe(true);
+  });
+
+  it('marks a drill night of a drill from S3, and only that (the drill then runs after the cleanup)', async () => {
+    const night = payload({ database: 'orders', scheduledTime: '2026-12-07T02:00:00Z' });
+    const fromS3 = await beginRun(deps({ drill: true, source: 's3' }).deps, night);
+    expect(fromS3).toMatchObject({ restoreDrill: true, restoreDrillFromS3: true });
+    for (const source of ['server', undefined] as const) {
+      const run = await beginRun(deps({ drill: true, ...(source ? { source } : {}) }).deps, night);
+      expect(run.restoreDrill, String(source)).toBe(true);
+      expect(run, String(source)).not.toHaveProperty('restoreDrillFromS3');
+    }
+    const notDue = await beginRun(deps({ drill: true, source: 's3', last: lastDrill }).deps, night);
+    expect(notDue).not.toHaveProperty('restoreDrillFromS3');
   });
 
   it('does not drill the night after a drill night', async () => {

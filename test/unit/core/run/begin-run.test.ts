@@ -123,6 +123,46 @@ describe('beginRun', () => {
     },
   );
 
+  it.each([
+    [
+      'a closing time in 2099',
+      { closesAt: '2099-01-01T00:00:00Z', rank: 0 },
+      'window.closesAt "2099-01-01T00:00:00Z"',
+    ],
+    [
+      'a closing time before the scheduled time',
+      { closesAt: '2026-12-01T01:00:00Z', rank: 0 },
+      'window.closesAt',
+    ],
+    ['a negative rank', { closesAt: '2026-12-01T03:00:00Z', rank: -1 }, 'window.rank -1'],
+    ['a fractional rank', { closesAt: '2026-12-01T03:00:00Z', rank: 1.5 }, 'window.rank 1.5'],
+    [
+      'a rank past the queue keys',
+      { closesAt: '2026-12-01T03:00:00Z', rank: 1_000_000 },
+      'window.rank 1000000',
+    ],
+  ])(
+    'fails with InvalidInputError naming a window with %s, before the lock and ORDS',
+    async (_, window, words) => {
+      const { deps, locks, ordsFor } = fakes();
+      const input = { database: 'orders', scheduledTime: '2026-12-01T02:00:00Z', window };
+      const error = await beginRun(deps, payload(input)).catch((e: Error) => e);
+
+      expect(error).toMatchObject({ name: ErrorName.InvalidInput });
+      expect((error as Error).message).toContain(words);
+      expect(locks).toEqual([]);
+      expect(ordsFor).toEqual([]);
+    },
+  );
+
+  it('accepts a window that closes within 24 hours of the scheduled time', async () => {
+    const { deps } = fakes();
+    const window = { closesAt: '2026-12-01T03:00:00Z', rank: 3 };
+    await expect(
+      beginRun(deps, payload({ database: 'orders', scheduledTime: '2026-12-01T02:00:00Z', window })),
+    ).resolves.toMatchObject({ startedBy: 'schedule' });
+  });
+
   it('derives startedBy: a run the launcher did not name is by hand, whatever scheduledTime it carries', async () => {
     // GIVEN a hand-started execution whose input claims a scheduled time of 3 hours ago
     const { deps } = fakes();

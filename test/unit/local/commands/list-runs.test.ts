@@ -1,6 +1,7 @@
 import {
   DescribeExecutionCommand,
   type ExecutionListItem,
+  GetExecutionHistoryCommand,
   ListExecutionsCommand,
   SFNClient,
 } from '@aws-sdk/client-sfn';
@@ -231,5 +232,70 @@ describe('listRuns', () => {
     // GIVEN a by-hand name and a name of no run / WHEN reading / THEN the prefix, or null
     expect(databaseOfName('orders-eu_manual_20261201T120000Z')).toBe('orders-eu');
     expect(databaseOfName('some-other-run')).toBeNull();
+  });
+});
+
+describe('listRuns and the ORDS slots', () => {
+  const entered = (name: string, at: string, id: number) => ({
+    id,
+    timestamp: new Date(at),
+    type: 'TaskStateEntered' as const,
+    stateEnteredEventDetails: { name },
+  });
+
+  it('shows who waited for an ORDS slot, how long and how many tries, and who missed the window', async () => {
+    // GIVEN a run that waited 20 minutes for its slot, and one that missed its window
+    const waited = execution(
+      'orders_20261201T010000Z',
+      'SUCCEEDED',
+      '2026-12-01T01:00:00Z',
+      '2026-12-01T02:00:00Z',
+    );
+    const missed = execution(
+      'billing_20261201T010000Z',
+      'FAILED',
+      '2026-12-01T01:00:00Z',
+      '2026-12-01T05:00:00Z',
+    );
+    sfn.on(ListExecutionsCommand).resolves({ executions: [waited, missed] });
+    sfn
+      .on(DescribeExecutionCommand, { executionArn: waited.executionArn })
+      .resolves({ input: '{"database":"orders"}', output: '{"verdict":"succeeded"}' })
+      .on(DescribeExecutionCommand, { executionArn: missed.executionArn })
+      .resolves({ input: '{"database":"billing"}', error: 'MissedBackupWindowError' });
+    sfn
+      .on(GetExecutionHistoryCommand, { executionArn: waited.executionArn })
+      .resolves({
+        events: [
+          entered('Take an ORDS slot', '2026-12-01T01:00:01Z', 2),
+          entered('Waiting for an ORDS slot', '2026-12-01T01:00:02Z', 3),
+          entered('Waiting for an ORDS slot', '2026-12-01T01:10:02Z', 4),
+          entered('Start export', '2026-12-01T01:20:01Z', 5),
+        ],
+      })
+      .on(GetExecutionHistoryCommand, { executionArn: missed.executionArn })
+      .resolves({
+        events: [
+          entered('Take an ORDS slot', '2026-12-01T01:00:01Z', 2),
+          entered('Waiting for an ORDS slot', '2026-12-01T01:00:02Z', 3),
+          entered('Window closed', '2026-12-01T05:00:01Z', 4),
+        ],
+      });
+    const { deps, out } = harness();
+
+    // WHEN listing them as JSON and as a table
+    await listRuns(deps, { machine: MACHINE, limit: 10, json: true });
+    await listRuns(deps, { machine: MACHINE, limit: 10, json: false });
+
+    // THEN each row carries its wait
+    const rows = JSON.parse(out[0]!) as Array<{ slotWait?: unknown }>;
+    expect(rows.map((row) => row.slotWait)).toEqual([
+      { seconds: 1200, tries: 2, taken: true },
+      { seconds: 14400, tries: 1, taken: false },
+    ]);
+    expect(out[1]).toContain('waited 20 min 00 s for an ORDS slot (2 tries)');
+    expect(out[3]).toContain(
+      'MissedBackupWindowError waited 4 h 00 min for an ORDS slot (1 tries, window missed)',
+    );
   });
 });
