@@ -15,7 +15,9 @@ import type { SlotHolding } from '../../functions/core/state/index.js';
  * slot" under the restore's synthetic execution ARN, so that backups, drills and restores of one
  * ORDS count against one cap. A busy origin makes it wait, printing a progress line per try, up to
  * `waitSeconds`; then it fails naming the origin and the caps. A restore by hand has no window rank:
- * it takes any free slot at once and registers no queue place.
+ * it takes any free slot at once and registers no queue place. A rerun of the same restore (same
+ * synthetic ARN) after this process died finds the slot its earlier run left as its own (`takeSlots`
+ * recognises the holder), so it takes no second one.
  */
 
 /** How long a restore waits for an ORDS slot unless told otherwise (`--slot-wait-minutes`). */

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { restoreIdOf } from '../../functions/core/restore/index.js';
 import { readLockHolder, releaseSlots, takeSlots } from '../../functions/core/run/index.js';
 import type { SlotHolding } from '../../functions/core/state/index.js';
 import {
@@ -149,6 +150,37 @@ describe('npm run restore takes an ORDS slot of its origin, and gives it back ho
     } finally {
       await otherReleases(other);
     }
+  });
+
+  it('adopts the slot an earlier run of the same restore left when its process died, taking no second one', async () => {
+    // GIVEN the origin's only slot held by this very restore's synthetic execution, started an hour ago
+    const restoreId = restoreIdOf(manifestUri, 'orders', 'HR_ADOPTED');
+    const earlier = await takeSlots(
+      { ...store(), logger: quiet, executionStatus: async () => 'RUNNING' },
+      {
+        database: 'orders',
+        prefix: '',
+        caps: { origin: origin(), originCap: 1 },
+        holder: {
+          executionArn: `arn:aws:states:local:000000000000${BY_HAND_EXECUTION}${restoreId}`,
+          executionName: restoreId,
+          startedAt: new Date(Date.now() - 3_600_000).toISOString(),
+        },
+      },
+      1,
+      { held: [] },
+      { queue: false },
+    );
+    expect(earlier.originSlots).toBe(1);
+
+    // WHEN the restore is run again, with no time to wait
+    const { code, report } = await restore({ targetSchema: 'HR_ADOPTED', ordsCap: 1, slotWaitMinutes: 0 });
+
+    // THEN it restores under the slot it already held, and releases it at the end
+    expect(code, report.message).toBe(0);
+    expect(lines.err.some((line) => line.startsWith('waiting for'))).toBe(false);
+    expect(await slotKeys()).toEqual([]);
+    await dropUser('HR_ADOPTED');
   });
 
   it('releases its slot and the run lock when the restore fails', async () => {
