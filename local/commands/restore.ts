@@ -31,8 +31,8 @@ import { ExitCode, type Output, type SfnSender, UsageError } from './state-machi
  * `arn:aws:states:local:000000000000:execution:restore-by-hand:<restore id>`: the same for the same
  * manifest, database and target, so running the command again resumes (and takes the lock again);
  * `npm run release-lock` can release it if this process dies and the restore is abandoned.
- * Under that ARN it also takes an ORDS slot of the target's origin after the lock (restore-slot.ts),
- * waiting up to `--slot-wait-minutes`, and releases both however the restore ends.
+ * Under that ARN it first takes an ORDS slot of the target's origin (restore-slot.ts), waiting up to
+ * `--slot-wait-minutes` without the lock, then the lock, and releases both however the restore ends.
  */
 
 /** How a by-hand restore appears as the lock's holder. */
@@ -154,32 +154,35 @@ export async function runRestoreCommand(
     if (held?.executionArn === executionArn) await releaseRunLock(store, options.keyPrefix, options.database);
   };
   const lock: RestoreLock = {
+    // The slot first, as a backup takes it before its lock: a restore that waits for a slot does
+    // not hold the database's lock, so that database's backups are not refused meanwhile.
     acquire: async () => {
-      await acquireRunLock(slotDeps, {
-        database: options.database,
-        prefix: options.keyPrefix,
-        executionArn,
-        executionName,
-        executionStartTime: started.toISOString(),
-      });
+      const holding = await takeRestoreSlot(
+        { ...slotDeps, now, sleep, say: (line) => deps.err(line) },
+        {
+          database: options.database,
+          prefix: options.keyPrefix,
+          caps,
+          executionArn,
+          executionName,
+          startedAt: started.toISOString(),
+          waitSeconds: Math.round((options.slotWaitMinutes ?? DEFAULT_SLOT_WAIT_MINUTES) * 60),
+          retrySeconds: options.pollSeconds,
+        },
+      );
       try {
-        slots = await takeRestoreSlot(
-          { ...slotDeps, now, sleep, say: (line) => deps.err(line) },
-          {
-            database: options.database,
-            prefix: options.keyPrefix,
-            caps,
-            executionArn,
-            executionName,
-            startedAt: started.toISOString(),
-            waitSeconds: Math.round((options.slotWaitMinutes ?? DEFAULT_SLOT_WAIT_MINUTES) * 60),
-            retrySeconds: options.pollSeconds,
-          },
-        );
+        await acquireRunLock(slotDeps, {
+          database: options.database,
+          prefix: options.keyPrefix,
+          executionArn,
+          executionName,
+          executionStartTime: started.toISOString(),
+        });
       } catch (error) {
-        await releaseLock();
+        await releaseRestoreSlot(slotDeps, holding, executionArn);
         throw error;
       }
+      slots = holding;
     },
     check: (step) =>
       assertRunLock(store, {

@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { restoreIdOf } from '../../functions/core/restore/index.js';
-import { readLockHolder, releaseSlots, takeSlots } from '../../functions/core/run/index.js';
+import {
+  acquireRunLock,
+  readLockHolder,
+  releaseRunLock,
+  releaseSlots,
+  takeSlots,
+} from '../../functions/core/run/index.js';
 import type { SlotHolding } from '../../functions/core/state/index.js';
 import {
   BY_HAND_EXECUTION,
@@ -99,9 +105,10 @@ describe('npm run restore takes an ORDS slot of its origin, and gives it back ho
       timeout: 20_000,
       interval: 50,
     });
-    // THEN it started nothing on the server while it waited, and holds the run lock
+    // THEN it started nothing on the server while it waited, and does not hold the database's run lock
+    // meanwhile (a backup of that database may still start)
     expect(imports()).toBe(importsBefore);
-    expect((await lockHeld())?.executionArn).toContain(BY_HAND_EXECUTION);
+    expect(await lockHeld()).toBeNull();
     // AND once the other run releases its slot, the restore takes it under its synthetic execution and finishes
     await otherReleases(other);
     const { code, report } = await running;
@@ -181,6 +188,29 @@ describe('npm run restore takes an ORDS slot of its origin, and gives it back ho
     expect(lines.err.some((line) => line.startsWith('waiting for'))).toBe(false);
     expect(await slotKeys()).toEqual([]);
     await dropUser('HR_ADOPTED');
+  });
+
+  it('gives its slot back when the database run lock is held by another run', async () => {
+    const lockDeps = { ...store(), logger: quiet, executionStatus: async () => 'RUNNING' };
+    await acquireRunLock(lockDeps, {
+      database: 'orders',
+      prefix: '',
+      executionArn: OTHER.executionArn,
+      executionName: OTHER.executionName,
+      executionStartTime: OTHER.startedAt,
+    });
+    const requests = h.simulator.requests.length;
+    try {
+      const { code, report } = await restore({ targetSchema: 'HR_LOCKED', ordsCap: 1 });
+
+      expect(code).toBe(1);
+      expect(report.error).toBe('DatabaseBusyError');
+      expect(await slotKeys()).toEqual([]);
+      expect(h.simulator.requests.length).toBe(requests);
+      expect((await lockHeld())?.executionArn).toBe(OTHER.executionArn);
+    } finally {
+      await releaseRunLock(store(), '', 'orders');
+    }
   });
 
   it('releases its slot and the run lock when the restore fails', async () => {
