@@ -9,9 +9,9 @@ import { UsageError } from './commands/state-machine.js';
 const USAGE = `Usage: npm run restore -- s3://<bucket>/<backup folder>/manifest.json --database ID --target-schema NEW [options]
 
 Restores one schema of a backup from S3 into a database through ORDS alone: checks the manifest and
-each dump file in S3, takes the database's run lock, puts the dump files into the directory object
-(DBMS_CLOUD.GET_OBJECT on a presigned URL, else chunked uploads through REST-enabled SQL), checks them
-in the database, imports them into the new schema NEW (remap_schemas; NEW must not exist), compares
+each dump file in S3, takes the database's run lock and an ORDS slot of its origin, puts the dump
+files into the directory object (DBMS_CLOUD.GET_OBJECT on a presigned URL, else chunked uploads
+through REST-enabled SQL), checks them in the database, imports them into the new schema NEW (remap_schemas; NEW must not exist), compares
 tables and rows with the backup, then removes the files, the import's log and its control table.
 
   --database ID             the target database's id (its run lock: s3://BUCKET/<key prefix>_locks/ID.json)
@@ -29,6 +29,10 @@ tables and rows with the backup, then removes the files, the import's log and it
   --poll-seconds N          seconds between two reads of the import job (default 30)
   --timeout-seconds N       how long the import may run (default 43200)
   --presign-seconds N       how long a presigned URL stays valid (default 300)
+  --ords-cap N              ORDS slots of the target's origin, as the deployment's ordsCaps (default 4)
+  --deployment-cap N        the deployment's deploymentCap, if it has one (default none)
+  --slot-wait-minutes N     how long to wait for an ORDS slot of the origin, trying every
+                            --poll-seconds; 0 tries once (default 60)
   -h, --help
 
 Progress goes to stderr; the last stdout line is the JSON report. Exit codes: 0 restored, 1 the
@@ -39,6 +43,13 @@ function positiveNumber(name: string, value: string | undefined, fallback: numbe
   const number = Number(value);
   if (!Number.isInteger(number) || number < 1)
     throw new UsageError(`--${name} must be a whole number ≥ 1, got "${value}"`);
+  return number;
+}
+
+function wholeNumber(name: string, value: string): number {
+  const number = Number(value);
+  if (value.trim() === '' || !Number.isInteger(number) || number < 0)
+    throw new UsageError(`--${name} must be a whole number ≥ 0, got "${value}"`);
   return number;
 }
 
@@ -60,6 +71,9 @@ async function main(): Promise<number> {
       'poll-seconds': { type: 'string' },
       'timeout-seconds': { type: 'string' },
       'presign-seconds': { type: 'string' },
+      'ords-cap': { type: 'string' },
+      'deployment-cap': { type: 'string' },
+      'slot-wait-minutes': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     allowPositionals: true,
@@ -110,6 +124,13 @@ async function main(): Promise<number> {
         timeoutSeconds: positiveNumber('timeout-seconds', values['timeout-seconds'], 43_200),
         presignSeconds: positiveNumber('presign-seconds', values['presign-seconds'], 300),
         remover: values['autonomous-database'] ? 'dbms-cloud' : 'utl-file',
+        ...(values['ords-cap'] ? { ordsCap: positiveNumber('ords-cap', values['ords-cap'], 0) } : {}),
+        ...(values['deployment-cap']
+          ? { deploymentCap: positiveNumber('deployment-cap', values['deployment-cap'], 0) }
+          : {}),
+        ...(values['slot-wait-minutes'] !== undefined
+          ? { slotWaitMinutes: wholeNumber('slot-wait-minutes', values['slot-wait-minutes']) }
+          : {}),
       },
     );
   } finally {

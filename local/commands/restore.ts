@@ -3,6 +3,7 @@ import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { BackupError } from '../../functions/core/base/index.js';
 import type { FileRemover } from '../../functions/core/cleanup/index.js';
+import { ordsOrigin } from '../../functions/core/fleet/index.js';
 import { OrdsClient, parseOrdsSecret } from '../../functions/core/ords/index.js';
 import {
   type RestoreLock,
@@ -18,7 +19,9 @@ import {
   releaseRunLock,
   runLockKey,
 } from '../../functions/core/run/index.js';
-import { DATABASE_ID, KEY_PREFIX } from '../../functions/core/state/index.js';
+import { DATABASE_ID, KEY_PREFIX, type SlotHolding } from '../../functions/core/state/index.js';
+import { DEFAULT_ORDS_CAP } from '../../infra/fleet-settings.js';
+import { DEFAULT_SLOT_WAIT_MINUTES, releaseRestoreSlot, takeRestoreSlot } from './restore-slot.js';
 import { ExitCode, type Output, type SfnSender, UsageError } from './state-machine.js';
 
 /**
@@ -28,6 +31,8 @@ import { ExitCode, type Output, type SfnSender, UsageError } from './state-machi
  * `arn:aws:states:local:000000000000:execution:restore-by-hand:<restore id>`: the same for the same
  * manifest, database and target, so running the command again resumes (and takes the lock again);
  * `npm run release-lock` can release it if this process dies and the restore is abandoned.
+ * Under that ARN it first takes an ORDS slot of the target's origin (restore-slot.ts), waiting up to
+ * `--slot-wait-minutes` without the lock, then the lock, and releases both however the restore ends.
  */
 
 /** How a by-hand restore appears as the lock's holder. */
@@ -60,6 +65,12 @@ export interface RestoreCommandOptions {
   readonly remover: FileRemover;
   /** How long a presigned URL stays valid. */
   readonly presignSeconds: number;
+  /** Slots of the target's ORDS origin, as the deployment's `ordsCaps` gives it. @default 4 */
+  readonly ordsCap?: number;
+  /** Slots of the whole deployment, as its `deploymentCap`. @default - no deployment cap */
+  readonly deploymentCap?: number;
+  /** How long to wait for an ORDS slot; 0 tries once. @default 60 */
+  readonly slotWaitMinutes?: number;
 }
 
 /** Checks the flags that name things; throws UsageError naming the value. */
@@ -79,6 +90,19 @@ export function checkRestoreOptions(options: RestoreCommandOptions): void {
   }
   if (!(options.presignSeconds >= 60 && options.presignSeconds <= 3600)) {
     throw new UsageError(`--presign-seconds ${options.presignSeconds} must be from 60 to 3600`);
+  }
+  const { ordsCap, deploymentCap, slotWaitMinutes } = options;
+  if (ordsCap !== undefined && !(Number.isInteger(ordsCap) && ordsCap >= 1 && ordsCap <= 100)) {
+    throw new UsageError(`--ords-cap ${ordsCap} must be a whole number from 1 to 100`);
+  }
+  if (
+    deploymentCap !== undefined &&
+    !(Number.isInteger(deploymentCap) && deploymentCap >= 1 && deploymentCap <= 10_000)
+  ) {
+    throw new UsageError(`--deployment-cap ${deploymentCap} must be a whole number from 1 to 10000`);
+  }
+  if (slotWaitMinutes !== undefined && !(slotWaitMinutes >= 0 && slotWaitMinutes <= 1440)) {
+    throw new UsageError(`--slot-wait-minutes ${slotWaitMinutes} must be from 0 to 1440`);
   }
 }
 
@@ -104,21 +128,62 @@ export async function runRestoreCommand(
   const ords = new OrdsClient({ baseUrl: options.ordsUrl, secret, secretId: options.secretSource, logger });
   const restoreId = restoreIdOf(options.manifestUri, options.database, options.targetSchema.toUpperCase());
   const started = now();
+  const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
   const executionName = restoreId;
   const executionArn = `arn:aws:states:local:000000000000${BY_HAND_EXECUTION}${executionName}`;
   const store = { s3: deps.s3, bucket };
+  const slotDeps = {
+    ...store,
+    logger,
+    executionStatus: (arn: string) => executionStatus(deps.sfn, arn, executionArn),
+  };
+  let origin: string;
+  try {
+    origin = ordsOrigin(options.ordsUrl);
+  } catch (error) {
+    throw new UsageError(`--ords-url: ${(error as Error).message}`);
+  }
+  const caps = {
+    origin,
+    originCap: options.ordsCap ?? DEFAULT_ORDS_CAP,
+    ...(options.deploymentCap !== undefined ? { deploymentCap: options.deploymentCap } : {}),
+  };
+  let slots: SlotHolding | undefined;
+  const releaseLock = async () => {
+    const held = await readLockHolder(store, runLockKey(options.keyPrefix, options.database));
+    if (held?.executionArn === executionArn) await releaseRunLock(store, options.keyPrefix, options.database);
+  };
   const lock: RestoreLock = {
-    acquire: () =>
-      acquireRunLock(
-        { ...store, logger, executionStatus: (arn) => executionStatus(deps.sfn, arn, executionArn) },
+    // The slot first, as a backup takes it before its lock: a restore that waits for a slot does
+    // not hold the database's lock, so that database's backups are not refused meanwhile.
+    acquire: async () => {
+      const holding = await takeRestoreSlot(
+        { ...slotDeps, now, sleep, say: (line) => deps.err(line) },
         {
+          database: options.database,
+          prefix: options.keyPrefix,
+          caps,
+          executionArn,
+          executionName,
+          startedAt: started.toISOString(),
+          waitSeconds: Math.round((options.slotWaitMinutes ?? DEFAULT_SLOT_WAIT_MINUTES) * 60),
+          retrySeconds: options.pollSeconds,
+        },
+      );
+      try {
+        await acquireRunLock(slotDeps, {
           database: options.database,
           prefix: options.keyPrefix,
           executionArn,
           executionName,
           executionStartTime: started.toISOString(),
-        },
-      ),
+        });
+      } catch (error) {
+        await releaseRestoreSlot(slotDeps, holding, executionArn);
+        throw error;
+      }
+      slots = holding;
+    },
     check: (step) =>
       assertRunLock(store, {
         database: options.database,
@@ -129,9 +194,12 @@ export async function runRestoreCommand(
         step,
       }),
     release: async () => {
-      const held = await readLockHolder(store, runLockKey(options.keyPrefix, options.database));
-      if (held?.executionArn === executionArn)
-        await releaseRunLock(store, options.keyPrefix, options.database);
+      try {
+        await releaseRestoreSlot(slotDeps, slots, executionArn);
+        slots = undefined;
+      } finally {
+        await releaseLock();
+      }
     },
   };
   try {
@@ -142,7 +210,7 @@ export async function runRestoreCommand(
         sql: ords,
         logger,
         now,
-        sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+        sleep,
         presign: (source, file) =>
           getSignedUrl(
             deps.s3,

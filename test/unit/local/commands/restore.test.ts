@@ -26,6 +26,11 @@ describe('npm run restore: arguments', () => {
     [{ path: 'scp' as never }, /--path "scp" is not one of auto, get-object, chunked/],
     [{ presignSeconds: 86_400 }, /--presign-seconds 86400 must be from 60 to 3600/],
     [{ manifestUri: 'https://bucket/manifest.json' }, /expected s3:\/\/<bucket>/],
+    [{ ordsCap: 0 }, /--ords-cap 0 must be a whole number from 1 to 100/],
+    [{ ordsCap: 2.5 }, /--ords-cap 2.5 must be a whole number/],
+    [{ deploymentCap: 20_000 }, /--deployment-cap 20000 must be a whole number from 1 to 10000/],
+    [{ slotWaitMinutes: -1 }, /--slot-wait-minutes -1 must be from 0 to 1440/],
+    [{ slotWaitMinutes: Number.NaN }, /--slot-wait-minutes NaN must be from 0 to 1440/],
   ])('fails %o with a usage error naming the value, sending nothing', async (change, message) => {
     const run = runRestoreCommand(deps(), { ...options, ...change });
 
