@@ -1,17 +1,20 @@
 import { parseArgs } from 'node:util';
 import { S3Client } from '@aws-sdk/client-s3';
-import { verifyManifest } from './verify/verify-manifest.js';
+import { describeClaim } from './verify/verify-consistency.js';
+import { type VerifyResult, verifyManifest } from './verify/verify-manifest.js';
 
 /**
- * `npm run verify -- s3://bucket/…/manifest.json [--download] [--s3-endpoint URL] [--region R]`:
- * checks every file a backup's manifest lists against S3 (size, FULL_OBJECT CRC-32, type); with
- * `--download` also reads each object and recomputes its CRC-32 and SHA-256. Credentials come from
+ * `npm run verify -- s3://bucket/…/manifest.json [--download] [--json] [--s3-endpoint URL] [--region R]`:
+ * checks every file a backup's manifest lists against S3 (size, FULL_OBJECT CRC-32, type) and shows
+ * what the manifest claims about consistency; with `--download` also reads each object, recomputes
+ * its CRC-32 and SHA-256, and checks that the log's SCN line names the manifest's SCN. `--json`
+ * prints the result as one JSON line. Credentials come from
  * the standard AWS chain (environment, profile, SSO, instance role). Exit 0: all match; 1: a
  * mismatch; 2: the command could not run.
  */
 
 const USAGE =
-  'usage: npm run verify -- s3://<bucket>/<prefix>/manifest.json [--download] [--s3-endpoint <url>] [--region <region>]\n' +
+  'usage: npm run verify -- s3://<bucket>/<prefix>/manifest.json [--download] [--json] [--s3-endpoint <url>] [--region <region>]\n' +
   '         [--offsite <off-site bucket> [--offsite-profile <profile>] [--offsite-region <region>] [--offsite-endpoint <url>]]';
 
 async function main(): Promise<number> {
@@ -41,20 +44,8 @@ async function main(): Promise<number> {
       download: values.download === true,
       ...(offsite ? { offsite } : {}),
     });
-    for (const file of result.files) {
-      const status = file.problems.length === 0 ? 'ok      ' : 'MISMATCH';
-      console.log(`${status} s3://${result.bucket}/${file.key} (${file.bytes} bytes)`);
-      for (const problem of file.problems) console.log(`         ${problem}`);
-    }
-    if (result.retention) {
-      console.log(`tier ${result.retention.tier}, deletable from ${result.retention.deletableFrom}`);
-    }
-    const bad = result.files.filter((file) => file.problems.length > 0).length;
-    console.log(
-      bad === 0
-        ? `All ${result.files.length} files match.`
-        : `${bad} of ${result.files.length} files do not match.`,
-    );
+    if (values.json === true) console.log(JSON.stringify(result));
+    else printResult(result);
     return result.ok ? 0 : 1;
   } catch (error) {
     console.error(`Could not verify ${uri}: ${(error as Error).name}: ${(error as Error).message}`);
@@ -62,6 +53,31 @@ async function main(): Promise<number> {
   } finally {
     s3.destroy();
   }
+}
+
+function printResult(result: VerifyResult): void {
+  for (const file of result.files) {
+    const status = file.problems.length === 0 ? 'ok      ' : 'MISMATCH';
+    console.log(`${status} s3://${result.bucket}/${file.key} (${file.bytes} bytes)`);
+    for (const problem of file.problems) console.log(`         ${problem}`);
+  }
+  if (result.retention) {
+    console.log(`tier ${result.retention.tier}, deletable from ${result.retention.deletableFrom}`);
+  }
+  for (const line of describeClaim(result.consistency)) console.log(line);
+  if (result.consistency.mode === 'point-in-time') {
+    const { logScn } = result;
+    if (!logScn.checked) console.log('  the log was not read: add --download to check its SCN line');
+    else if (logScn.problems.length === 0) console.log(`  the log's SCN line names SCN ${logScn.logScn}: ok`);
+    for (const problem of logScn.problems) console.log(`MISMATCH ${problem}`);
+  }
+  const bad = result.files.filter((file) => file.problems.length > 0).length;
+  console.log(
+    bad === 0
+      ? `All ${result.files.length} files match.`
+      : `${bad} of ${result.files.length} files do not match.`,
+  );
+  if (result.logScn.problems.length > 0) console.log("The log does not prove the manifest's SCN.");
 }
 
 /**
@@ -93,6 +109,7 @@ function parse() {
     allowPositionals: true,
     options: {
       download: { type: 'boolean' },
+      json: { type: 'boolean' },
       offsite: { type: 'string' },
       'offsite-profile': { type: 'string' },
       'offsite-region': { type: 'string' },

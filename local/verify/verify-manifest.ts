@@ -5,6 +5,12 @@ import { z } from 'zod';
 import { MANIFEST_VERSION } from '../../functions/core/manifest/index.js';
 import { TIERS } from '../../functions/core/retention/index.js';
 import { type StoredFile, StoredFileSchema } from '../../functions/core/state/index.js';
+import {
+  type ConsistencyClaim,
+  checkLogScn,
+  type LogScnCheck,
+  readConsistencyClaim,
+} from './verify-consistency.js';
 
 /**
  * Checks a backup against S3: every file its manifest lists must be in the bucket with the size and
@@ -38,8 +44,15 @@ export interface VerifyResult {
   /** The backup's retention tier and first possible deletion, when the manifest records them. */
   readonly retention?: { readonly tier: string; readonly deletableFrom: string };
   readonly files: readonly FileVerdict[];
+  /** What the manifest claims about consistency (a manifest without it: per-table, not recorded). */
+  readonly consistency: ConsistencyClaim;
+  /** The stored log's SCN line against the claim; `checked` only with `download` (the log is read then). */
+  readonly logScn: LogScnCheck;
   readonly ok: boolean;
 }
+
+/** Bytes of a log verify keeps to check its SCN line: the marker is written before the job's first object. */
+const MAX_LOG_TEXT_BYTES = 16 * 1024 * 1024;
 
 /** What a manifest records about retention (written with retention tiers). */
 const RetentionSchema = z.object({ tier: z.enum(TIERS), deletableFrom: z.string().datetime() });
@@ -58,11 +71,21 @@ export async function verifyManifest(options: VerifyOptions): Promise<VerifyResu
   let files: StoredFile[];
   let version: unknown;
   let retention: VerifyResult['retention'];
+  let consistency: ConsistencyClaim;
+  let runId: string | undefined;
   try {
-    const manifest = JSON.parse(text) as { files?: unknown; manifestVersion?: unknown; retention?: unknown };
+    const manifest = JSON.parse(text) as {
+      files?: unknown;
+      manifestVersion?: unknown;
+      retention?: unknown;
+      consistency?: unknown;
+      runId?: unknown;
+    };
     files = StoredFileSchema.array().parse(manifest.files);
     version = manifest.manifestVersion;
     retention = RetentionSchema.optional().parse(manifest.retention);
+    consistency = readConsistencyClaim(manifest.consistency);
+    runId = typeof manifest.runId === 'string' ? manifest.runId : undefined;
   } catch (error) {
     throw new Error(`s3://${bucket}/${key} is not a manifest with a files list: ${(error as Error).message}`);
   }
@@ -75,14 +98,21 @@ export async function verifyManifest(options: VerifyOptions): Promise<VerifyResu
   }
   const target = options.offsite ?? { s3, bucket };
   const verdicts: FileVerdict[] = [];
+  let log: { key: string; text: string } | undefined;
   for (const file of files) {
-    verdicts.push(await verifyFile(target.s3, target.bucket, file, options.download));
+    const keepText = file.kind === 'log' && log === undefined;
+    const verdict = await verifyFile(target.s3, target.bucket, file, options.download, keepText);
+    if (verdict.text !== undefined) log = { key: file.key, text: verdict.text };
+    verdicts.push({ key: verdict.key, bytes: verdict.bytes, problems: verdict.problems });
   }
+  const logScn = checkLogScn(consistency, runId, log);
   return {
     bucket: target.bucket,
     ...(retention ? { retention } : {}),
     files: verdicts,
-    ok: verdicts.every((verdict) => verdict.problems.length === 0),
+    consistency,
+    logScn,
+    ok: verdicts.every((verdict) => verdict.problems.length === 0) && logScn.problems.length === 0,
   };
 }
 
@@ -91,7 +121,8 @@ async function verifyFile(
   bucket: string,
   file: StoredFile,
   download: boolean,
-): Promise<FileVerdict> {
+  keepText: boolean,
+): Promise<FileVerdict & { readonly text?: string }> {
   const problems: string[] = [];
   const version = file.versionId === undefined ? {} : { VersionId: file.versionId };
   try {
@@ -112,24 +143,37 @@ async function verifyFile(
     problems.push(`HeadObject failed: ${(error as Error).name}: ${(error as Error).message}`);
     return { key: file.key, bytes: file.bytes, problems };
   }
-  if (download) problems.push(...(await recompute(s3, bucket, file, version)));
-  return { key: file.key, bytes: file.bytes, problems };
+  if (!download) return { key: file.key, bytes: file.bytes, problems };
+  const read = await recompute(s3, bucket, file, version, keepText);
+  problems.push(...read.problems);
+  return {
+    key: file.key,
+    bytes: file.bytes,
+    problems,
+    ...(read.text !== undefined ? { text: read.text } : {}),
+  };
 }
 
-/** Streams the object and compares its size, CRC-32 and (when recorded) SHA-256 with the manifest. */
+/**
+ * Streams the object and compares its size, CRC-32 and (when recorded) SHA-256 with the manifest;
+ * with `keepText`, also returns its first `MAX_LOG_TEXT_BYTES` as UTF-8 (a log's).
+ */
 async function recompute(
   s3: S3Client,
   bucket: string,
   file: StoredFile,
   version: { VersionId?: string },
-): Promise<string[]> {
+  keepText: boolean,
+): Promise<{ problems: string[]; text?: string }> {
   const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: file.key, ...version }));
   const sha256 = file.sha256 === undefined ? undefined : createHash('sha256');
   let crc = 0;
   let bytes = 0;
+  const kept: Uint8Array[] = [];
   for await (const chunk of object.Body as AsyncIterable<Uint8Array>) {
     crc = zlib.crc32(chunk, crc);
     sha256?.update(chunk);
+    if (keepText && bytes < MAX_LOG_TEXT_BYTES) kept.push(chunk.subarray(0, MAX_LOG_TEXT_BYTES - bytes));
     bytes += chunk.length;
   }
   const problems: string[] = [];
@@ -145,7 +189,7 @@ async function recompute(
   if (digest !== undefined && digest !== file.sha256) {
     problems.push(`the downloaded bytes have SHA-256 ${digest}, the manifest ${file.sha256}`);
   }
-  return problems;
+  return keepText ? { problems, text: Buffer.concat(kept).toString('utf8') } : { problems };
 }
 
 async function readText(s3: S3Client, bucket: string, key: string): Promise<string> {

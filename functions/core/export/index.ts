@@ -48,7 +48,7 @@ export {
 export type { ProbeResult } from './consistent-probe.js';
 export { probeConsistentJob, STOP_JOB_STATEMENT, stopConsistentJob } from './consistent-probe.js';
 export { parseExportedObjects, tableRowsOf } from './datapump-exported.js';
-export { parseExportLog } from './datapump-log.js';
+export { parseExportLog, stripLogLinePrefix } from './datapump-log.js';
 export type { ExportSpec, ExportSpecInput } from './export-spec.js';
 export { ExportSpecSchema, FILE_NAME_TEMPLATE, ORACLE_IDENTIFIER } from './export-spec.js';
 export { readJob } from './read-job.js';
