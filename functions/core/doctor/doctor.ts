@@ -6,7 +6,7 @@ import type { ConsistencyProbeRecord, DatabaseBinding } from '../run/index.js';
 import { DATABASE_ID } from '../state/index.js';
 import { checkEdition } from './doctor-edition.js';
 import { checkOrds } from './doctor-ords.js';
-import { checkProbeRecord } from './doctor-probe.js';
+import { checkPointInTimeProbe } from './doctor-probe.js';
 import { type Check, failed, ok, skipped } from './doctor-report.js';
 import { checkUndo } from './doctor-undo.js';
 
@@ -53,6 +53,8 @@ export interface DoctorDeps {
    */
   readonly probeRecord?: (binding: DatabaseBinding) => Promise<ConsistencyProbeRecord | null>;
   readonly logger: Logger;
+  /** The clock that names the tiny probe job. @default - the system clock */
+  readonly now?: () => Date;
 }
 
 /** Names of the checks, in the order they run. */
@@ -100,7 +102,9 @@ export async function runDoctor(deps: DoctorDeps, database: string): Promise<Doc
     const restSqlRan = ordsChecks.some((check) => check.name === 'REST-enabled SQL' && check.status === 'ok');
     const lastExport = restSqlRan ? await lastExportSecondsOf(deps, binding) : null;
     checks.push(await checkUndo(connection.client, binding, restSqlRan, lastExport));
-    checks.push(checkProbeRecord(binding, await probeRecordOf(deps, binding)));
+    const probeDeps = { client: connection.client, logger: deps.logger, now: deps.now ?? (() => new Date()) };
+    const record = await probeRecordOf(deps, binding);
+    checks.push(await checkPointInTimeProbe(probeDeps, binding, restSqlRan, record));
     checks.push(await checkEdition(connection.client, binding, restSqlRan));
   } finally {
     await connection.close();

@@ -65,3 +65,18 @@ export function checkJobName(name: string): string {
 export function isConsistentJobName(name: string): boolean {
   return SIMPLE_SQL_NAME.test(name) && name.startsWith(CONSISTENT_JOB_PREFIX);
 }
+
+/** What follows `ODBK_` in the name of the doctor's tiny probe job: `ODBK_DR_…`. */
+export const DOCTOR_JOB_MARKER = 'DR_';
+
+/**
+ * The name of the doctor's tiny probe job: `ODBK_DR_` + 22 base32 characters of the SHA-256 of
+ * `probeId` (30 in all). The run's names never start so: the 25 hash characters of
+ * `consistentJobName` may begin with `DR_` only if base32 held `_`, which it does not.
+ */
+export function doctorProbeJobName(probeId: string): string {
+  if (probeId.trim() === '') throw new InvalidInputError('the id of a doctor probe is empty');
+  const digest = createHash('sha256').update(probeId, 'utf8').digest();
+  const head = `${CONSISTENT_JOB_PREFIX}${DOCTOR_JOB_MARKER}`;
+  return checkJobName(`${head}${base32(digest).slice(0, MAX_JOB_NAME_LENGTH - head.length)}`);
+}

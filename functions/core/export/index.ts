@@ -34,6 +34,8 @@ export {
   CONSISTENT_JOB_PREFIX,
   checkJobName,
   consistentJobName,
+  DOCTOR_JOB_MARKER,
+  doctorProbeJobName,
   isConsistentJobName,
 } from './consistent-job-name.js';
 export type { ConsistentLogEvidence } from './consistent-log.js';

@@ -3,7 +3,7 @@ import { createOrdsAgent, type OrdsTimeouts } from './ords-agent.js';
 import type { Logger, OrdsApi, OrdsSecret } from './ords-api.js';
 import { OrdsClient } from './ords-client.js';
 import { readAtMost } from './ords-response.js';
-import type { RestSqlApi } from './rest-sql.js';
+import type { RestSqlApi, SqlRequestApi } from './rest-sql.js';
 
 /**
  * One connection pool to one ORDS, shared by an `OrdsClient` and raw probes: requests whose answer
@@ -33,7 +33,7 @@ export interface ProbeAnswer {
 
 /** An ORDS client and a probe over one pool; `close` ends the pool. */
 export interface OrdsConnection {
-  readonly client: OrdsApi & RestSqlApi;
+  readonly client: OrdsApi & RestSqlApi & SqlRequestApi;
   /** Sends one request; a network failure rejects with undici's own error (its `code` says why). */
   probe(probe: ProbeRequest): Promise<ProbeAnswer>;
   close(): Promise<void>;

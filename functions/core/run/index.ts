@@ -63,4 +63,4 @@ export { StartRunInputSchema, startRun } from './start-run.js';
 export type { MissedRun, StartWindowInput, StartWindowResult } from './start-window.js';
 export { MAX_WINDOW_DATABASES, StartWindowInputSchema, startWindow } from './start-window.js';
 export type { ConsistencyStartDeps, ProbeRecordAccess } from './start-with-consistency.js';
-export { startWithConsistency } from './start-with-consistency.js';
+export { startWithConsistency, stopAndRemove } from './start-with-consistency.js';

@@ -252,11 +252,11 @@ async function stopIfThere(
 /**
  * Stops the refused job (dropping its control table) and removes its log and dump files, `01` up to
  * the first number that is not there (`%U` numbers files in order): the server never keeps an export
- * nobody can read. Returns the names removed.
+ * nobody can read. Returns the names removed. The doctor's tiny probe job leaves through it too.
  */
-async function stopAndRemove(
-  deps: ConsistencyStartDeps,
-  binding: DatabaseBinding,
+export async function stopAndRemove(
+  deps: Pick<ConsistencyStartDeps, 'sql' | 'logger'>,
+  binding: Pick<DatabaseBinding, 'autonomousDatabase' | 'export'>,
   job: Pick<JobRef, 'jobName' | 'fileName' | 'logFileName'>,
 ): Promise<string[]> {
   const stopped = await stopConsistentJob({ sql: deps.sql }, job.jobName);

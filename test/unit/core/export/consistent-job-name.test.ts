@@ -3,6 +3,7 @@ import {
   CONSISTENT_JOB_PREFIX,
   checkJobName,
   consistentJobName,
+  doctorProbeJobName,
   isConsistentJobName,
 } from '../../../../functions/core/export/index.js';
 
@@ -44,5 +45,20 @@ describe('checkJobName', () => {
     ['an ampersand', 'ODBK_A&B'],
   ])('fails for a name with %s and names it', (_, name) => {
     expect(() => checkJobName(name)).toThrow(JSON.stringify(name));
+  });
+});
+
+describe('doctorProbeJobName', () => {
+  it("is ODBK_DR_ plus 22 base32 characters (30), a consistent job name, never a run's, and names the probe", () => {
+    const name = doctorProbeJobName('doctor-orders-20261207T055000000Z');
+
+    expect(name).toMatch(/^ODBK_DR_[A-Z2-7]{22}$/);
+    expect(name).toHaveLength(30);
+    expect(isConsistentJobName(name)).toBe(true);
+    expect(doctorProbeJobName('doctor-orders-20261207T055000000Z')).toBe(name);
+    expect(doctorProbeJobName('doctor-orders-20261207T055001000Z')).not.toBe(name);
+    // A run's name has no underscore after ODBK_ (base32 has none), so it never looks like the doctor's.
+    expect(consistentJobName(ARN).slice(CONSISTENT_JOB_PREFIX.length)).not.toContain('_');
+    expect(() => doctorProbeJobName(' ')).toThrow('the id of a doctor probe is empty');
   });
 });
