@@ -76,16 +76,22 @@ export interface LogScnCheck {
 }
 
 /**
- * Checks the stored log `logText` (key `logKey`) of the run `runId` against a point-in-time `claim`:
- * its `LOG_ENTRY` marker line must name the manifest's SCN, and the evidence's marker line must be in
- * the log. A per-table claim has nothing to prove in the log.
+ * Checks the stored log `log` of the run `runId` against a point-in-time `claim`: its `LOG_ENTRY`
+ * marker line must name the manifest's SCN, and the evidence's marker line must be in the log. With
+ * `downloaded` (every listed file was read) a manifest that lists no log fails: nothing proves the
+ * SCN. A per-table claim has nothing to prove in the log.
  */
 export function checkLogScn(
   claim: ConsistencyClaim,
   runId: string | undefined,
   log: { readonly key: string; readonly text: string } | undefined,
+  downloaded = false,
 ): LogScnCheck {
   if (claim.mode !== 'point-in-time') return { checked: false, logScn: null, problems: [] };
+  if (log === undefined && downloaded) {
+    const problem = `the manifest lists no log file, so nothing proves its SCN ${claim.scn}`;
+    return { checked: true, logScn: null, problems: [problem] };
+  }
   if (log === undefined) return { checked: false, logScn: null, problems: [] };
   const marker = new RegExp(`^${LOG_MARKER} run=(\\S+) FLASHBACK_SCN=(\\d+)\\s*$`);
   const markers: { line: string; run: string; scn: string }[] = [];

@@ -105,7 +105,7 @@ export async function verifyManifest(options: VerifyOptions): Promise<VerifyResu
     if (verdict.text !== undefined) log = { key: file.key, text: verdict.text };
     verdicts.push({ key: verdict.key, bytes: verdict.bytes, problems: verdict.problems });
   }
-  const logScn = checkLogScn(consistency, runId, log);
+  const logScn = checkLogScn(consistency, runId, log, options.download);
   return {
     bucket: target.bucket,
     ...(retention ? { retention } : {}),

@@ -105,6 +105,14 @@ describe('checkLogScn', () => {
     ]);
   });
 
+  it('fails a point-in-time claim whose manifest lists no log, once every file was downloaded', () => {
+    expect(checkLogScn(claim, RUN, undefined, true)).toEqual({
+      checked: true,
+      logScn: null,
+      problems: ['the manifest lists no log file, so nothing proves its SCN 4711'],
+    });
+  });
+
   it('checks nothing for a per-table claim or when the log was not read', () => {
     expect(checkLogScn(UNRECORDED_CONSISTENCY, RUN, log(''))).toEqual({
       checked: false,
