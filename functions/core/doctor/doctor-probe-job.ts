@@ -26,7 +26,7 @@ export interface TinyProbeDeps {
   readonly now: () => Date;
 }
 
-/** How the tiny probe went; `left` names what could not be cleaned up (empty when nothing is left). */
+/** How the tiny probe went, the job it ran as and the files removed after it (on every path). */
 export type TinyProbe =
   | (ProbeResult & { readonly jobName: string; readonly removed: readonly string[] })
   | {
