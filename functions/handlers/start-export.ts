@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { readLastRestoreDrill } from '../core/drill/index.js';
+import { readLastBackup } from '../core/manifest/index.js';
 import {
   acquireRunLock,
   beginRun,
@@ -67,6 +68,13 @@ async function startExport(payload: StartExportPayload, context: Parameters<type
         read: (prefix, database) => readProbeRecord(probeStore(), prefix, database),
         write: (prefix, record, etag) => writeProbeRecord(probeStore(), prefix, record, etag),
       },
+      lastDumpBytes: async (binding) =>
+        (
+          await readLastBackup(
+            { s3: s3Client(), bucket: requiredEnv('BUCKET_NAME') },
+            { prefix: binding.prefix, database: binding.database },
+          )
+        )?.totalBytes ?? null,
       logger,
       now: () => new Date(),
       sleep,

@@ -231,6 +231,13 @@ export function grantBucketAccess(
   // "Start export" reads the drill record to decide whether a drill is due; s3:ListBucket makes S3
   // answer NoSuchKey, not AccessDenied, for a database that never drilled.
   onKeys(startExport, `*/${LAST_RESTORE_DRILL_FILE}`, 's3:GetObject', 'kms:Decrypt');
+  // It reads the last-backup record: a point-in-time run's dump file size grows with its totalBytes.
+  onKeys(startExport, `*/${LAST_BACKUP_FILE}`, 's3:GetObject', 'kms:Decrypt');
+  acknowledge(
+    startExport,
+    `*/${LAST_BACKUP_FILE}`,
+    `The last-backup record is <prefix><database>/${LAST_BACKUP_FILE}: reads only such keys.`,
+  );
   listBucket(startExport);
   // "Record restore drill" writes restore-drill.json beside the manifest (read back on a retry's 412)
   // and overwrites the database's last-restore-drill.json (read first for the last success).

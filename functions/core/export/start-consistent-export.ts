@@ -8,6 +8,7 @@ import {
   type ConsistentExportOptions,
   type ConsistentExportPlan,
   consistentExportPlan,
+  DEFAULT_FILESIZE_BYTES,
   type ScnSource,
 } from './consistent-block.js';
 import { consistentJobName } from './consistent-job-name.js';
@@ -105,6 +106,7 @@ export async function startConsistentExport(
         startedAt: deps.now().toISOString(),
         adopted,
         logFileName,
+        filesizeBytes: input.options?.filesizeBytes ?? DEFAULT_FILESIZE_BYTES,
         ...(scn === null ? {} : { scn }),
         ...(scnTime === null ? {} : { scnTime }),
       },

@@ -73,6 +73,8 @@ export function manifestConsistency(
         `${job.scn ?? '(adopted job)'} the run read (marker: ${evidence?.markerLine ?? 'none'})`,
     );
   }
+  // The FILESIZE the run chose and sent (it grows with the last backup), not only the configured one.
+  const sent = job.filesizeBytes === undefined ? options : { ...options, filesizeBytes: job.filesizeBytes };
   const plan = consistentExportPlan({
     runId: job.runId,
     jobName: job.jobName,
@@ -80,7 +82,7 @@ export function manifestConsistency(
     dumpFileTemplate: job.fileName,
     logFileName: job.logFileName ?? `${job.jobName}.LOG`,
     scnSource: 'TIMESTAMP_TO_SCN(SYSTIMESTAMP)',
-    ...(options ? { options } : {}),
+    ...(sent ? { options: sent } : {}),
   });
   return {
     path,

@@ -11,6 +11,7 @@ import {
   type StartedRun,
 } from '../state/index.js';
 import type { DatabaseBinding } from './binding.js';
+import type { LastDumpBytes } from './run-filesize.js';
 import { runTiming } from './run-input.js';
 import type { LockRequest } from './run-lock.js';
 import { type ProbeRecordAccess, startWithConsistency } from './start-with-consistency.js';
@@ -27,6 +28,11 @@ export interface BeginRunDeps {
   readonly sql?: (binding: DatabaseBinding) => Promise<SqlRequestApi & RestSqlApi>;
   /** The databases' recorded probe results (`consistency-probe.json`). @default - none: every run probes */
   readonly probeRecord?: ProbeRecordAccess;
+  /**
+   * The bytes the database's last backup stored (`last-backup.json`), read by a point-in-time run to
+   * size its dump files. @default - none: 8 GiB files (unless configured)
+   */
+  readonly lastDumpBytes?: LastDumpBytes;
   readonly logger: Logger;
   readonly now: () => Date;
   /** Waits between job list reads while looking for a job a lost POST may have created. */
@@ -107,6 +113,7 @@ async function startPointInTime(deps: BeginRunDeps, binding: DatabaseBinding, pa
       sql: await deps.sql(binding),
       ords: await deps.ords(binding),
       ...(deps.probeRecord ? { probeRecord: deps.probeRecord } : {}),
+      ...(deps.lastDumpBytes ? { lastDumpBytes: deps.lastDumpBytes } : {}),
       logger: deps.logger,
       now: deps.now,
       sleep: deps.sleep,

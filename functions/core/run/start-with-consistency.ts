@@ -21,6 +21,7 @@ import {
   consistencyProbeKey,
   type ReadProbeRecord,
 } from './consistency-probe-record.js';
+import { type LastDumpBytes, optionsForRun } from './run-filesize.js';
 
 /**
  * Starting the export of a `point-in-time` or `auto` database: the consistent path through
@@ -44,6 +45,8 @@ export interface ConsistencyStartDeps {
   readonly sql: SqlRequestApi & RestSqlApi;
   /** @default - none: every run probes */
   readonly probeRecord?: ProbeRecordAccess;
+  /** The bytes of the database's last backup: the dump file size grows with it. @default - none: 8 GiB */
+  readonly lastDumpBytes?: LastDumpBytes;
   readonly logger: Logger;
   readonly now: () => Date;
   readonly sleep: (milliseconds: number) => Promise<void>;
@@ -93,7 +96,7 @@ export async function startWithConsistency(
         executionStartTime: payload.executionStartTime,
         database: binding.database,
         export: binding.export,
-        ...(binding.consistentExport ? { options: binding.consistentExport } : {}),
+        options: await optionsForRun(deps, binding),
       },
     );
   } catch (error) {

@@ -175,6 +175,11 @@ export const JobRefSchema = z.object({
   pollBy: z.literal('rest-sql').optional(),
   /** The database time (UTC) at which the block read `scn`, read in the same block. Absent when adopted. */
   scnTime: z.string().datetime().optional(),
+  /**
+   * The `FILESIZE` (bytes) the block sent (path `rest-sql`): the manifest's parameters show it. Absent in
+   * states of earlier versions: the configured size or the 8 GiB default.
+   */
+  filesizeBytes: z.number().int().positive().optional(),
 });
 export type JobRef = z.output<typeof JobRefSchema>;
 
