@@ -161,4 +161,18 @@ describe('startConsistentExport', () => {
     });
     expect(sent).toEqual(Array.from({ length: MAX_BLOCK_SENDS }, () => ['block', 'poll']).flat());
   });
+
+  it('records in the job the FILESIZE the block sent: the chosen one, or 8 GiB without one', async () => {
+    const { sim, deps } = await simulated();
+    const size = 18 * 1024 ** 3;
+
+    const chosen = await startConsistentExport(deps, { ...INPUT, options: { filesizeBytes: size } });
+    const sentBlock = sim.requests.find((request) => /DBMS_DATAPUMP\.OPEN/.test(request.body ?? ''));
+    const binds = (JSON.parse(sentBlock!.body!) as { binds: Array<{ name: string; value?: unknown }> }).binds;
+
+    expect(chosen.job.filesizeBytes).toBe(size);
+    expect(binds).toContainEqual(expect.objectContaining({ name: 'filesize', value: String(size) }));
+    const other = await startConsistentExport(deps, { ...INPUT, executionName: `${EXECUTION}-b` });
+    expect(other.job.filesizeBytes).toBe(8 * 1024 ** 3);
+  });
 });
