@@ -1,3 +1,4 @@
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorName } from '../../functions/core/base/errors.js';
 import { type Harness, startHarness } from './harness.js';
@@ -114,5 +115,42 @@ describe('point-in-time backups through the synthesized state machine', () => {
       ),
     ).toBe(true);
     expect(result.manifest).toBeUndefined();
+  });
+
+  it("sizes the dump files from the last backup's totalBytes: a 1 TiB record sends an 18 GiB FILESIZE", async () => {
+    const GiB = 1024 ** 3;
+    // The last backup stored 1 TiB: at 8 GiB a file, one and a half times that needs 192 files, past %U's 99.
+    await h.s3.client.send(
+      new PutObjectCommand({
+        Bucket: h.s3.bucket,
+        Key: 'orders/last-backup.json',
+        ContentType: 'application/json',
+        Body: JSON.stringify({
+          lastBackupVersion: 1,
+          database: 'orders',
+          finishedAt: '2026-12-06T03:00:00.000Z',
+          jobName: 'ODBK_EARLIER',
+          verdict: 'succeeded',
+          manifest: 's3://backups/orders/2026-12-06/ODBK_EARLIER/manifest.json',
+          totalBytes: 1024 * GiB,
+        }),
+      }),
+    );
+    const since = h.simulator.requests.length;
+
+    const result = await h.run({ consistency: 'point-in-time' });
+
+    expect(result.status).toBe('SUCCEEDED');
+    const block = h.simulator.requests
+      .slice(since)
+      .find((request) => request.path.endsWith('/_/sql') && /DBMS_DATAPUMP\.OPEN/.test(request.body ?? ''));
+    const binds = (JSON.parse(block!.body!) as { binds: Array<{ name: string; value?: unknown }> }).binds;
+    expect(binds).toContainEqual(expect.objectContaining({ name: 'filesize', value: String(18 * GiB) }));
+    // The manifest shows what was really sent.
+    expect(result.manifest!.consistency.parameters).toContainEqual({
+      call: 'ADD_FILE',
+      name: 'FILESIZE',
+      value: String(18 * GiB),
+    });
   });
 });

@@ -156,6 +156,11 @@ describe('bucket writes scoped to the deployment prefix (issue 18)', () => {
       await decide(functions.writeManifest, 's3:PutObject', 'a/orders/2026-12-07/J1/manifest.json'),
     ).toBe('Allowed');
     expect(await decide(functions.startExport, 's3:PutObject', 'a/_locks/orders.json')).toBe('Allowed');
+    // It reads the last-backup record (the dump file size grows with it), and may not write it.
+    expect(await decide(functions.startExport, 's3:GetObject', 'a/orders/last-backup.json')).toBe('Allowed');
+    expect(await decide(functions.startExport, 's3:PutObject', 'a/orders/last-backup.json')).not.toBe(
+      'Allowed',
+    );
     expect(await decide(functions.cleanUpServer, 's3:DeleteObject', 'a/_locks/orders.json')).toBe('Allowed');
     expect(
       await decide(functions.cleanUpServer, 's3:PutObject', 'a/orders/2026-12-07/J1/server-cleanup.json'),
@@ -180,6 +185,9 @@ describe('bucket writes scoped to the deployment prefix (issue 18)', () => {
       'Allowed',
     );
     expect(await decide(functions.startExport, 's3:PutObject', 'b/_locks/orders.json')).not.toBe('Allowed');
+    expect(await decide(functions.startExport, 's3:GetObject', 'b/orders/last-backup.json')).not.toBe(
+      'Allowed',
+    );
     expect(await decide(functions.cleanUpServer, 's3:DeleteObject', 'b/_locks/orders.json')).not.toBe(
       'Allowed',
     );
