@@ -199,7 +199,7 @@ export interface DatabaseProps {
    * `compression` (Advanced Compression) and `encryption` (Advanced Security) only with the licence
    * acknowledged in `licensedOptions` (refused at synth otherwise, naming the option);
    * `enterprise-edition` for `export.threads` above 1 on this path. Recorded in the manifest.
-   * @default - none (8 GiB dump files, statistics included, nothing paid)
+   * @default - none (8 GiB dump files, larger after a backup above about 480 GiB, statistics included, nothing paid)
    */
   readonly consistentExport?: ConsistentOptions;
   /**

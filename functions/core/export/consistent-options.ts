@@ -17,7 +17,7 @@ export const FILESIZE_BYTES = { min: 10 * 1024 * 1024, max: 1024 ** 4 } as const
 export const ConsistentOptionsSchema = z.strictObject({
   /** Leave optimizer statistics out (faster; statistics are regathered after an import). */
   excludeStatistics: z.boolean().optional(),
-  /** Largest size of one dump file (`FILESIZE`), in bytes. */
+  /** Largest size of one dump file (`FILESIZE`), in bytes; without it the size grows with the last backup. */
   filesizeBytes: z.number().int().min(FILESIZE_BYTES.min).max(FILESIZE_BYTES.max).optional(),
   /** `COMPRESSION` ALL or DATA_ONLY: Advanced Compression. */
   compression: z.enum(['ALL', 'DATA_ONLY']).optional(),
