@@ -111,7 +111,7 @@ describe('OrdsDatapumpBackup in the JSON app', () => {
     expect(s3Users.sort()).toEqual(allowed.sort());
   });
 
-  it('lets the start-export function write only the run lock and ORDS slot objects and the probe record, and read the drill records', () => {
+  it('lets the start-export function write only the run lock and ORDS slot objects and the probe record, and read the drill and last-backup records', () => {
     const { json, built } = synthesized;
     const role = roleOfFunction(json, logicalIdOf(built.backup.functions.startExport));
     const s3Statements = statementsOfRole(json, role).filter((s) =>
@@ -130,6 +130,8 @@ describe('OrdsDatapumpBackup in the JSON app', () => {
     // Under the deployment's key prefix (the example's databases store under oracle/), issue 18,
     // the ORDS slots too (issue 25).
     expect(reading).toEqual([
+      // The dump file size of a point-in-time run grows with the last backup's totalBytes (issue 24).
+      { 'Fn::Join': ['', [bucketArn, '/oracle/*/last-backup.json']] },
       { 'Fn::Join': ['', [bucketArn, '/oracle/*/last-restore-drill.json']] },
       bucketArn,
     ]);
