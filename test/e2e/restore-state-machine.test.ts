@@ -30,11 +30,13 @@ describe('the restore state machine: a backup from S3 into a new schema, run by 
   const entered = (result: LocalRunResult) =>
     result.events.filter((event) => event.type === 'StateEntered').map((event) => event.state?.name);
   const folder = () => manifestKey.replace(/manifest\.json$/, '');
-  /** Locks, slots and restore records left in the bucket. */
+  /** Locks, slots and restore records left in the bucket (a succeeded restore's report stays). */
   const leftInBucket = async () =>
     (await h.keys()).filter(
       (key) =>
-        key.startsWith('_locks/') || key.startsWith('_slots/') || key.startsWith(`${folder()}restores/`),
+        key.startsWith('_locks/') ||
+        key.startsWith('_slots/') ||
+        (key.startsWith(`${folder()}restores/`) && !key.endsWith('-report.json')),
     );
   /** Sizes the database reports for the restore's files (-1: absent). */
   const serverSizes = async (target: string) => {
@@ -89,6 +91,12 @@ describe('the restore state machine: a backup from S3 into a new schema, run by 
     expect(await serverSizes('HR_SM')).toEqual([-1, -1, -1]);
     expect(imports().at(-1)!.dropped).toBe(true);
     expect(await leftInBucket()).toEqual([]);
+    // AND the import's verdict stays beside the manifest as the record of the restore
+    const restoreId = restoreIdOf(manifest, 'orders', 'HR_SM');
+    const report = JSON.parse(
+      (await h.read(`${folder()}restores/${restoreId}-report.json`)).toString('utf8'),
+    );
+    expect(report).toMatchObject({ tables: 7, rows: 215 });
   });
 
   it('refuses a target schema that exists, puts nothing on the server, and releases lock and slot', async () => {
@@ -135,6 +143,71 @@ describe('the restore state machine: a backup from S3 into a new schema, run by 
     }
   });
 
+  it('removes what it uploaded when the directory fills up mid-restore, and says nothing is left', async () => {
+    // GIVEN a directory that takes the first dump file but not the second
+    h.simulator.configure({
+      restore: {
+        ...defaultRestoreSwitches(),
+        presignedAccepted: false,
+        directoryCapacityBytes: 40 * PIECE_BYTES,
+      },
+    });
+    const before = imports().length;
+
+    const result = await restore('HR_FULL');
+
+    // THEN it fails loudly, says why, and says nothing of it is left on the server; and it is so
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe(ErrorName.RestoreFailed);
+    expect(result.cause).toMatch(/directory full/);
+    expect(result.cause).toMatch(/Nothing of this restore is left on the server/);
+    expect(entered(result).slice(-2)).toContain('Restore failed');
+    expect(await serverSizes('HR_FULL')).toEqual([-1, -1, -1]);
+    expect(imports().length).toBe(before);
+    expect(await leftInBucket()).toEqual([]);
+  });
+
+  it('drops the schema its own failed import created, and removes the files and control table', async () => {
+    // GIVEN an import that fails for good
+    h.simulator.configure({ importOutcome: 'fatal' });
+
+    const result = await restore('HR_FATAL');
+
+    // THEN the restore fails naming the import's verdict, and leaves nothing behind
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe(ErrorName.RestoreFailed);
+    expect(result.cause).toMatch(/The import of HR into HR_FATAL did not succeed/);
+    expect(result.cause).toMatch(/Nothing of this restore is left on the server/);
+    expect(users()).not.toContain('HR_FATAL');
+    expect(imports().at(-1)!.dropped).toBe(true);
+    expect(await serverSizes('HR_FATAL')).toEqual([-1, -1, -1]);
+    expect(await leftInBucket()).toEqual([]);
+  });
+
+  it('adopts its own lock, slot and import and resumes its uploads when invocations are cut off after their work', async () => {
+    const before = imports().length;
+
+    const result = await h.run({
+      restore: { manifest, targetSchema: 'HR_CUT', pollSeconds: 1 },
+      taskInterruptions: {
+        'Take run lock and ORDS slot': 1,
+        'Check backup in S3': 1,
+        'Put files on the server': 1,
+        'Start import': 1,
+        'Finish restore': 1,
+      },
+    });
+
+    // THEN exactly one import ran, on files the simulator found complete, and nothing is left
+    expect(result.cause ?? '').toBe('');
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.output).toMatchObject({ rows: { exported: 215, imported: 215 } });
+    expect(imports().slice(before)).toHaveLength(1);
+    expect(users()).toContain('HR_CUT');
+    expect(await serverSizes('HR_CUT')).toEqual([-1, -1, -1]);
+    expect(await leftInBucket()).toEqual([]);
+  });
+
   it.each([
     [{ targetSchema: 'HR' }, /targetSchema "HR"/],
     [{ targetSchema: 'hr-x' }, /targetSchema "hr-x"/],
@@ -150,5 +223,26 @@ describe('the restore state machine: a backup from S3 into a new schema, run by 
     expect(result.cause).toMatch(named);
     expect(await leftInBucket()).toEqual([]);
     expect(users()).not.toContain('HR_BAD');
+  });
+  // Last: the object written back lacks the copy's FULL_OBJECT checksum.
+  it('fails before anything is put on the server when one S3 object is damaged, naming it', async () => {
+    const stored = JSON.parse((await h.read(manifestKey)).toString('utf8'));
+    const damagedKey = stored.files.find((file: { kind: string }) => file.kind === 'dump').key as string;
+    const original = await h.read(damagedKey);
+    const damaged = Buffer.from(original);
+    damaged[10] = (damaged[10]! + 1) % 256;
+    await h.s3.client.send(new PutObjectCommand({ Bucket: h.s3.bucket, Key: damagedKey, Body: damaged }));
+    const before = imports().length;
+    try {
+      const result = await restore('HR_DAMAGED');
+
+      expect(result.status).toBe('FAILED');
+      expect(result.cause).toContain(damagedKey);
+      expect(imports().length).toBe(before);
+      expect(await serverSizes('HR_DAMAGED')).toEqual([-1, -1, -1]);
+      expect(await leftInBucket()).toEqual([]);
+    } finally {
+      await h.s3.client.send(new PutObjectCommand({ Bucket: h.s3.bucket, Key: damagedKey, Body: original }));
+    }
   });
 });

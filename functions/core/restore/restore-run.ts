@@ -1,8 +1,7 @@
-import { z } from 'zod';
 import { BackupError, ErrorName, type ErrorNameValue, InvalidInputError } from '../base/index.js';
 import type { FileRemover } from '../cleanup/index.js';
 import { drillTargetProblem, schemaOwnershipProblem, startOwnedImport } from '../drill/index.js';
-import { DATABASE_ID, type JobRef } from '../state/index.js';
+import type { JobRef } from '../state/index.js';
 import { putFiles } from './put-files.js';
 import { restoreIdOf, targetCreated } from './restore.js';
 import { removeRestoreLeftovers } from './restore-cleanup.js';
@@ -14,6 +13,8 @@ import {
   restoreRecordKey,
   writeRestoreRecord,
 } from './restore-record.js';
+import { readImportVerdict, restoreReportKey, writeImportVerdict } from './restore-report.js';
+import type { CheckedRestore, RestoreProgress, RestoreRequest } from './restore-run-input.js';
 import { parseManifestUri, readExportLog, readRange, readRestoreSource } from './restore-source.js';
 import { isRetryable, type S3DrillDeps } from './s3-drill-copy.js';
 import { DEFAULT_CHUNK_BYTES } from './upload-sql.js';
@@ -41,84 +42,6 @@ export interface RestoreRunContext {
   /** @default DEFAULT_CHUNK_BYTES */
   readonly chunkBytes?: number;
 }
-
-/** The execution's input: `{ database, manifest, targetSchema, schemas? }`. */
-export const RestoreRequestSchema = z.object({
-  database: z.string(),
-  manifest: z.string(),
-  targetSchema: z.string(),
-  schemas: z.union([z.string(), z.array(z.string()).length(1)]).optional(),
-  /** Seconds between two polls of the import. @default 60 */
-  pollSeconds: z.number().int().min(1).max(3600).optional(),
-});
-export type RestoreRequest = z.output<typeof RestoreRequestSchema>;
-
-/** Checks the execution's input; an InvalidInputError naming each bad value. */
-export function parseRestoreRequest(input: unknown, bucket: string): RestoreRequest {
-  const parsed = RestoreRequestSchema.safeParse(input);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map(
-      (issue) => `${issue.path.join('.') || 'input'}: ${issue.message}`,
-    );
-    throw new InvalidInputError(
-      `The restore's input must be { database, manifest, targetSchema, schemas?, pollSeconds? }: ${problems.join('; ')}`,
-    );
-  }
-  const request = parsed.data;
-  if (!DATABASE_ID.test(request.database)) {
-    throw new InvalidInputError(
-      `database ${JSON.stringify(request.database)} is not a database id (2 to 32 of a-z, 0-9 and -, starting with a letter)`,
-    );
-  }
-  const where = parseManifestUri(request.manifest);
-  if (where.bucket !== bucket) {
-    throw new InvalidInputError(
-      `manifest ${JSON.stringify(request.manifest)} is not in this deployment's bucket ${bucket}`,
-    );
-  }
-  const problem = drillTargetProblem(request.targetSchema, []);
-  if (problem)
-    throw new InvalidInputError(`targetSchema ${JSON.stringify(request.targetSchema)}: ${problem}`);
-  return request;
-}
-
-const CheckedSchema = z.object({
-  restoreId: z.string().regex(/^R[0-9A-F]{10}$/),
-  manifestUri: z.string().min(1),
-  manifestKey: z.string().min(1),
-  manifestBytes: z.number().int().min(0),
-  database: z.string().regex(DATABASE_ID),
-  dumpFile: z.string().min(1),
-  schema: z.string().min(1),
-  targetSchema: z.string().min(1),
-  directory: z.string().min(1),
-  files: z
-    .array(
-      z.object({
-        name: z.string().min(1),
-        key: z.string().min(1),
-        versionId: z.string().min(1).optional(),
-        bytes: z.number().int().min(0),
-        sha256: z.string(),
-      }),
-    )
-    .min(1),
-  exportLog: z.object({ key: z.string().min(1), versionId: z.string().min(1).optional() }).nullable(),
-  exported: z.object({ tables: z.number().nullable(), rows: z.number().nullable() }),
-});
-export type CheckedRestore = z.output<typeof CheckedSchema>;
-
-/** `$.restore`: what the checks found and how far the files got. */
-export const RestoreProgressSchema = z.object({
-  done: z.boolean(),
-  /** Seconds between two polls of the import ("Wait for import"). */
-  pollSeconds: z.number().int().min(1),
-  checked: CheckedSchema,
-  path: z.enum(['get-object', 'chunked']).optional(),
-  digest: z.enum(['sha256', 'size']).optional(),
-  fallbackReason: z.string().optional(),
-});
-export type RestoreProgress = z.output<typeof RestoreProgressSchema>;
 
 const failed = (message: string, cause?: unknown) =>
   new BackupError(ErrorName.RestoreFailed, message, cause === undefined ? undefined : { cause });
@@ -322,23 +245,41 @@ export async function finishRestore(
   const intentKey = restoreIntentKey(checked.manifestKey, checked.restoreId);
   const importJob = { owner: job.owner, jobName: job.jobName };
   let logFileName: string | null = job.logFileName ?? null;
+  const reportKey = restoreReportKey(checked.manifestKey, checked.restoreId);
   try {
-    const outcome = await awaitRestoreImport(deps, {
-      // Only the log's name is read: the job finished ("Read job" said so), so this reads its verdict once.
-      job: { ...importJob, files: job.logFileName ? [{ name: job.logFileName, kind: 'log', url: '' }] : [] },
-      pollSeconds: 0,
-      timeoutSeconds: 0,
-      source: checked.schema,
-      target: checked.targetSchema,
-      exportLog: await readExportLog(deps.s3, { bucket: deps.bucket, log: checked.exportLog }),
-    });
-    logFileName = outcome.logFileName ?? logFileName;
-    if (outcome.verdict !== 'succeeded' || outcome.mismatches.length > 0) {
-      const why = [outcome.summary, ...outcome.errors.slice(0, 5), ...outcome.mismatches.slice(0, 5)];
-      throw failed(
-        `The import of ${checked.schema} into ${checked.targetSchema} did not succeed: ${why.join('; ')}`,
-      );
+    // An earlier attempt may have judged the import and removed its log before it was cut off.
+    let verdict = await readImportVerdict(deps.s3, deps.bucket, reportKey);
+    if (verdict === null) {
+      const outcome = await awaitRestoreImport(deps, {
+        // Only the log's name is read: the job finished ("Read job" said so), so this reads its verdict once.
+        job: {
+          ...importJob,
+          files: job.logFileName ? [{ name: job.logFileName, kind: 'log', url: '' }] : [],
+        },
+        pollSeconds: 0,
+        timeoutSeconds: 0,
+        source: checked.schema,
+        target: checked.targetSchema,
+        exportLog: await readExportLog(deps.s3, { bucket: deps.bucket, log: checked.exportLog }),
+      });
+      logFileName = outcome.logFileName ?? logFileName;
+      if (outcome.verdict !== 'succeeded' || outcome.mismatches.length > 0) {
+        const why = [outcome.summary, ...outcome.errors.slice(0, 5), ...outcome.mismatches.slice(0, 5)];
+        throw failed(
+          `The import of ${checked.schema} into ${checked.targetSchema} did not succeed: ${why.join('; ')}`,
+        );
+      }
+      verdict = {
+        importJob: `${job.owner}.${job.jobName}`,
+        logFileName,
+        summary: outcome.summary,
+        tables: outcome.tables,
+        rows: outcome.rows,
+      };
+      await writeImportVerdict(deps.s3, deps.bucket, reportKey, verdict);
     }
+    logFileName = verdict.logFileName;
+    const outcome = verdict;
     const left = await removeRestoreLeftovers(deps.sql, {
       directory: checked.directory,
       remover: context.remover,
