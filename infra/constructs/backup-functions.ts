@@ -379,7 +379,8 @@ export class BackupFunctions extends Construct {
   }
 
   /**
-   * Lets "Start export" ask Step Functions whether the execution holding a run lock still runs.
+   * Lets "Start export" and the restore function ask Step Functions whether the execution holding a
+   * run lock or an ORDS slot still runs, for executions of each of `stateMachines` (backup, restore).
    * A policy of its own, not the role's default policy: the state machine depends on the function,
    * so the function must not depend on a policy that names the state machine.
    */
