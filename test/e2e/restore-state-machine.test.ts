@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorName } from '../../functions/core/base/errors.js';
 import { OrdsClient, parseOrdsSecret } from '../../functions/core/ords/index.js';
 import { PIECE_BYTES, restoreIdOf, serverFileSize } from '../../functions/core/restore/index.js';
+import { releaseSlots, takeSlots } from '../../functions/core/run/index.js';
 import type { LocalRunResult } from '../../local/local-run.js';
 import { defaultRestoreSwitches } from '../../simulator/uploaded-files.js';
 import { type Harness, SECRET, startHarness } from './harness.js';
@@ -140,6 +141,42 @@ describe('the restore state machine: a backup from S3 into a new schema, run by 
       expect(users()).not.toContain('HR_BUSY');
     } finally {
       await h.s3.client.send(new DeleteObjectCommand({ Bucket: h.s3.bucket, Key: '_locks/orders.json' }));
+    }
+  });
+
+  it('fails busy when every ORDS slot of the origin is held, taking no lock and leaving the holder its slot', async () => {
+    // GIVEN a cap of one slot for the simulator's origin, held by a backup of another database that still runs
+    const other = 'arn:aws:states:us-east-1:000000000000:execution:local:sales_other';
+    h.aws.putExecution(other, 'RUNNING');
+    const origin = new URL(h.simulator.url).origin;
+    const store = { s3: h.s3.client, bucket: h.s3.bucket };
+    const holder = { executionArn: other, executionName: 'sales_other', startedAt: new Date().toISOString() };
+    const taken = await takeSlots(
+      {
+        ...store,
+        logger: { debug() {}, info() {}, warn() {}, error() {} },
+        executionStatus: async () => 'RUNNING',
+      },
+      { database: 'sales', prefix: '', caps: { origin, originCap: 1 }, holder },
+      1,
+      { held: [] },
+      { queue: false },
+    );
+    expect(taken.originSlots).toBe(1);
+    try {
+      const result = await h.run({
+        restore: { manifest, targetSchema: 'HR_NO_SLOT', pollSeconds: 1 },
+        slots: { originCap: 1 },
+      });
+
+      // THEN it fails busy naming the origin and its cap, and only the other run's slot is left
+      expect(result.status).toBe('FAILED');
+      expect(result.error).toBe(ErrorName.DatabaseBusy);
+      expect(result.cause).toContain(`no ORDS slot of ${origin} (cap 1)`);
+      expect(await leftInBucket()).toEqual(taken.holding.held);
+      expect(users()).not.toContain('HR_NO_SLOT');
+    } finally {
+      await releaseSlots(store, taken.holding, other);
     }
   });
 
