@@ -17,6 +17,7 @@ import { BackupStateMachine } from './constructs/backup-state-machine.js';
 import { BackupScheduleGroup } from './constructs/database-schedules.js';
 import type { OffsiteCheckSettings } from './constructs/offsite-check-grants.js';
 import { OffsiteReplicationAlarms } from './constructs/offsite-replication-alarms.js';
+import { RestoreStateMachine } from './constructs/restore-state-machine.js';
 import { RunLauncher } from './constructs/run-launcher.js';
 import { WindowLauncher } from './constructs/window-launcher.js';
 import { pinOfDatabase, slotCapsFor } from './database-binding.js';
@@ -75,6 +76,8 @@ export class OrdsDatapumpBackup extends Construct {
   readonly workflow: BackupStateMachine;
   /** The backup state machine, named `<namePrefix>`: start it with `{"database":"<id>"}`. */
   readonly stateMachine: StateMachine;
+  /** The restore state machine (`<namePrefix>-restore`): restores a backup from S3 into a new schema. */
+  readonly restoreWorkflow: RestoreStateMachine;
   /** The alert topic, the failure rule and its notifier function. */
   readonly alerts: BackupAlerts;
   /** The topic every alert and alarm publishes to. */
@@ -192,7 +195,12 @@ export class OrdsDatapumpBackup extends Construct {
       stateMachineName: namePrefix,
     });
     this.stateMachine = this.workflow.stateMachine;
-    this.functions.allowRunLocks(this.stateMachine);
+    // Beside the backups: a restore from S3 into a new schema, started by hand (docs/restore.md).
+    this.restoreWorkflow = new RestoreStateMachine(this, 'Restore', {
+      functions: this.functions,
+      stateMachineName: `${namePrefix}-restore`,
+    });
+    this.functions.allowRunLocks(this.stateMachine, this.restoreWorkflow.stateMachine);
     this.alerts = new BackupAlerts(this, 'Alerts', {
       stateMachine: this.stateMachine,
       ...(props.alarmTopic ? { topic: props.alarmTopic } : {}),

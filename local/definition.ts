@@ -30,7 +30,11 @@ const PLACEHOLDER_REGION = 'us-east-1';
  * Synthesizes the app as `cdk synth` does (cdk.json's context, no bundling: the runner calls the
  * handlers' TypeScript directly) and extracts the backup state machine.
  */
-export async function synthesizeDefinition(projectRoot: string, outdir: string): Promise<LocalDefinition> {
+export async function synthesizeDefinition(
+  projectRoot: string,
+  outdir: string,
+  machine: StateMachineKind = 'backup',
+): Promise<LocalDefinition> {
   const cdkJson = JSON.parse(readFileSync(join(projectRoot, 'cdk.json'), 'utf8')) as {
     context?: Record<string, unknown>;
   };
@@ -44,18 +48,33 @@ export async function synthesizeDefinition(projectRoot: string, outdir: string):
   buildApp(app, loadConfig(join(projectRoot, configFile)));
   const assembly = app.synth();
   const templates = assembly.stacks.map((stack) => stack.template as Template);
-  return definitionFromTemplates(templates);
+  return definitionFromTemplates(templates, machine);
 }
 
-/** Finds the one state machine in the templates and resolves its definition. */
-export function definitionFromTemplates(templates: readonly Template[]): LocalDefinition {
+/** Which state machine of the app: the backup's, or the restore's beside it. */
+export type StateMachineKind = 'backup' | 'restore';
+
+/** The restore state machine's logical id (infra/constructs/restore-state-machine.ts, id "Restore"). */
+const RESTORE_MACHINE_ID = /RestoreStateMachine[0-9A-F]{8}$/;
+
+/** Finds the one backup (or restore) state machine in the templates and resolves its definition. */
+export function definitionFromTemplates(
+  templates: readonly Template[],
+  machine: StateMachineKind = 'backup',
+): LocalDefinition {
   const resources = Object.assign(
     {},
     ...templates.map((template) => template.Resources),
   ) as Template['Resources'];
-  const machines = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::StepFunctions::StateMachine');
+  const machines = Object.entries(resources).filter(
+    ([logicalId, r]) =>
+      r.Type === 'AWS::StepFunctions::StateMachine' &&
+      RESTORE_MACHINE_ID.test(logicalId) === (machine === 'restore'),
+  );
   if (machines.length !== 1) {
-    throw new Error(`Expected exactly one state machine in the synthesized app, found ${machines.length}`);
+    throw new Error(
+      `Expected exactly one ${machine} state machine in the synthesized app, found ${machines.length}`,
+    );
   }
   const definitionString = resolveIntrinsics(machines[0]![1].Properties?.DefinitionString);
   if (typeof definitionString !== 'string') throw new Error('The state machine has no DefinitionString');

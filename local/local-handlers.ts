@@ -33,6 +33,13 @@ const TASK_HANDLERS: Readonly<Record<string, string>> = {
   'Record restore drill from S3': '../functions/handlers/record-restore-drill.js',
   'Check off-site copy': '../functions/handlers/check-offsite-copy.js',
   'Record off-site failure': '../functions/handlers/check-offsite-copy.js',
+  // The restore state machine ("Release run lock" is the backup's).
+  'Take run lock and ORDS slot': '../functions/handlers/restore.js',
+  'Check backup in S3': '../functions/handlers/restore.js',
+  'Put files on the server': '../functions/handlers/restore.js',
+  'Start import': '../functions/handlers/restore.js',
+  'Read import job': '../functions/handlers/read-job.js',
+  'Finish restore': '../functions/handlers/restore.js',
 };
 
 export type LocalHandler = (input: unknown) => Promise<unknown>;

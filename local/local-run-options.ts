@@ -42,6 +42,16 @@ export interface LocalRunOptions {
    * Run a restore drill in this run, into this new schema (dropped afterwards). @default - no drill
    */
   readonly restoreDrill?: string;
+  /**
+   * Runs the restore state machine instead of the backup's, with this input (and `database`):
+   * restores a backup from S3 into a new schema. @default - a backup
+   */
+  readonly restore?: {
+    readonly manifest: string;
+    readonly targetSchema: string;
+    readonly schemas?: string | readonly string[];
+    readonly pollSeconds?: number;
+  };
   /** Which copy the drill restores (`restoreDrill.source`). @default 'server' */
   readonly restoreDrillSource?: 'server' | 's3';
   /** Retention tiers of the database (as its binding carries them). @default - none */

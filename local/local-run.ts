@@ -10,7 +10,7 @@ import { bindingParameterName, type DatabaseBindingInput, pinOf } from '../funct
 import { ExecutionInputSchema, parsePayload, readableCause } from '../functions/core/state/index.js';
 import { startOrdsSimulator } from '../simulator/index.js';
 import { startLocalAwsServer } from './aws-server.js';
-import { type LocalDefinition, synthesizeDefinition } from './definition.js';
+import { type LocalDefinition, type StateMachineKind, synthesizeDefinition } from './definition.js';
 import { localRestoreDrill } from './local-drill.js';
 import { configureEnvironment } from './local-environment.js';
 import { bindHandlers } from './local-handlers.js';
@@ -67,7 +67,7 @@ export async function runLocalBackup(options: LocalRunOptions = {}): Promise<Loc
     say(
       `ORDS ${simulator ? `simulator at ${ordsUrl}` : ordsUrl} · S3 ${s3 ? `s3rver at ${s3Endpoint}` : s3Endpoint} · bucket ${bucket}`,
     );
-    const { definition, tasks } = await synthesized(outdir);
+    const { definition, tasks } = await synthesized(outdir, options.restore ? 'restore' : 'backup');
     say('Synthesized the app; running its state machine locally');
 
     // The flags build this database's binding, as a deployment writes it into SSM.
@@ -105,16 +105,18 @@ export async function runLocalBackup(options: LocalRunOptions = {}): Promise<Loc
       ...(options.consistentExport ? { consistentExport: options.consistentExport } : {}),
       ...(options.slots ? { slots: { origin: new URL(ordsUrl).origin, ...options.slots } } : {}),
     };
-    const input = parsePayload(
-      ExecutionInputSchema,
-      {
-        database,
-        scheduledTime: options.scheduledTime ?? new Date(started).toISOString(),
-        ...(options.restoreDrill ? { restoreDrill: true } : {}),
-        ...(options.window ? { window: options.window } : {}),
-      },
-      'The local run',
-    );
+    const input = options.restore
+      ? { database, ...options.restore }
+      : parsePayload(
+          ExecutionInputSchema,
+          {
+            database,
+            scheduledTime: options.scheduledTime ?? new Date(started).toISOString(),
+            ...(options.restoreDrill ? { restoreDrill: true } : {}),
+            ...(options.window ? { window: options.window } : {}),
+          },
+          'The local run',
+        );
 
     const changed = configureEnvironment({
       functions: [...tasks.values()],
@@ -229,7 +231,7 @@ export async function runLocalBackup(options: LocalRunOptions = {}): Promise<Loc
       aws.putExecution(executionArn, 'SUCCEEDED');
       await progress;
       await outage;
-      const manifest = await readManifest(output, s3Endpoint, Boolean(s3));
+      const manifest = options.restore ? undefined : await readManifest(output, s3Endpoint, Boolean(s3));
       result = {
         status: 'SUCCEEDED',
         input,
@@ -267,12 +269,16 @@ export async function runLocalBackup(options: LocalRunOptions = {}): Promise<Loc
   }
 }
 
-let synthesizedOnce: Promise<LocalDefinition> | undefined;
+const synthesizedOnce = new Map<StateMachineKind, Promise<LocalDefinition>>();
 
-/** The app is synthesized once per process: every run executes the same definition. */
-function synthesized(outdir: string): Promise<LocalDefinition> {
-  synthesizedOnce ??= synthesizeDefinition(PROJECT_ROOT, outdir);
-  return synthesizedOnce;
+/** The app is synthesized once per process and state machine: every run executes the same definition. */
+function synthesized(outdir: string, machine: StateMachineKind): Promise<LocalDefinition> {
+  let once = synthesizedOnce.get(machine);
+  if (!once) {
+    once = synthesizeDefinition(PROJECT_ROOT, outdir, machine);
+    synthesizedOnce.set(machine, once);
+  }
+  return once;
 }
 
 function seconds(since: number): number {

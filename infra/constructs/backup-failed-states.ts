@@ -5,10 +5,11 @@ import { LAMBDA_CAUSE_PATTERN } from '../../functions/core/state/index.js';
 /**
  * The way into "Backup failed" for a step that failed for good: "Cause given?" reads the error's
  * cause; a function's JSON error becomes its `errorMessage`, a missing cause a sentence, so the
- * console and the alerts show what happened. Its states belong to `scope` (the state machine).
+ * console and the alerts show what happened. Its states belong to `scope` (the state machine); the
+ * restore state machine names its end state `failName` ("Restore failed").
  */
-export function backupFailedStates(scope: Construct): Choice {
-  const backupFailed = new Fail(scope, 'Backup failed', {
+export function backupFailedStates(scope: Construct, failName = 'Backup failed'): Choice {
+  const backupFailed = new Fail(scope, failName, {
     comment: 'A step failed for good: the error and cause say which and why',
     errorPath: '$.error.Error',
     causePath: '$.error.Cause',

@@ -16,6 +16,7 @@ import {
 import { LAST_BACKUP_FILE } from '../../functions/core/state/index.js';
 import { scopedObjectArns } from './deployment-keys.js';
 import { acknowledgeWildcardResource } from './nag-findings.js';
+import { grantRestore } from './restore-grants.js';
 
 /**
  * Lets each of `readers` read the SSM bindings under `bindingParameterPath` (`<path>/<database>`),
@@ -78,6 +79,8 @@ export interface BucketUsers {
    * the drill's intent record.
    */
   readonly restoreDrill: IFunction;
+  /** The restore state machine's steps (see `grantRestore`). @default - no restore function */
+  readonly restore?: IFunction;
 }
 
 /**
@@ -150,6 +153,8 @@ export function grantBucketAccess(
         bucket.arnForObjects(`*${CONSISTENCY_PROBE_FILE}`),
         // ORDS slots: only the slot steps take them.
         bucket.arnForObjects(`*${SLOT_KEY_PATTERN}`),
+        // Restore records: only the restores write them.
+        bucket.arnForObjects('*/restores/*'),
       ],
     }),
   );
@@ -283,6 +288,7 @@ export function grantBucketAccess(
   // the record of what it put on the server under <folder>restores/ until it removed it. Only in a
   // deployment where a database drills from S3.
   if (options.drillFromS3) grantDrillFromS3(users.restoreDrill, onKeys, acknowledge);
+  if (users.restore) grantRestore(users.restore, { onKeys, acknowledge, listBucket });
 
   // ORDS slots, `<prefix>_slots/<origin>/<n>.json` and its queue: "Start export" (which also takes,
   // tops up and drops them) creates, takes over, reads and deletes them (and lists the bucket, above);
@@ -313,6 +319,7 @@ export function grantBucketAccess(
       cleanUpServer,
       recordRestoreDrill,
       users.restoreDrill,
+      ...(users.restore ? [users.restore] : []),
     ]) {
       Validations.of(fn.role!).acknowledge({
         id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',

@@ -117,6 +117,8 @@ export class BackupFunctions extends Construct {
   readonly restoreDrill: HandlerFunction;
   /** "Record restore drill": writes restore-drill.json and last-restore-drill.json. */
   readonly recordRestoreDrill: HandlerFunction;
+  /** The restore state machine's steps: lock and slot, checks in S3, upload, import, verdict. */
+  readonly restore: HandlerFunction;
   /** "Check off-site copy" (with `offsiteCheck`): proves a run's objects replicated, writes offsite.json. */
   readonly checkOffsiteCopy: HandlerFunction | undefined;
   /** The functions that call ORDS, i.e. those that must read the databases' secrets. */
@@ -281,6 +283,18 @@ export class BackupFunctions extends Construct {
       // The run lock, read before the import and before the drop; the intent record beside the manifest.
       environment: { BUCKET_NAME: bucketName },
     });
+    this.restore = create({
+      id: 'Restore',
+      callsOrds: true,
+      entry: 'restore.ts',
+      description:
+        'Restores a backup from S3 into a new schema through ORDS: checks, upload, import, verdict',
+      memorySize: 512,
+      // Its first call reads each dump file once (SHA-256); uploads run until the time is nearly spent
+      // (RESTORE_SAFETY_MARGIN_SECONDS, else COPY_SAFETY_MARGIN_SECONDS).
+      timeout: Duration.minutes(15),
+      environment: { BUCKET_NAME: bucketName },
+    });
     this.recordRestoreDrill = create({
       id: 'RecordRestoreDrill',
       entry: 'record-restore-drill.ts',
@@ -316,6 +330,7 @@ export class BackupFunctions extends Construct {
       this.cleanUpServer,
       this.doctor,
       this.restoreDrill,
+      this.restore,
     ];
     this.functionSettings = settings;
     this.ordsCallerRoles = this.ordsCallers.map((fn) => fn.role!);
@@ -364,25 +379,31 @@ export class BackupFunctions extends Construct {
   }
 
   /**
-   * Lets "Start export" ask Step Functions whether the execution holding a run lock still runs.
+   * Lets "Start export" and the restore function ask Step Functions whether the execution holding a
+   * run lock or an ORDS slot still runs, for executions of each of `stateMachines` (backup, restore).
    * A policy of its own, not the role's default policy: the state machine depends on the function,
    * so the function must not depend on a policy that names the state machine.
    */
-  allowRunLocks(stateMachine: StateMachine): void {
-    const executions = Stack.of(this).formatArn({
-      service: 'states',
-      resource: 'execution',
-      resourceName: `${stateMachine.stateMachineName}:*`,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
-    const policy = new Policy(this, 'RunLockPolicy', {
-      roles: [this.startExport.role!],
-      statements: [new PolicyStatement({ actions: ['states:DescribeExecution'], resources: [executions] })],
-    });
-    acknowledgeWildcardResource(
-      policy,
-      executions,
-      "Describes the execution named in a database's run lock, whichever execution of this state machine it is.",
+  allowRunLocks(...stateMachines: StateMachine[]): void {
+    const executionsOf = stateMachines.map((stateMachine) =>
+      Stack.of(this).formatArn({
+        service: 'states',
+        resource: 'execution',
+        resourceName: `${stateMachine.stateMachineName}:*`,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      }),
     );
+    // The restore function takes run locks and slots too, from backups and from other restores.
+    const policy = new Policy(this, 'RunLockPolicy', {
+      roles: [this.startExport.role!, this.restore.role!],
+      statements: [new PolicyStatement({ actions: ['states:DescribeExecution'], resources: executionsOf })],
+    });
+    for (const executions of executionsOf) {
+      acknowledgeWildcardResource(
+        policy,
+        executions,
+        "Describes the execution named in a database's run lock, whichever execution of this state machine it is.",
+      );
+    }
   }
 }

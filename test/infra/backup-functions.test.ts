@@ -61,8 +61,8 @@ describe('BackupFunctions', () => {
     };
   };
 
-  it('creates twelve ARM64 functions (eight tasks, the doctor, the notifier, the launcher and the age check) on the newest Node.js runtime with tracing on', () => {
-    synthesized.template.resourceCountIs('AWS::Lambda::Function', 12);
+  it('creates thirteen ARM64 functions (nine tasks, the doctor, the notifier, the launcher and the age check) on the newest Node.js runtime with tracing on', () => {
+    synthesized.template.resourceCountIs('AWS::Lambda::Function', 13);
     for (const fn of Object.values(synthesized.template.findResources('AWS::Lambda::Function'))) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',

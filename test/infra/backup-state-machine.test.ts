@@ -45,8 +45,8 @@ describe('BackupStateMachine', () => {
 
   const tasks = () => [...states].filter(([, state]) => state.Type === 'Task');
 
-  it('creates one Standard state machine with tracing and full logging', () => {
-    synthesized.template.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
+  it('creates two Standard state machines (the backup and the restore) with tracing and full logging', () => {
+    synthesized.template.resourceCountIs('AWS::StepFunctions::StateMachine', 2);
     synthesized.template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
       StateMachineType: 'STANDARD',
       TracingConfiguration: { Enabled: true },

@@ -27,7 +27,7 @@ describe('function bundling', () => {
   afterAll(() => synthesized.cleanup());
 
   it('bundles each handler into one ESM file with a source map', () => {
-    expect(bundles).toHaveLength(12);
+    expect(bundles).toHaveLength(13);
     for (const bundle of bundles) {
       expect(existsSync(join(bundle.directory, 'index.mjs.map')), bundle.id).toBe(true);
       expect(bundle.code, bundle.id).toMatch(/export\s*\{[^}]*\bhandler\b/);

@@ -57,7 +57,7 @@ describe('a network block', () => {
     const inVpc = [...functionsOf(json)].filter(([, fn]) => fn.VpcConfig !== undefined);
 
     expect(inVpc.map(([id]) => id).sort()).toEqual([...ordsCallers].sort());
-    expect(ordsCallers).toHaveLength(7);
+    expect(ordsCallers).toHaveLength(8);
     for (const [id, fn] of inVpc) {
       expect(fn.VpcConfig, id).toEqual({ SubnetIds: SUBNETS, SecurityGroupIds: [group] });
     }

@@ -61,7 +61,7 @@ describe('OrdsDatapumpBackup in the JSON app', () => {
   });
   afterAll(() => synthesized.cleanup());
 
-  it('lets only the secret reader role read secrets, and only the seven functions that call ORDS assume it', () => {
+  it('lets only the secret reader role read secrets, and only the eight functions that call ORDS assume it', () => {
     const { json, built, jsonOf } = synthesized;
     const { functions } = built.backup;
     const callers = [
@@ -72,6 +72,7 @@ describe('OrdsDatapumpBackup in the JSON app', () => {
       functions.cleanUpServer,
       functions.doctor,
       functions.restoreDrill,
+      functions.restore,
     ].map((fn) => roleOfFunction(json, logicalIdOf(fn)));
     const reader = logicalIdOf(functions.secretReader.role);
     const assumers = Object.entries(json.Resources)
@@ -89,10 +90,18 @@ describe('OrdsDatapumpBackup in the JSON app', () => {
     }
   });
 
-  it("lets no role other than the copy, manifest, start-export, cleanup, drill, drill record, doctor and backup-age functions' touch the bucket", () => {
+  it("lets no role other than the copy, manifest, start-export, cleanup, drill, drill record, restore, doctor and backup-age functions' touch the bucket", () => {
     const { json, built } = synthesized;
-    const { copyFile, writeManifest, startExport, cleanUpServer, recordRestoreDrill, restoreDrill, doctor } =
-      built.backup.functions;
+    const {
+      copyFile,
+      writeManifest,
+      startExport,
+      cleanUpServer,
+      recordRestoreDrill,
+      restoreDrill,
+      restore,
+      doctor,
+    } = built.backup.functions;
     const allowed = [
       copyFile,
       writeManifest,
@@ -100,6 +109,7 @@ describe('OrdsDatapumpBackup in the JSON app', () => {
       cleanUpServer,
       recordRestoreDrill,
       restoreDrill,
+      restore,
       doctor,
       built.backup.backupAge.function,
     ].map((fn) => roleOfFunction(json, logicalIdOf(fn)));

@@ -144,7 +144,10 @@ export function resourcesOf(statement: Statement): unknown[] {
  * `Ref` → `<name>`.
  */
 export function stateMachineDefinition(json: TemplateJson): Json {
-  const machine = Object.values(json.Resources).find((r) => r.Type === 'AWS::StepFunctions::StateMachine');
+  // The backup state machine, not the restore's beside it (infra/constructs/restore-state-machine.ts).
+  const machine = Object.entries(json.Resources).find(
+    ([id, r]) => r.Type === 'AWS::StepFunctions::StateMachine' && !/RestoreStateMachine[0-9A-F]{8}$/.test(id),
+  )?.[1];
   const [, parts] = machine!.Properties.DefinitionString['Fn::Join'] as [string, unknown[]];
   const text = parts
     .map((part) => {

@@ -18,6 +18,22 @@ export {
 export { PACKAGES_QUERY, probeRestorePaths, type RestorePaths, utlFileProbe } from './restore-probe.js';
 export { restoreRecordKey } from './restore-record.js';
 export {
+  checkRestore,
+  finishRestore,
+  putRestoreFiles,
+  type RestoreRunContext,
+  type RestoreRunDeps,
+  type RestoreRunReport,
+  startRestore,
+} from './restore-run.js';
+export {
+  type CheckedRestore,
+  parseRestoreRequest,
+  type RestoreProgress,
+  RestoreProgressSchema,
+  type RestoreRequest,
+} from './restore-run-input.js';
+export {
   parseManifestUri,
   type RestoreSource,
   readRestoreSource,

@@ -45,6 +45,7 @@ export {
   slotsFolder,
   takeSlots,
 } from './ords-slots.js';
+export { holdForRestore } from './restore-hold.js';
 export type { FenceRequest, ReleaseRunLockPayload, RunLockRelease } from './run-lock.js';
 export {
   acquireRunLock,
