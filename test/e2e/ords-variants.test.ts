@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorName } from '../../functions/core/base/errors.js';
-import type { ServerCleanupResult } from '../../functions/core/state/payloads.js';
+import type { ServerCleanupResult } from '../../functions/core/state/index.js';
 import { type Harness, startHarness } from './harness.js';
 
 /** Settings that every test starts from: an ORDS as this project's simulator reads the docs. */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorName } from '../../functions/core/base/errors.js';
-import type { ServerCleanupResult } from '../../functions/core/state/payloads.js';
+import type { ServerCleanupResult } from '../../functions/core/state/index.js';
 import type { LocalRunResult } from '../../local/local-run.js';
 import { type Harness, PASSWORD, startHarness } from './harness.js';
 

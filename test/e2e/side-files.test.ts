@@ -1,8 +1,8 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SERVER_CLEANUP_FILE } from '../../functions/core/cleanup/index.js';
+import type { ServerCleanupResult } from '../../functions/core/state/index.js';
 import { backupFolder } from '../../functions/core/state/naming.js';
-import type { ServerCleanupResult } from '../../functions/core/state/payloads.js';
 import type { LocalRunResult } from '../../local/local-run.js';
 import { type Harness, startHarness } from './harness.js';
 

@@ -8,7 +8,7 @@ import {
   ReadLogPayloadSchema,
   StartExportPayloadSchema,
   WriteManifestPayloadSchema,
-} from '../../functions/core/state/payloads.js';
+} from '../../functions/core/state/index.js';
 import {
   exampleConfig,
   type Json,

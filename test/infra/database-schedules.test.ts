@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseBinding } from '../../functions/core/run/binding.js';
-import { ExecutionInputSchema } from '../../functions/core/state/payloads.js';
+import { ExecutionInputSchema } from '../../functions/core/state/index.js';
 import type { OrdsDatapumpBackupDatabases } from '../../infra/ords-datapump-backup-databases.js';
 import {
   actionsOf,

@@ -4,7 +4,7 @@ import {
   DropDrillSchemaPayloadSchema,
   StartRestoreDrillPayloadSchema,
 } from '../../functions/core/drill/restore-drill-payloads.js';
-import { ReadJobPayloadSchema } from '../../functions/core/state/payloads.js';
+import { ReadJobPayloadSchema } from '../../functions/core/state/index.js';
 import {
   exampleConfig,
   type Json,

@@ -4,6 +4,9 @@
  *
  * The one way into this folder from outside it (see ../README.md for the layers).
  */
+
+export type { CopyFilePayload, CopyProgress, StoredFile } from './copy-payloads.js';
+export { CopyFilePayloadSchema, CopyProgressSchema, StoredFileSchema } from './copy-payloads.js';
 export { LAMBDA_CAUSE_PATTERN, readableCause } from './lambda-cause.js';
 export {
   attemptTag,
@@ -23,11 +26,6 @@ export {
   RecordOffsiteFailurePayloadSchema,
 } from './offsite-payloads.js';
 export type {
-  BackupSummary,
-  CleanUpServerPayload,
-  CleanupPhase,
-  CopyFilePayload,
-  CopyProgress,
   ExecutionInput,
   ExportedObjects,
   Fallback,
@@ -39,23 +37,16 @@ export type {
   ReadJobPayload,
   ReadLogPayload,
   ServerCleanup,
-  ServerCleanupResult,
   StartExportPayload,
   StartedBy,
   StartedRun,
-  StoredFile,
   Verdict,
   VerdictResult,
-  WriteManifestPayload,
 } from './payloads.js';
 export {
   BOUND_FIELDS,
-  CleanUpServerPayloadSchema,
-  CleanUpServerTaskPayloadSchema,
   CONSISTENCY,
   type Consistency,
-  CopyFilePayloadSchema,
-  CopyProgressSchema,
   DATABASE_ID,
   describeIssues,
   ExecutionInputSchema,
@@ -70,11 +61,8 @@ export {
   parsePayload,
   ReadJobPayloadSchema,
   ReadLogPayloadSchema,
-  RecordCleanupFailurePayloadSchema,
   SERVER_CLEANUP,
   StartExportPayloadSchema,
-  StoredFileSchema,
-  WriteManifestPayloadSchema,
 } from './payloads.js';
 export {
   MAX_POLLS_PER_EXECUTION,
@@ -84,3 +72,16 @@ export {
 } from './poll-budget.js';
 export type { CopySlotsPayload, SlotHolding, SlotTaking, TakeSlotPayload } from './slot-payloads.js';
 export { CopySlotsPayloadSchema, SlotHoldingSchema, TakeSlotPayloadSchema } from './slot-payloads.js';
+export type {
+  BackupSummary,
+  CleanUpServerPayload,
+  CleanupPhase,
+  ServerCleanupResult,
+  WriteManifestPayload,
+} from './stored-payloads.js';
+export {
+  CleanUpServerPayloadSchema,
+  CleanUpServerTaskPayloadSchema,
+  RecordCleanupFailurePayloadSchema,
+  WriteManifestPayloadSchema,
+} from './stored-payloads.js';

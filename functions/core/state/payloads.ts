@@ -6,7 +6,9 @@ import { POLL_INTERVAL_SECONDS } from './poll-budget.js';
  * The state machine's data contract: the execution input and what each task receives and returns.
  * The CDK state machine builds the task payloads with these field names and the handlers parse them
  * with these schemas, so both sides change together. Payloads carry ids, names, counts and keys:
- * never bytes, never secrets.
+ * never bytes, never secrets. This file holds the run's start, its job and its polling; the copy's
+ * payloads are in `copy-payloads.ts`, the manifest's and the cleanup's in `stored-payloads.ts`, the
+ * slots' in `slot-payloads.ts`.
  */
 
 /** A database id: used in S3 keys, dump file names, schedule names and metric dimensions. */
@@ -88,7 +90,7 @@ export const BOUND_FIELDS = [
 const executionName = z.string().min(1);
 
 /** Which database a task works for: its binding says where its ORDS and secret are. */
-const TaskTargetShape = {
+export const TaskTargetShape = {
   executionName,
   /** `$$.Execution.Id`: the run lock's holder. Required by the steps that change the server. */
   executionArn: z.string().min(1).optional(),
@@ -314,171 +316,6 @@ export const VerdictResultSchema = z.object({
   checkedAt: z.string().datetime(),
 });
 export type VerdictResult = z.output<typeof VerdictResultSchema>;
-
-/** A base64 `ChecksumCRC32` value: the big-endian CRC-32 of the bytes. */
-const CRC32_BASE64 = /^[A-Za-z0-9+/]{6}==$/;
-
-/** The whole-object checksum S3 computed, verified and stores with the object. */
-export const ObjectChecksumSchema = z.object({
-  algorithm: z.literal('CRC32'),
-  type: z.literal('FULL_OBJECT'),
-  /** Base64 of the big-endian CRC-32, as S3 shows it (`x-amz-checksum-crc32`). */
-  value: z.string().regex(CRC32_BASE64),
-});
-export type ObjectChecksum = z.output<typeof ObjectChecksumSchema>;
-
-/** A file stored in S3, as the manifest lists it. */
-export const StoredFileSchema = z.object({
-  name: z.string(),
-  kind: z.enum(['dump', 'log']),
-  key: z.string(),
-  bytes: z.number().int().min(0),
-  checksum: ObjectChecksumSchema,
-  /** The object's version when the bucket is versioned. */
-  versionId: z.string().min(1).optional(),
-  /**
-   * SHA-256 (hex) of the file, recorded when the database records it (`recordSha256`) and the file
-   * was copied within one invocation.
-   */
-  sha256: z
-    .string()
-    .regex(/^[0-9a-f]{64}$/)
-    .optional(),
-  invocations: z.number().int().min(1),
-  /**
-   * `rest-enabled-sql` when ORDS sent the file chunked, ignored `Range`, and only the database's own
-   * size of the file (REST-enabled SQL) confirmed its end: the `size-from-rest-sql` fallback.
-   */
-  endConfirmedBy: z.literal('rest-enabled-sql').optional(),
-  /**
-   * Time spent copying the file, over all its invocations (not the waits between them), in seconds;
-   * absent for a file found already stored by an earlier attempt.
-   */
-  transferSeconds: z.number().min(0).optional(),
-  /** The file's transfer rate: `bytes` over `transferSeconds`, in MiB/s. */
-  transferMiBps: z.number().min(0).optional(),
-});
-export type StoredFile = z.output<typeof StoredFileSchema>;
-
-/** Where a file's copy stands between two invocations of "Copy file". */
-export const CopyProgressSchema = z.discriminatedUnion('done', [
-  z.object({
-    done: z.literal(false),
-    uploadId: z.string().min(1),
-    /** The next part number to upload (1-based). */
-    nextPartNumber: z.number().int().min(1).max(10_000),
-    /** Bytes already stored, i.e. where the next download starts. */
-    offset: z.number().int().min(0),
-    partSizeBytes: z.number().int().min(1),
-    /** The file's size when ORDS announced it, else null. */
-    totalBytes: z.number().int().min(0).nullable(),
-    /**
-     * CRC-32 of the bytes stored so far (parts 1 … nextPartNumber − 1, combined in order). Absent in
-     * continuations written before it replaced `hashState`: such a copy restarts from byte 0.
-     */
-    crc32: z.number().int().min(0).max(0xffff_ffff).optional(),
-    /** The file's ETag or Last-Modified at the first download, sent back as `If-Range`; null if none. */
-    validator: z.string().min(1).nullable().optional(),
-    /** Invocations used so far. */
-    invocations: z.number().int().min(1),
-    /** Milliseconds spent copying the file so far; absent in continuations written before it. */
-    copyMs: z.number().int().min(0).optional(),
-    /**
-     * The random token the upload's object carries as metadata (`copy-token`): how a retry after an
-     * invocation killed once the upload completed recognises its own object. Absent in continuations
-     * written before it: such a retry trusts the marker tags, as before.
-     */
-    copyToken: z.string().min(1).optional(),
-  }),
-  z.object({ done: z.literal(true), file: StoredFileSchema }),
-]);
-export type CopyProgress = z.output<typeof CopyProgressSchema>;
-
-/** Payload of "Copy file": one Map iteration's state. `progress` is absent on the first call. */
-export const CopyFilePayloadSchema = z.object({
-  ...TaskTargetShape,
-  job: JobRefSchema,
-  file: FileToCopySchema,
-  progress: CopyProgressSchema.optional(),
-});
-export type CopyFilePayload = z.output<typeof CopyFilePayloadSchema>;
-
-/** Payload of "Write manifest". */
-export const WriteManifestPayloadSchema = z.object({
-  ...TaskTargetShape,
-  job: JobRefSchema,
-  verdict: VerdictResultSchema,
-  stored: z.array(StoredFileSchema),
-  /** `$.run.scheduledTime`; absent from executions started before it existed. */
-  scheduledTime: z.iso.datetime({ offset: true }).optional(),
-  /** `$.run.startedBy`; absent from executions started before it existed. */
-  startedBy: z.enum(STARTED_BY).optional(),
-});
-export type WriteManifestPayload = z.output<typeof WriteManifestPayloadSchema>;
-
-/** Result of "Write manifest": the execution's output, readable in the Step Functions console. */
-export interface BackupSummary {
-  readonly database: string;
-  readonly verdict: Verdict;
-  readonly jobName: string;
-  readonly manifest: string;
-  readonly files: ReadonlyArray<{ readonly name: string; readonly bytes: number; readonly uri: string }>;
-  readonly totalBytes: number;
-  readonly durationSeconds: number;
-  readonly throughputMiBps: number;
-  /**
-   * How consistent the backup is: `point-in-time`, or `per-table: <why>` (e.g. `per-table: point-in-time
-   * not enabled`), so that the console never hides a per-table backup.
-   */
-  readonly consistency: string;
-  /** The retention tier (with retention tiers). */
-  readonly tier?: string;
-  /** The first instant the lifecycle may delete the backup (with retention tiers). */
-  readonly deletableFrom?: string;
-}
-
-/** When "Clean up server" runs: after a stored backup, or after an export that failed. */
-export const CLEANUP_PHASES = ['after-backup', 'after-failure'] as const;
-export type CleanupPhase = (typeof CLEANUP_PHASES)[number];
-
-/** Payload of "Clean up server" and "Remove dump files". */
-export const CleanUpServerPayloadSchema = z.object({
-  ...TaskTargetShape,
-  executionArn: FencedExecutionArnSchema,
-  job: JobRefSchema,
-  verdict: VerdictResultSchema,
-  phase: z.enum(CLEANUP_PHASES),
-});
-export type CleanUpServerPayload = z.output<typeof CleanUpServerPayloadSchema>;
-
-/**
- * Payload of "Record cleanup failure": the cleanup step failed for good, so its function records the
- * database's ServerCleanupFailed = 1 for it (the step that failed could not).
- */
-export const RecordCleanupFailurePayloadSchema = z.strictObject({
-  ...TaskTargetShape,
-  phase: z.literal('record-failure'),
-});
-
-/** What the cleanup function receives: a cleanup to run, or a failed one to record. */
-export const CleanUpServerTaskPayloadSchema = z.discriminatedUnion('phase', [
-  CleanUpServerPayloadSchema,
-  RecordCleanupFailurePayloadSchema,
-]);
-
-/** Result of a cleanup (`$.result.serverCleanup` of a complete backup): what was removed, or why not. */
-export interface ServerCleanupResult {
-  /** `done`: all removed; `failed`: something is left, `reason` says what and how to fix it; `off`: configured. */
-  readonly serverCleanup: 'done' | 'failed' | 'off';
-  /** Files removed from the job's directory (or already gone). */
-  readonly removedFiles: readonly string[];
-  /** `OWNER.JOB` of the dropped control table, or null. */
-  readonly droppedControlTable: string | null;
-  /** Why cleanup failed and how to fix it (failed only). */
-  readonly reason?: string;
-  /** `s3://…/server-cleanup.json` (after a stored backup only). */
-  readonly report?: string;
-}
 
 /**
  * Parses a task payload, turning schema failures into an `InvalidInputError` that names each bad

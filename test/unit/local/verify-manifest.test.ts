@@ -4,7 +4,7 @@ import zlib from 'node:zlib';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MANIFEST_VERSION } from '../../../functions/core/manifest/manifest.js';
-import type { StoredFile } from '../../../functions/core/state/payloads.js';
+import type { StoredFile } from '../../../functions/core/state/index.js';
 import { LOCAL_S3_CREDENTIALS, type LocalS3, startLocalS3 } from '../../../local/s3/local-s3.js';
 import { parseS3Uri, verifyManifest } from '../../../local/verify/verify-manifest.js';
 import { FakeOrds, fileBytes } from '../../helpers/fake-ords.js';

@@ -1,7 +1,7 @@
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MANIFEST_VERSION } from '../../../functions/core/manifest/manifest.js';
-import type { StoredFile } from '../../../functions/core/state/payloads.js';
+import type { StoredFile } from '../../../functions/core/state/index.js';
 import { type LocalS3, startLocalS3 } from '../../../local/s3/local-s3.js';
 import { verifyManifest } from '../../../local/verify/verify-manifest.js';
 import { FakeOrds, fileBytes } from '../../helpers/fake-ords.js';

@@ -7,7 +7,7 @@ import {
   LastBackupSchema,
   recordLastBackup,
 } from '../../../../functions/core/manifest/last-backup.js';
-import type { BackupSummary } from '../../../../functions/core/state/payloads.js';
+import type { BackupSummary } from '../../../../functions/core/state/index.js';
 import { recordingLogger } from '../../../helpers/job-fakes.js';
 
 const summary: BackupSummary = {

@@ -1,7 +1,7 @@
 import { PutObjectTaggingCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RETRYABLE_ERRORS } from '../../../../functions/core/base/errors.js';
-import { CopyProgressSchema } from '../../../../functions/core/state/payloads.js';
+import { CopyProgressSchema } from '../../../../functions/core/state/index.js';
 import { copyFile } from '../../../../functions/core/transfer/copy-file.js';
 import { type LocalS3, localS3Client, startLocalS3 } from '../../../../local/s3/local-s3.js';
 import { FakeOrds, fileBytes } from '../../../helpers/fake-ords.js';

@@ -14,7 +14,7 @@ import {
   type CopyProgress,
   CopyProgressSchema,
   type StoredFile,
-} from '../../../../functions/core/state/payloads.js';
+} from '../../../../functions/core/state/index.js';
 import { type CopyFileDeps, copyFile } from '../../../../functions/core/transfer/index.js';
 import type { LocalS3 } from '../../../../local/s3/local-s3.js';
 import type { FakeOrds } from '../../../helpers/fake-ords.js';
