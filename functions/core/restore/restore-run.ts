@@ -2,7 +2,7 @@ import { BackupError, ErrorName, type ErrorNameValue, InvalidInputError } from '
 import type { FileRemover } from '../cleanup/index.js';
 import { drillTargetProblem, schemaOwnershipProblem, startOwnedImport } from '../drill/index.js';
 import type { JobRef } from '../state/index.js';
-import { putFiles } from './put-files.js';
+import { putCheckedFiles } from './put-checked-files.js';
 import { restoreIdOf, targetCreated } from './restore.js';
 import { removeRestoreLeftovers } from './restore-cleanup.js';
 import { awaitRestoreImport, startRestoreImport } from './restore-import.js';
@@ -15,9 +15,8 @@ import {
 } from './restore-record.js';
 import { readImportVerdict, restoreReportKey, writeImportVerdict } from './restore-report.js';
 import type { CheckedRestore, RestoreProgress, RestoreRequest } from './restore-run-input.js';
-import { parseManifestUri, readExportLog, readRange, readRestoreSource } from './restore-source.js';
+import { parseManifestUri, readExportLog, readRestoreSource } from './restore-source.js';
 import { isRetryable, type S3DrillDeps } from './s3-drill-copy.js';
-import { DEFAULT_CHUNK_BYTES } from './upload-sql.js';
 
 /**
  * The restore state machine's steps (infra/constructs/restore-state-machine.ts), each safe to run
@@ -127,42 +126,13 @@ export async function putRestoreFiles(
   progress: RestoreProgress,
 ): Promise<RestoreProgress> {
   const { checked } = progress;
-  let moved = false;
   try {
-    const put = await putFiles(
-      {
-        sql: deps.sql,
-        logger: deps.logger,
-        presign: (file) => deps.presign(deps.bucket, file),
-        readRange: (file, start, end) => readRange(deps.s3, deps.bucket, file, start, end),
-        removeFile: async (directory, name) => {
-          await removeRestoreLeftovers(deps.sql, { directory, remover: context.remover, files: [name] });
-        },
-        onProgress: (line) => {
-          if (line.startsWith('Uploaded ')) moved = true;
-          deps.logger.info(line);
-        },
-        shouldStop: () => moved && deps.shouldStop(),
-      },
-      {
-        directory: checked.directory,
-        files: checked.files.map((file) => ({
-          source: file,
-          serverName: `${checked.restoreId}-${file.name}`,
-        })),
-        probe: {
-          source: {
-            name: 'manifest.json',
-            key: checked.manifestKey,
-            bytes: checked.manifestBytes,
-            sha256: '',
-          },
-          serverName: `${checked.restoreId}-PROBE.JSON`,
-        },
-        path: progress.path ?? 'auto',
-        chunkBytes: context.chunkBytes ?? DEFAULT_CHUNK_BYTES,
-      },
-    );
+    const put = await putCheckedFiles(deps, checked, {
+      directory: checked.directory,
+      remover: context.remover,
+      path: progress.path ?? 'auto',
+      ...(context.chunkBytes ? { chunkBytes: context.chunkBytes } : {}),
+    });
     return {
       done: put.done,
       pollSeconds: progress.pollSeconds,

@@ -1,7 +1,7 @@
 import { RestoreDrillFailedError } from '../base/index.js';
 import type { DrillOutcome, DrillStarted } from '../drill/index.js';
 import { dropDrillSchema, startOwnedImport } from '../drill/index.js';
-import { putFiles } from './put-files.js';
+import { putCheckedFiles } from './put-checked-files.js';
 import { targetCreated } from './restore.js';
 import { removeRestoreLeftovers } from './restore-cleanup.js';
 import { startRestoreImport } from './restore-import.js';
@@ -11,7 +11,7 @@ import {
   restoreRecordKey,
   writeRestoreRecord,
 } from './restore-record.js';
-import { readExportLog, readRange } from './restore-source.js';
+import { readExportLog } from './restore-source.js';
 import {
   checkCopy,
   checkedOf,
@@ -21,10 +21,8 @@ import {
   type S3DrillDeps,
   type S3DrillProgress,
   serverFilesOf,
-  serverNameOf,
   subjectOf,
 } from './s3-drill-copy.js';
-import { DEFAULT_CHUNK_BYTES } from './upload-sql.js';
 
 /**
  * The restore drill from S3 (`restoreDrill.source: "s3"`): after the server cleanup, this night's S3
@@ -77,40 +75,13 @@ export async function putS3DrillFiles(
       );
     }
   }
-  // At least one chunk per invocation, whatever the budget says: the loop always moves forward.
-  let moved = false;
   try {
-    const put = await putFiles(
-      {
-        sql: deps.sql,
-        logger: deps.logger,
-        presign: (file) => deps.presign(deps.bucket, file),
-        readRange: (file, start, end) => readRange(deps.s3, deps.bucket, file, start, end),
-        removeFile: async (directory, name) => {
-          await removeRestoreLeftovers(deps.sql, { directory, remover: context.remover, files: [name] });
-        },
-        onProgress: (line) => {
-          if (line.startsWith('Uploaded ')) moved = true;
-          deps.logger.info(line);
-        },
-        shouldStop: () => moved && deps.shouldStop(),
-      },
-      {
-        directory: context.directory,
-        files: checked.files.map((file) => ({ source: file, serverName: serverNameOf(checked, file) })),
-        probe: {
-          source: {
-            name: 'manifest.json',
-            key: checked.manifestKey,
-            bytes: checked.manifestBytes,
-            sha256: '',
-          },
-          serverName: `${checked.restoreId}-PROBE.JSON`,
-        },
-        path: progress.path ?? 'auto',
-        chunkBytes: context.chunkBytes ?? DEFAULT_CHUNK_BYTES,
-      },
-    );
+    const put = await putCheckedFiles(deps, checked, {
+      directory: context.directory,
+      remover: context.remover,
+      path: progress.path ?? 'auto',
+      ...(context.chunkBytes ? { chunkBytes: context.chunkBytes } : {}),
+    });
     return {
       done: put.done,
       checked,
