@@ -124,7 +124,10 @@ describe('verifyManifest', () => {
 
       // Both have: the replicas' sizes and checksums are the manifest's.
       await replicate(stored[0]!, DUMP);
-      expect((await check()).ok).toBe(true);
+      const replicated = await check();
+      expect(replicated.files.flatMap((file) => file.problems)).toEqual([]);
+      expect(replicated.logScn.problems).toEqual([]);
+      expect(replicated.ok).toBe(true);
       expect(
         (
           await verifyManifest({
