@@ -206,13 +206,14 @@ describe('the npm package in a consumer CDK app', () => {
   });
 
   for (const app of ['ts-app', 'js-app']) {
-    it(`synthesizes the ${app} with the state machine and every function from a packaged bundle`, () => {
+    it(`synthesizes the ${app} with the backup and restore state machines and every function from a packaged bundle`, () => {
       const { resources, bundles } = synthesized.get(app)!;
       const functions = resources.filter((resource) => resource.Type === 'AWS::Lambda::Function');
 
+      // The backup state machine and the restore state machine beside it (issue 20).
       expect(
         resources.filter((resource) => resource.Type === 'AWS::StepFunctions::StateMachine'),
-      ).toHaveLength(1);
+      ).toHaveLength(2);
       expect(functions.map((fn) => fn.Properties.Handler)).toEqual(functions.map(() => 'index.handler'));
       // Every handler but the off-site check, which an app deploys only with offsiteCopy, and the
       // window launcher, which it deploys only with a database in a night window.
