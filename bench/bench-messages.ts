@@ -36,8 +36,8 @@ export interface ServerStopped {
   readonly stats?: SinkStats;
 }
 
-/** The measured scenarios, in the order they run (the ratios compare with the first two). */
-export const SCENARIOS = ['raw', 'lib-storage', 'sink', 's3rver'] as const;
+/** The measured scenarios, in the order they run (the ratios compare with the first three). */
+export const SCENARIOS = ['raw', 'raw-crc', 'lib-storage', 'sink', 's3rver'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 /** What a scenario process is asked to copy. */

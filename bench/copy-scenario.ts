@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { GCProfiler } from 'node:v8';
+import zlib from 'node:zlib';
 import { Upload } from '@aws-sdk/lib-storage';
 import { request } from 'undici';
 import type { Logger } from '../functions/core/ords/index.js';
@@ -68,7 +69,8 @@ type Outcome = { bytes: number; invocations: number; sha256: string | null; warn
 
 /** How each scenario copies a file. */
 const SCENARIO_RUNS: Record<ScenarioInput['scenario'], (input: ScenarioInput) => Promise<Outcome>> = {
-  raw: async (input) => ({ ...(await rawPipe(input)), sha256: null, warnings: [] }),
+  raw: async (input) => ({ ...(await rawPipe(input, false)), sha256: null, warnings: [] }),
+  'raw-crc': async (input) => ({ ...(await rawPipe(input, true)), sha256: null, warnings: [] }),
   'lib-storage': libStorageUpload,
   sink: copyLoop,
   s3rver: copyLoop,
@@ -103,14 +105,30 @@ async function libStorageUpload(input: ScenarioInput): Promise<Outcome> {
   }
 }
 
-/** undici GET from the simulator streamed straight into an undici PUT to the discard sink. */
-async function rawPipe(input: ScenarioInput): Promise<{ bytes: number; invocations: number }> {
+/**
+ * undici GET from the simulator streamed straight into an undici PUT to the discard sink. With
+ * `checksum` (`raw-crc`), the same pipe also folds every chunk into a CRC-32 (zlib's, as the copy
+ * does) as it passes and compares it with the sink's: the least any copy that S3 verifies can cost.
+ * (undici reads a stream body through `'data'` events, so a second listener sees every chunk in order.)
+ */
+async function rawPipe(
+  input: ScenarioInput,
+  checksum: boolean,
+): Promise<{ bytes: number; invocations: number }> {
   const { ords, file, target } = input;
   const url = `${ords.url}_/db-api/stable/database/datapump/jobs/${ords.owner},${ords.jobName}/${file.name}`;
   const authorization = `Basic ${Buffer.from(`${ords.username}:${ords.password}`).toString('base64')}`;
   const download = await request(url, { headers: { authorization, 'accept-encoding': 'identity' } });
   if (download.statusCode !== 200) throw new Error(`the simulator answered ${download.statusCode}`);
   const bytes = Number(download.headers['content-length']);
+  let crc = 0;
+  if (checksum) {
+    download.body.on('data', (chunk: Buffer) => {
+      crc = zlib.crc32(chunk, crc);
+    });
+    // A 'data' listener starts the flow: held until undici attaches its own and resumes the body.
+    download.body.pause();
+  }
   const upload = await request(`${target.endpoint}/${target.bucket}/${file.name}`, {
     method: 'PUT',
     body: download.body as unknown as Readable,
@@ -118,6 +136,11 @@ async function rawPipe(input: ScenarioInput): Promise<{ bytes: number; invocatio
   });
   await upload.body.text();
   if (upload.statusCode !== 200) throw new Error(`the discard sink answered ${upload.statusCode}`);
+  // The sink's ETag of a PutObject is the hex CRC-32 of the bytes it received.
+  const stored = String(upload.headers.etag ?? '').replaceAll('"', '');
+  if (checksum && stored !== (crc >>> 0).toString(16).padStart(8, '0')) {
+    throw new Error(`the CRC-32 computed on the way (${crc >>> 0}) differs from the sink's (ETag ${stored})`);
+  }
   return { bytes, invocations: 1 };
 }
 

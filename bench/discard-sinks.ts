@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { finished } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import { crc32Combine, crc32ToBase64 } from '../functions/core/transfer/index.js';
 
@@ -328,13 +329,20 @@ async function listen(server: ReturnType<typeof createServer>, stats: () => Sink
 }
 
 /** Streams a body through CRC-32: its size and base64 big-endian checksum, nothing kept. */
+/**
+ * Size and CRC-32 of a body, read through `'data'` events: each chunk as the socket delivered it.
+ * (The async iterator would `read()`, which joins the chunks buffered meanwhile into new Buffers, a
+ * promise per chunk besides: ≈ 0.2 CPU s/GiB of this stand-in for S3 in every scenario, on the same
+ * two cores as the copy.)
+ */
 async function readChecksummed(req: IncomingMessage): Promise<{ size: number; crc32: string }> {
   let crc = 0;
   let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
+  req.on('data', (chunk: Buffer) => {
     crc = zlib.crc32(chunk, crc);
     size += chunk.length;
-  }
+  });
+  await finished(req);
   const bytes = Buffer.allocUnsafe(4);
   bytes.writeUInt32BE(crc);
   return { size, crc32: bytes.toString('base64') };
