@@ -12,6 +12,7 @@ import {
   startRestoreDrill,
 } from '../core/drill/index.js';
 import {
+  DEFAULT_CHECK_MIN_BYTES,
   finishS3Drill,
   putS3DrillFiles,
   S3DrillProgressSchema,
@@ -100,6 +101,7 @@ export const handler = defineTask('Restore drill', PayloadSchema, async (payload
       remover: binding.autonomousDatabase ? ('dbms-cloud' as const) : ('utl-file' as const),
       serverCleanup: binding.serverCleanup,
       executionArn: payload.executionArn,
+      checkMinBytes: numberEnv('RESTORE_CHECK_MIN_BYTES', DEFAULT_CHECK_MIN_BYTES),
     };
     if (payload.action === 'put-s3') return putS3DrillFiles(s3Deps, drillContext, payload.progress);
     if (payload.action === 'start-s3') return startS3Drill(s3Deps, drillContext, payload.progress);

@@ -4,9 +4,11 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { z } from 'zod';
 import {
   checkRestore,
+  DEFAULT_CHECK_MIN_BYTES,
   finishRestore,
   parseRestoreRequest,
   putRestoreFiles,
+  RestoreCheckingSchema,
   RestoreProgressSchema,
   startRestore,
 } from '../core/restore/index.js';
@@ -35,7 +37,13 @@ const PayloadSchema = z.discriminatedUnion('action', [
     input: z.unknown(),
     slots: SlotHoldingSchema,
   }),
-  z.object({ action: z.literal('check'), ...step, input: z.unknown() }),
+  z.object({
+    action: z.literal('check'),
+    ...step,
+    input: z.unknown(),
+    // Absent in executions of a state machine deployed before the check could span calls.
+    progress: RestoreCheckingSchema.optional(),
+  }),
   z.object({ action: z.literal('put'), ...step, progress: RestoreProgressSchema }),
   z.object({ action: z.literal('start'), ...step, progress: RestoreProgressSchema }),
   z.object({ action: z.literal('finish'), ...step, progress: RestoreProgressSchema, job: JobRefSchema }),
@@ -116,9 +124,11 @@ export const handler = defineTask('Restore', PayloadSchema, async (payload, cont
     prefix: binding.prefix,
     remover: binding.autonomousDatabase ? ('dbms-cloud' as const) : ('utl-file' as const),
     executionArn: payload.executionArn,
+    checkMinBytes: numberEnv('RESTORE_CHECK_MIN_BYTES', DEFAULT_CHECK_MIN_BYTES),
   };
   if (payload.action === 'check') {
-    return checkRestore(deps, restoreContext, parseRestoreRequest(payload.input, bucket));
+    const request = parseRestoreRequest(payload.input, bucket);
+    return checkRestore(deps, restoreContext, request, payload.progress);
   }
   if (payload.action === 'put') return putRestoreFiles(deps, restoreContext, payload.progress);
   if (payload.action === 'start') return startRestore(deps, restoreContext, payload.progress);

@@ -9,7 +9,6 @@ import {
   JsonPath,
   LogLevel,
   Pass,
-  Result,
   StateMachine,
   StateMachineType,
   Succeed,
@@ -63,7 +62,8 @@ const TASK_TIMEOUT_MARGIN = Duration.seconds(30);
  * Restores a backup from S3 into a new schema through ORDS alone, started with
  * `{ database, manifest: "s3://…/manifest.json", targetSchema, schemas?, pollSeconds? }`: "Take run
  * lock and ORDS slot" (checks the input first; busy, it fails naming the holder or the caps), "Check
- * backup in S3" (the manifest and each file's checksums, the target schema absent), "Put files on the
+ * backup in S3" (the manifest and each file's checksums, again until every byte was read back; the
+ * target schema absent), "Put files on the
  * server" (again until every file is there and checked), "Start import", its polling, "Finish restore"
  * (verdict, rows against the manifest, everything it put on the server removed), then "Release run
  * lock" on every end, and "Restored" or "Restore failed" with the reason. A timeout or an abort
@@ -182,15 +182,25 @@ export class RestoreStateMachine extends Construct {
         .when(Condition.booleanEquals('$.restore.done', true), start)
         .otherwise(put),
     );
+    // Called again with its progress until every byte of the backup was read back and checked.
     const check = guarded(
       task(
         'Check backup in S3',
         'restore',
-        { action: 'check', ...step, input: JsonPath.objectAt('$$.Execution.Input') },
+        {
+          action: 'check',
+          ...step,
+          input: JsonPath.objectAt('$$.Execution.Input'),
+          progress: JsonPath.objectAt('$.restore'),
+        },
         '$.restore',
       ),
     );
-    check.next(put);
+    check.next(
+      new Choice(this, 'Backup checked?')
+        .when(Condition.isPresent('$.restore.checked'), put)
+        .otherwise(check),
+    );
     const take = guarded(
       task(
         'Take run lock and ORDS slot',
@@ -206,10 +216,11 @@ export class RestoreStateMachine extends Construct {
       ),
     );
     take.next(check);
+    // The execution's input stays in $$.Execution.Input, where every step reads it.
     const begin = new Pass(this, 'Restore', {
-      comment: 'Restores a backup from S3 into a new schema, through ORDS alone; holds no ORDS slot yet',
-      result: Result.fromObject({ held: [] }),
-      resultPath: '$.slots',
+      comment:
+        'Restores a backup from S3 into a new schema, through ORDS alone; holds no ORDS slot yet, has checked nothing yet',
+      parameters: { slots: { held: [] }, restore: { done: false } },
     });
     begin.next(take);
 

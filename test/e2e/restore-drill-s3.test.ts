@@ -38,6 +38,17 @@ describe('restore drill from S3 (restoreDrill.source "s3") through the synthesiz
       .at(-1)!;
   const entered = (result: LocalRunResult) =>
     result.events.filter((event) => event.type === 'StateEntered').map((event) => event.state?.name);
+  /** What each "Put drill files from S3" call left in `$.s3Drill`, as the console shows it. */
+  const putOutputs = (result: LocalRunResult) =>
+    result.events
+      .filter((event) => event.type === 'StateExited' && event.state?.name === 'Put drill files from S3')
+      .map((event) => {
+        const output = (event as unknown as { state: { output: unknown } }).state.output;
+        const state = (typeof output === 'string' ? JSON.parse(output) : output) as {
+          s3Drill: { checking?: { checkedBytes: number; totalBytes: number } };
+        };
+        return state.s3Drill;
+      });
   const restoreIdFor = (manifestKey: string) =>
     restoreIdOf(`s3://${h.s3.bucket}/${manifestKey}`, 'orders', 'HR_DRILL');
   /** Sizes the database reports for the drill's files (-1: absent). */
@@ -142,24 +153,40 @@ describe('restore drill from S3 (restoreDrill.source "s3") through the synthesiz
     expect(users()).not.toContain('HR_DRILL');
     expect(await serverSizes(manifestKey)).toEqual([-1, -1, -1]);
   });
-  it('spans Lambda invocations when the time budget is spent: one chunk per call, resumed without a duplicate or missing byte', async () => {
-    // GIVEN files of two chunks each, the chunked path, and a budget that is always nearly spent
+  it('spans Lambda invocations when the time budget is spent: the check in S3 and the uploads, resumed without a duplicate or missing byte', async () => {
+    // GIVEN files of two chunks each, the chunked path, a budget that is always nearly spent, and a
+    // check that reads at least 300,000 bytes per call (64 MiB in production)
+    const fileBytes = 31 * PIECE_BYTES + 5;
     h.simulator.configure({
-      dumpFileBytes: 31 * PIECE_BYTES + 5,
+      dumpFileBytes: fileBytes,
       restore: { ...defaultRestoreSwitches(), presignedAccepted: false },
     });
     process.env.RESTORE_DRILL_SAFETY_MARGIN_SECONDS = '100000';
+    process.env.RESTORE_CHECK_MIN_BYTES = '300000';
     let result: LocalRunResult;
     try {
       // WHEN a drill night runs
       result = await h.run({ restoreDrill: 'HR_DRILL', restoreDrillSource: 's3' });
     } finally {
       delete process.env.RESTORE_DRILL_SAFETY_MARGIN_SECONDS;
+      delete process.env.RESTORE_CHECK_MIN_BYTES;
     }
 
-    // THEN "Put drill files from S3" ran once per chunk (2 files x 2 chunks), each call moving forward
+    // THEN the check in S3 took several calls, each showing more bytes checked of the two files
     expect(result.status).toBe('SUCCEEDED');
-    expect(entered(result).filter((name) => name === 'Put drill files from S3')).toHaveLength(4);
+    const checked = putOutputs(result)
+      .map((output) => output.checking)
+      .filter((checking) => checking !== undefined);
+    expect(checked.length).toBeGreaterThanOrEqual(3);
+    const bytes = checked.map((checking) => checking.checkedBytes);
+    expect(bytes).toEqual([...bytes].sort((a, b) => a - b));
+    expect(new Set(bytes).size).toBe(bytes.length);
+    expect(checked.every((checking) => checking.totalBytes === 2 * fileBytes)).toBe(true);
+    // AND one more call ended the check, its time spent; then "Put drill files from S3" ran once per
+    // chunk (2 files x 2 chunks), each call moving forward
+    expect(entered(result).filter((name) => name === 'Put drill files from S3')).toHaveLength(
+      checked.length + 1 + 4,
+    );
     // AND the import read files the simulator found byte for byte equal to the export's, and every row came back
     expect(drillOf(result)).toMatchObject({ succeeded: true, schemaDropped: true, tables: 7, rows: 215 });
     expect(await serverSizes(await newestManifest())).toEqual([-1, -1, -1]);

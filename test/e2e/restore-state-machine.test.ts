@@ -59,15 +59,18 @@ describe('the restore state machine: a backup from S3 into a new schema, run by 
   };
 
   it('restores into a new schema by chunks across invocations, reports rows against the manifest, and leaves nothing behind', async () => {
-    // GIVEN a database without a usable presigned GET_OBJECT, and a time budget that is always nearly spent
+    // GIVEN a database without a usable presigned GET_OBJECT, a time budget that is always nearly
+    // spent, and a check in S3 that reads at least 300,000 bytes per call (64 MiB in production)
     h.simulator.configure({ restore: { ...defaultRestoreSwitches(), presignedAccepted: false } });
     process.env.RESTORE_SAFETY_MARGIN_SECONDS = '100000';
+    process.env.RESTORE_CHECK_MIN_BYTES = '300000';
     let result: LocalRunResult;
     try {
       // WHEN the restore state machine runs
       result = await restore('HR_SM');
     } finally {
       delete process.env.RESTORE_SAFETY_MARGIN_SECONDS;
+      delete process.env.RESTORE_CHECK_MIN_BYTES;
     }
 
     // THEN it succeeded; the simulator checked every byte it received against its export, and every row came back
@@ -82,6 +85,21 @@ describe('the restore state machine: a backup from S3 into a new schema, run by 
       rows: { exported: 215, imported: 215 },
     });
     expect(users()).toContain('HR_SM');
+    // AND "Check backup in S3" ran again until every byte was read back, each call showing more
+    // bytes checked of the two files, the last one what it found
+    const checks = result.events
+      .filter((event) => event.type === 'StateExited' && event.state?.name === 'Check backup in S3')
+      .map((event) => {
+        const output = (event as unknown as { state: { output: unknown } }).state.output;
+        return ((typeof output === 'string' ? JSON.parse(output) : output) as { restore: never })
+          .restore as { checking?: { checkedBytes: number; totalBytes: number }; checked?: unknown };
+      });
+    expect(checks.length).toBeGreaterThanOrEqual(4);
+    const bytes = checks.slice(0, -1).map((check) => check.checking?.checkedBytes ?? -1);
+    expect(bytes[0]).toBeGreaterThanOrEqual(300_000);
+    expect(bytes).toEqual([...bytes].sort((a, b) => a - b));
+    expect(new Set(bytes).size).toBe(bytes.length);
+    expect(checks.at(-1)?.checked).toBeDefined();
     // AND "Put files on the server" ran once per chunk (2 files x 2 chunks), each call moving forward
     expect(entered(result).filter((name) => name === 'Put files on the server')).toHaveLength(4);
     // AND the lock and slot were taken first and released last

@@ -29,11 +29,14 @@ export {
 export {
   type CheckedRestore,
   parseRestoreRequest,
+  type RestoreChecking,
+  RestoreCheckingSchema,
   type RestoreProgress,
   RestoreProgressSchema,
   type RestoreRequest,
 } from './restore-run-input.js';
 export {
+  checkRestoreSource,
   parseManifestUri,
   type RestoreSource,
   readRestoreSource,
@@ -47,4 +50,9 @@ export {
   S3DrillProgressSchema,
   s3DrillManifestUri,
 } from './s3-drill-copy.js';
+export {
+  DEFAULT_CHECK_MIN_BYTES,
+  type SourceCheck,
+  SourceCheckSchema,
+} from './source-check.js';
 export { DEFAULT_CHUNK_BYTES, PIECE_BYTES } from './upload-sql.js';

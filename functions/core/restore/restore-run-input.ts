@@ -3,6 +3,7 @@ import { InvalidInputError } from '../base/index.js';
 import { drillTargetProblem } from '../drill/index.js';
 import { DATABASE_ID } from '../state/index.js';
 import { parseManifestUri } from './restore-source.js';
+import { SourceCheckSchema, SourceFileSchema } from './source-check.js';
 
 /**
  * The restore state machine's input and the progress its steps carry in the state (`$.restore`);
@@ -59,21 +60,21 @@ const CheckedSchema = z.object({
   schema: z.string().min(1),
   targetSchema: z.string().min(1),
   directory: z.string().min(1),
-  files: z
-    .array(
-      z.object({
-        name: z.string().min(1),
-        key: z.string().min(1),
-        versionId: z.string().min(1).optional(),
-        bytes: z.number().int().min(0),
-        sha256: z.string(),
-      }),
-    )
-    .min(1),
+  files: z.array(SourceFileSchema).min(1),
   exportLog: z.object({ key: z.string().min(1), versionId: z.string().min(1).optional() }).nullable(),
   exported: z.object({ tables: z.number().nullable(), rows: z.number().nullable() }),
 });
 export type CheckedRestore = z.output<typeof CheckedSchema>;
+
+/**
+ * `$.restore` while "Check backup in S3" runs again: `{ done: false }` before its first call, then
+ * how far the check of the files in S3 got (`checking`).
+ */
+export const RestoreCheckingSchema = z.object({
+  done: z.literal(false),
+  checking: SourceCheckSchema.optional(),
+});
+export type RestoreChecking = z.output<typeof RestoreCheckingSchema>;
 
 /** `$.restore`: what the checks found and how far the files got. */
 export const RestoreProgressSchema = z.object({

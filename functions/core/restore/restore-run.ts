@@ -14,14 +14,20 @@ import {
   writeRestoreRecord,
 } from './restore-record.js';
 import { readImportVerdict, restoreReportKey, writeImportVerdict } from './restore-report.js';
-import type { CheckedRestore, RestoreProgress, RestoreRequest } from './restore-run-input.js';
-import { parseManifestUri, readExportLog, readRestoreSource } from './restore-source.js';
+import type {
+  CheckedRestore,
+  RestoreChecking,
+  RestoreProgress,
+  RestoreRequest,
+} from './restore-run-input.js';
+import { checkRestoreSource, parseManifestUri, readExportLog } from './restore-source.js';
 import { isRetryable, type S3DrillDeps } from './s3-drill-copy.js';
 
 /**
  * The restore state machine's steps (infra/constructs/restore-state-machine.ts), each safe to run
- * again: `checkRestore` (the request, the manifest and each file's checksums in S3, the target
- * schema absent, the restore's record written), `putRestoreFiles` (called again with its progress
+ * again: `checkRestore` (the request, the manifest and each file's checksums in S3, called again
+ * with its progress until every byte is read back, the target schema absent, the restore's record
+ * written), `putRestoreFiles` (called again with its progress
  * until every file is on the server and checked), `startRestore` (the import, owned by its intent
  * record) and `finishRestore` (the verdict, rows against the manifest, the files, the import's log
  * and control table removed). A step that fails for good removes what the restore put on the server
@@ -40,6 +46,8 @@ export interface RestoreRunContext {
   readonly executionArn: string;
   /** @default DEFAULT_CHUNK_BYTES */
   readonly chunkBytes?: number;
+  /** Bytes the check in S3 reads per call at least. @default DEFAULT_CHECK_MIN_BYTES */
+  readonly checkMinBytes?: number;
 }
 
 const failed = (message: string, cause?: unknown) =>
@@ -48,19 +56,37 @@ const failed = (message: string, cause?: unknown) =>
 const subjectOf = (checked: Pick<CheckedRestore, 'restoreId' | 'database'>) =>
   `The restore ${checked.restoreId} of database "${checked.database}"`;
 
-/** "Check backup in S3": the manifest, each file's checksums, the target absent; writes the record. */
+/**
+ * "Check backup in S3": the manifest, each file's checksums (in as many calls as the bytes take: it
+ * returns `{ done: false, checking }` until the last), the target absent; then writes the record.
+ * Without `progress` (an execution of a state machine deployed before the check could span calls)
+ * it checks every file in this one call, as it did then.
+ */
 export async function checkRestore(
   deps: RestoreRunDeps,
   context: RestoreRunContext,
   request: RestoreRequest,
-): Promise<RestoreProgress> {
+  progress?: RestoreChecking,
+): Promise<RestoreProgress | RestoreChecking> {
   const { key } = parseManifestUri(request.manifest);
   if (!key.startsWith(context.prefix)) {
     throw new InvalidInputError(
       `manifest ${JSON.stringify(request.manifest)} is not under this deployment's prefix "${context.prefix}"`,
     );
   }
-  const source = await readRestoreSource(deps.s3, request.manifest, (line) => deps.logger.info(line));
+  const step = await checkRestoreSource(deps.s3, request.manifest, progress?.checking, {
+    ...(progress ? { shouldStop: deps.shouldStop } : {}),
+    ...(context.checkMinBytes ? { minBytesPerCall: context.checkMinBytes } : {}),
+    onProgress: (line) => deps.logger.info(line),
+  });
+  if (!step.done) {
+    deps.logger.info('Checked part of the backup in S3', {
+      checkedBytes: step.progress.checkedBytes,
+      totalBytes: step.progress.totalBytes,
+    });
+    return { done: false, checking: step.progress };
+  }
+  const { source } = step;
   const schemas = (source.exported?.schemas ?? []).map((entry) => entry.schema.toUpperCase());
   const wanted = Array.isArray(request.schemas) ? request.schemas[0] : request.schemas;
   const schema = wanted?.toUpperCase() ?? (schemas.length === 1 ? schemas[0] : undefined);

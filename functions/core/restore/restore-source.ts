@@ -1,16 +1,18 @@
-import { createHash } from 'node:crypto';
-import zlib from 'node:zlib';
-import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { BackupError, ErrorName, InvalidInputError, toStorageError } from '../base/index.js';
 import { MANIFEST_VERSION } from '../manifest/index.js';
 import { ExportedObjectsSchema, StoredFileSchema } from '../state/index.js';
+import { type CheckBudget, checkDumpFiles, type SourceCheck, type SourceFile } from './source-check.js';
+
+export type { SourceFile } from './source-check.js';
 
 /**
  * What a restore reads from a backup in S3, checked first as `npm run verify --download` checks it:
  * the manifest's recorded version (3, the first that records what a restore needs), and each dump
- * file's size and FULL_OBJECT CRC-32, both from S3's own record and from the bytes read back. The
- * SHA-256 of those bytes is kept: the database's own digest of the uploaded file must equal it.
+ * file's size and FULL_OBJECT CRC-32, both from S3's own record and from the bytes read back
+ * (`source-check.ts`, in as many calls as it takes). The SHA-256 of those bytes is kept: the
+ * database's own digest of the uploaded file must equal it.
  */
 
 /** The fields of a manifest a restore reads (it may carry more). */
@@ -25,16 +27,6 @@ const RestoreManifestSchema = z.object({
   exportSpec: z.object({ datapumpDir: z.string().min(1), schemas: z.array(z.string()).optional() }),
   exported: ExportedObjectsSchema.nullable(),
 });
-
-/** One dump file of the backup, checked in S3. */
-export interface SourceFile {
-  readonly name: string;
-  readonly key: string;
-  readonly versionId?: string;
-  readonly bytes: number;
-  /** Hex SHA-256 of the bytes read from S3 (which matched the manifest's CRC-32). */
-  readonly sha256: string;
-}
 
 /** The backup to restore: its manifest's facts and its checked dump files. */
 export interface RestoreSource {
@@ -72,14 +64,79 @@ export async function readRestoreSource(
   manifestUri: string,
   onProgress: (line: string) => void = () => {},
 ): Promise<RestoreSource> {
+  const step = await checkRestoreSource(s3, manifestUri, undefined, { onProgress });
+  if (!step.done) throw new Error('a check without a time budget stopped before its end');
+  return step.source;
+}
+
+/**
+ * Reads the manifest and checks its dump files from where `progress` stopped, within `budget`:
+ * the source when every file is checked, else the progress for the next call. A manifest replaced
+ * since the check began fails it (its ETag is pinned in the progress).
+ */
+export async function checkRestoreSource(
+  s3: Pick<S3Client, 'send'>,
+  manifestUri: string,
+  progress: SourceCheck | undefined,
+  budget: CheckBudget,
+): Promise<
+  | { readonly done: true; readonly source: RestoreSource }
+  | { readonly done: false; readonly progress: SourceCheck }
+> {
   const { bucket, key } = parseManifestUri(manifestUri);
   let text: string;
+  let etag: string | undefined;
   try {
-    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    const object = await s3.send(
+      new GetObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        ...(progress ? { IfMatch: progress.manifestEtag } : {}),
+      }),
+    );
     text = (await object.Body?.transformToString('utf8')) ?? '';
+    etag = object.ETag;
   } catch (error) {
+    if (
+      progress &&
+      (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 412
+    ) {
+      throw failed(
+        `${manifestUri} was replaced while the restore was checking its files: start the restore again`,
+      );
+    }
     throw toStorageError(error, bucket, key);
   }
+  const parsed = parseManifest(manifestUri, text);
+  const dumps = parsed.files.filter((file) => file.kind === 'dump');
+  if (dumps.length === 0) throw failed(`${manifestUri} lists no dump file`);
+  const checked = await checkDumpFiles(
+    s3,
+    { bucket, manifestEtag: progress?.manifestEtag ?? etag ?? '' },
+    dumps,
+    progress,
+    budget,
+  );
+  if (!checked.done) return checked;
+  return {
+    done: true,
+    source: {
+      bucket,
+      manifestKey: key,
+      manifestBytes: Buffer.byteLength(text, 'utf8'),
+      database: parsed.database,
+      jobName: parsed.jobName,
+      runId: parsed.runId,
+      dumpFile: parsed.dumpFile,
+      exportDirectory: parsed.exportSpec.datapumpDir.toUpperCase(),
+      exported: parsed.exported,
+      files: checked.files,
+      log: logOf(parsed.files),
+    },
+  };
+}
+
+function parseManifest(manifestUri: string, text: string): z.output<typeof RestoreManifestSchema> {
   let parsed: z.output<typeof RestoreManifestSchema>;
   try {
     parsed = RestoreManifestSchema.parse(JSON.parse(text));
@@ -95,85 +152,13 @@ export async function readRestoreSource(
     );
   }
   if (parsed.verdict === 'failed') throw failed(`${manifestUri} records a failed export: nothing to restore`);
-  const dumps = parsed.files.filter((file) => file.kind === 'dump');
-  if (dumps.length === 0) throw failed(`${manifestUri} lists no dump file`);
-  const files: SourceFile[] = [];
-  for (const file of dumps) {
-    onProgress(`Checking s3://${bucket}/${file.key} (${file.bytes} bytes)`);
-    files.push(await checkSourceFile(s3, bucket, file));
-  }
-  return {
-    bucket,
-    manifestKey: key,
-    manifestBytes: Buffer.byteLength(text, 'utf8'),
-    database: parsed.database,
-    jobName: parsed.jobName,
-    runId: parsed.runId,
-    dumpFile: parsed.dumpFile,
-    exportDirectory: parsed.exportSpec.datapumpDir.toUpperCase(),
-    exported: parsed.exported,
-    files,
-    log: logOf(parsed.files),
-  };
+  return parsed;
 }
 
 function logOf(files: readonly z.output<typeof StoredFileSchema>[]): RestoreSource['log'] {
   const log = files.find((file) => file.kind === 'log');
   if (!log) return null;
   return { key: log.key, ...(log.versionId ? { versionId: log.versionId } : {}) };
-}
-
-/** HeadObject against the manifest, then the bytes read whole: size and CRC-32 again, SHA-256 kept. */
-async function checkSourceFile(
-  s3: Pick<S3Client, 'send'>,
-  bucket: string,
-  file: z.output<typeof StoredFileSchema>,
-): Promise<SourceFile> {
-  const where = `s3://${bucket}/${file.key}`;
-  const version = file.versionId === undefined ? {} : { VersionId: file.versionId };
-  let crc = 0;
-  let bytes = 0;
-  const sha256 = createHash('sha256');
-  try {
-    const head = await s3.send(
-      new HeadObjectCommand({ Bucket: bucket, Key: file.key, ChecksumMode: 'ENABLED', ...version }),
-    );
-    if (head.ContentLength !== file.bytes) {
-      throw failed(`${where}: S3 holds ${head.ContentLength} bytes, the manifest ${file.bytes}`);
-    }
-    if (head.ChecksumCRC32 !== file.checksum.value) {
-      throw failed(
-        `${where}: S3 shows CRC32 ${head.ChecksumCRC32 ?? 'none'}, the manifest ${file.checksum.value}`,
-      );
-    }
-    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: file.key, ...version }));
-    for await (const chunk of object.Body as AsyncIterable<Uint8Array>) {
-      crc = zlib.crc32(chunk, crc);
-      sha256.update(chunk);
-      bytes += chunk.length;
-    }
-  } catch (error) {
-    throw toStorageError(error, bucket, file.key);
-  }
-  const value = Buffer.alloc(4);
-  value.writeUInt32BE(crc);
-  if (bytes !== file.bytes || value.toString('base64') !== file.checksum.value) {
-    throw failed(
-      `${where}: the bytes read back (${bytes}, CRC32 ${value.toString('base64')}) do not match the manifest ` +
-        `(${file.bytes}, CRC32 ${file.checksum.value}): the object is damaged; restore another backup`,
-    );
-  }
-  const digest = sha256.digest('hex');
-  if (file.sha256 !== undefined && digest !== file.sha256) {
-    throw failed(`${where}: the bytes read back have SHA-256 ${digest}, the manifest ${file.sha256}`);
-  }
-  return {
-    name: file.name,
-    key: file.key,
-    ...(file.versionId ? { versionId: file.versionId } : {}),
-    bytes,
-    sha256: digest,
-  };
 }
 
 /** Bytes `[start, endExclusive)` of a file's recorded version. */

@@ -8,7 +8,8 @@ import { backupFolder, type JobRef, type ServerCleanup } from '../state/index.js
 import { restoreIdOf } from './restore.js';
 import { removeRestoreLeftovers } from './restore-cleanup.js';
 import { deleteRestoreRecords, restoreRecordKey } from './restore-record.js';
-import { readRestoreSource, type SourceFile } from './restore-source.js';
+import { checkRestoreSource } from './restore-source.js';
+import { type SourceCheck, SourceCheckSchema, type SourceFile, SourceFileSchema } from './source-check.js';
 
 /**
  * The drill from S3's data and helpers (see `s3-drill.ts`): what its steps need, the progress the
@@ -46,15 +47,9 @@ export interface S3DrillContext {
   readonly executionArn: string;
   /** @default DEFAULT_CHUNK_BYTES */
   readonly chunkBytes?: number;
+  /** Bytes the check in S3 reads per call at least. @default DEFAULT_CHECK_MIN_BYTES */
+  readonly checkMinBytes?: number;
 }
-
-const SourceFileSchema = z.object({
-  name: z.string().min(1),
-  key: z.string().min(1),
-  versionId: z.string().min(1).optional(),
-  bytes: z.number().int().min(0),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/),
-});
 
 /** What the first call checked in S3, carried by the state (`$.s3Drill.checked`). */
 const CheckedCopySchema = z.object({
@@ -69,9 +64,13 @@ const CheckedCopySchema = z.object({
 });
 export type CheckedCopy = z.output<typeof CheckedCopySchema>;
 
-/** `$.s3Drill`: `{ done: false }` before the first call, then what the calls have done. */
+/**
+ * `$.s3Drill`: `{ done: false }` before the first call, then what the calls have done: how far the
+ * check of the copy in S3 got (`checking`), what it found (`checked`), how the files went up.
+ */
 export const S3DrillProgressSchema = z.object({
   done: z.boolean(),
+  checking: SourceCheckSchema.optional(),
   checked: CheckedCopySchema.optional(),
   path: z.enum(['get-object', 'chunked']).optional(),
   digest: z.enum(['sha256', 'size']).optional(),
@@ -87,16 +86,28 @@ export function s3DrillManifestUri(bucket: string, context: S3DrillContext): str
   return `s3://${bucket}/${backupFolder(context.prefix, context.database, job.startedAt, job.jobName)}manifest.json`;
 }
 
-/** Reads the manifest and checks every dump file in S3; a damaged copy fails the drill, naming it. */
-export async function checkCopy(deps: S3DrillDeps, context: S3DrillContext): Promise<CheckedCopy> {
+/**
+ * Reads the manifest and checks the dump files in S3 from where `checking` stopped, until the
+ * invocation's time is spent: what it found, or how far it got. A damaged copy fails the drill,
+ * naming it.
+ */
+export async function checkCopy(
+  deps: S3DrillDeps,
+  context: S3DrillContext,
+  checking: SourceCheck | undefined,
+): Promise<{ readonly checked: CheckedCopy } | { readonly checking: SourceCheck }> {
   const manifestUri = s3DrillManifestUri(deps.bucket, context);
   const target = checkDrillTarget(context.drill.targetSchema, [
     ...context.exportedSchemas,
     context.drill.schema,
   ]);
-  let source: Awaited<ReturnType<typeof readRestoreSource>>;
+  let step: Awaited<ReturnType<typeof checkRestoreSource>>;
   try {
-    source = await readRestoreSource(deps.s3, manifestUri, (line) => deps.logger.info(line));
+    step = await checkRestoreSource(deps.s3, manifestUri, checking, {
+      shouldStop: deps.shouldStop,
+      ...(context.checkMinBytes ? { minBytesPerCall: context.checkMinBytes } : {}),
+      onProgress: (line) => deps.logger.info(line),
+    });
   } catch (error) {
     if (isRetryable(error)) throw error;
     throw new RestoreDrillFailedError(
@@ -105,15 +116,19 @@ export async function checkCopy(deps: S3DrillDeps, context: S3DrillContext): Pro
       { cause: error },
     );
   }
+  if (!step.done) return { checking: step.progress };
+  const { source } = step;
   return {
-    restoreId: restoreIdOf(manifestUri, context.database, target),
-    manifestKey: source.manifestKey,
-    manifestBytes: source.manifestBytes,
-    dumpFile: source.dumpFile,
-    schema: context.drill.schema.toUpperCase(),
-    targetSchema: target,
-    files: source.files.map((file) => ({ ...file })),
-    exportLog: source.log,
+    checked: {
+      restoreId: restoreIdOf(manifestUri, context.database, target),
+      manifestKey: source.manifestKey,
+      manifestBytes: source.manifestBytes,
+      dumpFile: source.dumpFile,
+      schema: context.drill.schema.toUpperCase(),
+      targetSchema: target,
+      files: source.files.map((file) => ({ ...file })),
+      exportLog: source.log,
+    },
   };
 }
 

@@ -28,9 +28,10 @@ import {
  * The restore drill from S3 (`restoreDrill.source: "s3"`): after the server cleanup, this night's S3
  * copy is restored with the restore machinery, so that the drill proves the bytes a real restore
  * would use. Three steps of the state machine, each safe to run again:
- * - `putS3DrillFiles`: checks the manifest and each file's checksums in S3 (first call), records the
- *   files it will put on the server, then puts them there until the invocation's time runs out;
- *   the state machine calls it again with the progress until every file is there and checked.
+ * - `putS3DrillFiles`: checks the manifest and each file's checksums in S3 (in as many calls as the
+ *   bytes take), records the files it will put on the server, then puts them there until the
+ *   invocation's time runs out; the state machine calls it again with the progress until every
+ *   file is there and checked.
  * - `startS3Drill`: the import into the drill schema, owned by the drill's intent record.
  * - `finishS3Drill`: the import's verdict and rows (against the export log in S3), the drill schema
  *   dropped by ownership, the import's log and control table and the uploaded files removed.
@@ -45,10 +46,12 @@ export async function putS3DrillFiles(
   progress: S3DrillProgress,
 ): Promise<S3DrillProgress> {
   const subject = subjectOf(context.database);
-  const checked = progress.checked ?? (await checkCopy(deps, context));
-  const recordKey = restoreRecordKey(checked.manifestKey, checked.restoreId);
-  const serverFiles = serverFilesOf(checked);
-  if (!progress.checked) {
+  let checked = progress.checked;
+  if (!checked) {
+    const step = await checkCopy(deps, context, progress.checking);
+    if ('checking' in step) return { done: false, checking: step.checking };
+    checked = step.checked;
+    const recordKey = restoreRecordKey(checked.manifestKey, checked.restoreId);
     const created = await targetCreated(deps.sql, checked.targetSchema);
     if (created !== null) {
       throw new RestoreDrillFailedError(
@@ -69,11 +72,13 @@ export async function putS3DrillFiles(
           sourceSchema: checked.schema,
           targetSchema: checked.targetSchema,
           directory: context.directory,
-          serverFiles,
+          serverFiles: serverFilesOf(checked),
         },
         null,
       );
     }
+    // The check spent this call's time: the files go up in the next one.
+    if (deps.shouldStop()) return { done: false, checked };
   }
   try {
     const put = await putCheckedFiles(deps, checked, {
