@@ -91,8 +91,10 @@ describe('the restore state machine: a backup from S3 into a new schema, run by 
       .filter((event) => event.type === 'StateExited' && event.state?.name === 'Check backup in S3')
       .map((event) => {
         const output = (event as unknown as { state: { output: unknown } }).state.output;
-        return ((typeof output === 'string' ? JSON.parse(output) : output) as { restore: never })
-          .restore as { checking?: { checkedBytes: number; totalBytes: number }; checked?: unknown };
+        return ((typeof output === 'string' ? JSON.parse(output) : output) as { restore: never }).restore as {
+          checking?: { checkedBytes: number; totalBytes: number };
+          checked?: unknown;
+        };
       });
     expect(checks.length).toBeGreaterThanOrEqual(4);
     const bytes = checks.slice(0, -1).map((check) => check.checking?.checkedBytes ?? -1);
