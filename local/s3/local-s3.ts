@@ -9,7 +9,7 @@ import type { Middleware } from './koa.js';
 import { S3_MIN_PART_BYTES } from './multipart.js';
 import type { ObjectLockDefault } from './object-lock.js';
 import { type LocalReplication, type LocalReplicationOptions, localReplication } from './replication.js';
-import { storeObjectsWhole, type WritableStore } from './store-writes.js';
+import { storeWritesWhole, type WritableStore } from './store-writes.js';
 
 /**
  * A local S3 for `npm start`, the bench and the tests: s3rver 3.7.1 on loopback with an extension
@@ -90,7 +90,7 @@ export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS
     ],
   });
   // A write is answered once its object file is whole, as S3 answers once it is stored.
-  storeObjectsWhole(server.store);
+  storeWritesWhole(server.store);
   // Koa composes its middleware when the server starts: the extension runs before s3rver's own.
   server.middleware.unshift(
     s3Extension({

@@ -4,6 +4,7 @@ import {
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
   HeadObjectCommand,
+  ListPartsCommand,
   PutObjectCommand,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
@@ -139,6 +140,37 @@ describe('the local S3 on a slow disk: a write is answered once its object holds
     // THEN the object holds both parts at once
     const head = await s3.client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: key }));
     expect(head.ContentLength).toBe(128 * KiB);
+    expect((await readObject(s3, key)).equals(Buffer.concat(parts))).toBe(true);
+  });
+
+  it('UploadPart: ListParts and CompleteMultipartUpload right after see every byte of each part', async () => {
+    // GIVEN a local S3 whose disk takes its time (the smallest part lowered to 64 KiB)
+    const s3 = await localS3({ minPartBytes: 64 * KiB });
+    const key = 'slow/parts.bin';
+    const parts = [body(64 * KiB, 9), body(48 * KiB, 10)];
+    const { UploadId } = await s3.client.send(
+      new CreateMultipartUploadCommand({ Bucket: s3.bucket, Key: key }),
+    );
+    slowLargeWrites(32 * KiB);
+    // WHEN the parts are uploaded, then listed and completed at once
+    const etags: string[] = [];
+    for (const [index, part] of parts.entries()) {
+      const { ETag } = await s3.client.send(
+        new UploadPartCommand({ Bucket: s3.bucket, Key: key, UploadId, PartNumber: index + 1, Body: part }),
+      );
+      etags.push(ETag as string);
+    }
+    const listed = await s3.client.send(new ListPartsCommand({ Bucket: s3.bucket, Key: key, UploadId }));
+    await s3.client.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: s3.bucket,
+        Key: key,
+        UploadId,
+        MultipartUpload: { Parts: etags.map((ETag, index) => ({ ETag, PartNumber: index + 1 })) },
+      }),
+    );
+    // THEN the parts were whole when their upload was answered, and so is the object
+    expect(listed.Parts?.map((part) => part.Size)).toEqual([64 * KiB, 48 * KiB]);
     expect((await readObject(s3, key)).equals(Buffer.concat(parts))).toBe(true);
   });
 
