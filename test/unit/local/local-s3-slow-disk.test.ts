@@ -25,11 +25,18 @@ import { readObject } from '../core/transfer/transfer-fixtures.js';
 const KiB = 1024;
 const SLOW_WRITE_MS = 300;
 let servers: LocalS3[] = [];
+/** Writes the slow disk held back in the current test (none held: the test proved nothing). */
+let held = 0;
 
 afterEach(async () => {
   vi.restoreAllMocks();
   await Promise.all(servers.map((server) => server.stop()));
   servers = [];
+  expect(
+    held,
+    'the slow disk held no write back: file streams no longer go through fs.write',
+  ).toBeGreaterThan(0);
+  held = 0;
 });
 
 async function localS3(options: Parameters<typeof startLocalS3>[0] = {}): Promise<LocalS3> {
@@ -46,8 +53,9 @@ async function localS3(options: Parameters<typeof startLocalS3>[0] = {}): Promis
 function slowLargeWrites(minBytes: number): void {
   const { write, writev } = fs;
   const later = (bytes: number, go: () => void) => {
-    if (bytes >= minBytes) setTimeout(go, SLOW_WRITE_MS);
-    else go();
+    if (bytes < minBytes) return go();
+    held += 1;
+    setTimeout(go, SLOW_WRITE_MS);
   };
   vi.spyOn(fs, 'write').mockImplementation(((...args: unknown[]) => {
     const data = args[1] as { byteLength?: number };
