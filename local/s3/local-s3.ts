@@ -9,6 +9,7 @@ import type { Middleware } from './koa.js';
 import { S3_MIN_PART_BYTES } from './multipart.js';
 import type { ObjectLockDefault } from './object-lock.js';
 import { type LocalReplication, type LocalReplicationOptions, localReplication } from './replication.js';
+import { storeWritesWhole, type WritableStore } from './store-writes.js';
 
 /**
  * A local S3 for `npm start`, the bench and the tests: s3rver 3.7.1 on loopback with an extension
@@ -63,7 +64,7 @@ export const LOCAL_S3_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S
 interface S3rverInstance {
   middleware: Middleware[];
   httpServer?: Server;
-  store: S3rverStore;
+  store: S3rverStore & WritableStore;
   run(): Promise<{ address: string; port: number }>;
   close(): Promise<void>;
 }
@@ -88,6 +89,8 @@ export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS
       ...(options.replication ? [{ name: options.replication.destinationBucket }] : []),
     ],
   });
+  // A write is answered once its object file is whole, as S3 answers once it is stored.
+  storeWritesWhole(server.store);
   // Koa composes its middleware when the server starts: the extension runs before s3rver's own.
   server.middleware.unshift(
     s3Extension({

@@ -23,8 +23,7 @@ export async function uploadPart(
     await readBody(ctx.req);
     return fail(ctx, 400, 'InvalidArgument', 'Part number must be an integer between 1 and 10000, inclusive');
   }
-  // The checksum is computed from the request body itself: s3rver answers once the body has passed
-  // through, before its part file is complete on disk, so reading the file back races with the write.
+  // The checksum is computed from the request body itself, not read back from the part file.
   const body = await readBody(ctx.req);
   const expected = ctx.get('x-amz-checksum-crc32');
   const actual = crc32Base64(crc32(body));
@@ -39,30 +38,8 @@ export async function uploadPart(
   replaceBody(ctx, body);
   await next();
   if (ctx.status >= 300) return;
-  await partOnDisk(path.join(uploadDir, String(partNumber)), body.length);
   await writeFile(`${path.join(uploadDir, String(partNumber))}.crc32`, actual);
   ctx.set('x-amz-checksum-crc32', actual);
-}
-
-/**
- * s3rver answers UploadPart when the body has passed its hash, not when its file stream has flushed
- * (on Node.js 22+ its larger stream buffers make the gap wide enough to see): a Complete that follows
- * at once would read a short part. S3 answers once the part is stored, so wait until the file holds
- * every byte of the body; a part that never gets there is an error, not a silent short object.
- */
-export async function partOnDisk(file: string, bytes: number, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const size = await stat(file).then(
-      (stats) => stats.size,
-      () => -1,
-    );
-    if (size === bytes) return;
-    if (size > bytes || Date.now() > deadline) {
-      throw new Error(`Part file ${file} holds ${size} bytes, the request body held ${bytes}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 interface StoredPart {
