@@ -22,7 +22,7 @@ import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { RETRYABLE_ERRORS } from '../../functions/core/base/index.js';
 import { backupFailedStates } from './backup-failed-states.js';
-import { INTERRUPTED_ERRORS, LAMBDA_SERVICE_ERRORS } from './backup-state-machine.js';
+import { INTERRUPTED_ERRORS, LAMBDA_SERVICE_ERRORS } from './backup-tasks.js';
 import { acknowledgeWildcardResource } from './nag-findings.js';
 
 /** The functions the restore's Task states invoke. */
