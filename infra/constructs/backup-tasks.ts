@@ -80,3 +80,15 @@ export function backupTaskBuilders(
   };
   return { task, retry };
 }
+
+/** What a group of the backup's states needs from the state machine that holds it. */
+export interface BackupStatesProps<F extends keyof BackupTaskFunctions> {
+  /** Builds a Lambda Task of one of the group's functions (`$` as payload when `payload` is undefined). */
+  readonly task: (name: string, fn: F, payload: TaskInput | undefined, resultPath: string) => LambdaInvoke;
+  /** Adds the retry of the project's transient errors (and `extraErrors`). */
+  readonly retry: (state: LambdaInvoke, extraErrors?: readonly string[]) => void;
+  /** Errors of an interrupted invocation, retried by the group's tasks that are safe to run again. */
+  readonly interruptedErrors: readonly string[];
+  /** `{ executionName, executionArn, database }` of every task payload. */
+  readonly target: Record<string, string>;
+}

@@ -6,26 +6,12 @@ import {
   JsonPath,
   Map as MapState,
   Pass,
-  type TaskInput,
 } from 'aws-cdk-lib/aws-stepfunctions';
-import type { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
+import type { BackupStatesProps } from './backup-tasks.js';
 
-/** What the copy states need from the state machine that holds them. */
-export interface CopyFilesStatesProps {
-  /** Builds a Lambda Task (`$` as payload when `payload` is undefined). */
-  readonly task: (
-    name: string,
-    fn: 'copyFile',
-    payload: TaskInput | undefined,
-    resultPath: string,
-  ) => LambdaInvoke;
-  /** Adds the retry of the project's transient errors (and `extraErrors`). */
-  readonly retry: (state: LambdaInvoke, extraErrors?: readonly string[]) => void;
-  /** Errors of an interrupted invocation: "Copy file" resumes from its input's progress. */
-  readonly interruptedErrors: readonly string[];
-  /** `{ executionName, executionArn, database }` of every task payload. */
-  readonly target: Record<string, string>;
+/** What the copy states need from the state machine ("Copy file" resumes from its input's progress). */
+export interface CopyFilesStatesProps extends BackupStatesProps<'copyFile'> {
   /** The run's Data Pump job (`$.run.job`). */
   readonly job: IResolvable;
   /** Where a copy that failed for good goes, with `$.error`: "Release run lock". */

@@ -13,17 +13,10 @@ import type { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { ErrorName } from '../../functions/core/base/index.js';
 import type { CleanupPhase } from '../../functions/core/state/index.js';
+import type { BackupStatesProps } from './backup-tasks.js';
 
-/** What the cleanup states need from the state machine that holds them. */
-export interface ServerCleanupStatesProps {
-  /** Builds a Lambda Task. */
-  readonly task: (name: string, fn: 'cleanUpServer', payload: TaskInput, resultPath: string) => LambdaInvoke;
-  /** Adds the retry of the project's transient errors (and `extraErrors`). */
-  readonly retry: (state: LambdaInvoke, extraErrors?: readonly string[]) => void;
-  /** Errors of an interrupted invocation: a removal or a record runs again safely. */
-  readonly interruptedErrors: readonly string[];
-  /** `{ executionName, executionArn, database }` of every task payload. */
-  readonly target: Record<string, string>;
+/** What the cleanup states need from the state machine (a removal or a record runs again safely). */
+export interface ServerCleanupStatesProps extends BackupStatesProps<'cleanUpServer'> {
   /** The run's Data Pump job (`$.run.job`). */
   readonly job: IResolvable;
   /** Where a clean run goes: the off-site proof, or "Backup complete". */
