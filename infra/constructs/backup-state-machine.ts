@@ -16,7 +16,7 @@ import {
 import type { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { backupFailedStates } from './backup-failed-states.js';
-import { type BackupTaskFunctions, backupTaskBuilders, INTERRUPTED_ERRORS } from './backup-tasks.js';
+import { type BackupTaskFunctions, INTERRUPTED_ERRORS, lambdaTaskBuilders } from './backup-tasks.js';
 import { consistencyStates } from './consistency-states.js';
 import { copyFilesStates } from './copy-files-states.js';
 import { acknowledgeWildcardResource } from './nag-findings.js';
@@ -89,7 +89,7 @@ export class BackupStateMachine extends Construct {
 
     const { functions } = props;
     const causeGiven = backupFailedStates(this);
-    const { task, retry } = backupTaskBuilders(this, functions);
+    const { task, retry } = lambdaTaskBuilders(this, functions);
     // Every run ends through "Release run lock" (its database's lock, when this execution holds it),
     // then "Run ended how?" goes on to the end state of the path it came from. A release that fails
     // changes no end state: the next run takes the lock over from an execution that has ended.

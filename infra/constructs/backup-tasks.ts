@@ -38,23 +38,26 @@ export interface BackupTaskFunctions {
   readonly checkOffsiteCopy?: LambdaFunction;
 }
 
-/** Builds a Lambda Task; without `payload` the function receives the whole state (`$`). */
-export type BackupTask = (
+/** Builds a Lambda Task of one of `K`'s functions; without `payload` the function receives the whole state (`$`). */
+export type LambdaTask<K extends string> = (
   name: string,
-  fn: keyof BackupTaskFunctions,
+  fn: K,
   payload: TaskInput | undefined,
   resultPath: string,
 ) => LambdaInvoke;
 
 /** Adds the retry of the project's transient errors (and `extraErrors`). */
-export type BackupRetry = (state: LambdaInvoke | MapState, extraErrors?: readonly string[]) => void;
+export type TaskRetry = (state: LambdaInvoke | MapState, extraErrors?: readonly string[]) => void;
 
-/** The two builders every group of the backup's states shares: its Tasks and their retry. */
-export function backupTaskBuilders(
+/**
+ * The two builders every group of states shares, the backup's and the restore's: Tasks that wait
+ * 30 s longer than their function's timeout, and their retry.
+ */
+export function lambdaTaskBuilders<K extends string>(
   scope: Construct,
-  functions: BackupTaskFunctions,
-): { task: BackupTask; retry: BackupRetry } {
-  const task: BackupTask = (name, fn, payload, resultPath) =>
+  functions: { readonly [P in K]?: LambdaFunction },
+): { task: LambdaTask<K>; retry: TaskRetry } {
+  const task: LambdaTask<K> = (name, fn, payload, resultPath) =>
     new LambdaInvoke(scope, name, {
       lambdaFunction: functions[fn]!,
       ...(payload ? { payload } : {}),
@@ -68,7 +71,7 @@ export function backupTaskBuilders(
       ),
     });
   // 10 s, 20 s, 40 s, 80 s, then every 2 min: about 13 minutes of an outage ridden out per task.
-  const retry: BackupRetry = (state, extraErrors = []) => {
+  const retry: TaskRetry = (state, extraErrors = []) => {
     state.addRetry({
       errors: [...RETRYABLE_ERRORS, ...LAMBDA_SERVICE_ERRORS, ...extraErrors],
       interval: Duration.seconds(10),
