@@ -1,4 +1,5 @@
-import type { JobOutcome, RouteKind, SimulatorOptions } from './simulator-options.js';
+import type { SimulatorOptions } from './simulator-options.js';
+import type { JobOutcome, RouteKind } from './switch-types.js';
 
 /**
  * The run-time state of the switches that count: how many transient failures, download resets,

@@ -1,5 +1,6 @@
 import type { JobStore } from './job-store.js';
-import type { ForeignImport, SimulatorOptions } from './simulator-options.js';
+import type { SimulatorOptions } from './simulator-options.js';
+import type { ForeignImport } from './switch-types.js';
 
 /**
  * The `foreignImport` switch: someone else's import into a schema (a DBA, another tool), started

@@ -1,6 +1,6 @@
 import type { DatabaseUsers } from './database-users.js';
 import { EXPORTED_SCHEMA } from './log-text.js';
-import type { JobOutcome } from './simulator-options.js';
+import type { JobOutcome } from './switch-types.js';
 
 /**
  * What an import job does with the dump file set it reads: which of the dump's schemas it loads

@@ -13,8 +13,8 @@ export type { SimulatedFileView, SimulatedJobView } from './job-view.js';
 export { EXPORTED_SCHEMA, finalLogLine, oracleElapsed, oracleLogTime, oracleLogTimeJa } from './log-text.js';
 export { type OrdsSimulator, startOrdsSimulator } from './ords-simulator.js';
 export { type InjectedSqlError, type SqlError, splitScript } from './rest-sql.js';
+export { defaultSimulatorOptions, type SimulatorOptions } from './simulator-options.js';
 export {
-  defaultSimulatorOptions,
   JOB_OUTCOMES,
   type JobOutcome,
   type LinkRels,
@@ -24,6 +24,5 @@ export {
   type OutcomeSetting,
   type PostHang,
   type RouteKind,
-  type SimulatorOptions,
   type TransientFailures,
-} from './simulator-options.js';
+} from './switch-types.js';

@@ -8,7 +8,8 @@ import { jobView, type SimulatedJobView } from './job-view.js';
 import { finalLogLine, type LogSubject, logText, withoutDumpFileSet } from './log-text.js';
 import type { SqlError } from './rest-sql.js';
 import type { DumpFile, JobPhase, SimulatedJob } from './simulated-job.js';
-import type { JobOutcome, SimulatorOptions } from './simulator-options.js';
+import type { SimulatorOptions } from './simulator-options.js';
+import type { JobOutcome } from './switch-types.js';
 import { UploadedFiles } from './uploaded-files.js';
 
 /**

@@ -1,5 +1,5 @@
 import { type DumpFile, type JobPhase, jobStateOf, type SimulatedJob, stateOf } from './simulated-job.js';
-import type { JobOutcome } from './simulator-options.js';
+import type { JobOutcome } from './switch-types.js';
 
 /** What tests read of a simulated job (`OrdsSimulator.jobs()`). */
 

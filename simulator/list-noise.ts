@@ -1,5 +1,5 @@
 import type { ApiUrls } from './job-json.js';
-import type { ListNoise } from './simulator-options.js';
+import type { ListNoise } from './switch-types.js';
 
 /**
  * The rows a busy database's job list holds besides this client's jobs: other owners' running

@@ -1,4 +1,4 @@
-import type { JobOutcome, LogLanguage } from './simulator-options.js';
+import type { JobOutcome, LogLanguage } from './switch-types.js';
 
 /**
  * Data Pump log files as an Oracle 19c database writes them, in English or Japanese (the session's

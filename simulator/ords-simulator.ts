@@ -21,12 +21,9 @@ import { errorBody, sendText } from './responses.js';
 import { restSql, sqlDatabase, uploadDatabase } from './rest-sql-route.js';
 import type { RouteContext } from './route-context.js';
 import { matchRoute } from './route-match.js';
-import {
-  defaultSimulatorOptions,
-  type SimulatorOptions,
-  validateSimulatorOptions,
-} from './simulator-options.js';
+import { defaultSimulatorOptions, type SimulatorOptions } from './simulator-options.js';
 import { issueToken } from './token-route.js';
+import { validateSimulatorOptions } from './validate-simulator-options.js';
 
 /** A running ORDS simulator. */
 export interface OrdsSimulator {

@@ -1,5 +1,5 @@
 import type { ImportedSchema } from './import-plan.js';
-import type { JobOutcome, LogLanguage } from './simulator-options.js';
+import type { JobOutcome, LogLanguage } from './switch-types.js';
 
 /**
  * A Data Pump job inside the simulator and the states it shows (`state` as DBA_DATAPUMP_JOBS has it,

@@ -1,6 +1,4 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { z } from 'zod';
 import { RestoreDrillFailedError } from '../core/base/index.js';
 import {
@@ -21,10 +19,11 @@ import {
 import { assertRunLock } from '../core/run/index.js';
 import { bindingFor } from '../shared/bindings.js';
 import { s3Client } from '../shared/clients.js';
-import { numberEnv, requiredEnv } from '../shared/env.js';
+import { requiredEnv } from '../shared/env.js';
 import { defineTask } from '../shared/handler.js';
 import { logger } from '../shared/logger.js';
 import { ordsFor } from '../shared/ords.js';
+import { putFilesDeps } from '../shared/put-files-deps.js';
 
 const PayloadSchema = z.discriminatedUnion('action', [
   StartRestoreDrillPayloadSchema.extend({ action: z.literal('start') }),
@@ -75,22 +74,7 @@ export const handler = defineTask('Restore drill', PayloadSchema, async (payload
   const ords = await ordsFor(binding, context);
   const deps = { ords, sql: ords, s3, bucket, logger, now: () => new Date(), sleep };
   if (payload.action === 'put-s3' || payload.action === 'start-s3' || payload.action === 'finish-s3') {
-    const marginMs =
-      numberEnv('RESTORE_DRILL_SAFETY_MARGIN_SECONDS', numberEnv('COPY_SAFETY_MARGIN_SECONDS', 60)) * 1000;
-    const s3Deps = {
-      ...deps,
-      presign: (from: string, file: { key: string; versionId?: string }) =>
-        getSignedUrl(
-          s3,
-          new GetObjectCommand({
-            Bucket: from,
-            Key: file.key,
-            ...(file.versionId ? { VersionId: file.versionId } : {}),
-          }),
-          { expiresIn: 300 },
-        ),
-      shouldStop: () => context.getRemainingTimeInMillis() < marginMs,
-    };
+    const s3Deps = { ...deps, ...putFilesDeps(s3, context, 'RESTORE_DRILL_SAFETY_MARGIN_SECONDS') };
     const drillContext = {
       database: payload.database,
       prefix: binding.prefix,

@@ -1,6 +1,4 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { z } from 'zod';
 import {
   checkRestore,
@@ -17,11 +15,12 @@ import { DATABASE_ID, JobRefSchema, SlotHoldingSchema } from '../core/state/inde
 import { bindingFor } from '../shared/bindings.js';
 import { s3Client } from '../shared/clients.js';
 import { now } from '../shared/clock.js';
-import { numberEnv, requiredEnv } from '../shared/env.js';
+import { requiredEnv } from '../shared/env.js';
 import { executionStatus } from '../shared/executions.js';
 import { defineTask } from '../shared/handler.js';
 import { logger } from '../shared/logger.js';
 import { ordsFor } from '../shared/ords.js';
+import { putFilesDeps } from '../shared/put-files-deps.js';
 
 const execution = {
   executionArn: z.string().min(1),
@@ -98,8 +97,6 @@ export const handler = defineTask('Restore', PayloadSchema, async (payload, cont
     },
   );
   const ords = await ordsFor(binding, context);
-  const marginMs =
-    numberEnv('RESTORE_SAFETY_MARGIN_SECONDS', numberEnv('COPY_SAFETY_MARGIN_SECONDS', 60)) * 1000;
   const deps = {
     ords,
     sql: ords,
@@ -108,17 +105,7 @@ export const handler = defineTask('Restore', PayloadSchema, async (payload, cont
     logger,
     now: () => new Date(),
     sleep,
-    presign: (from: string, file: { key: string; versionId?: string }) =>
-      getSignedUrl(
-        s3,
-        new GetObjectCommand({
-          Bucket: from,
-          Key: file.key,
-          ...(file.versionId ? { VersionId: file.versionId } : {}),
-        }),
-        { expiresIn: 300 },
-      ),
-    shouldStop: () => context.getRemainingTimeInMillis() < marginMs,
+    ...putFilesDeps(s3, context, 'RESTORE_SAFETY_MARGIN_SECONDS'),
   };
   const restoreContext = {
     prefix: binding.prefix,

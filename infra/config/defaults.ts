@@ -1,12 +1,13 @@
 import type { ExportSpec } from '../../functions/core/export/index.js';
 import { DATABASE_DEFAULTS, defaultStaleAfterHours } from '../database-settings.js';
+import type { Settings } from './database-schema.js';
 import {
   DEFAULT_ARCHIVE_AFTER_DAYS,
   DEFAULT_NONCURRENT_VERSIONS_EXPIRE_AFTER_DAYS,
   DEFAULT_POLL_INTERVAL_SECONDS,
   DEFAULT_TIMEOUT_HOURS,
 } from './limits.js';
-import type { BucketSettings, NetworkSettings, Settings } from './schema.js';
+import type { BucketSettings, NetworkSettings } from './schema.js';
 import type { BucketConfig, DatabaseConfig, NetworkConfig, ScheduleConfig } from './types.js';
 
 /** Default schedule: every night at 02:00 UTC. */

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { ExportSpecSchema } from '../../functions/core/export/index.js';
 import { parseOrdsUrl } from '../../functions/core/ords/index.js';
 import { DATABASE_ID } from '../../functions/core/state/index.js';
+import { DatabaseSchema, DefaultsSchema } from './database-schema.js';
 import {
   asObject,
   isObject,
@@ -25,14 +26,7 @@ import {
   retentionBucketProblems,
   ruleProblems,
 } from './rules.js';
-import {
-  AlertsSchema,
-  BucketSchema,
-  DatabaseSchema,
-  DefaultsSchema,
-  DocumentSchema,
-  NetworkSchema,
-} from './schema.js';
+import { AlertsSchema, BucketSchema, DocumentSchema, NetworkSchema } from './schema.js';
 import { type BackupConfig, ConfigError, type DatabaseConfig } from './types.js';
 
 /**

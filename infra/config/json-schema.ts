@@ -1,12 +1,6 @@
 import { z } from 'zod';
-import {
-  AlertsSchema,
-  BucketSchema,
-  DatabaseSchema,
-  DefaultsSchema,
-  DocumentSchema,
-  NetworkSchema,
-} from './schema.js';
+import { DatabaseSchema, DefaultsSchema } from './database-schema.js';
+import { AlertsSchema, BucketSchema, DocumentSchema, NetworkSchema } from './schema.js';
 
 /** Where the generated JSON Schema is committed, next to the example configurations that use it. */
 export const CONFIG_JSON_SCHEMA_FILE = 'config/schema.json';

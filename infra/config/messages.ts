@@ -1,12 +1,6 @@
 import { z } from 'zod';
-import {
-  AlertsSchema,
-  BucketSchema,
-  DatabaseSchema,
-  DefaultsSchema,
-  DocumentSchema,
-  NetworkSchema,
-} from './schema.js';
+import { DatabaseSchema, DefaultsSchema } from './database-schema.js';
+import { AlertsSchema, BucketSchema, DocumentSchema, NetworkSchema } from './schema.js';
 
 /**
  * The user-facing lines of the configuration's problems: each names the field, quotes the value

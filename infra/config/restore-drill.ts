@@ -1,7 +1,7 @@
 import type { ExportSpec } from '../../functions/core/export/index.js';
 import { resolveRestoreDrill as resolve } from '../restore-drill-settings.js';
+import type { RestoreDrillSettings } from './database-schema.js';
 import { DEFAULT_SCHEDULE } from './defaults.js';
-import type { RestoreDrillSettings } from './schema.js';
 import type { RestoreDrillConfig } from './types.js';
 
 /**

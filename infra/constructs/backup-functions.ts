@@ -3,7 +3,6 @@ import {
   ArnFormat,
   AspectPriority,
   Aspects,
-  Duration,
   Size,
   Stack,
   Token,
@@ -15,24 +14,20 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { COPY_NODE_OPTIONS } from '../../functions/core/transfer/index.js';
 import {
   backupFunction,
-  COMMON_NODE_OPTIONS,
   type FunctionSettings,
   type FunctionSpec,
   type OrdsNetwork,
 } from './backup-function.js';
 import { grantBindingReads, grantBucketAccess, grantDoctorReads } from './backup-function-grants.js';
+import { backupFunctionSpecs } from './backup-function-specs.js';
 import { BindingPinsLayer } from './binding-pins-layer.js';
 import { type CopyMemoryInput, copyMemoryFor } from './copy-memory.js';
 import { deploymentKeyPrefixes, MAX_KEY_PREFIXES } from './deployment-keys.js';
 import { acknowledgeWildcardResource } from './nag-findings.js';
 import { grantOffsiteCheck, type OffsiteCheckSettings } from './offsite-check-grants.js';
 import { SecretReaderRole } from './secret-reader-role.js';
-
-/** Seconds the copy function keeps free at the end of an invocation to save its progress. */
-const COPY_SAFETY_MARGIN_SECONDS = 60;
 
 /** Properties of `BackupFunctions`. */
 export interface BackupFunctionsProps {
@@ -168,6 +163,7 @@ export class BackupFunctions extends Construct {
     const copyMemory = copyMemoryFor(this.node.path, memoryInput);
 
     const bucketName = props.bucket.bucketName;
+    const offsiteCheck = props.offsiteCheck;
     // Every task function resolves its database's binding (ORDS URL, secret, prefix) from SSM.
     const bindingEnvironment = { DATABASE_PARAMETER_PATH: props.bindingParameterPath };
     const settings = {
@@ -188,140 +184,32 @@ export class BackupFunctions extends Construct {
       });
       return fn;
     };
-    this.startExport = create({
-      id: 'StartExport',
-      callsOrds: true,
-      entry: 'start-export.ts',
-      description: 'Starts (or adopts) the Data Pump export of one database through ORDS',
-      memorySize: 512,
-      // A POST whose answer is lost (60 s headers timeout) is followed by about a minute of job lists,
-      // after the run lock and the binding are settled.
-      timeout: Duration.minutes(5),
-      environment: { BUCKET_NAME: bucketName },
+    const specs = backupFunctionSpecs({
+      bucketName,
+      memoryInput,
+      copyMemory,
+      ...(doctorFunctionName !== undefined ? { doctorFunctionName } : {}),
+      ...(offsiteCheck ? { offsiteCheck } : {}),
     });
-    this.readJob = create({
-      id: 'ReadJob',
-      callsOrds: true,
-      entry: 'read-job.ts',
-      description: 'Reads the state of a Data Pump job through ORDS',
-      memorySize: 512,
-      // Longer than the ORDS client's own request timeouts (60 s for headers, 120 s between chunks).
-      timeout: Duration.minutes(3),
-    });
-    this.readLog = create({
-      id: 'ReadLog',
-      callsOrds: true,
-      entry: 'read-log.ts',
-      description: 'Reads the log of a finished Data Pump job and decides how it ended',
-      memorySize: 512,
-      timeout: Duration.minutes(3),
-    });
-    this.copyFile = create({
-      id: 'CopyFile',
-      callsOrds: true,
-      entry: 'copy-file.ts',
-      description: 'Copies one Data Pump file from ORDS into S3, resuming where the last invocation stopped',
-      memorySize: copyMemory,
-      timeout: Duration.minutes(15),
-      environment: {
-        BUCKET_NAME: bucketName,
-        COPY_PARTS_IN_FLIGHT: String(partsInFlight),
-        COPY_MIN_PART_SIZE_BYTES: String(memoryInput.minPartSizeBytes),
-        COPY_MAX_FILE_BYTES: String(memoryInput.maxFileBytes),
-        COPY_SAFETY_MARGIN_SECONDS: String(COPY_SAFETY_MARGIN_SECONDS),
-        NODE_OPTIONS: [COMMON_NODE_OPTIONS, ...COPY_NODE_OPTIONS].join(' '),
-      },
-    });
-    this.writeManifest = create({
-      id: 'WriteManifest',
-      entry: 'write-manifest.ts',
-      description: 'Checks the stored files and writes the manifest of one backup',
-      memorySize: 512,
-      timeout: Duration.minutes(1),
-      environment: { BUCKET_NAME: bucketName },
-    });
-    this.cleanUpServer = create({
-      id: 'CleanUpServer',
-      callsOrds: true,
-      entry: 'clean-up-server.ts',
-      description: "Removes a run's dump and log files and its control table from the database server",
-      memorySize: 512,
-      // Two REST-enabled SQL calls and one job read, each bounded by the ORDS client's timeouts.
-      timeout: Duration.minutes(5),
-      environment: { BUCKET_NAME: bucketName },
-    });
+    this.startExport = create(specs.startExport);
+    this.readJob = create(specs.readJob);
+    this.readLog = create(specs.readLog);
+    this.copyFile = create(specs.copyFile);
+    this.writeManifest = create(specs.writeManifest);
+    this.cleanUpServer = create(specs.cleanUpServer);
     this.doctor = backupFunction(
       this,
-      {
-        id: 'Doctor',
-        ...(doctorFunctionName !== undefined ? { functionName: doctorFunctionName } : {}),
-        callsOrds: true,
-        entry: 'doctor.ts',
-        description: "Checks one database's binding, secret, ORDS, credentials, grants and directory",
-        memorySize: 512,
-        // Five ORDS requests, each bounded by the doctor's own 20 s timeouts, and a paged job list.
-        timeout: Duration.minutes(3),
-        // The bucket: the undo check reads the last export's manifest.
-        environment: { ...bindingEnvironment, BUCKET_NAME: bucketName },
-      },
+      { ...specs.doctor, environment: { ...bindingEnvironment, ...specs.doctor.environment } },
       settings,
     );
     Validations.of(this.doctor.node.defaultChild!).acknowledge({
       id: 'Serverless-LambdaDLQ',
       reason: 'Invoked synchronously on demand (npm run doctor): the caller reads its report or its error.',
     });
-    this.restoreDrill = create({
-      id: 'RestoreDrill',
-      callsOrds: true,
-      entry: 'restore-drill.ts',
-      description: "Starts a restore drill's import, then reads its verdict and drops the drill schema",
-      memorySize: 512,
-      // A few REST-enabled SQL calls, one POST and one log read, each bounded by the client's timeouts;
-      // a drill from S3 also reads each dump file once in its first call (SHA-256), then uploads until
-      // the time is nearly spent (RESTORE_DRILL_SAFETY_MARGIN_SECONDS, else COPY_SAFETY_MARGIN_SECONDS).
-      timeout: Duration.minutes(15),
-      // The run lock, read before the import and before the drop; the intent record beside the manifest.
-      environment: { BUCKET_NAME: bucketName },
-    });
-    this.restore = create({
-      id: 'Restore',
-      callsOrds: true,
-      entry: 'restore.ts',
-      description:
-        'Restores a backup from S3 into a new schema through ORDS: checks, upload, import, verdict',
-      memorySize: 512,
-      // Its first call reads each dump file once (SHA-256); uploads run until the time is nearly spent
-      // (RESTORE_SAFETY_MARGIN_SECONDS, else COPY_SAFETY_MARGIN_SECONDS).
-      timeout: Duration.minutes(15),
-      environment: { BUCKET_NAME: bucketName },
-    });
-    this.recordRestoreDrill = create({
-      id: 'RecordRestoreDrill',
-      entry: 'record-restore-drill.ts',
-      description: 'Records a restore drill beside the manifest and in the database drill record',
-      memorySize: 512,
-      timeout: Duration.minutes(1),
-      environment: { BUCKET_NAME: bucketName },
-    });
-    const offsiteCheck = props.offsiteCheck;
-    this.checkOffsiteCopy = offsiteCheck
-      ? create({
-          id: 'CheckOffsiteCopy',
-          entry: 'check-offsite-copy.ts',
-          description: "Checks that a backup's objects replicated off-site and writes offsite.json",
-          memorySize: 512,
-          // One HeadObject per object, twice, and one small write.
-          timeout: Duration.minutes(2),
-          // Named: the off-site bucket's policy names it (OffsiteBackupBucket checkerRoleArn).
-          roleName: offsiteCheck.roleName,
-          environment: {
-            BUCKET_NAME: bucketName,
-            OFFSITE_BUCKET_NAME: offsiteCheck.bucket.bucketName,
-            OFFSITE_REGION: offsiteCheck.region,
-            OFFSITE_MAX_LAG_SECONDS: String((offsiteCheck.maxLag ?? Duration.hours(1)).toSeconds()),
-          },
-        })
-      : undefined;
+    this.restoreDrill = create(specs.restoreDrill);
+    this.restore = create(specs.restore);
+    this.recordRestoreDrill = create(specs.recordRestoreDrill);
+    this.checkOffsiteCopy = specs.checkOffsiteCopy ? create(specs.checkOffsiteCopy) : undefined;
     this.ordsCallers = [
       this.startExport,
       this.readJob,

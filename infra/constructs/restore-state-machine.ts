@@ -5,7 +5,6 @@ import {
   Choice,
   Condition,
   DefinitionBody,
-  JitterType,
   JsonPath,
   LogLevel,
   Pass,
@@ -13,15 +12,13 @@ import {
   StateMachineType,
   Succeed,
   TaskInput,
-  Timeout,
   Wait,
   WaitTime,
 } from 'aws-cdk-lib/aws-stepfunctions';
-import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import type { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { RETRYABLE_ERRORS } from '../../functions/core/base/index.js';
 import { backupFailedStates } from './backup-failed-states.js';
-import { INTERRUPTED_ERRORS, LAMBDA_SERVICE_ERRORS } from './backup-state-machine.js';
+import { INTERRUPTED_ERRORS, lambdaTaskBuilders } from './backup-tasks.js';
 import { acknowledgeWildcardResource } from './nag-findings.js';
 
 /** The functions the restore's Task states invoke. */
@@ -55,9 +52,6 @@ export interface RestoreStateMachineProps {
   readonly logRetention?: RetentionDays;
 }
 
-/** Time a Task state waits for its function beyond the function's own timeout. */
-const TASK_TIMEOUT_MARGIN = Duration.seconds(30);
-
 /**
  * Restores a backup from S3 into a new schema through ORDS alone, started with
  * `{ database, manifest: "s3://…/manifest.json", targetSchema, schemas?, pollSeconds? }`: "Take run
@@ -76,32 +70,15 @@ export class RestoreStateMachine extends Construct {
   constructor(scope: Construct, id: string, props: RestoreStateMachineProps) {
     super(scope, id);
     const { functions } = props;
+    const builders = lambdaTaskBuilders(this, functions);
     const task = (
       name: string,
       fn: keyof RestoreTaskFunctions,
       payload: Record<string, unknown>,
       resultPath: string,
-    ) =>
-      new LambdaInvoke(this, name, {
-        lambdaFunction: functions[fn],
-        payload: TaskInput.fromObject(payload),
-        payloadResponseOnly: true,
-        retryOnServiceExceptions: false,
-        resultPath,
-        taskTimeout: Timeout.duration(
-          (functions[fn].timeout ?? Duration.seconds(3)).plus(TASK_TIMEOUT_MARGIN),
-        ),
-      });
+    ) => builders.task(name, fn, TaskInput.fromObject(payload), resultPath);
     // As the backup's: about 13 minutes of an outage ridden out per task; every step is safe to rerun.
-    const retry = (state: LambdaInvoke) =>
-      state.addRetry({
-        errors: [...RETRYABLE_ERRORS, ...LAMBDA_SERVICE_ERRORS, ...INTERRUPTED_ERRORS],
-        interval: Duration.seconds(10),
-        backoffRate: 2,
-        maxAttempts: 9,
-        maxDelay: Duration.minutes(2),
-        jitterStrategy: JitterType.FULL,
-      });
+    const retry = (state: LambdaInvoke) => builders.retry(state, INTERRUPTED_ERRORS);
     const execution = {
       executionName: JsonPath.stringAt('$$.Execution.Name'),
       executionArn: JsonPath.stringAt('$$.Execution.Id'),
