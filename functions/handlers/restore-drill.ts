@@ -19,7 +19,7 @@ import {
 import { assertRunLock } from '../core/run/index.js';
 import { bindingFor } from '../shared/bindings.js';
 import { s3Client } from '../shared/clients.js';
-import { requiredEnv } from '../shared/env.js';
+import { numberEnv, requiredEnv } from '../shared/env.js';
 import { defineTask } from '../shared/handler.js';
 import { logger } from '../shared/logger.js';
 import { ordsFor } from '../shared/ords.js';

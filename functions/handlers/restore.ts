@@ -15,7 +15,7 @@ import { DATABASE_ID, JobRefSchema, SlotHoldingSchema } from '../core/state/inde
 import { bindingFor } from '../shared/bindings.js';
 import { s3Client } from '../shared/clients.js';
 import { now } from '../shared/clock.js';
-import { requiredEnv } from '../shared/env.js';
+import { numberEnv, requiredEnv } from '../shared/env.js';
 import { executionStatus } from '../shared/executions.js';
 import { defineTask } from '../shared/handler.js';
 import { logger } from '../shared/logger.js';
