@@ -231,6 +231,7 @@ export class OrdsDatapumpBackup extends Construct {
       stateMachine: this.stateMachine,
       bucket: this.bucket,
       bindingPins: this.functions.bindingPins.layer,
+      keyPrefixes: this.functions.bindingPins,
       missedRuns: this.launcher.deadLetterQueue,
       group: this.scheduleGroup.group,
       namePrefix,
@@ -238,6 +239,7 @@ export class OrdsDatapumpBackup extends Construct {
     this.backupAge = new BackupAgeCheck(this, 'BackupAge', {
       bucket: this.bucket,
       parameterPath: this.bindingParameterPath,
+      keyPrefixes: this.functions.bindingPins,
       serviceName: namePrefix,
     });
     // It reads each database's last-backup record under the pinned prefix only.

@@ -4,18 +4,25 @@ import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Function as HandlerFunction } from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { BucketGrants, type IBucket } from 'aws-cdk-lib/aws-s3';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { LAST_RESTORE_DRILL_FILE } from '../../functions/core/drill/index.js';
 import { isBindingPath } from '../../functions/core/run/index.js';
 import { LAST_BACKUP_FILE } from '../../functions/core/state/index.js';
 import { backupFunction } from './backup-function.js';
+import { type KeyPrefixSource, whenKeyPrefixesKnown } from './deployment-keys.js';
 import { acknowledgeWildcardResource } from './nag-findings.js';
+import { grantRecordReads } from './record-read-grants.js';
 
 /** Properties of `BackupAgeCheck`. */
 export interface BackupAgeCheckProps {
   /** The backup bucket holding each database's `last-backup.json`. */
   readonly bucket: IBucket;
+  /**
+   * The key prefixes of the deployment's databases (its binding pins): the function reads and lists
+   * only under them, granted when synthesis starts.
+   */
+  readonly keyPrefixes: KeyPrefixSource;
   /**
    * The SSM parameter path under which each database's binding is a String parameter
    * `<path>/<database id>` whose JSON value holds its `prefix` (the stack's binding path).
@@ -88,29 +95,10 @@ export class BackupAgeCheck extends Construct {
       'The bindings are one parameter per database under this path: only parameters below it are readable.',
     );
 
-    // s3:ListBucket lets S3 answer NoSuchKey (not AccessDenied) for a database never backed up.
-    BucketGrants.fromBucket(props.bucket).actionsOnBucketAndObjectKeys(
-      this.function,
-      `*/${LAST_BACKUP_FILE}`,
-      's3:GetObject',
-      's3:ListBucket',
-      'kms:Decrypt',
-    );
-    acknowledgeWildcardResource(
-      this.function.role!,
-      props.bucket.arnForObjects(`*/${LAST_BACKUP_FILE}`),
-      'The last-backup records are <prefix><database>/last-backup.json: only such keys are readable.',
-    );
-    BucketGrants.fromBucket(props.bucket).actionsOnObjectKeys(
-      this.function,
-      `*/${LAST_RESTORE_DRILL_FILE}`,
-      's3:GetObject',
-      'kms:Decrypt',
-    );
-    acknowledgeWildcardResource(
-      this.function.role!,
-      props.bucket.arnForObjects(`*/${LAST_RESTORE_DRILL_FILE}`),
-      'The drill records are <prefix><database>/last-restore-drill.json: only such keys are readable.',
+    // The records of each database, under the deployment's key prefixes only (known at synth), and
+    // the listing under them, so S3 answers NoSuchKey (not AccessDenied) for a database never backed up.
+    whenKeyPrefixesKnown(this, props.keyPrefixes, (prefixes) =>
+      grantRecordReads(props.bucket, this.function, prefixes, [LAST_BACKUP_FILE, LAST_RESTORE_DRILL_FILE]),
     );
 
     this.rule = new Rule(this, 'Hourly', {

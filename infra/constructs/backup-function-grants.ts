@@ -14,7 +14,7 @@ import {
   SLOT_KEY_PATTERN,
 } from '../../functions/core/run/index.js';
 import { LAST_BACKUP_FILE } from '../../functions/core/state/index.js';
-import { scopedObjectArns } from './deployment-keys.js';
+import { listBucketStatement, scopedObjectArns } from './deployment-keys.js';
 import { acknowledgeWildcardResource } from './nag-findings.js';
 import { grantRestore } from './restore-grants.js';
 
@@ -104,9 +104,11 @@ export function grantBucketAccess(
   const onKeys = (fn: IFunction, pattern: string, ...actions: string[]) => {
     for (const prefix of prefixes) grants.actionsOnObjectKeys(fn, `${prefix}${pattern}`, ...actions);
   };
-  /** s3:ListBucket (a read of the bucket, not of a key), so S3 answers NoSuchKey, not AccessDenied. */
-  const listBucket = (fn: IFunction) =>
-    fn.addToRolePolicy(new PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
+  /** s3:ListBucket under the prefixes, so S3 answers NoSuchKey there, not AccessDenied. */
+  const listBucket = (fn: IFunction) => {
+    const statement = listBucketStatement(bucket, prefixes);
+    if (statement) fn.addToRolePolicy(statement);
+  };
   const acknowledge = (fn: IFunction, pattern: string, reason: string) => {
     for (const arn of keys(pattern)) acknowledgeWildcardResource(fn.role!, arn, reason);
   };
@@ -372,11 +374,8 @@ export function grantDoctorReads(bucket: IBucket, doctor: IFunction, prefixes: r
       );
     }
   }
-  if (prefixes.length > 0) {
-    doctor.addToRolePolicy(
-      new PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }),
-    );
-  }
+  const listBucket = listBucketStatement(bucket, prefixes);
+  if (listBucket) doctor.addToRolePolicy(listBucket);
 }
 
 /** The drill from S3's reads of the backups and its restore records (see `grantBucketAccess`). */

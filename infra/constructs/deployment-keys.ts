@@ -1,4 +1,7 @@
+import { AspectPriority, Aspects } from 'aws-cdk-lib';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import type { IConstruct } from 'constructs';
 
 /**
  * The deployment's key prefixes: where in the bucket its functions may write. Every write grant of
@@ -52,4 +55,53 @@ function commonFolder(prefixes: readonly string[]): string {
  */
 export function scopedObjectArns(bucket: IBucket, prefixes: readonly string[], pattern: string): string[] {
   return prefixes.map((prefix) => bucket.arnForObjects(`${prefix}${pattern}`));
+}
+
+/**
+ * `s3:ListBucket` on `bucket` for listings under the deployment's key `prefixes` only
+ * (`StringLike` on `s3:prefix`, `<prefix>*` each), so a role cannot list the keys of another
+ * deployment sharing the bucket. S3 also decides whether a GetObject or HeadObject of a missing key
+ * answers 404 NoSuchKey (the caller may list) or 403 AccessDenied by this permission, evaluated with
+ * the object's key as `s3:prefix`: a missing key under the prefixes still answers NoSuchKey.
+ * With the empty prefix the whole bucket is the deployment's: no condition, as no listing is narrower
+ * (and S3 sends no `s3:prefix` for a listing without one). Undefined without prefixes (no databases).
+ */
+export function listBucketStatement(
+  bucket: IBucket,
+  prefixes: readonly string[],
+): PolicyStatement | undefined {
+  if (prefixes.length === 0) return undefined;
+  const statement = new PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] });
+  if (!prefixes.includes('')) {
+    statement.addCondition('StringLike', { 's3:prefix': prefixes.map((prefix) => `${prefix}*`) });
+  }
+  return statement;
+}
+
+/** What knows the key prefixes of the deployment's databases (its binding pins), complete at synth. */
+export interface KeyPrefixSource {
+  /** The key prefix of each database added so far, repeats included. */
+  readonly prefixes: readonly string[];
+}
+
+/**
+ * Calls `grant` once, when synthesis starts and every database has been added (from any stack),
+ * with the deployment's key prefixes (`deploymentKeyPrefixes` of `source`'s).
+ */
+export function whenKeyPrefixesKnown(
+  scope: IConstruct,
+  source: KeyPrefixSource,
+  grant: (prefixes: readonly string[]) => void,
+): void {
+  let granted = false;
+  Aspects.of(scope).add(
+    {
+      visit: (node) => {
+        if (node !== scope || granted) return;
+        granted = true;
+        grant(deploymentKeyPrefixes(source.prefixes).prefixes);
+      },
+    },
+    { priority: AspectPriority.MUTATING },
+  );
 }

@@ -3,7 +3,7 @@ import { Arn, ArnFormat, Aws, Duration, Lazy, Stack, TimeZone, Validations } fro
 import { type IRole, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { Function as HandlerFunction, IFunction, ILayerVersion } from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { BucketGrants, type IBucket } from 'aws-cdk-lib/aws-s3';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import {
   ContextAttribute,
   type ISchedule,
@@ -22,7 +22,9 @@ import { type NightWindow, windowCron, windowKey } from '../../functions/core/fl
 import { MAX_WINDOW_DATABASES, type StartWindowInput } from '../../functions/core/run/index.js';
 import { LAST_BACKUP_FILE } from '../../functions/core/state/index.js';
 import { backupFunction } from './backup-function.js';
+import { type KeyPrefixSource, whenKeyPrefixesKnown } from './deployment-keys.js';
 import { acknowledgeWildcardResource } from './nag-findings.js';
+import { grantRecordReads } from './record-read-grants.js';
 
 /**
  * Largest input a window schedule may carry: Lambda's asynchronous invocation payload (256 KB), the
@@ -39,6 +41,11 @@ export interface WindowLauncherProps {
   readonly bucket: IBucket;
   /** The deployment's binding pins: each record is read under its pinned prefix only. */
   readonly bindingPins: ILayerVersion;
+  /**
+   * The key prefixes of the deployment's databases (its binding pins): the function reads and lists
+   * only under them, granted when synthesis starts.
+   */
+  readonly keyPrefixes: KeyPrefixSource;
   /** The missed-runs queue: runs not started, and the schedules' and function's dead-letter queue. */
   readonly missedRuns: IQueue;
   /** The deployment's schedule group. */
@@ -130,18 +137,10 @@ export class WindowLauncher extends Construct {
       executions,
       "Describes a window run's execution by its name, to tell a run started earlier from a missed one.",
     );
-    // s3:ListBucket lets S3 answer NoSuchKey (not AccessDenied) for a database never backed up.
-    BucketGrants.fromBucket(props.bucket).actionsOnBucketAndObjectKeys(
-      fn,
-      `*/${LAST_BACKUP_FILE}`,
-      's3:GetObject',
-      's3:ListBucket',
-      'kms:Decrypt',
-    );
-    acknowledgeWildcardResource(
-      fn.role!,
-      props.bucket.arnForObjects(`*/${LAST_BACKUP_FILE}`),
-      'The last-backup records are <prefix><database>/last-backup.json: only such keys are readable.',
+    // The last-backup records under the deployment's key prefixes only (known at synth), and the
+    // listing under them, so S3 answers NoSuchKey (not AccessDenied) for a database never backed up.
+    whenKeyPrefixesKnown(this, props.keyPrefixes, (prefixes) =>
+      grantRecordReads(props.bucket, fn, prefixes, [LAST_BACKUP_FILE]),
     );
     const invokeConfig = fn.node.tryFindChild('EventInvokeConfig');
     if (invokeConfig) {

@@ -1,7 +1,7 @@
-import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_KEY_PREFIXES } from '../../infra/constructs/deployment-keys.js';
+import { resolver, simulateRole } from './policy-simulation.js';
 import {
   actionsOf,
   configOf,
@@ -23,7 +23,6 @@ import {
  * under `a/`).
  */
 
-const ACCOUNT = '123456789012';
 const BUCKET_ARN = 'arn:aws:s3:::shared-backups';
 
 /** Actions that create, change or delete an object (or its tags, retention, parts). */
@@ -31,26 +30,6 @@ const WRITE_ACTION =
   /^s3:(\*|Put.*|Delete.*|AbortMultipartUpload|Replicate.*|Restore.*|BypassGovernanceRetention)$/;
 
 type Policy = { Version: string; Statement: Statement[] };
-
-/** Resolves the intrinsics of the policies: the bucket's ARN is BUCKET_ARN, every other a placeholder. */
-function resolver(bucketId: string): (value: unknown) => unknown {
-  const resolve = (value: unknown): unknown => {
-    if (Array.isArray(value)) return value.map(resolve);
-    if (value === null || typeof value !== 'object') return value;
-    const object = value as Record<string, unknown>;
-    if ('Ref' in object) return object.Ref === 'AWS::Partition' ? 'aws' : `ref-${String(object.Ref)}`;
-    if ('Fn::Join' in object) {
-      const [separator, parts] = object['Fn::Join'] as [string, unknown[]];
-      return parts.map(resolve).join(separator);
-    }
-    if ('Fn::GetAtt' in object) {
-      const [id, attribute] = object['Fn::GetAtt'] as [string, string];
-      return id === bucketId && attribute === 'Arn' ? BUCKET_ARN : `arn:aws:other:::${id}.${attribute}`;
-    }
-    return Object.fromEntries(Object.entries(object).map(([key, inner]) => [key, resolve(inner)]));
-  };
-  return resolve;
-}
 
 describe('bucket writes scoped to the deployment prefix (issue 18)', () => {
   let synthesized: Synthesized;
@@ -76,7 +55,7 @@ describe('bucket writes scoped to the deployment prefix (issue 18)', () => {
         ],
       }),
     );
-    resolve = resolver(logicalIdOf(synthesized.built.backup.bucket));
+    resolve = resolver(logicalIdOf(synthesized.built.backup.bucket), BUCKET_ARN);
   });
   afterAll(() => synthesized.cleanup());
 
@@ -121,26 +100,12 @@ describe('bucket writes scoped to the deployment prefix (issue 18)', () => {
     action: string,
     key: string,
     context: Record<string, string> = {},
-  ) => {
-    const role = roleOfFunction(synthesized.json, logicalIdOf(fn));
-    const policy = { Version: '2012-10-17', Statement: resolve(statementsOfRole(synthesized.json, role)) };
-    const answer = await runSimulation(
-      {
-        serviceControlPolicies: [],
-        resourceControlPolicies: [],
-        identityPolicies: [{ name: 'Role', policy }],
-        request: {
-          principal: `arn:aws:iam::${ACCOUNT}:role/${role}`,
-          action,
-          resource: { resource: `${BUCKET_ARN}/${key}`, accountId: ACCOUNT },
-          contextVariables: context,
-        },
-      } as Simulation,
-      {},
-    );
-    if (answer.resultType === 'error') throw new Error(JSON.stringify(answer.errors));
-    return answer.overallResult;
-  };
+  ) =>
+    simulateRole(synthesized.json, resolve, roleOfFunction(synthesized.json, logicalIdOf(fn)), {
+      action,
+      resource: `${BUCKET_ARN}/${key}`,
+      context,
+    });
   const CREATE = { 's3:if-none-match': '*', 's3:ObjectCreationOperation': 'true' };
 
   it('lets each writer write its own keys under a/ (the simulator allows what the grants name)', async () => {
@@ -237,7 +202,7 @@ describe('a fleet with more distinct prefixes than a grant names one by one', ()
     const synthesized = synthesize(configOf({ databases }));
     try {
       const { json, built } = synthesized;
-      const resolve = resolver(logicalIdOf(built.backup.bucket));
+      const resolve = resolver(logicalIdOf(built.backup.bucket), BUCKET_ARN);
       const copyRole = roleOfFunction(json, logicalIdOf(built.backup.functions.copyFile));
       const puts = statementsOfRole(json, copyRole).filter(
         (statement) => statement.Effect === 'Allow' && actionsOf(statement).includes('s3:PutObject'),

@@ -148,7 +148,9 @@ describe('OrdsDatapumpBackup in the JSON app', () => {
     expect(writing).toContainEqual({ 'Fn::Join': ['', [bucketArn, '/oracle/_slots/*']] });
   });
 
-  it('lets the backup-age check only read last-backup.json and last-restore-drill.json records and list the bucket', () => {
+  // Changed on purpose (ListBucket narrowing): the records are read, and the bucket listed, under the
+  // deployment's key prefix (oracle/ in the example) only, no longer under any folder of the bucket.
+  it('lets the backup-age check only read last-backup.json and last-restore-drill.json records and list the bucket, under the key prefix', () => {
     const { json, built } = synthesized;
     const role = roleOfFunction(json, logicalIdOf(built.backup.backupAge.function));
     const s3Statements = statementsOfRole(json, role).filter((s) =>
@@ -160,11 +162,13 @@ describe('OrdsDatapumpBackup in the JSON app', () => {
     expect(s3Statements.flatMap(resourcesOf)).toEqual(
       expect.arrayContaining([
         bucketArn,
-        { 'Fn::Join': ['', [bucketArn, '/*/last-backup.json']] },
-        { 'Fn::Join': ['', [bucketArn, '/*/last-restore-drill.json']] },
+        { 'Fn::Join': ['', [bucketArn, '/oracle/*/last-backup.json']] },
+        { 'Fn::Join': ['', [bucketArn, '/oracle/*/last-restore-drill.json']] },
       ]),
     );
     expect(s3Statements.flatMap(resourcesOf)).toHaveLength(3);
+    const lists = s3Statements.filter((s) => actionsOf(s).includes('s3:ListBucket'));
+    expect(lists.map((s) => s.Condition)).toEqual([{ StringLike: { 's3:prefix': ['oracle/*'] } }]);
   });
 
   it('gives the state machine a 24-hour timeout when no export needs longer', () => {
