@@ -38,10 +38,10 @@ import {
  *    ORDS job name, which is ORDS' clock), once its log shows no import into a schema other than
  *    the targets. Two such imports, an import into another schema, or a target that exists with no
  *    such import to own it are refused loudly (`ImportNotOwnedError`), naming what was found.
- * Whatever the path, the job's owner as ORDS answers it (`owner_name`) must be the user the intent
- *    read (`USER`): a job of another owner is refused (`ImportNotOwnedError`, naming both), never
- *    adopted nor acted on. One that this call's POST started is recorded first, so that no retry
- *    POSTs a second import.
+ *    Whatever the path, the job's owner as ORDS answers it (`owner_name`) must be the user the
+ *    intent read (`USER`): a job of another owner is refused (`ImportNotOwnedError`, naming both),
+ *    never adopted nor acted on. One that this call's POST started is recorded first, so that no
+ *    retry POSTs a second import.
  * 4. `proveSchemaOwned` lets a schema be dropped only when the record names this execution and
  *    this job, and the database says the schema was created at or after the intent time.
  *
