@@ -1,3 +1,4 @@
+import { answeredOwner } from './answered-owner.js';
 import type { JobStore } from './job-store.js';
 import { type JobPhase, jobStateOf, type SimulatedJob, stateOf } from './simulated-job.js';
 import type { SimulatorOptions } from './simulator-options.js';
@@ -36,7 +37,7 @@ export function jobJson(
   const state = running && options.unknownState !== undefined ? options.unknownState : stateOf(job, phase);
   const json: Record<string, unknown> = {
     job_name: job.jobName,
-    owner_name: job.owner,
+    owner_name: answeredOwner(job, options),
     operation: pad(job.operation),
     job_mode: pad(job.jobMode),
     state: pad(state),

@@ -29,20 +29,29 @@ const IDENTITY = new RegExp(
 const IMPORT_TABLES =
   /^SELECT\s+object_name\s+AS\s+job_name\s*,\s*TO_CHAR\(\s*created\s*,\s*'YYYY-MM-DD"T"HH24:MI:SS'\s*\)\s+AS\s+created\s*,\s*TO_CHAR\(\s*SYSTIMESTAMP\s*,\s*'TZH:TZM'\s*\)\s+AS\s+db_offset\s+FROM\s+user_objects\s+WHERE\s+object_type\s*=\s*'TABLE'\s+AND\s+object_name\s+LIKE\s+'DATAPUMP\\_REST\\_IMPORT\\_%'\s+ESCAPE\s+'\\'\s+ORDER\s+BY\s+object_name$/i;
 
-/** The answer to an ownership statement, or null for any other statement. */
+/** An ORA- error to answer (rest-sql.ts's `SqlError`; `restSqlError` with `statement: 'identity'`). */
+interface InjectedError {
+  readonly statement: string;
+  readonly code: number;
+  readonly message: string;
+}
+
+/** The answer to an ownership statement (`injected` fails the identity query), or null for any other statement. */
 export function ownershipStatement(
   text: string,
   caller: string,
   database: OwnershipDatabase,
+  injected?: InjectedError,
 ): {
   type: string;
-  error: null;
+  error: InjectedError | null;
   response: string;
-  rows: Array<Record<string, unknown>>;
+  rows?: Array<Record<string, unknown>>;
   outBinds?: undefined;
 } | null {
   const identity = IDENTITY.exec(text);
   if (identity) {
+    if (injected?.statement === 'identity') return { type: 'query', error: injected, response: '' };
     const names = [...(identity[1] ?? '').matchAll(/username\s*=\s*'([^']*)'/gi)].map(
       (match) => match[1] ?? '',
     );

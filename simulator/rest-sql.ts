@@ -55,7 +55,8 @@ export interface SqlDatabase extends OwnershipDatabase {
 
 /** An error the simulator answers for every statement of one kind (a missing grant, say). */
 export interface InjectedSqlError extends SqlError {
-  readonly statement: 'remove-file' | 'drop-table' | 'query-user' | 'drop-user';
+  /** `identity`: the import ownership identity query (USER, SYSDATE, ALL_USERS), ./rest-sql-ownership.ts. */
+  readonly statement: 'remove-file' | 'drop-table' | 'query-user' | 'drop-user' | 'identity';
 }
 
 const FREMOVE = /^BEGIN\s+UTL_FILE\.FREMOVE\s*\(\s*'([^']*)'\s*,\s*'([^']*)'\s*\)\s*;\s*END\s*;$/i;
@@ -128,7 +129,7 @@ export function runScript(
     };
     const { type, error, response, rows, outBinds } =
       datapumpStatement(statement.text, caller, database, binds) ??
-      ownershipStatement(statement.text, caller, database) ??
+      ownershipStatement(statement.text, caller, database, injected) ??
       execute(statement.text, caller, database, injected);
     if (error) {
       return {

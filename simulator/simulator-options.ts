@@ -238,6 +238,8 @@ export interface SimulatorOptions {
   readonly jobNameClock: 'utc' | 'database';
   /** Another import into a schema, started once (see `ForeignImport`). @default undefined */
   readonly foreignImport: ForeignImport | undefined;
+  /** The `owner_name` ORDS answers for import jobs, when not their owner (./answered-owner.ts). @default undefined */
+  readonly importOwnerAnswered: string | undefined;
   /** What a restore's blocks meet: DBMS_CLOUD, DBMS_CRYPTO, a full directory, an interruption (./uploaded-files.ts). */
   readonly restore: RestoreSwitches;
 }
@@ -315,6 +317,7 @@ export function defaultSimulatorOptions(): SimulatorOptions {
     databaseTimeZone: 'UTC',
     jobNameClock: 'utc',
     foreignImport: undefined,
+    importOwnerAnswered: undefined,
     restore: defaultRestoreSwitches(),
   };
 }

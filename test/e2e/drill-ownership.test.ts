@@ -18,6 +18,7 @@ const HEALTHY = {
   databaseTimeZone: 'UTC',
   jobNameClock: 'utc',
   foreignImport: undefined,
+  importOwnerAnswered: undefined,
   now: () => new Date(),
 } as const;
 
@@ -58,10 +59,12 @@ describe('the restore drill owns its import by record, through the synthesized s
   const entered = (result: LocalRunResult) =>
     result.events.filter((event) => event.type === 'StateEntered').map((event) => event.state.name);
   /** The restore-drill.json of the newest backup (a failed execution's output carries none). */
-  const newestReport = async () => {
+  const newestReport = async () => newest('restore-drill.json');
+  /** A side file beside the newest backup's manifest. */
+  const newest = async (file: string) => {
     const manifests = (await h.keys()).filter((key) => key.endsWith('/manifest.json')).sort();
     const folder = manifests.at(-1)!.replace(/manifest\.json$/, '');
-    return JSON.parse((await h.read(`${folder}restore-drill.json`)).toString('utf8'));
+    return JSON.parse((await h.read(`${folder}${file}`)).toString('utf8'));
   };
 
   // −05:00 with UTC job names fails on main as the issue reproduced it: the retry compared the
@@ -223,6 +226,41 @@ describe('the restore drill owns its import by record, through the synthesized s
     expect(await newestReport()).toMatchObject({ succeeded: false, schemaDropped: false });
     expect(result.cause).toMatch(/already existed when import .* ran \(ORA-31684\)/);
     expect(dropUserSent(requestsBefore)).toBe(false);
+    expect(users()).toContain(target);
+  });
+
+  it('refuses an import ORDS answers as owned by another user than USER, and touches nothing of it', async () => {
+    // GIVEN an ORDS that answers the drill's import POST with another owner_name than the database
+    // user REST-enabled SQL runs as, and a server cleanup that removes files and control tables
+    h.simulator.configure({ importOwnerAnswered: 'ETL_OWNER' });
+    const before = imports().length;
+    const requestsBefore = h.simulator.requests.length;
+
+    // WHEN a drill night runs
+    const { target, run } = drill({ keepServerFiles: false });
+    const result = await run;
+
+    // THEN the drill fails loudly, naming both owners, and the backup stays complete
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe(ErrorName.RestoreDrillFailed);
+    expect(result.cause).toMatch(/owned by ETL_OWNER, not by DBAPI_USER/);
+    expect(entered(result).at(-1)).toBe('Restore drill failed');
+    expect(entered(result)).toContain('Clean up server');
+    expect(await newestReport()).toMatchObject({ succeeded: false });
+    // AND exactly one import was started, recorded with its owner, and nothing of it was touched:
+    // no DROP USER, neither its log nor its control table removed, its schema left in place
+    expect(imports().slice(before)).toHaveLength(1);
+    const [theirs] = imports().slice(before);
+    expect(await newest('restore-drill-intent.json')).toMatchObject({
+      jobName: theirs!.jobName,
+      jobOwner: 'ETL_OWNER',
+    });
+    const log = theirs!.files.find((file) => file.kind === 'log')!.name;
+    const touched = sqlSince(requestsBefore).filter((request) =>
+      [log, theirs!.jobName, 'DROP USER'].some((text) => (request.body ?? '').includes(text)),
+    );
+    expect(touched).toEqual([]);
+    expect(theirs!.dropped).toBe(false);
     expect(users()).toContain(target);
   });
 

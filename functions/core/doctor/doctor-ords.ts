@@ -24,6 +24,7 @@ import {
 } from './doctor-answers.js';
 import { checkDrillSchema, DRILL_CHECK } from './doctor-drill.js';
 import { checkGrants, GRANTS_CHECK } from './doctor-grants.js';
+import { checkDrillIdentity, IDENTITY_CHECK } from './doctor-identity.js';
 import { type Check, failed, ok, skipped } from './doctor-report.js';
 import { checkRestorePath, RESTORE_CHECK } from './doctor-restore.js';
 import { dataPumpRoleFix, jobListPrivilegeFix, restSqlRoleFix, type Who } from './doctor-roles.js';
@@ -59,11 +60,12 @@ const NAMES = [
   'REST-enabled SQL',
   'Data Pump directory',
   DRILL_CHECK,
+  IDENTITY_CHECK,
   GRANTS_CHECK,
   RESTORE_CHECK,
 ];
 
-/** The eight ORDS checks, in order; after a failure the checks that need it are skipped. */
+/** The nine ORDS checks, in order; after a failure the checks that need it are skipped. */
 export async function checkOrds(
   connection: OrdsConnection,
   binding: DatabaseBinding,
@@ -102,6 +104,7 @@ export async function checkOrds(
   const [sql, directory] = await checkDirectory(connection, base, binding, who);
   const restSqlRan = sql.status === 'ok';
   checks.push(sql, directory, await checkDrillSchema(connection, binding, restSqlRan));
+  checks.push(await checkDrillIdentity(connection.client, binding, sql));
   checks.push(await checkGrants(connection, binding, restSqlRan));
   checks.push(await checkRestorePath(connection, binding, restSqlRan));
   return checks;

@@ -15,8 +15,8 @@ export type { Check, CheckStatus } from './doctor-report.js';
 /**
  * The doctor: checks, from inside the deployment, everything a database's first backup needs — its
  * binding, its secret, that ORDS answers and accepts the credentials, that the user can list Data
- * Pump jobs, that the Data Pump directory exists and that a restore drill's schema is free — and
- * says for each failure what to fix.
+ * Pump jobs, that the Data Pump directory exists, that a restore drill's schema is free and its
+ * identity query answers — and says for each failure what to fix.
  * It never prints a secret value, and after a 401 it sends nothing more (the account would lock).
  */
 
@@ -67,6 +67,7 @@ export const CHECK_NAMES = [
   'REST-enabled SQL',
   'Data Pump directory',
   'Restore drill schema',
+  'Drill identity',
   'Database grants',
   'Restore path',
   'Undo retention',

@@ -42,6 +42,12 @@ export const ImportIntentSchema = z.object({
   jobName: z.string().regex(IMPORT_JOB_NAME).nullable(),
   /** How the job name was learnt: the POST's answer, or adopted after an answer was lost. */
   jobSource: z.enum(['post', 'adopted']).nullable(),
+  /**
+   * The job's owner as ORDS answered it (`owner_name`), recorded with the job name. A retry refuses a
+   * recorded job whose owner is not `dbUser` without asking ORDS. Absent in records of earlier
+   * versions: the owner ORDS answers for the recorded job is compared then.
+   */
+  jobOwner: z.string().min(1).max(128).optional(),
 });
 export type ImportIntent = z.output<typeof ImportIntentSchema>;
 
@@ -111,18 +117,19 @@ export async function createIntent(
 }
 
 /**
- * Records the import's job name, If-Match on the ETag read: when the record changed in between
- * (another attempt recorded a job), the update fails as a storage error naming the key and nothing
- * else happens.
+ * Records the import's job name and owner, If-Match on the ETag read: when the record changed in
+ * between (another attempt recorded a job), the update fails as a storage error naming the key and
+ * nothing else happens.
  */
 export async function recordIntentJob(
   deps: IntentStoreDeps,
   key: string,
   stored: StoredIntent,
-  jobName: string,
+  job: { readonly jobName: string; readonly owner: string },
   jobSource: 'post' | 'adopted',
 ): Promise<StoredIntent> {
-  const intent = { ...stored.intent, jobName, jobSource };
+  const { jobName } = job;
+  const intent = { ...stored.intent, jobName, jobSource, jobOwner: job.owner };
   try {
     const put = await deps.s3.send(
       new PutObjectCommand(jsonObjectInput(deps.bucket, key, intent, { IfMatch: stored.etag })),

@@ -11,6 +11,7 @@ import {
   recordIntentJob,
   type StoredIntent,
 } from './import-intent.js';
+import { refuseOtherOwner } from './import-job-owner.js';
 import {
   type DbIdentity,
   type ImportControlTable,
@@ -37,6 +38,10 @@ import {
  *    ORDS job name, which is ORDS' clock), once its log shows no import into a schema other than
  *    the targets. Two such imports, an import into another schema, or a target that exists with no
  *    such import to own it are refused loudly (`ImportNotOwnedError`), naming what was found.
+ *    Whatever the path, the job's owner as ORDS answers it (`owner_name`) must be the user the
+ *    intent read (`USER`): a job of another owner is refused (`ImportNotOwnedError`, naming both),
+ *    never adopted nor acted on. One that this call's POST started is recorded first, so that no
+ *    retry POSTs a second import.
  * 4. `proveSchemaOwned` lets a schema be dropped only when the record names this execution and
  *    this job, and the database says the schema was created at or after the intent time.
  *
@@ -91,7 +96,7 @@ export async function startOwnedImport(
   const targets = request.targetSchemas.map((target) => target.toUpperCase());
   let stored = await readIntent(deps, request.key);
   if (stored === null) {
-    const identity = await readIdentity(deps, targets);
+    const identity = await readDbIdentity(deps, targets);
     refuseExisting(request, identity, targets, 'before this import was intended');
     const intent: ImportIntent = {
       importIntentVersion: IMPORT_INTENT_VERSION,
@@ -136,6 +141,14 @@ async function resume(
     );
   }
   if (intent.jobName !== null) {
+    const recordedJob = {
+      subject: request.subject,
+      dbUser: intent.dbUser,
+      jobName: intent.jobName,
+      how: `the import recorded in ${where} is`,
+    };
+    // A job of another owner, recorded by the POST that started it, is refused without asking ORDS.
+    if (intent.jobOwner !== undefined) refuseOtherOwner({ ...recordedJob, owner: intent.jobOwner });
     const job = await deps.ords.getJob(intent.dbUser, intent.jobName);
     if (job === null) {
       throw new ImportNotOwnedError(
@@ -143,12 +156,13 @@ async function resume(
           'longer known to ORDS: nothing else is adopted or started',
       );
     }
+    refuseOtherOwner({ ...recordedJob, owner: job.owner });
     deps.logger.warn('Adopting the recorded import of an earlier attempt', { importJob: job.jobName });
     return { job, adopted: true, intent };
   }
   const since = await importsSince(deps, intent);
   if (since.length > 0) return adopt(deps, request, stored, since);
-  const identity = await readIdentity(deps, targets);
+  const identity = await readDbIdentity(deps, targets);
   refuseExisting(
     request,
     identity,
@@ -184,7 +198,15 @@ async function post(
       { cause: error },
     );
   }
-  const recorded = await recordIntentJob(deps, request.key, stored, job.jobName, 'post');
+  // Recorded whoever owns it: a retry then meets this job, never POSTs a second import.
+  const recorded = await recordIntentJob(deps, request.key, stored, job, 'post');
+  refuseOtherOwner({
+    subject: request.subject,
+    dbUser: stored.intent.dbUser,
+    owner: job.owner,
+    jobName: job.jobName,
+    how: 'the import POST answered',
+  });
   deps.logger.info('Import started and recorded', { importJob: job.jobName, key: request.key });
   return { job, adopted: false, intent: recorded.intent };
 }
@@ -212,6 +234,13 @@ async function adopt(
       `${request.subject}: the import created since the intent, ${found[0]}, is not known to ORDS: nothing adopted`,
     );
   }
+  refuseOtherOwner({
+    subject: request.subject,
+    dbUser: intent.dbUser,
+    owner: job.owner,
+    jobName: job.jobName,
+    how: `the import created since the intent (its control table is ${intent.dbUser}'s) is answered as`,
+  });
   const foreign = await foreignTargets(deps, job, intent.targetSchemas);
   if (foreign.length > 0) {
     throw new ImportNotOwnedError(
@@ -220,7 +249,7 @@ async function adopt(
         'and nothing is adopted or dropped',
     );
   }
-  const recorded = await recordIntentJob(deps, request.key, stored, job.jobName, 'adopted');
+  const recorded = await recordIntentJob(deps, request.key, stored, job, 'adopted');
   deps.logger.warn('Adopting the one import created since the intent', { importJob: job.jobName });
   return { job, adopted: true, intent: recorded.intent };
 }
@@ -265,7 +294,7 @@ export async function schemaOwnershipProblem(
   }
   if (!intent.targetSchemas.includes(target))
     return `${where} names ${intent.targetSchemas.join(', ')}, not ${target}`;
-  const identity = await readIdentity(deps, [target]);
+  const identity = await readDbIdentity(deps, [target]);
   const created = identity.created[target] ?? null;
   if (created === null) return 'absent';
   if (!isAtOrAfter(created, identity.dbOffset, intent)) {
@@ -286,7 +315,12 @@ async function importsSince(deps: ImportOwnershipDeps, intent: ImportIntent): Pr
   return tables.filter((table) => isAtOrAfter(table.created, dbOffset, intent));
 }
 
-async function readIdentity(
+/**
+ * The identity an import's intent records: the user REST-enabled SQL runs as, the database clock and
+ * each target schema's creation (null: absent), in one query. The doctor runs it too ("Drill
+ * identity"), so a refusal shows there before a drill meets it at night.
+ */
+export async function readDbIdentity(
   deps: Pick<ImportOwnershipDeps, 'sql'>,
   targets: readonly string[],
 ): Promise<DbIdentity> {

@@ -13,7 +13,9 @@ export {
   restoreDrillIntentKey,
 } from './import-intent.js';
 export type { ImportOwnershipDeps, OwnedImport, OwnedImportRequest } from './import-ownership.js';
-export { schemaOwnershipProblem, startOwnedImport } from './import-ownership.js';
+export { readDbIdentity, schemaOwnershipProblem, startOwnedImport } from './import-ownership.js';
+export type { DbIdentity } from './import-ownership-sql.js';
+export { identityQuery } from './import-ownership-sql.js';
 export { dropDrillSchema, startRestoreDrill } from './restore-drill.js';
 export { restoreDrillAgeHours } from './restore-drill-age.js';
 export { toImportRequestBody } from './restore-drill-import.js';
