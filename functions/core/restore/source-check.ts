@@ -4,6 +4,7 @@ import { createSHA256, type IHasher } from 'hash-wasm';
 import { z } from 'zod';
 import { BackupError, ErrorName, toStorageError } from '../base/index.js';
 import type { StoredFileSchema } from '../state/index.js';
+import { crc32ToBase64 } from '../transfer/index.js';
 
 /**
  * The check of a backup's dump files in S3 before a restore, in as many calls as it takes: each
@@ -263,11 +264,10 @@ function finished(
   hasher: IHasher,
 ): SourceFile {
   const where = `s3://${bucket}/${file.key}`;
-  const value = Buffer.alloc(4);
-  value.writeUInt32BE(state.crc32);
-  if (state.offset !== file.bytes || value.toString('base64') !== file.checksum.value) {
+  const crc32 = crc32ToBase64(state.crc32);
+  if (state.offset !== file.bytes || crc32 !== file.checksum.value) {
     throw failed(
-      `${where}: the bytes read back (${state.offset}, CRC32 ${value.toString('base64')}) do not match the manifest ` +
+      `${where}: the bytes read back (${state.offset}, CRC32 ${crc32}) do not match the manifest ` +
         `(${file.bytes}, CRC32 ${file.checksum.value}): the object is damaged; restore another backup`,
     );
   }
