@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { GCProfiler } from 'node:v8';
-import zlib from 'node:zlib';
 import { Upload } from '@aws-sdk/lib-storage';
 import { request } from 'undici';
 import type { Logger } from '../functions/core/ords/index.js';
@@ -11,7 +10,7 @@ import {
   type CopyProgress,
   CopyProgressSchema,
 } from '../functions/core/state/index.js';
-import { copyFile, copyS3ClientSettings } from '../functions/core/transfer/index.js';
+import { copyFile, copyS3ClientSettings, crc32 } from '../functions/core/transfer/index.js';
 import { localS3Client } from '../local/s3/local-s3.js';
 import type { ScenarioFailed, ScenarioInput, ScenarioResult } from './bench-messages.js';
 
@@ -107,8 +106,8 @@ async function libStorageUpload(input: ScenarioInput): Promise<Outcome> {
 
 /**
  * undici GET from the simulator streamed straight into an undici PUT to the discard sink. With
- * `checksum` (`raw-crc`), the same pipe also folds every chunk into a CRC-32 (zlib's, as the copy
- * does) as it passes and compares it with the sink's: the least any copy that S3 verifies can cost.
+ * `checksum` (`raw-crc`), the same pipe also folds every chunk into a CRC-32 (the copy's own `crc32`)
+ * as it passes and compares it with the sink's: the least any copy that S3 verifies can cost.
  * (undici reads a stream body through `'data'` events, so a second listener sees every chunk in order.)
  */
 async function rawPipe(
@@ -124,7 +123,7 @@ async function rawPipe(
   let crc = 0;
   if (checksum) {
     download.body.on('data', (chunk: Buffer) => {
-      crc = zlib.crc32(chunk, crc);
+      crc = crc32(chunk, crc);
     });
     // A 'data' listener starts the flow: held until undici attaches its own and resumes the body.
     download.body.pause();

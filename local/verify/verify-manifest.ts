@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import zlib from 'node:zlib';
 import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { MANIFEST_VERSION } from '../../functions/core/manifest/index.js';
 import { TIERS } from '../../functions/core/retention/index.js';
 import { type StoredFile, StoredFileSchema } from '../../functions/core/state/index.js';
+import { crc32 } from '../../functions/core/transfer/index.js';
 import {
   type ConsistencyClaim,
   checkLogScn,
@@ -171,7 +171,7 @@ async function recompute(
   let bytes = 0;
   const kept: Uint8Array[] = [];
   for await (const chunk of object.Body as AsyncIterable<Uint8Array>) {
-    crc = zlib.crc32(chunk, crc);
+    crc = crc32(chunk, crc);
     sha256?.update(chunk);
     if (keepText && bytes < MAX_LOG_TEXT_BYTES) kept.push(chunk.subarray(0, MAX_LOG_TEXT_BYTES - bytes));
     bytes += chunk.length;

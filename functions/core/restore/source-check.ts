@@ -1,10 +1,9 @@
-import zlib from 'node:zlib';
 import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createSHA256, type IHasher } from 'hash-wasm';
 import { z } from 'zod';
 import { BackupError, ErrorName, toStorageError } from '../base/index.js';
 import type { StoredFileSchema } from '../state/index.js';
-import { crc32ToBase64 } from '../transfer/index.js';
+import { crc32 as crc32Of, crc32ToBase64 } from '../transfer/index.js';
 
 /**
  * The check of a backup's dump files in S3 before a restore, in as many calls as it takes: each
@@ -238,7 +237,7 @@ async function readOn(
       }
       // Leaving the loop early destroys the body: the rest of the object is not downloaded.
       for await (const chunk of object.Body as AsyncIterable<Uint8Array>) {
-        crc32 = zlib.crc32(chunk, crc32);
+        crc32 = crc32Of(chunk, crc32);
         hasher.update(chunk);
         offset += chunk.length;
         if (offset > file.bytes || (offset < file.bytes && stop(offset - start))) break;

@@ -1,7 +1,42 @@
 import zlib from 'node:zlib';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { crc32Combine, crc32FromBase64, crc32ToBase64 } from '../../../../functions/core/transfer/crc32.js';
 import { fileBytes } from '../../../helpers/fake-ords.js';
+
+describe('crc32', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('initialises a zlib stream once, before its first checksum, so that zlib picks its hardware path', async () => {
+    // GIVEN a fresh copy of the module (its choice is made once per process)
+    vi.resetModules();
+    const order: string[] = [];
+    const deflate = vi.spyOn(zlib, 'deflateRawSync').mockImplementation(() => {
+      order.push('deflate');
+      return Buffer.alloc(0);
+    });
+    const checksum = vi.spyOn(zlib, 'crc32').mockImplementation(() => {
+      order.push('crc32');
+      return 0;
+    });
+    const fresh = await import('../../../../functions/core/transfer/crc32.js');
+    // WHEN it computes three checksums
+    fresh.crc32(Buffer.from('a'));
+    fresh.crc32(Buffer.from('b'));
+    fresh.crc32(Buffer.from('c'));
+    // THEN zlib was initialised once, before the first
+    expect(order).toEqual(['deflate', 'crc32', 'crc32', 'crc32']);
+    expect(deflate).toHaveBeenCalledTimes(1);
+    expect(checksum).toHaveBeenCalledTimes(3);
+  });
+
+  it("computes the ISO-HDLC CRC-32 (S3's CRC32), continuing from a previous value", async () => {
+    const { crc32 } = await import('../../../../functions/core/transfer/crc32.js');
+    expect(crc32(Buffer.from('123456789'))).toBe(0xcbf43926);
+    expect(crc32(Buffer.from('56789'), crc32(Buffer.from('1234')))).toBe(0xcbf43926);
+  });
+});
 
 describe('crc32Combine', () => {
   it('equals zlib.crc32 of the concatenation for parts of many sizes', () => {
