@@ -131,7 +131,8 @@ export interface DatabaseProps {
    */
   readonly export?: ExportSpecInput;
   /**
-   * S3 key prefix of this database's backups: empty, or folder names each ending with `/`.
+   * S3 key prefix of this database's backups: empty, or folder names of letters, digits and
+   * `!_.'()-` each ending with `/` (no `*`: the prefix becomes IAM resources, where it is a wildcard).
    * @default '' (backups go to `<id>/…`)
    */
   readonly prefix?: string;

@@ -97,7 +97,7 @@ const SettingsShape = {
     .string()
     .regex(
       KEY_PREFIX,
-      allowed(`empty, or folder names of letters, digits and !_.*'()- each ending with /, e.g. "backups/"`),
+      allowed(`empty, or folder names of letters, digits and !_.'()- each ending with /, e.g. "backups/"`),
     )
     .optional()
     .describe('S3 key prefix of the backups: empty or ending with /. Default ""'),

@@ -114,3 +114,29 @@ describe('the pin of a secret created in the same app', () => {
     }
   });
 });
+
+describe('the prefix a construct user gives', () => {
+  it('fails at synth on a prefix with *, which IAM would read as a wildcard over other folders', () => {
+    // GIVEN a database whose prefix would become `arn:…:bucket/*/…` in its functions' grants
+    const { app, cleanup } = newApp();
+    try {
+      const stack = new Stack(app, 'Main');
+      // WHEN the construct is built THEN it names the database and the bad prefix
+      expect(
+        () =>
+          new OrdsDatapumpBackup(stack, 'Backup', {
+            databases: [
+              {
+                id: 'orders',
+                ordsUrl: 'https://db.example.com/ords/pdb1/backup_user/',
+                secret: new Secret(stack, 'OrdersSecret'),
+                prefix: '*/',
+              },
+            ],
+          }),
+      ).toThrow(/database "orders" is not valid: .*prefix/);
+    } finally {
+      cleanup();
+    }
+  });
+});

@@ -108,6 +108,14 @@ describe('configuration', () => {
     });
   });
 
+  it('fails on a prefix with *, which IAM would read as a wildcard over other folders', () => {
+    expect(problemsOf(withOrders({ prefix: '*/' }))).toEqual([
+      `config/test.json: database "orders": prefix is "*/"; allowed: empty, or folder names of letters, digits and !_.'()- each ending with /, e.g. "backups/"`,
+    ]);
+    expect(problemsOf(withOrders({ prefix: 'team*/nightly/' }))).toHaveLength(1);
+    expect(problemsOf(withOrders({ prefix: "team-1/it's_(ok)!/" }))).toEqual([]);
+  });
+
   it('fails on a bad jobMode, naming file, database, field, value and the allowed values', () => {
     expect(problemsOf(withOrders({ export: { jobMode: 'FOOL' } }))).toEqual([
       'config/test.json: database "orders": export.jobMode is "FOOL"; allowed: FULL, SCHEMA, TABLE, TABLESPACE',

@@ -34,8 +34,12 @@ export type Consistency = (typeof CONSISTENCY)[number];
 export const SERVER_CLEANUP = ['off', 'files', 'files-and-control-table'] as const;
 export type ServerCleanup = (typeof SERVER_CLEANUP)[number];
 
-/** An S3 key prefix: empty, or ending with `/`, without a leading `/`. */
-export const KEY_PREFIX = /^(?:[A-Za-z0-9!_.*'()-]+\/)*$/;
+/**
+ * An S3 key prefix: empty, or folder names ending with `/`, without a leading `/`. The characters
+ * are S3's safe ones except `*`: the prefix becomes IAM resources and `s3:prefix` conditions, where
+ * `*` is a wildcard (a prefix `*\/` would grant a database's functions every folder of the bucket).
+ */
+export const KEY_PREFIX = /^(?:[A-Za-z0-9!_.'()-]+\/)*$/;
 
 /**
  * The input of one execution: the database to back up and, from its schedule, the time the run was
