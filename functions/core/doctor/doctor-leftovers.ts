@@ -75,7 +75,8 @@ export function parseProbeJobs(result: SqlStatementResult | undefined): ProbeJob
   return (result.rows ?? []).map((row) => {
     const text = (key: string) => {
       const value = column(row, key);
-      return typeof value === 'string' ? value.trim() : null;
+      // What the database holds is shown in the report: no control characters, nothing long.
+      return typeof value === 'string' ? sanitizeSnippet(value, 128) : null;
     };
     const number = (key: string) => {
       const value = column(row, key);
@@ -109,8 +110,18 @@ export function parseProbeJobs(result: SqlStatementResult | undefined): ProbeJob
   });
 }
 
-/** Whether the sweep removes `job` (see the file's comment), and why in either case. */
-export function judgeProbeJob(job: ProbeJobRow): ProbeJobVerdict {
+/**
+ * Whether the sweep removes `job` (see the file's comment), and why in either case. `user` is the
+ * database user the doctor's credentials name (Basic; null with OAuth2): a job REST-enabled SQL shows
+ * under another user (ORDS mapped to another schema) is not this doctor's.
+ */
+export function judgeProbeJob(job: ProbeJobRow, user: string | null): ProbeJobVerdict {
+  if (user !== null && job.owner.toUpperCase() !== user.toUpperCase()) {
+    return {
+      remove: false,
+      why: `owned by ${job.owner}, not by ${user}, the user of this doctor's credentials`,
+    };
+  }
   if (!isDoctorProbeJobName(job.jobName)) {
     return {
       remove: false,
@@ -206,7 +217,7 @@ export async function sweepLeftoverProbes(
   const removed: string[] = [];
   const kept: string[] = [];
   for (const job of jobs) {
-    const verdict = judgeProbeJob(job);
+    const verdict = judgeProbeJob(job, deps.client.jobOwner ?? null);
     if (!verdict.remove) {
       kept.push(`${job.jobName} (${verdict.why})`);
       continue;
