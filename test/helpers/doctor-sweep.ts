@@ -128,12 +128,17 @@ export function sweepHarness() {
       const made = new Promise<void>((resolve) => {
         created = resolve;
       });
+      const before = new Set(
+        sim()
+          .jobs()
+          .map((job) => job.jobName),
+      );
       // Never awaited: the invocation is dead, nothing of it runs again.
       void runDoctor(harness.deps(dyingAfterBlock(() => created())), 'orders');
       await made;
       const [job] = sim()
         .jobs()
-        .filter((entry) => entry.jobName.startsWith('ODBK_DR_'));
+        .filter((entry) => !before.has(entry.jobName));
       return job!.jobName;
     },
     /** Starts a Data Pump job named `jobName` through REST-enabled SQL as the user of `secret`. */
@@ -157,6 +162,11 @@ export function sweepHarness() {
       sim()
         .jobs()
         .find((job) => job.jobName === jobName)!,
+    /** The bodies of the REST-enabled SQL requests, in order, JSON's `\\"` read as `"`. */
+    sqlBodies: () =>
+      sim()
+        .requests.filter((request) => request.path.endsWith('/_/sql'))
+        .map((request) => (request.body ?? '').replaceAll('\\"', '"')),
     /** The bodies of the REST-enabled SQL requests that removed a file. */
     removedFiles: () =>
       sim()

@@ -1,6 +1,6 @@
 import { OrdsResponseError } from '../base/index.js';
-import { dropControlTableStatement } from '../cleanup/index.js';
-import { isDoctorProbeJobName } from '../export/index.js';
+import { dropControlTableStatement, isFileAlreadyGone, removeFileStatement } from '../cleanup/index.js';
+import { isDoctorProbeJobName, MAX_DUMP_FILES } from '../export/index.js';
 import type { Logger, OrdsApi, RestSqlApi, SqlRequestApi, SqlStatementResult } from '../ords/index.js';
 import { sanitizeSnippet } from '../ords/index.js';
 import { type DatabaseBinding, stopAndRemove } from '../run/index.js';
@@ -11,8 +11,8 @@ import { type Check, failed, ok, skipped } from './doctor-report.js';
  * The doctor's "Leftover probe jobs" sweep: a doctor killed mid-probe (a Lambda timeout, an ORDS
  * outage, Ctrl-C of the local doctor) leaves its tiny `ODBK_DR_…` job — control table and files — on
  * the database server. The next doctor run finds such jobs of its own user (`USER_DATAPUMP_JOBS`: no
- * other user's job ever shows) and removes those that are surely not in use, the way the probe's own
- * cleanup does (`stopAndRemove`). Every other job is left alone and named: a name of another form
+ * other user's job ever shows) and removes those that are surely not in use, with their files (see
+ * `removeLeftover`). Every other job is left alone and named: a name of another form
  * (another tool's), a probe younger than any doctor run can last (another doctor's, in progress), a
  * probe still running that is not yet old enough to be stuck.
  */
@@ -156,34 +156,65 @@ export interface SweepDeps {
 /** ORA-00942 (table or view does not exist): the control table is already gone. */
 const TABLE_MISSING = 942;
 
+/** Leftovers removed in one doctor run at most (about four requests each): the rest waits for the next. */
+export const MAX_REMOVED_PER_RUN = 10;
+
 /**
- * Removes one leftover the way the probe's cleanup does: stop (dropping its control table), then its
- * log and dump files. Data Pump may refuse to attach to a job that is NOT RUNNING (a file of it gone,
- * say): its control table is then dropped as a run's cleanup drops one, and the stop finds no job.
+ * Removes the log and the `%U` dump files of a probe job, `01` up to the first that is not there, as
+ * the probe's cleanup does (`stopAndRemove`); a file already gone counts as removed by an earlier try.
+ */
+async function removeProbeFiles(
+  deps: SweepDeps,
+  binding: Pick<DatabaseBinding, 'autonomousDatabase' | 'export'>,
+  jobName: string,
+): Promise<string[]> {
+  const { fileName, logFileName } = probeJobFiles(jobName);
+  const remover = binding.autonomousDatabase ? 'dbms-cloud' : 'utl-file';
+  const removed: string[] = [];
+  const remove = async (name: string): Promise<boolean> => {
+    const [result] = await deps.client.runSql([
+      removeFileStatement(binding.export.datapumpDir, name, remover),
+    ]);
+    if (result?.ok) {
+      removed.push(name);
+      return true;
+    }
+    if (result && isFileAlreadyGone(remover, result.errorCode)) return false;
+    throw new OrdsResponseError(
+      `Could not remove ${name} of the leftover probe job ${jobName} from ${binding.export.datapumpDir.toUpperCase()}: ` +
+        sanitizeSnippet(result?.errorDetails ?? 'no answer', 300),
+    );
+  };
+  await remove(logFileName);
+  for (let n = 1; n <= MAX_DUMP_FILES; n += 1) {
+    if (!(await remove(fileName.replace('%U', String(n).padStart(2, '0'))))) break;
+  }
+  return removed;
+}
+
+/**
+ * Removes one leftover. A NOT RUNNING job: its files first, then its control table
+ * (`DROP TABLE … PURGE`, as a run's cleanup drops a finished job's; Data Pump's own advice for a job
+ * that is NOT RUNNING), so a sweep that is itself killed midway leaves the job listed for the next
+ * one, never files no job names. A stuck job still running: stopped first (`STOP_JOB`, which drops its
+ * control table; its files are in use until then), then its files: the probe's own `stopAndRemove`.
  */
 async function removeLeftover(
   deps: SweepDeps,
   binding: Pick<DatabaseBinding, 'autonomousDatabase' | 'export'>,
   job: ProbeJobRow,
 ): Promise<string[]> {
-  const files = probeJobFiles(job.jobName);
-  const sql = { sql: deps.client, logger: deps.logger };
-  try {
-    return await stopAndRemove(sql, binding, files);
-  } catch (error) {
-    if (!(error instanceof OrdsResponseError) || job.state !== 'NOT RUNNING') throw error;
-    deps.logger.warn('Doctor: the leftover probe job could not be attached: dropping its control table', {
-      jobName: job.jobName,
-      error: error.message,
-    });
-    const [result] = await deps.client.runSql([dropControlTableStatement(job.owner, job.jobName)]);
-    if (result && !result.ok && result.errorCode !== TABLE_MISSING) {
-      throw new OrdsResponseError(
-        `Could not drop the control table ${job.owner}.${job.jobName}: ${sanitizeSnippet(result.errorDetails, 300)}`,
-      );
-    }
-    return stopAndRemove(sql, binding, files);
+  if (job.state !== 'NOT RUNNING') {
+    return stopAndRemove({ sql: deps.client, logger: deps.logger }, binding, probeJobFiles(job.jobName));
   }
+  const removed = await removeProbeFiles(deps, binding, job.jobName);
+  const [result] = await deps.client.runSql([dropControlTableStatement(job.owner, job.jobName)]);
+  if (result && !result.ok && result.errorCode !== TABLE_MISSING) {
+    throw new OrdsResponseError(
+      `Could not drop the control table ${job.owner}.${job.jobName}: ${sanitizeSnippet(result.errorDetails, 300)}`,
+    );
+  }
+  return removed;
 }
 
 /**
@@ -222,6 +253,12 @@ export async function sweepLeftoverProbes(
       kept.push(`${job.jobName} (${verdict.why})`);
       continue;
     }
+    if (removed.length === MAX_REMOVED_PER_RUN) {
+      kept.push(
+        `${job.jobName} (${verdict.why}: for the next doctor run, ${MAX_REMOVED_PER_RUN} are removed per run)`,
+      );
+      continue;
+    }
     try {
       deps.logger.info('Doctor: removing a leftover probe job', { jobName: job.jobName, why: verdict.why });
       const files = await removeLeftover(deps, binding, job);
@@ -233,7 +270,9 @@ export async function sweepLeftoverProbes(
         `could not remove the leftover probe job ${job.owner}.${job.jobName} (${verdict.why}): ${message}` +
           summary(removed, kept),
         fix(
-          `stop the job (DBMS_DATAPUMP.STOP_JOB; when NOT RUNNING, DROP TABLE "${job.owner}"."${job.jobName}" PURGE)`,
+          job.state === 'NOT RUNNING'
+            ? `drop the job's control table (DROP TABLE "${job.owner}"."${job.jobName}" PURGE)`
+            : 'stop the job (DBMS_DATAPUMP.STOP_JOB)',
         ),
       );
     }

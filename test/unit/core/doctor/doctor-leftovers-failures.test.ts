@@ -52,12 +52,14 @@ describe('the sweep when ORDS or the database fails', () => {
     expect(report.checks.find((check) => check.name === 'Point-in-time probe')?.status).toBe('ok');
   });
 
-  it('fails naming the job when its stop gets a 503, and leaves it for the next run', async () => {
+  it('fails naming the job when dropping its control table gets a 503, and the next run finishes it', async () => {
+    // GIVEN a leftover whose files the sweep removes, and then ORDS fails (or the sweep dies)
     const jobName = await h.killedDoctor();
     h.setMinutes(20);
 
-    const report = await runDoctor(h.deps(failing((text) => /STOP_JOB/.test(text))), 'orders');
+    const report = await runDoctor(h.deps(failing((text) => /^DROP TABLE/.test(text))), 'orders');
 
+    // THEN the check fails naming the job and what to run, and the job stays listed (files first)
     expect(leftoverCheck(report)).toMatchObject({
       status: 'failed',
       detail: expect.stringContaining(
@@ -66,47 +68,40 @@ describe('the sweep when ORDS or the database fails', () => {
       fix: expect.stringContaining(`DROP TABLE "DBAPI_USER"."${jobName}" PURGE`),
     });
     expect(h.jobNamed(jobName).dropped).toBe(false);
+    for (const file of [`${jobName}.LOG`, `${jobName}-01.DMP`]) {
+      expect(
+        h.removedFiles().some((body) => body.includes(file)),
+        file,
+      ).toBe(true);
+    }
+
+    // WHEN the doctor runs again, THEN it finds the job and drops its control table
+    const again = await runDoctor(h.deps(), 'orders');
+    expect(leftoverCheck(again)).toMatchObject({
+      status: 'ok',
+      detail: expect.stringContaining(
+        `removed: ${jobName} (NOT RUNNING, created 2026-12-07T05:50:00, 1200 s old; files removed: none found)`,
+      ),
+    });
+    expect(h.jobNamed(jobName).dropped).toBe(true);
   });
 
-  it('drops the control table of a NOT RUNNING leftover Data Pump refuses to attach to, then removes its files', async () => {
+  it('fails naming the file the database refuses to remove, and keeps the control table that names it', async () => {
     const jobName = await h.killedDoctor();
     h.setMinutes(20);
-    // Data Pump refuses ATTACH to the leftover (its stop answers ORA-39002) the first time only.
-    let refused = false;
-    const wrap: ClientWrap = (client) =>
-      new Proxy(client, {
-        get(target, property, receiver) {
-          const value = Reflect.get(target, property, receiver);
-          if (property !== 'runSqlRequest') return typeof value === 'function' ? value.bind(target) : value;
-          return async (request: { statementText: string; binds?: Array<{ value?: unknown }> }) => {
-            if (!refused && /STOP_JOB/.test(request.statementText) && request.binds?.[0]?.value === jobName) {
-              refused = true;
-              return {
-                items: [
-                  {
-                    errorCode: 39002,
-                    errorDetails: 'ORA-39002: invalid operation\nORA-39000: bad dump file specification',
-                  },
-                ],
-              };
-            }
-            return target.runSqlRequest(request as never);
-          };
-        },
-      });
+    h.sim().configure({
+      restSqlError: { statement: 'remove-file', code: 29289, message: 'ORA-29289: directory access denied' },
+    });
 
-    const report = await runDoctor(h.deps(wrap), 'orders');
+    const report = await runDoctor(h.deps(), 'orders');
 
-    expect(refused).toBe(true);
-    expect(leftoverCheck(report)).toMatchObject({ status: 'ok' });
-    expect(leftoverCheck(report).detail).toContain(`files removed: ${jobName}.LOG, ${jobName}-01.DMP`);
-    expect(h.jobNamed(jobName)).toMatchObject({ dropped: true });
-    expect(
-      h
-        .sim()
-        .requests.some((request) =>
-          (request.body ?? '').replaceAll('\\"', '"').includes(`DROP TABLE "DBAPI_USER"."${jobName}" PURGE`),
-        ),
-    ).toBe(true);
+    expect(leftoverCheck(report)).toMatchObject({
+      status: 'failed',
+      detail: expect.stringContaining(
+        `Could not remove ${jobName}.LOG of the leftover probe job ${jobName} from DATA_PUMP_DIR: ORA-29289`,
+      ),
+      fix: expect.stringContaining('remove its ODBK_DR_… files from directory DATA_PUMP_DIR'),
+    });
+    expect(h.jobNamed(jobName).dropped).toBe(false);
   });
 });

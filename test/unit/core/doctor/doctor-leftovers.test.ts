@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { runDoctor } from '../../../../functions/core/doctor/doctor.js';
 import {
   LEFTOVER_CHECK,
+  MAX_REMOVED_PER_RUN,
   PROBE_JOBS_QUERY,
   parseProbeJobs,
 } from '../../../../functions/core/doctor/doctor-leftovers.js';
@@ -44,7 +45,13 @@ describe('a doctor probe interrupted right after its job was created', () => {
       ),
     });
     expect(leftoverCheck(report).detail).toContain(`files removed: ${jobName}.LOG, ${jobName}-01.DMP`);
-    expect(h.jobNamed(jobName)).toMatchObject({ dropped: true, stoppedByClient: true });
+    // Files first, then the control table, as a run's cleanup drops a finished job's.
+    expect(h.jobNamed(jobName)).toMatchObject({ dropped: true });
+    const bodies = h.sqlBodies();
+    const dropAt = bodies.findIndex((body) => body.includes(`DROP TABLE "DBAPI_USER"."${jobName}" PURGE`));
+    const lastFileAt = bodies.findLastIndex((body) => /FREMOVE/.test(body) && body.includes(jobName));
+    expect(dropAt).toBeGreaterThan(lastFileAt);
+    expect(lastFileAt).toBeGreaterThanOrEqual(0);
     for (const file of h.jobNamed(jobName).files) {
       expect(
         h.removedFiles().some((body) => body.includes(file.name)),
@@ -163,5 +170,29 @@ describe('the sweep leaves alone', () => {
       dropped: false,
     });
     expect(h.removedFiles().filter((body) => body.includes(theirs))).toEqual([]);
+  });
+});
+
+describe('many leftovers', () => {
+  it(`removes ${MAX_REMOVED_PER_RUN} per doctor run, naming the rest for the next run`, async () => {
+    // GIVEN one more leftover probe job than a run removes (the doctor killed again and again)
+    const names = Array.from({ length: MAX_REMOVED_PER_RUN + 1 }, (_, n) =>
+      doctorProbeJobName(`doctor-orders-${n}`),
+    );
+    for (const name of names) await h.startJob(name);
+    h.setMinutes(30);
+
+    const first = await runDoctor(h.deps(), 'orders');
+
+    expect(leftoverCheck(first).detail).toMatch(
+      new RegExp(
+        `^${MAX_REMOVED_PER_RUN} leftover probe job\\(s\\) of DBAPI_USER removed; .*for the next doctor run`,
+      ),
+    );
+    expect(names.filter((name) => !h.jobNamed(name).dropped)).toHaveLength(1);
+
+    const second = await runDoctor(h.deps(), 'orders');
+    expect(leftoverCheck(second).detail).toMatch(/^1 leftover probe job\(s\) of DBAPI_USER removed; /);
+    expect(names.filter((name) => !h.jobNamed(name).dropped)).toEqual([]);
   });
 });
