@@ -4,7 +4,7 @@ import {
   PROBE_JOBS_QUERY,
   parseProbeJobs,
 } from '../../../../functions/core/doctor/doctor-leftovers.js';
-import { doctorProbeJobName } from '../../../../functions/core/export/index.js';
+import { consistentJobName, doctorProbeJobName } from '../../../../functions/core/export/index.js';
 
 /** Which `ODBK_DR_…` jobs the doctor's sweep removes, and how it reads the database's answer. */
 
@@ -36,6 +36,15 @@ describe('judgeProbeJob and parseProbeJobs', () => {
     });
     // OAuth2 names no user: the session user REST-enabled SQL answers with is the owner.
     expect(judgeProbeJob(theirs, null).remove).toBe(true);
+  });
+
+  it("never removes a backup run's own point-in-time job (ODBK_ and 25 base32 characters)", () => {
+    for (let n = 0; n < 200; n += 1) {
+      const jobName = consistentJobName(`orders-2026120${n % 10}-${n}`);
+      expect(judgeProbeJob({ ...row, jobName, ageSeconds: 86_400 }, 'DBAPI_USER').remove, jobName).toBe(
+        false,
+      );
+    }
   });
 
   it('leaves names that only look like a probe: one character short, lower case, a wildcard match', () => {
