@@ -27,7 +27,14 @@ describe('a doctor probe interrupted right after its job was created', () => {
 
     // THEN the job is still listed NOT RUNNING (its control table is there) and no file was removed
     const [row] = parseProbeJobs(await h.sqlAs(BASIC, PROBE_JOBS_QUERY));
-    expect(row).toMatchObject({ owner: 'DBAPI_USER', jobName, state: 'NOT RUNNING', ageSeconds: 1200 });
+    expect(row).toEqual({
+      owner: 'DBAPI_USER',
+      jobName,
+      state: 'NOT RUNNING',
+      attachedSessions: 0,
+      created: '2026-12-07T05:50:00',
+      ageSeconds: 1200,
+    });
     expect(h.jobNamed(jobName)).toMatchObject({ dropped: false });
     expect(h.removedFiles().filter((body) => body.includes(jobName))).toEqual([]);
   });
