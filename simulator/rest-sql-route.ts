@@ -7,6 +7,7 @@ import type { RequestBind } from './rest-sql-datapump.js';
 import { isUploadBlock, runUploadBlock, type UploadDatabase } from './rest-sql-upload.js';
 import type { SimulatorOptions } from './simulator-options.js';
 import { runExportBlock, ScnClock, userJobRows } from './sql-export-job.js';
+import { probeJobRows } from './sql-probe-job-rows.js';
 
 /**
  * `POST <basePath>_/sql`: REST-enabled SQL on the simulated database (its jobs, directories and
@@ -24,6 +25,7 @@ export function sqlDatabase(
     runExportBlock: (caller, text, binds) => runExportBlock(store, options(), scns, caller, text, binds),
     userJobRows: (caller, jobName) => userJobRows(store, caller, jobName),
     stopJob: (caller, jobName) => store.stopNow(caller, jobName),
+    probeJobRows: (caller) => probeJobRows(store, options(), caller),
     undoRetentionSeconds: () => options().undoRetentionSeconds,
     edition: () => options().edition,
     removeFile: (directory, fileName) => store.removeFile(directory, fileName),

@@ -1,6 +1,7 @@
 import { callsDatapump, type RequestBind, USER_JOB_QUERY } from './rest-sql-datapump.js';
 import { type OwnershipDatabase, ownershipStatement } from './rest-sql-ownership.js';
 import { bannerOf, EDITION_QUERY } from './sql-edition.js';
+import { PROBE_JOBS_QUERY } from './sql-probe-jobs.js';
 import { runStopJob, STOP_JOB } from './sql-stop-job.js';
 import { UNDO_QUERY, undoAnswer } from './sql-undo.js';
 
@@ -47,6 +48,8 @@ export interface SqlDatabase extends OwnershipDatabase {
   userJobRows(caller: string, jobName: string): Array<Record<string, unknown>>;
   /** `DBMS_DATAPUMP.STOP_JOB(h, 1, 0)` of `caller`'s own job: false when there is no such job. */
   stopJob(caller: string, jobName: string): boolean;
+  /** The doctor's sweep: `caller`'s jobs named `ODBK_DR_…` with state, sessions and age (./sql-probe-jobs.ts). */
+  probeJobRows(caller: string): Array<Record<string, unknown>>;
   /** The undo retention (seconds) V$PARAMETER and V$UNDOSTAT show; null: the views are not readable. */
   undoRetentionSeconds(): number | null;
   /** The edition V$VERSION names, e.g. `Enterprise Edition`. */
@@ -187,6 +190,9 @@ function datapumpStatement(
       };
     }
     return { type: 'query', error: null, response: '', rows: database.userJobRows(caller, jobName) };
+  }
+  if (PROBE_JOBS_QUERY.test(text)) {
+    return { type: 'query', error: null, response: '', rows: database.probeJobRows(caller) };
   }
   if (STOP_JOB.test(text)) {
     const error = runStopJob((owner, jobName) => database.stopJob(owner, jobName), caller, binds);

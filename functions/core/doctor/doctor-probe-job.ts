@@ -39,6 +39,15 @@ export type TinyProbe =
 /** The object name the probe's `NAME_EXPR` asks for: no table is named so (a doctor marker). */
 export const PROBE_NAME_EXPRESSION = "IN ('ODBK_DOCTOR_PROBE_NO_OBJECT')";
 
+/** The files of the probe job `jobName`: `<job>-%U.DMP` and `<job>.LOG` (the sweep removes the same). */
+export function probeJobFiles(jobName: string): {
+  readonly jobName: string;
+  readonly fileName: string;
+  readonly logFileName: string;
+} {
+  return { jobName, fileName: `${jobName}-%U.DMP`, logFileName: `${jobName}.LOG` };
+}
+
 /**
  * Runs the tiny probe job of `binding`'s database. Resolves with served/refused (the block itself
  * refused counts as refused: a run under `auto` falls back then too) or `error` (the probe could not
@@ -56,7 +65,7 @@ export async function runTinyProbe(
     datapumpDir: binding.export.datapumpDir,
     nameExpressions: [PROBE_NAME_EXPRESSION],
   };
-  const job = { jobName, fileName: `${jobName}-%U.DMP`, logFileName: `${jobName}.LOG` };
+  const job = probeJobFiles(jobName);
   const plan = consistentExportPlan({
     runId,
     jobName,

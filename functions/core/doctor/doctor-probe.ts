@@ -1,5 +1,6 @@
 import type { ConsistencyProbeRecord, DatabaseBinding } from '../run/index.js';
 import { consistencyProbeKey } from '../run/index.js';
+import { LEFTOVER_CHECK, PROBE_IN_USE_SECONDS } from './doctor-leftovers.js';
 import { runTinyProbe, type TinyProbeDeps } from './doctor-probe-job.js';
 import { type Check, failed, ok, skipped } from './doctor-report.js';
 
@@ -79,7 +80,8 @@ export async function checkPointInTimeProbe(
     return failed(
       PROBE_CHECK,
       `the tiny probe job could not be cleaned up: ${message}`,
-      `Stop the job on the database (DBMS_DATAPUMP.STOP_JOB) and remove its ODBK_DR_… files from directory ${binding.export.datapumpDir.toUpperCase()}.`,
+      `Run the doctor again after ${PROBE_IN_USE_SECONDS / 60} minutes: its "${LEFTOVER_CHECK}" check removes the job and its files; ` +
+        `or stop the job on the database (DBMS_DATAPUMP.STOP_JOB) and remove its ODBK_DR_… files from directory ${binding.export.datapumpDir.toUpperCase()}.`,
     );
   }
   const cleaned = `; job ${probe.jobName} stopped, files removed: ${probe.removed.join(', ') || 'none found'}`;

@@ -5,6 +5,7 @@ import { parseOrdsSecret, tagSecretCommand } from '../ords/index.js';
 import type { ConsistencyProbeRecord, DatabaseBinding } from '../run/index.js';
 import { DATABASE_ID } from '../state/index.js';
 import { checkEdition } from './doctor-edition.js';
+import { sweepLeftoverProbes } from './doctor-leftovers.js';
 import { checkOrds } from './doctor-ords.js';
 import { checkPointInTimeProbe } from './doctor-probe.js';
 import { type Check, failed, ok, skipped } from './doctor-report.js';
@@ -71,6 +72,7 @@ export const CHECK_NAMES = [
   'Database grants',
   'Restore path',
   'Undo retention',
+  'Leftover probe jobs',
   'Point-in-time probe',
   'Parallel degree',
 ] as const;
@@ -104,6 +106,7 @@ export async function runDoctor(deps: DoctorDeps, database: string): Promise<Doc
     const lastExport = restSqlRan ? await lastExportSecondsOf(deps, binding) : null;
     checks.push(await checkUndo(connection.client, binding, restSqlRan, lastExport));
     const probeDeps = { client: connection.client, logger: deps.logger, now: deps.now ?? (() => new Date()) };
+    checks.push(await sweepLeftoverProbes(probeDeps, binding, restSqlRan));
     const record = await probeRecordOf(deps, binding);
     checks.push(await checkPointInTimeProbe(probeDeps, binding, restSqlRan, record));
     checks.push(await checkEdition(connection.client, binding, restSqlRan));

@@ -80,3 +80,16 @@ export function doctorProbeJobName(probeId: string): string {
   const head = `${CONSISTENT_JOB_PREFIX}${DOCTOR_JOB_MARKER}`;
   return checkJobName(`${head}${base32(digest).slice(0, MAX_JOB_NAME_LENGTH - head.length)}`);
 }
+
+/** The doctor's probe job names exactly: `ODBK_DR_` and 22 base32 characters (`doctorProbeJobName`). */
+const DOCTOR_PROBE_NAME = new RegExp(
+  `^${CONSISTENT_JOB_PREFIX}${DOCTOR_JOB_MARKER}[A-Z2-7]{${MAX_JOB_NAME_LENGTH - CONSISTENT_JOB_PREFIX.length - DOCTOR_JOB_MARKER.length}}$`,
+);
+
+/**
+ * Whether `name` has the exact form of a doctor probe job's name. A name that only starts with
+ * `ODBK_DR_` (another tool's job, a DBA's) does not.
+ */
+export function isDoctorProbeJobName(name: string): boolean {
+  return DOCTOR_PROBE_NAME.test(name);
+}

@@ -37,6 +37,7 @@ export {
   DOCTOR_JOB_MARKER,
   doctorProbeJobName,
   isConsistentJobName,
+  isDoctorProbeJobName,
 } from './consistent-job-name.js';
 export type { ConsistentLogEvidence } from './consistent-log.js';
 export { HOLE_ERRORS, readConsistentLog } from './consistent-log.js';

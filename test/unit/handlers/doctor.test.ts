@@ -53,6 +53,7 @@ describe('the doctor handler', () => {
       'ok',
       'ok',
       'skipped',
+      'ok',
       'skipped',
       'skipped',
     ]);

@@ -90,6 +90,7 @@ describe('runDoctor against the ORDS simulator', () => {
       'Database grants: ok',
       'Restore path: ok',
       'Undo retention: skipped',
+      'Leftover probe jobs: ok',
       'Point-in-time probe: skipped',
       'Parallel degree: skipped',
     ]);
@@ -173,6 +174,7 @@ describe('runDoctor against the ORDS simulator', () => {
       'Database grants: skipped',
       'Restore path: skipped',
       'Undo retention: skipped',
+      'Leftover probe jobs: skipped',
       'Point-in-time probe: skipped',
       'Parallel degree: skipped',
     ]);

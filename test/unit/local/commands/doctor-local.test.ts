@@ -7,14 +7,14 @@ describe('npm run doctor -- --local', () => {
     const report = await runLocalDoctor({ database: 'orders' });
 
     expect(report.ok).toBe(true);
-    expect(report.checks).toHaveLength(14);
+    expect(report.checks).toHaveLength(15);
   });
 
   it('fails the directory check for a directory the simulator does not have', async () => {
     const report = await runLocalDoctor({ database: 'orders', directory: 'BACKUP_DIR' });
 
     expect(report.ok).toBe(false);
-    expect(report.checks.at(-8)).toMatchObject({ name: 'Data Pump directory', status: 'failed' });
+    expect(report.checks.at(-9)).toMatchObject({ name: 'Data Pump directory', status: 'failed' });
   });
 
   it('fails a secret file that is not a secret without quoting it', async () => {
