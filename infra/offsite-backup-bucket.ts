@@ -18,7 +18,13 @@ import {
 } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { EXPIRE_TAG, lifecycleTiers, TIER_TAG } from '../functions/core/retention/index.js';
+import { KEY_PREFIX } from '../functions/core/state/index.js';
 import type { RetentionTiers } from './backup-props.js';
+import {
+  deploymentKeyPrefixes,
+  listBucketStatement,
+  scopedObjectArns,
+} from './constructs/deployment-keys.js';
 import { acknowledgeWildcardResource } from './constructs/nag-findings.js';
 
 /** Properties of an `OffsiteBackupBucket`. */
@@ -33,6 +39,15 @@ export interface OffsiteBackupBucketProps {
    * @default - this account's IAM principals that its policies allow (`AccountRootPrincipal`)
    */
   readonly readerPrincipal?: IPrincipal;
+  /**
+   * The key prefixes of the source deployment's databases (each database's `prefix`): the reader
+   * role reads and lists replicas only under them (`s3:ListBucket` conditioned on `s3:prefix`).
+   * Replication copies every object of the source bucket, so set it when that bucket also holds
+   * keys the reader must not see (another deployment storing there). Above 5 distinct prefixes,
+   * their longest common folder, as the deployment's own grants.
+   * @default - every replica: the reader reads and lists the whole bucket
+   */
+  readonly readerKeyPrefixes?: readonly string[];
   /**
    * ARN of the source deployment's off-site check role
    * (`arn:aws:iam::<source account>:role/<namePrefix>-offsite-check`): it may read the replicas'
@@ -87,6 +102,19 @@ export class OffsiteBackupBucket extends Construct {
     ) {
       throw new Error(
         `${this.node.path}: replicationRoleArn must be an IAM role ARN, arn:aws:iam::<account>:role/<name>, got "${roleArn}"`,
+      );
+    }
+    const readerPrefixes = props.readerKeyPrefixes ?? [''];
+    if (readerPrefixes.length === 0) {
+      throw new Error(`${this.node.path}: readerKeyPrefixes must name at least one key prefix, got []`);
+    }
+    const badPrefix = readerPrefixes.find(
+      (prefix) => !Token.isUnresolved(prefix) && !KEY_PREFIX.test(prefix),
+    );
+    if (badPrefix !== undefined) {
+      throw new Error(
+        `${this.node.path}: readerKeyPrefixes has "${badPrefix}", not a key prefix; allowed: empty, or ` +
+          'folders each ending with / (e.g. "backups/")',
       );
     }
     const replicationRole = new ArnPrincipal(roleArn);
@@ -162,21 +190,26 @@ export class OffsiteBackupBucket extends Construct {
         resources: [this.bucket.bucketArn],
       }),
     );
-    // Read-only: the replicas, their versions and tags, and the listing (no wildcard actions).
+    // Read-only: the replicas under its prefixes, their versions and tags, and the listing there (no
+    // wildcard actions). verify --offsite lists nothing, but S3 answers its HeadObject of a replica
+    // not there yet with 404 only to a caller that may list with that key as s3:prefix (else 403).
+    const { prefixes } = deploymentKeyPrefixes(readerPrefixes);
+    const readerObjects = scopedObjectArns(this.bucket, prefixes, '*');
     this.readerRole.addToPrincipalPolicy(
       new PolicyStatement({
         actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:GetObjectTagging', 's3:GetObjectAttributes'],
-        resources: [replicaObjects],
+        resources: readerObjects,
       }),
     );
-    this.readerRole.addToPrincipalPolicy(
-      new PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.bucket.bucketArn] }),
-    );
-    acknowledgeWildcardResource(
-      this.readerRole,
-      replicaObjects,
-      'The reader checks every replica (verify --offsite): their keys are not known at deploy time.',
-    );
+    const listing = listBucketStatement(this.bucket, prefixes);
+    if (listing) this.readerRole.addToPrincipalPolicy(listing);
+    for (const objects of readerObjects) {
+      acknowledgeWildcardResource(
+        this.readerRole,
+        objects,
+        'The reader checks every replica (verify --offsite): their keys are not known at deploy time.',
+      );
+    }
     // Nobody else reads or writes a replica, and nobody deletes one (Object Lock refuses it anyway
     // while it is locked); the account's administrators keep managing the bucket itself.
     this.bucket.addToResourcePolicy(

@@ -1,7 +1,6 @@
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
-import type { SourceFile } from '../core/restore/index.js';
+import { type FilePresigner, filePresigner } from '../core/restore/index.js';
 import { numberEnv } from './env.js';
 
 /** How long a presigned GetObject URL stays valid: the server reads each file's URL once, right away. */
@@ -10,7 +9,7 @@ const PRESIGN_EXPIRES_SECONDS = 300;
 /** What the restore's and the drill from S3's put steps need besides the ORDS and S3 clients. */
 export interface PutFilesDeps {
   /** A presigned GetObject URL for one file of the backup (its version when it has one). */
-  readonly presign: (bucket: string, file: SourceFile) => Promise<string>;
+  readonly presign: FilePresigner;
   /** True once the invocation has less time left than the safety margin: stop and hand over. */
   readonly shouldStop: () => boolean;
 }
@@ -23,16 +22,7 @@ export interface PutFilesDeps {
 export function putFilesDeps(s3: S3Client, context: Context, marginVariable: string): PutFilesDeps {
   const marginMs = numberEnv(marginVariable, numberEnv('COPY_SAFETY_MARGIN_SECONDS', 60)) * 1000;
   return {
-    presign: (bucket, file) =>
-      getSignedUrl(
-        s3,
-        new GetObjectCommand({
-          Bucket: bucket,
-          Key: file.key,
-          ...(file.versionId ? { VersionId: file.versionId } : {}),
-        }),
-        { expiresIn: PRESIGN_EXPIRES_SECONDS },
-      ),
+    presign: filePresigner(s3, PRESIGN_EXPIRES_SECONDS),
     shouldStop: () => context.getRemainingTimeInMillis() < marginMs,
   };
 }

@@ -1,11 +1,11 @@
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { BackupError } from '../../functions/core/base/index.js';
 import type { FileRemover } from '../../functions/core/cleanup/index.js';
 import { ordsOrigin } from '../../functions/core/fleet/index.js';
 import { OrdsClient, parseOrdsSecret } from '../../functions/core/ords/index.js';
 import {
+  filePresigner,
   type RestoreLock,
   type RestoreReport,
   restoreBackup,
@@ -211,16 +211,7 @@ export async function runRestoreCommand(
         logger,
         now,
         sleep,
-        presign: (source, file) =>
-          getSignedUrl(
-            deps.s3,
-            new GetObjectCommand({
-              Bucket: source,
-              Key: file.key,
-              ...(file.versionId ? { VersionId: file.versionId } : {}),
-            }),
-            { expiresIn: options.presignSeconds },
-          ),
+        presign: filePresigner(deps.s3, options.presignSeconds),
         lock,
         executionArn,
         onProgress: (line) => deps.err(line),

@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -14,6 +14,11 @@ import { pipeline } from 'node:stream/promises';
  * the local S3 replaces both methods with ones that resolve when the file stream has finished.
  * `putObject` also writes the object assembled by CompleteMultipartUpload (s3rver's
  * `putObjectMultipart` calls it).
+ *
+ * s3rver also streamed a body straight into the object's file: a client that died mid-body left a
+ * short object, or a short replacement of the previous one, where S3 stores nothing for an
+ * incomplete PUT. Each write goes to a file of its own beside it and replaces the object's file
+ * (one rename) only once every byte is there; a failed write removes it.
  */
 
 /** An object as s3rver hands it to its store (lib/models/object.js). */
@@ -56,7 +61,11 @@ export function storeWritesWhole(store: WritableStore): void {
   };
 }
 
-/** Streams `content` into `file` through an MD5 hash; resolves once the file stream has finished. */
+/**
+ * Streams `content` through an MD5 hash into a new file beside `file`, then renames it to `file`:
+ * resolves once `file` holds every byte; when the body fails (the client aborted), `file` is left
+ * as it was and the new file removed.
+ */
 async function writeWhole(content: Readable | Buffer, file: string): Promise<Written> {
   await mkdir(path.dirname(file), { recursive: true });
   const md5 = createHash('md5');
@@ -68,10 +77,18 @@ async function writeWhole(content: Readable | Buffer, file: string): Promise<Wri
       callback(null, chunk);
     },
   });
-  await pipeline(
-    Buffer.isBuffer(content) ? Readable.from([content]) : content,
-    hash,
-    createWriteStream(file),
-  );
+  // Not s3rver's `._S3rver_object` suffix: a listing never shows the file being written.
+  const incoming = `${file}.${randomBytes(8).toString('hex')}.incoming`;
+  try {
+    await pipeline(
+      Buffer.isBuffer(content) ? Readable.from([content]) : content,
+      hash,
+      createWriteStream(incoming),
+    );
+    await rename(incoming, file);
+  } catch (error) {
+    await rm(incoming, { force: true });
+    throw error;
+  }
   return { size, md5: md5.digest('hex') };
 }

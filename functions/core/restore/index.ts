@@ -6,6 +6,7 @@
  * The one way into this folder from outside it (see ../README.md for the layers).
  */
 export { type ChunkedUploadResult, serverFileSize, uploadChunked } from './chunked-upload.js';
+export { type FilePresigner, filePresigner } from './presign.js';
 export { type PutFilesResult, putFiles, type UploadChoice, type UploadPath } from './put-files.js';
 export {
   type RestoreDeps,
