@@ -9,10 +9,11 @@ import {
   WaitTime,
 } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import type { RestoreDrillStatesProps } from './restore-drill-states.js';
+import type { BackupStatesProps } from './backup-tasks.js';
+import type { RestoreDrillFunction } from './restore-drill-states.js';
 
-/** What the drill-from-S3 states need: the drill states' helpers, and where to go when done. */
-export interface RestoreDrillS3StatesProps extends Omit<RestoreDrillStatesProps, 'next'> {
+/** What the drill-from-S3 states need from the state machine that holds them. */
+export interface RestoreDrillS3StatesProps extends BackupStatesProps<RestoreDrillFunction> {
   /** Where the run goes next, drilled or not: "Release run lock". */
   readonly next: IChainable;
 }

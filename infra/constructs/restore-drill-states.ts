@@ -8,24 +8,14 @@ import {
   Wait,
   WaitTime,
 } from 'aws-cdk-lib/aws-stepfunctions';
-import type { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
+import type { BackupStatesProps } from './backup-tasks.js';
+
+/** The functions the drill states invoke ("Read job" polls the drill's import as it polls the export). */
+export type RestoreDrillFunction = 'restoreDrill' | 'recordRestoreDrill' | 'readJob';
 
 /** What the drill states need from the state machine that holds them. */
-export interface RestoreDrillStatesProps {
-  /** Builds a Lambda Task (`$` as payload when `payload` is undefined). */
-  readonly task: (
-    name: string,
-    fn: 'restoreDrill' | 'recordRestoreDrill' | 'readJob',
-    payload: TaskInput | undefined,
-    resultPath: string,
-  ) => LambdaInvoke;
-  /** Adds the retry of the project's transient errors (and `extraErrors`). */
-  readonly retry: (state: LambdaInvoke, extraErrors?: readonly string[]) => void;
-  /** Errors of an interrupted invocation, retried by the tasks that are safe to run again. */
-  readonly interruptedErrors: readonly string[];
-  /** `{ executionName, database }` of every task payload. */
-  readonly target: Record<string, string>;
+export interface RestoreDrillStatesProps extends BackupStatesProps<RestoreDrillFunction> {
   /** Where the drill goes next, done or not: the server cleanup. */
   readonly next: IChainable;
 }
