@@ -1,18 +1,12 @@
-import {
-  Choice,
-  Condition,
-  type IChainable,
-  JsonPath,
-  Pass,
-  TaskInput,
-  Wait,
-  WaitTime,
-} from 'aws-cdk-lib/aws-stepfunctions';
+import { Choice, Condition, type IChainable, JsonPath, TaskInput } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { BackupStatesProps } from './backup-tasks.js';
-
-/** The functions the drill states invoke ("Read job" polls the drill's import as it polls the export). */
-export type RestoreDrillFunction = 'restoreDrill' | 'recordRestoreDrill' | 'readJob';
+import {
+  DRILL_STEP_FAILED,
+  drillPollStates,
+  drillRecordStates,
+  type RestoreDrillFunction,
+} from './restore-drill-common-states.js';
 
 /** What the drill states need from the state machine that holds them. */
 export interface RestoreDrillStatesProps extends BackupStatesProps<RestoreDrillFunction> {
@@ -29,22 +23,7 @@ export interface RestoreDrillStatesProps extends BackupStatesProps<RestoreDrillF
  */
 export function restoreDrillStates(scope: Construct, props: RestoreDrillStatesProps): Choice {
   const { task, retry, target, next } = props;
-  const caught = { errors: ['States.ALL'], resultPath: '$.drillError' };
-
-  const record = task('Record restore drill', 'recordRestoreDrill', undefined, '$.result.restoreDrill');
-  retry(record, props.interruptedErrors);
-  const notRecorded = new Pass(scope, 'Restore drill not recorded', {
-    parameters: {
-      succeeded: false,
-      cause:
-        'The restore drill could not be recorded (see the "Record restore drill" step); the backup itself is stored.',
-      'error.$': '$.drillError',
-    },
-    resultPath: '$.result.restoreDrill',
-  });
-  record.addCatch(notRecorded, caught);
-  notRecorded.next(next);
-  record.next(next);
+  const record = drillRecordStates(scope, props, '', next);
 
   const drop = task(
     'Drop drill schema',
@@ -59,24 +38,10 @@ export function restoreDrillStates(scope: Construct, props: RestoreDrillStatesPr
   );
   // Safe to run again: the verdict is read again, and a schema already dropped counts as dropped.
   retry(drop, props.interruptedErrors);
-  drop.addCatch(record, caught);
+  drop.addCatch(record, DRILL_STEP_FAILED);
   drop.next(record);
 
-  const readDrillJob = task(
-    'Read restore drill job',
-    'readJob',
-    TaskInput.fromObject({ ...target, job: JsonPath.objectAt('$.drill.job') }),
-    '$.drillStatus',
-  );
-  retry(readDrillJob, props.interruptedErrors);
-  readDrillJob.addCatch(drop, caught);
-  const wait = new Wait(scope, 'Wait for restore drill', { time: WaitTime.secondsPath('$.run.pollSeconds') });
-  wait.next(readDrillJob);
-  readDrillJob.next(
-    new Choice(scope, 'Restore drill finished?')
-      .when(Condition.booleanEquals('$.drillStatus.running', true), wait)
-      .otherwise(drop),
-  );
+  const wait = drillPollStates(scope, props, '', drop);
 
   const start = task(
     'Start restore drill',
@@ -87,7 +52,7 @@ export function restoreDrillStates(scope: Construct, props: RestoreDrillStatesPr
   // Safe to run again: the import an earlier attempt started is adopted by its intent record (see
   // functions/core/drill/import-ownership.ts), never refused nor started twice.
   retry(start, props.interruptedErrors);
-  start.addCatch(record, caught);
+  start.addCatch(record, DRILL_STEP_FAILED);
   start.next(wait);
 
   return (
