@@ -20,11 +20,13 @@ import {
   type FunctionSpec,
   type OrdsNetwork,
 } from './backup-function.js';
-import { grantBindingReads, grantBucketAccess, grantDoctorReads } from './backup-function-grants.js';
+import { grantBucketAccess } from './backup-function-grants.js';
 import { backupFunctionSpecs } from './backup-function-specs.js';
 import { BindingPinsLayer } from './binding-pins-layer.js';
+import { grantBindingReads } from './binding-read-grants.js';
 import { type CopyMemoryInput, copyMemoryFor } from './copy-memory.js';
 import { deploymentKeyPrefixes, MAX_KEY_PREFIXES } from './deployment-keys.js';
+import { grantDoctorReads } from './doctor-read-grants.js';
 import { acknowledgeWildcardResource } from './nag-findings.js';
 import { grantOffsiteCheck, type OffsiteCheckSettings } from './offsite-check-grants.js';
 import { SecretReaderRole } from './secret-reader-role.js';

@@ -87,7 +87,7 @@ export function lambdaTaskBuilders<K extends string>(
 /** What a group of the backup's states needs from the state machine that holds it. */
 export interface BackupStatesProps<F extends keyof BackupTaskFunctions> {
   /** Builds a Lambda Task of one of the group's functions (`$` as payload when `payload` is undefined). */
-  readonly task: (name: string, fn: F, payload: TaskInput | undefined, resultPath: string) => LambdaInvoke;
+  readonly task: LambdaTask<F>;
   /** Adds the retry of the project's transient errors (and `extraErrors`). */
   readonly retry: (state: LambdaInvoke, extraErrors?: readonly string[]) => void;
   /** Errors of an interrupted invocation, retried by the group's tasks that are safe to run again. */

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import type { Duration } from 'aws-cdk-lib';
 import {
   Choice,
   Condition,
@@ -10,25 +10,12 @@ import {
   Wait,
   WaitTime,
 } from 'aws-cdk-lib/aws-stepfunctions';
-import type { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
+import type { BackupStatesProps } from './backup-tasks.js';
 
 /** What the off-site states need from the state machine that holds them. */
-export interface OffsiteProofStatesProps {
-  /** Builds a Lambda Task. */
-  readonly task: (
-    name: string,
-    fn: 'checkOffsiteCopy',
-    payload: TaskInput | undefined,
-    resultPath: string,
-  ) => LambdaInvoke;
-  /** Adds the retry of the project's transient errors (and `extraErrors`). */
-  readonly retry: (state: LambdaInvoke, extraErrors?: readonly string[]) => void;
-  /** Errors of an interrupted invocation: the check only reads, and writes offsite.json once. */
-  readonly interruptedErrors: readonly string[];
-  /** `{ executionName, executionArn, database }` of every task payload. */
-  readonly target: Record<string, string>;
-  /** Time between two checks. */
+export interface OffsiteProofStatesProps extends BackupStatesProps<'checkOffsiteCopy'> {
+  /** Time between two checks of the off-site copy ("Wait for the off-site copy"). */
   readonly checkInterval: Duration;
   /** Where a run proved off-site goes: "Backup complete". */
   readonly next: IChainable;
@@ -60,6 +47,7 @@ export function offsiteProofStates(scope: Construct, props: OffsiteProofStatesPr
     }),
     '$.result.offsite',
   );
+  // Safe to run again: the check only reads, and writes offsite.json once.
   retry(check, props.interruptedErrors);
   const failed = new Succeed(scope, 'Backup complete, off-site copy failed', {
     comment:
@@ -88,7 +76,7 @@ export function offsiteProofStates(scope: Construct, props: OffsiteProofStatesPr
   check.addCatch(stepFailed, { errors: ['States.ALL'], resultPath: '$.offsiteError' });
   stepFailed.next(record).next(failed);
   const wait = new Wait(scope, 'Wait for the off-site copy', {
-    time: WaitTime.duration(props.checkInterval ?? Duration.minutes(1)),
+    time: WaitTime.duration(props.checkInterval),
   });
   start
     .next(check)

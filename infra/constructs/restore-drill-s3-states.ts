@@ -1,18 +1,15 @@
-import {
-  Choice,
-  Condition,
-  type IChainable,
-  JsonPath,
-  Pass,
-  TaskInput,
-  Wait,
-  WaitTime,
-} from 'aws-cdk-lib/aws-stepfunctions';
+import { Choice, Condition, type IChainable, JsonPath, Pass, TaskInput } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import type { RestoreDrillStatesProps } from './restore-drill-states.js';
+import type { BackupStatesProps } from './backup-tasks.js';
+import {
+  DRILL_STEP_FAILED,
+  drillPollStates,
+  drillRecordStates,
+  type RestoreDrillFunction,
+} from './restore-drill-common-states.js';
 
-/** What the drill-from-S3 states need: the drill states' helpers, and where to go when done. */
-export interface RestoreDrillS3StatesProps extends Omit<RestoreDrillStatesProps, 'next'> {
+/** What the drill-from-S3 states need from the state machine that holds them. */
+export interface RestoreDrillS3StatesProps extends BackupStatesProps<RestoreDrillFunction> {
   /** Where the run goes next, drilled or not: "Release run lock". */
   readonly next: IChainable;
 }
@@ -29,28 +26,8 @@ export interface RestoreDrillS3StatesProps extends Omit<RestoreDrillStatesProps,
  */
 export function restoreDrillS3States(scope: Construct, props: RestoreDrillS3StatesProps): Choice {
   const { task, retry, target, next } = props;
-  const caught = { errors: ['States.ALL'], resultPath: '$.drillError' };
   const common = { ...target, job: JsonPath.objectAt('$.run.job') };
-
-  const record = task(
-    'Record restore drill from S3',
-    'recordRestoreDrill',
-    undefined,
-    '$.result.restoreDrill',
-  );
-  retry(record, props.interruptedErrors);
-  const notRecorded = new Pass(scope, 'Restore drill from S3 not recorded', {
-    parameters: {
-      succeeded: false,
-      cause:
-        'The restore drill from S3 could not be recorded (see the "Record restore drill from S3" step); the backup itself is stored.',
-      'error.$': '$.drillError',
-    },
-    resultPath: '$.result.restoreDrill',
-  });
-  record.addCatch(notRecorded, caught);
-  notRecorded.next(next);
-  record.next(next);
+  const record = drillRecordStates(scope, props, ' from S3', next);
 
   const finish = task(
     'Drop drill schema and files',
@@ -65,26 +42,10 @@ export function restoreDrillS3States(scope: Construct, props: RestoreDrillS3Stat
   );
   // Safe to run again: the verdict is read again, a schema already dropped counts, files gone are fine.
   retry(finish, props.interruptedErrors);
-  finish.addCatch(record, caught);
+  finish.addCatch(record, DRILL_STEP_FAILED);
   finish.next(record);
 
-  const readDrillJob = task(
-    'Read restore drill job from S3',
-    'readJob',
-    TaskInput.fromObject({ ...target, job: JsonPath.objectAt('$.drill.job') }),
-    '$.drillStatus',
-  );
-  retry(readDrillJob, props.interruptedErrors);
-  readDrillJob.addCatch(finish, caught);
-  const wait = new Wait(scope, 'Wait for restore drill from S3', {
-    time: WaitTime.secondsPath('$.run.pollSeconds'),
-  });
-  wait.next(readDrillJob);
-  readDrillJob.next(
-    new Choice(scope, 'Restore drill from S3 finished?')
-      .when(Condition.booleanEquals('$.drillStatus.running', true), wait)
-      .otherwise(finish),
-  );
+  const wait = drillPollStates(scope, props, ' from S3', finish);
 
   const start = task(
     'Start restore drill from S3',
@@ -94,7 +55,7 @@ export function restoreDrillS3States(scope: Construct, props: RestoreDrillS3Stat
   );
   // Safe to run again: the import an earlier attempt started is adopted by its intent record.
   retry(start, props.interruptedErrors);
-  start.addCatch(record, caught);
+  start.addCatch(record, DRILL_STEP_FAILED);
   start.next(wait);
 
   // The whole progress goes back in: each call resumes where the last one stopped.
@@ -106,7 +67,7 @@ export function restoreDrillS3States(scope: Construct, props: RestoreDrillS3Stat
   );
   // Safe to run again: the appends resume at the size the database reports, never twice.
   retry(put, props.interruptedErrors);
-  put.addCatch(record, caught);
+  put.addCatch(record, DRILL_STEP_FAILED);
   put.next(
     new Choice(scope, 'Drill files on the server?')
       .when(Condition.booleanEquals('$.s3Drill.done', true), start)

@@ -1,31 +1,15 @@
-import {
-  Choice,
-  Condition,
-  type IChainable,
-  JsonPath,
-  Pass,
-  TaskInput,
-  Wait,
-  WaitTime,
-} from 'aws-cdk-lib/aws-stepfunctions';
-import type { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Choice, Condition, type IChainable, JsonPath, TaskInput } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
+import type { BackupStatesProps } from './backup-tasks.js';
+import {
+  DRILL_STEP_FAILED,
+  drillPollStates,
+  drillRecordStates,
+  type RestoreDrillFunction,
+} from './restore-drill-common-states.js';
 
 /** What the drill states need from the state machine that holds them. */
-export interface RestoreDrillStatesProps {
-  /** Builds a Lambda Task (`$` as payload when `payload` is undefined). */
-  readonly task: (
-    name: string,
-    fn: 'restoreDrill' | 'recordRestoreDrill' | 'readJob',
-    payload: TaskInput | undefined,
-    resultPath: string,
-  ) => LambdaInvoke;
-  /** Adds the retry of the project's transient errors (and `extraErrors`). */
-  readonly retry: (state: LambdaInvoke, extraErrors?: readonly string[]) => void;
-  /** Errors of an interrupted invocation, retried by the tasks that are safe to run again. */
-  readonly interruptedErrors: readonly string[];
-  /** `{ executionName, database }` of every task payload. */
-  readonly target: Record<string, string>;
+export interface RestoreDrillStatesProps extends BackupStatesProps<RestoreDrillFunction> {
   /** Where the drill goes next, done or not: the server cleanup. */
   readonly next: IChainable;
 }
@@ -39,22 +23,7 @@ export interface RestoreDrillStatesProps {
  */
 export function restoreDrillStates(scope: Construct, props: RestoreDrillStatesProps): Choice {
   const { task, retry, target, next } = props;
-  const caught = { errors: ['States.ALL'], resultPath: '$.drillError' };
-
-  const record = task('Record restore drill', 'recordRestoreDrill', undefined, '$.result.restoreDrill');
-  retry(record, props.interruptedErrors);
-  const notRecorded = new Pass(scope, 'Restore drill not recorded', {
-    parameters: {
-      succeeded: false,
-      cause:
-        'The restore drill could not be recorded (see the "Record restore drill" step); the backup itself is stored.',
-      'error.$': '$.drillError',
-    },
-    resultPath: '$.result.restoreDrill',
-  });
-  record.addCatch(notRecorded, caught);
-  notRecorded.next(next);
-  record.next(next);
+  const record = drillRecordStates(scope, props, '', next);
 
   const drop = task(
     'Drop drill schema',
@@ -69,24 +38,10 @@ export function restoreDrillStates(scope: Construct, props: RestoreDrillStatesPr
   );
   // Safe to run again: the verdict is read again, and a schema already dropped counts as dropped.
   retry(drop, props.interruptedErrors);
-  drop.addCatch(record, caught);
+  drop.addCatch(record, DRILL_STEP_FAILED);
   drop.next(record);
 
-  const readDrillJob = task(
-    'Read restore drill job',
-    'readJob',
-    TaskInput.fromObject({ ...target, job: JsonPath.objectAt('$.drill.job') }),
-    '$.drillStatus',
-  );
-  retry(readDrillJob, props.interruptedErrors);
-  readDrillJob.addCatch(drop, caught);
-  const wait = new Wait(scope, 'Wait for restore drill', { time: WaitTime.secondsPath('$.run.pollSeconds') });
-  wait.next(readDrillJob);
-  readDrillJob.next(
-    new Choice(scope, 'Restore drill finished?')
-      .when(Condition.booleanEquals('$.drillStatus.running', true), wait)
-      .otherwise(drop),
-  );
+  const wait = drillPollStates(scope, props, '', drop);
 
   const start = task(
     'Start restore drill',
@@ -97,7 +52,7 @@ export function restoreDrillStates(scope: Construct, props: RestoreDrillStatesPr
   // Safe to run again: the import an earlier attempt started is adopted by its intent record (see
   // functions/core/drill/import-ownership.ts), never refused nor started twice.
   retry(start, props.interruptedErrors);
-  start.addCatch(record, caught);
+  start.addCatch(record, DRILL_STEP_FAILED);
   start.next(wait);
 
   return (

@@ -1,12 +1,6 @@
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { RUN_LOCK_KEY_PATTERN, SLOT_KEY_PATTERN } from '../../functions/core/run/index.js';
-
-/** `grantBucketAccess`'s helpers, each scoped to the deployment's key prefixes. */
-export interface ScopedGrants {
-  readonly onKeys: (fn: IFunction, pattern: string, ...actions: string[]) => void;
-  readonly acknowledge: (fn: IFunction, pattern: string, reason: string) => void;
-  readonly listBucket: (fn: IFunction) => void;
-}
+import type { ScopedGrants } from './scoped-grants.js';
 
 /**
  * The restore state machine's function (`grantBucketAccess`): reads the backups it restores
@@ -15,7 +9,8 @@ export interface ScopedGrants {
  * reads and deletes the database's run lock and ORDS slots like "Start export"; lists the bucket so
  * that S3 answers NoSuchKey, not AccessDenied, before a record exists.
  */
-export function grantRestore(fn: IFunction, { onKeys, acknowledge, listBucket }: ScopedGrants): void {
+export function grantRestore(fn: IFunction, scoped: ScopedGrants): void {
+  const { onKeys, acknowledge, listBucket } = scoped;
   onKeys(fn, '*', 's3:GetObject', 's3:GetObjectVersion', 'kms:Decrypt');
   onKeys(fn, '*/restores/*', 's3:PutObject', 's3:DeleteObject', 'kms:GenerateDataKey*');
   for (const pattern of [RUN_LOCK_KEY_PATTERN, SLOT_KEY_PATTERN]) {
@@ -38,4 +33,5 @@ export function grantRestore(fn: IFunction, { onKeys, acknowledge, listBucket }:
     'One run lock object per database, <prefix>_locks/<database>.json: only those keys.',
   );
   acknowledge(fn, SLOT_KEY_PATTERN, 'ORDS slots, <prefix>_slots/<origin>/<n>.json: only those keys.');
+  scoped.acknowledgeKeyUse(fn);
 }
