@@ -87,7 +87,7 @@ export async function assertRunSlots(deps: SlotDeps, request: SlotCheckRequest):
     for (const key of fresh) await releaseKey(deps, key, holder.executionArn);
     throw new OrdsSlotLostError(lostCause(request, lost, want, taken.originSlots));
   }
-  deps.logger.warn('ORDS slot of this redriven execution held by another: took a free one instead', {
+  deps.logger.warn('ORDS slot of this redriven execution gone: took a free one instead', {
     step: request.step,
     lost: lost.map(({ key, held }) => ({ slotKey: key, holder: held?.executionName ?? 'nobody' })),
     taken: fresh,
