@@ -153,8 +153,6 @@ export function grantBucketAccess(
         bucket.arnForObjects('*offsite.json'),
         // The consistency probe result: only "Start export" writes it.
         bucket.arnForObjects(`*${CONSISTENCY_PROBE_FILE}`),
-        // ORDS slots: only the slot steps take them.
-        bucket.arnForObjects(`*${SLOT_KEY_PATTERN}`),
         // Restore records: only the restores write them.
         bucket.arnForObjects('*/restores/*'),
       ],
