@@ -1,5 +1,5 @@
 import { HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorName } from '../../functions/core/base/errors.js';
 import { originSlots } from '../../functions/core/run/index.js';
 import type { LocalRunResult } from '../../local/local-run.js';
@@ -25,6 +25,8 @@ describe('a redriven execution holds its ORDS slot again before it calls ORDS', 
   });
   afterAll(() => h.stop());
   beforeEach(() => h.simulator.configure(HEALTHY));
+  // A slot the other run holds is free to take over once a test ends, whatever it asserted.
+  afterEach(() => h.aws.putExecution(OTHER, 'SUCCEEDED'));
   let n = 0;
   const run = (options: NonNullable<Parameters<Harness['run']>[0]> & { database: string }) => {
     const database = options.database;
@@ -143,6 +145,39 @@ describe('a redriven execution holds its ORDS slot again before it calls ORDS', 
     expect(redriven.status, `${redriven.error}: ${redriven.cause}`).toBe('SUCCEEDED');
     expect(heldWhileWriting).toMatch(new RegExp(`:${failed.executionName}$`));
     expect(await slotObjects()).toEqual([`${folder()}0.json`]);
+    expect(await holderOf(`${folder()}0.json`)).toBe(OTHER);
+    h.aws.putExecution(OTHER, 'SUCCEEDED');
+  });
+
+  it('redriven after it timed out while polling, its slot taken over by a run that still runs: reads no job', async () => {
+    // GIVEN a run that timed out between two polls, holding the only slot
+    const database = `redrive${++n}`;
+    const executionName = `${database}_redriven`;
+    const slots = { originCap: 1 };
+    const timedOut = await run({
+      database,
+      executionName,
+      slots,
+      stopAt: { state: 'Wait before polling', status: 'TIMED_OUT' },
+    });
+    expect(timedOut.status).toBe('TIMED_OUT');
+    expect(await holderOf(`${folder()}0.json`)).toMatch(new RegExp(`:${executionName}$`));
+    // AND another run that took the slot over (its holder had ended) and still runs
+    await otherHolds(0);
+    const before = ordsRequests();
+
+    // WHEN the timed-out execution is redriven from "Wait before polling"
+    const redriven = await run({
+      database,
+      executionName,
+      slots,
+      redrive: { state: 'Wait before polling', input: inputOf(timedOut, 'Wait before polling') },
+    });
+
+    // THEN "Read job" fails with the named error before its request, and the holder keeps its slot
+    expect(redriven).toMatchObject({ status: 'FAILED', error: ErrorName.OrdsSlotLost });
+    expect(redriven.cause).toContain('"Read job"');
+    expect(ordsRequests()).toBe(before);
     expect(await holderOf(`${folder()}0.json`)).toBe(OTHER);
     h.aws.putExecution(OTHER, 'SUCCEEDED');
   });

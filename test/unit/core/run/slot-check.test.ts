@@ -182,6 +182,34 @@ describe('a step that calls ORDS holds the slots its state names first (assertRu
     expect(await wide.holderOf(`${wide.origin}2.json`)).toBe('nobody');
   });
 
+  it('does not take a slot of an execution of the same name under another ARN for its own', async () => {
+    // GIVEN slot 0 held by "run_a" of another state machine (another deployment sharing the ORDS)
+    const t = setup({ originCap: 1 });
+    const stale = await t.take('run_a', 1);
+    await releaseRunSlots(t.deps, stale, `${ARN}run_a`);
+    await takeSlots(
+      t.deps,
+      {
+        database: 'orders',
+        prefix: t.prefix,
+        caps: t.caps,
+        holder: {
+          ...holder('run_a'),
+          executionArn: 'arn:aws:states:eu-central-1:123456789012:execution:other:run_a',
+        },
+      },
+      1,
+      { held: [] },
+      { queue: false },
+    );
+
+    // WHEN this deployment's redriven "run_a" checks its slot
+    const failure = await t.check('run_a', stale).catch((error: Error) => error);
+
+    // THEN it is not fooled by the name
+    expect(failure).toMatchObject({ name: ErrorName.OrdsSlotLost });
+  });
+
   it('holds one slot when its state names none', async () => {
     const t = setup({ originCap: 1 });
     const checked = await t.check('run_a', { held: [] });
