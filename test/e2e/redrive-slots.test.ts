@@ -1,5 +1,10 @@
-import { HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  DeleteObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ErrorName } from '../../functions/core/base/errors.js';
 import { originSlots } from '../../functions/core/run/index.js';
 import type { LocalRunResult } from '../../local/local-run.js';
@@ -25,8 +30,13 @@ describe('a redriven execution holds its ORDS slot again before it calls ORDS', 
   });
   afterAll(() => h.stop());
   beforeEach(() => h.simulator.configure(HEALTHY));
-  // A slot the other run holds is free to take over once a test ends, whatever it asserted.
-  afterEach(() => h.aws.putExecution(OTHER, 'SUCCEEDED'));
+  // Each test starts with every slot free, whatever the last one asserted.
+  afterEach(async () => {
+    h.aws.putExecution(OTHER, 'SUCCEEDED');
+    for (const key of await slotObjects()) {
+      await h.s3.client.send(new DeleteObjectCommand({ Bucket: h.s3.bucket, Key: key }));
+    }
+  });
   let n = 0;
   const run = (options: NonNullable<Parameters<Harness['run']>[0]> & { database: string }) => {
     const database = options.database;
@@ -147,6 +157,45 @@ describe('a redriven execution holds its ORDS slot again before it calls ORDS', 
     expect(await slotObjects()).toEqual([`${folder()}0.json`]);
     expect(await holderOf(`${folder()}0.json`)).toBe(OTHER);
     h.aws.putExecution(OTHER, 'SUCCEEDED');
+  });
+
+  it('redriven from "Copy files" copying two at once, both copy slots taken: both copies take free ones, and its end frees them', async () => {
+    // GIVEN a run that copied two files at once (slots 0 and 1 of 4) and failed, and another run
+    // that holds slots 0 and 1 now
+    const failed = await failedIn('Copy files', 'Copy file', { originCap: 4 });
+    expect((failed.input as { slots: { held: string[] } }).slots.held).toEqual([
+      `${folder()}0.json`,
+      `${folder()}1.json`,
+    ]);
+    await otherHolds(0);
+    await otherHolds(1);
+
+    // WHEN it is redriven from "Copy files"
+    const redriven = await run({ ...failed, redrive: { state: 'Copy files', input: failed.input } });
+
+    // THEN it completed, and only the other run's slots are left
+    expect(redriven.status, `${redriven.error}: ${redriven.cause}`).toBe('SUCCEEDED');
+    expect(await slotObjects()).toEqual([`${folder()}0.json`, `${folder()}1.json`]);
+    for (const key of await slotObjects()) expect(await holderOf(key)).toBe(OTHER);
+  });
+
+  it('redriven from "Copy files" copying two at once with one slot free: copies nothing', async () => {
+    // GIVEN the same, with a cap of 3: one free slot for two copies at once
+    const failed = await failedIn('Copy files', 'Copy file', { originCap: 3 });
+    await otherHolds(0);
+    await otherHolds(1);
+    const before = ordsRequests();
+
+    // WHEN it is redriven from "Copy files"
+    const redriven = await run({ ...failed, redrive: { state: 'Copy files', input: failed.input } });
+
+    // THEN it fails with the named error, sent ORDS nothing, and left only the other run's slots
+    expect(redriven).toMatchObject({ status: 'FAILED', error: ErrorName.OrdsSlotLost });
+    expect(ordsRequests()).toBe(before);
+    // The copies still in flight when the Map failed give back what they took as they fail too.
+    await vi.waitFor(async () =>
+      expect(await slotObjects()).toEqual([`${folder()}0.json`, `${folder()}1.json`]),
+    );
   });
 
   it('redriven after it timed out while polling, its slot taken over by a run that still runs: reads no job', async () => {

@@ -46,7 +46,8 @@ export interface SlotCheck {
 /**
  * Makes sure this execution holds the slots its state names (at least one origin slot) before the
  * step calls ORDS. Requests: one HeadObject per slot named (never more than the schema's 200), plus,
- * only when a slot is gone, one conditional PUT, or one list and `takeSlots`' bounded budget.
+ * only when a slot is gone, one conditional PUT, or at most two rounds of `takeSlots` (a list and its
+ * bounded budget each).
  */
 export async function assertRunSlots(deps: SlotDeps, request: SlotCheckRequest): Promise<SlotCheck> {
   const { holder, caps } = request;
@@ -74,13 +75,13 @@ export async function assertRunSlots(deps: SlotDeps, request: SlotCheckRequest):
   if (lost.length === 0 && heldOrigin >= want) {
     return { holding: { ...request.holding, held: kept }, replaced: [] };
   }
-  const taken = await takeSlots(
-    deps,
-    { database: request.database, prefix: request.prefix, caps, holder },
-    want,
-    { held: kept },
-    { queue: false },
-  );
+  const slotRequest = { database: request.database, prefix: request.prefix, caps, holder };
+  let taken = await takeSlots(deps, slotRequest, want, { held: kept }, { queue: false });
+  if (taken.originSlots < want) {
+    // Once more: the copies of one run check at once, and a sibling may have just taken the slots
+    // this call lost the race for (they name this execution: the next listing finds them).
+    taken = await takeSlots(deps, slotRequest, want, taken.holding, { queue: false });
+  }
   const fresh = taken.holding.held.filter((key) => !kept.includes(key));
   if (taken.originSlots < want) {
     // Nothing taken here outlives the failure: "Release run lock" only knows the state's keys.
