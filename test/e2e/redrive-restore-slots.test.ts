@@ -1,4 +1,4 @@
-import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorName } from '../../functions/core/base/errors.js';
 import { originSlots } from '../../functions/core/run/index.js';
@@ -86,6 +86,40 @@ describe('a redriven restore holds its ORDS slot again before it calls ORDS', ()
       expect(await slotObjects()).toEqual([`${folder()}0.json`]);
     } finally {
       h.aws.putExecution(OTHER, 'SUCCEEDED');
+    }
+  });
+
+  it('redriven while a backup holds the run lock: fails naming it, and puts nothing on the server', async () => {
+    // GIVEN a failed restore, and a running backup of the database that holds its run lock now
+    const input = await failedPut('HR_REDRIVE_LOCKED');
+    h.aws.putExecution(OTHER, 'RUNNING');
+    await h.s3.client.send(
+      new PutObjectCommand({
+        Bucket: h.s3.bucket,
+        Key: '_locks/orders.json',
+        Body: '{}',
+        Metadata: {
+          'execution-arn': OTHER,
+          'execution-name': 'orders_backup',
+          'started-at': new Date().toISOString(),
+        },
+      }),
+    );
+    const before = h.simulator.requests.length;
+    try {
+      // WHEN the restore is redriven from "Put files on the server"
+      const redriven = await restore('HR_REDRIVE_LOCKED', {
+        redrive: { state: 'Put files on the server', input },
+      });
+
+      // THEN it stops before any request to ORDS, naming the holder, and frees the slot it took again
+      expect(redriven).toMatchObject({ status: 'FAILED', error: ErrorName.RunLockLost });
+      expect(redriven.cause).toContain('orders_backup');
+      expect(h.simulator.requests.length).toBe(before);
+      expect(await slotObjects()).toEqual([]);
+    } finally {
+      h.aws.putExecution(OTHER, 'SUCCEEDED');
+      await h.s3.client.send(new DeleteObjectCommand({ Bucket: h.s3.bucket, Key: '_locks/orders.json' }));
     }
   });
 
