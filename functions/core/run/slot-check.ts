@@ -141,8 +141,9 @@ function lostCause(
     )
     .join('; ');
   return (
-    `"${request.step}" sends nothing to the ORDS of "${request.database}": this execution (redriven) no ` +
-    `longer holds the ORDS slot${lost.length === 1 ? '' : 's'} its state names (${who || 'none named'}), ` +
+    `"${request.step}" sends nothing to the ORDS of "${request.database}": this execution no longer ` +
+    `holds the ORDS slot${lost.length === 1 ? '' : 's'} its state names (${who || 'none named'}; a ` +
+    'redrive resumed it after they were released or taken over), ' +
     `and ${got} of the ${want} it needs ${got === 1 ? 'is' : 'are'} free at ${caps.origin} ` +
     `(cap ${caps.originCap}${deployment}). Redrive it again once the runs of this ORDS are done, ` +
     'or start a new run.'
