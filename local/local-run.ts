@@ -171,7 +171,15 @@ export async function runLocalBackup(options: LocalRunOptions = {}): Promise<Loc
     let machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
     if (options.redrive) {
       // The whole definition is validated above; from another StartAt the states before it are unreachable.
-      const from = { ...definition, StartAt: options.redrive.state };
+      // The engine sets $$.Execution.Input to the run's input: a Pass state first hands the redriven
+      // state its input, so $$.Execution.Input stays the execution's, as in a real redrive.
+      const first = 'Redrive (local)';
+      const { state, input: stateInput } = options.redrive;
+      const states = {
+        ...(definition.States as object),
+        [first]: { Type: 'Pass', Result: stateInput, Next: state },
+      };
+      const from = { ...definition, StartAt: first, States: states };
       machine = new StateMachine(from as never, { validationOptions: { noValidate: true } });
     }
     const executionName = options.executionName ?? localExecutionName(database, started);
@@ -179,7 +187,7 @@ export async function runLocalBackup(options: LocalRunOptions = {}): Promise<Loc
     aws.putExecution(executionArn, 'RUNNING');
     options.onStarted?.(executionArn);
     const retryStates = [...tasks.keys(), 'Copy files'];
-    const execution = machine.run((options.redrive ? options.redrive.input : input) as never, {
+    const execution = machine.run(input as never, {
       overrides: {
         taskResourceLocalHandlers: handlers as never,
         ...(options.waitOverridesMs ? { waitTimeOverrides: { ...options.waitOverridesMs } } : {}),

@@ -16,6 +16,7 @@ import { defineTask } from '../shared/handler.js';
 import { logger } from '../shared/logger.js';
 import { recordServerCleanup } from '../shared/metrics.js';
 import { ordsFor } from '../shared/ords.js';
+import { holdRunSlots } from '../shared/run-slots.js';
 
 /**
  * "Clean up server" and "Remove dump files": removes this run's files (and control table) from the
@@ -49,6 +50,7 @@ export const handler = defineTask(
     }
     const binding = await bindingFor(payload.database);
     const bucket = requiredEnv('BUCKET_NAME');
+    const step = payload.phase === 'after-backup' ? 'Clean up server' : 'Remove dump files';
     // Check-before-act: a redriven execution that lost the lock to a newer run removes nothing.
     await assertRunLock(
       { s3: s3Client(), bucket },
@@ -58,9 +60,10 @@ export const handler = defineTask(
         executionArn: payload.executionArn,
         executionName: payload.executionName,
         now: new Date(),
-        step: payload.phase === 'after-backup' ? 'Clean up server' : 'Remove dump files',
+        step,
       },
     );
+    await holdRunSlots(binding, payload, step);
     const ords = await ordsFor(binding, context);
     const deps = {
       sql: ords,

@@ -8,6 +8,7 @@ import { numberEnv, requiredEnv } from '../shared/env.js';
 import { defineTask } from '../shared/handler.js';
 import { logger } from '../shared/logger.js';
 import { ordsFor } from '../shared/ords.js';
+import { holdRunSlots } from '../shared/run-slots.js';
 
 const MiB = 1024 * 1024;
 
@@ -18,6 +19,7 @@ const MiB = 1024 * 1024;
 export const handler = defineTask('Copy file', CopyFilePayloadSchema, async (payload, context) => {
   const binding = await bindingFor(payload.database);
   assertKeyOfJob(binding, payload.job, payload.file.name, payload.file.key);
+  await holdRunSlots(binding, payload, 'Copy file');
   const ords = await ordsFor(binding, context);
   return copyFile(
     {

@@ -24,6 +24,7 @@ import { defineTask } from '../shared/handler.js';
 import { logger } from '../shared/logger.js';
 import { ordsFor } from '../shared/ords.js';
 import { putFilesDeps } from '../shared/put-files-deps.js';
+import { holdRunSlots } from '../shared/run-slots.js';
 
 const PayloadSchema = z.discriminatedUnion('action', [
   StartRestoreDrillPayloadSchema.extend({ action: z.literal('start') }),
@@ -71,6 +72,7 @@ export const handler = defineTask('Restore drill', PayloadSchema, async (payload
       step: STEPS[payload.action],
     },
   );
+  await holdRunSlots(binding, payload, STEPS[payload.action]);
   const ords = await ordsFor(binding, context);
   const deps = { ords, sql: ords, s3, bucket, logger, now: () => new Date(), sleep };
   if (payload.action === 'put-s3' || payload.action === 'start-s3' || payload.action === 'finish-s3') {

@@ -21,12 +21,18 @@ import { defineTask } from '../shared/handler.js';
 import { logger } from '../shared/logger.js';
 import { ordsFor } from '../shared/ords.js';
 import { putFilesDeps } from '../shared/put-files-deps.js';
+import { holdRunSlots } from '../shared/run-slots.js';
 
 const execution = {
   executionArn: z.string().min(1),
   executionName: z.string().min(1),
 };
-const step = { ...execution, database: z.string().regex(DATABASE_ID) };
+const step = {
+  ...execution,
+  database: z.string().regex(DATABASE_ID),
+  /** `$.slots`, held again before the step calls ORDS; absent in executions of earlier versions. */
+  slots: SlotHoldingSchema.optional(),
+};
 
 const PayloadSchema = z.discriminatedUnion('action', [
   z.object({
@@ -96,6 +102,7 @@ export const handler = defineTask('Restore', PayloadSchema, async (payload, cont
       step: STEPS[payload.action],
     },
   );
+  await holdRunSlots(binding, payload, STEPS[payload.action], executionStatus);
   const ords = await ordsFor(binding, context);
   const deps = {
     ords,

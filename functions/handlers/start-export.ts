@@ -26,6 +26,7 @@ import { defineTask } from '../shared/handler.js';
 import { logger } from '../shared/logger.js';
 import { recordConsistency } from '../shared/metrics.js';
 import { ordsFor } from '../shared/ords.js';
+import { holdRunSlots } from '../shared/run-slots.js';
 
 /**
  * "Start export": checks the input, takes the database's run lock, starts (or adopts) the export; for a
@@ -53,6 +54,11 @@ export const handler = defineTask(
 
 /** Begins the run: the lock, the export (or its adoption), the consistency metric. */
 async function startExport(payload: StartExportPayload, context: Parameters<typeof ordsFor>[1]) {
+  // A redrive of a failed "Start export" holds its ORDS slot again before it calls ORDS.
+  if (payload.slots) {
+    const binding = await bindingFor(parseExecutionInput(payload.input).database);
+    await holdRunSlots(binding, payload, 'Start export', executionStatus);
+  }
   const probeStore = () => ({ s3: s3Client(), bucket: requiredEnv('BUCKET_NAME'), logger });
   const started = await beginRun(
     {

@@ -59,6 +59,8 @@ export function backupFunctionSpecs(input: BackupFunctionSpecsInput): BackupFunc
       memorySize: 512,
       // Longer than the ORDS client's own request timeouts (60 s for headers, 120 s between chunks).
       timeout: Duration.minutes(3),
+      // The run's ORDS slots, checked before a redriven poll calls ORDS.
+      environment: { BUCKET_NAME: bucketName },
     },
     readLog: {
       id: 'ReadLog',
@@ -67,6 +69,7 @@ export function backupFunctionSpecs(input: BackupFunctionSpecsInput): BackupFunc
       description: 'Reads the log of a finished Data Pump job and decides how it ended',
       memorySize: 512,
       timeout: Duration.minutes(3),
+      environment: { BUCKET_NAME: bucketName },
     },
     copyFile: {
       id: 'CopyFile',

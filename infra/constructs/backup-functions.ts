@@ -30,6 +30,7 @@ import { grantDoctorReads } from './doctor-read-grants.js';
 import { acknowledgeWildcardResource } from './nag-findings.js';
 import { grantOffsiteCheck, type OffsiteCheckSettings } from './offsite-check-grants.js';
 import { SecretReaderRole } from './secret-reader-role.js';
+import { grantSlotChecks } from './slot-check-grants.js';
 
 /** Properties of `BackupFunctions`. */
 export interface BackupFunctionsProps {
@@ -250,6 +251,11 @@ export class BackupFunctions extends Construct {
             );
           }
           grantBucketAccess(props.bucket, this, keys.prefixes, { drillFromS3: this.drillsFromS3 });
+          grantSlotChecks(
+            props.bucket,
+            [this.readJob, this.readLog, this.copyFile, this.cleanUpServer, this.restoreDrill],
+            keys.prefixes,
+          );
           grantDoctorReads(props.bucket, this.doctor, keys.prefixes);
           if (offsiteCheck && this.checkOffsiteCopy) {
             grantOffsiteCheck(props.bucket, offsiteCheck.bucket, this.checkOffsiteCopy, keys.prefixes);

@@ -126,6 +126,9 @@ export class BackupStateMachine extends Construct {
       database: JsonPath.stringAt('$.database'),
     };
     const job = JsonPath.objectAt('$.run.job');
+    // Steps that call ORDS get the run's slots too: each holds them again before it calls (a redrive).
+    // `stringAt` only writes the path ("slots.$": "$.slots"): the task receives the object.
+    const slotted = { ...target, slots: JsonPath.stringAt('$.slots') };
 
     const startExport = guarded(
       task(
@@ -136,6 +139,7 @@ export class BackupStateMachine extends Construct {
           executionArn: JsonPath.stringAt('$$.Execution.Id'),
           executionStartTime: JsonPath.stringAt('$$.Execution.StartTime'),
           input: JsonPath.objectAt('$$.Execution.Input'),
+          slots: JsonPath.objectAt('$.slots'),
         }),
         '$.run',
       ),
@@ -145,11 +149,11 @@ export class BackupStateMachine extends Construct {
       time: WaitTime.secondsPath('$.run.pollSeconds'),
     });
     const readJob = guarded(
-      task('Read job', 'readJob', TaskInput.fromObject({ ...target, job }), '$.status'),
+      task('Read job', 'readJob', TaskInput.fromObject({ ...slotted, job }), '$.status'),
       INTERRUPTED_ERRORS,
     );
     const readLog = guarded(
-      task('Read log', 'readLog', TaskInput.fromObject({ ...target, job }), '$.verdict'),
+      task('Read log', 'readLog', TaskInput.fromObject({ ...slotted, job }), '$.verdict'),
       INTERRUPTED_ERRORS,
     );
 
@@ -157,7 +161,7 @@ export class BackupStateMachine extends Construct {
       task,
       retry,
       interruptedErrors: INTERRUPTED_ERRORS,
-      target,
+      target: slotted,
       job,
       failed: stepFailed,
     });
@@ -185,7 +189,7 @@ export class BackupStateMachine extends Construct {
       task,
       retry,
       interruptedErrors: INTERRUPTED_ERRORS,
-      target,
+      target: slotted,
       job,
       // With an off-site copy, a clean run is complete once its objects are proved off-site.
       complete: functions.checkOffsiteCopy
@@ -205,7 +209,7 @@ export class BackupStateMachine extends Construct {
       task,
       retry,
       interruptedErrors: INTERRUPTED_ERRORS,
-      target,
+      target: slotted,
       next: cleanUpServer,
     });
     // After "Remove dump files" the state has `serverCleanup`; after "Clean up server", `result.serverCleanup`.
@@ -217,7 +221,7 @@ export class BackupStateMachine extends Construct {
         task,
         retry,
         interruptedErrors: INTERRUPTED_ERRORS,
-        target,
+        target: slotted,
         next: releaseRunLock,
       }),
     );

@@ -4,11 +4,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { SERVER_CLEANUP_FILE } from '../../functions/core/cleanup/index.js';
 import { RESTORE_DRILL_FILE, RESTORE_DRILL_INTENT_FILE } from '../../functions/core/drill/index.js';
-import {
-  CONSISTENCY_PROBE_FILE,
-  RUN_LOCK_KEY_PATTERN,
-  SLOT_KEY_PATTERN,
-} from '../../functions/core/run/index.js';
+import { CONSISTENCY_PROBE_FILE, RUN_LOCK_KEY_PATTERN } from '../../functions/core/run/index.js';
 import { LAST_BACKUP_FILE } from '../../functions/core/state/index.js';
 import type { ScopedGrants } from './scoped-grants.js';
 
@@ -24,8 +20,8 @@ export const WRITE_ONCE_CONDITIONS = [
 
 /**
  * "Copy file": creates any backup file under the deployment's prefixes, write-once, and resumes,
- * aborts or recognises its own uploads; it may never write manifests, records, run locks or slots
- * (denied on the whole `bucket`).
+ * aborts or recognises its own uploads; it may never write manifests, records or run locks (denied
+ * on the whole `bucket`). Its ORDS slots (re-taken by a redriven copy) are `slot-check-grants.ts`'s.
  */
 export function grantCopyFile(bucket: IBucket, copyFile: IFunction, scoped: ScopedGrants): void {
   const { onKeys, acknowledge, objectArns } = scoped;
@@ -71,8 +67,6 @@ export function grantCopyFile(bucket: IBucket, copyFile: IFunction, scoped: Scop
         bucket.arnForObjects('*offsite.json'),
         // The consistency probe result: only "Start export" writes it.
         bucket.arnForObjects(`*${CONSISTENCY_PROBE_FILE}`),
-        // ORDS slots: only the slot steps take them.
-        bucket.arnForObjects(`*${SLOT_KEY_PATTERN}`),
         // Restore records: only the restores write them.
         bucket.arnForObjects('*/restores/*'),
       ],

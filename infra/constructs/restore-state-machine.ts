@@ -83,7 +83,12 @@ export class RestoreStateMachine extends Construct {
       executionName: JsonPath.stringAt('$$.Execution.Name'),
       executionArn: JsonPath.stringAt('$$.Execution.Id'),
     };
-    const step = { ...execution, database: JsonPath.stringAt('$$.Execution.Input.database') };
+    // Each step calls ORDS: it holds the restore's slots ($.slots) again first, when a redrive resumes there.
+    const step = {
+      ...execution,
+      database: JsonPath.stringAt('$$.Execution.Input.database'),
+      slots: JsonPath.objectAt('$.slots'),
+    };
 
     const release = task(
       'Release run lock',

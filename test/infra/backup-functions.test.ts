@@ -114,7 +114,10 @@ describe('BackupFunctions', () => {
         NODE_OPTIONS: expect.stringMatching(/^--enable-source-maps( |$)/),
         DATABASE_PARAMETER_PATH: '/ords-datapump-backup/databases',
       });
-      expect('BUCKET_NAME' in variables).toBe(['copyFile', 'writeManifest', 'startExport'].includes(name));
+      // Changed on purpose: "Read job" and "Read log" check the run's ORDS slots (a redrive) in the bucket.
+      expect('BUCKET_NAME' in variables).toBe(
+        ['copyFile', 'writeManifest', 'startExport', 'readJob', 'readLog'].includes(name),
+      );
     }
   });
 
@@ -132,14 +135,16 @@ describe('BackupFunctions', () => {
     });
   });
 
-  it('lets only the copy, manifest and start-export (run lock) functions write the bucket', () => {
+  // Changed on purpose: every step that calls ORDS may create an ORDS slot (a redrive holds its slot again).
+  it('lets only the copy, manifest and start-export (run lock) functions write the bucket beyond the ORDS slots', () => {
     const { json } = synthesized;
     const writers = Object.entries(allFunctions())
       .filter(([, fn]) =>
         statementsOfRole(json, roleOfFunction(json, logicalIdOf(fn))).some(
           (statement) =>
             statement.Effect === 'Allow' &&
-            actionsOf(statement).some((action) => /^s3:(PutObject|\*)$/.test(action)),
+            actionsOf(statement).some((action) => /^s3:(PutObject|\*)$/.test(action)) &&
+            resourcesOf(statement).some((resource) => !JSON.stringify(resource).endsWith('/_slots/*"]]}')),
         ),
       )
       .map(([name]) => name);
@@ -147,14 +152,23 @@ describe('BackupFunctions', () => {
     expect(writers).toEqual(['startExport', 'copyFile', 'writeManifest']);
   });
 
-  it('gives the read-log and read-job functions no S3 access at all', () => {
+  // Changed on purpose: they hold the run's ORDS slots again before a redriven step calls ORDS.
+  it('gives the read-log and read-job functions S3 access to the ORDS slots only, creating one only with If-None-Match', () => {
     const { json } = synthesized;
+    const slots = {
+      'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalIdOf(stack.bucket), 'Arn'] }, '/oracle/_slots/*']],
+    };
     for (const fn of [stack.functions.readLog, stack.functions.readJob]) {
-      const s3Actions = statementsOfRole(json, roleOfFunction(json, logicalIdOf(fn))).flatMap((statement) =>
-        actionsOf(statement).filter((action) => action.startsWith('s3:')),
+      const s3 = statementsOfRole(json, roleOfFunction(json, logicalIdOf(fn))).filter((statement) =>
+        actionsOf(statement).some((action) => action.startsWith('s3:')),
       );
 
-      expect(s3Actions).toEqual([]);
+      expect(s3.map((statement) => [actionsOf(statement).sort(), statement.Condition])).toEqual([
+        [['s3:DeleteObject', 's3:GetObject'], undefined],
+        [['s3:PutObject'], { Null: { 's3:if-none-match': 'false' } }],
+        [['s3:ListBucket'], { StringLike: { 's3:prefix': ['oracle/_slots/*'] } }],
+      ]);
+      expect(s3.slice(0, 2).flatMap(resourcesOf)).toEqual([slots, slots]);
     }
   });
 
@@ -171,7 +185,15 @@ describe('BackupFunctions', () => {
 
     // Scoped to the deployment's key prefix: the example's databases all store under oracle/.
     const objects = { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/oracle/*']] };
+    const slots = { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/oracle/_slots/*']] };
+    const onSlots = (statement: (typeof statements)[number]) =>
+      resourcesOf(statement).every((resource) => JSON.stringify(resource) === JSON.stringify(slots));
     const unconditional = statements.filter((statement) => statement.Condition === undefined);
+    // Changed on purpose: the ORDS slots, held again before a redriven "Copy file" calls ORDS.
+    expect(unconditional.filter(onSlots).map((statement) => actionsOf(statement).sort())).toEqual([
+      ['s3:DeleteObject', 's3:GetObject'],
+    ]);
+    unconditional.splice(unconditional.findIndex(onSlots), 1);
 
     expect(unconditional).toHaveLength(1);
     expect(actionsOf(unconditional[0]!).sort()).toEqual([
@@ -196,11 +218,11 @@ describe('BackupFunctions', () => {
       [['s3:PutObject'], { Null: { 's3:if-none-match': 'false' } }],
       [['s3:PutObject'], { Bool: { 's3:ObjectCreationOperation': 'false' } }],
     ]);
-    for (const statement of puts) {
-      expect(resourcesOf(statement)).toEqual([
-        { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/oracle/*']] },
-      ]);
-    }
+    const objects = { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/oracle/*']] };
+    const slots = { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/oracle/_slots/*']] };
+    // Changed on purpose: with If-None-Match, an ORDS slot too (a redriven "Copy file" holds it again).
+    expect(resourcesOf(puts[0]!)).toEqual([objects, slots]);
+    expect(resourcesOf(puts[1]!)).toEqual([objects]);
   });
 
   it('denies the copy function any write of a manifest, a last-backup record, a run lock or a cleanup record', () => {
@@ -232,17 +254,29 @@ describe('BackupFunctions', () => {
     const keysFor = (action: string) =>
       s3.filter((statement) => actionsOf(statement).includes(action)).flatMap(resourcesOf);
 
+    // Changed on purpose: ListBucket under the ORDS slots, which "Release run lock" and a redriven
+    // cleanup read (a slot a redriven step replaced), and creating a slot with If-None-Match.
     expect(new Set(s3.flatMap(actionsOf))).toEqual(
-      new Set(['s3:PutObject', 's3:GetObject', 's3:DeleteObject']),
+      new Set(['s3:PutObject', 's3:GetObject', 's3:DeleteObject', 's3:ListBucket']),
     );
+    const distinct = (keys: unknown[]) =>
+      [...new Set(keys.map((key) => JSON.stringify(key)))].map((key) => JSON.parse(key));
     // "Release run lock": its own run lock and ORDS slots, at the end of the run
-    expect(keysFor('s3:DeleteObject')).toEqual([
+    expect(distinct(keysFor('s3:DeleteObject'))).toEqual([
       { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/oracle/*_locks/*.json']] },
       { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/oracle/_slots/*']] },
     ]);
     expect(keysFor('s3:PutObject')).toEqual([
       { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/oracle/*/server-cleanup.json']] },
+      { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/oracle/_slots/*']] },
     ]);
+    expect(
+      s3.find(
+        (statement) =>
+          JSON.stringify(resourcesOf(statement)).includes('_slots') &&
+          actionsOf(statement).includes('s3:PutObject'),
+      )?.Condition,
+    ).toEqual({ Null: { 's3:if-none-match': 'false' } });
     expect(keysFor('s3:GetObject')).toEqual(
       expect.arrayContaining([
         { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/oracle/*/manifest.json']] },
@@ -254,7 +288,7 @@ describe('BackupFunctions', () => {
     expect(keysFor('s3:GetObject')).toContainEqual({
       'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/oracle/*/server-cleanup.json']],
     });
-    expect(keysFor('s3:GetObject')).toHaveLength(4);
+    expect(distinct(keysFor('s3:GetObject'))).toHaveLength(4);
   });
 
   // Changed on purpose (#17): the drill writes its intent record, besides reading the run locks.
@@ -270,16 +304,21 @@ describe('BackupFunctions', () => {
         .flatMap(resourcesOf)
         .filter((resource) => JSON.stringify(resource).includes('/*'));
 
+    // Changed on purpose: the drill's steps hold the run's ORDS slots again before a redrive calls ORDS.
     expect(new Set(s3.flatMap(actionsOf))).toEqual(
-      new Set(['s3:GetObject', 's3:PutObject', 's3:ListBucket']),
+      new Set(['s3:GetObject', 's3:PutObject', 's3:ListBucket', 's3:DeleteObject']),
     );
+    const slots = { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/oracle/_slots/*']] };
     expect(objectKeysFor('s3:PutObject')).toEqual([
       { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/oracle/*/restore-drill-intent.json']] },
+      slots,
     ]);
     expect(objectKeysFor('s3:GetObject')).toEqual([
       { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/oracle/*_locks/*.json']] },
       { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/oracle/*/restore-drill-intent.json']] },
+      slots,
     ]);
+    expect(objectKeysFor('s3:DeleteObject')).toEqual([slots]);
   });
 
   it('lets every task function read only the bindings under the deployment path', () => {

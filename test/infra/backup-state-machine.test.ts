@@ -215,7 +215,31 @@ describe('BackupStateMachine', () => {
       'executionArn.$': '$$.Execution.Id',
       'executionStartTime.$': '$$.Execution.StartTime',
       'input.$': '$$.Execution.Input',
+      // Held again before it calls ORDS, when a redrive resumes here.
+      'slots.$': '$.slots',
     });
+  });
+
+  it("gives every step that calls ORDS the run's slots, which it holds again before it calls (a redrive)", () => {
+    const ordsFunctions = /Functions(StartExport|ReadJob|ReadLog|CleanUpServer|RestoreDrill)[0-9A-F]{8}$/;
+    const slotTasks = ['take-slot', 'copy', 'drop', 'release-lock', 'record-failure'];
+    const steps = tasks().filter(
+      ([, state]) =>
+        ordsFunctions.test(String(state.Resource)) && !slotTasks.includes(state.Parameters.phase),
+    );
+    expect(steps.map(([name]) => name)).toEqual(
+      expect.arrayContaining([
+        'Start export',
+        'Read job',
+        'Read log',
+        'Clean up server',
+        'Remove dump files',
+      ]),
+    );
+    expect(steps.length).toBeGreaterThanOrEqual(12);
+    for (const [name, state] of steps) expect(state.Parameters['slots.$'], name).toBe('$.slots');
+    // "Copy file" receives its iteration's item: the Map hands it the slots.
+    expect(states.get('Copy files').ItemSelector['slots.$']).toBe('$.slots');
   });
 
   it('sends no task an ORDS URL, a secret or a key prefix: the functions read them from the binding', () => {

@@ -92,6 +92,17 @@ describe('s3:ListBucket only under the deployment prefixes', () => {
       'Start window': windowLauncher.function!,
     };
   };
+  /** The roles that list only the ORDS slots, to hold them again before a redriven step calls ORDS. */
+  const slotCheckers = () => {
+    const { functions } = synthesized.built.backup;
+    return {
+      'Read job': functions.readJob,
+      'Read log': functions.readLog,
+      'Copy file': functions.copyFile,
+      'Clean up server': functions.cleanUpServer,
+      'Restore drill': functions.restoreDrill,
+    };
+  };
   const list = (fn: IFunction, prefix?: string) =>
     simulateRole(synthesized.json, resolve, roleOfFunction(synthesized.json, logicalIdOf(fn)), {
       action: 's3:ListBucket',
@@ -105,7 +116,18 @@ describe('s3:ListBucket only under the deployment prefixes', () => {
     });
 
   it('conditions every listing of the bucket, in any stack, on s3:prefix under a/ or c/finance/ (plain check)', () => {
-    const listings = listingStatements(synthesized, resolve);
+    const all = listingStatements(synthesized, resolve);
+    // The steps that call ORDS list only the ORDS slots (a redriven step holds its slot again).
+    const slotOnly = all.filter(({ statement }) =>
+      JSON.stringify(statement.Condition ?? {}).includes('_slots/*'),
+    );
+    expect(new Set(slotOnly.map(({ owner }) => owner)).size).toBe(Object.keys(slotCheckers()).length);
+    for (const { owner, statement } of slotOnly) {
+      expect(statement.Condition, owner).toEqual({
+        StringLike: { 's3:prefix': ['a/_slots/*', 'c/finance/_slots/*'] },
+      });
+    }
+    const listings = all.filter((listing) => !slotOnly.includes(listing));
     const owners = new Set(listings.map(({ owner }) => owner));
     expect(owners.size).toBe(Object.keys(listers()).length);
     for (const { owner, statement } of listings) {
@@ -124,6 +146,21 @@ describe('s3:ListBucket only under the deployment prefixes', () => {
         expect(await list(fn, outside), `${name} lists "${outside}"`).not.toBe('Allowed');
       }
       expect(await list(fn), `${name} lists the whole bucket`).not.toBe('Allowed');
+    }
+  });
+
+  it('lets the steps that call ORDS read and list the ORDS slots under the prefixes, and nothing else', async () => {
+    for (const [name, fn] of Object.entries(slotCheckers())) {
+      for (const prefix of ['a/', 'c/finance/']) {
+        const slot = `${prefix}_slots/https_orders.example.com/0.json`;
+        expect(await get(fn, slot), `${name} reads ${slot}`).toBe('Allowed');
+        expect(await list(fn, slot), `${name}: NoSuchKey for a slot nobody holds`).toBe('Allowed');
+      }
+      expect(await get(fn, 'b/_slots/https_orders.example.com/0.json'), name).not.toBe('Allowed');
+      expect(await list(fn, 'b/_slots/'), name).not.toBe('Allowed');
+      if (name !== 'Restore drill') {
+        expect(await list(fn, 'a/orders/'), `${name} lists beyond the slots`).not.toBe('Allowed');
+      }
     }
   });
 
@@ -181,7 +218,12 @@ describe('s3:ListBucket with the empty prefix', () => {
     );
     try {
       const resolve = resolver(logicalIdOf(synthesized.built.backup.bucket), BUCKET_ARN);
-      const listings = listingStatements(synthesized, resolve);
+      const all = listingStatements(synthesized, resolve);
+      // The ORDS slot checks list only `_slots/`, narrower than the whole bucket.
+      const listings = all.filter(
+        ({ statement }) => !JSON.stringify(statement.Condition ?? {}).includes('_slots/*'),
+      );
+      expect(all.length - listings.length).toBe(5);
       expect(listings.length).toBeGreaterThanOrEqual(7);
       for (const { owner, statement } of listings) expect(statement.Condition, owner).toBeUndefined();
       const { json } = synthesized;

@@ -90,9 +90,12 @@ describe('OrdsDatapumpBackup in the JSON app', () => {
     }
   });
 
-  it("lets no role other than the copy, manifest, start-export, cleanup, drill, drill record, restore, doctor and backup-age functions' touch the bucket", () => {
+  // Changed on purpose: "Read job" and "Read log" touch the ORDS slots (a redriven step holds them again).
+  it("lets no role other than the copy, manifest, start-export, read-job, read-log, cleanup, drill, drill record, restore, doctor and backup-age functions' touch the bucket", () => {
     const { json, built } = synthesized;
     const {
+      readJob,
+      readLog,
       copyFile,
       writeManifest,
       startExport,
@@ -103,6 +106,8 @@ describe('OrdsDatapumpBackup in the JSON app', () => {
       doctor,
     } = built.backup.functions;
     const allowed = [
+      readJob,
+      readLog,
       copyFile,
       writeManifest,
       startExport,

@@ -31,6 +31,20 @@ describe('the restore state machine beside the backup state machine', () => {
   });
   afterAll(() => synthesized.cleanup());
 
+  it("gives every step after the take the restore's slots, which it holds again before it calls ORDS (a redrive)", () => {
+    const { definition } = definitionFromTemplates([synthesized.json] as never, 'restore');
+    const states = definition.States as Record<string, { Parameters?: Record<string, unknown> }>;
+    for (const name of [
+      'Check backup in S3',
+      'Put files on the server',
+      'Start import',
+      'Read import job',
+      'Finish restore',
+    ]) {
+      expect(states[name]!.Parameters!['slots.$'], name).toBe('$.slots');
+    }
+  });
+
   it('takes lock and slot first and ends every path through "Release run lock"', () => {
     const { definition } = definitionFromTemplates([synthesized.json] as never, 'restore');
     const states = definition.States as Record<string, Record<string, unknown>>;

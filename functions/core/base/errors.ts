@@ -56,6 +56,11 @@ export const ErrorName = {
    * redriven execution, or an operator released it): the step changes nothing. Not retried.
    */
   RunLockLost: 'RunLockLostError',
+  /**
+   * A redriven execution's step found an ORDS slot of its run held by another running execution, and
+   * no free slot to take instead: the step sends ORDS nothing. Not retried.
+   */
+  OrdsSlotLost: 'OrdsSlotLostError',
   /** A different manifest already exists where this run's would go: never overwritten. */
   ManifestExists: 'ManifestExistsError',
   /** A restore drill could not import the dump, or could not drop its schema: the backup stays stored. */
@@ -229,6 +234,13 @@ export class DatabaseBusyError extends BackupError {
 export class RunLockLostError extends BackupError {
   constructor(message: string, options?: ErrorOptions) {
     super(ErrorName.RunLockLost, message, options);
+  }
+}
+
+/** This redriven execution holds no ORDS slot and can take none: a step that would call ORDS stops first. */
+export class OrdsSlotLostError extends BackupError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(ErrorName.OrdsSlotLost, message, options);
   }
 }
 

@@ -31,6 +31,7 @@ export {
   OrdsAuthError,
   OrdsRequestError,
   OrdsResponseError,
+  OrdsSlotLostError,
   OrdsUnavailableError,
   RangeNotSupportedError,
   RETRYABLE_ERRORS,

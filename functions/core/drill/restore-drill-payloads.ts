@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DATABASE_ID, FencedExecutionArnSchema, JobRefSchema } from '../state/index.js';
+import { DATABASE_ID, FencedExecutionArnSchema, JobRefSchema, SlotHoldingSchema } from '../state/index.js';
 
 /**
  * The restore drill's part of the state machine's data contract: what its tasks receive and return.
@@ -42,6 +42,8 @@ export const StartRestoreDrillPayloadSchema = z.object({
   database: z.string().regex(DATABASE_ID),
   /** The export's job: its dump file template is what the drill imports. */
   job: JobRefSchema,
+  /** `$.slots`: checked before the drill calls ORDS (absent in executions of earlier versions). */
+  slots: SlotHoldingSchema.optional(),
 });
 export type StartRestoreDrillPayload = z.output<typeof StartRestoreDrillPayloadSchema>;
 
@@ -54,6 +56,8 @@ export const DropDrillSchemaPayloadSchema = z.object({
   drill: DrillStartedSchema,
   /** The export's job: its log gives the rows each table must have after the import. */
   exportJob: JobRefSchema,
+  /** `$.slots`: checked before the drill calls ORDS (absent in executions of earlier versions). */
+  slots: SlotHoldingSchema.optional(),
 });
 export type DropDrillSchemaPayload = z.output<typeof DropDrillSchemaPayloadSchema>;
 

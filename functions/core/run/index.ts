@@ -59,6 +59,8 @@ export {
 } from './run-lock.js';
 export type { RunSlotDeps } from './run-slots.js';
 export { copySlots, releaseRunSlots, takeRunSlot } from './run-slots.js';
+export type { SlotCheck, SlotCheckRequest } from './slot-check.js';
+export { assertRunSlots } from './slot-check.js';
 export type { RunWindow, StartRunInput } from './start-run.js';
 export { StartRunInputSchema, startRun } from './start-run.js';
 export type { MissedRun, StartWindowInput, StartWindowResult } from './start-window.js';

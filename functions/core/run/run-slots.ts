@@ -9,8 +9,9 @@ import {
 import { parseExecutionInput } from './begin-run.js';
 import { type DatabaseBinding, type SlotCaps, slotCapsOf } from './binding.js';
 import type { LockStore } from './holder-lock.js';
-import { releaseSlots, type SlotDeps, type SlotsTaken, takeSlots } from './ords-slots.js';
+import { releaseKey, releaseSlots, type SlotDeps, type SlotsTaken, takeSlots } from './ords-slots.js';
 import { type RunWindow, runTiming } from './run-input.js';
+import { assertRunSlots, releaseReplacedSlots } from './slot-check.js';
 
 /**
  * The ORDS slots of a backup run, as its states take them: "Take an ORDS slot" before "Start
@@ -108,22 +109,23 @@ export async function copySlots(deps: RunSlotDeps, payload: CopySlotsPayload): P
     holding = await releaseSlots(deps, payload.slots, holder, 1);
   } else {
     const want = Math.max(1, Math.min(payload.fileConcurrency, payload.files));
-    const taken = await takeSlots(
-      deps,
-      {
-        database: binding.database,
-        prefix: binding.prefix,
-        caps: slotCapsOf(binding),
-        holder: {
-          executionArn: holder,
-          executionName: payload.executionName,
-          startedAt: payload.executionStartTime,
-        },
+    const request = {
+      database: binding.database,
+      prefix: binding.prefix,
+      caps: slotCapsOf(binding),
+      holder: {
+        executionArn: holder,
+        executionName: payload.executionName,
+        startedAt: payload.executionStartTime,
       },
-      want,
-      payload.slots,
-      { queue: false },
-    );
+    };
+    // A redrive resumes here with the slots its state names: held again (or replaced) before the top-up.
+    const checked = await assertRunSlots(deps, {
+      ...request,
+      holding: payload.slots,
+      step: 'Take copy slots',
+    });
+    const taken = await takeSlots(deps, request, want, checked.holding, { queue: false });
     holding = taken.holding;
     deps.logger.info('ORDS slots for copying', { database: binding.database, want, held: taken.originSlots });
   }
@@ -145,9 +147,19 @@ export async function releaseRunSlots(
   executionArn: string,
 ): Promise<number> {
   if (!holding || (holding.held.length === 0 && holding.waiting === undefined)) return 0;
-  await releaseSlots(deps, holding, executionArn);
-  deps.logger.info('ORDS slots released', { slots: holding.held.length });
-  return holding.held.length;
+  const others: string[] = [];
+  for (const key of holding.held) {
+    if (!(await releaseKey(deps, key, executionArn))) others.push(key.slice(0, key.lastIndexOf('/') + 1));
+  }
+  await releaseSlots(
+    deps,
+    { held: [], ...(holding.waiting ? { waiting: holding.waiting } : {}) },
+    executionArn,
+  );
+  // A slot of the state that this execution no longer holds: a redriven step may have replaced it.
+  const replaced = others.length > 0 ? await releaseReplacedSlots(deps, others, executionArn) : 0;
+  deps.logger.info('ORDS slots released', { slots: holding.held.length - others.length + replaced });
+  return holding.held.length - others.length + replaced;
 }
 
 function capsText(caps: SlotCaps): string {

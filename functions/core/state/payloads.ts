@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { InvalidInputError } from '../base/index.js';
 import { POLL_INTERVAL_SECONDS } from './poll-budget.js';
+import { SlotHoldingSchema } from './slot-holding.js';
 
 /**
  * The state machine's data contract: the execution input and what each task receives and returns.
@@ -99,6 +100,11 @@ export const TaskTargetShape = {
   /** `$$.Execution.Id`: the run lock's holder. Required by the steps that change the server. */
   executionArn: z.string().min(1).optional(),
   database: z.string().regex(DATABASE_ID),
+  /**
+   * `$.slots`: the ORDS slots the run holds, checked by each step that calls ORDS before it does
+   * (`assertRunSlots`). Absent in executions of a state machine deployed before that check.
+   */
+  slots: SlotHoldingSchema.optional(),
 };
 
 /** `$$.Execution.Id`, required by a step that checks the run lock before it changes the server. */
@@ -216,6 +222,8 @@ export const StartExportPayloadSchema = z.object({
   executionStartTime: z.string().datetime(),
   /** `$$.Execution.Input`, parsed with `ExecutionInputSchema`. */
   input: z.unknown(),
+  /** `$.slots`: checked before the export starts (absent in executions of earlier versions). */
+  slots: SlotHoldingSchema.optional(),
 });
 export type StartExportPayload = z.output<typeof StartExportPayloadSchema>;
 
