@@ -24,9 +24,13 @@ export function argumentProblem(error: unknown, usage: string): string | undefin
   ) {
     return undefined;
   }
-  // Node.js adds a sentence on `--` for unknown options: beside the point when the option is a typo.
-  const [first = error.message] = error.message.split(/\.\s/);
-  return `${first.replace(/\.$/, '')}: ${helpCommand(usage)} lists the options`;
+  const [first = '', ...rest] = error.message.split('\n');
+  // Node.js adds a sentence on `--` to an unknown option: beside the point when the option is a typo.
+  const problem = first.replace(/\. To specify a positional argument .*$/, '').replace(/\.$/, '');
+  // It explains an ambiguous value (`--seconds -1`) on lines of its own: keep how to give one.
+  const dash = rest.find((line) => line.startsWith('To specify an option argument starting with a dash'));
+  const hint = dash === undefined ? '' : ` (${dash.replace(/^To/, 'to').replace(/\.$/, '')})`;
+  return `${problem}${hint}: ${helpCommand(usage)} lists the options`;
 }
 
 /** `parseArgs(config)`, with its refusals turned into `UsageError`s of one line (`argumentProblem`). */

@@ -38,9 +38,31 @@ describe('helpCommand', () => {
 
 describe('argumentProblem', () => {
   it('turns an unknown option into one line naming it and the help command, without the note on --', () => {
-    const line = argumentProblem(refusalOf(['--sed', '3']), USAGE);
+    const error = refusalOf(['--sed', '3'], true);
+    expect((error as Error).message).toContain("To specify a positional argument starting with a '-'");
 
-    expect(line).toBe("Unknown option '--sed': npm run fleet-sim -- --help lists the options");
+    expect(argumentProblem(error, USAGE)).toBe(
+      "Unknown option '--sed': npm run fleet-sim -- --help lists the options",
+    );
+    expect(argumentProblem(refusalOf(['--sed'], false), USAGE)).toBe(
+      "Unknown option '--sed': npm run fleet-sim -- --help lists the options",
+    );
+  });
+
+  it('names an option whose text holds a full stop whole', () => {
+    expect(argumentProblem(refusalOf(['--a. b'], true), USAGE)).toBe(
+      "Unknown option '--a. b': npm run fleet-sim -- --help lists the options",
+    );
+  });
+
+  it('keeps, on the one line, how to give a value that starts with a dash', () => {
+    const error = refusalOf(['--seed', '-05:00']);
+    expect((error as Error).message).toContain('\n');
+
+    expect(argumentProblem(error, USAGE)).toBe(
+      "Option '--seed' argument is ambiguous (to specify an option argument starting with a dash use '--seed=-XYZ'): " +
+        'npm run fleet-sim -- --help lists the options',
+    );
   });
 
   it('names a short option, a missing value and an unexpected argument', () => {
