@@ -5,6 +5,8 @@ import { availableParallelism, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { COPY_NODE_OPTIONS } from '../functions/core/transfer/index.js';
+import { argumentProblem } from '../local/commands/command-line.js';
+import { ExitCode, UsageError } from '../local/commands/state-machine.js';
 import { fileSha256 } from '../simulator/index.js';
 import {
   type BenchFile,
@@ -255,13 +257,15 @@ function parseOptions(argv: string[]): Options | null {
   const scenarios = values.scenarios.split(',').map((name) => name.trim());
   for (const name of scenarios) {
     if (!(SCENARIOS as readonly string[]).includes(name)) {
-      throw new Error(`--scenarios: unknown scenario "${name}", expected some of ${SCENARIOS.join(', ')}`);
+      throw new UsageError(
+        `--scenarios: unknown scenario "${name}", expected some of ${SCENARIOS.join(', ')}`,
+      );
     }
   }
   const positive = (name: string, text: string, integer: boolean): number => {
     const value = Number(text);
     if (!(value > 0) || (integer && !Number.isInteger(value))) {
-      throw new Error(`--${name} must be a positive ${integer ? 'integer' : 'number'}, got "${text}"`);
+      throw new UsageError(`--${name} must be a positive ${integer ? 'integer' : 'number'}, got "${text}"`);
     }
     return value;
   };
@@ -288,7 +292,7 @@ function parseSize(option: string, text: string): number {
   const factor = UNITS[unit];
   const bytes = match && factor !== undefined ? Math.round(Number(match[1]) * factor) : Number.NaN;
   if (!(Number.isSafeInteger(bytes) && bytes > 0)) {
-    throw new Error(`${option}: "${text}" is not a size such as 256MiB or 1GiB`);
+    throw new UsageError(`${option}: "${text}" is not a size such as 256MiB or 1GiB`);
   }
   return bytes;
 }
@@ -317,6 +321,8 @@ function progress(line: string): void {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
+  // A bad option exits 2, as the operator commands do (local/commands/command-line.ts); a failed run 1.
+  const problem = argumentProblem(error, USAGE);
+  console.error(problem ?? (error instanceof Error ? error.message : error));
+  process.exit(problem !== undefined || error instanceof UsageError ? ExitCode.Usage : 1);
 });

@@ -1,6 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { argumentProblem } from '../local/commands/command-line.js';
+import { ExitCode, UsageError } from '../local/commands/state-machine.js';
 
 /**
  * `npm run bench:crc`: zlib's CRC-32 speed before and after the first zlib stream of a process is
@@ -71,8 +73,16 @@ function main(): void {
 function positive(name: string, text: string): number {
   const value = Number(text);
   if (!Number.isInteger(value) || value < 1)
-    throw new Error(`${name} must be a positive integer, got ${text}`);
+    throw new UsageError(`${name} must be a positive integer, got ${text}`);
   return value;
 }
 
-main();
+try {
+  main();
+} catch (error) {
+  // A bad option exits 2 with one line, as the operator commands do (local/commands/command-line.ts).
+  const problem = argumentProblem(error, USAGE);
+  if (problem === undefined && !(error instanceof UsageError)) throw error;
+  console.error(problem ?? (error as UsageError).message);
+  process.exit(ExitCode.Usage);
+}

@@ -254,9 +254,11 @@ export class OrdsDatapumpBackup extends Construct {
   /**
    * Adds the per-database resources of `databases` in `scope`, which may be in another stack of the
    * same app and environment (a fleet too large for one stack is split into slices this way). Fails
-   * for a database id already added, a database whose timeout does not fit an explicit
-   * `stateMachineTimeout`, and secrets that would need more managed policies per role than IAM's
-   * default quota.
+   * for a database id already added (in this or an earlier slice), an enabled database whose timeout
+   * does not fit an explicit `stateMachineTimeout`, `ordsCidrs` without the deployment's `vpc`, an
+   * enabled database whose secret another enabled database already uses (one secret per database:
+   * its `ords-datapump-backup:database` tag names one database), and retention tiers on an existing
+   * bucket.
    */
   addDatabases(
     scope: Construct,
@@ -338,10 +340,10 @@ export class OrdsDatapumpBackup extends Construct {
     this.createdBucket.addRetention(retention);
   }
 
-  /** Every slice attaches its secret policies to the same roles: IAM allows 10 managed policies per role. */
   /**
-   * Each enabled database needs a secret of its own: the secret's `ords-datapump-backup:database`
-   * tag names one database, and only that database's sessions may read it.
+   * Each enabled database needs a secret of its own, among this call's databases and every slice
+   * added before (compared by secret ARN): the secret's `ords-datapump-backup:database` tag names one
+   * database, and only that database's sessions may read it.
    */
   private checkSecretsApart(path: string, databases: readonly ResolvedDatabase[]): void {
     for (const database of databases) {

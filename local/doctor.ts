@@ -12,6 +12,7 @@ import {
   runDoctorCommand,
 } from './commands/doctor.js';
 import { runLocalDoctor } from './commands/doctor-local.js';
+import { doctorChecksInOrder } from './commands/doctor-usage.js';
 import { runWindowsDoctor } from './commands/doctor-windows.js';
 import { UsageError } from './commands/state-machine.js';
 
@@ -19,10 +20,11 @@ import { UsageError } from './commands/state-machine.js';
 const USAGE = `Usage: npm run doctor -- <database> [options]
 
 Invokes the deployed doctor function for <database>. From inside the deployment (its subnets, its
-roles) it checks, in order: the database's binding, that its secret can be read and parses, that ORDS
-answers, that it accepts the credentials, that the user can list Data Pump jobs, REST-enabled SQL,
-and that the Data Pump directory exists. It prints one line per check (✓ ok, ✗ failed, – skipped)
-and what to fix for each failure. After a refused login it sends nothing more (the account would lock).
+roles) it runs these checks, in order (docs/operations.md says what each reads):
+${doctorChecksInOrder()}
+It prints one line per check (✓ ok, ✗ failed, – skipped) and what to fix for each failure. A check
+whose input is missing is skipped with the reason. After a refused login it sends nothing more (the
+account would lock).
 
   --prefix PREFIX        the deployment's namePrefix: invokes <PREFIX>-doctor (default ${DEFAULT_NAME_PREFIX})
   --function-name NAME   the doctor function (default: $${DOCTOR_FUNCTION_VARIABLE}, else <prefix>-doctor)

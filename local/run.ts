@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { describeConsistency } from '../functions/core/manifest/index.js';
 import { CONSISTENCY, type Consistency } from '../functions/core/state/index.js';
 import type { SimulatorOptions } from '../simulator/index.js';
+import { runMain } from './commands/command-line.js';
 import { describeCleanup } from './describe-cleanup.js';
 import { formatBytes, parseBytes } from './format.js';
 import { describeRestoreDrill } from './local-drill.js';
@@ -265,13 +266,8 @@ function listNoise(value: string) {
   return { foreignOwnerJobs: count, recycleBinRows: count, orphanJobs: count };
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
-    process.exit(2);
-  },
-);
+// An unknown option prints one line pointing to --help; any other error its name and message: exit 2.
+runMain(main, USAGE);
 
 /** `--consistency`: `per-table`, `point-in-time` or `auto`; anything else fails naming the value. */
 function consistencyOf(value: string | undefined): Consistency | undefined {

@@ -1,5 +1,6 @@
-import { parseArgs } from 'node:util';
 import { S3Client } from '@aws-sdk/client-s3';
+import { helpCommand, parseCommandLine, runMain } from './commands/command-line.js';
+import { UsageError } from './commands/state-machine.js';
 import { describeClaim } from './verify/verify-consistency.js';
 import { type VerifyResult, verifyManifest } from './verify/verify-manifest.js';
 
@@ -13,23 +14,37 @@ import { type VerifyResult, verifyManifest } from './verify/verify-manifest.js';
  * mismatch; 2: the command could not run.
  */
 
-const USAGE =
-  'usage: npm run verify -- s3://<bucket>/<prefix>/manifest.json [--download] [--json] [--s3-endpoint <url>] [--region <region>]\n' +
-  '         [--offsite <off-site bucket> [--offsite-profile <profile>] [--offsite-region <region>] [--offsite-endpoint <url>]]';
+const USAGE = `Usage: npm run verify -- s3://<bucket>/<prefix>/manifest.json [options]
+
+Checks every file the backup's manifest lists against S3 (size, FULL_OBJECT CRC-32, type) and shows
+what the manifest claims about consistency.
+
+  --download                  also read each object, recompute its CRC-32 and SHA-256, and check
+                              that the log's SCN line names the manifest's SCN
+  --json                      print the result as one JSON line on stdout
+  --s3-endpoint URL           another S3 endpoint (the local S3)
+  --region REGION             the bucket's region (default: the SDK's)
+  --offsite BUCKET            also check the off-site replica in BUCKET
+  --offsite-profile PROFILE   the AWS profile of the off-site reader role
+  --offsite-region REGION     the off-site bucket's region
+  --offsite-endpoint URL      another S3 endpoint for the off-site bucket
+  -h, --help
+
+AWS credentials come from the standard chain (AWS_PROFILE, environment, SSO, instance role).
+Exit codes: 0 every file matches, 1 a mismatch, 2 the command could not run.`;
 
 async function main(): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse();
-  } catch (error) {
-    console.error(`${(error as Error).message}\n${USAGE}`);
-    return 2;
+  const { values, positionals } = parse();
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
   }
-  const { values, positionals } = parsed;
   const [uri] = positionals;
   if (uri === undefined || positionals.length !== 1) {
-    console.error(USAGE);
-    return 2;
+    const got = positionals.length === 0 ? 'none' : positionals.join(' ');
+    throw new UsageError(
+      `verify takes one manifest URI, got ${got}: ${helpCommand(USAGE)} lists the options`,
+    );
   }
   const endpoint = values['s3-endpoint'];
   const s3 = new S3Client({
@@ -105,19 +120,23 @@ function offsiteTarget(
 }
 
 function parse() {
-  return parseArgs({
-    allowPositionals: true,
-    options: {
-      download: { type: 'boolean' },
-      json: { type: 'boolean' },
-      offsite: { type: 'string' },
-      'offsite-profile': { type: 'string' },
-      'offsite-region': { type: 'string' },
-      'offsite-endpoint': { type: 'string' },
-      's3-endpoint': { type: 'string' },
-      region: { type: 'string' },
+  return parseCommandLine(
+    {
+      allowPositionals: true,
+      options: {
+        download: { type: 'boolean' },
+        json: { type: 'boolean' },
+        offsite: { type: 'string' },
+        'offsite-profile': { type: 'string' },
+        'offsite-region': { type: 'string' },
+        'offsite-endpoint': { type: 'string' },
+        's3-endpoint': { type: 'string' },
+        region: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
     },
-  });
+    USAGE,
+  );
 }
 
-process.exitCode = await main();
+runMain(main, USAGE);

@@ -5,6 +5,6 @@
  * The one way into this folder from outside it (see ../README.md for the layers).
  */
 export type { Check, DoctorReport } from './doctor.js';
-export { DoctorInputSchema, runDoctor } from './doctor.js';
+export { CHECK_NAMES, DoctorInputSchema, runDoctor } from './doctor.js';
 export { lastExportSeconds } from './doctor-last-export.js';
 export { checkUndo, elapsedSecondsOf, UNDO_CHECK, UNDO_MARGIN, UNDO_QUERY } from './doctor-undo.js';
