@@ -85,7 +85,12 @@ describe('the next run removes what an earlier failed run left on the database s
       .find((one) => one.jobName === job.jobName)!
       .files.map((file) => file.name);
     for (const name of files) expect(await statusOf(job.jobName, name), name).toBe(200);
-    return { job, files, executionArn };
+    const copyInput = (
+      failed.events.find((event) => event.type === 'StateEntered' && event.state.name === 'Copy files') as {
+        state: { input: unknown };
+      }
+    ).state.input;
+    return { job, files, executionArn, executionName: executionArn.split(':').at(-1)!, copyInput };
   };
   const serverCleanupMetrics = () =>
     stdout.mock.calls
@@ -125,6 +130,18 @@ describe('the next run removes what an earlier failed run left on the database s
     ]);
     // AND nothing of either run is still recorded: the next run has nothing to remove
     await expect(recordOf('leftover')).rejects.toThrow();
+
+    // WHEN the superseded run is redriven from "Copy files" afterwards
+    const redriven = await h.run({
+      database: 'leftover',
+      executionName: earlier.executionName,
+      redrive: { state: 'Copy files', input: earlier.copyInput },
+    });
+
+    // THEN it fails loudly, naming a file that is gone
+    expect(redriven.status).toBe('FAILED');
+    expect(entered(redriven).at(-1)).toBe('Backup failed');
+    expect(earlier.files.some((name) => redriven.cause?.includes(name))).toBe(true);
   });
 
   it('still backs up when the removal fails (ORDS 500), raises the server-cleanup alarm, and tries again the next night', async () => {
