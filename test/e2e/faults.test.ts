@@ -8,6 +8,7 @@ const MiB = 1024 * 1024;
 
 /** Settings that every test starts from: a healthy simulator. */
 const HEALTHY = {
+  pollsPerState: 1,
   dumpFiles: 1,
   dumpFileBytes: 2 * MiB,
   outcome: 'success',
@@ -121,6 +122,10 @@ describe('faults a real ORDS shows', () => {
   it('refuses to start a second export while an earlier run of the database is still exporting, or adopts it', async () => {
     // GIVEN a run that started its export, then failed because ORDS refused its job reads (an
     // outage would not do: the poll loop rides those out until the export's timeout)
+    // Jobs advance by single-job GETs here: each next run's "Start export" reads the earlier job once
+    // to see whether its leftovers can be removed (still running: left alone), so it runs for more
+    // GETs, as a real export runs on through a second run's start.
+    h.simulator.configure({ pollsPerState: 3 });
     const failJobReads = (line: string) => {
       if (line.startsWith('  job '))
         h.simulator.configure({ transientFailures: { count: 1000, route: 'job', status: 403 } });
