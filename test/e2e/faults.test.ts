@@ -147,6 +147,8 @@ describe('faults a real ORDS shows', () => {
     expect(adopted.manifest?.jobName).toBe(h.simulator.jobs().at(-1)!.jobName);
     expect(h.simulator.jobs()).toHaveLength(jobs);
     await h.expectStoredAsServed(adopted);
+    // AND the abandoned run is no longer recorded as unfinished: the adopter cleaned up its job
+    expect(await h.keys()).not.toContain('_locks/overlap.unfinished.json');
   });
 
   it('fails on a missing secret, naming it', async () => {

@@ -186,7 +186,8 @@ export async function settleEarlierRuns(
 
 /**
  * Records this run's export (after it started or was adopted): its entry replaces one from an
- * earlier try of the same execution. Throws a storage error when the record cannot be written.
+ * earlier try of the same execution, and that of an earlier run whose job it adopted. Throws a
+ * storage error when the record cannot be written.
  */
 export async function recordUnfinishedRun(
   store: LockStore,
@@ -206,7 +207,12 @@ export async function recordUnfinishedRun(
     job: request.job,
     recordedAt: request.now.toISOString(),
   };
-  const others = (record?.runs ?? []).filter((run) => run.executionArn !== request.executionArn);
+  // A run whose job this run adopted is this run's to clean up now: its entry goes.
+  const others = (record?.runs ?? []).filter(
+    (run) =>
+      run.executionArn !== request.executionArn &&
+      !(run.job.owner === request.job.owner && run.job.jobName === request.job.jobName),
+  );
   await writeRuns(store, key, [...others, entry], record?.etag ?? null);
 }
 

@@ -198,6 +198,15 @@ describe('recordUnfinishedRun and forgetUnfinishedRun', () => {
     ]);
   });
 
+  it('takes out the entry of an earlier run whose job this run adopted (onRunningExport "adopt")', async () => {
+    const running = entry('abandoned');
+    stored([running, entry('aborted')]);
+
+    await recordUnfinishedRun(store(), { ...own, job: running.job });
+
+    expect(written()!.runs.map((run) => run.executionName)).toEqual(['aborted', 'orders_new']);
+  });
+
   it('replaces an unreadable record over its version', async () => {
     s3.on(GetObjectCommand, { Key: KEY }).resolves({ Body: body('{"runs":"x"}'), ETag: '"v9"' });
 
