@@ -49,6 +49,7 @@ export interface UnfinishedRunsRequest {
 async function readRuns(
   store: LockStore,
   key: string,
+  deniedIsAbsent = false,
 ): Promise<{ runs: UnfinishedRun[] | null; etag: string; bytes: number } | null> {
   let text: string;
   let etag: string;
@@ -57,8 +58,9 @@ async function readRuns(
     text = (await object.Body?.transformToString()) ?? '';
     etag = object.ETag ?? '';
   } catch (error) {
-    const name = (error as { name?: string }).name;
-    if (name === 'NoSuchKey' || name === 'NotFound') return null;
+    const err = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+    if (err.name === 'NoSuchKey' || err.name === 'NotFound') return null;
+    if (deniedIsAbsent && err.$metadata?.httpStatusCode === 403) return null;
     throw toStorageError(error, store.bucket, key);
   }
   let value: unknown;
@@ -219,14 +221,15 @@ export async function recordUnfinishedRun(
 /**
  * Takes this run out of the record once its own cleanup step ran (whatever its result): its files
  * are its own cleanup's business then. Deletes the record when no run is left in it. Returns whether
- * the run was recorded.
+ * the run was recorded. The cleanup function may not list the bucket, so S3 answers a missing record
+ * (an execution started by an earlier version) with 403: counted as absent, as `objectExists` does.
  */
 export async function forgetUnfinishedRun(
   store: LockStore,
   request: UnfinishedRunsRequest,
 ): Promise<boolean> {
   const key = unfinishedRunsKey(request.prefix, request.database);
-  const record = await readRuns(store, key);
+  const record = await readRuns(store, key, true);
   // Not a record (the next run reports and replaces it): nothing of this run to take out.
   if (!record?.runs) return false;
   const others = record.runs.filter((run) => run.executionArn !== request.executionArn);

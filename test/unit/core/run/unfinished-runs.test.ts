@@ -207,6 +207,19 @@ describe('recordUnfinishedRun and forgetUnfinishedRun', () => {
     expect(written()!.runs.map((run) => run.executionName)).toEqual(['aborted', 'orders_new']);
   });
 
+  it('counts a 403 as no record when forgetting (the cleanup may not list the bucket), but not when recording', async () => {
+    const denied = Object.assign(new Error('Access Denied'), {
+      name: 'AccessDenied',
+      $metadata: { httpStatusCode: 403 },
+    });
+    s3.on(GetObjectCommand, { Key: KEY }).rejects(denied);
+
+    expect(await forgetUnfinishedRun(store(), request)).toBe(false);
+    expect(s3.commandCalls(PutObjectCommand)).toEqual([]);
+    expect(s3.commandCalls(DeleteObjectCommand)).toEqual([]);
+    await expect(recordUnfinishedRun(store(), own)).rejects.toThrow(KEY);
+  });
+
   it('replaces an unreadable record over its version', async () => {
     s3.on(GetObjectCommand, { Key: KEY }).resolves({ Body: body('{"runs":"x"}'), ETag: '"v9"' });
 
