@@ -37,7 +37,7 @@ export interface SupersededCleanupInput {
  * Removes the files (and, with `files-and-control-table`, the control table) the earlier run `run`
  * left on the server. A refusal, a running job or a failure is the result (`failed`, with the reason
  * and whether the record is kept to try again on the next run), never thrown: a leftover never blocks
- * tonight's backup.
+ * tonight's backup. Only `deps.fence` throws (`RunLockLostError`): then nothing is removed.
  */
 export async function cleanUpSuperseded(
   deps: SupersededCleanupDeps,
