@@ -68,10 +68,11 @@ describe('the next run removes what an earlier failed run left on the database s
   const entered = (result: LocalRunResult) =>
     result.events.filter((event) => event.type === 'StateEntered').map((event) => event.state.name);
   /** A run of `database` that failed in "Copy files": its job and execution ARN. */
-  const failedCopy = async (database: string) => {
+  const failedCopy = async (database: string, consistency: 'per-table' | 'point-in-time' = 'per-table') => {
     let executionArn = '';
     const failed = await h.run({
       database,
+      consistency,
       ...copyBroken(),
       onStarted: (arn) => {
         executionArn = arn;
@@ -142,6 +143,18 @@ describe('the next run removes what an earlier failed run left on the database s
     expect(redriven.status).toBe('FAILED');
     expect(entered(redriven).at(-1)).toBe('Backup failed');
     expect(earlier.files.some((name) => redriven.cause?.includes(name))).toBe(true);
+  });
+
+  it('removes the leftovers of a point-in-time run (the job started through REST-enabled SQL) too', async () => {
+    const earlier = await failedCopy('consistent', 'point-in-time');
+
+    const next = await h.run({ database: 'consistent', consistency: 'point-in-time' });
+
+    expect(next.status).toBe('SUCCEEDED');
+    for (const name of earlier.files) expect(await statusOf(earlier.job.jobName, name), name).toBe(404);
+    expect(startedRun(next).superseded).toEqual([
+      expect.objectContaining({ serverCleanup: 'done', removedFiles: earlier.files }),
+    ]);
   });
 
   it('still backs up when the removal fails (ORDS 500), raises the server-cleanup alarm, and tries again the next night', async () => {
