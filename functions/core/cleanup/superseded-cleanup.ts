@@ -1,3 +1,4 @@
+import { InvalidInputError } from '../base/index.js';
 import { jobActivity, retryTransient } from '../ords/index.js';
 import type { JobRef, ServerCleanup, SupersededCleanup } from '../state/index.js';
 import { filesOfRun, runCleanupPlan, type ServerCleanupDeps } from './server-cleanup.js';
@@ -99,9 +100,16 @@ export async function cleanUpSuperseded(
     return refuse(`ORDS links a file that is not of run ${run.job.runId}: ${(error as Error).message}`);
   }
   await deps.fence();
-  const cleaned = await runCleanupPlan(deps, target, {
-    files,
-    dropControlTable: input.serverCleanup === 'files-and-control-table',
-  });
+  let cleaned: Awaited<ReturnType<typeof runCleanupPlan>>;
+  try {
+    cleaned = await runCleanupPlan(deps, target, {
+      files,
+      dropControlTable: input.serverCleanup === 'files-and-control-table',
+    });
+  } catch (error) {
+    // A name no statement may carry (the allow-lists of server-cleanup-sql.ts): never sent.
+    if (!(error instanceof InvalidInputError)) throw error;
+    return refuse(error.message);
+  }
   return result({ ...cleaned, keep: cleaned.serverCleanup === 'failed' });
 }

@@ -176,6 +176,18 @@ describe('cleanUpSuperseded', () => {
     expect(result.reason).toContain('500');
   });
 
+  it('refuses a directory no statement may carry, sending nothing', async () => {
+    const result = await cleanUpSuperseded(
+      deps(),
+      input({ directory: "DATA_PUMP_DIR'; DROP USER X" }),
+      earlier(),
+    );
+
+    expect(result).toMatchObject({ serverCleanup: 'failed', keep: false, removedFiles: [] });
+    expect(result.reason).toContain('DATA_PUMP_DIR');
+    expect(sql.scripts).toEqual([]);
+  });
+
   it('removes nothing when this execution lost the run lock: the error goes up', async () => {
     fence = async () => {
       throw new RunLockLostError('held by a newer run');
