@@ -20,6 +20,12 @@ import { ordsFor } from './ords.js';
 
 type Invocation = Parameters<typeof ordsFor>[1];
 
+/**
+ * What "Start export" (5 minutes) spends at most on earlier runs' leftovers: its own export start
+ * may need about two minutes (a lost POST answer, then a minute of job lists).
+ */
+const EARLIER_RUNS_BUDGET_MS = 90_000;
+
 /** Removes what the database's earlier runs left on the server (`settleEarlierRuns`). */
 export function settleEarlierRunsFor(
   binding: DatabaseBinding,
@@ -27,13 +33,18 @@ export function settleEarlierRunsFor(
   invocation: Invocation,
 ): Promise<readonly SupersededCleanup[]> {
   const store = { s3: s3Client(), bucket: requiredEnv('BUCKET_NAME') };
+  const deadline = Date.now() + EARLIER_RUNS_BUDGET_MS;
+  const timeLeftMs = () =>
+    Math.min(deadline - Date.now(), invocation?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY);
   return settleEarlierRuns(
     {
       ...store,
       logger,
       executionStatus,
+      timeLeftMs,
       cleanUp: async (run) => {
-        const ords = await ordsFor(binding, invocation);
+        // Each ORDS request ends by the budget's end; the export's own client gets the invocation's again.
+        const ords = await ordsFor(binding, { getRemainingTimeInMillis: timeLeftMs });
         const fence = () =>
           assertRunLock(store, {
             database: binding.database,

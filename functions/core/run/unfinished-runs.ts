@@ -123,6 +123,11 @@ export interface SettleDeps extends LockStore {
   readonly executionStatus: (executionArn: string) => Promise<ExecutionStatus | string>;
   /** Removes one earlier run's leftovers (`cleanUpSuperseded` with the database's ORDS). */
   readonly cleanUp: (run: EarlierRun) => Promise<SupersededCleanup>;
+  /**
+   * Milliseconds left of the time the step gives earlier runs: none left, the remaining runs stay
+   * recorded for the next run, so tonight's export keeps its time. @default - no limit
+   */
+  readonly timeLeftMs?: () => number;
 }
 
 /**
@@ -154,8 +159,17 @@ export async function settleEarlierRuns(
         deps.logger.info('An earlier run that succeeded is forgotten: its own cleanup ran', about);
         continue;
       }
-      const report =
-        status === 'RUNNING'
+      const outOfTime = (deps.timeLeftMs?.() ?? 1) <= 0;
+      const report = outOfTime
+        ? {
+            ...about,
+            serverCleanup: 'failed' as const,
+            removedFiles: [],
+            droppedControlTable: null,
+            reason: `Not removing ${about.job} in this run: the time for earlier runs is spent; the next run tries again`,
+            keep: true,
+          }
+        : status === 'RUNNING'
           ? {
               ...about,
               serverCleanup: 'failed' as const,

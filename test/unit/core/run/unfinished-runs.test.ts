@@ -124,6 +124,23 @@ describe('settleEarlierRuns', () => {
     expect(written()!.runs.map((run) => run.executionName)).toEqual(['aborted']);
   });
 
+  it('leaves the runs it has no time left for recorded, untouched, for the next run', async () => {
+    stored([entry('first_run'), entry('second'), entry('orders_new')]);
+    statuses = { [arn('first_run')]: 'FAILED', [arn('second')]: 'FAILED' };
+    let left = 1;
+    cleanUp = async (run) => {
+      left = 0; // the first cleanup spends the time
+      return done(run);
+    };
+
+    const reports = await settleEarlierRuns({ ...deps(), timeLeftMs: () => left }, request);
+
+    expect(cleaned.map((run) => run.executionName)).toEqual(['first_run']);
+    expect(reports[1]).toMatchObject({ execution: 'second', serverCleanup: 'failed', keep: true });
+    expect(reports[1]!.reason).toContain('time');
+    expect(written()!.runs.map((run) => run.executionName)).toEqual(['second', 'orders_new']);
+  });
+
   it('never throws for an unreadable record: one failed report names it, and nothing is cleaned', async () => {
     s3.on(GetObjectCommand, { Key: KEY }).resolves({ Body: body('not json'), ETag: '"v1"' });
 
