@@ -27,7 +27,7 @@ type Invocation = Parameters<typeof ordsFor>[1];
 const EARLIER_RUNS_BUDGET_MS = 90_000;
 
 /** Removes what the database's earlier runs left on the server (`settleEarlierRuns`). */
-export function settleEarlierRunsFor(
+export async function settleEarlierRunsFor(
   binding: DatabaseBinding,
   payload: StartExportPayload,
   invocation: Invocation,
@@ -36,38 +36,49 @@ export function settleEarlierRunsFor(
   const deadline = Date.now() + EARLIER_RUNS_BUDGET_MS;
   const timeLeftMs = () =>
     Math.min(deadline - Date.now(), invocation?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY);
-  return settleEarlierRuns(
-    {
-      ...store,
-      logger,
-      executionStatus,
-      timeLeftMs,
-      cleanUp: async (run) => {
-        // Each ORDS request ends by the budget's end; the export's own client gets the invocation's again.
-        const ords = await ordsFor(binding, { getRemainingTimeInMillis: timeLeftMs });
-        const fence = () =>
-          assertRunLock(store, {
-            database: binding.database,
-            prefix: binding.prefix,
-            executionArn: payload.executionArn,
-            executionName: payload.executionName,
-            now: new Date(),
-            step: 'Start export',
-          });
-        return cleanUpSuperseded(
-          { ...store, sql: ords, ords, logger, now: () => new Date(), sleep, fence },
-          {
-            database: binding.database,
-            serverCleanup: binding.serverCleanup,
-            autonomousDatabase: binding.autonomousDatabase,
-            directory: binding.export.datapumpDir,
-          },
-          run,
-        );
+  let budgeted = false;
+  try {
+    return await settleEarlierRuns(
+      {
+        ...store,
+        logger,
+        executionStatus,
+        timeLeftMs,
+        cleanUp: async (run) => {
+          // Each ORDS request ends by the budget's end (the client is shared: given back below).
+          budgeted = true;
+          const ords = await ordsFor(binding, { getRemainingTimeInMillis: timeLeftMs });
+          const fence = () =>
+            assertRunLock(store, {
+              database: binding.database,
+              prefix: binding.prefix,
+              executionArn: payload.executionArn,
+              executionName: payload.executionName,
+              now: new Date(),
+              step: 'Start export',
+            });
+          return cleanUpSuperseded(
+            { ...store, sql: ords, ords, logger, now: () => new Date(), sleep, fence },
+            {
+              database: binding.database,
+              serverCleanup: binding.serverCleanup,
+              autonomousDatabase: binding.autonomousDatabase,
+              directory: binding.export.datapumpDir,
+            },
+            run,
+          );
+        },
       },
-    },
-    { prefix: binding.prefix, database: binding.database, executionArn: payload.executionArn },
-  );
+      { prefix: binding.prefix, database: binding.database, executionArn: payload.executionArn },
+    );
+  } finally {
+    // The export's requests get the invocation's whole remaining time again.
+    if (budgeted) {
+      await ordsFor(binding, {
+        getRemainingTimeInMillis: () => invocation?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY,
+      });
+    }
+  }
 }
 
 /** Records this run's job once its export started (`recordUnfinishedRun`). */
