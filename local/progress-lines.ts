@@ -5,6 +5,7 @@ import type {
   FileToCopy,
   JobStatus,
   StartedRun,
+  SupersededCleanup,
   VerdictResult,
 } from '../functions/core/state/index.js';
 import { readableCause } from '../functions/core/state/index.js';
@@ -46,6 +47,15 @@ interface StateSnapshot {
   readonly slots?: { readonly taken?: boolean; readonly open?: boolean; readonly cause?: string };
 }
 
+/** One earlier run's leftovers, as "Start export" removed them (or why not). */
+function describeSuperseded(report: SupersededCleanup): string {
+  const what = `earlier run ${report.execution} (job ${report.job})`;
+  if (report.serverCleanup === 'failed') return `  ${what}: left on the server: ${report.reason}`;
+  if (report.serverCleanup === 'off') return `  ${what}: left on the server (serverCleanup off)`;
+  const table = report.droppedControlTable ? `, dropped ${report.droppedControlTable}` : '';
+  return `  ${what}: removed ${report.removedFiles.join(', ') || 'no file'}${table}`;
+}
+
 function describeOutput(stateName: string, output: unknown): string | undefined {
   const state = output as StateSnapshot | undefined;
   switch (stateName) {
@@ -53,7 +63,10 @@ function describeOutput(stateName: string, output: unknown): string | undefined 
       // Only a run that waits (or missed its window) says so: the cause names the origin and caps.
       return state?.slots?.taken === false ? `  ${state.slots.cause}` : undefined;
     case 'Start export':
-      return `  job ${state?.run?.job.owner}.${state?.run?.job.jobName}${state?.run?.job.adopted ? ' (adopted)' : ''}`;
+      return [
+        ...(state?.run?.superseded ?? []).map(describeSuperseded),
+        `  job ${state?.run?.job.owner}.${state?.run?.job.jobName}${state?.run?.job.adopted ? ' (adopted)' : ''}`,
+      ].join('\n');
     case 'Read job':
       return `  state ${state?.status?.state}`;
     case 'Read log':

@@ -4,6 +4,7 @@ import { cleanUpServer } from '../core/cleanup/index.js';
 import {
   assertRunLock,
   databaseOfInput,
+  forgetUnfinishedRun,
   ReleaseRunLockPayloadSchema,
   releaseOwnRunLock,
   releaseRunSlots,
@@ -20,7 +21,8 @@ import { holdRunSlots } from '../shared/run-slots.js';
 
 /**
  * "Clean up server" and "Remove dump files": removes this run's files (and control table) from the
- * database server through REST-enabled SQL, and records the database's ServerCleanupFailed.
+ * database server through REST-enabled SQL, records the database's ServerCleanupFailed, and takes the
+ * run out of the database's unfinished runs.
  * "Record cleanup failure": records ServerCleanupFailed = 1 for a cleanup step that failed for good.
  * "Release run lock": releases the run's ORDS slots, and the database's run lock when this execution
  * holds it, at the end of the run.
@@ -83,6 +85,11 @@ export const handler = defineTask(
     });
     if (result.serverCleanup !== 'off')
       recordServerCleanup(payload.database, result.serverCleanup === 'failed');
+    // This run's own cleanup ran: the next run has none of its leftovers to remove.
+    await forgetUnfinishedRun(
+      { s3: s3Client(), bucket },
+      { prefix: binding.prefix, database: payload.database, executionArn: payload.executionArn },
+    );
     return result;
   },
 );

@@ -24,12 +24,15 @@ import { requiredEnv } from '../shared/env.js';
 import { executionStatus } from '../shared/executions.js';
 import { defineTask } from '../shared/handler.js';
 import { logger } from '../shared/logger.js';
-import { recordConsistency } from '../shared/metrics.js';
+import { recordConsistency, recordServerCleanup } from '../shared/metrics.js';
 import { ordsFor } from '../shared/ords.js';
 import { holdRunSlots } from '../shared/run-slots.js';
+import { recordRunFor, settleEarlierRunsFor } from '../shared/unfinished-runs.js';
 
 /**
- * "Start export": checks the input, takes the database's run lock, starts (or adopts) the export; for a
+ * "Start export": checks the input, takes the database's run lock, removes the leftovers of earlier runs
+ * that ended without their cleanup (ServerCleanupFailed = 1 when some stay), starts (or adopts) the
+ * export and records it; for a
  * point-in-time or auto database records `ConsistencyDowngraded` (1 when the run fell back to per-table).
  * "Take an ORDS slot", "Take copy slots" and "Drop copy slots": the run's ORDS slots.
  */
@@ -84,6 +87,8 @@ async function startExport(payload: StartExportPayload, context: Parameters<type
       logger,
       now: () => new Date(),
       sleep,
+      settleEarlierRuns: (binding) => settleEarlierRunsFor(binding, payload, context),
+      recordRun: (binding, job) => recordRunFor(binding, payload, job),
       lastRestoreDrill: (binding) =>
         readLastRestoreDrill(
           { s3: s3Client(), bucket: requiredEnv('BUCKET_NAME') },
@@ -93,6 +98,10 @@ async function startExport(payload: StartExportPayload, context: Parameters<type
     },
     payload,
   );
+  // An earlier run's leftovers that stay on the server set off the database's server-cleanup alarm.
+  if (started.superseded?.some((report) => report.serverCleanup === 'failed')) {
+    recordServerCleanup(parseExecutionInput(payload.input).database, true);
+  }
   if (started.job.path === 'rest-sql' || started.job.downgraded !== undefined) {
     recordConsistency(parseExecutionInput(payload.input).database, started.job.downgraded !== undefined);
   }

@@ -1,7 +1,11 @@
 /** The cleanup function's grants on the backup bucket: cleanup records, and the run's release. */
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { SERVER_CLEANUP_FILE } from '../../functions/core/cleanup/index.js';
-import { RUN_LOCK_KEY_PATTERN, SLOT_KEY_PATTERN } from '../../functions/core/run/index.js';
+import {
+  RUN_LOCK_KEY_PATTERN,
+  SLOT_KEY_PATTERN,
+  UNFINISHED_RUNS_KEY_PATTERN,
+} from '../../functions/core/run/index.js';
 import { grantRunLockRead, SLOT_KEYS_REASON } from './run-hold-grants.js';
 import type { ScopedGrants } from './scoped-grants.js';
 
@@ -15,6 +19,13 @@ export function grantCleanUpServer(cleanUpServer: IFunction, scoped: ScopedGrant
   grantRunLockRead(cleanUpServer, scoped);
   // "Release run lock" deletes the run lock its execution holds when the run ends.
   onKeys(cleanUpServer, RUN_LOCK_KEY_PATTERN, 's3:DeleteObject');
+  // The cleanup takes its run out of the database's unfinished runs (If-Match; deleted when empty).
+  onKeys(cleanUpServer, UNFINISHED_RUNS_KEY_PATTERN, 's3:PutObject', 'kms:GenerateDataKey*');
+  acknowledge(
+    cleanUpServer,
+    UNFINISHED_RUNS_KEY_PATTERN,
+    'The unfinished runs of a database are <prefix>_locks/<database>.unfinished.json: only such keys are writable.',
+  );
   // "Clean up server" checks that the manifest exists (HeadObject) and records the cleanup beside it.
   onKeys(cleanUpServer, '*/manifest.json', 's3:GetObject', 'kms:Decrypt');
   // Write-once (If-None-Match); on 412 a retry reads the record to recognise its earlier try's.

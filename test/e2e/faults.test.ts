@@ -8,6 +8,7 @@ const MiB = 1024 * 1024;
 
 /** Settings that every test starts from: a healthy simulator. */
 const HEALTHY = {
+  pollsPerState: 1,
   dumpFiles: 1,
   dumpFileBytes: 2 * MiB,
   outcome: 'success',
@@ -121,6 +122,10 @@ describe('faults a real ORDS shows', () => {
   it('refuses to start a second export while an earlier run of the database is still exporting, or adopts it', async () => {
     // GIVEN a run that started its export, then failed because ORDS refused its job reads (an
     // outage would not do: the poll loop rides those out until the export's timeout)
+    // Jobs advance by single-job GETs here: each next run's "Start export" reads the earlier job once
+    // to see whether its leftovers can be removed (still running: left alone), so it runs for more
+    // GETs, as a real export runs on through a second run's start.
+    h.simulator.configure({ pollsPerState: 3 });
     const failJobReads = (line: string) => {
       if (line.startsWith('  job '))
         h.simulator.configure({ transientFailures: { count: 1000, route: 'job', status: 403 } });
@@ -142,6 +147,8 @@ describe('faults a real ORDS shows', () => {
     expect(adopted.manifest?.jobName).toBe(h.simulator.jobs().at(-1)!.jobName);
     expect(h.simulator.jobs()).toHaveLength(jobs);
     await h.expectStoredAsServed(adopted);
+    // AND the abandoned run is no longer recorded as unfinished: the adopter cleaned up its job
+    expect(await h.keys()).not.toContain('_locks/overlap.unfinished.json');
   });
 
   it('fails on a missing secret, naming it', async () => {

@@ -244,7 +244,7 @@ describe('BackupFunctions', () => {
     );
   });
 
-  it('lets the cleanup function put only server-cleanup.json keys, read only manifests, run locks and those records, and delete only run locks', () => {
+  it('lets the cleanup function put only server-cleanup.json and unfinished-runs keys, read only manifests, run locks and those records, and delete only run locks', () => {
     const { json } = synthesized;
     const s3 = statementsOfRole(
       json,
@@ -266,7 +266,11 @@ describe('BackupFunctions', () => {
       { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/oracle/*_locks/*.json']] },
       { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/oracle/_slots/*']] },
     ]);
+    // Changed on purpose: the cleanup takes its run out of the database's unfinished runs.
     expect(keysFor('s3:PutObject')).toEqual([
+      {
+        'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/oracle/*_locks/*.unfinished.json']],
+      },
       { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/oracle/*/server-cleanup.json']] },
       { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/oracle/_slots/*']] },
     ]);

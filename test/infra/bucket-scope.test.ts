@@ -132,6 +132,27 @@ describe('bucket writes scoped to the deployment prefix (issue 18)', () => {
     ).toBe('Allowed');
   });
 
+  it('lets the run steps keep the unfinished-runs record beside the lock, and nobody else write it', async () => {
+    const { functions } = synthesized.built.backup;
+    const record = 'a/_locks/orders.unfinished.json';
+
+    // "Start export" records its run; the cleanup takes it out (rewritten, or deleted when empty)
+    for (const action of ['s3:GetObject', 's3:PutObject']) {
+      expect(await decide(functions.startExport, action, record), action).toBe('Allowed');
+    }
+    for (const action of ['s3:GetObject', 's3:PutObject', 's3:DeleteObject']) {
+      expect(await decide(functions.cleanUpServer, action, record), action).toBe('Allowed');
+    }
+    // The cleanup's new write reaches that record only: it still cannot write a run lock
+    expect(await decide(functions.cleanUpServer, 's3:PutObject', 'a/_locks/orders.json')).not.toBe('Allowed');
+    // The copy and manifest steps cannot change it
+    expect(await decide(functions.copyFile, 's3:PutObject', record, CREATE)).not.toBe('Allowed');
+    expect(await decide(functions.writeManifest, 's3:PutObject', record)).not.toBe('Allowed');
+    expect(await decide(functions.startExport, 's3:PutObject', 'b/_locks/orders.unfinished.json')).not.toBe(
+      'Allowed',
+    );
+  });
+
   it("denies every writer the same keys under b/, another deployment's prefix", async () => {
     const { functions } = synthesized.built.backup;
 

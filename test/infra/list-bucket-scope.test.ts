@@ -184,6 +184,7 @@ describe('s3:ListBucket only under the deployment prefixes', () => {
       ['Start export', startExport, (p, id) => `${p}${id}/last-restore-drill.json`],
       ['Start export', startExport, (p, id) => `${p}${id}/last-backup.json`],
       ['Start export', startExport, (p, id) => `${p}_locks/${id}.json`],
+      ['Start export', startExport, (p, id) => `${p}_locks/${id}.unfinished.json`],
       ['Write manifest', writeManifest, (p, id) => `${p}${id}/last-backup.json`],
       ['Record restore drill', recordRestoreDrill, (p, id) => `${p}${id}/last-restore-drill.json`],
       ['Record restore drill', recordRestoreDrill, (p, id) => `${folder(p, id)}/restore-drill.json`],

@@ -14,3 +14,5 @@ export {
   QUOTABLE_IDENTIFIER,
   removeFileStatement,
 } from './server-cleanup-sql.js';
+export type { EarlierRun, SupersededCleanupDeps, SupersededCleanupInput } from './superseded-cleanup.js';
+export { cleanUpSuperseded } from './superseded-cleanup.js';

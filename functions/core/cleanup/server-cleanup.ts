@@ -44,6 +44,9 @@ export type ServerCleanupInput = CleanUpServerPayload & {
   readonly directory: string;
 };
 
+/** The run a cleanup removes files of: its database, recorded job and the database's settings. */
+export type CleanupTarget = Pick<ServerCleanupInput, 'database' | 'job' | 'autonomousDatabase' | 'directory'>;
+
 /** What one cleanup removes: files by their own names, and whether to drop the control table. */
 export interface CleanupPlan {
   readonly files: readonly string[];
@@ -67,24 +70,33 @@ export function planCleanup(input: ServerCleanupInput): CleanupPlan | null {
           ...verdict.files.filter((file) => file.kind === 'dump').map((file) => file.name),
           ...(verdict.dumpFilesLeft ?? []),
         ];
+  return {
+    files: filesOfRun(input.database, job, names),
+    dropControlTable: input.phase === 'after-backup' && input.serverCleanup === 'files-and-control-table',
+  };
+}
+
+/**
+ * `names` without duplicates (case aside), once each is known as a file of the run of `job` (its run
+ * id, its own log, or the ignored template's dump files); throws `InvalidInputError` naming the
+ * first that is not.
+ */
+export function filesOfRun(database: string, job: CleanupTarget['job'], names: readonly string[]): string[] {
   const ownLog = (job.logFileName ?? logFileNameOf(job.fileName)).toUpperCase();
   const files = [...new Map(names.map((name) => [name.toUpperCase(), name])).values()];
   for (const name of files) {
     const ours =
-      runIdOfFile(input.database, name) === job.runId.toUpperCase() ||
+      runIdOfFile(database, name) === job.runId.toUpperCase() ||
       name.toUpperCase() === ownLog ||
       namedByIgnoredTemplate(job, name);
     if (!ours) {
       throw new InvalidInputError(
         `Refusing to remove ${JSON.stringify(name)} from the database server: it is not a file of run ` +
-          `${job.runId} of database "${input.database}"`,
+          `${job.runId} of database "${database}"`,
       );
     }
   }
-  return {
-    files,
-    dropControlTable: input.phase === 'after-backup' && input.serverCleanup === 'files-and-control-table',
-  };
+  return files;
 }
 
 /**
@@ -92,7 +104,7 @@ export function planCleanup(input: ServerCleanupInput): CleanupPlan | null {
  * 22.3; the run recorded that template with the `file-name-ignored` fallback). Exactly the dump files
  * of that template (`%U` → two digits), never a pattern beyond it.
  */
-function namedByIgnoredTemplate(job: ServerCleanupInput['job'], name: string): boolean {
+function namedByIgnoredTemplate(job: CleanupTarget['job'], name: string): boolean {
   if (!job.fallbacks?.includes('file-name-ignored')) return false;
   const [before = '', after = ''] = job.fileName.toUpperCase().split('%U');
   const upper = name.toUpperCase();
@@ -148,6 +160,19 @@ export async function cleanUpServer(
         'from the server before the manifest is stored',
     });
   }
+  return finish(await runCleanupPlan(deps, input, plan));
+}
+
+/**
+ * Removes `plan.files` from the job's directory, then (with `plan.dropControlTable`) drops the job's
+ * control table when every file is gone and the table is the run's recorded job's. Never throws for
+ * ORDS: a failure is the result, with its reason.
+ */
+export async function runCleanupPlan(
+  deps: ServerCleanupDeps,
+  input: CleanupTarget,
+  plan: CleanupPlan,
+): Promise<ServerCleanupResult> {
   const remover: FileRemover = input.autonomousDatabase ? 'dbms-cloud' : 'utl-file';
   const statements = plan.files.map((name) => removeFileStatement(input.directory, name, remover));
   const removedFiles: string[] = [];
@@ -158,7 +183,7 @@ export async function cleanUpServer(
       // Database), counted as removed.
       results = await retryTransient(deps, 'Removing files', () => deps.sql.runSql(statements));
     } catch (error) {
-      return finish(cleanupFailure(deps.ords.baseUrl, input, error, []));
+      return cleanupFailure(deps.ords.baseUrl, input, error, []);
     }
     const gone = (result: SqlStatementResult | undefined) =>
       result !== undefined && (result.ok || isFileAlreadyGone(remover, result.errorCode));
@@ -166,11 +191,10 @@ export async function cleanUpServer(
     plan.files.forEach((name, index) => {
       if (gone(results[index])) removedFiles.push(name);
     });
-    if (failed.length > 0) return finish(statementFailure(input, failed, removedFiles));
+    if (failed.length > 0) return statementFailure(input, failed, removedFiles);
   }
-  if (!plan.dropControlTable)
-    return finish({ serverCleanup: 'done', removedFiles, droppedControlTable: null });
-  return finish(await dropControlTable(deps, input, removedFiles));
+  if (!plan.dropControlTable) return { serverCleanup: 'done', removedFiles, droppedControlTable: null };
+  return dropControlTable(deps, input, removedFiles);
 }
 
 /**
@@ -180,7 +204,7 @@ export async function cleanUpServer(
  */
 async function dropControlTable(
   deps: ServerCleanupDeps,
-  input: ServerCleanupInput,
+  input: CleanupTarget,
   removedFiles: string[],
 ): Promise<ServerCleanupResult> {
   const { owner, jobName, runId } = input.job;

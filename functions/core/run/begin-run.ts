@@ -6,9 +6,11 @@ import {
   BOUND_FIELDS,
   type ExecutionInput,
   ExecutionInputSchema,
+  type JobRef,
   parsePayload,
   type StartExportPayload,
   type StartedRun,
+  type SupersededCleanup,
 } from '../state/index.js';
 import type { DatabaseBinding } from './binding.js';
 import type { LastDumpBytes } from './run-filesize.js';
@@ -42,12 +44,20 @@ export interface BeginRunDeps {
    * with a drill. @default - none is read: a drill is due
    */
   readonly lastRestoreDrill?: (binding: DatabaseBinding) => Promise<LastRestoreDrill | null>;
+  /**
+   * Removes the leftovers of the database's earlier runs that ended without their own cleanup, once
+   * the lock is held and before the export (`settleEarlierRuns`). @default - none are looked for
+   */
+  readonly settleEarlierRuns?: (binding: DatabaseBinding) => Promise<readonly SupersededCleanup[]>;
+  /** Records this run's job once its export started (`recordUnfinishedRun`). @default - not recorded */
+  readonly recordRun?: (binding: DatabaseBinding, job: JobRef) => Promise<void>;
 }
 
 /**
  * The first step of every run: checks the execution input, resolves the database's deploy-time
- * binding, takes the database's run lock, then starts (or adopts) the export with the binding's
- * ORDS URL, secret and export spec. Nothing reaches ORDS before the input and the lock are settled.
+ * binding, takes the database's run lock, removes what earlier runs that ended without their cleanup
+ * left on the server, then starts (or adopts) the export with the binding's ORDS URL, secret and
+ * export spec, and records it. Nothing reaches ORDS before the input and the lock are settled.
  */
 export async function beginRun(deps: BeginRunDeps, payload: StartExportPayload): Promise<StartedRun> {
   const input = parseExecutionInput(payload.input);
@@ -76,6 +86,7 @@ export async function beginRun(deps: BeginRunDeps, payload: StartExportPayload):
     executionName: payload.executionName,
     executionStartTime: payload.executionStartTime,
   });
+  const superseded = (await deps.settleEarlierRuns?.(binding)) ?? [];
   const job =
     binding.consistency !== 'per-table'
       ? await startPointInTime(deps, binding, payload)
@@ -89,6 +100,7 @@ export async function beginRun(deps: BeginRunDeps, payload: StartExportPayload):
             onRunningExport: binding.onRunningExport,
           },
         );
+  await deps.recordRun?.(binding, job);
   return {
     job,
     pollSeconds: timing.pollSeconds,
@@ -97,6 +109,7 @@ export async function beginRun(deps: BeginRunDeps, payload: StartExportPayload):
     startedBy: timing.startedBy,
     restoreDrill,
     ...(restoreDrill && binding.restoreDrill?.source === 's3' ? { restoreDrillFromS3: true as const } : {}),
+    ...(superseded.length > 0 ? { superseded } : {}),
   };
 }
 

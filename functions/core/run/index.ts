@@ -67,3 +67,11 @@ export type { MissedRun, StartWindowInput, StartWindowResult } from './start-win
 export { MAX_WINDOW_DATABASES, StartWindowInputSchema, startWindow } from './start-window.js';
 export type { ConsistencyStartDeps, ProbeRecordAccess } from './start-with-consistency.js';
 export { startWithConsistency, stopAndRemove } from './start-with-consistency.js';
+export type { SettleDeps, UnfinishedRunsRequest } from './unfinished-runs.js';
+export {
+  forgetUnfinishedRun,
+  recordUnfinishedRun,
+  settleEarlierRuns,
+  UNFINISHED_RUNS_KEY_PATTERN,
+  unfinishedRunsKey,
+} from './unfinished-runs.js';

@@ -40,6 +40,7 @@ export type {
   StartExportPayload,
   StartedBy,
   StartedRun,
+  SupersededCleanup,
   Verdict,
   VerdictResult,
 } from './payloads.js';

@@ -242,6 +242,29 @@ export interface StartedRun {
   readonly restoreDrill: boolean;
   /** Set on a drill night of a database whose drill restores the S3 copy, after the cleanup. */
   readonly restoreDrillFromS3?: true;
+  /**
+   * What this run removed, before its export, of earlier runs that ended without their own cleanup
+   * (or why it could not). Absent when none was recorded.
+   */
+  readonly superseded?: readonly SupersededCleanup[];
+}
+
+/** The leftovers of one earlier run that a new run removed from the server, or why it did not. */
+export interface SupersededCleanup {
+  /** The earlier run's execution name. */
+  readonly execution: string;
+  /** `OWNER.JOB` of its recorded job. */
+  readonly job: string;
+  /** `done`: all removed; `failed`: something is left, `reason` says what; `off`: configured. */
+  readonly serverCleanup: 'done' | 'failed' | 'off';
+  /** Files removed from the job's directory (or already gone). */
+  readonly removedFiles: readonly string[];
+  /** `OWNER.JOB` of the dropped control table, or null. */
+  readonly droppedControlTable: string | null;
+  /** Why something is left (failed only). */
+  readonly reason?: string;
+  /** Whether the earlier run stays recorded, for the next run to try again. */
+  readonly keep: boolean;
 }
 
 /** Who started a run. */

@@ -19,3 +19,40 @@ describe('the progress line of "Take an ORDS slot"', () => {
     expect(describeEvent(exited('Take an ORDS slot', { slots: { taken: true, cause: '' } }))).toBeUndefined();
   });
 });
+
+describe('the progress line of "Start export"', () => {
+  const job = { owner: 'DBAPI_USER', jobName: 'DATAPUMP_REST_EXPORT_20261202020000', adopted: false };
+
+  it("names an earlier run's files it removed, and why it left another's, before its own job", () => {
+    const superseded = [
+      {
+        execution: 'orders_20261201T020000Z',
+        job: 'DBAPI_USER.DATAPUMP_REST_EXPORT_20261201020000',
+        serverCleanup: 'done',
+        removedFiles: ['A-01.DMP', 'A.LOG'],
+        droppedControlTable: 'DBAPI_USER.DATAPUMP_REST_EXPORT_20261201020000',
+        keep: false,
+      },
+      {
+        execution: 'orders_20261130T020000Z',
+        job: 'DBAPI_USER.DATAPUMP_REST_EXPORT_20261130020000',
+        serverCleanup: 'failed',
+        removedFiles: [],
+        droppedControlTable: null,
+        reason: 'ORDS answered 500',
+        keep: true,
+      },
+    ];
+
+    expect(describeEvent(exited('Start export', { run: { job, superseded } }))?.split('\n')).toEqual([
+      '  earlier run orders_20261201T020000Z (job DBAPI_USER.DATAPUMP_REST_EXPORT_20261201020000): removed ' +
+        'A-01.DMP, A.LOG, dropped DBAPI_USER.DATAPUMP_REST_EXPORT_20261201020000',
+      '  earlier run orders_20261130T020000Z (job DBAPI_USER.DATAPUMP_REST_EXPORT_20261130020000): left on the ' +
+        'server: ORDS answered 500',
+      '  job DBAPI_USER.DATAPUMP_REST_EXPORT_20261202020000',
+    ]);
+    expect(describeEvent(exited('Start export', { run: { job } }))).toBe(
+      '  job DBAPI_USER.DATAPUMP_REST_EXPORT_20261202020000',
+    );
+  });
+});

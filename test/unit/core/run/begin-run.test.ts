@@ -210,3 +210,70 @@ describe('beginRun', () => {
     expect(ords.started).toEqual([]);
   });
 });
+
+describe('beginRun and the earlier runs left on the server', () => {
+  const superseded = {
+    execution: 'orders_20261130T020000Z',
+    job: 'DBAPI_USER.DATAPUMP_REST_EXPORT_20261130020000',
+    serverCleanup: 'done' as const,
+    removedFiles: ['A-01.DMP'],
+    droppedControlTable: null,
+    keep: false,
+  };
+
+  it('settles earlier runs after the lock and before the export, records its job after, and shows what it removed', async () => {
+    const { deps, ords } = fakes();
+    const order: string[] = [];
+    const run = await beginRun(
+      {
+        ...deps,
+        lock: async () => {
+          order.push('lock');
+        },
+        settleEarlierRuns: async (binding) => {
+          order.push(`settle ${binding.database} (exports so far: ${ords.started.length})`);
+          return [superseded];
+        },
+        recordRun: async (_binding, job) => {
+          order.push(`record ${job.jobName}`);
+        },
+      },
+      payload({ database: 'orders' }),
+    );
+
+    expect(order).toEqual(['lock', 'settle orders (exports so far: 0)', `record ${run.job.jobName}`]);
+    expect(run.superseded).toEqual([superseded]);
+  });
+
+  it('settles nothing and records nothing when the lock is held by a running execution', async () => {
+    const { deps } = fakes({ busy: true });
+    const calls: string[] = [];
+
+    await expect(
+      beginRun(
+        {
+          ...deps,
+          settleEarlierRuns: async () => {
+            calls.push('settle');
+            return [];
+          },
+          recordRun: async () => {
+            calls.push('record');
+          },
+        },
+        payload({ database: 'orders' }),
+      ),
+    ).rejects.toMatchObject({ name: ErrorName.DatabaseBusy });
+    expect(calls).toEqual([]);
+  });
+
+  it('shows no superseded field when nothing was recorded', async () => {
+    const { deps } = fakes();
+    const run = await beginRun(
+      { ...deps, settleEarlierRuns: async () => [] },
+      payload({ database: 'orders' }),
+    );
+
+    expect(run).not.toHaveProperty('superseded');
+  });
+});
