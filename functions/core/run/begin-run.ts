@@ -100,7 +100,7 @@ export async function beginRun(deps: BeginRunDeps, payload: StartExportPayload):
             onRunningExport: binding.onRunningExport,
           },
         );
-  await deps.recordRun?.(binding, job);
+  await recordRun(deps, binding, job);
   return {
     job,
     pollSeconds: timing.pollSeconds,
@@ -153,4 +153,24 @@ export function parseExecutionInput(raw: unknown): ExecutionInput {
     }
   }
   return parsePayload(ExecutionInputSchema, raw, 'The execution input');
+}
+
+/**
+ * Records the run's job for a later run's cleanup (`recordUnfinishedRun`). The export has started:
+ * a failure here (S3 unavailable, a race on the record) must not fail tonight's backup, whose own
+ * steps clean up after it; only a later cleanup of this run, should it fail, goes without it. Logged.
+ */
+async function recordRun(deps: BeginRunDeps, binding: DatabaseBinding, job: JobRef): Promise<void> {
+  try {
+    await deps.recordRun?.(binding, job);
+  } catch (error) {
+    deps.logger.warn(
+      'This run is not recorded among the unfinished runs: should it fail, the next run cannot remove its files',
+      {
+        database: binding.database,
+        jobName: job.jobName,
+        recordError: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      },
+    );
+  }
 }

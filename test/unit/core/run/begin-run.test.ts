@@ -267,6 +267,38 @@ describe('beginRun and the earlier runs left on the server', () => {
     expect(calls).toEqual([]);
   });
 
+  it('goes on with the started export when recording its job fails, and says so in the log', async () => {
+    // GIVEN S3 refusing the write of the unfinished-runs record once the export has started
+    const { deps, ords } = fakes();
+    const logger = recordingLogger();
+
+    // WHEN the run begins
+    const run = await beginRun(
+      {
+        ...deps,
+        logger,
+        recordRun: async () => {
+          throw Object.assign(new Error('Service Unavailable'), { name: 'SlowDown' });
+        },
+      },
+      payload({ database: 'orders' }),
+    );
+
+    // THEN tonight's backup goes on with its export (bookkeeping for a later cleanup never fails it)
+    expect(ords.started).toHaveLength(1);
+    expect(run.job.jobName).toBeTruthy();
+    expect(logger.lines).toContainEqual(
+      expect.objectContaining({
+        level: 'warn',
+        message: expect.stringContaining('not recorded'),
+        extra: expect.objectContaining({
+          jobName: run.job.jobName,
+          recordError: 'SlowDown: Service Unavailable',
+        }),
+      }),
+    );
+  });
+
   it('shows no superseded field when nothing was recorded', async () => {
     const { deps } = fakes();
     const run = await beginRun(
