@@ -1,8 +1,13 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ErrorName } from '../../functions/core/base/errors.js';
 import type { ServerCleanupResult } from '../../functions/core/state/index.js';
 import type { LocalRunResult } from '../../local/local-run.js';
 import { type Harness, PASSWORD, startHarness } from './harness.js';
+
+// The cleanup's pauses between ORDS retries (1, 4 and 10 s) at a hundredth: fast-sleeps.ts.
+vi.mock('node:timers/promises', async (importOriginal) =>
+  (await import('./fast-sleeps.js')).fastSleeps(await importOriginal()),
+);
 
 const AUTH = `Basic ${Buffer.from(`DBAPI_USER:${PASSWORD}`).toString('base64')}`;
 

@@ -5,6 +5,11 @@ import type { StartedRun } from '../../functions/core/state/index.js';
 import type { LocalRunResult } from '../../local/local-run.js';
 import { type Harness, PASSWORD, startHarness } from './harness.js';
 
+// The cleanup's pauses between ORDS retries (1, 4 and 10 s) at a hundredth: fast-sleeps.ts.
+vi.mock('node:timers/promises', async (importOriginal) =>
+  (await import('./fast-sleeps.js')).fastSleeps(await importOriginal()),
+);
+
 const AUTH = `Basic ${Buffer.from(`DBAPI_USER:${PASSWORD}`).toString('base64')}`;
 const HEALTHY = {
   dumpFiles: 2,
