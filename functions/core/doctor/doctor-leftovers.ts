@@ -1,9 +1,9 @@
 import { OrdsResponseError } from '../base/index.js';
-import { dropControlTableStatement, isFileAlreadyGone, removeFileStatement } from '../cleanup/index.js';
-import { isDoctorProbeJobName, MAX_DUMP_FILES } from '../export/index.js';
+import { dropControlTableStatement } from '../cleanup/index.js';
+import { isDoctorProbeJobName } from '../export/index.js';
 import type { Logger, OrdsApi, RestSqlApi, SqlRequestApi, SqlStatementResult } from '../ords/index.js';
 import { sanitizeSnippet } from '../ords/index.js';
-import { type DatabaseBinding, stopAndRemove } from '../run/index.js';
+import { type DatabaseBinding, removeJobFiles, stopAndRemove } from '../run/index.js';
 import { probeJobFiles } from './doctor-probe-job.js';
 import { type Check, failed, ok, skipped } from './doctor-report.js';
 
@@ -160,36 +160,24 @@ const TABLE_MISSING = 942;
 export const MAX_REMOVED_PER_RUN = 10;
 
 /**
- * Removes the log and the `%U` dump files of a probe job, `01` up to the first that is not there, as
- * the probe's cleanup does (`stopAndRemove`); a file already gone counts as removed by an earlier try.
+ * Removes the log and the `%U` dump files of a probe job with the probe's own cleanup code
+ * (`removeJobFiles`); a file already gone counts as removed by an earlier try.
  */
 async function removeProbeFiles(
   deps: SweepDeps,
   binding: Pick<DatabaseBinding, 'autonomousDatabase' | 'export'>,
   jobName: string,
 ): Promise<string[]> {
-  const { fileName, logFileName } = probeJobFiles(jobName);
-  const remover = binding.autonomousDatabase ? 'dbms-cloud' : 'utl-file';
-  const removed: string[] = [];
-  const remove = async (name: string): Promise<boolean> => {
-    const [result] = await deps.client.runSql([
-      removeFileStatement(binding.export.datapumpDir, name, remover),
-    ]);
-    if (result?.ok) {
-      removed.push(name);
-      return true;
-    }
-    if (result && isFileAlreadyGone(remover, result.errorCode)) return false;
-    throw new OrdsResponseError(
-      `Could not remove ${name} of the leftover probe job ${jobName} from ${binding.export.datapumpDir.toUpperCase()}: ` +
-        sanitizeSnippet(result?.errorDetails ?? 'no answer', 300),
-    );
-  };
-  await remove(logFileName);
-  for (let n = 1; n <= MAX_DUMP_FILES; n += 1) {
-    if (!(await remove(fileName.replace('%U', String(n).padStart(2, '0'))))) break;
-  }
-  return removed;
+  return removeJobFiles(
+    deps.client,
+    binding,
+    probeJobFiles(jobName),
+    (name, details) =>
+      new OrdsResponseError(
+        `Could not remove ${name} of the leftover probe job ${jobName} from ` +
+          `${binding.export.datapumpDir.toUpperCase()}: ${sanitizeSnippet(details, 300)}`,
+      ),
+  );
 }
 
 /**

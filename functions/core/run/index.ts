@@ -32,6 +32,7 @@ export {
 } from './consistency-probe-record.js';
 export type { ExecutionStatus, HeldLock, LockStore } from './holder-lock.js';
 export { readLockHolder } from './holder-lock.js';
+export { removeJobFiles } from './job-files.js';
 export type { ExecutionStatusEvent } from './notify-failure.js';
 export { ALERTING_STATUSES, describeFailure, EXECUTION_STATUS_CHANGE } from './notify-failure.js';
 export type { SlotDeps, SlotRequest, SlotsTaken } from './ords-slots.js';

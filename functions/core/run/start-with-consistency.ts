@@ -1,5 +1,4 @@
 import { BackupError, ErrorName, InvalidInputError } from '../base/index.js';
-import { isFileAlreadyGone, removeFileStatement } from '../cleanup/index.js';
 import {
   consistentExportPlan,
   consistentJobName,
@@ -21,6 +20,7 @@ import {
   consistencyProbeKey,
   type ReadProbeRecord,
 } from './consistency-probe-record.js';
+import { removeJobFiles } from './job-files.js';
 import { type LastDumpBytes, optionsForRun } from './run-filesize.js';
 
 /**
@@ -51,9 +51,6 @@ export interface ConsistencyStartDeps {
   readonly now: () => Date;
   readonly sleep: (milliseconds: number) => Promise<void>;
 }
-
-/** Highest `%U` number Data Pump gives a dump file (ORA-39095 beyond). */
-const MAX_DUMP_FILE_NUMBER = 99;
 
 /** Starts (or adopts) the export of a `point-in-time` or `auto` database; see the file's comment. */
 export async function startWithConsistency(
@@ -264,25 +261,15 @@ export async function stopAndRemove(
 ): Promise<string[]> {
   const stopped = await stopConsistentJob({ sql: deps.sql }, job.jobName);
   deps.logger.info('Point-in-time job stopped', { jobName: job.jobName, stopped });
-  const remover = binding.autonomousDatabase ? 'dbms-cloud' : 'utl-file';
-  const directory = binding.export.datapumpDir;
-  const removed: string[] = [];
-  const remove = async (fileName: string): Promise<boolean> => {
-    const [result] = await deps.sql.runSql([removeFileStatement(directory, fileName, remover)]);
-    if (result?.ok) {
-      removed.push(fileName);
-      return true;
-    }
-    if (result && isFileAlreadyGone(remover, result.errorCode)) return false;
-    throw new BackupError(
-      ErrorName.ExportFailed,
-      `Could not remove ${fileName} of the stopped point-in-time job ${job.jobName} from ${directory}: ` +
-        `${result?.errorDetails ?? 'no answer'}. Remove it on the database server.`,
-    );
-  };
-  if (job.logFileName) await remove(job.logFileName);
-  for (let n = 1; n <= MAX_DUMP_FILE_NUMBER; n += 1) {
-    if (!(await remove(job.fileName.replace(/%U/i, String(n).padStart(2, '0'))))) break;
-  }
-  return removed;
+  return removeJobFiles(
+    deps.sql,
+    binding,
+    job,
+    (fileName, details) =>
+      new BackupError(
+        ErrorName.ExportFailed,
+        `Could not remove ${fileName} of the stopped point-in-time job ${job.jobName} from ` +
+          `${binding.export.datapumpDir}: ${details}. Remove it on the database server.`,
+      ),
+  );
 }

@@ -159,26 +159,15 @@ export async function settleEarlierRuns(
         deps.logger.info('An earlier run that succeeded is forgotten: its own cleanup ran', about);
         continue;
       }
-      const outOfTime = (deps.timeLeftMs?.() ?? 1) <= 0;
-      const report = outOfTime
-        ? {
-            ...about,
-            serverCleanup: 'failed' as const,
-            removedFiles: [],
-            droppedControlTable: null,
-            reason: `Not removing ${about.job} in this run: the time for earlier runs is spent; the next run tries again`,
-            keep: true,
-          }
-        : status === 'RUNNING'
-          ? {
-              ...about,
-              serverCleanup: 'failed' as const,
-              removedFiles: [],
-              droppedControlTable: null,
-              reason: `Not removing ${about.job}: its execution ${run.executionName} is still running`,
-              keep: true,
-            }
-          : await deps.cleanUp(run);
+      const report =
+        (deps.timeLeftMs?.() ?? 1) <= 0
+          ? keptFor(
+              about,
+              `Not removing ${about.job} in this run: the time for earlier runs is spent; the next run tries again`,
+            )
+          : status === 'RUNNING'
+            ? keptFor(about, `Not removing ${about.job}: its execution ${run.executionName} is still running`)
+            : await deps.cleanUp(run);
       reports.push(report);
       if (report.keep) kept.push(run);
     }
@@ -187,17 +176,26 @@ export async function settleEarlierRuns(
     if ((error as { name?: string }).name === 'RunLockLostError') throw error;
     const reason = error instanceof Error ? error.message : String(error);
     deps.logger.error('The earlier runs of the database could not be settled', { lockKey: key, reason });
-    reports.push({
-      execution: '(unknown)',
-      job: '(unknown)',
-      serverCleanup: 'failed',
-      removedFiles: [],
-      droppedControlTable: null,
-      reason: `The earlier runs recorded in s3://${deps.bucket}/${key} could not be settled: ${reason}`,
-      keep: true,
-    });
+    reports.push(
+      keptFor(
+        { execution: '(unknown)', job: '(unknown)' },
+        `The earlier runs recorded in s3://${deps.bucket}/${key} could not be settled: ${reason}`,
+      ),
+    );
   }
   return reports;
+}
+
+/** An earlier run left as it is and kept recorded, so that the next run tries again: `reason` says why. */
+function keptFor(about: { execution: string; job: string }, reason: string): SupersededCleanup {
+  return {
+    ...about,
+    serverCleanup: 'failed',
+    removedFiles: [],
+    droppedControlTable: null,
+    reason,
+    keep: true,
+  };
 }
 
 /**
