@@ -147,8 +147,9 @@ export async function settleEarlierRuns(
   try {
     const record = await readRuns(deps, key);
     if (!record) return [];
+    const runs = runsOf(record, deps.bucket, key);
     const kept: UnfinishedRun[] = [];
-    for (const run of runsOf(record, deps.bucket, key)) {
+    for (const run of runs) {
       if (run.executionArn === request.executionArn) {
         kept.push(run); // This execution's own, from an earlier try of "Start export".
         continue;
@@ -171,7 +172,8 @@ export async function settleEarlierRuns(
       reports.push(report);
       if (report.keep) kept.push(run);
     }
-    await writeRuns(deps, key, kept, record.etag);
+    // Kept is a subset of runs, in order: the same length, nothing to write.
+    if (kept.length !== runs.length) await writeRuns(deps, key, kept, record.etag);
   } catch (error) {
     if ((error as { name?: string }).name === 'RunLockLostError') throw error;
     const reason = error instanceof Error ? error.message : String(error);

@@ -124,6 +124,16 @@ describe('settleEarlierRuns', () => {
     expect(written()!.runs.map((run) => run.executionName)).toEqual(['aborted']);
   });
 
+  it('writes nothing when every recorded run stays recorded (one running, its own)', async () => {
+    stored([entry('running_run'), entry('orders_new')]);
+    statuses = { [arn('running_run')]: 'RUNNING' };
+
+    const reports = await settleEarlierRuns(deps(), request);
+
+    expect(reports.map((report) => [report.execution, report.keep])).toEqual([['running_run', true]]);
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
+  });
+
   it('leaves the runs it has no time left for recorded, untouched, for the next run', async () => {
     stored([entry('first_run'), entry('second'), entry('orders_new')]);
     statuses = { [arn('first_run')]: 'FAILED', [arn('second')]: 'FAILED' };
